@@ -1,0 +1,100 @@
+#!/usr/bin/env python
+"""Throughput benchmark: end-to-end generation against PNG encoding alone.
+
+For each family it times the whole `gen-stress` path (sample, render, verify, encode,
+write parquet, card) into a temporary folder, then re-encodes the very same images to PNG
+with the same number of worker processes and nothing else. The ratio of the two rates
+says how much the generator costs on top of the encoding every image needs anyway.
+
+    python scripts/bench.py --family ocr --n 2000
+    python scripts/bench.py --family all --n 1000 --workers 1
+
+Timings on shared machines are noisy: run it twice and read the median of --repeat runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import multiprocessing
+import resource
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import pyarrow.parquet as pq
+from PIL import Image
+
+from gen_stress.dataset import build_dataset
+from gen_stress.generators import family_names
+from gen_stress.pipeline import DatasetSpec, PartSpec, default_workers
+
+def _encode_chunk(pngs: list[bytes]) -> tuple[int, float]:
+    """Decode a chunk (untimed), then time encoding it back to PNG."""
+    images = [Image.open(io.BytesIO(data)) for data in pngs]
+    for image in images:
+        image.load()
+    start = time.perf_counter()
+    for image in images:
+        image.save(io.BytesIO(), format="PNG")
+    return len(images), time.perf_counter() - start
+
+
+def encode_only_rate(pngs: list[bytes], workers: int) -> float:
+    """Images per second that `workers` processes PNG-encode, counting encoding alone."""
+    chunk = max(1, len(pngs) // (workers * 4))
+    chunks = [pngs[i:i + chunk] for i in range(0, len(pngs), chunk)]
+    if workers == 1:
+        results = [_encode_chunk(c) for c in chunks]
+    else:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            results = pool.map(_encode_chunk, chunks)
+    count = sum(r[0] for r in results)
+    busy = sum(r[1] for r in results)
+    return count / (busy / workers)
+
+
+def read_pngs(folder: Path) -> list[bytes]:
+    pngs = []
+    for path in sorted(folder.rglob("*.parquet")):
+        for batch in pq.ParquetFile(path).iter_batches(columns=["image"]):
+            pngs.extend(cell["bytes"] for cell in batch.column(0).to_pylist())
+    return pngs
+
+
+def bench_family(family: str, n: int, size: int, workers: int) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "ds"
+        spec = DatasetSpec(parts=(PartSpec(family=family, n=n),), width=size, height=size)
+        start = time.perf_counter()
+        build_dataset(spec, out, workers=workers, progress=False)
+        end_to_end = time.perf_counter() - start
+        who = resource.RUSAGE_SELF if workers == 1 else resource.RUSAGE_CHILDREN
+        peak_mib = resource.getrusage(who).ru_maxrss / 1024
+        pngs = read_pngs(out)
+    return {"rows": len(pngs), "e2e_rate": len(pngs) / end_to_end,
+            "encode_rate": encode_only_rate(pngs, workers), "peak_mib": peak_mib}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--family", default="ocr", help="a family or 'all'")
+    parser.add_argument("--n", type=int, default=2000)
+    parser.add_argument("--size", type=int, default=512)
+    parser.add_argument("--workers", type=int, default=default_workers())
+    parser.add_argument("--repeat", type=int, default=1, help="runs per family; the median is reported")
+    args = parser.parse_args()
+
+    print(f"{args.size}x{args.size} images, {args.workers} worker(s); ratio = end-to-end rate / PNG-encode-only rate")
+    print(f"{'family':<14}{'rows':>7}{'end-to-end/s':>14}{'PNG-only/s':>12}{'ratio':>8}")
+    for family in family_names(args.family):
+        runs = [bench_family(family, args.n, args.size, args.workers) for _ in range(args.repeat)]
+        e2e = statistics.median(r["e2e_rate"] for r in runs)
+        enc = statistics.median(r["encode_rate"] for r in runs)
+        peak = max(r["peak_mib"] for r in runs)
+        print(f"{family:<14}{runs[0]['rows']:>7}{e2e:>14.1f}{enc:>12.1f}{e2e / enc:>8.2f}   peak RSS {peak:.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()

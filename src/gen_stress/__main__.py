@@ -1,0 +1,3 @@
+from gen_stress.cli import main
+
+main()

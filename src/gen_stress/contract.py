@@ -1,0 +1,76 @@
+"""The sample contract: the columns every row carries, with their types."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+
+from datasets import Features, Image, List, Value
+
+from gen_stress import __version__
+from gen_stress.generators.base import Draft, Family
+from gen_stress.knobs import difficulty_features
+from gen_stress.scenes.model import SCENE_FEATURES, scene_record
+from gen_stress.scenes.render import Rendered
+
+COLUMNS = (
+    "id", "family", "subtask", "image", "question", "answer", "answer_type", "choices", "aliases",
+    "answerable", "difficulty", "scene", "group_id", "seed", "index", "generator_version",
+)
+
+
+def row_features(family: Family) -> Features:
+    return Features(
+        {
+            "id": Value("string"),
+            "family": Value("string"),
+            "subtask": Value("string"),
+            "image": Image(),
+            "question": Value("string"),
+            "answer": Value("string"),
+            "answer_type": Value("string"),
+            "choices": List(Value("string")),
+            "aliases": List(Value("string")),
+            "answerable": Value("bool"),
+            "difficulty": difficulty_features(family.Knobs),
+            "scene": SCENE_FEATURES,
+            "group_id": Value("string"),
+            "seed": Value("int64"),
+            "index": Value("int64"),
+            "generator_version": Value("string"),
+        }
+    )
+
+
+def sample_id(family: str, seed: int, index: int, variant: str = "") -> str:
+    base = f"{family}-s{seed}-{index:07d}"
+    return f"{base}-{variant}" if variant else base
+
+
+def encode_png(image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def make_row(family: Family, draft: Draft, rendered: Rendered, *, seed: int, index: int) -> dict:
+    row_id = sample_id(family.name, seed, index, draft.variant)
+    q = draft.question
+    return {
+        "id": row_id,
+        "family": family.name,
+        "subtask": f"{family.name}/{draft.subtask}",
+        "image": {"bytes": encode_png(rendered.image), "path": f"{row_id}.png"},
+        "question": q.question,
+        "answer": q.answer,
+        "answer_type": q.answer_type,
+        "choices": list(q.choices),
+        "aliases": list(q.aliases),
+        "answerable": q.answerable,
+        "difficulty": {f.name: getattr(draft.knobs, f.name) for f in dataclasses.fields(draft.knobs)},
+        "scene": scene_record(draft.scene, rendered),
+        "group_id": sample_id(family.name, seed, index) if draft.group else "",
+        "seed": seed,
+        "index": index,
+        "generator_version": __version__,
+    }

@@ -1,0 +1,92 @@
+"""What a family is: a small plug-in on the one data path of the pipeline.
+
+    sample knobs -> compose a scene and its question(s) -> render -> verify -> encode -> write
+
+A family declares its knobs (a dataclass, see gen_stress.knobs), draws their values for a
+subtask, composes scenes whose answers it computes from the scene alone, and checks the
+render of those scenes. It never writes files or parses arguments.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+import numpy as np
+
+from gen_stress.scenes.model import Scene
+from gen_stress.scenes.render import Rendered
+
+ANSWER_TYPES = ("yes_no", "integer", "text", "choice", "bbox")
+
+
+class Resample(Exception):
+    """This attempt at a scene does not satisfy its constraints; try again from the same
+    random stream. The message is the reason, counted in the dataset card."""
+
+
+@dataclass(frozen=True)
+class Question:
+    question: str
+    answer: str
+    answer_type: str
+    choices: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+    answerable: bool = True
+
+    def __post_init__(self):
+        if self.answer_type not in ANSWER_TYPES:
+            raise ValueError(f"unknown answer type {self.answer_type!r}")
+
+
+@dataclass(frozen=True)
+class Draft:
+    """One row before rendering: everything but the pixels."""
+
+    subtask: str  # the leaf, e.g. "tiny_text"
+    knobs: Any  # the family's knobs dataclass, final (derived knobs filled in)
+    scene: Scene
+    question: Question
+    variant: str = ""  # id suffix for extra rows of one index (minimal-pair twins)
+    group: bool = False  # True: rows of this index form a minimal-pair group
+
+
+@dataclass(frozen=True)
+class SamplePlan:
+    """What the pipeline asks of one index: a pure function of the index."""
+
+    index: int
+    subtask: str
+    pinned: Mapping[str, Any] = field(default_factory=dict)  # swept or --set knob values
+    easy: bool = False  # True under a sweep: unpinned knobs take their easy values
+    slot: int = 0  # a counter for balancing answers (yes/no, positions) within the stratum
+    options: Mapping[str, Any] = field(default_factory=dict)  # family options such as pairs
+
+
+class Family:
+    """Base class of the family plug-ins. Subclasses set the class attributes and
+    implement draw_knobs, compose and verify."""
+
+    name: str
+    subtasks: tuple[str, ...]
+    Knobs: type
+    description: str = ""
+    pairs: str = ""  # what a minimal-pair twin changes, when the family makes them (--pairs)
+
+    def draw_knobs(self, subtask: str, rng: np.random.Generator) -> dict[str, Any]:
+        """Random values of every non-derived knob for this subtask."""
+        raise NotImplementedError
+
+    def easy_knobs(self, subtask: str) -> dict[str, Any]:
+        """Values under a sweep: each knob's easy value (override to vary nuisances)."""
+        from gen_stress.knobs import knob_specs
+
+        return {n: s.easy for n, s in knob_specs(self.Knobs).items() if not s.derived}
+
+    def compose(self, plan: SamplePlan, knobs: Any, rng: np.random.Generator, size: tuple[int, int]) -> list[Draft]:
+        """Scene(s) and question(s) for the plan; raise Resample to try again."""
+        raise NotImplementedError
+
+    def verify(self, draft: Draft, rendered: Rendered) -> list[str]:
+        """Reasons the render does not support the draft's label (empty: it does)."""
+        raise NotImplementedError

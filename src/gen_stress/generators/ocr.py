@@ -1,0 +1,375 @@
+"""OCR family: read the text on one sign among others.
+
+Subtasks: tiny_text (cap height `text_px` from 4 to 48), rotated_text (`angle_deg`
+0..359), stylized_font (`font_class`, hollow outlined letters `stroke_px`, low
+`contrast_ratio`). The question picks the target sign by its colour, its shape or its
+position, always uniquely; some items hide part of the text under a patch and are
+unanswerable.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+from shapely.geometry import Polygon
+
+from gen_stress.generators.base import Draft, Family, Question, Resample, SamplePlan
+from gen_stress.knobs import knob
+from gen_stress.scenes import checks
+from gen_stress.scenes.colors import (
+    BACKGROUNDS,
+    PALETTE,
+    color_name,
+    contrast_ratio,
+    ink_for_contrast,
+    max_contrast,
+)
+from gen_stress.scenes.content import CONTENT_KINDS, make_text
+from gen_stress.scenes.fonts import FONT_CLASSES, FontInfo, load_catalog
+from gen_stress.scenes.geometry import rect_points
+from gen_stress.scenes.model import Scene, ShapeItem, TextItem
+from gen_stress.scenes.shapes import SHAPE_NAMES, SIGN_SHAPES, shape_polygon, sign_outline
+from gen_stress.scenes.text import TextLayout, layout_text, moved
+
+REFERENTS = ("color", "shape", "position")
+DIRECTIONS = {"left": "leftmost", "right": "rightmost", "top": "topmost", "bottom": "bottommost"}
+UNANSWERABLE = "unanswerable"
+UNANSWERABLE_ALIASES = ("cannot be read", "unreadable", "illegible")
+UNANSWERABLE_EVERY = 10  # one item in ten of each subtask (non-sweep runs) is covered
+PLAIN_CLASSES = ("sans", "serif", "mono")
+# Characters OCR (and people) confuse: a twin changes one character to one of these.
+LOOKALIKES = {
+    "8": "3B", "3": "8", "B": "8", "0": "OD", "O": "0Q", "D": "0", "Q": "O", "1": "I7", "I": "1L",
+    "L": "I", "7": "1", "5": "S", "S": "5", "2": "Z", "Z": "2", "6": "G", "G": "6", "E": "F", "F": "E",
+    "e": "c", "c": "e", "o": "a", "a": "o", "n": "h", "h": "n", "i": "l", "l": "i", "u": "v", "v": "u",
+}
+MARGIN_PX = 4  # signs and shapes stay this far inside the image
+GAP_PX = 6  # and this far from each other
+
+
+@dataclass(frozen=True)
+class OcrKnobs:
+    text_px: int = knob(low=4, high=48, easy=24, primary_for=("tiny_text",),
+                        doc="cap height of the target text, in pixels of the stored image")
+    angle_deg: int = knob(low=0, high=359, easy=0, primary_for=("rotated_text",),
+                          doc="rotation of the target text, counter-clockwise as seen; 0 is upright")
+    font_class: str = knob(choices=FONT_CLASSES, easy="sans", primary_for=("stylized_font",),
+                           doc="class of the target's font")
+    stroke_px: int = knob(low=0, high=4, easy=0, primary_for=("stylized_font",),
+                          doc="hollow letters: outline width in pixels (0: solid letters)")
+    contrast_ratio: float = knob(low=1.3, high=15.0, easy=12.0, primary_for=("stylized_font",),
+                                 doc="WCAG contrast between the letters and their sign")
+    content: str = knob(choices=CONTENT_KINDS, easy="word",
+                        doc="what the text is: dictionary word, pseudoword, code, price, misspelled word")
+    referent: str = knob(choices=REFERENTS, easy="color",
+                         doc="how the question picks out the target sign")
+    n_signs: int = knob(low=2, high=8, easy=3, doc="signs in the image, the target's included")
+    clutter: int = knob(low=0, high=24, easy=3, doc="distractor shapes in the image")
+    covered: bool = knob(easy=False, doc="part of the target text is under an opaque patch (unanswerable)")
+    font: str = knob(easy="", derived=True, doc="the target's font")
+    n_chars: int = knob(easy=0, derived=True, doc="characters in the target text")
+
+
+def _pick(rng: np.random.Generator, seq):
+    return seq[int(rng.integers(len(seq)))]
+
+
+@dataclass(frozen=True)
+class _Sign:
+    """A sign board and its text, laid out around the origin, before placement."""
+
+    shape: str
+    rgb: tuple[int, int, int]
+    layout: TextLayout
+    pad: tuple[float, float]
+
+    @cached_property
+    def outline_points(self) -> np.ndarray:
+        x0, y0, x1, y1 = self.layout.ink_box_local
+        px, py = self.pad
+        return self.layout.local_to_canvas(sign_outline(self.shape, (x0 - px, y0 - py, x1 + px, y1 + py)))
+
+    @cached_property
+    def extent(self) -> tuple[float, float, float, float]:
+        """Bounds of the board relative to the text's centre."""
+        (x0, y0), (x1, y1) = self.outline_points.min(axis=0), self.outline_points.max(axis=0)
+        cx, cy = self.layout.placement.center
+        return (x0 - cx, y0 - cy, x1 - cx, y1 - cy)
+
+    def outline_at(self, layout: TextLayout) -> Polygon:
+        """The board around the text moved to `layout`'s place."""
+        shift = np.subtract(layout.placement.center, self.layout.placement.center)
+        return Polygon(self.outline_points + shift)
+
+
+class OcrFamily(Family):
+    name = "ocr"
+    subtasks = ("tiny_text", "rotated_text", "stylized_font")
+    Knobs = OcrKnobs
+    description = "Read the text on one sign: tiny, rotated or stylised lettering among other signs."
+    pairs = "one character of the target text changed (to a look-alike where there is one)"
+
+    def draw_knobs(self, plan: SamplePlan, rng: np.random.Generator) -> dict:
+        values = {
+            "content": _pick(rng, CONTENT_KINDS),
+            "referent": _pick(rng, REFERENTS),
+            "n_signs": int(rng.integers(2, 5)),
+            "clutter": int(rng.integers(0, 9)),
+            "covered": plan.slot % UNANSWERABLE_EVERY == UNANSWERABLE_EVERY - 1,
+            "stroke_px": 0,
+            "angle_deg": 0,
+            "font_class": _pick(rng, PLAIN_CLASSES),
+            "contrast_ratio": round(float(rng.uniform(7.0, 15.0)), 1),
+        }
+        if plan.subtask == "tiny_text":
+            values["text_px"] = int(rng.integers(4, 49))
+        elif plan.subtask == "rotated_text":
+            values["text_px"] = int(rng.integers(12, 33))
+            values["angle_deg"] = int(rng.integers(0, 360))
+        else:
+            values["text_px"] = int(rng.integers(16, 41))
+            values["font_class"] = _pick(rng, FONT_CLASSES)
+            values["stroke_px"] = int(rng.integers(1, 4)) if rng.random() < 0.5 else 0
+            values["contrast_ratio"] = round(float(np.exp(rng.uniform(np.log(1.3), np.log(15.0)))), 2)
+        return values
+
+    # Scene -------------------------------------------------------------------------
+
+    def compose(self, plan: SamplePlan, knobs: OcrKnobs, rng: np.random.Generator, size) -> list[Draft]:
+        width, height = size
+        background = _pick(rng, list(BACKGROUNDS))
+        bg_rgb = BACKGROUNDS[background]
+
+        sign_colors = [c for c in PALETTE if max_contrast(PALETTE[c]) >= knobs.contrast_ratio
+                       and contrast_ratio(PALETTE[c], bg_rgb) >= 1.3]
+        if not sign_colors:
+            raise Resample("no sign colour reaches the contrast on this background")
+        target_color = _pick(rng, sign_colors)
+        target_shape = _pick(rng, SIGN_SHAPES)
+        font = _pick(rng, load_catalog().of_class(knobs.font_class))
+        layout, prior = self._target_text(knobs, font, rng, size)
+        target = _Sign(target_shape, PALETTE[target_color], layout, self._pad(knobs.text_px, knobs.stroke_px))
+
+        direction = _pick(rng, list(DIRECTIONS)) if knobs.referent == "position" else None
+        placed = [self._place(target, rng, size, [], direction, leader=True)]
+        for _ in range(knobs.n_signs - 1):
+            sign = self._distractor_sign(knobs, target_color, target_shape, rng, size)
+            placed.append(self._place(sign, rng, size, placed, direction, leader=False))
+
+        items: list = []
+        for k, (sign, sign_layout, outline, _box) in enumerate(placed):
+            board_id, text_id = 2 * k + 1, 2 * k + 2
+            role = "target" if k == 0 else "distractor"
+            attrs = (("referent", f"{DIRECTIONS[direction]} sign"),) if k == 0 and direction else ()
+            items.append(ShapeItem(board_id, f"{role}_sign", f"{color_name(sign.rgb)} {sign.shape} sign",
+                                   sign.shape, sign.rgb, outline, z=1, attributes=attrs))
+            ink = ink_for_contrast(sign.rgb, knobs.contrast_ratio if k == 0 else min(10.0, max_contrast(sign.rgb) - 0.5))
+            hollow = k == 0 and knobs.stroke_px > 0
+            items.append(TextItem(text_id, role, sign_layout, rgb=sign.rgb if hollow else ink, z=2,
+                                  stroke_rgb=ink if hollow else None, on_item=board_id,
+                                  prior_text=prior if k == 0 else ""))
+        next_id = 2 * len(placed) + 1
+
+        target_text: TextItem = items[1]
+        if knobs.covered:
+            patch, hidden = self._patch(target_text, target.rgb, rng)
+            target_text = dataclasses.replace(target_text, attributes=(("covered_chars", ",".join(map(str, hidden))),))
+            items[1] = target_text
+            items.append(ShapeItem(next_id, "occluder", "patch", "patch", patch[1], patch[0], z=3))
+            next_id += 1
+
+        board_boxes = [p[3] for p in placed]
+        for _ in range(knobs.clutter):
+            items.append(self._clutter_shape(next_id, rng, size, board_boxes, exclude={target_color}))
+            next_id += 1
+
+        scene = Scene(width, height, background, bg_rgb, tuple(items))
+        final = dataclasses.replace(knobs, font=font.name, n_chars=len(layout.text))
+        question = self._question(knobs, target_color, target_shape, direction, target_text)
+        if not (plan.options.get("pairs") and not knobs.covered):
+            return [Draft(plan.subtask, final, scene, question)]
+        twin_text = self._one_char_changed(target_text, rng)
+        twin = Scene(width, height, background, bg_rgb, tuple(twin_text if it is target_text else it for it in items))
+        return [Draft(plan.subtask, final, scene, question, group=True),
+                Draft(plan.subtask, final, twin, self._question(knobs, target_color, target_shape, direction,
+                                                                 twin_text), variant="b", group=True)]
+
+    @staticmethod
+    def _one_char_changed(text: TextItem, rng) -> TextItem:
+        """The same text item with one character replaced, preferring a look-alike
+        (8/3/B, 0/O, 1/I, ...), laid out at the same place in the same font."""
+        layout = text.layout
+        positions = [i for i, c in enumerate(layout.text) if c.isalnum()]
+        for _ in range(20):
+            i = positions[int(rng.integers(len(positions)))]
+            old = layout.text[i]
+            pool = LOOKALIKES.get(old) or (
+                "0123456789" if old.isdigit() else "abcdefghijklmnopqrstuvwxyz" if old.islower()
+                else "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+            new = _pick(rng, [c for c in pool if c != old and layout.font.draws(c)] or ["?"])
+            changed = layout.text[:i] + new + layout.text[i + 1:]
+            if new != "?" and changed != text.prior_text:
+                twin = layout_text(changed, layout.font, text_px=layout.text_px,
+                                   angle_deg=layout.placement.angle_deg, center=layout.placement.center,
+                                   stroke_px=layout.stroke_px)
+                return dataclasses.replace(text, layout=twin, attributes=text.attributes + (("changed_char", str(i)),))
+        raise Resample("no one-character change for the twin")
+
+    @staticmethod
+    def _pad(text_px: int, stroke_px: int) -> tuple[float, float]:
+        return (max(4.0, 0.6 * text_px) + stroke_px, max(3.0, 0.5 * text_px) + stroke_px)
+
+    def _target_text(self, knobs: OcrKnobs, font: FontInfo, rng, size) -> tuple[TextLayout, str]:
+        width, height = size
+        room = 0.8 * min(width, height) - 2 * self._pad(knobs.text_px, knobs.stroke_px)[0] - 2 * MARGIN_PX
+        advance = font.mean_advance(knobs.text_px)
+        max_chars = int(room / (advance * 1.1 + knobs.stroke_px))
+        if max_chars < 3:
+            raise Resample(f"text {knobs.text_px} px tall does not fit a {width}x{height} image")
+        for _ in range(8):
+            text, prior = make_text(knobs.content, rng, max_chars)
+            if not font.missing(text):
+                return layout_text(text, font, text_px=knobs.text_px, angle_deg=knobs.angle_deg,
+                                   stroke_px=knobs.stroke_px), prior
+        raise Resample(f"font {font.name} does not draw the {knobs.content} texts drawn for it")
+
+    def _distractor_sign(self, knobs: OcrKnobs, target_color: str, target_shape: str, rng, size) -> _Sign:
+        colors = [c for c in PALETTE if c != target_color and max_contrast(PALETTE[c]) >= 6.0]
+        shapes = [s for s in SIGN_SHAPES if knobs.referent != "shape" or s != target_shape]
+        if knobs.referent != "color" and rng.random() < 0.5:
+            colors.append(target_color)  # same colour is fine when colour does not pick the target
+        font = _pick(rng, load_catalog().fonts)
+        text_px = int(np.clip(rng.integers(max(6, knobs.text_px // 2), max(7, min(2 * knobs.text_px, 36)) + 1), 6, 36))
+        angle = int(rng.integers(0, 360)) if knobs.angle_deg and rng.random() < 0.5 else 0
+        kind = knobs.content if rng.random() < 0.5 else _pick(rng, CONTENT_KINDS)
+        room = 0.45 * min(size)
+        advance = font.mean_advance(text_px)
+        for _ in range(8):
+            text, _prior = make_text(kind, rng, max(3, int(room / (advance * 1.1))))
+            if not font.missing(text):
+                layout = layout_text(text, font, text_px=text_px, angle_deg=angle)
+                return _Sign(_pick(rng, shapes), PALETTE[_pick(rng, colors)], layout, self._pad(text_px, 0))
+        raise Resample(f"font {font.name} does not draw the distractor texts drawn for it")
+
+    def _place(self, sign: _Sign, rng, size, placed: list, direction, leader: bool):
+        """Find a centre for the sign: inside the image, clear of the others, and, when the
+        target is picked by position, keeping the target clearly extreme."""
+        width, height = size
+        ox0, oy0, ox1, oy1 = sign.extent
+        lo_x, hi_x = MARGIN_PX - ox0, width - MARGIN_PX - ox1
+        lo_y, hi_y = MARGIN_PX - oy0, height - MARGIN_PX - oy1
+        if lo_x > hi_x or lo_y > hi_y:
+            raise Resample("sign does not fit in the image")
+        if leader and direction:  # start the target in the first 40% along its direction
+            if direction == "left":
+                hi_x = lo_x + 0.4 * (hi_x - lo_x)
+            elif direction == "right":
+                lo_x = hi_x - 0.4 * (hi_x - lo_x)
+            elif direction == "top":
+                hi_y = lo_y + 0.4 * (hi_y - lo_y)
+            else:
+                lo_y = hi_y - 0.4 * (hi_y - lo_y)
+        for _ in range(40):
+            layout = moved(sign.layout, (float(rng.uniform(lo_x, hi_x)), float(rng.uniform(lo_y, hi_y))))
+            cx, cy = layout.placement.center
+            box = (cx + ox0, cy + oy0, cx + ox1, cy + oy1)
+            if placed and direction and not leader and not _clearly_beyond(placed[0], box, direction, size):
+                continue
+            outline = sign.outline_at(layout)
+            # Boxes far apart settle it; close boxes are decided on the exact outlines.
+            if any(_boxes_near(box, p[3], GAP_PX) and outline.distance(p[2]) < GAP_PX for p in placed):
+                continue
+            return sign, layout, outline, box
+        raise Resample("no room for another sign")
+
+    def _patch(self, text: TextItem, sign_rgb, rng):
+        layout = text.layout
+        chars = [i for i, c in enumerate(layout.text) if not c.isspace()]
+        count = max(1, round(0.3 * len(chars)))
+        start = int(rng.integers(0, len(chars) - count + 1))
+        hidden = chars[start:start + count]
+        boxes = [layout.char_boxes_local[i] for i in hidden]
+        x0, y0, x1, y1 = layout.ink_box_local
+        rect = (min(b[0] for b in boxes) - 2, y0 - 3, max(b[2] for b in boxes) + 2, y1 + 3)
+        polygon = Polygon(layout.local_to_canvas(rect_points(rect)))
+        colors = [c for c in PALETTE if contrast_ratio(PALETTE[c], sign_rgb) >= 1.6]
+        return (polygon, PALETTE[_pick(rng, colors)]), hidden
+
+    def _clutter_shape(self, item_id: int, rng, size, boards: list, exclude) -> ShapeItem:
+        """A plain shape off every sign (by the signs' boxes grown by the gap)."""
+        width, height = size
+        colors = [c for c in PALETTE if c not in exclude]
+        for _ in range(30):
+            name = _pick(rng, SHAPE_NAMES)
+            size_px = float(rng.uniform(10, 48))
+            center = (float(rng.uniform(size_px / 2 + 1, width - size_px / 2 - 1)),
+                      float(rng.uniform(size_px / 2 + 1, height - size_px / 2 - 1)))
+            angle = float(rng.uniform(0, 360))
+            half = size_px / 2 * 1.42  # any turn of the unit square stays within this
+            box = (center[0] - half, center[1] - half, center[0] + half, center[1] + half)
+            if any(_boxes_near(box, b, GAP_PX) for b in boards):
+                continue
+            color = _pick(rng, colors)
+            return ShapeItem(item_id, "distractor", f"{color} {name}", name, PALETTE[color],
+                             shape_polygon(name, center, size_px, angle), z=0,
+                             angle_deg=round(angle, 2), size_px=round(size_px, 2))
+        raise Resample("no room for clutter")
+
+    # Question ----------------------------------------------------------------------
+
+    @staticmethod
+    def _question(knobs: OcrKnobs, color: str, shape: str, direction, target: TextItem) -> Question:
+        if knobs.referent == "color":
+            which = f"the {color} sign"
+        elif knobs.referent == "shape":
+            which = f"the {shape} sign"
+        else:
+            which = f"the {DIRECTIONS[direction]} sign (as seen in the image)"
+        prompt = (f"What does the text on {which} say? Answer with the text exactly as printed, keeping "
+                  f"its spelling, letter case and punctuation. If the text cannot be read, answer "
+                  f"\"{UNANSWERABLE}\".")
+        if knobs.covered:
+            return Question(prompt, UNANSWERABLE, "text", aliases=UNANSWERABLE_ALIASES, answerable=False)
+        return Question(prompt, target.text, "text")
+
+    # Checks on the pixels ----------------------------------------------------------
+
+    def verify(self, draft: Draft, rendered) -> list[str]:
+        target = next(it for it in draft.scene.items if isinstance(it, TextItem) and it.role == "target")
+        failures = checks.text_in_frame(target, rendered)
+        if draft.knobs.covered:
+            hidden = [int(i) for i in dict(target.attributes)["covered_chars"].split(",")]
+            failures += checks.chars_hidden(target, rendered, hidden)
+        else:
+            failures += checks.text_unoccluded(target, rendered)
+            failures += checks.text_contrast(target, rendered)
+        return failures
+
+
+def _boxes_near(a, b, gap: float) -> bool:
+    """True when boxes a and b overlap or come closer than `gap`."""
+    return a[0] < b[2] + gap and b[0] < a[2] + gap and a[1] < b[3] + gap and b[1] < a[3] + gap
+
+
+def _clearly_beyond(lead, box, direction: str, size) -> bool:
+    """True when the placed sign `lead` is clearly further in `direction` than a sign with
+    bounds `box`: both its edge and its centre lead by a margin, so "the leftmost sign" has
+    one answer."""
+    margin = max(12.0, 0.04 * max(size))
+    lx0, ly0, lx1, ly1 = lead[3]
+    ox0, oy0, ox1, oy1 = box
+    lcx, lcy = (lx0 + lx1) / 2, (ly0 + ly1) / 2
+    ocx, ocy = (ox0 + ox1) / 2, (oy0 + oy1) / 2
+    if direction == "left":
+        return ox0 - lx0 >= margin and ocx - lcx >= margin
+    if direction == "right":
+        return lx1 - ox1 >= margin and lcx - ocx >= margin
+    if direction == "top":
+        return oy0 - ly0 >= margin and ocy - lcy >= margin
+    return ly1 - oy1 >= margin and lcy - ocy >= margin
+
+
+FAMILY = OcrFamily()

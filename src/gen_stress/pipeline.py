@@ -1,0 +1,271 @@
+"""The one data path: plan an index, sample knobs, compose the scene and its answers,
+render, verify, encode, write. Parallel workers each write whole shards; a sample
+depends only on (seed, family, index), so the bytes do not depend on the worker count."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import multiprocessing
+import os
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from tqdm import tqdm
+
+from gen_stress.contract import make_row, row_features
+from gen_stress.errors import GenerationError, UserError
+from gen_stress.generators import get_family
+from gen_stress.generators.base import Family, Resample, SamplePlan
+from gen_stress.knobs import Sweep, knob_specs, make_knobs
+from gen_stress.rng import sample_rng
+from gen_stress.scenes.render import render
+
+MAX_ATTEMPTS = 60  # scenes redrawn per index before giving up (with the reasons)
+ROW_GROUP = 100  # rows per parquet row group: bounds what a worker holds in memory
+SPLIT_NAME = re.compile(r"^\w+(\.\w+)*$")
+
+
+@dataclass(frozen=True)
+class PartSpec:
+    """One family in one split of a dataset."""
+
+    family: str
+    n: int
+    seed: int = 0
+    split: str = "test"
+    sweeps: tuple[Sweep, ...] = ()
+    settings: tuple[tuple[str, Any], ...] = ()  # knobs pinned to one value
+    subtasks: tuple[str, ...] = ()  # restrict to these leaves (empty: all)
+    options: tuple[tuple[str, Any], ...] = ()  # family options, e.g. ("pairs", True)
+
+    def validate(self) -> None:
+        family = get_family(self.family)
+        if self.n < 1:
+            raise UserError(f"--n must be at least 1, got {self.n}")
+        if self.seed < 0:
+            raise UserError(f"--seed must be 0 or more, got {self.seed}")
+        if not SPLIT_NAME.match(self.split):
+            raise UserError(f"split name {self.split!r} must be letters, digits and underscores")
+        for leaf in self.subtasks:
+            if leaf not in family.subtasks:
+                raise UserError(f"unknown subtask {leaf!r} of {self.family}; choose from {', '.join(family.subtasks)}")
+        options = dict(self.options)
+        if options.get("pairs") and not family.pairs:
+            raise UserError(f"family {self.family} does not make minimal pairs (--pairs)")
+        swept = [s.knob for s in self.sweeps]
+        pinned = [k for k, _ in self.settings]
+        for name in set(swept) & set(pinned) | {k for k in swept if swept.count(k) > 1}:
+            raise UserError(f"knob {name} is both swept and set, or swept twice")
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    parts: tuple[PartSpec, ...]
+    width: int = 512
+    height: int = 512
+    rows_per_shard: int = 500
+    command: str = ""  # the command line that rebuilds the dataset (for the card)
+    title: str = ""
+    card_extra: tuple[tuple[str, str], ...] = ()  # extra card sections (heading, markdown)
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return (self.width, self.height)
+
+
+# Planning: which subtask and pinned knobs an index gets ------------------------------
+
+def plan_for(family: Family, part: PartSpec, index: int) -> SamplePlan:
+    """Sweep cells cycle fastest, then subtasks, then the balance slot: every stratum
+    gets an even share of every value, and the plan is a pure function of the index."""
+    grid = list(itertools.product(*(s.values for s in part.sweeps))) or [()]
+    cell = dict(zip((s.knob for s in part.sweeps), grid[index % len(grid)]))
+    rest = index // len(grid)
+    eligible = list(part.subtasks or family.subtasks)
+    if part.sweeps:
+        specs = knob_specs(family.Knobs)
+        primary = [leaf for leaf in eligible if any(leaf in specs[s.knob].primary_for for s in part.sweeps)]
+        eligible = primary or eligible
+    subtask = eligible[rest % len(eligible)]
+    pinned = {**dict(part.settings), **cell}
+    return SamplePlan(index=index, subtask=subtask, pinned=pinned, easy=bool(part.sweeps),
+                      slot=rest // len(eligible), options=dict(part.options))
+
+
+def _reason_kind(reason: str) -> str:
+    """A reason without its particulars, so that counts group ("text '…' is 3% covered")."""
+    return re.sub(r"'[^']*'|\"[^\"]*\"|\d+(\.\d+)?%?", "…", reason)
+
+
+def generate_index(family: Family, part: PartSpec, size: tuple[int, int], index: int,
+                   resampled: Counter | None = None) -> list[dict]:
+    """The rows of one index: resampled from its own random stream until the render
+    passes every check, at most MAX_ATTEMPTS times."""
+    rng = sample_rng(part.seed, family.name, index)
+    plan = plan_for(family, part, index)
+    values = family.easy_knobs(plan.subtask) if plan.easy else family.draw_knobs(plan, rng)
+    knobs = make_knobs(family.Knobs, {**values, **plan.pinned})
+    reasons: Counter = Counter()
+    for _ in range(MAX_ATTEMPTS):
+        try:
+            drafts = family.compose(plan, knobs, rng, size)
+        except Resample as why:
+            reasons[_reason_kind(str(why))] += 1
+            continue
+        renders = [render(d.scene) for d in drafts]
+        failures = [f for d, r in zip(drafts, renders) for f in family.verify(d, r)]
+        if failures:
+            reasons[_reason_kind(failures[0])] += 1
+            continue
+        if resampled is not None:
+            resampled.update(reasons)
+        return [make_row(family, d, r, seed=part.seed, index=index) for d, r in zip(drafts, renders)]
+    common = ", ".join(f"{r} ({c}x)" for r, c in reasons.most_common(3))
+    raise GenerationError(
+        f"{family.name} index {index} ({plan.subtask}, knobs {dict(plan.pinned) or 'drawn'}): "
+        f"no scene passed its checks in {MAX_ATTEMPTS} attempts: {common}"
+    )
+
+
+# Shards -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ShardTask:
+    part: PartSpec
+    size: tuple[int, int]
+    shard: int
+    n_shards: int
+    start: int
+    stop: int
+    directory: str
+
+    @property
+    def filename(self) -> str:
+        return f"{self.part.family}/{self.part.split}-{self.shard:05d}-of-{self.n_shards:05d}.parquet"
+
+
+@dataclass
+class Summary:
+    """What the card reports about rows: counts, knob ranges, answers, resampling."""
+
+    rows: int = 0
+    subtasks: Counter = field(default_factory=Counter)
+    answer_types: Counter = field(default_factory=Counter)
+    unanswerable: int = 0
+    yes: int = 0
+    numeric: dict = field(default_factory=dict)  # knob -> [min, max]
+    categorical: dict = field(default_factory=dict)  # knob -> Counter
+    fonts: Counter = field(default_factory=Counter)
+    resampled: Counter = field(default_factory=Counter)
+
+    def add(self, row: dict) -> None:
+        self.rows += 1
+        self.subtasks[row["subtask"]] += 1
+        self.answer_types[row["answer_type"]] += 1
+        self.unanswerable += not row["answerable"]
+        self.yes += row["answer_type"] == "yes_no" and row["answer"] == "yes"
+        for name, value in row["difficulty"].items():
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                lo_hi = self.numeric.setdefault(name, [value, value])
+                lo_hi[0], lo_hi[1] = min(lo_hi[0], value), max(lo_hi[1], value)
+            else:
+                self.categorical.setdefault(name, Counter())[str(value)] += 1
+        for text in row["scene"]["texts"]:
+            self.fonts[text["font"]] += 1
+
+    def merge(self, other: "Summary") -> "Summary":
+        self.rows += other.rows
+        for name in ("subtasks", "answer_types", "fonts", "resampled"):
+            getattr(self, name).update(getattr(other, name))
+        self.unanswerable += other.unanswerable
+        self.yes += other.yes
+        for name, (lo, hi) in other.numeric.items():
+            mine = self.numeric.setdefault(name, [lo, hi])
+            mine[0], mine[1] = min(mine[0], lo), max(mine[1], hi)
+        for name, counts in other.categorical.items():
+            self.categorical.setdefault(name, Counter()).update(counts)
+        return self
+
+
+_progress_queue = None
+
+
+def _init_worker(queue) -> None:
+    global _progress_queue
+    _progress_queue = queue
+
+
+def write_shard(task: ShardTask, tick: Callable[[int], None] | None = None) -> tuple[ShardTask, Summary]:
+    family = get_family(task.part.family)
+    features = row_features(family)
+    schema = features.arrow_schema
+    path = Path(task.directory) / task.filename
+    path.parent.mkdir(parents=True, exist_ok=True)
+    summary = Summary()
+    tick = tick or (lambda k: _progress_queue.put(k) if _progress_queue is not None else None)
+    with pq.ParquetWriter(path, schema) as writer:
+        batch: list[dict] = []
+        for index in range(task.start, task.stop):
+            for row in generate_index(family, task.part, task.size, index, summary.resampled):
+                summary.add(row)
+                batch.append(row)  # already in storage form: PNG bytes, plain lists and dicts
+            tick(1)
+            if len(batch) >= ROW_GROUP or index == task.stop - 1:
+                writer.write_table(pa.Table.from_pylist(batch, schema=schema))
+                batch = []
+    return task, summary
+
+
+def shard_tasks(spec: DatasetSpec, part: PartSpec, directory: Path) -> list[ShardTask]:
+    n_shards = max(1, math.ceil(part.n / spec.rows_per_shard))
+    per = math.ceil(part.n / n_shards)
+    return [
+        ShardTask(part, spec.size, k, n_shards, k * per, min(part.n, (k + 1) * per), str(directory))
+        for k in range(n_shards)
+    ]
+
+
+def run_shards(tasks: list[ShardTask], workers: int, progress: bool) -> list[tuple[ShardTask, Summary]]:
+    """Write every shard, `workers` at a time, with one progress bar over all samples."""
+    total = sum(t.stop - t.start for t in tasks)
+    families = sorted({t.part.family for t in tasks})
+    bar = tqdm(total=total, unit="sample", desc="generating " + ",".join(families), disable=not progress,
+               dynamic_ncols=True)
+    try:
+        if workers <= 1 or len(tasks) == 1:
+            return [write_shard(task, tick=bar.update) for task in tasks]
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        ctx = multiprocessing.get_context(method)
+        queue = ctx.Queue()
+        with ctx.Pool(min(workers, len(tasks)), initializer=_init_worker, initargs=(queue,)) as pool:
+            pending = [pool.apply_async(write_shard, (task,)) for task in tasks]
+            while not all(p.ready() for p in pending):
+                _drain(queue, bar, timeout=0.2)
+                for p in pending:
+                    if p.ready() and not p.successful():
+                        p.get()  # re-raises the worker's error
+            _drain(queue, bar, timeout=0)
+            return [p.get() for p in pending]
+    finally:
+        bar.close()
+
+
+def _drain(queue, bar, timeout: float) -> None:
+    import queue as queue_module
+
+    try:
+        bar.update(queue.get(timeout=timeout) if timeout else queue.get_nowait())
+        while True:
+            bar.update(queue.get_nowait())
+    except queue_module.Empty:
+        pass
+
+
+def default_workers() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)

@@ -1,0 +1,115 @@
+"""Checks of a render against its scene. Each returns a list of failure reasons (empty
+when the render is faithful); the pipeline resamples a scene that fails any check."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gen_stress.scenes.geometry import Box
+from gen_stress.scenes.model import TextItem
+from gen_stress.scenes.render import Rendered
+
+INK_LEVEL = 8  # coverage (0..255) below this is anti-aliasing haze, not ink
+
+
+def _ink(rendered: Rendered, item_id: int, level: int = INK_LEVEL):
+    """(xs, ys, values) of an item's ink pixels in canvas coordinates."""
+    x0, y0, cov = rendered.coverage(item_id)
+    ys, xs = np.nonzero(cov >= level)
+    return xs + x0, ys + y0, cov[ys, xs]
+
+
+def _local(item: TextItem, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+    """Pixel centres in the text's own upright frame, so rotated neighbours do not count."""
+    return item.layout.placement.to_local(np.stack([xs + 0.5, ys + 0.5], axis=1))
+
+
+def _in_chars(item: TextItem, local: np.ndarray, slack: float = 0.0) -> np.ndarray:
+    """(pixels, characters): which pixels fall in which character's box (local frame)."""
+    boxes = np.asarray(item.layout.char_boxes_local, dtype=float).reshape(-1, 4)
+    x, y = local[:, :1], local[:, 1:]
+    return ((x >= boxes[:, 0] - slack) & (x <= boxes[:, 2] + slack)
+            & (y >= boxes[:, 1] - slack) & (y <= boxes[:, 3] + slack))
+
+
+def _inside(xs: np.ndarray, ys: np.ndarray, box: Box) -> np.ndarray:
+    x0, y0, x1, y1 = box
+    return (xs >= np.floor(x0)) & (xs < np.ceil(x1)) & (ys >= np.floor(y0)) & (ys < np.ceil(y1))
+
+
+def text_in_frame(item: TextItem, rendered: Rendered) -> list[str]:
+    """All ink inside the image and inside the recorded box; every character drew ink."""
+    failures = []
+    xs, ys, _ = _ink(rendered, item.item_id)
+    if xs.size == 0:
+        return [f"text {item.text!r} drew no ink"]
+    if not rendered.within_canvas(item.item_id):
+        failures.append(f"text {item.text!r} is clipped by the image edge")
+    if not _inside(xs, ys, item.bbox).all():
+        failures.append(f"ink of {item.text!r} lies outside its recorded box")
+    drew = _in_chars(item, _local(item, xs, ys), slack=0.5).any(axis=0)
+    for char, ok in zip(item.text, drew):
+        if not ok and not char.isspace():
+            failures.append(f"character {char!r} of {item.text!r} drew no ink")
+    return failures
+
+
+def text_unoccluded(item: TextItem, rendered: Rendered, min_visible: float = 0.995) -> list[str]:
+    """Nothing drawn later covers the text."""
+    fraction = rendered.visible_fraction(item.item_id)
+    if fraction < min_visible:
+        return [f"text {item.text!r} is {1 - fraction:.1%} covered"]
+    return []
+
+
+def chars_hidden(item: TextItem, rendered: Rendered, indices, max_visible: float = 0.02) -> list[str]:
+    """The given characters are covered (for unanswerable items): almost none of their
+    ink owns a pixel."""
+    xs, ys, _ = _ink(rendered, item.item_id, level=128)
+    owned = rendered.ids[np.clip(ys, 0, rendered.ids.shape[0] - 1), np.clip(xs, 0, rendered.ids.shape[1] - 1)]
+    failures = []
+    in_chars = _in_chars(item, _local(item, xs, ys))
+    for i in indices:
+        inside = in_chars[:, i]
+        if not inside.any():
+            continue
+        shown = float(np.mean(owned[inside] == item.item_id))
+        if shown > max_visible:
+            failures.append(f"character {i} of {item.text!r} is only {1 - shown:.0%} covered")
+    return failures
+
+
+def _luminance(rgb: np.ndarray) -> np.ndarray:
+    c = rgb / 255.0
+    lin = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    return lin @ np.array([0.2126, 0.7152, 0.0722])
+
+
+def text_contrast(item: TextItem, rendered: Rendered, floor: float = 1.15) -> list[str]:
+    """Measured WCAG contrast between the text's ink and the ground around it: the ground
+    is the mean of the pixels of what the text sits on (inside the text's box), the ink
+    the mean of the half of the text's visible pixels that differ most from the ground
+    (hollow letters are mostly ground-coloured inside)."""
+    xs, ys, values = _ink(rendered, item.item_id)
+    h, w = rendered.ids.shape
+    keep = (values >= 0.6 * values.max()) & (xs >= 0) & (ys >= 0) & (xs < w) & (ys < h) if xs.size else xs
+    if not keep.any():
+        return [f"text {item.text!r} has no visible ink"]
+    xs, ys = xs[keep], ys[keep]
+    x0, y0, x1, y1 = (int(v) for v in item.bbox)
+    x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
+    pixels = np.asarray(rendered.image.crop((x0, y0, x1, y1)), dtype=float)
+    region = rendered.ids[y0:y1, x0:x1]
+    owned = region[ys - y0, xs - x0] == item.item_id
+    around = pixels[region == (item.on_item or 0)]
+    if not owned.any() or around.size == 0:
+        return [f"text {item.text!r} has no visible ink or no ground around it"]
+    ground = _luminance(around.mean(axis=0))
+    ink_lum = _luminance(pixels[ys[owned] - y0, xs[owned] - x0])
+    distinct = np.sort(np.abs(ink_lum - ground))[ink_lum.size // 2:]
+    sign = 1.0 if np.mean(ink_lum) >= ground else -1.0
+    ink = ground + sign * float(distinct.mean())
+    ratio = (max(ink, ground) + 0.05) / (min(ink, ground) + 0.05)
+    if ratio < floor:
+        return [f"text {item.text!r} has contrast {ratio:.2f} below {floor}"]
+    return []

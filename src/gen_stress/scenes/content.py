@@ -1,0 +1,137 @@
+"""What OCR text says: dictionary words, pseudowords, codes, prices, misspellings.
+
+Each maker returns (text, prior_text): prior_text is what a language prior would "read"
+instead (the correct spelling of a misspelled word), empty when there is none.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+
+import numpy as np
+
+CONTENT_KINDS = ("word", "pseudoword", "code", "price", "misspelled")
+
+# Characters that OCR confuses with one another: codes draw from these on purpose.
+CONFUSABLE = "8B3E0ODQ1IL7Z2S5G6"
+CODE_LETTERS = "ABCDEFGHJKLMNPRSTUVWXYZ" + "OIQ"
+CODE_DIGITS = "0123456789"
+VOWELS = "aeiou"
+ONSETS = ["b", "c", "d", "f", "g", "h", "j", "k", "l", "m", "n", "p", "r", "s", "t", "v", "w", "z",
+          "br", "cl", "dr", "fl", "gr", "pl", "sk", "st", "tr", "sh", "ch", "th"]
+CODAS = ["", "", "", "n", "r", "l", "s", "t", "m", "k", "nd", "st"]
+
+
+def _lines(name: str) -> list[str]:
+    text = resources.files("gen_stress").joinpath("data", name).read_text(encoding="utf-8")
+    return [line for line in text.splitlines() if line and not line.startswith("#")]
+
+
+@cache
+def dictionary() -> frozenset[str]:
+    return frozenset(_lines("words.txt"))
+
+
+@cache
+def common_words() -> tuple[str, ...]:
+    return tuple(word for line in _lines("common_words.txt") for word in line.split())
+
+
+def _pick(rng: np.random.Generator, seq):
+    return seq[int(rng.integers(len(seq)))]
+
+
+def _casing(word: str, rng: np.random.Generator) -> str:
+    style = int(rng.integers(3))
+    return word if style == 0 else word.capitalize() if style == 1 else word.upper()
+
+
+def make_word(rng: np.random.Generator, max_chars: int) -> tuple[str, str]:
+    pool = [w for w in common_words() if len(w) <= max_chars]
+    return _casing(_pick(rng, pool), rng), ""
+
+
+def make_pseudoword(rng: np.random.Generator, max_chars: int) -> tuple[str, str]:
+    """Pronounceable but not a word: the reader cannot lean on a vocabulary."""
+    for _ in range(100):
+        word = "".join(_pick(rng, ONSETS) + _pick(rng, VOWELS) + _pick(rng, CODAS)
+                       for _ in range(int(rng.integers(2, 4))))
+        if 4 <= len(word) <= max_chars and word not in dictionary():
+            return _casing(word, rng), ""
+    return make_code(rng, max_chars)
+
+
+def make_code(rng: np.random.Generator, max_chars: int) -> tuple[str, str]:
+    """Serial-number-like codes, dense in 8/3/B and 0/O confusions."""
+    patterns = ["LLDD-DDD", "LDD-LDL", "DDDD-LL", "LL-DDDD", "DLD-DLD", "LLLDDD", "DD-LDDL"]
+    pattern = _pick(rng, [p for p in patterns if len(p) <= max_chars] or ["LDD"])
+    chars = []
+    for slot in pattern:
+        if slot == "-":
+            chars.append("-")
+            continue
+        pool = CODE_LETTERS if slot == "L" else CODE_DIGITS
+        if rng.random() < 0.5:  # half the characters come from the confusable set
+            pool = "".join(c for c in CONFUSABLE if c in pool)
+        chars.append(_pick(rng, pool))
+    return "".join(chars), ""
+
+
+def make_price(rng: np.random.Generator, max_chars: int) -> tuple[str, str]:
+    amount = float(np.round(rng.uniform(0.05, 2000.0) if rng.random() < 0.3 else rng.uniform(0.05, 99.99), 2))
+    style = int(rng.integers(4))
+    if style == 0:
+        text = f"${amount:,.2f}"
+    elif style == 1:
+        text = f"£{amount:,.2f}"
+    elif style == 2:
+        text = f"{amount:,.2f} €".replace(",", " ").replace(".", ",")
+    else:
+        text = f"${amount:.2f}"
+    if len(text) > max_chars:
+        text = f"${amount % 100:.2f}"
+    return text, ""
+
+
+def _misspell(word: str, rng: np.random.Generator) -> str | None:
+    edits = []
+    for i in range(1, len(word) - 2):  # swap two inner neighbours
+        if word[i] != word[i + 1]:
+            edits.append(word[:i] + word[i + 1] + word[i] + word[i + 2:])
+    for i in range(1, len(word) - 1):  # drop a doubled letter, or double a single one
+        if word[i] == word[i - 1]:
+            edits.append(word[:i] + word[i + 1:])
+        elif word[i] not in VOWELS:
+            edits.append(word[:i] + word[i] + word[i:])
+    for i in range(1, len(word) - 1):  # one vowel for another
+        if word[i] in VOWELS:
+            edits.extend(word[:i] + v + word[i + 1:] for v in VOWELS if v != word[i])
+    edits = [e for e in edits if e != word and e not in dictionary()]
+    return _pick(rng, edits) if edits else None
+
+
+def make_misspelled(rng: np.random.Generator, max_chars: int) -> tuple[str, str]:
+    """A common word with one edit that is not itself a word: a prior "corrects" it."""
+    pool = [w for w in common_words() if 5 <= len(w) <= max_chars]
+    for _ in range(50):
+        word = _pick(rng, pool)
+        wrong = _misspell(word, rng)
+        if wrong is not None:
+            style = int(rng.integers(3))
+            cased = [(wrong, word), (wrong.capitalize(), word.capitalize()), (wrong.upper(), word.upper())][style]
+            return cased
+    raise RuntimeError("no misspelling found")  # unreachable with the shipped word list
+
+
+MAKERS = {
+    "word": make_word,
+    "pseudoword": make_pseudoword,
+    "code": make_code,
+    "price": make_price,
+    "misspelled": make_misspelled,
+}
+
+
+def make_text(kind: str, rng: np.random.Generator, max_chars: int) -> tuple[str, str]:
+    return MAKERS[kind](rng, max(max_chars, 5))

@@ -1,0 +1,168 @@
+"""The font catalog, and which characters each font really draws.
+
+A character counts as drawable only when the font's cmap maps it AND its glyph has an
+outline (an empty glyph renders nothing, a missing one renders a tofu box). Text is laid
+out only with a font that draws every character; asking for anything else is an error.
+"""
+
+from __future__ import annotations
+
+import logging
+import tomllib
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+from pathlib import Path
+
+from fontTools.pens.boundsPen import BoundsPen
+from fontTools.ttLib import TTFont
+from PIL import ImageFont
+
+from gen_stress.errors import GlyphCoverageError, UserError
+
+# fontTools warns about odd but harmless table values in some shipped fonts.
+logging.getLogger("fontTools").setLevel(logging.ERROR)
+
+FONT_CLASSES = ("sans", "serif", "mono", "condensed", "script", "display")
+
+
+def font_dir() -> Path:
+    """fonts/ inside the installed package, else at the top of the source tree."""
+    here = Path(__file__).resolve()
+    for candidate in (here.parents[1] / "fonts", here.parents[3] / "fonts"):
+        if (candidate / "catalog.toml").is_file():
+            return candidate
+    raise UserError("no font catalog found: fonts/catalog.toml is missing from the installation")
+
+
+@dataclass(frozen=True, eq=False)
+class FontInfo:
+    name: str
+    path: Path
+    font_class: str
+    license: str
+    license_file: Path
+    copyright: str
+    source: str
+
+    @cached_property
+    def _tt(self) -> TTFont:
+        return TTFont(self.path, lazy=True)
+
+    @cached_property
+    def _cmap(self) -> dict[int, str]:
+        return self._tt.getBestCmap() or {}
+
+    @cached_property
+    def _glyphs(self):
+        return self._tt.getGlyphSet()
+
+    @cached_property
+    def _drawable(self) -> dict[str, bool]:
+        return {}  # per-character verdicts, filled as characters are asked about
+
+    def draws(self, char: str) -> bool:
+        """True when the font maps the character to a glyph that has ink (or is a space)."""
+        verdict = self._drawable.get(char)
+        if verdict is None:
+            verdict = ord(char) in self._cmap and (char.isspace() or self._bounds(char) is not None)
+            self._drawable[char] = verdict
+        return verdict
+
+    def missing(self, text: str) -> list[str]:
+        return sorted(c for c in set(text) if not self.draws(c))
+
+    def _bounds(self, char: str):
+        name = self._cmap.get(ord(char))
+        if name is None:
+            return None
+        pen = BoundsPen(self._glyphs)
+        self._glyphs[name].draw(pen)
+        return pen.bounds
+
+    @cached_property
+    def has_kern_table(self) -> bool:
+        return "kern" in self._tt
+
+    @cached_property
+    def cap_ratio(self) -> float:
+        """Cap height as a fraction of the em, measured on the outline of "H"."""
+        bounds = self._bounds("H")
+        if bounds is None:
+            raise GlyphCoverageError(f"font {self.name!r} has no 'H' to measure its cap height")
+        units_per_em = self._tt["head"].unitsPerEm
+        return (bounds[3] - max(bounds[1], 0)) / units_per_em
+
+    def em_for_cap(self, text_px: float) -> float:
+        """The em size (Pillow's font size) whose capital letters are text_px tall."""
+        return text_px / self.cap_ratio
+
+    def pil(self, em_px: float) -> ImageFont.FreeTypeFont:
+        return _pil_font(str(self.path), round(em_px, 4))
+
+    def mean_advance(self, text_px: int) -> float:
+        """Typical advance of a character when capitals are text_px tall (for fitting)."""
+        return _mean_advance(self, text_px)
+
+
+@lru_cache(maxsize=4096)
+def _mean_advance(font: FontInfo, text_px: int) -> float:
+    return font.pil(font.em_for_cap(text_px)).getlength("n0W") / 3
+
+
+@lru_cache(maxsize=2048)
+def _pil_font(path: str, em_px: float) -> ImageFont.FreeTypeFont:
+    # BASIC layout: no dependency on the system's fribidi/raqm, so the same bytes everywhere.
+    return ImageFont.truetype(path, size=em_px, layout_engine=ImageFont.Layout.BASIC)
+
+
+@dataclass(frozen=True)
+class FontCatalog:
+    fonts: tuple[FontInfo, ...]
+
+    def by_name(self, name: str) -> FontInfo:
+        for font in self.fonts:
+            if font.name == name:
+                return font
+        raise UserError(f"unknown font {name!r}; known fonts: {', '.join(self.names())}")
+
+    def names(self) -> list[str]:
+        return [font.name for font in self.fonts]
+
+    def of_class(self, font_class: str) -> tuple[FontInfo, ...]:
+        return tuple(font for font in self.fonts if font.font_class == font_class)
+
+    def drawing(self, text: str, font_class: str | None = None) -> tuple[FontInfo, ...]:
+        """Fonts (of a class, if given) that draw every character of text."""
+        pool = self.fonts if font_class is None else self.of_class(font_class)
+        return tuple(font for font in pool if not font.missing(text))
+
+
+def require_drawable(font: FontInfo, text: str) -> None:
+    missing = font.missing(text)
+    if missing:
+        raise GlyphCoverageError(
+            f"font {font.name!r} does not draw {''.join(missing)!r} (needed for {text!r})"
+        )
+
+
+@lru_cache(maxsize=1)
+def load_catalog() -> FontCatalog:
+    root = font_dir()
+    with open(root / "catalog.toml", "rb") as handle:
+        entries = tomllib.load(handle)["font"]
+    fonts = []
+    for entry in entries:
+        if entry["class"] not in FONT_CLASSES:
+            raise UserError(f"font {entry['name']!r} has unknown class {entry['class']!r}")
+        fonts.append(
+            FontInfo(
+                name=entry["name"],
+                path=root / entry["file"],
+                font_class=entry["class"],
+                license=entry["license"],
+                license_file=root / entry["license_file"],
+                copyright=entry["copyright"],
+                source=entry["source"],
+            )
+        )
+    return FontCatalog(tuple(fonts))

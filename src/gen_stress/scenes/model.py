@@ -1,0 +1,225 @@
+"""The scene: a frozen description of everything in an image, from which answers are
+computed before any pixel exists. `scene_record` turns it (plus what the render
+measured) into the typed `scene` column."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property, singledispatch
+
+import numpy as np
+from datasets import List, Value
+from shapely.geometry import Polygon
+
+from gen_stress.scenes.colors import RGB, color_name
+from gen_stress.scenes.geometry import Box, bounds, round_box
+from gen_stress.scenes.text import TextLayout
+
+Attributes = tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class ShapeItem:
+    """A filled outline: an object, a sign's board, an occluding patch."""
+
+    item_id: int
+    role: str  # target, distractor, sign, occluder, ...
+    label: str  # what a person would call it, e.g. "red star" or "sign"
+    shape: str
+    rgb: RGB
+    geometry: Polygon  # canvas pixels
+    z: int
+    angle_deg: float = 0.0
+    size_px: float = 0.0
+    attributes: Attributes = ()
+
+    @property
+    def color(self) -> str:
+        return color_name(self.rgb)
+
+    @property
+    def bbox(self) -> Box:
+        return tuple(self.geometry.bounds)  # type: ignore[return-value]
+
+    @cached_property
+    def exterior(self) -> np.ndarray:
+        """Outline points (the closing point dropped)."""
+        return np.asarray(self.geometry.exterior.coords)[:-1]
+
+
+@dataclass(frozen=True)
+class TextItem:
+    """One line of text, laid out (its geometry is known before rendering)."""
+
+    item_id: int
+    role: str
+    layout: TextLayout
+    rgb: RGB
+    z: int
+    stroke_rgb: RGB | None = None
+    on_item: int = 0  # the item (a sign) the text is printed on; 0 when none
+    prior_text: str = ""  # what a language prior would expect instead (misspellings)
+    attributes: Attributes = ()
+
+    @property
+    def text(self) -> str:
+        return self.layout.text
+
+    @property
+    def bbox(self) -> Box:
+        return self.layout.bbox
+
+
+@dataclass(frozen=True)
+class Scene:
+    width: int
+    height: int
+    background: str
+    background_rgb: RGB
+    items: tuple = field(default=())
+    frame_of_reference: str = "viewer"
+
+    def item(self, item_id: int):
+        for it in self.items:
+            if it.item_id == item_id:
+                return it
+        raise KeyError(item_id)
+
+    def drawing_order(self) -> list:
+        return sorted(self.items, key=lambda it: (it.z, it.item_id))
+
+
+# The typed `scene` column -------------------------------------------------------------
+
+_BOX = List(Value("float32"), length=4)
+_POINT = List(Value("float32"), length=2)
+_ATTRIBUTES = List({"name": Value("string"), "value": Value("string")})
+
+SCENE_FEATURES = {
+    "width": Value("int32"),
+    "height": Value("int32"),
+    "frame_of_reference": Value("string"),
+    "background": Value("string"),
+    "objects": List(
+        {
+            "id": Value("int32"),
+            "role": Value("string"),
+            "label": Value("string"),
+            "shape": Value("string"),
+            "color": Value("string"),
+            "bbox": _BOX,
+            "polygon": List(_POINT),
+            "area_px": Value("int32"),
+            "visible_px": Value("int32"),
+            "visible_fraction": Value("float32"),
+            "z": Value("int32"),
+            "angle_deg": Value("float32"),
+            "size_px": Value("float32"),
+            "attributes": _ATTRIBUTES,
+        }
+    ),
+    "texts": List(
+        {
+            "id": Value("int32"),
+            "role": Value("string"),
+            "text": Value("string"),
+            "prior_text": Value("string"),
+            "font": Value("string"),
+            "font_class": Value("string"),
+            "text_px": Value("int32"),
+            "em_px": Value("float32"),
+            "angle_deg": Value("float32"),
+            "color": Value("string"),
+            "stroke_px": Value("int32"),
+            "quad": List(_POINT, length=4),
+            "bbox": _BOX,
+            "char_boxes": List(_BOX),
+            "area_px": Value("int32"),
+            "visible_px": Value("int32"),
+            "visible_fraction": Value("float32"),
+            "z": Value("int32"),
+            "on_object": Value("int32"),
+            "attributes": _ATTRIBUTES,
+        }
+    ),
+}
+
+
+def _points(coords) -> list[list[float]]:
+    return np.round(np.asarray(coords, dtype=float), 2).tolist()
+
+
+def _attrs(attributes: Attributes) -> list[dict]:
+    return [{"name": k, "value": v} for k, v in attributes]
+
+
+@singledispatch
+def item_record(item, measured: dict) -> tuple[str, dict]:
+    """(list name, record) for one scene item; new item types register here."""
+    raise TypeError(f"no scene record for {type(item).__name__}")
+
+
+@item_record.register
+def _(item: ShapeItem, measured: dict) -> tuple[str, dict]:
+    return "objects", {
+        "id": item.item_id,
+        "role": item.role,
+        "label": item.label,
+        "shape": item.shape,
+        "color": item.color,
+        "bbox": round_box(item.bbox),
+        "polygon": _points(item.exterior),
+        "z": item.z,
+        "angle_deg": round(float(item.angle_deg), 2),
+        "size_px": round(float(item.size_px), 2),
+        "attributes": _attrs(item.attributes),
+        **measured,
+    }
+
+
+@item_record.register
+def _(item: TextItem, measured: dict) -> tuple[str, dict]:
+    layout = item.layout
+    return "texts", {
+        "id": item.item_id,
+        "role": item.role,
+        "text": layout.text,
+        "prior_text": item.prior_text,
+        "font": layout.font.name,
+        "font_class": layout.font.font_class,
+        "text_px": layout.text_px,
+        "em_px": round(layout.em_px, 3),
+        "angle_deg": round(float(layout.placement.angle_deg), 2),
+        "color": color_name(item.rgb),
+        "stroke_px": layout.stroke_px,
+        "quad": _points(layout.quad),
+        "bbox": round_box(layout.bbox),
+        "char_boxes": np.round(np.asarray(layout.char_boxes, dtype=float).reshape(-1, 4), 2).tolist(),
+        "z": item.z,
+        "on_object": item.on_item,
+        "attributes": _attrs(item.attributes),
+        **measured,
+    }
+
+
+def scene_record(scene: Scene, rendered) -> dict:
+    record = {
+        "width": scene.width,
+        "height": scene.height,
+        "frame_of_reference": scene.frame_of_reference,
+        "background": scene.background,
+        "objects": [],
+        "texts": [],
+    }
+    for item in scene.items:
+        measured = {
+            "area_px": rendered.area_px[item.item_id],
+            "visible_px": rendered.visible_px(item.item_id),
+            "visible_fraction": round(rendered.visible_fraction(item.item_id), 4),
+        }
+        key, rec = item_record(item, measured)
+        record[key].append(rec)
+    return record
+
+
+__all__ = ["SCENE_FEATURES", "Scene", "ShapeItem", "TextItem", "bounds", "scene_record"]

@@ -1,0 +1,150 @@
+"""Text layout with exact geometry, and its rasterisation.
+
+Layout and rasterisation share one Placement, so the quadrilateral, the box and the
+per-character boxes recorded in the scene are the ones the pixels were drawn with.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from gen_stress.scenes.fonts import FontInfo, require_drawable
+from gen_stress.scenes.geometry import Box, Placement, bounds, pixel_box, rect_points
+
+_PAD = 2  # blank pixels around the local text mask
+
+
+@dataclass(frozen=True, eq=False)
+class TextLayout:
+    text: str
+    font: FontInfo
+    text_px: int  # cap height in pixels
+    stroke_px: int
+    ink_box_local: tuple[int, int, int, int]  # ink bounds around the left end of the baseline
+    placement: Placement
+
+    @property
+    def em_px(self) -> float:
+        return self.font.em_for_cap(self.text_px)
+
+    @property
+    def _pil(self):
+        return self.font.pil(self.em_px)
+
+    @cached_property
+    def char_boxes_local(self) -> tuple[Box, ...]:
+        boxes = []
+        font, text = self._pil, self.text
+        kerned = self.font.has_kern_table  # Pillow's basic layout kerns from that table only
+        origin = 0.0
+        for i, char in enumerate(text):
+            advance, (x0, y0, x1, y1) = _char_metrics(font, char, self.stroke_px)
+            boxes.append((origin + x0, y0, origin + x1, y1))
+            origin += advance
+            if kerned and i + 1 < len(text):
+                origin += _kerning(font, char, text[i + 1])
+        return tuple(boxes)
+
+    # Geometry on the canvas -------------------------------------------------------
+
+    @cached_property
+    def quad(self) -> np.ndarray:
+        """The ink box's four corners on the canvas (tl, tr, br, bl of the upright text)."""
+        return self.placement.apply(rect_points(self.ink_box_local))
+
+    @property
+    def rotated(self) -> bool:
+        return self.placement.angle_deg % 360 != 0
+
+    @cached_property
+    def bbox(self) -> Box:
+        """Axis-aligned box holding every ink pixel (one pixel of margin for the
+        resampling blur when the text is rotated)."""
+        return tuple(float(v) for v in pixel_box(bounds(self.quad), 1.0 if self.rotated else 0.0))
+
+    @cached_property
+    def char_boxes(self) -> tuple[Box, ...]:
+        if not self.text:
+            return ()
+        corners = np.asarray(self.char_boxes_local, dtype=float)[:, [0, 1, 2, 1, 2, 3, 0, 3]].reshape(-1, 2)
+        moved = self.placement.apply(corners).reshape(-1, 4, 2)
+        return tuple(map(tuple, np.concatenate([moved.min(axis=1), moved.max(axis=1)], axis=1).tolist()))
+
+    def local_to_canvas(self, points) -> np.ndarray:
+        return self.placement.apply(points)
+
+    # Pixels -----------------------------------------------------------------------
+
+    def rasterize(self) -> tuple[tuple[int, int], Image.Image, Image.Image | None]:
+        """(top-left on canvas, stroke-or-ink mask, fill mask when stroked)."""
+        x0, y0, x1, y1 = self.ink_box_local
+        size = (x1 - x0 + 2 * _PAD, y1 - y0 + 2 * _PAD)
+        origin = (_PAD - x0, _PAD - y0)
+        outer = Image.new("L", size, 0)
+        ImageDraw.Draw(outer).text(
+            origin, self.text, fill=255, font=self._pil, anchor="ls",
+            stroke_width=self.stroke_px, stroke_fill=255,
+        )
+        inner = None
+        if self.stroke_px:
+            inner = Image.new("L", size, 0)
+            ImageDraw.Draw(inner).text(origin, self.text, fill=255, font=self._pil, anchor="ls")
+        local_origin = (x0 - _PAD, y0 - _PAD)
+        if not self.rotated:
+            dx, dy = self.placement.apply([local_origin])[0]
+            return (int(round(dx)), int(round(dy))), outer, inner
+        corners = self.placement.apply(rect_points((x0 - _PAD, y0 - _PAD, x1 + _PAD, y1 + _PAD)))
+        bx0, by0, bx1, by1 = pixel_box(bounds(corners))
+        data = self.placement.inverse_affine((bx0, by0), local_origin)
+        out_size = (bx1 - bx0, by1 - by0)
+
+        def turn(mask: Image.Image) -> Image.Image:
+            return mask.transform(out_size, Image.Transform.AFFINE, data, Image.Resampling.BILINEAR)
+
+        return (bx0, by0), turn(outer), (turn(inner) if inner is not None else None)
+
+
+@lru_cache(maxsize=65536)
+def _char_metrics(font, char: str, stroke_px: int):
+    return font.getlength(char), font.getbbox(char, anchor="ls", stroke_width=stroke_px)
+
+
+@lru_cache(maxsize=65536)
+def _kerning(font, left: str, right: str) -> float:
+    return font.getlength(left + right) - font.getlength(left) - font.getlength(right)
+
+
+def layout_text(
+    text: str,
+    font: FontInfo,
+    *,
+    text_px: int,
+    angle_deg: float = 0.0,
+    center: tuple[float, float] = (0.0, 0.0),
+    stroke_px: int = 0,
+) -> TextLayout:
+    """Lay out one line of text with its ink box centred at `center`.
+
+    Raises GlyphCoverageError when the font does not draw every character.
+    """
+    require_drawable(font, text)
+    ink_box = font.pil(font.em_for_cap(text_px)).getbbox(text, anchor="ls", stroke_width=stroke_px)
+    x0, y0, x1, y1 = ink_box
+    pivot = ((x0 + x1) / 2, (y0 + y1) / 2)
+    layout = TextLayout(text, font, text_px, stroke_px, ink_box, Placement(angle_deg, pivot, (0.0, 0.0)))
+    return moved(layout, center)
+
+
+def moved(layout: TextLayout, center: tuple[float, float]) -> TextLayout:
+    """The same text with its ink box centred at `center` (upright text snapped to whole
+    pixels, so that its pixels are exactly the font's)."""
+    pivot = layout.placement.pivot
+    if not layout.placement.angle_deg % 360:
+        center = (math.floor(center[0] - pivot[0]) + pivot[0], math.floor(center[1] - pivot[1]) + pivot[1])
+    return dataclasses.replace(layout, placement=Placement(layout.placement.angle_deg, pivot, center))

@@ -1,0 +1,121 @@
+"""The dataset folder: Hub layout, typed schema, card, and byte-for-byte determinism."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import datasets
+import pyarrow.parquet as pq
+import yaml
+from PIL import Image
+
+from conftest import read_rows, run_cli
+from gen_stress.contract import COLUMNS, row_features
+from gen_stress.generators import get_family
+from gen_stress.pipeline import PartSpec, generate_index
+
+
+def digest(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_hub_layout(ocr_dataset):
+    shards = sorted(p.name for p in (ocr_dataset / "ocr").iterdir())
+    assert shards == [f"test-0000{k}-of-00003.parquet" for k in range(3)]
+    assert (ocr_dataset / "README.md").is_file()
+    assert (ocr_dataset / "assets" / "ocr-samples.png").is_file()
+    assert not list(ocr_dataset.parent.glob(".*partial*")), "temporary folder removed"
+    sizes = [pq.ParquetFile(ocr_dataset / "ocr" / s).metadata.num_rows for s in shards]
+    assert sizes == [30, 30, 30]
+
+
+def test_load_dataset_offline(ocr_dataset, monkeypatch):
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    ds = datasets.load_dataset(str(ocr_dataset), "ocr", split="test")
+    assert len(ds) == 90
+    assert list(ds.features) == list(COLUMNS)
+    assert ds.features == row_features(get_family("ocr"))
+    row = ds[0]
+    assert isinstance(row["image"], Image.Image) and row["image"].size == (512, 512)
+    assert isinstance(row["difficulty"], dict) and isinstance(row["difficulty"]["text_px"], int)
+    assert isinstance(row["scene"]["texts"], list) and row["scene"]["texts"][0]["bbox"]
+    assert row["question"] and row["answer"]
+    assert row["family"] == "ocr" and row["subtask"].startswith("ocr/")
+    assert row["generator_version"]
+    ids = ds["id"]
+    assert len(set(ids)) == len(ids)
+    assert ids[5] == "ocr-s0-0000005"
+
+
+def test_typed_structs_not_json(ocr_dataset):
+    schema = pq.read_schema(next((ocr_dataset / "ocr").glob("*.parquet")))
+    assert str(schema.field("difficulty").type).startswith("struct<text_px: int32")
+    assert "struct<" in str(schema.field("scene").type)
+    assert schema.field("choices").type.value_type == "string"
+
+
+def test_card(ocr_dataset, ocr_rows):
+    text = (ocr_dataset / "README.md").read_text()
+    front = yaml.safe_load(text.split("---\n")[1])
+    assert front["configs"] == [{"config_name": "ocr", "data_files": [{"split": "test", "path": "ocr/test-*"}]}]
+    assert "gen-stress --family ocr --n 90 --seed 0 --size 512x512 --split test" in text
+    for subtask in ("ocr/tiny_text", "ocr/rotated_text", "ocr/stylized_font"):
+        count = sum(r["subtask"] == subtask for r in ocr_rows)
+        assert f"| ocr | test | 90 | `{subtask}` | {count} |" in text
+    lo = min(r["difficulty"]["text_px"] for r in ocr_rows)
+    hi = max(r["difficulty"]["text_px"] for r in ocr_rows)
+    assert f"| `text_px` | cap height of the target text, in pixels of the stored image | {lo} to {hi} |" in text
+    fonts = {t["font"] for r in ocr_rows for t in r["scene"]["texts"]}
+    for font in fonts:
+        assert f"- {font} (" in text
+    assert "![ocr samples](assets/ocr-samples.png)" in text
+    assert list((ocr_dataset / "licenses" / "fonts").iterdir())
+    sheet = Image.open(ocr_dataset / "assets" / "ocr-samples.png")
+    assert sheet.width >= 4 * 256 and sheet.height >= 3 * 256
+
+
+def test_same_command_same_bytes_any_worker_count(tmp_path, capsys):
+    args = ["--family", "ocr", "--n", "24", "--rows-per-shard", "8", "--no-progress", "--seed", "3"]
+    runs = {}
+    for name, workers in (("a", "2"), ("b", "2"), ("c", "1")):
+        code, _, err = run_cli(args + ["--workers", workers, "--out", str(tmp_path / name)], capsys)
+        assert code == 0, err
+        runs[name] = digest(tmp_path / name)
+    assert len(runs["a"]) == 2 + 3 + len(list((tmp_path / "a" / "licenses" / "fonts").iterdir()))
+    assert runs["a"] == runs["b"], "the same command twice"
+    assert runs["a"] == runs["c"], "one worker and two workers"
+
+
+def test_sample_is_a_function_of_seed_family_index(ocr_rows):
+    """Random access: index 41 generated on its own equals row 41 of the full run."""
+    part = PartSpec(family="ocr", n=90)
+    alone = generate_index(get_family("ocr"), part, (512, 512), 41)[0]
+    stored = next(r for r in ocr_rows if r["index"] == 41)
+    assert alone["image"]["bytes"] == stored["image"]["bytes"]
+    assert alone["question"] == stored["question"] and alone["answer"] == stored["answer"]
+    assert alone["difficulty"] == stored["difficulty"]
+
+
+def test_other_seed_other_samples(tmp_path, capsys):
+    code, _, _ = run_cli(["--family", "ocr", "--n", "3", "--seed", "7", "--workers", "1", "--no-progress",
+                          "--out", str(tmp_path / "s7")], capsys)
+    assert code == 0
+    rows = read_rows(tmp_path / "s7")
+    assert [r["id"] for r in rows] == ["ocr-s7-0000000", "ocr-s7-0000001", "ocr-s7-0000002"]
+    part = PartSpec(family="ocr", n=3)
+    seed0 = generate_index(get_family("ocr"), part, (512, 512), 0)[0]
+    assert seed0["image"]["bytes"] != rows[0]["image"]["bytes"]
+
+
+def test_image_size_option(tmp_path, capsys):
+    code, _, err = run_cli(["--family", "ocr", "--n", "3", "--size", "640x384", "--workers", "1",
+                            "--no-progress", "--out", str(tmp_path / "wide")], capsys)
+    assert code == 0, err
+    row = read_rows(tmp_path / "wide")[0]
+    from conftest import image_of
+
+    assert image_of(row).size == (640, 384)
+    assert (row["scene"]["width"], row["scene"]["height"]) == (640, 384)

@@ -1,0 +1,75 @@
+"""Fonts: the catalog, real glyph coverage (no tofu), and cap-height sizing."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from gen_stress.errors import GlyphCoverageError
+from gen_stress.scenes.fonts import FONT_CLASSES, font_dir, load_catalog
+from gen_stress.scenes.text import layout_text
+
+CATALOG = load_catalog()
+
+
+def test_catalog_has_twelve_fonts_in_every_class_with_licences():
+    assert len(CATALOG.fonts) >= 12
+    for font_class in FONT_CLASSES:
+        assert len(CATALOG.of_class(font_class)) >= 2, font_class
+    for font in CATALOG.fonts:
+        assert font.path.is_file() and font.path.parent == font_dir()
+        assert font.license_file.is_file() and font.license_file.stat().st_size > 200
+        assert font.license and font.copyright and font.source.startswith("Debian")
+
+
+@pytest.mark.parametrize("font", CATALOG.fonts, ids=lambda f: f.name)
+def test_every_font_draws_the_basic_alphabet(font):
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.,-:/#$%&'()"
+    assert font.missing(alphabet) == []
+
+
+def test_coverage_comes_from_the_font_not_a_list():
+    breip = CATALOG.by_name("Breip")
+    assert not breip.draws("€")  # not in its cmap
+    assert CATALOG.by_name("DejaVu Sans").draws("€")
+    assert not CATALOG.by_name("DejaVu Sans").draws("字")  # no CJK in a Latin font
+    assert breip not in CATALOG.drawing("12,50 €")
+    assert CATALOG.by_name("DejaVu Sans") in CATALOG.drawing("12,50 €")
+
+
+def test_mapped_but_empty_glyph_is_not_drawable():
+    """A character the cmap maps to an outline-less glyph would render as nothing."""
+    found = []
+    for font in CATALOG.fonts:
+        for code, name in list(font._cmap.items())[:4000]:
+            char = chr(code)
+            if char.isspace() or code < 32:
+                continue
+            if font._bounds(char) is None:
+                found.append((font, char))
+                break
+    assert found, "some shipped font maps a non-space character to an empty glyph"
+    font, char = found[0]
+    assert not font.draws(char)
+    with pytest.raises(GlyphCoverageError):
+        layout_text(f"a{char}b", font, text_px=20)
+
+
+def test_asking_for_text_a_font_cannot_draw_is_an_error():
+    with pytest.raises(GlyphCoverageError, match="does not draw '€'"):
+        layout_text("9,99 €", CATALOG.by_name("Breip"), text_px=20)
+
+
+@pytest.mark.parametrize("font", CATALOG.fonts, ids=lambda f: f.name)
+def test_text_px_is_the_rendered_cap_height(font):
+    """An "H" set at text_px is text_px tall above the baseline, on the pixels (hinting and
+    hand-drawn wobble allowed: one pixel, or 5%)."""
+    baseline = 150
+    for text_px in (4, 6, 11, 24, 48):
+        pil = font.pil(font.em_for_cap(text_px))
+        mask = Image.new("L", (200, 200), 0)
+        ImageDraw.Draw(mask).text((20, baseline), "H", fill=255, font=pil, anchor="ls")
+        rows = np.nonzero(np.asarray(mask)[:baseline].max(axis=1) >= 32)[0]
+        height = baseline - rows.min()
+        assert abs(height - text_px) <= max(1, 0.05 * text_px), (text_px, height)

@@ -1,0 +1,113 @@
+"""Text geometry against pixels, and the render checks that guard every label."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+from shapely.geometry import box as shapely_box
+
+from gen_stress.scenes import checks
+from gen_stress.scenes.fonts import load_catalog
+from gen_stress.scenes.model import Scene, ShapeItem, TextItem
+from gen_stress.scenes.render import render
+from gen_stress.scenes.text import layout_text
+
+CATALOG = load_catalog()
+WHITE, BLACK, GREY = (250, 250, 250), (20, 20, 20), (128, 128, 128)
+
+
+def scene_with(text_item: TextItem, *extra) -> Scene:
+    board = ShapeItem(1, "target_sign", "white sign", "rectangular", WHITE,
+                      shapely_box(*np.add(text_item.bbox, (-12, -12, 12, 12))), z=1)
+    return Scene(400, 400, "light gray", (214, 214, 214), (board, text_item, *extra))
+
+
+def text_item(text="Hamburg 8B30", font="DejaVu Sans", text_px=20, angle=0.0, center=(200.0, 200.0),
+              rgb=BLACK, stroke_px=0) -> TextItem:
+    layout = layout_text(text, CATALOG.by_name(font), text_px=text_px, angle_deg=angle, center=center,
+                         stroke_px=stroke_px)
+    return TextItem(2, "target", layout, rgb=rgb, z=2, on_item=1)
+
+
+@pytest.mark.parametrize("angle", [0, 7, 33, 90, 145, 180, 271, 359])
+@pytest.mark.parametrize("font", ["DejaVu Sans", "EB Garamond", "Dancing Script", "Cabin Sketch"])
+def test_ink_stays_in_recorded_box_at_any_angle(angle, font):
+    item = text_item(font=font, angle=float(angle), text_px=17)
+    rendered = render(scene_with(item))
+    assert checks.text_in_frame(item, rendered) == []
+    assert checks.text_unoccluded(item, rendered) == []
+    assert checks.text_contrast(item, rendered) == []
+    # the recorded quad is the ink box turned counter-clockwise as seen
+    quad = item.layout.quad
+    if angle == 90:  # reading direction points up: the start of the text is at the bottom
+        assert quad[0][1] > quad[1][1] and abs(quad[0][0] - quad[1][0]) < 1e-6
+
+
+def test_upright_box_is_the_layout_box():
+    """The recorded box is tight to the ink vertically and spans the pen's travel
+    horizontally (the side bearings of the end letters, at most a sixth of the em)."""
+    item = text_item(text="HIH", text_px=30)
+    rendered = render(scene_with(item))
+    x0, y0, cov = rendered.coverage(item.item_id)
+    ys, xs = np.nonzero(cov >= 8)
+    ink = (xs.min() + x0, ys.min() + y0, xs.max() + x0 + 1, ys.max() + y0 + 1)
+    box = item.bbox
+    assert abs(ink[1] - box[1]) <= 1 and abs(ink[3] - box[3]) <= 1
+    bearing = item.layout.em_px / 6
+    assert box[0] <= ink[0] <= box[0] + bearing and box[2] - bearing <= ink[2] <= box[2]
+
+
+def test_char_boxes_hold_their_characters():
+    item = text_item(text="WAVE-0O8", text_px=28, angle=30.0)
+    rendered = render(scene_with(item))
+    x0, y0, cov = rendered.coverage(item.item_id)
+    ys, xs = np.nonzero(cov >= 8)
+    local = item.layout.placement.to_local(np.stack([xs + x0 + 0.5, ys + y0 + 0.5], axis=1))
+    boxes = np.array(item.layout.char_boxes_local)
+    owner = ((local[:, :1] >= boxes[:, 0] - 1) & (local[:, :1] <= boxes[:, 2] + 1)
+             & (local[:, 1:] >= boxes[:, 1] - 1) & (local[:, 1:] <= boxes[:, 3] + 1))
+    assert owner.any(axis=1).mean() > 0.99, "ink outside every character box"
+    assert owner.any(axis=0).all(), "a character box without ink"
+    # canvas char boxes are the turned local boxes
+    assert len(item.layout.char_boxes) == len(item.text)
+
+
+def test_clipped_text_fails():
+    item = text_item(center=(20.0, 200.0))
+    assert any("clipped by the image edge" in f for f in checks.text_in_frame(item, render(scene_with(item))))
+
+
+def test_covered_text_fails_and_hidden_chars_pass():
+    item = text_item(text="ABCDEFGH", text_px=30)
+    b = item.layout.char_boxes[2]
+    patch = ShapeItem(3, "occluder", "patch", "patch", (200, 30, 30),
+                      shapely_box(b[0] - 2, item.bbox[1] - 3, b[2] + 2, item.bbox[3] + 3), z=3)
+    rendered = render(scene_with(item, patch))
+    assert checks.text_unoccluded(item, rendered) != []
+    assert checks.chars_hidden(item, rendered, [2]) == []
+    assert checks.chars_hidden(item, rendered, [4]) != []
+
+
+def test_invisible_text_fails_contrast():
+    item = text_item(rgb=(248, 248, 248))  # on a (250, 250, 250) sign
+    failures = checks.text_contrast(item, render(scene_with(item)))
+    assert failures and "below" in failures[0]
+    grey = text_item(rgb=GREY)
+    assert checks.text_contrast(grey, render(scene_with(grey))) == []
+
+
+def test_hollow_letters_measure_their_outline():
+    item = dataclasses.replace(text_item(stroke_px=2, text_px=36), rgb=WHITE, stroke_rgb=BLACK)
+    assert checks.text_contrast(item, render(scene_with(item))) == []
+
+
+def test_visible_fraction_comes_from_the_id_buffer():
+    item = text_item()
+    cover = ShapeItem(3, "occluder", "patch", "patch", GREY, shapely_box(0, 0, 200, 400), z=3)
+    rendered = render(scene_with(item, cover))
+    left = rendered.visible_fraction(item.item_id)
+    assert 0.3 < left < 0.7
+    assert rendered.visible_fraction(3) == 1.0
+    assert rendered.area_px[3] == 200 * 400
