@@ -102,10 +102,13 @@ def write_card(out: Path, spec, summaries: dict, shard_files: list[str]) -> None
         body.append(f'ds = datasets.load_dataset("<this folder or repo>", "{part.family}", split="{part.split}")')
     body += ["```", "", "## Rebuild", "", "The same command with the same version gives byte-identical files:", "",
              "```", f"pip install gen-stress=={__version__}", spec.command or "(built from Python)", "```", ""]
-    body += ["## Contents", "", "| config | split | rows | subtask | items | unanswerable |", "|---|---|---|---|---|---|"]
+    body += ["## Contents", "", "| config | split | rows | subtask | items | unanswerable | yes share of yes/no |",
+             "|---|---|---|---|---|---|---|"]
     for (family, split), s in summaries.items():
+        yes_no = s.answer_types.get("yes_no", 0)
+        yes_share = f"{s.yes / yes_no:.1%}" if yes_no else "-"
         for subtask, count in sorted(s.subtasks.items()):
-            body.append(f"| {family} | {split} | {s.rows} | `{subtask}` | {count} | {s.unanswerable} |")
+            body.append(f"| {family} | {split} | {s.rows} | `{subtask}` | {count} | {s.unanswerable} | {yes_share} |")
     for family in dict.fromkeys(p.family for p in spec.parts):
         sheet = _contact_sheet(out, family, shard_files)
         body += ["", f"### {family}", "", get_family(family).description, ""]

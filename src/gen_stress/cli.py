@@ -143,6 +143,16 @@ def generate(family, n, seed, out, size_text, workers, split, sweeps, settings, 
     click.echo(f"wrote {total} rows to {result.out} ({len(result.files)} files)")
 
 
+def _add_subcommands() -> None:
+    from gen_stress.commands import discover
+
+    for command in discover():
+        cli.add_command(command)
+
+
+_add_subcommands()
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: user mistakes become one line on stderr and exit code 2."""
     try:

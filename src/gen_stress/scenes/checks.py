@@ -113,3 +113,12 @@ def text_contrast(item: TextItem, rendered: Rendered, floor: float = 1.15) -> li
     if ratio < floor:
         return [f"text {item.text!r} has contrast {ratio:.2f} below {floor}"]
     return []
+
+
+def object_visible(item_id: int, rendered: Rendered, min_fraction: float, what: str = "object") -> list[str]:
+    """At least `min_fraction` of the item's own pixels are on top in the id buffer (and
+    inside the image), so a counted or referred-to object can really be seen."""
+    fraction = rendered.visible_fraction(item_id)
+    if fraction < min_fraction:
+        return [f"{what} {item_id} is only {fraction:.0%} visible (needs {min_fraction:.0%})"]
+    return []
