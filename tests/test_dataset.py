@@ -64,7 +64,8 @@ def test_card(ocr_dataset, ocr_rows):
     assert "gen-stress --family ocr --n 90 --seed 0 --size 512x512 --split test" in text
     for subtask in ("ocr/tiny_text", "ocr/rotated_text", "ocr/stylized_font"):
         count = sum(r["subtask"] == subtask for r in ocr_rows)
-        assert f"| ocr | test | 90 | `{subtask}` | {count} | 9 | - |" in text
+        covered = sum(r["subtask"] == subtask and not r["answerable"] for r in ocr_rows)
+        assert f"| ocr | test | 90 | `{subtask}` | {count} | {covered} | - |" in text
     lo = min(r["difficulty"]["text_px"] for r in ocr_rows)
     hi = max(r["difficulty"]["text_px"] for r in ocr_rows)
     assert f"| `text_px` | cap height of the target text, in pixels of the stored image | {lo} to {hi} |" in text

@@ -108,7 +108,8 @@ def write_card(out: Path, spec, summaries: dict, shard_files: list[str]) -> None
         yes_no = s.answer_types.get("yes_no", 0)
         yes_share = f"{s.yes / yes_no:.1%}" if yes_no else "-"
         for subtask, count in sorted(s.subtasks.items()):
-            body.append(f"| {family} | {split} | {s.rows} | `{subtask}` | {count} | {s.unanswerable} | {yes_share} |")
+            body.append(f"| {family} | {split} | {s.rows} | `{subtask}` | {count} | {s.unanswerable[subtask]} "
+                        f"| {yes_share} |")
     for family in dict.fromkeys(p.family for p in spec.parts):
         sheet = _contact_sheet(out, family, shard_files)
         body += ["", f"### {family}", "", get_family(family).description, ""]

@@ -157,7 +157,7 @@ class Summary:
     rows: int = 0
     subtasks: Counter = field(default_factory=Counter)
     answer_types: Counter = field(default_factory=Counter)
-    unanswerable: int = 0
+    unanswerable: Counter = field(default_factory=Counter)  # by subtask
     yes: int = 0
     numeric: dict = field(default_factory=dict)  # knob -> [min, max]
     categorical: dict = field(default_factory=dict)  # knob -> Counter
@@ -168,7 +168,7 @@ class Summary:
         self.rows += 1
         self.subtasks[row["subtask"]] += 1
         self.answer_types[row["answer_type"]] += 1
-        self.unanswerable += not row["answerable"]
+        self.unanswerable[row["subtask"]] += not row["answerable"]
         self.yes += row["answer_type"] == "yes_no" and row["answer"] == "yes"
         for name, value in row["difficulty"].items():
             if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -181,9 +181,8 @@ class Summary:
 
     def merge(self, other: "Summary") -> "Summary":
         self.rows += other.rows
-        for name in ("subtasks", "answer_types", "fonts", "resampled"):
+        for name in ("subtasks", "answer_types", "fonts", "resampled", "unanswerable"):
             getattr(self, name).update(getattr(other, name))
-        self.unanswerable += other.unanswerable
         self.yes += other.yes
         for name, (lo, hi) in other.numeric.items():
             mine = self.numeric.setdefault(name, [lo, hi])
