@@ -30,19 +30,19 @@ from gen_stress.dataset import build_dataset
 from gen_stress.generators import family_names
 from gen_stress.pipeline import DatasetSpec, PartSpec, default_workers
 
-def _encode_chunk(pngs: list[bytes]) -> tuple[int, float]:
-    """Decode a chunk (untimed), then time encoding it back to PNG."""
+def _encode_chunk(pngs: list[bytes]) -> tuple[int, float, float]:
+    """Decode a chunk (untimed), then time encoding it back to PNG: (images, wall s, CPU s)."""
     images = [Image.open(io.BytesIO(data)) for data in pngs]
     for image in images:
         image.load()
-    start = time.perf_counter()
+    wall, cpu = time.perf_counter(), time.process_time()
     for image in images:
         image.save(io.BytesIO(), format="PNG")
-    return len(images), time.perf_counter() - start
+    return len(images), time.perf_counter() - wall, time.process_time() - cpu
 
 
-def encode_only_rate(pngs: list[bytes], workers: int) -> float:
-    """Images per second that `workers` processes PNG-encode, counting encoding alone."""
+def encode_only(pngs: list[bytes], workers: int) -> tuple[float, float]:
+    """(images per second with `workers` processes, CPU seconds per image), encoding alone."""
     chunk = max(1, len(pngs) // (workers * 4))
     chunks = [pngs[i:i + chunk] for i in range(0, len(pngs), chunk)]
     if workers == 1:
@@ -51,8 +51,13 @@ def encode_only_rate(pngs: list[bytes], workers: int) -> float:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             results = pool.map(_encode_chunk, chunks)
     count = sum(r[0] for r in results)
-    busy = sum(r[1] for r in results)
-    return count / (busy / workers)
+    return count / (sum(r[1] for r in results) / workers), sum(r[2] for r in results) / count
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process and its finished children (the generation workers)."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def read_pngs(folder: Path) -> list[bytes]:
@@ -67,14 +72,15 @@ def bench_family(family: str, n: int, size: int, workers: int) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "ds"
         spec = DatasetSpec(parts=(PartSpec(family=family, n=n),), width=size, height=size)
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), _cpu_seconds()
         build_dataset(spec, out, workers=workers, progress=False)
-        end_to_end = time.perf_counter() - start
+        end_to_end, cpu = time.perf_counter() - start, _cpu_seconds() - cpu
         who = resource.RUSAGE_SELF if workers == 1 else resource.RUSAGE_CHILDREN
         peak_mib = resource.getrusage(who).ru_maxrss / 1024
         pngs = read_pngs(out)
-    return {"rows": len(pngs), "e2e_rate": len(pngs) / end_to_end,
-            "encode_rate": encode_only_rate(pngs, workers), "peak_mib": peak_mib}
+    encode_rate, encode_cpu = encode_only(pngs, workers)
+    return {"rows": len(pngs), "e2e_rate": len(pngs) / end_to_end, "encode_rate": encode_rate,
+            "e2e_cpu_ms": 1000 * cpu / len(pngs), "encode_cpu_ms": 1000 * encode_cpu, "peak_mib": peak_mib}
 
 
 def main() -> None:
@@ -86,14 +92,19 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="runs per family; the median is reported")
     args = parser.parse_args()
 
-    print(f"{args.size}x{args.size} images, {args.workers} worker(s); ratio = end-to-end rate / PNG-encode-only rate")
-    print(f"{'family':<14}{'rows':>7}{'end-to-end/s':>14}{'PNG-only/s':>12}{'ratio':>8}")
+    print(f"{args.size}x{args.size} images, {args.workers} worker(s); ratio = end-to-end rate / PNG-encode-only rate,")
+    print("by wall clock and by CPU time (CPU time is steadier on a shared machine)")
+    print(f"{'family':<14}{'rows':>7}{'end-to-end/s':>14}{'PNG-only/s':>12}{'ratio':>7}"
+          f"{'CPU ms/row':>12}{'PNG CPU ms':>12}{'CPU ratio':>10}")
     for family in family_names(args.family):
         runs = [bench_family(family, args.n, args.size, args.workers) for _ in range(args.repeat)]
         e2e = statistics.median(r["e2e_rate"] for r in runs)
         enc = statistics.median(r["encode_rate"] for r in runs)
+        e2e_cpu = statistics.median(r["e2e_cpu_ms"] for r in runs)
+        enc_cpu = statistics.median(r["encode_cpu_ms"] for r in runs)
         peak = max(r["peak_mib"] for r in runs)
-        print(f"{family:<14}{runs[0]['rows']:>7}{e2e:>14.1f}{enc:>12.1f}{e2e / enc:>8.2f}   peak RSS {peak:.0f} MiB")
+        print(f"{family:<14}{runs[0]['rows']:>7}{e2e:>14.1f}{enc:>12.1f}{e2e / enc:>7.2f}"
+              f"{e2e_cpu:>12.2f}{enc_cpu:>12.2f}{enc_cpu / e2e_cpu:>10.2f}   peak RSS {peak:.0f} MiB")
 
 
 if __name__ == "__main__":

@@ -105,9 +105,21 @@ def test_hollow_letters_measure_their_outline():
 
 def test_visible_fraction_comes_from_the_id_buffer():
     item = text_item()
-    cover = ShapeItem(3, "occluder", "patch", "patch", GREY, shapely_box(0, 0, 200, 400), z=3)
+    cover = ShapeItem(3, "occluder", "patch", "patch", GREY, shapely_box(10, 10, 200, 390), z=3)
     rendered = render(scene_with(item, cover))
     left = rendered.visible_fraction(item.item_id)
     assert 0.3 < left < 0.7
     assert rendered.visible_fraction(3) == 1.0
-    assert rendered.area_px[3] == 200 * 400
+    assert rendered.area_px[3] == np.count_nonzero(rendered.ids == 3) == 191 * 381  # edges included
+
+
+def test_area_counts_pixels_outside_the_image():
+    """An object cut by the image edge is only partly visible."""
+    half_out = ShapeItem(1, "target", "grey square", "square", GREY, shapely_box(-50, 100, 50, 200), z=0)
+    inside = ShapeItem(2, "target", "grey square", "square", GREY, shapely_box(100, 100, 200, 200), z=0)
+    rendered = render(Scene(400, 400, "light gray", (214, 214, 214), (half_out, inside)))
+    assert rendered.area_px[1] == rendered.area_px[2] == 101 * 101
+    assert rendered.visible_fraction(1) == pytest.approx(51 / 101)
+    assert rendered.visible_fraction(2) == 1.0
+    x0, y0, cov = rendered.coverage(2)  # pixels on demand for shapes painted straight on
+    assert (x0, y0) == (100, 100) and int((cov == 255).sum()) == 101 * 101

@@ -50,7 +50,8 @@ def rasterize(item) -> Raster:
 @rasterize.register
 def _(item: ShapeItem) -> Raster:
     x0, y0, x1, y1 = pixel_box(item.geometry.bounds)
-    mask = Image.new("L", (max(x1 - x0, 1), max(y1 - y0, 1)), 0)
+    # Pillow fills polygons up to and including their right and bottom edge pixels.
+    mask = Image.new("L", (x1 - x0 + 1, y1 - y0 + 1), 0)
     draw = ImageDraw.Draw(mask)
     draw.polygon((item.exterior - (x0, y0)).ravel().tolist(), fill=255)
     for hole in item.geometry.interiors:
@@ -65,6 +66,19 @@ def _(item: TextItem) -> Raster:
         return Raster(x0, y0, outer, ((item.rgb, outer),))
     stroke = item.stroke_rgb if item.stroke_rgb is not None else item.rgb
     return Raster(x0, y0, outer, ((stroke, outer), (item.rgb, inner)))
+
+
+class _Rasters(dict):
+    """Rasters by item id. Items painted straight onto the canvas are rasterised again
+    only if someone asks for their pixels."""
+
+    def __init__(self, items: dict):
+        super().__init__()
+        self._items = items
+
+    def __missing__(self, item_id: int) -> Raster:
+        raster = self[item_id] = rasterize(self._items[item_id])
+        return raster
 
 
 @dataclass
@@ -92,14 +106,34 @@ class Rendered:
         return x0 >= 0 and y0 >= 0 and x1 <= self.image.width and y1 <= self.image.height
 
 
+def _paint_directly(item, size: tuple[int, int]) -> tuple[int, int, int, int] | None:
+    """The pixel box of a plain polygon lying wholly inside the canvas (painted straight
+    onto the canvas, no mask needed), else None."""
+    if not isinstance(item, ShapeItem) or item.geometry.interiors:
+        return None
+    x0, y0, x1, y1 = pixel_box(item.geometry.bounds)
+    if x0 < 0 or y0 < 0 or x1 + 1 > size[0] or y1 + 1 > size[1]:
+        return None
+    return x0, y0, x1 + 1, y1 + 1  # Pillow fills the right and bottom edge pixels too
+
+
 def render(scene: Scene) -> Rendered:
     size = (scene.width, scene.height)
     image = Image.new("RGB", size, scene.background_rgb)
     # One byte per pixel when the ids fit (most scenes), else 32-bit ids.
     ids = Image.new("L" if max((it.item_id for it in scene.items), default=0) < 256 else "I", size, 0)
-    rasters: dict[int, Raster] = {}
+    paint, label = ImageDraw.Draw(image), ImageDraw.Draw(ids)
+    rasters = _Rasters({it.item_id: it for it in scene.items})
     area_px: dict[int, int] = {}
     for item in scene.drawing_order():
+        box = _paint_directly(item, size)
+        if box is not None:
+            # Same rasterisation as the mask path (integer offsets), without the mask.
+            points = item.exterior.ravel().tolist()
+            paint.polygon(points, fill=item.rgb)
+            label.polygon(points, fill=item.item_id)
+            area_px[item.item_id] = _count(ids.crop(box), item.item_id)  # it is on top now
+            continue
         raster = rasterize(item)
         # An item owns the pixels it covers at least half of.
         owned = raster.coverage if raster.binary else raster.coverage.convert("1", dither=Image.Dither.NONE)
@@ -112,5 +146,11 @@ def render(scene: Scene) -> Rendered:
     if ids.mode == "L":
         counts = np.asarray(ids.histogram())
     else:
-        counts = np.bincount(ids_array.ravel(), minlength=max(rasters, default=0) + 1)
+        counts = np.bincount(ids_array.ravel(), minlength=max(area_px, default=0) + 1)
     return Rendered(image=image, ids=ids_array, rasters=rasters, area_px=area_px, counts=counts)
+
+
+def _count(ids: Image.Image, item_id: int) -> int:
+    if ids.mode == "L":
+        return ids.histogram()[item_id]
+    return int(np.count_nonzero(as_array(ids) == item_id))
