@@ -109,9 +109,10 @@ def test_help_explains_every_option(capsys):
 def test_console_script_runs(tmp_path):
     """The installed `gen-stress` entry point, as a user runs it."""
     out = tmp_path / "ds"
-    script = Path(sys.executable).parent / "gen-stress"
-    done = subprocess.run([str(script if script.exists() else "gen-stress"), "--family", "ocr", "--n", "4", "--out", str(out), "--workers", "1"],
-                          capture_output=True, text=True, check=False)
+    script = Path(sys.executable).parent / "gen-stress"  # the venv's script, even when not activated
+    command = [str(script if script.exists() else "gen-stress"), "--family", "ocr", "--n", "4", "--out", str(out),
+               "--workers", "1"]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert "wrote 4 rows" in done.stdout
     assert "generating ocr" in done.stderr  # the progress bar

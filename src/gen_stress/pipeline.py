@@ -12,7 +12,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -179,7 +180,7 @@ class Summary:
         for text in row["scene"]["texts"]:
             self.fonts[text["font"]] += 1
 
-    def merge(self, other: "Summary") -> "Summary":
+    def merge(self, other: Summary) -> Summary:
         self.rows += other.rows
         for name in ("subtasks", "answer_types", "fonts", "resampled", "unanswerable"):
             getattr(self, name).update(getattr(other, name))

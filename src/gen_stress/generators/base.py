@@ -10,7 +10,8 @@ render of those scenes. It never writes files or parses arguments.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 import numpy as np
 

@@ -166,7 +166,9 @@ class OcrFamily(Family):
             attrs = (("referent", f"{DIRECTIONS[direction]} sign"),) if k == 0 and direction else ()
             items.append(ShapeItem(board_id, f"{role}_sign", f"{color_name(sign.rgb)} {sign.shape} sign",
                                    sign.shape, sign.rgb, outline, z=1, attributes=attrs))
-            ink = ink_for_contrast(sign.rgb, knobs.contrast_ratio if k == 0 else min(10.0, max_contrast(sign.rgb) - 0.5))
+            # The target gets the asked contrast; distractors read easily.
+            contrast = knobs.contrast_ratio if k == 0 else min(10.0, max_contrast(sign.rgb) - 0.5)
+            ink = ink_for_contrast(sign.rgb, contrast)
             hollow = k == 0 and knobs.stroke_px > 0
             items.append(TextItem(text_id, role, sign_layout, rgb=sign.rgb if hollow else ink, z=2,
                                   stroke_rgb=ink if hollow else None, on_item=board_id,
