@@ -10,10 +10,10 @@ import multiprocessing
 import os
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from collections.abc import Callable
 
 import pyarrow as pa
 import pyarrow.parquet as pq
