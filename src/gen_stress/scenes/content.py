@@ -47,9 +47,13 @@ def _casing(word: str, rng: np.random.Generator) -> str:
     return word if style == 0 else word.capitalize() if style == 1 else word.upper()
 
 
+@cache
+def _common_between(low: int, high: int) -> tuple[str, ...]:
+    return tuple(w for w in common_words() if low <= len(w) <= high)
+
+
 def make_word(rng: np.random.Generator, max_chars: int) -> tuple[str, str]:
-    pool = [w for w in common_words() if len(w) <= max_chars]
-    return _casing(_pick(rng, pool), rng), ""
+    return _casing(_pick(rng, _common_between(1, max_chars)), rng), ""
 
 
 def make_pseudoword(rng: np.random.Generator, max_chars: int) -> tuple[str, str]:
@@ -113,7 +117,7 @@ def _misspell(word: str, rng: np.random.Generator) -> str | None:
 
 def make_misspelled(rng: np.random.Generator, max_chars: int) -> tuple[str, str]:
     """A common word with one edit that is not itself a word: a prior "corrects" it."""
-    pool = [w for w in common_words() if 5 <= len(w) <= max_chars]
+    pool = _common_between(5, max_chars)
     for _ in range(50):
         word = _pick(rng, pool)
         wrong = _misspell(word, rng)

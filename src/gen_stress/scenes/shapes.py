@@ -7,7 +7,7 @@ import math
 import numpy as np
 from shapely.geometry import Polygon
 
-from gen_stress.scenes.geometry import Box, Placement
+from gen_stress.scenes.geometry import Box
 
 _CIRCLE_STEPS = 48
 
@@ -62,8 +62,11 @@ _UNIT_RINGS = {
 
 def shape_polygon(name: str, center: tuple[float, float], size_px: float, angle_deg: float = 0.0) -> Polygon:
     """A shape `size_px` across (its unit square scaled), turned counter-clockwise as seen."""
-    placement = Placement(angle_deg, (0.0, 0.0), center)
-    moved = [placement.apply(ring * (size_px / 2)) for ring in _UNIT_RINGS[name]]
+    theta = math.radians(angle_deg)
+    c, s = math.cos(theta), math.sin(theta)
+    # Counter-clockwise as seen (y points down), as geometry.Placement turns.
+    turn = np.array([[c, -s], [s, c]]) * (size_px / 2)
+    moved = [ring @ turn + center for ring in _UNIT_RINGS[name]]
     return Polygon(moved[0], moved[1:])
 
 

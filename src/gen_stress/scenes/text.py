@@ -6,7 +6,6 @@ per-character boxes recorded in the scene are the ones the pixels were drawn wit
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
@@ -147,4 +146,5 @@ def moved(layout: TextLayout, center: tuple[float, float]) -> TextLayout:
     pivot = layout.placement.pivot
     if not layout.placement.angle_deg % 360:
         center = (math.floor(center[0] - pivot[0]) + pivot[0], math.floor(center[1] - pivot[1]) + pivot[1])
-    return dataclasses.replace(layout, placement=Placement(layout.placement.angle_deg, pivot, center))
+    return TextLayout(layout.text, layout.font, layout.text_px, layout.stroke_px, layout.ink_box_local,
+                      Placement(layout.placement.angle_deg, pivot, center))
