@@ -47,6 +47,7 @@ LOOKALIKES = {
     "e": "c", "c": "e", "o": "a", "a": "o", "n": "h", "h": "n", "i": "l", "l": "i", "u": "v", "v": "u",
 }
 MARGIN_PX = 4  # signs and shapes stay this far inside the image
+DISTRACTOR_PX = (8, 10, 12, 14, 16, 20, 24, 28, 32)
 GAP_PX = 6  # and this far from each other
 
 
@@ -244,7 +245,10 @@ class OcrFamily(Family):
         if knobs.referent != "color" and rng.random() < 0.5:
             colors.append(target_color)  # same colour is fine when colour does not pick the target
         font = _pick(rng, load_catalog().fonts)
-        text_px = int(np.clip(rng.integers(max(6, knobs.text_px // 2), max(7, min(2 * knobs.text_px, 36)) + 1), 6, 36))
+        # Distractor sizes come from a short list (they are not a knob): fewer font sizes
+        # to load and measure per process.
+        sizes = [px for px in DISTRACTOR_PX if knobs.text_px // 2 <= px <= 2 * knobs.text_px] or [DISTRACTOR_PX[0]]
+        text_px = _pick(rng, sizes)
         angle = int(rng.integers(0, 360)) if knobs.angle_deg and rng.random() < 0.5 else 0
         kind = knobs.content if rng.random() < 0.5 else _pick(rng, CONTENT_KINDS)
         room = 0.45 * min(size)
