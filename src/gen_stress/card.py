@@ -148,13 +148,20 @@ def _sample_rows(path: Path, limit: int) -> list[dict]:
     return picked
 
 
+def _clipped(lines: list[str], limit: int) -> list[str]:
+    """At most `limit` lines, the last one marked when text was cut."""
+    if len(lines) <= limit:
+        return lines
+    return lines[:limit - 1] + [lines[limit - 1][:36] + " ..."]
+
+
 def _contact_sheet(out: Path, family: str, shard_files: list[str]) -> str | None:
     first = next((f for f in shard_files if f.startswith(f"{family}/")), None)
     if first is None:
         return None
     rows = _sample_rows(out / first, SHEET_COLUMNS * SHEET_ROWS)
     label_font = load_catalog().by_name("DejaVu Sans").pil(12)
-    line_h, text_lines = 15, 7
+    line_h, text_lines = 15, 8
     cell_w, cell_h = THUMB_PX + 12, THUMB_PX + 12 + line_h * text_lines
     n_rows = (len(rows) + SHEET_COLUMNS - 1) // SHEET_COLUMNS
     sheet = Image.new("RGB", (cell_w * min(len(rows), SHEET_COLUMNS), cell_h * n_rows), "white")
@@ -164,13 +171,11 @@ def _contact_sheet(out: Path, family: str, shard_files: list[str]) -> str | None
         image = Image.open(io.BytesIO(row["image"]["bytes"])).convert("RGB")
         image.thumbnail((THUMB_PX, THUMB_PX))
         sheet.paste(image, (x, y))
-        question = textwrap.wrap(row["question"], 40)
-        lines = [row["subtask"]] + question[:text_lines - 2]
-        if len(question) > text_lines - 2:
-            lines[-1] = lines[-1][:36] + " ..."
-        lines.append(f"A: {row['answer']}")
+        answer = _clipped(textwrap.wrap(f"A: {row['answer']}", 40), 2)
+        question = _clipped(textwrap.wrap(row["question"], 40), text_lines - 1 - len(answer))
+        lines = [row["subtask"], *question, *answer]
         for j, line in enumerate(lines):
-            fill = (200, 30, 30) if j == len(lines) - 1 else (90, 90, 90) if j == 0 else (20, 20, 20)
+            fill = (200, 30, 30) if j >= len(lines) - len(answer) else (90, 90, 90) if j == 0 else (20, 20, 20)
             draw.text((x, y + THUMB_PX + 4 + j * line_h), line, fill=fill, font=label_font)
     relative = f"assets/{family}-samples.png"
     (out / "assets").mkdir(exist_ok=True)

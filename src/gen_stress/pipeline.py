@@ -44,6 +44,8 @@ class PartSpec:
     settings: tuple[tuple[str, Any], ...] = ()  # knobs pinned to one value
     subtasks: tuple[str, ...] = ()  # restrict to these leaves (empty: all)
     options: tuple[tuple[str, Any], ...] = ()  # family options, e.g. ("pairs", True)
+    # knob values kept out of this part (e.g. fonts seen only in test): (knob, values)
+    hold_out: tuple[tuple[str, tuple[Any, ...]], ...] = ()
 
     def validate(self) -> None:
         family = get_family(self.family)
@@ -63,6 +65,29 @@ class PartSpec:
         pinned = [k for k, _ in self.settings]
         for name in set(swept) & set(pinned) | {k for k in swept if swept.count(k) > 1}:
             raise UserError(f"knob {name} is both swept and set, or swept twice")
+        self._validate_hold_out(family)
+
+    def _validate_hold_out(self, family: Family) -> None:
+        """Held-out values must be values the part could otherwise produce, and never the
+        only ones it can produce (a pinned, swept or, under a sweep, easy value)."""
+        specs = knob_specs(family.Knobs)
+        pinned = dict(self.settings)
+        swept = {s.knob: s.values for s in self.sweeps}
+        for name, values in self.hold_out:
+            if name not in specs:
+                raise UserError(f"cannot hold out {name!r}: not a knob of {self.family} (its knobs: {', '.join(specs)})")
+            spec = specs[name]
+            for value in values:
+                spec.check(value)
+            if name in pinned and pinned[name] in values:
+                raise UserError(f"{self.family} knob {name} is set to {pinned[name]!r}, which is held out")
+            if set(swept.get(name, ())) & set(values):
+                raise UserError(f"{self.family} knob {name} sweeps over a held-out value")
+            if self.sweeps and not spec.derived and name not in swept and name not in pinned and spec.easy in values:
+                raise UserError(f"{self.family} knob {name}: its easy value {spec.easy!r} (used under a sweep) "
+                                "is held out")
+            if spec.choices is not None and set(spec.choices) <= set(values):
+                raise UserError(f"{self.family} knob {name}: every value is held out")
 
 
 @dataclass(frozen=True)
@@ -104,6 +129,16 @@ def _reason_kind(reason: str) -> str:
     return re.sub(r"'[^']*'|\"[^\"]*\"|\d+(\.\d+)?%?", "…", reason)
 
 
+def held_out_value(part: PartSpec, drafts: list) -> str:
+    """The first held-out knob value among the drafts' final knobs, as a reason ("" if none)."""
+    for name, values in part.hold_out:
+        for draft in drafts:
+            value = getattr(draft.knobs, name)
+            if value in values:
+                return f"held-out {name} '{value}'"
+    return ""
+
+
 def generate_index(family: Family, part: PartSpec, size: tuple[int, int], index: int,
                    resampled: Counter | None = None) -> list[dict]:
     """The rows of one index: resampled from its own random stream until the render
@@ -118,6 +153,12 @@ def generate_index(family: Family, part: PartSpec, size: tuple[int, int], index:
             drafts = family.compose(plan, knobs, rng, size)
         except Resample as why:
             reasons[_reason_kind(str(why))] += 1
+            continue
+        held = held_out_value(part, drafts)
+        if held:  # checked on the final knobs, so derived ones (the font) count too
+            reasons[_reason_kind(held)] += 1
+            if not plan.easy:  # the held-out value may be a drawn knob: draw them again
+                knobs = make_knobs(family.Knobs, {**family.draw_knobs(plan, rng), **plan.pinned})
             continue
         renders = [render(d.scene) for d in drafts]
         failures = [f for d, r in zip(drafts, renders) for f in family.verify(d, r)]

@@ -122,3 +122,72 @@ def object_visible(item_id: int, rendered: Rendered, min_fraction: float, what: 
     if fraction < min_fraction:
         return [f"{what} {item_id} is only {fraction:.0%} visible (needs {min_fraction:.0%})"]
     return []
+
+
+# Objects: boxes, parts and colours, measured on the render ---------------------------
+
+def owned_box(rendered: Rendered, item_id: int) -> tuple[int, int, int, int] | None:
+    """[x0, y0, x1, y1] (x1, y1 exclusive) of the pixels an item owns in the id buffer."""
+    x0, y0, x1, y1 = rendered.rasters[item_id].box
+    h, w = rendered.ids.shape
+    x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
+    ys, xs = np.nonzero(rendered.ids[y0:y1, x0:x1] == item_id)
+    if xs.size == 0:
+        return None
+    return (int(xs.min()) + x0, int(ys.min()) + y0, int(xs.max()) + x0 + 1, int(ys.max()) + y0 + 1)
+
+
+def box_matches_pixels(item_id: int, box, rendered: Rendered, what: str = "object") -> list[str]:
+    """The recorded box is exactly the box of the pixels the item owns, inside the image,
+    and nothing covers the item (so the box is the whole object, not what is left of it)."""
+    failures = []
+    if not rendered.within_canvas(item_id):
+        failures.append(f"{what} {item_id} is clipped by the image edge")
+    if rendered.visible_px(item_id) != rendered.area_px[item_id]:
+        failures.append(f"{what} {item_id} is partly covered")
+    measured = owned_box(rendered, item_id)
+    if measured is None or tuple(measured) != tuple(int(round(v)) for v in box):
+        failures.append(f"{what} {item_id}: recorded box {list(box)} differs from its pixels' box {measured}")
+    return failures
+
+
+def _pixel(rendered: Rendered, point) -> tuple[int, int, int] | None:
+    x, y = int(np.floor(point[0])), int(np.floor(point[1]))
+    if not (0 <= x < rendered.image.width and 0 <= y < rendered.image.height):
+        return None
+    return rendered.image.getpixel((x, y))
+
+
+def paint_at(rendered: Rendered, point, rgb, present: bool, what: str) -> list[str]:
+    """The pixel at `point` shows the colour `rgb` (present) or another colour (not)."""
+    shown = _pixel(rendered, point)
+    if (shown == tuple(rgb)) != present:
+        return [f"{what}: pixel at {tuple(round(v) for v in point)} is {shown}, expected "
+                f"{'' if present else 'not '}{tuple(rgb)}"]
+    return []
+
+
+def paint_runs(rendered: Rendered, start, end, rgb, runs: int, what: str) -> list[str]:
+    """Going from start to end pixel by pixel, the pixels of colour `rgb` form exactly
+    `runs` separate runs (a line across five prongs meets five of them)."""
+    length = int(np.ceil(np.hypot(end[0] - start[0], end[1] - start[1]))) + 1
+    xs = np.floor(np.linspace(start[0], end[0], length)).astype(int)
+    ys = np.floor(np.linspace(start[1], end[1], length)).astype(int)
+    h, w = rendered.ids.shape
+    if xs.min() < 0 or ys.min() < 0 or xs.max() >= w or ys.max() >= h:
+        return [f"{what}: scan line leaves the image"]
+    pixels = np.asarray(rendered.image.crop((int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)))
+    hit = np.all(pixels[ys - ys.min(), xs - xs.min()] == np.asarray(rgb), axis=-1)
+    found = int(hit[0]) + int(np.count_nonzero(hit[1:] & ~hit[:-1]))
+    if found != runs:
+        return [f"{what}: {found} seen where {runs} are drawn"]
+    return []
+
+
+def owned_pixels(rendered: Rendered, item_id: int) -> np.ndarray:
+    """(n, 3) colours of the pixels the item owns."""
+    x0, y0, x1, y1 = rendered.rasters[item_id].box
+    h, w = rendered.ids.shape
+    x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
+    pixels = np.asarray(rendered.image.crop((x0, y0, x1, y1)))
+    return pixels[rendered.ids[y0:y1, x0:x1] == item_id]

@@ -1,0 +1,328 @@
+"""Grounding family: find the one object a description fits, among near-duplicates, and
+locate objects exactly.
+
+Subtasks:
+- similar_classes: birds that differ in small marks (eye ring, crest, wing bar, tail
+  band). Only the target has the decisive mark (or only it lacks it); each look-alike
+  differs from it in `similarity` marks, the decisive one included. Every bird carries a
+  letter on a tag; the answer is the target's letter.
+- part_cue: objects of one kind that differ only in one part: forks with 2-5 prongs, keys
+  with 1-5 teeth, shirts with 0-4 buttons, clocks showing different hours, mugs with the
+  handle left, right or missing. "Which key has three teeth?"
+- region: emoji objects of different classes; "Give the bounding box of the banana" (an
+  `[x0, y0, x1, y1]` box in pixels of this image, the convention stated in the prompt), or
+  "In which cell of the 3x3 grid is the banana?" (answer like B2).
+
+`part_px` is the decisive part's size in pixels: the whole object is drawn in units of
+it. Every description picks exactly one object by construction, the tags' letters are
+checked for legibility on the pixels, each object's parts are checked on the pixels (a
+line across the prongs meets as many prongs as the label says), and boxes are the boxes
+of the pixels each object owns in the object-id buffer.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+from shapely.geometry import box as shapely_box
+
+from gen_stress.generators.base import Draft, Family, Question, Resample, SamplePlan
+from gen_stress.generators.hallucination import probe_failures
+from gen_stress.knobs import knob
+from gen_stress.scenes import checks
+from gen_stress.scenes.colors import BACKGROUNDS, PALETTE, mix
+from gen_stress.scenes.fonts import load_catalog
+from gen_stress.scenes.library import load_library
+from gen_stress.scenes.model import Scene, ShapeItem, TextItem
+from gen_stress.scenes.parametric import (
+    BIRD_FEATURE_TEXT,
+    BIRD_FEATURES,
+    MIN_UNIT_PX,
+    PART_VARIANTS,
+    VectorItem,
+    design,
+    part_phrase,
+    place,
+)
+from gen_stress.scenes.sprites import SpriteItem, scaled_size
+from gen_stress.scenes.text import layout_text
+
+SUBTASKS = ("similar_classes", "region", "part_cue")
+LETTERS = "ABCDEF"
+REGION_FORMS = ("box", "grid")
+GRID = 3
+COLUMNS = "ABC"
+CELLS = tuple(f"{COLUMNS[c]}{r + 1}" for r in range(GRID) for c in range(GRID))
+MARGIN_PX = 8  # objects and tags stay this far inside the image
+CELL_PAD_PX = 6  # and this far inside their layout cell or grid cell
+GAP_PX = 10  # region objects stay this far apart
+TAG_GAP_PX = 6  # between an object and its tag
+LABEL_FONT = "DejaVu Sans"
+TAG_RGB = PALETTE["white"]
+INK_RGB = PALETTE["black"]
+GRID_RGB = (70, 70, 76)
+BIRD_COLORS = ("brown", "gray", "blue", "green", "orange", "purple")
+PART_COLORS = {"fork": ("gray",), "key": ("yellow", "gray"), "shirt": ("blue", "red", "green", "purple"),
+               "clock": (), "mug": ("red", "blue", "green", "orange")}
+BOX_PROMPT = ("Give the bounding box of the {name} in pixel coordinates of this {w}x{h} image, as [x0, y0, x1, y1]: "
+              "(x0, y0) is the top-left corner of the box and (x1, y1) its bottom-right corner, with the origin "
+              "at the top-left corner of the image, x growing to the right and y growing downwards. Answer with "
+              "the four integers in square brackets.")
+GRID_PROMPT = ("The image is divided into a 3x3 grid by the lines drawn on it. Columns are A, B, C from left "
+               "to right and rows are 1, 2, 3 from top to bottom. In which cell is the {name}? Answer with the "
+               "cell name only, like B2.")
+TAG_PROMPT = " Each {kind} has a letter on a tag below it. Answer with that letter."
+
+
+@dataclass(frozen=True)
+class GroundingKnobs:
+    part_px: int = knob(low=2, high=10, easy=6, primary_for=("similar_classes", "part_cue"),
+                        doc="size of the decisive part in pixels (prong, tooth or mark width, button diameter, "
+                            "hand or handle thickness); the whole object is drawn in units of it")
+    similarity: int = knob(low=1, high=3, easy=3, primary_for=("similar_classes",),
+                           doc="marks in which each look-alike bird differs from the target, the decisive one "
+                               "included (1: only the decisive mark differs, the hardest)")
+    n_candidates: int = knob(low=2, high=6, easy=3,
+                             doc="objects in the image: the target and its look-alikes, or for region, other objects")
+    object_px: int = knob(low=24, high=160, easy=96, primary_for=("region",),
+                          doc="longer side of the object to locate, in pixels (region)")
+    region_form: str = knob(choices=REGION_FORMS, easy="box", primary_for=("region",),
+                            doc="box: answer [x0, y0, x1, y1] in pixels; grid: answer the 3x3 grid cell")
+    label_px: int = knob(low=8, high=24, easy=14, doc="cap height of the letters on the tags, in pixels")
+    object_type: str = knob(easy="", derived=True, doc="bird, the part-cue kind (fork, key, shirt, clock, mug) or emoji")
+    decisive: str = knob(easy="", derived=True, doc="the part, mark or class that tells the target apart")
+    target: str = knob(easy="", derived=True, doc="what the question names")
+    target_px: int = knob(easy=0, derived=True, doc="longer side of the target object, in pixels")
+
+
+def _pick(rng: np.random.Generator, seq):
+    return seq[int(rng.integers(len(seq)))]
+
+
+class GroundingFamily(Family):
+    name = "grounding"
+    subtasks = SUBTASKS
+    Knobs = GroundingKnobs
+    description = ("Pick the one object a description fits among near-duplicates (small marks, one part "
+                   "different) and locate objects exactly (pixel boxes, grid cells).")
+
+    def draw_knobs(self, plan: SamplePlan, rng: np.random.Generator) -> dict:
+        region = plan.subtask == "region"
+        return {
+            "part_px": int(rng.integers(2, 9)),
+            "similarity": int(rng.integers(1, 4)),
+            # 2, 3, 4 look-alikes in blocks of 12 slots: the target's letter (slot % n) is uniform for each n
+            "n_candidates": int(rng.integers(3, 7)) if region else 2 + (plan.slot // 12) % 3,
+            "object_px": int(rng.integers(24, 141)),
+            "region_form": REGION_FORMS[plan.slot % 2],
+            "label_px": int(rng.integers(10, 19)),
+        }
+
+    def compose(self, plan: SamplePlan, knobs: GroundingKnobs, rng: np.random.Generator, size) -> list[Draft]:
+        if plan.subtask == "region":
+            scene, question, values = self._region(plan, knobs, rng, size)
+        else:
+            scene, question, values = self._lookalikes(plan, knobs, rng, size)
+        return [Draft(plan.subtask, dataclasses.replace(knobs, **values), scene, question)]
+
+    # similar_classes and part_cue: which one has ...? -------------------------------------
+
+    def _lookalikes(self, plan: SamplePlan, knobs: GroundingKnobs, rng, size):
+        n = knobs.n_candidates
+        if plan.subtask == "similar_classes":
+            kind = "bird"
+            variants, decisive, phrase = _bird_variants(knobs.similarity, n, rng)
+            color = PALETTE[_pick(rng, BIRD_COLORS)]
+            colors = {"body": color, "wing": mix(color, (0, 0, 0), 0.35)}
+        else:
+            kinds = [k for k in PART_VARIANTS if knobs.part_px >= MIN_UNIT_PX.get(k, 2)
+                     and len(PART_VARIANTS[k][1]) >= n]
+            if not kinds:
+                raise Resample(f"no part-cue kind has {n} variants at {knobs.part_px} px parts")
+            kind = _pick(rng, kinds)
+            param, values = PART_VARIANTS[kind]
+            chosen = [values[int(i)] for i in rng.choice(len(values), size=n, replace=False)]
+            variants = [((param, v),) for v in chosen]
+            decisive = design(kind, variants[0]).decisive
+            phrase = part_phrase(kind, chosen[0])
+            names = PART_COLORS[kind]
+            colors = {d_paint: PALETTE[_pick(rng, names)] for d_paint in [design(kind, variants[0]).parts[0].paint]} \
+                if names else {}
+        designs = [design(kind, v) for v in variants]
+        letters = list(LETTERS[:n])
+        target_letter = letters[plan.slot % n]
+        others = [c for c in letters if c != target_letter]
+        order = [target_letter] + [others[int(i)] for i in rng.permutation(len(others))]
+        background = _pick(rng, [b for b in BACKGROUNDS if b not in ("slate", "charcoal")] if kind == "clock"
+                           else list(BACKGROUNDS))
+        items = layout_candidates(designs, order, kind, knobs, colors, rng, size)
+        scene = Scene(size[0], size[1], background, BACKGROUNDS[background], tuple(items))
+        prompt = f"Which {kind} {phrase}?" + TAG_PROMPT.format(kind=kind)
+        if kind == "mug":
+            prompt = prompt.replace("?", " (left and right as seen in the image)?", 1)
+        question = Question(prompt, target_letter, "choice", choices=tuple(letters))
+        target = items[0]
+        return scene, question, {"object_type": kind, "decisive": decisive, "target": f"{kind} that {phrase}",
+                                 "target_px": int(round(target.size_px))}
+
+    # region: where is the X? ------------------------------------------------------------
+
+    def _region(self, plan: SamplePlan, knobs: GroundingKnobs, rng, size):
+        width, height = size
+        lib = load_library()
+        classes = []
+        words: set[str] = set()
+        pool = lib.emoji_classes
+        while len(classes) < knobs.n_candidates:
+            cls = _pick(rng, pool)
+            if not cls.concepts & words:
+                classes.append(cls)
+                words |= cls.concepts
+        sizes = [knobs.object_px] + [int(np.clip(round(knobs.object_px * rng.uniform(0.7, 1.3)), 20, 170))
+                                     for _ in classes[1:]]
+        background = _pick(rng, list(BACKGROUNDS))
+        items: list = []
+        if knobs.region_form == "grid":
+            cell_w, cell_h = width / GRID, height / GRID
+            room = int(min(cell_w, cell_h) - 2 * CELL_PAD_PX)
+            sizes = sizes[:1] + [min(s, room) for s in sizes[1:]]
+            target_cell = (plan.slot // 2) % len(CELLS)
+            others = [c for c in range(len(CELLS)) if c != target_cell]
+            cells = [target_cell] + [others[int(i)] for i in rng.permutation(len(others))[:len(classes) - 1]]
+            for k, (cls, size_px, cell) in enumerate(zip(classes, sizes, cells)):
+                col, row = cell % GRID, cell // GRID
+                area = (col * cell_w + CELL_PAD_PX, row * cell_h + CELL_PAD_PX,
+                        (col + 1) * cell_w - CELL_PAD_PX, (row + 1) * cell_h - CELL_PAD_PX)
+                items.append(_sprite_in(cls, k + 1, size_px, area, rng))
+            next_id = len(items) + 1
+            for k in range(1, GRID):
+                for line in (shapely_box(k * cell_w - 1, 0, k * cell_w + 1, height),
+                             shapely_box(0, k * cell_h - 1, width, k * cell_h + 1)):
+                    items.append(ShapeItem(next_id, "grid", "grid line", "line", GRID_RGB, line, z=0))
+                    next_id += 1
+            target = items[0]
+            question = Question(GRID_PROMPT.format(name=classes[0].name), CELLS[target_cell], "choice", choices=CELLS)
+        else:
+            boxes: list = []
+            for k, (cls, size_px) in enumerate(zip(classes, sizes)):
+                item = _sprite_in(cls, k + 1, size_px, (MARGIN_PX, MARGIN_PX, width - MARGIN_PX, height - MARGIN_PX),
+                                  rng, avoid=boxes)
+                items.append(item)
+            target = items[0]
+            x0, y0, x1, y1 = (int(v) for v in target.bbox)
+            question = Question(BOX_PROMPT.format(name=classes[0].name, w=width, h=height),
+                                f"[{x0}, {y0}, {x1}, {y1}]", "bbox")
+        scene = Scene(width, height, background, BACKGROUNDS[background], tuple(items))
+        return scene, question, {"object_type": "emoji", "decisive": "class", "target": classes[0].name,
+                                 "target_px": int(round(max(target.bbox[2] - target.bbox[0],
+                                                            target.bbox[3] - target.bbox[1])))}
+
+    # Checks on the pixels ----------------------------------------------------------
+
+    def verify(self, draft: Draft, rendered) -> list[str]:
+        failures: list[str] = []
+        for item in draft.scene.items:
+            if isinstance(item, (SpriteItem, VectorItem)):
+                failures += checks.object_visible(item.item_id, rendered, 0.99, what=item.label)
+                if isinstance(item, VectorItem):
+                    failures += probe_failures(item, rendered)
+            elif isinstance(item, TextItem):
+                failures += checks.text_in_frame(item, rendered)
+                failures += checks.text_unoccluded(item, rendered)
+                failures += checks.text_contrast(item, rendered, floor=4.5)
+        if draft.subtask == "region":
+            target = draft.scene.items[0]
+            failures += checks.box_matches_pixels(target.item_id, target.bbox, rendered, what=target.label)
+        return failures
+
+
+def _bird_variants(similarity: int, n: int, rng):
+    """The target's marks and n-1 look-alikes: each differs from the target in the
+    decisive mark and in similarity-1 others, so only the target fits the description."""
+    target = {f: bool(rng.random() < 0.5) for f in BIRD_FEATURES}
+    decisive = _pick(rng, BIRD_FEATURES)
+    variants = [target]
+    others = [f for f in BIRD_FEATURES if f != decisive]
+    for _ in range(n - 1):
+        flip = {decisive} | {others[int(i)] for i in rng.choice(len(others), size=similarity - 1, replace=False)}
+        variants.append({f: (not v) if f in flip else v for f, v in target.items()})
+    has, lacks = BIRD_FEATURE_TEXT[decisive]
+    phrase = has if target[decisive] else lacks
+    return [tuple(sorted(v.items())) for v in variants], decisive.replace("_", " "), phrase
+
+
+def _sprite_in(cls, item_id: int, size_px: int, area, rng, avoid: list | None = None) -> SpriteItem:
+    """An emoji sprite placed with its picture inside `area`, clear of the boxes in `avoid`
+    (which it joins)."""
+    x0, y0, x1, y1 = area
+    bw, bh = scaled_size(cls.drawing().emoji, size_px)
+    if bw > x1 - x0 or bh > y1 - y0:
+        raise Resample(f"a {size_px} px object does not fit its place")
+    for _ in range(60):
+        ox = int(rng.integers(int(np.ceil(x0)), int(np.floor(x1 - bw)) + 1))
+        oy = int(rng.integers(int(np.ceil(y0)), int(np.floor(y1 - bh)) + 1))
+        b = (ox, oy, ox + bw, oy + bh)
+        if avoid is not None:
+            if any(b[0] < o[2] + GAP_PX and o[0] < b[2] + GAP_PX and b[1] < o[3] + GAP_PX and o[1] < b[3] + GAP_PX
+                   for o in avoid):
+                continue
+            avoid.append(b)
+        attrs = (("class", cls.name), ("category", cls.category))
+        return SpriteItem(item_id, "target" if item_id == 1 else "distractor", cls.name, cls.drawing().emoji,
+                          (ox, oy), size_px, z=1, color=cls.color, attributes=attrs)
+    raise Resample("no room for another object")
+
+
+def layout_candidates(designs, letters, kind: str, knobs: GroundingKnobs, colors, rng, size) -> list:
+    """Candidates in the cells of a grid layout, each with a letter tag below it; the
+    target (designs[0]) first. Items: objects 1..n, then tag boards and letters."""
+    width, height = size
+    n = len(designs)
+    unit = knobs.part_px
+    ext_w = max(d.extent[0] for d in designs) * unit
+    ext_h = max(d.extent[1] for d in designs) * unit
+    font = load_catalog().by_name(LABEL_FONT)
+    sample = layout_text("W", font, text_px=knobs.label_px)
+    pad = max(3.0, 0.45 * knobs.label_px)
+    tag_w = sample.bbox[2] - sample.bbox[0] + 2 * pad
+    tag_h = sample.bbox[3] - sample.bbox[1] + 2 * pad
+    block_w, block_h = max(ext_w, tag_w), ext_h + TAG_GAP_PX + tag_h
+    layouts = []
+    for cols in range(1, n + 1):
+        rows = -(-n // cols)
+        cw, ch = (width - 2 * MARGIN_PX) / cols, (height - 2 * MARGIN_PX) / rows
+        slack = min(cw - block_w, ch - block_h) - 2 * CELL_PAD_PX
+        if slack >= 0:
+            layouts.append((slack, cols, rows, cw, ch))
+    if not layouts:
+        raise Resample(f"{n} {kind}s with {unit} px parts do not fit a {width}x{height} image")
+    _slack, cols, rows, cw, ch = max(layouts)
+    cells = rng.permutation(cols * rows)[:n]
+    objects, tags = [], []
+    for k, (d, letter, cell) in enumerate(zip(designs, letters, cells)):
+        col, row = int(cell) % cols, int(cell) // cols
+        x0 = MARGIN_PX + col * cw + CELL_PAD_PX
+        y0 = MARGIN_PX + row * ch + CELL_PAD_PX
+        bx = x0 + float(rng.uniform(0, cw - 2 * CELL_PAD_PX - block_w))
+        by = y0 + float(rng.uniform(0, ch - 2 * CELL_PAD_PX - block_h))
+        cx = round(bx + block_w / 2)
+        cy = round(by + ext_h / 2)
+        attrs = tuple((name, str(value)) for name, value in d.params) + (("letter", letter),)
+        obj = place(d, item_id=k + 1, role="target" if k == 0 else "distractor", label=kind, unit_px=unit,
+                    center=(cx, cy), colors=colors, attributes=attrs)
+        objects.append(obj)
+        text_center = (cx, by + ext_h + TAG_GAP_PX + tag_h / 2)
+        text = layout_text(letter, font, text_px=knobs.label_px, center=text_center)
+        tx0, ty0, tx1, ty1 = text.bbox
+        board = shapely_box(tx0 - pad, ty0 - pad, tx1 + pad, ty1 + pad).buffer(2, quad_segs=4)
+        board_id, text_id = 2 * n + 2 * k + 1, 2 * n + 2 * k + 2
+        tags.append(ShapeItem(board_id, "tag", f"tag {letter}", "rounded rectangle", TAG_RGB, board, z=1,
+                              attributes=(("for_object", str(k + 1)),)))
+        tags.append(TextItem(text_id, "label", text, INK_RGB, z=2, on_item=board_id,
+                             attributes=(("for_object", str(k + 1)),)))
+    return objects + tags
+
+
+FAMILY = GroundingFamily()

@@ -1,0 +1,67 @@
+"""The rows to score, from a dataset folder or a Hub repo (the same `datasets` call)."""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from pathlib import Path
+from typing import Sequence
+
+from gen_stress.errors import UserError
+
+# Everything scoring reads; the images stay unread.
+ROW_COLUMNS = ("id", "family", "subtask", "answer", "answer_type", "choices", "aliases", "answerable",
+               "difficulty", "group_id", "index")
+REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
+
+
+def _one_line(err: Exception) -> str:
+    text = str(err).strip()
+    return text.splitlines()[0] if text else type(err).__name__
+
+
+def load_items(dataset: str, *, split: str = "test", revision: str | None = None,
+               families: Sequence[str] = ()) -> tuple[list[dict], list[str]]:
+    """Rows (without images) of every family config of the dataset, or of `families`, in
+    split order; and the family names. A local folder is read offline; anything else must
+    look like a Hub repo id."""
+    import datasets
+
+    local = Path(dataset)
+    if local.exists():
+        if not local.is_dir():
+            raise UserError(f"dataset {dataset} is a file; give the dataset folder or a Hub repo id")
+        if revision:
+            raise UserError("--revision applies to Hub repo ids, not to a local folder")
+    elif not REPO_ID.match(dataset):
+        raise UserError(f"dataset {dataset!r} is neither an existing folder nor a Hub repo id (org/name)")
+    progress = datasets.utils.logging.is_progress_bar_enabled()
+    datasets.utils.logging.disable_progress_bar()
+    # A local folder is read through a throw-away cache: datasets' cache of a folder can
+    # outlive a regeneration of its files, and a report must score the files as they are.
+    cache = tempfile.TemporaryDirectory(prefix="gen-stress-score-") if local.exists() else None
+    try:
+        try:
+            configs = datasets.get_dataset_config_names(dataset, revision=revision)
+        except Exception as err:  # datasets raises many kinds for a missing or unreadable dataset
+            raise UserError(f"cannot open dataset {dataset}: {_one_line(err)}") from None
+        chosen = list(families) or [c for c in configs if c != "default"]
+        for name in chosen:
+            if name not in configs:
+                raise UserError(f"dataset {dataset} has no family {name!r}; it has {', '.join(configs)}")
+        rows: list[dict] = []
+        for name in chosen:
+            try:
+                table = datasets.load_dataset(dataset, name, split=split, revision=revision, columns=list(ROW_COLUMNS),
+                                              cache_dir=cache.name if cache else None)
+            except Exception as err:
+                raise UserError(f"cannot load {name}/{split} of {dataset}: {_one_line(err)}") from None
+            rows.extend(table.to_list())
+    finally:
+        if cache is not None:
+            cache.cleanup()
+        if progress:
+            datasets.utils.logging.enable_progress_bar()
+    if not rows:
+        raise UserError(f"dataset {dataset} has no rows in split {split!r}")
+    return rows, chosen

@@ -1,0 +1,56 @@
+"""Score a predictions file against a dataset: read both, match, score, summarise."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+from gen_stress.errors import UserError
+from gen_stress.scoring.item import score_item
+from gen_stress.scoring.load import load_items
+from gen_stress.scoring.readers import match_predictions, read_predictions
+from gen_stress.scoring.summary import summarize
+
+
+@dataclass(frozen=True)
+class Scored:
+    report: dict  # summarize()'s figures plus "inputs" and "problems"
+    rows: list[dict]  # one per dataset item: id, family, subtask, answer, prediction and its score
+
+
+def score_predictions(dataset: str, predictions: Path, *, fmt: str = "auto", split: str = "test",
+                      revision: str | None = None, families: Sequence[str] = (),
+                      level: float | None = None) -> Scored:
+    pred_file = read_predictions(Path(predictions), fmt)
+    items, chosen = load_items(dataset, split=split, revision=revision, families=families)
+    matched = match_predictions(pred_file, items, chosen)
+    if not matched.replies:
+        first = matched.unknown[0]["id"] if matched.unknown else "none"
+        raise UserError(f"none of the {len(pred_file.predictions)} predictions in {predictions} matches a row of "
+                        f"{dataset} split {split} (first: {first}); is it the right dataset?")
+    scores, rows, missing = [], [], []
+    for item in items:
+        pred = matched.replies.get(item["id"])
+        if pred is None:
+            missing.append(item["id"])
+            score = {**score_item(item, ""), "missing": True}
+        else:
+            score = score_item(item, pred.prediction, pred.confidence)
+        scores.append(score)
+        rows.append({"id": item["id"], "family": item["family"], "subtask": item["subtask"],
+                     "answer_type": item["answer_type"], "answer": item["answer"],
+                     "prediction": None if pred is None else pred.prediction, **score})
+    report = summarize(items, scores, level=level)
+    report["inputs"] = {
+        "dataset": dataset, "revision": revision, "split": split, "families": list(chosen),
+        "predictions": Path(predictions).name, "format": pred_file.format,
+        "predictions_read": len(pred_file.predictions), "matched": len(matched.replies),
+    }
+    report["problems"] = {
+        "missing": {"count": len(missing), "list": missing},
+        "unknown": {"count": len(matched.unknown), "list": matched.unknown},
+        "malformed": {"count": len(pred_file.malformed), "list": pred_file.malformed},
+        "duplicates": {"count": len(matched.duplicates), "list": matched.duplicates},
+    }
+    return Scored(report, rows)
