@@ -243,3 +243,22 @@ def test_worked_example_pixels():
     x0, y0, x1, y1 = plate.bbox
     centre = rendered.image.getpixel((int((x0 + x1) / 2), int((y0 + y1) / 2)))
     assert min(centre) >= 245, "the plate is white"
+
+
+def test_held_out_classes_are_never_shown_or_asked():
+    """A train split that holds out the fork: no object in any image shows a fork (the
+    "fork and knife with plate" picture included), and no question asks about one."""
+    from gen_stress.pipeline import generate_index
+
+    lib = load_library()
+    fork_words = lib.get("fork").names
+    part = PartSpec(family="hallucination", n=60, seed=4, split="train",
+                    settings=(("template", "dining table"),), hold_out=(("target", ("fork",)),))
+    part.validate()
+    for index in range(0, 60, 2):
+        rows = generate_index(HAL, part, (512, 512), index)
+        classes = [lib.get(o["label"]) for o in rows[0]["scene"]["objects"] if o["role"] == "object"]
+        assert not concepts_of(classes) & fork_words
+        for row in rows:
+            assert row["difficulty"]["target"] != "fork"
+            assert "fork" not in row["question"].lower()

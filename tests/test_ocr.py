@@ -197,3 +197,15 @@ def test_pairs_change_one_character(tmp_path, capsys):
         others_a = [t for t in a["scene"]["texts"] if t["role"] != "target"]
         others_b = [t for t in b["scene"]["texts"] if t["role"] != "target"]
         assert others_a == others_b, "everything but the one character stays the same"
+
+
+@pytest.mark.parametrize("size", [(256, 256), (320, 240)])
+def test_small_images(size):
+    """Drawn text sizes shrink with the image, so small images work on defaults."""
+    part = PartSpec(family="ocr", n=15)
+    for index in range(15):
+        row = generate_index(OCR, part, size, index)[0]
+        text, _ = target_of(row)
+        assert text["text_px"] <= 48 * min(size) / 512 + 1
+        x0, y0, x1, y1 = text["bbox"]
+        assert 0 <= x0 and 0 <= y0 and x1 <= size[0] and y1 <= size[1]

@@ -112,3 +112,23 @@ def test_a_set_level_moves_the_breaking_point():
     assert 40 <= halfway["value"] <= 60
     assert strict["value"] > halfway["value"] + 5
     assert strict["level"] == 0.9
+
+
+def test_angles_are_read_as_distance_from_upright():
+    """A reader that fails beyond 40 degrees of upright, either way round, breaks near 40
+    on the circular axis (350 degrees is 10 from upright)."""
+    from gen_stress.scoring import summarize
+
+    items, scores = [], []
+    for k in range(360):
+        angle = (k * 7) % 360
+        distance = min(angle, 360 - angle)
+        items.append({"id": f"o{k}", "family": "ocr", "subtask": "ocr/rotated_text", "answer": f"word{k}",
+                      "answer_type": "text", "answerable": True, "difficulty": {"angle_deg": angle}})
+        scores.append({"correct": distance <= 40, "parse_status": "exact", "abstained": False,
+                       "exact": distance <= 40, "anls": 1.0, "cer": 0.0, "confidence": None})
+    curve = summarize(items, scores)["families"]["ocr"]["knobs"]["numeric"][0]
+    assert curve["axis"].startswith("angle_deg (distance from 0")
+    assert curve["range"] == [0.0, 180.0] or tuple(curve["range"]) == (0.0, 180.0)
+    assert curve["crossing"]["status"] == "crosses"
+    assert 30 <= curve["crossing"]["value"] <= 50

@@ -80,10 +80,10 @@ def _font_section(summaries, out: Path) -> list[str]:
     for s in summaries.values():
         used.update(s.fonts)
     catalog = load_catalog()
-    lines = ["The images show text set in these fonts (licence texts in `licenses/fonts/`):", ""]
+    lines = ["The images show text and pictures drawn with these fonts (licence texts in `licenses/fonts/`):", ""]
     target = out / "licenses" / "fonts"
     target.mkdir(parents=True, exist_ok=True)
-    for font in catalog.fonts:
+    for font in catalog.all():
         if font.name not in used:
             continue
         shutil.copyfile(font.license_file, target / font.license_file.name)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import io
 
 from datasets import Features, Image, List, Value
 
@@ -47,12 +46,6 @@ def sample_id(family: str, seed: int, index: int, variant: str = "") -> str:
     return f"{base}-{variant}" if variant else base
 
 
-def encode_png(image) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
 def make_row(family: Family, draft: Draft, rendered: Rendered, *, seed: int, index: int) -> dict:
     row_id = sample_id(family.name, seed, index, draft.variant)
     q = draft.question
@@ -60,7 +53,7 @@ def make_row(family: Family, draft: Draft, rendered: Rendered, *, seed: int, ind
         "id": row_id,
         "family": family.name,
         "subtask": f"{family.name}/{draft.subtask}",
-        "image": {"bytes": encode_png(rendered.image), "path": f"{row_id}.png"},
+        "image": {"bytes": rendered.png, "path": f"{row_id}.png"},
         "question": q.question,
         "answer": q.answer,
         "answer_type": q.answer_type,

@@ -34,6 +34,14 @@ class KnobSpec:
     primary_for: tuple[str, ...] = ()  # subtasks this knob is the main axis of
     derived: bool = False  # computed by the generator from the others; cannot be pinned
     doc: str = ""
+    period: float | None = None  # circular knobs (angles): difficulty grows with distance from 0
+
+    def distance_from_zero(self, value: float) -> float:
+        """How far a value is from 0, going round when the knob is circular (350 deg is 10)."""
+        if self.period is None:
+            return value
+        turned = value % self.period
+        return min(turned, self.period - turned)
 
     def check(self, value: Any) -> Any:
         """The value, validated; raises UserError naming the knob."""
@@ -77,10 +85,11 @@ def knob(
     primary_for: tuple[str, ...] = (),
     derived: bool = False,
     doc: str = "",
+    period: float | None = None,
 ):
     """A dataclass field declaring a knob. Derived knobs get their easy value as default."""
     meta = {"knob": dict(easy=easy, low=low, high=high, choices=choices, primary_for=primary_for,
-                         derived=derived, doc=doc)}
+                         derived=derived, doc=doc, period=period)}
     if derived:
         return dataclasses.field(default=easy, metadata=meta)
     return dataclasses.field(metadata=meta)

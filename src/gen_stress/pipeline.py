@@ -27,6 +27,7 @@ from gen_stress.knobs import Sweep, knob_specs, make_knobs
 from gen_stress.rng import sample_rng
 from gen_stress.scenes.render import render
 
+EMOJI_FONT_NAME = "Noto Color Emoji"  # objects recorded with shape "emoji" are drawn in it
 MAX_ATTEMPTS = 60  # scenes redrawn per index before giving up (with the reasons)
 ROW_GROUP = 100  # rows per parquet row group: bounds what a worker holds in memory
 SPLIT_NAME = re.compile(r"^\w+(\.\w+)*$")
@@ -107,7 +108,7 @@ class DatasetSpec:
 
 # Planning: which subtask and pinned knobs an index gets ------------------------------
 
-def plan_for(family: Family, part: PartSpec, index: int) -> SamplePlan:
+def plan_for(family: Family, part: PartSpec, index: int, size: tuple[int, int] = (512, 512)) -> SamplePlan:
     """Sweep cells cycle fastest, then subtasks, then the balance slot: every stratum
     gets an even share of every value, and the plan is a pure function of the index."""
     grid = list(itertools.product(*(s.values for s in part.sweeps))) or [()]
@@ -121,7 +122,8 @@ def plan_for(family: Family, part: PartSpec, index: int) -> SamplePlan:
     subtask = eligible[rest % len(eligible)]
     pinned = {**dict(part.settings), **cell}
     return SamplePlan(index=index, subtask=subtask, pinned=pinned, easy=bool(part.sweeps),
-                      slot=rest // len(eligible), options=dict(part.options))
+                      slot=rest // len(eligible), options=dict(part.options), size=size,
+                      hold_out={name: frozenset(values) for name, values in part.hold_out})
 
 
 def _reason_kind(reason: str) -> str:
@@ -129,13 +131,13 @@ def _reason_kind(reason: str) -> str:
     return re.sub(r"'[^']*'|\"[^\"]*\"|\d+(\.\d+)?%?", "…", reason)
 
 
-def held_out_value(part: PartSpec, drafts: list) -> str:
-    """The first held-out knob value among the drafts' final knobs, as a reason ("" if none)."""
+def held_out_value(family: Family, part: PartSpec, drafts: list) -> str:
+    """The first held-out value the drafts show or ask about, as a reason ("" if none)."""
     for name, values in part.hold_out:
         for draft in drafts:
-            value = getattr(draft.knobs, name)
-            if value in values:
-                return f"held-out {name} '{value}'"
+            shown = family.shown_values(draft, name) & set(values)
+            if shown:
+                return f"held-out {name} '{sorted(map(str, shown))[0]}'"
     return ""
 
 
@@ -144,7 +146,7 @@ def generate_index(family: Family, part: PartSpec, size: tuple[int, int], index:
     """The rows of one index: resampled from its own random stream until the render
     passes every check, at most MAX_ATTEMPTS times."""
     rng = sample_rng(part.seed, family.name, index)
-    plan = plan_for(family, part, index)
+    plan = plan_for(family, part, index, size)
     values = family.easy_knobs(plan.subtask) if plan.easy else family.draw_knobs(plan, rng)
     knobs = make_knobs(family.Knobs, {**values, **plan.pinned})
     reasons: Counter = Counter()
@@ -154,13 +156,13 @@ def generate_index(family: Family, part: PartSpec, size: tuple[int, int], index:
         except Resample as why:
             reasons[_reason_kind(str(why))] += 1
             continue
-        held = held_out_value(part, drafts)
+        held = held_out_value(family, part, drafts)
         if held:  # checked on the final knobs, so derived ones (the font) count too
             reasons[_reason_kind(held)] += 1
             if not plan.easy:  # the held-out value may be a drawn knob: draw them again
                 knobs = make_knobs(family.Knobs, {**family.draw_knobs(plan, rng), **plan.pinned})
             continue
-        renders = [render(d.scene) for d in drafts]
+        renders = _render_each_scene_once(drafts)
         failures = [f for d, r in zip(drafts, renders) for f in family.verify(d, r)]
         if failures:
             reasons[_reason_kind(failures[0])] += 1
@@ -173,6 +175,16 @@ def generate_index(family: Family, part: PartSpec, size: tuple[int, int], index:
         f"{family.name} index {index} ({plan.subtask}, knobs {dict(plan.pinned) or 'drawn'}): "
         f"no scene passed its checks in {MAX_ATTEMPTS} attempts: {common}"
     )
+
+
+def _render_each_scene_once(drafts: list) -> list:
+    """Renders of the drafts, rows that share one scene (a question and its caption)
+    sharing one render."""
+    renders: dict[int, object] = {}
+    for draft in drafts:
+        if id(draft.scene) not in renders:
+            renders[id(draft.scene)] = render(draft.scene)
+    return [renders[id(d.scene)] for d in drafts]
 
 
 # Shards -----------------------------------------------------------------------------
@@ -220,6 +232,9 @@ class Summary:
                 self.categorical.setdefault(name, Counter())[str(value)] += 1
         for text in row["scene"]["texts"]:
             self.fonts[text["font"]] += 1
+        emoji = sum(obj["shape"] == "emoji" for obj in row["scene"]["objects"])
+        if emoji:
+            self.fonts[EMOJI_FONT_NAME] += emoji
 
     def merge(self, other: Summary) -> Summary:
         self.rows += other.rows

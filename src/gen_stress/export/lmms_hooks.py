@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from typing import Any, Callable, Mapping
 
-# The row fields scoring reads (everything but the image and the scene graph).
+# The row fields scoring reads (everything but the image; the scene graph only for
+# caption items, whose gold objects it holds).
 ITEM_FIELDS = ("id", "family", "subtask", "question", "answer", "answer_type", "choices", "aliases", "answerable",
                "difficulty", "group_id", "seed", "index")
 
@@ -53,7 +54,12 @@ def doc_to_target(doc: Mapping) -> str:
 
 
 def item_of(doc: Mapping) -> dict:
-    return {key: doc[key] for key in ITEM_FIELDS if key in doc}
+    from gen_stress.scoring.chair import is_caption
+
+    item = {key: doc[key] for key in ITEM_FIELDS if key in doc}
+    if is_caption(item) and "scene" in doc:
+        item["scene"] = doc["scene"]
+    return item
 
 
 def process_results_for(metrics: tuple[str, ...]) -> Callable[[Mapping, list], dict]:

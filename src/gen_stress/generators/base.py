@@ -62,6 +62,8 @@ class SamplePlan:
     easy: bool = False  # True under a sweep: unpinned knobs take their easy values
     slot: int = 0  # a counter for balancing answers (yes/no, positions) within the stratum
     options: Mapping[str, Any] = field(default_factory=dict)  # family options such as pairs
+    size: tuple[int, int] = (512, 512)  # the image size, so drawn knob values can fit it
+    hold_out: Mapping[str, frozenset] = field(default_factory=dict)  # knob -> values never to show
 
 
 class Family:
@@ -91,3 +93,9 @@ class Family:
     def verify(self, draft: Draft, rendered: Rendered) -> list[str]:
         """Reasons the render does not support the draft's label (empty: it does)."""
         raise NotImplementedError
+
+    def shown_values(self, draft: Draft, knob: str) -> set:
+        """Every value of a knob's kind that the draft shows or asks about: a hold-out
+        must keep all of them out, not only the knob's own value (a held-out font must
+        not turn up on a distractor sign either). Families widen this where it matters."""
+        return {getattr(draft.knobs, knob)}

@@ -144,13 +144,14 @@ class HallucinationFamily(Family):
         lib = load_library()
         template = lib.template(knobs.template)
         yes = plan.slot % 2 == 0
+        banned = held_out_words(lib, plan)
         if plan.subtask == "object":
             presupposed = (plan.slot // 6) % PRESUPPOSE_EVERY == PRESUPPOSE_EVERY - 1
-            wanted, ask = self._object_item(lib, template, knobs, yes, presupposed, rng)
+            wanted, ask = self._object_item(lib, template, knobs, yes, presupposed, banned, rng)
         elif plan.subtask == "attribute":
-            wanted, ask = self._attribute_item(lib, template, knobs, yes, rng)
+            wanted, ask = self._attribute_item(lib, template, knobs, yes, banned, rng)
         else:
-            wanted, ask = self._action_item(lib, template, knobs, yes, rng)
+            wanted, ask = self._action_item(lib, template, knobs, yes, banned, rng)
         scene, placed = build_scene(template, wanted, knobs.object_px, rng, size)
         question, values = ask(placed)
         present = [p.cls.name for p in placed]
@@ -161,11 +162,12 @@ class HallucinationFamily(Family):
                 Draft(plan.subtask, caption, scene, caption_question(template, placed), variant="caption")]
 
     def _present(self, lib: Library, template: Template, knobs: HallucinationKnobs, rng,
-                 first: list[Wanted]) -> list[Wanted]:
+                 first: list[Wanted], banned: frozenset[str]) -> list[Wanted]:
         """The objects of a scene: `first`, then objects of the template drawn by their
-        weights, then strays from the whole library; no two share a word."""
+        weights, then strays from the whole library; no two share a word, and none shows
+        a held-out class."""
         chosen = list(first)
-        words = set(concepts_of([w.cls for w in chosen], template.surface))
+        words = set(concepts_of([w.cls for w in chosen], template.surface)) | banned
         names, weights = [n for n, _ in template.weights], [w for _, w in template.weights]
         n_template = max(0, knobs.n_objects - knobs.strays - len(chosen))
         while n_template and names:
@@ -178,7 +180,7 @@ class HallucinationFamily(Family):
             chosen.append(Wanted(cls, _pick(rng, cls.states) if cls.states else ""))
             words |= cls.concepts
             n_template -= 1
-        pool = [c for c in lib.emoji_classes if template.weight(c.name) == 0]
+        pool = [c for c in lib.emoji_classes if template.weight(c.name) == 0 and not c.concepts & banned]
         while len(chosen) < knobs.n_objects:
             cls = _pick(rng, pool)
             if not cls.concepts & words:
@@ -189,17 +191,19 @@ class HallucinationFamily(Family):
 
     # object: is there an X? ------------------------------------------------------------
 
-    def _object_item(self, lib: Library, template: Template, knobs, yes: bool, presupposed: bool, rng):
+    def _object_item(self, lib: Library, template: Template, knobs, yes: bool, presupposed: bool,
+                     banned: frozenset[str], rng):
         first = []
         if presupposed and yes:  # "What colour is the X?" needs an X with a colour
-            colored = [lib.get(n) for n, _ in template.weights if lib.get(n).color] or list(lib.colored)
+            colored = _allowed([lib.get(n) for n, _ in template.weights if lib.get(n).color], banned) \
+                or _allowed(lib.colored, banned)
             first = [Wanted(_pick(rng, colored))]
-        wanted = self._present(lib, template, knobs, rng, first)
+        wanted = self._present(lib, template, knobs, rng, first, banned)
         present = [w.cls for w in wanted]
         if yes:
             target = first[0].cls if first else _pick(rng, present)
         else:
-            target = absent_object(lib, knobs.neg_strategy, present, template, rng)
+            target = absent_object(lib, knobs.neg_strategy, present, template, rng, banned)
 
         def ask(placed: list[Placed]):
             form = "presupposed" if presupposed else "exists"
@@ -220,8 +224,9 @@ class HallucinationFamily(Family):
 
     # attribute: is the banana yellow? --------------------------------------------------
 
-    def _attribute_item(self, lib: Library, template: Template, knobs, yes: bool, rng):
-        colored = [lib.get(n) for n, _ in template.weights if lib.get(n).color] or list(lib.colored)
+    def _attribute_item(self, lib: Library, template: Template, knobs, yes: bool, banned: frozenset[str], rng):
+        colored = _allowed([lib.get(n) for n, _ in template.weights if lib.get(n).color], banned) \
+            or _allowed(lib.colored, banned)
         target = _pick(rng, colored)
         natural_hue = sprite_main_hue(target.drawing().emoji)
         recolors = [c for c in COLOR_WORDS if hue_distance(HUE_TARGETS[c], natural_hue) >= RECOLOR_MIN_DEG]
@@ -239,7 +244,8 @@ class HallucinationFamily(Family):
                 asked = max(wrong, key=lambda c: (lib.color_popularity[c], -COLOR_WORDS.index(c)))
             else:
                 asked = _pick(rng, wrong)
-        wanted = self._present(lib, template, knobs, rng, [Wanted(target, recolor=shown if recolored else "")])
+        wanted = self._present(lib, template, knobs, rng, [Wanted(target, recolor=shown if recolored else "")],
+                               banned)
 
         def ask(placed: list[Placed]):
             q = f"{target.be.capitalize()} the {target.name} {asked}? Answer yes or no."
@@ -251,13 +257,13 @@ class HallucinationFamily(Family):
 
     # action: is the person running? ----------------------------------------------------
 
-    def _action_item(self, lib: Library, template: Template, knobs, yes: bool, rng):
-        likely_states = dict(template.states)
+    def _action_item(self, lib: Library, template: Template, knobs, yes: bool, banned: frozenset[str], rng):
+        likely_states = {name: state for name, state in template.states if not lib.get(name).concepts & banned}
         if likely_states:
             target = lib.get(_pick(rng, sorted(likely_states)))
             likely = likely_states[target.name]
         else:  # a pinned template without states: the state most contexts suggest
-            target = _pick(rng, list(lib.stateful))
+            target = _pick(rng, _allowed(lib.stateful, banned))
             popularity = lib.state_popularity[target.name]
             likely = max(target.states, key=lambda s: (popularity[s], -target.states.index(s)))
         strategy = knobs.neg_strategy
@@ -273,7 +279,7 @@ class HallucinationFamily(Family):
             asked = max(others, key=lambda s: (popularity[s], -target.states.index(s)))
         else:
             asked = _pick(rng, others)
-        wanted = self._present(lib, template, knobs, rng, [Wanted(target, state=shown)])
+        wanted = self._present(lib, template, knobs, rng, [Wanted(target, state=shown)], banned)
 
         def ask(placed: list[Placed]):
             q = f"{target.be.capitalize()} the {target.name} {asked}? Answer yes or no."
@@ -282,6 +288,15 @@ class HallucinationFamily(Family):
                 "asked_value": asked, "true_value": shown}
 
         return wanted, ask
+
+    def shown_values(self, draft: Draft, knob: str) -> set:
+        if knob != "target":
+            return super().shown_values(draft, knob)
+        # Every class the scene shows, counting what composite pictures depict, and the one asked about.
+        lib = load_library()
+        present = [lib.get(it.label) for it in draft.scene.items if it.role == "object"]
+        words = concepts_of(present)
+        return {draft.knobs.target} | {c.name for c in lib.classes if c.names & words}
 
     # Checks on the pixels ----------------------------------------------------------
 
@@ -302,10 +317,20 @@ class HallucinationFamily(Family):
 
 # Choosing the absent object -------------------------------------------------------------
 
+def held_out_words(lib: Library, plan: SamplePlan) -> frozenset[str]:
+    """Words naming the classes this part holds out (knob `target`): no object showing
+    one of them is drawn, and none is asked about."""
+    return frozenset().union(*(lib.get(name).names for name in plan.hold_out.get("target", ())))
+
+
+def _allowed(classes, banned: frozenset[str]) -> list[ObjectClass]:
+    return [c for c in classes if not c.concepts & banned]
+
+
 def absent_object(lib: Library, strategy: str, present: list[ObjectClass], template: Template,
-                  rng: np.random.Generator) -> ObjectClass:
+                  rng: np.random.Generator, banned: frozenset[str] = frozenset()) -> ObjectClass:
     """An object class none of whose words names anything present, chosen by strategy."""
-    candidates = lib.absent_candidates(concepts_of(present, template.surface))
+    candidates = _allowed(lib.absent_candidates(concepts_of(present, template.surface)), banned)
     if not candidates:
         raise Resample("no class is absent from this scene")
     if strategy == "random":

@@ -55,7 +55,7 @@ GAP_PX = 6  # and this far from each other
 class OcrKnobs:
     text_px: int = knob(low=4, high=48, easy=24, primary_for=("tiny_text",),
                         doc="cap height of the target text, in pixels of the stored image")
-    angle_deg: int = knob(low=0, high=359, easy=0, primary_for=("rotated_text",),
+    angle_deg: int = knob(low=0, high=359, easy=0, primary_for=("rotated_text",), period=360,
                           doc="rotation of the target text, counter-clockwise as seen; 0 is upright")
     font_class: str = knob(choices=FONT_CLASSES, easy="sans", primary_for=("stylized_font",),
                            doc="class of the target's font")
@@ -125,13 +125,19 @@ class OcrFamily(Family):
             "font_class": _pick(rng, PLAIN_CLASSES),
             "contrast_ratio": round(float(rng.uniform(7.0, 15.0)), 1),
         }
+        # Text sizes shrink with images smaller than 512 px, so every drawn size fits.
+        scale = min(1.0, min(plan.size) / 512)
+
+        def text_px(low: int, high: int) -> int:
+            return int(rng.integers(max(4, round(low * scale)), max(4, round(high * scale)) + 1))
+
         if plan.subtask == "tiny_text":
-            values["text_px"] = int(rng.integers(4, 49))
+            values["text_px"] = text_px(4, 48)
         elif plan.subtask == "rotated_text":
-            values["text_px"] = int(rng.integers(12, 33))
+            values["text_px"] = text_px(12, 32)
             values["angle_deg"] = int(rng.integers(0, 360))
         else:
-            values["text_px"] = int(rng.integers(16, 41))
+            values["text_px"] = text_px(16, 40)
             values["font_class"] = _pick(rng, FONT_CLASSES)
             values["stroke_px"] = int(rng.integers(1, 4)) if rng.random() < 0.5 else 0
             values["contrast_ratio"] = round(float(np.exp(rng.uniform(np.log(1.3), np.log(15.0)))), 2)
@@ -150,14 +156,17 @@ class OcrFamily(Family):
             raise Resample("no sign colour reaches the contrast on this background")
         target_color = _pick(rng, sign_colors)
         target_shape = _pick(rng, SIGN_SHAPES)
-        font = _pick(rng, load_catalog().of_class(knobs.font_class))
+        fonts = _fonts(plan, knobs.font_class)
+        if not fonts:
+            raise Resample(f"every {knobs.font_class} font is held out")
+        font = _pick(rng, fonts)
         layout, prior = self._target_text(knobs, font, rng, size)
         target = _Sign(target_shape, PALETTE[target_color], layout, self._pad(knobs.text_px, knobs.stroke_px))
 
         direction = _pick(rng, list(DIRECTIONS)) if knobs.referent == "position" else None
         placed = [self._place(target, rng, size, [], direction, leader=True)]
         for _ in range(knobs.n_signs - 1):
-            sign = self._distractor_sign(knobs, target_color, target_shape, rng, size)
+            sign = self._distractor_sign(knobs, target_color, target_shape, _fonts(plan), rng, size)
             placed.append(self._place(sign, rng, size, placed, direction, leader=False))
 
         items: list = []
@@ -239,12 +248,12 @@ class OcrFamily(Family):
                                    stroke_px=knobs.stroke_px), prior
         raise Resample(f"font {font.name} does not draw the {knobs.content} texts drawn for it")
 
-    def _distractor_sign(self, knobs: OcrKnobs, target_color: str, target_shape: str, rng, size) -> _Sign:
+    def _distractor_sign(self, knobs: OcrKnobs, target_color: str, target_shape: str, fonts, rng, size) -> _Sign:
         colors = [c for c in PALETTE if c != target_color and max_contrast(PALETTE[c]) >= 6.0]
         shapes = [s for s in SIGN_SHAPES if knobs.referent != "shape" or s != target_shape]
         if knobs.referent != "color" and rng.random() < 0.5:
             colors.append(target_color)  # same colour is fine when colour does not pick the target
-        font = _pick(rng, load_catalog().fonts)
+        font = _pick(rng, fonts)
         # Distractor sizes come from a short list (they are not a knob): fewer font sizes
         # to load and measure per process.
         sizes = [px for px in DISTRACTOR_PX if knobs.text_px // 2 <= px <= 2 * knobs.text_px] or [DISTRACTOR_PX[0]]
@@ -341,6 +350,11 @@ class OcrFamily(Family):
             return Question(prompt, UNANSWERABLE, "text", aliases=UNANSWERABLE_ALIASES, answerable=False)
         return Question(prompt, target.text, "text")
 
+    def shown_values(self, draft: Draft, knob: str) -> set:
+        if knob == "font":  # the distractor signs' fonts are shown too
+            return {it.layout.font.name for it in draft.scene.items if isinstance(it, TextItem)}
+        return super().shown_values(draft, knob)
+
     # Checks on the pixels ----------------------------------------------------------
 
     def verify(self, draft: Draft, rendered) -> list[str]:
@@ -353,6 +367,14 @@ class OcrFamily(Family):
             failures += checks.text_unoccluded(target, rendered)
             failures += checks.text_contrast(target, rendered)
         return failures
+
+
+def _fonts(plan: SamplePlan, font_class: str | None = None) -> tuple[FontInfo, ...]:
+    """Catalog fonts (of a class), without the fonts this part holds out."""
+    catalog = load_catalog()
+    pool = catalog.fonts if font_class is None else catalog.of_class(font_class)
+    banned = plan.hold_out.get("font", frozenset())
+    return tuple(font for font in pool if font.name not in banned)
 
 
 def _boxes_near(a, b, gap: float) -> bool:

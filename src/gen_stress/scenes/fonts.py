@@ -117,7 +117,11 @@ def _pil_font(path: str, em_px: float) -> ImageFont.FreeTypeFont:
 
 @dataclass(frozen=True)
 class FontCatalog:
-    fonts: tuple[FontInfo, ...]
+    fonts: tuple[FontInfo, ...]  # text fonts
+    emoji: FontInfo | None = None  # the picture font of the object library
+
+    def all(self) -> tuple[FontInfo, ...]:
+        return self.fonts + ((self.emoji,) if self.emoji else ())
 
     def by_name(self, name: str) -> FontInfo:
         for font in self.fonts:
@@ -149,20 +153,16 @@ def require_drawable(font: FontInfo, text: str) -> None:
 def load_catalog() -> FontCatalog:
     root = font_dir()
     with open(root / "catalog.toml", "rb") as handle:
-        entries = tomllib.load(handle)["font"]
-    fonts = []
-    for entry in entries:
+        catalog = tomllib.load(handle)
+
+    def info(entry: dict, font_class: str) -> FontInfo:
+        return FontInfo(name=entry["name"], path=root / entry["file"], font_class=font_class,
+                        license=entry["license"], license_file=root / entry["license_file"],
+                        copyright=entry["copyright"], source=entry["source"])
+
+    for entry in catalog["font"]:
         if entry["class"] not in FONT_CLASSES:
             raise UserError(f"font {entry['name']!r} has unknown class {entry['class']!r}")
-        fonts.append(
-            FontInfo(
-                name=entry["name"],
-                path=root / entry["file"],
-                font_class=entry["class"],
-                license=entry["license"],
-                license_file=root / entry["license_file"],
-                copyright=entry["copyright"],
-                source=entry["source"],
-            )
-        )
-    return FontCatalog(tuple(fonts))
+    emoji = catalog.get("emoji")
+    return FontCatalog(tuple(info(e, e["class"]) for e in catalog["font"]),
+                       info(emoji, "emoji") if emoji else None)

@@ -3,8 +3,9 @@ object-id buffer (which item owns each pixel), from which visibility is measured
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
-from functools import singledispatch
+from functools import cached_property, singledispatch
 
 import numpy as np
 import pyarrow as pa
@@ -13,7 +14,6 @@ from PIL import Image, ImageDraw
 from gen_stress.scenes.colors import RGB
 from gen_stress.scenes.geometry import pixel_box
 from gen_stress.scenes.model import Scene, ShapeItem, TextItem
-
 
 
 def as_array(image: Image.Image) -> np.ndarray:
@@ -89,6 +89,13 @@ class Rendered:
     area_px: dict[int, int]  # pixels each item would cover alone (inside the canvas or not)
     counts: np.ndarray  # pixels owned, by item id
 
+    @cached_property
+    def png(self) -> bytes:
+        """The image as stored: PNG at Pillow's default settings (encoded once per render)."""
+        buffer = io.BytesIO()
+        self.image.save(buffer, format="PNG")
+        return buffer.getvalue()
+
     def visible_px(self, item_id: int) -> int:
         return int(self.counts[item_id])
 
@@ -109,7 +116,7 @@ class Rendered:
 def _paint_directly(item, size: tuple[int, int]) -> tuple[int, int, int, int] | None:
     """The pixel box of a plain polygon lying wholly inside the canvas (painted straight
     onto the canvas, no mask needed), else None."""
-    if not isinstance(item, ShapeItem) or item.geometry.interiors:
+    if type(item) is not ShapeItem or item.geometry.interiors:  # subclasses rasterise their own way
         return None
     x0, y0, x1, y1 = pixel_box(item.geometry.bounds)
     if x0 < 0 or y0 < 0 or x1 + 1 > size[0] or y1 + 1 > size[1]:

@@ -19,11 +19,10 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from gen_stress.scenes import model, render
-from gen_stress.scenes.fonts import font_dir
+from gen_stress.scenes.fonts import load_catalog
 from gen_stress.scenes.geometry import Box, rect_points
 from gen_stress.scenes.model import Attributes
 
-EMOJI_FONT = Path("emoji") / "NotoColorEmoji-subset.ttf"
 BITMAP_PX = 109  # the font's only bitmap strike
 
 # Hues (degrees) that recoloured objects are turned to, one per colour word. Close to the
@@ -36,7 +35,7 @@ REGION_DEG = 25.0  # pixels within this hue distance of an object's main hue are
 
 
 def emoji_font_path() -> Path:
-    return font_dir() / EMOJI_FONT
+    return load_catalog().emoji.path
 
 
 @lru_cache(maxsize=1)
@@ -54,7 +53,7 @@ def base_bitmap(codepoint: str) -> Image.Image:
     ImageDraw.Draw(image).text((0, 0), char, font=font, embedded_color=True)
     box = image.getchannel("A").getbbox()
     if box is None:
-        raise ValueError(f"emoji U+{codepoint} draws nothing in {EMOJI_FONT}")
+        raise ValueError(f"emoji U+{codepoint} draws nothing in {emoji_font_path().name}")
     return image.crop(box)
 
 

@@ -6,6 +6,7 @@ import math
 from typing import Any, Mapping
 
 from gen_stress.scoring import parse
+from gen_stress.scoring.chair import is_caption, score_caption
 from gen_stress.scoring.metrics import anls, cer, iou
 
 ANSWER_TYPES = ("yes_no", "integer", "text", "choice", "bbox")
@@ -82,6 +83,9 @@ def _score(item: Mapping[str, Any], reply: str, confidence: float | None, *, dis
         out["abs_error"] = error
         out["off_by_one"] = error is not None and error <= 1
         right = error == 0
+    elif is_caption(item):  # CHAIR: named objects against the scene, not one gold sentence
+        out.update(score_caption(item, reply if answered else ""))
+        right = out.pop("correct")
     elif kind == "text":
         text = parsed.text if answered else ""
         if distances:

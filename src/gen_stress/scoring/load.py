@@ -11,7 +11,7 @@ from gen_stress.errors import UserError
 
 # Everything scoring reads; the images stay unread.
 ROW_COLUMNS = ("id", "family", "subtask", "answer", "answer_type", "choices", "aliases", "answerable",
-               "difficulty", "group_id", "index")
+               "difficulty", "group_id", "index", "scene")  # the scene: gold objects of caption items
 REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 
 

@@ -156,14 +156,33 @@ def bbox_metrics(items, scores) -> dict:
     }
 
 
+def caption_metrics(items, scores) -> dict:
+    """CHAIR over caption items: hallucinated mentions (CHAIR_i), captions with one
+    (CHAIR_s), and the share of the image's objects named."""
+    return {
+        "n": len(scores),
+        "chair_i": _mean([s["chair_i"] for s in scores]),
+        "chair_s": _ratio(sum(bool(s["chair_s"]) for s in scores), len(scores)),
+        "object_recall": _mean([s["object_recall"] for s in scores]),
+        "accuracy": _ratio(sum(bool(s["correct"]) for s in scores), len(scores)),
+    }
+
+
 TYPE_METRICS = {"yes_no": yes_no_metrics, "integer": integer_metrics, "text": text_metrics,
-                "choice": choice_metrics, "bbox": bbox_metrics}
+                "choice": choice_metrics, "bbox": bbox_metrics, "caption": caption_metrics}
+
+
+def metric_kind(item: Mapping) -> str:
+    """The answer type, with caption items apart from other text."""
+    from gen_stress.scoring.chair import is_caption
+
+    return "caption" if is_caption(item) else item["answer_type"]
 
 
 def answer_type_metrics(items: Sequence[Mapping], scores: Sequence[Mapping]) -> dict:
     by_type: dict[str, tuple[list, list]] = {}
     for item, score in zip(items, scores):
-        pair = by_type.setdefault(item["answer_type"], ([], []))
+        pair = by_type.setdefault(metric_kind(item), ([], []))
         pair[0].append(item)
         pair[1].append(score)
     return {kind: TYPE_METRICS[kind](*by_type[kind]) for kind in TYPE_METRICS if kind in by_type}

@@ -83,6 +83,11 @@ def _answer_type_tables(block: Mapping) -> list[str]:
         m = types["text"]
         lines += ["Text (case and whitespace normalised):", ""]
         lines += _table(["n", "exact", "ANLS", "CER"], [[m["n"], _f(m["exact"]), _f(m["anls"]), _f(m["cer"])]])
+    if "caption" in types:
+        m = types["caption"]
+        lines += ["Captions (CHAIR: objects named that are not in the image):", ""]
+        lines += _table(["n", "CHAIR_i", "CHAIR_s", "object recall", "accuracy"],
+                        [[m["n"], _f(m["chair_i"]), _f(m["chair_s"]), _f(m["object_recall"]), _f(m["accuracy"])]])
     if "choice" in types:
         m = types["choice"]
         shares = ", ".join(f"{k} {v:.0%}" for k, v in m["position_share"].items()) or "–"
@@ -113,7 +118,7 @@ def _curve_rows(curves: Sequence[Mapping]) -> list[list[str]]:
             where = f"{cross['value']:.3g}"
             if cross.get("low") is not None:
                 where += f" [{cross['low']:.3g}, {cross['high']:.3g}]"
-        rows.append([f"`{c['knob']}`", c["scope"], f"{c['range'][0]:g}–{c['range'][1]:g}", c["n"], _f(c["chance"]),
+        rows.append([f"`{c.get('axis', c['knob'])}`", c["scope"], f"{c['range'][0]:g}–{c['range'][1]:g}", c["n"], _f(c["chance"]),
                      _f(cross.get("best")), _f(cross.get("level")), where, cross["status"].replace("_", " ")])
     return rows
 
@@ -272,7 +277,8 @@ def plot_family(family: str, curves: Sequence[Mapping], path: Path) -> None:
                 ax.axvspan(cross["low"], cross["high"], color="#ff7f0e", alpha=0.15)
             ax.axvline(cross["value"], color="#ff7f0e", lw=1.4, label=f"breaks at {cross['value']:.3g}")
         ax.set_ylim(-0.03, 1.03)
-        ax.set_xlabel(curve["knob"] + (f" ({curve['scope']})" if curve["scope"] != "all subtasks" else ""))
+        scope = f" ({curve['scope']})" if curve["scope"] != "all subtasks" else ""
+        ax.set_xlabel(curve.get("axis", curve["knob"]) + scope)
         ax.set_ylabel("accuracy")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7, loc="best")
