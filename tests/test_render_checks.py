@@ -123,3 +123,16 @@ def test_area_counts_pixels_outside_the_image():
     assert rendered.visible_fraction(2) == 1.0
     x0, y0, cov = rendered.coverage(2)  # pixels on demand for shapes painted straight on
     assert (x0, y0) == (100, 100) and int((cov == 255).sum()) == 101 * 101
+
+
+@pytest.mark.parametrize("font", CATALOG.fonts, ids=lambda f: f.name)
+def test_char_boxes_follow_pillows_pen(font):
+    """Per-character boxes sit where Pillow's layout puts each character (kerning pairs of
+    the font's 'kern' table included), measured by laying out each prefix."""
+    for text in ("AVATAR Toy", "WAVE-0O8B3", "To. Yo, Tw", "LT AV Ty Wa"):
+        for text_px in (5, 13, 31):
+            layout = layout_text(text, font, text_px=text_px)
+            pil = layout._pil
+            for i, box in enumerate(layout.char_boxes_local):
+                pen = pil.getlength(text[:i + 1]) - pil.getlength(text[i])
+                assert box[0] == pytest.approx(pen + pil.getbbox(text[i], anchor="ls")[0])

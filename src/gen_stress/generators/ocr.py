@@ -293,9 +293,10 @@ class OcrFamily(Family):
             box = (cx + ox0, cy + oy0, cx + ox1, cy + oy1)
             if placed and direction and not leader and not _clearly_beyond(placed[0], box, direction, size):
                 continue
-            outline = sign.outline_at(layout)
             # Boxes far apart settle it; close boxes are decided on the exact outlines.
-            if any(_boxes_near(box, p[3], GAP_PX) and outline.distance(p[2]) < GAP_PX for p in placed):
+            near = [p for p in placed if _boxes_near(box, p[3], GAP_PX)]
+            outline = sign.outline_at(layout)
+            if any(outline.distance(p[2]) < GAP_PX for p in near):
                 continue
             return sign, layout, outline, box
         raise Resample("no room for another sign")

@@ -84,6 +84,18 @@ class FontInfo:
         return "kern" in self._tt
 
     @cached_property
+    def _kern_pairs(self) -> frozenset[tuple[str, str]]:
+        """Glyph pairs the 'kern' table adjusts (the only kerning Pillow's basic layout uses)."""
+        if not self.has_kern_table:
+            return frozenset()
+        return frozenset(pair for table in self._tt["kern"].kernTables for pair in getattr(table, "kernTable", {}))
+
+    def kerns(self, left: str, right: str) -> bool:
+        """Whether the pair has a kerning entry (most pairs have none: no need to measure)."""
+        names = self._cmap.get(ord(left)), self._cmap.get(ord(right))
+        return names in self._kern_pairs
+
+    @cached_property
     def cap_ratio(self) -> float:
         """Cap height as a fraction of the em, measured on the outline of "H"."""
         bounds = self._bounds("H")

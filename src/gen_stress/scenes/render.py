@@ -4,7 +4,7 @@ object-id buffer (which item owns each pixel), from which visibility is measured
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property, singledispatch
 
 import numpy as np
@@ -88,6 +88,7 @@ class Rendered:
     rasters: dict[int, Raster]
     area_px: dict[int, int]  # pixels each item would cover alone (inside the canvas or not)
     counts: np.ndarray  # pixels owned, by item id
+    memo: dict = field(default_factory=dict, repr=False)  # what several checks derive alike
 
     @cached_property
     def png(self) -> bytes:

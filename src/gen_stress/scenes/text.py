@@ -40,13 +40,13 @@ class TextLayout:
     def char_boxes_local(self) -> tuple[Box, ...]:
         boxes = []
         font, text = self._pil, self.text
-        kerned = self.font.has_kern_table  # Pillow's basic layout kerns from that table only
         origin = 0.0
         for i, char in enumerate(text):
             advance, (x0, y0, x1, y1) = _char_metrics(font, char, self.stroke_px)
             boxes.append((origin + x0, y0, origin + x1, y1))
             origin += advance
-            if kerned and i + 1 < len(text):
+            # Pillow's basic layout kerns only the pairs of the font's 'kern' table.
+            if i + 1 < len(text) and self.font.kerns(char, text[i + 1]):
                 origin += _kerning(font, char, text[i + 1])
         return tuple(boxes)
 
@@ -116,7 +116,7 @@ def _char_metrics(font, char: str, stroke_px: int):
 
 @lru_cache(maxsize=65536)
 def _kerning(font, left: str, right: str) -> float:
-    return font.getlength(left + right) - font.getlength(left) - font.getlength(right)
+    return font.getlength(left + right) - _char_metrics(font, left, 0)[0] - _char_metrics(font, right, 0)[0]
 
 
 def layout_text(
