@@ -31,7 +31,8 @@ def score(dataset, predictions, fmt, out, split, revision, families, level, over
     report: accuracy with intervals per family and subtask, answer-type metrics, paired
     accuracy, abstention, blind baselines and, for every knob that varies, the accuracy
     curve and its breaking point."""
-    from gen_stress.scoring.report import check_out, write_report
+    from gen_stress.scoring.report import write_report
+    from gen_stress.staging import check_out
     from gen_stress.scoring.run import score_predictions
 
     if level is not None and not 0.0 < level < 1.0:

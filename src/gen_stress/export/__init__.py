@@ -11,8 +11,6 @@ back to the rows it came from. The output appears under its name only when compl
 
 from __future__ import annotations
 
-import os
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -40,8 +38,8 @@ class ExportResult:
 
 
 def export(fmt: str, folder: Path, out: Path, options: ExportOptions, *, overwrite: bool = False) -> ExportResult:
-    from gen_stress.dataset import check_out
     from gen_stress.export.source import DatasetFolder
+    from gen_stress.staging import staged
 
     writers: dict[str, Callable] = _writers()
     if fmt not in writers:
@@ -51,25 +49,10 @@ def export(fmt: str, folder: Path, out: Path, options: ExportOptions, *, overwri
     out = Path(out)
     if out.resolve() == source.path.resolve() or source.path.resolve() in out.resolve().parents:
         raise UserError(f"--out {out} must not be inside the dataset folder {folder}")
-    check_out(out, overwrite)
-    tmp = out.parent / f".{out.name}.export-{os.getpid()}"
-    try:
-        if tmp.exists():
-            shutil.rmtree(tmp)
-        tmp.mkdir(parents=True)
+    with staged(out, overwrite=overwrite) as tmp:
         result = ExportResult(out=out)
         writers[fmt](source, families, tmp, options, result)
         result.files = sorted(p.relative_to(tmp).as_posix() for p in tmp.rglob("*") if p.is_file())
-        if out.exists():
-            old = out.parent / f".{out.name}.old-{os.getpid()}"
-            out.rename(old)
-            tmp.rename(out)
-            shutil.rmtree(old)
-        else:
-            tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return result
 
 

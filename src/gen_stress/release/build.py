@@ -10,14 +10,12 @@ The folder appears under its name only when everything, lock included, is writte
 
 from __future__ import annotations
 
-import os
-import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from gen_stress import __version__
-from gen_stress.dataset import build_dataset, check_out
+from gen_stress.dataset import write_dataset
 from gen_stress.errors import UserError
 from gen_stress.pipeline import DatasetSpec
 from gen_stress.release.lock import (
@@ -31,6 +29,7 @@ from gen_stress.release.lock import (
     version_differences,
 )
 from gen_stress.release.manifest import Manifest, manifest_sha256, parse_manifest
+from gen_stress.staging import staged
 
 # The libraries the card names first: the ones whose versions most often change the bytes.
 KEY_LIBRARIES = ("pillow", "freetype", "numpy")
@@ -56,29 +55,13 @@ def dataset_spec(manifest: Manifest) -> DatasetSpec:
 def build_release(manifest: Manifest, out: Path, *, overwrite: bool = False, workers: int = 1,
                   progress: bool = True) -> Release:
     out = Path(out)
-    check_out(out, overwrite)
-    staging = out.parent / f".{out.name}.release-{os.getpid()}"
-    try:
-        result = build_dataset(dataset_spec(manifest), staging, overwrite=True, workers=workers, progress=progress)
+    with staged(out, overwrite=overwrite) as staging:
+        summaries = write_dataset(dataset_spec(manifest), staging, workers=workers, progress=progress)
         (staging / MANIFEST_NAME).write_text(manifest.text, encoding="utf-8")
         _append_checksums(staging / "README.md", file_hashes(staging, skip=("README.md", LOCK_NAME)))
         lock = make_lock(manifest, file_hashes(staging))
         (staging / LOCK_NAME).write_text(lock_text(lock), encoding="utf-8")
-        _replace(staging, out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return Release(out=out, manifest=manifest, rows=sum(s.rows for s in result.summaries.values()), lock=lock)
-
-
-def _replace(staging: Path, out: Path) -> None:
-    if out.exists():
-        old = out.parent / f".{out.name}.old-{os.getpid()}"
-        out.rename(old)
-        staging.rename(out)
-        shutil.rmtree(old)
-    else:
-        staging.rename(out)
+    return Release(out=out, manifest=manifest, rows=sum(s.rows for s in summaries.values()), lock=lock)
 
 
 # The card's release sections -----------------------------------------------------------

@@ -12,24 +12,15 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import shutil
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from gen_stress.errors import UserError
 from gen_stress.scoring.parse import ABSTAIN_PHRASES
+from gen_stress.staging import staged
 
 LIST_IN_MARKDOWN = 20  # problem lists show this many entries in report.md (all in report.json)
 PLOT_COLUMNS = 3
 TABLE_ROWS = 15  # values of a categorical knob shown in report.md, most common first
-
-
-def check_out(out: Path, overwrite: bool) -> None:
-    if out.exists() and not out.is_dir():
-        raise UserError(f"--out {out} exists and is not a directory")
-    if out.is_dir() and any(out.iterdir()) and not overwrite:
-        raise UserError(f"--out {out} is not empty; pass --overwrite to replace it")
 
 
 # Formatting ---------------------------------------------------------------------------
@@ -295,16 +286,8 @@ def plot_family(family: str, curves: Sequence[Mapping], path: Path) -> None:
 def write_report(out: Path, report: dict, scored: Sequence[Mapping], *, overwrite: bool) -> list[str]:
     """Write the report folder under a temporary name, then move it into place; returns
     the files written, relative to `out`."""
-    out = Path(out)
-    check_out(out, overwrite)
-    tmp = out.parent / f".{out.name}.partial-{os.getpid()}"
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        shutil.rmtree(tmp, ignore_errors=True)
-        (tmp / "plots").mkdir(parents=True)
-    except OSError as err:
-        raise UserError(f"cannot write to --out {out}: {err.strerror or err}") from None
-    try:
+    with staged(Path(out), overwrite=overwrite) as tmp:
+        (tmp / "plots").mkdir()
         plots = {}
         for family, block in report["families"].items():
             if block["knobs"]["numeric"]:
@@ -318,14 +301,4 @@ def write_report(out: Path, report: dict, scored: Sequence[Mapping], *, overwrit
         with (tmp / "scores.jsonl").open("w", encoding="utf-8") as handle:
             for row in scored:
                 handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-        if out.exists():
-            old = out.parent / f".{out.name}.old-{os.getpid()}"
-            out.rename(old)
-            tmp.rename(out)
-            shutil.rmtree(old)
-        else:
-            tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return files

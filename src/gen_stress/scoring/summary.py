@@ -83,8 +83,9 @@ def numeric_knob(family: str, knob: str, items, scores, spec, level: float | Non
     circular = spec is not None and spec.period is not None
     axis = (lambda v: spec.distance_from_zero(float(v))) if circular else float
     name = f"{knob} (distance from 0, period {spec.period:g})" if circular else knob
-    curve = breaking.breaking_point([axis(_value(i, knob)) for i in scope_items], [bool(s["correct"]) for _, s in scope],
-                                    chance, [family, knob], level=level)
+    values = [axis(_value(i, knob)) for i in scope_items]
+    curve = breaking.breaking_point(values, [bool(s["correct"]) for _, s in scope], chance, [family, knob],
+                                    level=level)
     return {"knob": knob, "axis": name, "doc": spec.doc if spec is not None else "", "primary": bool(primary) and
             scope_name != "all subtasks", "scope": scope_name, "chance_from": chance_name, **curve,
             "statement": statement(family, name, curve)}
