@@ -17,3 +17,8 @@ FAMILY_IDS: dict[str, int] = {
 def sample_rng(seed: int, family: str, index: int) -> np.random.Generator:
     """The random stream of one sample; independent of worker count and order."""
     return np.random.default_rng([index, FAMILY_IDS[family], seed])
+
+
+def pick(rng: np.random.Generator, seq):
+    """One element of a sequence, uniformly, from the sample's stream."""
+    return seq[int(rng.integers(len(seq)))]

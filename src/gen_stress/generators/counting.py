@@ -22,7 +22,7 @@ import shapely
 from gen_stress.errors import UserError
 from gen_stress.generators.base import Draft, Family, Question, Resample, SamplePlan
 from gen_stress.knobs import knob, knob_specs
-from gen_stress.rng import FAMILY_IDS
+from gen_stress.rng import FAMILY_IDS, pick
 from gen_stress.scenes import checks
 from gen_stress.scenes.colors import BACKGROUNDS
 from gen_stress.scenes.model import Scene
@@ -99,10 +99,6 @@ class _Kind:
     @property
     def role(self) -> str:
         return "distractor" if self.shares else "target"
-
-
-def _pick(rng: np.random.Generator, seq):
-    return seq[int(rng.integers(len(seq)))]
 
 
 def _sample(rng: np.random.Generator, seq, k: int) -> list:
@@ -212,7 +208,7 @@ class CountingFamily(Family):
                                                     lambda: round(float(rng.uniform(0.3, top)), 2))
             v["overlap"] = given("overlap", lambda: 0.0 if rng.random() < 0.2
                                  else round(float(rng.uniform(0.02, max(0.02, 1.0 - mvf - HEADROOM))), 2))
-        v["named"] = given("named", lambda: "color" if v["object_px"] < SHAPE_MIN_PX else _pick(rng, NAMED))
+        v["named"] = given("named", lambda: "color" if v["object_px"] < SHAPE_MIN_PX else pick(rng, NAMED))
         return v
 
     def easy_knobs(self, subtask: str) -> dict:
@@ -280,7 +276,7 @@ class CountingFamily(Family):
         knobs = self._fit(plan, knobs, size)
         self._check(plan.subtask, knobs)
         width, height = size
-        background = _pick(rng, list(BACKGROUNDS))
+        background = pick(rng, list(BACKGROUNDS))
         bg_rgb = BACKGROUNDS[background]
         target_kinds, kinds = self._kinds(knobs, colors_on(bg_rgb), rng)
         if plan.subtask == "duplicates_merged":
@@ -308,12 +304,12 @@ class CountingFamily(Family):
         shapes = COMPACT_SHAPES if knobs.object_px < TINY_PX else SHAPE_NAMES
         small = float(knobs.object_px)
         if knobs.named == "both":
-            targets = [_Kind(_pick(rng, shapes), _pick(rng, colors))]
+            targets = [_Kind(pick(rng, shapes), pick(rng, colors))]
         elif knobs.named == "shape":
-            shape = _pick(rng, shapes)
+            shape = pick(rng, shapes)
             targets = [_Kind(shape, c) for c in _sample(rng, colors, int(rng.integers(1, 4)))]
         else:
-            color = _pick(rng, colors)
+            color = pick(rng, colors)
             targets = [_Kind(s, color) for s in _sample(rng, shapes, int(rng.integers(1, 4)))]
         instances = self._spread(targets, knobs.n, rng)
         present = list(dict.fromkeys(instances)) or targets
@@ -325,10 +321,10 @@ class CountingFamily(Family):
                             for c in _sample(rng, [c for c in colors if c != color], int(rng.integers(1, 3)))]
         elif knobs.named == "shape":
             others = [s for s in shapes if told_apart(s, shape, small)]
-            distractors = [_Kind(s, _pick(rng, present).color, "color")
+            distractors = [_Kind(s, pick(rng, present).color, "color")
                            for s in _sample(rng, others, int(rng.integers(1, 4)))]
         else:
-            distractors = [_Kind(_pick(rng, present).shape, c, "shape")
+            distractors = [_Kind(pick(rng, present).shape, c, "shape")
                            for c in _sample(rng, [c for c in colors if c != color], int(rng.integers(1, 4)))]
         return present, instances + self._spread(distractors, knobs.distractors, rng)
 
@@ -338,7 +334,7 @@ class CountingFamily(Family):
         if not kinds:
             return []
         firsts = list(kinds) if count >= len(kinds) else _sample(rng, kinds, count)
-        rest = [_pick(rng, kinds) for _ in range(count - len(firsts))]
+        rest = [pick(rng, kinds) for _ in range(count - len(firsts))]
         return firsts + rest
 
     @staticmethod
@@ -439,7 +435,7 @@ class CountingFamily(Family):
         chains = []
         for kind, count in by_kind.items():
             while count > 0:
-                length = min(count, int(_pick(rng, (1, 2, 2, 3, 3, 4))))
+                length = min(count, int(pick(rng, (1, 2, 2, 3, 3, 4))))
                 if count - length == 1 and length < 4:
                     length += 1  # no lone leftover when it could join
                 chains.append((kind, length))
@@ -481,9 +477,9 @@ class CountingFamily(Family):
         add = knobs.n == 0 or ((cycle + position) % 2 == 0 and knobs.n < knob_specs(CountingKnobs)["n"].high)
         if not add:
             victims = [k for k, o in enumerate(objs) if o.role == "target"]
-            gone = items[_pick(rng, victims)].item_id
+            gone = items[pick(rng, victims)].item_id
             return dataclasses.replace(scene, items=tuple(it for it in items if it.item_id != gone)), knobs.n - 1
-        kind = _pick(rng, targets)
+        kind = pick(rng, targets)
         size_px = float(rng.uniform(knobs.object_px, knobs.object_px * SIZE_SPREAD))
         radius = size_px / 2 * circumradius(kind.shape)
         centers = np.array([o.center for o in objs]).reshape(-1, 2)

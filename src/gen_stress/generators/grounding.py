@@ -31,6 +31,7 @@ from shapely.geometry import box as shapely_box
 from gen_stress.generators.base import Draft, Family, Question, Resample, SamplePlan
 from gen_stress.generators.hallucination import probe_failures
 from gen_stress.knobs import knob
+from gen_stress.rng import pick
 from gen_stress.scenes import checks
 from gen_stress.scenes.colors import BACKGROUNDS, PALETTE, mix
 from gen_stress.scenes.fonts import load_catalog
@@ -97,10 +98,6 @@ class GroundingKnobs:
     target_px: int = knob(easy=0, derived=True, doc="longer side of the target object, in pixels")
 
 
-def _pick(rng: np.random.Generator, seq):
-    return seq[int(rng.integers(len(seq)))]
-
-
 class GroundingFamily(Family):
     name = "grounding"
     subtasks = SUBTASKS
@@ -134,28 +131,28 @@ class GroundingFamily(Family):
         if plan.subtask == "similar_classes":
             kind = "bird"
             variants, decisive, phrase = _bird_variants(knobs.similarity, n, rng)
-            color = PALETTE[_pick(rng, BIRD_COLORS)]
+            color = PALETTE[pick(rng, BIRD_COLORS)]
             colors = {"body": color, "wing": mix(color, (0, 0, 0), 0.35)}
         else:
             kinds = [k for k in PART_VARIANTS if knobs.part_px >= MIN_UNIT_PX.get(k, 2)
                      and len(PART_VARIANTS[k][1]) >= n]
             if not kinds:
                 raise Resample(f"no part-cue kind has {n} variants at {knobs.part_px} px parts")
-            kind = _pick(rng, kinds)
+            kind = pick(rng, kinds)
             param, values = PART_VARIANTS[kind]
             chosen = [values[int(i)] for i in rng.choice(len(values), size=n, replace=False)]
             variants = [((param, v),) for v in chosen]
             decisive = design(kind, variants[0]).decisive
             phrase = part_phrase(kind, chosen[0])
             names = PART_COLORS[kind]
-            colors = {d_paint: PALETTE[_pick(rng, names)] for d_paint in [design(kind, variants[0]).parts[0].paint]} \
+            colors = {d_paint: PALETTE[pick(rng, names)] for d_paint in [design(kind, variants[0]).parts[0].paint]} \
                 if names else {}
         designs = [design(kind, v) for v in variants]
         letters = list(LETTERS[:n])
         target_letter = letters[plan.slot % n]
         others = [c for c in letters if c != target_letter]
         order = [target_letter] + [others[int(i)] for i in rng.permutation(len(others))]
-        background = _pick(rng, [b for b in BACKGROUNDS if b not in ("slate", "charcoal")] if kind == "clock"
+        background = pick(rng, [b for b in BACKGROUNDS if b not in ("slate", "charcoal")] if kind == "clock"
                            else list(BACKGROUNDS))
         items = layout_candidates(designs, order, kind, knobs, colors, rng, size)
         scene = Scene(size[0], size[1], background, BACKGROUNDS[background], tuple(items))
@@ -176,13 +173,13 @@ class GroundingFamily(Family):
         words: set[str] = set()
         pool = lib.emoji_classes
         while len(classes) < knobs.n_candidates:
-            cls = _pick(rng, pool)
+            cls = pick(rng, pool)
             if not cls.concepts & words:
                 classes.append(cls)
                 words |= cls.concepts
         sizes = [knobs.object_px] + [int(np.clip(round(knobs.object_px * rng.uniform(0.7, 1.3)), 20, 170))
                                      for _ in classes[1:]]
-        background = _pick(rng, list(BACKGROUNDS))
+        background = pick(rng, list(BACKGROUNDS))
         items: list = []
         if knobs.region_form == "grid":
             cell_w, cell_h = width / GRID, height / GRID
@@ -242,7 +239,7 @@ def _bird_variants(similarity: int, n: int, rng):
     """The target's marks and n-1 look-alikes: each differs from the target in the
     decisive mark and in similarity-1 others, so only the target fits the description."""
     target = {f: bool(rng.random() < 0.5) for f in BIRD_FEATURES}
-    decisive = _pick(rng, BIRD_FEATURES)
+    decisive = pick(rng, BIRD_FEATURES)
     variants = [target]
     others = [f for f in BIRD_FEATURES if f != decisive]
     for _ in range(n - 1):

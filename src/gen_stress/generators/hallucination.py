@@ -32,6 +32,7 @@ from shapely.geometry import box as shapely_box
 
 from gen_stress.generators.base import Draft, Family, Question, Resample, SamplePlan
 from gen_stress.knobs import knob
+from gen_stress.rng import pick
 from gen_stress.scenes import checks
 from gen_stress.scenes.colors import BACKGROUNDS
 from gen_stress.scenes.library import (
@@ -45,7 +46,14 @@ from gen_stress.scenes.library import (
 )
 from gen_stress.scenes.model import Scene, ShapeItem
 from gen_stress.scenes.parametric import PaintProbe, VectorItem, design, place
-from gen_stress.scenes.sprites import HUE_TARGETS, SpriteItem, hue_distance, hue_share, scaled_size, sprite_main_hue
+from gen_stress.scenes.sprites import (
+    HUE_TARGETS,
+    SpriteItem,
+    hue_distance,
+    hue_share,
+    scaled_size,
+    sprite_main_hue,
+)
 
 SUBTASKS = ("object", "attribute", "action")
 STRATEGIES = ("random", "popular", "adversarial")
@@ -79,10 +87,6 @@ class HallucinationKnobs:
     true_value: str = knob(easy="", derived=True, doc="the colour or state shown")
     cooccurrence: float = knob(easy=0.0, derived=True,
                                doc="mean co-occurrence of the asked class with the other objects present")
-
-
-def _pick(rng: np.random.Generator, seq):
-    return seq[int(rng.integers(len(seq)))]
 
 
 def _weighted(rng: np.random.Generator, items: list, weights: list[float]):
@@ -127,7 +131,7 @@ class HallucinationFamily(Family):
             templates = [t.name for t in lib.templates]
         return {
             "neg_strategy": STRATEGIES[(plan.slot // 2) % len(STRATEGIES)],
-            "template": _pick(rng, templates),
+            "template": pick(rng, templates),
             "n_objects": int(rng.integers(2, 7)),
             "object_px": int(rng.integers(56, 113)),
             "strays": int(rng.choice(3, p=[0.6, 0.3, 0.1])),
@@ -177,12 +181,12 @@ class HallucinationFamily(Family):
             cls = lib.get(name)
             if cls.concepts & words:
                 continue
-            chosen.append(Wanted(cls, _pick(rng, cls.states) if cls.states else ""))
+            chosen.append(Wanted(cls, pick(rng, cls.states) if cls.states else ""))
             words |= cls.concepts
             n_template -= 1
         pool = [c for c in lib.emoji_classes if template.weight(c.name) == 0 and not c.concepts & banned]
         while len(chosen) < knobs.n_objects:
-            cls = _pick(rng, pool)
+            cls = pick(rng, pool)
             if not cls.concepts & words:
                 chosen.append(Wanted(cls))
                 words |= cls.concepts
@@ -197,11 +201,11 @@ class HallucinationFamily(Family):
         if presupposed and yes:  # "What colour is the X?" needs an X with a colour
             colored = _allowed([lib.get(n) for n, _ in template.weights if lib.get(n).color], banned) \
                 or _allowed(lib.colored, banned)
-            first = [Wanted(_pick(rng, colored))]
+            first = [Wanted(pick(rng, colored))]
         wanted = self._present(lib, template, knobs, rng, first, banned)
         present = [w.cls for w in wanted]
         if yes:
-            target = first[0].cls if first else _pick(rng, present)
+            target = first[0].cls if first else pick(rng, present)
         else:
             target = absent_object(lib, knobs.neg_strategy, present, template, rng, banned)
 
@@ -227,12 +231,12 @@ class HallucinationFamily(Family):
     def _attribute_item(self, lib: Library, template: Template, knobs, yes: bool, banned: frozenset[str], rng):
         colored = _allowed([lib.get(n) for n, _ in template.weights if lib.get(n).color], banned) \
             or _allowed(lib.colored, banned)
-        target = _pick(rng, colored)
+        target = pick(rng, colored)
         natural_hue = sprite_main_hue(target.drawing().emoji)
         recolors = [c for c in COLOR_WORDS if hue_distance(HUE_TARGETS[c], natural_hue) >= RECOLOR_MIN_DEG]
         strategy = knobs.neg_strategy
         recolored = strategy == "adversarial" or rng.random() < 0.5
-        shown = _pick(rng, recolors) if recolored else target.color
+        shown = pick(rng, recolors) if recolored else target.color
         shown_hue = HUE_TARGETS[shown] if recolored else natural_hue
         if yes:
             asked = shown
@@ -243,7 +247,7 @@ class HallucinationFamily(Family):
             if strategy == "popular":
                 asked = max(wrong, key=lambda c: (lib.color_popularity[c], -COLOR_WORDS.index(c)))
             else:
-                asked = _pick(rng, wrong)
+                asked = pick(rng, wrong)
         wanted = self._present(lib, template, knobs, rng, [Wanted(target, recolor=shown if recolored else "")],
                                banned)
 
@@ -260,15 +264,15 @@ class HallucinationFamily(Family):
     def _action_item(self, lib: Library, template: Template, knobs, yes: bool, banned: frozenset[str], rng):
         likely_states = {name: state for name, state in template.states if not lib.get(name).concepts & banned}
         if likely_states:
-            target = lib.get(_pick(rng, sorted(likely_states)))
+            target = lib.get(pick(rng, sorted(likely_states)))
             likely = likely_states[target.name]
         else:  # a pinned template without states: the state most contexts suggest
-            target = _pick(rng, _allowed(lib.stateful, banned))
+            target = pick(rng, _allowed(lib.stateful, banned))
             popularity = lib.state_popularity[target.name]
             likely = max(target.states, key=lambda s: (popularity[s], -target.states.index(s)))
         strategy = knobs.neg_strategy
-        shown = _pick(rng, [s for s in target.states if s != likely]) if strategy == "adversarial" \
-            else _pick(rng, target.states)
+        shown = pick(rng, [s for s in target.states if s != likely]) if strategy == "adversarial" \
+            else pick(rng, target.states)
         others = [s for s in target.states if s != shown]
         if yes:
             asked = shown
@@ -278,7 +282,7 @@ class HallucinationFamily(Family):
             popularity = lib.state_popularity[target.name]
             asked = max(others, key=lambda s: (popularity[s], -target.states.index(s)))
         else:
-            asked = _pick(rng, others)
+            asked = pick(rng, others)
         wanted = self._present(lib, template, knobs, rng, [Wanted(target, state=shown)], banned)
 
         def ask(placed: list[Placed]):
@@ -334,10 +338,10 @@ def absent_object(lib: Library, strategy: str, present: list[ObjectClass], templ
     if not candidates:
         raise Resample("no class is absent from this scene")
     if strategy == "random":
-        return _pick(rng, candidates)
+        return pick(rng, candidates)
     if strategy == "popular":
         ranked = sorted(candidates, key=lambda c: (-lib.frequency[c.name], c.name))
-        return _pick(rng, ranked[:POPULAR_TOP])
+        return pick(rng, ranked[:POPULAR_TOP])
     names = [c.name for c in present]
     return max(candidates, key=lambda c: (lib.cooccurrence_with(c.name, names), lib.frequency[c.name], c.name))
 

@@ -18,6 +18,7 @@ from shapely.geometry import Polygon
 
 from gen_stress.generators.base import Draft, Family, Question, Resample, SamplePlan
 from gen_stress.knobs import knob
+from gen_stress.rng import pick
 from gen_stress.scenes import checks
 from gen_stress.scenes.colors import (
     BACKGROUNDS,
@@ -31,7 +32,12 @@ from gen_stress.scenes.content import CONTENT_KINDS, make_text
 from gen_stress.scenes.fonts import FONT_CLASSES, FontInfo, load_catalog
 from gen_stress.scenes.geometry import rect_points
 from gen_stress.scenes.model import Scene, ShapeItem, TextItem
-from gen_stress.scenes.shapes import SHAPE_NAMES, SIGN_SHAPES, shape_polygon, sign_outline
+from gen_stress.scenes.shapes import (
+    SHAPE_NAMES,
+    SIGN_SHAPES,
+    shape_polygon,
+    sign_outline,
+)
 from gen_stress.scenes.text import TextLayout, layout_text, moved
 
 REFERENTS = ("color", "shape", "position")
@@ -74,10 +80,6 @@ class OcrKnobs:
     n_chars: int = knob(easy=0, derived=True, doc="characters in the target text")
 
 
-def _pick(rng: np.random.Generator, seq):
-    return seq[int(rng.integers(len(seq)))]
-
-
 @dataclass(frozen=True)
 class _Sign:
     """A sign board and its text, laid out around the origin, before placement."""
@@ -115,14 +117,14 @@ class OcrFamily(Family):
 
     def draw_knobs(self, plan: SamplePlan, rng: np.random.Generator) -> dict:
         values = {
-            "content": _pick(rng, CONTENT_KINDS),
-            "referent": _pick(rng, REFERENTS),
+            "content": pick(rng, CONTENT_KINDS),
+            "referent": pick(rng, REFERENTS),
             "n_signs": int(rng.integers(2, 5)),
             "clutter": int(rng.integers(0, 9)),
             "covered": plan.slot % UNANSWERABLE_EVERY == UNANSWERABLE_EVERY - 1,
             "stroke_px": 0,
             "angle_deg": 0,
-            "font_class": _pick(rng, PLAIN_CLASSES),
+            "font_class": pick(rng, PLAIN_CLASSES),
             "contrast_ratio": round(float(rng.uniform(7.0, 15.0)), 1),
         }
         # Text sizes shrink with images smaller than 512 px, so every drawn size fits.
@@ -138,7 +140,7 @@ class OcrFamily(Family):
             values["angle_deg"] = int(rng.integers(0, 360))
         else:
             values["text_px"] = text_px(16, 40)
-            values["font_class"] = _pick(rng, FONT_CLASSES)
+            values["font_class"] = pick(rng, FONT_CLASSES)
             values["stroke_px"] = int(rng.integers(1, 4)) if rng.random() < 0.5 else 0
             values["contrast_ratio"] = round(float(np.exp(rng.uniform(np.log(1.3), np.log(15.0)))), 2)
         return values
@@ -147,23 +149,23 @@ class OcrFamily(Family):
 
     def compose(self, plan: SamplePlan, knobs: OcrKnobs, rng: np.random.Generator, size) -> list[Draft]:
         width, height = size
-        background = _pick(rng, list(BACKGROUNDS))
+        background = pick(rng, list(BACKGROUNDS))
         bg_rgb = BACKGROUNDS[background]
 
         sign_colors = [c for c in PALETTE if max_contrast(PALETTE[c]) >= knobs.contrast_ratio
                        and contrast_ratio(PALETTE[c], bg_rgb) >= 1.3]
         if not sign_colors:
             raise Resample("no sign colour reaches the contrast on this background")
-        target_color = _pick(rng, sign_colors)
-        target_shape = _pick(rng, SIGN_SHAPES)
+        target_color = pick(rng, sign_colors)
+        target_shape = pick(rng, SIGN_SHAPES)
         fonts = _fonts(plan, knobs.font_class)
         if not fonts:
             raise Resample(f"every {knobs.font_class} font is held out")
-        font = _pick(rng, fonts)
+        font = pick(rng, fonts)
         layout, prior = self._target_text(knobs, font, rng, size)
         target = _Sign(target_shape, PALETTE[target_color], layout, self._pad(knobs.text_px, knobs.stroke_px))
 
-        direction = _pick(rng, list(DIRECTIONS)) if knobs.referent == "position" else None
+        direction = pick(rng, list(DIRECTIONS)) if knobs.referent == "position" else None
         placed = [self._place(target, rng, size, [], direction, leader=True)]
         for _ in range(knobs.n_signs - 1):
             sign = self._distractor_sign(knobs, target_color, target_shape, _fonts(plan), rng, size)
@@ -221,7 +223,7 @@ class OcrFamily(Family):
             pool = LOOKALIKES.get(old) or (
                 "0123456789" if old.isdigit() else "abcdefghijklmnopqrstuvwxyz" if old.islower()
                 else "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
-            new = _pick(rng, [c for c in pool if c != old and layout.font.draws(c)] or ["?"])
+            new = pick(rng, [c for c in pool if c != old and layout.font.draws(c)] or ["?"])
             changed = layout.text[:i] + new + layout.text[i + 1:]
             if new != "?" and changed != text.prior_text:
                 twin = layout_text(changed, layout.font, text_px=layout.text_px,
@@ -253,20 +255,20 @@ class OcrFamily(Family):
         shapes = [s for s in SIGN_SHAPES if knobs.referent != "shape" or s != target_shape]
         if knobs.referent != "color" and rng.random() < 0.5:
             colors.append(target_color)  # same colour is fine when colour does not pick the target
-        font = _pick(rng, fonts)
+        font = pick(rng, fonts)
         # Distractor sizes come from a short list (they are not a knob): fewer font sizes
         # to load and measure per process.
         sizes = [px for px in DISTRACTOR_PX if knobs.text_px // 2 <= px <= 2 * knobs.text_px] or [DISTRACTOR_PX[0]]
-        text_px = _pick(rng, sizes)
+        text_px = pick(rng, sizes)
         angle = int(rng.integers(0, 360)) if knobs.angle_deg and rng.random() < 0.5 else 0
-        kind = knobs.content if rng.random() < 0.5 else _pick(rng, CONTENT_KINDS)
+        kind = knobs.content if rng.random() < 0.5 else pick(rng, CONTENT_KINDS)
         room = 0.45 * min(size)
         advance = font.mean_advance(text_px)
         for _ in range(8):
             text, _prior = make_text(kind, rng, max(3, int(room / (advance * 1.1))))
             if not font.missing(text):
                 layout = layout_text(text, font, text_px=text_px, angle_deg=angle)
-                return _Sign(_pick(rng, shapes), PALETTE[_pick(rng, colors)], layout, self._pad(text_px, 0))
+                return _Sign(pick(rng, shapes), PALETTE[pick(rng, colors)], layout, self._pad(text_px, 0))
         raise Resample(f"font {font.name} does not draw the distractor texts drawn for it")
 
     def _place(self, sign: _Sign, rng, size, placed: list, direction, leader: bool):
@@ -312,14 +314,14 @@ class OcrFamily(Family):
         rect = (min(b[0] for b in boxes) - 2, y0 - 3, max(b[2] for b in boxes) + 2, y1 + 3)
         polygon = Polygon(layout.local_to_canvas(rect_points(rect)))
         colors = [c for c in PALETTE if contrast_ratio(PALETTE[c], sign_rgb) >= 1.6]
-        return (polygon, PALETTE[_pick(rng, colors)]), hidden
+        return (polygon, PALETTE[pick(rng, colors)]), hidden
 
     def _clutter_shape(self, item_id: int, rng, size, boards: list, exclude) -> ShapeItem:
         """A plain shape off every sign (by the signs' boxes grown by the gap)."""
         width, height = size
         colors = [c for c in PALETTE if c not in exclude]
         for _ in range(30):
-            name = _pick(rng, SHAPE_NAMES)
+            name = pick(rng, SHAPE_NAMES)
             size_px = float(rng.uniform(10, 48))
             center = (float(rng.uniform(size_px / 2 + 1, width - size_px / 2 - 1)),
                       float(rng.uniform(size_px / 2 + 1, height - size_px / 2 - 1)))
@@ -328,7 +330,7 @@ class OcrFamily(Family):
             box = (center[0] - half, center[1] - half, center[0] + half, center[1] + half)
             if any(_boxes_near(box, b, GAP_PX) for b in boards):
                 continue
-            color = _pick(rng, colors)
+            color = pick(rng, colors)
             return ShapeItem(item_id, "distractor", f"{color} {name}", name, PALETTE[color],
                              shape_polygon(name, center, size_px, angle), z=0,
                              angle_deg=round(angle, 2), size_px=round(size_px, 2))

@@ -23,6 +23,7 @@ import numpy as np
 from gen_stress.errors import UserError
 from gen_stress.generators.base import Draft, Family, Question, Resample, SamplePlan
 from gen_stress.knobs import knob
+from gen_stress.rng import pick
 from gen_stress.scenes import checks
 from gen_stress.scenes.colors import BACKGROUNDS
 from gen_stress.scenes.geometry import Box
@@ -200,10 +201,6 @@ def answer_of(ask: Ask, boxes: dict[int, Box], size: tuple[int, int], margin: fl
 
 # The family ----------------------------------------------------------------------------
 
-def _pick(rng: np.random.Generator, seq):
-    return seq[int(rng.integers(len(seq)))]
-
-
 class SpatialFamily(Family):
     name = "spatial"
     subtasks = ("left_right", "above_below", "relative_position")
@@ -220,7 +217,7 @@ class SpatialFamily(Family):
         values = {
             "margin_px": margin,
             "clutter": int(rng.integers(0, 11)),
-            "shared": _pick(rng, SHARED),
+            "shared": pick(rng, SHARED),
             "form": forms[plan.slot % len(forms)],  # forms take turns; compose balances within each
         }
         form = pinned.get("form", values["form"])
@@ -270,7 +267,7 @@ class SpatialFamily(Family):
         knobs = self._fit(plan, knobs, size)
         self._check(plan, knobs)
         width, height = size
-        background = _pick(rng, list(BACKGROUNDS))
+        background = pick(rng, list(BACKGROUNDS))
         bg_rgb = BACKGROUNDS[background]
         colors = colors_on(bg_rgb)
         # The balance counter of this item among items of its form: forms take turns when
@@ -493,7 +490,7 @@ class SpatialFamily(Family):
         shares = knobs.shared if len(named) == 1 else "none"
         for c in range(knobs.clutter):
             for _ in range(50):
-                shape, color = _pick(rng, SHAPE_NAMES), _pick(rng, colors)
+                shape, color = pick(rng, SHAPE_NAMES), pick(rng, colors)
                 if c == 0 and shares == "color":
                     color = named[0].color
                 elif c == 0 and shares == "shape":

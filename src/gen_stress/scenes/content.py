@@ -11,6 +11,8 @@ from importlib import resources
 
 import numpy as np
 
+from gen_stress.rng import pick
+
 CONTENT_KINDS = ("word", "pseudoword", "code", "price", "misspelled")
 
 # Characters that OCR confuses with one another: codes draw from these on purpose.
@@ -38,10 +40,6 @@ def common_words() -> tuple[str, ...]:
     return tuple(word for line in _lines("common_words.txt") for word in line.split())
 
 
-def _pick(rng: np.random.Generator, seq):
-    return seq[int(rng.integers(len(seq)))]
-
-
 def _casing(word: str, rng: np.random.Generator) -> str:
     style = int(rng.integers(3))
     return word if style == 0 else word.capitalize() if style == 1 else word.upper()
@@ -53,13 +51,13 @@ def _common_between(low: int, high: int) -> tuple[str, ...]:
 
 
 def make_word(rng: np.random.Generator, max_chars: int) -> tuple[str, str]:
-    return _casing(_pick(rng, _common_between(1, max_chars)), rng), ""
+    return _casing(pick(rng, _common_between(1, max_chars)), rng), ""
 
 
 def make_pseudoword(rng: np.random.Generator, max_chars: int) -> tuple[str, str]:
     """Pronounceable but not a word: the reader cannot lean on a vocabulary."""
     for _ in range(100):
-        word = "".join(_pick(rng, ONSETS) + _pick(rng, VOWELS) + _pick(rng, CODAS)
+        word = "".join(pick(rng, ONSETS) + pick(rng, VOWELS) + pick(rng, CODAS)
                        for _ in range(int(rng.integers(2, 4))))
         if 4 <= len(word) <= max_chars and word not in dictionary():
             return _casing(word, rng), ""
@@ -69,7 +67,7 @@ def make_pseudoword(rng: np.random.Generator, max_chars: int) -> tuple[str, str]
 def make_code(rng: np.random.Generator, max_chars: int) -> tuple[str, str]:
     """Serial-number-like codes, dense in 8/3/B and 0/O confusions."""
     patterns = ["LLDD-DDD", "LDD-LDL", "DDDD-LL", "LL-DDDD", "DLD-DLD", "LLLDDD", "DD-LDDL"]
-    pattern = _pick(rng, [p for p in patterns if len(p) <= max_chars] or ["LDD"])
+    pattern = pick(rng, [p for p in patterns if len(p) <= max_chars] or ["LDD"])
     chars = []
     for slot in pattern:
         if slot == "-":
@@ -78,7 +76,7 @@ def make_code(rng: np.random.Generator, max_chars: int) -> tuple[str, str]:
         pool = CODE_LETTERS if slot == "L" else CODE_DIGITS
         if rng.random() < 0.5:  # half the characters come from the confusable set
             pool = "".join(c for c in CONFUSABLE if c in pool)
-        chars.append(_pick(rng, pool))
+        chars.append(pick(rng, pool))
     return "".join(chars), ""
 
 
@@ -112,14 +110,14 @@ def _misspell(word: str, rng: np.random.Generator) -> str | None:
         if word[i] in VOWELS:
             edits.extend(word[:i] + v + word[i + 1:] for v in VOWELS if v != word[i])
     edits = [e for e in edits if e != word and e not in dictionary()]
-    return _pick(rng, edits) if edits else None
+    return pick(rng, edits) if edits else None
 
 
 def make_misspelled(rng: np.random.Generator, max_chars: int) -> tuple[str, str]:
     """A common word with one edit that is not itself a word: a prior "corrects" it."""
     pool = _common_between(5, max_chars)
     for _ in range(50):
-        word = _pick(rng, pool)
+        word = pick(rng, pool)
         wrong = _misspell(word, rng)
         if wrong is not None:
             style = int(rng.integers(3))
