@@ -136,3 +136,19 @@ def test_char_boxes_follow_pillows_pen(font):
             for i, box in enumerate(layout.char_boxes_local):
                 pen = pil.getlength(text[:i + 1]) - pil.getlength(text[i])
                 assert box[0] == pytest.approx(pen + pil.getbbox(text[i], anchor="ls")[0])
+
+
+@pytest.mark.parametrize("angle", [0.0, 30.0])
+def test_a_character_without_ink_is_caught(angle):
+    """Were a glyph to draw nothing (a tofu-free empty glyph slipping past the coverage
+    check), the pixel check names it: here a zero-width space forced past layout_text."""
+    from gen_stress.scenes.geometry import Placement
+    from gen_stress.scenes.text import TextLayout
+
+    font = CATALOG.by_name("DejaVu Sans")
+    good = layout_text("ABxCD", font, text_px=20, angle_deg=angle, center=(200.0, 200.0))
+    layout = TextLayout("AB\u200bCD", font, 20, 0, good.ink_box_local,
+                        Placement(angle, good.placement.pivot, good.placement.center))
+    item = TextItem(2, "target", layout, rgb=BLACK, z=2, on_item=1)
+    failures = checks.text_in_frame(item, render(scene_with(item)))
+    assert failures == ["character '\\u200b' of 'AB\\u200bCD' drew no ink"]

@@ -3,6 +3,8 @@ when the render is faithful); the pipeline resamples a scene that fails any chec
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from gen_stress.scenes.geometry import Box
@@ -50,11 +52,24 @@ def text_in_frame(item: TextItem, rendered: Rendered) -> list[str]:
         failures.append(f"text {item.text!r} is clipped by the image edge")
     if not _inside(xs, ys, item.bbox).all():
         failures.append(f"ink of {item.text!r} lies outside its recorded box")
-    drew = _in_chars(item, _local(item, xs, ys), slack=0.5).any(axis=0)
-    for char, ok in zip(item.text, drew):
+    for char, ok in zip(item.text, _chars_drew_ink(item, rendered, xs, ys)):
         if not ok and not char.isspace():
             failures.append(f"character {char!r} of {item.text!r} drew no ink")
     return failures
+
+
+def _chars_drew_ink(item: TextItem, rendered: Rendered, xs: np.ndarray, ys: np.ndarray) -> list[bool]:
+    """Per character: does its box hold ink? Upright text is read off the coverage in
+    place; turned text through its own frame, so turned neighbours do not count."""
+    if item.layout.rotated:
+        return list(_in_chars(item, _local(item, xs, ys), slack=0.5).any(axis=0))
+    x0, y0, cov = rendered.coverage(item.item_id)
+    drew = []
+    for bx0, by0, bx1, by1 in item.layout.char_boxes:
+        cols = slice(max(0, math.floor(bx0 - 0.5) - x0), max(0, math.ceil(bx1 + 0.5) - x0))
+        rows = slice(max(0, math.floor(by0 - 0.5) - y0), max(0, math.ceil(by1 + 0.5) - y0))
+        drew.append(bool(cov[rows, cols].max(initial=0) >= INK_LEVEL))
+    return drew
 
 
 def text_unoccluded(item: TextItem, rendered: Rendered, min_visible: float = 0.995) -> list[str]:

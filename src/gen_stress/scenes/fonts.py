@@ -22,6 +22,12 @@ from gen_stress.errors import GlyphCoverageError, UserError
 # fontTools warns about odd but harmless table values in some shipped fonts.
 logging.getLogger("fontTools").setLevel(logging.ERROR)
 
+# CFF operators that draw a line or a curve, and those that may do so elsewhere (in a
+# subroutine, or as an accented composite: endchar with arguments).
+_CFF_DRAWING = {"rlineto", "hlineto", "vlineto", "rrcurveto", "hhcurveto", "vvcurveto", "hvcurveto", "vhcurveto",
+                "rcurveline", "rlinecurve", "flex", "hflex", "hflex1", "flex1"}
+_CFF_INDIRECT = {"callsubr", "callgsubr", "endchar", "seac"}
+
 FONT_CLASSES = ("sans", "serif", "mono", "condensed", "script", "display")
 
 
@@ -64,9 +70,28 @@ class FontInfo:
         """True when the font maps the character to a glyph that has ink (or is a space)."""
         verdict = self._drawable.get(char)
         if verdict is None:
-            verdict = ord(char) in self._cmap and (char.isspace() or self._bounds(char) is not None)
+            name = self._cmap.get(ord(char))
+            verdict = name is not None and (char.isspace() or self._has_outline(name))
             self._drawable[char] = verdict
         return verdict
+
+    def _has_outline(self, name: str) -> bool:
+        """Whether a glyph draws anything. Read off the glyph's own data where that is
+        conclusive (a TrueType contour count; CFF drawing operators), which is much
+        cheaper than tracing it; traced with a bounds pen otherwise."""
+        if "glyf" in self._tt:
+            return self._tt["glyf"][name].numberOfContours != 0  # -1: a composite of other glyphs
+        if "CFF " in self._tt:
+            charstring = self._tt["CFF "].cff.topDictIndex[0].CharStrings[name]
+            charstring.decompile()
+            operators = {op for op in charstring.program if isinstance(op, str)}
+            if operators & _CFF_DRAWING:
+                return True
+            if not operators & _CFF_INDIRECT:
+                return False
+        pen = BoundsPen(self._glyphs)
+        self._glyphs[name].draw(pen)
+        return pen.bounds is not None
 
     def missing(self, text: str) -> list[str]:
         return sorted(c for c in set(text) if not self.draws(c))
