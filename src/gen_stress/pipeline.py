@@ -25,6 +25,7 @@ from gen_stress.generators import get_family
 from gen_stress.generators.base import Family, Resample, SamplePlan
 from gen_stress.knobs import Sweep, knob_specs, make_knobs
 from gen_stress.rng import sample_rng
+from gen_stress.scenes.fonts import warm_up
 from gen_stress.scenes.render import render
 
 EMOJI_FONT_NAME = "Noto Color Emoji"  # objects recorded with shape "emoji" are drawn in it
@@ -297,6 +298,8 @@ def run_shards(tasks: list[ShardTask], workers: int, progress: bool) -> list[tup
         if workers <= 1 or len(tasks) == 1:
             return [write_shard(task, tick=bar.update) for task in tasks]
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        if method == "fork":
+            warm_up()  # once here, inherited by every worker
         ctx = multiprocessing.get_context(method)
         queue = ctx.Queue()
         with ctx.Pool(min(workers, len(tasks)), initializer=_init_worker, initargs=(queue,)) as pool:

@@ -178,6 +178,18 @@ class FontCatalog:
         return tuple(font for font in pool if not font.missing(text))
 
 
+WARM_CHARS = "".join(chr(c) for c in range(32, 127)) + "€£"
+
+
+def warm_up() -> None:
+    """Read every text font's tables and check the common characters once, so that forked
+    workers inherit the answers instead of each working them out again."""
+    for font in load_catalog().fonts:
+        font.missing(WARM_CHARS)
+        font.cap_ratio
+        font.has_kern_table and font._kern_pairs
+
+
 def require_drawable(font: FontInfo, text: str) -> None:
     missing = font.missing(text)
     if missing:
