@@ -251,13 +251,7 @@ class HallucinationFamily(Family):
         wanted = self._present(lib, template, knobs, rng, [Wanted(target, recolor=shown if recolored else "")],
                                banned)
 
-        def ask(placed: list[Placed]):
-            q = f"{target.be.capitalize()} the {target.name} {asked}? Answer yes or no."
-            return Question(q, "yes" if yes else "no", "yes_no"), {
-                "question_form": "exists", "target": target.name, "attribute": "color",
-                "asked_value": asked, "true_value": shown}
-
-        return wanted, ask
+        return wanted, _value_question(target, "color", asked, shown, yes)
 
     # action: is the person running? ----------------------------------------------------
 
@@ -285,13 +279,7 @@ class HallucinationFamily(Family):
             asked = pick(rng, others)
         wanted = self._present(lib, template, knobs, rng, [Wanted(target, state=shown)], banned)
 
-        def ask(placed: list[Placed]):
-            q = f"{target.be.capitalize()} the {target.name} {asked}? Answer yes or no."
-            return Question(q, "yes" if yes else "no", "yes_no"), {
-                "question_form": "exists", "target": target.name, "attribute": "state",
-                "asked_value": asked, "true_value": shown}
-
-        return wanted, ask
+        return wanted, _value_question(target, "state", asked, shown, yes)
 
     def shown_values(self, draft: Draft, knob: str) -> set:
         if knob != "target":
@@ -320,6 +308,19 @@ class HallucinationFamily(Family):
 
 
 # Choosing the absent object -------------------------------------------------------------
+
+def _value_question(target: ObjectClass, attribute: str, asked: str, shown: str, yes: bool):
+    """The question of an attribute or action item ("Is the banana yellow?"), asked once the
+    scene is placed, with the knob values it records."""
+
+    def ask(placed: list[Placed]):
+        q = f"{target.be.capitalize()} the {target.name} {asked}? Answer yes or no."
+        return Question(q, "yes" if yes else "no", "yes_no"), {
+            "question_form": "exists", "target": target.name, "attribute": attribute,
+            "asked_value": asked, "true_value": shown}
+
+    return ask
+
 
 def held_out_words(lib: Library, plan: SamplePlan) -> frozenset[str]:
     """Words naming the classes this part holds out (knob `target`): no object showing

@@ -146,7 +146,7 @@ SCENE_FEATURES = {
 
 
 def _points(coords) -> list[list[float]]:
-    return np.round(np.asarray(coords, dtype=float), 2).tolist()
+    return np.round(np.asarray(coords, dtype=float).reshape(-1, 2), 2).tolist()
 
 
 def _attrs(attributes: Attributes) -> list[dict]:
@@ -159,22 +159,29 @@ def item_record(item, measured: dict) -> tuple[str, dict]:
     raise TypeError(f"no scene record for {type(item).__name__}")
 
 
-@item_record.register
-def _(item: ShapeItem, measured: dict) -> tuple[str, dict]:
+def object_record(item, measured: dict, *, shape: str, color: str, bbox: Box, polygon, size_px: float,
+                  angle_deg: float = 0.0, attributes: Attributes = ()) -> tuple[str, dict]:
+    """The `objects` entry every object-like item type writes (shapes, sprites, vectors)."""
     return "objects", {
         "id": item.item_id,
         "role": item.role,
         "label": item.label,
-        "shape": item.shape,
-        "color": item.color,
-        "bbox": round_box(item.bbox),
-        "polygon": _points(item.exterior),
+        "shape": shape,
+        "color": color,
+        "bbox": round_box(bbox),
+        "polygon": _points(polygon),
         "z": item.z,
-        "angle_deg": round(float(item.angle_deg), 2),
-        "size_px": round(float(item.size_px), 2),
-        "attributes": _attrs(item.attributes),
+        "angle_deg": round(float(angle_deg), 2),
+        "size_px": round(float(size_px), 2),
+        "attributes": _attrs(attributes),
         **measured,
     }
+
+
+@item_record.register
+def _(item: ShapeItem, measured: dict) -> tuple[str, dict]:
+    return object_record(item, measured, shape=item.shape, color=item.color, bbox=item.bbox, polygon=item.exterior,
+                         size_px=item.size_px, angle_deg=item.angle_deg, attributes=item.attributes)
 
 
 @item_record.register

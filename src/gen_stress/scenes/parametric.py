@@ -27,7 +27,7 @@ from shapely.ops import unary_union
 
 from gen_stress.scenes import model, render
 from gen_stress.scenes.colors import RGB, color_name
-from gen_stress.scenes.geometry import Box, pixel_box, round_box
+from gen_stress.scenes.geometry import Box, pixel_box
 from gen_stress.scenes.model import Attributes
 
 NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
@@ -416,18 +416,5 @@ def _(item: VectorItem) -> render.Raster:
 def _(item: VectorItem, measured: dict) -> tuple[str, dict]:
     outline = GeometryCollection([g for _, g, _ in item.parts]).convex_hull
     points = np.asarray(outline.exterior.coords)[:-1] if isinstance(outline, Polygon) else np.zeros((0, 2))
-    return "objects", {
-        "id": item.item_id,
-        "role": item.role,
-        "label": item.label,
-        "shape": item.kind,
-        "color": item.color,
-        "bbox": round_box(item.bbox),
-        "polygon": np.round(points, 2).tolist(),
-        "z": item.z,
-        "angle_deg": 0.0,
-        "size_px": round(float(item.size_px), 2),
-        "attributes": [{"name": k, "value": v} for k, v in
-                       (("unit_px", f"{item.unit_px:g}"), *item.attributes)],
-        **measured,
-    }
+    return model.object_record(item, measured, shape=item.kind, color=item.color, bbox=item.bbox, polygon=points,
+                               size_px=item.size_px, attributes=(("unit_px", f"{item.unit_px:g}"), *item.attributes))

@@ -193,18 +193,5 @@ def _(item: SpriteItem) -> render.Raster:
 @model.item_record.register
 def _(item: SpriteItem, measured: dict) -> tuple[str, dict]:
     box = item.bbox
-    return "objects", {
-        "id": item.item_id,
-        "role": item.role,
-        "label": item.label,
-        "shape": "emoji",
-        "color": item.color,
-        "bbox": [round(v, 2) for v in box],
-        "polygon": [list(p) for p in rect_points(box)],
-        "z": item.z,
-        "angle_deg": 0.0,
-        "size_px": float(item.size_px),
-        "attributes": [{"name": k, "value": v} for k, v in
-                       (("emoji", f"U+{item.codepoint}"), *item.attributes)],
-        **measured,
-    }
+    return model.object_record(item, measured, shape="emoji", color=item.color, bbox=box, polygon=rect_points(box),
+                               size_px=item.size_px, attributes=(("emoji", f"U+{item.codepoint}"), *item.attributes))
