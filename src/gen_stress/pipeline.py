@@ -5,6 +5,7 @@ depends only on (seed, family, index), so the bytes do not depend on the worker 
 from __future__ import annotations
 
 import itertools
+from functools import partial
 import math
 import multiprocessing
 import os
@@ -24,6 +25,7 @@ from gen_stress.errors import GenerationError, UserError
 from gen_stress.generators import get_family
 from gen_stress.generators.base import Family, Resample, SamplePlan
 from gen_stress.knobs import Sweep, knob_specs, make_knobs
+from gen_stress.questions import in_context
 from gen_stress.rng import sample_rng
 from gen_stress.scenes.fonts import warm_up
 from gen_stress.scenes.render import render
@@ -68,6 +70,7 @@ class PartSpec:
         for name in set(swept) & set(pinned) | {k for k in swept if swept.count(k) > 1}:
             raise UserError(f"knob {name} is both swept and set, or swept twice")
         self._validate_hold_out(family)
+        in_context.check_part(family, self)
 
     def _validate_hold_out(self, family: Family) -> None:
         """Held-out values must be values the part could otherwise produce, and never the
@@ -148,12 +151,17 @@ def generate_index(family: Family, part: PartSpec, size: tuple[int, int], index:
     passes every check, at most MAX_ATTEMPTS times."""
     rng = sample_rng(part.seed, family.name, index)
     plan = plan_for(family, part, index, size)
-    values = family.easy_knobs(plan.subtask) if plan.easy else family.draw_knobs(plan, rng)
-    knobs = make_knobs(family.Knobs, {**values, **plan.pinned})
+    if in_context.context_of(plan) != in_context.ABSTRACT:  # a real-world context: questions over its page
+        knobs = in_context.knob_values(family, plan, rng)
+        compose, verify = partial(in_context.compose, family), in_context.verify
+    else:
+        values = family.easy_knobs(plan.subtask) if plan.easy else family.draw_knobs(plan, rng)
+        knobs = make_knobs(in_context.part_knobs(family, part), {**values, **plan.pinned})
+        compose, verify = family.compose, family.verify
     reasons: Counter = Counter()
     for _ in range(MAX_ATTEMPTS):
         try:
-            drafts = family.compose(plan, knobs, rng, size)
+            drafts = compose(plan, knobs, rng, size)
         except Resample as why:
             reasons[_reason_kind(str(why))] += 1
             continue
@@ -161,16 +169,18 @@ def generate_index(family: Family, part: PartSpec, size: tuple[int, int], index:
         if held:  # checked on the final knobs, so derived ones (the font) count too
             reasons[_reason_kind(held)] += 1
             if not plan.easy:  # the held-out value may be a drawn knob: draw them again
-                knobs = make_knobs(family.Knobs, {**family.draw_knobs(plan, rng), **plan.pinned})
+                knobs = make_knobs(in_context.part_knobs(family, part), {**family.draw_knobs(plan, rng),
+                                                                         **plan.pinned})
             continue
         renders = _render_each_scene_once(drafts)
-        failures = [f for d, r in zip(drafts, renders) for f in family.verify(d, r)]
+        failures = [f for d, r in zip(drafts, renders) for f in verify(d, r)]
         if failures:
             reasons[_reason_kind(failures[0])] += 1
             continue
         if resampled is not None:
             resampled.update(reasons)
-        return [make_row(family, d, r, seed=part.seed, index=index) for d, r in zip(drafts, renders)]
+        return [make_row(family, in_context.finalize(d, r), r, seed=part.seed, index=index)
+                for d, r in zip(drafts, renders)]
     common = ", ".join(f"{r} ({c}x)" for r, c in reasons.most_common(3))
     raise GenerationError(
         f"{family.name} index {index} ({plan.subtask}, knobs {dict(plan.pinned) or 'drawn'}): "
@@ -226,6 +236,8 @@ class Summary:
         self.unanswerable[row["subtask"]] += not row["answerable"]
         self.yes += row["answer_type"] == "yes_no" and row["answer"] == "yes"
         for name, value in row["difficulty"].items():
+            if value is None:  # a knob the row's context does not use
+                continue
             if isinstance(value, (int, float)) and not isinstance(value, bool):
                 lo_hi = self.numeric.setdefault(name, [value, value])
                 lo_hi[0], lo_hi[1] = min(lo_hi[0], value), max(lo_hi[1], value)
@@ -260,7 +272,7 @@ def _init_worker(queue) -> None:
 
 def write_shard(task: ShardTask, tick: Callable[[int], None] | None = None) -> tuple[ShardTask, Summary]:
     family = get_family(task.part.family)
-    features = row_features(family)
+    features = row_features(family, in_context.part_knobs(family, task.part))
     schema = features.arrow_schema
     path = Path(task.directory) / task.filename
     path.parent.mkdir(parents=True, exist_ok=True)
