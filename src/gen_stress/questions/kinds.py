@@ -129,7 +129,7 @@ def left_or_right(page: Page, slot: str, rng, again: dict | None = None) -> Aske
 
 def exists(page: Page, slot: str, rng, again: dict | None = None, present: bool = True) -> Asked:
     """Does the page show a field such pages usually have? (yes/no, balanced by `present`)"""
-    pool = [f for f in page.fields if f.present == present]
+    pool = [f for f in page.fields if f.present == present and f.usual]
     if not pool:
         raise Resample("no usual field with the wanted presence")
     chosen = pick(rng, pool)

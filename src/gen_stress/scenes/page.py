@@ -69,6 +69,7 @@ class Field:
     value: str = ""  # its printed value, when present
     ids: tuple[int, ...] = ()
     numeric: bool = False  # the value is an amount a near-miss can change
+    usual: bool = True  # asked about as a field such pages usually show (not every price of a menu)
 
 
 @dataclass(frozen=True)
