@@ -120,7 +120,7 @@ def plan_for(family: Family, part: PartSpec, index: int, size: tuple[int, int] =
     rest = index // len(grid)
     eligible = list(part.subtasks or family.subtasks)
     if part.sweeps:
-        specs = knob_specs(family.Knobs)
+        specs = knob_specs(in_context.part_knobs(family, part))
         primary = [leaf for leaf in eligible if any(leaf in specs[s.knob].primary_for for s in part.sweeps)]
         eligible = primary or eligible
     subtask = eligible[rest % len(eligible)]
