@@ -110,6 +110,7 @@ def generate(family, n, seed, out, size_text, workers, split, sweeps, settings, 
     from gen_stress.generators import family_names, get_family
     from gen_stress.knobs import knob_spec, parse_sweep, resolve_sweep, split_assignment
     from gen_stress.pipeline import DatasetSpec, PartSpec, default_workers
+    from gen_stress.capture import with_capture
     from gen_stress.questions.in_context import with_context
 
     names = family_names(family)
@@ -122,7 +123,7 @@ def generate(family, n, seed, out, size_text, workers, split, sweeps, settings, 
     parts = []
     for name in names:
         fam = get_family(name)
-        knobs_cls = with_context(fam.Knobs)  # every family takes the shared `context` knob
+        knobs_cls = with_capture(with_context(fam.Knobs))  # every family takes the shared `context` and capture knobs
         swept = tuple(resolve_sweep(*parse_sweep(s), knobs_cls, name) for s in sweeps)
         pinned = []
         for text in settings:

@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
+from gen_stress import capture
 from gen_stress.contract import make_row, row_features
 from gen_stress.errors import GenerationError, UserError
 from gen_stress.generators import get_family
@@ -120,7 +121,7 @@ def plan_for(family: Family, part: PartSpec, index: int, size: tuple[int, int] =
     rest = index // len(grid)
     eligible = list(part.subtasks or family.subtasks)
     if part.sweeps:
-        specs = knob_specs(in_context.part_knobs(family, part))
+        specs = knob_specs(capture.part_knobs(family, part))
         primary = [leaf for leaf in eligible if any(leaf in specs[s.knob].primary_for for s in part.sweeps)]
         eligible = primary or eligible
     subtask = eligible[rest % len(eligible)]
@@ -156,8 +157,9 @@ def generate_index(family: Family, part: PartSpec, size: tuple[int, int], index:
         compose, verify = partial(in_context.compose, family), in_context.verify
     else:
         values = family.easy_knobs(plan.subtask) if plan.easy else family.draw_knobs(plan, rng)
-        knobs = make_knobs(in_context.part_knobs(family, part), {**values, **plan.pinned})
+        knobs = make_knobs(capture.part_knobs(family, part), {**values, **plan.pinned})
         compose, verify = family.compose, family.verify
+    camera = capture.Camera.for_index(family.name, part, plan)
     reasons: Counter = Counter()
     for _ in range(MAX_ATTEMPTS):
         try:
@@ -169,7 +171,7 @@ def generate_index(family: Family, part: PartSpec, size: tuple[int, int], index:
         if held:  # checked on the final knobs, so derived ones (the font) count too
             reasons[_reason_kind(held)] += 1
             if not plan.easy:  # the held-out value may be a drawn knob: draw them again
-                knobs = make_knobs(in_context.part_knobs(family, part), {**family.draw_knobs(plan, rng),
+                knobs = make_knobs(capture.part_knobs(family, part), {**family.draw_knobs(plan, rng),
                                                                          **plan.pinned})
             continue
         renders = _render_each_scene_once(drafts)
@@ -177,10 +179,20 @@ def generate_index(family: Family, part: PartSpec, size: tuple[int, int], index:
         if failures:
             reasons[_reason_kind(failures[0])] += 1
             continue
+        drafts = [in_context.finalize(d, r) for d, r in zip(drafts, renders)]
+        if camera is not None:  # photographed: geometry mapped, answers judged again on the photo
+            try:
+                drafts, renders = camera.shoot(drafts, renders)
+            except Resample as why:
+                reasons[_reason_kind(str(why))] += 1
+                continue
         if resampled is not None:
             resampled.update(reasons)
-        return [make_row(family, in_context.finalize(d, r), r, seed=part.seed, index=index)
-                for d, r in zip(drafts, renders)]
+        rows = [make_row(family, d, r, seed=part.seed, index=index) for d, r in zip(drafts, renders)]
+        if camera is not None:
+            for row, r in zip(rows, renders):
+                row["scene"] = capture.map_scene_record(row["scene"], r)
+        return rows
     common = ", ".join(f"{r} ({c}x)" for r, c in reasons.most_common(3))
     raise GenerationError(
         f"{family.name} index {index} ({plan.subtask}, knobs {dict(plan.pinned) or 'drawn'}): "
@@ -272,7 +284,7 @@ def _init_worker(queue) -> None:
 
 def write_shard(task: ShardTask, tick: Callable[[int], None] | None = None) -> tuple[ShardTask, Summary]:
     family = get_family(task.part.family)
-    features = row_features(family, in_context.part_knobs(family, task.part))
+    features = row_features(family, capture.part_knobs(family, task.part))
     schema = features.arrow_schema
     path = Path(task.directory) / task.filename
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -232,6 +232,7 @@ def check_part(family: Family, part) -> None:
         return
     if part.hold_out:
         raise UserError(f"{family.name}: held-out knob values are not supported with context={real[0]}")
+    from gen_stress.capture import KNOB_NAMES as CAPTURE_KNOBS
     from gen_stress.pipeline import plan_for
 
     grid = 1
@@ -250,7 +251,7 @@ def check_part(family: Family, part) -> None:
                 raise UserError(f"context {name} cannot serve {family.name}/{leaf}: {why}; "
                                 f"leave that subtask out with --subtask")
         for knob_name in [s.knob for s in part.sweeps] + [k for k, _ in part.settings]:
-            if knob_name != CONTEXT_KNOB and knob_name not in used:
+            if knob_name != CONTEXT_KNOB and knob_name not in used and knob_name not in CAPTURE_KNOBS:
                 raise UserError(f"knob {knob_name} of {family.name} does not apply in context {name} "
                                 f"(there it uses: {', '.join(used) or 'none'})")
         if family.name == "counting":

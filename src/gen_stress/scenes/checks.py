@@ -37,6 +37,11 @@ def _in_chars(item: TextItem, local: np.ndarray, slack: float = 0.0) -> np.ndarr
             & (y >= boxes[:, 1] - slack) & (y <= boxes[:, 3] + slack))
 
 
+def chars_at(item: TextItem, points) -> np.ndarray:
+    """(points, characters): which page points fall in which character's box."""
+    return _in_chars(item, item.layout.placement.to_local(points))
+
+
 def _inside(xs: np.ndarray, ys: np.ndarray, box: Box) -> np.ndarray:
     x0, y0, x1, y1 = box
     return (xs >= np.floor(x0)) & (xs < np.ceil(x1)) & (ys >= np.floor(y0)) & (ys < np.ceil(y1))

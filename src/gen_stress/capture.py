@@ -1,0 +1,478 @@
+"""Capture: the step between render and encode that photographs a rendered scene, for
+every family and every context, with the ground truth carried through exactly.
+
+    render -> verify (on the clean render) -> capture -> re-measure, re-judge -> encode
+
+The knobs (`capture` and its numeric knobs) join a family's `difficulty` only in
+datasets that set or sweep one of them, so default runs keep their bytes. The camera
+(scenes/camera.py) maps the image and the id buffer through one homography; here every
+recorded box, quad and character box goes through the same matrix, visible fractions
+are measured again, and a question whose answer-bearing items are cut off by the frame
+or washed out by glare becomes unanswerable (by construction, never by opinion). Blur,
+noise, JPEG and dim light keep the answer; their strength is recorded.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+import math
+from dataclasses import dataclass
+from functools import cache, cached_property
+from typing import Any
+
+import numpy as np
+from PIL import Image
+from shapely.geometry import Polygon, box as shapely_box
+
+from gen_stress.generators.base import Draft, Question, Resample
+from gen_stress.knobs import knob
+from gen_stress.rng import FAMILY_IDS
+from gen_stress.scenes import camera
+from gen_stress.scenes.checks import chars_at
+from gen_stress.scenes.model import ShapeItem, TextItem
+from gen_stress.scenes.render import Rendered, as_array
+
+CAPTURE_KNOB = "capture"
+MODES = ("none", "photo", "assistive")
+CAPTURE_STREAM = 13  # the capture's own random stream: drawing it never shifts a scene's stream
+UNANSWERABLE = "unanswerable"
+UNANSWERABLE_ALIASES = ("cannot be seen", "not in the photo", "cannot be read", "cannot be answered")
+ABSTAIN_CLAUSE = f' If the photo does not show enough to answer, answer "{UNANSWERABLE}".'
+IN_FRAME = 0.99  # an item at least this much inside the frame is in frame
+CUT_CHAR = 0.5  # a character less inside than this is cut off
+WASHED_CHAR = 0.5  # a character whose box is this much clipped white is lost to glare
+DOUBT_CHAR = 0.15  # between these and the above: resample, never a doubtful label
+WASHED_OBJECT = 0.3
+# Roles whose items an abstract family's answer rests on, and those whose order the
+# answer reads (which sign is topmost, which shape is left of which).
+BEARING_ROLES = frozenset({"target", "target_sign", "named", "object", "tag", "label"})
+RANKED_ROLES = frozenset({"named"})
+EXTREME_ROLES = frozenset({"target_sign", "distractor_sign"})
+QUADRANT_ROLES = frozenset({"named"})
+
+
+def _knob(**spec):
+    """A capture knob: every one has a default (its easy value), so a family's own
+    knobs can be made without them."""
+    return dataclasses.field(default=spec["easy"], metadata=knob(**spec).metadata)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CaptureKnobs:
+    capture: str = _knob(choices=MODES, easy="none",
+                         doc="none: the clean render; photo: a phone photo of it; assistive: the harder shots "
+                             "of people who cannot see the subject (cut off, blurred, tilted, glare)")
+    tilt_deg: float = _knob(low=0, high=60, easy=0.0, doc="camera off the page normal (perspective), degrees")
+    roll_deg: float = _knob(low=-45, high=45, easy=0.0, doc="camera turned in the image plane, degrees")
+    blur_px: float = _knob(low=0, high=12, easy=0.0, doc="defocus: radius of the blur disc, image pixels")
+    motion_px: float = _knob(low=0, high=30, easy=0.0, doc="motion blur: streak length, image pixels")
+    noise_sigma: float = _knob(low=0, high=40, easy=0.0, doc="sensor noise, standard deviation in 8-bit levels")
+    jpeg_quality: int = _knob(low=5, high=100, easy=100, doc="JPEG round trip quality (100: none); stored as PNG")
+    exposure: float = _knob(low=-3, high=3, easy=0.0, doc="stops of over (+) or under (-) exposure, clipped")
+    glare: float = _knob(low=0, high=1, easy=0.0, doc="strength and size of a specular highlight that saturates")
+    frame_fraction: float = _knob(low=0.2, high=1.0, easy=1.0, doc="share of the page's area kept in the frame")
+    motion_deg: float = knob(easy=None, derived=True, doc="direction of the motion streak, counter-clockwise")
+    tilt_axis_deg: float = knob(easy=None, derived=True, doc="direction of the axis the page turns about")
+    target_px: float = knob(easy=None, derived=True,
+                            doc="cap height (text) or size (object) of the target after capture, image pixels")
+    effective_px: float = knob(easy=None, derived=True, doc="target_px divided by the blur spread (at least 1)")
+    in_frame: float = knob(easy=None, derived=True, doc="share of the page's pixels inside the image")
+    lost: str = knob(easy=None, derived=True, doc="why the question became unanswerable: frame, glare or none")
+    page_to_image: str = knob(easy=None, derived=True, doc="the 3x3 homography from page to image pixels (JSON)")
+
+
+NUMERIC = tuple(f.name for f in dataclasses.fields(CaptureKnobs)
+                if f.name != CAPTURE_KNOB and not f.metadata["knob"]["derived"])
+KNOB_NAMES = frozenset(f.name for f in dataclasses.fields(CaptureKnobs) if not f.metadata["knob"]["derived"])
+EASY = {f.name: f.default for f in dataclasses.fields(CaptureKnobs) if f.name in KNOB_NAMES}
+
+
+@cache
+def with_capture(knobs_cls: type) -> type:
+    """A family's knobs (with or without `context`) plus the capture knobs."""
+    if issubclass(knobs_cls, CaptureKnobs):
+        return knobs_cls
+    return dataclasses.make_dataclass(f"{knobs_cls.__name__}Captured", [], bases=(CaptureKnobs, knobs_cls),
+                                      frozen=True)
+
+
+def uses_capture(part) -> bool:
+    return any(s.knob in KNOB_NAMES for s in part.sweeps) or any(k in KNOB_NAMES for k, _ in part.settings)
+
+
+def part_knobs(family, part) -> type:
+    """The knobs class of a part's rows: the family's, plus `context` and capture when used."""
+    from gen_stress.questions.in_context import part_knobs as context_knobs
+
+    base = context_knobs(family, part)
+    return with_capture(base) if uses_capture(part) else base
+
+
+# Drawing the capture values ------------------------------------------------------------
+
+def _photo(rng: np.random.Generator) -> dict[str, Any]:
+    """A plausible phone photo: the whole page on a table, a little tilted, mild blur,
+    light noise and JPEG, sometimes a soft highlight."""
+    return {
+        "tilt_deg": round(float(rng.uniform(4, 28)), 1),
+        "roll_deg": round(float(rng.uniform(-8, 8)), 1),
+        "blur_px": round(float(rng.uniform(0.0, 1.2)), 2),
+        "motion_px": round(float(rng.uniform(0, 2.5)), 2) if rng.random() < 0.3 else 0.0,
+        "noise_sigma": round(float(rng.uniform(1.5, 5)), 2),
+        "jpeg_quality": int(rng.integers(70, 93)),
+        "exposure": round(float(rng.uniform(-0.8, 0.4)), 2),
+        "glare": round(float(rng.uniform(0.1, 0.45)), 2) if rng.random() < 0.3 else 0.0,
+        "frame_fraction": 1.0 if rng.random() < 0.85 else round(float(rng.uniform(0.8, 1.0)), 2),
+    }
+
+
+def _assistive(rng: np.random.Generator) -> dict[str, Any]:
+    """The harder end: subject cut off, out of focus or shaken, steep tilt, glare, dim."""
+    return {
+        "tilt_deg": round(float(rng.uniform(12, 50)), 1),
+        "roll_deg": round(float(rng.uniform(-30, 30)), 1),
+        "blur_px": round(float(rng.uniform(1.0, 5.0)), 2),
+        "motion_px": round(float(rng.uniform(2, 14)), 2) if rng.random() < 0.5 else 0.0,
+        "noise_sigma": round(float(rng.uniform(3, 12)), 2),
+        "jpeg_quality": int(rng.integers(35, 86)),
+        "exposure": round(float(rng.choice([rng.uniform(-2.2, -0.8), rng.uniform(-0.5, 0.5), rng.uniform(0.6, 1.5)])),
+                          2),
+        "glare": round(float(rng.uniform(0.35, 1.0)), 2) if rng.random() < 0.5 else 0.0,
+        "frame_fraction": 1.0 if rng.random() < 0.35 else round(float(rng.uniform(0.35, 0.95)), 2),
+    }
+
+
+DRAW = {"photo": _photo, "assistive": _assistive}
+
+
+def capture_rng(seed: int, family: str, index: int) -> np.random.Generator:
+    return np.random.default_rng([index, FAMILY_IDS[family], seed, CAPTURE_STREAM])
+
+
+def capture_values(pinned: dict[str, Any], rng: np.random.Generator) -> dict[str, Any]:
+    """Knob values of one index: pinned ones, drawn ones for photo and assistive, else easy."""
+    mode = pinned.get(CAPTURE_KNOB, "none")
+    drawn = DRAW[mode](rng) if mode in DRAW else {}
+    return {**EASY, **drawn, **{k: v for k, v in pinned.items() if k in KNOB_NAMES}}
+
+
+def draw_shot(values: dict[str, Any], rng: np.random.Generator) -> camera.Shot:
+    """The rest of one photograph (where the frame and the glare fall, the table, the
+    light), drawn per attempt from the capture stream."""
+    mode = values[CAPTURE_KNOB]
+    staged = mode != "none"
+    offsets = (0.3, 0.7) if mode == "photo" else (0.0, 1.0)
+    return camera.Shot(
+        tilt_deg=values["tilt_deg"], tilt_axis_deg=round(float(rng.uniform(0, 180)), 1), roll_deg=values["roll_deg"],
+        frame_fraction=values["frame_fraction"],
+        margin=round(float(rng.uniform(0.03, 0.12) if mode == "photo" else rng.uniform(0.0, 0.06)), 3) if staged else 0.0,
+        offset=(float(rng.uniform(*offsets)), float(rng.uniform(*offsets))),
+        blur_px=values["blur_px"], motion_px=values["motion_px"], motion_deg=round(float(rng.uniform(0, 180)), 1),
+        noise_sigma=values["noise_sigma"], jpeg_quality=values["jpeg_quality"], exposure=values["exposure"],
+        glare=values["glare"], glare_at=(float(rng.uniform(0.15, 0.85)), float(rng.uniform(0.15, 0.85))),
+        vignette=float(rng.uniform(0.1, 0.5)) if staged else 0.0,
+        light_tilt=(float(rng.uniform(-0.2, 0.2)), float(rng.uniform(-0.2, 0.2))) if staged else (0.0, 0.0),
+        white_balance=(1 + float(rng.uniform(-0.06, 0.06)), 1.0, 1 + float(rng.uniform(-0.06, 0.06)))
+        if staged else (1.0, 1.0, 1.0),
+        table=int(rng.integers(len(camera.TABLES))), grain=float(rng.uniform(0.3, 1.0)),
+        seed=int(rng.integers(2 ** 31)))
+
+
+# The photograph of one render ----------------------------------------------------------
+
+@dataclass
+class Captured:
+    """A render after capture; reads like a Rendered where rows are made."""
+
+    image: Image.Image
+    ids: np.ndarray  # warped with nearest sampling
+    clean: Rendered
+    matrix: np.ndarray | None  # page to image; None: geometry untouched
+    in_frame_px: np.ndarray | None  # per id, page pixels whose centres land in the image
+    washed: np.ndarray  # (h, w) bool: clipped white by the capture (white before does not count)
+    counts: np.ndarray
+
+    @cached_property
+    def png(self) -> bytes:
+        buffer = io.BytesIO()
+        self.image.save(buffer, format="PNG")
+        return buffer.getvalue()
+
+    def in_frame_share(self, item_id: int) -> float:
+        before = int(self.clean.counts[item_id]) if item_id < len(self.clean.counts) else 0
+        if self.in_frame_px is None or before == 0:
+            return 1.0 if before else 0.0
+        return float(self.in_frame_px[item_id]) / before
+
+    def visible_px(self, item_id: int) -> int:
+        return int(self.counts[item_id]) if item_id < len(self.counts) else 0
+
+    def visible_fraction(self, item_id: int) -> float:
+        return self.clean.visible_fraction(item_id) * self.in_frame_share(item_id)
+
+    @cached_property
+    def area_px(self) -> dict[int, int]:
+        """What each item would cover alone, in image pixels: its owned pixels over its
+        visible fraction (the page area times the local scale when nothing is seen)."""
+        area = {}
+        for item_id, before in self.clean.area_px.items():
+            fraction, seen = self.visible_fraction(item_id), self.visible_px(item_id)
+            area[item_id] = round(seen / fraction) if fraction > 0 and seen > 0 else \
+                round(before * self.scale_at(self.clean.rasters[item_id].box) ** 2)
+        return area
+
+    def scale_at(self, box) -> float:
+        if self.matrix is None:
+            return 1.0
+        return camera.local_scale(self.matrix, ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2))
+
+    def map_points(self, points) -> np.ndarray:
+        pts = np.asarray(points, dtype=float).reshape(-1, 2)
+        return pts if self.matrix is None else camera.apply_h(self.matrix, pts)
+
+    def to_page(self, points) -> np.ndarray:
+        pts = np.asarray(points, dtype=float).reshape(-1, 2)
+        return pts if self.matrix is None else camera.apply_h(np.linalg.inv(self.matrix), pts)
+
+
+def shoot(rendered: Rendered, shot: camera.Shot) -> Captured:
+    size = rendered.image.size
+    matrix = camera.page_to_image(shot, size) if shot.moves_geometry else None
+    if matrix is None:
+        image, ids, in_frame = rendered.image, rendered.ids, None
+    else:
+        image = camera.compose_on_table(rendered.image, matrix, shot, size)
+        ids = as_array(camera.warp(Image.fromarray(rendered.ids), matrix, size, Image.Resampling.NEAREST))
+        in_frame = None
+        if shot.frame_fraction < 1.0:
+            in_frame = camera.in_frame_counts(rendered.ids, matrix, size, len(rendered.counts))
+    developed = camera.develop(image, shot)
+    washed = developed.saturated
+    if washed.any():  # pixels white already before the capture are not lost to it
+        washed = washed & ~(np.asarray(image).min(axis=2) >= 255)
+    counts = np.bincount(ids.ravel(), minlength=len(rendered.counts))
+    return Captured(developed.image, ids, rendered, matrix, in_frame, washed, counts)
+
+
+# Judging the answer after capture ---------------------------------------------------------
+
+def bearing_items(draft: Draft) -> list:
+    """Items the answer rests on: those a context question marks, or by role; none
+    (an absence question) means all of them, since any might be what is looked for."""
+    marked = [it for it in draft.scene.items if ("asked", "yes") in getattr(it, "attributes", ())]
+    if hasattr(draft, "depends"):
+        chosen = marked
+    else:
+        chosen = [it for it in draft.scene.items if it.role in BEARING_ROLES]
+    return chosen or list(draft.scene.items)
+
+
+def _text_loss(item: TextItem, shot: Captured) -> str:
+    """'frame', 'glare' or '' for one text, judged per character; raises Resample when
+    a character is partly cut or partly washed (a doubtful label)."""
+    w, h = shot.image.size
+    frame = shapely_box(0, 0, w, h)
+    for bx0, by0, bx1, by1 in item.layout.char_boxes:
+        quad = Polygon(shot.map_points([(bx0, by0), (bx1, by0), (bx1, by1), (bx0, by1)]))
+        inside = quad.intersection(frame).area / quad.area if quad.area > 0 else 1.0
+        if inside < CUT_CHAR:
+            return "frame"
+        if inside < IN_FRAME:
+            raise Resample("a character is partly cut off by the frame")
+    if not shot.washed.any():
+        return ""
+    x0, y0, x1, y1 = _image_box(shot, item.bbox)
+    if x1 <= x0 or y1 <= y0:
+        return ""
+    ys, xs = np.mgrid[y0:y1, x0:x1]
+    page = shot.to_page(np.c_[xs.ravel() + 0.5, ys.ravel() + 0.5])
+    in_chars = chars_at(item, page)  # (pixels, characters)
+    washed = shot.washed[y0:y1, x0:x1].ravel()
+    for k, char in enumerate(item.text):
+        inside = in_chars[:, k]
+        if char.isspace() or not inside.any():
+            continue
+        share = float(washed[inside].mean())
+        if share >= WASHED_CHAR:
+            return "glare"
+        if share >= DOUBT_CHAR:
+            raise Resample("a character is partly washed out by glare")
+    return ""
+
+
+def _image_box(shot: Captured, box) -> tuple[int, int, int, int]:
+    x0, y0, x1, y1 = box
+    mapped = shot.map_points([(x0, y0), (x1, y0), (x1, y1), (x0, y1)])
+    w, h = shot.image.size
+    lo, hi = np.floor(mapped.min(axis=0)).astype(int), np.ceil(mapped.max(axis=0)).astype(int)
+    return max(lo[0], 0), max(lo[1], 0), min(hi[0], w), min(hi[1], h)
+
+
+def item_loss(item, shot: Captured) -> str:
+    if isinstance(item, TextItem):
+        return _text_loss(item, shot)
+    if shot.in_frame_share(item.item_id) < IN_FRAME:
+        return "frame"
+    seen = shot.visible_px(item.item_id)
+    if seen and shot.washed.any():
+        washed = int(np.count_nonzero(shot.washed & (shot.ids == item.item_id)))
+        if washed / seen >= WASHED_OBJECT:
+            return "glare"
+    return ""
+
+
+def _centre(item) -> tuple[float, float]:
+    if isinstance(item, ShapeItem):
+        c = item.geometry.centroid
+        return (c.x, c.y)
+    return tuple(np.asarray(item.layout.quad, dtype=float).mean(axis=0))
+
+
+def check_order(draft: Draft, shot: Captured) -> None:
+    """What relations read is the same after capture (else resample): the left-right
+    and top-bottom order of named items (and of the items a context question marks),
+    which sign is the extreme one in each direction, and a named item's quadrant."""
+    if shot.matrix is None:
+        return
+    asked = hasattr(draft, "depends")
+    ranked = [it for it in draft.scene.items if it.role in RANKED_ROLES or (asked and ("asked", "yes") in getattr(it, "attributes", ()))]
+    # Signs: only when the question picks the sign by its position.
+    by_position = getattr(draft.knobs, "referent", None) == "position"
+    extremes = [it for it in draft.scene.items if it.role in EXTREME_ROLES] if by_position else []
+    for items, whole in ((ranked, True), (extremes, False)):
+        if len(items) < 2:
+            continue
+        before = np.array([_centre(it) for it in items])
+        after = shot.map_points(before)
+        for axis in (0, 1):
+            b, a = np.argsort(before[:, axis], kind="stable"), np.argsort(after[:, axis], kind="stable")
+            if not (np.array_equal(b, a) if whole else (b[0] == a[0] and b[-1] == a[-1])):
+                raise Resample("capture changed the order the answer reads")
+    w, h = shot.image.size
+    for it in ranked:
+        if it.role in QUADRANT_ROLES:
+            b, a = _centre(it), shot.map_points([_centre(it)])[0]
+            if (b[0] < draft.scene.width / 2) != (a[0] < w / 2) or (b[1] < draft.scene.height / 2) != (a[1] < h / 2):
+                raise Resample("capture moved a named item to another quadrant")
+
+
+def _box_ids(draft: Draft) -> list[int]:
+    ids = list(getattr(draft, "box_ids", ()) or ())
+    return ids or [it.item_id for it in draft.scene.items if it.role == "target"]
+
+
+def _owned_box(ids: np.ndarray, item_id: int):
+    ys, xs = np.nonzero(ids == item_id)
+    if xs.size == 0:
+        return None
+    return (int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)
+
+
+def captured_question(draft: Draft, shot: Captured, lost: str) -> Question:
+    q = draft.question
+    prompt = q.question if UNANSWERABLE in q.question else q.question + ABSTAIN_CLAUSE
+    if lost and q.answerable:
+        return Question(prompt, UNANSWERABLE, q.answer_type, choices=q.choices, aliases=UNANSWERABLE_ALIASES,
+                        answerable=False)
+    if q.answer_type == "bbox" and q.answerable:
+        boxes = [b for i in _box_ids(draft) if (b := _owned_box(shot.ids, i)) is not None]
+        if not boxes:
+            raise Resample("the boxed item owns no pixels after capture")
+        arr = np.asarray(boxes)
+        answer = str([int(arr[:, 0].min()), int(arr[:, 1].min()), int(arr[:, 2].max()), int(arr[:, 3].max())])
+        return dataclasses.replace(q, question=prompt, answer=answer)
+    return dataclasses.replace(q, question=prompt)
+
+
+def _target_px(items: list, shot: Captured) -> float | None:
+    for kind in (TextItem, ShapeItem):
+        for it in items:
+            if isinstance(it, kind):
+                size = it.layout.text_px if isinstance(it, TextItem) else it.size_px
+                return round(float(size) * shot.scale_at(it.bbox), 2)
+    return None
+
+
+def captured_draft(draft: Draft, shot: Captured, values: dict[str, Any], camera_shot: camera.Shot,
+                   in_frame: float) -> Draft:
+    check_order(draft, shot)
+    items = bearing_items(draft)
+    lost = ""
+    for it in items:
+        lost = item_loss(it, shot)
+        if lost:
+            break
+    question = captured_question(draft, shot, lost)
+    target_px = _target_px(items, shot) if len(items) < len(draft.scene.items) or len(items) == 1 else None
+    spread = max(1.0, math.hypot(values["blur_px"], values["motion_px"] / 2))
+    record = {f.name: getattr(draft.knobs, f.name) for f in dataclasses.fields(draft.knobs)}
+    matrix = shot.matrix if shot.matrix is not None else np.eye(3)
+    record.update(values, motion_deg=camera_shot.motion_deg if values["motion_px"] else None,
+                  tilt_axis_deg=camera_shot.tilt_axis_deg if values["tilt_deg"] else None,
+                  target_px=target_px, effective_px=round(target_px / spread, 2) if target_px else None,
+                  in_frame=round(in_frame, 4), lost=lost or "none",
+                  page_to_image=json.dumps(np.round(matrix, 6).tolist()))
+    knobs = with_capture(type(draft.knobs))(**record)
+    return dataclasses.replace(draft, knobs=knobs, question=question)
+
+
+def page_in_frame(shot: Captured) -> float:
+    if shot.in_frame_px is None:
+        return 1.0
+    return float(shot.in_frame_px.sum()) / float(shot.clean.counts.sum())
+
+
+@dataclass
+class Camera:
+    """The capture of one index: its knob values (fixed) and its random stream (a new
+    framing, glare and table per attempt)."""
+
+    values: dict[str, Any]
+    rng: np.random.Generator
+
+    @classmethod
+    def for_index(cls, family: str, part, plan) -> Camera | None:
+        if not uses_capture(part):
+            return None
+        rng = capture_rng(part.seed, family, plan.index)
+        return cls(capture_values(dict(plan.pinned), rng), rng)
+
+    def shoot(self, drafts: list[Draft], renders: list[Rendered]) -> tuple[list[Draft], list[Captured]]:
+        """Every scene of the index photographed alike; drafts re-judged on the photo."""
+        shot = draw_shot(self.values, self.rng)
+        shots: dict[int, Captured] = {}
+        out_drafts, out_shots = [], []
+        for draft, rendered in zip(drafts, renders):
+            if id(rendered) not in shots:
+                shots[id(rendered)] = shoot(rendered, shot)
+            captured = shots[id(rendered)]
+            out_drafts.append(captured_draft(draft, captured, self.values, shot, page_in_frame(captured)))
+            out_shots.append(captured)
+        return out_drafts, out_shots
+
+
+# The scene column through the camera -------------------------------------------------------
+
+def _mapped_box(captured: Captured, box) -> list[float]:
+    x0, y0, x1, y1 = box
+    pts = captured.map_points([(x0, y0), (x1, y0), (x1, y1), (x0, y1)])
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    return [round(float(v), 2) for v in (lo[0], lo[1], hi[0], hi[1])]
+
+
+def map_scene_record(record: dict, captured: Captured) -> dict:
+    """Boxes, outlines, quads and character boxes in image pixels after capture."""
+    if captured.matrix is None:
+        return record
+    w, h = captured.image.size
+    record = {**record, "width": w, "height": h}
+    record["objects"] = [{**o, "bbox": _mapped_box(captured, o["bbox"]),
+                          "polygon": np.round(captured.map_points(o["polygon"]), 2).tolist() if o["polygon"] else []}
+                         for o in record["objects"]]
+    record["texts"] = [{**t, "bbox": _mapped_box(captured, t["bbox"]),
+                        "quad": np.round(captured.map_points(t["quad"]), 2).tolist(),
+                        "char_boxes": [_mapped_box(captured, b) for b in t["char_boxes"]]}
+                       for t in record["texts"]]
+    return record
