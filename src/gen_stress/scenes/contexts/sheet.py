@@ -51,7 +51,7 @@ class Sheet:
         pivot = layout.placement.pivot
         layout = moved(layout, (start + pivot[0], baseline + pivot[1]))
         item = TextItem(self._take_id(), role, layout, rgb=rgb, z=z, stroke_rgb=stroke_rgb,
-                        on_item=self.paper_id, attributes=tuple(attributes))
+                        on_item=self.paper_id, attributes=tuple(attributes), char_detail=False)
         self.items.append(item)
         return item
 
@@ -59,7 +59,7 @@ class Sheet:
                     *, rgb: RGB, role: str, attributes=(), z: int = 4) -> TextItem:
         layout = layout_text(text, font, text_px=text_px, angle_deg=angle_deg, center=center)
         item = TextItem(self._take_id(), role, layout, rgb=rgb, z=z, on_item=self.paper_id,
-                        attributes=tuple(attributes))
+                        attributes=tuple(attributes), char_detail=False)
         self.items.append(item)
         return item
 
