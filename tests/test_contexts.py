@@ -20,7 +20,7 @@ from gen_stress.questions.in_context import KINDS, served_subtasks
 from gen_stress.scenes.contexts import vocabulary
 from gen_stress.scenes.contexts.sheet import parse_money
 
-CONTEXTS = ("receipt", "menu")
+CONTEXTS = ("receipt", "menu", "document")
 SIZE = (512, 512)
 
 
