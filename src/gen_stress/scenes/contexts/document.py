@@ -470,12 +470,16 @@ def _value(table: dict, rng) -> str:
 
 
 def _wrap(words, font, px, width, indent: float) -> list[list[str]]:
-    lines, line = [], []
+    """Words filled into lines, measured word by word (spaces do not kern)."""
+    space = text_width(" ", font, px)
+    lines, line, used = [], [], 0.0
     room = width - indent
     for word in words:
-        if line and text_width(" ".join(line + [word]), font, px) > room:
+        w = text_width(word, font, px)
+        if line and used + space + w > room:
             lines.append(line)
-            line, room = [], width
+            line, room, used = [], width, 0.0
+        used += (space if line else 0.0) + w
         line.append(word)
     if line:
         lines.append(line)
@@ -486,7 +490,7 @@ def _justified(words, font, px, width) -> str:
     """The words spread to fill `width`: each gap a space plus hair spaces (to the pixel)."""
     if len(words) < 2 or not font.draws(HAIR):
         return " ".join(words)
-    extra = width - text_width(" ".join(words), font, px)
+    extra = width - sum(text_width(w, font, px) for w in words) - (len(words) - 1) * text_width(" ", font, px)
     hair = text_width(HAIR, font, px)
     n = max(0, int(extra / hair)) if hair > 0 else 0
     gaps = len(words) - 1

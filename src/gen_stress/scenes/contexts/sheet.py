@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 from shapely.geometry import Polygon
@@ -23,6 +24,7 @@ def font_named(name: str) -> FontInfo:
     return load_catalog().by_name(name)
 
 
+@lru_cache(maxsize=65536)
 def text_width(text: str, font: FontInfo, text_px: int) -> float:
     """Advance width of a line (what it takes on the line, ink or not)."""
     return float(font.pil(font.em_for_cap(text_px)).getlength(text))
