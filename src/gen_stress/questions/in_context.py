@@ -191,9 +191,10 @@ def _draft(family: Family, plan: SamplePlan, values: dict, page, asked: kinds.As
 
 
 def _marked(scene: Scene, depends: set[int]) -> Scene:
-    """The scene with the items the answer depends on marked (recorded in the scene column)."""
-    items = tuple(dataclasses.replace(it, attributes=it.attributes + (("asked", "yes"),)) if it.item_id in depends
-                  else it for it in scene.items)
+    """The scene with the items the answer depends on marked (recorded in the scene column),
+    with their per-character boxes (other text of a dense page records none, for speed)."""
+    items = tuple(dataclasses.replace(it, attributes=it.attributes + (("asked", "yes"),), char_detail=True)
+                  if it.item_id in depends else it for it in scene.items)
     return dataclasses.replace(scene, items=items)
 
 
@@ -222,6 +223,13 @@ def finalize(draft: Draft, rendered: Rendered) -> Draft:
 
 
 # Refusing what cannot be made, before any work starts ------------------------------------
+
+def served_subtasks(family: Family, names) -> tuple[str, ...]:
+    """The family's subtasks that every one of the named contexts can serve."""
+    real = [contexts()[n] for n in names if n != ABSTRACT]
+    return tuple(leaf for leaf in family.subtasks
+                 if leaf in KINDS.get(family.name, {}) and all(KINDS[family.name][leaf].slot in c.slots for c in real))
+
 
 def check_part(family: Family, part) -> None:
     """One clear error for a context that cannot serve a subtask or a knob set for it."""

@@ -15,7 +15,7 @@ import numpy as np
 
 from gen_stress.generators.base import Resample
 from gen_stress.rng import pick
-from gen_stress.scenes.colors import contrast_ratio, ink_for_contrast, mix
+from gen_stress.scenes.colors import contrast_ratio, ink_for_contrast, max_contrast, mix
 from gen_stress.scenes.contexts import Context, vocabulary
 from gen_stress.scenes.contexts.edits import one_char_changed
 from gen_stress.scenes.contexts.sheet import Sheet, cap_gap, font_named, money, text_width
@@ -137,7 +137,10 @@ class MenuContext(Context):
         near_dup = ""
         if slot == "near_duplicate":
             sections, near_dup = _near_duplicate(sections, vocab, rng)
-        paper = pick(rng, vocab["papers"])
+        papers = vocab["papers"]
+        if slot == "styled_text":  # cards on which the asked contrast can be printed
+            papers = [p for p in papers if max_contrast(tuple(p["rgb"])) >= style.contrast_ratio]
+        paper = pick(rng, papers)
         fine = (pick(rng, vocab["fine_print"]),)
         if slot == "fine_text":
             fine = (pick(rng, vocab["fine_print"] + vocab["short_fine_print"]),)

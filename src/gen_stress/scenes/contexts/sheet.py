@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 from shapely.geometry import Polygon
@@ -23,6 +24,7 @@ def font_named(name: str) -> FontInfo:
     return load_catalog().by_name(name)
 
 
+@lru_cache(maxsize=65536)
 def text_width(text: str, font: FontInfo, text_px: int) -> float:
     """Advance width of a line (what it takes on the line, ink or not)."""
     return float(font.pil(font.em_for_cap(text_px)).getlength(text))
@@ -51,7 +53,7 @@ class Sheet:
         pivot = layout.placement.pivot
         layout = moved(layout, (start + pivot[0], baseline + pivot[1]))
         item = TextItem(self._take_id(), role, layout, rgb=rgb, z=z, stroke_rgb=stroke_rgb,
-                        on_item=self.paper_id, attributes=tuple(attributes))
+                        on_item=self.paper_id, attributes=tuple(attributes), char_detail=False)
         self.items.append(item)
         return item
 
@@ -59,7 +61,7 @@ class Sheet:
                     *, rgb: RGB, role: str, attributes=(), z: int = 4) -> TextItem:
         layout = layout_text(text, font, text_px=text_px, angle_deg=angle_deg, center=center)
         item = TextItem(self._take_id(), role, layout, rgb=rgb, z=z, on_item=self.paper_id,
-                        attributes=tuple(attributes))
+                        attributes=tuple(attributes), char_detail=False)
         self.items.append(item)
         return item
 
