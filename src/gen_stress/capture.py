@@ -48,9 +48,8 @@ WASHED_OBJECT = 0.3
 # Roles whose items an abstract family's answer rests on, and those whose order the
 # answer reads (which sign is topmost, which shape is left of which).
 BEARING_ROLES = frozenset({"target", "target_sign", "named", "object", "tag", "label"})
-RANKED_ROLES = frozenset({"named"})
-EXTREME_ROLES = frozenset({"target_sign", "distractor_sign"})
-QUADRANT_ROLES = frozenset({"named"})
+ORDER_ROLES = frozenset({"named", "target_sign", "distractor_sign"})
+RELATION_FAMILIES = frozenset({"spatial"})
 
 
 def _knob(**spec):
@@ -123,7 +122,7 @@ def _photo(rng: np.random.Generator) -> dict[str, Any]:
         "noise_sigma": round(float(rng.uniform(1.5, 5)), 2),
         "jpeg_quality": int(rng.integers(70, 93)),
         "exposure": round(float(rng.uniform(-0.8, 0.4)), 2),
-        "glare": round(float(rng.uniform(0.1, 0.45)), 2) if rng.random() < 0.3 else 0.0,
+        "glare": round(float(rng.uniform(0.05, 0.3)), 2) if rng.random() < 0.2 else 0.0,
         "frame_fraction": 1.0 if rng.random() < 0.85 else round(float(rng.uniform(0.8, 1.0)), 2),
     }
 
@@ -139,8 +138,8 @@ def _assistive(rng: np.random.Generator) -> dict[str, Any]:
         "jpeg_quality": int(rng.integers(35, 86)),
         "exposure": round(float(rng.choice([rng.uniform(-2.2, -0.8), rng.uniform(-0.5, 0.5), rng.uniform(0.6, 1.5)])),
                           2),
-        "glare": round(float(rng.uniform(0.35, 1.0)), 2) if rng.random() < 0.5 else 0.0,
-        "frame_fraction": 1.0 if rng.random() < 0.35 else round(float(rng.uniform(0.35, 0.95)), 2),
+        "glare": round(float(rng.uniform(0.35, 1.0)), 2) if rng.random() < 0.35 else 0.0,
+        "frame_fraction": 1.0 if rng.random() < 0.5 else round(float(rng.uniform(0.35, 0.95)), 2),
     }
 
 
@@ -330,32 +329,59 @@ def _centre(item) -> tuple[float, float]:
     return tuple(np.asarray(item.layout.quad, dtype=float).mean(axis=0))
 
 
-def check_order(draft: Draft, shot: Captured) -> None:
-    """What relations read is the same after capture (else resample): the left-right
-    and top-bottom order of named items (and of the items a context question marks),
-    which sign is the extreme one in each direction, and a named item's quadrant."""
+def _order(points: np.ndarray, axes) -> tuple:
+    return tuple(tuple(np.argsort(points[:, a], kind="stable")) for a in axes)
+
+
+def _cells(points: np.ndarray, size, cells: int) -> tuple:
+    return tuple(map(tuple, np.floor(points / np.asarray(size, dtype=float) * cells).astype(int)))
+
+
+def _nearest(points: np.ndarray) -> tuple:
+    d = np.hypot(*(points[:, None, :] - points[None, :, :]).transpose(2, 0, 1))
+    np.fill_diagonal(d, np.inf)
+    return tuple(np.argmin(d, axis=1)) if len(points) > 1 else ()
+
+
+# What a spatial question reads off the image frame, by its form (the `form` knob).
+FORM_FACTS = {
+    "yes_no": lambda p, size, axes: _order(p, axes),
+    "which": lambda p, size, axes: _order(p, axes),
+    "between": lambda p, size, axes: _order(p, (0, 1)),
+    "nearest": lambda p, size, axes: _nearest(p),
+    "quadrant": lambda p, size, axes: _cells(p, size, 2),
+    "corner": lambda p, size, axes: _cells(p, size, 2),
+    "grid": lambda p, size, axes: _cells(p, size, 3),
+}
+SUBTASK_AXES = {"left_right": (0,), "above_below": (1,)}
+
+
+def _facts(draft: Draft, family: str, points: np.ndarray, size) -> tuple:
+    """The frame-dependent facts the answer reads, from the centres of its items."""
+    if family in RELATION_FAMILIES and hasattr(draft, "depends"):  # a relation on a page
+        return _order(points, (0, 1))
+    if getattr(draft.knobs, "referent", None) == "position":  # the topmost / leftmost ... sign
+        return tuple((int(np.argmin(points[:, a])), int(np.argmax(points[:, a]))) for a in (0, 1))
+    facts = FORM_FACTS.get(getattr(draft.knobs, "form", None))
+    return facts(points, size, SUBTASK_AXES.get(draft.subtask, (0, 1))) if facts else ()
+
+
+def check_order(draft: Draft, shot: Captured, family: str) -> None:
+    """What a relation reads off the frame is the same after capture (else resample):
+    the order of named items along the asked axis, their quadrant or grid cell, their
+    nearest neighbour, which sign is the extreme one, the order of marked page items."""
     if shot.matrix is None:
         return
-    asked = hasattr(draft, "depends")
-    ranked = [it for it in draft.scene.items if it.role in RANKED_ROLES or (asked and ("asked", "yes") in getattr(it, "attributes", ()))]
-    # Signs: only when the question picks the sign by its position.
-    by_position = getattr(draft.knobs, "referent", None) == "position"
-    extremes = [it for it in draft.scene.items if it.role in EXTREME_ROLES] if by_position else []
-    for items, whole in ((ranked, True), (extremes, False)):
-        if len(items) < 2:
-            continue
-        before = np.array([_centre(it) for it in items])
-        after = shot.map_points(before)
-        for axis in (0, 1):
-            b, a = np.argsort(before[:, axis], kind="stable"), np.argsort(after[:, axis], kind="stable")
-            if not (np.array_equal(b, a) if whole else (b[0] == a[0] and b[-1] == a[-1])):
-                raise Resample("capture changed the order the answer reads")
-    w, h = shot.image.size
-    for it in ranked:
-        if it.role in QUADRANT_ROLES:
-            b, a = _centre(it), shot.map_points([_centre(it)])[0]
-            if (b[0] < draft.scene.width / 2) != (a[0] < w / 2) or (b[1] < draft.scene.height / 2) != (a[1] < h / 2):
-                raise Resample("capture moved a named item to another quadrant")
+    marked = hasattr(draft, "depends") and family in RELATION_FAMILIES
+    items = [it for it in draft.scene.items if it.role in ORDER_ROLES
+             or (marked and ("asked", "yes") in getattr(it, "attributes", ()))]
+    if not items:
+        return
+    before = np.array([_centre(it) for it in items])
+    after = shot.map_points(before)
+    if _facts(draft, family, before, (draft.scene.width, draft.scene.height)) != \
+            _facts(draft, family, after, shot.image.size):
+        raise Resample("capture changed what the answer reads off the frame")
 
 
 def _box_ids(draft: Draft) -> list[int]:
@@ -395,9 +421,9 @@ def _target_px(items: list, shot: Captured) -> float | None:
     return None
 
 
-def captured_draft(draft: Draft, shot: Captured, values: dict[str, Any], camera_shot: camera.Shot,
+def captured_draft(family: str, draft: Draft, shot: Captured, values: dict[str, Any], camera_shot: camera.Shot,
                    in_frame: float) -> Draft:
-    check_order(draft, shot)
+    check_order(draft, shot, family)
     items = bearing_items(draft)
     lost = ""
     for it in items:
@@ -429,6 +455,7 @@ class Camera:
     """The capture of one index: its knob values (fixed) and its random stream (a new
     framing, glare and table per attempt)."""
 
+    family: str
     values: dict[str, Any]
     rng: np.random.Generator
 
@@ -437,7 +464,7 @@ class Camera:
         if not uses_capture(part):
             return None
         rng = capture_rng(part.seed, family, plan.index)
-        return cls(capture_values(dict(plan.pinned), rng), rng)
+        return cls(family, capture_values(dict(plan.pinned), rng), rng)
 
     def shoot(self, drafts: list[Draft], renders: list[Rendered]) -> tuple[list[Draft], list[Captured]]:
         """Every scene of the index photographed alike; drafts re-judged on the photo."""
@@ -448,7 +475,7 @@ class Camera:
             if id(rendered) not in shots:
                 shots[id(rendered)] = shoot(rendered, shot)
             captured = shots[id(rendered)]
-            out_drafts.append(captured_draft(draft, captured, self.values, shot, page_in_frame(captured)))
+            out_drafts.append(captured_draft(self.family, draft, captured, self.values, shot, page_in_frame(captured)))
             out_shots.append(captured)
         return out_drafts, out_shots
 
