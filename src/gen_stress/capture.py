@@ -45,6 +45,7 @@ CUT_CHAR = 0.5  # a character less inside than this is cut off
 WASHED_CHAR = 0.5  # a character whose box is this much clipped white is lost to glare
 DOUBT_CHAR = 0.15  # between these and the above: resample, never a doubtful label
 WASHED_OBJECT = 0.3
+WHITE_BEFORE = 200  # a pixel whose darkest channel was below this had a colour before clipping
 # Roles whose items an abstract family's answer rests on, and those whose order the
 # answer reads (which sign is topmost, which shape is left of which).
 BEARING_ROLES = frozenset({"target", "target_sign", "named", "object", "tag", "label"})
@@ -249,8 +250,8 @@ def shoot(rendered: Rendered, shot: camera.Shot) -> Captured:
             in_frame = camera.in_frame_counts(rendered.ids, matrix, size, len(rendered.counts))
     developed = camera.develop(image, shot)
     washed = developed.saturated
-    if washed.any():  # pixels white already before the capture are not lost to it
-        washed = washed & ~(np.asarray(image).min(axis=2) >= 255)
+    if washed.any():  # only what had a colour is lost to clipping (near-white stays white)
+        washed = washed & (np.asarray(image).min(axis=2) < WHITE_BEFORE)
     counts = np.bincount(ids.ravel(), minlength=len(rendered.counts))
     return Captured(developed.image, ids, rendered, matrix, in_frame, washed, counts)
 
@@ -273,13 +274,14 @@ def _text_loss(item: TextItem, shot: Captured) -> str:
     a character is partly cut or partly washed (a doubtful label)."""
     w, h = shot.image.size
     frame = shapely_box(0, 0, w, h)
+    shares = []
     for bx0, by0, bx1, by1 in item.layout.char_boxes:
         quad = Polygon(shot.map_points([(bx0, by0), (bx1, by0), (bx1, by1), (bx0, by1)]))
-        inside = quad.intersection(frame).area / quad.area if quad.area > 0 else 1.0
-        if inside < CUT_CHAR:
-            return "frame"
-        if inside < IN_FRAME:
-            raise Resample("a character is partly cut off by the frame")
+        shares.append(quad.intersection(frame).area / quad.area if quad.area > 0 else 1.0)
+    if min(shares, default=1.0) < CUT_CHAR:
+        return "frame"
+    if min(shares, default=1.0) < IN_FRAME:
+        raise Resample("a character is partly cut off by the frame")
     if not shot.washed.any():
         return ""
     x0, y0, x1, y1 = _image_box(shot, item.bbox)
@@ -425,11 +427,15 @@ def captured_draft(family: str, draft: Draft, shot: Captured, values: dict[str, 
                    in_frame: float) -> Draft:
     check_order(draft, shot, family)
     items = bearing_items(draft)
-    lost = ""
+    losses, doubt = [], None
     for it in items:
-        lost = item_loss(it, shot)
-        if lost:
-            break
+        try:
+            losses.append(item_loss(it, shot))
+        except Resample as why:  # doubtful, unless another item is lost outright
+            doubt = why
+    lost = next((loss for loss in losses if loss), "")
+    if doubt is not None and not lost:
+        raise doubt
     question = captured_question(draft, shot, lost)
     target_px = _target_px(items, shot) if len(items) < len(draft.scene.items) or len(items) == 1 else None
     spread = max(1.0, math.hypot(values["blur_px"], values["motion_px"] / 2))
@@ -453,22 +459,38 @@ def page_in_frame(shot: Captured) -> float:
 @dataclass
 class Camera:
     """The capture of one index: its knob values (fixed) and its random stream (a new
-    framing, glare and table per attempt)."""
+    framing, glare and table per attempt). With `pairs`, the twin is the same scene
+    photographed with one knob changed so the answer flips between the text and
+    "unanswerable": the frame cuts the answer's items off, or (when the first shot
+    lost them) takes the whole page in, or the glare goes."""
 
     family: str
     values: dict[str, Any]
     rng: np.random.Generator
+    pairs: bool = False
 
     @classmethod
     def for_index(cls, family: str, part, plan) -> Camera | None:
         if not uses_capture(part):
             return None
         rng = capture_rng(part.seed, family, plan.index)
-        return cls(family, capture_values(dict(plan.pinned), rng), rng)
+        return cls(family, capture_values(dict(plan.pinned), rng), rng, bool(plan.options.get("pairs")))
+
+    def scene_plan(self, plan):
+        """The plan the scene is composed from: capture twins replace the family's own."""
+        if not self.pairs:
+            return plan
+        return dataclasses.replace(plan, options={k: v for k, v in plan.options.items() if k != "pairs"})
+
+    def _draft(self, draft: Draft, rendered: Rendered, shot: camera.Shot, values: dict) -> tuple[Draft, Captured]:
+        captured = shoot(rendered, shot)
+        return captured_draft(self.family, draft, captured, values, shot, page_in_frame(captured)), captured
 
     def shoot(self, drafts: list[Draft], renders: list[Rendered]) -> tuple[list[Draft], list[Captured]]:
         """Every scene of the index photographed alike; drafts re-judged on the photo."""
         shot = draw_shot(self.values, self.rng)
+        if self.pairs:
+            return self._pair(drafts[0], renders[0], shot)
         shots: dict[int, Captured] = {}
         out_drafts, out_shots = [], []
         for draft, rendered in zip(drafts, renders):
@@ -478,6 +500,30 @@ class Camera:
             out_drafts.append(captured_draft(self.family, draft, captured, self.values, shot, page_in_frame(captured)))
             out_shots.append(captured)
         return out_drafts, out_shots
+
+    def _pair(self, draft: Draft, rendered: Rendered, shot: camera.Shot) -> tuple[list[Draft], list[Captured]]:
+        first, first_shot = self._draft(draft, rendered, shot, self.values)
+        if not draft.question.answerable:  # unanswerable before capture (hidden text): nothing to flip
+            return [first], [first_shot]
+        lost = first.knobs.lost
+        if lost == "glare":  # the highlight goes (or, without one, the overexposure)
+            changes = [{"glare": 0.0}] if shot.glare else [{"exposure": 0.0}]
+        elif lost == "frame":
+            changes = [{"frame_fraction": 1.0}]
+        else:  # zoom in on a corner of the page, away from the answer's items
+            changes = [{"frame_fraction": round(float(self.rng.uniform(0.25, 0.6)), 2),
+                        "offset": (float(self.rng.integers(2)), float(self.rng.integers(2)))} for _ in range(6)]
+        for change in changes:
+            knob_change = {k: v for k, v in change.items() if k in KNOB_NAMES}
+            twin_shot = dataclasses.replace(shot, **change)
+            try:
+                twin, twin_captured = self._draft(draft, rendered, twin_shot, {**self.values, **knob_change})
+            except Resample:
+                continue
+            if (twin.knobs.lost == "none") != (lost == "none"):
+                return ([dataclasses.replace(first, group=True),
+                         dataclasses.replace(twin, variant="b", group=True)], [first_shot, twin_captured])
+        raise Resample("no framing flips the answer")
 
 
 # The scene column through the camera -------------------------------------------------------

@@ -64,7 +64,7 @@ class PartSpec:
             if leaf not in family.subtasks:
                 raise UserError(f"unknown subtask {leaf!r} of {self.family}; choose from {', '.join(family.subtasks)}")
         options = dict(self.options)
-        if options.get("pairs") and not family.pairs:
+        if options.get("pairs") and not family.pairs and not capture.uses_capture(self):  # capture twins
             raise UserError(f"family {self.family} does not make minimal pairs (--pairs)")
         swept = [s.knob for s in self.sweeps]
         pinned = [k for k, _ in self.settings]
@@ -152,6 +152,8 @@ def generate_index(family: Family, part: PartSpec, size: tuple[int, int], index:
     passes every check, at most MAX_ATTEMPTS times."""
     rng = sample_rng(part.seed, family.name, index)
     plan = plan_for(family, part, index, size)
+    camera = capture.Camera.for_index(family.name, part, plan)
+    plan = camera.scene_plan(plan) if camera is not None else plan
     if in_context.context_of(plan) != in_context.ABSTRACT:  # a real-world context: questions over its page
         knobs = in_context.knob_values(family, plan, rng)
         compose, verify = partial(in_context.compose, family), in_context.verify
@@ -159,7 +161,6 @@ def generate_index(family: Family, part: PartSpec, size: tuple[int, int], index:
         values = family.easy_knobs(plan.subtask) if plan.easy else family.draw_knobs(plan, rng)
         knobs = make_knobs(capture.part_knobs(family, part), {**values, **plan.pinned})
         compose, verify = family.compose, family.verify
-    camera = capture.Camera.for_index(family.name, part, plan)
     reasons: Counter = Counter()
     for _ in range(MAX_ATTEMPTS):
         try:
