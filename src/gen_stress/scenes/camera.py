@@ -52,6 +52,12 @@ class Shot:
     seed: int = 0  # noise and texture stream
 
     @property
+    def lit(self) -> bool:
+        """Does the light change (exposure, glare, falloff, white balance)?"""
+        return bool(self.exposure or self.glare or self.vignette or any(self.light_tilt)
+                    or self.white_balance != (1.0, 1.0, 1.0))
+
+    @property
     def moves_geometry(self) -> bool:
         return bool(self.tilt_deg or self.roll_deg or self.frame_fraction < 1.0 or self.margin)
 
@@ -253,16 +259,22 @@ def develop(image: Image.Image, shot: Shot) -> Developed:
     """Light, blur, glare, exposure, noise and JPEG on an RGB image (geometry untouched)."""
     size = image.size
     image = blur(image, psf(shot.blur_px, shot.motion_px, shot.motion_deg))
-    linear = _TO_LINEAR[np.asarray(image)]
-    linear *= light_field(shot, size)[:, :, None] * np.asarray(shot.white_balance, dtype=np.float32)
-    glare = glare_field(shot, size)
-    if glare is not None:
-        linear += glare[:, :, None]
-    # (channel by channel: a reduction along the last axis is several times slower)
-    saturated = np.minimum(np.minimum(linear[:, :, 0], linear[:, :, 1]), linear[:, :, 2]) >= SATURATED
-    np.clip(linear, 0, 1, out=linear)
-    linear *= 4095
-    rgb = _TO_SRGB[linear.astype(np.int32)]
+    if shot.lit:
+        linear = _TO_LINEAR[np.asarray(image)]
+        linear *= light_field(shot, size)[:, :, None] * np.asarray(shot.white_balance, dtype=np.float32)
+        glare = glare_field(shot, size)
+        if glare is not None:
+            linear += glare[:, :, None]
+        # (channel by channel: a reduction along the last axis is several times slower)
+        saturated = np.minimum(np.minimum(linear[:, :, 0], linear[:, :, 1]), linear[:, :, 2]) >= SATURATED
+        np.clip(linear, 0, 1, out=linear)
+        linear *= 4095
+        rgb = _TO_SRGB[linear.astype(np.int32)]
+    else:  # the light untouched: no round trip through linear values
+        rgb = np.asarray(image)
+        saturated = np.zeros(rgb.shape[:2], dtype=bool)
+    if not shot.noise_sigma and shot.jpeg_quality >= 100:
+        return Developed(image if not shot.lit else Image.fromarray(rgb, "RGB"), saturated)
     if shot.noise_sigma > 0:
         # Sensor noise; clipped whites stay white.
         noise = _noise(rgb.size, shot.seed).reshape(rgb.shape) * np.float32(shot.noise_sigma)

@@ -1,0 +1,193 @@
+"""Capture: the photographed image, its warped id buffer and the recorded geometry agree;
+answers flip to "unanswerable" only by construction; same bytes for any worker count;
+bad knob values are one line and exit 2; no capture knob, no change."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+from shapely.geometry import Point, Polygon, box
+from shapely.ops import unary_union
+
+from conftest import image_of, run_cli
+from gen_stress import capture
+from gen_stress.dataset import build_dataset
+from gen_stress.generators import family_names, get_family
+from gen_stress.knobs import Sweep
+from gen_stress.pipeline import DatasetSpec, PartSpec, generate_index
+
+SIZE = (512, 512)
+
+
+@pytest.fixture
+def shots(monkeypatch) -> list:
+    """Every Captured the pipeline makes, in order (the last ones are the kept rows')."""
+    made: list = []
+    real = capture.Camera.shoot
+
+    def spy(self, drafts, renders):
+        out = real(self, drafts, renders)
+        made.append(out[1])
+        return out
+
+    monkeypatch.setattr(capture.Camera, "shoot", spy)
+    return made
+
+
+def _owned(ids: np.ndarray, item_id: int) -> np.ndarray:
+    ys, xs = np.nonzero(ids == item_id)
+    return np.c_[xs + 0.5, ys + 0.5]
+
+
+def _share_inside(points: np.ndarray, outline, slack: float) -> float:
+    shape = Polygon(outline).buffer(slack)
+    return float(np.mean([shape.covers(Point(p)) for p in points]))
+
+
+def check_row_against_ids(row: dict, shot) -> None:
+    """The scene column of a captured row against the photo's own id buffer."""
+    ids = shot.ids
+    assert (row["scene"]["width"], row["scene"]["height"]) == ids.shape[::-1]
+    for rec in row["scene"]["objects"] + row["scene"]["texts"]:
+        owned = _owned(ids, rec["id"])
+        assert len(owned) == rec["visible_px"], rec["id"]
+        if not len(owned):
+            continue
+        # One page pixel spans `scale` image pixels here; the page's owned pixels reach
+        # one pixel past a polygon's bounds (Pillow fills right and bottom edges).
+        slack = 1.0 + 1.5 * shot.scale_at(shot.clean.rasters[rec["id"]].box)
+        x0, y0, x1, y1 = rec["bbox"]
+        inside_box = ((owned[:, 0] >= x0 - slack) & (owned[:, 0] <= x1 + slack)
+                      & (owned[:, 1] >= y0 - slack) & (owned[:, 1] <= y1 + slack))
+        assert inside_box.all(), (row["id"], rec["id"], rec["bbox"])
+        if "quad" in rec:
+            assert _share_inside(owned[::7], rec["quad"], slack) == 1.0, (row["id"], rec["id"])
+            chars = [box(*b) for b in rec["char_boxes"]]
+            if chars:  # the ink lies in the character boxes
+                union = unary_union(chars).buffer(slack)
+                covered = np.mean([union.covers(Point(p)) for p in owned[::7]])
+                assert covered >= 0.98, (row["id"], rec["id"], covered)
+        elif len(rec["polygon"]) >= 3 and rec["visible_fraction"] > 0.5:
+            assert _share_inside(owned[::5], rec["polygon"], slack) >= 0.99, (row["id"], rec["id"])
+    if row["answer_type"] == "bbox" and row["answerable"]:
+        box_ids = [t["id"] for t in row["scene"]["texts"] + row["scene"]["objects"]
+                   if {"name": "asked", "value": "yes"} in t["attributes"]] or \
+                  [o["id"] for o in row["scene"]["objects"] if o["role"] == "target"]
+        pts = np.concatenate([_owned(ids, i) for i in box_ids])
+        expected = [int(pts[:, 0].min()), int(pts[:, 1].min()), int(pts[:, 0].max()) + 1, int(pts[:, 1].max()) + 1]
+        assert row["answer"] == str(expected)
+
+
+CASES = [(name, mode, context) for name in family_names("all") for mode in ("photo", "assistive")
+         for context in ("abstract", "receipt")]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("family,mode,context", CASES, ids=["-".join(c) for c in CASES])
+def test_recorded_geometry_matches_warped_ids(family, mode, context, shots):
+    fam = get_family(family)
+    settings = (("capture", mode),) + ((("context", context),) if context != "abstract" else ())
+    part = PartSpec(family, 12, settings=settings)
+    if context != "abstract":  # only the subtasks the context serves
+        from gen_stress.questions.in_context import served_subtasks
+
+        part = PartSpec(family, 12, settings=settings, subtasks=served_subtasks(fam, [context]))
+    part.validate()
+    lost = set()
+    for index in range(12):
+        rows = generate_index(fam, part, SIZE, index)
+        for row, shot in zip(rows, shots[-1]):
+            check_row_against_ids(row, shot)
+            d = row["difficulty"]
+            assert d["capture"] == mode and d["lost"] in ("none", "frame", "glare")
+            assert row["answerable"] or d["lost"] != "none" or row["answer"] == "unanswerable"
+            if d["lost"] != "none":
+                assert not row["answerable"] and row["answer"] == capture.UNANSWERABLE
+            lost.add(d["lost"])
+    assert "none" in lost
+
+
+def test_explicit_capture_none_changes_nothing():
+    """`--set capture=none` (all knobs easy) photographs nothing: the same pixels and
+    scene as a run without capture knobs."""
+    fam = get_family("grounding")
+    plain = PartSpec("grounding", 4)
+    none = PartSpec("grounding", 4, settings=(("capture", "none"),))
+    for index in range(4):
+        a, b = generate_index(fam, plain, SIZE, index)[0], generate_index(fam, none, SIZE, index)[0]
+        assert a["image"]["bytes"] == b["image"]["bytes"]
+        assert a["scene"] == b["scene"] and a["answer"] == b["answer"]
+        assert "capture" not in a["difficulty"] and b["difficulty"]["lost"] == "none"
+
+
+def _edges(row) -> float:
+    gray = np.asarray(image_of(row).convert("L"), dtype=float)
+    return float(np.abs(np.diff(gray, axis=1)).mean())
+
+
+def test_blur_keeps_the_answer_and_records_effective_resolution():
+    """The same scene (the capture has its own random stream) sharp and blurred."""
+    fam = get_family("ocr")
+    rows = [generate_index(fam, PartSpec("ocr", 1, settings=(("text_px", 24), ("blur_px", blur))), SIZE, 0)[0]
+            for blur in (0.0, 6.0)]
+    sharp, blurred = rows
+    assert sharp["scene"] == blurred["scene"] and sharp["answer"] == blurred["answer"]
+    assert blurred["answerable"] == sharp["answerable"] and blurred["difficulty"]["lost"] == "none"
+    assert blurred["difficulty"]["target_px"] == sharp["difficulty"]["target_px"] == 24
+    assert blurred["difficulty"]["effective_px"] == 4.0  # 24 px cap height over a 6 px disc
+    assert _edges(blurred) < 0.5 * _edges(sharp)
+
+
+def test_twins_flip_between_the_answer_and_unanswerable(shots):
+    fam = get_family("ocr")
+    part = PartSpec("ocr", 6, settings=(("capture", "photo"), ("covered", False)), options=(("pairs", True),))
+    part.validate()
+    for index in range(4):
+        first, twin = generate_index(fam, part, SIZE, index)
+        assert first["group_id"] == twin["group_id"] != "" and twin["id"].endswith("-b")
+        assert {first["answerable"], twin["answerable"]} == {True, False}
+        assert capture.UNANSWERABLE in (first["answer"], twin["answer"])
+        target = next(t for t in first["scene"]["texts"] if t["role"] == "target")
+        assert target["text"] in (first["answer"], twin["answer"])
+        assert first["question"] == twin["question"]
+        changed = {k for k in first["difficulty"] if first["difficulty"][k] != twin["difficulty"][k]}
+        assert changed & {"frame_fraction", "glare", "exposure"}
+        assert not changed & {"tilt_deg", "roll_deg", "blur_px", "jpeg_quality", "noise_sigma", "text_px"}
+
+
+def _digest(folder: Path) -> dict:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.slow
+def test_same_bytes_for_any_worker_count(tmp_path):
+    part = PartSpec("counting", 8, settings=(("capture", "assistive"),))
+    spec = DatasetSpec(parts=(part,), width=256, height=256, rows_per_shard=3)
+    one = build_dataset(spec, tmp_path / "one", workers=1, progress=False).out
+    two = build_dataset(spec, tmp_path / "two", workers=2, progress=False).out
+    assert _digest(one) == _digest(two)
+    rows = pq.read_table(next((tmp_path / "one").rglob("*.parquet"))).to_pylist()
+    assert all(r["difficulty"]["capture"] == "assistive" for r in rows)
+
+
+BAD = [
+    (["--set", "blur_px=-1"], "outside 0..12"),
+    (["--set", "capture=selfie"], "is not one of none, photo, assistive"),
+    (["--sweep", "jpeg_quality=0:50:10"], "outside 5..100"),
+    (["--set", "frame_fraction=1.5"], "outside 0.2..1.0"),
+    (["--set", "glare=lots"], "takes float values"),
+    (["--set", "lost=frame"], "derived from the others"),
+]
+
+
+@pytest.mark.parametrize("args,message", BAD, ids=[a[1] for a, _ in BAD])
+def test_bad_capture_values_are_one_line_exit_2(args, message, tmp_path, capsys):
+    out = tmp_path / "out"
+    code, _, stderr = run_cli(["--family", "ocr", "--n", "3", "--out", str(out), "--no-progress"] + args, capsys)
+    assert code == 2 and len(stderr.strip().splitlines()) == 1 and message in stderr, stderr
+    assert not out.exists()
