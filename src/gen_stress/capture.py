@@ -50,7 +50,6 @@ WHITE_BEFORE = 200  # a pixel whose darkest channel was below this had a colour 
 # answer reads (which sign is topmost, which shape is left of which).
 BEARING_ROLES = frozenset({"target", "target_sign", "named", "object", "tag", "label"})
 ORDER_ROLES = frozenset({"named", "target_sign", "distractor_sign"})
-RELATION_FAMILIES = frozenset({"spatial"})
 
 
 def _knob(**spec):
@@ -358,31 +357,28 @@ FORM_FACTS = {
 SUBTASK_AXES = {"left_right": (0,), "above_below": (1,)}
 
 
-def _facts(draft: Draft, family: str, points: np.ndarray, size) -> tuple:
+def _facts(draft: Draft, points: np.ndarray, size) -> tuple:
     """The frame-dependent facts the answer reads, from the centres of its items."""
-    if family in RELATION_FAMILIES and hasattr(draft, "depends"):  # a relation on a page
-        return _order(points, (0, 1))
     if getattr(draft.knobs, "referent", None) == "position":  # the topmost / leftmost ... sign
         return tuple((int(np.argmin(points[:, a])), int(np.argmax(points[:, a]))) for a in (0, 1))
     facts = FORM_FACTS.get(getattr(draft.knobs, "form", None))
     return facts(points, size, SUBTASK_AXES.get(draft.subtask, (0, 1))) if facts else ()
 
 
-def check_order(draft: Draft, shot: Captured, family: str) -> None:
+def check_order(draft: Draft, shot: Captured) -> None:
     """What a relation reads off the frame is the same after capture (else resample):
     the order of named items along the asked axis, their quadrant or grid cell, their
-    nearest neighbour, which sign is the extreme one, the order of marked page items."""
+    nearest neighbour, which sign is the extreme one. (Relations on a page, such as the
+    next entry of a list or the other column, are read in the page's own frame, which a
+    photo turned by less than 45 degrees keeps.)"""
     if shot.matrix is None:
         return
-    marked = hasattr(draft, "depends") and family in RELATION_FAMILIES
-    items = [it for it in draft.scene.items if it.role in ORDER_ROLES
-             or (marked and ("asked", "yes") in getattr(it, "attributes", ()))]
+    items = [it for it in draft.scene.items if it.role in ORDER_ROLES]
     if not items:
         return
     before = np.array([_centre(it) for it in items])
     after = shot.map_points(before)
-    if _facts(draft, family, before, (draft.scene.width, draft.scene.height)) != \
-            _facts(draft, family, after, shot.image.size):
+    if _facts(draft, before, (draft.scene.width, draft.scene.height)) != _facts(draft, after, shot.image.size):
         raise Resample("capture changed what the answer reads off the frame")
 
 
@@ -423,9 +419,9 @@ def _target_px(items: list, shot: Captured) -> float | None:
     return None
 
 
-def captured_draft(family: str, draft: Draft, shot: Captured, values: dict[str, Any], camera_shot: camera.Shot,
+def captured_draft(draft: Draft, shot: Captured, values: dict[str, Any], camera_shot: camera.Shot,
                    in_frame: float) -> Draft:
-    check_order(draft, shot, family)
+    check_order(draft, shot)
     items = bearing_items(draft)
     losses, doubt = [], None
     for it in items:
@@ -484,7 +480,7 @@ class Camera:
 
     def _draft(self, draft: Draft, rendered: Rendered, shot: camera.Shot, values: dict) -> tuple[Draft, Captured]:
         captured = shoot(rendered, shot)
-        return captured_draft(self.family, draft, captured, values, shot, page_in_frame(captured)), captured
+        return captured_draft(draft, captured, values, shot, page_in_frame(captured)), captured
 
     def shoot(self, drafts: list[Draft], renders: list[Rendered]) -> tuple[list[Draft], list[Captured]]:
         """Every scene of the index photographed alike; drafts re-judged on the photo."""
@@ -497,7 +493,7 @@ class Camera:
             if id(rendered) not in shots:
                 shots[id(rendered)] = shoot(rendered, shot)
             captured = shots[id(rendered)]
-            out_drafts.append(captured_draft(self.family, draft, captured, self.values, shot, page_in_frame(captured)))
+            out_drafts.append(captured_draft(draft, captured, self.values, shot, page_in_frame(captured)))
             out_shots.append(captured)
         return out_drafts, out_shots
 
