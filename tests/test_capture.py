@@ -110,6 +110,14 @@ def test_recorded_geometry_matches_warped_ids(family, mode, context, shots):
     assert "none" in lost
 
 
+def test_capture_knob_names_are_new_to_every_family():
+    from gen_stress.questions.in_context import ContextKnobs
+
+    shared = set(capture.CaptureKnobs.__dataclass_fields__)
+    for name in family_names("all"):
+        assert not shared & (set(get_family(name).Knobs.__dataclass_fields__) | set(ContextKnobs.__dataclass_fields__))
+
+
 def test_explicit_capture_none_changes_nothing():
     """`--set capture=none` (all knobs easy) photographs nothing: the same pixels and
     scene as a run without capture knobs."""
@@ -136,7 +144,7 @@ def test_blur_keeps_the_answer_and_records_effective_resolution():
     sharp, blurred = rows
     assert sharp["scene"] == blurred["scene"] and sharp["answer"] == blurred["answer"]
     assert blurred["answerable"] == sharp["answerable"] and blurred["difficulty"]["lost"] == "none"
-    assert blurred["difficulty"]["target_px"] == sharp["difficulty"]["target_px"] == 24
+    assert blurred["difficulty"]["target_photo_px"] == sharp["difficulty"]["target_photo_px"] == 24
     assert blurred["difficulty"]["effective_px"] == 4.0  # 24 px cap height over a 6 px disc
     assert _edges(blurred) < 0.5 * _edges(sharp)
 

@@ -74,9 +74,9 @@ class CaptureKnobs:
     frame_fraction: float = _knob(low=0.2, high=1.0, easy=1.0, doc="share of the page's area kept in the frame")
     motion_deg: float = knob(easy=None, derived=True, doc="direction of the motion streak, counter-clockwise")
     tilt_axis_deg: float = knob(easy=None, derived=True, doc="direction of the axis the page turns about")
-    target_px: float = knob(easy=None, derived=True,
+    target_photo_px: float = knob(easy=None, derived=True,
                             doc="cap height (text) or size (object) of the target after capture, image pixels")
-    effective_px: float = knob(easy=None, derived=True, doc="target_px divided by the blur spread (at least 1)")
+    effective_px: float = knob(easy=None, derived=True, doc="target_photo_px divided by the blur spread (at least 1)")
     in_frame: float = knob(easy=None, derived=True, doc="share of the page's pixels inside the image")
     lost: str = knob(easy=None, derived=True, doc="why the question became unanswerable: frame, glare or none")
     page_to_image: str = knob(easy=None, derived=True, doc="the 3x3 homography from page to image pixels (JSON)")
@@ -433,13 +433,13 @@ def captured_draft(draft: Draft, shot: Captured, values: dict[str, Any], camera_
     if doubt is not None and not lost:
         raise doubt
     question = captured_question(draft, shot, lost)
-    target_px = _target_px(items, shot) if len(items) < len(draft.scene.items) or len(items) == 1 else None
+    photo_px = _target_px(items, shot) if len(items) < len(draft.scene.items) or len(items) == 1 else None
     spread = max(1.0, math.hypot(values["blur_px"], values["motion_px"] / 2))
     record = {f.name: getattr(draft.knobs, f.name) for f in dataclasses.fields(draft.knobs)}
     matrix = shot.matrix if shot.matrix is not None else np.eye(3)
     record.update(values, motion_deg=camera_shot.motion_deg if values["motion_px"] else None,
                   tilt_axis_deg=camera_shot.tilt_axis_deg if values["tilt_deg"] else None,
-                  target_px=target_px, effective_px=round(target_px / spread, 2) if target_px else None,
+                  target_photo_px=photo_px, effective_px=round(photo_px / spread, 2) if photo_px else None,
                   in_frame=round(in_frame, 4), lost=lost or "none",
                   page_to_image=json.dumps(np.round(matrix, 6).tolist()))
     knobs = with_capture(type(draft.knobs))(**record)

@@ -51,9 +51,12 @@ def card_metadata(spec, summaries) -> dict:
 
 
 def _knob_rows(family: str, summaries) -> list[str]:
+    from gen_stress.capture import CaptureKnobs, with_capture
     from gen_stress.questions.in_context import STAT_NAMES, with_context
 
-    specs = knob_specs(with_context(get_family(family).Knobs))  # `context` is every family's knob
+    # `context` and the capture knobs are every family's
+    specs = knob_specs(with_capture(with_context(get_family(family).Knobs)))
+    optional = set(STAT_NAMES) | set(CaptureKnobs.__dataclass_fields__)  # shown only when the rows have them
     merged_numeric, merged_categorical = {}, {}
     for (fam, _split), s in summaries.items():
         if fam != family:
@@ -72,8 +75,10 @@ def _knob_rows(family: str, summaries) -> list[str]:
         else:
             counts = merged_categorical.get(name, {})
             seen = ", ".join(f"{k} ({v})" for k, v in sorted(counts.items(), key=lambda kv: -kv[1])[:12])
-        if not seen and name in STAT_NAMES:  # layout statistics of real-world contexts: none here
+        if not seen and name in optional:  # layout statistics or capture knobs: none here
             continue
+        if name == "page_to_image":
+            seen = "one matrix per item"
         seen = seen or ("abstract (every item)" if name == "context" else seen)
         easy = "derived" if spec.derived else f"`{spec.easy}`"
         lines.append(f"| `{name}` | {spec.doc} | {seen} | {easy} |")
@@ -118,9 +123,9 @@ def write_card(out: Path, spec, summaries: dict, shard_files: list[str]) -> None
     for family in dict.fromkeys(p.family for p in spec.parts):
         sheets = _contact_sheets(out, family, shard_files)
         body += ["", f"### {family}", "", get_family(family).description, ""]
-        for context, sheet in sheets:
-            label = f"{family} samples" + (f", context {context}" if context else "")
-            body += ([f"Context `{context}`:", ""] if context else []) + [f"![{label}]({sheet})", ""]
+        for group, sheet in sheets:
+            label = f"{family} samples" + (f", {group.replace('`', '')}" if group else "")
+            body += ([f"{group[0].upper()}{group[1:]}:", ""] if group else []) + [f"![{label}]({sheet})", ""]
         body += _knob_rows(family, summaries)
         resampled = sum((s.resampled for (f, _), s in summaries.items() if f == family), start=type(s.resampled)())
         if resampled:
@@ -139,13 +144,13 @@ def write_card(out: Path, spec, summaries: dict, shard_files: list[str]) -> None
 
 # Contact sheet ------------------------------------------------------------------------
 
-def _sample_rows(path: Path, limit: int, context: str = "") -> list[dict]:
-    """Up to `limit` rows from the start of a shard (of one context, if given), taking
-    subtasks in turn."""
-    columns = ["id", "subtask", "image", "question", "answer"] + (["difficulty"] if context else [])
+def _sample_rows(path: Path, limit: int, where: dict) -> list[dict]:
+    """Up to `limit` rows from the start of a shard (with the given knob values, if
+    any: a context, a capture mode), taking subtasks in turn."""
+    columns = ["id", "subtask", "image", "question", "answer"] + (["difficulty"] if where else [])
     rows = pq.ParquetFile(path).read_row_group(0, columns=columns).to_pylist()
-    if context:
-        rows = [r for r in rows if r["difficulty"].get("context") == context]
+    if where:
+        rows = [r for r in rows if all(r["difficulty"].get(k) == v for k, v in where.items())]
     by_subtask: dict[str, list[dict]] = {}
     for row in rows:
         by_subtask.setdefault(row["subtask"], []).append(row)
@@ -165,22 +170,25 @@ def _clipped(lines: list[str], limit: int) -> list[str]:
 
 
 def _contact_sheets(out: Path, family: str, shard_files: list[str]) -> list[tuple[str, str]]:
-    """(context, sheet path): one sheet, or one per context when the rows have several."""
+    """(label, sheet path): one sheet, or one per context and capture mode when the rows
+    have several."""
     first = next((f for f in shard_files if f.startswith(f"{family}/")), None)
     if first is None:
         return []
     schema = pq.read_schema(out / first)
     difficulty = schema.field("difficulty").type
-    if difficulty.get_field_index("context") < 0:
+    keys = [k for k in ("context", "capture") if difficulty.get_field_index(k) >= 0]
+    if not keys:
         sheet = _contact_sheet(out, family, first)
         return [("", sheet)] if sheet else []
-    seen = pq.ParquetFile(out / first).read_row_group(0, columns=["difficulty"]).column("difficulty")
-    contexts = dict.fromkeys(seen.combine_chunks().field("context").to_pylist())
-    return [(c, sheet) for c in contexts if (sheet := _contact_sheet(out, family, first, c))]
+    seen = pq.ParquetFile(out / first).read_row_group(0, columns=["difficulty"]).column("difficulty").combine_chunks()
+    groups = dict.fromkeys(zip(*(seen.field(k).to_pylist() for k in keys)))
+    return [(", ".join(f"{k} `{v}`" for k, v in zip(keys, values)), sheet) for values in groups
+            if (sheet := _contact_sheet(out, family, first, dict(zip(keys, values))))]
 
 
-def _contact_sheet(out: Path, family: str, first: str, context: str = "") -> str | None:
-    rows = _sample_rows(out / first, SHEET_COLUMNS * SHEET_ROWS, context)
+def _contact_sheet(out: Path, family: str, first: str, where: dict | None = None) -> str | None:
+    rows = _sample_rows(out / first, SHEET_COLUMNS * SHEET_ROWS, where or {})
     if not rows:
         return None
     label_font = load_catalog().by_name("DejaVu Sans").pil(12)
@@ -200,7 +208,7 @@ def _contact_sheet(out: Path, family: str, first: str, context: str = "") -> str
         for j, line in enumerate(lines):
             fill = (200, 30, 30) if j >= len(lines) - len(answer) else (90, 90, 90) if j == 0 else (20, 20, 20)
             draw.text((x, y + THUMB_PX + 4 + j * line_h), line, fill=fill, font=label_font)
-    relative = f"assets/{family}-{context}-samples.png" if context else f"assets/{family}-samples.png"
+    relative = f"assets/{'-'.join([family, *map(str, (where or {}).values()), 'samples'])}.png"
     (out / "assets").mkdir(exist_ok=True)
     sheet.save(out / relative, format="PNG")
     return relative
