@@ -8,6 +8,7 @@ says how much the generator costs on top of the encoding every image needs anywa
 
     python scripts/bench.py --family ocr --n 2000
     python scripts/bench.py --family all --n 1000 --workers 1
+    python scripts/bench.py --family ocr --n 300 --set capture=photo --capture photo
     python scripts/bench.py --family all --n 500 --set context=receipt
 
 Timings on shared machines are noisy: run it twice and read the median of --repeat runs.
@@ -27,6 +28,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 from PIL import Image
 
+from gen_stress import capture
+from gen_stress.capture import with_capture
 from gen_stress.dataset import build_dataset
 from gen_stress.generators import family_names, get_family
 from gen_stress.knobs import knob_spec, split_assignment
@@ -80,7 +83,7 @@ def part_for(family: str, n: int, settings: list[str]) -> PartSpec:
     pinned = []
     for text in settings:
         name, value = split_assignment(text, "--set")
-        pinned.append((name, knob_spec(with_context(fam.Knobs), name, family).parse(value)))
+        pinned.append((name, knob_spec(with_capture(with_context(fam.Knobs)), name, family).parse(value)))
     contexts = [v for k, v in pinned if k == "context"]
     subtasks = served_subtasks(fam, contexts) if contexts else ()
     return PartSpec(family=family, n=n, settings=tuple(pinned), subtasks=subtasks)
@@ -102,6 +105,30 @@ def bench_family(family: str, n: int, size: int, workers: int, settings: list[st
             "e2e_cpu_ms": 1000 * cpu / len(pngs), "encode_cpu_ms": 1000 * encode_cpu, "peak_mib": peak_mib}
 
 
+def capture_cost(family: str, n: int, size: int, mode: str) -> dict:
+    """CPU ms per call of the capture step (one photograph: warp, table, light, blur,
+    noise, JPEG) against the PNG encode of the images it made, in this process."""
+    spent = []
+    real = capture.shoot
+
+    def timed(rendered, shot):
+        start = time.process_time()
+        out = real(rendered, shot)
+        spent.append(time.process_time() - start)
+        return out
+
+    capture.shoot = timed
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            spec = DatasetSpec(parts=(part_for(family, n, [f"capture={mode}"]),), width=size, height=size)
+            build_dataset(spec, Path(tmp) / "ds", workers=1, progress=False)
+            pngs = read_pngs(Path(tmp) / "ds")
+    finally:
+        capture.shoot = real
+    _, encode_cpu = encode_only(pngs, 1)
+    return {"capture_ms": 1000 * statistics.mean(spent), "png_ms": 1000 * encode_cpu}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--family", default="ocr", help="a family or 'all'")
@@ -111,6 +138,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="runs per family; the median is reported")
     parser.add_argument("--set", dest="settings", action="append", default=[], metavar="KNOB=VALUE",
                         help="pin a knob, e.g. context=receipt (repeatable)")
+    parser.add_argument("--capture", choices=capture.MODES[1:], default=None,
+                        help="also time the capture step alone against the PNG encode of its images")
     args = parser.parse_args()
 
     pinned = f", {' '.join(args.settings)}" if args.settings else ""
@@ -128,6 +157,10 @@ def main() -> None:
         peak = max(r["peak_mib"] for r in runs)
         print(f"{family:<14}{runs[0]['images']:>7}{e2e:>14.1f}{enc:>12.1f}{e2e / enc:>7.2f}"
               f"{e2e_cpu:>13.2f}{enc_cpu:>12.2f}{enc_cpu / e2e_cpu:>10.2f}   peak RSS {peak:.0f} MiB")
+        if args.capture:
+            cost = capture_cost(family, min(args.n, 200), args.size, args.capture)
+            print(f"{'':<14}capture={args.capture}: {cost['capture_ms']:.1f} CPU ms per photograph, PNG encode of "
+                  f"the same images {cost['png_ms']:.1f} ms (ratio {cost['capture_ms'] / cost['png_ms']:.2f})")
 
 
 if __name__ == "__main__":
