@@ -62,10 +62,21 @@ def _in_scope(item: Mapping, curve: Mapping) -> bool:
     return _leaf(item["subtask"]) in set(curve["scope"].split(", "))
 
 
+def _one_per_group(members: Sequence[Mapping]) -> list[str]:
+    """Ids, keeping the first member of each minimal-pair group (its card shows the twins)."""
+    seen, ids = set(), []
+    for item in members:
+        group = item.get("group_id") or item["id"]
+        if group not in seen:
+            seen.add(group)
+            ids.append(item["id"])
+    return ids
+
+
 def _shelf(label, low, high, members: Sequence[tuple[Mapping, Mapping]], near: bool) -> Shelf:
-    failed = [i["id"] for i, s in members if not s["correct"]]
-    succeeded = [i["id"] for i, s in members if s["correct"]] if near else []
-    return Shelf(label, low, high, len(members), len(failed), tuple(failed[:FAILS_PER_VALUE]),
+    failed = [i for i, s in members if not s["correct"]]
+    succeeded = _one_per_group([i for i, s in members if s["correct"]]) if near else []
+    return Shelf(label, low, high, len(members), len(failed), tuple(_one_per_group(failed)[:FAILS_PER_VALUE]),
                  tuple(succeeded[:SUCCESSES_NEAR_BREAK]), near)
 
 

@@ -249,7 +249,7 @@ def section_html(section: Section, items, rows, pair_members, files) -> str:
     if not shelves:
         return ""
     scope = "" if section.scope == "all subtasks" else f" ({_e(section.scope)})"
-    return (f'<section class="gallery" data-family="{_e(section.family)}">'
+    return (f'<section class="gallery" data-family="{_e(section.family)}" data-knob="{_e(section.knob)}">'
             f'<h3>{_e(section.family)}: {_e(section.axis)}{scope}</h3>{"".join(shelves)}</section>')
 
 
