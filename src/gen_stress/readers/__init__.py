@@ -23,7 +23,6 @@ from gen_stress.errors import UserError
 from gen_stress.readers.engines import ENGINES, make_engine
 from gen_stress.readers.rule import answer, referent
 
-READ_COLUMNS = ("id", "family", "subtask", "question", "answer_type", "image")
 NOT_TEXT = "the question does not ask for text"
 NO_REFERENT = "the question names no sign by colour, shape or position"
 
