@@ -276,10 +276,11 @@ border-radius:4px;padding:4px;background:#fff;width:min-content}.card.ok{border-
 .member.right .mark{color:#2ca02c}.status{color:#555}.q{color:#333;margin:2px 0}.k{color:#777}
 .knobs{font-size:10.5px;color:#666;margin-top:3px;word-break:break-word}
 .thumb{position:relative;display:inline-block;cursor:zoom-in;line-height:0}.thumb img{max-width:176px}
-.box{position:absolute;border:2px solid #00e5ff;box-shadow:0 0 0 1px #000;pointer-events:none}
+.box{position:absolute;box-sizing:content-box;margin:-3px 0 0 -3px;border:2px solid #00e5ff;
+box-shadow:0 0 0 1px #000;pointer-events:none}
 #lightbox{position:fixed;inset:0;background:rgba(0,0,0,.85);display:none;align-items:center;
 justify-content:center;z-index:10;cursor:zoom-out}#lightbox.open{display:flex}
-#lightbox .thumb{cursor:zoom-out}#lightbox img{max-width:95vw;max-height:95vh;image-rendering:pixelated}
+#lightbox .thumb{cursor:zoom-out}#lightbox img{max-width:none;image-rendering:pixelated}
 [hidden]{display:none!important}
 """
 
@@ -321,7 +322,11 @@ JS = r"""
     if (box.classList.contains('open')){ box.classList.remove('open'); box.innerHTML = ''; return; }
     var t = ev.target.closest('.thumb'); if (!t || !t.dataset.full) return;
     var big = t.cloneNode(true); var img = big.querySelector('img');
-    img.removeAttribute('data-thumb'); img.src = t.dataset.full;
+    img.removeAttribute('data-thumb');
+    img.addEventListener('load', function(){  // enlarge to fit the window, pixels kept sharp
+      var scale = Math.min(innerWidth * 0.95 / img.naturalWidth, innerHeight * 0.92 / img.naturalHeight);
+      img.style.width = Math.round(img.naturalWidth * Math.max(1, scale)) + 'px'; });
+    img.src = t.dataset.full;
     box.appendChild(big); box.classList.add('open');
   });
   document.addEventListener('keydown', function(ev){
