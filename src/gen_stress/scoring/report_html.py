@@ -276,7 +276,7 @@ border-radius:4px;padding:4px;background:#fff;width:min-content}.card.ok{border-
 .member.right .mark{color:#2ca02c}.status{color:#555}.q{color:#333;margin:2px 0}.k{color:#777}
 .knobs{font-size:10.5px;color:#666;margin-top:3px;word-break:break-word}
 .thumb{position:relative;display:inline-block;cursor:zoom-in;line-height:0}.thumb img{max-width:176px}
-.box{position:absolute;box-sizing:content-box;margin:-3px 0 0 -3px;border:2px solid #00e5ff;
+.box{position:absolute;box-sizing:content-box;margin:-2px 0 0 -2px;border:2px solid #00e5ff;
 box-shadow:0 0 0 1px #000;pointer-events:none}
 #lightbox{position:fixed;inset:0;background:rgba(0,0,0,.85);display:none;align-items:center;
 justify-content:center;z-index:10;cursor:zoom-out}#lightbox.open{display:flex}
