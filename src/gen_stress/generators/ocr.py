@@ -114,6 +114,7 @@ class OcrFamily(Family):
     Knobs = OcrKnobs
     description = "Read the text on one sign: tiny, rotated or stylised lettering among other signs."
     pairs = "one character of the target text changed (to a look-alike where there is one)"
+    min_side = {"tiny_text": 192, "rotated_text": 192, "stylized_font": 160}  # measured, see README
 
     def draw_knobs(self, plan: SamplePlan, rng: np.random.Generator) -> dict:
         values = {
