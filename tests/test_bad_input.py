@@ -196,3 +196,66 @@ def test_manifest_errors_cap_what_they_echo(data):
 def test_plain_manifests_still_load():
     manifest = parse_manifest("# a comment\n" + BASE + "splits:\n  test: {seed: 1}\n  train: {seed: 2}\n", "m.yaml")
     assert [s.name for s in manifest.splits] == ["test", "train"]
+
+
+# Predictions for `score` ---------------------------------------------------------------------
+
+def _score(args, capsys):
+    return run_cli(["score", *map(str, args)], capsys)
+
+
+def test_bad_confidences_keep_the_answer(ocr_dataset, ocr_rows, tmp_path, capsys):
+    import json
+
+    ids = [r["id"] for r in ocr_rows]
+    bad = ["NaN", "Infinity", "-Infinity", "1.5", "-0.1", '"high"', "true"]
+    lines = [f'{{"id": "{i}", "prediction": "{r["answer"]}", "confidence": {bad[k] if k < len(bad) else 0.9}}}'
+             for k, (i, r) in enumerate(zip(ids, ocr_rows))]
+    preds = tmp_path / "preds.jsonl"
+    preds.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "report"
+    code, stdout, err = _score([ocr_dataset, "-p", preds, "--out", out], capsys)
+    assert code == 0, err
+    assert f"{len(bad)} confidences left out (not a number from 0 to 1): listed in the report" in stdout
+    report = json.loads((out / "report.json").read_text())
+    assert report["inputs"]["matched"] == len(ids) and report["problems"]["malformed"]["count"] == 0
+    listed = report["problems"]["bad_confidence"]["list"]
+    assert [e["line"] for e in listed] == list(range(1, len(bad) + 1)) and listed[0]["id"] == ids[0]
+    assert "confidence nan is not a number from 0 to 1" in listed[0]["reason"]
+    scores = [json.loads(line) for line in (out / "scores.jsonl").read_text().splitlines()]
+    assert all(s["correct"] for s in scores[:len(bad)])  # the answers were scored
+    assert "Confidences left out" in (out / "report.md").read_text()
+
+
+@pytest.mark.parametrize("content,message", [
+    ('{"prediction": "x"}\n{"prediction": "y"}\n',
+     "none of its 2 records is usable: line 1: no string `id` (and 1 more)"),
+    ('{"id": "ocr-s0-0000000", "prediction": ["x"]}\n', "none of its 1 records is usable: line 1: `prediction` of"),
+    ('{"id": "ocr-s0-0000000", "prediction": "a\x01b"}\n', "line 1: not valid JSON (Invalid control character at "
+                                                             "column 42)"),
+])
+def test_unusable_predictions_say_why(ocr_dataset, tmp_path, capsys, content, message):
+    preds = tmp_path / "preds.jsonl"
+    preds.write_text(content)
+    code, _, err = _score([ocr_dataset, "-p", preds, "--out", tmp_path / "report"], capsys)
+    assert_one_line_error(code, err, message)
+    assert "none of the 0" not in err and "at at" not in err
+    assert [p.name for p in tmp_path.iterdir()] == ["preds.jsonl"]
+
+
+def test_byte_order_mark_is_accepted(ocr_dataset, ocr_rows, tmp_path, capsys):
+    ids = [r["id"] for r in ocr_rows]
+    preds = tmp_path / "preds.jsonl"
+    preds.write_text("".join(f'{{"id": "{i}", "prediction": "x"}}\n' for i in ids), encoding="utf-8-sig")
+    table = tmp_path / "result.tsv"
+    table.write_text("index\tprediction\n" + "".join(f"{i}\tx\n" for i in ids), encoding="utf-8-sig")
+    for k, path in enumerate((preds, table)):
+        code, _, err = _score([ocr_dataset, "-p", path, "--out", tmp_path / f"report{k}"], capsys)
+        assert code == 0, err
+
+
+def test_a_folder_as_predictions_file(ocr_dataset, tmp_path, capsys):
+    folder = tmp_path / "preds"
+    folder.mkdir()
+    code, _, err = _score([ocr_dataset, "-p", folder, "--out", tmp_path / "report"], capsys)
+    assert_one_line_error(code, err, f"predictions file {folder} is a folder", tmp_path / "report")
