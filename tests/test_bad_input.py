@@ -259,3 +259,37 @@ def test_a_folder_as_predictions_file(ocr_dataset, tmp_path, capsys):
     folder.mkdir()
     code, _, err = _score([ocr_dataset, "-p", folder, "--out", tmp_path / "report"], capsys)
     assert_one_line_error(code, err, f"predictions file {folder} is a folder", tmp_path / "report")
+
+
+# export checks the shards before it writes ---------------------------------------------------
+
+def _damage(folder: Path, how: str) -> str:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    shard = sorted((folder / "ocr").glob("test-*.parquet"))[1]
+    if how == "footer":
+        shard.write_bytes(shard.read_bytes()[:-100])
+    else:
+        table = pq.read_table(shard)
+        images = table.column("image").to_pylist()
+        images[5] = {"bytes": images[5]["bytes"][:-300], "path": images[5]["path"]}
+        table = table.set_column(table.schema.get_field_index("image"), "image",
+                                 pa.array(images, type=table.schema.field("image").type))
+        pq.write_table(table, shard)
+    return shard.relative_to(folder).as_posix()
+
+
+@pytest.mark.parametrize("how,message", [("footer", "is not a readable parquet file"),
+                                         ("image", "has a damaged image (row ocr-s0-0000035")])
+@pytest.mark.parametrize("fmt", ["jsonl", "vlmevalkit", "lmms-eval"])
+def test_export_refuses_damaged_shards_before_writing(ocr_dataset, tmp_path, capsys, how, message, fmt):
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(ocr_dataset, copy)
+    name = _damage(copy, how)
+    out = tmp_path / "export"
+    code, _, err = run_cli(["export", fmt, str(copy), "--out", str(out)], capsys)
+    assert_one_line_error(code, err, f"shard {name} {message}", out)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["copy"]  # no staging folder left either
