@@ -293,3 +293,35 @@ def test_export_refuses_damaged_shards_before_writing(ocr_dataset, tmp_path, cap
     code, _, err = run_cli(["export", fmt, str(copy), "--out", str(out)], capsys)
     assert_one_line_error(code, err, f"shard {name} {message}", out)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["copy"]  # no staging folder left either
+
+
+# Card accuracy --------------------------------------------------------------------------------
+
+def test_card_yes_share_only_where_subtasks_ask_yes_no(tmp_path, capsys):
+    out = tmp_path / "stress-spatial"
+    code, _, err = run_cli(["--family", "spatial", "--n", "8", "--workers", "1", "--no-progress", "--out", str(out),
+                            "--subtask", "left_right", "--subtask", "relative_position"], capsys)
+    assert code == 0, err
+    from conftest import read_rows
+
+    rows = read_rows(out, "spatial")
+    yes_no = [r for r in rows if r["subtask"] == "spatial/left_right" and r["answer_type"] == "yes_no"]
+    yes = sum(r["answer"] == "yes" for r in yes_no)
+    card = (out / "README.md").read_text()
+    assert f"| `spatial/left_right` | 4 | 0 | {yes / len(yes_no):.1%} of {len(yes_no)} |" in card
+    assert "| `spatial/relative_position` | 4 | 0 | - |" in card
+
+
+def test_card_value_lists_say_what_they_leave_out():
+    from collections import Counter
+
+    from gen_stress.card import _knob_rows
+    from gen_stress.pipeline import Summary
+
+    summary = Summary(categorical={"template": Counter({f"t{k:02d}": 20 - k for k in range(15)}),
+                                   "target": Counter({"": 7, "fork": 2})})
+    rows = "\n".join(_knob_rows("hallucination", {("hallucination", "test"): summary}))
+    template = next(line for line in rows.splitlines() if line.startswith("| `template`"))
+    assert "t11 (9), and 3 more values |" in template and "t12" not in template
+    target = next(line for line in rows.splitlines() if line.startswith("| `target`"))
+    assert "| (none) (7), fork (2) |" in target  # caption rows ask about no target: labelled, not blank

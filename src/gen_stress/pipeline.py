@@ -236,7 +236,8 @@ class Summary:
     subtasks: Counter = field(default_factory=Counter)
     answer_types: Counter = field(default_factory=Counter)
     unanswerable: Counter = field(default_factory=Counter)  # by subtask
-    yes: int = 0
+    yes_no: Counter = field(default_factory=Counter)  # yes/no items by subtask
+    yes: Counter = field(default_factory=Counter)  # ... of which the answer is yes
     numeric: dict = field(default_factory=dict)  # knob -> [min, max]
     categorical: dict = field(default_factory=dict)  # knob -> Counter
     fonts: Counter = field(default_factory=Counter)
@@ -247,7 +248,9 @@ class Summary:
         self.subtasks[row["subtask"]] += 1
         self.answer_types[row["answer_type"]] += 1
         self.unanswerable[row["subtask"]] += not row["answerable"]
-        self.yes += row["answer_type"] == "yes_no" and row["answer"] == "yes"
+        if row["answer_type"] == "yes_no":
+            self.yes_no[row["subtask"]] += 1
+            self.yes[row["subtask"]] += row["answer"] == "yes"
         for name, value in row["difficulty"].items():
             if isinstance(value, (int, float)) and not isinstance(value, bool):
                 lo_hi = self.numeric.setdefault(name, [value, value])
@@ -262,9 +265,8 @@ class Summary:
 
     def merge(self, other: Summary) -> Summary:
         self.rows += other.rows
-        for name in ("subtasks", "answer_types", "fonts", "resampled", "unanswerable"):
+        for name in ("subtasks", "answer_types", "fonts", "resampled", "unanswerable", "yes_no", "yes"):
             getattr(self, name).update(getattr(other, name))
-        self.yes += other.yes
         for name, (lo, hi) in other.numeric.items():
             mine = self.numeric.setdefault(name, [lo, hi])
             mine[0], mine[1] = min(mine[0], lo), max(mine[1], hi)
