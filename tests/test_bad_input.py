@@ -137,14 +137,6 @@ def test_named_class_with_drawn_sizes_generates():
         assert row["difficulty"]["named"] == "shape" and row["difficulty"]["object_px"] >= 14
 
 
-def test_compose_never_raises_user_errors():
-    """Refusing a setting is validation's job: no family's scene code raises UserError."""
-    for path in (Path(__file__).parents[1] / "src" / "gen_stress" / "generators").glob("*.py"):
-        text = path.read_text()
-        body = text.split("def compose(", 1)[-1]
-        assert "_check(" not in body, path.name
-
-
 def test_resample_reasons_keep_their_numbers():
     """The error after the last attempt shows the reasons with their numbers, not the
     blanked-out kinds the card groups by."""
