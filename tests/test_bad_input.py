@@ -105,6 +105,18 @@ def test_impossible_knobs_are_refused_by_validation(family, kwargs, message):
         PartSpec(family=family, n=4, **kwargs).validate()
 
 
+def test_ocr_settings_no_font_can_draw_are_refused():
+    from gen_stress.scenes.fonts import load_catalog
+
+    script = tuple(f.name for f in load_catalog().of_class("script"))
+    part = PartSpec(family="ocr", n=3, subtasks=("stylized_font",), hold_out=(("font", script),))
+    with pytest.raises(UserError, match="ocr/stylized_font: every script font is held out; keep one of"):
+        part.validate()
+    PartSpec(family="ocr", n=3, subtasks=("tiny_text",), hold_out=(("font", script),)).validate()  # draws no script
+    with pytest.raises(UserError, match="text 48 px tall does not fit three characters on a 192x192 image"):
+        PartSpec(family="ocr", n=3, subtasks=("tiny_text",), settings=(("text_px", 48),)).validate((192, 192))
+
+
 def test_a_sweep_cell_that_cannot_be_made_is_refused_up_front(tmp_path, capsys):
     """One cell of the sweep (object_px=6 with a named class) is impossible: refused
     before generating, not after the other cells were written."""
