@@ -99,10 +99,20 @@ def test_smallest_declared_size_works(family):
      "a mirror does not change"),
     ("grounding", dict(subtasks=("region",), settings=(("region_form", "grid"), ("object_px", 160))),
      "object_px=160 does not fit a grid cell of a 512x512 image; at most 158 fits"),
+    ("counting", dict(subtasks=("crowded",), settings=(("n", 150), ("density", 0.08), ("object_px", 36))),
+     "counting/crowded: 187 objects of 36 px at density 0.08 need more room than a 512x512 image has"),
 ])
 def test_impossible_knobs_are_refused_by_validation(family, kwargs, message):
     with pytest.raises(UserError, match=message):
         PartSpec(family=family, n=4, **kwargs).validate()
+
+
+def test_spatial_margin_without_room_for_a_pair_is_refused():
+    part = PartSpec(family="spatial", n=4, subtasks=("left_right",), settings=(("margin_px", 60), ("object_px", 96)))
+    part.validate()  # 275 px of 512
+    with pytest.raises(UserError, match="spatial/left_right: margin_px=60 leaves no room for two objects of 96 px "
+                                        r"side by side in 256 px \(they need 275\)"):
+        part.validate((256, 256))
 
 
 def test_ocr_settings_no_font_can_draw_are_refused():

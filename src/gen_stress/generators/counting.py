@@ -236,6 +236,25 @@ class CountingFamily(Family):
             raise UserError(f"counting: overlap={overlap} would leave less than "
                             f"min_visible_fraction={visible} of a twin visible (overlap plus "
                             f"min_visible_fraction can be at most {1 - HEADROOM:g}: twins share edge pixels)")
+        self._check_room(plan)
+
+    @staticmethod
+    def _check_room(plan: SamplePlan) -> None:
+        """With the count, the size and the density all pinned, the smallest area the
+        objects can need (fewest distractors drawn, smallest sizes and shapes, no big
+        ones) must fit the image; otherwise every attempt would fail."""
+        pinned = plan.pinned
+        if not {"n", "object_px", "density"} <= set(pinned):
+            return
+        fewest = {"crowded": max(2, pinned["n"] // 4), "small_items": 4, "duplicates_merged": 2}[plan.subtask]
+        count = pinned["n"] + pinned.get("distractors", fewest)
+        radius = pinned["object_px"] / 2 * min(circumradius(s) for s in SHAPE_NAMES)
+        area = count * math.pi * (radius + GAP_PX / 2) ** 2 / pinned["density"]
+        if area > _usable_area(plan.size):
+            width, height = plan.size
+            raise UserError(f"counting/{plan.subtask}: {count} objects of {pinned['object_px']} px at density "
+                            f"{pinned['density']} need more room than a {width}x{height} image has; lower n or "
+                            "object_px, or raise density")
 
     # Scene -------------------------------------------------------------------------
 

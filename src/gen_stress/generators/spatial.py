@@ -22,7 +22,7 @@ import numpy as np
 
 from gen_stress.errors import UserError
 from gen_stress.generators.base import Draft, Family, Question, Resample, SamplePlan
-from gen_stress.knobs import knob
+from gen_stress.knobs import knob, knob_specs
 from gen_stress.rng import pick
 from gen_stress.scenes import checks
 from gen_stress.scenes.colors import BACKGROUNDS
@@ -244,6 +244,7 @@ class SpatialFamily(Family):
         """Knob settings no item of the subtask can have: one-line errors before any
         worker starts (a drawn or easy form always suits the subtask)."""
         super().check_plan(plan)
+        self._check_pair_room(plan)
         form = plan.pinned.get("form")
         if form is None:
             return
@@ -254,6 +255,21 @@ class SpatialFamily(Family):
         if plan.options.get("pairs") and plan.subtask == "relative_position" and form not in MIRROR_FORMS:
             raise UserError(f"spatial: a mirror does not change the answer of form={form}; with --pairs, "
                             f"relative_position asks {' or '.join(MIRROR_FORMS)}")
+
+    @staticmethod
+    def _check_pair_room(plan: SamplePlan) -> None:
+        """A pinned margin must leave room for two objects side by side along the asked
+        axis (at their smallest: drawn sizes shrink to fit, set ones do not)."""
+        margin = plan.pinned.get("margin_px")
+        if margin is None or plan.subtask not in ("left_right", "above_below"):
+            return
+        object_px = plan.pinned.get("object_px", knob_specs(SpatialKnobs)["object_px"].low)
+        side = plan.size[0] if plan.subtask == "left_right" else plan.size[1]
+        need = 2 * object_px + margin + place_extra(margin) + 2 * BORDER_PX
+        if need > side:
+            raise UserError(f"spatial/{plan.subtask}: margin_px={margin} leaves no room for two objects of "
+                            f"{object_px} px side by side in {side} px (they need {need:g}); lower margin_px "
+                            "or object_px, or use a larger --size")
 
     # Scene -------------------------------------------------------------------------
 
