@@ -15,6 +15,7 @@ facts hallucination questions rest on:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from importlib import resources
@@ -264,6 +265,9 @@ class Library:
 SIZE_STEP = 1.35  # each size class is drawn this many times larger than the one below
 SIZE_MIN_PX = 24.0  # the smallest class is not squeezed below this to keep its steps (a 10 px bee is a dot)
 SIZE_JITTER = 0.6  # objects vary downwards by up to this share of a step: classes never overlap
+# The squeezed step never goes below this: at object_px 32 with all five classes present,
+# the classes stay a pixel or more apart (the smallest then is about 17 px).
+SIZE_STEP_MIN = 1.15
 
 
 def class_sizes(ranks: list[int], largest_px: float, rng: np.random.Generator) -> list[int]:
@@ -276,8 +280,10 @@ def class_sizes(ranks: list[int], largest_px: float, rng: np.random.Generator) -
     top, span = max(ranks), max(ranks) - min(ranks)
     step = SIZE_STEP
     if span and largest_px / SIZE_STEP ** (span + SIZE_JITTER) < SIZE_MIN_PX:
-        step = max(1.02, (largest_px / SIZE_MIN_PX) ** (1 / (span + SIZE_JITTER)))
-    return [int(round(largest_px * step ** (rank - top - SIZE_JITTER * float(rng.uniform())))) for rank in ranks]
+        step = max(SIZE_STEP_MIN, (largest_px / SIZE_MIN_PX) ** (1 / (span + SIZE_JITTER)))
+    # Rounded half up: sizes a pixel or more apart stay apart.
+    return [math.floor(largest_px * step ** (rank - top - SIZE_JITTER * float(rng.uniform())) + 0.5)
+            for rank in ranks]
 
 
 def concepts_of(classes: Iterable[ObjectClass], surface: Surface | None = None) -> frozenset[str]:
