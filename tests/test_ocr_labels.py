@@ -98,15 +98,16 @@ def test_a_pseudoword_cover_leaves_no_dictionary_word_to_complete():
 
 # Generated items ------------------------------------------------------------------------
 
-def composed(settings, n: int):
-    part = PartSpec("ocr", n=n, settings=settings)
+def composed(settings, n: int, options=()):
+    part = PartSpec("ocr", n=n, settings=settings, options=options)
     for index in range(n):
         rng = sample_rng(part.seed, OCR.name, index)
         plan = plan_for(OCR, part, index)
         knobs = make_knobs(OCR.Knobs, {**OCR.draw_knobs(plan, rng), **plan.pinned})
         for _ in range(60):
             try:
-                yield OCR.compose(plan, knobs, rng, (512, 512))[0]
+                drafts = OCR.compose(plan, knobs, rng, (512, 512))
+                yield drafts[0] if not options else drafts
                 break
             except Resample:
                 continue
@@ -140,3 +141,18 @@ def test_generated_covers_are_unrecoverable(content):
         else:
             assert any(text.text[i].isalnum() for i in hidden)
         assert not draft.question.answerable
+
+
+def test_a_twin_changes_a_character_the_font_shows_changed():
+    """The minimal-pair twin changes one character, never to one the font draws alike at
+    that size (a twin that looks the same flips the answer for nobody)."""
+    pairs = 0
+    for drafts in composed((("content", "code"),), 30, options=(("pairs", True),)):
+        if len(drafts) < 2:
+            continue
+        a, b = target(drafts[0]).layout, target(drafts[1]).layout
+        i = int(dict(target(drafts[1]).attributes)["changed_char"])
+        assert a.text[:i] + a.text[i + 1:] == b.text[:i] + b.text[i + 1:] and a.text[i] != b.text[i]
+        assert not look_alike(a.font, a.text[i], b.text[i], a.text_px, a.stroke_px), (a.text, b.text, a.font.name)
+        pairs += 1
+    assert pairs >= 20

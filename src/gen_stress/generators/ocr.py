@@ -227,13 +227,18 @@ class OcrFamily(Family):
         for _ in range(20):
             i = positions[int(rng.integers(len(positions)))]
             old = layout.text[i]
-            pool = LOOKALIKES.get(old) or (
-                "0123456789" if old.isdigit() else "abcdefghijklmnopqrstuvwxyz" if old.islower()
-                else "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
-            new = pick(rng, [c for c in pool if c != old and layout.font.draws(c)
-                             and not look_alike(layout.font, old, c, layout.text_px, layout.stroke_px)] or ["?"])
-            changed = layout.text[:i] + new + layout.text[i + 1:]
-            if new != "?" and changed != text.prior_text and not any(s in changed for s in avoid):
+            same_kind = ("0123456789" if old.isdigit() else "abcdefghijklmnopqrstuvwxyz" if old.islower()
+                         else "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+            def told_apart(c: str) -> bool:
+                return c != old and layout.font.draws(c) and not look_alike(layout.font, old, c, layout.text_px,
+                                                                            layout.stroke_px)
+
+            options = [c for c in LOOKALIKES.get(old, "") if told_apart(c)] or [c for c in same_kind if told_apart(c)]
+            if not options:
+                continue
+            changed = layout.text[:i] + pick(rng, options) + layout.text[i + 1:]
+            if changed != text.prior_text and not any(s in changed for s in avoid):
                 twin = layout_text(changed, layout.font, text_px=layout.text_px,
                                    angle_deg=layout.placement.angle_deg, center=layout.placement.center,
                                    stroke_px=layout.stroke_px)

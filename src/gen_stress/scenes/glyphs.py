@@ -53,6 +53,7 @@ CONFUSABLE_SETS: tuple[tuple[str, ...], ...] = (
 NORM_PX = 32  # glyphs are compared at this height
 BLUR_PX = 1.5  # then blurred: a misaligned hairline of an outline is not a feature, a dot is
 WINDOW_PX = 6  # the size of a telling feature (a dot, a slash, a tail) at NORM_PX
+MIN_TELL_PX = 8  # below this cap height no feature tells look-alikes apart
 ALIKE_BELOW = 0.38  # a difference under this: the two read alike
 HEIGHT_TELLS = 0.2  # |log height ratio| above this: the heights alone tell them apart
 
@@ -85,6 +86,8 @@ def glyph_difference(font: FontInfo, a: str, b: str, text_px: int, stroke_px: in
     (ha, wa), (hb, wb) = ink_a.shape, ink_b.shape
     if abs(ha - hb) >= 2 and abs(math.log(ha / hb)) > HEIGHT_TELLS:  # a pixel is rounding, not a cue
         return 1.0
+    if text_px < MIN_TELL_PX:  # a 2-pixel tail or dot is a smudge; upscaled it would look like a feature
+        return 0.0
     width = max(2, round(NORM_PX * (wa / ha + wb / hb) / 2))
     seen_a, seen_b = (ndimage.gaussian_filter(_resized(ink, (width, NORM_PX)), BLUR_PX) for ink in (ink_a, ink_b))
     return float(ndimage.uniform_filter(np.abs(seen_a - seen_b), size=WINDOW_PX, mode="constant").max())
