@@ -73,6 +73,13 @@ def _ink(font: FontInfo, text: str, text_px: int, stroke_px: int) -> np.ndarray:
     return np.asarray(image.crop(box) if box else image, dtype=np.float32) / 255.0
 
 
+def _solid_height(ink: np.ndarray) -> int:
+    """Rows holding ink of at least half strength: the faint rows of an overshoot or of
+    antialiasing do not make a glyph look taller."""
+    rows = np.flatnonzero((ink >= 0.5).any(axis=1))
+    return int(rows[-1] - rows[0] + 1) if rows.size else 1
+
+
 def _resized(ink: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     image = Image.fromarray(np.round(ink * 255).astype(np.uint8), "L")
     return np.asarray(image.resize(size, Image.Resampling.BILINEAR), dtype=np.float32) / 255.0
@@ -84,7 +91,8 @@ def glyph_difference(font: FontInfo, a: str, b: str, text_px: int, stroke_px: in
     same picture; see the module docstring)."""
     ink_a, ink_b = _ink(font, a, text_px, stroke_px), _ink(font, b, text_px, stroke_px)
     (ha, wa), (hb, wb) = ink_a.shape, ink_b.shape
-    if abs(ha - hb) >= 2 and abs(math.log(ha / hb)) > HEIGHT_TELLS:  # a pixel is rounding, not a cue
+    solid_a, solid_b = _solid_height(ink_a), _solid_height(ink_b)
+    if abs(solid_a - solid_b) >= 2 and abs(math.log(solid_a / solid_b)) > HEIGHT_TELLS:  # a pixel is rounding
         return 1.0
     if text_px < MIN_TELL_PX:  # a 2-pixel tail or dot is a smudge; upscaled it would look like a feature
         return 0.0
