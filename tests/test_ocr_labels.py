@@ -87,13 +87,13 @@ def test_partial_covers_hide_something_unguessable():
 def test_a_pseudoword_cover_leaves_no_dictionary_word_to_complete():
     """"Presant" with its a covered reads "Pres?nt": anyone says "Present"; the cover
     must go where no word fits."""
-    words = dictionary()
     rng = np.random.default_rng(3)
     for text in ("Presant", "blosker", "TRAMPEL", "plinder"):
-        for _ in range(50):
+        words = [w for w in dictionary() if len(w) == len(text)]
+        for _ in range(6):
             hidden = set(hidden_span(text, "pseudoword", rng))
             pattern = re.compile("".join("." if i in hidden else c.lower() for i, c in enumerate(text)))
-            assert not [w for w in words if len(w) == len(text) and pattern.fullmatch(w)], (text, hidden)
+            assert not [w for w in words if pattern.fullmatch(w)], (text, hidden)
 
 
 # Generated items ------------------------------------------------------------------------
