@@ -143,7 +143,7 @@ def _read_jsonl(path: Path, result: PredictionFile) -> None:
             result.malformed.append({"line": number, "reason": "no string `id`"})
             continue
         if reply is None and isinstance(record.get("abstain"), str) and record["abstain"]:
-            result.predictions.append(Prediction(number, "", id=row_id, declined=record["abstain"]))
+            result.predictions.append(Prediction(number, "", id=row_id, declined=clip(record["abstain"], 200)))
             continue
         if reply is None:
             result.malformed.append({"line": number, "reason": f"`prediction` of {row_id} is not text"})
