@@ -45,7 +45,8 @@ def score(dataset, predictions, fmt, out, split, revision, families, level, over
         click.echo(line)
     problems = scored.report["problems"]
     words = {"missing": "items without a prediction (scored as wrong)", "unknown": "predictions with unknown ids",
-             "malformed": "malformed lines", "duplicates": "duplicate predictions"}
+             "malformed": "malformed lines", "duplicates": "duplicate predictions",
+             "bad_confidence": "confidences left out (not a number from 0 to 1)"}
     counts = [f"{problems[k]['count']} {w}" for k, w in words.items() if problems[k]["count"]]
     if counts:
         click.echo(f"{', '.join(counts)}: listed in the report")

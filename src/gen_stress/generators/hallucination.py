@@ -121,6 +121,7 @@ class HallucinationFamily(Family):
     description = ("Everyday scenes from an object library; is an object, colour or state there that the "
                    "context suggests? With absent-object negatives (random, popular, adversarial), presupposition "
                    "questions and a caption item per scene.")
+    min_side = {"object": 384, "attribute": 448, "action": 384}  # measured, see README
 
     # Knobs -----------------------------------------------------------------------------
 

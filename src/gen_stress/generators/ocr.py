@@ -19,6 +19,7 @@ from functools import cached_property
 import numpy as np
 from shapely.geometry import Polygon
 
+from gen_stress.errors import UserError
 from gen_stress.generators.base import Draft, Family, Question, Resample, SamplePlan
 from gen_stress.knobs import knob
 from gen_stress.rng import pick
@@ -119,6 +120,27 @@ class OcrFamily(Family):
     Knobs = OcrKnobs
     description = "Read the text on one sign: tiny, rotated or stylised lettering among other signs."
     pairs = "one character of the target text changed (to a look-alike where there is one)"
+    min_side = {"tiny_text": 192, "rotated_text": 192, "stylized_font": 160}  # measured, see README
+
+    def check_plan(self, plan: SamplePlan) -> None:
+        """A font class whose every font is held out, or text too big for the image in
+        every font it may be set in: one-line errors before any worker starts."""
+        super().check_plan(plan)
+        fixed = self.fixed_values(plan)
+        classes = [fixed["font_class"]] if "font_class" in fixed else list(
+            FONT_CLASSES if plan.subtask == "stylized_font" else PLAIN_CLASSES)
+        for font_class in classes:
+            if not _fonts(plan, font_class):
+                raise UserError(f"ocr/{plan.subtask}: every {font_class} font is held out; keep one of "
+                                f"{', '.join(f.name for f in load_catalog().of_class(font_class))}")
+        text_px, stroke_px = fixed.get("text_px"), fixed.get("stroke_px", 0)
+        if text_px is not None:
+            narrowest = min(f.mean_advance(text_px) for c in classes for f in _fonts(plan, c))
+            width, height = plan.size
+            room = 0.8 * min(width, height) - 2 * self._pad(text_px, stroke_px)[0] - 2 * MARGIN_PX
+            if room / (narrowest * 1.1 + stroke_px) < 3:
+                raise UserError(f"ocr/{plan.subtask}: text {text_px} px tall does not fit three characters on a "
+                                f"{width}x{height} image")
 
     def draw_knobs(self, plan: SamplePlan, rng: np.random.Generator) -> dict:
         values = {

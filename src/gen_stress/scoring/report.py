@@ -172,12 +172,15 @@ def _problem_lines(problems: Mapping) -> list[str]:
         ["predictions whose id is not in the dataset", problems["unknown"]["count"], "ignored"],
         ["malformed lines", problems["malformed"]["count"], "ignored"],
         ["second predictions for an item", problems["duplicates"]["count"], "ignored (the first one counts)"],
+        ["confidences that are not a number from 0 to 1", problems["bad_confidence"]["count"],
+         "reply scored, confidence left out of calibration"],
     ])
     for key, title, show in (
         ("missing", "Items with no prediction", lambda e: f"`{e}`"),
         ("unknown", "Unknown ids", lambda e: f"line {e['line']}: `{e['id']}` ({e['reason']})"),
         ("malformed", "Malformed lines", lambda e: f"line {e['line']}: {e['reason']}"),
         ("duplicates", "Duplicates", lambda e: f"line {e['line']}: `{e['id']}` (first on line {e['first_line']})"),
+        ("bad_confidence", "Confidences left out", lambda e: f"line {e['line']}: `{e['id']}` ({e['reason']})"),
     ):
         entries = problems[key]["list"]
         if entries:

@@ -52,5 +52,6 @@ def score_predictions(dataset: str, predictions: Path, *, fmt: str = "auto", spl
         "unknown": {"count": len(matched.unknown), "list": matched.unknown},
         "malformed": {"count": len(pred_file.malformed), "list": pred_file.malformed},
         "duplicates": {"count": len(matched.duplicates), "list": matched.duplicates},
+        "bad_confidence": {"count": len(pred_file.bad_confidence), "list": pred_file.bad_confidence},
     }
     return Scored(report, rows)
