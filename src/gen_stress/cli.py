@@ -110,7 +110,7 @@ def generate(family, n, seed, out, size_text, workers, split, sweeps, settings, 
     from gen_stress.generators import family_names, get_family
     from gen_stress.knobs import knob_spec, parse_sweep, resolve_sweep, split_assignment
     from gen_stress.pipeline import DatasetSpec, PartSpec, default_workers
-    from gen_stress.questions.in_context import check_size, served_subtasks, with_context
+    from gen_stress.questions.in_context import served_subtasks, with_context
 
     names = family_names(family)
     size = _parse_size(size_text)
@@ -142,8 +142,7 @@ def generate(family, n, seed, out, size_text, workers, split, sweeps, settings, 
     spec = DatasetSpec(parts=tuple(parts), width=size[0], height=size[1], rows_per_shard=rows_per_shard,
                        command=command)
     for part in spec.parts:
-        part.validate()
-        check_size(part, size)
+        part.validate(spec.size)
     result = build_dataset(spec, out, overwrite=overwrite, workers=workers or default_workers(),
                            progress=progress)
     total = sum(s.rows for s in result.summaries.values())
