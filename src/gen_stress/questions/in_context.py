@@ -34,6 +34,7 @@ from gen_stress.scenes.page import Request, TextStyle
 from gen_stress.scenes.render import Rendered
 
 CONTEXT_KNOB = "context"
+MIN_SIDE_PX = 384  # a receipt, menu or page needs this much room to be legible as one
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -229,6 +230,16 @@ def served_subtasks(family: Family, names) -> tuple[str, ...]:
     real = [contexts()[n] for n in names if n != ABSTRACT]
     return tuple(leaf for leaf in family.subtasks
                  if leaf in KINDS.get(family.name, {}) and all(KINDS[family.name][leaf].slot in c.slots for c in real))
+
+
+def check_size(part, size: tuple[int, int]) -> None:
+    """Real-world contexts need room: a smaller image is refused with one line."""
+    wanted = [v for k, v in part.settings if k == CONTEXT_KNOB] + \
+        [v for s in part.sweeps if s.knob == CONTEXT_KNOB for v in s.values]
+    real = [v for v in wanted if v != ABSTRACT]
+    if real and min(size) < MIN_SIDE_PX:
+        raise UserError(f"context {real[0]} needs images of at least {MIN_SIDE_PX}x{MIN_SIDE_PX} pixels, "
+                        f"got --size {size[0]}x{size[1]}")
 
 
 def check_part(family: Family, part) -> None:

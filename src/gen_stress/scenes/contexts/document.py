@@ -348,8 +348,6 @@ class DocumentContext(Context):
             y += row_h
             sheet.rule(left, right, y, 1.5 if k in (0, len(cells) - 1) else 0.6, INK, "table rule")
         for x in edges[1:-1]:  # the column rules
-            sheet.rule(x, x + 0.6, table_top, 0, INK)  # placeholder thickness 0: replaced below
-            sheet.items.pop()
             sheet.shape(Polygon(rect_points((x, table_top, x + 1, y))), INK, "rule", "table rule")
         if note:
             out["dagger_note"] = sheet.text(f"{DAGGER} Provisional figure.", body, max(4, px - 1), left,

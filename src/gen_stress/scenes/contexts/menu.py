@@ -31,6 +31,7 @@ DISH_FONTS = ("Lobster Two", "Dancing Script", "Roboto Slab", "EB Garamond", "De
 BODY_FONTS = ("DejaVu Serif", "Liberation Serif", "EB Garamond", "Open Sans", "Liberation Sans")
 MARK_FONTS = ("DejaVu Serif", "Liberation Serif", "DejaVu Sans")
 DAGGER = "†"
+VEGETARIAN = ("V", "VG")  # diets of the data that may carry the V mark
 MARGIN_PX = 8
 CURRENCY = {"symbol": "", "prefix": True, "decimal": ".", "thousands": ","}
 
@@ -110,18 +111,24 @@ class MenuContext(Context):
         want = int(rng.integers(6, 12))
         if slot in ("count_rows", "count_marks"):
             want = max(want, request.count + 2)
-        sections = []
+        sections, meatless = [], set()
         per = [want // n_sections + (1 if k < want % n_sections else 0) for k in range(n_sections)]
         for name, k in zip(chosen, per):
             pool = vocab["sections"][name]
-            picked = [pool[int(i)] for i in rng.choice(len(pool), size=min(k, len(pool)), replace=False)]
+            weights = np.ones(len(pool))
+            if slot == "count_rows":  # vegetarian dishes first: only they may carry the V
+                weights += 4 * np.array([d.get("diet", "") in VEGETARIAN for d in pool])
+            picked = [pool[int(i)] for i in rng.choice(len(pool), size=min(k, len(pool)), replace=False,
+                                                       p=weights / weights.sum())]
             sections.append((name, [Dish(d["name"], d["desc"], int(rng.integers(d["low"], d["high"] + 1)) // 10 * 10,
                                          d.get("diet", "") if rng.random() < 0.7 else "") for d in picked]))
+            meatless.update(d["name"] for d in picked if d.get("diet", "") in VEGETARIAN)
         dishes = [d for _s, ds in sections for d in ds]
-        if slot == "count_rows":  # exactly n dishes marked V
-            if request.count > len(dishes):
+        if slot == "count_rows":  # exactly n dishes marked V, all of them meatless
+            can = [i for i, d in enumerate(dishes) if d.name in meatless]
+            if request.count > len(can):
                 raise Resample("more vegetarian dishes asked for than listed")
-            veg = set(int(i) for i in rng.choice(len(dishes), size=request.count, replace=False))
+            veg = set(int(i) for i in rng.choice(can, size=request.count, replace=False))
             flat = [dataclasses.replace(d, diet="V" if i in veg else ("" if d.diet == "V" else d.diet))
                     for i, d in enumerate(dishes)]
             sections = _regroup(sections, flat)

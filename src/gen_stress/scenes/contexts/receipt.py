@@ -11,6 +11,7 @@ question is asked.
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -355,7 +356,6 @@ class ReceiptContext(Context):
         paper_h = sum(heights) + 2 * pad + 6
         room_w, room_h = width - 2 * MARGIN_PX - paper_w, height - 2 * MARGIN_PX - paper_h
         # Turned, the strip needs a little more room: its corners swing out.
-        import math
         swing = abs(math.sin(math.radians(content.skew_deg)))
         room_w -= swing * paper_h
         room_h -= swing * paper_w
