@@ -1,7 +1,9 @@
 """Prediction files: gen-stress jsonl, lmms-eval `--log_samples` jsonl, VLMEvalKit results.
 
 - ``jsonl``: one JSON object per line, ``{"id": ..., "prediction": "<raw reply>"}`` and
-  optionally ``"confidence"`` (0..1).
+  optionally ``"confidence"`` (0..1); or ``{"id": ..., "prediction": null, "abstain":
+  "<reason>"}``: a declared abstention (a reader that does not attempt the item), left out
+  of the scores and counted as coverage.
 - ``lmms-eval``: the ``*_samples_<task>.jsonl`` file `--log_samples` writes: one object per
   document with ``doc_id``, ``filtered_resps`` (or ``resps``) and the task's metric values.
   The row is found by, in order: the ``doc``'s ``id`` (older lmms-eval keeps the doc), an
@@ -41,6 +43,7 @@ class Prediction:
     position: int | None = None  # else the row's position in its family's split
     family: str | None = None  # the family of that position, when known
     confidence: float | None = None
+    declined: str | None = None  # why the reader did not attempt the item (a declared abstention)
 
     def where(self) -> str:
         if self.id is not None:
@@ -138,6 +141,9 @@ def _read_jsonl(path: Path, result: PredictionFile) -> None:
         row_id, reply = record.get("id"), _reply_text(record.get("prediction"))
         if not isinstance(row_id, str) or not row_id:
             result.malformed.append({"line": number, "reason": "no string `id`"})
+            continue
+        if reply is None and isinstance(record.get("abstain"), str) and record["abstain"]:
+            result.predictions.append(Prediction(number, "", id=row_id, declined=clip(record["abstain"], 200)))
             continue
         if reply is None:
             result.malformed.append({"line": number, "reason": f"`prediction` of {row_id} is not text"})

@@ -6,6 +6,7 @@ one accuracy-versus-knob PNG per family, and scores.jsonl (every item's score).
       report.json
       scores.jsonl
       plots/<family>-knobs.png
+      report.html, report_files/   (when asked: see report_html)
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from gen_stress.scoring.parse import ABSTAIN_PHRASES
 from gen_stress.staging import staged
@@ -198,6 +199,12 @@ def markdown(report: Mapping, plots: Mapping[str, str]) -> str:
               f"predictions `{inputs['predictions']}` ({inputs['format']} format): {report['n_items']} items, "
               f"{inputs['matched']} with a prediction. Scored by gen-stress {report['gen_stress_version']}.", ""]
     lines += ["## Headline", ""] + [f"- {line}" for line in report["headline"]] + [""]
+    coverage = report.get("coverage")
+    if coverage:
+        reasons = "; ".join(f"{reason} ({count})" for reason, count in coverage["reasons"].items())
+        lines += [f"Coverage: the predictions attempt {coverage['attempted']} of {coverage['n']} items "
+                  f"({_pct(coverage['share_attempted'])}); {coverage['declined']} declared abstentions, not scored: "
+                  f"{reasons}.", ""]
     lines += ["## Families", ""]
     rows = []
     for family, block in report["families"].items():
@@ -286,9 +293,10 @@ def plot_family(family: str, curves: Sequence[Mapping], path: Path) -> None:
 
 # Writing ------------------------------------------------------------------------------
 
-def write_report(out: Path, report: dict, scored: Sequence[Mapping], *, overwrite: bool) -> list[str]:
+def write_report(out: Path, report: dict, scored: Sequence[Mapping], *, overwrite: bool,
+                 page: Callable[[Path], list[str]] | None = None) -> list[str]:
     """Write the report folder under a temporary name, then move it into place; returns
-    the files written, relative to `out`."""
+    the files written, relative to `out`. `page(folder)` writes more files (report.html)."""
     with staged(Path(out), overwrite=overwrite) as tmp:
         (tmp / "plots").mkdir()
         plots = {}
@@ -297,7 +305,7 @@ def write_report(out: Path, report: dict, scored: Sequence[Mapping], *, overwrit
                 name = f"plots/{family}-knobs.png"
                 plot_family(family, block["knobs"]["numeric"], tmp / name)
                 plots[family] = name
-        files = ["report.md", "report.json", "scores.jsonl", *plots.values()]
+        files = ["report.md", "report.json", "scores.jsonl", *plots.values(), *(page(tmp) if page else ())]
         report = {**report, "files": files}
         (tmp / "report.json").write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
         (tmp / "report.md").write_text(markdown(report, plots), encoding="utf-8")
