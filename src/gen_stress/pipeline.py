@@ -212,22 +212,16 @@ def generate_index(family: Family, part: PartSpec, size: tuple[int, int], index:
             try:
                 drafts, renders = camera.shoot(drafts, renders)
             except Resample as why:
-                reasons[_reason_kind(str(why))] += 1
+                note(str(why))
                 continue
         if resampled is not None:
             resampled.update(reasons)
-<<<<<<< HEAD
         rows = [make_row(family, d, r, seed=part.seed, index=index) for d, r in zip(drafts, renders)]
         if camera is not None:
             for row, r in zip(rows, renders):
                 row["scene"] = capture.map_scene_record(row["scene"], r)
         return rows
-    common = ", ".join(f"{r} ({c}x)" for r, c in reasons.most_common(3))
-=======
-        return [make_row(family, in_context.finalize(d, r), r, seed=part.seed, index=index)
-                for d, r in zip(drafts, renders)]
     common = ", ".join(f"{examples.get(r, r)} ({c}x)" for r, c in reasons.most_common(3))
->>>>>>> contexts
     raise GenerationError(
         f"{family.name} index {index} ({plan.subtask}, knobs {dict(plan.pinned) or 'drawn'}): "
         f"no scene passed its checks in {MAX_ATTEMPTS} attempts: {common}"
