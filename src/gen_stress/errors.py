@@ -11,3 +11,9 @@ class GenerationError(Exception):
 
 class GlyphCoverageError(UserError):
     """A string was asked for in a font that does not draw every one of its characters."""
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived: raised in the main thread so that every `with` block (partial
+    folders, worker pools) cleans up on the way out. Not an Exception: no handler of
+    ordinary errors may swallow it."""
