@@ -369,7 +369,7 @@ def test_huge_n_is_refused_before_any_work(tmp_path, capsys):
     started = time.monotonic()
     code, _, err = run_cli([*QUICK, "--n", "1000000000000", "--out", str(tmp_path / "o")], capsys)
     assert code == 2 and err.strip() == ("gen-stress: error: --n must be at most 10,000,000 per family and split, "
-                                         "got 1,000,000,000,000")
+                                         "got 1000000000000")
     assert time.monotonic() - started < 5
     manifest = tmp_path / "m.yaml"
     manifest.write_text("name: m\nversion: 0.0.1\nsplits:\n  test: {seed: 1}\nfamilies:\n  ocr: {n: 1000000000000}\n")
