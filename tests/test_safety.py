@@ -222,6 +222,15 @@ def test_out_holding_an_input_is_refused(inputs, tmp_path, monkeypatch, capsys):
     assert (inputs / "preds.jsonl").is_file() and (inputs / "data" / "README.md").is_file()
 
 
+def test_out_that_is_a_link_is_refused(tmp_path, capsys):
+    (tmp_path / "real").mkdir()
+    (tmp_path / "real" / "mine.txt").write_text("mine")
+    (tmp_path / "link").symlink_to(tmp_path / "real")
+    code, _, err = run_cli([*QUICK, "--n", "2", "--out", str(tmp_path / "link"), "--overwrite"], capsys)
+    assert code == 2 and err.strip().endswith("is a symbolic link; give the folder it points to")
+    assert (tmp_path / "link").is_symlink() and os.listdir(tmp_path / "real") == ["mine.txt"]
+
+
 # Replacing a folder ---------------------------------------------------------------------------
 
 def test_overwrite_is_one_atomic_exchange(tmp_path, monkeypatch):

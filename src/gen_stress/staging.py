@@ -73,6 +73,8 @@ def check_out(out: Path, overwrite: bool, inputs: Sequence[Path] = ()) -> None:
     out = Path(out)
     check_inputs(out, inputs)
     recover(out)
+    if out.is_symlink():  # replacing it would replace the link, not the folder it names
+        raise UserError(f"--out {out} is a symbolic link; give the folder it points to")
     if out.exists() and not out.is_dir():
         raise UserError(f"--out {out} exists and is not a directory")
     if out.is_dir() and any(out.iterdir()) and not overwrite:
@@ -162,6 +164,19 @@ def remove_stale_scratch(parent: Path, prefix: str) -> None:
             say(f"removed {entry.name} ({size}), left by a run (pid {match[1]}) that is gone")
 
 
+def _fresh_locked(folder: Path, failure: str) -> int | None:
+    """Create `folder` empty and lock it (a leftover with our process id, of a dead run
+    that had it before, goes first)."""
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        if folder.exists():
+            shutil.rmtree(folder)
+        folder.mkdir()
+        return lock_folder(folder)
+    except OSError as err:
+        raise UserError(f"{failure}: {err.strerror or err}") from None
+
+
 @contextmanager
 def scratch(parent: Path, prefix: str = VERIFY_PREFIX) -> Iterator[Path]:
     """A locked, hidden scratch folder `PREFIX<pid>` in `parent`, removed on exit (also on
@@ -169,13 +184,7 @@ def scratch(parent: Path, prefix: str = VERIFY_PREFIX) -> Iterator[Path]:
     parent = Path(parent)
     remove_stale_scratch(parent, prefix)
     folder = parent / f"{prefix}{os.getpid()}"
-    try:
-        if folder.exists():
-            shutil.rmtree(folder)
-        folder.mkdir()
-        fd = lock_folder(folder)
-    except OSError as err:
-        raise UserError(f"cannot write a scratch folder in {parent}: {err.strerror or err}") from None
+    fd = _fresh_locked(folder, f"cannot write a scratch folder in {parent}")
     try:
         yield folder
     finally:
@@ -264,14 +273,7 @@ def staged(out: Path, *, overwrite: bool, inputs: Sequence[Path] = ()) -> Iterat
     check_out(out, overwrite, inputs)
     start = _identity(out)
     tmp = out.parent / f".{out.name}.partial-{os.getpid()}"
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        if tmp.exists():  # our own process id: left by a dead run that had it before
-            shutil.rmtree(tmp)
-        tmp.mkdir()
-        fd = lock_folder(tmp)
-    except OSError as err:
-        raise UserError(f"cannot write to --out {out}: {err.strerror or err}") from None
+    fd = _fresh_locked(tmp, f"cannot write to --out {out}")
     try:
         yield tmp
         _move_into_place(tmp, out, start, overwrite)
