@@ -194,14 +194,14 @@ def scratch(parent: Path, prefix: str = VERIFY_PREFIX) -> Iterator[Path]:
 
 # Moving into place ----------------------------------------------------------------------
 
-def _rename_new(source: Path, target: Path, out: Path) -> None:
-    """Rename `source` to `target`, which must not exist (a folder that appeared there in
-    the meantime is never replaced)."""
+def _rename_new(source: Path, out: Path) -> None:
+    """Rename `source` to `out`, which must not exist (a folder that appeared there in the
+    meantime is never replaced)."""
     try:
-        if not renameat2(source, target, RENAME_NOREPLACE):
-            if os.path.lexists(target):
-                raise FileExistsError(errno.EEXIST, "exists", str(target))
-            os.rename(source, target)  # onto a non-empty folder, rename itself fails
+        if not renameat2(source, out, RENAME_NOREPLACE):
+            if os.path.lexists(out):
+                raise FileExistsError(errno.EEXIST, "exists", str(out))
+            os.rename(source, out)  # onto a non-empty folder, rename itself fails
     except (FileExistsError, IsADirectoryError, NotADirectoryError) as err:
         raise _appeared(out) from err
     except OSError as err:
@@ -243,7 +243,7 @@ def swap_into_place(new: Path, out: Path) -> None:
 def _move_into_place(tmp: Path, out: Path, start: tuple[int, int] | None, overwrite: bool) -> None:
     now = _identity(out)
     if start is None or now is None:
-        _rename_new(tmp, out, out)
+        _rename_new(tmp, out)
     elif now != start:
         raise UserError(f"--out {out} was replaced while this run was writing; it was left untouched and this "
                         "run's output discarded")
@@ -255,7 +255,7 @@ def _move_into_place(tmp: Path, out: Path, start: tuple[int, int] | None, overwr
         except OSError:
             raise UserError(f"--out {out} received files while this run was writing; it was left untouched "
                             "and this run's output discarded") from None
-        _rename_new(tmp, out, out)
+        _rename_new(tmp, out)
 
 
 def disk_full(err: BaseException) -> bool:
