@@ -111,6 +111,20 @@ def test_folder_without_fingerprint_is_named(tmp_path, capsys):
     assert len(err.strip().splitlines()) == 1 and not (tmp_path / "tasks").exists()
 
 
+def test_exported_imagefolder_card_is_fingerprinted_too(ocr_dataset, tmp_path, capsys):
+    from gen_stress.export.source import DatasetFolder
+    from gen_stress.fingerprint import stale_configs
+
+    out = tmp_path / "images"
+    assert run_cli(["export", "jsonl", str(ocr_dataset), "--out", str(out)], capsys)[0] == 0
+    configs = DatasetFolder.open(out).card["configs"]
+    assert stale_configs(out, configs) == [] and stale_configs(ocr_dataset, DatasetFolder.open(ocr_dataset).card[
+        "configs"]) == []
+    with open(out / "ocr" / "test" / "metadata.jsonl", "a") as handle:
+        handle.write("\n")
+    assert stale_configs(out, configs) == ["ocr"], "a changed file no longer matches"
+
+
 # Concurrent runs and folders that appear -----------------------------------------------------
 
 def start(args: list[str], cwd: Path) -> subprocess.Popen:
