@@ -7,13 +7,15 @@
 from __future__ import annotations
 
 import shlex
+import signal
 import sys
+import threading
 from pathlib import Path
 
 import click
 
 from gen_stress import __version__
-from gen_stress.errors import GenerationError, UserError
+from gen_stress.errors import GenerationError, Terminated, UserError
 
 
 class DefaultGroup(click.Group):
@@ -142,8 +144,7 @@ def generate(family, n, seed, out, size_text, workers, split, sweeps, settings, 
     command = _command_line(family, n, seed, size, split, sweeps, settings, subtasks, pairs, rows_per_shard)
     spec = DatasetSpec(parts=tuple(parts), width=size[0], height=size[1], rows_per_shard=rows_per_shard,
                        command=command)
-    for part in spec.parts:
-        part.validate(spec.size)
+    spec.validate()
     result = build_dataset(spec, out, overwrite=overwrite, workers=workers or default_workers(),
                            progress=progress)
     total = sum(s.rows for s in result.summaries.values())
@@ -160,8 +161,16 @@ def _add_subcommands() -> None:
 _add_subcommands()
 
 
+def _terminate(signum, frame):
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second one must not cut the clean-up short
+    raise Terminated()
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: user mistakes become one line on stderr and exit code 2."""
+    """Entry point: user mistakes become one line on stderr and exit code 2. SIGTERM
+    unwinds like an exception, so partial output is removed before the process ends."""
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminate) if in_main_thread else None
     try:
         code = cli.main(args=argv, prog_name="gen-stress", standalone_mode=False)
     except click.exceptions.Abort:
@@ -179,6 +188,12 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         click.echo("gen-stress: interrupted", err=True)
         sys.exit(130)
+    except Terminated:
+        click.echo("gen-stress: terminated; partial output removed", err=True)
+        sys.exit(128 + signal.SIGTERM)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     sys.exit(code if isinstance(code, int) else 0)
 
 

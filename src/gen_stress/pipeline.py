@@ -11,6 +11,9 @@ import math
 import multiprocessing
 import os
 import re
+import signal
+import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,6 +30,7 @@ from gen_stress.errors import GenerationError, UserError, clip
 from gen_stress.generators import get_family
 from gen_stress.generators.base import Family, Resample, SamplePlan
 from gen_stress.knobs import Sweep, knob_specs, make_knobs
+from gen_stress.osutil import die_with_parent
 from gen_stress.questions import in_context
 from gen_stress.rng import MAX_SEED, sample_rng
 from gen_stress.scenes.fonts import warm_up
@@ -36,6 +40,10 @@ EMOJI_FONT_NAME = "Noto Color Emoji"  # objects recorded with shape "emoji" are 
 MAX_ATTEMPTS = 60  # scenes redrawn per index before giving up (with the reasons)
 ROW_GROUP = 100  # rows per parquet row group: bounds what a worker holds in memory
 SPLIT_NAME = re.compile(r"^\w+(\.\w+)*$")
+# Limits that keep planning small: the parent holds one small record per shard, never
+# one per item. 10 million items of one family and split take days on one machine.
+MAX_ITEMS = 10_000_000
+MAX_SHARDS = 100_000
 
 
 @dataclass(frozen=True)
@@ -58,6 +66,8 @@ class PartSpec:
         family = get_family(self.family)
         if self.n < 1:
             raise UserError(f"--n must be at least 1, got {self.n}")
+        if self.n > MAX_ITEMS:
+            raise UserError(f"--n must be at most {MAX_ITEMS:,} per family and split, got {clip(self.n)}")
         if not 0 <= self.seed <= MAX_SEED:
             raise UserError(f"--seed must be from 0 to {MAX_SEED} (2^63 - 1), got {clip(self.seed)}")
         if not SPLIT_NAME.match(self.split):
@@ -129,6 +139,20 @@ class DatasetSpec:
     @property
     def size(self) -> tuple[int, int]:
         return (self.width, self.height)
+
+    def validate(self) -> None:
+        """Everything about the dataset that can be refused before any work."""
+        for part in self.parts:
+            part.validate(self.size)
+        keys = [(p.family, p.split) for p in self.parts]
+        if len(set(keys)) != len(keys):
+            raise UserError("a family and split appear twice in one dataset")
+        if self.rows_per_shard < 1:
+            raise UserError(f"--rows-per-shard must be at least 1, got {self.rows_per_shard}")
+        shards = sum(math.ceil(p.n / self.rows_per_shard) for p in self.parts)
+        if shards > MAX_SHARDS:
+            raise UserError(f"--rows-per-shard {self.rows_per_shard} makes {shards:,} shards, more than "
+                            f"{MAX_SHARDS:,}; use larger shards")
 
 
 # Planning: which subtask and pinned knobs an index gets ------------------------------
@@ -307,9 +331,24 @@ class Summary:
 _progress_queue = None
 
 
-def _init_worker(queue) -> None:
+def _init_worker(queue, parent_pid: int) -> None:
+    """A worker ends with its parent: killed by SIGTERM when the parent dies (prctl on
+    Linux, a watchdog thread elsewhere), quietly (default SIGTERM, no SIGINT traceback:
+    the parent handles Ctrl-C and terminates the pool)."""
     global _progress_queue
     _progress_queue = queue
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if not die_with_parent(signal.SIGTERM):
+        threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True).start()
+    if os.getppid() != parent_pid:  # the parent died before the line above
+        os._exit(1)
+
+
+def _watch_parent(parent_pid: int) -> None:
+    while os.getppid() == parent_pid:
+        time.sleep(0.5)
+    os._exit(1)
 
 
 def write_shard(task: ShardTask, tick: Callable[[int], None] | None = None) -> tuple[ShardTask, Summary]:
@@ -356,7 +395,7 @@ def run_shards(tasks: list[ShardTask], workers: int, progress: bool) -> list[tup
             warm_up()  # once here, inherited by every worker
         ctx = multiprocessing.get_context(method)
         queue = ctx.Queue()
-        with ctx.Pool(min(workers, len(tasks)), initializer=_init_worker, initargs=(queue,)) as pool:
+        with ctx.Pool(min(workers, len(tasks)), initializer=_init_worker, initargs=(queue, os.getpid())) as pool:
             pending = [pool.apply_async(write_shard, (task,)) for task in tasks]
             while not all(p.ready() for p in pending):
                 _drain(queue, bar, timeout=0.2)
