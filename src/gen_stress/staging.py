@@ -66,13 +66,13 @@ def check_inputs(out: Path, inputs: Sequence[Path]) -> None:
             raise UserError(f"--out {out} {relation} the input {source}; a command never writes over its inputs")
 
 
-def check_out(out: Path, overwrite: bool, inputs: Sequence[Path] = ()) -> None:
+def check_out(out: Path, overwrite: bool, inputs: Sequence[Path] = (), keep: Path | None = None) -> None:
     """Before any work: refuse an --out that overlaps an input, that another live run is
     writing, that is a file, or that is a non-empty folder without --overwrite. Clears
     up after killed runs with this --out first (and says what it did)."""
     out = Path(out)
     check_inputs(out, inputs)
-    recover(out)
+    recover(out, keep)
     if out.exists() and not out.is_dir():
         raise UserError(f"--out {out} exists and is not a directory")
     if out.is_dir() and any(out.iterdir()) and not overwrite:
@@ -123,10 +123,10 @@ def _size_text(folder: Path) -> str:
     return f"{total / 1e6:.1f} MB" if total >= 1e5 else f"{total / 1e3:.1f} kB"
 
 
-def recover(out: Path) -> None:
+def recover(out: Path, keep: Path | None = None) -> None:
     """Deal with what killed runs left next to `out`: restore `out` from a swap cut in
     half, remove partial folders whose run is gone (saying so), and refuse when a live run
-    is writing `out`."""
+    is writing `out`. `keep` is a partial folder this run adopted (--resume)."""
     out = Path(out)
     parent = out.parent if out.name else out.resolve().parent
     name = out.name or out.resolve().name
@@ -135,7 +135,7 @@ def recover(out: Path) -> None:
     leftovers = []
     for entry in parent.iterdir():
         match = LEFTOVER.match(entry.name)
-        if match and match["name"] == name and entry.is_dir() and not entry.is_symlink():
+        if match and match["name"] == name and entry.is_dir() and not entry.is_symlink() and entry != keep:
             leftovers.append((match["kind"] != "old", int(match["pid"]), entry))
     for _not_old, pid, entry in sorted(leftovers):  # an old copy first: it may be --out itself
         if not owner_gone(entry, pid):
@@ -148,6 +148,20 @@ def recover(out: Path) -> None:
         size = _size_text(entry)
         shutil.rmtree(entry, ignore_errors=True)
         say(f"removed {entry.name} ({size}), left by a run (pid {pid}) that is gone")
+
+
+def stale_partials(out: Path) -> list[Path]:
+    """Partial folders of `out` whose run is gone, newest first (for --resume)."""
+    out = Path(out)
+    parent = out.parent if out.name else out.resolve().parent
+    name = out.name or out.resolve().name
+    found = []
+    for entry in parent.iterdir() if parent.is_dir() else ():
+        match = LEFTOVER.match(entry.name)
+        if (match and match["name"] == name and match["kind"] == "partial" and entry.is_dir()
+                and not entry.is_symlink() and owner_gone(entry, int(match["pid"]))):
+            found.append(entry)
+    return sorted(found, key=lambda e: e.stat().st_mtime, reverse=True)
 
 
 def remove_stale_scratch(parent: Path, prefix: str) -> None:
@@ -257,18 +271,25 @@ def disk_full(err: BaseException) -> bool:
 
 
 @contextmanager
-def staged(out: Path, *, overwrite: bool, inputs: Sequence[Path] = ()) -> Iterator[Path]:
+def staged(out: Path, *, overwrite: bool, inputs: Sequence[Path] = (), adopt: Path | None = None) -> Iterator[Path]:
     """A fresh hidden folder to write `out` into; moved to `out` when the block ends
-    normally, deleted when it raises (a full disk becomes one line naming `out`)."""
+    normally, deleted when it raises (a full disk becomes one line naming `out`). With
+    `adopt` (a killed run's partial folder, for --resume) that folder is taken over
+    instead of a fresh one, before the clean-up of stale ones could remove it."""
     out = Path(out)
-    check_out(out, overwrite, inputs)
-    start = _identity(out)
     tmp = out.parent / f".{out.name}.partial-{os.getpid()}"
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
+    if adopt is not None and Path(adopt) != tmp:
         if tmp.exists():  # our own process id: left by a dead run that had it before
             shutil.rmtree(tmp)
-        tmp.mkdir()
+        Path(adopt).rename(tmp)
+    check_out(out, overwrite, inputs, keep=tmp if adopt is not None else None)
+    start = _identity(out)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if adopt is None:
+            if tmp.exists():  # our own process id: left by a dead run that had it before
+                shutil.rmtree(tmp)
+            tmp.mkdir()
         fd = lock_folder(tmp)
     except OSError as err:
         raise UserError(f"cannot write to --out {out}: {err.strerror or err}") from None
