@@ -130,37 +130,56 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _start_node(args: list[str], temp_dir: str) -> subprocess.Popen:
-    """`ray start ... --block` in its own process group (stopped as a group), once it is up."""
+def _start_node(args: list[str], temp_dir: str, attempts: int = 3) -> subprocess.Popen:
+    """`ray start ... --block` in its own session (stopped as a whole), once it is up. Ray
+    gives a node 30 s to register: on a loaded machine that can fail, so try again."""
     command = [sys.executable, "-m", "ray.scripts.scripts", "start", "--block", "--node-ip-address", "127.0.0.1",
                "--num-cpus", "1", "--disable-usage-stats", "--temp-dir", temp_dir, *args]
-    node = subprocess.Popen(command, env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            start_new_session=True)
-    lines = []
-    for line in node.stdout:
-        lines.append(line)
-        if "will now block" in line:
-            return node
+    lines: list[str] = []
+    for _ in range(attempts):
+        node = subprocess.Popen(command, env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                start_new_session=True)
+        for line in node.stdout:
+            lines.append(line)
+            if "will now block" in line:
+                return node
+        _stop_node(node)
     raise AssertionError("ray start failed:\n" + "".join(lines[-20:]))
 
 
+def _session_pids(sessions: list[int]) -> list[int]:
+    """Processes in these sessions: a node's daemons and the Ray workers it started (each
+    worker has its own process group, but stays in the node's session)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if os.getsid(int(entry.name)) in sessions:
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
 def _stop_node(node: subprocess.Popen) -> None:
-    for sig, wait_s in ((signal.SIGTERM, 30), (signal.SIGKILL, 10)):
+    """SIGTERM to the node's group, then SIGKILL to whatever of its session is left."""
+    try:
+        os.killpg(node.pid, signal.SIGTERM)
+        node.wait(timeout=10)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        pass
+    for pid in _session_pids([node.pid]):
         try:
-            os.killpg(node.pid, sig)
+            os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:
-            return
-        try:
-            node.wait(timeout=wait_s)
-            return
-        except subprocess.TimeoutExpired:
             continue
+    node.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
 def ray_cluster():
     """A head node and one worker node on 127.0.0.1, one CPU each; the address, and the
-    process groups of both nodes (Ray's workers run in them)."""
+    sessions of both nodes (Ray's workers run in them)."""
     pytest.importorskip("ray", reason="the `ray` extra is not installed")  # CI installs it
     temp_dir = tempfile.mkdtemp(prefix="gsray")  # short: Ray's socket paths must fit 107 bytes
     port = _free_port()
@@ -174,19 +193,16 @@ def ray_cluster():
         subprocess.run(["rm", "-rf", temp_dir], check=False)
 
 
-def _shard_task_pids(groups: list[int]) -> list[int]:
+def _shard_task_pids(sessions: list[int]) -> list[int]:
     """Ray worker processes of this cluster that are writing a shard right now."""
     found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
+    for pid in _session_pids(sessions):
         try:
-            title = (entry / "cmdline").read_bytes().split(b"\0")[0]
-            in_cluster = os.getpgid(int(entry.name)) in groups
+            title = Path(f"/proc/{pid}/cmdline").read_bytes()
         except OSError:
             continue
-        if in_cluster and title.startswith(b"ray::write_shard"):
-            found.append(int(entry.name))
+        if title.startswith(b"ray::write_shard"):
+            found.append(pid)
     return found
 
 
@@ -201,9 +217,9 @@ def test_ray_run_equals_a_local_run(tmp_path, reference, ray_cluster):
 
 @pytest.mark.slow
 def test_ray_task_killed_mid_run_is_retried(tmp_path, reference, ray_cluster):
-    address, groups = ray_cluster
+    address, sessions = ray_cluster
     run = start_cli([*PLAN, "--engine", "ray", "--ray-address", address, "--out", str(tmp_path / "ray")])
-    victim = wait_for(lambda: _shard_task_pids(groups), 300, "a Ray worker writing a shard")[0]
+    victim = wait_for(lambda: _shard_task_pids(sessions), 300, "a Ray worker writing a shard")[0]
     os.kill(victim, signal.SIGKILL)
     out, err = run.communicate(timeout=600)
     assert run.returncode == 0, err
