@@ -223,7 +223,7 @@ def _appeared(out: Path) -> UserError:
 def _identity(path: Path) -> tuple[int, int] | None:
     try:
         stat = os.lstat(path)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return None
     return stat.st_dev, stat.st_ino
 
