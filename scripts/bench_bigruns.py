@@ -58,6 +58,7 @@ def main() -> None:
     parser.add_argument("--ray-address", default=None, help="a running Ray cluster (skip Ray without it)")
     parser.add_argument("--repeat", type=int, default=2, help="throughput runs per engine (0: memory only)")
     parser.add_argument("--memory-n", type=int, nargs="*", default=[1000, 100_000])
+    parser.add_argument("--memory-rows-per-shard", type=int, default=500)
     args = parser.parse_args()
 
     plan = ["--family", args.family, "--n", str(args.n), "--rows-per-shard", str(args.rows_per_shard)]
@@ -77,9 +78,10 @@ def main() -> None:
                   f"ratio {ray_rate / local_rate:.2f}")
     for n in args.memory_n:
         with tempfile.TemporaryDirectory() as tmp:
-            command = _cli(["--family", args.family, "--n", str(n), "--shards", "0:2", "--workers", "1"],
-                           Path(tmp) / "slice")
-            print(f"  peak RSS of one worker, first 2 shards of 500 of --n {n:>7}: {peak_rss_mib(command):6.0f} MiB")
+            command = _cli(["--family", args.family, "--n", str(n), "--shards", "0:2", "--workers", "1",
+                            "--rows-per-shard", str(args.memory_rows_per_shard)], Path(tmp) / "slice")
+            print(f"  peak RSS of one worker, first 2 shards of {args.memory_rows_per_shard} of --n {n:>7}: "
+                  f"{peak_rss_mib(command):6.0f} MiB")
 
 
 if __name__ == "__main__":
