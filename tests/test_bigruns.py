@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -141,7 +142,8 @@ def _start_node(args: list[str], temp_dir: str, attempts: int = 3) -> subprocess
                                 start_new_session=True)
         for line in node.stdout:
             lines.append(line)
-            if "will now block" in line:
+            if "will now block" in line:  # read on in the background, so the pipe never fills
+                threading.Thread(target=node.stdout.read, daemon=True).start()
                 return node
         _stop_node(node)
     raise AssertionError("ray start failed:\n" + "".join(lines[-20:]))

@@ -111,10 +111,6 @@ class Plan:
     total: int
     files: tuple[str, ...]
 
-    @property
-    def command(self) -> str:
-        return self.spec.get("command") or "(built from Python)"
-
 
 def write_plan(folder: Path, spec: DatasetSpec, tasks: list[ShardTask], start: int, stop: int) -> None:
     record = {"spec_hash": spec_hash(spec), "spec": spec_record(spec), "shards": [start, stop],
