@@ -111,6 +111,20 @@ def test_folder_without_fingerprint_is_named(tmp_path, capsys):
     assert len(err.strip().splitlines()) == 1 and not (tmp_path / "tasks").exists()
 
 
+def test_exported_imagefolder_card_is_fingerprinted_too(ocr_dataset, tmp_path, capsys):
+    from gen_stress.export.source import DatasetFolder
+    from gen_stress.fingerprint import stale_configs
+
+    out = tmp_path / "images"
+    assert run_cli(["export", "jsonl", str(ocr_dataset), "--out", str(out)], capsys)[0] == 0
+    configs = DatasetFolder.open(out).card["configs"]
+    assert stale_configs(out, configs) == [] and stale_configs(ocr_dataset, DatasetFolder.open(ocr_dataset).card[
+        "configs"]) == []
+    with open(out / "ocr" / "test" / "metadata.jsonl", "a") as handle:
+        handle.write("\n")
+    assert stale_configs(out, configs) == ["ocr"], "a changed file no longer matches"
+
+
 # Concurrent runs and folders that appear -----------------------------------------------------
 
 def start(args: list[str], cwd: Path) -> subprocess.Popen:
@@ -220,6 +234,15 @@ def test_out_holding_an_input_is_refused(inputs, tmp_path, monkeypatch, capsys):
                             "--overwrite"], capsys)
     assert code == 2 and "contains the input" in err
     assert (inputs / "preds.jsonl").is_file() and (inputs / "data" / "README.md").is_file()
+
+
+def test_out_that_is_a_link_is_refused(tmp_path, capsys):
+    (tmp_path / "real").mkdir()
+    (tmp_path / "real" / "mine.txt").write_text("mine")
+    (tmp_path / "link").symlink_to(tmp_path / "real")
+    code, _, err = run_cli([*QUICK, "--n", "2", "--out", str(tmp_path / "link"), "--overwrite"], capsys)
+    assert code == 2 and err.strip().endswith("is a symbolic link; give the folder it points to")
+    assert (tmp_path / "link").is_symlink() and os.listdir(tmp_path / "real") == ["mine.txt"]
 
 
 # Replacing a folder ---------------------------------------------------------------------------
@@ -369,7 +392,7 @@ def test_huge_n_is_refused_before_any_work(tmp_path, capsys):
     started = time.monotonic()
     code, _, err = run_cli([*QUICK, "--n", "1000000000000", "--out", str(tmp_path / "o")], capsys)
     assert code == 2 and err.strip() == ("gen-stress: error: --n must be at most 10,000,000 per family and split, "
-                                         "got 1,000,000,000,000")
+                                         "got 1000000000000")
     assert time.monotonic() - started < 5
     manifest = tmp_path / "m.yaml"
     manifest.write_text("name: m\nversion: 0.0.1\nsplits:\n  test: {seed: 1}\nfamilies:\n  ocr: {n: 1000000000000}\n")

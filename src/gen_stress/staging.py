@@ -73,6 +73,8 @@ def check_out(out: Path, overwrite: bool, inputs: Sequence[Path] = (), keep: Pat
     out = Path(out)
     check_inputs(out, inputs)
     recover(out, keep)
+    if out.is_symlink():  # replacing it would replace the link, not the folder it names
+        raise UserError(f"--out {out} is a symbolic link; give the folder it points to")
     if out.exists() and not out.is_dir():
         raise UserError(f"--out {out} exists and is not a directory")
     if out.is_dir() and any(out.iterdir()) and not overwrite:
@@ -176,6 +178,19 @@ def remove_stale_scratch(parent: Path, prefix: str) -> None:
             say(f"removed {entry.name} ({size}), left by a run (pid {match[1]}) that is gone")
 
 
+def _fresh_locked(folder: Path, failure: str) -> int | None:
+    """Create `folder` empty and lock it (a leftover with our process id, of a dead run
+    that had it before, goes first)."""
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        if folder.exists():
+            shutil.rmtree(folder)
+        folder.mkdir()
+        return lock_folder(folder)
+    except OSError as err:
+        raise UserError(f"{failure}: {err.strerror or err}") from None
+
+
 @contextmanager
 def scratch(parent: Path, prefix: str = VERIFY_PREFIX) -> Iterator[Path]:
     """A locked, hidden scratch folder `PREFIX<pid>` in `parent`, removed on exit (also on
@@ -183,13 +198,7 @@ def scratch(parent: Path, prefix: str = VERIFY_PREFIX) -> Iterator[Path]:
     parent = Path(parent)
     remove_stale_scratch(parent, prefix)
     folder = parent / f"{prefix}{os.getpid()}"
-    try:
-        if folder.exists():
-            shutil.rmtree(folder)
-        folder.mkdir()
-        fd = lock_folder(folder)
-    except OSError as err:
-        raise UserError(f"cannot write a scratch folder in {parent}: {err.strerror or err}") from None
+    fd = _fresh_locked(folder, f"cannot write a scratch folder in {parent}")
     try:
         yield folder
     finally:
@@ -199,14 +208,14 @@ def scratch(parent: Path, prefix: str = VERIFY_PREFIX) -> Iterator[Path]:
 
 # Moving into place ----------------------------------------------------------------------
 
-def _rename_new(source: Path, target: Path, out: Path) -> None:
-    """Rename `source` to `target`, which must not exist (a folder that appeared there in
-    the meantime is never replaced)."""
+def _rename_new(source: Path, out: Path) -> None:
+    """Rename `source` to `out`, which must not exist (a folder that appeared there in the
+    meantime is never replaced)."""
     try:
-        if not renameat2(source, target, RENAME_NOREPLACE):
-            if os.path.lexists(target):
-                raise FileExistsError(errno.EEXIST, "exists", str(target))
-            os.rename(source, target)  # onto a non-empty folder, rename itself fails
+        if not renameat2(source, out, RENAME_NOREPLACE):
+            if os.path.lexists(out):
+                raise FileExistsError(errno.EEXIST, "exists", str(out))
+            os.rename(source, out)  # onto a non-empty folder, rename itself fails
     except (FileExistsError, IsADirectoryError, NotADirectoryError) as err:
         raise _appeared(out) from err
     except OSError as err:
@@ -248,7 +257,7 @@ def swap_into_place(new: Path, out: Path) -> None:
 def _move_into_place(tmp: Path, out: Path, start: tuple[int, int] | None, overwrite: bool) -> None:
     now = _identity(out)
     if start is None or now is None:
-        _rename_new(tmp, out, out)
+        _rename_new(tmp, out)
     elif now != start:
         raise UserError(f"--out {out} was replaced while this run was writing; it was left untouched and this "
                         "run's output discarded")
@@ -260,7 +269,7 @@ def _move_into_place(tmp: Path, out: Path, start: tuple[int, int] | None, overwr
         except OSError:
             raise UserError(f"--out {out} received files while this run was writing; it was left untouched "
                             "and this run's output discarded") from None
-        _rename_new(tmp, out, out)
+        _rename_new(tmp, out)
 
 
 def disk_full(err: BaseException) -> bool:
@@ -284,15 +293,7 @@ def staged(out: Path, *, overwrite: bool, inputs: Sequence[Path] = (), adopt: Pa
         Path(adopt).rename(tmp)
     check_out(out, overwrite, inputs, keep=tmp if adopt is not None else None)
     start = _identity(out)
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        if adopt is None:
-            if tmp.exists():  # our own process id: left by a dead run that had it before
-                shutil.rmtree(tmp)
-            tmp.mkdir()
-        fd = lock_folder(tmp)
-    except OSError as err:
-        raise UserError(f"cannot write to --out {out}: {err.strerror or err}") from None
+    fd = _fresh_locked(tmp, f"cannot write to --out {out}") if adopt is None else lock_folder(tmp)
     try:
         yield tmp
         _move_into_place(tmp, out, start, overwrite)

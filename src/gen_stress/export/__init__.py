@@ -46,6 +46,7 @@ def export(fmt: str, folder: Path, out: Path, options: ExportOptions, *, overwri
         raise UserError(f"unknown export format {fmt!r}; choose from {', '.join(FORMATS)}")
     source = DatasetFolder.open(Path(folder))
     families = source.select(options.families, options.split)
+    source.check(families, options.split)
     with staged(Path(out), overwrite=overwrite, inputs=[Path(folder)]) as tmp:
         result = ExportResult(out=Path(out))
         writers[fmt](source, families, tmp, options, result)
