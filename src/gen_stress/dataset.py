@@ -142,7 +142,7 @@ def assemble(slices: list[Path], out: Path, *, overwrite: bool = False) -> Build
                             f"({first_difference(first.spec, plan.spec)})")
     spec = spec_from_record(first.spec)
     tasks = plan_tasks(spec, Path("."))
-    source = _shard_sources(slices, plans, [t.filename for t in tasks])
+    source = _shard_sources(slices, plans, tasks)
     with staged(Path(out), overwrite=overwrite, inputs=slices) as tmp:
         for task in tasks:
             target = tmp / task.filename
@@ -154,15 +154,16 @@ def assemble(slices: list[Path], out: Path, *, overwrite: bool = False) -> Build
     return BuildResult(out=Path(out), summaries=summaries, files=files)
 
 
-def _shard_sources(slices: list[Path], plans: list, wanted: list[str]) -> dict[str, Path]:
+def _shard_sources(slices: list[Path], plans: list, tasks: list) -> dict[str, Path]:
     """filename -> the slice folder holding it; every shard exactly once, complete, of this spec."""
+    wanted = [t.filename for t in tasks]
     source: dict[str, Path] = {}
     for folder, plan in zip(slices, plans):
         for name in plan.files:
             if name in source:
                 raise UserError(f"shard {name} is in two slices, {source[name]} and {folder}")
             meta = read_shard_metadata(Path(folder) / name)
-            if meta is None or meta.get("spec_hash") != plan.digest:
+            if meta is None or meta.get("spec_hash") != tasks[0].spec_hash:
                 raise UserError(f"{folder} lacks shard {name} (missing, incomplete or of another spec); "
                                 "rerun its slice")
             source[name] = Path(folder)

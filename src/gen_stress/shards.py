@@ -48,6 +48,16 @@ def spec_hash(spec: DatasetSpec) -> str:
     return hashlib.sha256(json.dumps(spec_record(spec), sort_keys=True).encode()).hexdigest()
 
 
+CARD_ONLY = ("command", "title", "card_extra")  # spec fields that change the card, never a shard
+
+
+def shard_hash(spec: DatasetSpec) -> str:
+    """sha256 of what decides the shard bytes (the spec without its card-only fields); each
+    shard's footer carries it."""
+    record = {k: v for k, v in spec_record(spec).items() if k not in CARD_ONLY}
+    return hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()
+
+
 def spec_from_record(record: dict) -> DatasetSpec:
     def part(p: dict) -> PartSpec:
         return PartSpec(family=p["family"], n=p["n"], seed=p["seed"], split=p["split"],
@@ -82,7 +92,7 @@ def first_difference(old: Any, new: Any, where: str = "") -> str:
 
 def plan_tasks(spec: DatasetSpec, folder: Path) -> list[ShardTask]:
     """Every shard of the spec in one global order (parts in turn), writing into `folder`."""
-    digest = spec_hash(spec)
+    digest = shard_hash(spec)
     return [t for part in spec.parts for t in shard_tasks(spec, part, folder, digest)]
 
 
