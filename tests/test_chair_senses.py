@@ -95,3 +95,19 @@ def test_what_a_person_calls_the_drawing_is_no_hallucination(objects, caption):
 ])
 def test_the_object_sense_still_counts(objects, caption, invented):
     assert score_item(caption_row(*objects), caption)["hallucinated"] == invented
+
+
+def test_gold_captions_of_every_template_score_right():
+    """Gold captions (objects with their states and articles) name every object and
+    invent none, in scenes of all templates."""
+    from conftest import composed_drafts
+    from gen_stress.generators import get_family
+    from gen_stress.pipeline import PartSpec
+
+    for template in load_library().templates:
+        part = PartSpec("hallucination", n=5, settings=(("template", template.name),))
+        for _plan, drafts in composed_drafts(get_family("hallucination"), part):
+            caption = next(d for d in drafts if d.variant == "caption")
+            objects = [it.label for it in caption.scene.items if it.role == "object"]
+            score = score_item(caption_row(*objects), caption.question.answer)
+            assert score["hallucinated"] == [] and score["object_recall"] == 1.0, (caption.question.answer, score)

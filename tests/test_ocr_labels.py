@@ -9,10 +9,9 @@ import re
 import numpy as np
 import pytest
 
-from gen_stress.generators import Resample, get_family
-from gen_stress.knobs import make_knobs
-from gen_stress.pipeline import PartSpec, plan_for
-from gen_stress.rng import sample_rng
+from conftest import composed_drafts
+from gen_stress.generators import get_family
+from gen_stress.pipeline import PartSpec
 from gen_stress.scenes.content import dictionary, hidden_span, make_code, make_pseudoword
 from gen_stress.scenes.fonts import load_catalog
 from gen_stress.scenes.glyphs import ambiguous_strings, glyph_difference, look_alike
@@ -99,18 +98,8 @@ def test_a_pseudoword_cover_leaves_no_dictionary_word_to_complete():
 # Generated items ------------------------------------------------------------------------
 
 def composed(settings, n: int, options=()):
-    part = PartSpec("ocr", n=n, settings=settings, options=options)
-    for index in range(n):
-        rng = sample_rng(part.seed, OCR.name, index)
-        plan = plan_for(OCR, part, index)
-        knobs = make_knobs(OCR.Knobs, {**OCR.draw_knobs(plan, rng), **plan.pinned})
-        for _ in range(60):
-            try:
-                drafts = OCR.compose(plan, knobs, rng, (512, 512))
-                yield drafts[0] if not options else drafts
-                break
-            except Resample:
-                continue
+    for _plan, drafts in composed_drafts(OCR, PartSpec("ocr", n=n, settings=settings, options=options)):
+        yield drafts if options else drafts[0]
 
 
 def target(draft) -> TextItem:

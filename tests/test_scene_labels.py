@@ -9,11 +9,10 @@ import re
 import numpy as np
 import pytest
 
-from gen_stress.generators import Resample, get_family
-from gen_stress.generators.hallucination import caption_question, make_object, Wanted
-from gen_stress.knobs import make_knobs
-from gen_stress.pipeline import PartSpec, plan_for
-from gen_stress.rng import sample_rng
+from conftest import composed_drafts
+from gen_stress.generators import get_family
+from gen_stress.generators.hallucination import Wanted, caption_question, make_object
+from gen_stress.pipeline import PartSpec
 from gen_stress.scenes.library import SIZE_CLASSES, class_sizes, indefinite_article, load_library
 
 HAL = get_family("hallucination")
@@ -66,16 +65,7 @@ def test_every_template_reads_right_for_every_object():
 def composed_scenes(template: str, n: int, object_px: int | None = None):
     settings = (("template", template),) + ((("object_px", object_px),) if object_px else ())
     part = PartSpec("hallucination", n=n, settings=settings, subtasks=("object",))
-    for index in range(n):
-        rng = sample_rng(part.seed, HAL.name, index)
-        plan = plan_for(HAL, part, index)
-        knobs = make_knobs(HAL.Knobs, {**HAL.draw_knobs(plan, rng), **plan.pinned})
-        for _ in range(60):
-            try:
-                yield HAL.compose(plan, knobs, rng, (512, 512))
-                break
-            except Resample:
-                continue
+    return (drafts for _plan, drafts in composed_drafts(HAL, part))
 
 
 @pytest.mark.parametrize("template,object_px", [("farmyard", None), ("street", None), ("park", None),
@@ -121,15 +111,7 @@ def test_setting_stays_out_of_captions_and_questions():
     tell, so no gold caption or question names it."""
     settings = {t.name for t in LIB.templates} | {t.surface.label for t in LIB.templates} | {
         s for t in LIB.templates for s in t.surface.synonyms}
-    part = PartSpec("hallucination", n=60)
-    for index in range(60):
-        rng = sample_rng(part.seed, HAL.name, index)
-        plan = plan_for(HAL, part, index)
-        knobs = make_knobs(HAL.Knobs, {**HAL.draw_knobs(plan, rng), **plan.pinned})
-        try:
-            drafts = HAL.compose(plan, knobs, rng, (512, 512))
-        except Resample:
-            continue
+    for _plan, drafts in composed_drafts(HAL, PartSpec("hallucination", n=60)):
         for draft in drafts:
             text = f"{draft.question.question} {draft.question.answer}".lower()
             named = [s for s in settings if re.search(rf"\b{re.escape(s)}\b", text)]

@@ -78,7 +78,7 @@ class Family:
     pairs: str = ""  # what a minimal-pair twin changes, when the family makes them (--pairs)
 
     # The smallest image side (px) each subtask's scenes fit, with drawn knobs: measured by
-    # generating items at decreasing sizes (see README, "Image size"). Unlisted: 64.
+    # generating items at decreasing sizes (README, "Generating"). Unlisted: 64.
     min_side: Mapping[str, int] = {}
 
     def check_plan(self, plan: SamplePlan) -> None:

@@ -165,7 +165,7 @@ class Surface:
 @dataclass(frozen=True)
 class Template:
     name: str
-    phrase: str  # "on a dining table"
+    phrase: str  # "on a dining table"; not said in captions while the surface drawn is a plain rectangle
     background: str  # a BACKGROUNDS name
     surface: Surface
     weights: tuple[tuple[str, float], ...]  # class name -> how typical it is here (0..1)
