@@ -54,9 +54,9 @@ def ocr_rows(ocr_dataset) -> list[dict]:
 
 
 def composed_drafts(family, part, size: tuple[int, int] = (512, 512)):
-    """The drafts of each index of a part, composed (not rendered) as the pipeline draws
-    them: the index's own random stream, redrawn on Resample (indices that never fit are
-    left out)."""
+    """(plan, drafts) of each index of a part, composed (not rendered) as the pipeline
+    draws them: the index's own random stream, redrawn on Resample (indices that never
+    fit are left out)."""
     from gen_stress.generators import Resample
     from gen_stress.knobs import make_knobs
     from gen_stress.pipeline import plan_for
@@ -69,7 +69,7 @@ def composed_drafts(family, part, size: tuple[int, int] = (512, 512)):
         knobs = make_knobs(family.Knobs, {**values, **plan.pinned})
         for _ in range(60):
             try:
-                yield family.compose(plan, knobs, rng, size)
+                yield plan, family.compose(plan, knobs, rng, size)
                 break
             except Resample:
                 continue

@@ -106,7 +106,7 @@ def test_gold_captions_of_every_template_score_right():
 
     for template in load_library().templates:
         part = PartSpec("hallucination", n=5, settings=(("template", template.name),))
-        for drafts in composed_drafts(get_family("hallucination"), part):
+        for _plan, drafts in composed_drafts(get_family("hallucination"), part):
             caption = next(d for d in drafts if d.variant == "caption")
             objects = [it.label for it in caption.scene.items if it.role == "object"]
             score = score_item(caption_row(*objects), caption.question.answer)

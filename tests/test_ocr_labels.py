@@ -98,7 +98,7 @@ def test_a_pseudoword_cover_leaves_no_dictionary_word_to_complete():
 # Generated items ------------------------------------------------------------------------
 
 def composed(settings, n: int, options=()):
-    for drafts in composed_drafts(OCR, PartSpec("ocr", n=n, settings=settings, options=options)):
+    for _plan, drafts in composed_drafts(OCR, PartSpec("ocr", n=n, settings=settings, options=options)):
         yield drafts if options else drafts[0]
 
 

@@ -64,7 +64,8 @@ def test_every_template_reads_right_for_every_object():
 
 def composed_scenes(template: str, n: int, object_px: int | None = None):
     settings = (("template", template),) + ((("object_px", object_px),) if object_px else ())
-    return composed_drafts(HAL, PartSpec("hallucination", n=n, settings=settings, subtasks=("object",)))
+    part = PartSpec("hallucination", n=n, settings=settings, subtasks=("object",))
+    return (drafts for _plan, drafts in composed_drafts(HAL, part))
 
 
 @pytest.mark.parametrize("template,object_px", [("farmyard", None), ("street", None), ("park", None),
@@ -110,7 +111,7 @@ def test_setting_stays_out_of_captions_and_questions():
     tell, so no gold caption or question names it."""
     settings = {t.name for t in LIB.templates} | {t.surface.label for t in LIB.templates} | {
         s for t in LIB.templates for s in t.surface.synonyms}
-    for drafts in composed_drafts(HAL, PartSpec("hallucination", n=60)):
+    for _plan, drafts in composed_drafts(HAL, PartSpec("hallucination", n=60)):
         for draft in drafts:
             text = f"{draft.question.question} {draft.question.answer}".lower()
             named = [s for s in settings if re.search(rf"\b{re.escape(s)}\b", text)]

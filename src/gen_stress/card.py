@@ -55,7 +55,9 @@ def card_metadata(spec, summaries, out: Path) -> dict:
 
 
 def _knob_rows(family: str, summaries) -> list[str]:
-    specs = knob_specs(get_family(family).Knobs)
+    from gen_stress.questions.in_context import STAT_NAMES, with_context
+
+    specs = knob_specs(with_context(get_family(family).Knobs))  # `context` is every family's knob
     merged_numeric, merged_categorical = {}, {}
     for (fam, _split), s in summaries.items():
         if fam != family:
@@ -73,6 +75,9 @@ def _knob_rows(family: str, summaries) -> list[str]:
             seen = f"{lo} to {hi}" if lo != hi else f"{lo}"
         else:
             seen = _value_counts(merged_categorical.get(name, {}))
+        if not seen and name in STAT_NAMES:  # layout statistics of real-world contexts: none here
+            continue
+        seen = seen or ("abstract (every item)" if name == "context" else seen)
         easy = "derived" if spec.derived else f"`{spec.easy}`"
         lines.append(f"| `{name}` | {spec.doc} | {seen} | {easy} |")
     return lines
@@ -124,10 +129,11 @@ def write_card(out: Path, spec, summaries: dict, shard_files: list[str]) -> None
             body.append(f"| {family} | {split} | {s.rows} | `{subtask}` | {count} | {s.unanswerable[subtask]} "
                         f"| {yes_share} |")
     for family in dict.fromkeys(p.family for p in spec.parts):
-        sheet = _contact_sheet(out, family, shard_files)
+        sheets = _contact_sheets(out, family, shard_files)
         body += ["", f"### {family}", "", get_family(family).description, ""]
-        if sheet:
-            body += [f"![{family} samples]({sheet})", ""]
+        for context, sheet in sheets:
+            label = f"{family} samples" + (f", context {context}" if context else "")
+            body += ([f"Context `{context}`:", ""] if context else []) + [f"![{label}]({sheet})", ""]
         body += _knob_rows(family, summaries)
         resampled = sum((s.resampled for (f, _), s in summaries.items() if f == family), start=type(s.resampled)())
         if resampled:
@@ -146,10 +152,13 @@ def write_card(out: Path, spec, summaries: dict, shard_files: list[str]) -> None
 
 # Contact sheet ------------------------------------------------------------------------
 
-def _sample_rows(path: Path, limit: int) -> list[dict]:
-    """Up to `limit` rows from the start of a shard, taking subtasks in turn."""
-    table = pq.ParquetFile(path).read_row_group(0, columns=["id", "subtask", "image", "question", "answer"])
-    rows = table.to_pylist()
+def _sample_rows(path: Path, limit: int, context: str = "") -> list[dict]:
+    """Up to `limit` rows from the start of a shard (of one context, if given), taking
+    subtasks in turn."""
+    columns = ["id", "subtask", "image", "question", "answer"] + (["difficulty"] if context else [])
+    rows = pq.ParquetFile(path).read_row_group(0, columns=columns).to_pylist()
+    if context:
+        rows = [r for r in rows if r["difficulty"].get("context") == context]
     by_subtask: dict[str, list[dict]] = {}
     for row in rows:
         by_subtask.setdefault(row["subtask"], []).append(row)
@@ -168,11 +177,25 @@ def _clipped(lines: list[str], limit: int) -> list[str]:
     return lines[:limit - 1] + [lines[limit - 1][:36] + " ..."]
 
 
-def _contact_sheet(out: Path, family: str, shard_files: list[str]) -> str | None:
+def _contact_sheets(out: Path, family: str, shard_files: list[str]) -> list[tuple[str, str]]:
+    """(context, sheet path): one sheet, or one per context when the rows have several."""
     first = next((f for f in shard_files if f.startswith(f"{family}/")), None)
     if first is None:
+        return []
+    schema = pq.read_schema(out / first)
+    difficulty = schema.field("difficulty").type
+    if difficulty.get_field_index("context") < 0:
+        sheet = _contact_sheet(out, family, first)
+        return [("", sheet)] if sheet else []
+    seen = pq.ParquetFile(out / first).read_row_group(0, columns=["difficulty"]).column("difficulty")
+    contexts = dict.fromkeys(seen.combine_chunks().field("context").to_pylist())
+    return [(c, sheet) for c in contexts if (sheet := _contact_sheet(out, family, first, c))]
+
+
+def _contact_sheet(out: Path, family: str, first: str, context: str = "") -> str | None:
+    rows = _sample_rows(out / first, SHEET_COLUMNS * SHEET_ROWS, context)
+    if not rows:
         return None
-    rows = _sample_rows(out / first, SHEET_COLUMNS * SHEET_ROWS)
     label_font = load_catalog().by_name("DejaVu Sans").pil(12)
     line_h, text_lines = 15, 8
     cell_w, cell_h = THUMB_PX + 12, THUMB_PX + 12 + line_h * text_lines
@@ -190,7 +213,7 @@ def _contact_sheet(out: Path, family: str, shard_files: list[str]) -> str | None
         for j, line in enumerate(lines):
             fill = (200, 30, 30) if j >= len(lines) - len(answer) else (90, 90, 90) if j == 0 else (20, 20, 20)
             draw.text((x, y + THUMB_PX + 4 + j * line_h), line, fill=fill, font=label_font)
-    relative = f"assets/{family}-samples.png"
+    relative = f"assets/{family}-{context}-samples.png" if context else f"assets/{family}-samples.png"
     (out / "assets").mkdir(exist_ok=True)
     sheet.save(out / relative, format="PNG")
     return relative

@@ -123,6 +123,7 @@ def generate(family, n, seed, out, size_text, workers, split, sweeps, settings, 
     from gen_stress.generators import family_names, get_family
     from gen_stress.knobs import knob_spec, parse_sweep, resolve_sweep, split_assignment
     from gen_stress.pipeline import DatasetSpec, PartSpec, default_workers
+    from gen_stress.questions.in_context import served_subtasks, with_context
 
     names = family_names(family)
     size = _parse_size(size_text)
@@ -136,12 +137,17 @@ def generate(family, n, seed, out, size_text, workers, split, sweeps, settings, 
     parts = []
     for name in names:
         fam = get_family(name)
-        swept = tuple(resolve_sweep(*parse_sweep(s), fam.Knobs, name) for s in sweeps)
+        knobs_cls = with_context(fam.Knobs)  # every family takes the shared `context` knob
+        swept = tuple(resolve_sweep(*parse_sweep(s), knobs_cls, name) for s in sweeps)
         pinned = []
         for text in settings:
             knob, value = split_assignment(text, "--set")
-            pinned.append((knob, knob_spec(fam.Knobs, knob, name).parse(value)))
+            pinned.append((knob, knob_spec(knobs_cls, knob, name).parse(value)))
         leaves = tuple(s for s in subtasks if s in fam.subtasks) if len(names) > 1 else subtasks
+        wanted = [v for k, v in pinned if k == "context"] + [v for s in swept if s.knob == "context" for v in s.values]
+        if len(names) > 1 and not leaves and wanted:  # with `all`, each family asks what the contexts serve
+            served = served_subtasks(fam, wanted)
+            leaves = () if served == fam.subtasks else served
         # With `all`, --pairs applies to the families that make pairs.
         with_pairs = pairs and (bool(fam.pairs) or len(names) == 1)
         parts.append(PartSpec(family=name, n=n, seed=seed, split=split, sweeps=swept, settings=tuple(pinned),

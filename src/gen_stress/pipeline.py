@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+from functools import partial
 import math
 import multiprocessing
 import os
@@ -29,6 +30,7 @@ from gen_stress.generators import get_family
 from gen_stress.generators.base import Family, Resample, SamplePlan
 from gen_stress.knobs import Sweep, knob_specs, make_knobs
 from gen_stress.osutil import die_with_parent
+from gen_stress.questions import in_context
 from gen_stress.rng import MAX_SEED, sample_rng
 from gen_stress.scenes.fonts import warm_up
 from gen_stress.scenes.render import render
@@ -80,6 +82,8 @@ class PartSpec:
         for name in set(swept) & set(pinned) | {k for k in swept if swept.count(k) > 1}:
             raise UserError(f"knob {name} is both swept and set, or swept twice")
         self._validate_hold_out(family)
+        in_context.check_part(family, self)
+        in_context.check_size(self, size)
         self._validate_plans(family, size)
 
     def _validate_plans(self, family: Family, size: tuple[int, int]) -> None:
@@ -93,7 +97,10 @@ class PartSpec:
         plans = {p.subtask: p for p in firsts}.values()
         for plan in sorted(plans, key=lambda p: -family.min_side.get(p.subtask, 0)):
             for cell in itertools.product(*(s.values for s in self.sweeps)):
-                family.check_plan(dataclasses.replace(plan, pinned={**dict(self.settings), **dict(zip(names, cell))}))
+                pinned = {**dict(self.settings), **dict(zip(names, cell))}
+                if pinned.pop(in_context.CONTEXT_KNOB, in_context.ABSTRACT) != in_context.ABSTRACT:
+                    continue  # a real-world context: checked by in_context above
+                family.check_plan(dataclasses.replace(plan, pinned=pinned))
 
     def _validate_hold_out(self, family: Family) -> None:
         """Held-out values must be values the part could otherwise produce, and never the
@@ -157,7 +164,7 @@ def plan_for(family: Family, part: PartSpec, index: int, size: tuple[int, int] =
     rest = index // len(grid)
     eligible = list(part.subtasks or family.subtasks)
     if part.sweeps:
-        specs = knob_specs(family.Knobs)
+        specs = knob_specs(in_context.part_knobs(family, part))
         primary = [leaf for leaf in eligible if any(leaf in specs[s.knob].primary_for for s in part.sweeps)]
         eligible = primary or eligible
     subtask = eligible[rest % len(eligible)]
@@ -188,8 +195,13 @@ def generate_index(family: Family, part: PartSpec, size: tuple[int, int], index:
     passes every check, at most MAX_ATTEMPTS times."""
     rng = sample_rng(part.seed, family.name, index)
     plan = plan_for(family, part, index, size)
-    values = family.easy_knobs(plan.subtask) if plan.easy else family.draw_knobs(plan, rng)
-    knobs = make_knobs(family.Knobs, {**values, **plan.pinned})
+    if in_context.context_of(plan) != in_context.ABSTRACT:  # a real-world context: questions over its page
+        knobs = in_context.knob_values(family, plan, rng)
+        compose, verify = partial(in_context.compose, family), in_context.verify
+    else:
+        values = family.easy_knobs(plan.subtask) if plan.easy else family.draw_knobs(plan, rng)
+        knobs = make_knobs(in_context.part_knobs(family, part), {**values, **plan.pinned})
+        compose, verify = family.compose, family.verify
     reasons: Counter = Counter()
     examples: dict[str, str] = {}  # reason kind -> its first reason in full, for the error message
 
@@ -200,7 +212,7 @@ def generate_index(family: Family, part: PartSpec, size: tuple[int, int], index:
 
     for _ in range(MAX_ATTEMPTS):
         try:
-            drafts = family.compose(plan, knobs, rng, size)
+            drafts = compose(plan, knobs, rng, size)
         except Resample as why:
             note(str(why))
             continue
@@ -208,16 +220,18 @@ def generate_index(family: Family, part: PartSpec, size: tuple[int, int], index:
         if held:  # checked on the final knobs, so derived ones (the font) count too
             note(held)
             if not plan.easy:  # the held-out value may be a drawn knob: draw them again
-                knobs = make_knobs(family.Knobs, {**family.draw_knobs(plan, rng), **plan.pinned})
+                knobs = make_knobs(in_context.part_knobs(family, part), {**family.draw_knobs(plan, rng),
+                                                                         **plan.pinned})
             continue
         renders = _render_each_scene_once(drafts)
-        failures = [f for d, r in zip(drafts, renders) for f in family.verify(d, r)]
+        failures = [f for d, r in zip(drafts, renders) for f in verify(d, r)]
         if failures:
             note(failures[0])
             continue
         if resampled is not None:
             resampled.update(reasons)
-        return [make_row(family, d, r, seed=part.seed, index=index) for d, r in zip(drafts, renders)]
+        return [make_row(family, in_context.finalize(d, r), r, seed=part.seed, index=index)
+                for d, r in zip(drafts, renders)]
     common = ", ".join(f"{examples.get(r, r)} ({c}x)" for r, c in reasons.most_common(3))
     raise GenerationError(
         f"{family.name} index {index} ({plan.subtask}, knobs {dict(plan.pinned) or 'drawn'}): "
@@ -277,6 +291,8 @@ class Summary:
             self.yes_no[row["subtask"]] += 1
             self.yes[row["subtask"]] += row["answer"] == "yes"
         for name, value in row["difficulty"].items():
+            if value is None:  # a knob the row's context does not use
+                continue
             if isinstance(value, (int, float)) and not isinstance(value, bool):
                 lo_hi = self.numeric.setdefault(name, [value, value])
                 lo_hi[0], lo_hi[1] = min(lo_hi[0], value), max(lo_hi[1], value)
@@ -330,7 +346,7 @@ def write_shard(task: ShardTask, tick: Callable[[int], None] | None = None) -> S
     from gen_stress.shards import shard_metadata, temp_name
 
     family = get_family(task.part.family)
-    features = row_features(family)
+    features = row_features(family, in_context.part_knobs(family, task.part))
     schema = features.arrow_schema
     path = Path(task.directory) / task.filename
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -120,7 +120,7 @@ class OcrFamily(Family):
     Knobs = OcrKnobs
     description = "Read the text on one sign: tiny, rotated or stylised lettering among other signs."
     pairs = "one character of the target text changed (to a look-alike where there is one)"
-    min_side = {"tiny_text": 192, "rotated_text": 192, "stylized_font": 160}  # measured, see README
+    min_side = {"tiny_text": 192, "rotated_text": 192, "stylized_font": 192}  # measured, see README
 
     def check_plan(self, plan: SamplePlan) -> None:
         """A font class whose every font is held out, or text too big for the image in
