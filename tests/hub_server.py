@@ -94,6 +94,8 @@ class FakeHub:
         self.repos: dict[tuple[str, str], Repo] = {}
         self.requests: list[tuple[str, str]] = []  # (method, path) of every request
         self.fail_commits = 0  # the next N commit requests answer 500 (a failed upload)
+        self.commits_before_failure: int | None = None  # then this many succeed before the next one fails
+        self.uploaded: list[str] = []  # path of every file received in a commit, in order
         self.lock = threading.Lock()
         self._counter = 0
 
@@ -235,6 +237,11 @@ class FakeHub:
         branch = unquote(revision)
         if branch not in repo.branches:
             raise HubError(404, f"Invalid rev id: {branch}: commits go to a branch", "RevisionNotFound")
+        if self.commits_before_failure is not None:  # an upload cut short after some commits
+            self.commits_before_failure -= 1
+            if self.commits_before_failure < 0:
+                self.commits_before_failure = None
+                raise HubError(500, "Internal Error - the commit could not be created (simulated)")
         if self.fail_commits > 0:
             self.fail_commits -= 1
             raise HubError(500, "Internal Error - the commit could not be created (simulated)")
@@ -249,6 +256,7 @@ class FakeHub:
             key, value = line["key"], line["value"]
             if key == "file":
                 files[value["path"]] = base64.b64decode(value["content"])
+                self.uploaded.append(value["path"])
                 operations.append({"op": "add", "path": value["path"]})
             elif key == "deletedFile":
                 if value["path"] not in files:

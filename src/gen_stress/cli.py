@@ -104,12 +104,23 @@ def _command_line(families: str, n: int, seed: int, size: tuple[int, int], split
 @click.option("--rows-per-shard", type=int, default=500, show_default=True,
               help="Rows per parquet shard (changes file boundaries, not rows).")
 @click.option("--overwrite", is_flag=True, help="Replace a non-empty --out folder.")
+@click.option("--shards", "shards_text", default=None, metavar="START:STOP",
+              help="Write only shards START..STOP-1 of the full run (same names and bytes), for "
+                   "`gen-stress assemble` to merge.")
+@click.option("--resume", is_flag=True,
+              help="Continue a killed run of this command and --out: keep its finished shards.")
+@click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+              help="local: --workers processes; ray: one task per shard on a Ray cluster "
+                   "(needs the `ray` extra and --out on a file system every node sees).")
+@click.option("--ray-address", default=None, metavar="ADDR",
+              help="Ray cluster to join (host:port or ray://...). Default: RAY_ADDRESS, a running "
+                   "local cluster, or a new local one.")
 @click.option("--progress/--no-progress", default=True, show_default=True, help="Show a progress bar.")
 def generate(family, n, seed, out, size_text, workers, split, sweeps, settings, subtasks, pairs, rows_per_shard,
-             overwrite, progress):
+             overwrite, shards_text, resume, engine, ray_address, progress):
     """Generate a dataset folder: <family>/<split>-*.parquet shards, README.md card, contact sheets."""
     from gen_stress.capture import with_capture
-    from gen_stress.dataset import build_dataset
+    from gen_stress.dataset import Engine, build_dataset
     from gen_stress.generators import family_names, get_family
     from gen_stress.knobs import knob_spec, parse_sweep, resolve_sweep, split_assignment
     from gen_stress.pipeline import DatasetSpec, PartSpec, default_workers
@@ -121,6 +132,8 @@ def generate(family, n, seed, out, size_text, workers, split, sweeps, settings, 
         raise UserError(f"--workers must be at least 1, got {workers}")
     if rows_per_shard < 1:
         raise UserError(f"--rows-per-shard must be at least 1, got {rows_per_shard}")
+    if ray_address is not None and engine != "ray":
+        raise UserError("--ray-address needs --engine ray")
     subtasks = tuple(s.split("/", 1)[1] if "/" in s else s for s in subtasks)
     parts = []
     for name in names:
@@ -145,10 +158,14 @@ def generate(family, n, seed, out, size_text, workers, split, sweeps, settings, 
     spec = DatasetSpec(parts=tuple(parts), width=size[0], height=size[1], rows_per_shard=rows_per_shard,
                        command=command)
     spec.validate()
-    result = build_dataset(spec, out, overwrite=overwrite, workers=workers or default_workers(),
-                           progress=progress)
+    from gen_stress.shards import parse_slice
+
+    shards = parse_slice(shards_text) if shards_text is not None else None
+    result = build_dataset(spec, out, overwrite=overwrite, progress=progress, shards=shards, resume=resume,
+                           engine=Engine(engine, workers or default_workers(), ray_address))
     total = sum(s.rows for s in result.summaries.values())
-    click.echo(f"wrote {total} rows to {result.out} ({len(result.files)} files)")
+    what = f"shards {shards[0]}:{shards[1]}, " if shards else ""
+    click.echo(f"wrote {total} rows to {result.out} ({what}{len(result.files)} files)")
 
 
 def _add_subcommands() -> None:

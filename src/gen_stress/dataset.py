@@ -6,19 +6,38 @@
 
 Everything is written under a hidden temporary name next to <out> and renamed into
 place only when complete, so an interrupted run never leaves a folder that looks done.
+A slice run (`shards=(A, B)`) writes only those shards and its plan file, no card;
+`assemble` merges slices into the folder a full run gives, byte for byte.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 from gen_stress.card import write_card
-from gen_stress.pipeline import DatasetSpec, Summary, run_shards, shard_tasks
-from gen_stress.staging import check_out, staged
+from gen_stress.errors import UserError
+from gen_stress.pipeline import DatasetSpec, run_shards
+from gen_stress.shards import (
+    PLAN_FILE,
+    check_slice,
+    first_difference,
+    is_finished,
+    plan_tasks,
+    read_plan,
+    read_shard_metadata,
+    remove_temps,
+    spec_from_record,
+    spec_hash,
+    spec_record,
+    summaries_from_shards,
+    write_plan,
+)
+from gen_stress.staging import check_out, say, stale_partials, staged
 
-__all__ = ["BuildResult", "build_dataset", "check_out", "write_dataset"]
+__all__ = ["BuildResult", "Engine", "assemble", "build_dataset", "check_out", "write_dataset"]
 
 
 @dataclass(frozen=True)
@@ -28,21 +47,136 @@ class BuildResult:
     files: tuple[str, ...]  # paths relative to out
 
 
+@dataclass(frozen=True)
+class Engine:
+    """Where shards are generated: local worker processes, or tasks on a Ray cluster."""
+
+    name: str = "local"  # or "ray"
+    workers: int = 1  # local processes
+    ray_address: str | None = None  # None: RAY_ADDRESS, a running local cluster, or a new one
+
+
 def build_dataset(spec: DatasetSpec, out: Path, *, overwrite: bool = False, workers: int = 1,
-                  progress: bool = True) -> BuildResult:
-    with staged(Path(out), overwrite=overwrite) as tmp:
-        summaries = write_dataset(spec, tmp, workers=workers, progress=progress)
+                  progress: bool = True, shards: tuple[int, int] | None = None, resume: bool = False,
+                  engine: Engine | None = None) -> BuildResult:
+    spec.validate()
+    if shards is not None:
+        check_slice(shards, len(plan_tasks(spec, Path("."))))
+    engine = engine or Engine(workers=workers)
+    if engine.name == "ray":
+        from gen_stress.ray_engine import import_ray
+
+        import_ray()  # before any work: a missing extra is one line
+    leftover = find_resumable(Path(out), spec, shards) if resume else None
+    with staged(Path(out), overwrite=overwrite, adopt=leftover) as tmp:
+        summaries = write_dataset(spec, tmp, progress=progress, shards=shards, engine=engine)
         files = tuple(sorted(str(p.relative_to(tmp)) for p in tmp.rglob("*") if p.is_file()))
     return BuildResult(out=Path(out), summaries=summaries, files=files)
 
 
-def write_dataset(spec: DatasetSpec, folder: Path, *, workers: int = 1, progress: bool = True) -> dict:
-    """Shards, card and contact sheets into an existing empty folder; the summaries by
-    (family, split)."""
+def write_dataset(spec: DatasetSpec, folder: Path, *, workers: int = 1, progress: bool = True,
+                  shards: tuple[int, int] | None = None, engine: Engine | None = None) -> dict:
+    """Shards, card and contact sheets into a folder (empty, or holding the finished shards
+    of an interrupted run of the same spec); the summaries by (family, split)."""
     spec.validate()
-    tasks = [t for part in spec.parts for t in shard_tasks(spec, part, folder)]
-    summaries: dict = defaultdict(Summary)
-    for task, summary in run_shards(tasks, workers, progress):
-        summaries[(task.part.family, task.part.split)].merge(summary)
-    write_card(folder, spec, dict(summaries), [t.filename for t in tasks])
-    return dict(summaries)
+    engine = engine or Engine(workers=workers)
+    folder = Path(folder).resolve() if engine.name == "ray" else Path(folder)  # Ray workers have other cwds
+    tasks = plan_tasks(spec, folder)
+    start, stop = shards or (0, len(tasks))
+    write_plan(folder, spec, tasks, start, stop)
+    remove_temps(folder)
+    todo = [t for t in tasks[start:stop] if not is_finished(t)]
+    if len(todo) < stop - start:
+        say(f"resuming: {stop - start - len(todo)} of {stop - start} shards already finished")
+    if engine.name == "ray":
+        from gen_stress.ray_engine import run_shards_ray
+
+        run_shards_ray(todo, engine.ray_address, progress)
+    else:
+        run_shards(todo, engine.workers, progress)
+    remove_temps(folder)  # of workers killed and retried
+    summaries = summaries_from_shards(folder, tasks[start:stop])
+    if shards is None:
+        (folder / PLAN_FILE).unlink()
+        write_card(folder, spec, summaries, [t.filename for t in tasks])
+    return summaries
+
+
+def find_resumable(out: Path, spec: DatasetSpec, shards: tuple[int, int] | None) -> Path | None:
+    """The staging folder of a killed run of this command and --out, if any; a killed run of
+    another spec is refused with the first difference."""
+    digest = spec_hash(spec)
+    for folder in stale_partials(out):
+        plan = read_plan(folder)
+        if plan is None:
+            continue
+        if plan.digest != digest:
+            difference = first_difference(plan.spec, spec_record(spec))
+            raise UserError(f"cannot --resume: the interrupted run in {folder.name} has another spec "
+                            f"({difference}); run without --resume to start again")
+        wanted = shards or (0, plan.total)
+        if (plan.start, plan.stop) != tuple(wanted):
+            raise UserError(f"cannot --resume: the interrupted run in {folder.name} wrote --shards "
+                            f"{plan.start}:{plan.stop}, not {wanted[0]}:{wanted[1]}")
+        return folder
+    say(f"--resume: no interrupted run of --out {out} found; starting from the first shard")
+    return None
+
+
+# Assembling slices --------------------------------------------------------------------
+
+def assemble(slices: list[Path], out: Path, *, overwrite: bool = False) -> BuildResult:
+    """Merge slice folders of one spec into a dataset folder with its card, refusing
+    slices of other specs, shards missing or given twice, and shards not of the spec."""
+    plans = []
+    for folder in slices:
+        plan = read_plan(folder)
+        if plan is None:
+            raise UserError(f"{folder} is not a slice folder: it has no readable {PLAN_FILE} "
+                            "(write slices with --shards START:STOP)")
+        plans.append(plan)
+    first = plans[0]
+    for folder, plan in zip(slices[1:], plans[1:]):
+        if plan.digest != first.digest:
+            raise UserError(f"{folder} is a slice of another spec than {slices[0]} "
+                            f"({first_difference(first.spec, plan.spec)})")
+    spec = spec_from_record(first.spec)
+    tasks = plan_tasks(spec, Path("."))
+    source = _shard_sources(slices, plans, tasks)
+    with staged(Path(out), overwrite=overwrite, inputs=slices) as tmp:
+        for task in tasks:
+            target = tmp / task.filename
+            target.parent.mkdir(parents=True, exist_ok=True)
+            _link_or_copy(source[task.filename] / task.filename, target)
+        summaries = summaries_from_shards(tmp, tasks)
+        write_card(tmp, spec, summaries, [t.filename for t in tasks])
+        files = tuple(sorted(str(p.relative_to(tmp)) for p in tmp.rglob("*") if p.is_file()))
+    return BuildResult(out=Path(out), summaries=summaries, files=files)
+
+
+def _shard_sources(slices: list[Path], plans: list, tasks: list) -> dict[str, Path]:
+    """filename -> the slice folder holding it; every shard exactly once, complete, of this spec."""
+    wanted = [t.filename for t in tasks]
+    source: dict[str, Path] = {}
+    for folder, plan in zip(slices, plans):
+        for name in plan.files:
+            if name in source:
+                raise UserError(f"shard {name} is in two slices, {source[name]} and {folder}")
+            meta = read_shard_metadata(Path(folder) / name)
+            if meta is None or meta.get("spec_hash") != tasks[0].spec_hash:
+                raise UserError(f"{folder} lacks shard {name} (missing, incomplete or of another spec); "
+                                "rerun its slice")
+            source[name] = Path(folder)
+    missing = [name for name in wanted if name not in source]
+    if missing:
+        more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
+        raise UserError(f"{len(missing)} of {len(wanted)} shards are in no slice: {', '.join(missing[:3])}{more}")
+    return source
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    """A hard link where the file system allows (no second copy of big shards), else a copy."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)

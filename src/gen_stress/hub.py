@@ -5,12 +5,17 @@
     longer has) -> tag that commit
 
 The tag is created only after the commit has landed, so a failed upload leaves no tag.
+Files the branch already holds with the same bytes are not sent again. A large folder
+(past LARGE_FILES files or LARGE_BYTES) goes up in several commits of at most
+COMMIT_FILES files and COMMIT_BYTES each, deletes last: a push cut short keeps the
+commits made, and running it again sends only what is still missing, then tags.
 The token comes from huggingface_hub's usual places (HF_TOKEN, the stored login); it is
 passed to the client and never printed, logged or written.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +29,12 @@ REPO_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$")
 REF_NAME = re.compile(r"^(?!.*\.\.)(?!.*//)[A-Za-z0-9][A-Za-z0-9._/-]*(?<![./])$")
 # The Hub takes at most 25,000 LFS files in one commit; a folder with more is split.
 MAX_FILES_PER_COMMIT = 20_000
+# Past these, a folder is "large": resumable commits of bounded size (upload_large_folder's
+# approach, kept in our hands so the branch still ends up holding exactly the folder).
+LARGE_FILES = 500
+LARGE_BYTES = 5 * 10**9
+COMMIT_FILES = 100
+COMMIT_BYTES = 2 * 10**9
 
 
 class HubError(Exception):
@@ -37,6 +48,7 @@ class PushResult:
     commit: str  # oid of the commit the branch (and the tag) points at
     commits: int  # commits made by this push (0: the branch already held these files)
     files: int
+    sent: int  # files uploaded (the others were on the branch already)
     deleted: int
     tag: str | None
     created_repo: bool
@@ -117,7 +129,7 @@ def push_folder(folder: Path, repo_id: str, *, tag: str | None = None, private: 
 
 def _push(folder: Path, files: list[str], repo_id: str, token: str, *, tag: str | None, private: bool,
           branch: str, force_tag: bool) -> PushResult:
-    from huggingface_hub import CommitOperationAdd, CommitOperationDelete, HfApi
+    from huggingface_hub import CommitOperationDelete, HfApi
 
     api = HfApi(token=token)
     created = not api.repo_exists(repo_id, repo_type="dataset")
@@ -134,12 +146,15 @@ def _push(folder: Path, files: list[str], repo_id: str, token: str, *, tag: str 
     head = next(b.target_commit for b in refs.branches if b.name == branch)
 
     # The branch must end up holding exactly the folder: remove what the folder lacks.
-    remote = set(api.list_repo_files(repo_id, repo_type="dataset", revision=head))
-    stale = sorted(remote - set(files) - {".gitattributes"})
-    operations = [CommitOperationDelete(path_in_repo=p) for p in stale]
-    operations += [CommitOperationAdd(path_in_repo=p, path_or_fileobj=str(folder / p)) for p in files]
+    remote = {entry.path: entry for entry in api.list_repo_tree(repo_id, repo_type="dataset", revision=head,
+                                                                recursive=True) if hasattr(entry, "blob_id")}
+    stale = sorted(set(remote) - set(files) - {".gitattributes"})
+    changed = [p for p in files if p not in remote or not _same_bytes(folder / p, remote[p])]
     message = _commit_message(folder)
-    chunks = [operations[i:i + MAX_FILES_PER_COMMIT] for i in range(0, len(operations), MAX_FILES_PER_COMMIT)]
+    chunks = _commit_chunks(folder, changed, large=_is_large(folder, files))
+    if stale:  # deletes last: a push cut short leaves the branch holding more, never less
+        chunks = chunks or [[]]
+        chunks[-1] = [*chunks[-1], *(CommitOperationDelete(path_in_repo=p) for p in stale)]
     commit, made = head, 0
     for k, chunk in enumerate(chunks):
         info = api.create_commit(
@@ -153,7 +168,47 @@ def _push(folder: Path, files: list[str], repo_id: str, token: str, *, tag: str 
             api.delete_tag(repo_id, tag=tag, repo_type="dataset")
         api.create_tag(repo_id, tag=tag, revision=commit, repo_type="dataset", tag_message=message)
     return PushResult(repo_url=str(repo_url), branch=branch, commit=commit, commits=made, files=len(files),
-                      deleted=len(stale), tag=tag, created_repo=created)
+                      sent=len(changed), deleted=len(stale), tag=tag, created_repo=created)
+
+
+def _is_large(folder: Path, files: list[str]) -> bool:
+    return len(files) > LARGE_FILES or sum((folder / p).stat().st_size for p in files) > LARGE_BYTES
+
+
+def _commit_chunks(folder: Path, files: list[str], *, large: bool) -> list[list]:
+    """Additions grouped into commits: one (up to the Hub's file limit) for a folder of
+    ordinary size; for a large one, commits of at most COMMIT_FILES files and COMMIT_BYTES."""
+    from huggingface_hub import CommitOperationAdd
+
+    max_files, max_bytes = (COMMIT_FILES, COMMIT_BYTES) if large else (MAX_FILES_PER_COMMIT, float("inf"))
+    chunks: list[list] = []
+    size = 0
+    for path in files:
+        nbytes = (folder / path).stat().st_size
+        if not chunks or len(chunks[-1]) >= max_files or (chunks[-1] and size + nbytes > max_bytes):
+            chunks.append([])
+            size = 0
+        chunks[-1].append(CommitOperationAdd(path_in_repo=path, path_or_fileobj=str(folder / path)))
+        size += nbytes
+    return chunks
+
+
+def _same_bytes(path: Path, entry) -> bool:
+    """True when the branch's file has the bytes of the local one: compared by the LFS
+    sha256 for LFS files, by the git blob id otherwise."""
+    if entry.size != path.stat().st_size:
+        return False
+    if entry.lfs is not None:
+        return _file_digest(path, hashlib.sha256()) == entry.lfs.sha256
+    blob = hashlib.sha1(f"blob {entry.size}\0".encode())
+    return _file_digest(path, blob) == entry.blob_id
+
+
+def _file_digest(path: Path, digest) -> str:
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _one_line(err: Exception, token: str) -> str:

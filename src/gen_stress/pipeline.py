@@ -272,7 +272,8 @@ class ShardTask:
     n_shards: int
     start: int
     stop: int
-    directory: str
+    directory: str  # absolute for engines whose workers run elsewhere (Ray)
+    spec_hash: str = ""  # of the dataset spec, recorded in the shard (see gen_stress.shards)
 
     @property
     def filename(self) -> str:
@@ -351,45 +352,59 @@ def _watch_parent(parent_pid: int) -> None:
     os._exit(1)
 
 
-def write_shard(task: ShardTask, tick: Callable[[int], None] | None = None) -> tuple[ShardTask, Summary]:
+def write_shard(task: ShardTask, tick: Callable[[int], None] | None = None) -> ShardTask:
+    """Write one shard under a temporary name and rename it into place: a shard file under
+    its own name is always complete, whoever kills the worker and whenever. Its footer
+    records the spec hash and the resampling counts (see gen_stress.shards)."""
+    from gen_stress.shards import shard_metadata, temp_name
+
     family = get_family(task.part.family)
     features = row_features(family, capture.part_knobs(family, task.part))
     schema = features.arrow_schema
     path = Path(task.directory) / task.filename
     path.parent.mkdir(parents=True, exist_ok=True)
-    summary = Summary()
+    temp = path.with_name(temp_name(path.name))
+    resampled: Counter = Counter()
     tick = tick or (lambda k: _progress_queue.put(k) if _progress_queue is not None else None)
-    with pq.ParquetWriter(path, schema) as writer:
-        batch: list[dict] = []
-        for index in range(task.start, task.stop):
-            for row in generate_index(family, task.part, task.size, index, summary.resampled):
-                summary.add(row)
-                batch.append(row)  # already in storage form: PNG bytes, plain lists and dicts
-            tick(1)
-            if len(batch) >= ROW_GROUP or index == task.stop - 1:
-                writer.write_table(pa.Table.from_pylist(batch, schema=schema))
-                batch = []
-    return task, summary
+    try:
+        with pq.ParquetWriter(temp, schema) as writer:
+            batch: list[dict] = []
+            for index in range(task.start, task.stop):
+                batch.extend(generate_index(family, task.part, task.size, index, resampled))
+                tick(1)
+                if len(batch) >= ROW_GROUP or index == task.stop - 1:
+                    writer.write_table(pa.Table.from_pylist(batch, schema=schema))
+                    batch = []
+            writer.add_key_value_metadata(shard_metadata(task, resampled))
+        os.replace(temp, path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    return task
 
 
-def shard_tasks(spec: DatasetSpec, part: PartSpec, directory: Path) -> list[ShardTask]:
+def shard_tasks(spec: DatasetSpec, part: PartSpec, directory: Path, spec_hash: str = "") -> list[ShardTask]:
     n_shards = max(1, math.ceil(part.n / spec.rows_per_shard))
     per = math.ceil(part.n / n_shards)
     return [
-        ShardTask(part, spec.size, k, n_shards, k * per, min(part.n, (k + 1) * per), str(directory))
+        ShardTask(part, spec.size, k, n_shards, k * per, min(part.n, (k + 1) * per), str(directory), spec_hash)
         for k in range(n_shards)
     ]
 
 
-def run_shards(tasks: list[ShardTask], workers: int, progress: bool) -> list[tuple[ShardTask, Summary]]:
+def run_shards(tasks: list[ShardTask], workers: int, progress: bool) -> None:
     """Write every shard, `workers` at a time, with one progress bar over all samples."""
+    if not tasks:
+        return
     total = sum(t.stop - t.start for t in tasks)
     families = sorted({t.part.family for t in tasks})
     bar = tqdm(total=total, unit="sample", desc="generating " + ",".join(families), disable=not progress,
                dynamic_ncols=True)
     try:
         if workers <= 1 or len(tasks) == 1:
-            return [write_shard(task, tick=bar.update) for task in tasks]
+            for task in tasks:
+                write_shard(task, tick=bar.update)
+            return
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
         if method == "fork":
             warm_up()  # once here, inherited by every worker
@@ -403,7 +418,8 @@ def run_shards(tasks: list[ShardTask], workers: int, progress: bool) -> list[tup
                     if p.ready() and not p.successful():
                         p.get()  # re-raises the worker's error
             _drain(queue, bar, timeout=0)
-            return [p.get() for p in pending]
+            for p in pending:
+                p.get()
     finally:
         bar.close()
 

@@ -66,13 +66,13 @@ def check_inputs(out: Path, inputs: Sequence[Path]) -> None:
             raise UserError(f"--out {out} {relation} the input {source}; a command never writes over its inputs")
 
 
-def check_out(out: Path, overwrite: bool, inputs: Sequence[Path] = ()) -> None:
+def check_out(out: Path, overwrite: bool, inputs: Sequence[Path] = (), keep: Path | None = None) -> None:
     """Before any work: refuse an --out that overlaps an input, that another live run is
     writing, that is a file, or that is a non-empty folder without --overwrite. Clears
     up after killed runs with this --out first (and says what it did)."""
     out = Path(out)
     check_inputs(out, inputs)
-    recover(out)
+    recover(out, keep)
     if out.is_symlink():  # replacing it would replace the link, not the folder it names
         raise UserError(f"--out {out} is a symbolic link; give the folder it points to")
     if out.exists() and not out.is_dir():
@@ -125,10 +125,10 @@ def _size_text(folder: Path) -> str:
     return f"{total / 1e6:.1f} MB" if total >= 1e5 else f"{total / 1e3:.1f} kB"
 
 
-def recover(out: Path) -> None:
+def recover(out: Path, keep: Path | None = None) -> None:
     """Deal with what killed runs left next to `out`: restore `out` from a swap cut in
     half, remove partial folders whose run is gone (saying so), and refuse when a live run
-    is writing `out`."""
+    is writing `out`. `keep` is a partial folder this run adopted (--resume)."""
     out = Path(out)
     parent = out.parent if out.name else out.resolve().parent
     name = out.name or out.resolve().name
@@ -137,7 +137,7 @@ def recover(out: Path) -> None:
     leftovers = []
     for entry in parent.iterdir():
         match = LEFTOVER.match(entry.name)
-        if match and match["name"] == name and entry.is_dir() and not entry.is_symlink():
+        if match and match["name"] == name and entry.is_dir() and not entry.is_symlink() and entry != keep:
             leftovers.append((match["kind"] != "old", int(match["pid"]), entry))
     for _not_old, pid, entry in sorted(leftovers):  # an old copy first: it may be --out itself
         if not owner_gone(entry, pid):
@@ -150,6 +150,20 @@ def recover(out: Path) -> None:
         size = _size_text(entry)
         shutil.rmtree(entry, ignore_errors=True)
         say(f"removed {entry.name} ({size}), left by a run (pid {pid}) that is gone")
+
+
+def stale_partials(out: Path) -> list[Path]:
+    """Partial folders of `out` whose run is gone, newest first (for --resume)."""
+    out = Path(out)
+    parent = out.parent if out.name else out.resolve().parent
+    name = out.name or out.resolve().name
+    found = []
+    for entry in parent.iterdir() if parent.is_dir() else ():
+        match = LEFTOVER.match(entry.name)
+        if (match and match["name"] == name and match["kind"] == "partial" and entry.is_dir()
+                and not entry.is_symlink() and owner_gone(entry, int(match["pid"]))):
+            found.append(entry)
+    return sorted(found, key=lambda e: e.stat().st_mtime, reverse=True)
 
 
 def remove_stale_scratch(parent: Path, prefix: str) -> None:
@@ -266,14 +280,20 @@ def disk_full(err: BaseException) -> bool:
 
 
 @contextmanager
-def staged(out: Path, *, overwrite: bool, inputs: Sequence[Path] = ()) -> Iterator[Path]:
+def staged(out: Path, *, overwrite: bool, inputs: Sequence[Path] = (), adopt: Path | None = None) -> Iterator[Path]:
     """A fresh hidden folder to write `out` into; moved to `out` when the block ends
-    normally, deleted when it raises (a full disk becomes one line naming `out`)."""
+    normally, deleted when it raises (a full disk becomes one line naming `out`). With
+    `adopt` (a killed run's partial folder, for --resume) that folder is taken over
+    instead of a fresh one, before the clean-up of stale ones could remove it."""
     out = Path(out)
-    check_out(out, overwrite, inputs)
-    start = _identity(out)
     tmp = out.parent / f".{out.name}.partial-{os.getpid()}"
-    fd = _fresh_locked(tmp, f"cannot write to --out {out}")
+    if adopt is not None and Path(adopt) != tmp:
+        if tmp.exists():  # our own process id: left by a dead run that had it before
+            shutil.rmtree(tmp)
+        Path(adopt).rename(tmp)
+    check_out(out, overwrite, inputs, keep=tmp if adopt is not None else None)
+    start = _identity(out)
+    fd = _fresh_locked(tmp, f"cannot write to --out {out}") if adopt is None else lock_folder(tmp)
     try:
         yield tmp
         _move_into_place(tmp, out, start, overwrite)

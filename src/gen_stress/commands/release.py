@@ -82,7 +82,8 @@ def verify(folder, workers, progress):
 @click.option("--revision", "branch", default=None, metavar="BRANCH", help="Branch to push to. Default: main.")
 @click.option("--force-tag", is_flag=True, help="Move the tag if it already exists.")
 def push(folder, repo_id, tag, private, branch, force_tag):
-    """Push a dataset folder to the Hugging Face Hub in one commit, then tag it.
+    """Push a dataset folder to the Hugging Face Hub in one commit (a large folder in
+    several, resumable: run it again after an interruption), then tag it.
 
     The token comes from HF_TOKEN or the stored login (`hf auth login`); it is never
     printed or written."""
@@ -93,6 +94,8 @@ def push(folder, repo_id, tag, private, branch, force_tag):
     except HubError as err:
         raise click.ClickException(f"push to {repo_id} failed: {err}") from None
     what = f"{result.commits} commit(s)" if result.commits else "no new commit (the branch already held these files)"
+    if result.commits and result.sent < result.files:
+        what += f" sending {result.sent} file(s), the others already there"
     click.echo(f"pushed {result.files} files to {result.repo_url} ({result.branch}): {what}, "
                f"{result.deleted} stale file(s) removed, at {result.commit[:12]}")
     if result.tag:
