@@ -14,6 +14,7 @@ import base64
 import io
 import json
 import os
+import re
 import shlex
 import string
 import subprocess
@@ -160,16 +161,22 @@ def test_vlmevalkit_tsv(dataset, tmp_path, capsys):
                 row = by_id[line["id"]]
                 assert int(line["index"]) == rows.index(row)
                 assert line["category"] == family and line["l2-category"] == row["subtask"]
-                assert line["question"] == row["question"]
+                if is_mcq:  # VLMEvalKit lists the options itself: the question does not
+                    assert row["question"].startswith(line["question"]) and "Options:" not in line["question"]
+                    assert "A. " not in line["question"] and line["question"].endswith((".", "?"))
+                else:
+                    assert line["question"] == row["question"]
                 assert np.array_equal(np.asarray(decode_image(line["image"])), np.asarray(image_of(row)))
                 if is_mcq:
                     any_mcq = True
                     options = [str(line[c]) for c in string.ascii_uppercase if c in line and not pd.isna(line[c])]
                     assert options == row["choices"]
                     assert line[line["answer"]] == row["answer"]
-                    assert "Options:\nA. " in mcq_prompt(line)
-                else:
-                    assert row["answer_type"] != "choice" or row["answer"] not in row["choices"]
+                    assert mcq_prompt(line).count("Options:") == 1
+                    assert not any(re.fullmatch(r"[A-Z]\d*", c) for c in options), "no option reads as a label"
+                else:  # an abstention gold, or options that read as option labels (tags A, cells B2)
+                    assert row["answer_type"] != "choice" or row["answer"] not in row["choices"] or any(
+                        re.fullmatch(r"[A-Z]\d*", c) for c in row["choices"])
                 seen.append(line["id"])
         assert sorted(seen) == sorted(by_id), f"every {family} row exactly once"
     assert any_mcq == any(r["answer_type"] == "choice" for rows in rows_by_family(dataset).values() for r in rows)
@@ -194,6 +201,138 @@ def test_vlmevalkit_results_score_back(dataset, tmp_path, capsys):
     expected = summarize(items, [score_item(r, reply_for(r, k)) for k, r in enumerate(items)])
     assert report["overall"]["accuracy"]["value"] == expected["overall"]["accuracy"]["value"]
     assert report["overall"]["n"] == len(items)
+
+
+VLMEVALKIT = "ms-vlmeval==0.0.20"  # VLMEvalKit's `vlmeval` package as published on the package index
+
+VLMEVALKIT_MCQ = r"""
+import json, os, sys, types
+site, lmu, name = sys.argv[1:4]
+sys.path.insert(0, site)
+
+
+def package(dotted):
+    # A package of vlmeval whose __init__ is not run: vlmeval/__init__ (through tools),
+    # vlmeval/utils, vlmeval/dataset and vlmeval/dataset/utils import every model, API and
+    # dataset module (torchvision, decord, nltk, ...), none of which the MCQ path uses.
+    module = types.ModuleType(dotted)
+    module.__path__ = [os.path.join(site, *dotted.split("."))]
+    sys.modules[dotted] = module
+    return module
+
+
+package("vlmeval")
+utils = package("vlmeval.utils")
+from vlmeval.utils import matching_util, mp_util
+utils.can_infer, utils.can_infer_lego = matching_util.can_infer, matching_util.can_infer_lego
+utils.track_progress_rich = mp_util.track_progress_rich
+api = types.ModuleType("vlmeval.api")
+api.OpenAIWrapper = None  # the judge model: exact matching uses none
+sys.modules["vlmeval.api"] = api
+package("vlmeval.dataset")
+dataset_utils = package("vlmeval.dataset.utils")
+from vlmeval.dataset.utils import judge_util
+dataset_utils.DEBUG_MESSAGE, dataset_utils.build_judge = judge_util.DEBUG_MESSAGE, judge_util.build_judge
+from vlmeval.dataset.image_mcq import CustomMCQDataset  # what build_dataset picks for a TSV with A and B
+from vlmeval.smp import dump, load
+
+os.environ["LMUData"] = lmu
+replies = json.load(open(os.path.join(lmu, "replies.json")))
+dataset = CustomMCQDataset(dataset=name)
+prompts = {}
+for k in range(len(dataset.data)):
+    line = dataset.data.iloc[k]
+    messages = dataset.build_prompt(line)
+    assert [m["type"] for m in messages] == ["image", "text"] and os.path.isfile(messages[0]["value"])
+    prompts[str(line["id"])] = messages[1]["value"]
+result = dataset.data.drop(columns=["image"]).copy()
+result["prediction"] = [replies[i] for i in result["id"]]  # what --mode infer writes
+out = os.path.join(lmu, "outputs", "stub", "T20260101-000000", f"stub_{name}.xlsx")
+os.makedirs(os.path.dirname(out))
+dump(result, out)
+acc = dataset.evaluate(out, model="exact_matching", nproc=1)
+print(json.dumps({"prompts": prompts, "acc": acc.to_dict("records")[0], "result": out}))
+"""
+
+
+@pytest.fixture(scope="session")
+def vlmevalkit_site(request, tmp_path_factory) -> Path:
+    """VLMEvalKit's `vlmeval` package (ms-vlmeval on the package index), unpacked without
+    its dependencies (decord, lpips, openai-clip, ...); what its MCQ path imports comes
+    from the `test` extra."""
+    cache_provider = getattr(request.config, "cache", None)
+    name = VLMEVALKIT.replace("==", "-")
+    cache = Path(cache_provider.mkdir(name)) if cache_provider else tmp_path_factory.mktemp(name)
+    site = cache / "site"
+    if not (site / "vlmeval" / "dataset" / "image_mcq.py").is_file():
+        fetched = subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "-d",
+                                  str(cache / "wheels"), VLMEVALKIT], capture_output=True, text=True, timeout=600)
+        assert fetched.returncode == 0, f"cannot fetch {VLMEVALKIT}: {fetched.stderr.strip()[-500:]}"
+        for wheel in (cache / "wheels").glob("ms_vlmeval-*.whl"):
+            zipfile.ZipFile(wheel).extractall(site)
+    return site
+
+
+def test_vlmevalkit_scores_our_mcq_like_gen_stress(dataset, vlmevalkit_site, tmp_path, capsys, monkeypatch):
+    """VLMEvalKit's own CustomMCQDataset (load, build_prompt, evaluate with exact matching:
+    can_infer, mcq_vanilla_eval, report_acc) on the spatial MCQ file gives the accuracies
+    `gen-stress score` gives on the same result file, per family and subtask; and the
+    export README's score commands run as written."""
+    lmu = tmp_path / "LMUData"
+    code, _, err = run_cli(["export", "vlmevalkit", str(dataset), "--out", str(lmu)], capsys)
+    assert code == 0, err
+    name = "GenStress_spatial_MCQ"
+    table = pd.read_csv(lmu / f"{name}.tsv", sep="\t", dtype=str, keep_default_na=False)
+    letters = [c for c in string.ascii_uppercase if c in table.columns]
+    replies = {}
+    for k, (row_id, gold) in enumerate(zip(table["id"], table["answer"])):
+        wrong = next(c for c in letters if c != gold)
+        replies[row_id] = [f"The answer is {gold}.", wrong, "I cannot tell from the image."][k % 3]
+    (lmu / "replies.json").write_text(json.dumps(replies))
+    env = {k: v for k, v in os.environ.items() if k not in ("LMUData", "PYTHONPATH")}
+    done = subprocess.run([sys.executable, "-c", VLMEVALKIT_MCQ, str(vlmevalkit_site), str(lmu), name],
+                          capture_output=True, text=True, env={**env, "PYTHONPATH": os.environ.get("PYTHONPATH", "")},
+                          timeout=600, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-4000:]
+    got = json.loads(done.stdout.strip().splitlines()[-1])
+    for prompt in got["prompts"].values():
+        assert prompt.count("Options:") == 1 and prompt.count("\nA. ") == 1, "the options are listed once"
+
+    code, _, err = run_cli(["score", str(dataset), "--family", "spatial", "-p", got["result"],
+                            "--out", str(tmp_path / "report")], capsys)
+    assert code == 0, err
+    scored = [json.loads(line) for line in (tmp_path / "report" / "scores.jsonl").read_text().splitlines()]
+    mcq = [s for s in scored if s["id"] in replies]
+    assert len(mcq) == len(replies)
+    assert got["acc"]["Overall"] == pytest.approx(np.mean([s["correct"] for s in mcq]), abs=1e-12)
+    assert got["acc"]["spatial"] == pytest.approx(np.mean([s["correct"] for s in mcq]), abs=1e-12)
+    for subtask in {s["subtask"] for s in mcq}:
+        want = np.mean([s["correct"] for s in mcq if s["subtask"] == subtask])
+        assert got["acc"][subtask] == pytest.approx(want, abs=1e-12), subtask
+
+    # the README's score commands, as written (the model and run folder filled in)
+    run_dir = Path(got["result"]).parent
+    for family_rows in rows_by_family(dataset).values():
+        family = family_rows[0]["family"]
+        for kind in ("OpenEnded", "MCQ"):
+            source = lmu / f"GenStress_{family}_{kind}.tsv"
+            if source.exists() and not (run_dir / f"stub_GenStress_{family}_{kind}.xlsx").exists():
+                data = pd.read_csv(source, sep="\t", dtype=str, keep_default_na=False).drop(columns=["image"])
+                rows = {r["id"]: r for r in family_rows}
+                data["prediction"] = [reply_for(rows[i], k) for k, i in enumerate(data["id"])]
+                data.to_excel(run_dir / f"stub_GenStress_{family}_{kind}.xlsx", index=False)
+    readme = (lmu / "README.md").read_text()
+    assert "CustomVQADataset.evaluate" in readme and "JPEG at quality 75" in readme
+    blocks = [b.split("```", 1)[0] for b in readme.split("```bash\n")[1:]]
+    commands = [line for block in blocks for line in block.splitlines() if line.startswith("gen-stress score")]
+    assert len(commands) == 2
+    monkeypatch.chdir(tmp_path / "LMUData")
+    for command in commands:
+        filled = command.replace("<model>", "stub").replace("T<timestamp>", run_dir.name)
+        code, out, err = run_cli(shlex.split(filled)[1:], capsys)
+        assert code == 0, (filled, err)
+        report = json.loads((Path(shlex.split(filled)[-1]) / "report.json").read_text())
+        assert report["problems"]["missing"]["count"] == 0 and report["problems"]["duplicates"]["count"] == 0
 
 
 # lmms-eval ---------------------------------------------------------------------------------
