@@ -80,7 +80,8 @@ def rate_ci(hits: int, n: int) -> dict:
     scale = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / scale
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / scale
-    return {"value": p, "low": max(0.0, centre - half), "high": min(1.0, centre + half), "n": n}
+    # the interval holds p; min/max keep that true to the last bit at 0 and 1
+    return {"value": p, "low": max(0.0, min(p, centre - half)), "high": min(1.0, max(p, centre + half)), "n": n}
 
 
 def _mean(values: Sequence[float]) -> float | None:
