@@ -16,7 +16,7 @@ import json
 from pathlib import Path
 
 from gen_stress import __version__
-from gen_stress.export.lmms_hooks import Metric, task_metrics
+from gen_stress.export.lmms_hooks import SUBTASK_PREFIX, Metric, task_metrics
 from gen_stress.hub import REF_NAME, REPO_ID
 from gen_stress.errors import UserError
 
@@ -151,7 +151,7 @@ def readme(source, families, tasks, metrics_of, dataset_path, revision, options,
              "| task | family | rows | metrics |", "|---|---|---|---|"]
     lines += [f"| `{t}` | {f} | {result.rows[f]} | {', '.join(m.name for m in metrics_of[f])} |"
               for t, f in zip(tasks, families)]
-    fixed = {m.name: m for ms in metrics_of.values() for m in ms if not m.name.startswith("acc_")}
+    fixed = {m.name: m for ms in metrics_of.values() for m in ms if not m.name.startswith(SUBTASK_PREFIX)}
     lines += ["", "| metric | what it is |", "|---|---|"]
     lines += [f"| `{m.name}` | {m.doc} |" for m in fixed.values()]
     return "\n".join(lines) + "\n"
