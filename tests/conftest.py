@@ -51,3 +51,25 @@ def ocr_dataset(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def ocr_rows(ocr_dataset) -> list[dict]:
     return read_rows(ocr_dataset)
+
+
+def composed_drafts(family, part, size: tuple[int, int] = (512, 512)):
+    """(plan, drafts) of each index of a part, composed (not rendered) as the pipeline
+    draws them: the index's own random stream, redrawn on Resample (indices that never
+    fit are left out)."""
+    from gen_stress.generators import Resample
+    from gen_stress.knobs import make_knobs
+    from gen_stress.pipeline import plan_for
+    from gen_stress.rng import sample_rng
+
+    for index in range(part.n):
+        rng = sample_rng(part.seed, family.name, index)
+        plan = plan_for(family, part, index)
+        values = family.easy_knobs(plan.subtask) if plan.easy else family.draw_knobs(plan, rng)
+        knobs = make_knobs(family.Knobs, {**values, **plan.pinned})
+        for _ in range(60):
+            try:
+                yield plan, family.compose(plan, knobs, rng, size)
+                break
+            except Resample:
+                continue

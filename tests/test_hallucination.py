@@ -11,13 +11,11 @@ from collections import Counter, defaultdict
 import numpy as np
 import pytest
 
-from conftest import read_rows, run_cli
+from conftest import composed_drafts, read_rows, run_cli
 from gen_stress.cli import main
-from gen_stress.generators import Resample, family_names, get_family
+from gen_stress.generators import family_names, get_family
 from gen_stress.generators.hallucination import STRATEGIES, color_failures, example_drafts
-from gen_stress.knobs import make_knobs
-from gen_stress.pipeline import PartSpec, plan_for
-from gen_stress.rng import sample_rng
+from gen_stress.pipeline import PartSpec
 from gen_stress.scenes.library import concepts_of, load_library, word_forms
 from gen_stress.scenes.model import Scene
 from gen_stress.scenes.render import render
@@ -27,31 +25,19 @@ HAL = get_family("hallucination")
 LIB = load_library()
 
 
-def composed(part: PartSpec, indices) -> list:
+def composed(part: PartSpec) -> list:
     """(plan, drafts) of each index, composed (not rendered) as the pipeline does."""
-    out = []
-    for index in indices:
-        rng = sample_rng(part.seed, HAL.name, index)
-        plan = plan_for(HAL, part, index)
-        values = HAL.easy_knobs(plan.subtask) if plan.easy else HAL.draw_knobs(plan, rng)
-        knobs = make_knobs(HAL.Knobs, {**values, **plan.pinned})
-        for _ in range(60):
-            try:
-                out.append((plan, HAL.compose(plan, knobs, rng, (512, 512))))
-                break
-            except Resample:
-                continue
-    return out
+    return list(composed_drafts(HAL, part))
 
 
 @pytest.fixture(scope="module")
 def object_items():
-    return composed(PartSpec("hallucination", n=900, subtasks=("object",)), range(900))
+    return composed(PartSpec("hallucination", n=900, subtasks=("object",)))
 
 
 @pytest.fixture(scope="module")
 def mixed_items():
-    return composed(PartSpec("hallucination", n=600), range(600))
+    return composed(PartSpec("hallucination", n=600))
 
 
 def scene_classes(scene: Scene):

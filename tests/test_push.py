@@ -242,3 +242,16 @@ def test_live_push_and_load_back(release_a):
         assert json.loads(loaded.stdout)[tag] == row_keys(release_a)
     finally:
         HfApi().delete_tag(repo, tag=tag, repo_type="dataset")
+
+
+def test_release_without_its_lock_is_refused(tmp_path, release_a, capsys):
+    """A release folder whose lock file is gone cannot be checked: push refuses it."""
+    for also_manifest in (False, True):
+        copy = tmp_path / f"copy{int(also_manifest)}"
+        shutil.copytree(release_a, copy)
+        (copy / "gen-stress.lock.json").unlink()
+        if also_manifest:
+            (copy / "manifest.yaml").unlink()  # the card still says it is a release
+        code, _, err = run_cli(["push", str(copy), "--repo", "org/x"], capsys)
+        assert code == 2 and len(err.strip().splitlines()) == 1
+        assert "is a release folder but its gen-stress.lock.json is missing" in err

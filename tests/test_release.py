@@ -274,3 +274,22 @@ def test_verify_refuses_an_edited_manifest(tiny_release, tmp_path, capsys):
     assert code == 2 and "is not the recorded manifest" in err
     code, _, err = run_cli(["verify", str(tmp_path)], capsys)
     assert code == 2 and f"has no {LOCK_NAME}" in err
+
+
+def test_verify_lists_hidden_files(tiny_release, tmp_path, capsys):
+    """A hidden file in a release folder is not part of the release: verify names it
+    instead of passing over it (git's own files aside: a clone of the Hub repo has them)."""
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(tiny_release, copy)
+    (copy / ".extra.parquet").write_bytes(b"smuggled")
+    (copy / "ocr" / ".hidden").mkdir()
+    (copy / "ocr" / ".hidden" / "rows.parquet").write_bytes(b"smuggled too")
+    (copy / ".gitattributes").write_text("*.parquet filter=lfs diff=lfs merge=lfs -text\n")
+    code, out, _ = run_cli(["verify", str(copy), "--workers", "1", "--no-progress"], capsys)
+    assert code == 1
+    assert f"  not recorded .extra.parquet  (in the folder, but not in {LOCK_NAME})" in out
+    assert f"  not recorded ocr/.hidden/rows.parquet  (in the folder, but not in {LOCK_NAME})" in out
+    assert ".gitattributes" not in out
+    assert "MISMATCH: 2 of" in out

@@ -74,8 +74,10 @@ def test_report_folder_from_jsonl(ocr_dataset, ocr_rows, replies, tmp_path, caps
     assert stdout.splitlines()[0].startswith("ocr: accuracy ")
     assert ("3 items without a prediction (scored as wrong), 1 predictions with unknown ids, 1 malformed lines, "
             "1 duplicate predictions: listed in the report") in stdout
-    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == [
-        "plots/ocr-knobs.png", "report.json", "report.md", "scores.jsonl"]
+    written = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    assert [p for p in written if not p.startswith("report_files/")] == [
+        "plots/ocr-knobs.png", "report.html", "report.json", "report.md", "scores.jsonl"]
+    assert any(p.startswith("report_files/") for p in written)  # the gallery's full-size images
 
     report = json.loads((out / "report.json").read_text())
     problems = report["problems"]

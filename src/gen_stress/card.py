@@ -17,6 +17,8 @@ from gen_stress.generators import get_family
 from gen_stress.knobs import knob_specs
 from gen_stress.scenes.fonts import load_catalog
 
+VALUES_SHOWN = 12  # categorical values listed per knob; the rest are counted
+NO_VALUE = "(none)"  # how the card shows an empty value (a caption item asks about no target)
 SHEET_COLUMNS = 4
 SHEET_ROWS = 3
 THUMB_PX = 256
@@ -68,11 +70,18 @@ def _knob_rows(family: str, summaries) -> list[str]:
             lo, hi = merged_numeric[name]
             seen = f"{lo} to {hi}" if lo != hi else f"{lo}"
         else:
-            counts = merged_categorical.get(name, {})
-            seen = ", ".join(f"{k} ({v})" for k, v in sorted(counts.items(), key=lambda kv: -kv[1])[:12])
+            seen = _value_counts(merged_categorical.get(name, {}))
         easy = "derived" if spec.derived else f"`{spec.easy}`"
         lines.append(f"| `{name}` | {spec.doc} | {seen} | {easy} |")
     return lines
+
+
+def _value_counts(counts: dict[str, int]) -> str:
+    """The most frequent values with their counts; how many more there are, when cut."""
+    ranked = sorted(counts.items(), key=lambda kv: -kv[1])
+    shown = ", ".join(f"{k or NO_VALUE} ({v})" for k, v in ranked[:VALUES_SHOWN])
+    left = len(ranked) - VALUES_SHOWN
+    return shown + (f", and {left} more value{'s' if left > 1 else ''}" if left > 0 else "")
 
 
 def _font_section(summaries, out: Path) -> list[str]:
@@ -105,9 +114,9 @@ def write_card(out: Path, spec, summaries: dict, shard_files: list[str]) -> None
     body += ["## Contents", "", "| config | split | rows | subtask | items | unanswerable | yes share of yes/no |",
              "|---|---|---|---|---|---|---|"]
     for (family, split), s in summaries.items():
-        yes_no = s.answer_types.get("yes_no", 0)
-        yes_share = f"{s.yes / yes_no:.1%}" if yes_no else "-"
         for subtask, count in sorted(s.subtasks.items()):
+            yes_no = s.yes_no[subtask]  # a share only where the subtask asks yes/no questions
+            yes_share = f"{s.yes[subtask] / yes_no:.1%} of {yes_no}" if yes_no else "-"
             body.append(f"| {family} | {split} | {s.rows} | `{subtask}` | {count} | {s.unanswerable[subtask]} "
                         f"| {yes_share} |")
     for family in dict.fromkeys(p.family for p in spec.parts):

@@ -136,7 +136,7 @@ def generate(family, n, seed, out, size_text, workers, split, sweeps, settings, 
     spec = DatasetSpec(parts=tuple(parts), width=size[0], height=size[1], rows_per_shard=rows_per_shard,
                        command=command)
     for part in spec.parts:
-        part.validate()
+        part.validate(spec.size)
     result = build_dataset(spec, out, overwrite=overwrite, workers=workers or default_workers(),
                            progress=progress)
     total = sum(s.rows for s in result.summaries.values())

@@ -41,7 +41,7 @@ def write_dataset(spec: DatasetSpec, folder: Path, *, workers: int = 1, progress
     """Shards, card and contact sheets into an existing empty folder; the summaries by
     (family, split)."""
     for part in spec.parts:
-        part.validate()
+        part.validate(spec.size)
     keys = [(p.family, p.split) for p in spec.parts]
     if len(set(keys)) != len(keys):
         raise UserError("a family and split appear twice in one dataset")

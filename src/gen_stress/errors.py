@@ -11,3 +11,18 @@ class GenerationError(Exception):
 
 class GlyphCoverageError(UserError):
     """A string was asked for in a font that does not draw every one of its characters."""
+
+
+ECHO_CHARS = 80  # the most of a user's value an error message repeats
+
+
+def clip(value, limit: int = ECHO_CHARS) -> str:
+    """A user's value as an error message may echo it: at most `limit` characters, the
+    rest replaced by an ellipsis and its length, so a huge value never floods stderr."""
+    try:
+        text = str(value)
+    except ValueError:  # an int past Python's str() digit limit
+        return f"an integer of about {int(value.bit_length() * 0.30103)} digits"
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text)} characters)"

@@ -57,12 +57,16 @@ def check_folder(folder: Path) -> list[str]:
     card = folder / "README.md"
     if not card.is_file():
         raise UserError(f"{folder} has no README.md: not a gen-stress dataset folder")
-    match = re.match(r"^---\n(.*?)\n---\n", card.read_text(encoding="utf-8"), re.S)
+    card_text = card.read_text(encoding="utf-8")
+    match = re.match(r"^---\n(.*?)\n---\n", card_text, re.S)
     front = yaml.safe_load(match.group(1)) if match else None
     if not isinstance(front, dict) or not front.get("configs"):
         raise UserError(f"{card} has no `configs:` metadata: not a gen-stress dataset folder")
-    from gen_stress.release.lock import LOCK_NAME, file_hashes, read_lock
+    from gen_stress.release.lock import LOCK_NAME, MANIFEST_NAME, file_hashes, read_lock
 
+    if not (folder / LOCK_NAME).is_file() and ((folder / MANIFEST_NAME).is_file() or f"`{LOCK_NAME}`" in card_text):
+        raise UserError(f"{folder} is a release folder but its {LOCK_NAME} is missing, so its files cannot be "
+                        "checked; rebuild it with `gen-stress build`")
     if (folder / LOCK_NAME).is_file():
         recorded = read_lock(folder)["files"]
         changed = sorted(p for p, h in file_hashes(folder).items() if recorded.get(p) != h)

@@ -18,7 +18,7 @@ from typing import Any
 
 from datasets import Value
 
-from gen_stress.errors import UserError
+from gen_stress.errors import UserError, clip
 
 _MISSING = dataclasses.MISSING
 
@@ -48,11 +48,11 @@ class KnobSpec:
         if self.kind is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
         if not isinstance(value, self.kind) or (self.kind is int and isinstance(value, bool)):
-            raise UserError(f"knob {self.name} takes {self.kind.__name__} values, got {value!r}")
+            raise UserError(f"knob {self.name} takes {self.kind.__name__} values, got {clip(repr(value))}")
         if self.low is not None and value < self.low or self.high is not None and value > self.high:
-            raise UserError(f"knob {self.name}={value!r} is outside {self.low}..{self.high}")
+            raise UserError(f"knob {self.name}={clip(repr(value))} is outside {self.low}..{self.high}")
         if self.choices is not None and value not in self.choices:
-            raise UserError(f"knob {self.name}={value!r} is not one of {', '.join(map(str, self.choices))}")
+            raise UserError(f"knob {self.name}={clip(repr(value))} is not one of {', '.join(map(str, self.choices))}")
         return value
 
     def parse(self, text: str) -> Any:
@@ -72,7 +72,7 @@ class KnobSpec:
             else:
                 value = text
         except ValueError:
-            raise UserError(f"knob {self.name} takes {self.kind.__name__} values, got {text!r}") from None
+            raise UserError(f"knob {self.name} takes {self.kind.__name__} values, got {clip(repr(text))}") from None
         return self.check(value)
 
 

@@ -4,6 +4,7 @@ depends only on (seed, family, index), so the bytes do not depend on the worker 
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 import multiprocessing
@@ -20,11 +21,11 @@ import pyarrow.parquet as pq
 from tqdm import tqdm
 
 from gen_stress.contract import make_row, row_features
-from gen_stress.errors import GenerationError, UserError
+from gen_stress.errors import GenerationError, UserError, clip
 from gen_stress.generators import get_family
 from gen_stress.generators.base import Family, Resample, SamplePlan
 from gen_stress.knobs import Sweep, knob_specs, make_knobs
-from gen_stress.rng import sample_rng
+from gen_stress.rng import MAX_SEED, sample_rng
 from gen_stress.scenes.fonts import warm_up
 from gen_stress.scenes.render import render
 
@@ -49,12 +50,13 @@ class PartSpec:
     # knob values kept out of this part (e.g. fonts seen only in test): (knob, values)
     hold_out: tuple[tuple[str, tuple[Any, ...]], ...] = ()
 
-    def validate(self) -> None:
+    def validate(self, size: tuple[int, int] = (512, 512)) -> None:
+        """One-line UserError for anything that would fail later; runs before any worker."""
         family = get_family(self.family)
         if self.n < 1:
             raise UserError(f"--n must be at least 1, got {self.n}")
-        if self.seed < 0:
-            raise UserError(f"--seed must be 0 or more, got {self.seed}")
+        if not 0 <= self.seed <= MAX_SEED:
+            raise UserError(f"--seed must be from 0 to {MAX_SEED} (2^63 - 1), got {clip(self.seed)}")
         if not SPLIT_NAME.match(self.split):
             raise UserError(f"split name {self.split!r} must be letters, digits and underscores")
         for leaf in self.subtasks:
@@ -68,6 +70,20 @@ class PartSpec:
         for name in set(swept) & set(pinned) | {k for k in swept if swept.count(k) > 1}:
             raise UserError(f"knob {name} is both swept and set, or swept twice")
         self._validate_hold_out(family)
+        self._validate_plans(family, size)
+
+    def _validate_plans(self, family: Family, size: tuple[int, int]) -> None:
+        """The family's check of every distinct plan: each subtask the part makes, with
+        each sweep cell (sweep cells cycle fastest, so index k * cells is cell 0 of the
+        k-th subtask). The subtask needing the largest image goes first, so a size error
+        names the size that suits them all."""
+        cells = math.prod(len(s.values) for s in self.sweeps)
+        firsts = [plan_for(family, self, k * cells, size) for k in range(len(self.subtasks or family.subtasks))]
+        names = [s.knob for s in self.sweeps]
+        plans = {p.subtask: p for p in firsts}.values()
+        for plan in sorted(plans, key=lambda p: -family.min_side.get(p.subtask, 0)):
+            for cell in itertools.product(*(s.values for s in self.sweeps)):
+                family.check_plan(dataclasses.replace(plan, pinned={**dict(self.settings), **dict(zip(names, cell))}))
 
     def _validate_hold_out(self, family: Family) -> None:
         """Held-out values must be values the part could otherwise produce, and never the
@@ -151,27 +167,34 @@ def generate_index(family: Family, part: PartSpec, size: tuple[int, int], index:
     values = family.easy_knobs(plan.subtask) if plan.easy else family.draw_knobs(plan, rng)
     knobs = make_knobs(family.Knobs, {**values, **plan.pinned})
     reasons: Counter = Counter()
+    examples: dict[str, str] = {}  # reason kind -> its first reason in full, for the error message
+
+    def note(reason: str) -> None:
+        kind = _reason_kind(reason)
+        reasons[kind] += 1
+        examples.setdefault(kind, reason)
+
     for _ in range(MAX_ATTEMPTS):
         try:
             drafts = family.compose(plan, knobs, rng, size)
         except Resample as why:
-            reasons[_reason_kind(str(why))] += 1
+            note(str(why))
             continue
         held = held_out_value(family, part, drafts)
         if held:  # checked on the final knobs, so derived ones (the font) count too
-            reasons[_reason_kind(held)] += 1
+            note(held)
             if not plan.easy:  # the held-out value may be a drawn knob: draw them again
                 knobs = make_knobs(family.Knobs, {**family.draw_knobs(plan, rng), **plan.pinned})
             continue
         renders = _render_each_scene_once(drafts)
         failures = [f for d, r in zip(drafts, renders) for f in family.verify(d, r)]
         if failures:
-            reasons[_reason_kind(failures[0])] += 1
+            note(failures[0])
             continue
         if resampled is not None:
             resampled.update(reasons)
         return [make_row(family, d, r, seed=part.seed, index=index) for d, r in zip(drafts, renders)]
-    common = ", ".join(f"{r} ({c}x)" for r, c in reasons.most_common(3))
+    common = ", ".join(f"{examples.get(r, r)} ({c}x)" for r, c in reasons.most_common(3))
     raise GenerationError(
         f"{family.name} index {index} ({plan.subtask}, knobs {dict(plan.pinned) or 'drawn'}): "
         f"no scene passed its checks in {MAX_ATTEMPTS} attempts: {common}"
@@ -213,7 +236,8 @@ class Summary:
     subtasks: Counter = field(default_factory=Counter)
     answer_types: Counter = field(default_factory=Counter)
     unanswerable: Counter = field(default_factory=Counter)  # by subtask
-    yes: int = 0
+    yes_no: Counter = field(default_factory=Counter)  # yes/no items by subtask
+    yes: Counter = field(default_factory=Counter)  # ... of which the answer is yes
     numeric: dict = field(default_factory=dict)  # knob -> [min, max]
     categorical: dict = field(default_factory=dict)  # knob -> Counter
     fonts: Counter = field(default_factory=Counter)
@@ -224,7 +248,9 @@ class Summary:
         self.subtasks[row["subtask"]] += 1
         self.answer_types[row["answer_type"]] += 1
         self.unanswerable[row["subtask"]] += not row["answerable"]
-        self.yes += row["answer_type"] == "yes_no" and row["answer"] == "yes"
+        if row["answer_type"] == "yes_no":
+            self.yes_no[row["subtask"]] += 1
+            self.yes[row["subtask"]] += row["answer"] == "yes"
         for name, value in row["difficulty"].items():
             if isinstance(value, (int, float)) and not isinstance(value, bool):
                 lo_hi = self.numeric.setdefault(name, [value, value])
@@ -239,9 +265,8 @@ class Summary:
 
     def merge(self, other: Summary) -> Summary:
         self.rows += other.rows
-        for name in ("subtasks", "answer_types", "fonts", "resampled", "unanswerable"):
+        for name in ("subtasks", "answer_types", "fonts", "resampled", "unanswerable", "yes_no", "yes"):
             getattr(self, name).update(getattr(other, name))
-        self.yes += other.yes
         for name, (lo, hi) in other.numeric.items():
             mine = self.numeric.setdefault(name, [lo, hi])
             mine[0], mine[1] = min(mine[0], lo), max(mine[1], hi)

@@ -13,6 +13,8 @@ FAMILY_IDS: dict[str, int] = {
     "grounding": 5,
 }
 
+MAX_SEED = 2**63 - 1  # the largest seed: the `seed` column is int64
+
 
 def sample_rng(seed: int, family: str, index: int) -> np.random.Generator:
     """The random stream of one sample; independent of worker count and order."""

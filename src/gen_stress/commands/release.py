@@ -32,7 +32,7 @@ def build(manifest_path, out, workers, overwrite, dry_run, progress):
     manifest = load_manifest(manifest_path)
     parts = manifest.parts()
     for part in parts:
-        part.validate()
+        part.validate((manifest.width, manifest.height))
     if dry_run:
         click.echo(f"{manifest.release} (manifest sha256 {manifest.sha256})")
         for part in parts:

@@ -18,7 +18,7 @@ from gen_stress.errors import UserError
 @click.option("--format", "fmt", type=click.Choice(["auto", "jsonl", "lmms-eval", "vlmevalkit"]), default="auto",
               show_default=True, help="Format of --predictions; auto detects it from the file.")
 @click.option("--out", "out", type=click.Path(path_type=Path), default=Path("report"), show_default=True,
-              help="Report folder: report.md, report.json, scores.jsonl, plots/.")
+              help="Report folder: report.md, report.json, scores.jsonl, plots/, report.html, report_files/.")
 @click.option("--split", default="test", show_default=True, help="Split of the dataset to score.")
 @click.option("--revision", default=None, help="Hub revision (tag, branch or commit) of a repo-id DATASET.")
 @click.option("--family", "families", multiple=True, metavar="NAME",
@@ -29,10 +29,12 @@ from gen_stress.errors import UserError
 @click.option("--overwrite", is_flag=True, help="Replace a non-empty --out folder.")
 def score(dataset, predictions, fmt, out, split, revision, families, level, overwrite):
     """Score a model's replies on DATASET (a dataset folder or a Hub repo id) and write a
-    report: accuracy with intervals per family and subtask, answer-type metrics, paired
-    accuracy, abstention, blind baselines and, for every knob that varies, the accuracy
-    curve and its breaking point."""
+    report (report.md, and report.html with a failure gallery): accuracy with intervals
+    per family and subtask, answer-type metrics, paired accuracy, abstention, blind
+    baselines and, for every knob that varies, the accuracy curve and its breaking point."""
+    from gen_stress.scoring.load import load_items
     from gen_stress.scoring.report import write_report
+    from gen_stress.scoring.report_html import write_html
     from gen_stress.staging import check_out
     from gen_stress.scoring.run import score_predictions
 
@@ -41,12 +43,19 @@ def score(dataset, predictions, fmt, out, split, revision, families, level, over
     check_out(out, overwrite)  # before the work: a refusal must come first
     scored = score_predictions(dataset, predictions, fmt=fmt, split=split, revision=revision,
                                families=families, level=level)
-    files = write_report(out, scored.report, scored.rows, overwrite=overwrite)
+
+    def images(ids: list[str]) -> list[dict]:  # only the gallery's images are read
+        chosen = scored.report["inputs"]["families"]
+        return load_items(dataset, split=split, revision=revision, families=chosen, columns=("id", "image"),
+                          ids=set(ids))[0]
+    files = write_report(out, scored.report, scored.rows, overwrite=overwrite,
+                         page=lambda folder: write_html(folder, scored.report, scored.items, scored.rows, images))
     for line in scored.report["headline"]:
         click.echo(line)
     problems = scored.report["problems"]
     words = {"missing": "items without a prediction (scored as wrong)", "unknown": "predictions with unknown ids",
-             "malformed": "malformed lines", "duplicates": "duplicate predictions"}
+             "malformed": "malformed lines", "duplicates": "duplicate predictions",
+             "bad_confidence": "confidences left out (not a number from 0 to 1)"}
     counts = [f"{problems[k]['count']} {w}" for k, w in words.items() if problems[k]["count"]]
     if counts:
         click.echo(f"{', '.join(counts)}: listed in the report")

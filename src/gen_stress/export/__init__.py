@@ -49,6 +49,7 @@ def export(fmt: str, folder: Path, out: Path, options: ExportOptions, *, overwri
     out = Path(out)
     if out.resolve() == source.path.resolve() or source.path.resolve() in out.resolve().parents:
         raise UserError(f"--out {out} must not be inside the dataset folder {folder}")
+    source.check(families, options.split)
     with staged(out, overwrite=overwrite) as tmp:
         result = ExportResult(out=out)
         writers[fmt](source, families, tmp, options, result)

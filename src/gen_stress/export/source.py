@@ -54,5 +54,40 @@ class DatasetFolder:
             for batch in pq.ParquetFile(shard).iter_batches(batch_size=BATCH, columns=columns):
                 yield from batch.to_pylist()
 
+    def check(self, families: tuple[str, ...], split: str) -> None:
+        """Every shard of the families readable to its last row, and every image a whole
+        PNG, before an export writes anything: a damaged shard is a one-line error naming
+        it, not a traceback halfway through (or a harness input with holes)."""
+        for family in families:
+            shards = self.shards(family, split)
+            if not shards:
+                raise UserError(f"{self.path} has no {family}/{split}-*.parquet shards, though its card lists them")
+            for shard in shards:
+                _check_shard(shard, self.path)
+
     def count(self, family: str, split: str) -> int:
         return sum(pq.ParquetFile(s).metadata.num_rows for s in self.shards(family, split))
+
+
+def _check_shard(shard: Path, folder: Path) -> None:
+    import io
+
+    import pyarrow as pa
+    from PIL import Image
+
+    name = shard.relative_to(folder).as_posix()
+    try:
+        source = pq.ParquetFile(shard)
+        for batch in source.iter_batches(batch_size=BATCH):
+            for number, image in enumerate(batch.column("image").to_pylist()):
+                try:
+                    with Image.open(io.BytesIO(image["bytes"])) as picture:
+                        picture.verify()  # the PNG's structure and chunk checksums, without decoding
+                except Exception as err:  # Pillow raises many kinds for a damaged image
+                    row = batch.column("id")[number].as_py()
+                    raise UserError(f"{folder}: shard {name} has a damaged image (row {row}: "
+                                    f"{type(err).__name__}); regenerate the dataset") from None
+    except (pa.ArrowException, OSError, KeyError) as err:
+        reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise UserError(f"{folder}: shard {name} is not a readable parquet file ({reason[:120]}); "
+                        "regenerate the dataset") from None

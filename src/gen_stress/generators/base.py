@@ -15,6 +15,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from gen_stress.errors import UserError
 from gen_stress.scenes.model import Scene
 from gen_stress.scenes.render import Rendered
 
@@ -75,6 +76,27 @@ class Family:
     Knobs: type
     description: str = ""
     pairs: str = ""  # what a minimal-pair twin changes, when the family makes them (--pairs)
+
+    # The smallest image side (px) each subtask's scenes fit, with drawn knobs: measured by
+    # generating items at decreasing sizes (README, "Generating"). Unlisted: 64.
+    min_side: Mapping[str, int] = {}
+
+    def check_plan(self, plan: SamplePlan) -> None:
+        """Raise UserError when no scene of the plan's subtask can be made at its image
+        size with its pinned knob values (set or swept). PartSpec.validate calls this for
+        every subtask and sweep cell before any worker starts, so compose never has to
+        refuse a setting (it only resamples). Overrides call this first."""
+        need = self.min_side.get(plan.subtask, 64)
+        if min(plan.size) < need:
+            width, height = plan.size
+            raise UserError(f"{self.name}/{plan.subtask} needs images of at least {need}x{need} px; "
+                            f"{width}x{height} is too small (--size {need} or more)")
+
+    def fixed_values(self, plan: SamplePlan) -> dict[str, Any]:
+        """The knob values every item of the plan has: pinned ones and, under a sweep,
+        the easy values of the rest. Knobs missing here are drawn per item."""
+        easy = self.easy_knobs(plan.subtask) if plan.easy else {}
+        return {**easy, **plan.pinned}
 
     def draw_knobs(self, subtask: str, rng: np.random.Generator) -> dict[str, Any]:
         """Random values of every non-derived knob for this subtask."""

@@ -165,6 +165,7 @@ class CountingFamily(Family):
     description = ("Count the objects of one kind (by colour, class or both) among look-alikes that share one "
                    "attribute: touching or overlapping twins, dense crowds, tiny items beside big ones.")
     pairs = "one target instance added or removed, everything else the same (the count changes by one)"
+    min_side = {"duplicates_merged": 192, "crowded": 128, "small_items": 96}  # measured, see README
 
     # Knobs -------------------------------------------------------------------------
 
@@ -219,18 +220,41 @@ class CountingFamily(Family):
             values["overlap"] = 0.2  # twins that overlap a little; 0 would be touching only
         return values
 
-    @staticmethod
-    def _check(subtask: str, knobs: CountingKnobs) -> None:
-        """Knob combinations no scene can have: one-line errors, not endless redraws."""
-        if knobs.named != "color" and knobs.object_px < SHAPE_MIN_PX:
-            raise UserError(f"counting: named={knobs.named} needs object_px >= {SHAPE_MIN_PX:g} (classes of smaller "
+    def check_plan(self, plan: SamplePlan) -> None:
+        """Pinned knob combinations no scene can have: one-line errors before any worker
+        starts, not endless redraws. Unpinned knobs give way to pinned ones (see _fit)."""
+        super().check_plan(plan)
+        pinned = plan.pinned
+        named, object_px = pinned.get("named"), pinned.get("object_px")
+        if named not in (None, "color") and object_px is not None and object_px < SHAPE_MIN_PX:
+            raise UserError(f"counting: named={named} needs object_px >= {SHAPE_MIN_PX:g} (classes of smaller "
                             f"shapes cannot be told apart); use named=color")
-        if subtask != "duplicates_merged" and knobs.overlap > 0:
+        if plan.subtask != "duplicates_merged" and pinned.get("overlap", 0) > 0:
             raise UserError("counting: overlap applies to duplicates_merged only; add --subtask duplicates_merged")
-        if knobs.overlap > 1.0 - knobs.min_visible_fraction - HEADROOM + 1e-9:
-            raise UserError(f"counting: overlap={knobs.overlap} would leave less than "
-                            f"min_visible_fraction={knobs.min_visible_fraction} of a twin visible (overlap plus "
+        overlap, visible = pinned.get("overlap"), pinned.get("min_visible_fraction")
+        if overlap is not None and visible is not None and overlap > 1.0 - visible - HEADROOM + 1e-9:
+            raise UserError(f"counting: overlap={overlap} would leave less than "
+                            f"min_visible_fraction={visible} of a twin visible (overlap plus "
                             f"min_visible_fraction can be at most {1 - HEADROOM:g}: twins share edge pixels)")
+        self._check_room(plan)
+
+    @staticmethod
+    def _check_room(plan: SamplePlan) -> None:
+        """With the count, the size and the density all pinned, the smallest area the
+        objects can need (fewest distractors drawn, smallest sizes and shapes, no big
+        ones) must fit the image; otherwise every attempt would fail."""
+        pinned = plan.pinned
+        if not {"n", "object_px", "density"} <= set(pinned):
+            return
+        fewest = {"crowded": max(2, pinned["n"] // 4), "small_items": 4, "duplicates_merged": 2}[plan.subtask]
+        count = pinned["n"] + pinned.get("distractors", fewest)
+        radius = pinned["object_px"] / 2 * min(circumradius(s) for s in SHAPE_NAMES)
+        area = count * math.pi * (radius + GAP_PX / 2) ** 2 / pinned["density"]
+        if area > _usable_area(plan.size):
+            width, height = plan.size
+            raise UserError(f"counting/{plan.subtask}: {count} objects of {pinned['object_px']} px at density "
+                            f"{pinned['density']} need more room than a {width}x{height} image has; lower n or "
+                            "object_px, or raise density")
 
     # Scene -------------------------------------------------------------------------
 
@@ -243,7 +267,8 @@ class CountingFamily(Family):
         visible fraction asked for does); drawn sizes are for a 512 px image
         and shrink with a smaller one; when the objects' footprint does not fit at the
         density, the density rises, then fewer instances are big, then all get smaller;
-        and a question about instances too small for their class names the colour."""
+        a question about instances too small for their class names the colour, and a
+        class named by a setting keeps its instances big enough to be told apart."""
         pinned = plan.pinned
         v = dataclasses.asdict(knobs)
         if v["overlap"] > 1.0 - v["min_visible_fraction"] - HEADROOM:
@@ -254,7 +279,9 @@ class CountingFamily(Family):
         scale = _scale(size)
         # twins smaller than 10 px would show their overlap as a pixel or two
         smallest = 10 if plan.subtask == "duplicates_merged" else 3
-        if "object_px" not in pinned and scale < 1:
+        if pinned.get("named", "color") != "color":
+            smallest = max(smallest, math.ceil(SHAPE_MIN_PX))  # a class named by the user must stay recognisable
+        if "object_px" not in pinned and (scale < 1 or v["object_px"] < smallest):
             v["object_px"] = max(smallest, round(v["object_px"] * scale))
         room = _usable_area(size) * FIT_SAFETY / (CHAIN_WASTE if plan.subtask == "duplicates_merged" else 1.0)
         count = v["n"] + v["distractors"]
@@ -274,7 +301,6 @@ class CountingFamily(Family):
 
     def compose(self, plan: SamplePlan, knobs: CountingKnobs, rng: np.random.Generator, size) -> list[Draft]:
         knobs = self._fit(plan, knobs, size)
-        self._check(plan.subtask, knobs)
         width, height = size
         background = pick(rng, list(BACKGROUNDS))
         bg_rgb = BACKGROUNDS[background]

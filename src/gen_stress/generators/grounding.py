@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 from shapely.geometry import box as shapely_box
 
+from gen_stress.errors import UserError
 from gen_stress.generators.base import Draft, Family, Question, Resample, SamplePlan
 from gen_stress.generators.hallucination import probe_failures
 from gen_stress.knobs import knob
@@ -56,6 +57,7 @@ REGION_FORMS = ("box", "grid")
 GRID = 3
 COLUMNS = "ABC"
 CELLS = tuple(f"{COLUMNS[c]}{r + 1}" for r in range(GRID) for c in range(GRID))
+REFERENCE_PX = 512  # drawn knobs are for images this big (and shrink for smaller ones)
 MARGIN_PX = 8  # objects and tags stay this far inside the image
 CELL_PAD_PX = 6  # and this far inside their layout cell or grid cell
 GAP_PX = 10  # region objects stay this far apart
@@ -105,14 +107,50 @@ class GroundingFamily(Family):
     description = ("Pick the one object a description fits among near-duplicates (small marks, one part "
                    "different) and locate objects exactly (pixel boxes, grid cells).")
 
+    min_side = {"similar_classes": 320, "region": 224, "part_cue": 160}  # measured, see README
+
+    def check_plan(self, plan: SamplePlan) -> None:
+        """Sizes that no layout of the image can hold, refused up front with the largest
+        that fits (drawn sizes shrink with the image and always fit)."""
+        super().check_plan(plan)
+        fixed = self.fixed_values(plan)
+        width, height = plan.size
+        where = f"grounding/{plan.subtask}"
+        if plan.subtask == "region":
+            px, form = fixed.get("object_px"), fixed.get("region_form", "grid")  # drawn forms include grid
+            room = (min(width, height) / GRID - 2 * CELL_PAD_PX if form == "grid"
+                    else min(width, height) - 2 * MARGIN_PX)
+            if px is not None and px > room:
+                raise UserError(f"{where}: object_px={px} does not fit {'a grid cell of ' if form == 'grid' else ''}"
+                                f"a {width}x{height} image; at most {int(room)} fits")
+            return
+        unit = fixed.get("part_px")
+        if unit is None:
+            return
+        n, label_px = fixed.get("n_candidates", 2), fixed.get("label_px", 10)  # the smallest drawn
+        kinds = ["bird"] if plan.subtask == "similar_classes" else [
+            k for k in PART_VARIANTS if len(PART_VARIANTS[k][1]) >= n]
+
+        def fits(u: int) -> bool:
+            return any(u >= MIN_UNIT_PX.get(kind, 2)
+                       and grid_layouts(n, *block_size(_largest_extent(kind), u, label_px)[:2], plan.size)
+                       for kind in kinds)
+
+        if not fits(unit):
+            largest = max((u for u in range(2, unit) if fits(u)), default=None)
+            hint = f"part_px up to {largest} fits" if largest else "use a larger --size"
+            raise UserError(f"{where}: {n} candidates with part_px={unit} do not fit a {width}x{height} image; {hint}")
+
     def draw_knobs(self, plan: SamplePlan, rng: np.random.Generator) -> dict:
         region = plan.subtask == "region"
+        # Drawn sizes are for a 512 px image and shrink with a smaller one.
+        scale = min(1.0, min(plan.size) / REFERENCE_PX)
         return {
-            "part_px": int(rng.integers(2, 9)),
+            "part_px": max(2, round(int(rng.integers(2, 9)) * scale)),
             "similarity": int(rng.integers(1, 4)),
             # 2, 3, 4 look-alikes in blocks of 12 slots: the target's letter (slot % n) is uniform for each n
             "n_candidates": int(rng.integers(3, 7)) if region else 2 + (plan.slot // 12) % 3,
-            "object_px": int(rng.integers(24, 141)),
+            "object_px": max(24, round(int(rng.integers(24, 141)) * scale)),
             "region_form": REGION_FORMS[plan.slot % 2],
             "label_px": int(rng.integers(10, 19)),
         }
@@ -255,11 +293,13 @@ def _sprite_in(cls, item_id: int, size_px: int, area, rng, avoid: list | None = 
     (which it joins)."""
     x0, y0, x1, y1 = area
     bw, bh = scaled_size(cls.drawing().emoji, size_px)
-    if bw > x1 - x0 or bh > y1 - y0:
+    left, top = int(np.ceil(x0)), int(np.ceil(y0))  # whole-pixel origins keep the picture inside `area`
+    right, bottom = int(np.floor(x1 - bw)), int(np.floor(y1 - bh))
+    if right < left or bottom < top:
         raise Resample(f"a {size_px} px object does not fit its place")
     for _ in range(60):
-        ox = int(rng.integers(int(np.ceil(x0)), int(np.floor(x1 - bw)) + 1))
-        oy = int(rng.integers(int(np.ceil(y0)), int(np.floor(y1 - bh)) + 1))
+        ox = int(rng.integers(left, right + 1))
+        oy = int(rng.integers(top, bottom + 1))
         b = (ox, oy, ox + bw, oy + bh)
         if avoid is not None:
             if any(b[0] < o[2] + GAP_PX and o[0] < b[2] + GAP_PX and b[1] < o[3] + GAP_PX and o[1] < b[3] + GAP_PX
@@ -272,20 +312,35 @@ def _sprite_in(cls, item_id: int, size_px: int, area, rng, avoid: list | None = 
     raise Resample("no room for another object")
 
 
-def layout_candidates(designs, letters, kind: str, knobs: GroundingKnobs, colors, rng, size) -> list:
-    """Candidates in the cells of a grid layout, each with a letter tag below it; the
-    target (designs[0]) first. Items: objects 1..n, then tag boards and letters."""
-    width, height = size
-    n = len(designs)
-    unit = knobs.part_px
-    ext_w = max(d.extent[0] for d in designs) * unit
-    ext_h = max(d.extent[1] for d in designs) * unit
-    font = load_catalog().by_name(LABEL_FONT)
-    sample = layout_text("W", font, text_px=knobs.label_px)
-    pad = max(3.0, 0.45 * knobs.label_px)
+def _largest_extent(kind: str) -> tuple[float, float]:
+    """The extent (in units) that look-alikes of the kind can need: the layout makes room
+    for the largest of the candidates drawn."""
+    if kind == "bird":
+        designs = [design("bird", tuple((f, marks) for f in BIRD_FEATURES)) for marks in (False, True)]
+    else:
+        param, values = PART_VARIANTS[kind]
+        designs = [design(kind, ((param, v),)) for v in values]
+    return max(d.extent[0] for d in designs), max(d.extent[1] for d in designs)
+
+
+def tag_pad(label_px: int) -> float:
+    return max(3.0, 0.45 * label_px)
+
+
+def block_size(extent: tuple[float, float], unit: int, label_px: int) -> tuple[float, float, float]:
+    """Width and height of a candidate with its tag below it, and the tag's height, for
+    a design of `extent` (in units) drawn at `unit` px."""
+    sample = layout_text("W", load_catalog().by_name(LABEL_FONT), text_px=label_px)
+    pad = tag_pad(label_px)
     tag_w = sample.bbox[2] - sample.bbox[0] + 2 * pad
     tag_h = sample.bbox[3] - sample.bbox[1] + 2 * pad
-    block_w, block_h = max(ext_w, tag_w), ext_h + TAG_GAP_PX + tag_h
+    return max(extent[0] * unit, tag_w), extent[1] * unit + TAG_GAP_PX + tag_h, tag_h
+
+
+def grid_layouts(n: int, block_w: float, block_h: float, size) -> list[tuple]:
+    """Every grid of cells (slack, cols, rows, cell width, cell height) that holds n
+    blocks in the image; empty when none does."""
+    width, height = size
     layouts = []
     for cols in range(1, n + 1):
         rows = -(-n // cols)
@@ -293,6 +348,21 @@ def layout_candidates(designs, letters, kind: str, knobs: GroundingKnobs, colors
         slack = min(cw - block_w, ch - block_h) - 2 * CELL_PAD_PX
         if slack >= 0:
             layouts.append((slack, cols, rows, cw, ch))
+    return layouts
+
+
+def layout_candidates(designs, letters, kind: str, knobs: GroundingKnobs, colors, rng, size) -> list:
+    """Candidates in the cells of a grid layout, each with a letter tag below it; the
+    target (designs[0]) first. Items: objects 1..n, then tag boards and letters."""
+    width, height = size
+    n = len(designs)
+    unit = knobs.part_px
+    extent = (max(d.extent[0] for d in designs), max(d.extent[1] for d in designs))
+    ext_h = extent[1] * unit
+    font = load_catalog().by_name(LABEL_FONT)
+    pad = tag_pad(knobs.label_px)
+    block_w, block_h, tag_h = block_size(extent, unit, knobs.label_px)
+    layouts = grid_layouts(n, block_w, block_h, size)
     if not layouts:
         raise Resample(f"{n} {kind}s with {unit} px parts do not fit a {width}x{height} image")
     _slack, cols, rows, cw, ch = max(layouts)

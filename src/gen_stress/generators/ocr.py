@@ -3,8 +3,11 @@
 Subtasks: tiny_text (cap height `text_px` from 4 to 48), rotated_text (`angle_deg`
 0..359), stylized_font (`font_class`, hollow outlined letters `stroke_px`, low
 `contrast_ratio`). The question picks the target sign by its colour, its shape or its
-position, always uniquely; some items hide part of the text under a patch and are
-unanswerable.
+position, always uniquely; some items hide text under a patch and are unanswerable: a
+whole word (a partly covered word is read whole anyway), or a run of a code, pseudoword or
+price that nobody can guess (see content.hidden_span). Codes and pseudowords hold no
+character that the font at its size draws like another (O/0, I/l/1, B/8, rn/m, ...; see
+scenes.glyphs): each has one right reading.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from functools import cached_property
 import numpy as np
 from shapely.geometry import Polygon
 
+from gen_stress.errors import UserError
 from gen_stress.generators.base import Draft, Family, Question, Resample, SamplePlan
 from gen_stress.knobs import knob
 from gen_stress.rng import pick
@@ -28,9 +32,10 @@ from gen_stress.scenes.colors import (
     ink_for_contrast,
     max_contrast,
 )
-from gen_stress.scenes.content import CONTENT_KINDS, make_text
+from gen_stress.scenes.content import CONTENT_KINDS, GLYPH_CHECKED, hidden_span, make_text
 from gen_stress.scenes.fonts import FONT_CLASSES, FontInfo, load_catalog
 from gen_stress.scenes.geometry import rect_points
+from gen_stress.scenes.glyphs import ambiguous_strings, look_alike
 from gen_stress.scenes.model import Scene, ShapeItem, TextItem
 from gen_stress.scenes.shapes import (
     SHAPE_NAMES,
@@ -75,7 +80,8 @@ class OcrKnobs:
                          doc="how the question picks out the target sign")
     n_signs: int = knob(low=2, high=8, easy=3, doc="signs in the image, the target's included")
     clutter: int = knob(low=0, high=24, easy=3, doc="distractor shapes in the image")
-    covered: bool = knob(easy=False, doc="part of the target text is under an opaque patch (unanswerable)")
+    covered: bool = knob(easy=False, doc="the target text, or a part nobody can guess, is under an opaque patch "
+                                         "(unanswerable)")
     font: str = knob(easy="", derived=True, doc="the target's font")
     n_chars: int = knob(easy=0, derived=True, doc="characters in the target text")
 
@@ -114,6 +120,27 @@ class OcrFamily(Family):
     Knobs = OcrKnobs
     description = "Read the text on one sign: tiny, rotated or stylised lettering among other signs."
     pairs = "one character of the target text changed (to a look-alike where there is one)"
+    min_side = {"tiny_text": 192, "rotated_text": 192, "stylized_font": 192}  # measured, see README
+
+    def check_plan(self, plan: SamplePlan) -> None:
+        """A font class whose every font is held out, or text too big for the image in
+        every font it may be set in: one-line errors before any worker starts."""
+        super().check_plan(plan)
+        fixed = self.fixed_values(plan)
+        classes = [fixed["font_class"]] if "font_class" in fixed else list(
+            FONT_CLASSES if plan.subtask == "stylized_font" else PLAIN_CLASSES)
+        for font_class in classes:
+            if not _fonts(plan, font_class):
+                raise UserError(f"ocr/{plan.subtask}: every {font_class} font is held out; keep one of "
+                                f"{', '.join(f.name for f in load_catalog().of_class(font_class))}")
+        text_px, stroke_px = fixed.get("text_px"), fixed.get("stroke_px", 0)
+        if text_px is not None:
+            narrowest = min(f.mean_advance(text_px) for c in classes for f in _fonts(plan, c))
+            width, height = plan.size
+            room = 0.8 * min(width, height) - 2 * self._pad(text_px, stroke_px)[0] - 2 * MARGIN_PX
+            if room / (narrowest * 1.1 + stroke_px) < 3:
+                raise UserError(f"ocr/{plan.subtask}: text {text_px} px tall does not fit three characters on a "
+                                f"{width}x{height} image")
 
     def draw_knobs(self, plan: SamplePlan, rng: np.random.Generator) -> dict:
         values = {
@@ -189,7 +216,7 @@ class OcrFamily(Family):
 
         target_text: TextItem = items[1]
         if knobs.covered:
-            patch, hidden = self._patch(target_text, target.rgb, rng)
+            patch, hidden = self._patch(target_text, knobs.content, target.rgb, rng)
             target_text = dataclasses.replace(target_text, attributes=(("covered_chars", ",".join(map(str, hidden))),))
             items[1] = target_text
             items.append(ShapeItem(next_id, "occluder", "patch", "patch", patch[1], patch[0], z=3))
@@ -205,27 +232,35 @@ class OcrFamily(Family):
         question = self._question(knobs, target_color, target_shape, direction, target_text)
         if not (plan.options.get("pairs") and not knobs.covered):
             return [Draft(plan.subtask, final, scene, question)]
-        twin_text = self._one_char_changed(target_text, rng)
+        twin_text = self._one_char_changed(target_text, knobs.content, rng)
         twin = Scene(width, height, background, bg_rgb, tuple(twin_text if it is target_text else it for it in items))
         return [Draft(plan.subtask, final, scene, question, group=True),
                 Draft(plan.subtask, final, twin, self._question(knobs, target_color, target_shape, direction,
                                                                  twin_text), variant="b", group=True)]
 
     @staticmethod
-    def _one_char_changed(text: TextItem, rng) -> TextItem:
+    def _one_char_changed(text: TextItem, content: str, rng) -> TextItem:
         """The same text item with one character replaced, preferring a look-alike
-        (8/3/B, 0/O, 1/I, ...), laid out at the same place in the same font."""
+        (8/3/B, 0/O, 1/I, ...), laid out at the same place in the same font. Never one the
+        font draws like the old one at this size: the twin would look the same."""
         layout = text.layout
+        avoid = _ambiguous(content, layout)
         positions = [i for i, c in enumerate(layout.text) if c.isalnum()]
         for _ in range(20):
             i = positions[int(rng.integers(len(positions)))]
             old = layout.text[i]
-            pool = LOOKALIKES.get(old) or (
-                "0123456789" if old.isdigit() else "abcdefghijklmnopqrstuvwxyz" if old.islower()
-                else "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
-            new = pick(rng, [c for c in pool if c != old and layout.font.draws(c)] or ["?"])
-            changed = layout.text[:i] + new + layout.text[i + 1:]
-            if new != "?" and changed != text.prior_text:
+            same_kind = ("0123456789" if old.isdigit() else "abcdefghijklmnopqrstuvwxyz" if old.islower()
+                         else "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+            def told_apart(c: str) -> bool:
+                return c != old and layout.font.draws(c) and not look_alike(layout.font, old, c, layout.text_px,
+                                                                            layout.stroke_px)
+
+            options = [c for c in LOOKALIKES.get(old, "") if told_apart(c)] or [c for c in same_kind if told_apart(c)]
+            if not options:
+                continue
+            changed = layout.text[:i] + pick(rng, options) + layout.text[i + 1:]
+            if changed != text.prior_text and not any(s in changed for s in avoid):
                 twin = layout_text(changed, layout.font, text_px=layout.text_px,
                                    angle_deg=layout.placement.angle_deg, center=layout.placement.center,
                                    stroke_px=layout.stroke_px)
@@ -243,8 +278,11 @@ class OcrFamily(Family):
         max_chars = int(room / (advance * 1.1 + knobs.stroke_px))
         if max_chars < 3:
             raise Resample(f"text {knobs.text_px} px tall does not fit a {width}x{height} image")
+        # Codes and pseudowords leave out characters this font at this size draws like another.
+        avoid = ambiguous_strings(font, knobs.text_px, knobs.stroke_px) if knobs.content in GLYPH_CHECKED \
+            else frozenset()
         for _ in range(8):
-            text, prior = make_text(knobs.content, rng, max_chars)
+            text, prior = make_text(knobs.content, rng, max_chars, avoid)
             if not font.missing(text):
                 return layout_text(text, font, text_px=knobs.text_px, angle_deg=knobs.angle_deg,
                                    stroke_px=knobs.stroke_px), prior
@@ -303,12 +341,10 @@ class OcrFamily(Family):
             return sign, layout, outline, box
         raise Resample("no room for another sign")
 
-    def _patch(self, text: TextItem, sign_rgb, rng):
+    def _patch(self, text: TextItem, content: str, sign_rgb, rng):
+        """An opaque patch over characters nobody can recover (see content.hidden_span)."""
         layout = text.layout
-        chars = [i for i, c in enumerate(layout.text) if not c.isspace()]
-        count = max(1, round(0.3 * len(chars)))
-        start = int(rng.integers(0, len(chars) - count + 1))
-        hidden = chars[start:start + count]
+        hidden = hidden_span(layout.text, content, rng)
         boxes = [layout.char_boxes_local[i] for i in hidden]
         x0, y0, x1, y1 = layout.ink_box_local
         rect = (min(b[0] for b in boxes) - 2, y0 - 3, max(b[2] for b in boxes) + 2, y1 + 3)
@@ -370,6 +406,13 @@ class OcrFamily(Family):
             failures += checks.text_unoccluded(target, rendered)
             failures += checks.text_contrast(target, rendered)
         return failures
+
+
+def _ambiguous(content: str, layout: TextLayout) -> frozenset[str]:
+    """The look-alike strings a code or pseudoword in this layout's font and size must not hold."""
+    if content not in GLYPH_CHECKED:
+        return frozenset()
+    return ambiguous_strings(layout.font, layout.text_px, layout.stroke_px)
 
 
 def _fonts(plan: SamplePlan, font_class: str | None = None) -> tuple[FontInfo, ...]:

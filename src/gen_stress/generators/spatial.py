@@ -22,7 +22,7 @@ import numpy as np
 
 from gen_stress.errors import UserError
 from gen_stress.generators.base import Draft, Family, Question, Resample, SamplePlan
-from gen_stress.knobs import knob
+from gen_stress.knobs import knob, knob_specs
 from gen_stress.rng import pick
 from gen_stress.scenes import checks
 from gen_stress.scenes.colors import BACKGROUNDS
@@ -209,6 +209,7 @@ class SpatialFamily(Family):
                    "closest to a corner, in which quadrant or grid cell; asked only with clear margins.")
     pairs = ("the scene mirrored (left-right; top-bottom for above_below) and rendered again with the same "
              "objects, so the answer flips; relative_position then asks only quadrant and corner questions")
+    min_side = {"left_right": 96, "above_below": 96, "relative_position": 128}  # measured, see README
 
     def draw_knobs(self, plan: SamplePlan, rng: np.random.Generator) -> dict:
         forms = self._forms(plan)
@@ -239,16 +240,36 @@ class SpatialFamily(Family):
             return MIRROR_FORMS
         return SUBTASK_FORMS[plan.subtask]
 
-    @staticmethod
-    def _check(plan: SamplePlan, knobs: SpatialKnobs) -> None:
-        """Knob settings no item of the subtask can have: one-line errors."""
-        if knobs.form not in SUBTASK_FORMS[plan.subtask]:
-            owners = [s for s, forms in SUBTASK_FORMS.items() if knobs.form in forms]
-            raise UserError(f"spatial: form={knobs.form} is a form of {' and '.join(owners)}, not of "
+    def check_plan(self, plan: SamplePlan) -> None:
+        """Knob settings no item of the subtask can have: one-line errors before any
+        worker starts (a drawn or easy form always suits the subtask)."""
+        super().check_plan(plan)
+        self._check_pair_room(plan)
+        form = plan.pinned.get("form")
+        if form is None:
+            return
+        if form not in SUBTASK_FORMS[plan.subtask]:
+            owners = [s for s, forms in SUBTASK_FORMS.items() if form in forms]
+            raise UserError(f"spatial: form={form} is a form of {' and '.join(owners)}, not of "
                             f"{plan.subtask}; add --subtask {owners[0]}")
-        if plan.options.get("pairs") and plan.subtask == "relative_position" and knobs.form not in MIRROR_FORMS:
-            raise UserError(f"spatial: a mirror does not change the answer of form={knobs.form}; with --pairs, "
+        if plan.options.get("pairs") and plan.subtask == "relative_position" and form not in MIRROR_FORMS:
+            raise UserError(f"spatial: a mirror does not change the answer of form={form}; with --pairs, "
                             f"relative_position asks {' or '.join(MIRROR_FORMS)}")
+
+    @staticmethod
+    def _check_pair_room(plan: SamplePlan) -> None:
+        """A pinned margin must leave room for two objects side by side along the asked
+        axis (at their smallest: drawn sizes shrink to fit, set ones do not)."""
+        margin = plan.pinned.get("margin_px")
+        if margin is None or plan.subtask not in ("left_right", "above_below"):
+            return
+        object_px = plan.pinned.get("object_px", knob_specs(SpatialKnobs)["object_px"].low)
+        side = plan.size[0] if plan.subtask == "left_right" else plan.size[1]
+        need = 2 * object_px + margin + place_extra(margin) + 2 * BORDER_PX
+        if need > side:
+            raise UserError(f"spatial/{plan.subtask}: margin_px={margin} leaves no room for two objects of "
+                            f"{object_px} px side by side in {side} px (they need {need:g}); lower margin_px "
+                            "or object_px, or use a larger --size")
 
     # Scene -------------------------------------------------------------------------
 
@@ -265,7 +286,6 @@ class SpatialFamily(Family):
 
     def compose(self, plan: SamplePlan, knobs: SpatialKnobs, rng: np.random.Generator, size) -> list[Draft]:
         knobs = self._fit(plan, knobs, size)
-        self._check(plan, knobs)
         width, height = size
         background = pick(rng, list(BACKGROUNDS))
         bg_rgb = BACKGROUNDS[background]

@@ -153,7 +153,7 @@ def verify_release(folder: Path, *, workers: int = 1, progress: bool = True,
     report = Verification(release=manifest.release, manifest_sha256=manifest.sha256,
                           libraries=version_differences(lock["libraries"], library_versions()))
     recorded = lock["files"]
-    on_disk = file_hashes(folder)
+    on_disk = file_hashes(folder, hidden=True)
     # The rebuild goes next to the folder by default: the same disk, which has room for it.
     with tempfile.TemporaryDirectory(prefix=".gen-stress-verify-", dir=scratch or folder.resolve().parent) as tmp:
         rebuilt_release = build_release(manifest, Path(tmp) / manifest.release, workers=workers, progress=progress)

@@ -49,14 +49,21 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def file_hashes(folder: Path, skip: tuple[str, ...] = (LOCK_NAME,)) -> dict[str, str]:
+GIT_FILES = (".git", ".gitattributes")  # a clone of the Hub repo has them; they are not data
+
+
+def file_hashes(folder: Path, skip: tuple[str, ...] = (LOCK_NAME,), hidden: bool = False) -> dict[str, str]:
     """sha256 of every file under `folder` by its POSIX path relative to it, sorted.
-    Hidden files (an editor's or a notebook's) are not part of a release and are skipped."""
+    Hidden files are not part of a release (push leaves them out) and are skipped, unless
+    `hidden`: verify lists them, so that nothing in the folder goes unchecked (git's own
+    files aside)."""
     folder = Path(folder)
     found = {}
     for path in folder.rglob("*"):
         relative = path.relative_to(folder)
-        if path.is_file() and relative.as_posix() not in skip and not any(p.startswith(".") for p in relative.parts):
+        if not path.is_file() or relative.as_posix() in skip or relative.parts[0] in GIT_FILES:
+            continue
+        if hidden or not any(p.startswith(".") for p in relative.parts):
             found[relative.as_posix()] = sha256_file(path)
     return dict(sorted(found.items()))
 

@@ -31,8 +31,9 @@ from typing import Any
 
 import yaml
 
-from gen_stress.errors import UserError
+from gen_stress.errors import UserError, clip
 from gen_stress.knobs import Sweep, knob_spec, knob_specs, resolve_sweep
+from gen_stress.rng import MAX_SEED
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 VERSION = re.compile(r"^\d+\.\d+\.\d+([.-]?[A-Za-z0-9]+)*$")
@@ -40,6 +41,8 @@ SPLIT = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 TOP_KEYS = {"name", "version", "title", "description", "image_size", "rows_per_shard", "seed", "splits", "families"}
 SPLIT_KEYS = {"seed", "hold_out"}
 FAMILY_KEYS = {"n", "subtasks", "set", "sweeps", "pairs", "hold_out"}
+MAX_DEPTH = 8  # the deepest a manifest nests is 4 (families.ocr.hold_out.font: [...])
+MAX_MESSAGE = 400  # characters of an error message, whatever it echoes
 
 
 class ManifestError(UserError):
@@ -120,12 +123,52 @@ def load_manifest(path: Path) -> Manifest:
 
 def parse_manifest(text: str, source: str = "manifest") -> Manifest:
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
+        data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 (a SafeLoader, stricter)
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
         where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise ManifestError(f"{source}: not valid YAML{where}: {getattr(err, 'problem', err)}") from None
+        raise ManifestError(f"{source}: not valid YAML{where}: {clip(err.problem or err)}") from None
+    except (yaml.YAMLError, ValueError) as err:  # ValueError: an integer past Python's digit limit
+        raise ManifestError(f"{source}: not valid YAML: {clip(err)}") from None
     return _Reader(source).manifest(data, text)
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that refuses what a manifest never needs and an attacker can abuse:
+    aliases (a few lines of `&a [*b, *b, ...]` expand to billions of nodes), nesting
+    past MAX_DEPTH (the composer recurses), and duplicate keys (silently last-wins)."""
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(None, None, f"aliases (*{clip(event.anchor, 40)}) are not allowed "
+                                              "in a manifest; write the value out", event.start_mark)
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise yaml.composer.ComposerError(None, None, f"nested deeper than {MAX_DEPTH} levels",
+                                                  self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_mapping(self, node, deep=False):
+        seen: set = set()
+        for key_node, _value in node.value:
+            key = self.construct_object(key_node, deep=True)
+            try:
+                duplicate = key in seen
+            except TypeError:  # an unhashable key: the base class names it
+                break
+            if duplicate:
+                raise yaml.constructor.ConstructorError(None, None, f"duplicate key {clip(repr(key), 40)}",
+                                                        key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep)
 
 
 class _Reader:
@@ -135,29 +178,32 @@ class _Reader:
         self.source = source
 
     def fail(self, where: str, message: str):
-        raise ManifestError(f"{self.source}: {where}: {message}")
+        # Every echoed value is clipped where it is echoed; this bounds the rest (key paths).
+        raise ManifestError(clip(f"{self.source}: {where}: {message}", MAX_MESSAGE))
 
     def mapping(self, value, where: str, allowed: set[str] | None = None) -> dict:
         if not isinstance(value, dict):
             self.fail(where, f"expected a mapping, got {_kind(value)}")
         if allowed is not None:
-            unknown = sorted(str(k) for k in value if k not in allowed)
+            unknown = sorted(clip(k, 40) for k in value if k not in allowed)
             if unknown:
                 self.fail(where, f"unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}")
         return value
 
-    def integer(self, value, where: str, low: int) -> int:
+    def integer(self, value, where: str, low: int, high: int | None = None) -> int:
         if not isinstance(value, int) or isinstance(value, bool):
             self.fail(where, f"expected a whole number, got {_kind(value)}")
         if value < low:
-            self.fail(where, f"must be at least {low}, got {value}")
+            self.fail(where, f"must be at least {low}, got {clip(value)}")
+        if high is not None and value > high:
+            self.fail(where, f"must be at most {high}, got {clip(value)}")
         return value
 
     def string(self, value, where: str, pattern: re.Pattern | None = None) -> str:
         if not isinstance(value, str) or not value.strip():
             self.fail(where, f"expected a non-empty string, got {_kind(value)}")
         if pattern is not None and not pattern.match(value):
-            self.fail(where, f"{value!r} is malformed")
+            self.fail(where, f"{clip(repr(value))} is malformed")
         return value
 
     def manifest(self, data, text: str) -> Manifest:
@@ -191,14 +237,14 @@ class _Reader:
         elif isinstance(value, str) and re.fullmatch(r"\d+x\d+", value.strip().lower()):
             sides = [int(p) for p in value.strip().lower().split("x")]
         else:
-            self.fail("image_size", f"expected N or 'WxH', got {value!r}")
+            self.fail("image_size", f"expected N or 'WxH', got {clip(repr(value))}")
         if not all(64 <= s <= 4096 for s in sides):
-            self.fail("image_size", f"each side must be from 64 to 4096, got {value!r}")
+            self.fail("image_size", f"each side must be from 64 to 4096, got {clip(repr(value))}")
         return sides[0], sides[1]
 
     def splits(self, data: dict) -> tuple[SplitEntry, ...]:
         if "splits" not in data:
-            seed = self.integer(data.get("seed", 0), "seed", 0)
+            seed = self.integer(data.get("seed", 0), "seed", 0, MAX_SEED)
             return (SplitEntry("test", seed),)
         if "seed" in data:
             self.fail("seed", "with `splits`, give each split its own seed (splits.<name>.seed)")
@@ -215,7 +261,7 @@ class _Reader:
             hold_out = body.get("hold_out", False)
             if not isinstance(hold_out, bool):
                 self.fail(f"{where}.hold_out", f"expected true or false, got {_kind(hold_out)}")
-            entries.append(SplitEntry(name, self.integer(body["seed"], f"{where}.seed", 0), hold_out))
+            entries.append(SplitEntry(name, self.integer(body["seed"], f"{where}.seed", 0, MAX_SEED), hold_out))
         seeds = [s.seed for s in entries]
         for seed in {s for s in seeds if seeds.count(s) > 1}:
             names = ", ".join(s.name for s in entries if s.seed == seed)
@@ -304,4 +350,4 @@ class _Reader:
 
 
 def _kind(value) -> str:
-    return f"{type(value).__name__} {value!r}" if value is not None else "nothing"
+    return f"{type(value).__name__} {clip(repr(value))}" if value is not None else "nothing"

@@ -6,6 +6,7 @@ instead (the correct spelling of a misspelled word), empty when there is none.
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from importlib import resources
 
@@ -54,18 +55,22 @@ def make_word(rng: np.random.Generator, max_chars: int) -> tuple[str, str]:
     return _casing(pick(rng, _common_between(1, max_chars)), rng), ""
 
 
-def make_pseudoword(rng: np.random.Generator, max_chars: int) -> tuple[str, str]:
-    """Pronounceable but not a word: the reader cannot lean on a vocabulary."""
+def make_pseudoword(rng: np.random.Generator, max_chars: int, avoid: frozenset[str] = frozenset()) -> tuple[str, str]:
+    """Pronounceable but not a word: the reader cannot lean on a vocabulary. None of the
+    `avoid` strings (look-alikes in the font drawn, see scenes.glyphs) occurs in it."""
     for _ in range(100):
         word = "".join(pick(rng, ONSETS) + pick(rng, VOWELS) + pick(rng, CODAS)
                        for _ in range(int(rng.integers(2, 4))))
         if 4 <= len(word) <= max_chars and word not in dictionary():
-            return _casing(word, rng), ""
-    return make_code(rng, max_chars)
+            cased = _casing(word, rng)
+            if not any(s in cased for s in avoid):
+                return cased, ""
+    return make_code(rng, max_chars, avoid)
 
 
-def make_code(rng: np.random.Generator, max_chars: int) -> tuple[str, str]:
-    """Serial-number-like codes, dense in 8/3/B and 0/O confusions."""
+def make_code(rng: np.random.Generator, max_chars: int, avoid: frozenset[str] = frozenset()) -> tuple[str, str]:
+    """Serial-number-like codes, dense in 8/3/B and 0/O confusions, without the `avoid`
+    characters (those the font drawn makes identical to another)."""
     patterns = ["LLDD-DDD", "LDD-LDL", "DDDD-LL", "LL-DDDD", "DLD-DLD", "LLLDDD", "DD-LDDL"]
     pattern = pick(rng, [p for p in patterns if len(p) <= max_chars] or ["LDD"])
     chars = []
@@ -73,9 +78,10 @@ def make_code(rng: np.random.Generator, max_chars: int) -> tuple[str, str]:
         if slot == "-":
             chars.append("-")
             continue
-        pool = CODE_LETTERS if slot == "L" else CODE_DIGITS
-        if rng.random() < 0.5:  # half the characters come from the confusable set
-            pool = "".join(c for c in CONFUSABLE if c in pool)
+        pool = "".join(c for c in (CODE_LETTERS if slot == "L" else CODE_DIGITS) if c not in avoid)
+        confusable = "".join(c for c in CONFUSABLE if c in pool)
+        if confusable and rng.random() < 0.5:  # half the characters come from the confusable set
+            pool = confusable
         chars.append(pick(rng, pool))
     return "".join(chars), ""
 
@@ -126,6 +132,49 @@ def make_misspelled(rng: np.random.Generator, max_chars: int) -> tuple[str, str]
     raise RuntimeError("no misspelling found")  # unreachable with the shipped word list
 
 
+# Covering part of a text ---------------------------------------------------------------
+
+COVER_SHARE = 0.3  # a partial cover hides this share of the characters
+WHOLE_COVER = ("word", "misspelled")  # anyone completes "P▇▇sent": cover these whole
+
+
+def _recoverable(text: str, hidden: list[int], kind: str) -> bool:
+    """True when a reader could still tell what the hidden characters are."""
+    shown = [text[i] for i in hidden]
+    if kind == "price":  # a hidden separator or currency sign is guessed from the format
+        return not any(c.isdigit() for c in shown)
+    if not any(c.isalnum() for c in shown):  # only a dash of a code
+        return True
+    if kind == "pseudoword":  # no dictionary word may fit what is left
+        hide = set(hidden)
+        pattern = "".join("." if i in hide else re.escape(c.lower()) for i, c in enumerate(text))
+        matcher = re.compile(pattern)
+        return any(matcher.fullmatch(w) for w in _words_of_length(len(text)))
+    return False
+
+
+@cache
+def _words_of_length(n: int) -> tuple[str, ...]:
+    return tuple(w for w in dictionary() if len(w) == n)
+
+
+def hidden_span(text: str, kind: str, rng: np.random.Generator) -> list[int]:
+    """Indices of the characters to cover so that nobody can recover them: the whole text
+    for words (a partly covered word is read whole anyway), else a run of about
+    COVER_SHARE of the characters that holds something unguessable (a digit of a price,
+    a letter of a code, pseudoword letters no dictionary word completes); the whole
+    text when no run does."""
+    chars = [i for i, c in enumerate(text) if not c.isspace()]
+    if kind in WHOLE_COVER:
+        return chars
+    count = max(1, round(COVER_SHARE * len(chars)))
+    starts = [s for s in range(len(chars) - count + 1) if not _recoverable(text, chars[s:s + count], kind)]
+    if not starts:
+        return chars
+    start = starts[int(rng.integers(len(starts)))]
+    return chars[start:start + count]
+
+
 MAKERS = {
     "word": make_word,
     "pseudoword": make_pseudoword,
@@ -135,5 +184,12 @@ MAKERS = {
 }
 
 
-def make_text(kind: str, rng: np.random.Generator, max_chars: int) -> tuple[str, str]:
+GLYPH_CHECKED = ("code", "pseudoword")  # no vocabulary tells a reader which look-alike is printed
+
+
+def make_text(kind: str, rng: np.random.Generator, max_chars: int,
+              avoid: frozenset[str] = frozenset()) -> tuple[str, str]:
+    """A text of the kind; codes and pseudowords hold none of the `avoid` strings."""
+    if kind in GLYPH_CHECKED:
+        return MAKERS[kind](rng, max(max_chars, 5), avoid)
     return MAKERS[kind](rng, max(max_chars, 5))

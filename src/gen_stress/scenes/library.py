@@ -15,18 +15,44 @@ facts hallucination questions rest on:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from importlib import resources
 from typing import Iterable
 
+import numpy as np
 import yaml
 
 from gen_stress.scenes.colors import BACKGROUNDS, RGB
 
-_CLASS_KEYS = {"name", "emoji", "parametric", "states", "category", "synonyms", "depicts", "color", "plural", "article"}
+_CLASS_KEYS = {"name", "emoji", "parametric", "states", "category", "synonyms", "depicts", "color", "plural", "article",
+               "size"}
 _TEMPLATE_KEYS = {"name", "phrase", "background", "surface", "objects", "states"}
 COLOR_WORDS = ("red", "orange", "yellow", "green", "blue", "purple")
+# Real-world size classes, smallest first: tiny (a bee, a coin), small (an apple, a cup, a
+# book), medium (a cat, a guitar, a bucket), large (a person, a cow, a bed), huge (a bus,
+# a house, an elephant). A class's own `size` wins over its category's default.
+SIZE_CLASSES = ("tiny", "small", "medium", "large", "huge")
+
+# Words read with a consonant sound despite a vowel letter ("a unicorn", "a one-way
+# sign"), and words whose h is silent ("an hourglass").
+_A_BEFORE = ("uni", "use", "usu", "uten", "uku", "ure", "eu", "ewe", "one", "once")
+_AN_BEFORE = ("hour", "honest", "honor", "honour", "heir")
+_VOWEL_LETTER_NAMES = "aefhilmnorsx"  # letters whose name starts with a vowel sound ("an x-ray")
+
+
+def indefinite_article(phrase: str) -> str:
+    """'a' or 'an' for a noun phrase, by the sound of its first word."""
+    word = phrase.strip().lower().split()[0]
+    head = word.split("-")[0]
+    if len(head) == 1 and len(word) > 1:  # a letter said by its name: "a t-shirt", "an x-ray"
+        return "an" if head in _VOWEL_LETTER_NAMES else "a"
+    if word.startswith(_A_BEFORE):
+        return "a"
+    if word.startswith(_AN_BEFORE):
+        return "an"
+    return "an" if word[:1] in "aeiou" else "a"
 
 
 def word_forms(word: str) -> set[str]:
@@ -72,6 +98,11 @@ class ObjectClass:
     color: str = ""  # prototypical colour, when it has one
     plural: bool = False
     article: str = ""  # "any" for mass nouns
+    size: str = "medium"  # a SIZE_CLASSES name
+
+    @property
+    def size_rank(self) -> int:
+        return SIZE_CLASSES.index(self.size)
 
     @property
     def states(self) -> tuple[str, ...]:
@@ -106,7 +137,15 @@ class ObjectClass:
         """'a banana', 'an apple', 'any bread', 'any grapes'."""
         if self.plural or self.article == "any":
             return f"any {self.name}"
-        return f"{'an' if self.name[0] in 'aeio' else 'a'} {self.name}"
+        return f"{indefinite_article(self.name)} {self.name}"
+
+    def described(self, state: str = "") -> str:
+        """The class with an article for a caption, its state before it: 'an open
+        umbrella', 'a running person', 'some grapes'."""
+        phrase = f"{state} {self.name}" if state else self.name
+        if self.plural or self.article == "any":
+            return f"some {phrase}"
+        return f"{indefinite_article(phrase)} {phrase}"
 
     def exists_question(self, where: str = "in the image") -> str:
         return f"{'Are' if self.plural else 'Is'} there {self.indefinite()} {where}?"
@@ -126,7 +165,7 @@ class Surface:
 @dataclass(frozen=True)
 class Template:
     name: str
-    phrase: str  # "on a dining table"
+    phrase: str  # "on a dining table"; not said in captions while the surface drawn is a plain rectangle
     background: str  # a BACKGROUNDS name
     surface: Surface
     weights: tuple[tuple[str, float], ...]  # class name -> how typical it is here (0..1)
@@ -221,6 +260,32 @@ class Library:
         return [c for c in self.classes if not (c.concepts & present_words)]
 
 
+# Plausible sizes within a scene --------------------------------------------------------
+
+SIZE_STEP = 1.35  # each size class is drawn this many times larger than the one below
+SIZE_MIN_PX = 24.0  # the smallest class is not squeezed below this to keep its steps (a 10 px bee is a dot)
+SIZE_JITTER = 0.6  # objects vary downwards by up to this share of a step: classes never overlap
+# The squeezed step never goes below this: at object_px 32 with all five classes present,
+# the classes stay a pixel or more apart (the smallest then is about 17 px).
+SIZE_STEP_MIN = 1.15
+
+
+def class_sizes(ranks: list[int], largest_px: float, rng: np.random.Generator) -> list[int]:
+    """The longer side in pixels of each object of a scene from its size class rank
+    (SIZE_CLASSES index): the biggest class present is drawn at most `largest_px`, each
+    class below one step smaller, so a bee stays smaller than a book and a chick than a
+    cow. The step shrinks when the smallest class would fall under SIZE_MIN_PX (never
+    below a plain order). Objects of a class vary within its step, so the order of two
+    objects of different classes always holds."""
+    top, span = max(ranks), max(ranks) - min(ranks)
+    step = SIZE_STEP
+    if span and largest_px / SIZE_STEP ** (span + SIZE_JITTER) < SIZE_MIN_PX:
+        step = max(SIZE_STEP_MIN, (largest_px / SIZE_MIN_PX) ** (1 / (span + SIZE_JITTER)))
+    # Rounded half up: sizes a pixel or more apart stay apart.
+    return [math.floor(largest_px * step ** (rank - top - SIZE_JITTER * float(rng.uniform())) + 0.5)
+            for rank in ranks]
+
+
 def concepts_of(classes: Iterable[ObjectClass], surface: Surface | None = None) -> frozenset[str]:
     words: set[str] = set(surface.concepts) if surface else set()
     for c in classes:
@@ -252,7 +317,7 @@ def _drawing(spec: dict, what: str) -> Drawing:
     return Drawing(parametric=tuple(sorted(params.items())))
 
 
-def _object_class(entry: dict) -> ObjectClass:
+def _object_class(entry: dict, category_sizes: dict[str, str]) -> ObjectClass:
     name = entry.get("name")
     unknown = set(entry) - _CLASS_KEYS
     if not isinstance(name, str) or unknown:
@@ -264,8 +329,11 @@ def _object_class(entry: dict) -> ObjectClass:
     color = entry.get("color", "")
     if color and color not in COLOR_WORDS:
         raise ValueError(f"{name}: color {color!r} is not one of {COLOR_WORDS}")
+    size = entry.get("size", category_sizes.get(entry["category"]))
+    if size not in SIZE_CLASSES:
+        raise ValueError(f"{name}: size {size!r} is not one of {SIZE_CLASSES} (give it a size or its category one)")
     return ObjectClass(
-        name=name, category=entry["category"], drawings=drawings,
+        name=name, category=entry["category"], drawings=drawings, size=size,
         synonyms=_strings(entry.get("synonyms"), f"{name}.synonyms"),
         depicts=_strings(entry.get("depicts"), f"{name}.depicts"),
         color=color, plural=bool(entry.get("plural", False)), article=entry.get("article", ""),
@@ -299,7 +367,8 @@ def _template(entry: dict, classes: dict[str, ObjectClass], source: str) -> Temp
 def load_library() -> Library:
     data = resources.files("gen_stress") / "data"
     raw = yaml.safe_load((data / "objects.yaml").read_text(encoding="utf-8"))
-    classes = tuple(_object_class(entry) for entry in raw["classes"])
+    category_sizes = raw.get("category_sizes") or {}
+    classes = tuple(_object_class(entry, category_sizes) for entry in raw["classes"])
     by_name = {c.name: c for c in classes}
     if len(by_name) != len(classes):
         raise ValueError("object class names must be unique")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import tempfile
 from pathlib import Path
-from typing import Sequence
+from typing import Collection, Sequence
 
 from gen_stress.errors import UserError
 
@@ -22,10 +22,12 @@ def _one_line(err: Exception) -> str:
 
 
 def load_items(dataset: str, *, split: str = "test", revision: str | None = None,
-               families: Sequence[str] = ()) -> tuple[list[dict], list[str]]:
+               families: Sequence[str] = (), columns: Sequence[str] = ROW_COLUMNS,
+               ids: Collection[str] | None = None) -> tuple[list[dict], list[str]]:
     """Rows (without images) of every family config of the dataset, or of `families`, in
     split order; and the family names. A local folder is read offline; anything else must
-    look like a Hub repo id."""
+    look like a Hub repo id. `columns` other than the default (with "image": its PNG bytes,
+    undecoded) and `ids` (only those rows) serve the HTML report's gallery."""
     import datasets
 
     local = Path(dataset)
@@ -53,16 +55,20 @@ def load_items(dataset: str, *, split: str = "test", revision: str | None = None
         rows: list[dict] = []
         for name in chosen:
             try:
-                table = datasets.load_dataset(dataset, name, split=split, revision=revision, columns=list(ROW_COLUMNS),
+                table = datasets.load_dataset(dataset, name, split=split, revision=revision, columns=list(columns),
                                               cache_dir=cache.name if cache else None)
             except Exception as err:
                 raise UserError(f"cannot load {name}/{split} of {dataset}: {_one_line(err)}") from None
+            if "image" in columns:
+                table = table.cast_column("image", datasets.Image(decode=False))
+            if ids is not None:
+                table = table.select([k for k, row_id in enumerate(table["id"]) if row_id in ids])
             rows.extend(table.to_list())
     finally:
         if cache is not None:
             cache.cleanup()
         if progress:
             datasets.utils.logging.enable_progress_bar()
-    if not rows:
+    if not rows and ids is None:
         raise UserError(f"dataset {dataset} has no rows in split {split!r}")
     return rows, chosen

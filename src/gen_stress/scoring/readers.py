@@ -1,7 +1,9 @@
 """Prediction files: gen-stress jsonl, lmms-eval `--log_samples` jsonl, VLMEvalKit results.
 
 - ``jsonl``: one JSON object per line, ``{"id": ..., "prediction": "<raw reply>"}`` and
-  optionally ``"confidence"`` (0..1).
+  optionally ``"confidence"`` (0..1); or ``{"id": ..., "prediction": null, "abstain":
+  "<reason>"}``: a declared abstention (a reader that does not attempt the item), left out
+  of the scores and counted as coverage.
 - ``lmms-eval``: the ``*_samples_<task>.jsonl`` file `--log_samples` writes: one object per
   document with ``doc_id``, ``filtered_resps`` (or ``resps``) and the task's metric values.
   The row is found by, in order: the ``doc``'s ``id`` (older lmms-eval keeps the doc), an
@@ -27,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
-from gen_stress.errors import UserError
+from gen_stress.errors import UserError, clip
 
 FORMATS = ("jsonl", "lmms-eval", "vlmevalkit")
 TABLE_SUFFIXES = (".xlsx", ".tsv", ".csv")
@@ -41,6 +43,7 @@ class Prediction:
     position: int | None = None  # else the row's position in its family's split
     family: str | None = None  # the family of that position, when known
     confidence: float | None = None
+    declined: str | None = None  # why the reader did not attempt the item (a declared abstention)
 
     def where(self) -> str:
         if self.id is not None:
@@ -54,6 +57,8 @@ class PredictionFile:
     format: str
     predictions: list[Prediction] = field(default_factory=list)
     malformed: list[dict] = field(default_factory=list)  # {"line": n, "reason": "..."}
+    # replies kept whose confidence was not a number from 0 to 1 (it is left out)
+    bad_confidence: list[dict] = field(default_factory=list)  # {"line": n, "id": "...", "reason": "..."}
 
 
 def detect_format(path: Path) -> str:
@@ -70,6 +75,8 @@ def detect_format(path: Path) -> str:
 
 def read_predictions(path: Path, fmt: str = "auto") -> PredictionFile:
     path = Path(path)
+    if path.is_dir():
+        raise UserError(f"predictions file {path} is a folder; give the file of predictions inside it")
     if not path.is_file():
         raise UserError(f"predictions file {path} does not exist")
     fmt = detect_format(path) if fmt == "auto" else fmt
@@ -80,6 +87,11 @@ def read_predictions(path: Path, fmt: str = "auto") -> PredictionFile:
     reader(path, result)
     if not result.predictions and not result.malformed:
         raise UserError(f"predictions file {path} holds no predictions")
+    if not result.predictions:
+        first = result.malformed[0]
+        more = f" (and {len(result.malformed) - 1} more)" if len(result.malformed) > 1 else ""
+        raise UserError(f"predictions file {path}: none of its {len(result.malformed)} records is usable: "
+                        f"line {first['line']}: {first['reason']}{more}")
     return result
 
 
@@ -87,7 +99,7 @@ def read_predictions(path: Path, fmt: str = "auto") -> PredictionFile:
 
 def _lines(path: Path) -> Iterable[tuple[int, str]]:
     try:
-        with path.open(encoding="utf-8") as handle:
+        with path.open(encoding="utf-8-sig") as handle:  # -sig: a byte-order mark is not part of line 1
             for number, line in enumerate(handle, 1):
                 if line.strip():
                     yield number, line
@@ -99,7 +111,9 @@ def _json(line: str, path: Path, number: int) -> Any:
     try:
         return json.loads(line)
     except json.JSONDecodeError as err:
-        raise UserError(f"{path} line {number}: not valid JSON ({err.msg} at column {err.colno})") from None
+        # some of json's messages end in "at" ("Invalid control character at")
+        raise UserError(f"{path} line {number}: not valid JSON ({err.msg.removesuffix(' at')} at column {err.colno})"
+                        ) from None
 
 
 def _reply_text(value: Any) -> str | None:
@@ -111,14 +125,11 @@ def _reply_text(value: Any) -> str | None:
     return None
 
 
-def _confidence(record: Mapping, number: int, malformed: list) -> tuple[bool, float | None]:
-    value = record.get("confidence")
-    if value is None:
-        return True, None
+def _confidence(value: Any) -> float | None:
+    """A confidence from 0 to 1, or None when the value is not one (NaN, inf, a word)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
-        malformed.append({"line": number, "reason": f"confidence {value!r} is not a number from 0 to 1"})
-        return False, None
-    return True, float(value)
+        return None  # NaN fails the range test too
+    return float(value)
 
 
 def _read_jsonl(path: Path, result: PredictionFile) -> None:
@@ -131,12 +142,18 @@ def _read_jsonl(path: Path, result: PredictionFile) -> None:
         if not isinstance(row_id, str) or not row_id:
             result.malformed.append({"line": number, "reason": "no string `id`"})
             continue
+        if reply is None and isinstance(record.get("abstain"), str) and record["abstain"]:
+            result.predictions.append(Prediction(number, "", id=row_id, declined=clip(record["abstain"], 200)))
+            continue
         if reply is None:
             result.malformed.append({"line": number, "reason": f"`prediction` of {row_id} is not text"})
             continue
-        ok, confidence = _confidence(record, number, result.malformed)
-        if ok:
-            result.predictions.append(Prediction(number, reply, id=row_id, confidence=confidence))
+        raw = record.get("confidence")
+        confidence = _confidence(raw)
+        if raw is not None and confidence is None:  # the reply still counts; the confidence does not
+            result.bad_confidence.append({"line": number, "id": row_id,
+                                          "reason": f"confidence {clip(repr(raw), 40)} is not a number from 0 to 1"})
+        result.predictions.append(Prediction(number, reply, id=row_id, confidence=confidence))
 
 
 # lmms-eval --------------------------------------------------------------------------
@@ -196,7 +213,7 @@ def _read_table(path: Path):
         if path.suffix.lower() == ".xlsx":
             return pd.read_excel(path, dtype=object, keep_default_na=False)
         return pd.read_csv(path, sep="\t" if path.suffix.lower() == ".tsv" else ",", dtype=object,
-                           keep_default_na=False)
+                           keep_default_na=False, encoding="utf-8-sig")
     except Exception as err:  # pandas and openpyxl raise many kinds for an unreadable file
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise UserError(f"cannot read {path} as a VLMEvalKit result table: {first}") from None

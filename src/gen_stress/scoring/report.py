@@ -6,6 +6,7 @@ one accuracy-versus-knob PNG per family, and scores.jsonl (every item's score).
       report.json
       scores.jsonl
       plots/<family>-knobs.png
+      report.html, report_files/   (when asked: see report_html)
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from gen_stress.scoring.parse import ABSTAIN_PHRASES
 from gen_stress.staging import staged
@@ -172,12 +173,15 @@ def _problem_lines(problems: Mapping) -> list[str]:
         ["predictions whose id is not in the dataset", problems["unknown"]["count"], "ignored"],
         ["malformed lines", problems["malformed"]["count"], "ignored"],
         ["second predictions for an item", problems["duplicates"]["count"], "ignored (the first one counts)"],
+        ["confidences that are not a number from 0 to 1", problems["bad_confidence"]["count"],
+         "reply scored, confidence left out of calibration"],
     ])
     for key, title, show in (
         ("missing", "Items with no prediction", lambda e: f"`{e}`"),
         ("unknown", "Unknown ids", lambda e: f"line {e['line']}: `{e['id']}` ({e['reason']})"),
         ("malformed", "Malformed lines", lambda e: f"line {e['line']}: {e['reason']}"),
         ("duplicates", "Duplicates", lambda e: f"line {e['line']}: `{e['id']}` (first on line {e['first_line']})"),
+        ("bad_confidence", "Confidences left out", lambda e: f"line {e['line']}: `{e['id']}` ({e['reason']})"),
     ):
         entries = problems[key]["list"]
         if entries:
@@ -195,6 +199,12 @@ def markdown(report: Mapping, plots: Mapping[str, str]) -> str:
               f"predictions `{inputs['predictions']}` ({inputs['format']} format): {report['n_items']} items, "
               f"{inputs['matched']} with a prediction. Scored by gen-stress {report['gen_stress_version']}.", ""]
     lines += ["## Headline", ""] + [f"- {line}" for line in report["headline"]] + [""]
+    coverage = report.get("coverage")
+    if coverage:
+        reasons = "; ".join(f"{reason} ({count})" for reason, count in coverage["reasons"].items())
+        lines += [f"Coverage: the predictions attempt {coverage['attempted']} of {coverage['n']} items "
+                  f"({_pct(coverage['share_attempted'])}); {coverage['declined']} declared abstentions, not scored: "
+                  f"{reasons}.", ""]
     lines += ["## Families", ""]
     rows = []
     for family, block in report["families"].items():
@@ -283,9 +293,10 @@ def plot_family(family: str, curves: Sequence[Mapping], path: Path) -> None:
 
 # Writing ------------------------------------------------------------------------------
 
-def write_report(out: Path, report: dict, scored: Sequence[Mapping], *, overwrite: bool) -> list[str]:
+def write_report(out: Path, report: dict, scored: Sequence[Mapping], *, overwrite: bool,
+                 page: Callable[[Path], list[str]] | None = None) -> list[str]:
     """Write the report folder under a temporary name, then move it into place; returns
-    the files written, relative to `out`."""
+    the files written, relative to `out`. `page(folder)` writes more files (report.html)."""
     with staged(Path(out), overwrite=overwrite) as tmp:
         (tmp / "plots").mkdir()
         plots = {}
@@ -294,7 +305,7 @@ def write_report(out: Path, report: dict, scored: Sequence[Mapping], *, overwrit
                 name = f"plots/{family}-knobs.png"
                 plot_family(family, block["knobs"]["numeric"], tmp / name)
                 plots[family] = name
-        files = ["report.md", "report.json", "scores.jsonl", *plots.values()]
+        files = ["report.md", "report.json", "scores.jsonl", *plots.values(), *(page(tmp) if page else ())]
         report = {**report, "files": files}
         (tmp / "report.json").write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
         (tmp / "report.md").write_text(markdown(report, plots), encoding="utf-8")

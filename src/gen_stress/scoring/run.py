@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
@@ -16,7 +16,8 @@ from gen_stress.scoring.summary import summarize
 @dataclass(frozen=True)
 class Scored:
     report: dict  # summarize()'s figures plus "inputs" and "problems"
-    rows: list[dict]  # one per dataset item: id, family, subtask, answer, prediction and its score
+    rows: list[dict]  # one per scored item: id, family, subtask, answer, prediction and its score
+    items: list[dict] = field(default_factory=list)  # the dataset rows scored (without images), as rows
 
 
 GLOB_CHARS = "*?["
@@ -82,6 +83,11 @@ def score_predictions(dataset: str, predictions: Path | Sequence[Path], *, fmt: 
         first = matched.unknown[0]["id"] if matched.unknown else "none"
         raise UserError(f"none of the {n_read} predictions in {names} matches a row of "
                         f"{dataset} split {split} (first: {first}); is it the right dataset?")
+    declined = {row_id: pred.declined for row_id, pred in matched.replies.items() if pred.declined}
+    coverage = _coverage(items, declined)
+    items = [item for item in items if item["id"] not in declined]
+    if not items:
+        raise UserError(f"every prediction in {predictions} declines its item (abstain); nothing to score")
     scores, rows, missing = [], [], []
     for item in items:
         pred = matched.replies.get(item["id"])
@@ -104,10 +110,29 @@ def score_predictions(dataset: str, predictions: Path | Sequence[Path], *, fmt: 
                   for path, f in zip(paths, pred_files)],
         "predictions_read": n_read, "matched": len(matched.replies),
     }
+    if declined:
+        report["coverage"] = coverage
     report["problems"] = {
         "missing": {"count": len(missing), "list": missing},
         "unknown": {"count": len(matched.unknown), "list": matched.unknown},
         "malformed": {"count": len(malformed), "list": malformed},
         "duplicates": {"count": len(matched.duplicates), "list": matched.duplicates},
+        "bad_confidence": {"count": len(pred_file.bad_confidence), "list": pred_file.bad_confidence},
     }
-    return Scored(report, rows)
+    return Scored(report, rows, items)
+
+
+def _coverage(items: Sequence[dict], declined: dict[str, str]) -> dict:
+    """Items attempted and declared abstentions (with their reasons), overall and per family."""
+    def block(its: list[dict]) -> dict:
+        reasons: dict[str, int] = {}
+        for item in its:
+            if item["id"] in declined:
+                reasons[declined[item["id"]]] = reasons.get(declined[item["id"]], 0) + 1
+        n_declined = sum(reasons.values())
+        return {"n": len(its), "attempted": len(its) - n_declined, "declined": n_declined,
+                "share_attempted": (len(its) - n_declined) / len(its) if its else None,
+                "reasons": dict(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])))}
+
+    families = dict.fromkeys(item["family"] for item in items)
+    return {**block(list(items)), "families": {f: block([i for i in items if i["family"] == f]) for f in families}}

@@ -1,0 +1,123 @@
+"""Look-alike glyphs: which confusable characters a font, at a size, draws so alike that a
+careful reader cannot tell which one is printed.
+
+A code "2L9-3O8" in a font whose O is a 0 with a little more width has no one right
+reading. Codes and pseudowords (no vocabulary to lean on) therefore avoid every
+character that has a look-alike in the font at the size drawn.
+
+How two glyphs are compared (`glyph_difference`): each is rendered at the item's cap
+height and outline width, cropped to its ink, and resized to a common box: the height
+NORM_PX and the mean of the two widths, then blurred a little. That removes what a reader
+cannot judge without the other glyph beside it (O a little wider than 0, l a little taller
+than I, a hairline of an outline a pixel off) and keeps what tells them apart on its own
+(the dot or slash of a zero, the tail of a Q, the flag of a 1, the straight back of a B).
+The difference is the strongest local mismatch: the mean absolute difference over the
+worst WINDOW_PX square. A clear height difference (old-style figures, o against 0) also
+tells glyphs apart.
+
+The threshold was read off renders of the pairs in all 20 catalogue fonts at 6 to 40 px,
+solid and outlined, looked at side by side: O/0 in Roboto Condensed (solid and outlined,
+12 to 36 px), DejaVu Sans and Sans Mono, Breip, Kaushan Script, and I/l in Liberation Sans,
+Roboto Condensed and Open Sans score 0.0 to 0.37; dotted and slashed zeros (Liberation
+Mono, Inconsolata), Q's tails, the flag of a 1 and the straight back of a B in Open Sans
+score 0.40 and up. Near the threshold (B/8 in DejaVu Sans Mono, 0.36) the rule errs on the
+side of refusing, which costs a redraw, never a label.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+
+import numpy as np
+from PIL import Image, ImageDraw
+from scipy import ndimage
+
+from gen_stress.scenes.fonts import FontInfo
+
+# Sets of strings that read alike in many fonts. Multi-letter members ("rn") are matched as
+# substrings. Case pairs (o/O, s/S) are left out: the case a reader gives is scored anyway.
+CONFUSABLE_SETS: tuple[tuple[str, ...], ...] = (
+    ("O", "0", "D", "Q"),
+    ("o", "0"),
+    ("I", "l", "1", "|"),
+    ("S", "5"),
+    ("B", "8"),
+    ("Z", "2"),
+    ("G", "6"),
+    ("rn", "m"),
+    ("cl", "d"),
+    ("vv", "w"),
+    ("g", "9"),
+)
+NORM_PX = 32  # glyphs are compared at this height
+BLUR_PX = 1.5  # then blurred: a misaligned hairline of an outline is not a feature, a dot is
+WINDOW_PX = 6  # the size of a telling feature (a dot, a slash, a tail) at NORM_PX
+MIN_TELL_PX = 8  # below this cap height no feature tells look-alikes apart
+ALIKE_BELOW = 0.38  # a difference under this: the two read alike
+HEIGHT_TELLS = 0.2  # |log height ratio| above this: the heights alone tell them apart
+
+
+def _ink(font: FontInfo, text: str, text_px: int, stroke_px: int) -> np.ndarray:
+    """The text's ink (0..1) as the renderer draws it, cropped to its box: the stroke
+    only for outlined letters."""
+    pil = font.pil(font.em_for_cap(text_px))
+    x0, y0, x1, y1 = pil.getbbox(text, anchor="ls", stroke_width=stroke_px)
+    image = Image.new("L", (x1 - x0 + 4, y1 - y0 + 4), 0)
+    draw = ImageDraw.Draw(image)
+    origin = (2 - x0, 2 - y0)
+    draw.text(origin, text, fill=255, font=pil, anchor="ls", stroke_width=stroke_px, stroke_fill=255)
+    if stroke_px:  # hollow letters: the fill is the sign's colour
+        draw.text(origin, text, fill=0, font=pil, anchor="ls")
+    box = image.getbbox()
+    return np.asarray(image.crop(box) if box else image, dtype=np.float32) / 255.0
+
+
+def _solid_height(ink: np.ndarray) -> int:
+    """Rows holding ink of at least half strength: the faint rows of an overshoot or of
+    antialiasing do not make a glyph look taller."""
+    rows = np.flatnonzero((ink >= 0.5).any(axis=1))
+    return int(rows[-1] - rows[0] + 1) if rows.size else 1
+
+
+def _resized(ink: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    image = Image.fromarray(np.round(ink * 255).astype(np.uint8), "L")
+    return np.asarray(image.resize(size, Image.Resampling.BILINEAR), dtype=np.float32) / 255.0
+
+
+@lru_cache(maxsize=8192)
+def glyph_difference(font: FontInfo, a: str, b: str, text_px: int, stroke_px: int = 0) -> float:
+    """How clearly a reader tells `a` from `b` in this font at this cap height (0: the
+    same picture; see the module docstring)."""
+    ink_a, ink_b = _ink(font, a, text_px, stroke_px), _ink(font, b, text_px, stroke_px)
+    (ha, wa), (hb, wb) = ink_a.shape, ink_b.shape
+    solid_a, solid_b = _solid_height(ink_a), _solid_height(ink_b)
+    if abs(solid_a - solid_b) >= 2 and abs(math.log(solid_a / solid_b)) > HEIGHT_TELLS:  # a pixel is rounding
+        return 1.0
+    if text_px < MIN_TELL_PX:  # a 2-pixel tail or dot is a smudge; upscaled it would look like a feature
+        return 0.0
+    width = max(2, round(NORM_PX * (wa / ha + wb / hb) / 2))
+    seen_a, seen_b = (ndimage.gaussian_filter(_resized(ink, (width, NORM_PX)), BLUR_PX) for ink in (ink_a, ink_b))
+    return float(ndimage.uniform_filter(np.abs(seen_a - seen_b), size=WINDOW_PX, mode="constant").max())
+
+
+def look_alike(font: FontInfo, a: str, b: str, text_px: int, stroke_px: int = 0) -> bool:
+    return glyph_difference(font, a, b, text_px, stroke_px) < ALIKE_BELOW
+
+
+@lru_cache(maxsize=2048)
+def ambiguous_strings(font: FontInfo, text_px: int, stroke_px: int = 0) -> frozenset[str]:
+    """Members of CONFUSABLE_SETS that the font at this size draws like another member
+    (both drawable): text holding one has no single right reading."""
+    out: set[str] = set()
+    for group in CONFUSABLE_SETS:
+        drawn = [s for s in group if not font.missing(s)]
+        for i, a in enumerate(drawn):
+            for b in drawn[i + 1:]:
+                if look_alike(font, a, b, text_px, stroke_px):
+                    out |= {a, b}
+    return frozenset(out)
+
+
+def has_ambiguous(text: str, ambiguous: frozenset[str]) -> bool:
+    return any(s in text for s in ambiguous)
