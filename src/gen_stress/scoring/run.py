@@ -87,7 +87,7 @@ def score_predictions(dataset: str, predictions: Path | Sequence[Path], *, fmt: 
     coverage = _coverage(items, declined)
     items = [item for item in items if item["id"] not in declined]
     if not items:
-        raise UserError(f"every prediction in {predictions} declines its item (abstain); nothing to score")
+        raise UserError(f"every prediction in {names} declines its item (abstain); nothing to score")
     scores, rows, missing = [], [], []
     for item in items:
         pred = matched.replies.get(item["id"])
@@ -101,8 +101,11 @@ def score_predictions(dataset: str, predictions: Path | Sequence[Path], *, fmt: 
                      "answer_type": item["answer_type"], "answer": item["answer"],
                      "prediction": None if pred is None else pred.prediction, **score})
     report = summarize(items, scores, level=level)
-    malformed = [{**m, "line": f"{Path(f.path).name}:{m['line']}" if len(pred_files) > 1 else m["line"]}
-                 for f in pred_files for m in f.malformed]
+    def located(entries: str) -> list[dict]:  # with several files, lines are named file:line
+        return [{**e, "line": f"{Path(f.path).name}:{e['line']}" if len(pred_files) > 1 else e["line"]}
+                for f in pred_files for e in getattr(f, entries)]
+
+    malformed, bad_confidence = located("malformed"), located("bad_confidence")
     report["inputs"] = {
         "dataset": dataset, "revision": revision, "split": split, "families": list(chosen),
         "predictions": names, "format": ", ".join(dict.fromkeys(f.format for f in pred_files)),
@@ -117,7 +120,7 @@ def score_predictions(dataset: str, predictions: Path | Sequence[Path], *, fmt: 
         "unknown": {"count": len(matched.unknown), "list": matched.unknown},
         "malformed": {"count": len(malformed), "list": malformed},
         "duplicates": {"count": len(matched.duplicates), "list": matched.duplicates},
-        "bad_confidence": {"count": len(pred_file.bad_confidence), "list": pred_file.bad_confidence},
+        "bad_confidence": {"count": len(bad_confidence), "list": bad_confidence},
     }
     return Scored(report, rows, items)
 
