@@ -8,6 +8,7 @@ says how much the generator costs on top of the encoding every image needs anywa
 
     python scripts/bench.py --family ocr --n 2000
     python scripts/bench.py --family all --n 1000 --workers 1
+    python scripts/bench.py --family all --n 500 --set context=receipt
 
 Timings on shared machines are noisy: run it twice and read the median of --repeat runs.
 """
@@ -27,8 +28,10 @@ import pyarrow.parquet as pq
 from PIL import Image
 
 from gen_stress.dataset import build_dataset
-from gen_stress.generators import family_names
+from gen_stress.generators import family_names, get_family
+from gen_stress.knobs import knob_spec, split_assignment
 from gen_stress.pipeline import DatasetSpec, PartSpec, default_workers
+from gen_stress.questions.in_context import served_subtasks, with_context
 
 def _encode_chunk(pngs: list[bytes]) -> tuple[int, float, float]:
     """Decode a chunk (untimed), then time encoding it back to PNG: (images, wall s, CPU s)."""
@@ -70,10 +73,23 @@ def read_pngs(folder: Path) -> list[bytes]:
     return list(pngs)
 
 
-def bench_family(family: str, n: int, size: int, workers: int) -> dict:
+def part_for(family: str, n: int, settings: list[str]) -> PartSpec:
+    """The family's part with knobs pinned (`--set context=receipt`): a context runs the
+    subtasks it serves."""
+    fam = get_family(family)
+    pinned = []
+    for text in settings:
+        name, value = split_assignment(text, "--set")
+        pinned.append((name, knob_spec(with_context(fam.Knobs), name, family).parse(value)))
+    contexts = [v for k, v in pinned if k == "context"]
+    subtasks = served_subtasks(fam, contexts) if contexts else ()
+    return PartSpec(family=family, n=n, settings=tuple(pinned), subtasks=subtasks)
+
+
+def bench_family(family: str, n: int, size: int, workers: int, settings: list[str] = ()) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "ds"
-        spec = DatasetSpec(parts=(PartSpec(family=family, n=n),), width=size, height=size)
+        spec = DatasetSpec(parts=(part_for(family, n, list(settings)),), width=size, height=size)
         start, cpu = time.perf_counter(), _cpu_seconds()
         build_dataset(spec, out, workers=workers, progress=False)
         end_to_end, cpu = time.perf_counter() - start, _cpu_seconds() - cpu
@@ -93,15 +109,18 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=512)
     parser.add_argument("--workers", type=int, default=default_workers())
     parser.add_argument("--repeat", type=int, default=1, help="runs per family; the median is reported")
+    parser.add_argument("--set", dest="settings", action="append", default=[], metavar="KNOB=VALUE",
+                        help="pin a knob, e.g. context=receipt (repeatable)")
     args = parser.parse_args()
 
-    print(f"{args.size}x{args.size} images, {args.workers} worker(s); ratio = end-to-end rate / PNG-encode-only rate,")
+    pinned = f", {' '.join(args.settings)}" if args.settings else ""
+    print(f"{args.size}x{args.size} images{pinned}, {args.workers} worker(s); ratio = end-to-end rate / PNG-encode-only rate,")
     print("by wall clock and by CPU time (CPU time is steadier on a shared machine)")
     print("(rates count images: rows sharing one image, a question and its caption, count once)")
     print(f"{'family':<14}{'images':>7}{'end-to-end/s':>14}{'PNG-only/s':>12}{'ratio':>7}"
           f"{'CPU ms/image':>13}{'PNG CPU ms':>12}{'CPU ratio':>10}")
     for family in family_names(args.family):
-        runs = [bench_family(family, args.n, args.size, args.workers) for _ in range(args.repeat)]
+        runs = [bench_family(family, args.n, args.size, args.workers, args.settings) for _ in range(args.repeat)]
         e2e = statistics.median(r["e2e_rate"] for r in runs)
         enc = statistics.median(r["encode_rate"] for r in runs)
         e2e_cpu = statistics.median(r["e2e_cpu_ms"] for r in runs)

@@ -60,7 +60,10 @@ def test_typed_structs_not_json(ocr_dataset):
 def test_card(ocr_dataset, ocr_rows):
     text = (ocr_dataset / "README.md").read_text()
     front = yaml.safe_load(text.split("---\n")[1])
-    assert front["configs"] == [{"config_name": "ocr", "data_files": [{"split": "test", "path": "ocr/test-*"}]}]
+    shards = sorted(p.relative_to(ocr_dataset).as_posix() for p in (ocr_dataset / "ocr").glob("*.parquet"))
+    files = "".join(f"{s}\0{hashlib.sha256((ocr_dataset / s).read_bytes()).hexdigest()}\n" for s in shards)
+    assert front["configs"] == [{"config_name": "ocr", "data_files": [{"split": "test", "path": "ocr/test-*"}],
+                                 "description": f"gen-stress ocr: files sha256 {hashlib.sha256(files.encode()).hexdigest()}"}]
     assert "gen-stress --family ocr --n 90 --seed 0 --size 512x512 --split test" in text
     for subtask in ("ocr/tiny_text", "ocr/rotated_text", "ocr/stylized_font"):
         count = sum(r["subtask"] == subtask for r in ocr_rows)

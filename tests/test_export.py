@@ -524,7 +524,7 @@ def test_export_checks_its_input(dataset, tmp_path, capsys):
                            capsys)
     assert code == 2 and "--repo needs --revision" in err
     code, _, err = run_cli(["export", "jsonl", str(dataset), "--out", str(dataset / "inside")], capsys)
-    assert code == 2 and "must not be inside the dataset folder" in err
+    assert code == 2 and "is inside the input" in err
     code, _, err = run_cli(["export", "jsonl", str(tmp_path), "--out", str(tmp_path / "x")], capsys)
     assert code == 2 and "not a gen-stress dataset folder" in err
     (tmp_path / "full").mkdir()

@@ -84,7 +84,12 @@ def test_report_html_in_a_real_browser(report_dir, browser):
     # Every card is a pair: twin A and twin B with both replies, and every thumbnail loaded.
     assert browser.evaluate("[...document.querySelectorAll('.card')].every(c => "
                             "c.querySelectorAll('.member').length === 2)")
-    assert browser.evaluate("[...document.images].every(i => i.complete && i.naturalWidth > 0)")
+    # Thumbnails arrive as they come near the window: scroll past each, then all are there.
+    assert browser.evaluate("""(async () => { for (const img of document.images) { img.scrollIntoView();
+        await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r))); }
+        await new Promise(r => setTimeout(r, 300));
+        return [...document.images].every(i => i.complete && i.naturalWidth > 0); })()""")
+    browser.evaluate("window.scrollTo(0, 0)")
     assert browser.evaluate("document.querySelectorAll('.box').length") > 0
 
     total = browser.evaluate("document.querySelectorAll('.card:not([hidden])').length")

@@ -7,13 +7,15 @@
 from __future__ import annotations
 
 import shlex
+import signal
 import sys
+import threading
 from pathlib import Path
 
 import click
 
 from gen_stress import __version__
-from gen_stress.errors import GenerationError, UserError
+from gen_stress.errors import GenerationError, Terminated, UserError
 
 
 class DefaultGroup(click.Group):
@@ -110,6 +112,7 @@ def generate(family, n, seed, out, size_text, workers, split, sweeps, settings, 
     from gen_stress.generators import family_names, get_family
     from gen_stress.knobs import knob_spec, parse_sweep, resolve_sweep, split_assignment
     from gen_stress.pipeline import DatasetSpec, PartSpec, default_workers
+    from gen_stress.questions.in_context import served_subtasks, with_context
 
     names = family_names(family)
     size = _parse_size(size_text)
@@ -121,12 +124,17 @@ def generate(family, n, seed, out, size_text, workers, split, sweeps, settings, 
     parts = []
     for name in names:
         fam = get_family(name)
-        swept = tuple(resolve_sweep(*parse_sweep(s), fam.Knobs, name) for s in sweeps)
+        knobs_cls = with_context(fam.Knobs)  # every family takes the shared `context` knob
+        swept = tuple(resolve_sweep(*parse_sweep(s), knobs_cls, name) for s in sweeps)
         pinned = []
         for text in settings:
             knob, value = split_assignment(text, "--set")
-            pinned.append((knob, knob_spec(fam.Knobs, knob, name).parse(value)))
+            pinned.append((knob, knob_spec(knobs_cls, knob, name).parse(value)))
         leaves = tuple(s for s in subtasks if s in fam.subtasks) if len(names) > 1 else subtasks
+        wanted = [v for k, v in pinned if k == "context"] + [v for s in swept if s.knob == "context" for v in s.values]
+        if len(names) > 1 and not leaves and wanted:  # with `all`, each family asks what the contexts serve
+            served = served_subtasks(fam, wanted)
+            leaves = () if served == fam.subtasks else served
         # With `all`, --pairs applies to the families that make pairs.
         with_pairs = pairs and (bool(fam.pairs) or len(names) == 1)
         parts.append(PartSpec(family=name, n=n, seed=seed, split=split, sweeps=swept, settings=tuple(pinned),
@@ -135,8 +143,7 @@ def generate(family, n, seed, out, size_text, workers, split, sweeps, settings, 
     command = _command_line(family, n, seed, size, split, sweeps, settings, subtasks, pairs, rows_per_shard)
     spec = DatasetSpec(parts=tuple(parts), width=size[0], height=size[1], rows_per_shard=rows_per_shard,
                        command=command)
-    for part in spec.parts:
-        part.validate(spec.size)
+    spec.validate()
     result = build_dataset(spec, out, overwrite=overwrite, workers=workers or default_workers(),
                            progress=progress)
     total = sum(s.rows for s in result.summaries.values())
@@ -153,8 +160,16 @@ def _add_subcommands() -> None:
 _add_subcommands()
 
 
+def _terminate(signum, frame):
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second one must not cut the clean-up short
+    raise Terminated()
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: user mistakes become one line on stderr and exit code 2."""
+    """Entry point: user mistakes become one line on stderr and exit code 2. SIGTERM
+    unwinds like an exception, so partial output is removed before the process ends."""
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminate) if in_main_thread else None
     try:
         code = cli.main(args=argv, prog_name="gen-stress", standalone_mode=False)
     except click.exceptions.Abort:
@@ -172,6 +187,12 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         click.echo("gen-stress: interrupted", err=True)
         sys.exit(130)
+    except Terminated:
+        click.echo("gen-stress: terminated; partial output removed", err=True)
+        sys.exit(128 + signal.SIGTERM)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     sys.exit(code if isinstance(code, int) else 0)
 
 

@@ -18,7 +18,9 @@ COLUMNS = (
 )
 
 
-def row_features(family: Family) -> Features:
+def row_features(family: Family, knobs_cls: type | None = None) -> Features:
+    """The columns of a family's rows; `knobs_cls` (default: the family's knobs) types
+    `difficulty` (a part that uses the `context` knob adds it and the layout statistics)."""
     return Features(
         {
             "id": Value("string"),
@@ -31,7 +33,7 @@ def row_features(family: Family) -> Features:
             "choices": List(Value("string")),
             "aliases": List(Value("string")),
             "answerable": Value("bool"),
-            "difficulty": difficulty_features(family.Knobs),
+            "difficulty": difficulty_features(knobs_cls or family.Knobs),
             "scene": SCENE_FEATURES,
             "group_id": Value("string"),
             "seed": Value("int64"),

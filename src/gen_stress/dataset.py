@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gen_stress.card import write_card
-from gen_stress.errors import UserError
 from gen_stress.pipeline import DatasetSpec, Summary, run_shards, shard_tasks
 from gen_stress.staging import check_out, staged
 
@@ -40,11 +39,7 @@ def build_dataset(spec: DatasetSpec, out: Path, *, overwrite: bool = False, work
 def write_dataset(spec: DatasetSpec, folder: Path, *, workers: int = 1, progress: bool = True) -> dict:
     """Shards, card and contact sheets into an existing empty folder; the summaries by
     (family, split)."""
-    for part in spec.parts:
-        part.validate(spec.size)
-    keys = [(p.family, p.split) for p in spec.parts]
-    if len(set(keys)) != len(keys):
-        raise UserError("a family and split appear twice in one dataset")
+    spec.validate()
     tasks = [t for part in spec.parts for t in shard_tasks(spec, part, folder)]
     summaries: dict = defaultdict(Summary)
     for task, summary in run_shards(tasks, workers, progress):

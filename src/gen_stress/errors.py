@@ -26,3 +26,9 @@ def clip(value, limit: int = ECHO_CHARS) -> str:
     if len(text) <= limit:
         return text
     return f"{text[:limit]}… ({len(text)} characters)"
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived: raised in the main thread so that every `with` block (partial
+    folders, worker pools) cleans up on the way out. Not an Exception: no handler of
+    ordinary errors may swallow it."""

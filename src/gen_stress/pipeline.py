@@ -6,10 +6,14 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+from functools import partial
 import math
 import multiprocessing
 import os
 import re
+import signal
+import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,6 +29,8 @@ from gen_stress.errors import GenerationError, UserError, clip
 from gen_stress.generators import get_family
 from gen_stress.generators.base import Family, Resample, SamplePlan
 from gen_stress.knobs import Sweep, knob_specs, make_knobs
+from gen_stress.osutil import die_with_parent
+from gen_stress.questions import in_context
 from gen_stress.rng import MAX_SEED, sample_rng
 from gen_stress.scenes.fonts import warm_up
 from gen_stress.scenes.render import render
@@ -33,6 +39,10 @@ EMOJI_FONT_NAME = "Noto Color Emoji"  # objects recorded with shape "emoji" are 
 MAX_ATTEMPTS = 60  # scenes redrawn per index before giving up (with the reasons)
 ROW_GROUP = 100  # rows per parquet row group: bounds what a worker holds in memory
 SPLIT_NAME = re.compile(r"^\w+(\.\w+)*$")
+# Limits that keep planning small: the parent holds one small record per shard, never
+# one per item. 10 million items of one family and split take days on one machine.
+MAX_ITEMS = 10_000_000
+MAX_SHARDS = 100_000
 
 
 @dataclass(frozen=True)
@@ -55,6 +65,8 @@ class PartSpec:
         family = get_family(self.family)
         if self.n < 1:
             raise UserError(f"--n must be at least 1, got {self.n}")
+        if self.n > MAX_ITEMS:
+            raise UserError(f"--n must be at most {MAX_ITEMS:,} per family and split, got {clip(self.n)}")
         if not 0 <= self.seed <= MAX_SEED:
             raise UserError(f"--seed must be from 0 to {MAX_SEED} (2^63 - 1), got {clip(self.seed)}")
         if not SPLIT_NAME.match(self.split):
@@ -70,6 +82,8 @@ class PartSpec:
         for name in set(swept) & set(pinned) | {k for k in swept if swept.count(k) > 1}:
             raise UserError(f"knob {name} is both swept and set, or swept twice")
         self._validate_hold_out(family)
+        in_context.check_part(family, self)
+        in_context.check_size(self, size)
         self._validate_plans(family, size)
 
     def _validate_plans(self, family: Family, size: tuple[int, int]) -> None:
@@ -83,7 +97,10 @@ class PartSpec:
         plans = {p.subtask: p for p in firsts}.values()
         for plan in sorted(plans, key=lambda p: -family.min_side.get(p.subtask, 0)):
             for cell in itertools.product(*(s.values for s in self.sweeps)):
-                family.check_plan(dataclasses.replace(plan, pinned={**dict(self.settings), **dict(zip(names, cell))}))
+                pinned = {**dict(self.settings), **dict(zip(names, cell))}
+                if pinned.pop(in_context.CONTEXT_KNOB, in_context.ABSTRACT) != in_context.ABSTRACT:
+                    continue  # a real-world context: checked by in_context above
+                family.check_plan(dataclasses.replace(plan, pinned=pinned))
 
     def _validate_hold_out(self, family: Family) -> None:
         """Held-out values must be values the part could otherwise produce, and never the
@@ -122,6 +139,20 @@ class DatasetSpec:
     def size(self) -> tuple[int, int]:
         return (self.width, self.height)
 
+    def validate(self) -> None:
+        """Everything about the dataset that can be refused before any work."""
+        for part in self.parts:
+            part.validate(self.size)
+        keys = [(p.family, p.split) for p in self.parts]
+        if len(set(keys)) != len(keys):
+            raise UserError("a family and split appear twice in one dataset")
+        if self.rows_per_shard < 1:
+            raise UserError(f"--rows-per-shard must be at least 1, got {self.rows_per_shard}")
+        shards = sum(math.ceil(p.n / self.rows_per_shard) for p in self.parts)
+        if shards > MAX_SHARDS:
+            raise UserError(f"--rows-per-shard {self.rows_per_shard} makes {shards:,} shards, more than "
+                            f"{MAX_SHARDS:,}; use larger shards")
+
 
 # Planning: which subtask and pinned knobs an index gets ------------------------------
 
@@ -133,7 +164,7 @@ def plan_for(family: Family, part: PartSpec, index: int, size: tuple[int, int] =
     rest = index // len(grid)
     eligible = list(part.subtasks or family.subtasks)
     if part.sweeps:
-        specs = knob_specs(family.Knobs)
+        specs = knob_specs(in_context.part_knobs(family, part))
         primary = [leaf for leaf in eligible if any(leaf in specs[s.knob].primary_for for s in part.sweeps)]
         eligible = primary or eligible
     subtask = eligible[rest % len(eligible)]
@@ -164,8 +195,13 @@ def generate_index(family: Family, part: PartSpec, size: tuple[int, int], index:
     passes every check, at most MAX_ATTEMPTS times."""
     rng = sample_rng(part.seed, family.name, index)
     plan = plan_for(family, part, index, size)
-    values = family.easy_knobs(plan.subtask) if plan.easy else family.draw_knobs(plan, rng)
-    knobs = make_knobs(family.Knobs, {**values, **plan.pinned})
+    if in_context.context_of(plan) != in_context.ABSTRACT:  # a real-world context: questions over its page
+        knobs = in_context.knob_values(family, plan, rng)
+        compose, verify = partial(in_context.compose, family), in_context.verify
+    else:
+        values = family.easy_knobs(plan.subtask) if plan.easy else family.draw_knobs(plan, rng)
+        knobs = make_knobs(in_context.part_knobs(family, part), {**values, **plan.pinned})
+        compose, verify = family.compose, family.verify
     reasons: Counter = Counter()
     examples: dict[str, str] = {}  # reason kind -> its first reason in full, for the error message
 
@@ -176,7 +212,7 @@ def generate_index(family: Family, part: PartSpec, size: tuple[int, int], index:
 
     for _ in range(MAX_ATTEMPTS):
         try:
-            drafts = family.compose(plan, knobs, rng, size)
+            drafts = compose(plan, knobs, rng, size)
         except Resample as why:
             note(str(why))
             continue
@@ -184,16 +220,18 @@ def generate_index(family: Family, part: PartSpec, size: tuple[int, int], index:
         if held:  # checked on the final knobs, so derived ones (the font) count too
             note(held)
             if not plan.easy:  # the held-out value may be a drawn knob: draw them again
-                knobs = make_knobs(family.Knobs, {**family.draw_knobs(plan, rng), **plan.pinned})
+                knobs = make_knobs(in_context.part_knobs(family, part), {**family.draw_knobs(plan, rng),
+                                                                         **plan.pinned})
             continue
         renders = _render_each_scene_once(drafts)
-        failures = [f for d, r in zip(drafts, renders) for f in family.verify(d, r)]
+        failures = [f for d, r in zip(drafts, renders) for f in verify(d, r)]
         if failures:
             note(failures[0])
             continue
         if resampled is not None:
             resampled.update(reasons)
-        return [make_row(family, d, r, seed=part.seed, index=index) for d, r in zip(drafts, renders)]
+        return [make_row(family, in_context.finalize(d, r), r, seed=part.seed, index=index)
+                for d, r in zip(drafts, renders)]
     common = ", ".join(f"{examples.get(r, r)} ({c}x)" for r, c in reasons.most_common(3))
     raise GenerationError(
         f"{family.name} index {index} ({plan.subtask}, knobs {dict(plan.pinned) or 'drawn'}): "
@@ -252,6 +290,8 @@ class Summary:
             self.yes_no[row["subtask"]] += 1
             self.yes[row["subtask"]] += row["answer"] == "yes"
         for name, value in row["difficulty"].items():
+            if value is None:  # a knob the row's context does not use
+                continue
             if isinstance(value, (int, float)) and not isinstance(value, bool):
                 lo_hi = self.numeric.setdefault(name, [value, value])
                 lo_hi[0], lo_hi[1] = min(lo_hi[0], value), max(lo_hi[1], value)
@@ -278,14 +318,29 @@ class Summary:
 _progress_queue = None
 
 
-def _init_worker(queue) -> None:
+def _init_worker(queue, parent_pid: int) -> None:
+    """A worker ends with its parent: killed by SIGTERM when the parent dies (prctl on
+    Linux, a watchdog thread elsewhere), quietly (default SIGTERM, no SIGINT traceback:
+    the parent handles Ctrl-C and terminates the pool)."""
     global _progress_queue
     _progress_queue = queue
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if not die_with_parent(signal.SIGTERM):
+        threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True).start()
+    if os.getppid() != parent_pid:  # the parent died before the line above
+        os._exit(1)
+
+
+def _watch_parent(parent_pid: int) -> None:
+    while os.getppid() == parent_pid:
+        time.sleep(0.5)
+    os._exit(1)
 
 
 def write_shard(task: ShardTask, tick: Callable[[int], None] | None = None) -> tuple[ShardTask, Summary]:
     family = get_family(task.part.family)
-    features = row_features(family)
+    features = row_features(family, in_context.part_knobs(family, task.part))
     schema = features.arrow_schema
     path = Path(task.directory) / task.filename
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -327,7 +382,7 @@ def run_shards(tasks: list[ShardTask], workers: int, progress: bool) -> list[tup
             warm_up()  # once here, inherited by every worker
         ctx = multiprocessing.get_context(method)
         queue = ctx.Queue()
-        with ctx.Pool(min(workers, len(tasks)), initializer=_init_worker, initargs=(queue,)) as pool:
+        with ctx.Pool(min(workers, len(tasks)), initializer=_init_worker, initargs=(queue, os.getpid())) as pool:
             pending = [pool.apply_async(write_shard, (task,)) for task in tasks]
             while not all(p.ready() for p in pending):
                 _drain(queue, bar, timeout=0.2)

@@ -28,19 +28,22 @@ def _workers(workers: int | None) -> int:
 def build(manifest_path, out, workers, overwrite, dry_run, progress):
     """Build the dataset version a release manifest names (manifests/*.yaml), with a lock file."""
     from gen_stress.release import build_release, load_manifest
+    from gen_stress.release.build import dataset_spec
+    from gen_stress.staging import check_inputs, check_out
 
     manifest = load_manifest(manifest_path)
     parts = manifest.parts()
-    for part in parts:
-        part.validate((manifest.width, manifest.height))
+    dataset_spec(manifest).validate()
+    out = out if out is not None else Path(manifest.release)
     if dry_run:
+        check_inputs(out, [manifest_path])
         click.echo(f"{manifest.release} (manifest sha256 {manifest.sha256})")
         for part in parts:
             extra = f", hold out {dict(part.hold_out)}" if part.hold_out else ""
             click.echo(f"  {part.family}/{part.split}: {part.n} items, seed {part.seed}{extra}")
         click.echo(f"  {sum(p.n for p in parts)} items in all, {manifest.width}x{manifest.height} images")
         return
-    out = out if out is not None else Path(manifest.release)
+    check_out(out, overwrite, [manifest_path])
     release = build_release(manifest, out, overwrite=overwrite, workers=_workers(workers), progress=progress)
     click.echo(f"built {manifest.release}: {release.rows} rows, {len(release.lock['files']) + 1} files in {release.out}")
 

@@ -40,7 +40,8 @@ def score(dataset, predictions, fmt, out, split, revision, families, level, over
 
     if level is not None and not 0.0 < level < 1.0:
         raise UserError(f"--level must be between 0 and 1, got {level}")
-    check_out(out, overwrite)  # before the work: a refusal must come first
+    inputs = [predictions] + ([Path(dataset)] if Path(dataset).exists() else [])
+    check_out(out, overwrite, inputs)  # before the work: a refusal must come first
     scored = score_predictions(dataset, predictions, fmt=fmt, split=split, revision=revision,
                                families=families, level=level)
 

@@ -46,12 +46,9 @@ def export(fmt: str, folder: Path, out: Path, options: ExportOptions, *, overwri
         raise UserError(f"unknown export format {fmt!r}; choose from {', '.join(FORMATS)}")
     source = DatasetFolder.open(Path(folder))
     families = source.select(options.families, options.split)
-    out = Path(out)
-    if out.resolve() == source.path.resolve() or source.path.resolve() in out.resolve().parents:
-        raise UserError(f"--out {out} must not be inside the dataset folder {folder}")
     source.check(families, options.split)
-    with staged(out, overwrite=overwrite) as tmp:
-        result = ExportResult(out=out)
+    with staged(Path(out), overwrite=overwrite, inputs=[Path(folder)]) as tmp:
+        result = ExportResult(out=Path(out))
         writers[fmt](source, families, tmp, options, result)
         result.files = sorted(p.relative_to(tmp).as_posix() for p in tmp.rglob("*") if p.is_file())
     return result

@@ -16,6 +16,7 @@ from pathlib import Path
 import yaml
 
 from gen_stress import __version__
+from gen_stress.fingerprint import FIELD, config_files, describe, files_sha256
 
 
 def write(source, families: tuple[str, ...], out: Path, options, result) -> None:
@@ -32,8 +33,9 @@ def write(source, families: tuple[str, ...], out: Path, options, result) -> None
                 meta.write(json.dumps(record, ensure_ascii=False, sort_keys=False) + "\n")
                 count += 1
         result.rows[family] = count
-        configs.append({"config_name": family,
-                        "data_files": [{"split": options.split, "path": f"{family}/{options.split}/*"}]})
+        config = {"config_name": family, "data_files": [{"split": options.split, "path": f"{family}/{options.split}/*"}]}
+        config[FIELD] = describe(family, files_sha256(out, config_files(out, config)))  # keeps the cache honest
+        configs.append(config)
     front = yaml.safe_dump({"configs": configs}, sort_keys=False)
     lines = [f"---\n{front}---", "", f"# {source.path.name}: {options.split} split as image files", "",
              f"Exported by gen-stress {__version__} from the dataset folder `{source.path.name}`. Each "

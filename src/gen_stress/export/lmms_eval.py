@@ -19,6 +19,7 @@ from gen_stress import __version__
 from gen_stress.export.lmms_hooks import SUBTASK_PREFIX, Metric, task_metrics
 from gen_stress.hub import REF_NAME, REPO_ID
 from gen_stress.errors import UserError
+from gen_stress.fingerprint import stale_configs
 
 HOOKS = ("doc_to_visual", "doc_to_text", "doc_to_target", "process_results_for", "aggregate_for")
 GROUP_METRICS = ("accuracy",)  # the only figure a size-weighted mean of the tasks' gives exactly
@@ -104,6 +105,11 @@ def write(source, families: tuple[str, ...], out: Path, options, result) -> None
         if options.revision:
             raise UserError("--revision applies to --repo; a local folder has no revisions")
         dataset_path, revision = str(source.path.resolve()), None
+        stale = stale_configs(source.path, [c for c in source.card["configs"] if c.get("config_name") in families])
+        if stale:  # lmms-eval loads through the datasets cache, which the fingerprint keys
+            raise UserError(f"{source.path}: the card has no fingerprint matching the files of {', '.join(stale)} "
+                            "(an older gen-stress, or files changed since), so lmms-eval could read another "
+                            "folder's cached rows; regenerate the folder")
     if not options.name.isidentifier():
         raise UserError(f"--name {options.name!r} must be letters, digits and underscores")
     tasks, metrics_of = [], {}

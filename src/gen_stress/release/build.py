@@ -10,7 +10,6 @@ The folder appears under its name only when everything, lock included, is writte
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +28,7 @@ from gen_stress.release.lock import (
     version_differences,
 )
 from gen_stress.release.manifest import Manifest, manifest_sha256, parse_manifest
+from gen_stress.staging import scratch as scratch_folder
 from gen_stress.staging import staged
 
 # The libraries the card names first: the ones whose versions most often change the bytes.
@@ -155,8 +155,8 @@ def verify_release(folder: Path, *, workers: int = 1, progress: bool = True,
     recorded = lock["files"]
     on_disk = file_hashes(folder, hidden=True)
     # The rebuild goes next to the folder by default: the same disk, which has room for it.
-    with tempfile.TemporaryDirectory(prefix=".gen-stress-verify-", dir=scratch or folder.resolve().parent) as tmp:
-        rebuilt_release = build_release(manifest, Path(tmp) / manifest.release, workers=workers, progress=progress)
+    with scratch_folder(scratch or folder.resolve().parent) as tmp:
+        rebuilt_release = build_release(manifest, tmp / manifest.release, workers=workers, progress=progress)
         rebuilt = rebuilt_release.lock["files"]
     for path in sorted(set(recorded) | set(on_disk) | set(rebuilt)):
         report.checks.append(_compare(path, recorded.get(path), on_disk.get(path), rebuilt.get(path)))

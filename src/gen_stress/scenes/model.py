@@ -60,6 +60,7 @@ class TextItem:
     on_item: int = 0  # the item (a sign) the text is printed on; 0 when none
     prior_text: str = ""  # what a language prior would expect instead (misspellings)
     attributes: Attributes = ()
+    char_detail: bool = True  # record per-character boxes (dense pages keep them for asked text only)
 
     @property
     def text(self) -> str:
@@ -201,7 +202,8 @@ def _(item: TextItem, measured: dict) -> tuple[str, dict]:
         "stroke_px": layout.stroke_px,
         "quad": _points(layout.quad),
         "bbox": round_box(layout.bbox),
-        "char_boxes": np.round(np.asarray(layout.char_boxes, dtype=float).reshape(-1, 4), 2).tolist(),
+        "char_boxes": (np.round(np.asarray(layout.char_boxes, dtype=float).reshape(-1, 4), 2).tolist()
+                       if item.char_detail else []),
         "z": item.z,
         "on_object": item.on_item,
         "attributes": _attrs(item.attributes),

@@ -40,9 +40,7 @@ def load_items(dataset: str, *, split: str = "test", revision: str | None = None
         raise UserError(f"dataset {dataset!r} is neither an existing folder nor a Hub repo id (org/name)")
     progress = datasets.utils.logging.is_progress_bar_enabled()
     datasets.utils.logging.disable_progress_bar()
-    # A local folder is read through a throw-away cache: datasets' cache of a folder can
-    # outlive a regeneration of its files, and a report must score the files as they are.
-    cache = tempfile.TemporaryDirectory(prefix="gen-stress-score-") if local.exists() else None
+    cache = None
     try:
         try:
             configs = datasets.get_dataset_config_names(dataset, revision=revision)
@@ -52,6 +50,7 @@ def load_items(dataset: str, *, split: str = "test", revision: str | None = None
         for name in chosen:
             if name not in configs:
                 raise UserError(f"dataset {dataset} has no family {name!r}; it has {', '.join(configs)}")
+        cache = _private_cache(local, chosen) if local.exists() else None
         rows: list[dict] = []
         for name in chosen:
             try:
@@ -72,3 +71,24 @@ def load_items(dataset: str, *, split: str = "test", revision: str | None = None
     if not rows and ids is None:
         raise UserError(f"dataset {dataset} has no rows in split {split!r}")
     return rows, chosen
+
+
+def _private_cache(folder: Path, chosen: Sequence[str]) -> tempfile.TemporaryDirectory | None:
+    """None (the shared `datasets` cache, which harnesses read too) when the card's
+    fingerprints match the files; else a throw-away cache, so the report scores the
+    files as they are, and a note that harnesses may see other rows."""
+    from gen_stress.export.source import DatasetFolder
+    from gen_stress.fingerprint import stale_configs
+    from gen_stress.staging import say
+
+    try:
+        configs = [c for c in DatasetFolder.open(folder).card["configs"] if c.get("config_name") in chosen]
+    except UserError:
+        configs = []
+    stale = stale_configs(folder, configs) if configs else list(chosen)
+    if not stale:
+        return None
+    say(f"note: the card of {folder} has no fingerprint matching the files of {', '.join(stale)} (an older "
+        "gen-stress, or files changed since): scored from the files, but `datasets.load_dataset` and harnesses "
+        "may read other rows from their cache; regenerate the folder (README: Safety)")
+    return tempfile.TemporaryDirectory(prefix="gen-stress-score-")

@@ -200,7 +200,8 @@ def _member_html(item: Mapping, row: Mapping, label: str, files: Mapping[str, st
     reply_text = "(no prediction)" if reply is None else reply
     return (f'<figure class="member {mark}">'
             f'<div class="thumb" data-full="{_e(files.get(item["id"], ""))}" title="{_e(item["id"])}: open full size">'
-            f'<img data-thumb="{_e(item["id"])}" alt="{_e(item["id"])}">{boxes}</div>'
+            f'<img data-thumb="{_e(item["id"])}" alt="{_e(item["id"])}" style="aspect-ratio:{_aspect(item)}">'
+            f'{boxes}</div>'
             f'<figcaption>{f"<b>{_e(label)}</b> " if label else ""}<span class="mark">{mark}</span> '
             f'<span class="status">{_e(row["parse_status"])}</span>'
             f'<div class="q" title="{_e(item.get("question"))}">{_e(_ask(item.get("question")))}</div>'
@@ -208,6 +209,12 @@ def _member_html(item: Mapping, row: Mapping, label: str, files: Mapping[str, st
             f'{"" if item.get("answerable", True) else " <i>(unanswerable)</i>"}</div>'
             f'<div title="{_e(reply_text)}"><span class="k">reply</span> {_e(_cut(reply_text))}</div>'
             f'</figcaption></figure>')
+
+
+def _aspect(item: Mapping) -> str:
+    """The image's aspect ratio, so its thumbnail holds its room before it is shown."""
+    scene = item.get("scene") or {}
+    return f"{scene.get('width') or 1}/{scene.get('height') or 1}"
 
 
 def _knob_text(difficulty: Mapping) -> str:
@@ -275,7 +282,7 @@ border-radius:4px;padding:4px;background:#fff;width:min-content}.card.ok{border-
 .member{margin:0;width:176px;font-size:11.5px}.member .mark{font-weight:600}.member.wrong .mark{color:#d62728}
 .member.right .mark{color:#2ca02c}.status{color:#555}.q{color:#333;margin:2px 0}.k{color:#777}
 .knobs{font-size:10.5px;color:#666;margin-top:3px;word-break:break-word}
-.thumb{position:relative;display:inline-block;cursor:zoom-in;line-height:0}.thumb img{max-width:176px}
+.thumb{position:relative;display:inline-block;cursor:zoom-in;line-height:0}.thumb img{width:176px;height:auto}
 .box{position:absolute;box-sizing:content-box;margin:-2px 0 0 -2px;border:2px solid #00e5ff;
 box-shadow:0 0 0 1px #000;pointer-events:none}
 #lightbox{position:fixed;inset:0;background:rgba(0,0,0,.85);display:none;align-items:center;
@@ -287,8 +294,13 @@ justify-content:center;z-index:10;cursor:zoom-out}#lightbox.open{display:flex}
 JS = r"""
 (function(){
   var thumbs = JSON.parse(document.getElementById('thumbs').textContent);
+  function show(img){ var uri = thumbs[img.dataset.thumb]; if (uri) img.src = uri; }
+  // Thumbnails are decoded when they come near the window, not all at load.
+  var near = 'IntersectionObserver' in window ? new IntersectionObserver(function(entries){
+    entries.forEach(function(e){ if (e.isIntersecting){ show(e.target); near.unobserve(e.target); } });
+  }, {rootMargin: '800px'}) : null;
   document.querySelectorAll('img[data-thumb]').forEach(function(img){
-    var uri = thumbs[img.dataset.thumb]; if (uri) img.src = uri; });
+    if (near) near.observe(img); else show(img); });
   var cards = Array.prototype.slice.call(document.querySelectorAll('.card'));
   var f = {family: document.getElementById('f-family'), subtask: document.getElementById('f-subtask'),
            parse: document.getElementById('f-parse'), answerable: document.getElementById('f-answerable'),

@@ -1,0 +1,288 @@
+"""Families in real-world contexts: which question kind each subtask asks of a page,
+the family knobs that kind uses, and the knob `context` shared by every family.
+
+    context builder -> Page (typed elements) -> question kind -> Draft -> render -> verify
+
+A family needs no code of its own for a context: its subtasks map to slots (what the
+question needs the page to hold) and kinds (questions/kinds.py). A context offers slots
+(scenes/contexts/*); a subtask whose slot a context does not offer is refused before
+any work starts. The `context` knob and the page's layout statistics join the family's
+`difficulty` only in datasets that set or sweep `context`, so default runs keep their
+bytes; knobs a kind does not use are null in a context's rows.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import numpy as np
+
+from gen_stress.errors import UserError
+from gen_stress.generators.base import Draft, Family, Resample, SamplePlan
+from gen_stress.knobs import knob, knob_specs
+from gen_stress.questions import kinds
+from gen_stress.rng import pick
+from gen_stress.scenes import checks
+from gen_stress.scenes.contexts import ABSTRACT, context_names, contexts
+from gen_stress.scenes.fonts import FONT_CLASSES
+from gen_stress.scenes.model import Scene, TextItem
+from gen_stress.scenes.page import Request, TextStyle
+from gen_stress.scenes.render import Rendered
+
+CONTEXT_KNOB = "context"
+MIN_SIDE_PX = 384  # a receipt, menu or page needs this much room to be legible as one
+
+
+@dataclass(frozen=True, kw_only=True)
+class ContextKnobs:
+    context: str = knob(choices=context_names(), easy=ABSTRACT,
+                        doc="what the picture is: abstract scenes, or a receipt, menu or document page")
+    n_elements: int = knob(easy=None, derived=True, doc="text elements on the page (null in abstract scenes)")
+    n_rows: int = knob(easy=None, derived=True, doc="entries of the page's main list or table")
+    n_columns: int = knob(easy=None, derived=True, doc="columns of the page's layout")
+    skew_deg: float = knob(easy=None, derived=True, doc="how far the page is turned, counter-clockwise")
+    body_px: int = knob(easy=None, derived=True, doc="cap height of the page's body text, in pixels")
+
+
+STAT_NAMES = tuple(f.name for f in dataclasses.fields(ContextKnobs) if f.name != CONTEXT_KNOB)
+
+
+@cache
+def with_context(knobs_cls: type) -> type:
+    """The family's knobs plus `context` and the layout statistics."""
+    return dataclasses.make_dataclass(f"{knobs_cls.__name__}InContext", [], bases=(ContextKnobs, knobs_cls),
+                                      frozen=True)
+
+
+def uses_context(part) -> bool:
+    return any(s.knob == CONTEXT_KNOB for s in part.sweeps) or any(k == CONTEXT_KNOB for k, _ in part.settings)
+
+
+def part_knobs(family: Family, part) -> type:
+    """The knobs class of a part's rows: the family's, plus `context` when the part uses it."""
+    return with_context(family.Knobs) if uses_context(part) else family.Knobs
+
+
+def context_of(plan: SamplePlan) -> str:
+    return plan.pinned.get(CONTEXT_KNOB, ABSTRACT)
+
+
+# Which kind each subtask asks ----------------------------------------------------------
+
+@dataclass(frozen=True)
+class Kind:
+    slot: str
+    ask: Callable
+    balanced: bool = False  # yes/no or present/absent: alternate the wanted answer by the plan's slot
+
+
+KINDS: dict[str, dict[str, Kind]] = {
+    "ocr": {"tiny_text": Kind("fine_text", kinds.read_text),
+            "rotated_text": Kind("rotated_text", kinds.read_text),
+            "stylized_font": Kind("styled_text", kinds.read_text)},
+    "counting": {"duplicates_merged": Kind("count_merged", kinds.count),
+                 "crowded": Kind("count_rows", kinds.count),
+                 "small_items": Kind("count_marks", kinds.count)},
+    "spatial": {"above_below": Kind("list_order", kinds.next_in_list),
+                "relative_position": Kind("list_relative", kinds.above_or_below),
+                "left_right": Kind("two_columns", kinds.left_or_right)},
+    "hallucination": {"object": Kind("absent_field", kinds.exists, balanced=True),
+                      "attribute": Kind("near_miss", kinds.near_miss_value, balanced=True),
+                      "action": Kind("presupposition", kinds.presupposed_value, balanced=True)},
+    "grounding": {"region": Kind("named_box", kinds.box),
+                  "similar_classes": Kind("near_duplicate", kinds.read_value),
+                  "part_cue": Kind("marked_item", kinds.marked)},
+}
+
+# Family knobs a kind reads (the rest are null in a context's rows), with their values
+# when the plan draws them and their easy values.
+OCR_STYLE = ("text_px", "angle_deg", "font_class", "stroke_px", "contrast_ratio")
+USED_KNOBS = {"ocr": OCR_STYLE, "counting": ("n",)}
+COUNT_RANGES = {"count_merged": (1, 12), "count_rows": (2, 9), "count_marks": (0, 6)}
+EASY = {"text_px": 14, "angle_deg": 0, "font_class": "sans", "stroke_px": 0, "contrast_ratio": 12.0}
+EASY_COUNT = {"count_merged": 6, "count_rows": 5, "count_marks": 3}
+
+
+def _drawn(family: str, subtask: str, slot: str, rng: np.random.Generator, scale: float) -> dict[str, Any]:
+    if family == "counting":
+        low, high = COUNT_RANGES[slot]
+        return {"n": int(rng.integers(low, high + 1))}
+    if family != "ocr":
+        return {}
+
+    def px(low: int, high: int) -> int:
+        return int(rng.integers(max(4, round(low * scale)), max(4, round(high * scale)) + 1))
+
+    values = {"angle_deg": 0, "font_class": "sans", "stroke_px": 0, "contrast_ratio": 12.0}
+    if subtask == "tiny_text":
+        values["text_px"] = px(4, 16)
+    elif subtask == "rotated_text":
+        values.update(text_px=px(10, 22), angle_deg=int(rng.integers(0, 360)))
+    else:
+        values.update(text_px=px(10, 24), font_class=pick(rng, FONT_CLASSES),
+                      stroke_px=int(rng.integers(1, 3)) if rng.random() < 0.3 else 0,
+                      contrast_ratio=round(float(np.exp(rng.uniform(np.log(1.3), np.log(15.0)))), 2))
+    return values
+
+
+def knob_values(family: Family, plan: SamplePlan, rng: np.random.Generator) -> dict[str, Any]:
+    """Values of the family knobs the subtask's kind uses: pinned, easy (under a sweep) or drawn."""
+    kind = KINDS[family.name][plan.subtask]
+    used = USED_KNOBS.get(family.name, ())
+    if plan.easy:
+        values = {k: EASY[k] for k in used if k in EASY}
+        if family.name == "counting":
+            values["n"] = EASY_COUNT[kind.slot]
+    else:
+        values = _drawn(family.name, plan.subtask, kind.slot, rng, min(1.0, min(plan.size) / 512))
+    return {**values, **{k: v for k, v in plan.pinned.items() if k in used}}
+
+
+# Compose, verify, finalize -------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ContextDraft(Draft):
+    depends: tuple[int, ...] = ()  # text items the answer depends on
+    box_ids: tuple[int, ...] = ()  # a box answer: filled in from these items' pixels
+
+
+def compose(family: Family, plan: SamplePlan, values: dict[str, Any], rng: np.random.Generator,
+            size: tuple[int, int]) -> list[Draft]:
+    kind = KINDS[family.name][plan.subtask]
+    context = contexts()[context_of(plan)]
+    style = None
+    if family.name == "ocr":
+        style = TextStyle(values["text_px"], values["angle_deg"], values["font_class"], values["stroke_px"],
+                          values["contrast_ratio"])
+    request = Request(kind.slot, style, values.get("n"), two_columns=kind.slot == "two_columns")
+    options = {"present": plan.slot % 2 == 0} if kind.balanced else {}
+    content = context.sample(request, rng, size)
+    page = context.layout(content, request, size)
+    asked = kind.ask(page, kind.slot, rng, None, **options)
+    first = _draft(family, plan, values, page, asked)
+    if not (plan.options.get("pairs") and family.pairs):
+        return [first]
+    twin_page = context.layout(context.change(content, request, rng, asked.focus), request, size)
+    twin = kind.ask(twin_page, kind.slot, rng, asked.asked, **options)
+    if twin.question.answer == asked.question.answer:
+        raise Resample("the twin's answer did not flip")
+    return [dataclasses.replace(first, group=True),
+            dataclasses.replace(_draft(family, plan, values, twin_page, twin), variant="b", group=True)]
+
+
+def _draft(family: Family, plan: SamplePlan, values: dict, page, asked: kinds.Asked) -> ContextDraft:
+    cls = with_context(family.Knobs)
+    specs = knob_specs(cls)
+    record = {name: None for name in specs}
+    record.update(values)
+    record.update({k: v for k, v in asked.asked.items() if k in specs and specs[k].derived and isinstance(v, str)})
+    if family.name == "ocr":
+        target = page.scene.item(asked.depends[0])
+        record.update(font=target.layout.font.name, n_chars=len(target.text))
+    if "target" in specs and "field" in asked.asked:
+        record["target"] = asked.asked["field"]
+    record.update({k: page.stats.get(k) for k in STAT_NAMES}, context=page.context)
+    scene = _marked(page.scene, set(asked.depends))
+    return ContextDraft(plan.subtask, cls(**record), scene, asked.question, depends=asked.depends,
+                        box_ids=asked.box_ids)
+
+
+def _marked(scene: Scene, depends: set[int]) -> Scene:
+    """The scene with the items the answer depends on marked (recorded in the scene column),
+    with their per-character boxes (other text of a dense page records none, for speed)."""
+    items = tuple(dataclasses.replace(it, attributes=it.attributes + (("asked", "yes"),), char_detail=True)
+                  if it.item_id in depends else it for it in scene.items)
+    return dataclasses.replace(scene, items=items)
+
+
+def verify(draft: ContextDraft, rendered: Rendered) -> list[str]:
+    """Every text the answer depends on is inside the image and its box, uncovered,
+    every character drew ink, and it stands out from the paper."""
+    failures: list[str] = []
+    for item_id in draft.depends:
+        item = draft.scene.item(item_id)
+        if isinstance(item, TextItem):
+            failures += checks.text_in_frame(item, rendered)
+            failures += checks.text_unoccluded(item, rendered)
+            failures += checks.text_contrast(item, rendered)
+    for item_id in draft.box_ids:
+        if checks.owned_box(rendered, item_id) is None:
+            failures.append(f"element {item_id} owns no pixels")
+    return failures
+
+
+def finalize(draft: Draft, rendered: Rendered) -> Draft:
+    """A box answer measured on the id buffer: the union of the element's owned pixels."""
+    if not isinstance(draft, ContextDraft) or not draft.box_ids:
+        return draft
+    box = kinds.union_box([checks.owned_box(rendered, i) for i in draft.box_ids])
+    return dataclasses.replace(draft, question=dataclasses.replace(draft.question, answer=str(box)))
+
+
+# Refusing what cannot be made, before any work starts ------------------------------------
+
+def served_subtasks(family: Family, names) -> tuple[str, ...]:
+    """The family's subtasks that every one of the named contexts can serve."""
+    real = [contexts()[n] for n in names if n != ABSTRACT]
+    return tuple(leaf for leaf in family.subtasks
+                 if leaf in KINDS.get(family.name, {}) and all(KINDS[family.name][leaf].slot in c.slots for c in real))
+
+
+def check_size(part, size: tuple[int, int]) -> None:
+    """Real-world contexts need room: a smaller image is refused with one line."""
+    wanted = [v for k, v in part.settings if k == CONTEXT_KNOB] + \
+        [v for s in part.sweeps if s.knob == CONTEXT_KNOB for v in s.values]
+    real = [v for v in wanted if v != ABSTRACT]
+    if real and min(size) < MIN_SIDE_PX:
+        raise UserError(f"context {real[0]} needs images of at least {MIN_SIDE_PX}x{MIN_SIDE_PX} pixels, "
+                        f"got --size {size[0]}x{size[1]}")
+
+
+def check_part(family: Family, part) -> None:
+    """One clear error for a context that cannot serve a subtask or a knob set for it."""
+    wanted = {v for s in part.sweeps if s.knob == CONTEXT_KNOB for v in s.values}
+    wanted |= {v for k, v in part.settings if k == CONTEXT_KNOB}
+    real = sorted(wanted - {ABSTRACT})
+    if not real:
+        return
+    if part.hold_out:
+        raise UserError(f"{family.name}: held-out knob values are not supported with context={real[0]}")
+    from gen_stress.pipeline import plan_for
+
+    grid = 1
+    for s in part.sweeps:
+        grid *= len(s.values)
+    leaves = sorted({plan_for(family, part, i).subtask for i in range(grid * len(family.subtasks))})
+    used = USED_KNOBS.get(family.name, ())
+    for name in real:
+        context = contexts()[name]
+        for leaf in leaves:
+            kind = KINDS.get(family.name, {}).get(leaf)
+            if kind is None:
+                raise UserError(f"{family.name}/{leaf} asks no questions in context {name}")
+            if kind.slot not in context.slots:
+                why = context.refuses.get(kind.slot, f"it has no {kind.slot.replace('_', ' ')}")
+                raise UserError(f"context {name} cannot serve {family.name}/{leaf}: {why}; "
+                                f"leave that subtask out with --subtask")
+        for knob_name in [s.knob for s in part.sweeps] + [k for k, _ in part.settings]:
+            if knob_name != CONTEXT_KNOB and knob_name not in used:
+                raise UserError(f"knob {knob_name} of {family.name} does not apply in context {name} "
+                                f"(there it uses: {', '.join(used) or 'none'})")
+        if family.name == "counting":
+            for s in part.sweeps:
+                if s.knob == "n":
+                    for leaf in leaves:
+                        low, high = COUNT_RANGES[KINDS["counting"][leaf].slot]
+                        if min(s.values) < low or max(s.values) > high:
+                            raise UserError(f"counting/{leaf} in context {name} counts {low} to {high}, "
+                                            f"not {min(s.values)}..{max(s.values)}")
+            for k, v in part.settings:
+                if k == "n":
+                    for leaf in leaves:
+                        low, high = COUNT_RANGES[KINDS["counting"][leaf].slot]
+                        if not low <= v <= high:
+                            raise UserError(f"counting/{leaf} in context {name} counts {low} to {high}, not {v}")

@@ -1,0 +1,215 @@
+"""Question kinds: each is one function from a page (and the sample's stream) to an
+Asked: the question, the text items its answer depends on, and what it asked, so that
+a minimal-pair twin is asked the very same question (`again`).
+
+Answers come from the page's record alone. Box answers are filled in from the id
+buffer after rendering (see in_context.finalize), never from the layout's estimate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from gen_stress.generators.base import Question, Resample
+from gen_stress.rng import pick
+from gen_stress.scenes.contexts.edits import near_miss
+from gen_stress.scenes.page import Page, Target
+
+UNANSWERABLE = "unanswerable"
+UNANSWERABLE_ALIASES = ("not shown", "not on the page", "none", "cannot be answered")
+BOX_PLACEHOLDER = "[0, 0, 0, 0]"
+BOX_PROMPT = ("Give the bounding box of {ref} in pixel coordinates of this {w}x{h} image, as [x0, y0, x1, y1]: "
+              "(x0, y0) is the top-left corner of the box and (x1, y1) its bottom-right corner, with the origin "
+              "at the top-left corner of the image, x growing to the right and y growing downwards. Answer with "
+              "the four integers in square brackets.")
+N_CHOICES = 4
+
+
+@dataclass(frozen=True)
+class Asked:
+    question: Question
+    depends: tuple[int, ...]  # text items the answer depends on (checked on the render)
+    asked: dict = field(default_factory=dict)  # what was asked, to ask a twin the same
+    focus: tuple[str, ...] = ()  # names the twin's one change is about
+    box_ids: tuple[int, ...] = ()  # a box answer: the union of these items' pixels
+
+
+def read_text(page: Page, slot: str, rng, again: dict | None = None) -> Asked:
+    """ocr: the exact text of the element made for the slot."""
+    target = _target(page, slot)
+    prompt = (f"What does {target.ref} say? Answer with the text exactly as printed, keeping its spelling, "
+              f"letter case and punctuation.")
+    return Asked(Question(prompt, target.text, "text"), target.ids[:1])
+
+
+def read_value(page: Page, slot: str, rng, again: dict | None = None) -> Asked:
+    """The printed value of a named element among near-duplicates ("the price of Cola Zero")."""
+    target = _target(page, slot)
+    prompt = (f"What is {target.ref} on this {page.noun}? Answer with the amount exactly as printed, without a "
+              f"currency sign.")
+    return Asked(Question(prompt, target.text, "text"), target.ids)
+
+
+def count(page: Page, slot: str, rng, again: dict | None = None) -> Asked:
+    counted = page.counts[slot]
+    return Asked(Question(f"{counted.question} Answer with a single number.", str(counted.value), "integer"),
+                 counted.ids)
+
+
+def next_in_list(page: Page, slot: str, rng, again: dict | None = None) -> Asked:
+    """Which entry is listed directly above or below a named one (choices from the list)."""
+    listing = _listing(page)
+    names = [e.name for e in listing.entries]
+    if again is None:
+        word = pick(rng, ("below", "above"))
+        step = 1 if word == "below" else -1
+        # Room for the neighbour and the one after it (the twin's answer once the neighbour goes).
+        starts = [i for i in range(len(names)) if 0 <= i + 2 * step < len(names)]
+        if not starts:
+            raise Resample("list too short for a neighbour question")
+        i = pick(rng, starts)
+        near = [names[i + step], names[i + 2 * step]]
+        others = [n for n in names if n not in near and n != names[i]]
+        extra = [str(x) for x in rng.permutation(others)[:N_CHOICES - 2]]
+        choices = tuple(str(x) for x in rng.permutation(near + extra))
+        again = {"word": word, "subject": names[i], "choices": choices}
+    word, subject, choices = again["word"], again["subject"], again["choices"]
+    if subject not in names:
+        raise Resample("the asked entry is gone")
+    k = names.index(subject) + (1 if word == "below" else -1)
+    if not 0 <= k < len(names) or names[k] not in choices:
+        raise Resample("no neighbour among the choices")
+    prompt = (f"Which {listing.noun} is listed directly {word} {subject} on this {page.noun}? "
+              f"Options: {_options(choices)}. Answer with the letter or the text of one option.")
+    entry = listing.entries[k]
+    ids = listing.entries[names.index(subject)].ids + entry.ids
+    return Asked(Question(prompt, entry.name, "choice", choices=choices), ids, again, (entry.name,))
+
+
+def above_or_below(page: Page, slot: str, rng, again: dict | None = None) -> Asked:
+    """Is one entry listed above or below another (not next to each other)?"""
+    listing = _listing(page)
+    names = [e.name for e in listing.entries]
+    if again is None:
+        pairs = [(i, j) for i in range(len(names)) for j in range(len(names)) if abs(i - j) >= 2]
+        if not pairs:
+            raise Resample("list too short for an above/below question")
+        i, j = pairs[int(rng.integers(len(pairs)))]
+        again = {"subject": names[i], "reference": names[j]}
+    subject, reference = again["subject"], again["reference"]
+    if subject not in names or reference not in names:
+        raise Resample("an asked entry is gone")
+    i, j = names.index(subject), names.index(reference)
+    answer = "above" if i < j else "below"
+    prompt = (f"On this {page.noun}, is {subject} listed above or below {reference}? "
+              f"Options: {_options(('above', 'below'))}. Answer with the letter or the text of one option.")
+    ids = listing.entries[i].ids + listing.entries[j].ids
+    return Asked(Question(prompt, answer, "choice", choices=("above", "below")), ids, again, (subject, reference))
+
+
+def left_or_right(page: Page, slot: str, rng, again: dict | None = None) -> Asked:
+    """In a two-column layout: is one entry left or right of another?"""
+    if len(page.columns) != 2:
+        raise Resample("the page has no two columns")
+    if again is None:
+        side = int(rng.integers(2))
+        subject = pick(rng, page.columns[side].entries).name
+        reference = pick(rng, page.columns[1 - side].entries).name
+        again = {"subject": subject, "reference": reference}
+    where = {e.name: (c, e) for c, col in enumerate(page.columns) for e in col.entries}
+    (cs, es), (cr, er) = where[again["subject"]], where[again["reference"]]
+    answer = "left" if cs < cr else "right"
+    prompt = (f"On this {page.noun}, is {again['subject']} to the left or to the right of {again['reference']}, "
+              f"as seen in the image? Options: {_options(('left', 'right'))}. Answer with the letter or the text "
+              f"of one option.")
+    return Asked(Question(prompt, answer, "choice", choices=("left", "right")), es.ids + er.ids, again)
+
+
+def exists(page: Page, slot: str, rng, again: dict | None = None, present: bool = True) -> Asked:
+    """Does the page show a field such pages usually have? (yes/no, balanced by `present`)"""
+    pool = [f for f in page.fields if f.present == present and f.usual]
+    if not pool:
+        raise Resample("no usual field with the wanted presence")
+    chosen = pick(rng, pool)
+    prompt = f"Does this {page.noun} show {chosen.name}? Answer yes or no."
+    return Asked(Question(prompt, "yes" if present else "no", "yes_no"), chosen.ids,
+                 {"field": chosen.name})
+
+
+def near_miss_value(page: Page, slot: str, rng, again: dict | None = None, present: bool = True) -> Asked:
+    """Is an amount the printed one, or a near miss with one digit changed?"""
+    pool = [f for f in page.fields if f.present and f.numeric and any(c.isdigit() for c in f.value)]
+    if not pool:
+        raise Resample("no printed amount to ask about")
+    chosen = pick(rng, pool)
+    asked = chosen.value if present else near_miss(chosen.value, rng)
+    prompt = f"Is {chosen.ref} on this {page.noun} {asked}? Answer yes or no."
+    return Asked(Question(prompt, "yes" if present else "no", "yes_no"), chosen.ids,
+                 {"field": chosen.name, "asked_value": asked, "true_value": chosen.value})
+
+
+def presupposed_value(page: Page, slot: str, rng, again: dict | None = None, present: bool = True) -> Asked:
+    """What is the value of a usual field? Unanswerable when the page does not show it."""
+    pool = [f for f in page.fields if f.present == present and f.ref]
+    if not pool:
+        raise Resample("no usual field with a value and the wanted presence")
+    chosen = pick(rng, pool)
+    prompt = (f"What is {chosen.ref} on this {page.noun}? Answer with the value exactly as printed. If the "
+              f"{page.noun} does not show it, answer \"{UNANSWERABLE}\".")
+    if present:
+        return Asked(Question(prompt, chosen.value, "text"), chosen.ids, {"field": chosen.name})
+    return Asked(Question(prompt, UNANSWERABLE, "text", aliases=UNANSWERABLE_ALIASES, answerable=False), (),
+                 {"field": chosen.name})
+
+
+def box(page: Page, slot: str, rng, again: dict | None = None) -> Asked:
+    """The box of a named element, measured on the render (filled in after it)."""
+    target = _target(page, slot)
+    prompt = BOX_PROMPT.format(ref=target.ref, w=page.scene.width, h=page.scene.height)
+    return Asked(Question(prompt, BOX_PLACEHOLDER, "bbox"), target.ids, box_ids=target.ids)
+
+
+def marked(page: Page, slot: str, rng, again: dict | None = None) -> Asked:
+    """Which entry carries the page's one mark (a star, a dagger, an asterisk)?"""
+    if len(page.marks) != 1:
+        raise Resample("not exactly one marked entry")
+    mark, target = page.marks[0]
+    listing = _listing(page)
+    names = [e.name for e in listing.entries]
+    if again is None:
+        others = [n for n in names if n != target.name]
+        if len(others) < N_CHOICES - 1:
+            raise Resample("too few entries for the options")
+        chosen = [str(x) for x in rng.permutation(others)[:N_CHOICES - 1]]
+        again = {"mark": mark, "choices": tuple(str(x) for x in rng.permutation([target.name, *chosen]))}
+    if target.name not in again["choices"]:
+        raise Resample("the marked entry is not among the options")
+    prompt = (f"Which {listing.noun} on this {page.noun} is marked with {again['mark']}? "
+              f"Options: {_options(again['choices'])}. Answer with the letter or the text of one option.")
+    focus = tuple(c for c in again["choices"] if c != target.name)
+    return Asked(Question(prompt, target.name, "choice", choices=again["choices"]), target.ids, again,
+                 (focus[0],) if focus else ())
+
+
+def _target(page: Page, slot: str) -> Target:
+    if slot not in page.targets:
+        raise Resample(f"the page has no element for {slot}")
+    return page.targets[slot]
+
+
+def _listing(page: Page):
+    listings = [lst for lst in page.listings if len(lst.entries) >= 3]
+    if not listings:
+        raise Resample("no list of three or more entries")
+    return max(listings, key=lambda lst: len(lst.entries))
+
+
+def _options(choices) -> str:
+    return "; ".join(f"{chr(65 + i)}. {c}" for i, c in enumerate(choices))
+
+
+def union_box(boxes) -> list[int]:
+    arr = np.asarray(boxes)
+    return [int(arr[:, 0].min()), int(arr[:, 1].min()), int(arr[:, 2].max()), int(arr[:, 3].max())]

@@ -1,0 +1,68 @@
+"""Real-world contexts: scene builders that lay out a typed Page (see scenes/page.py).
+
+Every module in this package that defines `CONTEXT` (a Context) is a context; nothing
+else needs editing to add one. A context samples its content from the request and the
+sample's stream (`sample`), can change one fact of it for a minimal-pair twin
+(`change`), and lays the content out deterministically (`layout`): a sampled content
+can be laid out again, and a twin differs from its original by the one change only.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import numpy as np
+import yaml
+
+from gen_stress.scenes.page import Page, Request
+
+ABSTRACT = "abstract"  # the families' own scenes; not a module here
+
+
+class Context:
+    name: str
+    noun: str  # how questions call the whole picture: "receipt"
+    description: str = ""
+    # What questions can ask of it: slot -> one line saying what the slot is here.
+    slots: dict[str, str] = {}
+    # Slots it cannot offer, with the reason (shown when a user asks for one).
+    refuses: dict[str, str] = {}
+
+    def sample(self, request: Request, rng: np.random.Generator, size: tuple[int, int]) -> Any:
+        """The content of one page (plain frozen data): every random draw happens here."""
+        raise NotImplementedError
+
+    def change(self, content: Any, request: Request, rng: np.random.Generator, focus: tuple[str, ...] = ()) -> Any:
+        """The content with the one fact changed that flips the slot's answer; `focus`
+        names the entries the question asked about."""
+        raise NotImplementedError
+
+    def layout(self, content: Any, request: Request, size: tuple[int, int]) -> Page:
+        """The page of a content: deterministic, no random draws."""
+        raise NotImplementedError
+
+
+@cache
+def contexts() -> dict[str, Context]:
+    found = {}
+    for module in pkgutil.iter_modules(__path__):
+        context = getattr(importlib.import_module(f"{__name__}.{module.name}"), "CONTEXT", None)
+        if context is not None:
+            found[context.name] = context
+    return dict(sorted(found.items()))
+
+
+def context_names() -> tuple[str, ...]:
+    """Every value of the `context` knob, the default first."""
+    return (ABSTRACT, *contexts())
+
+
+@cache
+def vocabulary(name: str) -> dict:
+    """A context's data file (src/gen_stress/data/contexts/<name>.yaml)."""
+    text = (resources.files("gen_stress") / "data" / "contexts" / f"{name}.yaml").read_text(encoding="utf-8")
+    return yaml.safe_load(text)

@@ -1,0 +1,502 @@
+"""Document page: a dense printed page on a desk.
+
+A running header over a rule, a title and author line, justified paragraphs with
+section headings in one or two columns, superscript footnote markers at sentence ends
+with their footnotes in small type at the foot, a ruled table (a row may carry a
+dagger explained under it), a page number, and sometimes a stamp printed at an angle.
+Lines are justified exactly with hair spaces, so each line stays one text item.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+from shapely.geometry import Polygon
+
+from gen_stress.generators.base import Resample
+from gen_stress.rng import pick
+from gen_stress.scenes.colors import ink_for_contrast
+from gen_stress.scenes.contexts import Context, vocabulary
+from gen_stress.scenes.contexts.edits import one_char_changed
+from gen_stress.scenes.contexts.sheet import Sheet, cap_gap, font_named, text_width
+from gen_stress.scenes.fonts import load_catalog
+from gen_stress.scenes.geometry import rect_points
+from gen_stress.scenes.model import Scene
+from gen_stress.scenes.page import Count, Field, Listing, Page, Request, Target
+
+BODY_FONTS = ("DejaVu Serif", "Liberation Serif", "EB Garamond", "Roboto Slab", "DejaVu Sans", "Liberation Sans",
+              "Open Sans")
+HAIR = "\u200a"  # hair space: justifies a line to the pixel without splitting it
+DAGGER = "†"
+MARGIN_PX = 6
+INK = (24, 24, 28)
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    heading: str  # "" when the paragraph continues a section
+    words: tuple[str, ...]
+    marker: int = 0  # footnote number at its end, 0 none
+
+
+@dataclass(frozen=True)
+class Row:
+    label: str
+    values: tuple[str, ...]
+    dagger: bool = False
+
+
+@dataclass(frozen=True)
+class DocumentContent:
+    journal: str
+    header_right: str
+    running_header: bool
+    title: str
+    author: str
+    paragraphs: tuple[Paragraph, ...]
+    footnotes: tuple[str, ...]  # text of footnote k+1
+    caption: str
+    row_label: str
+    years: tuple[str, ...]
+    rows: tuple[Row, ...]
+    page_number: str  # "" when not printed
+    stamp: str
+    columns: int
+    swap_columns: bool
+    body_font: str
+    title_font: str
+    body_px: int
+    title_px: int
+    fine_px: int
+    target_px: int
+    target_contrast: float
+    stroke_px: int
+    stamp_angle: int
+    paper: tuple[int, int, int]
+    surface: str
+    surface_rgb: tuple[int, int, int]
+    offset: tuple[float, float]
+    box_pick: int
+    near_dup: str  # label of the row asked about among near-duplicates
+    footnote_target: int  # the footnote a fine-print question reads (1-based, 0 none)
+
+
+class DocumentContext(Context):
+    name = "document"
+    noun = "page"
+    description = "dense document page: title, justified columns, footnote markers and footnotes, a ruled table"
+    slots = {
+        "fine_text": "a footnote's text, in small type",
+        "rotated_text": "a stamp printed at an angle",
+        "styled_text": "the title",
+        "count_rows": "data rows of the table",
+        "count_marks": "footnote markers in the text",
+        "list_order": "table rows, top to bottom",
+        "list_relative": "table rows, top to bottom",
+        "two_columns": "section headings in the left and right column",
+        "absent_field": "usual page fields (page number, running header, author, footnotes, table note)",
+        "near_miss": "table values and the page number",
+        "presupposition": "page number, author, header date",
+        "named_box": "a footnote, the title, the table caption or a table row",
+        "near_duplicate": "two table rows whose labels differ by one word",
+        "marked_item": "the one table row marked with a dagger",
+    }
+    refuses = {"count_merged": "a document page lists no quantities to add up"}
+
+    def sample(self, request: Request, rng: np.random.Generator, size: tuple[int, int]) -> DocumentContent:
+        vocab = vocabulary("document")
+        scale = min(size) / 512
+        slot, style = request.slot, request.style
+        n_marks = int(rng.integers(0, 4))
+        if slot == "count_marks":
+            n_marks = request.count
+        elif slot == "fine_text":
+            n_marks = max(1, n_marks)
+        columns = 2 if request.two_columns or n_marks >= 4 or rng.random() < 0.5 else 1
+        n_paragraphs = max(n_marks + 1, int(rng.integers(4, 8)))
+        # Section headings in their usual order (Introduction before Results).
+        headings = sorted((str(h) for h in rng.choice(vocab["headings"], size=(n_paragraphs + 1) // 2, replace=False)),
+                          key=vocab["headings"].index)
+        paragraphs = []
+        marked = set(int(i) for i in rng.choice(n_paragraphs, size=n_marks, replace=False)) if n_marks else set()
+        number = 0
+        for k in range(n_paragraphs):
+            heading = headings[k // 2] if k % 2 == 0 else ""
+            sentences = [pick(rng, vocab["sentences"]) for _ in range(int(rng.integers(2, 4)))]
+            marker = 0
+            if k in marked:
+                number += 1
+                marker = number
+            paragraphs.append(Paragraph(heading, tuple(" ".join(sentences).split()), marker))
+        pool = vocab["footnotes"] + (vocab["short_footnotes"] if slot == "fine_text" else [])
+        footnotes = tuple(pick(rng, pool) for _ in range(n_marks))
+        table = pick(rng, vocab["tables"])
+        n_rows = request.count if slot == "count_rows" else int(rng.integers(3, 7))
+        if n_rows > len(table["rows"]) - 1:
+            raise Resample("more table rows asked for than labels")
+        labels = [str(x) for x in rng.choice(table["rows"], size=n_rows, replace=False)]
+        n_years = int(rng.integers(2, 5))
+        start = int(rng.integers(0, len(vocab["years"]) - n_years + 1))
+        years = tuple(vocab["years"][start:start + n_years])
+        rows = [Row(label, tuple(_value(table, rng) for _ in years)) for label in labels]
+        dagger_at = int(rng.integers(len(rows))) if slot == "marked_item" or rng.random() < 0.3 else -1
+        rows = [dataclasses.replace(r, dagger=k == dagger_at) for k, r in enumerate(rows)]
+        near_dup = ""
+        if slot == "near_duplicate":
+            k = int(rng.integers(len(rows)))
+            word = pick(rng, vocab["variant_words"])
+            twin = Row(f"{word} {rows[k].label}", tuple(_value(table, rng) for _ in years))
+            rows.insert(k + 1, twin)
+            near_dup = twin.label
+        catalog = load_catalog()
+        body_font = pick(rng, BODY_FONTS)
+        title_font = body_font
+        if slot == "styled_text":
+            title_font = pick(rng, [f.name for f in catalog.of_class(style.font_class)] or [body_font])
+        body_px = max(5, int(round(rng.integers(6, 8) * scale)))
+        title_px = style.text_px if slot == "styled_text" else max(9, int(round(rng.integers(11, 15) * scale)))
+        # Titles that fit the line at their size (the page is 0.84 of its width inside the margins).
+        room = 0.84 * min(size[0] - 2 * MARGIN_PX, (size[1] - 2 * MARGIN_PX) * 0.8) - 2 * content_stroke(style, slot)
+        font = catalog.by_name(title_font)
+        fitting = [t for t in vocab["titles"] if not font.missing(t) and text_width(t, font, title_px) <= room]
+        if not fitting:
+            raise Resample(f"no title fits the page at {title_px} px")
+        title = pick(rng, fitting)
+        surface = pick(rng, vocab["surfaces"])
+        month = pick(rng, vocab["months"])
+        return DocumentContent(
+            journal=pick(rng, vocab["journals"]), header_right=f"{month} {int(rng.integers(2015, 2027))}",
+            running_header=bool(rng.random() < 0.7), title=title,
+            author=", ".join(str(a) for a in rng.choice(vocab["authors"], size=int(rng.integers(1, 3)), replace=False))
+            if rng.random() < 0.7 else "",
+            paragraphs=tuple(paragraphs), footnotes=footnotes, caption=table["caption"], row_label=table["label"],
+            years=years, rows=tuple(rows), page_number=str(int(rng.integers(2, 240))) if rng.random() < 0.7 else "",
+            stamp=pick(rng, vocab["stamps"]) if slot == "rotated_text" else "", columns=columns, swap_columns=False,
+            body_font=body_font, title_font=title_font, body_px=body_px,
+            title_px=title_px, fine_px=style.text_px if slot == "fine_text" else max(4, body_px - 1),
+            target_px=style.text_px if style is not None else body_px,
+            target_contrast=style.contrast_ratio if slot == "styled_text" else 0.0,
+            stroke_px=style.stroke_px if slot == "styled_text" else 0,
+            stamp_angle=style.angle_deg if slot == "rotated_text" else 0,
+            paper=tuple(pick(rng, vocab["papers"])["rgb"]), surface=surface["name"],
+            surface_rgb=tuple(surface["rgb"]), offset=(float(rng.uniform(0, 1)), float(rng.uniform(0, 1))),
+            box_pick=int(rng.integers(0, 1000)), near_dup=near_dup,
+            footnote_target=int(rng.integers(1, n_marks + 1)) if n_marks else 0,
+        )
+
+    def change(self, content: DocumentContent, request: Request, rng: np.random.Generator,
+               focus: tuple[str, ...] = ()) -> DocumentContent:
+        slot = request.slot
+        rows = list(content.rows)
+        labels = [r.label for r in rows]
+        if slot == "fine_text":
+            k = content.footnote_target - 1
+            notes = list(content.footnotes)
+            notes[k] = one_char_changed(notes[k], font_named(content.body_font), rng)
+            return dataclasses.replace(content, footnotes=tuple(notes))
+        if slot == "rotated_text":
+            return dataclasses.replace(content, stamp=one_char_changed(content.stamp, font_named(content.body_font), rng))
+        if slot == "styled_text":
+            return dataclasses.replace(content, title=one_char_changed(content.title, font_named(content.title_font), rng))
+        if slot == "count_marks":  # one marker added or taken away (footnotes renumbered)
+            paras = list(content.paragraphs)
+            k = int(rng.integers(len(paras)))
+            paras[k] = dataclasses.replace(paras[k], marker=0 if paras[k].marker else -1)
+            number, notes, old = 0, [], content.footnotes
+            for i, p in enumerate(paras):
+                if p.marker:
+                    number += 1
+                    notes.append(old[p.marker - 1] if p.marker > 0 else old[0] if old else "See appendix.")
+                    paras[i] = dataclasses.replace(p, marker=number)
+            return dataclasses.replace(content, paragraphs=tuple(paras), footnotes=tuple(notes),
+                                       footnote_target=min(content.footnote_target, number))
+        if slot == "two_columns":
+            return dataclasses.replace(content, swap_columns=not content.swap_columns)
+        if slot in ("count_rows", "list_order"):
+            k = labels.index(focus[0]) if focus and focus[0] in labels else int(rng.integers(len(rows)))
+            if len(rows) < 2:
+                raise Resample("too few rows to remove one")
+            rows.pop(k)
+            return dataclasses.replace(content, rows=tuple(rows))
+        if slot == "list_relative" and len(focus) == 2:
+            i = labels.index(focus[0])
+            moving = rows.pop(i)
+            j = [r.label for r in rows].index(focus[1])
+            rows.insert(j + 1 if i < labels.index(focus[1]) else j, moving)
+            return dataclasses.replace(content, rows=tuple(rows))
+        if slot == "marked_item":
+            return dataclasses.replace(content, rows=tuple(dataclasses.replace(r, dagger=bool(focus) and
+                                                                                r.label == focus[0]) for r in rows))
+        if slot == "near_duplicate":
+            k = labels.index(content.near_dup)
+            first = rows[k].values[0]
+            rows[k] = dataclasses.replace(rows[k], values=(one_char_changed(first, font_named(content.body_font), rng),)
+                                          + rows[k].values[1:])
+            return dataclasses.replace(content, rows=tuple(rows))
+        raise Resample(f"document pages make no minimal pair for {slot}")
+
+    # Layout ------------------------------------------------------------------------------
+
+    def layout(self, content: DocumentContent, request: Request, size: tuple[int, int]) -> Page:
+        width, height = size
+        body, title_font = font_named(content.body_font), font_named(content.title_font)
+        px = content.body_px
+        pitch = cap_gap(px) * 0.85
+        page_h = height - 2 * MARGIN_PX
+        page_w = min(width - 2 * MARGIN_PX, page_h * 0.8)
+        x0 = MARGIN_PX + content.offset[0] * (width - 2 * MARGIN_PX - page_w)
+        y0 = MARGIN_PX
+        x1, y1 = x0 + page_w, y0 + page_h
+        pad = 0.08 * page_w
+        left, right = x0 + pad, x1 - pad
+        sheet = Sheet()
+        sheet.shape(Polygon(rect_points((x0, y0, x1, y1))), content.paper, "paper", "page", z=1, item_id=1)
+        out: dict = {"rows": [], "markers": [], "notes": [], "headings": [[], []], "fields": {}}
+        y = y0 + pad * 0.6
+        if content.running_header:
+            y += px
+            out["fields"]["journal"] = sheet.text(content.journal, body, px - 1, left, y, rgb=INK,
+                                                  role="running_header").item_id
+            out["fields"]["date"] = sheet.text(content.header_right, body, px - 1, right, y, rgb=INK,
+                                               role="running_header", align="right").item_id
+            y += px * 0.6
+            sheet.rule(left, right, y, 1, INK)
+        y += content.title_px * 1.8 + 2 * content.stroke_px
+        if text_width(content.title, title_font, content.title_px) + 2 * content.stroke_px > right - left:
+            raise Resample("the title does not fit the page")
+        rgb, stroke_rgb = INK, None
+        if content.target_contrast:
+            rgb = ink_for_contrast(content.paper, content.target_contrast)
+        if content.stroke_px:
+            stroke_rgb, rgb = rgb, content.paper
+        out["title"] = sheet.text(content.title, title_font, content.title_px, (left + right) / 2, y, rgb=rgb,
+                                  role="heading", align="center", stroke_px=content.stroke_px,
+                                  stroke_rgb=stroke_rgb).item_id
+        if content.author:
+            y += cap_gap(px) * 1.1
+            out["fields"]["author"] = sheet.text(content.author, body, px, (left + right) / 2, y, rgb=INK,
+                                                 role="author", align="center").item_id
+        y += px * 1.2
+        # What goes below the text, bottom up: page number, footnotes, stamp, table.
+        bottom = y1 - pad * 0.5
+        if content.page_number:
+            out["fields"]["page"] = sheet.text(content.page_number, body, px, (x0 + x1) / 2, bottom, rgb=INK,
+                                               role="page_number", align="center").item_id
+            bottom -= cap_gap(px)
+        for k in range(len(content.footnotes) - 1, -1, -1):
+            note_px = content.fine_px
+            num = sheet.text(str(k + 1), body, max(4, round(note_px * 0.7)), left, bottom - note_px * 0.45,
+                             rgb=INK, role="footnote_number")
+            text = sheet.text(content.footnotes[k], body, note_px, left + text_width(f"{k + 1} ", body, note_px),
+                              bottom, rgb=INK, role="footnote")
+            if text.bbox[2] > right:
+                raise Resample("a footnote does not fit the line")
+            out["notes"].insert(0, (num.item_id, text.item_id))
+            bottom -= cap_gap(note_px) * 0.9
+        if content.footnotes:
+            sheet.rule(left, left + (right - left) / 3, bottom + 1, 1, INK)
+            bottom -= px
+        if content.stamp:
+            room = text_width(content.stamp, body, content.target_px) * 1.05 + 2 * content.target_px
+            out["stamp"] = sheet.turned_text(content.stamp, body, content.target_px,
+                                             ((left + right) / 2, bottom - room / 2), content.stamp_angle,
+                                             rgb=(170, 30, 36), role="stamp").item_id
+            bottom -= room
+        bottom = self._table(sheet, content, body, left, right, bottom, out)
+        self._columns(sheet, content, body, left, right, y, bottom - px, pitch, out)
+        scene = Scene(width, height, content.surface, content.surface_rgb, tuple(sheet.items))
+        return self._page(scene, content, out, request)
+
+    @staticmethod
+    def _table(sheet: Sheet, content: DocumentContent, body, left, right, bottom, out) -> float:
+        """The ruled table, laid out upwards from `bottom`; returns its top."""
+        px = content.body_px
+        row_h = cap_gap(px) * 0.95
+        n = len(content.rows)
+        note = any(r.dagger for r in content.rows)
+        top = bottom - (n + 1) * row_h - cap_gap(px) * (2.2 if note else 1.2)
+        if top < 0:
+            raise Resample("the table does not fit")
+        y = top + cap_gap(px)
+        out["caption"] = sheet.text(f"Table 1. {content.caption}", body, px, left, y, rgb=INK, role="caption").item_id
+        y += px * 0.8
+        label_w = max(text_width(r.label + " " + DAGGER, body, px) for r in content.rows) + 2 * px
+        label_w = max(label_w, text_width(content.row_label, body, px) + 2 * px)
+        col_w = (right - left - label_w) / len(content.years)
+        if col_w < max(text_width(v, body, px) for r in content.rows for v in r.values) + px:
+            raise Resample("the table columns are too narrow")
+        edges = [left, left + label_w] + [left + label_w + (k + 1) * col_w for k in range(len(content.years))]
+        table_top = y
+        sheet.rule(left, right, y, 1.5, INK, "table rule")
+        cells = [(content.row_label, content.years, False)] + [(r.label, r.values, r.dagger) for r in content.rows]
+        for k, (label, values, dagger) in enumerate(cells):
+            base = y + row_h * 0.5 + px * 0.5
+            role = "column_header" if k == 0 else "row_label"
+            lab = sheet.text(label, body, px, left + px * 0.6, base, rgb=INK, role=role)
+            mark = None
+            if dagger:
+                mark = sheet.text(DAGGER, body, max(4, px - 1), lab.bbox[2] + 2, base - px * 0.3, rgb=INK,
+                                  role="mark").item_id
+            ids = []
+            for j, value in enumerate(values):
+                ids.append(sheet.text(value, body, px, edges[j + 2] - px * 0.6, base, rgb=INK,
+                                      role="column_header" if k == 0 else "cell", align="right").item_id)
+            if k:
+                out["rows"].append((lab.item_id, tuple(ids), mark))
+            y += row_h
+            sheet.rule(left, right, y, 1.5 if k in (0, len(cells) - 1) else 0.6, INK, "table rule")
+        for x in edges[1:-1]:  # the column rules
+            sheet.shape(Polygon(rect_points((x, table_top, x + 1, y))), INK, "rule", "table rule")
+        if note:
+            out["dagger_note"] = sheet.text(f"{DAGGER} Provisional figure.", body, max(4, px - 1), left,
+                                            y + cap_gap(px) * 0.9, rgb=INK, role="table_note").item_id
+        return top
+
+    @staticmethod
+    def _columns(sheet: Sheet, content: DocumentContent, body, left, right, top, bottom, pitch, out) -> None:
+        """Headings and justified paragraphs flowed down one or two columns."""
+        px = content.body_px
+        gutter = 2.5 * px if content.columns == 2 else 0
+        col_w = (right - left - gutter) / content.columns
+        col_x = [left + c * (col_w + gutter) for c in range(content.columns)]
+        if content.swap_columns:
+            col_x = col_x[::-1]
+        column, y = 0, top
+        space_w = text_width(" ", body, px)
+        wrapped = [_wrap(p.words, body, px, col_w, indent=2 * space_w) for p in content.paragraphs]
+        needs = [(pitch * 1.6 if p.heading else 0) + pitch * (len(lines) + 0.3)
+                 for p, lines in zip(content.paragraphs, wrapped)]
+        # Two columns are balanced: the first ends once it holds about half the text.
+        first_end = min(bottom, top + sum(needs) / 2 + pitch) if content.columns == 2 else bottom
+        for para, lines, need in zip(content.paragraphs, wrapped, needs):
+            if y + need > (first_end if column == 0 else bottom):
+                column += 1
+                y = top
+                if column >= content.columns:
+                    if para.marker:
+                        raise Resample("a paragraph with a footnote marker does not fit")
+                    break
+            x = col_x[column]
+            if para.heading:
+                y += pitch * 1.4
+                item = sheet.text(para.heading, body, px + 1, x, y, rgb=INK, role="section_heading")
+                out["headings"][column].append((para.heading, item.item_id))
+                y += pitch * 0.2
+            for k, words in enumerate(lines):
+                y += pitch
+                last = k == len(lines) - 1
+                indent = 2 * space_w if k == 0 else 0
+                text = " ".join(words) if last else _justified(words, body, px, col_w - indent)
+                item = sheet.text(text, body, px, x + indent, y, rgb=INK, role="body")
+                if last and para.marker:
+                    marker = sheet.text(str(para.marker), body, max(4, round(px * 0.7)), item.bbox[2] + 1,
+                                        y - px * 0.5, rgb=INK, role="footnote_marker")
+                    if marker.bbox[2] > x + col_w + px:
+                        raise Resample("no room for a footnote marker")
+                    out["markers"].append(marker.item_id)
+            y += pitch * 0.3
+
+    def _page(self, scene: Scene, content: DocumentContent, out: dict, request: Request) -> Page:
+        text = {it.item_id: it.text for it in scene.items if hasattr(it, "layout")}
+        entries = tuple(Target((lab,) + ((mark,) if mark else ()), r.label, r.label, r.label)
+                        for r, (lab, _ids, mark) in zip(content.rows, out["rows"]))
+        targets = {"styled_text": Target((out["title"],), "the title of the page", text[out["title"]])}
+        if content.footnote_target and content.footnote_target <= len(out["notes"]):
+            k = content.footnote_target
+            targets["fine_text"] = Target((out["notes"][k - 1][1],), f"footnote {k} (its text, without the number)",
+                                          text[out["notes"][k - 1][1]])
+        if "stamp" in out:
+            targets["rotated_text"] = Target((out["stamp"],), "the stamp printed at an angle on the page",
+                                             text[out["stamp"]])
+        if content.near_dup:
+            k = [r.label for r in content.rows].index(content.near_dup)
+            lab, ids, _m = out["rows"][k]
+            targets["near_duplicate"] = Target((ids[0], lab), f"the value in the {content.years[0]} column of the "
+                                               f"table row {content.near_dup}", text[ids[0]], content.near_dup)
+        boxable = [("the title of the page", (out["title"],)),
+                   ("the table caption (the line starting 'Table 1.')", (out["caption"],))]
+        boxable += [(f"footnote {k + 1} at the foot of the page (its number and its text)", ids)
+                    for k, ids in enumerate(out["notes"])]
+        boxable += [(f"the table row {r.label} (its label and all its values)", (lab,) + ids + ((m,) if m else ()))
+                    for r, (lab, ids, m) in zip(content.rows, out["rows"])]
+        ref, ids = boxable[content.box_pick % len(boxable)]
+        targets["named_box"] = Target(ids, ref, text[ids[0]])
+        columns = ()
+        if content.columns == 2 and all(out["headings"]):
+            columns = tuple(Listing("section heading", tuple(Target((i,), f"the heading '{h}'", h, f"'{h}'")
+                                                             for h, i in col)) for col in out["headings"])
+        marks = tuple((f"a dagger ({DAGGER})", e) for r, e in zip(content.rows, entries) if r.dagger)
+        counts = {
+            "count_rows": Count(f"How many data rows does the table on this page have? Do not count the header "
+                                f"row.", len(content.rows), tuple(lab for lab, _i, _m in out["rows"])),
+            "count_marks": Count("How many footnote markers (small raised numbers) appear in the body text of this "
+                                 "page?", len(out["markers"]), tuple(out["markers"])),
+        }
+        fields = [Field("a page number", "page" in out["fields"], "the page number",
+                        content.page_number if "page" in out["fields"] else "",
+                        (out["fields"]["page"],) if "page" in out["fields"] else (), numeric=True),
+                  Field("a running header", "journal" in out["fields"], "", "",
+                        (out["fields"]["journal"],) if "journal" in out["fields"] else ()),
+                  Field("an author line", "author" in out["fields"], "the author line",
+                        content.author, (out["fields"]["author"],) if "author" in out["fields"] else ()),
+                  Field("a date in the running header", "date" in out["fields"], "the date in the running header",
+                        content.header_right if "date" in out["fields"] else "",
+                        (out["fields"]["date"],) if "date" in out["fields"] else ()),
+                  Field("footnotes", bool(out["notes"]), "", "", tuple(i for ids in out["notes"] for i in ids)),
+                  Field("a note under the table", "dagger_note" in out, "", "",
+                        (out["dagger_note"],) if "dagger_note" in out else ()),
+                  Field(f"a footnote {len(out['notes']) + 1}", False, f"the text of footnote {len(out['notes']) + 1}")]
+        for r, (lab, ids, _m) in list(zip(content.rows, out["rows"]))[:3]:
+            fields.append(Field(f"a value for {r.label} in {content.years[-1]}", True,
+                                f"the value in the {content.years[-1]} column of the table row {r.label}",
+                                text[ids[-1]], (ids[-1], lab), numeric=True, usual=False))
+        stats = {"n_elements": len(text), "n_rows": len(content.rows), "n_columns": content.columns, "skew_deg": 0.0,
+                 "body_px": content.body_px}
+        return Page("document", "page", scene, targets, counts, (Listing("table row", entries),), columns,
+                    tuple(fields), marks, stats)
+
+
+def content_stroke(style, slot: str) -> int:
+    return style.stroke_px if slot == "styled_text" and style is not None else 0
+
+
+def _value(table: dict, rng) -> str:
+    value = float(rng.uniform(table["low"], table["high"]))
+    return f"{value:.{table['decimals']}f}"
+
+
+def _wrap(words, font, px, width, indent: float) -> list[list[str]]:
+    """Words filled into lines, measured word by word (spaces do not kern)."""
+    space = text_width(" ", font, px)
+    lines, line, used = [], [], 0.0
+    room = width - indent
+    for word in words:
+        w = text_width(word, font, px)
+        if line and used + space + w > room:
+            lines.append(line)
+            line, room, used = [], width, 0.0
+        used += (space if line else 0.0) + w
+        line.append(word)
+    if line:
+        lines.append(line)
+    return lines
+
+
+def _justified(words, font, px, width) -> str:
+    """The words spread to fill `width`: each gap a space plus hair spaces (to the pixel)."""
+    if len(words) < 2 or not font.draws(HAIR):
+        return " ".join(words)
+    extra = width - sum(text_width(w, font, px) for w in words) - (len(words) - 1) * text_width(" ", font, px)
+    hair = text_width(HAIR, font, px)
+    n = max(0, int(extra / hair)) if hair > 0 else 0
+    gaps = len(words) - 1
+    out = words[0]
+    for k, word in enumerate(words[1:]):
+        share = n // gaps + (1 if k < n % gaps else 0)
+        out += " " + HAIR * share + word
+    return out
+
+
+CONTEXT = DocumentContext()

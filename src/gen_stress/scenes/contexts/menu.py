@@ -1,0 +1,474 @@
+"""Menu: a restaurant menu card on a table.
+
+A title in a display or script font, sections with headings, dish names with dotted
+leaders to their prices, short descriptions, one or two columns, diet marks (V, VG,
+GF) after dish names and a dagger for the chef's special, explained in a footnote with
+an allergen note in small print.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+
+from gen_stress.generators.base import Resample
+from gen_stress.rng import pick
+from gen_stress.scenes.colors import contrast_ratio, ink_for_contrast, max_contrast, mix
+from gen_stress.scenes.contexts import Context, vocabulary
+from gen_stress.scenes.contexts.edits import one_char_changed
+from gen_stress.scenes.contexts.sheet import Sheet, cap_gap, font_named, money, text_width
+from gen_stress.scenes.fonts import load_catalog
+from gen_stress.scenes.geometry import rect_points
+from gen_stress.scenes.model import Scene
+from gen_stress.scenes.page import Count, Field, Listing, Page, Request, Target
+from shapely.geometry import Polygon
+
+TITLE_FONTS = ("Lobster Two", "Leckerli One", "Dancing Script", "Kaushan Script", "Cabin Sketch", "Comfortaa")
+DISH_FONTS = ("Lobster Two", "Dancing Script", "Roboto Slab", "EB Garamond", "DejaVu Serif", "Yanone Kaffeesatz",
+              "Open Sans")
+BODY_FONTS = ("DejaVu Serif", "Liberation Serif", "EB Garamond", "Open Sans", "Liberation Sans")
+MARK_FONTS = ("DejaVu Serif", "Liberation Serif", "DejaVu Sans")
+DAGGER = "†"
+VEGETARIAN = ("V", "VG")  # diets of the data that may carry the V mark
+MARGIN_PX = 8
+CURRENCY = {"symbol": "", "prefix": True, "decimal": ".", "thousands": ","}
+
+
+@dataclass(frozen=True)
+class Dish:
+    name: str
+    desc: str
+    price: int
+    diet: str  # "", "V", "VG" or "GF"
+    special: bool = False
+
+
+@dataclass(frozen=True)
+class MenuContent:
+    title: str
+    tagline: str
+    sections: tuple[tuple[str, tuple[Dish, ...]], ...]
+    columns: int
+    decimal: str
+    descriptions: bool
+    fine: tuple[str, ...]
+    label: str  # a rotated label ("Chef's pick"), "" when none
+    hours: str
+    service: bool
+    title_font: str
+    dish_font: str
+    body_font: str
+    mark_font: str
+    title_px: int
+    dish_px: int
+    fine_px: int
+    target_px: int
+    target_contrast: float
+    stroke_px: int
+    label_angle: int
+    paper: tuple[int, int, int]
+    ink: tuple[int, int, int]
+    accent: tuple[int, int, int]
+    surface: str
+    surface_rgb: tuple[int, int, int]
+    inset: tuple[float, float]  # margin of the card inside the image, 0..1 of the spare room
+    box_pick: int
+    near_dup: str  # name of the dish asked about among near-duplicates ("" none)
+
+
+class MenuContext(Context):
+    name = "menu"
+    noun = "menu"
+    description = "restaurant menu: display-font title, sections, dotted price leaders, diet marks, footnote"
+    slots = {
+        "fine_text": "the last line of the footnote",
+        "rotated_text": "a label printed at an angle",
+        "styled_text": "the restaurant's name in a display or script font",
+        "count_rows": "dishes marked vegetarian (V)",
+        "count_marks": "dishes marked with a dagger",
+        "list_order": "dishes of a section, top to bottom",
+        "list_relative": "dishes of a section, top to bottom",
+        "two_columns": "dishes in the left and right column",
+        "absent_field": "usual menu fields (desserts, drinks, vegan marks, opening hours, service charge)",
+        "near_miss": "dish prices",
+        "presupposition": "opening hours, service charge, prices",
+        "named_box": "a section heading or a dish",
+        "near_duplicate": "two dishes whose names differ by one word",
+        "marked_item": "the one dish marked with a dagger",
+    }
+    refuses = {"count_merged": "a menu lists no quantities to add up"}
+
+    def sample(self, request: Request, rng: np.random.Generator, size: tuple[int, int]) -> MenuContent:
+        vocab = vocabulary("menu")
+        scale = min(size) / 512
+        slot, style = request.slot, request.style
+        names = list(vocab["sections"])
+        n_sections = int(rng.integers(2, 5))
+        chosen = [names[0]] + sorted((str(x) for x in rng.choice(names[1:], size=n_sections - 1, replace=False)),
+                                     key=names.index)
+        want = int(rng.integers(6, 12))
+        if slot in ("count_rows", "count_marks"):
+            want = max(want, request.count + 2)
+        sections, meatless = [], set()
+        per = [want // n_sections + (1 if k < want % n_sections else 0) for k in range(n_sections)]
+        for name, k in zip(chosen, per):
+            pool = vocab["sections"][name]
+            weights = np.ones(len(pool))
+            if slot == "count_rows":  # vegetarian dishes first: only they may carry the V
+                weights += 4 * np.array([d.get("diet", "") in VEGETARIAN for d in pool])
+            picked = [pool[int(i)] for i in rng.choice(len(pool), size=min(k, len(pool)), replace=False,
+                                                       p=weights / weights.sum())]
+            sections.append((name, [Dish(d["name"], d["desc"], int(rng.integers(d["low"], d["high"] + 1)) // 10 * 10,
+                                         d.get("diet", "") if rng.random() < 0.7 else "") for d in picked]))
+            meatless.update(d["name"] for d in picked if d.get("diet", "") in VEGETARIAN)
+        dishes = [d for _s, ds in sections for d in ds]
+        if slot == "count_rows":  # exactly n dishes marked V, all of them meatless
+            can = [i for i, d in enumerate(dishes) if d.name in meatless]
+            if request.count > len(can):
+                raise Resample("more vegetarian dishes asked for than listed")
+            veg = set(int(i) for i in rng.choice(can, size=request.count, replace=False))
+            flat = [dataclasses.replace(d, diet="V" if i in veg else ("" if d.diet == "V" else d.diet))
+                    for i, d in enumerate(dishes)]
+            sections = _regroup(sections, flat)
+        specials = set()
+        if slot == "count_marks":
+            if request.count > len(dishes):
+                raise Resample("more specials asked for than dishes")
+            specials = set(int(i) for i in rng.choice(len(dishes), size=request.count, replace=False))
+        elif slot == "marked_item" or rng.random() < 0.4:
+            specials = {int(rng.integers(len(dishes)))}
+        flat = [dataclasses.replace(d, special=i in specials) for i, d in enumerate([d for _s, ds in sections for d in ds])]
+        sections = _regroup(sections, flat)
+        near_dup = ""
+        if slot == "near_duplicate":
+            sections, near_dup = _near_duplicate(sections, vocab, rng)
+        papers = vocab["papers"]
+        if slot == "styled_text":  # cards on which the asked contrast can be printed
+            papers = [p for p in papers if max_contrast(tuple(p["rgb"])) >= style.contrast_ratio]
+        paper = pick(rng, papers)
+        fine = (pick(rng, vocab["fine_print"]),)
+        if slot == "fine_text":
+            fine = (pick(rng, vocab["fine_print"] + vocab["short_fine_print"]),)
+        catalog = load_catalog()
+        title = pick(rng, vocab["restaurants"])
+        title_font = pick(rng, TITLE_FONTS)
+        if slot == "styled_text":
+            title_font = pick(rng, [f.name for f in catalog.of_class(style.font_class) if not f.missing(title)]
+                              or [title_font])
+        dish_px = max(7, int(round(rng.integers(9, 12) * scale)))
+        two = request.two_columns or (slot != "list_relative" and rng.random() < 0.5)
+        return MenuContent(
+            title=title, tagline=pick(rng, vocab["taglines"]) if rng.random() < 0.6 else "",
+            sections=tuple((s, tuple(ds)) for s, ds in sections), columns=2 if two else 1,
+            decimal=pick(rng, (".", ",")), descriptions=bool(rng.random() < 0.7), fine=fine,
+            label=pick(rng, vocab["labels"]) if slot == "rotated_text" else "",
+            hours=pick(rng, vocab["hours"]) if rng.random() < 0.5 else "", service=bool(rng.random() < 0.5),
+            title_font=title_font, dish_font=pick(rng, DISH_FONTS), body_font=pick(rng, BODY_FONTS),
+            mark_font=pick(rng, MARK_FONTS),
+            title_px=style.text_px if slot == "styled_text" else max(14, int(round(rng.integers(18, 28) * scale))),
+            dish_px=dish_px, fine_px=style.text_px if slot == "fine_text" else max(6, dish_px - 3),
+            target_px=style.text_px if style is not None else dish_px,
+            target_contrast=style.contrast_ratio if slot == "styled_text" else 0.0,
+            stroke_px=style.stroke_px if slot == "styled_text" else 0,
+            label_angle=style.angle_deg if slot == "rotated_text" else 0,
+            paper=tuple(paper["rgb"]), ink=tuple(paper["ink"]), accent=_accent(pick(rng, vocab["accents"]), paper),
+            **_surface(vocab, rng), inset=(float(rng.uniform(0, 1)), float(rng.uniform(0, 1))),
+            box_pick=int(rng.integers(0, 1000)), near_dup=near_dup,
+        )
+
+    def change(self, content: MenuContent, request: Request, rng: np.random.Generator,
+               focus: tuple[str, ...] = ()) -> MenuContent:
+        slot = request.slot
+        flat = [d for _s, ds in content.sections for d in ds]
+        if slot == "fine_text":
+            return dataclasses.replace(content, fine=content.fine[:-1] + (
+                one_char_changed(content.fine[-1], font_named(content.body_font), rng),))
+        if slot == "rotated_text":
+            return dataclasses.replace(content, label=one_char_changed(content.label, font_named(content.body_font), rng))
+        if slot == "styled_text":
+            return dataclasses.replace(content, title=one_char_changed(content.title, font_named(content.title_font), rng))
+        if slot in ("count_rows", "count_marks", "marked_item", "near_duplicate"):
+            if slot == "count_rows":
+                k = int(rng.integers(len(flat)))
+                flat[k] = dataclasses.replace(flat[k], diet="" if flat[k].diet == "V" else "V")
+            elif slot == "count_marks":
+                k = int(rng.integers(len(flat)))
+                flat[k] = dataclasses.replace(flat[k], special=not flat[k].special)
+            elif slot == "marked_item":
+                flat = [dataclasses.replace(d, special=bool(focus) and d.name == focus[0]) for d in flat]
+            else:
+                flat = [dataclasses.replace(d, price=d.price + 100) if d.name == content.near_dup else d for d in flat]
+            return dataclasses.replace(content, sections=tuple((s, tuple(ds)) for s, ds in _regroup(
+                [(s, list(ds)) for s, ds in content.sections], flat)))
+        if slot == "two_columns":
+            return dataclasses.replace(content, sections=_swap_halves(content.sections))
+        if slot in ("list_order", "list_relative"):
+            sections = [(s, list(ds)) for s, ds in content.sections]
+            for s, ds in sections:
+                names = [d.name for d in ds]
+                if focus and focus[0] in names:
+                    i = names.index(focus[0])
+                    if slot == "list_order":
+                        ds.pop(i)
+                    else:
+                        moving = ds.pop(i)
+                        j = [d.name for d in ds].index(focus[1])
+                        ds.insert(j + 1 if i < names.index(focus[1]) else j, moving)
+            return dataclasses.replace(content, sections=tuple((s, tuple(ds)) for s, ds in sections))
+        raise Resample(f"menus make no minimal pair for {slot}")
+
+    # Layout --------------------------------------------------------------------------
+
+    def layout(self, content: MenuContent, request: Request, size: tuple[int, int]) -> Page:
+        width, height = size
+        title_font, dish_font = font_named(content.title_font), font_named(content.dish_font)
+        body, marks = font_named(content.body_font), font_named(content.mark_font)
+        px = content.dish_px
+        desc_px = max(6, px - 2)
+        spare = 0.08 * min(size)
+        x0 = MARGIN_PX + content.inset[0] * spare
+        y0 = MARGIN_PX + content.inset[1] * spare
+        x1, y1 = width - MARGIN_PX - (1 - content.inset[0]) * spare, height - MARGIN_PX - (1 - content.inset[1]) * spare
+        pad = max(10.0, 0.05 * (x1 - x0))
+        sheet = Sheet()
+        sheet.shape(Polygon(rect_points((x0, y0, x1, y1))), content.paper, "paper", "menu card", z=1, item_id=1)
+        soft = mix(content.accent, content.paper, 0.3)
+        # A double border, as printed menus have.
+        for inset, thick in ((4, 2), (8, 1)):
+            for edge in (Polygon(rect_points((x0 + inset, y0 + inset, x1 - inset, y0 + inset + thick))),
+                         Polygon(rect_points((x0 + inset, y1 - inset - thick, x1 - inset, y1 - inset))),
+                         Polygon(rect_points((x0 + inset, y0 + inset, x0 + inset + thick, y1 - inset))),
+                         Polygon(rect_points((x1 - inset - thick, y0 + inset, x1 - inset, y1 - inset)))):
+                sheet.shape(edge, soft, "border", "border", z=2)
+        ink = content.ink
+        faint = mix(ink, content.paper, 0.35)
+        out: dict = {"dishes": {}, "headings": {}, "columns": [[], []], "fields": {}}
+        y = y0 + pad
+        title_rgb, stroke_rgb = content.accent, None
+        if content.target_contrast:
+            title_rgb = ink_for_contrast(content.paper, content.target_contrast)
+        if content.stroke_px:
+            stroke_rgb, title_rgb = title_rgb, content.paper
+        if text_width(content.title, title_font, content.title_px) > x1 - x0 - 2 * pad:
+            raise Resample("the title does not fit the card")
+        y += content.title_px * 1.3
+        out["title"] = sheet.text(content.title, title_font, content.title_px, (x0 + x1) / 2, y, rgb=title_rgb,
+                                  role="heading", align="center", stroke_px=content.stroke_px,
+                                  stroke_rgb=stroke_rgb).item_id
+        y += content.title_px * 0.5 + 2 * content.stroke_px
+        if content.tagline:
+            y += cap_gap(desc_px)
+            sheet.text(content.tagline, body, desc_px, (x0 + x1) / 2, y, rgb=faint, role="tagline", align="center")
+        y += px
+        sheet.rule(x0 + pad * 2, x1 - pad * 2, y, 1, soft)
+        y += px
+        foot_lines = self._footer_lines(content)
+        foot_h = sum(cap_gap(p) for _t, p, _r in foot_lines) + (self._label_room(content, body) if content.label else 0)
+        bottom = y1 - pad - foot_h
+        gutter = 2 * pad if content.columns == 2 else 0
+        col_w = (x1 - x0 - 2 * pad - gutter) / content.columns
+        split = _split(content.sections, content.columns)
+        for c, sections in enumerate(split):
+            cx0 = x0 + pad + c * (col_w + gutter)
+            cy = y
+            for name, dishes in sections:
+                cy += cap_gap(px + 2)
+                head = sheet.text(name.upper() if len(name) < 10 else name, dish_font, px + 2, cx0 + col_w / 2, cy,
+                                  rgb=content.accent, role="section_heading", align="center")
+                out["headings"][name] = head.item_id
+                cy += px * 0.6
+                for dish in dishes:
+                    cy += cap_gap(px)
+                    ids = self._dish(sheet, dish, dish_font, marks, px, cx0, cx0 + col_w, cy, ink, faint, content)
+                    out["dishes"][dish.name] = ids
+                    out["columns"][c].append(dish.name)
+                    if content.descriptions:
+                        cy += cap_gap(desc_px) * 0.85
+                        sheet.text(dish.desc, body, desc_px, cx0 + 4, cy, rgb=faint, role="description")
+                cy += px * 0.5
+            if cy > bottom:
+                raise Resample("the dishes do not fit the card")
+        y = bottom
+        for text, p, role in foot_lines:
+            y += cap_gap(p)
+            item = sheet.text(text, body, p, (x0 + x1) / 2, y - p * 0.4, rgb=faint if role != "footer" else ink,
+                              role=role, align="center")
+            out["fields"].setdefault(role, []).append(item.item_id)
+            if role == "footer":
+                out["fine"] = item.item_id
+        if content.label:
+            room = self._label_room(content, body)
+            out["label"] = sheet.turned_text(content.label, body, content.target_px, ((x0 + x1) / 2, y + room / 2),
+                                             content.label_angle, rgb=content.accent, role="label").item_id
+        scene = Scene(width, height, content.surface, content.surface_rgb, tuple(sheet.items))
+        return self._page(scene, content, out)
+
+    @staticmethod
+    def _label_room(content: MenuContent, body) -> float:
+        return text_width(content.label, body, content.target_px) * 1.05 + 2 * content.target_px + 4
+
+    @staticmethod
+    def _footer_lines(content: MenuContent) -> list[tuple[str, int, str]]:
+        diets = vocabulary("menu")["diets"]
+        shown = sorted({d.diet for _s, ds in content.sections for d in ds if d.diet})
+        legend = [f"{k} {diets[k]}" for k in shown]
+        if any(d.special for _s, ds in content.sections for d in ds):
+            legend.append(f"{DAGGER} chef's special")
+        lines = []
+        if legend:
+            lines.append((" · ".join(legend), content.fine_px if content.fine_px < content.dish_px else
+                          max(6, content.dish_px - 3), "legend"))
+        if content.service:
+            lines.append(("Service charge 12.5%", max(6, content.dish_px - 3), "service"))
+        if content.hours:
+            lines.append((f"Open {content.hours}", max(6, content.dish_px - 3), "hours"))
+        lines += [(t, content.fine_px, "footer") for t in content.fine]
+        return lines
+
+    @staticmethod
+    def _dish(sheet: Sheet, dish: Dish, font, marks, px, left, right, base, ink, faint, content) -> dict:
+        name = sheet.text(dish.name, font, px, left, base, rgb=ink, role="dish")
+        end = left + text_width(dish.name, font, px)
+        ids = {"name": name.item_id}
+        mark_px = max(5, px - 3)
+        for key, mark in (("diet", dish.diet), ("special", DAGGER if dish.special else "")):
+            if mark:
+                item = sheet.text(mark, marks, mark_px, end + 3, base - px * 0.35, rgb=content.accent, role="mark")
+                ids[key] = item.item_id
+                end += 3 + text_width(mark, marks, mark_px)
+        price_text = money(dish.price, {**CURRENCY, "decimal": content.decimal})
+        price = sheet.text(price_text, font, px, right, base, rgb=ink, role="price", align="right")
+        ids["price"] = price.item_id
+        start = right - text_width(price_text, font, px) - 4
+        dot_w = max(1.0, text_width(". ", font, px))
+        n_dots = int((start - end - 6) / dot_w)
+        if n_dots < 2:
+            raise Resample(f"no room for the leader of {dish.name}")
+        sheet.text(". " * n_dots, font, px, start, base, rgb=faint, role="leader", align="right")
+        return ids
+
+    def _page(self, scene: Scene, content: MenuContent, out: dict) -> Page:
+        text = {it.item_id: it.text for it in scene.items if hasattr(it, "layout")}
+        flat = [d for _s, ds in content.sections for d in ds]
+
+        def entry(dish: Dish) -> Target:
+            ids = out["dishes"][dish.name]
+            return Target((ids["name"], ids["price"]), dish.name, dish.name, dish.name)
+
+        listings = tuple(Listing("dish", tuple(entry(d) for d in ds)) for _s, ds in content.sections)
+        columns = ()
+        if content.columns == 2:
+            by_name = {d.name: d for d in flat}
+            columns = tuple(Listing("dish", tuple(entry(by_name[n]) for n in col)) for col in out["columns"])
+        targets = {"styled_text": Target((out["title"],), "the restaurant's name at the top of the menu",
+                                         text[out["title"]])}
+        if "fine" in out:
+            targets["fine_text"] = Target((out["fine"],), "the last line of small print at the bottom of the menu",
+                                          text[out["fine"]])
+        if "label" in out:
+            targets["rotated_text"] = Target((out["label"],), "the label printed at an angle near the bottom of the menu",
+                                             text[out["label"]])
+        if content.near_dup:
+            ids = out["dishes"][content.near_dup]
+            targets["near_duplicate"] = Target((ids["price"], ids["name"]), f"the price of {content.near_dup}",
+                                               text[ids["price"]], content.near_dup)
+        names = [s for s, _d in content.sections]
+        k = content.box_pick % (len(names) + len(flat))
+        if k < len(names):
+            targets["named_box"] = Target((out["headings"][names[k]],), f"the heading of the {names[k]} section",
+                                          names[k])
+        else:
+            dish = flat[k - len(names)]
+            ids = out["dishes"][dish.name]
+            targets["named_box"] = Target(tuple(ids[key] for key in ("name", "diet", "special") if key in ids),
+                                          f"the name of the dish {dish.name} with any marks after it", dish.name)
+        marks = tuple((f"a dagger ({DAGGER})", entry(d)) for d in flat if d.special)
+        counts = {
+            "count_rows": Count("How many dishes on this menu are marked V (vegetarian)? Do not count VG (vegan).",
+                                sum(d.diet == "V" for d in flat),
+                                tuple(out["dishes"][d.name]["diet"] for d in flat if d.diet == "V")),
+            "count_marks": Count(f"How many dishes on this menu carry the small dagger mark ({DAGGER})?",
+                                 sum(d.special for d in flat),
+                                 tuple(out["dishes"][d.name]["special"] for d in flat if d.special)),
+        }
+        section_names = set(names)
+        fields = [Field(f"a {s} section", s in section_names, "", "", (out["headings"][s],) if s in section_names
+                        else ()) for s in ("Desserts", "Drinks", "Sides")]
+        fields.append(Field("a vegan (VG) mark", any(d.diet == "VG" for d in flat)))
+        fields.append(Field("a gluten-free (GF) mark", any(d.diet == "GF" for d in flat)))
+        hours = out["fields"].get("hours", [])
+        fields.append(Field("opening hours", bool(hours), "the opening hours",
+                            content.hours if hours else "", tuple(hours)))
+        service = out["fields"].get("service", [])
+        fields.append(Field("a service charge", bool(service), "the service charge", "12.5%" if service else "",
+                            tuple(service), numeric=True))
+        for dish in flat[:: max(1, len(flat) // 3)]:
+            ids = out["dishes"][dish.name]
+            fields.append(Field(f"a price for {dish.name}", True, f"the price of {dish.name}", text[ids["price"]],
+                                (ids["price"], ids["name"]), numeric=True, usual=False))
+        stats = {"n_elements": len(text), "n_rows": len(flat), "n_columns": content.columns, "skew_deg": 0.0,
+                 "body_px": content.dish_px}
+        return Page("menu", "menu", scene, targets, counts, listings, columns, tuple(fields), marks, stats)
+
+
+def _accent(rgb, paper: dict) -> tuple[int, int, int]:
+    """The accent colour, lightened on a dark card (a chalkboard) so headings stand out."""
+    rgb = tuple(rgb)
+    if contrast_ratio(rgb, tuple(paper["rgb"])) < 3.0:
+        rgb = mix(rgb, (255, 255, 255), 0.65)
+    return rgb
+
+
+def _surface(vocab, rng) -> dict:
+    surface = pick(rng, vocab["surfaces"])
+    return {"surface": surface["name"], "surface_rgb": tuple(surface["rgb"])}
+
+
+def _regroup(sections, flat):
+    """Sections refilled, in order, from a flat list of their dishes."""
+    out, k = [], 0
+    for name, dishes in sections:
+        out.append((name, list(flat[k:k + len(dishes)])))
+        k += len(dishes)
+    return out
+
+
+def _near_duplicate(sections, vocab, rng):
+    """A dish listed next to a one-word variant of itself, at another price."""
+    s = int(rng.integers(len(sections)))
+    name, dishes = sections[s]
+    k = int(rng.integers(len(dishes)))
+    base = dishes[k]
+    word = pick(rng, [w for w in vocab["variant_words"] if w not in base.name.split()])
+    twin = dataclasses.replace(base, name=f"{word} {base.name}", price=base.price + int(rng.integers(1, 6)) * 100,
+                               special=False)
+    dishes = list(dishes)
+    dishes.insert(k + 1, twin)
+    sections = list(sections)
+    sections[s] = (name, dishes)
+    return sections, twin.name
+
+
+def _split(sections, columns: int):
+    """Sections over the columns, as evenly as whole sections allow (two columns: each
+    gets at least one section)."""
+    if columns == 1:
+        return [list(sections)]
+    sizes = [len(ds) + 1 for _s, ds in sections]
+    best = min(range(1, len(sections)), key=lambda k: abs(sum(sizes[:k]) - sum(sizes[k:])))
+    return [list(sections[:best]), list(sections[best:])]
+
+
+def _swap_halves(sections):
+    """The sections of the right column moved to the left and back (columns swapped)."""
+    sections = list(sections)
+    best = len(_split(sections, 2)[0])
+    swapped = sections[best:] + sections[:best]
+    if len(_split(swapped, 2)[0]) != len(sections) - best:
+        raise Resample("the columns do not swap cleanly")
+    return tuple(swapped)
+
+
+CONTEXT = MenuContext()

@@ -1,0 +1,139 @@
+"""Laying out printed sheets (receipts, menus, pages): lines of text placed by their
+baseline and alignment, rules and the paper itself, then the whole sheet turned by a
+small skew. Every text item keeps its exact geometry through the turn (one Placement
+per item), so recorded boxes stay exact."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+from shapely.geometry import Polygon
+
+from gen_stress.scenes.colors import RGB
+from gen_stress.scenes.fonts import FontInfo, load_catalog
+from gen_stress.scenes.geometry import Placement, rect_points
+from gen_stress.scenes.model import ShapeItem, TextItem
+from gen_stress.scenes.text import TextLayout, layout_text, moved
+
+
+def font_named(name: str) -> FontInfo:
+    return load_catalog().by_name(name)
+
+
+@lru_cache(maxsize=65536)
+def text_width(text: str, font: FontInfo, text_px: int) -> float:
+    """Advance width of a line (what it takes on the line, ink or not)."""
+    return float(font.pil(font.em_for_cap(text_px)).getlength(text))
+
+
+@dataclass
+class Sheet:
+    """Items of one sheet, in sheet coordinates (canvas pixels before the skew)."""
+
+    paper_id: int = 1
+    items: list = field(default_factory=list)
+    next_id: int = 2
+
+    def _take_id(self) -> int:
+        item_id = self.next_id
+        self.next_id += 1
+        return item_id
+
+    def text(self, text: str, font: FontInfo, text_px: int, x: float, baseline: float, *, rgb: RGB,
+             role: str, align: str = "left", attributes=(), stroke_px: int = 0, stroke_rgb: RGB | None = None,
+             z: int = 3) -> TextItem:
+        """A line of text whose baseline starts (left), ends (right) or centres at x."""
+        layout = layout_text(text, font, text_px=text_px, stroke_px=stroke_px)
+        advance = text_width(text, font, text_px)
+        start = x if align == "left" else x - advance if align == "right" else x - advance / 2
+        pivot = layout.placement.pivot
+        layout = moved(layout, (start + pivot[0], baseline + pivot[1]))
+        item = TextItem(self._take_id(), role, layout, rgb=rgb, z=z, stroke_rgb=stroke_rgb,
+                        on_item=self.paper_id, attributes=tuple(attributes), char_detail=False)
+        self.items.append(item)
+        return item
+
+    def turned_text(self, text: str, font: FontInfo, text_px: int, center: tuple[float, float], angle_deg: float,
+                    *, rgb: RGB, role: str, attributes=(), z: int = 4) -> TextItem:
+        layout = layout_text(text, font, text_px=text_px, angle_deg=angle_deg, center=center)
+        item = TextItem(self._take_id(), role, layout, rgb=rgb, z=z, on_item=self.paper_id,
+                        attributes=tuple(attributes), char_detail=False)
+        self.items.append(item)
+        return item
+
+    def shape(self, polygon: Polygon, rgb: RGB, role: str, label: str, z: int = 2, item_id: int | None = None,
+              attributes=()) -> ShapeItem:
+        item = ShapeItem(item_id if item_id is not None else self._take_id(), role, label, "rectangle", rgb,
+                         polygon, z=z, attributes=tuple(attributes))
+        self.items.append(item)
+        return item
+
+    def rule(self, x0: float, x1: float, y: float, thickness: float, rgb: RGB, label: str = "rule") -> ShapeItem:
+        return self.shape(Polygon(rect_points((x0, y, x1, y + thickness))), rgb, "rule", label)
+
+    def turned(self, angle_deg: float, pivot: tuple[float, float]) -> list:
+        """Every item turned by angle_deg (counter-clockwise as seen) about pivot."""
+        if not angle_deg:
+            return list(self.items)
+        turn = Placement(angle_deg, pivot, pivot)
+        out = []
+        for item in self.items:
+            if isinstance(item, TextItem):
+                place = item.layout.placement
+                center = tuple(turn.apply([place.center])[0])
+                layout = TextLayout(item.layout.text, item.layout.font, item.layout.text_px, item.layout.stroke_px,
+                                    item.layout.ink_box_local,
+                                    Placement(place.angle_deg + angle_deg, place.pivot, center))
+                out.append(dataclasses.replace(item, layout=layout))
+            else:
+                coords = np.asarray(item.geometry.exterior.coords)[:-1]
+                out.append(dataclasses.replace(item, geometry=Polygon(turn.apply(coords))))
+        return out
+
+
+def paper_outline(box: tuple[float, float, float, float], torn_bottom: bool, tooth_px: float) -> Polygon:
+    """The paper: a rectangle, its bottom edge torn in a zigzag like a receipt's."""
+    x0, y0, x1, y1 = box
+    if not torn_bottom:
+        return Polygon(rect_points(box))
+    teeth = max(2, int((x1 - x0) / (2 * tooth_px)))
+    step = (x1 - x0) / teeth
+    bottom = []
+    for k in range(teeth, -1, -1):
+        bottom.append((x0 + k * step, y1))
+        if k:
+            bottom.append((x0 + (k - 0.5) * step, y1 - tooth_px))
+    return Polygon([(x0, y0), (x1, y0), *bottom])
+
+
+def money(cents: int, currency: dict, symbol: bool = False) -> str:
+    """An amount in a currency's number format ("1,234.50", "1.234,50 €")."""
+    sign = "-" if cents < 0 else ""
+    whole, frac = divmod(abs(cents), 100)
+    digits = f"{whole:,}".replace(",", currency["thousands"])
+    text = f"{sign}{digits}{currency['decimal']}{frac:02d}"
+    if not symbol:
+        return text
+    return f"{currency['symbol']}{text}" if currency["prefix"] and len(currency["symbol"]) == 1 else (
+        f"{currency['symbol']} {text}" if currency["prefix"] else f"{text} {currency['symbol']}")
+
+
+def parse_money(text: str, currency: dict) -> int:
+    """Cents of a printed amount (the inverse of `money`): arithmetic is checked on what is printed."""
+    body = text.replace(currency["symbol"], "").strip().replace(currency["thousands"], "")
+    sign = -1 if body.startswith("-") else 1
+    whole, _, frac = body.lstrip("-").partition(currency["decimal"])
+    return sign * (int(whole) * 100 + int(frac))
+
+
+def fits(text: str, font: FontInfo, text_px: int, width: float) -> bool:
+    return text_width(text, font, text_px) <= width and not font.missing(text)
+
+
+def cap_gap(text_px: int) -> float:
+    """Baseline-to-baseline distance for lines of this cap height."""
+    return math.ceil(text_px * 1.9)

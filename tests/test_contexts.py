@@ -1,0 +1,198 @@
+"""Real-world contexts (receipt, menu): every family's questions over typed pages.
+
+Checks the knob's reach (every family, refusals with one line), exact answers (receipt
+arithmetic, boxes from the id buffer, minimal pairs that flip), determinism, and that a
+real OCR engine reads easy-setting targets back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pytest
+
+from conftest import image_of, read_rows, run_cli
+from gen_stress.generators import get_family
+from gen_stress.knobs import Sweep
+from gen_stress.pipeline import PartSpec, generate_index
+from gen_stress.questions.in_context import KINDS, served_subtasks
+from gen_stress.scenes.contexts import vocabulary
+from gen_stress.scenes.contexts.sheet import parse_money
+
+CONTEXTS = ("receipt", "menu", "document")
+SIZE = (512, 512)
+
+
+def rows_of(family: str, subtask: str, context: str, n: int, pairs: bool = False, seed: int = 0) -> list[dict]:
+    part = PartSpec(family=family, n=n, seed=seed, settings=(("context", context),), subtasks=(subtask,),
+                    options=(("pairs", True),) if pairs else ())
+    part.validate()
+    fam = get_family(family)
+    return [row for i in range(n) for row in generate_index(fam, part, SIZE, i)]
+
+
+@pytest.mark.parametrize("context", CONTEXTS)
+def test_every_family_serves_or_refuses_every_subtask(context):
+    """Each subtask either yields rows whose difficulty records the context, or is
+    refused before any work, by validation."""
+    for family, leaves in KINDS.items():
+        fam = get_family(family)
+        assert set(leaves) == set(fam.subtasks)
+        served = served_subtasks(fam, [context])
+        for leaf in fam.subtasks:
+            if leaf not in served:
+                with pytest.raises(Exception, match=f"cannot serve {family}/{leaf}"):
+                    PartSpec(family=family, n=1, settings=(("context", context),), subtasks=(leaf,)).validate()
+                continue
+            row = rows_of(family, leaf, context, 1, seed=3)[0]
+            assert row["difficulty"]["context"] == context
+            assert row["difficulty"]["n_elements"] > 10
+            asked = [t for t in row["scene"]["texts"] if {"name": "asked", "value": "yes"} in t["attributes"]]
+            assert asked or not row["answerable"] or family == "hallucination"
+
+
+def test_refusal_is_one_line_and_exit_2(capsys, tmp_path):
+    code, _out, err = run_cli(["--family", "spatial", "--set", "context=receipt", "--n", "4",
+                               "--out", str(tmp_path / "x")], capsys)
+    assert code == 2 and err.count("\n") == 1 and "receipt cannot serve spatial/left_right" in err
+    assert not (tmp_path / "x").exists()
+    code, _out, err = run_cli(["--family", "ocr", "--set", "context=receipt", "--set", "n_signs=3", "--n", "4",
+                               "--out", str(tmp_path / "y")], capsys)
+    assert code == 2 and "n_signs of ocr does not apply in context receipt" in err
+
+
+def test_receipt_amounts_add_up_as_printed():
+    """Item amounts add up to the subtotal and the total is subtotal - discount + tax + tip,
+    read back from the printed strings of the scene column."""
+    for row in rows_of("hallucination", "attribute", "receipt", 4, seed=5):
+        texts = row["scene"]["texts"]
+        total_line = next(t for t in texts if t["role"] == "total")
+        currency = _currency_of(total_line["text"])
+        amounts = [t for t in texts if t["role"] == "price"]
+        labels = {t["text"].split()[0]: t for t in texts if t["role"] == "total_label"}
+        values = [t for t in texts if t["role"] in ("amount", "total")]
+
+        def value(word):  # the amount printed on the label's line
+            if word not in labels:
+                return 0
+            y = labels[word]["bbox"][3]
+            return parse_money(min(values, key=lambda t: abs(t["bbox"][3] - y))["text"], currency)
+
+        subtotal = value("SUBTOTAL")
+        assert sum(parse_money(t["text"], currency) for t in amounts) == subtotal
+        taxed = [w for w in labels if w in ("TAX", "VAT", "SALES", "GST")]
+        assert subtotal + value("DISCOUNT") + value(taxed[0]) + value("TIP") == value("TOTAL")
+
+
+def _currency_of(total: str) -> dict:
+    """The receipt's currency, known by the symbol printed with its total."""
+    return next(spec for spec in vocabulary("receipt")["currencies"] if spec["symbol"] in total)
+
+
+@pytest.mark.parametrize("context", CONTEXTS)
+def test_box_answers_are_the_pixels_of_the_named_element(context):
+    for row in rows_of("grounding", "region", context, 2, seed=7):
+        box = [int(v) for v in row["answer"].strip("[]").split(",")]
+        asked = [t for t in row["scene"]["texts"] if {"name": "asked", "value": "yes"} in t["attributes"]]
+        ink = np.any(np.asarray(image_of(row)) != np.asarray(image_of(row))[box[1], box[0] - 1], axis=-1)
+        x0, y0, x1, y1 = box
+        assert ink[y0:y1, x0:x1].any()
+        # The owned pixels lie inside the recorded ink boxes; upright, they fill them up to
+        # the anti-aliased fringe of small type (turned, the boxes of the turned ink
+        # rectangles are looser).
+        bx0, by0 = min(t["bbox"][0] for t in asked), min(t["bbox"][1] for t in asked)
+        bx1, by1 = max(t["bbox"][2] for t in asked), max(t["bbox"][3] for t in asked)
+        assert bx0 <= x0 and by0 <= y0 and x1 <= bx1 and y1 <= by1
+        if not row["difficulty"]["skew_deg"]:
+            assert x0 <= bx0 + 3 and y0 <= by0 + 3 and x1 >= bx1 - 3 and y1 >= by1 - 3
+
+
+@pytest.mark.parametrize("context,family,subtask", [
+    ("receipt", "ocr", "tiny_text"), ("receipt", "counting", "duplicates_merged"),
+    ("receipt", "spatial", "above_below"), ("menu", "counting", "small_items"),
+    ("menu", "spatial", "left_right"), ("document", "counting", "small_items"),
+    ("document", "spatial", "relative_position")])
+def test_minimal_pairs_flip_the_answer(context, family, subtask):
+    rows = rows_of(family, subtask, context, 2, pairs=True, seed=11)
+    assert len(rows) == 4
+    for a, b in zip(rows[::2], rows[1::2]):
+        assert a["group_id"] == b["group_id"] != "" and a["question"] == b["question"]
+        assert a["answer"] != b["answer"]
+        assert a["image"]["bytes"] != b["image"]["bytes"]
+
+
+def test_counts_cover_their_range_and_are_recorded():
+    rows = rows_of("counting", "crowded", "menu", 6, seed=2)
+    assert all(r["answer"] == str(r["difficulty"]["n"]) for r in rows)
+    assert len({r["answer"] for r in rows}) >= 3
+
+
+@pytest.mark.slow
+def test_context_sweep_is_deterministic_across_workers(tmp_path, capsys):
+    digests = []
+    for workers in ("1", "2"):
+        out = tmp_path / f"w{workers}"
+        code, _o, err = run_cli(["--family", "counting", "--n", "9", "--sweep", "context=abstract,receipt,menu",
+                                 "--subtask", "crowded", "--rows-per-shard", "5", "--workers", workers,
+                                 "--out", str(out), "--no-progress"], capsys)
+        assert code == 0, err
+        digests.append([hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(out.glob("counting/*.parquet"))])
+        rows = read_rows(out, "counting")
+        assert {r["difficulty"]["context"] for r in rows} == {"abstract", "receipt", "menu"}
+        assert (out / "assets" / "counting-receipt-samples.png").is_file()
+        assert "| `context` |" in (out / "README.md").read_text()
+    assert digests[0] == digests[1]
+    code, _o, err = run_cli(["--family", "ocr", "--set", "context=menu", "--size", "256", "--n", "2",
+                             "--out", str(tmp_path / "small")], capsys)
+    assert code == 2 and "needs images of at least" in err
+
+
+def test_default_runs_keep_their_schema():
+    """No context set: `difficulty` is the family's own (default bytes do not change)."""
+    row = generate_index(get_family("ocr"), PartSpec(family="ocr", n=1), SIZE, 0)[0]
+    assert "context" not in row["difficulty"]
+
+
+# A real OCR engine reads easy-setting targets back ------------------------------------------
+
+rapidocr = pytest.importorskip("rapidocr_onnxruntime")
+
+
+@pytest.fixture(scope="module")
+def engine():
+    return rapidocr.RapidOCR()
+
+
+def read_target(engine, row) -> str:
+    target = next(t for t in row["scene"]["texts"] if {"name": "asked", "value": "yes"} in t["attributes"])
+    x0, y0, x1, y1 = (int(v) for v in target["bbox"])
+    crop = np.asarray(image_of(row))[max(0, y0 - 6):y1 + 6, max(0, x0 - 6):x1 + 6]
+    result, _ = engine(crop, use_det=False, use_cls=False)
+    return result[0][0].strip() if result else ""  # spaces at the ends are not a misreading
+
+
+def easy_rows(context: str, n: int, text_px: int | None = None) -> list[dict]:
+    sweeps = (Sweep("context", (context,)),) + ((Sweep("text_px", (text_px,)),) if text_px else ())
+    part = PartSpec(family="ocr", n=n, seed=1, sweeps=sweeps)
+    part.validate()
+    fam = get_family("ocr")
+    return [generate_index(fam, part, SIZE, i)[0] for i in range(n)]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("context", CONTEXTS)
+def test_easy_targets_read_back_exactly(engine, context):
+    rows = easy_rows(context, 21)
+    assert {r["subtask"] for r in rows} == {"ocr/tiny_text", "ocr/rotated_text", "ocr/stylized_font"}
+    misses = [(r["answer"], got) for r in rows if (got := read_target(engine, r)) != r["answer"]]
+    assert len(misses) <= 1, misses  # >= 95% exact
+
+
+@pytest.mark.slow
+def test_legibility_falls_with_text_px(engine):
+    def rate(px):
+        rows = easy_rows("receipt", 9, px)
+        return np.mean([read_target(engine, r) == r["answer"] for r in rows])
+
+    assert rate(5) < rate(14)
