@@ -40,7 +40,9 @@ def score(dataset, predictions, fmt, out, split, revision, families, level, over
 
     if level is not None and not 0.0 < level < 1.0:
         raise UserError(f"--level must be between 0 and 1, got {level}")
-    inputs = [predictions] + ([Path(dataset)] if Path(dataset).exists() else [])
+    from gen_stress.scoring.run import prediction_paths
+
+    inputs = prediction_paths(predictions) + ([Path(dataset)] if Path(dataset).exists() else [])
     check_out(out, overwrite, inputs)  # before the work: a refusal must come first
     scored = score_predictions(dataset, predictions, fmt=fmt, split=split, revision=revision,
                                families=families, level=level)
