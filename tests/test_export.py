@@ -1,12 +1,11 @@
 """`gen-stress export`: jsonl (imagefolder), VLMEvalKit TSV and lmms-eval task folders,
 each read back the way its consumer reads it, and scored back with `gen-stress score`.
 
-lmms-eval's own task loader is run for real: its wheel (pinned) and the light packages
-its loader imports are fetched without dependencies into the pytest cache, and the check
-runs in a subprocess where torch, transformers, accelerate, evaluate and sacrebleu (which
-lmms-eval imports at module level but never uses to index task YAML, build task configs or
-load datasets) are empty stand-ins. Installing lmms-eval itself would pull a multi-GB
-torch build into every test run.
+lmms-eval runs for real, end to end: its wheel (pinned) is fetched without dependencies
+into the pytest cache, and what its CLI, evaluator and `openai` model import (torch's CPU
+build, accelerate, transformers, openai, ...) comes from the `test` extra, so nothing is
+stood in. Its full dependency set (torchvision, wandb, spacy, timm, ...) is not needed for
+this path and is not installed.
 """
 
 from __future__ import annotations
@@ -15,6 +14,8 @@ import base64
 import io
 import json
 import os
+import re
+import shlex
 import string
 import subprocess
 import sys
@@ -32,9 +33,6 @@ from gen_stress.generators import registry
 from gen_stress.pipeline import DatasetSpec, PartSpec
 
 LMMS_EVAL = "lmms-eval==0.7.3"
-# What lmms-eval's task loader imports besides the heavy packages stubbed below: small and
-# pure Python (markupsafe has a pure-Python fallback).
-LOADER_DEPS = ("loguru==0.7.3", "pytz==2026.6", "jinja2==3.1.6", "markupsafe==3.0.4", "tenacity==9.2.1")
 
 
 def families_present() -> list[str]:
@@ -163,16 +161,22 @@ def test_vlmevalkit_tsv(dataset, tmp_path, capsys):
                 row = by_id[line["id"]]
                 assert int(line["index"]) == rows.index(row)
                 assert line["category"] == family and line["l2-category"] == row["subtask"]
-                assert line["question"] == row["question"]
+                if is_mcq:  # VLMEvalKit lists the options itself: the question does not
+                    assert row["question"].startswith(line["question"]) and "Options:" not in line["question"]
+                    assert "A. " not in line["question"] and line["question"].endswith((".", "?"))
+                else:
+                    assert line["question"] == row["question"]
                 assert np.array_equal(np.asarray(decode_image(line["image"])), np.asarray(image_of(row)))
                 if is_mcq:
                     any_mcq = True
                     options = [str(line[c]) for c in string.ascii_uppercase if c in line and not pd.isna(line[c])]
                     assert options == row["choices"]
                     assert line[line["answer"]] == row["answer"]
-                    assert "Options:\nA. " in mcq_prompt(line)
-                else:
-                    assert row["answer_type"] != "choice" or row["answer"] not in row["choices"]
+                    assert mcq_prompt(line).count("Options:") == 1
+                    assert not any(re.fullmatch(r"[A-Z]\d*", c) for c in options), "no option reads as a label"
+                else:  # an abstention gold, or options that read as option labels (tags A, cells B2)
+                    assert row["answer_type"] != "choice" or row["answer"] not in row["choices"] or any(
+                        re.fullmatch(r"[A-Z]\d*", c) for c in row["choices"])
                 seen.append(line["id"])
         assert sorted(seen) == sorted(by_id), f"every {family} row exactly once"
     assert any_mcq == any(r["answer_type"] == "choice" for rows in rows_by_family(dataset).values() for r in rows)
@@ -199,173 +203,276 @@ def test_vlmevalkit_results_score_back(dataset, tmp_path, capsys):
     assert report["overall"]["n"] == len(items)
 
 
-# lmms-eval ---------------------------------------------------------------------------------
+VLMEVALKIT = "ms-vlmeval==0.0.20"  # VLMEvalKit's `vlmeval` package as published on the package index
 
-HARNESS_CHECK = r'''
-"""Load gen-stress tasks with lmms-eval's own TaskManager and run their hooks."""
-import importlib.abc, importlib.machinery, json, sys, types
-
-site, include_path, group, replies_path, samples_dir, aggregate = sys.argv[1:7]
+VLMEVALKIT_MCQ = r"""
+import json, os, sys, types
+site, lmu, name = sys.argv[1:4]
 sys.path.insert(0, site)
-STUBBED = ("torch", "transformers", "accelerate", "evaluate", "sacrebleu")
 
 
-class _Meta(type):
-    def __getattr__(cls, name):
-        if name.startswith("__"):
-            raise AttributeError(name)
-        return _stub(f"{cls.__name__}.{name}")
+def package(dotted):
+    # A package of vlmeval whose __init__ is not run: vlmeval/__init__ (through tools),
+    # vlmeval/utils, vlmeval/dataset and vlmeval/dataset/utils import every model, API and
+    # dataset module (torchvision, decord, nltk, ...), none of which the MCQ path uses.
+    module = types.ModuleType(dotted)
+    module.__path__ = [os.path.join(site, *dotted.split("."))]
+    sys.modules[dotted] = module
+    return module
 
 
-def _stub(name):
-    def getattr_(self, attr):
-        if attr.startswith("__"):
-            raise AttributeError(attr)
-        return _stub(f"{name}().{attr}")
-    return _Meta(name, (), {"__init__": lambda self, *a, **k: None, "__getattr__": getattr_,
-                            "__call__": lambda self, *a, **k: None})
+package("vlmeval")
+utils = package("vlmeval.utils")
+from vlmeval.utils import matching_util, mp_util
+utils.can_infer, utils.can_infer_lego = matching_util.can_infer, matching_util.can_infer_lego
+utils.track_progress_rich = mp_util.track_progress_rich
+api = types.ModuleType("vlmeval.api")
+api.OpenAIWrapper = None  # the judge model: exact matching uses none
+sys.modules["vlmeval.api"] = api
+package("vlmeval.dataset")
+dataset_utils = package("vlmeval.dataset.utils")
+from vlmeval.dataset.utils import judge_util
+dataset_utils.DEBUG_MESSAGE, dataset_utils.build_judge = judge_util.DEBUG_MESSAGE, judge_util.build_judge
+from vlmeval.dataset.image_mcq import CustomMCQDataset  # what build_dataset picks for a TSV with A and B
+from vlmeval.smp import dump, load
 
-
-class _Module(types.ModuleType):
-    def __getattr__(self, name):
-        if name.startswith("__"):
-            raise AttributeError(name)
-        return _stub(f"{self.__name__}.{name}")
-
-
-class _Finder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    def find_spec(self, name, path, target=None):
-        if name.split(".")[0] in STUBBED:
-            return importlib.machinery.ModuleSpec(name, self, is_package=True)
-
-    def create_module(self, spec):
-        module = _Module(spec.name)
-        module.__path__ = []
-        return module
-
-    def exec_module(self, module):
-        pass
-
-
-sys.meta_path.insert(0, _Finder())
-import lmms_eval
-from lmms_eval.tasks import TaskManager, get_task_dict
-
-replies = json.load(open(replies_path))
-manager = TaskManager(include_path=include_path, include_defaults=False)
-tasks = get_task_dict([group], manager)
-(group_key, members), = tasks.items()
-report = {"lmms_eval": lmms_eval.__file__, "tasks": manager.all_tasks, "groups": manager.all_groups,
-          "group": group_key.group_name, "group_metrics": group_key.config["aggregate_metric_list"], "members": {}}
-for name, task in members.items():
-    split = task.config.test_split
-    docs, plain = task.test_docs(), task.dataset_no_image[split]
-    values, lines = {}, []
-    for k in range(len(docs)):
-        doc = docs[k]
-        visuals = task.doc_to_visual(doc)
-        reply = replies[doc["id"]]
-        result = task.process_results(plain[k], [reply])
-        for metric, value in result.items():
-            values.setdefault(metric, []).append(value)
-        lines.append({"doc_id": k, "target": task.doc_to_target(doc), "arguments": [task.doc_to_text(doc)],
-                      "resps": [[reply]], "filtered_resps": [reply], **result})
-    with open(f"{samples_dir}/20260101_samples_{name}.jsonl", "w") as handle:
-        handle.writelines(json.dumps(line) + "\n" for line in lines)
-    aggregation = task.aggregation()
-    report["members"][name] = {
-        "n": len(docs), "dataset_path": task.config.dataset_path, "dataset_name": task.config.dataset_name,
-        "dataset_kwargs": task.config.dataset_kwargs, "metrics": [m["metric"] for m in task.config.metric_list],
-        "aggregates": {m: aggregation[m](v) for m, v in values.items()} if aggregate == "yes" else {},
-        "first_prompt": task.doc_to_text(docs[0]), "first_target": task.doc_to_target(docs[0]),
-        "visual_sizes": sorted({v.size for v in visuals}), "ids": [d["id"] for d in plain],
-    }
-print(json.dumps(report, default=str))
-'''
+os.environ["LMUData"] = lmu
+replies = json.load(open(os.path.join(lmu, "replies.json")))
+dataset = CustomMCQDataset(dataset=name)
+prompts = {}
+for k in range(len(dataset.data)):
+    line = dataset.data.iloc[k]
+    messages = dataset.build_prompt(line)
+    assert [m["type"] for m in messages] == ["image", "text"] and os.path.isfile(messages[0]["value"])
+    prompts[str(line["id"])] = messages[1]["value"]
+result = dataset.data.drop(columns=["image"]).copy()
+result["prediction"] = [replies[i] for i in result["id"]]  # what --mode infer writes
+out = os.path.join(lmu, "outputs", "stub", "T20260101-000000", f"stub_{name}.xlsx")
+os.makedirs(os.path.dirname(out))
+dump(result, out)
+acc = dataset.evaluate(out, model="exact_matching", nproc=1)
+print(json.dumps({"prompts": prompts, "acc": acc.to_dict("records")[0], "result": out}))
+"""
 
 
 @pytest.fixture(scope="session")
-def lmms_eval_site(request, tmp_path_factory) -> Path:
-    cache_provider = getattr(request.config, "cache", None)  # absent under -p no:cacheprovider
-    name = LMMS_EVAL.replace("==", "-")
+def vlmevalkit_site(request, tmp_path_factory) -> Path:
+    """VLMEvalKit's `vlmeval` package (ms-vlmeval on the package index), unpacked without
+    its dependencies (decord, lpips, openai-clip, ...); what its MCQ path imports comes
+    from the `test` extra."""
+    cache_provider = getattr(request.config, "cache", None)
+    name = VLMEVALKIT.replace("==", "-")
     cache = Path(cache_provider.mkdir(name)) if cache_provider else tmp_path_factory.mktemp(name)
     site = cache / "site"
-    if not (site / "lmms_eval" / "tasks" / "__init__.py").is_file():
-        wheels = cache / "wheels"
-        fetched = subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "-d", str(wheels),
-                                  LMMS_EVAL, *LOADER_DEPS], capture_output=True, text=True, timeout=600)
-        if fetched.returncode != 0:
-            pytest.skip(f"cannot fetch {LMMS_EVAL} from the package index: {fetched.stderr.strip()[-300:]}")
-        for wheel in wheels.glob("*.whl"):
+    if not (site / "vlmeval" / "dataset" / "image_mcq.py").is_file():
+        fetched = subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "-d",
+                                  str(cache / "wheels"), VLMEVALKIT], capture_output=True, text=True, timeout=600)
+        assert fetched.returncode == 0, f"cannot fetch {VLMEVALKIT}: {fetched.stderr.strip()[-500:]}"
+        for wheel in (cache / "wheels").glob("ms_vlmeval-*.whl"):
             zipfile.ZipFile(wheel).extractall(site)
     return site
 
 
-def run_harness(site: Path, include: Path, group: str, replies: dict, tmp: Path, env: dict | None = None,
-                aggregate: bool = True) -> dict:
-    (tmp / "replies.json").write_text(json.dumps(replies))
-    samples = tmp / "samples"
-    samples.mkdir(exist_ok=True)
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "HUGGINGFACE_"))}
-    env = {**base, "HF_HOME": str(tmp / "hf-home"), "HF_DATASETS_OFFLINE": "1", "HF_HUB_OFFLINE": "1",
-           "HF_HUB_DISABLE_TELEMETRY": "1", **(env or {})}
-    done = subprocess.run([sys.executable, "-c", HARNESS_CHECK, str(site), str(include), group,
-                           str(tmp / "replies.json"), str(samples), "yes" if aggregate else "no"],
-                          capture_output=True, text=True, env=env,
-                          timeout=600)
+def test_vlmevalkit_scores_our_mcq_like_gen_stress(dataset, vlmevalkit_site, tmp_path, capsys, monkeypatch):
+    """VLMEvalKit's own CustomMCQDataset (load, build_prompt, evaluate with exact matching:
+    can_infer, mcq_vanilla_eval, report_acc) on the spatial MCQ file gives the accuracies
+    `gen-stress score` gives on the same result file, per family and subtask; and the
+    export README's score commands run as written."""
+    lmu = tmp_path / "LMUData"
+    code, _, err = run_cli(["export", "vlmevalkit", str(dataset), "--out", str(lmu)], capsys)
+    assert code == 0, err
+    name = "GenStress_spatial_MCQ"
+    table = pd.read_csv(lmu / f"{name}.tsv", sep="\t", dtype=str, keep_default_na=False)
+    letters = [c for c in string.ascii_uppercase if c in table.columns]
+    replies = {}
+    for k, (row_id, gold) in enumerate(zip(table["id"], table["answer"])):
+        wrong = next(c for c in letters if c != gold)
+        replies[row_id] = [f"The answer is {gold}.", wrong, "I cannot tell from the image."][k % 3]
+    (lmu / "replies.json").write_text(json.dumps(replies))
+    env = {k: v for k, v in os.environ.items() if k not in ("LMUData", "PYTHONPATH")}
+    done = subprocess.run([sys.executable, "-c", VLMEVALKIT_MCQ, str(vlmevalkit_site), str(lmu), name],
+                          capture_output=True, text=True, env={**env, "PYTHONPATH": os.environ.get("PYTHONPATH", "")},
+                          timeout=600, cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-4000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    got = json.loads(done.stdout.strip().splitlines()[-1])
+    for prompt in got["prompts"].values():
+        assert prompt.count("Options:") == 1 and prompt.count("\nA. ") == 1, "the options are listed once"
+
+    code, _, err = run_cli(["score", str(dataset), "--family", "spatial", "-p", got["result"],
+                            "--out", str(tmp_path / "report")], capsys)
+    assert code == 0, err
+    scored = [json.loads(line) for line in (tmp_path / "report" / "scores.jsonl").read_text().splitlines()]
+    mcq = [s for s in scored if s["id"] in replies]
+    assert len(mcq) == len(replies)
+    assert got["acc"]["Overall"] == pytest.approx(np.mean([s["correct"] for s in mcq]), abs=1e-12)
+    assert got["acc"]["spatial"] == pytest.approx(np.mean([s["correct"] for s in mcq]), abs=1e-12)
+    for subtask in {s["subtask"] for s in mcq}:
+        want = np.mean([s["correct"] for s in mcq if s["subtask"] == subtask])
+        assert got["acc"][subtask] == pytest.approx(want, abs=1e-12), subtask
+
+    # the README's score commands, as written (the model and run folder filled in)
+    run_dir = Path(got["result"]).parent
+    for family_rows in rows_by_family(dataset).values():
+        family = family_rows[0]["family"]
+        for kind in ("OpenEnded", "MCQ"):
+            source = lmu / f"GenStress_{family}_{kind}.tsv"
+            if source.exists() and not (run_dir / f"stub_GenStress_{family}_{kind}.xlsx").exists():
+                data = pd.read_csv(source, sep="\t", dtype=str, keep_default_na=False).drop(columns=["image"])
+                rows = {r["id"]: r for r in family_rows}
+                data["prediction"] = [reply_for(rows[i], k) for k, i in enumerate(data["id"])]
+                data.to_excel(run_dir / f"stub_GenStress_{family}_{kind}.xlsx", index=False)
+    readme = (lmu / "README.md").read_text()
+    assert "CustomVQADataset.evaluate" in readme and "JPEG at quality 75" in readme
+    blocks = [b.split("```", 1)[0] for b in readme.split("```bash\n")[1:]]
+    commands = [line for block in blocks for line in block.splitlines() if line.startswith("gen-stress score")]
+    assert len(commands) == 2
+    monkeypatch.chdir(tmp_path / "LMUData")
+    for command in commands:
+        filled = command.replace("<model>", "stub").replace("T<timestamp>", run_dir.name)
+        code, out, err = run_cli(shlex.split(filled)[1:], capsys)
+        assert code == 0, (filled, err)
+        report = json.loads((Path(shlex.split(filled)[-1]) / "report.json").read_text())
+        assert report["problems"]["missing"]["count"] == 0 and report["problems"]["duplicates"]["count"] == 0
 
 
-def test_lmms_eval_tasks_load_and_score_like_gen_stress(dataset, lmms_eval_site, tmp_path, capsys):
-    from gen_stress.scoring import score_item, summarize
+# lmms-eval ---------------------------------------------------------------------------------
 
-    out = tmp_path / "tasks"
-    code, _, err = run_cli(["export", "lmms-eval", str(dataset), "--out", str(out)], capsys)
+# Where each lmms-eval metric of a task is in `gen-stress score`'s report.json block of the
+# family (written out here, not taken from the export, so the two are checked apart).
+REPORT_PATHS = {
+    "accuracy": ("accuracy", "value"), "pairs_all_right": ("paired", "value"),
+    "abstention_recall": ("abstention", "abstention_recall"), "over_abstention": ("abstention", "over_abstention"),
+    "pope_acc": ("answer_types", "yes_no", "accuracy"), "pope_precision": ("answer_types", "yes_no", "precision"),
+    "pope_recall": ("answer_types", "yes_no", "recall"), "pope_f1": ("answer_types", "yes_no", "f1"),
+    "pope_yes_ratio": ("answer_types", "yes_no", "yes_ratio"), "count_mae": ("answer_types", "integer", "mae"),
+    "text_anls": ("answer_types", "text", "anls"), "box_iou": ("answer_types", "bbox", "mean_iou"),
+    "chair_i": ("answer_types", "caption", "chair_i"), "chair_s": ("answer_types", "caption", "chair_s"),
+    "caption_recall": ("answer_types", "caption", "object_recall"),
+}
+
+
+def report_figure(block: dict, family: str, metric: str):
+    if metric.startswith("acc_"):
+        return block["subtasks"][f"{family}/{metric[4:]}"]["accuracy"]["value"]
+    value = block
+    for key in REPORT_PATHS[metric]:
+        value = value[key]
+    return value
+
+
+@pytest.fixture(scope="session")
+def lmms_eval_site(request, tmp_path_factory) -> Path:
+    """lmms-eval's wheel (pinned), unpacked without its dependencies: what its CLI,
+    evaluator and `openai` model import comes from the `test` extra (pyproject.toml)."""
+    cache_provider = getattr(request.config, "cache", None)  # absent under -p no:cacheprovider
+    name = LMMS_EVAL.replace("==", "-")
+    cache = Path(cache_provider.mkdir(name)) if cache_provider else tmp_path_factory.mktemp(name)
+    site = cache / "site"
+    if not (site / "lmms_eval" / "evaluator.py").is_file():
+        wheels = cache / "wheels"
+        fetched = subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "-d", str(wheels),
+                                  LMMS_EVAL], capture_output=True, text=True, timeout=600)
+        assert fetched.returncode == 0, f"cannot fetch {LMMS_EVAL}: {fetched.stderr.strip()[-500:]}"
+        for wheel in wheels.glob("lmms_eval-*.whl"):
+            zipfile.ZipFile(wheel).extractall(site)
+    return site
+
+
+def harness_env(site: Path, tmp: Path, extra: dict | None = None) -> dict:
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "HUGGINGFACE_", "OPENAI_"))}
+    path = os.pathsep.join([str(site), *filter(None, [os.environ.get("PYTHONPATH")])])
+    return {**base, "PYTHONPATH": path, "HF_HOME": str(tmp / "hf-home"), "HF_DATASETS_OFFLINE": "1",
+            "HF_HUB_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1", **(extra or {})}
+
+
+def readme_commands(readme: str) -> list[str]:
+    block = readme.split("```bash\n", 1)[1].split("```", 1)[0]
+    return [line for line in block.splitlines() if line.strip() and not line.startswith("#")]
+
+
+def printed_rows(stdout: str) -> dict[tuple[str, str], str]:
+    """(task, metric) -> value, from the tables lmms-eval prints."""
+    rows = {}
+    for line in stdout.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) >= 6 and cells[1] == "none":
+            rows[(cells[0].removeprefix("- ").strip(), cells[3])] = cells[5]
+    return rows
+
+
+@pytest.mark.slow
+def test_lmms_eval_runs_end_to_end_like_gen_stress(dataset, lmms_eval_site, tmp_path, capsys, monkeypatch):
+    """lmms-eval's own CLI (task loading, the `openai` model against a local
+    OpenAI-compatible server, process_results, aggregation, the group, the printed tables,
+    results and samples files) on every family, run by the export README's commands; its
+    numbers equal `gen-stress score` on the samples files it wrote."""
+    from openai_server import OpenAIServer, image_key
+
+    tasks = tmp_path / "tasks"
+    code, _, err = run_cli(["export", "lmms-eval", str(dataset), "--out", str(tasks)], capsys)
     assert code == 0, err
     rows = rows_by_family(dataset)
-    replies = {r["id"]: reply_for(r, k) for family_rows in rows.values() for k, r in enumerate(family_rows)}
-    report = run_harness(lmms_eval_site, out, "gen_stress", replies, tmp_path)
+    replies = {(r["question"], image_key(image_of(r))): reply_for(r, k)
+               for family_rows in rows.values() for k, r in enumerate(family_rows)}
+    run, score = readme_commands((tasks / "README.md").read_text())
+    assert run.startswith("lmms-eval ") and score.startswith("gen-stress score ")
+    with OpenAIServer(replies) as server:
+        args = run.replace("<model>", "openai").replace(
+            "<model_args>", f"model=stub,base_url={server.url},api_key=test,max_retries=1,num_concurrent=4")
+        done = subprocess.run([sys.executable, "-m", "lmms_eval", *shlex.split(args)[1:]], cwd=tmp_path,
+                              env=harness_env(lmms_eval_site, tmp_path), capture_output=True, text=True, timeout=1200)
+    assert done.returncode == 0 and "Error during evaluation" not in done.stdout + done.stderr, done.stderr[-4000:]
+    n_rows = sum(len(r) for r in rows.values())
+    assert len(server.requests) == n_rows and not server.unknown, "every row asked once, with its own image"
 
-    assert str(lmms_eval_site) in report["lmms_eval"], "the real lmms-eval package was loaded"
-    names = [f"gen_stress_{f}" for f in rows]
-    assert sorted(report["tasks"]) == sorted(["gen_stress", *names]) and report["groups"] == ["gen_stress"]
-    assert report["group"] == "gen_stress" and sorted(report["members"]) == sorted(names)
-    assert report["group_metrics"][0]["metric"] == "accuracy"
+    results_files = list((tmp_path / "results").glob("*/*_results.json"))
+    assert len(results_files) == 1, "lmms-eval wrote its results file"
+    results = json.loads(results_files[0].read_text())["results"]
+    for family in rows:
+        assert list((tmp_path / "results").glob(f"*/*_samples_gen_stress_{family}.jsonl")), family
+
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run_cli(shlex.split(score)[1:], capsys)
+    assert code == 0, err
+    report = json.loads((tmp_path / "report" / "report.json").read_text())
+    assert report["inputs"]["matched"] == n_rows and report["problems"]["duplicates"]["count"] == 0
+    printed = printed_rows(done.stdout)
+
+    names = set()
     for family, family_rows in rows.items():
-        got = report["members"][f"gen_stress_{family}"]
-        assert got["dataset_path"] == str(dataset.resolve()) and got["dataset_name"] == family
-        assert got["ids"] == [r["id"] for r in family_rows], "lmms-eval sees the rows in the folder's order"
-        assert got["first_prompt"] == family_rows[0]["question"] and got["first_target"] == family_rows[0]["answer"]
-        assert got["visual_sizes"] == [[512, 512]]
-        aggregates = got["aggregates"]
-        assert set(aggregates) == set(got["metrics"])
-        assert ("paired_accuracy" in aggregates) == any(r["group_id"] for r in family_rows)
-        assert ("abstention_recall" in aggregates) == (not all(r["answerable"] for r in family_rows))
-        if family == "ocr":
-            # what lmms-eval's --log_samples keeps goes back into `gen-stress score`
-            samples = tmp_path / "samples" / "20260101_samples_gen_stress_ocr.jsonl"
-            code, _, err = run_cli(["score", str(dataset), "--predictions", str(samples), "--family", family,
-                                    "--out", str(tmp_path / "report")], capsys)
-            assert code == 0, err
-            expected = json.loads((tmp_path / "report" / "report.json").read_text())["overall"]
-            assert expected["n"] == len(family_rows) and expected["missing_predictions"] == 0
-        else:
-            expected = summarize(family_rows, [score_item(r, replies[r["id"]]) for r in family_rows])["overall"]
-        assert aggregates["accuracy"] == expected["accuracy"]["value"]
-        if "paired_accuracy" in aggregates:
-            assert aggregates["paired_accuracy"] == expected["paired"]["value"]
-        if "abstention_recall" in aggregates:
-            assert aggregates["abstention_recall"] == expected["abstention"]["abstention_recall"]
-            assert aggregates["over_abstention"] == expected["abstention"]["over_abstention"]
-    assert "abstention_recall" in report["members"]["gen_stress_ocr"]["metrics"]
-    assert any("paired_accuracy" in m["metrics"] for m in report["members"].values()) == any(
-        r["group_id"] for family_rows in rows.values() for r in family_rows)
+        task, block = f"gen_stress_{family}", report["families"][family]
+        metrics = [key.split(",")[0] for key in results[task] if key.endswith(",none") and "_stderr" not in key]
+        names |= set(metrics)
+        assert metrics and not any(m.startswith("paired_") for m in metrics)
+        for metric in metrics:
+            want, got = report_figure(block, family, metric), results[task][f"{metric},none"]
+            assert got == pytest.approx(want, abs=1e-12) if want is not None else got is None, (task, metric)
+            assert printed[(task, metric)] == ("N/A" if want is None else f"{want:.4f}"), (task, metric)
+        subtasks = {r["subtask"].split("/", 1)[1] for r in family_rows}
+        assert {m[4:] for m in metrics if m.startswith("acc_")} == (subtasks if len(subtasks) > 1 else set())
+        assert ("pairs_all_right" in metrics) == (block["paired"] is not None)
+        assert ("abstention_recall" in metrics) == (block["abstention"]["unanswerable"]["n"] > 0)
+        # each sample's value carries the row id and a number lmms-eval reads as the score
+        samples = next((tmp_path / "results").glob(f"*/*_samples_{task}.jsonl")).read_text().splitlines()
+        assert sorted(json.loads(line)["accuracy"]["id"] for line in samples) == sorted(r["id"] for r in family_rows)
+        for line in map(json.loads, samples):
+            value = line["accuracy"]
+            assert value["score"] in (0.0, 1.0) and value["score"] == float(value["result"]["correct"])
+    assert {"pairs_all_right", "abstention_recall", "over_abstention", "pope_f1", "count_mae", "text_anls",
+            "box_iou", "chair_i", "chair_s", "caption_recall"} <= names, "every kind of figure was checked"
+    hallucination = [key for key in results["gen_stress_hallucination"] if key.startswith("pope_acc,")]
+    assert hallucination, "POPE accuracy is over the yes/no items, captions apart"
+    # the group: accuracy over every item, as `gen-stress score` gives it overall
+    group_metrics = [key for key in results["gen_stress"] if key.endswith(",none") and "_stderr" not in key]
+    assert group_metrics == ["accuracy,none"]
+    assert results["gen_stress"]["accuracy,none"] == pytest.approx(report["overall"]["accuracy"]["value"], abs=1e-12)
+    assert printed[("gen_stress", "accuracy")] == f"{report['overall']['accuracy']['value']:.4f}"
 
 
 def test_lmms_eval_task_pinned_to_a_hub_revision(dataset, lmms_eval_site, tmp_path, capsys):
-    """The task's dataset_path/revision resolve through lmms-eval's loader against the
-    local fake Hub: push with a tag, export with --repo/--revision, load the docs."""
+    """The task's dataset_path/revision resolve through lmms-eval's own TaskManager and
+    loader against the local fake Hub: push with a tag, export with --repo/--revision,
+    load the docs."""
     from hub_server import HubServer
 
     out = tmp_path / "tasks"
@@ -375,7 +482,6 @@ def test_lmms_eval_task_pinned_to_a_hub_revision(dataset, lmms_eval_site, tmp_pa
     text = (out / "pinned_ocr.yaml").read_text()
     assert 'dataset_path: "org/stress"' in text and 'revision: "v1.0.0"' in text
     rows = read_rows(dataset, "ocr")
-    replies = {r["id"]: reply_for(r, k) for k, r in enumerate(rows)}
     with HubServer() as hub:
         env = {"HF_ENDPOINT": hub.url, "HF_TOKEN": hub.token, "HF_HOME": str(tmp_path / "hf-home"),
                "HF_HUB_DISABLE_PROGRESS_BARS": "1"}
@@ -385,11 +491,26 @@ def test_lmms_eval_task_pinned_to_a_hub_revision(dataset, lmms_eval_site, tmp_pa
         assert pushed.returncode == 0, pushed.stderr
         repo = hub.hub.repo("dataset", "org/stress")
         repo.branches["main"] = repo.commits[repo.tags["v1.0.0"]].parent  # main loses the data; the tag keeps it
-        report = run_harness(lmms_eval_site, out, "pinned", replies, tmp_path,
-                             env={**env, "HF_DATASETS_OFFLINE": "0", "HF_HUB_OFFLINE": "0"}, aggregate=False)
-    got = report["members"]["pinned_ocr"]
+        done = subprocess.run([sys.executable, "-c", LOAD_TASKS, str(out), "pinned"], capture_output=True, text=True,
+                              env=harness_env(lmms_eval_site, tmp_path, {**env, "HF_DATASETS_OFFLINE": "0",
+                                                                         "HF_HUB_OFFLINE": "0"}), timeout=600)
+    assert done.returncode == 0, done.stderr[-4000:]
+    got = json.loads(done.stdout.strip().splitlines()[-1])["pinned_ocr"]
     assert got["dataset_path"] == "org/stress" and got["dataset_kwargs"] == {"revision": "v1.0.0"}
     assert got["ids"] == [r["id"] for r in rows]
+
+
+LOAD_TASKS = r"""
+import json, sys
+from lmms_eval.tasks import TaskManager, get_task_dict
+
+include_path, group = sys.argv[1:3]
+tasks = get_task_dict([group], TaskManager(include_path=include_path, include_defaults=False))
+(_, members), = tasks.items()
+print(json.dumps({name: {"dataset_path": task.config.dataset_path, "dataset_kwargs": task.config.dataset_kwargs,
+                         "ids": [d["id"] for d in task.dataset_no_image[task.config.test_split]]}
+                  for name, task in members.items()}))
+"""
 
 
 def test_export_checks_its_input(dataset, tmp_path, capsys):

@@ -203,3 +203,30 @@ def test_bad_dataset_and_table_and_out(ocr_dataset, tmp_path, capsys):
     code, _, stderr = score([ocr_dataset, "-p", preds, "--out", out, "--overwrite"], capsys)
     assert code == 0, stderr
     assert (out / "report.md").exists() and not (out / "keep.txt").exists()
+
+
+def test_several_prediction_files_are_merged(ocr_dataset, ocr_rows, replies, tmp_path, capsys, monkeypatch):
+    """Repeated -p (or a quoted glob) merges the files: a row's first prediction counts, a
+    later one for the same row is a duplicate naming both files, and the figures equal
+    those of one file holding everything."""
+    ids = [r["id"] for r in ocr_rows]
+    half = len(ids) // 2
+    records = [{"id": i, "prediction": replies[i]} for i in ids]
+    whole = write_jsonl(tmp_path / "all.jsonl", records)
+    first = write_jsonl(tmp_path / "part-1.jsonl", records[:half])
+    second = write_jsonl(tmp_path / "part-2.jsonl", records[half:] + [{"id": ids[0], "prediction": "zzz"}])
+    assert score([ocr_dataset, "-p", whole, "--out", tmp_path / "one"], capsys)[0] == 0
+    code, out, err = score([ocr_dataset, "-p", first, "-p", second, "--out", tmp_path / "two"], capsys)
+    assert code == 0, err
+    one = json.loads((tmp_path / "one" / "report.json").read_text())
+    two = json.loads((tmp_path / "two" / "report.json").read_text())
+    assert two["overall"]["accuracy"] == one["overall"]["accuracy"] and two["inputs"]["matched"] == len(ids)
+    assert two["inputs"]["predictions"] == "part-1.jsonl, part-2.jsonl"
+    assert two["problems"]["duplicates"]["list"] == [
+        {"line": f"part-2.jsonl:{len(ids) - half + 1}", "id": ids[0], "first_line": "part-1.jsonl:1"}]
+    monkeypatch.chdir(tmp_path)
+    code, _, err = score([ocr_dataset, "-p", "part-*.jsonl", "--out", "glob"], capsys)
+    assert code == 0, err
+    assert json.loads((tmp_path / "glob" / "report.json").read_text())["overall"] == two["overall"]
+    code, _, err = score([ocr_dataset, "-p", "nothing-*.jsonl", "--out", "none"], capsys)
+    assert code == 2 and err.count("\n") == 1 and "matches no file" in err and not (tmp_path / "none").exists()

@@ -206,3 +206,34 @@ def test_scores_are_json_and_confidence_is_checked():
         score_item(item, "yes", confidence=1.5)
     with pytest.raises(ValueError):
         score_item({**item, "answer_type": "essay"}, "yes")
+
+
+GRID_CELLS = ["A1", "B1", "C1", "A2", "B2", "C2", "A3", "B3", "C3"]
+GRID_QUESTION = ("The image is divided into a 3x3 grid by the lines drawn on it. Columns are A, B, C from left to "
+                 "right and rows are 1, 2, 3 from top to bottom. In which cell is the banana? Answer with the cell "
+                 "name only, like B2.")
+
+
+@pytest.mark.parametrize("reply,index,status", [
+    ("B2", 4, "exact"),
+    ("It is in cell B2.", 4, "extracted"),
+    ("A", None, "unparseable"),  # a column, not option A (= A1): the prompt shows no letters
+    ("The answer is C.", None, "unparseable"),
+    ("(D)", None, "unparseable"),
+])
+def test_choice_letters_only_where_the_prompt_shows_them(reply, index, status):
+    item = {"answer": "B2", "answer_type": "choice", "choices": GRID_CELLS, "aliases": [], "answerable": True,
+            "question": GRID_QUESTION}
+    score = score_item(item, reply)
+    assert (score["choice_index"], score["parse_status"]) == (index, status)
+    lettered = {**item, "question": "Where is it? Options: " + "; ".join(
+        f"{chr(65 + k)}. {c}" for k, c in enumerate(GRID_CELLS)) + "."}
+    assert score_item(lettered, "E")["choice_index"] == 4, "a lettered prompt: E is the fifth option"
+    assert score_item(lettered, "The answer is (E).")["correct"]
+
+
+def test_tag_letters_are_answers_without_lettered_options():
+    item = {"answer": "C", "answer_type": "choice", "choices": ["A", "B", "C"], "aliases": [], "answerable": True,
+            "question": "Which bird has a crest? Each bird has a letter on a tag below it. Answer with that letter."}
+    assert score_item(item, "C")["correct"] and score_item(item, "The answer is C.")["correct"]
+    assert score_item(item, "Tag B.")["choice_index"] == 1

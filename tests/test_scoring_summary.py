@@ -181,3 +181,15 @@ def test_summary_is_deterministic_and_independent_of_what_else_is_scored():
     counting = [(r, s) for r, s in zip(rows, scores) if r["family"] == "counting"]
     alone = summarize([r for r, _ in counting], [s for _, s in counting])
     assert alone["families"]["counting"] == full["families"]["counting"]
+
+
+@pytest.mark.parametrize("hits,n,low,high", [
+    (0, 10, 0.0, 0.2775), (10, 10, 0.7225, 1.0), (5, 10, 0.2366, 0.7634), (0, 1, 0.0, 0.7935)])
+def test_proportion_intervals_are_wilson_and_never_collapse(hits, n, low, high):
+    """Wilson score intervals (95%): at 0% and 100% an interval, not a point."""
+    from gen_stress.scoring.metrics import rate_ci
+
+    ci = rate_ci(hits, n)
+    assert ci["value"] == hits / n and ci["n"] == n
+    assert ci["low"] == pytest.approx(low, abs=1e-4) and ci["high"] == pytest.approx(high, abs=1e-4)
+    assert ci["low"] < ci["high"]

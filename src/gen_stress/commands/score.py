@@ -11,9 +11,10 @@ from gen_stress.errors import UserError
 
 @click.command("score")
 @click.argument("dataset")
-@click.option("--predictions", "-p", "predictions", required=True, type=click.Path(path_type=Path),
+@click.option("--predictions", "-p", "predictions", required=True, multiple=True, type=click.Path(path_type=Path),
               help="The model's replies: jsonl ({id, prediction, confidence?}), lmms-eval --log_samples jsonl, "
-                   "or a VLMEvalKit result .xlsx/.tsv.")
+                   "or a VLMEvalKit result .xlsx/.tsv. Repeatable, and a quoted glob pattern is expanded: the "
+                   "files are merged (a row's first prediction counts).")
 @click.option("--format", "fmt", type=click.Choice(["auto", "jsonl", "lmms-eval", "vlmevalkit"]), default="auto",
               show_default=True, help="Format of --predictions; auto detects it from the file.")
 @click.option("--out", "out", type=click.Path(path_type=Path), default=Path("report"), show_default=True,
@@ -39,7 +40,9 @@ def score(dataset, predictions, fmt, out, split, revision, families, level, over
 
     if level is not None and not 0.0 < level < 1.0:
         raise UserError(f"--level must be between 0 and 1, got {level}")
-    inputs = [predictions] + ([Path(dataset)] if Path(dataset).exists() else [])
+    from gen_stress.scoring.run import prediction_paths
+
+    inputs = prediction_paths(predictions) + ([Path(dataset)] if Path(dataset).exists() else [])
     check_out(out, overwrite, inputs)  # before the work: a refusal must come first
     scored = score_predictions(dataset, predictions, fmt=fmt, split=split, revision=revision,
                                families=families, level=level)

@@ -16,13 +16,13 @@ import json
 from pathlib import Path
 
 from gen_stress import __version__
-from gen_stress.export.lmms_hooks import HIGHER_IS_BETTER
+from gen_stress.export.lmms_hooks import SUBTASK_PREFIX, Metric, task_metrics
 from gen_stress.hub import REF_NAME, REPO_ID
 from gen_stress.errors import UserError
 from gen_stress.fingerprint import stale_configs
 
-HOOKS = ("doc_to_visual", "doc_to_text", "doc_to_target", "process_results_for", "aggregate_accuracy",
-         "aggregate_paired_accuracy", "aggregate_abstention_recall", "aggregate_over_abstention")
+HOOKS = ("doc_to_visual", "doc_to_text", "doc_to_target", "process_results_for", "aggregate_for")
+GROUP_METRICS = ("accuracy",)  # the only figure a size-weighted mean of the tasks' gives exactly
 LONG_ANSWER = 100  # characters: answers longer than this (captions) get a larger token budget
 
 
@@ -30,20 +30,19 @@ def _q(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def family_metrics(source, family: str, split: str) -> tuple[list[str], int]:
+def family_metrics(source, family: str, split: str) -> tuple[list[Metric], int]:
     """The metrics that mean something for these rows, and a generation budget."""
-    paired = unanswerable = False
-    longest = 0
-    for row in source.rows(family, split, ["group_id", "answerable", "answer"]):
-        paired = paired or bool(row["group_id"])
-        unanswerable = unanswerable or not row["answerable"]
-        longest = max(longest, len(row["answer"]))
-    metrics = ["accuracy"] + (["paired_accuracy"] if paired else [])
-    metrics += ["abstention_recall", "over_abstention"] if unanswerable else []
-    return metrics, 512 if longest > LONG_ANSWER else 128
+    rows = list(source.rows(family, split, ["subtask", "answer", "answer_type", "answerable", "group_id",
+                                             "difficulty"]))
+    longest = max((len(row["answer"]) for row in rows), default=0)
+    return task_metrics(rows), 512 if longest > LONG_ANSWER else 128
 
 
-def task_yaml(task: str, family: str, split: str, dataset_path: str, revision: str | None, metrics: list[str],
+def _hib(metric: Metric) -> str:
+    return "null" if metric.higher_is_better is None else "true" if metric.higher_is_better else "false"
+
+
+def task_yaml(task: str, family: str, split: str, dataset_path: str, revision: str | None, metrics: list[Metric],
               max_new_tokens: int, source_name: str) -> str:
     lines = [f"# gen-stress {__version__}: family {family} of {source_name}, split {split}",
              f"task: {_q(task)}",
@@ -63,9 +62,9 @@ def task_yaml(task: str, family: str, split: str, dataset_path: str, revision: s
               "  do_sample: false",
               "metric_list:"]
     for metric in metrics:
-        lines += [f"  - metric: {metric}",
-                  f"    aggregation: !function utils.aggregate_{metric}",
-                  f"    higher_is_better: {'true' if HIGHER_IS_BETTER[metric] else 'false'}"]
+        lines += [f"  - metric: {metric.name}",
+                  f"    aggregation: !function utils.aggregate_{metric.name}",
+                  f"    higher_is_better: {_hib(metric)}"]
     lines += ["lmms_eval_specific_kwargs:", "  default:", '    pre_prompt: ""', '    post_prompt: ""',
               "metadata:", f"  version: {_q(__version__)}", f"  gen_stress_version: {_q(__version__)}", ""]
     return "\n".join(lines)
@@ -75,7 +74,7 @@ def group_yaml(name: str, tasks: list[str]) -> str:
     lines = [f"# gen-stress {__version__}: every family", f"group: {_q(name)}", "task:"]
     lines += [f"  - {_q(t)}" for t in tasks]
     lines += ["aggregate_metric_list:"]
-    for metric in HIGHER_IS_BETTER:
+    for metric in GROUP_METRICS:
         lines += [f"  - metric: {metric}", "    aggregation: mean", "    weight_by_size: true"]
     lines += ["metadata:", f"  version: {_q(__version__)}", ""]
     return "\n".join(lines)
@@ -90,6 +89,8 @@ from gen_stress.export.lmms_hooks import (  # noqa: F401
 
 # Each task returns exactly its own metrics (lmms-eval aggregates every key returned).
 {tasks}
+
+{aggregations}
 '''
 
 
@@ -111,7 +112,7 @@ def write(source, families: tuple[str, ...], out: Path, options, result) -> None
                             "folder's cached rows; regenerate the folder")
     if not options.name.isidentifier():
         raise UserError(f"--name {options.name!r} must be letters, digits and underscores")
-    tasks, task_metrics = [], {}
+    tasks, metrics_of = [], {}
     for family in families:
         task = f"{options.name}_{family}"
         metrics, budget = family_metrics(source, family, options.split)
@@ -119,21 +120,44 @@ def write(source, families: tuple[str, ...], out: Path, options, result) -> None
             task_yaml(task, family, options.split, dataset_path, revision, metrics, budget, source.path.name),
             encoding="utf-8")
         tasks.append(task)
-        task_metrics[family] = metrics
+        metrics_of[family] = metrics
         result.rows[family] = source.count(family, options.split)
     (out / f"{options.name}.yaml").write_text(group_yaml(options.name, tasks), encoding="utf-8")
-    per_task = "\n".join(f"process_results_{f} = process_results_for({tuple(m)!r})" for f, m in task_metrics.items())
+    per_task = "\n".join(f"process_results_{f} = process_results_for({tuple(m.name for m in ms)!r})"
+                         for f, ms in metrics_of.items())
+    names = sorted({m.name for ms in metrics_of.values() for m in ms})
+    aggregations = "\n".join(f"aggregate_{name} = aggregate_for({name!r})" for name in names)
     (out / "utils.py").write_text(UTILS.format(version=__version__, names="\n".join(f"    {h}," for h in HOOKS),
-                                               tasks=per_task), encoding="utf-8")
-    where = f"the Hub repo `{dataset_path}` at `{revision}`" if revision else f"the folder `{dataset_path}`"
-    readme = [f"# lmms-eval tasks for {source.path.name} ({options.split} split)", "",
-              f"Exported by gen-stress {__version__}; the tasks load {where}. Run them on the machine that holds "
-              f"the model, with gen-stress installed there (`pip install gen-stress=={__version__}`): it scores "
-              "the replies, so lmms-eval's numbers are `gen-stress score`'s.", "", "```bash",
-              f"lmms-eval --model <model> --model_args <args> --include_path <this folder> --tasks {options.name} "
-              "--log_samples --output_path results/",
-              f"gen-stress score {source.path.name} --predictions results/<model>/<time>_samples_{tasks[0]}.jsonl",
-              "```", "", "| task | family | rows |", "|---|---|---|"]
-    readme += [f"| `{t}` | {f} | {result.rows[f]} |" for t, f in zip(tasks, families)]
-    (out / "README.md").write_text("\n".join(readme) + "\n", encoding="utf-8")
+                                               tasks=per_task, aggregations=aggregations), encoding="utf-8")
+    (out / "README.md").write_text(readme(source, families, tasks, metrics_of, dataset_path, revision, options,
+                                          result), encoding="utf-8")
     result.notes.append(f"lmms-eval --include_path {result.out} --tasks {options.name} ...")
+
+
+def readme(source, families, tasks, metrics_of, dataset_path, revision, options, result) -> str:
+    """How to run the tasks and score their samples: commands a test runs as written
+    (with <model> and <model_args> filled in)."""
+    where = f"the Hub repo `{dataset_path}` at `{revision}`" if revision else f"the folder `{dataset_path}`"
+    dataset = f"{dataset_path} --revision {revision}" if revision else dataset_path
+    family_flags = " ".join(f"--family {f}" for f in families)
+    lines = [f"# lmms-eval tasks for {source.path.name} ({options.split} split)", "",
+             f"Exported by gen-stress {__version__}; the tasks load {where}. Run them on the machine that holds "
+             f"the model, with gen-stress installed there (`pip install gen-stress=={__version__}`): it scores "
+             "the replies, so lmms-eval's numbers are `gen-stress score`'s. lmms-eval writes one samples file per "
+             f"task under `results/<model>/`; the second command scores them all at once (one run per `results/` "
+             "folder: a second run's files would be read as duplicates).", "", "```bash",
+             f"lmms-eval --model <model> --model_args <model_args> --include_path {Path(result.out).resolve()} "
+             f"--tasks {options.name} --log_samples --output_path results/",
+             f"gen-stress score {dataset} {family_flags} --split {options.split} "
+             f"--predictions 'results/*/*_samples_{options.name}_*.jsonl' --out report/",
+             "```", "",
+             f"The group `{options.name}` reports `accuracy` over every item (the size-weighted mean of the tasks, "
+             "which is `gen-stress score`'s overall accuracy); each task reports the figures below that its rows "
+             "have, and `acc_<subtask>` per subtask.", "",
+             "| task | family | rows | metrics |", "|---|---|---|---|"]
+    lines += [f"| `{t}` | {f} | {result.rows[f]} | {', '.join(m.name for m in metrics_of[f])} |"
+              for t, f in zip(tasks, families)]
+    fixed = {m.name: m for ms in metrics_of.values() for m in ms if not m.name.startswith(SUBTASK_PREFIX)}
+    lines += ["", "| metric | what it is |", "|---|---|"]
+    lines += [f"| `{m.name}` | {m.doc} |" for m in fixed.values()]
+    return "\n".join(lines) + "\n"

@@ -118,7 +118,7 @@ def crossing(fit: Fit, lo: float, hi: float, level: float | None) -> dict:
     return {**out, "status": "crosses", "value": float(min(max(x, lo), hi))}
 
 
-def value_points(x: np.ndarray, right: np.ndarray, key: Sequence[str]) -> list[dict]:
+def value_points(x: np.ndarray, right: np.ndarray) -> list[dict]:
     """Observed accuracy with its interval at each knob value, or in up to MAX_POINTS
     quantile bins when the knob takes many values."""
     values = np.unique(x)
@@ -132,7 +132,7 @@ def value_points(x: np.ndarray, right: np.ndarray, key: Sequence[str]) -> list[d
     for lo, hi, mask in groups:
         if not mask.any():
             continue
-        acc = rate_ci(int(right[mask].sum()), int(mask.sum()), [*key, f"{lo:g}-{hi:g}"])
+        acc = rate_ci(int(right[mask].sum()), int(mask.sum()))
         points.append({"x": float(x[mask].mean()), "lo": lo, "hi": hi, **{k: acc[k] for k in ("n", "value", "low",
                                                                                               "high")}})
     return points
@@ -213,7 +213,7 @@ def breaking_point(x: Sequence[float], right: Sequence[bool], chance: float, key
     k = np.bincount(inverse, weights=right, minlength=len(values))
     out = {
         "n": len(x), "range": [float(x.min()), float(x.max())], "distinct_values": len(np.unique(x)),
-        "chance": chance, "points": value_points(x, right, key), "fit": None,
+        "chance": chance, "points": value_points(x, right), "fit": None,
     }
     if len(values) < MIN_VALUES:
         return {**out, "crossing": {"status": "too_few_values", "value": None, "level": level}}

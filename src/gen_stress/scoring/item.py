@@ -30,7 +30,10 @@ def _parse(item: Mapping[str, Any], reply: str) -> parse.Parsed:
     if kind == "text":
         return parse.parse_text(reply, _golds(item) if answerable else (), abstain_extra=extra)
     if kind == "choice":
-        return parse.parse_choice(reply, list(item.get("choices") or ()), abstain_extra=extra)
+        choices = list(item.get("choices") or ())
+        # Without the prompt (older callers), letters count as option letters.
+        lettered = "question" not in item or parse.shows_letters(str(item["question"]), choices)
+        return parse.parse_choice(reply, choices, lettered=lettered, abstain_extra=extra)
     if kind == "bbox":
         return parse.parse_bbox(reply, abstain_extra=extra)
     raise ValueError(f"unknown answer_type {kind!r} (expected one of {', '.join(ANSWER_TYPES)})")

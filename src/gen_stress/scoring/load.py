@@ -11,7 +11,8 @@ from gen_stress.errors import UserError
 
 # Everything scoring reads; the images stay unread.
 ROW_COLUMNS = ("id", "family", "subtask", "question", "answer", "answer_type", "choices", "aliases", "answerable",
-               "difficulty", "group_id", "index", "scene")  # the scene: gold objects of caption items
+               "difficulty", "group_id", "index", "scene")  # the scene: gold objects of caption items; the
+# question: whether it letters its options
 REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 
 

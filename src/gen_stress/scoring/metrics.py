@@ -1,11 +1,13 @@
 """Item metrics (edit distance, ANLS, CER, IoU) and the aggregate figures of a group of
-scored items: accuracy with a bootstrap interval, answer-type metrics, paired accuracy,
+scored items: accuracy with a Wilson score interval, answer-type metrics, paired accuracy,
 abstention and calibration, and blind baselines."""
 
 from __future__ import annotations
 
+import math
 import zlib
 from collections import Counter
+from statistics import NormalDist
 from typing import Any, Mapping, Sequence
 
 import numpy as np
@@ -13,10 +15,9 @@ import numpy as np
 from gen_stress.scoring.parse import normalize_text
 
 ANLS_THRESHOLD = 0.5  # normalised edit distances at or above this score 0 (ST-VQA's ANLS)
-BOOTSTRAP = 1000  # resamples behind every interval
 CONFIDENCE = 0.95  # interval coverage
 ECE_BINS = 10
-SEED = 0  # base seed of the bootstrap: reports are reproducible to the byte
+SEED = 0  # base seed of the breaking-point bootstrap: reports are reproducible to the byte
 
 
 # Item metrics ------------------------------------------------------------------------
@@ -64,21 +65,23 @@ def iou(a, b) -> float:
 # Intervals ---------------------------------------------------------------------------
 
 def key_rng(*key: str) -> np.random.Generator:
-    """A generator seeded by a stable hash of the group's name: each interval is the same
+    """A generator seeded by a stable hash of the group's name: each bootstrap is the same
     whatever else is in the report and in whatever order it is computed."""
     return np.random.default_rng([SEED, zlib.crc32("\x1f".join(key).encode())])
 
 
-def rate_ci(hits: int, n: int, key: Sequence[str], resamples: int = BOOTSTRAP) -> dict:
-    """A rate with its percentile-bootstrap interval. Resampling n 0/1 outcomes with
-    replacement draws the number of hits from Binomial(n, hits/n), so the bootstrap is
-    drawn from that directly: the same distribution without an n-by-resamples matrix."""
+def rate_ci(hits: int, n: int) -> dict:
+    """A proportion with its Wilson score interval. Unlike a percentile bootstrap, it does
+    not collapse to a point at 0% or 100%: 10 right out of 10 is 0.72-1.00, not 1-1."""
     if n == 0:
         return {"value": None, "low": None, "high": None, "n": 0}
-    draws = key_rng(*key).binomial(n, hits / n, size=resamples) / n
-    alpha = (1 - CONFIDENCE) / 2
-    low, high = np.quantile(draws, [alpha, 1 - alpha])
-    return {"value": hits / n, "low": float(low), "high": float(high), "n": n}
+    z = NormalDist().inv_cdf(1 - (1 - CONFIDENCE) / 2)
+    p = hits / n
+    scale = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / scale
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / scale
+    # the interval holds p; min/max keep that true to the last bit at 0 and 1
+    return {"value": p, "low": max(0.0, min(p, centre - half)), "high": min(1.0, max(p, centre + half)), "n": n}
 
 
 def _mean(values: Sequence[float]) -> float | None:
@@ -190,7 +193,7 @@ def answer_type_metrics(items: Sequence[Mapping], scores: Sequence[Mapping]) -> 
 
 # Pairs, abstention, calibration ------------------------------------------------------
 
-def paired_accuracy(items, scores, key: Sequence[str]) -> dict | None:
+def paired_accuracy(items, scores) -> dict | None:
     """Share of minimal-pair groups (rows sharing a group_id) whose members are all right."""
     groups: dict[str, list[bool]] = {}
     for item, score in zip(items, scores):
@@ -200,7 +203,7 @@ def paired_accuracy(items, scores, key: Sequence[str]) -> dict | None:
     groups = {g: v for g, v in groups.items() if len(v) > 1}
     if not groups:
         return None
-    return rate_ci(sum(all(v) for v in groups.values()), len(groups), [*key, "paired"])
+    return rate_ci(sum(all(v) for v in groups.values()), len(groups))
 
 
 def calibration_error(confidences: Sequence[float], correct: Sequence[bool], bins: int = ECE_BINS) -> float:
@@ -216,7 +219,7 @@ def calibration_error(confidences: Sequence[float], correct: Sequence[bool], bin
     return float(total)
 
 
-def abstention_metrics(items, scores, key: Sequence[str]) -> dict:
+def abstention_metrics(items, scores) -> dict:
     """Correct / wrong / abstained on answerable items; abstention recall on unanswerable
     ones; over-abstention; and, where replies came with confidences, calibration."""
     answerable = [s for i, s in zip(items, scores) if i.get("answerable", True)]
@@ -228,7 +231,7 @@ def abstention_metrics(items, scores, key: Sequence[str]) -> dict:
         "answerable": {"n": len(answerable), "correct": right, "wrong": len(answerable) - right - held_back,
                        "abstained": held_back},
         "unanswerable": {"n": len(unanswerable), "abstained": sum(bool(s["abstained"]) for s in unanswerable)},
-        "accuracy_answerable": rate_ci(right, len(answerable), [*key, "answerable"]),
+        "accuracy_answerable": rate_ci(right, len(answerable)),
         "abstention_recall": _ratio(sum(bool(s["abstained"]) for s in unanswerable), len(unanswerable)),
         "over_abstention": _ratio(held_back, len(answerable)),
         "n_confidence": len(with_conf),
@@ -300,16 +303,21 @@ def parse_status_counts(scores: Sequence[Mapping]) -> dict:
     return {k: counts.get(k, 0) for k in ("exact", "extracted", "abstained", "unparseable")}
 
 
-def summary_block(items: Sequence[Mapping], scores: Sequence[Mapping], key: Sequence[str], correct_fn) -> dict:
-    """Every figure of one group of items (a family, a subtask, everything)."""
-    block: dict[str, Any] = {
+def figure_block(items: Sequence[Mapping], scores: Sequence[Mapping]) -> dict:
+    """The figures of one group of items that come from their scores alone (what the
+    lmms-eval export reports too)."""
+    return {
         "n": len(items),
-        "accuracy": rate_ci(sum(bool(s["correct"]) for s in scores), len(scores), [*key, "accuracy"]),
+        "accuracy": rate_ci(sum(bool(s["correct"]) for s in scores), len(scores)),
         "parse_status": parse_status_counts(scores),
         "missing_predictions": sum(bool(s.get("missing")) for s in scores),
         "answer_types": answer_type_metrics(items, scores),
-        "paired": paired_accuracy(items, scores, key),
-        "abstention": abstention_metrics(items, scores, key),
+        "paired": paired_accuracy(items, scores),
+        "abstention": abstention_metrics(items, scores),
     }
-    block["baselines"] = baselines(items, correct_fn)
-    return block
+
+
+def summary_block(items: Sequence[Mapping], scores: Sequence[Mapping], correct_fn) -> dict:
+    """Every figure of one group of items (a family, a subtask, everything): those of
+    figure_block and the blind baselines, which re-score the items."""
+    return {**figure_block(items, scores), "baselines": baselines(items, correct_fn)}

@@ -274,29 +274,41 @@ def parse_text(reply: str, golds: Sequence[str], *, abstain_extra: Sequence[str]
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
-def parse_choice(reply: str, choices: Sequence[str], *, abstain_extra: Sequence[str] = ()) -> Parsed:
-    """The option letter (A, B, ... in the order of `choices`) or the option's text."""
-    letters = LETTERS[:len(choices)]
+def shows_letters(question: str, choices: Sequence[str]) -> bool:
+    """Whether a prompt letters its options ("A. red star; B. blue circle"): only then is
+    a letter in a reply an option letter."""
+    return bool(choices) and re.search(rf"(?<![\w])A[.)]\s*{re.escape(choices[0])}", question) is not None
+
+
+def parse_choice(reply: str, choices: Sequence[str], *, lettered: bool = True,
+                 abstain_extra: Sequence[str] = ()) -> Parsed:
+    """The option letter (A, B, ... in the order of `choices`) or the option's text. With
+    `lettered` False (the prompt shows no letters), a letter is an answer only where an
+    option is that letter itself (tags A, B, C): a reply "A" to a grid question whose
+    cells are A1 ... C3 is no answer."""
+    labels = ({LETTERS[k]: k for k in range(min(len(choices), len(LETTERS)))} if lettered
+              else {c: k for k, c in enumerate(choices) if len(c) == 1 and c in LETTERS})
     text = _strip_wrappers(reply)
     bare = _bare(text)
     norm_choices = [normalize_text(c) for c in choices]
-    if len(bare) == 1 and bare.upper() in letters:
-        k = letters.index(bare.upper())
+    if len(bare) == 1 and bare.upper() in labels:
+        k = labels[bare.upper()]
         return Parsed(EXACT, k, choices[k])
     if normalize_text(bare) in norm_choices:
         k = norm_choices.index(normalize_text(bare))
         return Parsed(EXACT, k, choices[k])
     hits: list[tuple[int, int]] = []  # (position, option index)
-    letter = f"([{letters or 'A'}])"  # capital letters only: "a red circle" is not option A
-    for pattern in (
+    letter = f"([{''.join(labels)}])"  # capital letters only: "a red circle" is not option A
+    patterns = (
         rf"\({letter}\)",  # (B)
         rf"(?i:answer|option|choice)\s*(?i:is)?\s*:?\s*\(?{letter}(?![\w'])",  # the answer is B
         rf"^{letter}\s*[.):]",  # B. the red circle
         rf"(?<![\w']){letter}(?=[.)]?\s*$)",  # ... so it is B
-    ):
-        hits += [(m.start(1), letters.index(m.group(1))) for m in re.finditer(pattern, text)]
-    if not hits:  # a capital letter standing alone ("the bird above tag C"), but not "A bird ..." opening a sentence
-        hits = [(m.start(1), letters.index(m.group(1))) for m in re.finditer(rf"(?<![\w']){letter}(?![\w'])", text)
+    ) if labels else ()
+    for pattern in patterns:
+        hits += [(m.start(1), labels[m.group(1)]) for m in re.finditer(pattern, text)]
+    if not hits and labels:  # a capital letter standing alone ("the bird above tag C"), but not "A bird ..."
+        hits = [(m.start(1), labels[m.group(1)]) for m in re.finditer(rf"(?<![\w']){letter}(?![\w'])", text)
                 if not (m.group(1) == "A" and re.match(r"\s+[a-z]", text[m.end():])
                         and re.search(r"(^|[.!?:]\s+)$", text[:m.start()]))]
     if len({k for _, k in hits}) > 1:

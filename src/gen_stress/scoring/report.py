@@ -235,9 +235,9 @@ def markdown(report: Mapping, plots: Mapping[str, str]) -> str:
               ", and an unanswerable item's own gold answer, in any spelling of their negations (\"can't\", "
               "\"can not\"); whichever comes first of an answer and such a phrase wins, and \"there is no\" "
               "answers yes/no and count questions. Abstaining is right exactly on unanswerable items.",
-              f"- Intervals: {settings['confidence']:.0%} percentile bootstrap ({settings['bootstrap_resamples']} "
-              "resamples; breaking points: "
-              f"{settings['breaking_point_resamples']} refits of resampled items).",
+              f"- Intervals: {settings['confidence']:.0%}; {settings['interval']}, which stays an interval at 0% "
+              f"and 100%; breaking points: percentile bootstrap of {settings['breaking_point_resamples']} refits "
+              "of resampled items.",
               f"- Breaking point: where the fitted curve chance + (top - chance) * sigmoid(slope * (x - mid)) "
               f"crosses the level ({settings['level']}); chance is {settings['chance']}.",
               "- Blind baselines: always \"yes\"; the majority gold answer of each answer type; the expected "

@@ -107,7 +107,7 @@ def categorical_knob(family: str, knob: str, items, scores, spec) -> dict | None
     for value in sorted(groups, key=lambda v: (-len(groups[v][0]), v)):
         its, scs = groups[value]
         row = {"value": value, "n": len(its),
-               "accuracy": metrics.rate_ci(sum(bool(s["correct"]) for s in scs), len(scs), [family, knob, value])}
+               "accuracy": metrics.rate_ci(sum(bool(s["correct"]) for s in scs), len(scs))}
         yes_no = [(i, s) for i, s in zip(its, scs) if i["answer_type"] == "yes_no"]
         if yes_no:
             row["yes_no"] = metrics.yes_no_metrics(*zip(*yes_no))
@@ -203,16 +203,15 @@ def summarize(items: Sequence[Mapping[str, Any]], scores: Sequence[Mapping[str, 
     for family in _family_order({i["family"] for i in items}):
         pairs = [(i, s) for i, s in zip(items, scores) if i["family"] == family]
         its, scs = [p[0] for p in pairs], [p[1] for p in pairs]
-        block = metrics.summary_block(its, scs, [family], is_correct)
+        block = metrics.summary_block(its, scs, is_correct)
         block["subtasks"] = {}
         for subtask in sorted({i["subtask"] for i in its}):
             sub = [(i, s) for i, s in pairs if i["subtask"] == subtask]
-            block["subtasks"][subtask] = metrics.summary_block([p[0] for p in sub], [p[1] for p in sub],
-                                                               [family, subtask], is_correct)
+            block["subtasks"][subtask] = metrics.summary_block([p[0] for p in sub], [p[1] for p in sub], is_correct)
         block["knobs"] = knob_analysis(family, its, scs, level)
         block["headline"] = _headline(family, block)
         families[family] = block
-    overall = metrics.summary_block(items, scores, ["overall"], is_correct)
+    overall = metrics.summary_block(items, scores, is_correct)
     return {
         "gen_stress_version": __version__,
         "n_items": len(items),
@@ -221,7 +220,7 @@ def summarize(items: Sequence[Mapping[str, Any]], scores: Sequence[Mapping[str, 
         "families": families,
         "settings": {
             "confidence": metrics.CONFIDENCE,
-            "bootstrap_resamples": metrics.BOOTSTRAP,
+            "interval": "Wilson score interval (proportions)",
             "breaking_point_resamples": breaking.FIT_BOOTSTRAP,
             "level": "halfway between chance and the best level reached" if level is None else level,
             "chance": "the best of the blind baselines on the curve's items",
