@@ -252,19 +252,27 @@ class OcrFamily(Family):
             same_kind = ("0123456789" if old.isdigit() else "abcdefghijklmnopqrstuvwxyz" if old.islower()
                          else "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
-            def told_apart(c: str) -> bool:
-                return c != old and layout.font.draws(c) and not look_alike(layout.font, old, c, layout.text_px,
-                                                                            layout.stroke_px)
+            def usable(c: str) -> bool:
+                """Told apart from the old character, and leaves no look-alike in the
+                string (filtered before the pick: look-alike candidates such as 8/3/B are
+                often ambiguous themselves in script fonts, and picking among them blindly
+                could fail every attempt)."""
+                changed = layout.text[:i] + c + layout.text[i + 1:]
+                return (c != old and layout.font.draws(c) and changed != text.prior_text
+                        and not any(s in changed for s in avoid)
+                        # Compared as solid glyphs: a reader sees an outlined letter's contour,
+                        # while a 1 px outline has too little ink for the bitmap measure (at
+                        # that stroke it called every pair of capitals alike).
+                        and not look_alike(layout.font, old, c, layout.text_px, 0))
 
-            options = [c for c in LOOKALIKES.get(old, "") if told_apart(c)] or [c for c in same_kind if told_apart(c)]
+            options = [c for c in LOOKALIKES.get(old, "") if usable(c)] or [c for c in same_kind if usable(c)]
             if not options:
                 continue
             changed = layout.text[:i] + pick(rng, options) + layout.text[i + 1:]
-            if changed != text.prior_text and not any(s in changed for s in avoid):
-                twin = layout_text(changed, layout.font, text_px=layout.text_px,
-                                   angle_deg=layout.placement.angle_deg, center=layout.placement.center,
-                                   stroke_px=layout.stroke_px)
-                return dataclasses.replace(text, layout=twin, attributes=text.attributes + (("changed_char", str(i)),))
+            twin = layout_text(changed, layout.font, text_px=layout.text_px,
+                               angle_deg=layout.placement.angle_deg, center=layout.placement.center,
+                               stroke_px=layout.stroke_px)
+            return dataclasses.replace(text, layout=twin, attributes=text.attributes + (("changed_char", str(i)),))
         raise Resample("no one-character change for the twin")
 
     @staticmethod
