@@ -15,7 +15,6 @@ noise, JPEG and dim light keep the answer; their strength is recorded.
 from __future__ import annotations
 
 import dataclasses
-import io
 import json
 import math
 from dataclasses import dataclass
@@ -32,7 +31,7 @@ from gen_stress.rng import FAMILY_IDS
 from gen_stress.scenes import camera
 from gen_stress.scenes.checks import chars_at
 from gen_stress.scenes.model import ShapeItem, TextItem
-from gen_stress.scenes.render import Rendered, as_array
+from gen_stress.scenes.render import Rendered, as_array, encode_png
 
 CAPTURE_KNOB = "capture"
 MODES = ("none", "photo", "assistive")
@@ -195,9 +194,7 @@ class Captured:
 
     @cached_property
     def png(self) -> bytes:
-        buffer = io.BytesIO()
-        self.image.save(buffer, format="PNG")
-        return buffer.getvalue()
+        return encode_png(self.image)
 
     def in_frame_share(self, item_id: int) -> float:
         before = int(self.clean.counts[item_id]) if item_id < len(self.clean.counts) else 0

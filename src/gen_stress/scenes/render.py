@@ -26,6 +26,13 @@ def as_array(image: Image.Image) -> np.ndarray:
     return array.reshape(image.height, image.width)
 
 
+
+def encode_png(image: Image.Image) -> bytes:
+    """The image as stored: PNG at Pillow's default settings (one encoder for every path)."""
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
 @dataclass(frozen=True)
 class Raster:
     """An item's pixels before compositing: where it goes, what it covers, its paints."""
@@ -92,10 +99,8 @@ class Rendered:
 
     @cached_property
     def png(self) -> bytes:
-        """The image as stored: PNG at Pillow's default settings (encoded once per render)."""
-        buffer = io.BytesIO()
-        self.image.save(buffer, format="PNG")
-        return buffer.getvalue()
+        """The image as stored, encoded once per render."""
+        return encode_png(self.image)
 
     def visible_px(self, item_id: int) -> int:
         return int(self.counts[item_id])
