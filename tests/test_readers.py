@@ -129,6 +129,10 @@ def test_bad_input_is_one_line_exit_2(ocr_dataset, tmp_path, capsys):
     one_line_exit_2(*run_cli(["read", str(ocr_dataset), "--reader", "rapidocr", "--out", str(out)], capsys),
                     "--overwrite")
     assert out.read_text() == "keep\n"
+    card = (ocr_dataset / "README.md").read_bytes()
+    one_line_exit_2(*run_cli(["read", str(ocr_dataset), "--reader", "rapidocr", "--out",
+                              str(ocr_dataset / "README.md"), "--overwrite"], capsys), "never writes over its inputs")
+    assert (ocr_dataset / "README.md").read_bytes() == card
     counting = generate(tmp_path / "spatial", "--family", "spatial", "--n", "2", "--size", "256")
     one_line_exit_2(*run_cli(["read", str(counting), "--reader", "rapidocr", "--out", str(tmp_path / "c.jsonl")],
                              capsys), "no item asking for the text")

@@ -82,11 +82,14 @@ def read_dataset(dataset: str, reader: str, out: Path, *, split: str = "test", r
     """Answer every item of the dataset the reader can attempt and write the predictions
     to `out` (jsonl, written under a temporary name and renamed when complete)."""
     from gen_stress.scoring.load import load_items
+    from gen_stress.staging import check_inputs
 
     if reader not in ENGINES:
         raise UserError(f"unknown reader {reader!r}; choose from {', '.join(ENGINES)}")
     out = Path(out)
     check_out_file(out, overwrite)
+    if Path(dataset).exists():  # a local folder: never write into (or over) the dataset read
+        check_inputs(out, [Path(dataset)])
     heads, _ = load_items(dataset, split=split, revision=revision, families=families,
                           columns=("id", "answer_type", "question"))
     wanted = {h["id"] for h in heads if decline_reason(h) is None}
