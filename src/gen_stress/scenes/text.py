@@ -36,6 +36,11 @@ class TextLayout:
     def _pil(self):
         return self.font.pil(self.em_px)
 
+    @property
+    def _kerns(self):
+        """Which character pairs the font kerns (None: it kerns none)."""
+        return self.font.kerns if self.font.has_kern_table else None
+
     @cached_property
     def char_boxes_local(self) -> tuple[Box, ...]:
         boxes = []
@@ -85,15 +90,16 @@ class TextLayout:
         x0, y0, x1, y1 = self.ink_box_local
         size = (x1 - x0 + 2 * _PAD, y1 - y0 + 2 * _PAD)
         origin = (_PAD - x0, _PAD - y0)
-        outer = Image.new("L", size, 0)
-        ImageDraw.Draw(outer).text(
-            origin, self.text, fill=255, font=self._pil, anchor="ls",
-            stroke_width=self.stroke_px, stroke_fill=255,
-        )
         inner = None
         if self.stroke_px:
-            inner = Image.new("L", size, 0)
-            ImageDraw.Draw(inner).text(origin, self.text, fill=255, font=self._pil, anchor="ls")
+            outer = Image.new("L", size, 0)
+            ImageDraw.Draw(outer).text(
+                origin, self.text, fill=255, font=self._pil, anchor="ls",
+                stroke_width=self.stroke_px, stroke_fill=255,
+            )
+            inner = Image.fromarray(compose_line(self._pil, self.text, self._kerns, size, origin))
+        else:
+            outer = Image.fromarray(compose_line(self._pil, self.text, self._kerns, size, origin))
         local_origin = (x0 - _PAD, y0 - _PAD)
         if not self.rotated:
             dx, dy = self.placement.apply([local_origin])[0]
@@ -107,6 +113,92 @@ class TextLayout:
             return mask.transform(out_size, Image.Transform.AFFINE, data, Image.Resampling.BILINEAR)
 
         return (bx0, by0), turn(outer), (turn(inner) if inner is not None else None)
+
+
+# Glyph cache: Pillow's line render (ImageDraw.text) rasterises every glyph of a line
+# twice per call; a dense page draws thousands. A line is the same pixels when its
+# glyphs' bitmaps are placed as Pillow places them (pen positions in 26.6 units, each
+# rounded to a whole pixel; overlaps blended "over"), so each glyph is drawn once per
+# font and size. tests/test_text.py checks the equality against Pillow.
+
+@dataclass(frozen=True)
+class _Glyph:
+    advance: int  # 26.6 units
+    left: int  # bitmap's top-left from the pen on the baseline
+    top: int
+    bitmap: np.ndarray | None  # None: no ink (a space)
+
+
+@lru_cache(maxsize=4096)
+def _glyph_table(font) -> dict:
+    """char -> _Glyph, and (left, right) -> kerning in 26.6 units, for one Pillow font
+    (filled as characters are drawn)."""
+    return {}
+
+
+def _glyph(font, char: str) -> _Glyph:
+    table = _glyph_table(font)
+    glyph = table.get(char)
+    if glyph is None:
+        x0, y0, x1, y1 = font.getbbox(char, anchor="ls")
+        bitmap = None
+        if x1 > x0 and y1 > y0:
+            image = Image.new("L", (x1 - x0, y1 - y0), 0)
+            ImageDraw.Draw(image).text((-x0, -y0), char, fill=255, font=font, anchor="ls")
+            bitmap = np.asarray(image)
+        glyph = table[char] = _Glyph(round(font.getlength(char) * 64), x0, y0, bitmap)
+    return glyph
+
+
+def _kern_26_6(font, kerns, left: str, right: str) -> int:
+    """Kerning of a pair as Pillow's basic layout adds it (0 unless the font's 'kern'
+    table lists the pair)."""
+    table = _glyph_table(font)
+    key = (left, right)
+    value = table.get(key)
+    if value is None:
+        value = 0
+        if kerns(left, right):
+            value = round(font.getlength(left + right) * 64) - _glyph(font, left).advance - _glyph(font, right).advance
+        table[key] = value
+    return value
+
+
+def compose_line(font, text: str, kerns, size: tuple[int, int], origin: tuple[int, int]) -> np.ndarray:
+    """The "L" mask of `ImageDraw.text(origin, text, fill=255, font=font, anchor="ls")`
+    on a blank (width, height) canvas, byte for byte, from cached glyph bitmaps;
+    `kerns(a, b)` says whether the font kerns a pair (None: no pair)."""
+    out = np.zeros((size[1], size[0]), np.uint8)
+    ox, oy = origin
+    pen = 0
+    right = -(1 << 30)  # right edge of the glyphs placed so far: left of it, blend
+    last = len(text) - 1
+    for i, char in enumerate(text):
+        glyph = _glyph(font, char)
+        bitmap = glyph.bitmap
+        if bitmap is not None:
+            col, row = ox + ((pen + 32) >> 6) + glyph.left, oy + glyph.top
+            h, w = bitmap.shape
+            shared = min(right - col, w)
+            rows = slice(row, row + h)
+            if shared > 0 and out[rows, col:col + shared].any():  # blend where an earlier glyph inked
+                out[rows, col:col + shared] = _over(out[rows, col:col + shared], bitmap[:, :shared])
+                out[rows, col + shared:col + w] = bitmap[:, shared:]
+            else:
+                out[row:row + h, col:col + w] = bitmap
+            right = max(right, col + w)
+        pen += glyph.advance
+        if kerns is not None and i < last:
+            pen += _kern_26_6(font, kerns, char, text[i + 1])
+    return out
+
+
+def _over(target: np.ndarray, source: np.ndarray) -> np.ndarray:
+    """FreeType-driver blending of a glyph onto ink already there (Pillow's MULDIV255)."""
+    t, s = target.astype(np.int32), source.astype(np.int32)
+    tmp = t * (255 - s) + 128
+    blended = np.minimum(s + (((tmp >> 8) + tmp) >> 8), 255)
+    return np.where(s > 0, np.where(t > 0, blended, s), t).astype(np.uint8)
 
 
 @lru_cache(maxsize=65536)
