@@ -6,7 +6,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from gen_stress.scenes.fonts import load_catalog
-from gen_stress.scenes.text import compose_line, layout_text
+from gen_stress.scenes.text import compose_line, layout_line, layout_text, line_advance
 
 
 def test_cached_glyphs_draw_the_same_bytes_as_pillow():
@@ -25,3 +25,16 @@ def test_cached_glyphs_draw_the_same_bytes_as_pillow():
                                   np.asarray(expected)), (font.name, text_px, text)
             checked += 1
     assert checked == 5 * len(load_catalog().fonts)
+
+
+def test_line_metrics_from_cached_glyphs_hold_pillows():
+    rng = random.Random(11)
+    for font in load_catalog().fonts[::3]:
+        for text_px in (5, 9, 16):
+            text = "".join(c for c in (rng.choice("AVWaTo.,-1$ fiyj") for _ in range(25)) if font.draws(c)) or "A"
+            layout = layout_line(text, font, text_px=text_px)
+            pil = layout._pil
+            assert line_advance(text, font, text_px) == pil.getlength(text)
+            x0, y0, x1, y1 = pil.getbbox(text, anchor="ls")
+            bx0, by0, bx1, by1 = layout.ink_box_local
+            assert (bx0, by0, by1) == (x0, y0, y1) and x1 <= bx1 <= x1 + 1

@@ -93,8 +93,18 @@ class FontInfo:
         self._glyphs[name].draw(pen)
         return pen.bounds is not None
 
+    @cached_property
+    def _drawn(self) -> set[str]:
+        return set()  # characters known to be drawable: a subset test clears most texts at once
+
     def missing(self, text: str) -> list[str]:
-        return sorted(c for c in set(text) if not self.draws(c))
+        chars = set(text)
+        if chars <= self._drawn:
+            return []
+        found = sorted(c for c in chars if not self.draws(c))
+        if not found:
+            self._drawn.update(chars)
+        return found
 
     def _bounds(self, char: str):
         name = self._cmap.get(ord(char))

@@ -127,6 +127,7 @@ class _Glyph:
     left: int  # bitmap's top-left from the pen on the baseline
     top: int
     bitmap: np.ndarray | None  # None: no ink (a space)
+    box: tuple[int, int, int, int]  # Pillow's getbbox of the character alone (anchor "ls")
 
 
 @lru_cache(maxsize=4096)
@@ -146,7 +147,7 @@ def _glyph(font, char: str) -> _Glyph:
             image = Image.new("L", (x1 - x0, y1 - y0), 0)
             ImageDraw.Draw(image).text((-x0, -y0), char, fill=255, font=font, anchor="ls")
             bitmap = np.asarray(image)
-        glyph = table[char] = _Glyph(round(font.getlength(char) * 64), x0, y0, bitmap)
+        glyph = table[char] = _Glyph(round(font.getlength(char) * 64), x0, y0, bitmap, (x0, y0, x1, y1))
     return glyph
 
 
@@ -162,6 +163,33 @@ def _kern_26_6(font, kerns, left: str, right: str) -> int:
             value = round(font.getlength(left + right) * 64) - _glyph(font, left).advance - _glyph(font, right).advance
         table[key] = value
     return value
+
+
+def line_metrics(font, text: str, kerns) -> tuple[int, tuple[int, int, int, int]]:
+    """(advance in 26.6 units, ink box around the left end of the baseline) of an
+    unstroked line, from cached glyphs. The advance is Pillow's `getlength` exactly; the
+    box holds Pillow's `getbbox` (the union of each glyph's own box and the pen line,
+    which can be a pixel wider on the right)."""
+    table = _glyph_table(font)
+    pen = x0 = y0 = x1 = y1 = 0
+    last = len(text) - 1
+    for i, char in enumerate(text):  # the hot loop of dense pages: lookups inlined
+        glyph = table.get(char) or _glyph(font, char)
+        px = (pen + 32) >> 6
+        gx0, gy0, gx1, gy1 = glyph.box
+        if gx0 + px < x0:
+            x0 = gx0 + px
+        if gx1 + px > x1:
+            x1 = gx1 + px
+        if gy0 < y0:
+            y0 = gy0
+        if gy1 > y1:
+            y1 = gy1
+        pen += glyph.advance
+        if kerns is not None and i < last:
+            kern = table.get((char, text[i + 1]))
+            pen += kern if kern is not None else _kern_26_6(font, kerns, char, text[i + 1])
+    return pen, (x0, y0, max(x1, (pen + 32) >> 6), y1)
 
 
 def compose_line(font, text: str, kerns, size: tuple[int, int], origin: tuple[int, int]) -> np.ndarray:
@@ -230,6 +258,24 @@ def layout_text(
     pivot = ((x0 + x1) / 2, (y0 + y1) / 2)
     layout = TextLayout(text, font, text_px, stroke_px, ink_box, Placement(angle_deg, pivot, (0.0, 0.0)))
     return moved(layout, center)
+
+
+def layout_line(text: str, font: FontInfo, *, text_px: int) -> TextLayout:
+    """An upright, unstroked line for a dense page, measured from cached glyphs (no
+    Pillow layout call per line): the same pixels as `layout_text`, its box at most a
+    pixel wider on the right. Its ink box is centred at the origin."""
+    require_drawable(font, text)
+    pil = font.pil(font.em_for_cap(text_px))
+    _advance, ink_box = line_metrics(pil, text, font.kerns if font.has_kern_table else None)
+    x0, y0, x1, y1 = ink_box
+    pivot = ((x0 + x1) / 2, (y0 + y1) / 2)
+    return moved(TextLayout(text, font, text_px, 0, ink_box, Placement(0.0, pivot, (0.0, 0.0))), (0.0, 0.0))
+
+
+def line_advance(text: str, font: FontInfo, text_px: int) -> float:
+    """Pillow's `getlength` of a line, exactly, from cached glyphs."""
+    pil = font.pil(font.em_for_cap(text_px))
+    return line_metrics(pil, text, font.kerns if font.has_kern_table else None)[0] / 64
 
 
 def moved(layout: TextLayout, center: tuple[float, float]) -> TextLayout:

@@ -29,6 +29,9 @@ from gen_stress.scenes.page import Count, Field, Listing, Page, Request, Target
 BODY_FONTS = ("DejaVu Sans Mono", "Liberation Mono", "Inconsolata", "DejaVu Sans Condensed", "Roboto Condensed")
 MARGIN_PX = 6  # the strip stays this far inside the image
 MAX_SKEW_DEG = 2.0
+# Slots whose answer rests on the item lines as sampled: never trimmed to fit.
+FIXED_LINES = ("count_rows", "count_merged", "count_marks", "marked_item", "near_duplicate", "list_order",
+               "list_relative")
 
 
 @dataclass(frozen=True)
@@ -139,6 +142,8 @@ class ReceiptContext(Context):
         body_font = pick(rng, BODY_FONTS)
         body_px = max(6, int(round(rng.integers(7, 10) * scale)))
         style = request.style
+        if slot == "fine_text":  # fine print stays smaller than the body: a larger print, fewer lines
+            body_px = max(body_px, style.text_px + 2)
         header_font = body_font
         if slot == "styled_text":
             header_font = pick(rng, [f.name for f in load_catalog().of_class(style.font_class) if not f.missing(store["name"])]
@@ -151,12 +156,16 @@ class ReceiptContext(Context):
         subtotal = sum(_cents(g) for g in goods)
         fine_px = max(5, body_px - 2)
         target_px = style.text_px if style is not None else body_px
+        room = size[0] - 2 * MARGIN_PX - 2 * max(8.0, 1.6 * body_px)  # the widest a printed line can be
         fine = tuple(pick(rng, vocab["fine_print"]) for _ in range(int(rng.integers(1, 3))))
+        fine = tuple(t for t in fine if text_width(t, font_named(body_font), fine_px) <= room) or fine[-1:]
         if slot == "fine_text":
             fine = fine[:-1] + (pick(rng, [t for t in vocab["fine_print"] + vocab["short_fine_print"]
-                                           if t not in fine[:-1]]),)
+                                           if t not in fine[:-1]
+                                           and text_width(t, font_named(body_font), target_px) <= room]
+                                     or vocab["short_fine_print"]),)
         optional = rng.random(7) < 0.5
-        return ReceiptContent(
+        content = ReceiptContent(
             store=store["name"], tagline=pick(rng, vocab["taglines"]) if rng.random() < 0.5 else "",
             address=(f"{int(rng.integers(1, 400))} {pick(rng, vocab['streets'])}", pick(rng, vocab["cities"])),
             date=date, clock=clock, goods=goods, qty_style=pick(rng, ("prefix", "second_line")),
@@ -183,6 +192,30 @@ class ReceiptContext(Context):
             offset=(float(rng.uniform(0, 1)), float(rng.uniform(0, 1))),
             box_pick=int(rng.integers(0, 1000)), near_dup=near_dup,
         )
+        return self._fitted(content, size, slot)
+
+    def _fitted(self, content: ReceiptContent, size: tuple[int, int], slot: str) -> ReceiptContent:
+        """The content made to fit the image (large print, a big stamp): optional lines
+        left out first, then item lines from the end where the question does not rest
+        on them. What is left out is simply not on the receipt (fields are read off the
+        page)."""
+        optional = ({"tagline": ""}, {"points": None}, {"table": "", "cashier": ""}, {"signature": False},
+                    {"address": content.address[:1]})
+        steps = iter(optional)
+        while not self.fits(content, size):
+            step = next(steps, None)
+            if step is not None:
+                content = dataclasses.replace(content, **step)
+                continue
+            if slot in FIXED_LINES or len(content.goods) <= 2:
+                raise Resample("receipt does not fit the image")
+            old = sum(_cents(g) for g in content.goods)
+            goods = content.goods[:-1]
+            new = sum(_cents(g) for g in goods)
+            content = dataclasses.replace(  # the tip and discount follow the smaller bill
+                content, goods=goods, tip=None if content.tip is None else content.tip * new // old,
+                discount=None if content.discount is None else max(1, min(content.discount, new // 10)))
+        return content
 
     @staticmethod
     def _surface(vocab, rng) -> dict:
@@ -279,12 +312,39 @@ class ReceiptContext(Context):
 
     def layout(self, content: ReceiptContent, request: Request, size: tuple[int, int]) -> Page:
         width, height = size
-        cur = content.money
         body = font_named(content.body_font)
         header = font_named(content.header_font)
         px = content.body_px
+        lines = self._lines(content)
+        paper_w, paper_h, heights, pad, mark_w = self._measure(content, lines, size)
+        room_w, room_h, swing = _room(content, paper_w, paper_h, size)
+        if room_w < 0 or room_h < 0:
+            raise Resample(f"receipt {paper_w:.0f}x{paper_h:.0f} px does not fit the image")
+        x0 = MARGIN_PX + swing * paper_h / 2 + content.offset[0] * room_w
+        y0 = MARGIN_PX + swing * paper_w / 2 + content.offset[1] * room_h
+        box = (x0, y0, x0 + paper_w, y0 + paper_h)
+
+        sheet = Sheet()
+        sheet.shape(paper_outline(box, True, max(3.0, px * 0.5)), content.paper_rgb, "paper", "receipt paper", z=1,
+                    item_id=1)
+        left, right = x0 + pad, x0 + paper_w - pad - mark_w
+        y = y0 + pad
+        out = _Collected()
+        for line_no, ((kind, d), h) in enumerate(zip(lines, heights)):
+            ink = (content.ink[line_no % len(content.ink)],) * 3
+            self._draw(sheet, kind, d, h, y, left, right, x0 + paper_w / 2, ink, body, header, content, out)
+            y += h
+        items = sheet.turned(content.skew_deg, ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2))
+        scene = Scene(width, height, content.surface, content.surface_rgb, tuple(items))
+        _check_sums(scene, out, content)
+        return self._page(scene, out, content, request)
+
+    @staticmethod
+    def _lines(content: ReceiptContent) -> list:
+        """(kind, data) of every printed line, in print order."""
+        cur = content.money
         totals = _totals(content)
-        lines = []  # (kind, data) in print order; drawn below once the paper size is known
+        lines = []
 
         def add(kind, **data):
             lines.append((kind, data))
@@ -332,6 +392,13 @@ class ReceiptContext(Context):
         if content.stamp:
             add("stamp", text=content.stamp)
 
+        return lines
+
+    def _measure(self, content: ReceiptContent, lines: list, size: tuple[int, int]):
+        """(paper width, paper height, line heights, padding, mark width) of the strip."""
+        body = font_named(content.body_font)
+        header = font_named(content.header_font)
+        px = content.body_px
         # The paper's width: the widest line, at least a till roll's 32 characters.
         gap = text_width("  ", body, px)
         mark_w = text_width(" *", body, px)
@@ -354,31 +421,13 @@ class ReceiptContext(Context):
         paper_w = need + 2 * pad
         heights = [self._height(kind, d, content) for kind, d in lines]
         paper_h = sum(heights) + 2 * pad + 6
-        room_w, room_h = width - 2 * MARGIN_PX - paper_w, height - 2 * MARGIN_PX - paper_h
-        # Turned, the strip needs a little more room: its corners swing out.
-        swing = abs(math.sin(math.radians(content.skew_deg)))
-        room_w -= swing * paper_h
-        room_h -= swing * paper_w
-        if room_w < 0 or room_h < 0:
-            raise Resample(f"receipt {paper_w:.0f}x{paper_h:.0f} px does not fit the image")
-        x0 = MARGIN_PX + swing * paper_h / 2 + content.offset[0] * room_w
-        y0 = MARGIN_PX + swing * paper_w / 2 + content.offset[1] * room_h
-        box = (x0, y0, x0 + paper_w, y0 + paper_h)
+        return paper_w, paper_h, heights, pad, mark_w
 
-        sheet = Sheet()
-        sheet.shape(paper_outline(box, True, max(3.0, px * 0.5)), content.paper_rgb, "paper", "receipt paper", z=1,
-                    item_id=1)
-        left, right = x0 + pad, x0 + paper_w - pad - mark_w
-        y = y0 + pad
-        out = _Collected()
-        for line_no, ((kind, d), h) in enumerate(zip(lines, heights)):
-            ink = (content.ink[line_no % len(content.ink)],) * 3
-            self._draw(sheet, kind, d, h, y, left, right, x0 + paper_w / 2, ink, body, header, content, out)
-            y += h
-        items = sheet.turned(content.skew_deg, ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2))
-        scene = Scene(width, height, content.surface, content.surface_rgb, tuple(items))
-        _check_sums(scene, out, content)
-        return self._page(scene, out, content, request)
+    def fits(self, content: ReceiptContent, size: tuple[int, int]) -> bool:
+        """Whether the strip fits the image (the layout's own measure, without drawing)."""
+        paper_w, paper_h, *_rest = self._measure(content, self._lines(content), size)
+        room_w, room_h, _swing = _room(content, paper_w, paper_h, size)
+        return room_w >= 0 and room_h >= 0
 
     @staticmethod
     def _height(kind: str, d: dict, content: ReceiptContent) -> float:
@@ -524,6 +573,15 @@ class ReceiptContext(Context):
         fields.append(Field("a signature line", bool(out.roles.get("signature")), "", "",
                             tuple(out.roles.get("signature", []))))
         return tuple(fields)
+
+
+def _room(content: ReceiptContent, paper_w: float, paper_h: float, size: tuple[int, int]):
+    """Free room around the strip in the image, and the sine of its skew: turned, the
+    strip needs a little more room, its corners swing out."""
+    swing = abs(math.sin(math.radians(content.skew_deg)))
+    room_w = size[0] - 2 * MARGIN_PX - paper_w - swing * paper_h
+    room_h = size[1] - 2 * MARGIN_PX - paper_h - swing * paper_w
+    return room_w, room_h, swing
 
 
 @dataclass

@@ -17,7 +17,7 @@ from gen_stress.scenes.colors import RGB
 from gen_stress.scenes.fonts import FontInfo, load_catalog
 from gen_stress.scenes.geometry import Placement, rect_points
 from gen_stress.scenes.model import ShapeItem, TextItem
-from gen_stress.scenes.text import TextLayout, layout_text, moved
+from gen_stress.scenes.text import TextLayout, layout_line, layout_text, line_advance, moved
 
 
 def font_named(name: str) -> FontInfo:
@@ -27,7 +27,7 @@ def font_named(name: str) -> FontInfo:
 @lru_cache(maxsize=65536)
 def text_width(text: str, font: FontInfo, text_px: int) -> float:
     """Advance width of a line (what it takes on the line, ink or not)."""
-    return float(font.pil(font.em_for_cap(text_px)).getlength(text))
+    return line_advance(text, font, text_px)
 
 
 @dataclass
@@ -47,7 +47,8 @@ class Sheet:
              role: str, align: str = "left", attributes=(), stroke_px: int = 0, stroke_rgb: RGB | None = None,
              z: int = 3) -> TextItem:
         """A line of text whose baseline starts (left), ends (right) or centres at x."""
-        layout = layout_text(text, font, text_px=text_px, stroke_px=stroke_px)
+        layout = (layout_text(text, font, text_px=text_px, stroke_px=stroke_px) if stroke_px
+                  else layout_line(text, font, text_px=text_px))
         advance = text_width(text, font, text_px)
         start = x if align == "left" else x - advance if align == "right" else x - advance / 2
         pivot = layout.placement.pivot
