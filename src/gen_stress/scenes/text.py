@@ -102,7 +102,12 @@ class TextLayout:
             outer = Image.fromarray(compose_line(self._pil, self.text, self._kerns, size, origin))
         local_origin = (x0 - _PAD, y0 - _PAD)
         if not self.rotated:
-            dx, dy = self.placement.apply([local_origin])[0]
+            place = self.placement
+            if place.angle_deg == 0:  # the identity turn, in plain floats (what `apply` computes)
+                dx = local_origin[0] - place.pivot[0] + place.center[0]
+                dy = local_origin[1] - place.pivot[1] + place.center[1]
+            else:
+                dx, dy = place.apply([local_origin])[0]
             return (int(round(dx)), int(round(dy))), outer, inner
         corners = self.placement.apply(rect_points((x0 - _PAD, y0 - _PAD, x1 + _PAD, y1 + _PAD)))
         bx0, by0, bx1, by1 = pixel_box(bounds(corners))
