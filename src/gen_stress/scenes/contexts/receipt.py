@@ -82,6 +82,7 @@ class ReceiptContent:
     offset: tuple[float, float]  # where the strip sits in the free room, 0..1 each way
     box_pick: int  # which element a region question names
     near_dup: int  # index of the good whose near-duplicate is listed (-1: none)
+    closeup: bool = False  # print too large for the whole strip: its foot fills the frame, the top cut off
 
     @property
     def money(self) -> dict:
@@ -142,8 +143,8 @@ class ReceiptContext(Context):
         body_font = pick(rng, BODY_FONTS)
         body_px = max(6, int(round(rng.integers(7, 10) * scale)))
         style = request.style
-        if slot == "fine_text":  # fine print stays smaller than the body: a larger print, fewer lines
-            body_px = max(body_px, style.text_px + 2)
+        if slot == "fine_text":  # fine print is never larger than the body: a larger print, fewer lines
+            body_px = max(body_px, style.text_px)
         header_font = body_font
         if slot == "styled_text":
             header_font = pick(rng, [f.name for f in load_catalog().of_class(style.font_class) if not f.missing(store["name"])]
@@ -200,12 +201,15 @@ class ReceiptContext(Context):
         on them. What is left out is simply not on the receipt (fields are read off the
         page)."""
         optional = ({"tagline": ""}, {"points": None}, {"table": "", "cashier": ""}, {"signature": False},
-                    {"address": content.address[:1]})
+                    {"address": content.address[:1]}, {"fine": content.fine[-1:]})
         steps = iter(optional)
         while not self.fits(content, size):
             step = next(steps, None)
             if step is not None:
                 content = dataclasses.replace(content, **step)
+                continue
+            if slot == "fine_text" and not content.closeup:  # a close-up of the fine print, as a phone takes it
+                content = dataclasses.replace(content, closeup=True)
                 continue
             if slot in FIXED_LINES or len(content.goods) <= 2:
                 raise Resample("receipt does not fit the image")
@@ -318,10 +322,14 @@ class ReceiptContext(Context):
         lines = self._lines(content)
         paper_w, paper_h, heights, pad, mark_w = self._measure(content, lines, size)
         room_w, room_h, swing = _room(content, paper_w, paper_h, size)
-        if room_w < 0 or room_h < 0:
+        if (room_w < 0 or room_h < 0) and not content.closeup:
             raise Resample(f"receipt {paper_w:.0f}x{paper_h:.0f} px does not fit the image")
         x0 = MARGIN_PX + swing * paper_h / 2 + content.offset[0] * room_w
         y0 = MARGIN_PX + swing * paper_w / 2 + content.offset[1] * room_h
+        if room_h < 0:  # a close-up: the foot of the strip in view, its top beyond the frame
+            y0 = height - MARGIN_PX - swing * paper_w / 2 - paper_h
+        if room_w < 0:  # ... and wider than the frame: centred, its sides cut
+            x0 = (width - paper_w) / 2
         box = (x0, y0, x0 + paper_w, y0 + paper_h)
 
         sheet = Sheet()
@@ -427,7 +435,7 @@ class ReceiptContext(Context):
         """Whether the strip fits the image (the layout's own measure, without drawing)."""
         paper_w, paper_h, *_rest = self._measure(content, self._lines(content), size)
         room_w, room_h, _swing = _room(content, paper_w, paper_h, size)
-        return room_w >= 0 and room_h >= 0
+        return (room_w >= 0 and room_h >= 0) or content.closeup
 
     @staticmethod
     def _height(kind: str, d: dict, content: ReceiptContent) -> float:
