@@ -33,6 +33,9 @@ MARK_FONTS = ("DejaVu Serif", "Liberation Serif", "DejaVu Sans")
 DAGGER = "†"
 VEGETARIAN = ("V", "VG")  # diets of the data that may carry the V mark
 MARGIN_PX = 8
+# Slots whose answer rests on the dishes as sampled: never trimmed to fit.
+FIXED_DISHES = ("count_rows", "count_marks", "marked_item", "near_duplicate", "list_order", "list_relative",
+                "two_columns")
 CURRENCY = {"symbol": "", "prefix": True, "decimal": ".", "thousands": ","}
 
 
@@ -76,6 +79,7 @@ class MenuContent:
     inset: tuple[float, float]  # margin of the card inside the image, 0..1 of the spare room
     box_pick: int
     near_dup: str  # name of the dish asked about among near-duplicates ("" none)
+    above_px: float = 0.0  # a close-up of the foot: this much of the card lies above the frame
 
 
 class MenuContext(Context):
@@ -149,8 +153,11 @@ class MenuContext(Context):
             papers = [p for p in papers if max_contrast(tuple(p["rgb"])) >= style.contrast_ratio]
         paper = pick(rng, papers)
         fine = (pick(rng, vocab["fine_print"]),)
-        if slot == "fine_text":
-            fine = (pick(rng, vocab["fine_print"] + vocab["short_fine_print"]),)
+        if slot == "fine_text":  # a footnote that fits the narrowest card in any body font
+            room = size[0] - 2 * MARGIN_PX - 0.08 * min(size) - 2 * max(10.0, 0.05 * size[0])
+            fitting = [t for t in vocab["fine_print"] + vocab["short_fine_print"]
+                       if max(text_width(t, font_named(f), style.text_px) for f in BODY_FONTS) <= room]
+            fine = (pick(rng, fitting or vocab["short_fine_print"]),)
         catalog = load_catalog()
         title = pick(rng, vocab["restaurants"])
         title_font = pick(rng, TITLE_FONTS)
@@ -158,8 +165,11 @@ class MenuContext(Context):
             title_font = pick(rng, [f.name for f in catalog.of_class(style.font_class) if not f.missing(title)]
                               or [title_font])
         dish_px = max(7, int(round(rng.integers(9, 12) * scale)))
+        if slot == "fine_text":  # the footnote stays smaller than the dishes and their descriptions
+            dish_px = max(dish_px, min(style.text_px + 3, int(24 * scale)))  # up to what a card line holds
         two = request.two_columns or (slot != "list_relative" and rng.random() < 0.5)
-        return MenuContent(
+        two = two and not (slot == "fine_text" and dish_px > 16 * scale)  # large print: one column
+        content = MenuContent(
             title=title, tagline=pick(rng, vocab["taglines"]) if rng.random() < 0.6 else "",
             sections=tuple((s, tuple(ds)) for s, ds in sections), columns=2 if two else 1,
             decimal=pick(rng, (".", ",")), descriptions=bool(rng.random() < 0.7), fine=fine,
@@ -177,6 +187,7 @@ class MenuContext(Context):
             **_surface(vocab, rng), inset=(float(rng.uniform(0, 1)), float(rng.uniform(0, 1))),
             box_pick=int(rng.integers(0, 1000)), near_dup=near_dup,
         )
+        return self._fitted(content, size, slot)
 
     def change(self, content: MenuContent, request: Request, rng: np.random.Generator,
                focus: tuple[str, ...] = ()) -> MenuContent:
@@ -221,17 +232,77 @@ class MenuContext(Context):
 
     # Layout --------------------------------------------------------------------------
 
+    @staticmethod
+    def _card(content: MenuContent, size: tuple[int, int]) -> tuple[float, float, float, float, float]:
+        """(x0, y0, x1, y1, padding) of the card in the image."""
+        width, height = size
+        spare = 0.08 * min(size)
+        x0 = MARGIN_PX + content.inset[0] * spare
+        y0 = MARGIN_PX + content.inset[1] * spare
+        x1, y1 = width - MARGIN_PX - (1 - content.inset[0]) * spare, height - MARGIN_PX - (1 - content.inset[1]) * spare
+        return x0, y0 - content.above_px, x1, y1, max(10.0, 0.05 * (x1 - x0))
+
+    def _fit_problem(self, content: MenuContent, size: tuple[int, int]) -> str:
+        """Why the content does not fit its card ("" when it does): the layout's own
+        arithmetic, without drawing."""
+        x0, y0, x1, y1, pad = self._card(content, size)
+        px, desc_px = content.dish_px, max(6, content.dish_px - 2)
+        body = font_named(content.body_font)
+        inner = x1 - x0 - 2 * pad
+        if text_width(content.title, font_named(content.title_font), content.title_px) + 2 * content.stroke_px > inner:
+            return "the title does not fit the card"
+        for text, p, _role in self._footer_lines(content):
+            if text_width(text, body, p) > inner:
+                return "a footnote line is wider than the card"
+        y = y0 + pad + content.title_px * 1.8 + 2 * content.stroke_px + (cap_gap(desc_px) if content.tagline else 0)
+        y += 2 * px
+        foot_h = sum(cap_gap(p) for _t, p, _r in self._footer_lines(content)) + (
+            self._label_room(content, body) if content.label else 0)
+        bottom = y1 - pad - foot_h
+        for sections in _split(content.sections, content.columns):
+            cy = y
+            for _name, dishes in sections:
+                cy += cap_gap(px + 2) + px * 0.6 + px * 0.5
+                cy += len(dishes) * (cap_gap(px) + (cap_gap(desc_px) * 0.85 if content.descriptions else 0))
+            if cy > bottom:
+                return "the dishes do not fit the card"
+        return ""
+
+    def _fitted(self, content: MenuContent, size: tuple[int, int], slot: str) -> MenuContent:
+        """The content made to fit its card: descriptions left out, then dishes from the
+        end of the longest section, where the question does not rest on them."""
+        while problem := self._fit_problem(content, size):
+            if problem != "the dishes do not fit the card":
+                raise Resample(problem)
+            if content.descriptions:
+                content = dataclasses.replace(content, descriptions=False)
+                continue
+            if slot == "fine_text" and content.above_px < 2 * size[1]:  # large print: a close-up of the foot
+                content = dataclasses.replace(content, above_px=content.above_px + 0.25 * size[1])
+                continue
+            if slot in FIXED_DISHES or content.near_dup:
+                raise Resample(problem)
+            sections = [(name, list(ds)) for name, ds in content.sections]
+            longest = max(range(len(sections)), key=lambda k: len(sections[k][1]))
+            if len(sections[longest][1]) > 1:
+                sections[longest][1].pop()
+            elif len(sections) > content.columns:  # one dish a section left: the last section goes
+                sections.pop()
+            else:
+                raise Resample(problem)
+            content = dataclasses.replace(content, sections=tuple((name, tuple(ds)) for name, ds in sections))
+        return content
+
     def layout(self, content: MenuContent, request: Request, size: tuple[int, int]) -> Page:
         width, height = size
         title_font, dish_font = font_named(content.title_font), font_named(content.dish_font)
         body, marks = font_named(content.body_font), font_named(content.mark_font)
         px = content.dish_px
         desc_px = max(6, px - 2)
-        spare = 0.08 * min(size)
-        x0 = MARGIN_PX + content.inset[0] * spare
-        y0 = MARGIN_PX + content.inset[1] * spare
-        x1, y1 = width - MARGIN_PX - (1 - content.inset[0]) * spare, height - MARGIN_PX - (1 - content.inset[1]) * spare
-        pad = max(10.0, 0.05 * (x1 - x0))
+        problem = self._fit_problem(content, size)
+        if problem:
+            raise Resample(problem)
+        x0, y0, x1, y1, pad = self._card(content, size)
         sheet = Sheet()
         sheet.shape(Polygon(rect_points((x0, y0, x1, y1))), content.paper, "paper", "menu card", z=1, item_id=1)
         soft = mix(content.accent, content.paper, 0.3)
@@ -318,12 +389,11 @@ class MenuContext(Context):
             legend.append(f"{DAGGER} chef's special")
         lines = []
         if legend:
-            lines.append((" · ".join(legend), content.fine_px if content.fine_px < content.dish_px else
-                          max(6, content.dish_px - 3), "legend"))
+            lines.append((" · ".join(legend), _small_print(content), "legend"))
         if content.service:
-            lines.append(("Service charge 12.5%", max(6, content.dish_px - 3), "service"))
+            lines.append(("Service charge 12.5%", _small_print(content), "service"))
         if content.hours:
-            lines.append((f"Open {content.hours}", max(6, content.dish_px - 3), "hours"))
+            lines.append((f"Open {content.hours}", _small_print(content), "hours"))
         lines += [(t, content.fine_px, "footer") for t in content.fine]
         return lines
 
@@ -344,9 +414,10 @@ class MenuContext(Context):
         start = right - text_width(price_text, font, px) - 4
         dot_w = max(1.0, text_width(". ", font, px))
         n_dots = int((start - end - 6) / dot_w)
-        if n_dots < 2:
+        if start - end < 6:
             raise Resample(f"no room for the leader of {dish.name}")
-        sheet.text(". " * n_dots, font, px, start, base, rgb=faint, role="leader", align="right")
+        if n_dots >= 2:  # a short gap goes without a leader
+            sheet.text(". " * n_dots, font, px, start, base, rgb=faint, role="leader", align="right")
         return ids
 
     def _page(self, scene: Scene, content: MenuContent, out: dict) -> Page:
@@ -411,6 +482,12 @@ class MenuContext(Context):
         stats = {"n_elements": len(text), "n_rows": len(flat), "n_columns": content.columns, "skew_deg": 0.0,
                  "body_px": content.dish_px}
         return Page("menu", "menu", scene, targets, counts, listings, columns, tuple(fields), marks, stats)
+
+
+def _small_print(content: MenuContent) -> int:
+    """Cap height of the notes above the footnote (diet legend, service, hours): small
+    print, never larger than the footnote."""
+    return min(content.fine_px, max(6, min(content.dish_px - 3, 9)))
 
 
 def _accent(rgb, paper: dict) -> tuple[int, int, int]:
