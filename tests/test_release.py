@@ -94,6 +94,7 @@ def test_manifest_parts(tiny_manifest):
     ({"families": {"ocr": {"n": 3, "set": {"bogus": 2}}}}, "'bogus' is not a knob of family ocr"),
     ({"families": {"ocr": {"n": 3, "sweeps": {"text_px": "9:4:1"}}}}, "families.ocr.sweeps.text_px"),
     ({"families": {"ocr": {"n": 3, "subtasks": ["huge_text"]}}}, "unknown subtask 'huge_text'"),
+    ({"families": {"ocr": {"n": 3, "set": {"context": "poster"}}}}, "families.ocr.set.context"),
     ({"families": {"ocr": {"n": 3, "hold_out": {"font_class": ["gothic"]}}}}, "is not one of"),
     ({"families": {"ocr": {"n": 3, "hold_out": {"font": ["Breip"]}}}}, "no split keeps them out"),
     ({"splits": {"test": {"seed": 1}, "train": {"seed": 2, "hold_out": True}}}, "no family lists any"),
@@ -145,6 +146,24 @@ def test_build_bad_input_writes_nothing(tmp_path, capsys):
     assert code == 2 and err.count("\n") == 1 and "families.ocr.pairs: expected true or false" in err
     code, _, err = run_cli(["build", str(tmp_path / "missing.yaml")], capsys)
     assert code == 2 and "does not exist" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.yaml"]
+
+
+def test_manifest_sets_context(tmp_path, capsys):
+    """`context` is a knob of every family in a manifest too: a family asks what the
+    context serves, and a combination it cannot serve is refused before any work."""
+    text = ("name: x\nversion: 1.0.0\nfamilies:\n  spatial: {n: 2, set: {context: receipt}}\n"
+            "  ocr: {n: 2, sweeps: {context: [abstract, menu]}}\n")
+    parts = {p.family: p for p in parse_manifest(text, source="m.yaml").parts()}
+    assert parts["spatial"].subtasks == ("above_below", "relative_position")  # receipts have one column
+    assert dict(parts["spatial"].settings) == {"context": "receipt"}
+    for part in parts.values():
+        part.validate()
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nversion: 1.0.0\nfamilies: {spatial: {n: 2, subtasks: [left_right], "
+                   "set: {context: receipt}}}\n")
+    code, _, err = run_cli(["build", str(bad), "--out", str(tmp_path / "out")], capsys)
+    assert code == 2 and err.count("\n") == 1 and "receipt cannot serve spatial/left_right" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.yaml"]
 
 

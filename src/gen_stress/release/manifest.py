@@ -285,9 +285,12 @@ class _Reader:
         return tuple(entries)
 
     def family(self, name: str, body: dict, splits: tuple[SplitEntry, ...], where: str) -> FamilyEntry:
+        from gen_stress.capture import with_capture
         from gen_stress.generators import get_family
+        from gen_stress.questions.in_context import served_subtasks, with_context
 
         fam = get_family(name)
+        knobs_cls = with_capture(with_context(fam.Knobs))  # as on the command line: `context`, capture knobs
         split_names = [s.name for s in splits]
         if "n" not in body:
             self.fail(where, "missing key 'n'")
@@ -305,14 +308,21 @@ class _Reader:
                 self.fail(f"{where}.subtasks", f"unknown subtask {leaf!r}; choose from {', '.join(fam.subtasks)}")
         settings = []
         for knob, value in self.mapping(body.get("set", {}), f"{where}.set").items():
-            settings.append((knob, self.knob_value(fam, knob, value, f"{where}.set.{knob}")))
+            settings.append((knob, self.knob_value(fam, knob, value, f"{where}.set.{knob}", knobs_cls)))
         sweeps = []
         for knob, spec in self.mapping(body.get("sweeps", {}), f"{where}.sweeps").items():
             if isinstance(spec, list):
                 spec = ",".join(str(v) for v in spec)
             if not isinstance(spec, str):
                 self.fail(f"{where}.sweeps.{knob}", "expected 'start:stop:step' or a list of values")
-            sweeps.append(self.guard(f"{where}.sweeps.{knob}", resolve_sweep, str(knob), spec, fam.Knobs, name))
+            sweeps.append(self.guard(f"{where}.sweeps.{knob}", resolve_sweep, str(knob), spec, knobs_cls, name))
+        contexts = [v for k, v in settings if k == "context"] + [v for w in sweeps if w.knob == "context"
+                                                                  for v in w.values]
+        if contexts and not subtasks:  # a family in a context asks what the context serves
+            served = served_subtasks(fam, contexts)
+            if not served:
+                self.fail(f"{where}.set.context", f"no subtask of {name} is served by context {contexts[0]}")
+            subtasks = () if served == fam.subtasks else served
         pairs = body.get("pairs", False)
         if not isinstance(pairs, bool):
             self.fail(f"{where}.pairs", f"expected true or false, got {_kind(pairs)}")
@@ -330,8 +340,8 @@ class _Reader:
             hold_out.append((knob, checked))
         return FamilyEntry(name, n, subtasks, tuple(settings), tuple(sweeps), pairs, tuple(hold_out))
 
-    def knob_value(self, fam, knob: str, value, where: str):
-        spec = self.guard(where, knob_spec, fam.Knobs, str(knob), fam.name)
+    def knob_value(self, fam, knob: str, value, where: str, knobs_cls: type | None = None):
+        spec = self.guard(where, knob_spec, knobs_cls or fam.Knobs, str(knob), fam.name)
         return self.guard(where, spec.check, value)
 
     def string_list(self, value, where: str) -> list[str]:
