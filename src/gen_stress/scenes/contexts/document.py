@@ -115,12 +115,15 @@ class DocumentContext(Context):
         elif slot == "fine_text":
             n_marks = max(1, n_marks)
         columns = 2 if request.two_columns or n_marks >= 4 or rng.random() < 0.5 else 1
-        n_paragraphs = max(n_marks + 1, int(rng.integers(4, 8)))
+        # Enough text to fill the page: what does not fit is left off the page's foot
+        # (footnote markers sit in the first paragraphs, which always fit).
+        n_paragraphs = max(n_marks + 1, int(rng.integers(9, 13)))
         # Section headings in their usual order (Introduction before Results).
         headings = sorted((str(h) for h in rng.choice(vocab["headings"], size=(n_paragraphs + 1) // 2, replace=False)),
                           key=vocab["headings"].index)
         paragraphs = []
-        marked = set(int(i) for i in rng.choice(n_paragraphs, size=n_marks, replace=False)) if n_marks else set()
+        first = max(n_marks, 4)
+        marked = set(int(i) for i in rng.choice(first, size=n_marks, replace=False)) if n_marks else set()
         number = 0
         for k in range(n_paragraphs):
             heading = headings[k // 2] if k % 2 == 0 else ""
@@ -131,6 +134,10 @@ class DocumentContext(Context):
                 marker = number
             paragraphs.append(Paragraph(heading, tuple(" ".join(sentences).split()), marker))
         pool = vocab["footnotes"] + (vocab["short_footnotes"] if slot == "fine_text" else [])
+        if slot == "fine_text":  # footnotes that fit the page's line at the asked size, in any body font
+            room = 0.8 * min(size[0] - 2 * MARGIN_PX, (size[1] - 2 * MARGIN_PX) * 0.8)
+            pool = [t for t in pool if max(text_width(f"9 {t}", font_named(f), style.text_px)
+                                           for f in BODY_FONTS) <= room] or vocab["short_footnotes"]
         footnotes = tuple(pick(rng, pool) for _ in range(n_marks))
         table = pick(rng, vocab["tables"])
         n_rows = request.count if slot == "count_rows" else int(rng.integers(3, 7))
@@ -156,6 +163,8 @@ class DocumentContext(Context):
         if slot == "styled_text":
             title_font = pick(rng, [f.name for f in catalog.of_class(style.font_class)] or [body_font])
         body_px = max(5, int(round(rng.integers(6, 8) * scale)))
+        if slot == "fine_text":  # footnotes are never larger than the body (up to what a page holds)
+            body_px = max(body_px, min(style.text_px, int(12 * scale)))
         title_px = style.text_px if slot == "styled_text" else max(9, int(round(rng.integers(11, 15) * scale)))
         # Titles that fit the line at their size (the page is 0.84 of its width inside the margins).
         room = 0.84 * min(size[0] - 2 * MARGIN_PX, (size[1] - 2 * MARGIN_PX) * 0.8) - 2 * content_stroke(style, slot)
@@ -259,8 +268,9 @@ class DocumentContext(Context):
             y += px
             out["fields"]["journal"] = sheet.text(content.journal, body, px - 1, left, y, rgb=INK,
                                                   role="running_header").item_id
-            out["fields"]["date"] = sheet.text(content.header_right, body, px - 1, right, y, rgb=INK,
-                                               role="running_header", align="right").item_id
+            if text_width(content.journal + "    " + content.header_right, body, px - 1) <= right - left:
+                out["fields"]["date"] = sheet.text(content.header_right, body, px - 1, right, y, rgb=INK,
+                                                   role="running_header", align="right").item_id
             y += px * 0.6
             sheet.rule(left, right, y, 1, INK)
         y += content.title_px * 1.8 + 2 * content.stroke_px
