@@ -156,7 +156,8 @@ def presupposed_value(page: Page, slot: str, rng, again: dict | None = None, pre
     if not pool:
         raise Resample("no usual field with a value and the wanted presence")
     chosen = pick(rng, pool)
-    prompt = (f"What is {chosen.ref} on this {page.noun}? Answer with the value exactly as printed. If the "
+    verb = "are" if chosen.ref.endswith(" hours") else "is"  # "What are the opening hours"
+    prompt = (f"What {verb} {chosen.ref} on this {page.noun}? Answer with the value exactly as printed. If the "
               f"{page.noun} does not show it, answer \"{UNANSWERABLE}\".")
     if present:
         return Asked(Question(prompt, chosen.value, "text"), chosen.ids, {"field": chosen.name})
