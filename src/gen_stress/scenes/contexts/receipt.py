@@ -158,7 +158,7 @@ class ReceiptContext(Context):
         fine_px = max(5, body_px - 2)
         target_px = style.text_px if style is not None else body_px
         room = size[0] - 2 * MARGIN_PX - 2 * max(8.0, 1.6 * body_px)  # the widest a printed line can be
-        fine = tuple(pick(rng, vocab["fine_print"]) for _ in range(int(rng.integers(1, 3))))
+        fine = tuple(str(t) for t in rng.choice(vocab["fine_print"], size=int(rng.integers(1, 3)), replace=False))
         fine = tuple(t for t in fine if text_width(t, font_named(body_font), fine_px) <= room) or fine[-1:]
         if slot == "fine_text":
             fine = fine[:-1] + (pick(rng, [t for t in vocab["fine_print"] + vocab["short_fine_print"]
