@@ -134,8 +134,8 @@ def exists(page: Page, slot: str, rng, again: dict | None = None, present: bool 
         raise Resample("no usual field with the wanted presence")
     chosen = pick(rng, pool)
     prompt = f"Does this {page.noun} show {chosen.name}? Answer yes or no."
-    return Asked(Question(prompt, "yes" if present else "no", "yes_no"), chosen.ids,
-                 {"field": chosen.name})
+    asked = {"field": chosen.name, **({"neg_strategy": chosen.negative} if chosen.negative else {})}
+    return Asked(Question(prompt, "yes" if present else "no", "yes_no"), chosen.ids, asked)
 
 
 def near_miss_value(page: Page, slot: str, rng, again: dict | None = None, present: bool = True) -> Asked:
@@ -168,7 +168,7 @@ def box(page: Page, slot: str, rng, again: dict | None = None) -> Asked:
     """The box of a named element, measured on the render (filled in after it)."""
     target = _target(page, slot)
     prompt = BOX_PROMPT.format(ref=target.ref, w=page.scene.width, h=page.scene.height)
-    return Asked(Question(prompt, BOX_PLACEHOLDER, "bbox"), target.ids, box_ids=target.ids)
+    return Asked(Question(prompt, BOX_PLACEHOLDER, "bbox"), target.ids + target.evidence, box_ids=target.ids)
 
 
 def marked(page: Page, slot: str, rng, again: dict | None = None) -> Asked:
@@ -191,6 +191,83 @@ def marked(page: Page, slot: str, rng, again: dict | None = None) -> Asked:
     focus = tuple(c for c in again["choices"] if c != target.name)
     return Asked(Question(prompt, target.name, "choice", choices=again["choices"]), target.ids, again,
                  (focus[0],) if focus else ())
+
+
+ROW_WORDS = {2: ("top", "bottom"), 3: ("top", "middle", "bottom")}
+
+
+def which_row(page: Page, slot: str, rng, again: dict | None = None) -> Asked:
+    """Which row (shelf) an entry is on: top, middle or bottom."""
+    words = ROW_WORDS.get(len(page.rows))
+    if words is None:
+        raise Resample("no two or three rows to name")
+    where = _row_index(page)
+    if again is None:
+        again = {"subject": pick(rng, sorted(where))}
+    subject = again["subject"]
+    if subject not in where:
+        raise Resample("the asked entry is gone")
+    k, entry = where[subject]
+    prompt = (f"On which {page.row_noun} of this {page.noun} is {entry.ref}, as seen in the image? "
+              f"Options: {_options(words)}. Answer with the letter or the text of one option.")
+    return Asked(Question(prompt, words[k], "choice", choices=words), entry.ids, again, (subject,))
+
+
+def left_neighbour(page: Page, slot: str, rng, again: dict | None = None) -> Asked:
+    """Which entry stands directly left of a named one in its row (choices from the page)."""
+    names = sorted(_row_index(page))
+    if again is None:
+        pairs = [(row.entries[i - 1], row.entries[i]) for row in page.rows for i in range(1, len(row.entries))]
+        if not pairs or len(names) < N_CHOICES:
+            raise Resample("no entry with a neighbour on its left")
+        left, subject = pairs[int(rng.integers(len(pairs)))]
+        others = [n for n in names if n not in (left.name, subject.name)]
+        extra = [str(x) for x in rng.permutation(others)[:N_CHOICES - 1]]
+        again = {"subject": subject.name, "choices": tuple(str(x) for x in rng.permutation([left.name, *extra]))}
+    subject, choices = again["subject"], again["choices"]
+    answer = None
+    for row in page.rows:
+        found = [e.name for e in row.entries]
+        if subject in found and found.index(subject) > 0:
+            answer = row.entries[found.index(subject) - 1]
+        if subject in found:
+            entry = row.entries[found.index(subject)]
+    if answer is None or answer.name not in choices:
+        raise Resample("the left neighbour is not among the options")
+    noun = page.rows[0].noun
+    prompt = (f"Which {noun} stands directly to the left of {entry.ref} on the same {page.row_noun}, as seen in "
+              f"the image? Options: {_options(choices)}. Answer with the letter or the text of one option.")
+    focus = (answer.name, next(c for c in choices if c != answer.name))
+    return Asked(Question(prompt, answer.name, "choice", choices=choices), entry.ids + answer.ids, again, focus)
+
+
+def row_above_below(page: Page, slot: str, rng, again: dict | None = None) -> Asked:
+    """Is one entry on a row (shelf) above or below another's?"""
+    where = _row_index(page)
+    if again is None:
+        pairs = [(a, b) for a in sorted(where) for b in sorted(where) if where[a][0] != where[b][0]]
+        if not pairs:
+            raise Resample("no two entries on different rows")
+        a, b = pairs[int(rng.integers(len(pairs)))]
+        again = {"subject": a, "reference": b}
+    subject, reference = again["subject"], again["reference"]
+    if subject not in where or reference not in where or where[subject][0] == where[reference][0]:
+        raise Resample("the asked entries are gone or share a row")
+    (ks, es), (kr, er) = where[subject], where[reference]
+    answer = "above" if ks < kr else "below"
+    prompt = (f"On this {page.noun}, is {es.ref} on a {page.row_noun} above or below the {page.row_noun} of "
+              f"{er.ref}? Options: {_options(('above', 'below'))}. Answer with the letter or the text of one option.")
+    return Asked(Question(prompt, answer, "choice", choices=("above", "below")), es.ids + er.ids, again,
+                 (subject, reference))
+
+
+def _row_index(page: Page) -> dict:
+    """Entry name -> (row index, entry), for names that appear once on the page."""
+    seen: dict = {}
+    for k, row in enumerate(page.rows):
+        for e in row.entries:
+            seen.setdefault(e.name, []).append((k, e))
+    return {name: found[0] for name, found in seen.items() if len(found) == 1}
 
 
 def _target(page: Page, slot: str) -> Target:

@@ -5,7 +5,8 @@ never the pixels.
 Every element is one or more text items of the page's scene (a receipt line is its
 name and its amount); `Target` names an element the way a person would ("the total",
 "footnote 3"), `Count` is something countable with its exact value, `Listing` an
-ordered column of elements, `Field` a field such pages usually show, present or not.
+ordered column of elements (or a row: `Page.rows`), `Field` a field such pages usually
+show, present or not.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ class Target:
     ref: str  # how a person names it: "the total", "footnote 3", "the price of Cola Zero"
     text: str = ""  # the exact string read for it (the first item's text)
     name: str = ""  # a short name for options ("Cola Zero")
+    evidence: tuple[int, ...] = ()  # more items the answer rests on (a near-duplicate's detail), checked too
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,7 @@ class Field:
     ids: tuple[int, ...] = ()
     numeric: bool = False  # the value is an amount a near-miss can change
     usual: bool = True  # asked about as a field such pages usually show (not every price of a menu)
+    negative: str = ""  # absent: how it was chosen (popular, adversarial), recorded as neg_strategy
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,8 @@ class Page:
     fields: tuple[Field, ...] = ()
     marks: tuple[tuple[str, Target], ...] = ()  # (mark name, the one element it marks)
     stats: Mapping[str, float] = field(default_factory=dict)  # layout statistics for `difficulty`
+    rows: tuple[Listing, ...] = ()  # top to bottom, each left to right (shelves, rows of a grid)
+    row_noun: str = "row"  # what a row is called: "shelf", "row"
 
     def text_item(self, item_id: int) -> TextItem:
         return self.scene.item(item_id)

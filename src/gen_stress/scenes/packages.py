@@ -1,0 +1,117 @@
+"""Product packages drawn from geometry: cans, bottles, boxes, jars and bags, in
+centimetres, so that a 500 ml bottle stands taller than a 330 ml one on the same shelf.
+
+Each package is a parametric Design (scenes/parametric.py: parts with paint slots,
+placed at `unit_px` pixels per centimetre) plus the panel its label is printed on, in
+the same units: the shelf context lays the brand, product word, variant and size out
+inside that panel. Bottles and jars have a cap whose colour can be a variant ("the
+bottle with the blue cap"); their probe points at the cap so the render can be checked
+to show it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from shapely.geometry import Polygon, box
+
+from gen_stress.scenes.colors import RGB, mix
+from gen_stress.scenes.parametric import Design, PaintProbe, Part, _rounded
+
+PACKAGES = ("can", "bottle", "box", "jar", "bag")
+METAL: RGB = (176, 180, 188)
+WHITE: RGB = (250, 250, 250)
+
+
+@dataclass(frozen=True)
+class Package:
+    design: Design
+    panel: tuple[float, float, float, float]  # where the label is printed (cm, design frame)
+    cap: tuple[float, float, float, float] | None = None  # the cap's box (cm), when it has one
+
+
+def paints(body: RGB, label: RGB, cap: RGB | None) -> dict[str, RGB]:
+    """The paint slots of a package in its line's colours."""
+    return {"body": body, "label": label, "cap": cap or METAL, "metal": METAL, "shade": mix(body, (0, 0, 0), 0.25),
+            "shine": mix(body, (255, 255, 255), 0.35)}
+
+
+@lru_cache(maxsize=256)
+def package(kind: str, width_cm: float, height_cm: float) -> Package:
+    """A package of the kind whose outline is width x height centimetres, its bottom
+    edge on y = height."""
+    builder = {"can": _can, "bottle": _bottle, "box": _box, "jar": _jar, "bag": _bag}.get(kind)
+    if builder is None:
+        raise ValueError(f"unknown package {kind!r}; known: {', '.join(PACKAGES)}")
+    return builder(float(width_cm), float(height_cm))
+
+
+def _design(kind: str, w: float, h: float, parts, probes=()) -> Design:
+    return Design(kind, (("width_cm", w), ("height_cm", h)), tuple(parts), tuple(paints((0, 0, 0), WHITE, None).items()),
+                  tuple(probes), "cap" if any(p.paint == "cap" for p in parts) else "", main="body")
+
+
+def _can(w: float, h: float) -> Package:
+    rim = min(0.5, h * 0.05)
+    parts = [Part("top rim", _rounded(0.2, 0, w - 0.2, rim + 0.3, 0.15), "metal"),
+             Part("body", box(0, rim, w, h - rim), "body"),
+             Part("bottom rim", _rounded(0.2, h - rim - 0.3, w - 0.2, h, 0.15), "metal"),
+             Part("shine", box(w * 0.12, rim, w * 0.2, h - rim), "shine")]
+    panel = (w * 0.06, h * 0.22, w * 0.94, h * 0.82)
+    parts.append(Part("label", box(*panel), "label"))
+    return Package(_design("can", w, h, parts), panel)
+
+
+def _bottle(w: float, h: float) -> Package:
+    cap_w, cap_h = w * 0.42, max(1.4, h * 0.07)
+    neck_h = h * 0.22
+    x0 = (w - cap_w) / 2
+    cap = (x0, 0.0, x0 + cap_w, cap_h)
+    shoulder = Polygon([(x0 + 0.1, cap_h), (w - x0 - 0.1, cap_h), (w - x0 + 0.05, cap_h + neck_h * 0.5),
+                        (w, cap_h + neck_h), (0, cap_h + neck_h), (x0 - 0.05, cap_h + neck_h * 0.5)])
+    parts = [Part("cap", _rounded(*cap, 0.25), "cap"),
+             Part("neck", shoulder, "body"),
+             Part("body", _rounded(0, cap_h + neck_h - 0.3, w, h, min(0.8, w * 0.12)), "body"),
+             Part("shine", box(w * 0.1, cap_h + neck_h, w * 0.18, h - 1.0), "shine")]
+    panel = (0.0, cap_h + neck_h + (h - cap_h - neck_h) * 0.12, w, cap_h + neck_h + (h - cap_h - neck_h) * 0.72)
+    parts.append(Part("label", box(*panel), "label"))
+    probe = PaintProbe("cap", ((cap[0] + cap[2]) / 2, (cap[1] + cap[3]) / 2), "cap")
+    return Package(_design("bottle", w, h, parts, (probe,)), panel, cap)
+
+
+def _box(w: float, h: float) -> Package:
+    parts = [Part("body", box(0, 0, w, h), "body"),
+             Part("top", box(0, 0, w, h * 0.05), "shade"),
+             Part("side", box(w * 0.92, 0, w, h), "shade")]
+    panel = (w * 0.08, h * 0.14, w * 0.86, h * 0.74)
+    parts.append(Part("label", _rounded(*panel, min(0.8, w * 0.05)), "label"))
+    return Package(_design("box", w, h, parts), panel)
+
+
+def _jar(w: float, h: float) -> Package:
+    lid_h = max(1.0, h * 0.16)
+    cap = (w * 0.06, 0.0, w * 0.94, lid_h)
+    parts = [Part("lid", _rounded(*cap, 0.3), "cap"),
+             Part("body", _rounded(0, lid_h - 0.2, w, h, min(1.0, w * 0.14)), "body"),
+             Part("shine", box(w * 0.1, lid_h + 0.6, w * 0.17, h - 1.0), "shine")]
+    panel = (0.0, lid_h + (h - lid_h) * 0.18, w, lid_h + (h - lid_h) * 0.82)
+    parts.append(Part("label", box(*panel), "label"))
+    probe = PaintProbe("cap", ((cap[0] + cap[2]) / 2, (cap[1] + cap[3]) / 2), "cap")
+    return Package(_design("jar", w, h, parts, (probe,)), panel, cap)
+
+
+def _bag(w: float, h: float) -> Package:
+    """A crimped snack bag: zigzag seals top and bottom, narrower than its filled middle."""
+    seal = h * 0.06
+    teeth = 8
+    b = w * 0.04  # how much narrower the seals are than the middle
+    top = [(b + (w - 2 * b) * k / teeth, 0.0 if k % 2 == 0 else seal * 0.5) for k in range(teeth + 1)]
+    bottom = [(b + (w - 2 * b) * k / teeth, h if k % 2 == 0 else h - seal * 0.5) for k in range(teeth, -1, -1)]
+    outline = Polygon(top + [(w - b, seal), (w, h * 0.5), (w - b, h - seal)] + bottom
+                      + [(b, h - seal), (0, h * 0.5), (b, seal)])
+    seals = box(b, seal * 0.5, w - b, seal * 1.3).union(box(b, h - seal * 1.3, w - b, h - seal * 0.5))
+    parts = [Part("body", outline, "body"), Part("seal", seals, "shade")]
+    panel = (w * 0.1, h * 0.2, w * 0.9, h * 0.74)
+    parts.append(Part("label", _rounded(*panel, min(1.0, w * 0.08)), "label"))
+    return Package(_design("bag", w, h, parts), panel)
