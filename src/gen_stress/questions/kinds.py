@@ -208,7 +208,7 @@ def which_row(page: Page, slot: str, rng, again: dict | None = None) -> Asked:
     if subject not in where:
         raise Resample("the asked entry is gone")
     k, entry = where[subject]
-    prompt = (f"On which {page.row_noun} of this {page.noun} is {entry.ref}, as seen in the image? "
+    prompt = (f"On which {page.row_noun} is {entry.ref}, as seen in the image? "
               f"Options: {_options(words)}. Answer with the letter or the text of one option.")
     return Asked(Question(prompt, words[k], "choice", choices=words), entry.ids, again, (subject,))
 

@@ -48,7 +48,7 @@ SIGN_FONTS = ("Roboto Slab", "Open Sans", "Liberation Sans", "Comfortaa", "Lobst
 ROW_WORDS = {2: ("top", "bottom"), 3: ("top", "middle", "bottom")}
 N_SHELVES = 3
 MIN_DETAIL_PX = 5  # the cap height below which a variant word or size is not printed at all
-MIN_VISIBLE = 0.98  # a product whose facings show less than this (edges, sticker) is never asked about
+LINE_GAP = 1.5  # baseline to baseline on a label, in cap heights
 INK: tuple[int, int, int] = (24, 24, 28)
 PAPER: tuple[int, int, int] = (255, 255, 255)
 GREY: tuple[int, int, int] = (110, 112, 118)
@@ -300,7 +300,7 @@ class ShelfContext(Context):
             blocks = [b for row in rows for b in row]
             target = pick(rng, blocks).product
             split = [n] if n <= 6 else [n // 2, n - n // 2]
-            rows = [[b for b in row if b.product != target] for row in rows]
+            rows = [[b for b in row if b.product.line != target.line] for row in rows]
             for k, part in zip(rng.permutation(N_SHELVES), split):
                 at = int(rng.integers(1, max(2, len(rows[k]))))
                 rows[k].insert(at, Block(target, part))
@@ -309,6 +309,7 @@ class ShelfContext(Context):
         elif slot == "count_marks":
             small = pick(rng, vocab["small"])
             p = dataclasses.replace(_product(small, rng, aisle), aisle=aisle)
+            rows = [[b for b in row if b.product.line != p.line] for row in rows]  # no bigger sibling
             if n:
                 split = [n] if n <= 3 or rng.random() < 0.5 else [n // 2, n - n // 2]
                 for k, part in zip(rng.permutation(N_SHELVES), split):
@@ -331,6 +332,9 @@ class ShelfContext(Context):
             lead.append(0.0)
         rows = _filled(rows, lead, focus, geometry, rng)
         inside = _inside_blocks(rows, lead, geometry)
+        if slot in SHELF_ONLY and sum(b.facings for k, row in enumerate(rows) for i, b in enumerate(row)
+                                      if b.product.display == focus and (k, i) in inside) != n:
+            raise Resample("part of what is counted fell off the shelf")
         if slot == "count_rows":
             rows = self._mark_sales(rows, n, rng, inside)
         else:
@@ -472,7 +476,7 @@ class ShelfContext(Context):
             if spots and (slot == "count_merged" or rng.random() < 0.5):
                 k, i = pick(rng, spots)
                 b = rows[k][i]
-                step = 1 if b.facings == 1 or rng.random() < 0.5 else -1
+                step = 1 if b.facings == 1 else -1  # one fewer never pushes it off the shelf
                 rows[k][i] = dataclasses.replace(b, facings=b.facings + step)
             else:  # no small item yet: one added
                 small = next(s for s in vocabulary("shelf")["small"] if _display_of(s, content.focus))
@@ -564,7 +568,7 @@ class _Geometry:
 
 
 FACING_GAP_PX = 1  # facings touch but for one pixel, so each keeps its own outline
-MAX_FACINGS = 6
+MAX_FACINGS = 8
 
 
 def _spans(row, lead: float, ppc: float) -> list[tuple[float, float]]:
@@ -602,12 +606,23 @@ def _filled(rows, lead, focus: str, geometry: _Geometry, rng) -> list[list[Block
                 raise Resample("a shelf row too short to reach the edge")
             i = pick(rng, grow)
             row[i] = dataclasses.replace(row[i], facings=row[i].facings + 1)
+        for _ in range(40):  # the asked product pulled back inside, the row still reaching the edge
+            spans = _spans(row, lead[k], ppc)
+            at = max((i for i, b in enumerate(row) if b.product.display == focus), default=None)
+            if at is None or spans[at][1] <= width and spans[-1][1] > width:
+                break
+            before = [i for i in plain if i < at and row[i].facings > 1]
+            after = [i for i in plain if i > at and row[i].facings < MAX_FACINGS]
+            if spans[at][1] > width and before:
+                i = pick(rng, before)
+                row[i] = dataclasses.replace(row[i], facings=row[i].facings - 1)
+            elif spans[at][1] <= width and after:
+                i = pick(rng, after)
+                row[i] = dataclasses.replace(row[i], facings=row[i].facings + 1)
+            else:
+                raise Resample("the asked product reaches the edge")
         spans = _spans(row, lead[k], ppc)
-        keep = [i for i, (x0, _x1) in enumerate(spans) if x0 < width]
-        row[:] = [row[i] for i in keep]
-        last = len(row) - 1
-        if row[last].product.display == focus and spans[last][1] > width:
-            raise Resample("the asked product reaches the edge")
+        row[:] = [b for b, (x0, _x1) in zip(row, spans) if x0 < width]
     return rows
 
 
@@ -805,24 +820,26 @@ class _Drawer:
         w, h = (x1 - x0) * 0.9, y1 - y0
         ink = INK if contrast_ratio(INK, p.label) >= contrast_ratio(PAPER, p.label) else PAPER
         brand_rgb = p.body if contrast_ratio(p.body, p.label) >= 3.0 else ink
-        lines = [("brand", p.brand, font_named(p.brand_font), 0.30, brand_rgb),
-                 ("name", p.name.upper(), font_named(self.c.label_font), 0.17, ink),
-                 ("variant", p.variant, font_named(self.c.label_font), 0.14, ink),
-                 ("size", p.size, font_named(self.c.label_font), 0.13, ink)]
+        lines = [("brand", p.brand, font_named(p.brand_font), 0.26, brand_rgb),
+                 ("name", p.name.upper(), font_named(self.c.label_font), 0.16, ink),
+                 ("variant", p.variant, font_named(self.c.label_font), 0.15, ink),
+                 ("size", p.size, font_named(self.c.label_font), 0.15, ink)]
         sized = []
         for role, text, font, share, rgb in lines:
             px = int(min(h * share, 40))
             while px >= MIN_DETAIL_PX and text_width(text, font, px) > w:
                 px -= 1
             sized.append((role, text, font, px, rgb))
-        sized = [s for s in sized if s[3] >= MIN_DETAIL_PX]
-        if not sized or sized[0][0] != "brand":
+        # Lines too small to read are left off, the last first; the rest must fit the panel.
+        while len(sized) > 1 and (sized[-1][3] < MIN_DETAIL_PX or sum(t[3] * LINE_GAP for t in sized) > h * 0.96):
+            sized.pop()
+        if sized[0][3] < MIN_DETAIL_PX or sum(t[3] * LINE_GAP for t in sized) > h * 0.96:
             return {}
-        total = sum(s[3] * 1.55 for s in sized)
+        total = sum(t[3] * LINE_GAP for t in sized)
         y = y0 + max(0.0, (h - total) / 2)
         out = {}
         for role, text, font, px, rgb in sized:
-            y += px * 1.55
+            y += px * LINE_GAP
             attrs = DETAIL if role in ("variant", "size") else ()
             item = self.text(text, font, px, ((x0 + x1) / 2, y - px * 0.78), rgb, f"label_{role}", on, 4,
                              attributes=attrs)
@@ -1004,6 +1021,11 @@ def _page(scene: Scene, c: ShelfContent, request: Request, d: _Drawer) -> Page:
         name_ids = tuple(t.get("brand") for t in x.facing_texts[:1] if t.get("brand"))
         return Target(tuple(x.packages[:1]) + name_ids, x.product.ref, x.product.display, x.product.display)
 
+    # A product is named by brand, product, variant and size: only products whose label
+    # prints all four (and whose line's other products print theirs) are asked about.
+    unclear_lines = {x.product.line for x in d.drawn if not _legible(x)}
+    shown = [x for x in shown if x.product.line not in unclear_lines]
+    by_name = {x.product.display: x for x in shown}
     targets: dict[str, Target] = {}
     focus = by_name.get(c.focus)
     if slot in ("named_box", "near_duplicate_box", "label_word", "fine_text", "row_of", "left_of", "row_relative",
@@ -1047,6 +1069,8 @@ def _page(scene: Scene, c: ShelfContent, request: Request, d: _Drawer) -> Page:
         facings = [x for x in d.drawn if x.product.display == c.focus]
         if not facings or not all(x.inside for x in facings):
             raise Resample("a counted facing is cut off")
+        if any("brand" not in t or "name" not in t for x in facings for t in x.facing_texts):
+            raise Resample("the counted product's label is too small to read")
         n = sum(len(x.packages) for x in facings)
         p = facings[0].product
         counts[slot] = Count(f"How many {p.plural} are on these shelves? Count every one you can see, including "
@@ -1055,6 +1079,8 @@ def _page(scene: Scene, c: ShelfContent, request: Request, d: _Drawer) -> Page:
         small = [x for x in d.drawn if x.product.display == c.focus]
         if not all(x.inside for x in small):
             raise Resample("a counted small item is cut off")
+        if any("brand" not in t for x in small for t in x.facing_texts):
+            raise Resample("the small items' brand is too small to read")
         n = sum(len(x.packages) for x in small)
         name = c.focus
         noun_p = next((x.product for x in small), None)
@@ -1071,8 +1097,6 @@ def _page(scene: Scene, c: ShelfContent, request: Request, d: _Drawer) -> Page:
         else:
             question = "How many products on this page are marked with a red sale badge?"
         counts[slot] = Count(question, len(sales), tuple(x.label[0] for x in sales))
-    if slot in counts and request.count is not None and counts[slot].value != request.count:
-        raise Resample("part of what is counted fell off the shelf")
     rows = tuple(Listing("product", tuple(entry(x) for x in shown if x.row == k)) for k in range(len(c.rows)))
     fields = _fields(slot, c, d, shown, all_names, scene, text)
     n_elements = len(text)
@@ -1080,6 +1104,13 @@ def _page(scene: Scene, c: ShelfContent, request: Request, d: _Drawer) -> Page:
              "skew_deg": 0.0, "body_px": c.price_px}
     return Page("shelf", noun, scene, targets, counts, (), (), tuple(fields), (), stats, rows,
                 "shelf" if shelf else "row")
+
+
+def _legible(x: _Drawn) -> bool:
+    """Its picture names it in full: a card's text does; a package must print all four lines."""
+    if x.card:
+        return True
+    return all(r in t for t in x.facing_texts for r in ("brand", "name", "variant", "size"))
 
 
 def _detail_ids(x: _Drawn) -> tuple[int, ...]:
