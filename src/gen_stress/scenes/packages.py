@@ -6,7 +6,8 @@ placed at `unit_px` pixels per centimetre) plus the panel its label is printed o
 the same units: the shelf context lays the brand, product word, variant and size out
 inside that panel. Bottles and jars have a cap whose colour can be a variant ("the
 bottle with the blue cap"); their probe points at the cap so the render can be checked
-to show it.
+to show it. A printed package is drawn as separate items (outline and lines of print)
+where a question reads its print, else as one stamp composited once per look.
 """
 
 from __future__ import annotations
@@ -14,10 +15,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+from PIL import Image
 from shapely.geometry import Polygon, box
 
-from gen_stress.scenes.colors import RGB, mix
-from gen_stress.scenes.parametric import Design, PaintProbe, Part, _rounded
+from gen_stress.scenes import model, render
+from gen_stress.scenes.colors import RGB, color_name, mix
+from gen_stress.scenes.fonts import load_catalog
+from gen_stress.scenes.geometry import Box, rect_points
+from gen_stress.scenes.model import Attributes, TextItem
+from gen_stress.scenes.parametric import Design, PaintProbe, Part, _rounded, place
+from gen_stress.scenes.text import layout_text
 
 PACKAGES = ("can", "bottle", "box", "jar", "bag")
 METAL: RGB = (176, 180, 188)
@@ -115,3 +122,100 @@ def _bag(w: float, h: float) -> Package:
     panel = (w * 0.1, h * 0.2, w * 0.9, h * 0.74)
     parts.append(Part("label", _rounded(*panel, min(1.0, w * 0.08)), "label"))
     return Package(_design("bag", w, h, parts), panel)
+
+
+# Printed packages -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Print:
+    """One line printed on a package's label, in the package's own pixels (its top-left
+    corner at 0, 0)."""
+
+    role: str  # brand, name, variant, size
+    text: str
+    font: str
+    text_px: int
+    rgb: RGB
+    center: tuple[float, float]
+    attributes: Attributes = ()
+
+
+@dataclass(frozen=True)
+class Look:
+    """Everything that decides a printed package's pixels."""
+
+    kind: str
+    width_cm: float
+    height_cm: float
+    unit_px: float  # pixels per centimetre
+    paints: tuple[tuple[str, RGB], ...]
+    prints: tuple[Print, ...]
+
+
+def printed_items(look: Look, origin: tuple[int, int], first_id: int, *, label: str, z: int,
+                  attributes: Attributes = ()) -> list:
+    """The package as separate scene items: its outline (a VectorItem, role "product")
+    and one TextItem per printed line on it, ids from first_id up."""
+    pack = package(look.kind, look.width_cm, look.height_cm)
+    ox, oy = origin
+    center = (ox + look.width_cm * look.unit_px / 2, oy + look.height_cm * look.unit_px / 2)
+    item = place(pack.design, item_id=first_id, role="product", label=label, unit_px=look.unit_px, center=center,
+                 colors=dict(look.paints), z=z, attributes=attributes)
+    items = [item]
+    for k, pr in enumerate(look.prints):
+        layout = layout_text(pr.text, load_catalog().by_name(pr.font), text_px=pr.text_px,
+                             center=(ox + pr.center[0], oy + pr.center[1]))
+        items.append(TextItem(first_id + 1 + k, f"label_{pr.role}", layout, pr.rgb, z=z + 1, on_item=first_id,
+                              attributes=pr.attributes, char_detail=False))
+    return items
+
+
+@lru_cache(maxsize=2048)  # bounded: a worker's memory does not grow with --n
+def stamp(look: Look) -> tuple[int, int, Image.Image, Image.Image]:
+    """(x0, y0, colours, coverage) of the printed package drawn at the origin: the same
+    pixels as its separate items, composited once and reused for every facing."""
+    items = printed_items(look, (0, 0), 1, label="", z=0)
+    base = render.rasterize(items[0])
+    colours = Image.new("RGB", base.coverage.size, 0)
+    for rgb, mask in base.layers:
+        colours.paste(rgb, (0, 0), mask)
+    for text in items[1:]:
+        raster = render.rasterize(text)
+        for rgb, mask in raster.layers:
+            colours.paste(rgb, (raster.x0 - base.x0, raster.y0 - base.y0), mask)
+    return base.x0, base.y0, colours, base.coverage
+
+
+@dataclass(frozen=True)
+class StampItem:
+    """A printed package as one scene item (a facing nobody reads the print of): it owns
+    the pixels of the package and of what is printed on it."""
+
+    item_id: int
+    role: str
+    label: str
+    look: Look
+    origin: tuple[int, int]
+    z: int
+    attributes: Attributes = ()
+
+    @property
+    def bbox(self) -> Box:
+        x0, y0, colours, _cov = stamp(self.look)
+        return (float(self.origin[0] + x0), float(self.origin[1] + y0),
+                float(self.origin[0] + x0 + colours.width), float(self.origin[1] + y0 + colours.height))
+
+
+@render.rasterize.register
+def _(item: StampItem) -> render.Raster:
+    x0, y0, colours, coverage = stamp(item.look)
+    return render.Raster(item.origin[0] + x0, item.origin[1] + y0, coverage, ((colours, coverage),), binary=True)
+
+
+@model.item_record.register
+def _(item: StampItem, measured: dict) -> tuple[str, dict]:
+    box_ = item.bbox
+    printed = ",".join(pr.role for pr in item.look.prints)
+    return model.object_record(item, measured, shape=item.look.kind, color=color_name(dict(item.look.paints)["body"]),
+                               bbox=box_, polygon=rect_points(box_), size_px=max(box_[2] - box_[0], box_[3] - box_[1]),
+                               attributes=(("printed", printed), *item.attributes))

@@ -19,8 +19,9 @@ thing. Cut-off facings at the edges are never asked about.
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 import numpy as np
 from shapely.geometry import Polygon
@@ -34,9 +35,9 @@ from gen_stress.scenes.contexts.sheet import font_named, money, text_width
 from gen_stress.scenes.fonts import load_catalog
 from gen_stress.scenes.geometry import rect_points
 from gen_stress.scenes.model import Scene, ShapeItem, TextItem
-from gen_stress.scenes.packages import package
+from gen_stress.scenes.packages import Look, Print, StampItem, package, printed_items
 from gen_stress.scenes.page import Count, Field, Listing, Page, Request, Target
-from gen_stress.scenes.parametric import _rounded, place
+from gen_stress.scenes.parametric import _rounded
 from gen_stress.scenes.sprites import SpriteItem, scaled_size
 from gen_stress.scenes.text import layout_text
 
@@ -230,10 +231,11 @@ class ShelfContext(Context):
         target_px = style.text_px if style is not None else base_px
         title_px = style.text_px if slot == "styled_text" else max(10, int(round(rng.integers(13, 20) * scale)))
         stroke_px = style.stroke_px if slot == "styled_text" else 0
+        label_font = pick(rng, LABEL_FONTS)
         geometry = _Geometry(size, title_px, stroke_px, max(base_px, target_px if slot == "fine_text" else 0),
                              float(rng.uniform(0.8, 0.97)))
         if mode == "shelf":
-            rows, lead, focus, word = self._shelf_rows(request, rng, vocab, geometry)
+            rows, lead, focus, word = self._shelf_rows(request, rng, vocab, geometry, label_font)
             title = self._aisle_of(rows)
             subtitle = ""
         else:
@@ -248,7 +250,7 @@ class ShelfContext(Context):
         accent = tuple(pick(rng, vocab["accents"]))
         return ShelfContent(
             mode=mode, rows=rows, lead=lead, title=title, subtitle=subtitle, currency=tuple(cur.items()),
-            title_font=title_font, label_font=pick(rng, LABEL_FONTS), price_font=pick(rng, PRICE_FONTS),
+            title_font=title_font, label_font=label_font, price_font=pick(rng, PRICE_FONTS),
             title_px=title_px, title_contrast=style.contrast_ratio if slot == "styled_text" else 0.0,
             stroke_px=stroke_px,
             price_px=base_px, target_px=target_px,
@@ -265,7 +267,7 @@ class ShelfContext(Context):
         aisles = [b.product.aisle for row in rows for b in row if not b.filler]
         return max(sorted(set(aisles)), key=aisles.count)
 
-    def _shelf_rows(self, request: Request, rng, vocab, geometry: _Geometry):
+    def _shelf_rows(self, request: Request, rng, vocab, geometry: _Geometry, label_font: str):
         """Three rows of product runs from one aisle; the asked arrangement (a run of n
         facings, n sale labels, n small items, a near-duplicate) put in the middle of rows."""
         slot, n = request.slot, request.count
@@ -332,6 +334,14 @@ class ShelfContext(Context):
             lead.append(0.0)
         rows = _filled(rows, lead, focus, geometry, rng)
         inside = _inside_blocks(rows, lead, geometry)
+        named = {b.product for row in rows for b in row if focus and b.product.line == _line_of(rows, focus)}
+        if slot not in SHELF_ONLY and any(len(_look(p, geometry.ppc(rows), label_font).prints) < 4 for p in named):
+            raise Resample("the asked product's label is too small to name it")  # checked again on the layout
+        counted = next((b.product for row in rows for b in row if b.product.display == focus), None)
+        if slot in SHELF_ONLY and counted is not None:  # what is counted prints its name (checked again later)
+            printed = {pr.role for pr in _look(counted, geometry.ppc(rows), label_font).prints}
+            if not {"brand", "name"} <= printed and not (slot == "count_marks" and "brand" in printed):
+                raise Resample("the counted product's label is too small to read")
         if slot in SHELF_ONLY and sum(b.facings for k, row in enumerate(rows) for i, b in enumerate(row)
                                       if b.product.display == focus and (k, i) in inside) != n:
             raise Resample("part of what is counted fell off the shelf")
@@ -361,7 +371,6 @@ class ShelfContext(Context):
         i = int(rng.integers(1, len(row) - 1))
         target = row[i].product
         word = ""
-        row[i] = dataclasses.replace(row[i], facings=1)
         if slot == "near_duplicate_box":
             line = next(ln for ln in _lines()[aisle] if (ln["brand"], ln["name"]) == target.line)
             twins = _variants_of(target, line)
@@ -375,6 +384,8 @@ class ShelfContext(Context):
             row = list(rows[k])
             i = row.index(next(b for b in row if b.product == target))
             row.insert(i + (1 if rng.random() < 0.5 else 0), Block(twin, int(rng.integers(2, 4))))
+            i = row.index(next(b for b in row if b.product == target))
+        row[i] = dataclasses.replace(row[i], facings=1)
         if slot == "label_word":
             words = _words_of(target)
             others = {w.lower() for b in (bb for r in rows for bb in r) if b.product != target
@@ -527,6 +538,50 @@ class ShelfContext(Context):
         return _page(scene, content, request, drawer)
 
 
+EXPLODED = ("variant", "near_duplicate_box", "absent_field")  # slots that read packages' print
+
+
+@lru_cache(maxsize=4096)
+def _look(p: Product, ppc: float, label_font: str) -> Look:
+    pack = package(p.package, *_size_cm(p))
+    paints = {"body": p.body, "label": p.label, "shade": mix(p.body, (0, 0, 0), 0.25),
+              "shine": mix(p.body, (255, 255, 255), 0.3), "metal": (176, 180, 188), "cap": p.cap or (176, 180, 188)}
+    x0, y0, x1, y1 = (v * ppc for v in pack.panel)
+    return Look(p.package, *_size_cm(p), ppc, tuple(paints.items()), _prints(p, (x0, y0, x1, y1), label_font))
+
+
+def _prints(p: Product, panel, label_font: str) -> tuple[Print, ...]:
+    """Brand, product word, variant and size stacked on the label panel, each as big as
+    fits; lines too small to read are left off (the brand never: then nothing is printed)."""
+    x0, y0, x1, y1 = panel
+    w, h = (x1 - x0) * 0.82, y1 - y0  # a margin each side, so neighbours' labels do not run together
+    ink = INK if contrast_ratio(INK, p.label) >= contrast_ratio(PAPER, p.label) else PAPER
+    brand_rgb = p.body if contrast_ratio(p.body, p.label) >= 3.0 else ink
+    lines = [("brand", p.brand, p.brand_font, 0.26, brand_rgb), ("name", p.name.upper(), label_font, 0.16, ink),
+             ("variant", p.variant, label_font, 0.15, ink), ("size", p.size, label_font, 0.15, ink)]
+    sized = []
+    for role, text, font, share, rgb in lines:
+        for face in (font, label_font):  # a wide logo font falls back to the label's
+            px = int(min(h * share, 40))
+            while px >= MIN_DETAIL_PX and text_width(text, font_named(face), px) > w:
+                px -= 1
+            if px >= MIN_DETAIL_PX:
+                break
+        sized.append((role, text, face, px, rgb))
+    sized = sized[:1] + [t for t in sized[1:] if t[3] >= MIN_DETAIL_PX]
+    while len(sized) > 1 and sum(t[3] * LINE_GAP for t in sized) > h * 0.96:
+        sized.pop()
+    if sized[0][3] < MIN_DETAIL_PX or sum(t[3] * LINE_GAP for t in sized) > h * 0.96:
+        return ()
+    y = y0 + max(0.0, (h - sum(t[3] * LINE_GAP for t in sized)) / 2)
+    out = []
+    for role, text, face, px, rgb in sized:
+        y += px * LINE_GAP
+        out.append(Print(role, text, face, px, rgb, ((x0 + x1) / 2, y - px * 0.78),
+                         DETAIL if role in ("variant", "size") else ()))
+    return tuple(out)
+
+
 @dataclass(frozen=True)
 class _Geometry:
     """What decides the shelves' scale (pixels per centimetre): sample and layout share it."""
@@ -564,22 +619,27 @@ class _Geometry:
     def ppc(self, rows) -> float:
         tallest = [max(_size_cm(b.product)[1] for b in row) for row in rows]
         room = self.size[1] - self.top - len(rows) * (self.rail_h + self.board_h + self.gap) - 2
-        return room / sum(tallest) * self.zoom
+        # On a grid of quarter pixels, so that printed packages recur across pictures (their stamps are cached).
+        return math.floor(room / sum(tallest) * self.zoom * 4) / 4
 
 
 FACING_GAP_PX = 1  # facings touch but for one pixel, so each keeps its own outline
-MAX_FACINGS = 8
+MAX_FACINGS = 10
 
 
-def _spans(row, lead: float, ppc: float) -> list[tuple[float, float]]:
-    """(left, right) of each block of a row in pixels."""
-    x = -lead * _size_cm(row[0].product)[0] * ppc if row else 0.0
+def _spans(row, lead: float, ppc: float) -> list[tuple[int, int]]:
+    """(left, right) of each block of a row in whole pixels (facings start on whole pixels)."""
+    x = -round(lead * _size_cm(row[0].product)[0] * ppc) if row else 0
     out = []
     for b in row:
-        w = _size_cm(b.product)[0] * ppc + FACING_GAP_PX
-        out.append((x, x + b.facings * w))
-        x += b.facings * w
+        step = _facing_step(b.product, ppc)
+        out.append((x, x + b.facings * step))
+        x += b.facings * step
     return out
+
+
+def _facing_step(p: Product, ppc: float) -> int:
+    return math.ceil(_size_cm(p)[0] * ppc) + FACING_GAP_PX
 
 
 def _inside_blocks(rows, lead, geometry: _Geometry) -> set[tuple[int, int]]:
@@ -613,9 +673,14 @@ def _filled(rows, lead, focus: str, geometry: _Geometry, rng) -> list[list[Block
                 break
             before = [i for i in plain if i < at and row[i].facings > 1]
             after = [i for i in plain if i > at and row[i].facings < MAX_FACINGS]
+            earlier = [i for i in plain if i < at]
             if spans[at][1] > width and before:
                 i = pick(rng, before)
                 row[i] = dataclasses.replace(row[i], facings=row[i].facings - 1)
+            elif spans[at][1] > width and earlier:  # swapped with a plain product before it
+                i = earlier[-1]
+                row[i], row[at] = row[at], row[i]
+                plain = [j if j != i else at for j in plain]
             elif spans[at][1] <= width and after:
                 i = pick(rng, after)
                 row[i] = dataclasses.replace(row[i], facings=row[i].facings + 1)
@@ -624,6 +689,10 @@ def _filled(rows, lead, focus: str, geometry: _Geometry, rng) -> list[list[Block
         spans = _spans(row, lead[k], ppc)
         row[:] = [b for b, (x0, _x1) in zip(row, spans) if x0 < width]
     return rows
+
+
+def _line_of(rows, display: str) -> tuple[str, str] | None:
+    return next((b.product.line for row in rows for b in row if b.product.display == display), None)
 
 
 def _variants_of(p: Product, line: dict) -> list[Product]:
@@ -759,7 +828,7 @@ class _Drawer:
             raise Resample("the shelves are too crowded to draw")
         y = g.top
         for k, row in enumerate(c.rows):
-            floor = y + max(_size_cm(b.product)[1] for b in row) * ppc / c.zoom + g.gap
+            floor = round(y + max(_size_cm(b.product)[1] for b in row) * ppc / c.zoom + g.gap)
             self.rect((0, y, width, floor), mix(c.wall, (0, 0, 0), 0.08), "shelf_back", "shelf back", z=1)
             self.rect((0, floor, width, floor + g.board_h), c.board, "shelf", "shelf board", z=2)
             rail = self.rect((0, floor + g.board_h, width, floor + g.board_h + g.rail_h), c.rail, "rail", "price rail",
@@ -775,79 +844,43 @@ class _Drawer:
         for block, (x, _end) in zip(row, _spans(row, c.lead[k], ppc)):
             if x >= width:
                 break
-            w_cm, h_cm = _size_cm(block.product)
-            fw, fh = w_cm * ppc, h_cm * ppc
+            fh = _size_cm(block.product)[1] * ppc
+            step = _facing_step(block.product, ppc)
             drawn = _Drawn(block.product, block, k)
             start = x
             for _f in range(block.facings):
                 if x >= width:
                     drawn.inside = False
                     break
-                ids = self.facing(block.product, (x, floor - fh, x + fw, floor), ppc)
+                ids = self.facing(block.product, (x, int(round(floor - fh))), ppc)
                 drawn.packages.append(ids[0])
                 drawn.facing_texts.append(ids[1])
-                if x < 0 or x + fw > width:
+                if x < 0 or x + step - FACING_GAP_PX > width:
                     drawn.inside = False
-                x += fw + FACING_GAP_PX
+                x += step
             drawn.box = (start, floor - fh, x, floor)
-            if drawn.inside and not block.filler:
-                label_end = self.shelf_label(drawn, max(start, 0) + 2, rail_top, rail_id, rail_h, price_px, label_end,
-                                             x)
+            # Every product has its label; those of cut-off products only where they fit.
+            label_end = self.shelf_label(drawn, max(start, 0) + 2, rail_top, rail_id, rail_h, price_px, label_end,
+                                         min(x, width), required=drawn.inside and not block.filler)
             self.drawn.append(drawn)
 
-    def facing(self, p: Product, box, ppc: float) -> tuple[int, dict]:
-        """One package standing in `box`, its label printed on it: (package id, texts)."""
-        pack = package(p.package, *_size_cm(p))
-        colors = {"body": p.body, "label": p.label, "shade": mix(p.body, (0, 0, 0), 0.25),
-                  "shine": mix(p.body, (255, 255, 255), 0.3)}
-        if p.cap is not None:
-            colors["cap"] = p.cap
-        x0, y0, x1, y1 = box
-        center = ((x0 + x1) / 2, (y0 + y1) / 2)
-        item = place(pack.design, item_id=self.take(), role="product", label=f"{p.display} {p.noun}",
-                     unit_px=ppc, center=center, colors=colors, z=3,
-                     attributes=(("product", p.display), ("package", p.package)))
+    def facing(self, p: Product, origin: tuple[int, int], ppc: float) -> tuple[int, dict]:
+        """One package with its top-left corner at `origin`, its label printed on it:
+        (its id, role -> id of each printed line, 0 when drawn as one stamp)."""
+        look = _look(p, ppc, self.c.label_font)
+        attributes = (("product", p.display), ("package", p.package))
+        if self.request.slot in EXPLODED:
+            items = printed_items(look, origin, self.next_id, label=f"{p.display} {p.noun}", z=3,
+                                  attributes=attributes)
+            self.next_id += len(items)
+            self.items += items
+            return items[0].item_id, {pr.role: it.item_id for pr, it in zip(look.prints, items[1:])}
+        item = StampItem(self.take(), "product", f"{p.display} {p.noun}", look, origin, 3, attributes)
         self.items.append(item)
-        dx, dy = item.bbox[0] - pack.design.bounds[0] * ppc, item.bbox[1] - pack.design.bounds[1] * ppc
-        px0, py0, px1, py1 = pack.panel
-        panel = (px0 * ppc + dx, py0 * ppc + dy, px1 * ppc + dx, py1 * ppc + dy)
-        return item.item_id, self.label_texts(p, panel, item.item_id)
-
-    def label_texts(self, p: Product, panel, on: int) -> dict:
-        """Brand, product word, variant and size stacked on the label panel, each as big
-        as fits; lines that cannot be printed legibly are left off (never the brand)."""
-        x0, y0, x1, y1 = panel
-        w, h = (x1 - x0) * 0.9, y1 - y0
-        ink = INK if contrast_ratio(INK, p.label) >= contrast_ratio(PAPER, p.label) else PAPER
-        brand_rgb = p.body if contrast_ratio(p.body, p.label) >= 3.0 else ink
-        lines = [("brand", p.brand, font_named(p.brand_font), 0.26, brand_rgb),
-                 ("name", p.name.upper(), font_named(self.c.label_font), 0.16, ink),
-                 ("variant", p.variant, font_named(self.c.label_font), 0.15, ink),
-                 ("size", p.size, font_named(self.c.label_font), 0.15, ink)]
-        sized = []
-        for role, text, font, share, rgb in lines:
-            px = int(min(h * share, 40))
-            while px >= MIN_DETAIL_PX and text_width(text, font, px) > w:
-                px -= 1
-            sized.append((role, text, font, px, rgb))
-        # Lines too small to read are left off, the last first; the rest must fit the panel.
-        while len(sized) > 1 and (sized[-1][3] < MIN_DETAIL_PX or sum(t[3] * LINE_GAP for t in sized) > h * 0.96):
-            sized.pop()
-        if sized[0][3] < MIN_DETAIL_PX or sum(t[3] * LINE_GAP for t in sized) > h * 0.96:
-            return {}
-        total = sum(t[3] * LINE_GAP for t in sized)
-        y = y0 + max(0.0, (h - total) / 2)
-        out = {}
-        for role, text, font, px, rgb in sized:
-            y += px * LINE_GAP
-            attrs = DETAIL if role in ("variant", "size") else ()
-            item = self.text(text, font, px, ((x0 + x1) / 2, y - px * 0.78), rgb, f"label_{role}", on, 4,
-                             attributes=attrs)
-            out[role] = item.item_id
-        return out
+        return item.item_id, {pr.role: 0 for pr in look.prints}
 
     def shelf_label(self, drawn: _Drawn, x: float, rail_top: float, rail_id: int, rail_h: float, price_px: int,
-                    label_end: float, block_end: float) -> float:
+                    label_end: float, block_end: float, required: bool) -> float:
         c = self.c
         vocab = vocabulary("shelf")
         p = drawn.product
@@ -860,7 +893,9 @@ class _Drawer:
         h = min(rail_h - 2, px * 2.0 + 4)
         x = max(x, label_end + 3)
         if x > block_end - 6 or x + w > self.size[0] - 2:
-            raise Resample("no room on the rail for a price label")
+            if required:
+                raise Resample("no room on the rail for a price label")
+            return label_end
         top = rail_top + (rail_h - h) / 2
         ground = tuple(vocab["sale_labels"][0]) if drawn.block.sale else tuple(vocab["labels"][0])
         label = self.rect((x, top, x + w, top + h), ground, "price_label", "shelf-edge price label", z=3)
@@ -929,9 +964,9 @@ class _Drawer:
             drawn.facing_texts.append({})
         else:
             w_cm, h_cm = _size_cm(p)
-            ppc = min((pic[2] - pic[0]) * 0.8 / w_cm, (pic[3] - pic[1]) / h_cm)
-            cx, bottom = (pic[0] + pic[2]) / 2, pic[3]
-            ids = self.facing(p, (cx - w_cm * ppc / 2, bottom - h_cm * ppc, cx + w_cm * ppc / 2, bottom), ppc)
+            ppc = math.floor(min((pic[2] - pic[0]) * 0.8 / w_cm, (pic[3] - pic[1]) / h_cm) * 4) / 4
+            origin = (int(round((pic[0] + pic[2] - w_cm * ppc) / 2)), int(round(pic[3] - h_cm * ppc)))
+            ids = self.facing(p, origin, ppc)
             drawn.packages.append(ids[0])
             drawn.facing_texts.append(ids[1])
         label_font, price_font = font_named(c.label_font), font_named(c.price_font)
@@ -1015,10 +1050,10 @@ def _page(scene: Scene, c: ShelfContent, request: Request, d: _Drawer) -> Page:
         the card and all on it (a grid)."""
         if not shelf:
             return tuple([x.card] + x.card_items)
-        return tuple(x.packages) + tuple(i for t in x.facing_texts for i in t.values())
+        return tuple(x.packages) + tuple(i for t in x.facing_texts for i in t.values() if i)
 
     def entry(x: _Drawn) -> Target:
-        name_ids = tuple(t.get("brand") for t in x.facing_texts[:1] if t.get("brand"))
+        name_ids = tuple(t["brand"] for t in x.facing_texts[:1] if t.get("brand"))
         return Target(tuple(x.packages[:1]) + name_ids, x.product.ref, x.product.display, x.product.display)
 
     # A product is named by brand, product, variant and size: only products whose label
@@ -1054,8 +1089,8 @@ def _page(scene: Scene, c: ShelfContent, request: Request, d: _Drawer) -> Page:
         if slot == "label_word":
             where = "package label" if shelf else "card"
             ref = f"the product whose {where} shows the word \"{c.word}\""
-            if _word_count(scene, c.word) != (len(focus.packages) if shelf else 1 + len(focus.packages)) and shelf:
-                raise Resample("the word is not printed once")
+            if c.word.lower() in f"{c.title} {c.subtitle}".lower().split() or not _legible(focus):
+                raise Resample("the word is not printed on the product alone")
         if slot == "near_duplicate_box":
             twins = [x for x in shown if x.product.line == focus.product.line and x is not focus]
             if not twins:
@@ -1118,7 +1153,7 @@ def _detail_ids(x: _Drawn) -> tuple[int, ...]:
     package (whose cap probe is checked)."""
     ids = [x.packages[0]]
     for t in x.facing_texts[:1]:
-        ids += [t[r] for r in ("variant", "size") if r in t]
+        ids += [t[r] for r in ("variant", "size") if t.get(r)]
     if "variant_size" in x.texts:
         ids.append(x.texts["variant_size"])
     return tuple(ids)
@@ -1128,15 +1163,10 @@ def _require_details(x: _Drawn, slot: str) -> None:
     if x.card:
         return
     t = x.facing_texts[0] if x.facing_texts else {}
-    if slot == "near_duplicate_box" and not ("variant" in t and "size" in t):
+    if slot == "near_duplicate_box" and not _legible(x):
         raise Resample("the label's variant or size is too small to print")
     if "brand" not in t or "name" not in t:
         raise Resample("the asked product's label is too small to print")
-
-
-def _word_count(scene: Scene, word: str) -> int:
-    w = word.lower()
-    return sum(1 for it in scene.items if isinstance(it, TextItem) and w in it.text.lower().split())
 
 
 def _page_words(scene: Scene) -> str:
@@ -1152,7 +1182,7 @@ def _fields(slot: str, c: ShelfContent, d: _Drawer, shown: list[_Drawn], all_nam
         seen = set()
         for x in shown:
             t = x.facing_texts[0] if x.facing_texts else {}
-            ids = (x.packages[0],) + ((t["name"],) if "name" in t else (x.texts["name"],) if "name" in x.texts else ())
+            ids = (x.packages[0],) + ((t["name"],) if t.get("name") else (x.texts["name"],) if "name" in x.texts else ())
             if not x.product.emoji and len(ids) < 2:
                 continue
             word = x.product.name.lower()
