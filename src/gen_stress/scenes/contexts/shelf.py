@@ -299,7 +299,11 @@ class ShelfContext(Context):
             rows.append(blocks)
         focus, word = "", ""
         if slot == "count_merged":
-            blocks = [b for row in rows for b in row]
+            ppc = geometry.ppc(rows)  # near the final scale: prefer products whose name prints at it
+            blocks = [b for row in rows for b in row
+                      if {"brand", "name"} <= {pr.role for pr in _look(b.product, ppc, label_font).prints}]
+            if not blocks:
+                raise Resample("no product's name prints at this scale")
             target = pick(rng, blocks).product
             split = [n] if n <= 6 else [n // 2, n - n // 2]
             rows = [[b for b in row if b.product.line != target.line] for row in rows]
