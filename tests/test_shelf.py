@@ -111,7 +111,7 @@ def test_near_duplicate_detail_is_checked_on_the_pixels():
     assert len({d.text for d in details}) >= 2  # the asked variant's detail and its twin's differ
     detail = details[0]
     ground = draft.scene.item(detail.on_item)
-    rgb = dict(ground.paints)["label"] if hasattr(ground, "paints") else ground.rgb
+    rgb = ground.paint("label") if hasattr(ground, "paint") else ground.rgb  # a package's label, or a card
     x0, y0, x1, y1 = (int(v) for v in detail.bbox)
     covered = rendered.image.copy()
     covered.paste(tuple(rgb), (x0, y0, x1, y1))
@@ -128,3 +128,21 @@ def fam_box(draft, rendered) -> list[int]:
 def test_grid_and_shelf_both_appear():
     scenes = {r["scene"]["background"] for r in rows_of("ocr", "stylized_font", 6, seed=1)}
     assert scenes == {"store shelf", "web page"}
+
+
+def test_a_package_stamp_draws_the_pixels_of_its_separate_items():
+    """Facings nobody reads are one stamped item each; those whose print a question
+    reads are the package plus text items: both draw the same pixels."""
+    from gen_stress.scenes.contexts.shelf import _look, _lines, _product
+    from gen_stress.scenes.model import Scene
+    from gen_stress.scenes.packages import PackageItem, printed_lines
+
+    rng = np.random.default_rng(0)
+    for aisle, lines in sorted(_lines().items()):
+        for line in lines[:3]:
+            look = _look(_product(line, rng, aisle), 4.25, "Roboto Condensed")
+            one = render(Scene(120, 200, "wall", (200, 200, 200), (PackageItem(1, "product", "", look, (7, 9), 3),)))
+            apart = render(Scene(120, 200, "wall", (200, 200, 200),
+                                 (PackageItem(1, "product", "", look, (7, 9), 3, (), False),
+                                  *printed_lines(look, (7, 9), 2, 1, 4))))
+            assert np.array_equal(np.asarray(one.image), np.asarray(apart.image)), line["brand"]

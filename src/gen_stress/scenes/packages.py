@@ -6,8 +6,8 @@ placed at `unit_px` pixels per centimetre) plus the panel its label is printed o
 the same units: the shelf context lays the brand, product word, variant and size out
 inside that panel. Bottles and jars have a cap whose colour can be a variant ("the
 bottle with the blue cap"); their probe points at the cap so the render can be checked
-to show it. A printed package is drawn as separate items (outline and lines of print)
-where a question reads its print, else as one stamp composited once per look.
+to show it. A package is one scene item drawn from a stamp composited once per look; where a
+question reads its print, the lines are separate text items on it instead.
 """
 
 from __future__ import annotations
@@ -152,44 +152,55 @@ class Look:
     prints: tuple[Print, ...]
 
 
-def printed_items(look: Look, origin: tuple[int, int], first_id: int, *, label: str, z: int,
-                  attributes: Attributes = ()) -> list:
-    """The package as separate scene items: its outline (a VectorItem, role "product")
-    and one TextItem per printed line on it, ids from first_id up."""
-    pack = package(look.kind, look.width_cm, look.height_cm)
+def printed_lines(look: Look, origin: tuple[int, int], first_id: int, on_item: int, z: int) -> list[TextItem]:
+    """The lines printed on a package whose top-left corner is at `origin`, as text items
+    on it (ids from first_id up)."""
     ox, oy = origin
-    center = (ox + look.width_cm * look.unit_px / 2, oy + look.height_cm * look.unit_px / 2)
-    item = place(pack.design, item_id=first_id, role="product", label=label, unit_px=look.unit_px, center=center,
-                 colors=dict(look.paints), z=z, attributes=attributes)
-    items = [item]
+    items = []
     for k, pr in enumerate(look.prints):
         layout = layout_text(pr.text, load_catalog().by_name(pr.font), text_px=pr.text_px,
                              center=(ox + pr.center[0], oy + pr.center[1]))
-        items.append(TextItem(first_id + 1 + k, f"label_{pr.role}", layout, pr.rgb, z=z + 1, on_item=first_id,
+        items.append(TextItem(first_id + k, f"label_{pr.role}", layout, pr.rgb, z=z, on_item=on_item,
                               attributes=pr.attributes, char_detail=False))
     return items
 
 
+_SLOTS = ("body", "label", "cap", "metal", "shade", "shine")
+
+
+@lru_cache(maxsize=1024)
+def _masks(kind: str, width_cm: float, height_cm: float, unit_px: float):
+    """(x0, y0, ((paint slot, mask), ...), coverage) of a package's outline drawn at the
+    origin: shared by every product of that package and size, whatever its colours."""
+    keys = {slot: (k + 1, 0, 0) for k, slot in enumerate(_SLOTS)}  # one stand-in colour per slot
+    item = place(package(kind, width_cm, height_cm).design, item_id=1, role="", label="", unit_px=unit_px,
+                 center=(width_cm * unit_px / 2, height_cm * unit_px / 2), colors=keys)
+    raster = render.rasterize(item)
+    slot_of = {rgb: slot for slot, rgb in keys.items()}
+    return raster.x0, raster.y0, tuple((slot_of[rgb], mask) for rgb, mask in raster.layers), raster.coverage
+
+
 @lru_cache(maxsize=2048)  # bounded: a worker's memory does not grow with --n
-def stamp(look: Look) -> tuple[int, int, Image.Image, Image.Image]:
-    """(x0, y0, colours, coverage) of the printed package drawn at the origin: the same
-    pixels as its separate items, composited once and reused for every facing."""
-    items = printed_items(look, (0, 0), 1, label="", z=0)
-    base = render.rasterize(items[0])
-    colours = Image.new("RGB", base.coverage.size, 0)
-    for rgb, mask in base.layers:
-        colours.paste(rgb, (0, 0), mask)
-    for text in items[1:]:
+def stamp(look: Look, printed: bool = True) -> tuple[int, int, Image.Image, Image.Image]:
+    """(x0, y0, colours, coverage) of the package drawn at the origin, with its print or
+    without: composited once and reused for every facing of the look."""
+    x0, y0, layers, coverage = _masks(look.kind, look.width_cm, look.height_cm, look.unit_px)
+    paints = dict(look.paints)
+    colours = Image.new("RGB", coverage.size, 0)
+    for slot, mask in layers:
+        colours.paste(paints[slot], (0, 0), mask)
+    for text in printed_lines(look, (0, 0), 1, 0, 0) if printed else ():
         raster = render.rasterize(text)
         for rgb, mask in raster.layers:
-            colours.paste(rgb, (raster.x0 - base.x0, raster.y0 - base.y0), mask)
-    return base.x0, base.y0, colours, base.coverage
+            colours.paste(rgb, (raster.x0 - x0, raster.y0 - y0), mask)
+    return x0, y0, colours, coverage
 
 
 @dataclass(frozen=True)
-class StampItem:
-    """A printed package as one scene item (a facing nobody reads the print of): it owns
-    the pixels of the package and of what is printed on it."""
+class PackageItem:
+    """A package as one scene item, placed by its top-left corner on a whole pixel. With
+    `printed`, it owns the pixels of its print too (a facing nobody reads); without, its
+    lines are separate text items on it (see printed_lines) and the pixels are the same."""
 
     item_id: int
     role: str
@@ -198,22 +209,34 @@ class StampItem:
     origin: tuple[int, int]
     z: int
     attributes: Attributes = ()
+    printed: bool = True
 
     @property
     def bbox(self) -> Box:
-        x0, y0, colours, _cov = stamp(self.look)
+        x0, y0, colours, _cov = stamp(self.look, self.printed)
         return (float(self.origin[0] + x0), float(self.origin[1] + y0),
                 float(self.origin[0] + x0 + colours.width), float(self.origin[1] + y0 + colours.height))
 
+    @property
+    def probes(self) -> tuple[PaintProbe, ...]:
+        """The design's paint probes (the cap) in canvas pixels."""
+        unit, (ox, oy) = self.look.unit_px, self.origin
+        design = package(self.look.kind, self.look.width_cm, self.look.height_cm).design
+        return tuple(PaintProbe(p.what, (ox + p.point[0] * unit, oy + p.point[1] * unit), p.paint, p.present)
+                     for p in design.probes if isinstance(p, PaintProbe))
+
+    def paint(self, name: str) -> RGB:
+        return dict(self.look.paints)[name]
+
 
 @render.rasterize.register
-def _(item: StampItem) -> render.Raster:
-    x0, y0, colours, coverage = stamp(item.look)
+def _(item: PackageItem) -> render.Raster:
+    x0, y0, colours, coverage = stamp(item.look, item.printed)
     return render.Raster(item.origin[0] + x0, item.origin[1] + y0, coverage, ((colours, coverage),), binary=True)
 
 
 @model.item_record.register
-def _(item: StampItem, measured: dict) -> tuple[str, dict]:
+def _(item: PackageItem, measured: dict) -> tuple[str, dict]:
     box_ = item.bbox
     printed = ",".join(pr.role for pr in item.look.prints)
     return model.object_record(item, measured, shape=item.look.kind, color=color_name(dict(item.look.paints)["body"]),

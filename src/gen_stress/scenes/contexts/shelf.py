@@ -21,7 +21,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache, cached_property, lru_cache
 
 import numpy as np
 from shapely.geometry import Polygon
@@ -31,13 +31,12 @@ from gen_stress.rng import pick
 from gen_stress.scenes.colors import color_name, contrast_ratio, ink_for_contrast, max_contrast, mix
 from gen_stress.scenes.contexts import Context, vocabulary
 from gen_stress.scenes.contexts.edits import near_miss, one_char_changed
-from gen_stress.scenes.contexts.sheet import font_named, money, text_width
+from gen_stress.scenes.contexts.sheet import font_named, money, parse_money, text_width
 from gen_stress.scenes.fonts import load_catalog
 from gen_stress.scenes.geometry import rect_points
 from gen_stress.scenes.model import Scene, ShapeItem, TextItem
-from gen_stress.scenes.packages import Look, Print, StampItem, package, printed_items
+from gen_stress.scenes.packages import Look, PackageItem, Print, package, printed_lines
 from gen_stress.scenes.page import Count, Field, Listing, Page, Request, Target
-from gen_stress.scenes.parametric import _rounded
 from gen_stress.scenes.sprites import SpriteItem, scaled_size
 from gen_stress.scenes.text import layout_text
 
@@ -46,7 +45,6 @@ BRAND_FONTS = ("Lobster Two", "Leckerli One", "Kaushan Script", "Comfortaa", "Ro
 LABEL_FONTS = ("DejaVu Sans Condensed", "Roboto Condensed", "Liberation Sans", "Open Sans")
 PRICE_FONTS = ("Liberation Sans", "DejaVu Sans", "Roboto Condensed", "DejaVu Sans Condensed")
 SIGN_FONTS = ("Roboto Slab", "Open Sans", "Liberation Sans", "Comfortaa", "Lobster Two")
-ROW_WORDS = {2: ("top", "bottom"), 3: ("top", "middle", "bottom")}
 N_SHELVES = 3
 MIN_DETAIL_PX = 5  # the cap height below which a variant word or size is not printed at all
 LINE_GAP = 1.5  # baseline to baseline on a label, in cap heights
@@ -73,7 +71,7 @@ class Product:
     brand_font: str = "DejaVu Sans"
     aisle: str = ""
 
-    @property
+    @cached_property
     def display(self) -> str:
         """How a person names it: brand, product, variant, size (and the cap when the
         line comes in several cap colours)."""
@@ -474,7 +472,7 @@ class ShelfContext(Context):
             b = rows[k][i]
             cents = b.product.old_price if content.old_asked else b.product.price
             printed = money(cents, content.money)
-            changed = _cents(near_miss(printed, rng), content.money)
+            changed = parse_money(near_miss(printed, rng), content.money)
             if changed == b.product.price or changed == b.product.old_price:
                 raise Resample("the changed price is the other price")
             new = dataclasses.replace(b.product, **{"old_price" if content.old_asked else "price": changed})
@@ -732,12 +730,6 @@ def _matching(p: Product, display: str, line: dict, rng) -> Product:
     raise Resample("the small item is gone")
 
 
-def _cents(text: str, cur: dict) -> int:
-    body = text.replace(cur["symbol"], "").strip().replace(cur["thousands"], "")
-    whole, _, frac = body.partition(cur["decimal"])
-    return int(whole) * 100 + int(frac)
-
-
 # Drawing -------------------------------------------------------------------------------
 
 @dataclass
@@ -755,7 +747,6 @@ class _Drawn:
     label: list = dataclasses.field(default_factory=list)  # ids of the shelf label or sale badge
     card: int = 0
     card_items: list = dataclasses.field(default_factory=list)
-    box: tuple = (0, 0, 0, 0)
     inside: bool = True  # every facing inside the picture
 
 
@@ -774,7 +765,7 @@ class _Drawer:
         return self.next_id - 1
 
     def rect(self, box, rgb, role: str, label: str, z: int, radius: float = 0.0) -> ShapeItem:
-        poly = _rounded(*box, radius) if radius else Polygon(rect_points(box))
+        poly = _round_rect(box, radius) if radius else Polygon(rect_points(box))
         item = ShapeItem(self.take(), role, label, "rectangle", tuple(rgb), poly, z=z)
         self.items.append(item)
         return item
@@ -835,12 +826,11 @@ class _Drawer:
             floor = round(y + max(_size_cm(b.product)[1] for b in row) * ppc / c.zoom + g.gap)
             self.rect((0, y, width, floor), mix(c.wall, (0, 0, 0), 0.08), "shelf_back", "shelf back", z=1)
             self.rect((0, floor, width, floor + g.board_h), c.board, "shelf", "shelf board", z=2)
-            rail = self.rect((0, floor + g.board_h, width, floor + g.board_h + g.rail_h), c.rail, "rail", "price rail",
-                             z=2)
-            self.row(k, row, ppc, floor, floor + g.board_h, rail.item_id, g.rail_h, g.price_px)
+            self.rect((0, floor + g.board_h, width, floor + g.board_h + g.rail_h), c.rail, "rail", "price rail", z=2)
+            self.row(k, row, ppc, floor, floor + g.board_h, g.rail_h, g.price_px)
             y = floor + g.board_h + g.rail_h
 
-    def row(self, k: int, row, ppc: float, floor: float, rail_top: float, rail_id: int, rail_h: float,
+    def row(self, k: int, row, ppc: float, floor: float, rail_top: float, rail_h: float,
             price_px: int) -> None:
         c = self.c
         width = self.size[0]
@@ -862,9 +852,8 @@ class _Drawer:
                 if x < 0 or x + step - FACING_GAP_PX > width:
                     drawn.inside = False
                 x += step
-            drawn.box = (start, floor - fh, x, floor)
             # Every product has its label; those of cut-off products only where they fit.
-            label_end = self.shelf_label(drawn, max(start, 0) + 2, rail_top, rail_id, rail_h, price_px, label_end,
+            label_end = self.shelf_label(drawn, max(start, 0) + 2, rail_top, rail_h, price_px, label_end,
                                          min(x, width), required=drawn.inside and not block.filler)
             self.drawn.append(drawn)
 
@@ -873,17 +862,17 @@ class _Drawer:
         (its id, role -> id of each printed line, 0 when drawn as one stamp)."""
         look = _look(p, ppc, self.c.label_font)
         attributes = (("product", p.display), ("package", p.package))
-        if self.request.slot in EXPLODED:
-            items = printed_items(look, origin, self.next_id, label=f"{p.display} {p.noun}", z=3,
-                                  attributes=attributes)
-            self.next_id += len(items)
-            self.items += items
-            return items[0].item_id, {pr.role: it.item_id for pr, it in zip(look.prints, items[1:])}
-        item = StampItem(self.take(), "product", f"{p.display} {p.noun}", look, origin, 3, attributes)
+        printed = self.request.slot not in EXPLODED
+        item = PackageItem(self.take(), "product", f"{p.display} {p.noun}", look, origin, 3, attributes, printed)
         self.items.append(item)
+        if not printed:
+            lines = printed_lines(look, origin, self.next_id, item.item_id, 4)
+            self.next_id += len(lines)
+            self.items += lines
+            return item.item_id, {pr.role: it.item_id for pr, it in zip(look.prints, lines)}
         return item.item_id, {pr.role: 0 for pr in look.prints}
 
-    def shelf_label(self, drawn: _Drawn, x: float, rail_top: float, rail_id: int, rail_h: float, price_px: int,
+    def shelf_label(self, drawn: _Drawn, x: float, rail_top: float, rail_h: float, price_px: int,
                     label_end: float, block_end: float, required: bool) -> float:
         c = self.c
         vocab = vocabulary("shelf")
@@ -1016,7 +1005,6 @@ class _Drawer:
                              badge.item_id, 6)
             drawn.label += [badge.item_id, mark.item_id]
         drawn.card_items = [it.item_id for it in self.items[start:]] + [edge.item_id]
-        drawn.box = box
         self.drawn.append(drawn)
 
     def sticker(self) -> None:
@@ -1036,6 +1024,18 @@ class _Drawer:
         self.items.append(item)
         self.sticker_id = self.text(c.sticker, font, px, (cx, cy), PAPER, "sticker_text", item.item_id, 9,
                                     angle=c.sticker_angle).item_id
+
+
+_ARC = np.linspace(0, np.pi / 2, 5)
+
+
+def _round_rect(box, r: float) -> Polygon:
+    """A rectangle with rounded corners (arcs of five points): cards, badges, signs."""
+    x0, y0, x1, y1 = box
+    r = min(r, (x1 - x0) / 2, (y1 - y0) / 2)
+    corners = ((x1 - r, y1 - r, 0.0), (x0 + r, y1 - r, np.pi / 2), (x0 + r, y0 + r, np.pi), (x1 - r, y0 + r, 1.5 * np.pi))
+    points = [(cx + r * np.cos(a + t), cy + r * np.sin(a + t)) for cx, cy, a in corners for t in _ARC]
+    return Polygon(points)
 
 
 # The page --------------------------------------------------------------------------------
