@@ -783,6 +783,23 @@ class _Drawer:
         width = text_width(text, font, px)
         return self.text(text, font, px, (x + width / 2, y_mid), rgb, role, on, z, attributes=attributes)
 
+    def price(self, cents: int, font, px: int, x: float, y_mid: float, rgb, on: int, z: int,
+              role: str = "price") -> tuple[TextItem, list[TextItem]]:
+        """A price as printed ("£1.49", "1,49 €"), its amount a text item of its own (what
+        is read) and the currency sign another: (the amount, every part left to right)."""
+        full, amount = money(cents, self.c.money, symbol=True), money(cents, self.c.money)
+        at = full.index(amount)
+        before, after = full[:at], full[at + len(amount):]
+        parts = []
+        if before.strip():
+            parts.append(self.text_left(before.strip(), font, px, x, y_mid, rgb, "currency", on, z))
+        value = self.text_left(amount, font, px, x + text_width(before, font, px), y_mid, rgb, role, on, z)
+        parts.append(value)
+        if after.strip():
+            parts.append(self.text_left(after.strip(), font, px, x + text_width(before + amount + " ", font, px), y_mid,
+                                        rgb, "currency", on, z))
+        return value, parts
+
     # The title: an aisle sign or a store's header bar ---------------------------------
 
     def title(self, box, background) -> None:
@@ -898,7 +915,7 @@ class _Drawer:
             sale = self.text_left("SALE", font, max(MIN_DETAIL_PX, px - 1), x + 4, top + h / 2, ink, "sale_mark",
                                   label.item_id, 4)
             drawn.label.append(sale.item_id)
-        drawn.price = self.text_left(price, font, px, x + 4 + sale_w, top + h / 2, ink, "price", label.item_id, 4).item_id
+        drawn.price = self.price(p.price, font, px, x + 4 + sale_w, top + h / 2, ink, label.item_id, 4)[0].item_id
         return x + w
 
     # Grids ---------------------------------------------------------------------------
@@ -977,19 +994,19 @@ class _Drawer:
             drawn.texts[role] = item.item_id
             y += name_px * 1.7
         y += max(price_px, old_px) * 0.4
-        price = money(p.price, c.money, symbol=True)
-        price_item = self.text_left(price, price_font, price_px, x0 + pad, y, c.accent if block.sale else INK,
-                                    "price", card.item_id, 4)
+        price_item, parts = self.price(p.price, price_font, price_px, x0 + pad, y, c.accent if block.sale else INK,
+                                       card.item_id, 4)
         drawn.price = price_item.item_id
         if block.sale:
             old = money(p.old_price, c.money, symbol=True)
-            ox = price_item.bbox[2] + 6 * s
+            ox = parts[-1].bbox[2] + 6 * s
             if ox + text_width(old, price_font, old_px) > x1 - pad:
                 raise Resample("no room for the old price")
             # The strike is drawn under the old price in its colour: it reads as struck
             # through, and the price's own pixels stay its own.
-            old_item = self.text_left(old, price_font, old_px, ox, y, GREY, "old_price", card.item_id, 4)
-            bx0, by0, bx1, by1 = old_item.bbox
+            old_item, parts = self.price(p.old_price, price_font, old_px, ox, y, GREY, card.item_id, 4, "old_price")
+            bx0, by0 = min(t.bbox[0] for t in parts), min(t.bbox[1] for t in parts)
+            bx1, by1 = max(t.bbox[2] for t in parts), max(t.bbox[3] for t in parts)
             thick = max(1.0, old_px / 7)
             self.rect((bx0 - 1, (by0 + by1) / 2 - thick / 2, bx1 + 1, (by0 + by1) / 2 + thick / 2), GREY, "strike",
                       "strike-through", 3)
@@ -1077,14 +1094,16 @@ def _page(scene: Scene, c: ShelfContent, request: Request, d: _Drawer) -> Page:
     if d.sticker_id:
         targets["rotated_text"] = Target((d.sticker_id,), "the round promotional sticker", text[d.sticker_id])
     if focus is not None and slot == "fine_text":
+        bare = "without its currency sign"
         if shelf:
-            targets["fine_text"] = Target((focus.price,), f"the price on the shelf-edge label under {focus.product.ref}",
-                                          text[focus.price])
+            targets["fine_text"] = Target((focus.price,), f"the price on the shelf-edge label under "
+                                          f"{focus.product.ref}, {bare},", text[focus.price])
         elif c.old_asked:
-            targets["fine_text"] = Target((focus.old,), f"the old, struck-through price of {focus.product.ref}",
-                                          text[focus.old])
+            targets["fine_text"] = Target((focus.old,), f"the old, struck-through price of {focus.product.ref}, "
+                                          f"{bare},", text[focus.old])
         else:
-            targets["fine_text"] = Target((focus.price,), f"the current price of {focus.product.ref}", text[focus.price])
+            targets["fine_text"] = Target((focus.price,), f"the current price of {focus.product.ref}, {bare},",
+                                          text[focus.price])
     if focus is not None and slot in ("named_box", "near_duplicate_box", "label_word"):
         _require_details(focus, slot)
         ids = whole(focus)
@@ -1231,8 +1250,8 @@ def _fields(slot: str, c: ShelfContent, d: _Drawer, shown: list[_Drawn], all_nam
     elif slot == "presupposition":
         for x in shown:
             if x.price:
-                fields.append(Field(x.product.display, True, f"the price of {x.product.ref}", text[x.price],
-                                    (x.price, x.packages[0])))
+                fields.append(Field(x.product.display, True, f"the price of {x.product.ref}",
+                                    money(x.product.price, c.money, symbol=True), (x.price, x.packages[0])))
         for a in {p.aisle for p in products}:
             for ln in _lines().get(a, []):
                 if any(p.line == (ln["brand"], ln["name"]) for p in products):
