@@ -12,7 +12,6 @@ import hashlib
 
 import numpy as np
 import pytest
-from PIL import Image
 
 from conftest import read_rows, run_cli
 from gen_stress.generators import get_family

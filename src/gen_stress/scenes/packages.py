@@ -38,7 +38,7 @@ class Package:
     cap: tuple[float, float, float, float] | None = None  # the cap's box (cm), when it has one
 
 
-def paints(body: RGB, label: RGB, cap: RGB | None) -> dict[str, RGB]:
+def package_paints(body: RGB, label: RGB, cap: RGB | None) -> dict[str, RGB]:
     """The paint slots of a package in its line's colours."""
     return {"body": body, "label": label, "cap": cap or METAL, "metal": METAL, "shade": mix(body, (0, 0, 0), 0.25),
             "shine": mix(body, (255, 255, 255), 0.35)}
@@ -55,7 +55,8 @@ def package(kind: str, width_cm: float, height_cm: float) -> Package:
 
 
 def _design(kind: str, w: float, h: float, parts, probes=()) -> Design:
-    return Design(kind, (("width_cm", w), ("height_cm", h)), tuple(parts), tuple(paints((0, 0, 0), WHITE, None).items()),
+    defaults = tuple(package_paints((0, 0, 0), WHITE, None).items())  # a package's colours come with its product
+    return Design(kind, (("width_cm", w), ("height_cm", h)), tuple(parts), defaults,
                   tuple(probes), "cap" if any(p.paint == "cap" for p in parts) else "", main="body")
 
 

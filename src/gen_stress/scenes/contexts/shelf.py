@@ -35,7 +35,7 @@ from gen_stress.scenes.contexts.sheet import font_named, money, parse_money, tex
 from gen_stress.scenes.fonts import load_catalog
 from gen_stress.scenes.geometry import rect_points
 from gen_stress.scenes.model import Scene, ShapeItem, TextItem
-from gen_stress.scenes.packages import Look, PackageItem, Print, package, printed_lines
+from gen_stress.scenes.packages import Look, PackageItem, Print, package, package_paints, printed_lines
 from gen_stress.scenes.page import Count, Field, Listing, Page, Request, Target
 from gen_stress.scenes.sprites import SpriteItem, scaled_size
 from gen_stress.scenes.text import layout_text
@@ -325,7 +325,8 @@ class ShelfContext(Context):
             rows, focus, word = self._single(rows, slot, rng, aisle, used)
         # Fillers cut off at the left edge: products of the aisle not otherwise shown.
         lead = []
-        spare = [ln for ln in order if not any(b.product.line == (ln["brand"], ln["name"]) for row in rows for b in row)]
+        shown = {b.product.line for row in rows for b in row}
+        spare = [ln for ln in order if (ln["brand"], ln["name"]) not in shown]
         for k in range(N_SHELVES):
             if spare and rng.random() < 0.7:
                 p = fresh(spare.pop())
@@ -352,7 +353,8 @@ class ShelfContext(Context):
         else:
             rows = [[dataclasses.replace(b, sale=bool((k, i) in inside and rng.random() < 0.15))
                      for i, b in enumerate(row)] for k, row in enumerate(rows)]
-        rows = [[dataclasses.replace(b, product=_on_sale(b.product, rng)) if b.sale else b for b in row] for row in rows]
+        rows = [[dataclasses.replace(b, product=_on_sale(b.product, rng)) if b.sale else b for b in row]
+                for row in rows]
         return tuple(tuple(r) for r in rows), tuple(lead), focus, word
 
     @staticmethod
@@ -361,7 +363,8 @@ class ShelfContext(Context):
         if len(flat) < n:
             raise Resample("fewer products in the middle of the shelves than sales asked for")
         chosen = {flat[int(j)] for j in rng.choice(len(flat), size=n, replace=False)}
-        return [[dataclasses.replace(b, sale=(k, i) in chosen) for i, b in enumerate(row)] for k, row in enumerate(rows)]
+        return [[dataclasses.replace(b, sale=(k, i) in chosen) for i, b in enumerate(row)]
+                for k, row in enumerate(rows)]
 
     def _single(self, rows, slot: str, rng, aisle: str, used: set):
         """The asked product as one facing in the middle of a row; for near-duplicates,
@@ -479,8 +482,8 @@ class ShelfContext(Context):
             rows[k][i] = dataclasses.replace(b, product=new)
             return self._with_rows(content, rows, content.focus)
         if slot == "rotated_text":
-            return dataclasses.replace(content, sticker=one_char_changed(content.sticker, font_named(content.label_font),
-                                                                         rng))
+            sticker = one_char_changed(content.sticker, font_named(content.label_font), rng)
+            return dataclasses.replace(content, sticker=sticker)
         if slot == "styled_text":
             return dataclasses.replace(content, title=one_char_changed(content.title, font_named(content.title_font),
                                                                        rng))
@@ -546,8 +549,7 @@ EXPLODED = ("variant", "near_duplicate_box", "absent_field")  # slots that read 
 @lru_cache(maxsize=4096)
 def _look(p: Product, ppc: float, label_font: str) -> Look:
     pack = package(p.package, *_size_cm(p))
-    paints = {"body": p.body, "label": p.label, "shade": mix(p.body, (0, 0, 0), 0.25),
-              "shine": mix(p.body, (255, 255, 255), 0.3), "metal": (176, 180, 188), "cap": p.cap or (176, 180, 188)}
+    paints = package_paints(p.body, p.label, p.cap)
     x0, y0, x1, y1 = (v * ppc for v in pack.panel)
     return Look(p.package, *_size_cm(p), ppc, tuple(paints.items()), _prints(p, (x0, y0, x1, y1), label_font))
 
@@ -1011,7 +1013,7 @@ class _Drawer:
             self.rect((bx0 - 1, (by0 + by1) / 2 - thick / 2, bx1 + 1, (by0 + by1) / 2 + thick / 2), GREY, "strike",
                       "strike-through", 3)
             drawn.old = old_item.item_id
-            badge_text = "SALE" if p.old_price == 0 else f"-{round(100 * (p.old_price - p.price) / p.old_price)}%"
+            badge_text = f"-{round(100 * (p.old_price - p.price) / p.old_price)}%"
             bpx = max(6, name_px)
             font = font_named(c.price_font)
             bw = text_width(badge_text, font, bpx) + 8 * s
@@ -1050,7 +1052,8 @@ def _round_rect(box, r: float) -> Polygon:
     """A rectangle with rounded corners (arcs of five points): cards, badges, signs."""
     x0, y0, x1, y1 = box
     r = min(r, (x1 - x0) / 2, (y1 - y0) / 2)
-    corners = ((x1 - r, y1 - r, 0.0), (x0 + r, y1 - r, np.pi / 2), (x0 + r, y0 + r, np.pi), (x1 - r, y0 + r, 1.5 * np.pi))
+    corners = ((x1 - r, y1 - r, 0.0), (x0 + r, y1 - r, np.pi / 2), (x0 + r, y0 + r, np.pi),
+               (x1 - r, y0 + r, 1.5 * np.pi))
     points = [(cx + r * np.cos(a + t), cy + r * np.sin(a + t)) for cx, cy, a in corners for t in _ARC]
     return Polygon(points)
 
@@ -1084,9 +1087,7 @@ def _page(scene: Scene, c: ShelfContent, request: Request, d: _Drawer) -> Page:
     by_name = {x.product.display: x for x in shown}
     targets: dict[str, Target] = {}
     focus = by_name.get(c.focus)
-    if slot in ("named_box", "near_duplicate_box", "label_word", "fine_text", "row_of", "left_of", "row_relative",
-                "presupposition", "count_merged") and c.focus and focus is None and c.mode == "grid" or \
-            (slot in ("named_box", "near_duplicate_box", "label_word", "fine_text") and focus is None):
+    if slot in ("named_box", "near_duplicate_box", "label_word", "fine_text") and focus is None:
         raise Resample("the asked product is not wholly in the picture")
     if d.title_id:
         what = "the aisle sign above the shelves" if shelf else "the store's name in the bar at the top of the page"
@@ -1205,7 +1206,8 @@ def _fields(slot: str, c: ShelfContent, d: _Drawer, shown: list[_Drawn], all_nam
         seen = set()
         for x in shown:
             t = x.facing_texts[0] if x.facing_texts else {}
-            ids = (x.packages[0],) + ((t["name"],) if t.get("name") else (x.texts["name"],) if "name" in x.texts else ())
+            name = t.get("name") or x.texts.get("name")
+            ids = (x.packages[0],) + ((name,) if name else ())
             if not x.product.emoji and len(ids) < 2:
                 continue
             word = x.product.name.lower()
