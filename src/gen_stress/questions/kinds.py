@@ -217,7 +217,8 @@ def left_neighbour(page: Page, slot: str, rng, again: dict | None = None) -> Ask
     """Which entry stands directly left of a named one in its row (choices from the page)."""
     names = sorted(_row_index(page))
     if again is None:
-        pairs = [(row.entries[i - 1], row.entries[i]) for row in page.rows for i in range(1, len(row.entries))]
+        pairs = [(row.entries[i - 1], row.entries[i]) for row in page.rows for i in range(1, len(row.entries))
+                 if row.entries[i - 1].name in names and row.entries[i].name in names]
         if not pairs or len(names) < N_CHOICES:
             raise Resample("no entry with a neighbour on its left")
         left, subject = pairs[int(rng.integers(len(pairs)))]
@@ -232,7 +233,7 @@ def left_neighbour(page: Page, slot: str, rng, again: dict | None = None) -> Ask
             answer = row.entries[found.index(subject) - 1]
         if subject in found:
             entry = row.entries[found.index(subject)]
-    if answer is None or answer.name not in choices:
+    if answer is None or not answer.name or answer.name not in choices:
         raise Resample("the left neighbour is not among the options")
     noun = page.rows[0].noun
     prompt = (f"Which {noun} stands directly to the left of {entry.ref} on the same {page.row_noun}, as seen in "
@@ -262,11 +263,13 @@ def row_above_below(page: Page, slot: str, rng, again: dict | None = None) -> As
 
 
 def _row_index(page: Page) -> dict:
-    """Entry name -> (row index, entry), for names that appear once on the page."""
+    """Entry name -> (row index, entry), for names that appear once on the page (an
+    entry without a name holds a place in its row and is never asked about)."""
     seen: dict = {}
     for k, row in enumerate(page.rows):
         for e in row.entries:
-            seen.setdefault(e.name, []).append((k, e))
+            if e.name:
+                seen.setdefault(e.name, []).append((k, e))
     return {name: found[0] for name, found in seen.items() if len(found) == 1}
 
 

@@ -1156,7 +1156,11 @@ def _page(scene: Scene, c: ShelfContent, request: Request, d: _Drawer) -> Page:
         else:
             question = "How many products on this page are marked with a red sale badge?"
         counts[slot] = Count(question, len(sales), tuple(x.label[0] for x in sales))
-    rows = tuple(Listing("product", tuple(entry(x) for x in shown if x.row == k)) for k in range(len(c.rows)))
+    # Every product in its place, so neighbours stay neighbours; those not to be asked
+    # about (cut off, labels too small) without a name.
+    named = {id(x) for x in shown}
+    rows = tuple(Listing("product", tuple(entry(x) if id(x) in named else Target(tuple(x.packages[:1]), "")
+                                          for x in d.drawn if x.row == k)) for k in range(len(c.rows)))
     fields = _fields(slot, c, d, shown, all_names, scene, text)
     n_elements = len(text)
     stats = {"n_elements": n_elements, "n_rows": len(c.rows), "n_columns": max(len(r.entries) for r in rows),
@@ -1194,7 +1198,10 @@ def _require_details(x: _Drawn, slot: str) -> None:
 
 
 def _page_words(scene: Scene) -> str:
-    return " ".join(it.text.lower() for it in scene.items if isinstance(it, TextItem))
+    """Everything printed on the picture, lower case: text items and packages' print."""
+    texts = [it.text for it in scene.items if isinstance(it, TextItem)]
+    texts += [pr.text for it in scene.items if isinstance(it, PackageItem) and it.printed for pr in it.look.prints]
+    return " ".join(texts).lower()
 
 
 def _fields(slot: str, c: ShelfContent, d: _Drawer, shown: list[_Drawn], all_names: set, scene: Scene,
