@@ -900,7 +900,7 @@ class _Drawer:
         px = c.target_px if asked else c.price_px
         font = font_named(c.price_font)
         price = money(p.price, c.money, symbol=True)
-        sale_w = text_width("SALE ", font, max(MIN_DETAIL_PX, px - 1)) if drawn.block.sale else 0
+        sale_w = text_width("SALE  ", font, max(MIN_DETAIL_PX, px - 1)) if drawn.block.sale else 0
         w = text_width(price, font, px) + sale_w + 8
         h = min(rail_h - 2, px * 2.0 + 4)
         x = max(x, label_end + 3)
