@@ -132,6 +132,10 @@ def exists(page: Page, slot: str, rng, again: dict | None = None, present: bool 
     pool = [f for f in page.fields if f.present == present and f.usual]
     if not pool:
         raise Resample("no usual field with the wanted presence")
+    strategies = sorted({f.negative for f in pool if f.negative})
+    if strategies:  # each way of choosing a negative equally often, however many each offers
+        strategy = pick(rng, strategies)
+        pool = [f for f in pool if f.negative == strategy]
     chosen = pick(rng, pool)
     prompt = f"Does this {page.noun} show {chosen.name}? Answer yes or no."
     asked = {"field": chosen.name, **({"neg_strategy": chosen.negative} if chosen.negative else {})}
@@ -202,8 +206,12 @@ def which_row(page: Page, slot: str, rng, again: dict | None = None) -> Asked:
     if words is None:
         raise Resample("no two or three rows to name")
     where = _row_index(page)
-    if again is None:
-        again = {"subject": pick(rng, sorted(where))}
+    if again is None:  # the row first, so that each answer is as likely
+        rows = sorted({k for k, _e in where.values()})
+        if not rows:
+            raise Resample("no entry to ask about")
+        k = pick(rng, rows)
+        again = {"subject": pick(rng, sorted(n for n, (r, _e) in where.items() if r == k))}
     subject = again["subject"]
     if subject not in where:
         raise Resample("the asked entry is gone")
