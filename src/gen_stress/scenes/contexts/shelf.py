@@ -861,11 +861,11 @@ class _Drawer:
             step = _facing_step(block.product, ppc)
             drawn = _Drawn(block.product, block, k)
             start = x
-            for _f in range(block.facings):
+            for f in range(block.facings):
                 if x >= width:
                     drawn.inside = False
                     break
-                ids = self.facing(block.product, (x, int(round(floor - fh))), ppc)
+                ids = self.facing(block.product, (x, int(round(floor - fh))), ppc, first=f == 0)
                 drawn.packages.append(ids[0])
                 drawn.facing_texts.append(ids[1])
                 if x < 0 or x + step - FACING_GAP_PX > width:
@@ -876,12 +876,13 @@ class _Drawer:
                                          min(x, width), required=drawn.inside and not block.filler)
             self.drawn.append(drawn)
 
-    def facing(self, p: Product, origin: tuple[int, int], ppc: float) -> tuple[int, dict]:
+    def facing(self, p: Product, origin: tuple[int, int], ppc: float, first: bool = True) -> tuple[int, dict]:
         """One package with its top-left corner at `origin`, its label printed on it:
-        (its id, role -> id of each printed line, 0 when drawn as one stamp)."""
+        (its id, role -> id of each printed line, 0 when drawn as one stamp). The print
+        of a product's first facing is read by some questions: there it is text items."""
         look = _look(p, ppc, self.c.label_font)
         attributes = (("product", p.display), ("package", p.package))
-        printed = self.request.slot not in EXPLODED
+        printed = not (first and self.request.slot in EXPLODED)
         item = PackageItem(self.take(), "product", f"{p.display} {p.noun}", look, origin, 3, attributes, printed)
         self.items.append(item)
         if not printed:
