@@ -24,6 +24,9 @@ BOX_PROMPT = ("Give the bounding box of {ref} in pixel coordinates of this {w}x{
               "(x0, y0) is the top-left corner of the box and (x1, y1) its bottom-right corner, with the origin "
               "at the top-left corner of the image, x growing to the right and y growing downwards. Answer with "
               "the four integers in square brackets.")
+CLICK_PROMPT = ("Where would you click to press {ref}? Give the click point in pixel coordinates of this {w}x{h} "
+                "image, as (x, y), with the origin at the top-left corner of the image, x growing to the right and "
+                "y growing downwards. Answer with the two integers in parentheses.")
 N_CHOICES = 4
 
 
@@ -103,7 +106,7 @@ def above_or_below(page: Page, slot: str, rng, again: dict | None = None) -> Ask
         raise Resample("an asked entry is gone")
     i, j = names.index(subject), names.index(reference)
     answer = "above" if i < j else "below"
-    prompt = (f"On this {page.noun}, is {subject} listed above or below {reference}? "
+    prompt = (f"On this {page.noun}, is {subject} {listing.verb} above or below {reference}? "
               f"Options: {_options(('above', 'below'))}. Answer with the letter or the text of one option.")
     ids = listing.entries[i].ids + listing.entries[j].ids
     return Asked(Question(prompt, answer, "choice", choices=("above", "below")), ids, again, (subject, reference))
@@ -165,9 +168,12 @@ def presupposed_value(page: Page, slot: str, rng, again: dict | None = None, pre
 
 
 def box(page: Page, slot: str, rng, again: dict | None = None) -> Asked:
-    """The box of a named element, measured on the render (filled in after it)."""
+    """The box of a named element, measured on the render (filled in after it). On pages
+    that say so (screens) it is asked as a click point; the scorer takes a point inside the
+    box as a hit."""
     target = _target(page, slot)
-    prompt = BOX_PROMPT.format(ref=target.ref, w=page.scene.width, h=page.scene.height)
+    prompt = (CLICK_PROMPT if page.click else BOX_PROMPT).format(ref=target.ref, w=page.scene.width,
+                                                                 h=page.scene.height)
     return Asked(Question(prompt, BOX_PLACEHOLDER, "bbox"), target.ids, box_ids=target.ids)
 
 
