@@ -40,7 +40,7 @@ MIN_SIDE_PX = 384  # a receipt, menu or page needs this much room to be legible 
 @dataclass(frozen=True, kw_only=True)
 class ContextKnobs:
     context: str = knob(choices=context_names(), easy=ABSTRACT,
-                        doc="what the picture is: abstract scenes, or a receipt, menu or document page")
+                        doc="what the picture is: abstract scenes, or a receipt, menu, document page or app screen")
     n_elements: int = knob(easy=None, derived=True, doc="text elements on the page (null in abstract scenes)")
     n_rows: int = knob(easy=None, derived=True, doc="entries of the page's main list or table")
     n_columns: int = knob(easy=None, derived=True, doc="columns of the page's layout")

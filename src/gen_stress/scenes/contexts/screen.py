@@ -184,13 +184,11 @@ class ScreenContext(Context):
             order = [*shown, "list"]
             if slot == "list_relative" or rng.random() < 0.3:
                 order.insert(0 if rng.random() < 0.5 else len(order), "banner")
-            if slot == "list_relative":
-                order = [str(r) for r in rng.permutation(order)]
+            if slot == "list_relative":  # any order, the tab bar staying right above its list
+                units = [str(r) for r in rng.permutation([r for r in order if r not in ("tabs", "list")] + ["list"])]
+                order = [r for u in units for r in (("tabs", "list") if u == "list" else (u,))]
             if ("search" in order) != ("search" in features) and "search" in FEATURES[kind]:
                 features = features ^ {"search"}
-        if slot == "list_relative":  # the list is never first or last: both sides get asked about
-            order.remove("list")
-            order.insert(int(rng.integers(1, len(order))), "list")
         chosen_set = list(pick(rng, vocab["button_sets"]))
         buttons = [str(b) for b in rng.permutation(chosen_set)]
         dialog: tuple[str, ...] = ()
@@ -204,7 +202,7 @@ class ScreenContext(Context):
         if slot == "rotated_text":
             rail = tuple(str(t) for t in rng.choice(vocab["vertical_tabs"], size=int(rng.integers(3, 5)), replace=False))
             rail_angle = style.angle_deg if style is not None else 90
-        tiny_what = pick(rng, {"inbox": ("sub",), "files": ("title",), "login": ("helper",)}.get(kind, ("",)))
+        tiny_what = {"inbox": "sub", "files": "title", "login": "helper"}.get(kind, "") if slot == "fine_text" else ""
         n_stars, filled, half = 5, int(rng.integers(0, 6)), False
         if slot == "count_marks":
             filled = request.count
@@ -346,12 +344,18 @@ class ScreenContext(Context):
             keys = {self._region_ref(content, key): key for key in content.order}
             if focus[0] not in keys or focus[1] not in keys:
                 raise Resample("an asked region is not movable")
-            order = list(content.order)
-            a, b = keys[focus[0]], keys[focus[1]]
+            # The tab bar and its list move together.
+            units = [u for u in ([("tabs", "list")] + [(r,) for r in content.order if r not in ("tabs", "list")])]
+            unit_of = {r: u for u in units for r in u}
+            a, b = unit_of[keys[focus[0]]], unit_of[keys[focus[1]]]
+            if a == b:
+                raise Resample("the asked regions move together")
+            flat = [unit_of[r] for r in content.order]
+            order = list(dict.fromkeys(flat))  # units, top to bottom
             was_above = order.index(a) < order.index(b)
             order.remove(a)
             order.insert(order.index(b) + (1 if was_above else 0), a)
-            return dataclasses.replace(content, order=tuple(order))
+            return dataclasses.replace(content, order=tuple(r for u in order for r in u if r in content.order))
         if slot == "two_columns":  # the buttons in the mirrored order
             return dataclasses.replace(content, buttons=content.buttons[::-1], styles=content.styles[::-1])
         raise Resample(f"screens make no minimal pair for {slot}")
@@ -415,7 +419,7 @@ class _Layout:
         x0, y0, x1, y1 = box
         if radius > 0:
             r = min(radius, (x1 - x0) / 2 - 0.01, (y1 - y0) / 2 - 0.01)
-            poly = shapely_box(x0 + r, y0 + r, x1 - r, y1 - r).buffer(r, quad_segs=4)
+            poly = shapely_box(x0 + r, y0 + r, x1 - r, y1 - r).buffer(r, quad_segs=8)
         else:
             poly = shapely_box(x0, y0, x1, y1)
         return self.sheet.shape(Polygon(poly.exterior.coords), rgb, role, label, z=z, attributes=attributes)
@@ -423,8 +427,8 @@ class _Layout:
     def ring(self, box, rgb: RGB, width: float, radius: float, role: str, label: str, z: int = 3) -> ShapeItem:
         x0, y0, x1, y1 = box
         r = min(radius, (x1 - x0) / 2 - 0.01, (y1 - y0) / 2 - 0.01)
-        outer = shapely_box(x0 + r, y0 + r, x1 - r, y1 - r).buffer(r, quad_segs=4)
-        inner = outer.buffer(-width, quad_segs=4)
+        outer = shapely_box(x0 + r, y0 + r, x1 - r, y1 - r).buffer(r, quad_segs=8)
+        inner = outer.buffer(-width, quad_segs=8)
         shape = outer.difference(inner) if not inner.is_empty else outer
         return self.sheet.shape(shape, rgb, role, label, z=z)
 
@@ -496,6 +500,10 @@ class _Layout:
             y = self.button_row(inner, y + pad)
         if y > bottom - pad * 0.3:
             raise Resample(f"the {c.kind} screen needs {y:.0f} px, has {bottom:.0f}")
+        for item in self.sheet.items:  # nothing runs off the screen
+            x0, y0, x1, y1 = item.bbox
+            if x0 < frame[0] - 0.5 or y0 < frame[1] - 0.5 or x1 > frame[2] + 0.5 or y1 > frame[3] + 0.5:
+                raise Resample(f"{item.role} runs off the screen")
         return self.collect()
 
     def ref(self, region: str) -> str:
@@ -922,12 +930,16 @@ class _Layout:
             cx = inner[1] - (out_of - k - 0.5) * size
             kind = "star" if k < filled else "star-outline"
             star = self.icon(kind, cx, y + h / 2, size * 0.95, gold if k < filled else pal.muted, "star", z=5)
-            ids.append(star.item_id)
+            under_half = half and k == filled  # its left half hidden under the half star, by design
+            if not under_half:
+                ids.append(star.item_id)
             self.details.append(Detail(star.item_id, "filled star" if k < filled else "outlined star",
+                                       min_px=4 if under_half else 12,
                                        **({"min_fill": 0.4} if k < filled else {"max_fill": 0.42})))
             if half and k == filled:
                 over = self.icon("star-half", cx, y + h / 2, size * 0.95, gold, "star_half", z=6)
                 ids.append(over.item_id)
+                self.details.append(Detail(over.item_id, "half star", min_fill=0.3))
         self.counts["count_marks"] = Count(
             f"How many stars of the rating \"Rate your last order\" are completely filled? Count only full stars: "
             f"a half-filled star does not count.", filled, tuple(ids))
