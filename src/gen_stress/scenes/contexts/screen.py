@@ -22,7 +22,7 @@ import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
-from shapely.geometry import Point, Polygon, box as shapely_box
+from shapely.geometry import Polygon
 
 from gen_stress.generators.base import Resample
 from gen_stress.rng import pick
@@ -195,7 +195,7 @@ class ScreenContext(Context):
         if slot == "two_columns":
             box = pick(rng, vocab["dialogs"])
             dialog = (box["title"], box["body"])
-            buttons = [str(b) for b in rng.permutation(["Cancel", box["confirm"], *chosen_set[:1]])]
+            buttons = [str(b) for b in rng.permutation(["Cancel", box["confirm"], box["alt"]])]
         styles = [str(s) for s in rng.permutation(["primary", "outlined", "text"][:len(buttons)])]
         rail: tuple[str, ...] = ()
         rail_angle = 90
@@ -416,24 +416,17 @@ class _Layout:
     # Drawing helpers ------------------------------------------------------------------
 
     def rect(self, box, rgb: RGB, role: str, label: str, radius: float = 0.0, z: int = 2, attributes=()) -> ShapeItem:
-        x0, y0, x1, y1 = box
-        if radius > 0:
-            r = min(radius, (x1 - x0) / 2 - 0.01, (y1 - y0) / 2 - 0.01)
-            poly = shapely_box(x0 + r, y0 + r, x1 - r, y1 - r).buffer(r, quad_segs=8)
-        else:
-            poly = shapely_box(x0, y0, x1, y1)
-        return self.sheet.shape(Polygon(poly.exterior.coords), rgb, role, label, z=z, attributes=attributes)
+        return self.sheet.shape(Polygon(rounded_rect(box, radius)), rgb, role, label, z=z, attributes=attributes)
 
     def ring(self, box, rgb: RGB, width: float, radius: float, role: str, label: str, z: int = 3) -> ShapeItem:
+        """An outline (an outlined button, a text field): a rounded rectangle with a hole."""
         x0, y0, x1, y1 = box
-        r = min(radius, (x1 - x0) / 2 - 0.01, (y1 - y0) / 2 - 0.01)
-        outer = shapely_box(x0 + r, y0 + r, x1 - r, y1 - r).buffer(r, quad_segs=8)
-        inner = outer.buffer(-width, quad_segs=8)
-        shape = outer.difference(inner) if not inner.is_empty else outer
-        return self.sheet.shape(shape, rgb, role, label, z=z)
+        inner = (x0 + width, y0 + width, x1 - width, y1 - width)
+        return self.sheet.shape(Polygon(rounded_rect(box, radius), [rounded_rect(inner, max(0.0, radius - width))]),
+                                rgb, role, label, z=z)
 
     def circle(self, cx: float, cy: float, r: float, rgb: RGB, role: str, label: str, z: int = 3) -> ShapeItem:
-        return self.sheet.shape(Polygon(Point(cx, cy).buffer(r, quad_segs=6).exterior.coords), rgb, role, label, z=z)
+        return self.sheet.shape(Polygon(rounded_rect((cx - r, cy - r, cx + r, cy + r), r)), rgb, role, label, z=z)
 
     def text(self, text: str, x: float, mid_y: float, rgb: RGB, role: str, *, px: int | None = None,
              font: FontInfo | None = None, align: str = "left", on: int = 1, z: int = 5, **kw) -> TextItem:
@@ -475,7 +468,7 @@ class _Layout:
         else:
             frame = (m, m, W - m, H - m)
         self.sheet.paper_id = 1
-        self.sheet.shape(Polygon(shapely_box(*frame).exterior.coords), self.pal.bg, "screen",
+        self.sheet.shape(Polygon(rounded_rect(frame, 0)), self.pal.bg, "screen",
                          f"{c.theme} {c.device} screen", z=1, item_id=1)
         y = self.chrome(frame)
         x0, x1 = frame[0], frame[2]
@@ -587,8 +580,8 @@ class _Layout:
         label = str(c.badge)
         px = max(5, self.px - 2)
         r = max(px * 0.95, (self.width(label, px) + 5 * u) / 2)
-        dot = self.sheet.shape(Polygon(shapely_box(cx - r, cy - px * 0.95, cx + r, cy + px * 0.95)
-                                       .buffer(0).exterior.coords), (214, 48, 49), "badge", "unread badge", z=6)
+        dot = self.sheet.shape(Polygon(rounded_rect((cx - r, cy - px * 0.95, cx + r, cy + px * 0.95), px * 0.95)),
+                               (214, 48, 49), "badge", "unread badge", z=6)
         number = self.text(label, cx, cy, (255, 255, 255), "badge_count", px=px, align="center", on=dot.item_id, z=7)
         self.fields.append(Field(FEATURES["inbox"]["badge"], True, "the number on the unread count badge",
                                  number.text, (number.item_id,), numeric=True))
@@ -788,7 +781,7 @@ class _Layout:
             check = self.icon("checkbox-marked" if row.on else "checkbox-blank-outline", inner[1] - box_size / 2, mid,
                               box_size * 1.25, pal.accent if row.on else pal.muted, "checkbox")
             self.details.append(Detail(check.item_id, "ticked checkbox" if row.on else "empty checkbox",
-                                       **({"min_fill": 0.55} if row.on else {"max_fill": 0.45})))
+                                       **({"min_fill": 0.65} if row.on else {"max_fill": 0.6})))
             if k == tiny_k and c.tiny_what == "title":
                 self.targets["fine_text"] = Target(
                     (name.item_id,), f"the name of the {_ordinal(k)} file in the list, as shown on the screen (if it "
@@ -1085,6 +1078,22 @@ class _Layout:
                  "body_px": self.px}
         return Page("screen", "screen", scene, targets, self.counts, listings, columns, tuple(fields), marks,
                     stats, tuple(self.details), click=c.box_pick % 2 == 1)
+
+
+_QUARTER = np.linspace(0, np.pi / 2, 7)
+
+
+def rounded_rect(box, radius: float) -> np.ndarray:
+    """Outline points of a rectangle with rounded corners (a circle when the radius is
+    half of a square's side): quarter arcs of 7 points, without shapely's buffering."""
+    x0, y0, x1, y1 = box
+    r = max(0.0, min(radius, (x1 - x0) / 2, (y1 - y0) / 2))
+    if r == 0:
+        return np.array([(x0, y0), (x1, y0), (x1, y1), (x0, y1)], dtype=float)
+    centres = ((x1 - r, y1 - r), (x0 + r, y1 - r), (x0 + r, y0 + r), (x1 - r, y0 + r))
+    arcs = [np.column_stack([cx + r * np.cos(_QUARTER + k * np.pi / 2), cy + r * np.sin(_QUARTER + k * np.pi / 2)])
+            for k, (cx, cy) in enumerate(centres)]
+    return np.concatenate(arcs)
 
 
 def _ordinal(k: int) -> str:
