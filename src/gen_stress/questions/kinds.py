@@ -142,12 +142,13 @@ def exists(page: Page, slot: str, rng, again: dict | None = None, present: bool 
 
 
 def near_miss_value(page: Page, slot: str, rng, again: dict | None = None, present: bool = True) -> Asked:
-    """Is an amount the printed one, or a near miss with one digit changed?"""
-    pool = [f for f in page.fields if f.present and f.numeric and any(c.isdigit() for c in f.value)]
+    """Is an amount the printed one, or a near miss with one digit changed? (A state, such
+    as a toggle's, against its opposite.)"""
+    pool = [f for f in page.fields if f.present and (f.near or f.numeric and any(c.isdigit() for c in f.value))]
     if not pool:
         raise Resample("no printed amount to ask about")
     chosen = pick(rng, pool)
-    asked = chosen.value if present else near_miss(chosen.value, rng)
+    asked = chosen.value if present else chosen.near or near_miss(chosen.value, rng)
     prompt = f"Is {chosen.ref} on this {page.noun} {asked}? Answer yes or no."
     return Asked(Question(prompt, "yes" if present else "no", "yes_no"), chosen.ids,
                  {"field": chosen.name, "asked_value": asked, "true_value": chosen.value})
@@ -155,7 +156,7 @@ def near_miss_value(page: Page, slot: str, rng, again: dict | None = None, prese
 
 def presupposed_value(page: Page, slot: str, rng, again: dict | None = None, present: bool = True) -> Asked:
     """What is the value of a usual field? Unanswerable when the page does not show it."""
-    pool = [f for f in page.fields if f.present == present and f.ref]
+    pool = [f for f in page.fields if f.present == present and f.ref and not f.near]  # a value, not a state
     if not pool:
         raise Resample("no usual field with a value and the wanted presence")
     chosen = pick(rng, pool)

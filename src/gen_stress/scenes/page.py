@@ -83,6 +83,7 @@ class Field:
     ids: tuple[int, ...] = ()
     numeric: bool = False  # the value is an amount a near-miss can change
     usual: bool = True  # asked about as a field such pages usually show (not every price of a menu)
+    near: str = ""  # a state's near miss ("switched off" for "switched on"): asked instead of a changed digit
 
 
 @dataclass(frozen=True)

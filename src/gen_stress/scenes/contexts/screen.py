@@ -150,7 +150,7 @@ class ScreenContext(Context):
         "list_relative": "regions of the screen (search field, tabs, list, banner), top to bottom",
         "two_columns": "buttons of a dialog, left to right",
         "absent_field": "usual elements of such a screen (a Forgot password? link, a search field, Log out)",
-        "near_miss": "numbers shown: totals, badge counts, slider values",
+        "near_miss": "numbers shown (totals, badge counts, slider values) and toggle states",
         "presupposition": "values of usual elements (the delivery fee, the email address entered)",
         "named_box": "a button among near-duplicates (Save, Save as, Save draft)",
         "near_duplicate": "the price of a product listed next to its variant (Wireless Mouse / Wireless Mouse Pro)",
@@ -676,8 +676,9 @@ class _Layout:
             knobs.append((row, track.item_id, knob.item_id, kx > tx1 - track_w / 2))
             self.entries.append(Target((label.item_id,), row.title, row.title, row.title))
             ids += [icon.item_id, label.item_id, track.item_id, knob.item_id]
-            self.fields.append(Field(f"a {row.title} toggle", True, "", "on" if row.on else "off",
-                                     (label.item_id, knob.item_id), usual=False))
+            state, other = ("switched on", "switched off") if row.on else ("switched off", "switched on")
+            self.fields.append(Field(f"a {row.title} toggle", True, f"the {row.title} toggle", state,
+                                     (label.item_id,), usual=False, near=other))
             y += h
         for row, _t, _k, right in knobs:  # the knob stands where the state says
             if right != row.on:
@@ -896,7 +897,7 @@ class _Layout:
                  "discount": (FEATURES["cart"]["discount"], "the discount"), "total": ("a total", "the order total")}
         for key, (name, ref) in names.items():
             if key in printed:
-                self.fields.append(Field(name, True, ref, printed[key].text.replace("$", ""),
+                self.fields.append(Field(name, True, ref, printed[key].text,
                                          (printed[key].item_id,), numeric=True, usual=key not in ("subtotal", "total")))
             else:
                 self.fields.append(Field(name, False, ref))
