@@ -119,6 +119,8 @@ class ScreenContent:
     badge: int
     slider: int
     email: str
+    email_filled: bool  # the login form shows an email address already typed in
+    storage_pct: int
     delivery: int
     discount: int
     box_pick: int
@@ -223,7 +225,8 @@ class ScreenContext(Context):
             tiny_px=style.text_px if slot == "fine_text" and style is not None else max(5, body_px - 2),
             tiny_what=tiny_what, tiny_row=int(rng.integers(0, 100)), stars=(n_stars, filled, half),
             badge=int(rng.integers(1, 100)), slider=int(rng.integers(5, 20)) * 5,
-            email=pick(rng, vocab["emails"]), delivery=int(rng.integers(3, 13)) * 100 - 1,
+            email=pick(rng, vocab["emails"]), email_filled=bool(rng.random() < 0.5),
+            storage_pct=int(rng.integers(20, 96)), delivery=int(rng.integers(3, 13)) * 100 - 1,
             discount=int(rng.integers(1, 10)) * 100, box_pick=int(rng.integers(0, 1000)),
             near_dup=next((i for i, r in enumerate(rows) if r.meta == "variant"), -1),
             offset=float(rng.uniform(0, 1)))
@@ -486,6 +489,7 @@ class _Layout:
                 self.regions.append((top, self.ref(region), ids))
         if c.kind == "cart":
             y = self.cart_summary(inner, y + pad * 0.6)
+        bottom = self.fab(inner, bottom - pad)
         if c.dialog:
             self.dim()
             self.dialog(frame)
@@ -549,9 +553,16 @@ class _Layout:
                           on=appbar.item_id, stroke_px=c.title_stroke, stroke_rgb=stroke_rgb)
         self.targets["styled_text"] = Target((title.item_id,), "the title in the app bar at the top of the screen",
                                              title.text)
-        action = {"inbox": "magnify", "cart": "heart-outline", "files": "dots-vertical",
-                  "playlist": "dots-vertical", "settings": "account-circle", "login": "help-circle"}.get(c.kind)
-        if action and action in vocabulary("screen")["icons"]:
+        action = {"inbox": "magnify", "files": "dots-vertical", "playlist": "dots-vertical",
+                  "settings": "account-circle"}.get(c.kind)
+        if c.kind == "cart":  # the wishlist heart is one of the usual elements asked about
+            action = "heart-outline" if "wishlist" in c.features else None
+            ids = ()
+            if action:
+                ids = (self.icon(action, x1 - 16 * u, y + app_h / 2, 16 * u, ink, "wishlist", on=appbar.item_id)
+                       .item_id,)
+            self.fields.append(Field(FEATURES["cart"]["wishlist"], bool(action), ids=ids))
+        elif action:
             self.icon(action, x1 - 16 * u, y + app_h / 2, 16 * u, ink, "app_bar_icon", on=appbar.item_id)
         return y + app_h
 
@@ -757,7 +768,6 @@ class _Layout:
         self.counts["count_merged"] = Count(
             "How many messages in this inbox are unread? Unread messages are marked with a dot on their left.",
             len(unread), tuple(i for pair in unread for i in pair))
-        self.fields.append(Field(FEATURES["inbox"]["compose"], "compose" in c.features))
         if "badge" not in c.features or c.device != "phone":
             self.fields.append(Field(FEATURES["inbox"]["badge"], False, "the number on the unread count badge"))
         return y, tuple(ids)
@@ -794,7 +804,7 @@ class _Layout:
             ids += [icon.item_id, name.item_id, size.item_id, check.item_id]
             y += h
         if "storage" in c.features:
-            used = 20 + (c.badge * 7) % 75
+            used = c.storage_pct
             label = self.text(f"{used}% of storage used", inner[0], y + 8 * u, pal.muted, "storage",
                               px=max(5, self.px - 1))
             bar = self.rect((inner[0], y + 16 * u, inner[1], y + 20 * u), pal.idle, "storage_bar", "storage bar")
@@ -806,7 +816,6 @@ class _Layout:
             y += 22 * u
         else:
             self.fields.append(Field(FEATURES["files"]["storage"], False, "the share of storage used"))
-        self.fields.append(Field(FEATURES["files"]["upload"], "upload" in c.features))
         return y, tuple(ids)
 
     def rows_playlist(self, inner, y: float) -> tuple[float, tuple[int, ...]]:
@@ -832,7 +841,6 @@ class _Layout:
                 self.marks.append(("a filled heart", entry))
             ids += [art.item_id, note.item_id, title.item_id, artist.item_id, heart.item_id]
             y += h
-        self.fields.append(Field(FEATURES["playlist"]["shuffle"], "shuffle" in c.features))
         return y, tuple(ids)
 
     def rows_cart(self, inner, y: float) -> tuple[float, tuple[int, ...]]:
@@ -858,10 +866,6 @@ class _Layout:
                                                         amount.text, row.title)
             ids += [thumb.item_id, tag.item_id, name.item_id, qty.item_id, amount.item_id, sign.item_id]
             y += h
-        if "wishlist" not in c.features:
-            self.fields.append(Field(FEATURES["cart"]["wishlist"], False))
-        else:
-            self.fields.append(Field(FEATURES["cart"]["wishlist"], True))
         return y, tuple(ids)
 
     def cart_summary(self, inner, y: float) -> float:
@@ -949,7 +953,7 @@ class _Layout:
         ids += [logo.item_id, welcome.item_id]
         y += 14 * u
         fh = 26 * u
-        for label, hint, value in (("Email", "name@example.com", c.email if c.badge % 2 else ""),
+        for label, hint, value in (("Email", "name@example.com", c.email if c.email_filled else ""),
                                    ("Password", "Enter your password", "")):
             self.text(label, inner[0], y + 5 * u, pal.muted, "field_label", px=max(5, self.px - 1))
             y += 10 * u
@@ -1019,6 +1023,29 @@ class _Layout:
             out.append(Target((text.item_id, *ids), f"the \"{label}\" button", label, label))
             x += w + gap
         return y + h, out
+
+    def fab(self, inner, bottom: float) -> float:
+        """The screen's floating action button (Compose, Upload, Shuffle) at the bottom
+        right, when it has one; returns the top of what is left free above it."""
+        c, pal, u = self.c, self.pal, self.u
+        found = [(key, label, icon) for key, label, icon in (("compose", "Compose", "pencil"),
+                                                              ("upload", "Upload", "cloud-upload"),
+                                                              ("shuffle", "Shuffle", "shuffle"))
+                 if key in FEATURES.get(c.kind, {})]
+        if not found:
+            return bottom
+        key, label, icon = found[0]
+        if key not in c.features:
+            self.fields.append(Field(FEATURES[c.kind][key], False))
+            return bottom
+        h = 30 * u
+        w = self.width(label) + 40 * u
+        box = (inner[1] - w, bottom - h, inner[1], bottom)
+        button = self.rect(box, pal.accent, "fab", f"{label} button", radius=h / 2, z=8)
+        mark = self.icon(icon, box[0] + 15 * u, bottom - h / 2, 14 * u, pal.on_accent, on=button.item_id, z=9)
+        text = self.text(label, box[0] + 26 * u, bottom - h / 2, pal.on_accent, "fab_label", on=button.item_id, z=9)
+        self.fields.append(Field(FEATURES[c.kind][key], True, ids=(text.item_id, button.item_id, mark.item_id)))
+        return box[1]
 
     def button_row(self, inner, y: float) -> float:
         y, targets = self.buttons(inner[0], inner[1], y, 1, 4)
