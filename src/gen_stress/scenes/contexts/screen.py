@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from shapely.geometry import Polygon
@@ -33,7 +34,7 @@ from gen_stress.scenes.contexts.sheet import Sheet, font_named, money, text_widt
 from gen_stress.scenes.fonts import FontInfo, load_catalog
 from gen_stress.scenes.model import Scene, ShapeItem, TextItem
 from gen_stress.scenes.page import Count, Detail, Field, Listing, Page, Request, Target
-from gen_stress.scenes.text import layout_text
+from gen_stress.scenes.text import TextLayout, layout_text, moved
 
 UI_FONTS = ("DejaVu Sans", "Liberation Sans", "Open Sans", "Roboto Condensed")
 SCALES = {1: 0.85, 2: 1.0, 3: 1.2}  # device scale factor -> size of the interface on the image
@@ -439,8 +440,7 @@ class _Layout:
 
     def icon(self, name: str, cx: float, cy: float, size: float, rgb: RGB, role: str = "icon", on: int = 1,
              z: int = 5) -> TextItem:
-        glyph = chr(int(str(vocabulary("screen")["icons"][name]), 16))
-        layout = layout_text(glyph, self.icons, text_px=max(6, int(round(size))), center=(cx, cy))
+        layout = moved(_icon_layout(name, max(6, int(round(size)))), (cx, cy))
         item = TextItem(self.sheet._take_id(), role, layout, rgb=rgb, z=z, on_item=on,
                         attributes=(("icon", name),), char_detail=False)
         self.sheet.items.append(item)
@@ -762,7 +762,7 @@ class _Layout:
                 self.details.append(Detail(dot.item_id, f"unread dot of {row.title}", min_fill=0.5, min_px=8))
                 row_ids.append(dot.item_id)
                 unread.append((sender.item_id, dot.item_id))
-            self.entries.append(Target((sender.item_id,), f"the message from {row.title}", sender.text, row.title))
+            self.entries.append(Target((sender.item_id,), f"the message from {sender.text}", sender.text, sender.text))
             ids += row_ids
             y += h
         self.counts["count_merged"] = Count(
@@ -1086,6 +1086,8 @@ class _Layout:
             _name, target = self.button_targets[c.box_pick % len(self.button_targets)]
             targets["named_box"] = target
         listings = ()
+        if len({e.name for e in self.entries}) < len(self.entries):
+            raise Resample("two rows show the same name")
         if len(self.entries) >= 3:
             listings = (Listing(LIST_NOUN.get(c.kind, "row"), tuple(self.entries)),)
         if self.request.slot == "list_relative":
@@ -1108,7 +1110,9 @@ class _Layout:
                     stats, tuple(self.details), click=c.box_pick % 2 == 1)
 
 
-_QUARTER = np.linspace(0, np.pi / 2, 7)
+# Unit quarter arcs of the four corners (bottom-right, bottom-left, top-left, top-right), 7 points each.
+_CORNER_ARCS = tuple(np.column_stack([np.cos(a), np.sin(a)])
+                     for a in (np.linspace(0, np.pi / 2, 7) + k * np.pi / 2 for k in range(4)))
 
 
 def rounded_rect(box, radius: float) -> np.ndarray:
@@ -1119,9 +1123,14 @@ def rounded_rect(box, radius: float) -> np.ndarray:
     if r == 0:
         return np.array([(x0, y0), (x1, y0), (x1, y1), (x0, y1)], dtype=float)
     centres = ((x1 - r, y1 - r), (x0 + r, y1 - r), (x0 + r, y0 + r), (x1 - r, y0 + r))
-    arcs = [np.column_stack([cx + r * np.cos(_QUARTER + k * np.pi / 2), cy + r * np.sin(_QUARTER + k * np.pi / 2)])
-            for k, (cx, cy) in enumerate(centres)]
-    return np.concatenate(arcs)
+    return np.concatenate([arc * r + centre for arc, centre in zip(_CORNER_ARCS, centres)])
+
+
+@lru_cache(maxsize=1024)
+def _icon_layout(name: str, size_px: int) -> TextLayout:
+    """An icon's glyph laid out at a size (moved into place per use: icons repeat a lot)."""
+    glyph = chr(int(str(vocabulary("screen")["icons"][name]), 16))
+    return layout_text(glyph, load_catalog().icons, text_px=size_px)
 
 
 def _ordinal(k: int) -> str:
