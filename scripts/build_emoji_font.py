@@ -17,11 +17,14 @@ Needs: fontTools (a dependency of gen-stress), dpkg-deb, and apt-get for the dow
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 import yaml
 
-from font_subset import Pinned, build
+# font_subset.py sits next to this script (found also when a test loads the script by path)
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from font_subset import Pinned, build  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 OBJECTS = ROOT / "src" / "gen_stress" / "data" / "objects.yaml"

@@ -131,3 +131,19 @@ def test_minimal_pairs_flip_the_answer(family, subtask):
     for a, b in zip(rows[::2], rows[1::2]):
         assert a["group_id"] == b["group_id"] != "" and a["question"] == b["question"]
         assert a["answer"] != b["answer"]
+
+
+def test_icon_font_is_licensed_and_in_sync_with_the_icon_names():
+    import importlib.util
+    from pathlib import Path
+
+    from fontTools.ttLib import TTFont
+
+    root = Path(__file__).resolve().parents[1]
+    spec = importlib.util.spec_from_file_location("build_icon_font", root / "scripts" / "build_icon_font.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    wanted = script.code_points(root / "src" / "gen_stress" / "data" / "contexts" / "screen.yaml")
+    assert sorted(TTFont(script.PINNED.out_font).getBestCmap()) == wanted, "rebuild with scripts/build_icon_font.py"
+    licence = script.PINNED.out_license.read_text(encoding="utf-8")
+    assert "SIL OPEN FONT LICENSE Version 1.1" in licence and "CC BY 4.0" in licence

@@ -126,6 +126,7 @@ class ScreenContent:
     discount: int
     box_pick: int
     near_dup: int  # the row of the cart's near-duplicate variant (-1: none)
+    row_buttons: bool  # a "Delete" button in every row of a file list
     offset: float  # where the phone sits across the backdrop, 0..1
 
 
@@ -230,6 +231,7 @@ class ScreenContext(Context):
             storage_pct=int(rng.integers(20, 96)), delivery=int(rng.integers(3, 13)) * 100 - 1,
             discount=int(rng.integers(1, 10)) * 100, box_pick=int(rng.integers(0, 1000)),
             near_dup=next((i for i, r in enumerate(rows) if r.meta == "variant"), -1),
+            row_buttons=bool(slot == "named_box" and kind == "files" and rng.random() < 0.7),
             offset=float(rng.uniform(0, 1)))
 
     @staticmethod
@@ -416,6 +418,7 @@ class _Layout:
         self.counts: dict[str, Count] = {}
         self.marks: list = []
         self.button_targets: list[tuple[str, Target]] = []
+        self.row_buttons: list[Target] = []  # one per row, all with the same label
 
     # Drawing helpers ------------------------------------------------------------------
 
@@ -785,7 +788,8 @@ class _Layout:
             tx = inner[0] + 26 * u
             box_size = 14 * u
             name_px = c.tiny_px if c.tiny_what == "title" and k == tiny_k else self.px
-            room = inner[1] - tx - box_size - 10 * u
+            delete_w = self.width("Delete") if c.row_buttons else 0.0
+            room = inner[1] - tx - box_size - 10 * u - (delete_w + 12 * u if c.row_buttons else 0.0)
             name = self.text(self.fit(row.title, room, name_px), tx, y + h * 0.34, pal.text, "file_name", px=name_px,
                              attributes=(("row", str(k)),))
             size = self.text(row.meta, tx, y + h * 0.74, pal.muted, "file_size", px=max(5, self.px - 1))
@@ -797,6 +801,12 @@ class _Layout:
                 self.targets["fine_text"] = Target(
                     (name.item_id,), f"the name of the {_ordinal(k)} file in the list, as shown on the screen (if it "
                     "is cut off, give only the visible part, with the ellipsis)", name.text)
+            if c.row_buttons:  # a "Delete" text button in every row: near-duplicates told apart by their row
+                delete = self.text("Delete", inner[1] - box_size - 10 * u, mid, (214, 48, 49), "button_label",
+                                   align="right", attributes=(("row", str(k)),))
+                self.row_buttons.append(Target((delete.item_id,), f"the \"Delete\" button in the row of {name.text}",
+                                               "Delete", name.text))
+                ids.append(delete.item_id)
             entry = Target((name.item_id, check.item_id), name.text, name.text, name.text)
             self.entries.append(entry)
             if row.on:
@@ -1082,7 +1092,9 @@ class _Layout:
         scene = Scene(self.size[0], self.size[1], f"{c.theme} {c.device} {c.kind} screen", tuple(c.backdrop),
                       tuple(self.sheet.items))
         targets = dict(self.targets)
-        if self.button_targets:
+        if self.row_buttons:
+            targets["named_box"] = self.row_buttons[c.box_pick % len(self.row_buttons)]
+        elif self.button_targets:
             _name, target = self.button_targets[c.box_pick % len(self.button_targets)]
             targets["named_box"] = target
         listings = ()
