@@ -276,6 +276,8 @@ class ScreenContext(Context):
             times = [f"{int(h)}:{int(m):02d}" for h, m in zip(rng.integers(7, 13, size=n), rng.integers(0, 60, size=n))]
             if slot == "near_miss":
                 features |= {"badge"}
+            if slot == "count_merged":  # a badge's number would be another answer to "how many unread"
+                features -= {"badge"}
             return tuple(Row(str(s), str(t), on=bool(f), meta=tm) for s, t, f, tm in
                          zip(senders, subjects, flags, times)), features
         if kind == "files":
