@@ -3,8 +3,8 @@
 Kinds of screen: a settings page (rows with toggles and a brightness slider), an inbox
 (bold unread rows with dots, truncated subjects, a badge), a file manager (file icons,
 truncated names, selection checkboxes), a shopping cart (products with near-duplicate
-variants, prices, a star rating, totals), a playlist (songs with hearts) and a login
-form (fields with placeholders, a Remember me checkbox, links). Every screen has a status
+variants, prices, a star rating, totals), a playlist (songs with hearts), a dashboard
+(figure tiles, a bar chart) and a login form (fields with placeholders, a Remember me checkbox, links). Every screen has a status
 or title bar, an app bar, and a row of buttons whose labels are near-duplicates ("Save",
 "Save as", "Save draft") in primary, outlined and text-only styles; a dialog over the
 dimmed page holds the buttons when a question is about their order. Icons are glyphs of
@@ -44,24 +44,26 @@ ELLIPSIS = "\u2026"
 KINDS_FOR = {
     "fine_text": ("inbox", "files", "login"),
     "rotated_text": ("files", "inbox", "settings"),
-    "styled_text": ("settings", "inbox", "files", "cart", "playlist", "login"),
+    "styled_text": ("settings", "inbox", "files", "cart", "playlist", "login", "dashboard"),
     "count_merged": ("inbox",),
     "count_rows": ("settings",),
     "count_marks": ("cart",),
     "list_order": ("settings", "inbox", "files", "cart", "playlist"),
     "list_relative": ("inbox", "files", "settings", "playlist"),
-    "two_columns": ("settings", "inbox", "files", "cart", "playlist"),
-    "absent_field": ("settings", "inbox", "files", "cart", "login"),
-    "near_miss": ("settings", "inbox", "cart"),
-    "presupposition": ("settings", "inbox", "cart", "login"),
-    "named_box": ("settings", "inbox", "files", "cart", "playlist", "login"),
+    "two_columns": ("settings", "inbox", "files", "cart", "playlist", "dashboard"),
+    "absent_field": ("settings", "inbox", "files", "cart", "login", "dashboard"),
+    "near_miss": ("settings", "inbox", "cart", "dashboard"),
+    "presupposition": ("settings", "inbox", "cart", "login", "dashboard"),
+    "named_box": ("settings", "inbox", "files", "cart", "playlist", "login", "dashboard"),
     "near_duplicate": ("cart",),
     "marked_item": ("files", "playlist"),
 }
-LIST_NOUN = {"settings": "setting", "inbox": "message", "files": "file", "cart": "product", "playlist": "song"}
+LIST_NOUN = {"settings": "setting", "inbox": "message", "files": "file", "cart": "product", "playlist": "song",
+             "dashboard": "figure"}
 REGION_NAME = {"search": "the search field", "tabs": "the tab bar", "banner": "the banner",
                "list": {"settings": "the list of settings", "inbox": "the message list", "files": "the file list",
-                        "cart": "the list of products", "playlist": "the list of songs"}}
+                        "cart": "the list of products", "playlist": "the list of songs",
+                        "dashboard": "the figures"}}
 # Optional usual features each kind may show: key -> how a question names it.
 FEATURES = {
     "login": {"forgot": "a \"Forgot password?\" link", "signup": "a \"Sign up\" link",
@@ -73,6 +75,7 @@ FEATURES = {
              "wishlist": "a wishlist (heart) button"},
     "files": {"search": "a search field", "upload": "an Upload button", "storage": "a storage usage bar"},
     "playlist": {"search": "a search field", "shuffle": "a Shuffle button"},
+    "dashboard": {"search": "a search field", "chart": "a bar chart", "refunds": "a Refunds figure"},
 }
 
 
@@ -127,6 +130,7 @@ class ScreenContent:
     box_pick: int
     near_dup: int  # the row of the cart's near-duplicate variant (-1: none)
     row_buttons: bool  # a "Delete" button in every row of a file list
+    bars: tuple[float, ...]  # a dashboard chart's bar heights, 0..1
     offset: float  # where the phone sits across the backdrop, 0..1
 
 
@@ -141,7 +145,7 @@ def _cart_total(content: ScreenContent) -> dict[str, int]:
 class ScreenContext(Context):
     name = "screen"
     noun = "screen"
-    description = ("app and web screenshots (settings, inbox, files, cart, playlist, login) with buttons, "
+    description = ("app and web screenshots (settings, inbox, files, cart, playlist, dashboard, login) with buttons, "
                    "toggles, checkboxes, fields, tabs, badges, sliders, star ratings, icons and dialogs")
     slots = {
         "fine_text": "a truncated subject or file name, or a field's helper text",
@@ -232,6 +236,7 @@ class ScreenContext(Context):
             discount=int(rng.integers(1, 10)) * 100, box_pick=int(rng.integers(0, 1000)),
             near_dup=next((i for i, r in enumerate(rows) if r.meta == "variant"), -1),
             row_buttons=bool(slot == "named_box" and kind == "files" and rng.random() < 0.7),
+            bars=tuple(round(float(v), 3) for v in rng.uniform(0.2, 1.0, size=7)),
             offset=float(rng.uniform(0, 1)))
 
     @staticmethod
@@ -311,6 +316,19 @@ class ScreenContext(Context):
                 if variant.price == rows[k].price:
                     variant = dataclasses.replace(variant, price=variant.price + 300)
                 rows.insert(k + int(rng.integers(2)), variant)
+            return tuple(rows), features
+        if kind == "dashboard":  # figure tiles: label, value, change since last week
+            labels = [t["label"] for t in vocab["tiles"] if t["label"] != "Refunds"]
+            picked = [labels[int(i)] for i in rng.choice(len(labels), size=int(rng.integers(2, 5)), replace=False)]
+            if "refunds" in features:
+                picked.insert(int(rng.integers(len(picked) + 1)), "Refunds")
+            icons = {t["label"]: t["icon"] for t in vocab["tiles"]}
+            rows = []
+            for label in picked:
+                value = int(rng.integers(12, 99999))
+                shown = f"${value:,}" if label in ("Revenue", "Refunds") else f"{value:,}"
+                delta = int(rng.integers(-30, 60))
+                rows.append(Row(label, shown, icon=icons[label], on=delta >= 0, meta=f"{delta:+d}%"))
             return tuple(rows), features
         return (), features  # login
 
@@ -549,7 +567,7 @@ class _Layout:
             stroke_rgb, rgb = rgb, bar_rgb
         title_text = c.app if c.kind in ("login",) or c.title_px else {
             "settings": "Settings", "inbox": "Inbox", "files": "My Files", "cart": "Your Cart",
-            "playlist": "Liked Songs"}[c.kind]
+            "playlist": "Liked Songs", "dashboard": "Dashboard"}[c.kind]
         if c.title_px:  # the styled slot: the app's name is the title
             title_text = c.app
         if self.width(title_text, px, title_font) > (x1 - x0) - 80 * u:
@@ -855,6 +873,56 @@ class _Layout:
             y += h
         return y, tuple(ids)
 
+    def rows_dashboard(self, inner, y: float) -> tuple[float, tuple[int, ...]]:
+        """Figure tiles two to a row (label, value, change), then a bar chart when shown."""
+        c, pal, u = self.c, self.pal, self.u
+        gap = 8 * u
+        w = (inner[1] - inner[0] - gap) / 2
+        h = self.px * 7.2
+        ids = []
+        for k, row in enumerate(c.rows):
+            x0 = inner[0] + (k % 2) * (w + gap)
+            y0 = y + (k // 2) * (h + gap)
+            card = self.rect((x0, y0, x0 + w, y0 + h), pal.surface, "tile", f"{row.title} tile", radius=6 * u)
+            icon = self.icon(row.icon, x0 + 14 * u, y0 + h * 0.25, 13 * u, pal.accent, on=card.item_id)
+            label = self.text(row.title, x0 + 26 * u, y0 + h * 0.25, pal.muted, "tile_label", on=card.item_id)
+            value = self.text(row.sub, x0 + 10 * u, y0 + h * 0.58, pal.text, "tile_value", px=self.px + 4,
+                              on=card.item_id)
+            delta = self.text(row.meta, x0 + 10 * u, y0 + h * 0.84, (46, 125, 50) if row.on else (214, 48, 49),
+                              "tile_change", px=max(5, self.px - 1), on=card.item_id)
+            if value.bbox[2] > x0 + w - 4 * u or label.bbox[2] > x0 + w - 4 * u:
+                raise Resample("a figure does not fit its tile")
+            ref = f"the {row.title} figure"
+            self.entries.append(Target((label.item_id, value.item_id), row.title, row.title, row.title))
+            if row.title == "Refunds":
+                self.fields.append(Field(FEATURES["dashboard"]["refunds"], True, "the Refunds figure", value.text,
+                                         (value.item_id,), numeric=True))
+            else:
+                self.fields.append(Field(f"a {row.title} figure", True, ref, value.text, (value.item_id,),
+                                         numeric=True, usual=False))
+            ids += [card.item_id, icon.item_id, label.item_id, value.item_id, delta.item_id]
+        if "refunds" not in c.features:
+            self.fields.append(Field(FEATURES["dashboard"]["refunds"], False, "the Refunds figure"))
+        y += ((len(c.rows) + 1) // 2) * (h + gap)
+        if "chart" in c.features:
+            ch = 70 * u
+            axis = self.rect((inner[0], y + ch, inner[1], y + ch + max(1.0, u)), pal.line, "chart_axis", "chart axis")
+            bars = [axis.item_id]
+            step = (inner[1] - inner[0]) / 7
+            for k, day in enumerate(("M", "T", "W", "T", "F", "S", "S")):
+                bh = ch * c.bars[k]
+                cx = inner[0] + step * (k + 0.5)
+                bars.append(self.rect((cx - step * 0.28, y + ch - bh, cx + step * 0.28, y + ch), pal.accent, "bar",
+                                      "chart bar", radius=2 * u).item_id)
+                bars.append(self.text(day, cx, y + ch + 8 * u, pal.muted, "chart_label", px=max(5, self.px - 1),
+                                      align="center").item_id)
+            self.fields.append(Field(FEATURES["dashboard"]["chart"], True, ids=tuple(bars[:2])))
+            ids += bars
+            y += ch + 14 * u
+        else:
+            self.fields.append(Field(FEATURES["dashboard"]["chart"], False))
+        return y, tuple(ids)
+
     def rows_cart(self, inner, y: float) -> tuple[float, tuple[int, ...]]:
         c, pal, u = self.c, self.pal, self.u
         h = self._row_h(True) * 1.15
@@ -1114,7 +1182,7 @@ class _Layout:
             entries = [t for _n, t in self.button_targets]
             columns = (Listing("button", tuple(entries[:split])), Listing("button", tuple(entries[split:])))
         fields = list(self.fields)
-        if c.kind in ("inbox", "settings", "files", "playlist"):
+        if c.kind in ("inbox", "settings", "files", "playlist", "dashboard"):
             fields.append(Field(FEATURES[c.kind]["search"], "search" in c.order))
         marks = tuple(self.marks) if len(self.marks) == 1 else ()
         text_items = [it for it in scene.items if isinstance(it, TextItem)]
