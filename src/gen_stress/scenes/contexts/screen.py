@@ -1,11 +1,13 @@
 """Screen: an app or web screenshot, on a phone or in a desktop window.
 
 Kinds of screen: a settings page (rows with toggles and a brightness slider), an inbox
-(bold unread rows with dots, truncated subjects, a badge), a file manager (file icons,
-truncated names, selection checkboxes), a shopping cart (products with near-duplicate
-variants, prices, a star rating, totals), a playlist (songs with hearts), a dashboard
-(figure tiles, a bar chart) and a login form (fields with placeholders, a Remember me checkbox, links). Every screen has a status
-or title bar, an app bar, and a row of buttons whose labels are near-duplicates ("Save",
+(unread rows with dots, truncated subjects, a badge), a file manager (file icons,
+truncated names, selection checkboxes, a Delete button per row), a shopping cart
+(products with near-duplicate variants, prices, a star rating, totals), a playlist (songs
+with hearts), a dashboard (figure tiles, a bar chart) and a login form (fields with
+placeholders, a Remember me checkbox, links). Every screen has a status or title bar, an
+app bar, a floating action button where the kind has one (Compose, Upload, Shuffle), and
+a row of buttons whose labels are near-duplicates ("Save",
 "Save as", "Save draft") in primary, outlined and text-only styles; a dialog over the
 dimmed page holds the buttons when a question is about their order. Icons are glyphs of
 Material Design Icons, named as the icon set names them. Themes (light, dark), accent
