@@ -74,6 +74,8 @@ def test_click_points_inside_the_gold_box_are_hits(tmp_path, capsys):
     assert score_item(item, "(130, 55)")["correct"] and score_item(item, "Click at [100, 69].")["point_hit"]
     assert not score_item(item, "(160, 55)")["correct"]  # x1 is one past the last pixel
     assert score_item(item, "[101, 41, 159, 69]")["point_hit"] is None
+    assert score_item(item, "x=130, y=55")["point_hit"] and score_item(item, "from 130 to 55")["parse_status"] == \
+        "unparseable"
     out = tmp_path / "ds"
     code, _o, err = run_cli(["--family", "grounding", "--subtask", "region", "--set", "context=screen", "--n", "4",
                              "--seed", "2", "--no-progress", "--out", str(out)], capsys)

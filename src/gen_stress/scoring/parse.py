@@ -358,6 +358,7 @@ _BOX_GROUP = re.compile(rf"[\[(]\s*({_NUMBER})\s*,\s*({_NUMBER})\s*,\s*({_NUMBER
 
 _POINT_EXACT = re.compile(rf"^[\[(]?\s*({_NUMBER})\s*,\s*({_NUMBER})\s*[\])]?$")
 _POINT_GROUP = re.compile(rf"[\[(]\s*({_NUMBER})\s*,\s*({_NUMBER})\s*[\])]")
+_POINT_NAMED = re.compile(rf"\bx\s*[=:]\s*({_NUMBER})\s*[,;]?\s*(?:and\s+)?y\s*[=:]\s*({_NUMBER})", re.IGNORECASE)
 
 Box = tuple[float, float, float, float]
 Point = tuple[float, float]
@@ -393,25 +394,23 @@ def parse_bbox(reply: str, *, abstain_extra: Sequence[str] = ()) -> Parsed:
     elif not groups and len(numbers) == 4:
         values = [n.group() for n in numbers]
     else:
-        return _point(text, numbers) if not groups else Parsed(UNPARSEABLE)
+        return _point(text) if not groups else Parsed(UNPARSEABLE)
     box = _valid_box(values)
     return Parsed(EXTRACTED, box, _box_text(box)) if box else Parsed(UNPARSEABLE)
 
 
-def _point(text: str, numbers: list) -> Parsed:
+def _point(text: str) -> Parsed:
     """A click point (x, y) in pixels of the stored image, given instead of a box
-    (ScreenSpot-style GUI grounding): the whole reply, one bracketed pair, or exactly two
-    numbers. Its value is a 2-tuple, a box's a 4-tuple."""
+    (ScreenSpot-style GUI grounding): the whole reply, one bracketed pair "(x, y)" or
+    "[x, y]", or "x=.., y=..". Two bare numbers are no point ("from 12 to 88"). Its value
+    is a 2-tuple, a box's a 4-tuple."""
     m = _POINT_EXACT.match(_END_PUNCT.sub("", text))
     if m:
         return Parsed(EXACT, _as_point(m.groups()), _point_text(m.groups()))
-    pairs = {g.groups() for g in _POINT_GROUP.finditer(text)}
-    if len(pairs) == 1:
-        values = pairs.pop()
-    elif not pairs and len(numbers) == 2:
-        values = tuple(n.group() for n in numbers)
-    else:
+    pairs = {g.groups() for g in _POINT_GROUP.finditer(text)} | {g.groups() for g in _POINT_NAMED.finditer(text)}
+    if len(pairs) != 1:
         return Parsed(UNPARSEABLE)
+    values = pairs.pop()
     return Parsed(EXTRACTED, _as_point(values), _point_text(values))
 
 
