@@ -775,8 +775,9 @@ class _Layout:
                                stroke_px=1 if row.on and self.px >= 9 else 0,
                                attributes=(("row", str(k)), ("unread", "yes" if row.on else "no")))
             sub_px = c.tiny_px if c.tiny_what == "sub" and k == tiny_k else self.px
-            subject = self.text(self.fit(row.sub, inner[1] - tx, sub_px), tx, y + h * 0.72, pal.muted, "subject",
-                                px=sub_px)
+            grow = max(0, sub_px - self.px)  # a larger asked subject makes its row taller, its top where it was
+            subject = self.text(self.fit(row.sub, inner[1] - tx, sub_px), tx, y + h * 0.72 + grow / 2, pal.muted,
+                                "subject", px=sub_px)
             if k == tiny_k and c.tiny_what == "sub":
                 self.targets["fine_text"] = Target(
                     (subject.item_id,), f"the subject line of the message from {row.title}, as shown on the screen "
@@ -789,7 +790,7 @@ class _Layout:
                 unread.append((sender.item_id, dot.item_id))
             self.entries.append(Target((sender.item_id,), f"the message from {sender.text}", sender.text, sender.text))
             ids += row_ids
-            y += h
+            y += h + grow
         self.counts["count_merged"] = Count(
             "How many messages in this inbox are unread? Unread messages are marked with a dot on their left.",
             len(unread), tuple(i for pair in unread for i in pair))
@@ -805,16 +806,17 @@ class _Layout:
         colours = {"file-pdf-box": (214, 48, 49), "file-excel": (46, 125, 50), "file-word": (26, 115, 232),
                    "folder": (230, 160, 0), "image": (0, 137, 123), "file-document": pal.muted}
         for k, row in enumerate(c.rows):
-            mid = y + h / 2
+            name_px = c.tiny_px if c.tiny_what == "title" and k == tiny_k else self.px
+            grow = max(0, name_px - self.px)  # a larger asked name makes its row taller, its top where it was
+            mid = y + (h + grow) / 2
             icon = self.icon(row.icon, inner[0] + 10 * u, mid, 18 * u, colours.get(row.icon, pal.muted))
             tx = inner[0] + 26 * u
             box_size = 14 * u
-            name_px = c.tiny_px if c.tiny_what == "title" and k == tiny_k else self.px
             delete_w = self.width("Delete") if c.row_buttons else 0.0
             room = inner[1] - tx - box_size - 10 * u - (delete_w + 12 * u if c.row_buttons else 0.0)
-            name = self.text(self.fit(row.title, room, name_px), tx, y + h * 0.34, pal.text, "file_name", px=name_px,
-                             attributes=(("row", str(k)),))
-            size = self.text(row.meta, tx, y + h * 0.74, pal.muted, "file_size", px=max(5, self.px - 1))
+            name = self.text(self.fit(row.title, room, name_px), tx, y + h * 0.34 + grow / 2, pal.text, "file_name",
+                             px=name_px, attributes=(("row", str(k)),))
+            size = self.text(row.meta, tx, y + h * 0.74 + grow, pal.muted, "file_size", px=max(5, self.px - 1))
             check = self.icon("checkbox-marked" if row.on else "checkbox-blank-outline", inner[1] - box_size / 2, mid,
                               box_size * 1.25, pal.accent if row.on else pal.muted, "checkbox")
             self.details.append(Detail(check.item_id, "ticked checkbox" if row.on else "empty checkbox",
@@ -834,7 +836,7 @@ class _Layout:
             if row.on:
                 self.marks.append(("a ticked checkbox", entry))
             ids += [icon.item_id, name.item_id, size.item_id, check.item_id]
-            y += h
+            y += h + grow
         if "storage" in c.features:
             used = c.storage_pct
             label = self.text(f"{used}% of storage used", inner[0], y + 8 * u, pal.muted, "storage",
