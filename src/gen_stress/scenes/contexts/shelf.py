@@ -1166,8 +1166,8 @@ def _page(scene: Scene, c: ShelfContent, request: Request, d: _Drawer) -> Page:
     n_elements = len(text)
     stats = {"n_elements": n_elements, "n_rows": len(c.rows), "n_columns": max(len(r.entries) for r in rows),
              "skew_deg": 0.0, "body_px": c.price_px}
-    return Page("shelf", noun, scene, targets, counts, (), (), tuple(fields), (), stats, rows,
-                "shelf" if shelf else "row")
+    return Page("shelf", noun, scene, targets, counts, fields=tuple(fields), stats=stats, rows=rows,
+                row_noun="shelf" if shelf else "row")
 
 
 def _legible(x: _Drawn) -> bool:
