@@ -206,14 +206,7 @@ class ShelfContext(Context):
         "near_duplicate_box": "one product among variants that differ in one detail",
         "label_word": "the product whose label shows a given word",
     }
-    refuses = {
-        "list_order": "a shelf has no ordered list; it asks which shelf a product is on",
-        "list_relative": "a shelf asks whether a product is on a shelf above or below another",
-        "two_columns": "a shelf asks which product is left of another",
-        "near_miss": "a shelf asks about variants (size, flavour, cap colour) instead of near-miss amounts",
-        "near_duplicate": "a shelf asks for the box of a near-duplicate product instead",
-        "marked_item": "a shelf asks for the product whose label shows a word instead",
-    }
+    refuses: dict[str, str] = {}  # every subtask finds a slot here (see in_context.KINDS)
 
     # Sampling ------------------------------------------------------------------------
 
