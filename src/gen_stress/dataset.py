@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from gen_stress.card import write_card
+from gen_stress.card import ShardSource, write_card
 from gen_stress.errors import UserError
 from gen_stress.pipeline import DatasetSpec, run_shards
 from gen_stress.shards import (
@@ -25,6 +26,8 @@ from gen_stress.shards import (
     check_slice,
     first_difference,
     is_finished,
+    parse_plan,
+    plan_text,
     plan_tasks,
     read_plan,
     read_shard_metadata,
@@ -35,14 +38,17 @@ from gen_stress.shards import (
     summaries_from_shards,
     write_plan,
 )
-from gen_stress.staging import check_out, say, stale_partials, staged
+from gen_stress.staging import check_out, say, scratch, stale_partials, staged
+from gen_stress.store import CARD, Store, is_url, local_path, open_store
+
+CARD_SCRATCH = ".gen-stress-card-"  # the local folder a card for an object store is written in
 
 __all__ = ["BuildResult", "Engine", "assemble", "build_dataset", "check_out", "write_dataset"]
 
 
 @dataclass(frozen=True)
 class BuildResult:
-    out: Path
+    out: Path | str  # a folder, or an object-store URL
     summaries: dict  # (family, split) -> Summary
     files: tuple[str, ...]  # paths relative to out
 
@@ -56,9 +62,11 @@ class Engine:
     ray_address: str | None = None  # None: RAY_ADDRESS, a running local cluster, or a new one
 
 
-def build_dataset(spec: DatasetSpec, out: Path, *, overwrite: bool = False, workers: int = 1,
+def build_dataset(spec: DatasetSpec, out, *, overwrite: bool = False, workers: int = 1,
                   progress: bool = True, shards: tuple[int, int] | None = None, resume: bool = False,
                   engine: Engine | None = None) -> BuildResult:
+    """Generate the dataset into `out`: a local folder (staged, then moved into place) or
+    an object-store URL (see gen_stress.store). Everything is checked before any work."""
     spec.validate()
     if shards is not None:
         check_slice(shards, len(plan_tasks(spec, Path("."))))
@@ -67,11 +75,15 @@ def build_dataset(spec: DatasetSpec, out: Path, *, overwrite: bool = False, work
         from gen_stress.ray_engine import import_ray
 
         import_ray()  # before any work: a missing extra is one line
-    leftover = find_resumable(Path(out), spec, shards) if resume else None
-    with staged(Path(out), overwrite=overwrite, adopt=leftover) as tmp:
+    if is_url(out):
+        return build_in_store(spec, open_store(str(out)), overwrite=overwrite, progress=progress, shards=shards,
+                              resume=resume, engine=engine)
+    out = local_path(out)
+    leftover = find_resumable(out, spec, shards) if resume else None
+    with staged(out, overwrite=overwrite, adopt=leftover) as tmp:
         summaries = write_dataset(spec, tmp, progress=progress, shards=shards, engine=engine)
         files = tuple(sorted(str(p.relative_to(tmp)) for p in tmp.rglob("*") if p.is_file()))
-    return BuildResult(out=Path(out), summaries=summaries, files=files)
+    return BuildResult(out=out, summaries=summaries, files=files)
 
 
 def write_dataset(spec: DatasetSpec, folder: Path, *, workers: int = 1, progress: bool = True,
@@ -85,15 +97,7 @@ def write_dataset(spec: DatasetSpec, folder: Path, *, workers: int = 1, progress
     start, stop = shards or (0, len(tasks))
     write_plan(folder, spec, tasks, start, stop)
     remove_temps(folder)
-    todo = [t for t in tasks[start:stop] if not is_finished(t)]
-    if len(todo) < stop - start:
-        say(f"resuming: {stop - start - len(todo)} of {stop - start} shards already finished")
-    if engine.name == "ray":
-        from gen_stress.ray_engine import run_shards_ray
-
-        run_shards_ray(todo, engine.ray_address, progress)
-    else:
-        run_shards(todo, engine.workers, progress)
+    _run_missing(tasks[start:stop], engine, progress)
     remove_temps(folder)  # of workers killed and retried
     summaries = summaries_from_shards(folder, tasks[start:stop])
     if shards is None:
@@ -102,25 +106,93 @@ def write_dataset(spec: DatasetSpec, folder: Path, *, workers: int = 1, progress
     return summaries
 
 
+def _run_missing(tasks: list, engine: Engine, progress: bool, present: set[str] | None = None) -> None:
+    """Generate the shards of `tasks` that are not finished yet, on the engine (only those
+    named in `present`, when given, can be: it saves a request per shard in a store)."""
+    todo = [t for t in tasks if not ((present is None or t.filename in present) and is_finished(t))]
+    if len(todo) < len(tasks):
+        say(f"resuming: {len(tasks) - len(todo)} of {len(tasks)} shards already finished")
+    if engine.name == "ray":
+        from gen_stress.ray_engine import run_shards_ray
+
+        run_shards_ray(todo, engine.ray_address, progress)
+    else:
+        run_shards(todo, engine.workers, progress)
+
+
+def check_resumable(plan, spec: DatasetSpec, shards: tuple[int, int] | None, where: str) -> None:
+    """Refuse to resume the run whose plan is `plan` with another spec or another slice."""
+    if plan.digest != spec_hash(spec):
+        difference = first_difference(plan.spec, spec_record(spec))
+        raise UserError(f"cannot --resume: the interrupted run in {where} has another spec "
+                        f"({difference}); run without --resume to start again")
+    wanted = shards or (0, plan.total)
+    if (plan.start, plan.stop) != tuple(wanted):
+        raise UserError(f"cannot --resume: the interrupted run in {where} wrote --shards "
+                        f"{plan.start}:{plan.stop}, not {wanted[0]}:{wanted[1]}")
+
+
 def find_resumable(out: Path, spec: DatasetSpec, shards: tuple[int, int] | None) -> Path | None:
     """The staging folder of a killed run of this command and --out, if any; a killed run of
     another spec is refused with the first difference."""
-    digest = spec_hash(spec)
     for folder in stale_partials(out):
         plan = read_plan(folder)
         if plan is None:
             continue
-        if plan.digest != digest:
-            difference = first_difference(plan.spec, spec_record(spec))
-            raise UserError(f"cannot --resume: the interrupted run in {folder.name} has another spec "
-                            f"({difference}); run without --resume to start again")
-        wanted = shards or (0, plan.total)
-        if (plan.start, plan.stop) != tuple(wanted):
-            raise UserError(f"cannot --resume: the interrupted run in {folder.name} wrote --shards "
-                            f"{plan.start}:{plan.stop}, not {wanted[0]}:{wanted[1]}")
+        check_resumable(plan, spec, shards, folder.name)
         return folder
     say(f"--resume: no interrupted run of --out {out} found; starting from the first shard")
     return None
+
+
+# Object stores ------------------------------------------------------------------------
+
+def build_in_store(spec: DatasetSpec, store: Store, *, overwrite: bool, progress: bool,
+                   shards: tuple[int, int] | None, resume: bool, engine: Engine) -> BuildResult:
+    """The dataset under an object-store prefix: the plan file first, each shard uploaded
+    once complete (by whichever worker writes it), the card last (gen_stress.store)."""
+    tasks = plan_tasks(spec, store.url)
+    start, stop = shards or (0, len(tasks))
+    present = store.names()
+    resuming = resume and _resumable_in_store(store, present, spec, shards)
+    if present and not resuming:
+        if not overwrite:
+            unfinished = " or --resume to continue the run it holds" if PLAN_FILE in present else ""
+            raise UserError(f"--out {store.url} is not empty ({len(present)} objects); pass --overwrite to "
+                            f"replace them{unfinished}")
+        say(f"--overwrite: removing the {len(present)} objects under {store.url}, the card first")
+        store.clear()
+    store.put_text(PLAN_FILE, plan_text(spec, tasks, start, stop))
+    _run_missing(tasks[start:stop], engine, progress, set(present) if resuming else set())
+    summaries = summaries_from_shards(Path("."), tasks[start:stop], store.open)
+    if shards is None:
+        finish_in_store(store, spec, summaries, [t.filename for t in tasks])
+    return BuildResult(out=store.url, summaries=summaries, files=tuple(store.names()))
+
+
+def _resumable_in_store(store: Store, present: list[str], spec: DatasetSpec, shards) -> bool:
+    """Whether the prefix holds a killed run of this spec and slice to continue."""
+    if not present:
+        say(f"--resume: {store.url} is empty; starting from the first shard")
+        return False
+    plan = parse_plan(store.fs.cat_file(store.path(PLAN_FILE)).decode()) if PLAN_FILE in present else None
+    if plan is None:
+        raise UserError(f"cannot --resume: {store.url} holds no unfinished gen-stress run (no readable "
+                        f"{PLAN_FILE}); pass --overwrite to replace it")
+    check_resumable(plan, spec, shards, store.url)
+    return True
+
+
+def finish_in_store(store: Store, spec: DatasetSpec, summaries: dict, filenames: list[str]) -> None:
+    """Write the card from the shards in the store, then upload it: contact sheets and
+    licences, then the plan file goes, then README.md, the mark of a finished folder."""
+    with scratch(Path(tempfile.gettempdir()), CARD_SCRATCH) as folder:
+        write_card(folder, spec, summaries, filenames, ShardSource(tuple(filenames), store.open))
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and path.name != CARD:
+                store.put(path, path.relative_to(folder).as_posix())
+        store.remove([n for n in (PLAN_FILE,) if store.exists(n)])
+        store.put(folder / CARD, CARD)
 
 
 # Assembling slices --------------------------------------------------------------------
