@@ -26,11 +26,10 @@ from gen_stress.shards import (
     check_slice,
     first_difference,
     is_finished,
-    parse_plan,
     plan_text,
     plan_tasks,
     read_plan,
-    read_shard_metadata,
+    stored_shard_metadata,
     remove_temps,
     spec_from_record,
     spec_hash,
@@ -155,13 +154,9 @@ def build_in_store(spec: DatasetSpec, store: Store, *, overwrite: bool, progress
     start, stop = shards or (0, len(tasks))
     present = store.names()
     resuming = resume and _resumable_in_store(store, present, spec, shards)
-    if present and not resuming:
-        if not overwrite:
-            unfinished = " or --resume to continue the run it holds" if PLAN_FILE in present else ""
-            raise UserError(f"--out {store.url} is not empty ({len(present)} objects); pass --overwrite to "
-                            f"replace them{unfinished}")
-        say(f"--overwrite: removing the {len(present)} objects under {store.url}, the card first")
-        store.clear()
+    if not resuming:
+        _clear_for_writing(store, overwrite, present,
+                           " or --resume to continue the run it holds" if PLAN_FILE in present else "")
     store.put_text(PLAN_FILE, plan_text(spec, tasks, start, stop))
     _run_missing(tasks[start:stop], engine, progress, set(present) if resuming else set())
     summaries = summaries_from_shards(Path("."), tasks[start:stop], store.open)
@@ -175,7 +170,7 @@ def _resumable_in_store(store: Store, present: list[str], spec: DatasetSpec, sha
     if not present:
         say(f"--resume: {store.url} is empty; starting from the first shard")
         return False
-    plan = parse_plan(store.fs.cat_file(store.path(PLAN_FILE)).decode()) if PLAN_FILE in present else None
+    plan = read_plan(store) if PLAN_FILE in present else None
     if plan is None:
         raise UserError(f"cannot --resume: {store.url} holds no unfinished gen-stress run (no readable "
                         f"{PLAN_FILE}); pass --overwrite to replace it")
@@ -197,48 +192,76 @@ def finish_in_store(store: Store, spec: DatasetSpec, summaries: dict, filenames:
 
 # Assembling slices --------------------------------------------------------------------
 
-def assemble(slices: list[Path], out: Path, *, overwrite: bool = False) -> BuildResult:
-    """Merge slice folders of one spec into a dataset folder with its card, refusing
-    slices of other specs, shards missing or given twice, and shards not of the spec."""
+def assemble(slices: list, out, *, overwrite: bool = False) -> BuildResult:
+    """Merge slice folders of one spec (local folders or object-store URLs) into a dataset
+    folder or store prefix with its card, refusing slices of other specs, shards missing
+    or given twice, and shards not of the spec."""
+    sources = [_slice_store(text) for text in slices]
     plans = []
-    for folder in slices:
-        plan = read_plan(folder)
+    for text, source in zip(slices, sources):
+        plan = read_plan(source)
         if plan is None:
-            raise UserError(f"{folder} is not a slice folder: it has no readable {PLAN_FILE} "
+            raise UserError(f"{text} is not a slice folder: it has no readable {PLAN_FILE} "
                             "(write slices with --shards START:STOP)")
         plans.append(plan)
     first = plans[0]
-    for folder, plan in zip(slices[1:], plans[1:]):
+    for text, plan in zip(slices[1:], plans[1:]):
         if plan.digest != first.digest:
-            raise UserError(f"{folder} is a slice of another spec than {slices[0]} "
+            raise UserError(f"{text} is a slice of another spec than {slices[0]} "
                             f"({first_difference(first.spec, plan.spec)})")
     spec = spec_from_record(first.spec)
     tasks = plan_tasks(spec, Path("."))
-    source = _shard_sources(slices, plans, tasks)
-    with staged(Path(out), overwrite=overwrite, inputs=slices) as tmp:
-        for task in tasks:
-            target = tmp / task.filename
+    names = [t.filename for t in tasks]
+    source = _shard_sources(slices, sources, plans, tasks)
+    if is_url(out):
+        store = open_store(str(out))
+        _clear_for_writing(store, overwrite, store.names())
+        for name in names:
+            _copy_shard(source[name], name, store)
+        summaries = summaries_from_shards(Path("."), tasks, store.open)
+        finish_in_store(store, spec, summaries, names)
+        return BuildResult(out=store.url, summaries=summaries, files=tuple(store.names()))
+    out = local_path(out)
+    with staged(out, overwrite=overwrite, inputs=[local_path(s) for s in slices if not is_url(s)]) as tmp:
+        for name in names:
+            target = tmp / name
             target.parent.mkdir(parents=True, exist_ok=True)
-            _link_or_copy(source[task.filename] / task.filename, target)
+            _fetch_shard(source[name], name, target)
         summaries = summaries_from_shards(tmp, tasks)
-        write_card(tmp, spec, summaries, [t.filename for t in tasks])
+        write_card(tmp, spec, summaries, names)
         files = tuple(sorted(str(p.relative_to(tmp)) for p in tmp.rglob("*") if p.is_file()))
-    return BuildResult(out=Path(out), summaries=summaries, files=files)
+    return BuildResult(out=out, summaries=summaries, files=files)
 
 
-def _shard_sources(slices: list[Path], plans: list, tasks: list) -> dict[str, Path]:
-    """filename -> the slice folder holding it; every shard exactly once, complete, of this spec."""
+def _slice_store(text) -> Store:
+    """A slice folder as a store (a local folder as a file:// one), checked before any work."""
+    return open_store(str(text), "slice") if is_url(text) else Store(local_path(text).resolve().as_uri())
+
+
+def _clear_for_writing(store: Store, overwrite: bool, present: list[str], hint: str = "") -> None:
+    """Refuse a non-empty prefix without --overwrite; with it, empty the prefix (card first)."""
+    if present and not overwrite:
+        raise UserError(f"--out {store.url} is not empty ({len(present)} objects); pass --overwrite to "
+                        f"replace them{hint}")
+    if present:
+        say(f"--overwrite: removing the {len(present)} objects under {store.url}, the card first")
+        store.clear()
+
+
+def _shard_sources(slices: list, sources: list[Store], plans: list, tasks: list) -> dict[str, Store]:
+    """filename -> the slice holding it; every shard exactly once, complete, of this spec."""
     wanted = [t.filename for t in tasks]
-    source: dict[str, Path] = {}
-    for folder, plan in zip(slices, plans):
+    source: dict[str, Store] = {}
+    label: dict[str, str] = {}
+    for text, store, plan in zip(slices, sources, plans):
         for name in plan.files:
             if name in source:
-                raise UserError(f"shard {name} is in two slices, {source[name]} and {folder}")
-            meta = read_shard_metadata(Path(folder) / name)
+                raise UserError(f"shard {name} is in two slices, {label[name]} and {text}")
+            meta = stored_shard_metadata(store, name)
             if meta is None or meta.get("spec_hash") != tasks[0].spec_hash:
-                raise UserError(f"{folder} lacks shard {name} (missing, incomplete or of another spec); "
+                raise UserError(f"{text} lacks shard {name} (missing, incomplete or of another spec); "
                                 "rerun its slice")
-            source[name] = Path(folder)
+            source[name], label[name] = store, str(text)
     missing = [name for name in wanted if name not in source]
     if missing:
         more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
@@ -246,9 +269,33 @@ def _shard_sources(slices: list[Path], plans: list, tasks: list) -> dict[str, Pa
     return source
 
 
-def _link_or_copy(source: Path, target: Path) -> None:
-    """A hard link where the file system allows (no second copy of big shards), else a copy."""
+def _local_file(store: Store, name: str) -> Path | None:
+    """The local path of a file of a file:// store (None for a remote one)."""
+    return Path(store.path(name)) if store.url.startswith("file:") else None
+
+
+def _fetch_shard(source: Store, name: str, target: Path) -> None:
+    """A shard into a local folder: a hard link where the file system allows (no second
+    copy of big shards), else a copy or a download."""
+    local = _local_file(source, name)
+    if local is None:
+        source.get(name, target)
+        return
     try:
-        os.link(source, target)
+        os.link(local, target)
     except OSError:
-        shutil.copyfile(source, target)
+        shutil.copyfile(local, target)
+
+
+def _copy_shard(source: Store, name: str, target: Store) -> None:
+    """A shard into a store, as one object that appears complete: a copy inside the store
+    where both are of one kind, else an upload of a local (or downloaded) file."""
+    local = _local_file(source, name)
+    if local is not None:
+        target.put(local, name)
+    elif type(source.fs) is type(target.fs):
+        target.fs.copy(source.path(name), target.path(name))
+    else:
+        with tempfile.TemporaryDirectory(prefix="gen-stress-copy-") as folder:
+            source.get(name, Path(folder) / "shard")
+            target.put(Path(folder) / "shard", name)

@@ -28,7 +28,7 @@ from gen_stress import __version__
 from gen_stress.errors import UserError
 from gen_stress.knobs import Sweep
 from gen_stress.pipeline import DatasetSpec, PartSpec, ShardTask, Summary, shard_tasks
-from gen_stress.store import Opener, folder_opener
+from gen_stress.store import Opener, Store, folder_opener
 
 PLAN_FILE = "gen-stress-plan.json"
 META_KEY = "gen_stress"
@@ -143,9 +143,11 @@ def parse_plan(text: str) -> Plan | None:
         return None
 
 
-def read_plan(folder: Path) -> Plan | None:
-    """The folder's plan, or None when it has none (or an unreadable one)."""
+def read_plan(folder: Path | Store) -> Plan | None:
+    """The plan of a folder or a store, or None when it has none (or an unreadable one)."""
     try:
+        if isinstance(folder, Store):
+            return parse_plan(folder.fs.cat_file(folder.path(PLAN_FILE)).decode("utf-8"))
         return parse_plan((Path(folder) / PLAN_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
@@ -180,17 +182,21 @@ def read_shard_metadata(source) -> dict | None:
         return None
 
 
+def stored_shard_metadata(store: Store, name: str) -> dict | None:
+    """The footer record of a shard in a store (see read_shard_metadata)."""
+    try:
+        with store.open(name) as handle:
+            return read_shard_metadata(handle)
+    except FileNotFoundError:
+        return None
+
+
 def is_finished(task: ShardTask) -> bool:
     """True when the task's shard is in place and belongs to the same spec."""
-    from gen_stress.store import Store, is_url
+    from gen_stress.store import is_url
 
     if is_url(task.directory):
-        store = Store(task.directory)
-        try:
-            with store.open(task.filename) as handle:
-                meta = read_shard_metadata(handle)
-        except FileNotFoundError:
-            meta = None
+        meta = stored_shard_metadata(Store(task.directory), task.filename)
     else:
         path = Path(task.directory) / task.filename
         meta = read_shard_metadata(path) if path.is_file() else None
