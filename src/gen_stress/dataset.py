@@ -7,7 +7,8 @@
 Everything is written under a hidden temporary name next to <out> and renamed into
 place only when complete, so an interrupted run never leaves a folder that looks done.
 A slice run (`shards=(A, B)`) writes only those shards and its plan file, no card;
-`assemble` merges slices into the folder a full run gives, byte for byte.
+`assemble` merges slices into the folder a full run gives, byte for byte. An `out` in
+an object store gets the same files, written in a safe order (gen_stress.store).
 """
 
 from __future__ import annotations
@@ -26,14 +27,14 @@ from gen_stress.shards import (
     check_slice,
     first_difference,
     is_finished,
-    plan_text,
     plan_tasks,
+    plan_text,
     read_plan,
-    stored_shard_metadata,
     remove_temps,
     spec_from_record,
     spec_hash,
     spec_record,
+    stored_shard_metadata,
     summaries_from_shards,
     write_plan,
 )
