@@ -159,7 +159,12 @@ def build_in_store(spec: DatasetSpec, store: Store, *, overwrite: bool, progress
         _clear_for_writing(store, overwrite, present,
                            " or --resume to continue the run it holds" if PLAN_FILE in present else "")
     store.put_text(PLAN_FILE, plan_text(spec, tasks, start, stop))
-    _run_missing(tasks[start:stop], engine, progress, set(present) if resuming else set())
+    try:
+        _run_missing(tasks[start:stop], engine, progress, set(present) if resuming else set())
+    except BaseException:  # a store has no staging folder to remove: say what stays
+        say(f"{store.url} keeps the shards finished so far, without a card; the same command with --resume "
+            "continues")
+        raise
     summaries = summaries_from_shards(Path("."), tasks[start:stop], store.open)
     if shards is None:
         finish_in_store(store, spec, summaries, [t.filename for t in tasks])
