@@ -1,4 +1,5 @@
 """Big runs with real components: shard slices and `assemble`, `--resume` after kill -9,
+`--out` in object stores (s3fs against moto's S3 server, gcsfs against a GCS emulator),
 `--engine ray` on a two-node Ray cluster on loopback (started here, stopped at the end),
 and a large `push` cut short then run again against the local test Hub."""
 
