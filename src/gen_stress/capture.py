@@ -31,7 +31,7 @@ from gen_stress.rng import FAMILY_IDS
 from gen_stress.scenes import camera
 from gen_stress.scenes.checks import chars_at
 from gen_stress.scenes.model import ShapeItem, TextItem
-from gen_stress.scenes.render import Rendered, as_array, encode_png
+from gen_stress.scenes.render import Rendered, encode_png
 
 CAPTURE_KNOB = "capture"
 MODES = ("none", "photo", "assistive")
@@ -236,18 +236,19 @@ class Captured:
 def shoot(rendered: Rendered, shot: camera.Shot) -> Captured:
     size = rendered.image.size
     matrix = camera.page_to_image(shot, size) if shot.moves_geometry else None
+    page = np.asarray(rendered.image)
     if matrix is None:
-        image, ids, in_frame = rendered.image, rendered.ids, None
+        rgb, ids, in_frame = page, rendered.ids, None
     else:
-        image = camera.compose_on_table(rendered.image, matrix, shot, size)
-        ids = as_array(camera.warp(Image.fromarray(rendered.ids), matrix, size, Image.Resampling.NEAREST))
+        rgb = camera.compose_on_table(page, matrix, shot, size)
+        ids = camera.warp(rendered.ids, matrix, size, nearest=True)
         in_frame = None
         if shot.frame_fraction < 1.0:
             in_frame = camera.in_frame_counts(rendered.ids, matrix, size, len(rendered.counts))
-    developed = camera.develop(image, shot)
+    developed = camera.develop(rgb, shot)
     washed = developed.saturated
     if washed.any():  # only what had a colour is lost to clipping (near-white stays white)
-        washed = washed & (np.asarray(image).min(axis=2) < WHITE_BEFORE)
+        washed = washed & (camera.darkest_channel(rgb) < WHITE_BEFORE)
     counts = np.bincount(ids.ravel(), minlength=len(rendered.counts))
     return Captured(developed.image, ids, rendered, matrix, in_frame, washed, counts)
 
