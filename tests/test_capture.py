@@ -5,7 +5,9 @@ bad knob values are one line and exit 2; no capture knob, no change."""
 from __future__ import annotations
 
 import hashlib
+import re
 import sys
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -157,3 +159,19 @@ def test_bad_capture_values_are_one_line_exit_2(args, message, tmp_path, capsys)
     code, _, stderr = run_cli(["--family", "ocr", "--n", "3", "--out", str(out), "--no-progress"] + args, capsys)
     assert code == 2 and len(stderr.strip().splitlines()) == 1 and message in stderr, stderr
     assert not out.exists()
+
+
+def test_page_relations_hold_in_the_photo():
+    """A rolled camera can turn two columns until "left of" no longer shows: such a photo
+    is redrawn, and every kept one shows the stated order (the names' quads apart in x)."""
+    fam = get_family("spatial")
+    part = PartSpec("spatial", 3, settings=(("context", "menu"), ("roll_deg", 45.0)), subtasks=("left_right",))
+    part.validate()
+    resampled = Counter()
+    for index in range(3):
+        row = generate_index(fam, part, SIZE, index, resampled)[0]
+        subject, reference = re.search(r", is (.+) to the left or to the right of (.+), as seen", row["question"]).groups()
+        quads = {t["text"]: np.asarray(t["quad"]) for t in row["scene"]["texts"]}
+        left, right = (subject, reference) if row["answer"] == "left" else (reference, subject)
+        assert quads[left][:, 0].max() < quads[right][:, 0].min(), row["id"]
+    assert any("order no longer shows" in reason for reason in resampled)

@@ -363,13 +363,39 @@ def _facts(draft: Draft, points: np.ndarray, size) -> tuple:
     return facts(points, size, SUBTASK_AXES.get(draft.subtask, (0, 1))) if facts else ()
 
 
+def _mapped_corners(draft: Draft, ids, shot: Captured) -> np.ndarray:
+    """The corners of items in the photo: a text's quad, a shape's box."""
+    corners = []
+    for it in (draft.scene.item(i) for i in ids):
+        if isinstance(it, TextItem):
+            corners += np.asarray(it.layout.quad, dtype=float).tolist()
+        else:
+            x0, y0, x1, y1 = it.bbox
+            corners += [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
+    return shot.map_points(corners)
+
+
+def check_page_relation(draft: Draft, shot: Captured) -> None:
+    """A relation a page question states holds as seen in the photo, or the scene is
+    redrawn (a tilted or rolled camera can turn a page so that the words no longer fit
+    the image): the first entry's centre comes before the second's along the axis, and
+    left-right (two columns, asked "as seen in the image") leaves no overlap at all.
+    Above-below reads a list, whose neighbouring lines may overlap in y once rolled."""
+    axis, first, second = draft.order
+    a, b = _mapped_corners(draft, first, shot)[:, axis], _mapped_corners(draft, second, shot)[:, axis]
+    if (a.min() + a.max()) / 2 >= (b.min() + b.max()) / 2 or (axis == 0 and a.max() >= b.min()):
+        raise Resample(f"capture turned the page so that the asked {'xy'[axis]} order no longer shows")
+
+
 def check_order(draft: Draft, shot: Captured) -> None:
     """What a relation reads off the frame is the same after capture (else resample):
     the order of named items along the asked axis, their quadrant or grid cell, their
-    nearest neighbour, which sign is the extreme one. (Relations on a page, such as the
-    next entry of a list or the other column, are read in the page's own frame, which a
-    photo turned by less than 45 degrees keeps.)"""
+    nearest neighbour, which sign is the extreme one; on a page, the stated relation
+    between two entries (check_page_relation)."""
     if shot.matrix is None:
+        return
+    if getattr(draft, "order", None):
+        check_page_relation(draft, shot)
         return
     items = [it for it in draft.scene.items if it.role in ORDER_ROLES]
     if not items:
