@@ -18,6 +18,7 @@ from conftest import image_of, run_cli
 from gen_stress import capture
 from gen_stress.dataset import build_dataset
 from gen_stress.generators import family_names, get_family
+from gen_stress.knobs import Sweep
 from gen_stress.pipeline import DatasetSpec, PartSpec, generate_index
 
 SIZE = (512, 512)
@@ -111,8 +112,10 @@ def test_blur_keeps_the_answer_and_records_effective_resolution():
 
 
 def test_twins_flip_between_the_answer_and_unanswerable(shots):
+    """Capture twins when the capture is what is swept: one knob of the camera changed."""
     fam = get_family("ocr")
-    part = PartSpec("ocr", 6, settings=(("capture", "photo"), ("covered", False)), options=(("pairs", True),))
+    part = PartSpec("ocr", 6, settings=(("covered", False),), sweeps=(Sweep("capture", ("photo",)),),
+                    options=(("pairs", True),))
     part.validate()
     for index in range(4):
         first, twin = generate_index(fam, part, SIZE, index)
@@ -125,6 +128,20 @@ def test_twins_flip_between_the_answer_and_unanswerable(shots):
         changed = {k for k in first["difficulty"] if first["difficulty"][k] != twin["difficulty"][k]}
         assert changed & {"frame_fraction", "glare", "exposure"}
         assert not changed & {"tilt_deg", "roll_deg", "blur_px", "jpeg_quality", "noise_sigma", "text_px"}
+
+
+def test_family_twins_are_photographed_alike():
+    """--set capture=photo --pairs: the family's own twin (one character changed),
+    photographed with the very same camera, and the answers still differ."""
+    fam = get_family("ocr")
+    part = PartSpec("ocr", 2, settings=(("capture", "photo"), ("covered", False)), options=(("pairs", True),))
+    part.validate()
+    first, twin = generate_index(fam, part, SIZE, 0)
+    assert first["group_id"] == twin["group_id"] != "" and twin["id"].endswith("-b")
+    assert first["answer"] != twin["answer"] and capture.UNANSWERABLE not in (first["answer"], twin["answer"])
+    assert first["difficulty"] == {**twin["difficulty"], "font": first["difficulty"]["font"]}
+    texts = [next(t["text"] for t in row["scene"]["texts"] if t["role"] == "target") for row in (first, twin)]
+    assert texts == [first["answer"], twin["answer"]]
 
 
 def _digest(folder: Path) -> dict:

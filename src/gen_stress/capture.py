@@ -476,13 +476,23 @@ def page_in_frame(shot: Captured) -> float:
     return float(shot.in_frame_px.sum()) / float(shot.clean.counts.sum())
 
 
+def capture_twins(family_pairs: str, part) -> bool:
+    """With --pairs, is the twin a second photograph of the same scene (the frame or the
+    glare changed, the answer flipping to "unanswerable")? Yes when the capture is what
+    the run studies (a capture knob is swept) or the family makes no twins of its own;
+    otherwise the twin is the family's own (one fact changed), photographed alike."""
+    return not family_pairs or any(s.knob in KNOB_NAMES for s in part.sweeps)
+
+
 @dataclass
 class Camera:
     """The capture of one index: its knob values (fixed) and its random stream (a new
-    framing, glare and table per attempt). With `pairs`, the twin is the same scene
-    photographed with one knob changed so the answer flips between the text and
-    "unanswerable": the frame cuts the answer's items off, or (when the first shot
-    lost them) takes the whole page in, or the glare goes."""
+    framing, glare and table per attempt). Every scene of an index (a question and its
+    caption, a family's minimal pair) is photographed alike. With `pairs` (capture
+    twins, see capture_twins), the twin is the same scene photographed with one knob
+    changed so the answer flips between the text and "unanswerable": the frame cuts
+    the answer's items off, or (when the first shot lost them) takes the whole page in,
+    or the glare goes."""
 
     family: str
     values: dict[str, Any]
@@ -490,11 +500,12 @@ class Camera:
     pairs: bool = False
 
     @classmethod
-    def for_index(cls, family: str, part, plan) -> Camera | None:
+    def for_index(cls, family, part, plan) -> Camera | None:
         if not uses_capture(part):
             return None
-        rng = capture_rng(part.seed, family, plan.index)
-        return cls(family, capture_values(dict(plan.pinned), rng), rng, bool(plan.options.get("pairs")))
+        rng = capture_rng(part.seed, family.name, plan.index)
+        pairs = bool(plan.options.get("pairs")) and capture_twins(family.pairs, part)
+        return cls(family.name, capture_values(dict(plan.pinned), rng), rng, pairs)
 
     def scene_plan(self, plan):
         """The plan the scene is composed from: capture twins replace the family's own."""
@@ -519,6 +530,9 @@ class Camera:
             captured = shots[id(rendered)]
             out_drafts.append(captured_draft(draft, captured, self.values, shot, page_in_frame(captured)))
             out_shots.append(captured)
+        twins = [d for d in out_drafts if d.group]
+        if len({d.question.answer for d in twins}) < len(twins) or len({d.knobs.lost for d in twins}) > 1:
+            raise Resample("the photo no longer tells the twins apart")  # e.g. a target cut off
         return out_drafts, out_shots
 
     def _pair(self, draft: Draft, rendered: Rendered, shot: camera.Shot) -> tuple[list[Draft], list[Captured]]:
