@@ -48,7 +48,7 @@ WHITE_BEFORE = 200  # a pixel whose darkest channel was below this had a colour 
 # Roles whose items an abstract family's answer rests on, and those whose order the
 # answer reads (which sign is topmost, which shape is left of which).
 BEARING_ROLES = frozenset({"target", "target_sign", "named", "object", "tag", "label"})
-ORDER_ROLES = frozenset({"named", "target_sign", "distractor_sign"})
+ORDER_ROLES = frozenset({"target_sign", "distractor_sign"})
 
 
 def _knob(**spec):
@@ -256,10 +256,15 @@ def shoot(rendered: Rendered, shot: camera.Shot) -> Captured:
 # Judging the answer after capture ---------------------------------------------------------
 
 def bearing_items(draft: Draft) -> list:
-    """Items the answer rests on: those a context question marks, or by role; none
-    (an absence question) means all of them, since any might be what is looked for."""
+    """Items the answer rests on: those a context question marks (all of the page for a
+    count), or by role; none (an absence question) means all of them, since any might be
+    what is looked for."""
     marked = [it for it in draft.scene.items if ("asked", "yes") in getattr(it, "attributes", ())]
-    if hasattr(draft, "depends"):
+    if hasattr(draft, "depends") and draft.question.answer_type == "integer":
+        # A count on a page ("how many dishes carry a dagger") rests on every entry: one
+        # cut off by the frame might carry the mark too.
+        chosen = list(draft.scene.items)
+    elif hasattr(draft, "depends"):
         chosen = marked
     else:
         chosen = [it for it in draft.scene.items if it.role in BEARING_ROLES]
@@ -328,39 +333,11 @@ def _centre(item) -> tuple[float, float]:
     return tuple(np.asarray(item.layout.quad, dtype=float).mean(axis=0))
 
 
-def _order(points: np.ndarray, axes) -> tuple:
-    return tuple(tuple(np.argsort(points[:, a], kind="stable")) for a in axes)
-
-
-def _cells(points: np.ndarray, size, cells: int) -> tuple:
-    return tuple(map(tuple, np.floor(points / np.asarray(size, dtype=float) * cells).astype(int)))
-
-
-def _nearest(points: np.ndarray) -> tuple:
-    d = np.hypot(*(points[:, None, :] - points[None, :, :]).transpose(2, 0, 1))
-    np.fill_diagonal(d, np.inf)
-    return tuple(np.argmin(d, axis=1)) if len(points) > 1 else ()
-
-
-# What a spatial question reads off the image frame, by its form (the `form` knob).
-FORM_FACTS = {
-    "yes_no": lambda p, size, axes: _order(p, axes),
-    "which": lambda p, size, axes: _order(p, axes),
-    "between": lambda p, size, axes: _order(p, (0, 1)),
-    "nearest": lambda p, size, axes: _nearest(p),
-    "quadrant": lambda p, size, axes: _cells(p, size, 2),
-    "corner": lambda p, size, axes: _cells(p, size, 2),
-    "grid": lambda p, size, axes: _cells(p, size, 3),
-}
-SUBTASK_AXES = {"left_right": (0,), "above_below": (1,)}
-
-
-def _facts(draft: Draft, points: np.ndarray, size) -> tuple:
-    """The frame-dependent facts the answer reads, from the centres of its items."""
-    if getattr(draft.knobs, "referent", None) == "position":  # the topmost / leftmost ... sign
+def _facts(draft: Draft, points: np.ndarray) -> tuple:
+    """Which sign is the extreme one along each axis (the topmost, the leftmost ...)."""
+    if getattr(draft.knobs, "referent", None) == "position":
         return tuple((int(np.argmin(points[:, a])), int(np.argmax(points[:, a]))) for a in (0, 1))
-    facts = FORM_FACTS.get(getattr(draft.knobs, "form", None))
-    return facts(points, size, SUBTASK_AXES.get(draft.subtask, (0, 1))) if facts else ()
+    return ()
 
 
 def _mapped_corners(draft: Draft, ids, shot: Captured) -> np.ndarray:
@@ -388,10 +365,10 @@ def check_page_relation(draft: Draft, shot: Captured) -> None:
 
 
 def check_order(draft: Draft, shot: Captured) -> None:
-    """What a relation reads off the frame is the same after capture (else resample):
-    the order of named items along the asked axis, their quadrant or grid cell, their
-    nearest neighbour, which sign is the extreme one; on a page, the stated relation
-    between two entries (check_page_relation)."""
+    """What the answer reads off the frame is the same after capture (else resample):
+    which sign is the extreme one; on a page, the stated relation between two entries
+    (check_page_relation). Families whose answers are relations in the frame re-derive
+    them on the photo themselves (Family.judge_photo)."""
     if shot.matrix is None:
         return
     if getattr(draft, "order", None):
@@ -401,9 +378,16 @@ def check_order(draft: Draft, shot: Captured) -> None:
     if not items:
         return
     before = np.array([_centre(it) for it in items])
-    after = shot.map_points(before)
-    if _facts(draft, before, (draft.scene.width, draft.scene.height)) != _facts(draft, after, shot.image.size):
+    if _facts(draft, before) != _facts(draft, shot.map_points(before)):
         raise Resample("capture changed what the answer reads off the frame")
+
+
+def photo_boxes(draft: Draft, shot: Captured) -> dict[int, tuple[int, int, int, int]]:
+    """Every item's box on the photo's id buffer (resample when one owns no pixel)."""
+    boxes = {it.item_id: _owned_box(shot.ids, it.item_id) for it in draft.scene.items}
+    if any(b is None for b in boxes.values()):
+        raise Resample("an object owns no pixel in the photo")
+    return boxes
 
 
 def _box_ids(draft: Draft) -> list[int]:
@@ -444,8 +428,7 @@ def _target_px(items: list, shot: Captured) -> float | None:
 
 
 def captured_draft(draft: Draft, shot: Captured, values: dict[str, Any], camera_shot: camera.Shot,
-                   in_frame: float) -> Draft:
-    check_order(draft, shot)
+                   in_frame: float, judge=None) -> Draft:
     items = bearing_items(draft)
     losses, doubt = [], None
     for it in items:
@@ -456,6 +439,11 @@ def captured_draft(draft: Draft, shot: Captured, values: dict[str, Any], camera_
     lost = next((loss for loss in losses if loss), "")
     if doubt is not None and not lost:
         raise doubt
+    if not lost:  # what the answer reads off the frame, as the photo shows it
+        if judge is not None and not hasattr(draft, "depends"):
+            draft = judge(draft, photo_boxes(draft, shot), shot.image.size)
+        else:
+            check_order(draft, shot)
     question = captured_question(draft, shot, lost)
     photo_px = _target_px(items, shot) if len(items) < len(draft.scene.items) or len(items) == 1 else None
     spread = max(1.0, math.hypot(values["blur_px"], values["motion_px"] / 2))
@@ -498,6 +486,7 @@ class Camera:
     values: dict[str, Any]
     rng: np.random.Generator
     pairs: bool = False
+    judge: Any = None  # the family's judge_photo, if it has one
 
     @classmethod
     def for_index(cls, family, part, plan) -> Camera | None:
@@ -505,7 +494,7 @@ class Camera:
             return None
         rng = capture_rng(part.seed, family.name, plan.index)
         pairs = bool(plan.options.get("pairs")) and capture_twins(family.pairs, part)
-        return cls(family.name, capture_values(dict(plan.pinned), rng), rng, pairs)
+        return cls(family.name, capture_values(dict(plan.pinned), rng), rng, pairs, family.judge_photo)
 
     def scene_plan(self, plan):
         """The plan the scene is composed from: capture twins replace the family's own."""
@@ -515,7 +504,7 @@ class Camera:
 
     def _draft(self, draft: Draft, rendered: Rendered, shot: camera.Shot, values: dict) -> tuple[Draft, Captured]:
         captured = shoot(rendered, shot)
-        return captured_draft(draft, captured, values, shot, page_in_frame(captured)), captured
+        return captured_draft(draft, captured, values, shot, page_in_frame(captured), self.judge), captured
 
     def shoot(self, drafts: list[Draft], renders: list[Rendered]) -> tuple[list[Draft], list[Captured]]:
         """Every scene of the index photographed alike; drafts re-judged on the photo."""
@@ -528,7 +517,7 @@ class Camera:
             if id(rendered) not in shots:
                 shots[id(rendered)] = shoot(rendered, shot)
             captured = shots[id(rendered)]
-            out_drafts.append(captured_draft(draft, captured, self.values, shot, page_in_frame(captured)))
+            out_drafts.append(captured_draft(draft, captured, self.values, shot, page_in_frame(captured), self.judge))
             out_shots.append(captured)
         twins = [d for d in out_drafts if d.group]
         if len({d.question.answer for d in twins}) < len(twins) or len({d.knobs.lost for d in twins}) > 1:

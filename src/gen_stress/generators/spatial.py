@@ -587,6 +587,17 @@ class SpatialFamily(Family):
 
     # Checks on the pixels ----------------------------------------------------------
 
+    def judge_photo(self, draft: Draft, boxes: dict[int, Box], size: tuple[int, int]) -> Draft:
+        """The answer a photograph of the scene gives (capture): its boxes on the photo's
+        id buffer under the same rules and margins. A rolled or tilted camera can move
+        an object to another quadrant or past another: the gold follows the photo, and
+        a photo with no clear answer is redrawn."""
+        answer = answer_of(draft.ask, boxes, size, draft.knobs.margin_px)
+        if answer is None:
+            raise Resample("the photo gives no clear answer under the labelling rules")
+        labels = {it.item_id: it.label for it in draft.scene.items}
+        return dataclasses.replace(draft, question=self._question(draft.ask, answer, labels))
+
     def verify(self, draft: Draft, rendered) -> list[str]:
         """Every object whole and inside the image, and the boxes measured on the id
         buffer give the same answer under the labelling rules."""
