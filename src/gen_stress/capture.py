@@ -261,9 +261,9 @@ def bearing_items(draft: Draft) -> list:
     what is looked for."""
     marked = [it for it in draft.scene.items if ("asked", "yes") in getattr(it, "attributes", ())]
     if hasattr(draft, "depends") and draft.question.answer_type == "integer":
-        # A count on a page ("how many dishes carry a dagger") rests on every entry: one
-        # cut off by the frame might carry the mark too.
-        chosen = list(draft.scene.items)
+        # A count on a page ("how many dishes carry a dagger") rests on every text on it:
+        # an entry cut off by the frame might carry the mark too.
+        chosen = [it for it in draft.scene.items if isinstance(it, TextItem)]
     elif hasattr(draft, "depends"):
         chosen = marked
     else:
