@@ -276,10 +276,10 @@ def _text_loss(item: TextItem, shot: Captured) -> str:
     a character is partly cut or partly washed (a doubtful label)."""
     w, h = shot.image.size
     frame = shapely_box(0, 0, w, h)
-    shares = []
-    for bx0, by0, bx1, by1 in item.layout.char_boxes:
-        quad = Polygon(shot.map_points([(bx0, by0), (bx1, by0), (bx1, by1), (bx0, by1)]))
-        shares.append(quad.intersection(frame).area / quad.area if quad.area > 0 else 1.0)
+    boxes = np.asarray(item.layout.char_boxes, dtype=float).reshape(-1, 4)
+    corners = shot.map_points(boxes[:, [0, 1, 2, 1, 2, 3, 0, 3]].reshape(-1, 2)).reshape(-1, 4, 2)
+    inside = ((corners >= 0) & (corners <= (w, h))).all(axis=(1, 2))
+    shares = [1.0 if whole else _share_in(quad, frame) for quad, whole in zip(corners, inside)]
     if min(shares, default=1.0) < CUT_CHAR:
         return "frame"
     if min(shares, default=1.0) < IN_FRAME:
@@ -303,6 +303,11 @@ def _text_loss(item: TextItem, shot: Captured) -> str:
         if share >= DOUBT_CHAR:
             raise Resample("a character is partly washed out by glare")
     return ""
+
+
+def _share_in(quad: np.ndarray, frame) -> float:
+    polygon = Polygon(quad)
+    return polygon.intersection(frame).area / polygon.area if polygon.area > 0 else 1.0
 
 
 def _image_box(shot: Captured, box) -> tuple[int, int, int, int]:
