@@ -388,8 +388,16 @@ def check_order(draft: Draft, shot: Captured) -> None:
 
 
 def photo_boxes(draft: Draft, shot: Captured) -> dict[int, tuple[int, int, int, int]]:
-    """Every item's box on the photo's id buffer (resample when one owns no pixel)."""
-    boxes = {it.item_id: _owned_box(shot.ids, it.item_id) for it in draft.scene.items}
+    """Every item's box on the photo's id buffer (resample when one owns no pixel),
+    searched near where its page box lands (a page pixel it owns can reach one pixel
+    past its outline, and nearest sampling half a pixel more)."""
+    boxes = {}
+    for it in draft.scene.items:
+        x0, y0, x1, y1 = it.bbox
+        wx0, wy0, wx1, wy1 = _image_box(shot, (x0 - 2, y0 - 2, x1 + 2, y1 + 2))
+        found = _owned_box(shot.ids[wy0:wy1, wx0:wx1], it.item_id)
+        boxes[it.item_id] = None if found is None else (found[0] + wx0, found[1] + wy0, found[2] + wx0,
+                                                        found[3] + wy0)
     if any(b is None for b in boxes.values()):
         raise Resample("an object owns no pixel in the photo")
     return boxes
