@@ -32,6 +32,7 @@ import shapely
 from shapely.geometry import Polygon, box
 
 from gen_stress import capture
+from gen_stress.errors import GenerationError
 from gen_stress.generators import family_names, get_family
 from gen_stress.pipeline import PartSpec, generate_index
 from gen_stress.questions.in_context import served_subtasks
@@ -176,7 +177,11 @@ def check_cell(args: tuple) -> tuple[tuple, Tally]:
     fam = get_family(family)
     with ShotSpy() as spy:
         for index in range(start, stop):
-            rows = generate_index(fam, part, size, index)
+            try:
+                rows = generate_index(fam, part, size, index)
+            except GenerationError as why:  # reported, not checked
+                tally.problems.append(f"not generated: {str(why)[:160]}")
+                continue
             tally.items += 1
             for row, shot in zip(rows, spy.last):
                 tally.rows += 1
@@ -211,7 +216,7 @@ def main() -> int:
     jobs = cells(family_names(args.family), args.mode or MODES, args.context or CONTEXTS, args.n, args.seed, size)
     if args.workers > 1:
         with multiprocessing.get_context("fork").Pool(args.workers) as pool:
-            results = pool.map(check_cell, jobs, chunksize=1)
+            results = list(pool.imap_unordered(check_cell, jobs))
     else:
         results = [check_cell(job) for job in jobs]
     tallies: dict[tuple, Tally] = {}

@@ -293,15 +293,12 @@ def _text_loss(item: TextItem, shot: Captured) -> str:
     page = shot.to_page(np.c_[xs.ravel() + 0.5, ys.ravel() + 0.5])
     in_chars = chars_at(item, page)  # (pixels, characters)
     washed = shot.washed[y0:y1, x0:x1].ravel()
-    for k, char in enumerate(item.text):
-        inside = in_chars[:, k]
-        if char.isspace() or not inside.any():
-            continue
-        share = float(washed[inside].mean())
-        if share >= WASHED_CHAR:
-            return "glare"
-        if share >= DOUBT_CHAR:
-            raise Resample("a character is partly washed out by glare")
+    shares = [float(washed[in_chars[:, k]].mean()) for k, char in enumerate(item.text)
+              if not char.isspace() and in_chars[:, k].any()]
+    if max(shares, default=0.0) >= WASHED_CHAR:  # one character lost is the text lost
+        return "glare"
+    if max(shares, default=0.0) >= DOUBT_CHAR:
+        raise Resample("a character is partly washed out by glare")
     return ""
 
 
