@@ -39,7 +39,7 @@ from gen_stress.questions.in_context import served_subtasks
 from gen_stress.scenes import camera
 
 MODES = ("photo", "assistive")
-CONTEXTS = ("abstract", "receipt", "menu", "document")
+CONTEXTS = ("abstract", "receipt", "menu", "document", "screen")
 INK_IN_CHARS = 0.98  # share of a text's owned pixels inside its character boxes
 IN_OUTLINE = 0.99  # share of a shape's owned pixels inside its outline
 

@@ -30,7 +30,7 @@ from gen_stress.scenes import checks
 from gen_stress.scenes.contexts import ABSTRACT, context_names, contexts
 from gen_stress.scenes.fonts import FONT_CLASSES
 from gen_stress.scenes.model import Scene, TextItem
-from gen_stress.scenes.page import Request, TextStyle
+from gen_stress.scenes.page import Detail, Request, TextStyle
 from gen_stress.scenes.render import Rendered
 
 CONTEXT_KNOB = "context"
@@ -40,7 +40,7 @@ MIN_SIDE_PX = 384  # a receipt, menu or page needs this much room to be legible 
 @dataclass(frozen=True, kw_only=True)
 class ContextKnobs:
     context: str = knob(choices=context_names(), easy=ABSTRACT,
-                        doc="what the picture is: abstract scenes, or a receipt, menu or document page")
+                        doc="what the picture is: abstract scenes, or a receipt, menu, document page or app screen")
     n_elements: int = knob(easy=None, derived=True, doc="text elements on the page (null in abstract scenes)")
     n_rows: int = knob(easy=None, derived=True, doc="entries of the page's main list or table")
     n_columns: int = knob(easy=None, derived=True, doc="columns of the page's layout")
@@ -149,6 +149,7 @@ class ContextDraft(Draft):
     depends: tuple[int, ...] = ()  # text items the answer depends on
     box_ids: tuple[int, ...] = ()  # a box answer: filled in from these items' pixels
     order: tuple | None = None  # a relation the answer states (see kinds.Asked)
+    details: tuple[Detail, ...] = ()  # near-duplicate details to see on the render
 
 
 def compose(family: Family, plan: SamplePlan, values: dict[str, Any], rng: np.random.Generator,
@@ -189,13 +190,14 @@ def _draft(family: Family, plan: SamplePlan, values: dict, page, asked: kinds.As
     record.update({k: page.stats.get(k) for k in STAT_NAMES}, context=page.context)
     scene = _marked(page.scene, set(asked.depends))
     return ContextDraft(plan.subtask, cls(**record), scene, asked.question, depends=asked.depends,
-                        box_ids=asked.box_ids, order=asked.order)
+                        box_ids=asked.box_ids, order=asked.order, details=page.details)
 
 
 def _marked(scene: Scene, depends: set[int]) -> Scene:
     """The scene with the items the answer depends on marked (recorded in the scene column),
     with their per-character boxes (other text of a dense page records none, for speed)."""
-    items = tuple(dataclasses.replace(it, attributes=it.attributes + (("asked", "yes"),), char_detail=True)
+    items = tuple(dataclasses.replace(it, attributes=it.attributes + (("asked", "yes"),),
+                                      **({"char_detail": True} if isinstance(it, TextItem) else {}))
                   if it.item_id in depends else it for it in scene.items)
     return dataclasses.replace(scene, items=items)
 
@@ -213,6 +215,8 @@ def verify(draft: ContextDraft, rendered: Rendered) -> list[str]:
     for item_id in draft.box_ids:
         if checks.owned_box(rendered, item_id) is None:
             failures.append(f"element {item_id} owns no pixels")
+    for detail in draft.details:
+        failures += checks.detail_visible(detail, rendered)
     return failures
 
 

@@ -24,6 +24,9 @@ BOX_PROMPT = ("Give the bounding box of {ref} in pixel coordinates of this {w}x{
               "(x0, y0) is the top-left corner of the box and (x1, y1) its bottom-right corner, with the origin "
               "at the top-left corner of the image, x growing to the right and y growing downwards. Answer with "
               "the four integers in square brackets.")
+CLICK_PROMPT = ("Where would you click to press {ref}? Give the click point in pixel coordinates of this {w}x{h} "
+                "image, as (x, y), with the origin at the top-left corner of the image, x growing to the right and "
+                "y growing downwards. Answer with the two integers in parentheses.")
 N_CHOICES = 4
 
 
@@ -109,7 +112,7 @@ def above_or_below(page: Page, slot: str, rng, again: dict | None = None) -> Ask
         raise Resample("an asked entry is gone")
     i, j = names.index(subject), names.index(reference)
     answer = "above" if i < j else "below"
-    prompt = (f"On this {page.noun}, is {subject} listed above or below {reference}? "
+    prompt = (f"On this {page.noun}, is {subject} {listing.verb} above or below {reference}? "
               f"Options: {_options(('above', 'below'))}. Answer with the letter or the text of one option.")
     first, second = listing.entries[min(i, j)].ids, listing.entries[max(i, j)].ids
     ids = listing.entries[i].ids + listing.entries[j].ids
@@ -148,12 +151,13 @@ def exists(page: Page, slot: str, rng, again: dict | None = None, present: bool 
 
 
 def near_miss_value(page: Page, slot: str, rng, again: dict | None = None, present: bool = True) -> Asked:
-    """Is an amount the printed one, or a near miss with one digit changed?"""
-    pool = [f for f in page.fields if f.present and f.numeric and any(c.isdigit() for c in f.value)]
+    """Is an amount the printed one, or a near miss with one digit changed? (A state, such
+    as a toggle's, against its opposite.)"""
+    pool = [f for f in page.fields if f.present and (f.near or f.numeric and any(c.isdigit() for c in f.value))]
     if not pool:
         raise Resample("no printed amount to ask about")
     chosen = pick(rng, pool)
-    asked = chosen.value if present else near_miss(chosen.value, rng)
+    asked = chosen.value if present else chosen.near or near_miss(chosen.value, rng)
     prompt = f"Is {chosen.ref} on this {page.noun} {asked}? Answer yes or no."
     return Asked(Question(prompt, "yes" if present else "no", "yes_no"), chosen.ids,
                  {"field": chosen.name, "asked_value": asked, "true_value": chosen.value})
@@ -161,7 +165,7 @@ def near_miss_value(page: Page, slot: str, rng, again: dict | None = None, prese
 
 def presupposed_value(page: Page, slot: str, rng, again: dict | None = None, present: bool = True) -> Asked:
     """What is the value of a usual field? Unanswerable when the page does not show it."""
-    pool = [f for f in page.fields if f.present == present and f.ref]
+    pool = [f for f in page.fields if f.present == present and f.ref and not f.near]  # a value, not a state
     if not pool:
         raise Resample("no usual field with a value and the wanted presence")
     chosen = pick(rng, pool)
@@ -174,9 +178,12 @@ def presupposed_value(page: Page, slot: str, rng, again: dict | None = None, pre
 
 
 def box(page: Page, slot: str, rng, again: dict | None = None) -> Asked:
-    """The box of a named element, measured on the render (filled in after it)."""
+    """The box of a named element, measured on the render (filled in after it). On pages
+    that say so (screens) it is asked as a click point; the scorer takes a point inside the
+    box as a hit."""
     target = _target(page, slot)
-    prompt = BOX_PROMPT.format(ref=target.ref, w=page.scene.width, h=page.scene.height)
+    prompt = (CLICK_PROMPT if page.click else BOX_PROMPT).format(ref=target.ref, w=page.scene.width,
+                                                                 h=page.scene.height)
     return Asked(Question(prompt, BOX_PLACEHOLDER, "bbox"), target.ids, box_ids=target.ids)
 
 

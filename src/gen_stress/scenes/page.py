@@ -57,6 +57,19 @@ class Count:
 class Listing:
     noun: str  # "item", "dish", "table row"
     entries: tuple[Target, ...]  # top to bottom
+    verb: str = "listed"  # "placed": regions of a screen rather than lines of a list
+
+
+@dataclass(frozen=True)
+class Detail:
+    """The distinguishing detail of a near-duplicate, checked on the pixels: the share of
+    its owned box that an item fills (a filled heart fills much, an outlined one little)."""
+
+    item_id: int
+    what: str  # "filled heart", "outlined star"
+    min_fill: float = 0.0
+    max_fill: float = 1.0
+    min_px: int = 12  # and at least this many pixels of it show
 
 
 @dataclass(frozen=True)
@@ -70,6 +83,7 @@ class Field:
     ids: tuple[int, ...] = ()
     numeric: bool = False  # the value is an amount a near-miss can change
     usual: bool = True  # asked about as a field such pages usually show (not every price of a menu)
+    near: str = ""  # a state's near miss ("switched off" for "switched on"): asked instead of a changed digit
 
 
 @dataclass(frozen=True)
@@ -84,6 +98,8 @@ class Page:
     fields: tuple[Field, ...] = ()
     marks: tuple[tuple[str, Target], ...] = ()  # (mark name, the one element it marks)
     stats: Mapping[str, float] = field(default_factory=dict)  # layout statistics for `difficulty`
+    details: tuple[Detail, ...] = ()  # near-duplicate details every question checks on the render
+    click: bool = False  # a box question asks where to click instead (the gold answer stays the box)
 
     def text_item(self, item_id: int) -> TextItem:
         return self.scene.item(item_id)
