@@ -196,7 +196,7 @@ def generate_index(family: Family, part: PartSpec, size: tuple[int, int], index:
     passes every check, at most MAX_ATTEMPTS times."""
     rng = sample_rng(part.seed, family.name, index)
     plan = plan_for(family, part, index, size)
-    camera = capture.Camera.for_index(family.name, part, plan)
+    camera = capture.Camera.for_index(family, part, plan)
     plan = camera.scene_plan(plan) if camera is not None else plan
     if in_context.context_of(plan) != in_context.ABSTRACT:  # a real-world context: questions over its page
         knobs = in_context.knob_values(family, plan, rng)

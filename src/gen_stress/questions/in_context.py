@@ -162,6 +162,7 @@ def knob_values(family: Family, plan: SamplePlan, rng: np.random.Generator) -> d
 class ContextDraft(Draft):
     depends: tuple[int, ...] = ()  # text items the answer depends on
     box_ids: tuple[int, ...] = ()  # a box answer: filled in from these items' pixels
+    order: tuple | None = None  # a relation the answer states (see kinds.Asked)
     details: tuple[Detail, ...] = ()  # near-duplicate details to see on the render
 
 
@@ -205,7 +206,7 @@ def _draft(family: Family, plan: SamplePlan, values: dict, page, asked: kinds.As
     record.update({k: page.stats.get(k) for k in STAT_NAMES}, context=page.context)
     scene = _marked(page.scene, set(asked.depends))
     return ContextDraft(plan.subtask, cls(**record), scene, asked.question, depends=asked.depends,
-                        box_ids=asked.box_ids, details=page.details)
+                        box_ids=asked.box_ids, order=asked.order, details=page.details)
 
 
 def _marked(scene: Scene, depends: set[int]) -> Scene:

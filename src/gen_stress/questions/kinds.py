@@ -37,6 +37,10 @@ class Asked:
     asked: dict = field(default_factory=dict)  # what was asked, to ask a twin the same
     focus: tuple[str, ...] = ()  # names the twin's one change is about
     box_ids: tuple[int, ...] = ()  # a box answer: the union of these items' pixels
+    # A relation the answer states: (axis, first, second), the items `first` wholly before
+    # the items `second` along x (axis 0, left to right) or y (1, top to bottom). A photo
+    # must keep it (capture.check_order).
+    order: tuple | None = None
 
 
 def read_text(page: Page, slot: str, rng, again: dict | None = None) -> Asked:
@@ -87,8 +91,10 @@ def next_in_list(page: Page, slot: str, rng, again: dict | None = None) -> Asked
     prompt = (f"Which {listing.noun} is listed directly {word} {subject} on this {page.noun}? "
               f"Options: {_options(choices)}. Answer with the letter or the text of one option.")
     entry = listing.entries[k]
-    ids = listing.entries[names.index(subject)].ids + entry.ids
-    return Asked(Question(prompt, entry.name, "choice", choices=choices), ids, again, (entry.name,))
+    named = listing.entries[names.index(subject)].ids
+    order = (1, named, entry.ids) if word == "below" else (1, entry.ids, named)
+    return Asked(Question(prompt, entry.name, "choice", choices=choices), named + entry.ids, again, (entry.name,),
+                 order=order)
 
 
 def above_or_below(page: Page, slot: str, rng, again: dict | None = None) -> Asked:
@@ -108,8 +114,10 @@ def above_or_below(page: Page, slot: str, rng, again: dict | None = None) -> Ask
     answer = "above" if i < j else "below"
     prompt = (f"On this {page.noun}, is {subject} {listing.verb} above or below {reference}? "
               f"Options: {_options(('above', 'below'))}. Answer with the letter or the text of one option.")
+    first, second = listing.entries[min(i, j)].ids, listing.entries[max(i, j)].ids
     ids = listing.entries[i].ids + listing.entries[j].ids
-    return Asked(Question(prompt, answer, "choice", choices=("above", "below")), ids, again, (subject, reference))
+    return Asked(Question(prompt, answer, "choice", choices=("above", "below")), ids, again, (subject, reference),
+                 order=(1, first, second))
 
 
 def left_or_right(page: Page, slot: str, rng, again: dict | None = None) -> Asked:
@@ -127,7 +135,8 @@ def left_or_right(page: Page, slot: str, rng, again: dict | None = None) -> Aske
     prompt = (f"On this {page.noun}, is {again['subject']} to the left or to the right of {again['reference']}, "
               f"as seen in the image? Options: {_options(('left', 'right'))}. Answer with the letter or the text "
               f"of one option.")
-    return Asked(Question(prompt, answer, "choice", choices=("left", "right")), es.ids + er.ids, again)
+    order = (0, es.ids, er.ids) if answer == "left" else (0, er.ids, es.ids)
+    return Asked(Question(prompt, answer, "choice", choices=("left", "right")), es.ids + er.ids, again, order=order)
 
 
 def exists(page: Page, slot: str, rng, again: dict | None = None, present: bool = True) -> Asked:

@@ -20,8 +20,8 @@ MANIFEST_NAME = "manifest.yaml"
 LOCK_FORMAT = 1
 # Distributions whose versions can change the bytes: rendering and PNG encoding (Pillow,
 # with its FreeType and zlib), sampling (numpy), geometry (shapely, GEOS), font coverage
-# (fontTools), parquet and schema metadata (pyarrow, datasets).
-PACKAGES = ("numpy", "pillow", "pyarrow", "datasets", "shapely", "fonttools")
+# (fontTools), parquet and schema metadata (pyarrow, datasets), photographs (OpenCV).
+PACKAGES = ("numpy", "pillow", "pyarrow", "datasets", "shapely", "fonttools", "opencv-python")
 
 
 def library_versions() -> dict[str, str]:
