@@ -31,7 +31,7 @@ from gen_stress.rng import FAMILY_IDS
 from gen_stress.scenes import camera
 from gen_stress.scenes.checks import chars_at
 from gen_stress.scenes.model import ShapeItem, TextItem
-from gen_stress.scenes.render import Rendered, as_array, encode_png
+from gen_stress.scenes.render import Rendered, encode_png
 
 CAPTURE_KNOB = "capture"
 MODES = ("none", "photo", "assistive")
@@ -48,7 +48,7 @@ WHITE_BEFORE = 200  # a pixel whose darkest channel was below this had a colour 
 # Roles whose items an abstract family's answer rests on, and those whose order the
 # answer reads (which sign is topmost, which shape is left of which).
 BEARING_ROLES = frozenset({"target", "target_sign", "named", "object", "tag", "label"})
-ORDER_ROLES = frozenset({"named", "target_sign", "distractor_sign"})
+ORDER_ROLES = frozenset({"target_sign", "distractor_sign"})
 
 
 def _knob(**spec):
@@ -236,18 +236,19 @@ class Captured:
 def shoot(rendered: Rendered, shot: camera.Shot) -> Captured:
     size = rendered.image.size
     matrix = camera.page_to_image(shot, size) if shot.moves_geometry else None
+    page = np.asarray(rendered.image)
     if matrix is None:
-        image, ids, in_frame = rendered.image, rendered.ids, None
+        rgb, ids, in_frame = page, rendered.ids, None
     else:
-        image = camera.compose_on_table(rendered.image, matrix, shot, size)
-        ids = as_array(camera.warp(Image.fromarray(rendered.ids), matrix, size, Image.Resampling.NEAREST))
+        rgb = camera.compose_on_table(page, matrix, shot, size)
+        ids = camera.warp(rendered.ids, matrix, size, nearest=True)
         in_frame = None
         if shot.frame_fraction < 1.0:
             in_frame = camera.in_frame_counts(rendered.ids, matrix, size, len(rendered.counts))
-    developed = camera.develop(image, shot)
+    developed = camera.develop(rgb, shot)
     washed = developed.saturated
     if washed.any():  # only what had a colour is lost to clipping (near-white stays white)
-        washed = washed & (np.asarray(image).min(axis=2) < WHITE_BEFORE)
+        washed = washed & (camera.darkest_channel(rgb) < WHITE_BEFORE)
     counts = np.bincount(ids.ravel(), minlength=len(rendered.counts))
     return Captured(developed.image, ids, rendered, matrix, in_frame, washed, counts)
 
@@ -255,10 +256,15 @@ def shoot(rendered: Rendered, shot: camera.Shot) -> Captured:
 # Judging the answer after capture ---------------------------------------------------------
 
 def bearing_items(draft: Draft) -> list:
-    """Items the answer rests on: those a context question marks, or by role; none
-    (an absence question) means all of them, since any might be what is looked for."""
+    """Items the answer rests on: those a context question marks (all of the page for a
+    count), or by role; none (an absence question) means all of them, since any might be
+    what is looked for."""
     marked = [it for it in draft.scene.items if ("asked", "yes") in getattr(it, "attributes", ())]
-    if hasattr(draft, "depends"):
+    if hasattr(draft, "depends") and draft.question.answer_type == "integer":
+        # A count on a page ("how many dishes carry a dagger") rests on every text on it:
+        # an entry cut off by the frame might carry the mark too.
+        chosen = [it for it in draft.scene.items if isinstance(it, TextItem)]
+    elif hasattr(draft, "depends"):
         chosen = marked
     else:
         chosen = [it for it in draft.scene.items if it.role in BEARING_ROLES]
@@ -270,10 +276,10 @@ def _text_loss(item: TextItem, shot: Captured) -> str:
     a character is partly cut or partly washed (a doubtful label)."""
     w, h = shot.image.size
     frame = shapely_box(0, 0, w, h)
-    shares = []
-    for bx0, by0, bx1, by1 in item.layout.char_boxes:
-        quad = Polygon(shot.map_points([(bx0, by0), (bx1, by0), (bx1, by1), (bx0, by1)]))
-        shares.append(quad.intersection(frame).area / quad.area if quad.area > 0 else 1.0)
+    boxes = np.asarray(item.layout.char_boxes, dtype=float).reshape(-1, 4)
+    corners = shot.map_points(boxes[:, [0, 1, 2, 1, 2, 3, 0, 3]].reshape(-1, 2)).reshape(-1, 4, 2)
+    inside = ((corners >= 0) & (corners <= (w, h))).all(axis=(1, 2))
+    shares = [1.0 if whole else _share_in(quad, frame) for quad, whole in zip(corners, inside)]
     if min(shares, default=1.0) < CUT_CHAR:
         return "frame"
     if min(shares, default=1.0) < IN_FRAME:
@@ -287,16 +293,18 @@ def _text_loss(item: TextItem, shot: Captured) -> str:
     page = shot.to_page(np.c_[xs.ravel() + 0.5, ys.ravel() + 0.5])
     in_chars = chars_at(item, page)  # (pixels, characters)
     washed = shot.washed[y0:y1, x0:x1].ravel()
-    for k, char in enumerate(item.text):
-        inside = in_chars[:, k]
-        if char.isspace() or not inside.any():
-            continue
-        share = float(washed[inside].mean())
-        if share >= WASHED_CHAR:
-            return "glare"
-        if share >= DOUBT_CHAR:
-            raise Resample("a character is partly washed out by glare")
+    shares = [float(washed[in_chars[:, k]].mean()) for k, char in enumerate(item.text)
+              if not char.isspace() and in_chars[:, k].any()]
+    if max(shares, default=0.0) >= WASHED_CHAR:  # one character lost is the text lost
+        return "glare"
+    if max(shares, default=0.0) >= DOUBT_CHAR:
+        raise Resample("a character is partly washed out by glare")
     return ""
+
+
+def _share_in(quad: np.ndarray, frame) -> float:
+    polygon = Polygon(quad)
+    return polygon.intersection(frame).area / polygon.area if polygon.area > 0 else 1.0
 
 
 def _image_box(shot: Captured, box) -> tuple[int, int, int, int]:
@@ -327,56 +335,69 @@ def _centre(item) -> tuple[float, float]:
     return tuple(np.asarray(item.layout.quad, dtype=float).mean(axis=0))
 
 
-def _order(points: np.ndarray, axes) -> tuple:
-    return tuple(tuple(np.argsort(points[:, a], kind="stable")) for a in axes)
-
-
-def _cells(points: np.ndarray, size, cells: int) -> tuple:
-    return tuple(map(tuple, np.floor(points / np.asarray(size, dtype=float) * cells).astype(int)))
-
-
-def _nearest(points: np.ndarray) -> tuple:
-    d = np.hypot(*(points[:, None, :] - points[None, :, :]).transpose(2, 0, 1))
-    np.fill_diagonal(d, np.inf)
-    return tuple(np.argmin(d, axis=1)) if len(points) > 1 else ()
-
-
-# What a spatial question reads off the image frame, by its form (the `form` knob).
-FORM_FACTS = {
-    "yes_no": lambda p, size, axes: _order(p, axes),
-    "which": lambda p, size, axes: _order(p, axes),
-    "between": lambda p, size, axes: _order(p, (0, 1)),
-    "nearest": lambda p, size, axes: _nearest(p),
-    "quadrant": lambda p, size, axes: _cells(p, size, 2),
-    "corner": lambda p, size, axes: _cells(p, size, 2),
-    "grid": lambda p, size, axes: _cells(p, size, 3),
-}
-SUBTASK_AXES = {"left_right": (0,), "above_below": (1,)}
-
-
-def _facts(draft: Draft, points: np.ndarray, size) -> tuple:
-    """The frame-dependent facts the answer reads, from the centres of its items."""
-    if getattr(draft.knobs, "referent", None) == "position":  # the topmost / leftmost ... sign
+def _facts(draft: Draft, points: np.ndarray) -> tuple:
+    """Which sign is the extreme one along each axis (the topmost, the leftmost ...)."""
+    if getattr(draft.knobs, "referent", None) == "position":
         return tuple((int(np.argmin(points[:, a])), int(np.argmax(points[:, a]))) for a in (0, 1))
-    facts = FORM_FACTS.get(getattr(draft.knobs, "form", None))
-    return facts(points, size, SUBTASK_AXES.get(draft.subtask, (0, 1))) if facts else ()
+    return ()
+
+
+def _mapped_corners(draft: Draft, ids, shot: Captured) -> np.ndarray:
+    """The corners of items in the photo: a text's quad, a shape's box."""
+    corners = []
+    for it in (draft.scene.item(i) for i in ids):
+        if isinstance(it, TextItem):
+            corners += np.asarray(it.layout.quad, dtype=float).tolist()
+        else:
+            x0, y0, x1, y1 = it.bbox
+            corners += [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
+    return shot.map_points(corners)
+
+
+def check_page_relation(draft: Draft, shot: Captured) -> None:
+    """A relation a page question states holds as seen in the photo, or the scene is
+    redrawn (a tilted or rolled camera can turn a page so that the words no longer fit
+    the image): the first entry's centre comes before the second's along the axis, and
+    left-right (two columns, asked "as seen in the image") leaves no overlap at all.
+    Above-below reads a list, whose neighbouring lines may overlap in y once rolled."""
+    axis, first, second = draft.order
+    a, b = _mapped_corners(draft, first, shot)[:, axis], _mapped_corners(draft, second, shot)[:, axis]
+    if (a.min() + a.max()) / 2 >= (b.min() + b.max()) / 2 or (axis == 0 and a.max() >= b.min()):
+        raise Resample(f"capture turned the page so that the asked {'xy'[axis]} order no longer shows")
 
 
 def check_order(draft: Draft, shot: Captured) -> None:
-    """What a relation reads off the frame is the same after capture (else resample):
-    the order of named items along the asked axis, their quadrant or grid cell, their
-    nearest neighbour, which sign is the extreme one. (Relations on a page, such as the
-    next entry of a list or the other column, are read in the page's own frame, which a
-    photo turned by less than 45 degrees keeps.)"""
+    """What the answer reads off the frame is the same after capture (else resample):
+    which sign is the extreme one; on a page, the stated relation between two entries
+    (check_page_relation). Families whose answers are relations in the frame re-derive
+    them on the photo themselves (Family.judge_photo)."""
     if shot.matrix is None:
+        return
+    if getattr(draft, "order", None):
+        check_page_relation(draft, shot)
         return
     items = [it for it in draft.scene.items if it.role in ORDER_ROLES]
     if not items:
         return
     before = np.array([_centre(it) for it in items])
-    after = shot.map_points(before)
-    if _facts(draft, before, (draft.scene.width, draft.scene.height)) != _facts(draft, after, shot.image.size):
+    if _facts(draft, before) != _facts(draft, shot.map_points(before)):
         raise Resample("capture changed what the answer reads off the frame")
+
+
+def photo_boxes(draft: Draft, shot: Captured) -> dict[int, tuple[int, int, int, int]]:
+    """Every item's box on the photo's id buffer (resample when one owns no pixel),
+    searched near where its page box lands (a page pixel it owns can reach one pixel
+    past its outline, and nearest sampling half a pixel more)."""
+    boxes = {}
+    for it in draft.scene.items:
+        x0, y0, x1, y1 = it.bbox
+        wx0, wy0, wx1, wy1 = _image_box(shot, (x0 - 2, y0 - 2, x1 + 2, y1 + 2))
+        found = _owned_box(shot.ids[wy0:wy1, wx0:wx1], it.item_id)
+        boxes[it.item_id] = None if found is None else (found[0] + wx0, found[1] + wy0, found[2] + wx0,
+                                                        found[3] + wy0)
+    if any(b is None for b in boxes.values()):
+        raise Resample("an object owns no pixel in the photo")
+    return boxes
 
 
 def _box_ids(draft: Draft) -> list[int]:
@@ -417,8 +438,7 @@ def _target_px(items: list, shot: Captured) -> float | None:
 
 
 def captured_draft(draft: Draft, shot: Captured, values: dict[str, Any], camera_shot: camera.Shot,
-                   in_frame: float) -> Draft:
-    check_order(draft, shot)
+                   in_frame: float, judge=None) -> Draft:
     items = bearing_items(draft)
     losses, doubt = [], None
     for it in items:
@@ -429,6 +449,11 @@ def captured_draft(draft: Draft, shot: Captured, values: dict[str, Any], camera_
     lost = next((loss for loss in losses if loss), "")
     if doubt is not None and not lost:
         raise doubt
+    if not lost:  # what the answer reads off the frame, as the photo shows it
+        if judge is not None and not hasattr(draft, "depends"):
+            draft = judge(draft, photo_boxes(draft, shot), shot.image.size)
+        else:
+            check_order(draft, shot)
     question = captured_question(draft, shot, lost)
     photo_px = _target_px(items, shot) if len(items) < len(draft.scene.items) or len(items) == 1 else None
     spread = max(1.0, math.hypot(values["blur_px"], values["motion_px"] / 2))
@@ -449,25 +474,37 @@ def page_in_frame(shot: Captured) -> float:
     return float(shot.in_frame_px.sum()) / float(shot.clean.counts.sum())
 
 
+def capture_twins(family_pairs: str, part) -> bool:
+    """With --pairs, is the twin a second photograph of the same scene (the frame or the
+    glare changed, the answer flipping to "unanswerable")? Yes when the capture is what
+    the run studies (a capture knob is swept) or the family makes no twins of its own;
+    otherwise the twin is the family's own (one fact changed), photographed alike."""
+    return not family_pairs or any(s.knob in KNOB_NAMES for s in part.sweeps)
+
+
 @dataclass
 class Camera:
     """The capture of one index: its knob values (fixed) and its random stream (a new
-    framing, glare and table per attempt). With `pairs`, the twin is the same scene
-    photographed with one knob changed so the answer flips between the text and
-    "unanswerable": the frame cuts the answer's items off, or (when the first shot
-    lost them) takes the whole page in, or the glare goes."""
+    framing, glare and table per attempt). Every scene of an index (a question and its
+    caption, a family's minimal pair) is photographed alike. With `pairs` (capture
+    twins, see capture_twins), the twin is the same scene photographed with one knob
+    changed so the answer flips between the text and "unanswerable": the frame cuts
+    the answer's items off, or (when the first shot lost them) takes the whole page in,
+    or the glare goes."""
 
     family: str
     values: dict[str, Any]
     rng: np.random.Generator
     pairs: bool = False
+    judge: Any = None  # the family's judge_photo, if it has one
 
     @classmethod
-    def for_index(cls, family: str, part, plan) -> Camera | None:
+    def for_index(cls, family, part, plan) -> Camera | None:
         if not uses_capture(part):
             return None
-        rng = capture_rng(part.seed, family, plan.index)
-        return cls(family, capture_values(dict(plan.pinned), rng), rng, bool(plan.options.get("pairs")))
+        rng = capture_rng(part.seed, family.name, plan.index)
+        pairs = bool(plan.options.get("pairs")) and capture_twins(family.pairs, part)
+        return cls(family.name, capture_values(dict(plan.pinned), rng), rng, pairs, family.judge_photo)
 
     def scene_plan(self, plan):
         """The plan the scene is composed from: capture twins replace the family's own."""
@@ -477,7 +514,7 @@ class Camera:
 
     def _draft(self, draft: Draft, rendered: Rendered, shot: camera.Shot, values: dict) -> tuple[Draft, Captured]:
         captured = shoot(rendered, shot)
-        return captured_draft(draft, captured, values, shot, page_in_frame(captured)), captured
+        return captured_draft(draft, captured, values, shot, page_in_frame(captured), self.judge), captured
 
     def shoot(self, drafts: list[Draft], renders: list[Rendered]) -> tuple[list[Draft], list[Captured]]:
         """Every scene of the index photographed alike; drafts re-judged on the photo."""
@@ -490,8 +527,11 @@ class Camera:
             if id(rendered) not in shots:
                 shots[id(rendered)] = shoot(rendered, shot)
             captured = shots[id(rendered)]
-            out_drafts.append(captured_draft(draft, captured, self.values, shot, page_in_frame(captured)))
+            out_drafts.append(captured_draft(draft, captured, self.values, shot, page_in_frame(captured), self.judge))
             out_shots.append(captured)
+        twins = [d for d in out_drafts if d.group]
+        if len({d.question.answer for d in twins}) < len(twins) or len({d.knobs.lost for d in twins}) > 1:
+            raise Resample("the photo no longer tells the twins apart")  # e.g. a target cut off
         return out_drafts, out_shots
 
     def _pair(self, draft: Draft, rendered: Rendered, shot: camera.Shot) -> tuple[list[Draft], list[Captured]]:

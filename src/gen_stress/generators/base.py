@@ -116,6 +116,12 @@ class Family:
         """Reasons the render does not support the draft's label (empty: it does)."""
         raise NotImplementedError
 
+    # A family whose answers are relations in the image frame (left of, which quadrant)
+    # re-derives them on a photograph (capture): from the items' boxes on the photo's id
+    # buffer, the draft with the answer the photo shows, or Resample when it shows none
+    # clearly. None: the answer does not depend on the frame.
+    judge_photo = None
+
     def shown_values(self, draft: Draft, knob: str) -> set:
         """Every value of a knob's kind that the draft shows or asks about: a hold-out
         must keep all of them out, not only the knob's own value (a held-out font must

@@ -115,13 +115,13 @@ def _center(box: Box) -> tuple[float, float]:
     return ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2)
 
 
-def before(a: Box, b: Box, axis: int, margin: float) -> bool:
+def before(a: Box, b: Box, axis: int, margin: float, dominant: bool = True) -> bool:
     """True when box a is clearly before box b along the axis (0: left of, 1: above):
-    the gap between them is at least `margin` and larger than the offset of their
-    centres across the axis."""
+    the gap between them is at least `margin` and (`dominant`) larger than the offset
+    of their centres across the axis."""
     gap = b[axis] - a[axis + 2]
     across = abs(_center(a)[1 - axis] - _center(b)[1 - axis])
-    return gap >= margin and gap > across
+    return gap >= margin and (gap > across or not dominant)
 
 
 def cell_of(box: Box, cells: int, size: tuple[int, int], margin: float) -> int | None:
@@ -163,17 +163,17 @@ def clear_winner(distances: dict[int, float], margin: float, ratio: float = CLEA
     return ranked[0] if runner >= ratio * best + margin else None
 
 
-def answer_of(ask: Ask, boxes: dict[int, Box], size: tuple[int, int], margin: float):
+def answer_of(ask: Ask, boxes: dict[int, Box], size: tuple[int, int], margin: float, dominant: bool = True):
     """The answer the boxes give under the labelling rules: True/False (yes_no), an
     object id (which, between, nearest, corner) or a cell index (quadrant, grid); None
-    when the rules give no clear answer."""
+    when the rules give no clear answer. `dominant`: see `before`."""
     if ask.form in ("yes_no", "which"):
         axis = 0 if ask.word in ("left", "right") else 1
         forward = ask.word in ("left", "above")  # the word names the earlier object
         a, b = (ask.subject, ask.reference) if ask.form == "yes_no" else ask.options
-        if before(boxes[a], boxes[b], axis, margin):
+        if before(boxes[a], boxes[b], axis, margin, dominant):
             first = a
-        elif before(boxes[b], boxes[a], axis, margin):
+        elif before(boxes[b], boxes[a], axis, margin, dominant):
             first = b
         else:
             return None
@@ -586,6 +586,19 @@ class SpatialFamily(Family):
         return Question(text, self.answer_text(ask, answer, labels), "choice", choices=choices)
 
     # Checks on the pixels ----------------------------------------------------------
+
+    def judge_photo(self, draft: Draft, boxes: dict[int, Box], size: tuple[int, int]) -> Draft:
+        """The answer a photograph of the scene gives (capture): its boxes on the photo's
+        id buffer under the same rules and margins. A rolled or tilted camera can move
+        an object to another quadrant or past another: the gold follows the photo, and
+        a photo with no clear answer is redrawn. A rolled camera turns every pair, so in
+        a photo "left of" needs the clear gap along x alone, not the clean scenes' gap
+        larger than the offset across (at 30 degrees of roll few pairs would keep it)."""
+        answer = answer_of(draft.ask, boxes, size, draft.knobs.margin_px, dominant=False)
+        if answer is None:
+            raise Resample("the photo gives no clear answer under the labelling rules")
+        labels = {it.item_id: it.label for it in draft.scene.items}
+        return dataclasses.replace(draft, question=self._question(draft.ask, answer, labels))
 
     def verify(self, draft: Draft, rendered) -> list[str]:
         """Every object whole and inside the image, and the boxes measured on the id

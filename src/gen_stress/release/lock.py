@@ -20,12 +20,13 @@ MANIFEST_NAME = "manifest.yaml"
 LOCK_FORMAT = 1
 # Distributions whose versions can change the bytes: rendering and PNG encoding (Pillow,
 # with its FreeType and zlib), sampling (numpy), geometry (shapely, GEOS), font coverage
-# (fontTools), parquet and schema metadata (pyarrow, datasets).
+# (fontTools), parquet and schema metadata (pyarrow, datasets), photographs (OpenCV).
 PACKAGES = ("numpy", "pillow", "pyarrow", "datasets", "shapely", "fonttools")
 
 
 def library_versions() -> dict[str, str]:
     """Versions of everything that takes part in making the bytes, by a stable name."""
+    import cv2
     import shapely
     from PIL import features
 
@@ -38,6 +39,8 @@ def library_versions() -> dict[str, str]:
     found["freetype"] = features.version("freetype2") or "not available"
     found["zlib"] = features.version("zlib") or "not available"
     found["geos"] = shapely.geos_version_string
+    # by the library, not the distribution: opencv-python and -headless ship the same cv2
+    found["opencv"] = cv2.__version__
     return dict(sorted(found.items()))
 
 

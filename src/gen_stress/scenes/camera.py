@@ -15,8 +15,12 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter
-from scipy import fft as sp_fft
+import cv2
+from PIL import Image
+
+# Generation runs one process per core: one OpenCV thread each (no oversubscription;
+# the pixels do not depend on it).
+cv2.setNumThreads(1)
 
 # Surfaces a page lies on (sRGB): wood, laminate, desk, fabric, stone.
 TABLES = ((120, 82, 52), (158, 112, 70), (92, 60, 38), (176, 170, 160), (205, 200, 190), (70, 72, 78),
@@ -112,64 +116,84 @@ def local_scale(matrix: np.ndarray, point) -> float:
     return math.sqrt(abs(det))
 
 
-def _perspective_data(matrix: np.ndarray) -> tuple[float, ...]:
-    inverse = np.linalg.inv(matrix)
-    inverse = inverse / inverse[2, 2]
-    return tuple(inverse.ravel()[:8])
+def _cv_matrix(matrix: np.ndarray) -> np.ndarray:
+    """The same homography in OpenCV's convention (pixel i centred at i, not i + 0.5)."""
+    return _HALF_BACK @ matrix @ _HALF_ON
 
 
-def warp(image: Image.Image, matrix: np.ndarray, size: tuple[int, int], resample, fill=0) -> Image.Image:
-    return image.transform(size, Image.Transform.PERSPECTIVE, _perspective_data(matrix), resample=resample,
-                           fillcolor=fill)
+_HALF_ON = np.array([[1, 0, 0.5], [0, 1, 0.5], [0, 0, 1.0]])
+_HALF_BACK = np.array([[1, 0, -0.5], [0, 1, -0.5], [0, 0, 1.0]])
+
+
+def warp(pixels: np.ndarray, matrix: np.ndarray, size: tuple[int, int], nearest: bool = False, onto=None) -> np.ndarray:
+    """Pixels through the homography at the output size: each output pixel centre mapped
+    back onto the page, sampled bilinearly (nearest for ids, so an id is never blended).
+    With `onto`, what falls outside the page keeps those pixels (the table)."""
+    flags = cv2.INTER_NEAREST if nearest else cv2.INTER_LINEAR
+    if onto is None:
+        return cv2.warpPerspective(pixels, _cv_matrix(matrix), size, flags=flags, borderMode=cv2.BORDER_CONSTANT,
+                                   borderValue=0)
+    return cv2.warpPerspective(pixels, _cv_matrix(matrix), size, dst=onto, flags=flags,
+                               borderMode=cv2.BORDER_TRANSPARENT)
+
+
+def _fill(shape: tuple[int, int], outline: np.ndarray) -> np.ndarray:
+    """A convex outline filled as a uint8 mask (255 inside), at 1/16 pixel precision."""
+    mask = np.zeros(shape, dtype=np.uint8)
+    points = np.round((outline - 0.5) * 16).astype(np.int32)  # OpenCV centres pixel i at i
+    cv2.fillConvexPoly(mask, points, 255, lineType=cv2.LINE_8, shift=4)
+    return mask
 
 
 def in_frame_counts(ids: np.ndarray, matrix: np.ndarray, size: tuple[int, int], n_ids: int) -> np.ndarray:
     """Per id, how many of its page pixels land inside the image: the image's outline
     mapped back onto the page (a straight-edged quad) and filled like any polygon."""
-    h, w = ids.shape
     outline = apply_h(np.linalg.inv(matrix), [(0, 0), (size[0], 0), (size[0], size[1]), (0, size[1])])
-    mask = Image.new("L", (w, h), 0)
-    ImageDraw.Draw(mask).polygon(outline.ravel().tolist(), fill=1)
-    return np.bincount(ids[np.asarray(mask, dtype=bool)], minlength=n_ids)
+    return np.bincount(ids[_fill(ids.shape, outline) > 0], minlength=n_ids)
 
 
 # The table under the page ---------------------------------------------------------------
 
-def table_image(shot: Shot, size: tuple[int, int]) -> Image.Image:
+def table_image(shot: Shot, size: tuple[int, int]) -> np.ndarray:
     """A surface with grain along one axis and soft blotches: a narrow noise field (full
-    height, 16 columns) stretched across, then tinted through per-channel tables."""
+    height, 16 columns) tinted per channel, then stretched across."""
     w, h = size
     rng = np.random.default_rng([shot.seed, 1])
     grain = np.cumsum(rng.normal(0, 1, h)) * 0.02
     grain = grain - grain.mean() + 0.25 * np.sin(np.arange(h) * rng.uniform(0.05, 0.3))
     blotch = np.repeat(rng.uniform(-0.5, 0.5, (8, 16)), -(-h // 8), axis=0)[:h]
-    field = 0.08 * grain[:, None] + 0.12 * blotch
-    narrow = Image.fromarray(np.clip(128 + 127 * field, 0, 255).astype(np.uint8), "L")
-    wide = narrow.resize(size, Image.Resampling.BILINEAR)
-    tints = [wide.point([int(min(255, c * (1 + shot.grain * (v - 128) / 127))) for v in range(256)])
-             for c in TABLES[shot.table]]
-    return Image.merge("RGB", tints)
+    field = np.clip(128 + 127 * (0.08 * grain[:, None] + 0.12 * blotch), 0, 255) - 128
+    tint = np.asarray(TABLES[shot.table], dtype=float)
+    narrow = np.clip(tint * (1 + shot.grain * field[:, :, None] / 127), 0, 255).astype(np.uint8)
+    return cv2.resize(narrow, size, interpolation=cv2.INTER_LINEAR)
 
 
-def compose_on_table(page: Image.Image, matrix: np.ndarray, shot: Shot, size: tuple[int, int]) -> Image.Image:
+def _covers_frame(outline: np.ndarray, size: tuple[int, int]) -> bool:
+    """Does the page's (convex) outline hold every corner of the image?"""
+    corners = np.array([(0, 0), (size[0], 0), (size[0], size[1]), (0, size[1])], dtype=float)
+    edges = np.roll(outline, -1, axis=0) - outline
+    cross = edges[:, None, 0] * (corners[None, :, 1] - outline[:, None, 1]) - \
+        edges[:, None, 1] * (corners[None, :, 0] - outline[:, None, 0])
+    return bool((cross >= 0).all() or (cross <= 0).all())
+
+
+def compose_on_table(page: np.ndarray, matrix: np.ndarray, shot: Shot, size: tuple[int, int]) -> np.ndarray:
     """The page warped onto a table, with a soft shadow under its edge."""
-    w, h = page.size
+    h, w = page.shape[:2]
     outline = apply_h(matrix, [(0, 0), (w, 0), (w, h), (0, h)])
-    warped = warp(page, matrix, size, Image.Resampling.BILINEAR)
+    if _covers_frame(outline, size):  # a close-up: no table in sight
+        return warp(page, matrix, size)
     table = table_image(shot, size)
-    shadow = Image.new("L", size, 0)
-    ImageDraw.Draw(shadow).polygon((outline + (size[0] / 150, size[1] / 100)).ravel().tolist(), fill=255)
-    shadow = shadow.filter(ImageFilter.BoxBlur(max(2, size[0] // 60)))
-    table = Image.composite(table.point(lambda v: int(v * 0.55)), table, shadow)
-    alpha = Image.new("L", size, 0)
-    ImageDraw.Draw(alpha).polygon(outline.ravel().tolist(), fill=255)
-    return Image.composite(warped, table, alpha)
+    shadow = _fill((size[1], size[0]), outline + (size[0] / 150, size[1] / 100))
+    side = 2 * max(2, size[0] // 60) + 1
+    shade = 255 - (cv2.blur(shadow, (side, side)) * 0.45).astype(np.uint8)  # 45% darker under the page
+    table = cv2.multiply(table, cv2.merge([shade] * 3), scale=1 / 255)
+    return warp(page, matrix, size, onto=table)
 
 
 # Photometric steps ------------------------------------------------------------------------
 
 _TO_LINEAR = ((np.arange(256) / 255.0) ** 2.2).astype(np.float32)
-_TO_SRGB = np.round(255 * np.linspace(0, 1, 4096) ** (1 / 2.2)).astype(np.uint8)
 
 
 def psf(blur_px: float, motion_px: float, motion_deg: float) -> np.ndarray | None:
@@ -192,26 +216,13 @@ def psf(blur_px: float, motion_px: float, motion_deg: float) -> np.ndarray | Non
     return (kernel / kernel.sum()).astype(np.float32)
 
 
-def convolve(linear: np.ndarray, kernel: np.ndarray) -> np.ndarray:
-    """Each channel convolved with the kernel (FFT, edges reflected)."""
-    half = kernel.shape[0] // 2
-    padded = np.pad(linear, ((half, half), (half, half), (0, 0)), mode="reflect")
-    shape = [sp_fft.next_fast_len(s, real=True) for s in padded.shape[:2]]
-    spectrum = sp_fft.rfft2(padded, shape, axes=(0, 1)) * sp_fft.rfft2(kernel, shape)[:, :, None]
-    full = sp_fft.irfft2(spectrum, shape, axes=(0, 1))
-    h, w = linear.shape[:2]
-    return full[2 * half:2 * half + h, 2 * half:2 * half + w].astype(np.float32)
-
-
-def blur(image: Image.Image, kernel: np.ndarray | None) -> Image.Image:
-    """The image through the point spread (8-bit values; small kernels in Pillow)."""
+def blur(rgb: np.ndarray, kernel: np.ndarray | None) -> np.ndarray:
+    """The image through the point spread, edges mirrored. The kernel is point-symmetric
+    (a disc swept along a centred streak), so OpenCV's correlation is the convolution;
+    it switches to a DFT for large kernels, with the same result."""
     if kernel is None:
-        return image
-    side = kernel.shape[0]
-    if side <= 5:  # Pillow's own kernels are 3x3 or 5x5
-        return image.filter(ImageFilter.Kernel((side, side), kernel.ravel().tolist(), scale=float(kernel.sum())))
-    spread = convolve(np.asarray(image, dtype=np.float32), kernel)
-    return Image.fromarray(np.clip(spread + 0.5, 0, 255).astype(np.uint8), "RGB")
+        return rgb
+    return cv2.filter2D(rgb, -1, kernel, borderType=cv2.BORDER_REFLECT_101)
 
 
 def light_field(shot: Shot, size: tuple[int, int]) -> np.ndarray:
@@ -249,35 +260,46 @@ def _noise(count: int, seed: int) -> np.ndarray:
     return window if seed % 2 else window[::-1]
 
 
+def _lit(rgb: np.ndarray, shot: Shot) -> tuple[np.ndarray, np.ndarray]:
+    """Exposure, white balance, light falloff and glare in linear light, then clipped
+    and back to sRGB: (image, clipped-white mask). Float32 OpenCV passes throughout (the
+    exposure and white balance ride on the table that linearises)."""
+    h, w = rgb.shape[:2]
+    table = _TO_LINEAR[:, None] * np.float32(2.0 ** shot.exposure) * np.asarray(shot.white_balance, np.float32)
+    if not shot.glare and not shot.vignette and not any(shot.light_tilt):  # the same gain everywhere:
+        # each channel is a function of its own value alone, so the whole round trip is a table
+        srgb = np.round(255 * np.minimum(table, 1.0) ** (1 / 2.2)).astype(np.uint8)
+        clipped = np.where(table >= SATURATED, 255, 0).astype(np.uint8)
+        return cv2.LUT(rgb, srgb.reshape(256, 1, 3)), darkest_channel(cv2.LUT(rgb, clipped.reshape(256, 1, 3))) > 0
+    linear = cv2.multiply(cv2.LUT(rgb, table.reshape(256, 1, 3)), cv2.merge([light_field(shot, (w, h))] * 3))
+    glare = glare_field(shot, (w, h))
+    if glare is not None:
+        linear = cv2.add(linear, cv2.merge([glare] * 3))
+    saturated = darkest_channel(linear) >= SATURATED
+    cv2.threshold(linear, 1.0, 1.0, cv2.THRESH_TRUNC, dst=linear)
+    return cv2.convertScaleAbs(cv2.pow(linear, 1 / 2.2), alpha=255), saturated
+
+
+def darkest_channel(pixels: np.ndarray) -> np.ndarray:
+    """Per pixel, the smallest of its three channels (channel by channel: a reduction
+    along the last axis is many times slower)."""
+    red, green, blue = cv2.split(pixels)
+    return cv2.min(cv2.min(red, green), blue)
+
+
 @dataclass
 class Developed:
     image: Image.Image
     saturated: np.ndarray  # (h, w) bool: clipped white in every channel (before noise and JPEG)
 
 
-def develop(image: Image.Image, shot: Shot) -> Developed:
-    """Light, blur, glare, exposure, noise and JPEG on an RGB image (geometry untouched)."""
-    size = image.size
-    image = blur(image, psf(shot.blur_px, shot.motion_px, shot.motion_deg))
+def develop(rgb: np.ndarray, shot: Shot) -> Developed:
+    """Light, blur, glare, exposure, noise and JPEG on an RGB array (geometry untouched)."""
+    rgb = blur(rgb, psf(shot.blur_px, shot.motion_px, shot.motion_deg))
     if shot.lit:
-        # Exposure and white balance ride on the table that linearises (one pass fewer).
-        per_channel = _TO_LINEAR[:, None] * np.float32(2.0 ** shot.exposure) * np.asarray(shot.white_balance,
-                                                                                            dtype=np.float32)
-        linear = per_channel[np.asarray(image), np.arange(3)]
-        linear *= light_field(shot, size)[:, :, None]
-        glare = glare_field(shot, size)
-        if glare is not None:
-            linear += glare[:, :, None]
-        # (channel by channel: a reduction along the last axis is several times slower)
-        saturated = np.minimum(np.minimum(linear[:, :, 0], linear[:, :, 1]), linear[:, :, 2]) >= SATURATED
-        np.clip(linear, 0, 1, out=linear)
-        linear *= 4095
-        rgb = _TO_SRGB[linear.astype(np.uint16)]
+        rgb, saturated = _lit(rgb, shot)
     else:  # the light untouched: no round trip through linear values
-        rgb = np.asarray(image)
         saturated = np.zeros(rgb.shape[:2], dtype=bool)
-    if not shot.noise_sigma and shot.jpeg_quality >= 100:
-        return Developed(image if not shot.lit else Image.fromarray(rgb, "RGB"), saturated)
     if shot.noise_sigma > 0:
         # Sensor noise; clipped whites stay white.
         noise = _noise(rgb.size, shot.seed).reshape(rgb.shape) * np.float32(shot.noise_sigma)

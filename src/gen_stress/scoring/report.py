@@ -89,6 +89,9 @@ def _answer_type_tables(block: Mapping) -> list[str]:
         m = types["bbox"]
         lines += ["Boxes ([x0, y0, x1, y1] in pixels of the image):", ""]
         lines += _table(["n", "mean IoU", "accuracy at IoU 0.5"], [[m["n"], fmt_value(m["mean_iou"]), fmt_value(m["acc_at_0.5"])]])
+        if m.get("points"):
+            lines += ["", f"Click points given instead of boxes: {m['points']}, inside the gold box: "
+                          f"{m['point_hits']} (scored right, ScreenSpot-style).", ""]
     return lines
 
 
@@ -230,7 +233,8 @@ def markdown(report: Mapping, plots: Mapping[str, str]) -> str:
               "two different numbers are unparseable. Text: case and whitespace normalised exact match, ANLS "
               f"(threshold {settings['anls_threshold']}) and character error rate, never substring containment. "
               "Choice: the option letter or the option text. Boxes: four numbers [x0, y0, x1, y1] in pixels, "
-              f"right at IoU >= {settings['iou_correct']}.",
+              f"right at IoU >= {settings['iou_correct']}; a click point (x, y) in pixels instead of a box is right "
+              "when it falls inside the gold box (ScreenSpot-style GUI grounding).",
               "- Abstention phrases: " + ", ".join(f"\"{p}\"" for p in ABSTAIN_PHRASES) +
               ", and an unanswerable item's own gold answer, in any spelling of their negations (\"can't\", "
               "\"can not\"); whichever comes first of an answer and such a phrase wins, and \"there is no\" "
