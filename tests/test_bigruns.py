@@ -1,10 +1,13 @@
 """Big runs with real components: shard slices and `assemble`, `--resume` after kill -9,
+`--out` in object stores (s3fs against moto's S3 server, gcsfs against a GCS emulator),
 `--engine ray` on a two-node Ray cluster on loopback (started here, stopped at the end),
 and a large `push` cut short then run again against the local test Hub."""
 
 from __future__ import annotations
 
+import io
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -12,8 +15,11 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from conftest import run_cli
@@ -33,6 +39,7 @@ def cli_env(**extra: str) -> dict:
 
 
 def start_cli(args: list[str], **extra: str) -> subprocess.Popen:
+    """`gen-stress ARGS` in a child process (this process's environment, plus `extra`)."""
     return subprocess.Popen([sys.executable, "-m", "gen_stress", *args], env=cli_env(**extra),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
@@ -123,6 +130,154 @@ def test_resume_after_kill_gives_the_same_bytes(tmp_path, reference, capsys):
     assert [p.name for p in tmp_path.iterdir()] == ["run"], "no staging folder left behind"
 
 
+# Object stores ----------------------------------------------------------------------------
+
+@dataclass
+class S3:
+    """A local S3 server (moto) with an empty bucket; `env` lets a client reach it."""
+
+    endpoint: str
+    bucket: str = "gen-stress"
+    env: dict = field(default_factory=dict)
+
+    def fs(self):
+        import s3fs
+
+        return s3fs.S3FileSystem(endpoint_url=self.endpoint, key="test", secret="test", skip_instance_cache=True)
+
+    def files(self, prefix: str) -> dict[str, bytes]:
+        fs = self.fs()
+        root = f"{self.bucket}/{prefix}/"
+        return {path[len(root):]: fs.cat_file(path) for path in fs.find(root)}
+
+
+@pytest.fixture(scope="module")
+def s3():
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        endpoint = f"http://{host}:{port}"
+        store = S3(endpoint, env={"AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "test",
+                                  "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": "us-east-1"})
+        store.fs().mkdir(store.bucket)
+        yield store
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def s3_env(s3, monkeypatch):
+    """The local S3 server's settings in this process's environment (for in-process runs)."""
+    for key, value in s3.env.items():
+        monkeypatch.setenv(key, value)
+    return s3
+
+
+def test_run_to_s3_equals_a_local_run(tmp_path, reference, s3_env, capsys):
+    s3, url = s3_env, f"s3://{s3_env.bucket}/full"
+    code, out, err = run_cli([*PLAN, "--workers", "2", "--out", url], capsys)
+    assert code == 0, err
+    assert f"wrote 12 rows to {url} (19 files)" in out
+    assert s3.files("full") == reference, "shards, card, contact sheet and licences, byte for byte"
+
+    # `datasets` reads the shards straight from the store.
+    import datasets
+
+    rows = datasets.load_dataset("parquet", data_files={"test": f"{url}/ocr/test-*.parquet"}, split="test",
+                                 cache_dir=str(tmp_path / "cache"),
+                                 storage_options={"endpoint_url": s3.endpoint, "key": "test", "secret": "test"})
+    expected = pa.concat_tables(pq.read_table(io.BytesIO(data)) for name, data in sorted(reference.items())
+                                if name.endswith(".parquet"))
+    assert rows.select_columns(["id", "answer"]).to_dict() == expected.select(["id", "answer"]).to_pydict()
+
+    # A finished prefix is not written over without --overwrite.
+    code, _, err = run_cli([*PLAN, "--out", url], capsys)
+    assert code == 2
+    assert err.strip() == f"gen-stress: error: --out {url} is not empty (19 objects); pass --overwrite to replace them"
+
+
+def test_s3_slice_killed_resumed_and_assembled(tmp_path, reference, s3_env, capsys):
+    """A slice run to S3 killed with SIGKILL keeps its uploaded shards; --resume adds the
+    rest; assemble merges it with a local slice into another prefix: the full run's bytes."""
+    s3, first = s3_env, f"s3://{s3_env.bucket}/slice0"
+    run = start_cli([*PLAN, "--workers", "1", "--shards", "0:3", "--out", first])
+    wait_for(lambda: any(name.endswith(".parquet") for name in s3.files("slice0")), 300, "a shard in S3")
+    run.send_signal(signal.SIGKILL)
+    run.communicate(timeout=30)
+    kept = s3.files("slice0")
+    shards_kept = [name for name in kept if name.endswith(".parquet")]
+    assert "gen-stress-plan.json" in kept and "README.md" not in kept
+    assert all(kept[name] == reference[name] for name in shards_kept), "no partial shard in the store"
+
+    code, _, err = run_cli([*PLAN, "--shards", "0:3", "--out", first], capsys)
+    assert code == 2 and "or --resume to continue the run it holds" in err
+    code, _, err = run_cli([*PLAN, "--seed", "1", "--shards", "0:3", "--resume", "--out", first], capsys)
+    assert code == 2 and "cannot --resume" in err and "seed 0, not 1" in err
+
+    code, _, err = run_cli([*PLAN, "--workers", "1", "--shards", "0:3", "--resume", "--out", first], capsys)
+    assert code == 0, err
+    assert f"resuming: {len(shards_kept)} of 3 shards already finished" in err
+    second = tmp_path / "slice1"
+    assert run_cli([*PLAN, "--workers", "2", "--shards", "3:6", "--out", str(second)], capsys)[0] == 0
+
+    whole = f"s3://{s3.bucket}/whole"
+    code, out, err = run_cli(["assemble", first, str(second), "--out", whole], capsys)
+    assert code == 0, err
+    assert s3.files("whole") == reference
+
+
+def test_gs_slice_and_overwrite(reference):
+    """gs:// through gcsfs against a local GCS emulator: a slice's shards land byte for byte,
+    and --overwrite replaces what the prefix held."""
+    from gcp_storage_emulator.server import create_server
+
+    port = _free_port()
+    server = create_server("127.0.0.1", port, in_memory=True, default_bucket="gen-stress")
+    server.start()
+    try:
+        env = {"STORAGE_EMULATOR_HOST": f"http://127.0.0.1:{port}", "FSSPEC_GS_TOKEN": "anon",
+               "GCSFS_EXPERIMENTAL_ZB_HNS_SUPPORT": "false"}  # gcsfs's probe for zonal buckets needs real GCS
+        run = start_cli([*PLAN, "--workers", "1", "--shards", "0:1", "--out", "gs://gen-stress/s"], **env)
+        out, err = run.communicate(timeout=600)
+        assert run.returncode == 0 and "wrote 2 rows to gs://gen-stress/s (shards 0:1, 2 files)" in out, err
+        run = start_cli([*PLAN, "--workers", "1", "--shards", "1:2", "--overwrite", "--out", "gs://gen-stress/s"],
+                        **env)
+        out, err = run.communicate(timeout=600)
+        assert run.returncode == 0 and "removing the 2 objects under gs://gen-stress/s" in err, err
+        import gcsfs
+
+        fs = gcsfs.GCSFileSystem(endpoint_url=env["STORAGE_EMULATOR_HOST"], token="anon", skip_instance_cache=True)
+        assert sorted(fs.find("gen-stress/s")) == ["gen-stress/s/gen-stress-plan.json",
+                                                   "gen-stress/s/ocr/test-00001-of-00006.parquet"]
+        name = "ocr/test-00001-of-00006.parquet"
+        assert fs.cat_file(f"gen-stress/s/{name}") == reference[name]
+    finally:
+        server.stop()
+
+
+def test_bad_store_urls_are_one_line(tmp_path, s3_env, monkeypatch, capsys):
+    shadow = tmp_path / "shadow"  # gcsfs made unimportable: the extra is named
+    (shadow / "gcsfs").mkdir(parents=True)
+    (shadow / "gcsfs" / "__init__.py").write_text("raise ImportError('no gcsfs here')\n")
+    monkeypatch.syspath_prepend(str(shadow))
+    monkeypatch.delitem(sys.modules, "gcsfs", raising=False)
+    cases = {
+        "s3://gen-stress": "needs a bucket and a prefix: s3://BUCKET/NAME",
+        "s3://no-such-bucket/x": "the bucket s3://no-such-bucket does not exist",
+        "zz://bucket/x": "unknown protocol zz://",
+        "hf://datasets/org/name": "then `gen-stress push` it to the Hub",
+        "gs://bucket/x": "needs the gs:// file system, which is not installed: pip install 'gen-stress[gcs]'",
+    }
+    for url, message in cases.items():
+        code, _, err = run_cli([*PLAN, "--out", url], capsys)
+        assert code == 2 and message in err and len(err.strip().splitlines()) == 1, (url, err)
+    code, _, err = run_cli(["assemble", "s3://gen-stress/none", "--out", str(tmp_path / "x")], capsys)
+    assert code == 2 and "s3://gen-stress/none is not a slice folder" in err
+
+
 # Ray --------------------------------------------------------------------------------------
 
 def _free_port() -> int:
@@ -131,22 +286,66 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _start_node(args: list[str], temp_dir: str, attempts: int = 3) -> subprocess.Popen:
-    """`ray start ... --block` in its own session (stopped as a whole), once it is up. Ray
-    gives a node 30 s to register: on a loaded machine that can fail, so try again."""
+NODE_START_S = 120  # one `ray start` attempt, until it blocks
+CLUSTER_WAIT_S = 300  # until both nodes are alive in the cluster's state
+# Ray gives a starting node 30 s (fixed) to register, and the GCS drops a node whose health
+# checks time out: on a loaded machine both happen. Health checks here are patient.
+PATIENT_RAY = {"RAY_health_check_timeout_ms": "30000", "RAY_health_check_failure_threshold": "20"}
+
+
+def _start_node(args: list[str], temp_dir: str, env: dict, attempts: int = 3) -> subprocess.Popen:
+    """`ray start ... --block` in its own session (stopped as a whole), once it says it is
+    up; an attempt that fails (Ray's fixed 30 s registration wait) or hangs is stopped and
+    tried again."""
     command = [sys.executable, "-m", "ray.scripts.scripts", "start", "--block", "--node-ip-address", "127.0.0.1",
                "--num-cpus", "1", "--disable-usage-stats", "--temp-dir", temp_dir, *args]
     lines: list[str] = []
     for _ in range(attempts):
-        node = subprocess.Popen(command, env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        node = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                 start_new_session=True)
-        for line in node.stdout:
-            lines.append(line)
-            if "will now block" in line:  # read on in the background, so the pipe never fills
-                threading.Thread(target=node.stdout.read, daemon=True).start()
-                return node
+        up = threading.Event()
+
+        def read(node=node, up=up) -> None:  # to the end, so that the pipe never fills
+            for line in node.stdout:
+                lines.append(line)
+                if "will now block" in line:
+                    up.set()
+
+        threading.Thread(target=read, daemon=True).start()
+        deadline = time.monotonic() + NODE_START_S
+        while not up.wait(0.2) and node.poll() is None and time.monotonic() < deadline:
+            pass
+        if up.is_set():
+            return node
         _stop_node(node)
-    raise AssertionError("ray start failed:\n" + "".join(lines[-20:]))
+    raise AssertionError(f"ray start failed {attempts} times:\n" + "".join(lines[-20:]))
+
+
+WAIT_FOR_NODES = """
+import logging, sys, time
+import ray
+address, wanted, timeout_s = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+ray.init(address=address, logging_level=logging.ERROR, log_to_driver=False)
+deadline = time.monotonic() + timeout_s
+while True:
+    alive = [n for n in ray.nodes() if n["Alive"]]
+    cpus = sum(n["Resources"].get("CPU", 0) for n in alive)
+    if len(alive) >= wanted and cpus >= wanted:
+        sys.exit(0)
+    if time.monotonic() > deadline:
+        sys.exit(f"{len(alive)} of {wanted} Ray nodes alive ({cpus:g} CPUs) after {timeout_s:g} s")
+    time.sleep(0.5)
+"""
+
+
+def _wait_for_nodes(address: str, wanted: int, env: dict) -> None:
+    """Poll the cluster's own state until `wanted` nodes of one CPU each are alive."""
+    try:
+        done = subprocess.run([sys.executable, "-c", WAIT_FOR_NODES, address, str(wanted), str(CLUSTER_WAIT_S)],
+                              env=env, capture_output=True, text=True, timeout=CLUSTER_WAIT_S + 120)
+    except subprocess.TimeoutExpired:
+        raise AssertionError(f"the Ray cluster at {address} did not answer within {CLUSTER_WAIT_S + 120} s") from None
+    assert done.returncode == 0, f"the Ray cluster at {address} is not ready: {done.stderr.strip()[-2000:]}"
 
 
 def _session_pids(sessions: list[int]) -> list[int]:
@@ -168,7 +367,7 @@ def _stop_node(node: subprocess.Popen) -> None:
     try:
         os.killpg(node.pid, signal.SIGTERM)
         node.wait(timeout=10)
-    except (ProcessLookupError, subprocess.TimeoutExpired):
+    except (ProcessLookupError, PermissionError, subprocess.TimeoutExpired):
         pass
     for pid in _session_pids([node.pid]):
         try:
@@ -179,20 +378,24 @@ def _stop_node(node: subprocess.Popen) -> None:
 
 
 @pytest.fixture(scope="module")
-def ray_cluster():
-    """A head node and one worker node on 127.0.0.1, one CPU each; the address, and the
-    sessions of both nodes (Ray's workers run in them)."""
+def ray_cluster(s3):
+    """A head node and one worker node on 127.0.0.1, one CPU each, whose workers reach the
+    local S3 server; the address, and the sessions of both nodes (Ray's workers run in
+    them). Both nodes are stopped at the end, whatever happened."""
     pytest.importorskip("ray", reason="the `ray` extra is not installed")  # CI installs it
     temp_dir = tempfile.mkdtemp(prefix="gsray")  # short: Ray's socket paths must fit 107 bytes
     port = _free_port()
-    nodes = [_start_node(["--head", "--port", str(port), "--include-dashboard=false"], temp_dir)]
+    env = cli_env(**PATIENT_RAY, **s3.env)
+    nodes: list[subprocess.Popen] = []
     try:
-        nodes.append(_start_node(["--address", f"127.0.0.1:{port}"], temp_dir))
+        nodes.append(_start_node(["--head", "--port", str(port), "--include-dashboard=false"], temp_dir, env))
+        nodes.append(_start_node(["--address", f"127.0.0.1:{port}"], temp_dir, env))
+        _wait_for_nodes(f"127.0.0.1:{port}", 2, env)
         yield f"127.0.0.1:{port}", [n.pid for n in nodes]
     finally:
         for node in reversed(nodes):
             _stop_node(node)
-        subprocess.run(["rm", "-rf", temp_dir], check=False)
+        shutil.rmtree(temp_dir, ignore_errors=True)
 
 
 def _shard_task_pids(sessions: list[int]) -> list[int]:
@@ -215,6 +418,17 @@ def test_ray_run_equals_a_local_run(tmp_path, reference, ray_cluster):
     out, err = run.communicate(timeout=600)
     assert run.returncode == 0, err
     assert files_of(tmp_path / "ray") == reference
+
+
+@pytest.mark.slow
+def test_ray_run_to_s3_equals_a_local_run(reference, ray_cluster, s3):
+    """Ray tasks upload their shards to S3 themselves (no shared file system)."""
+    address, _ = ray_cluster
+    url = f"s3://{s3.bucket}/ray"
+    run = start_cli([*PLAN, "--engine", "ray", "--ray-address", address, "--out", url], **s3.env)
+    out, err = run.communicate(timeout=600)
+    assert run.returncode == 0, err
+    assert s3.files("ray") == reference
 
 
 @pytest.mark.slow

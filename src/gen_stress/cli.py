@@ -10,7 +10,6 @@ import shlex
 import signal
 import sys
 import threading
-from pathlib import Path
 
 import click
 
@@ -84,8 +83,9 @@ def _command_line(families: str, n: int, seed: int, size: tuple[int, int], split
               help="Items per family (indices 0..n-1).")
 @click.option("--seed", type=int, default=0, show_default=True,
               help="Dataset seed; item i of a family depends only on (seed, family, i).")
-@click.option("--out", "out", type=click.Path(path_type=Path), default=None,
-              help="Output folder (Hub layout). Default: stress-<family>.")
+@click.option("--out", "out", default=None, metavar="DIR|URL",
+              help="Output folder (Hub layout), or an object-store prefix such as s3://BUCKET/NAME "
+                   "(see Big runs in the README). Default: stress-<family>.")
 @click.option("--size", "size_text", default="512", show_default=True,
               help="Image size in pixels: N for NxN, or WxH.")
 @click.option("--workers", type=int, default=None,
@@ -111,7 +111,7 @@ def _command_line(families: str, n: int, seed: int, size: tuple[int, int], split
               help="Continue a killed run of this command and --out: keep its finished shards.")
 @click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
               help="local: --workers processes; ray: one task per shard on a Ray cluster "
-                   "(needs the `ray` extra and --out on a file system every node sees).")
+                   "(needs the `ray` extra and --out on a file system every node sees, or in an object store).")
 @click.option("--ray-address", default=None, metavar="ADDR",
               help="Ray cluster to join (host:port or ray://...). Default: RAY_ADDRESS, a running "
                    "local cluster, or a new local one.")
@@ -153,7 +153,7 @@ def generate(family, n, seed, out, size_text, workers, split, sweeps, settings, 
         with_pairs = pairs and (bool(fam.pairs) or len(names) == 1)
         parts.append(PartSpec(family=name, n=n, seed=seed, split=split, sweeps=swept, settings=tuple(pinned),
                               subtasks=leaves, options=(("pairs", True),) if with_pairs else ()))
-    out = out if out is not None else Path(f"stress-{family}")
+    out = out if out is not None else f"stress-{family}"
     command = _command_line(family, n, seed, size, split, sweeps, settings, subtasks, pairs, rows_per_shard)
     spec = DatasetSpec(parts=tuple(parts), width=size[0], height=size[1], rows_per_shard=rows_per_shard,
                        command=command)

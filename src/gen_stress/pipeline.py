@@ -272,7 +272,7 @@ class ShardTask:
     n_shards: int
     start: int
     stop: int
-    directory: str  # absolute for engines whose workers run elsewhere (Ray)
+    directory: str  # absolute for engines whose workers run elsewhere (Ray), or a store URL
     spec_hash: str = ""  # of the dataset spec, recorded in the shard (see gen_stress.shards)
 
     @property
@@ -353,34 +353,45 @@ def _watch_parent(parent_pid: int) -> None:
 
 
 def write_shard(task: ShardTask, tick: Callable[[int], None] | None = None) -> ShardTask:
-    """Write one shard under a temporary name and rename it into place: a shard file under
-    its own name is always complete, whoever kills the worker and whenever. Its footer
-    records the spec hash and the resampling counts (see gen_stress.shards)."""
-    from gen_stress.shards import shard_metadata, temp_name
+    """Write one shard so that no reader ever sees part of it: into a local folder under a
+    temporary name, renamed into place; to an object store as a local file uploaded in
+    one request once complete (gen_stress.store). Its footer records the spec hash and
+    the resampling counts (see gen_stress.shards)."""
+    from gen_stress.shards import temp_name
+    from gen_stress.store import is_url, upload_shard
 
-    family = get_family(task.part.family)
-    features = row_features(family, capture.part_knobs(family, task.part))
-    schema = features.arrow_schema
+    tick = tick or (lambda k: _progress_queue.put(k) if _progress_queue is not None else None)
+    if is_url(task.directory):
+        upload_shard(task.directory, task.filename, lambda temp: _write_rows(task, temp, tick))
+        return task
     path = Path(task.directory) / task.filename
     path.parent.mkdir(parents=True, exist_ok=True)
     temp = path.with_name(temp_name(path.name))
-    resampled: Counter = Counter()
-    tick = tick or (lambda k: _progress_queue.put(k) if _progress_queue is not None else None)
     try:
-        with pq.ParquetWriter(temp, schema) as writer:
-            batch: list[dict] = []
-            for index in range(task.start, task.stop):
-                batch.extend(generate_index(family, task.part, task.size, index, resampled))
-                tick(1)
-                if len(batch) >= ROW_GROUP or index == task.stop - 1:
-                    writer.write_table(pa.Table.from_pylist(batch, schema=schema))
-                    batch = []
-            writer.add_key_value_metadata(shard_metadata(task, resampled))
+        _write_rows(task, temp, tick)
         os.replace(temp, path)
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
     return task
+
+
+def _write_rows(task: ShardTask, path: Path, tick: Callable[[int], None]) -> None:
+    """The shard's rows as parquet at `path`, row group by row group, then its footer."""
+    from gen_stress.shards import shard_metadata
+
+    family = get_family(task.part.family)
+    schema = row_features(family, capture.part_knobs(family, task.part)).arrow_schema
+    resampled: Counter = Counter()
+    with pq.ParquetWriter(path, schema) as writer:
+        batch: list[dict] = []
+        for index in range(task.start, task.stop):
+            batch.extend(generate_index(family, task.part, task.size, index, resampled))
+            tick(1)
+            if len(batch) >= ROW_GROUP or index == task.stop - 1:
+                writer.write_table(pa.Table.from_pylist(batch, schema=schema))
+                batch = []
+        writer.add_key_value_metadata(shard_metadata(task, resampled))
 
 
 def shard_tasks(spec: DatasetSpec, part: PartSpec, directory: Path, spec_hash: str = "") -> list[ShardTask]:

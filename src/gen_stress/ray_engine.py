@@ -1,8 +1,9 @@
 """Shards as Ray tasks (`--engine ray`): one task per shard, each writing its shard
-straight into the run's staging folder, which must be on a file system every node sees
-(a shared mount, or one machine). A shard is written under a temporary name and renamed,
-so a task that dies leaves no partial shard; Ray retries it on another worker. The
-driver shows progress as shards complete, then writes the card (gen_stress.dataset).
+straight to the output: the run's staging folder, on a file system every node sees (a
+shared mount, or one machine), or an object store (gen_stress.store). A shard is written
+under a temporary name and renamed, or uploaded only once complete, so a task that dies
+leaves no partial shard; Ray retries it on another worker. The driver shows progress as
+shards complete, then writes the card (gen_stress.dataset).
 
 Ray is an optional extra: `pip install 'gen-stress[ray]'`, on every node.
 """

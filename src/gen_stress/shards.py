@@ -28,6 +28,7 @@ from gen_stress import __version__
 from gen_stress.errors import UserError
 from gen_stress.knobs import Sweep
 from gen_stress.pipeline import DatasetSpec, PartSpec, ShardTask, Summary, shard_tasks
+from gen_stress.store import Opener, Store, folder_opener
 
 PLAN_FILE = "gen-stress-plan.json"
 META_KEY = "gen_stress"
@@ -122,19 +123,33 @@ class Plan:
     files: tuple[str, ...]
 
 
-def write_plan(folder: Path, spec: DatasetSpec, tasks: list[ShardTask], start: int, stop: int) -> None:
+def plan_text(spec: DatasetSpec, tasks: list[ShardTask], start: int, stop: int) -> str:
     record = {"spec_hash": spec_hash(spec), "spec": spec_record(spec), "shards": [start, stop],
               "total_shards": len(tasks), "files": [t.filename for t in tasks[start:stop]]}
-    (Path(folder) / PLAN_FILE).write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+    return json.dumps(record, indent=1) + "\n"
 
 
-def read_plan(folder: Path) -> Plan | None:
-    """The folder's plan, or None when it has none (or an unreadable one)."""
+def write_plan(folder: Path, spec: DatasetSpec, tasks: list[ShardTask], start: int, stop: int) -> None:
+    (Path(folder) / PLAN_FILE).write_text(plan_text(spec, tasks, start, stop), encoding="utf-8")
+
+
+def parse_plan(text: str) -> Plan | None:
+    """A plan file's contents, or None when they are not a readable plan."""
     try:
-        record = json.loads((Path(folder) / PLAN_FILE).read_text(encoding="utf-8"))
+        record = json.loads(text)
         start, stop = record["shards"]
         return Plan(record["spec"], record["spec_hash"], start, stop, record["total_shards"], tuple(record["files"]))
-    except (OSError, ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def read_plan(folder: Path | Store) -> Plan | None:
+    """The plan of a folder or a store, or None when it has none (or an unreadable one)."""
+    try:
+        if isinstance(folder, Store):
+            return parse_plan(folder.fs.cat_file(folder.path(PLAN_FILE)).decode("utf-8"))
+        return parse_plan((Path(folder) / PLAN_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
         return None
 
 
@@ -157,26 +172,42 @@ def shard_metadata(task: ShardTask, resampled: Counter) -> dict[str, str]:
                                   "resampled": list(resampled.items())})}
 
 
-def read_shard_metadata(path: Path) -> dict | None:
-    """The footer record of a shard file, or None if it is no complete gen-stress shard."""
+def read_shard_metadata(source) -> dict | None:
+    """The footer record of a shard (a path or an open binary file), or None if it is no
+    complete gen-stress shard."""
     try:
-        meta = pq.ParquetFile(path).metadata.metadata or {}
+        meta = pq.ParquetFile(source).metadata.metadata or {}
         return json.loads(meta[META_KEY.encode()])
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
 
+def stored_shard_metadata(store: Store, name: str) -> dict | None:
+    """The footer record of a shard in a store (see read_shard_metadata)."""
+    try:
+        with store.open(name) as handle:
+            return read_shard_metadata(handle)
+    except FileNotFoundError:
+        return None
+
+
 def is_finished(task: ShardTask) -> bool:
     """True when the task's shard is in place and belongs to the same spec."""
-    path = Path(task.directory) / task.filename
-    meta = read_shard_metadata(path) if path.is_file() else None
+    from gen_stress.store import is_url
+
+    if is_url(task.directory):
+        meta = stored_shard_metadata(Store(task.directory), task.filename)
+    else:
+        path = Path(task.directory) / task.filename
+        meta = read_shard_metadata(path) if path.is_file() else None
     return meta is not None and meta.get("spec_hash") == task.spec_hash
 
 
-def summarize_shard(path: Path) -> Summary:
-    """The card statistics of one shard, read from its rows and its footer."""
+def summarize_shard(source) -> Summary:
+    """The card statistics of one shard (a path or an open binary file), read from its
+    rows and its footer."""
     summary = Summary()
-    handle = pq.ParquetFile(path)
+    handle = pq.ParquetFile(source)
     for batch in handle.iter_batches(batch_size=SUMMARY_BATCH, columns=SUMMARY_COLUMNS):
         for row in batch.to_pylist():
             summary.add(row)
@@ -185,10 +216,13 @@ def summarize_shard(path: Path) -> Summary:
     return summary
 
 
-def summaries_from_shards(folder: Path, tasks: Iterable[ShardTask]) -> dict:
-    """(family, split) -> Summary, merged in shard order, from the files in `folder`."""
+def summaries_from_shards(folder: Path, tasks: Iterable[ShardTask], open_shard: Opener | None = None) -> dict:
+    """(family, split) -> Summary, merged in shard order, from the files in `folder` (or
+    the ones `open_shard` opens by name)."""
     summaries: dict = {}
+    open_shard = open_shard or folder_opener(folder)
     for task in tasks:
         key = (task.part.family, task.part.split)
-        summaries.setdefault(key, Summary()).merge(summarize_shard(Path(folder) / task.filename))
+        with open_shard(task.filename) as handle:
+            summaries.setdefault(key, Summary()).merge(summarize_shard(handle))
     return summaries

@@ -30,7 +30,8 @@ from gen_stress.scenes import checks
 from gen_stress.scenes.contexts import ABSTRACT, context_names, contexts
 from gen_stress.scenes.fonts import FONT_CLASSES
 from gen_stress.scenes.model import Scene, TextItem
-from gen_stress.scenes.page import Request, TextStyle
+from gen_stress.scenes.page import Detail, Request, TextStyle
+from gen_stress.scenes.parametric import PaintProbe
 from gen_stress.scenes.render import Rendered
 
 CONTEXT_KNOB = "context"
@@ -40,7 +41,8 @@ MIN_SIDE_PX = 384  # a receipt, menu or page needs this much room to be legible 
 @dataclass(frozen=True, kw_only=True)
 class ContextKnobs:
     context: str = knob(choices=context_names(), easy=ABSTRACT,
-                        doc="what the picture is: abstract scenes, or a receipt, menu or document page")
+                        doc="what the picture is: abstract scenes, or a receipt, menu, document page, app "
+                            "screen, store shelf or product grid")
     n_elements: int = knob(easy=None, derived=True, doc="text elements on the page (null in abstract scenes)")
     n_rows: int = knob(easy=None, derived=True, doc="entries of the page's main list or table")
     n_columns: int = knob(easy=None, derived=True, doc="columns of the page's layout")
@@ -80,23 +82,35 @@ class Kind:
     balanced: bool = False  # yes/no or present/absent: alternate the wanted answer by the plan's slot
 
 
-KINDS: dict[str, dict[str, Kind]] = {
-    "ocr": {"tiny_text": Kind("fine_text", kinds.read_text),
-            "rotated_text": Kind("rotated_text", kinds.read_text),
-            "stylized_font": Kind("styled_text", kinds.read_text)},
-    "counting": {"duplicates_merged": Kind("count_merged", kinds.count),
-                 "crowded": Kind("count_rows", kinds.count),
-                 "small_items": Kind("count_marks", kinds.count)},
-    "spatial": {"above_below": Kind("list_order", kinds.next_in_list),
-                "relative_position": Kind("list_relative", kinds.above_or_below),
-                "left_right": Kind("two_columns", kinds.left_or_right)},
-    "hallucination": {"object": Kind("absent_field", kinds.exists, balanced=True),
-                      "attribute": Kind("near_miss", kinds.near_miss_value, balanced=True),
-                      "action": Kind("presupposition", kinds.presupposed_value, balanced=True)},
-    "grounding": {"region": Kind("named_box", kinds.box),
-                  "similar_classes": Kind("near_duplicate", kinds.read_value),
-                  "part_cue": Kind("marked_item", kinds.marked)},
+# A subtask asks the first of its kinds whose slot the context offers (a shelf asks which
+# shelf a product is on where a receipt asks which line is listed below another).
+KINDS: dict[str, dict[str, tuple[Kind, ...]]] = {
+    "ocr": {"tiny_text": (Kind("fine_text", kinds.read_text),),
+            "rotated_text": (Kind("rotated_text", kinds.read_text),),
+            "stylized_font": (Kind("styled_text", kinds.read_text),)},
+    "counting": {"duplicates_merged": (Kind("count_merged", kinds.count),),
+                 "crowded": (Kind("count_rows", kinds.count),),
+                 "small_items": (Kind("count_marks", kinds.count),)},
+    "spatial": {"above_below": (Kind("list_order", kinds.next_in_list), Kind("row_of", kinds.which_row)),
+                "relative_position": (Kind("list_relative", kinds.above_or_below),
+                                      Kind("row_relative", kinds.row_above_below)),
+                "left_right": (Kind("two_columns", kinds.left_or_right), Kind("left_of", kinds.left_neighbour))},
+    "hallucination": {"object": (Kind("absent_field", kinds.exists, balanced=True),),
+                      "attribute": (Kind("near_miss", kinds.near_miss_value, balanced=True),
+                                    Kind("variant", kinds.exists, balanced=True)),
+                      "action": (Kind("presupposition", kinds.presupposed_value, balanced=True),)},
+    "grounding": {"region": (Kind("named_box", kinds.box),),
+                  "similar_classes": (Kind("near_duplicate", kinds.read_value),
+                                      Kind("near_duplicate_box", kinds.box)),
+                  "part_cue": (Kind("marked_item", kinds.marked), Kind("label_word", kinds.box))},
 }
+
+
+def kind_for(family: str, subtask: str, context: str) -> Kind | None:
+    """The kind a subtask asks in a context: the first whose slot it offers (None: none)."""
+    offered = contexts()[context].slots
+    return next((k for k in KINDS[family][subtask] if k.slot in offered), None)
+
 
 # Family knobs a kind reads (the rest are null in a context's rows), with their values
 # when the plan draws them and their easy values.
@@ -131,7 +145,7 @@ def _drawn(family: str, subtask: str, slot: str, rng: np.random.Generator, scale
 
 def knob_values(family: Family, plan: SamplePlan, rng: np.random.Generator) -> dict[str, Any]:
     """Values of the family knobs the subtask's kind uses: pinned, easy (under a sweep) or drawn."""
-    kind = KINDS[family.name][plan.subtask]
+    kind = kind_for(family.name, plan.subtask, context_of(plan))
     used = USED_KNOBS.get(family.name, ())
     if plan.easy:
         values = {k: EASY[k] for k in used if k in EASY}
@@ -148,11 +162,12 @@ def knob_values(family: Family, plan: SamplePlan, rng: np.random.Generator) -> d
 class ContextDraft(Draft):
     depends: tuple[int, ...] = ()  # text items the answer depends on
     box_ids: tuple[int, ...] = ()  # a box answer: filled in from these items' pixels
+    details: tuple[Detail, ...] = ()  # near-duplicate details to see on the render
 
 
 def compose(family: Family, plan: SamplePlan, values: dict[str, Any], rng: np.random.Generator,
             size: tuple[int, int]) -> list[Draft]:
-    kind = KINDS[family.name][plan.subtask]
+    kind = kind_for(family.name, plan.subtask, context_of(plan))
     context = contexts()[context_of(plan)]
     style = None
     if family.name == "ocr":
@@ -179,7 +194,9 @@ def _draft(family: Family, plan: SamplePlan, values: dict, page, asked: kinds.As
     specs = knob_specs(cls)
     record = {name: None for name in specs}
     record.update(values)
-    record.update({k: v for k, v in asked.asked.items() if k in specs and specs[k].derived and isinstance(v, str)})
+    # What the kind chose (derived knobs; a negative's strategy, which a context draws).
+    record.update({k: v for k, v in asked.asked.items() if k in specs and isinstance(v, str)
+                   and (specs[k].derived or k not in values)})
     if family.name == "ocr":
         target = page.scene.item(asked.depends[0])
         record.update(font=target.layout.font.name, n_chars=len(target.text))
@@ -188,30 +205,59 @@ def _draft(family: Family, plan: SamplePlan, values: dict, page, asked: kinds.As
     record.update({k: page.stats.get(k) for k in STAT_NAMES}, context=page.context)
     scene = _marked(page.scene, set(asked.depends))
     return ContextDraft(plan.subtask, cls(**record), scene, asked.question, depends=asked.depends,
-                        box_ids=asked.box_ids)
+                        box_ids=asked.box_ids, details=page.details)
 
 
 def _marked(scene: Scene, depends: set[int]) -> Scene:
     """The scene with the items the answer depends on marked (recorded in the scene column),
     with their per-character boxes (other text of a dense page records none, for speed)."""
-    items = tuple(dataclasses.replace(it, attributes=it.attributes + (("asked", "yes"),), char_detail=True)
+    items = tuple(dataclasses.replace(it, attributes=it.attributes + (("asked", "yes"),),
+                                      **({"char_detail": True} if isinstance(it, TextItem) else {}))
                   if it.item_id in depends else it for it in scene.items)
     return dataclasses.replace(scene, items=items)
 
 
+MIN_OBJECT_VISIBLE = 0.98  # an object the answer depends on shows this much of itself (its print counts)
+DETAIL_CONTRAST = 3.0  # text marked as a near-duplicate's distinguishing detail stands out this much
+
+
 def verify(draft: ContextDraft, rendered: Rendered) -> list[str]:
     """Every text the answer depends on is inside the image and its box, uncovered,
-    every character drew ink, and it stands out from the paper."""
+    every character drew ink, and it stands out from the paper (a distinguishing detail
+    clearly); every object it depends on is in view (what is printed on it counts as
+    its own) and shows its probed parts (a cap's colour)."""
     failures: list[str] = []
+    on_top: dict[int, int] = {}
+    for item in draft.scene.items:
+        if isinstance(item, TextItem) and item.on_item:
+            on_top[item.on_item] = on_top.get(item.on_item, 0) + rendered.visible_px(item.item_id)
     for item_id in draft.depends:
         item = draft.scene.item(item_id)
         if isinstance(item, TextItem):
             failures += checks.text_in_frame(item, rendered)
             failures += checks.text_unoccluded(item, rendered)
-            failures += checks.text_contrast(item, rendered)
+            floor = DETAIL_CONTRAST if ("detail", "yes") in item.attributes else 1.15
+            failures += checks.text_contrast(item, rendered, floor=floor)
+        elif item.role == "product":
+            failures += _object_in_view(item, rendered, on_top.get(item_id, 0))
     for item_id in draft.box_ids:
         if checks.owned_box(rendered, item_id) is None:
             failures.append(f"element {item_id} owns no pixels")
+    for detail in draft.details:
+        failures += checks.detail_visible(detail, rendered)
+    return failures
+
+
+def _object_in_view(item, rendered: Rendered, printed_px: int) -> list[str]:
+    area = rendered.area_px[item.item_id]
+    shown = rendered.visible_px(item.item_id) + printed_px
+    if not area or shown / area < MIN_OBJECT_VISIBLE:
+        return [f"object {item.item_id} is only {shown / max(area, 1):.0%} in view"]
+    failures = []
+    for probe in getattr(item, "probes", ()):
+        if isinstance(probe, PaintProbe):
+            failures += checks.paint_at(rendered, probe.point, item.paint(probe.paint), probe.present,
+                                        f"{item.label} {probe.what}")
     return failures
 
 
@@ -229,7 +275,7 @@ def served_subtasks(family: Family, names) -> tuple[str, ...]:
     """The family's subtasks that every one of the named contexts can serve."""
     real = [contexts()[n] for n in names if n != ABSTRACT]
     return tuple(leaf for leaf in family.subtasks
-                 if leaf in KINDS.get(family.name, {}) and all(KINDS[family.name][leaf].slot in c.slots for c in real))
+                 if leaf in KINDS.get(family.name, {}) and all(kind_for(family.name, leaf, c.name) for c in real))
 
 
 def check_size(part, size: tuple[int, int]) -> None:
@@ -262,11 +308,12 @@ def check_part(family: Family, part) -> None:
     for name in real:
         context = contexts()[name]
         for leaf in leaves:
-            kind = KINDS.get(family.name, {}).get(leaf)
-            if kind is None:
+            options = KINDS.get(family.name, {}).get(leaf)
+            if options is None:
                 raise UserError(f"{family.name}/{leaf} asks no questions in context {name}")
-            if kind.slot not in context.slots:
-                why = context.refuses.get(kind.slot, f"it has no {kind.slot.replace('_', ' ')}")
+            if kind_for(family.name, leaf, name) is None:
+                slot = options[0].slot
+                why = context.refuses.get(slot, f"it has no {slot.replace('_', ' ')}")
                 raise UserError(f"context {name} cannot serve {family.name}/{leaf}: {why}; "
                                 f"leave that subtask out with --subtask")
         for knob_name in [s.knob for s in part.sweeps] + [k for k, _ in part.settings]:
@@ -277,13 +324,13 @@ def check_part(family: Family, part) -> None:
             for s in part.sweeps:
                 if s.knob == "n":
                     for leaf in leaves:
-                        low, high = COUNT_RANGES[KINDS["counting"][leaf].slot]
+                        low, high = COUNT_RANGES[kind_for("counting", leaf, name).slot]
                         if min(s.values) < low or max(s.values) > high:
                             raise UserError(f"counting/{leaf} in context {name} counts {low} to {high}, "
                                             f"not {min(s.values)}..{max(s.values)}")
             for k, v in part.settings:
                 if k == "n":
                     for leaf in leaves:
-                        low, high = COUNT_RANGES[KINDS["counting"][leaf].slot]
+                        low, high = COUNT_RANGES[kind_for("counting", leaf, name).slot]
                         if not low <= v <= high:
                             raise UserError(f"counting/{leaf} in context {name} counts {low} to {high}, not {v}")

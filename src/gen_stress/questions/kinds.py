@@ -24,6 +24,9 @@ BOX_PROMPT = ("Give the bounding box of {ref} in pixel coordinates of this {w}x{
               "(x0, y0) is the top-left corner of the box and (x1, y1) its bottom-right corner, with the origin "
               "at the top-left corner of the image, x growing to the right and y growing downwards. Answer with "
               "the four integers in square brackets.")
+CLICK_PROMPT = ("Where would you click to press {ref}? Give the click point in pixel coordinates of this {w}x{h} "
+                "image, as (x, y), with the origin at the top-left corner of the image, x growing to the right and "
+                "y growing downwards. Answer with the two integers in parentheses.")
 N_CHOICES = 4
 
 
@@ -103,7 +106,7 @@ def above_or_below(page: Page, slot: str, rng, again: dict | None = None) -> Ask
         raise Resample("an asked entry is gone")
     i, j = names.index(subject), names.index(reference)
     answer = "above" if i < j else "below"
-    prompt = (f"On this {page.noun}, is {subject} listed above or below {reference}? "
+    prompt = (f"On this {page.noun}, is {subject} {listing.verb} above or below {reference}? "
               f"Options: {_options(('above', 'below'))}. Answer with the letter or the text of one option.")
     ids = listing.entries[i].ids + listing.entries[j].ids
     return Asked(Question(prompt, answer, "choice", choices=("above", "below")), ids, again, (subject, reference))
@@ -132,19 +135,24 @@ def exists(page: Page, slot: str, rng, again: dict | None = None, present: bool 
     pool = [f for f in page.fields if f.present == present and f.usual]
     if not pool:
         raise Resample("no usual field with the wanted presence")
+    strategies = sorted({f.negative for f in pool if f.negative})
+    if strategies:  # each way of choosing a negative equally often, however many each offers
+        strategy = pick(rng, strategies)
+        pool = [f for f in pool if f.negative == strategy]
     chosen = pick(rng, pool)
     prompt = f"Does this {page.noun} show {chosen.name}? Answer yes or no."
-    return Asked(Question(prompt, "yes" if present else "no", "yes_no"), chosen.ids,
-                 {"field": chosen.name})
+    asked = {"field": chosen.name, **({"neg_strategy": chosen.negative} if chosen.negative else {})}
+    return Asked(Question(prompt, "yes" if present else "no", "yes_no"), chosen.ids, asked)
 
 
 def near_miss_value(page: Page, slot: str, rng, again: dict | None = None, present: bool = True) -> Asked:
-    """Is an amount the printed one, or a near miss with one digit changed?"""
-    pool = [f for f in page.fields if f.present and f.numeric and any(c.isdigit() for c in f.value)]
+    """Is an amount the printed one, or a near miss with one digit changed? (A state, such
+    as a toggle's, against its opposite.)"""
+    pool = [f for f in page.fields if f.present and (f.near or f.numeric and any(c.isdigit() for c in f.value))]
     if not pool:
         raise Resample("no printed amount to ask about")
     chosen = pick(rng, pool)
-    asked = chosen.value if present else near_miss(chosen.value, rng)
+    asked = chosen.value if present else chosen.near or near_miss(chosen.value, rng)
     prompt = f"Is {chosen.ref} on this {page.noun} {asked}? Answer yes or no."
     return Asked(Question(prompt, "yes" if present else "no", "yes_no"), chosen.ids,
                  {"field": chosen.name, "asked_value": asked, "true_value": chosen.value})
@@ -152,7 +160,7 @@ def near_miss_value(page: Page, slot: str, rng, again: dict | None = None, prese
 
 def presupposed_value(page: Page, slot: str, rng, again: dict | None = None, present: bool = True) -> Asked:
     """What is the value of a usual field? Unanswerable when the page does not show it."""
-    pool = [f for f in page.fields if f.present == present and f.ref]
+    pool = [f for f in page.fields if f.present == present and f.ref and not f.near]  # a value, not a state
     if not pool:
         raise Resample("no usual field with a value and the wanted presence")
     chosen = pick(rng, pool)
@@ -165,10 +173,13 @@ def presupposed_value(page: Page, slot: str, rng, again: dict | None = None, pre
 
 
 def box(page: Page, slot: str, rng, again: dict | None = None) -> Asked:
-    """The box of a named element, measured on the render (filled in after it)."""
+    """The box of a named element, measured on the render (filled in after it). On pages
+    that say so (screens) it is asked as a click point; the scorer takes a point inside the
+    box as a hit."""
     target = _target(page, slot)
-    prompt = BOX_PROMPT.format(ref=target.ref, w=page.scene.width, h=page.scene.height)
-    return Asked(Question(prompt, BOX_PLACEHOLDER, "bbox"), target.ids, box_ids=target.ids)
+    prompt = (CLICK_PROMPT if page.click else BOX_PROMPT).format(ref=target.ref, w=page.scene.width,
+                                                                 h=page.scene.height)
+    return Asked(Question(prompt, BOX_PLACEHOLDER, "bbox"), target.ids + target.evidence, box_ids=target.ids)
 
 
 def marked(page: Page, slot: str, rng, again: dict | None = None) -> Asked:
@@ -191,6 +202,90 @@ def marked(page: Page, slot: str, rng, again: dict | None = None) -> Asked:
     focus = tuple(c for c in again["choices"] if c != target.name)
     return Asked(Question(prompt, target.name, "choice", choices=again["choices"]), target.ids, again,
                  (focus[0],) if focus else ())
+
+
+ROW_WORDS = {2: ("top", "bottom"), 3: ("top", "middle", "bottom")}
+
+
+def which_row(page: Page, slot: str, rng, again: dict | None = None) -> Asked:
+    """Which row (shelf) an entry is on: top, middle or bottom."""
+    words = ROW_WORDS.get(len(page.rows))
+    if words is None:
+        raise Resample("no two or three rows to name")
+    where = _row_index(page)
+    if again is None:  # the row first, so that each answer is as likely
+        rows = sorted({k for k, _e in where.values()})
+        if not rows:
+            raise Resample("no entry to ask about")
+        k = pick(rng, rows)
+        again = {"subject": pick(rng, sorted(n for n, (r, _e) in where.items() if r == k))}
+    subject = again["subject"]
+    if subject not in where:
+        raise Resample("the asked entry is gone")
+    k, entry = where[subject]
+    prompt = (f"On which {page.row_noun} is {entry.ref}, as seen in the image? "
+              f"Options: {_options(words)}. Answer with the letter or the text of one option.")
+    return Asked(Question(prompt, words[k], "choice", choices=words), entry.ids, again, (subject,))
+
+
+def left_neighbour(page: Page, slot: str, rng, again: dict | None = None) -> Asked:
+    """Which entry stands directly left of a named one in its row (choices from the page)."""
+    names = sorted(_row_index(page))
+    if again is None:
+        pairs = [(row.entries[i - 1], row.entries[i]) for row in page.rows for i in range(1, len(row.entries))
+                 if row.entries[i - 1].name in names and row.entries[i].name in names]
+        if not pairs or len(names) < N_CHOICES:
+            raise Resample("no entry with a neighbour on its left")
+        left, subject = pairs[int(rng.integers(len(pairs)))]
+        others = [n for n in names if n not in (left.name, subject.name)]
+        extra = [str(x) for x in rng.permutation(others)[:N_CHOICES - 1]]
+        again = {"subject": subject.name, "choices": tuple(str(x) for x in rng.permutation([left.name, *extra]))}
+    subject, choices = again["subject"], again["choices"]
+    answer = None
+    for row in page.rows:
+        found = [e.name for e in row.entries]
+        if subject in found and found.index(subject) > 0:
+            answer = row.entries[found.index(subject) - 1]
+        if subject in found:
+            entry = row.entries[found.index(subject)]
+    if answer is None or not answer.name or answer.name not in choices:
+        raise Resample("the left neighbour is not among the options")
+    noun = page.rows[0].noun
+    prompt = (f"Which {noun} stands directly to the left of {entry.ref} on the same {page.row_noun}, as seen in "
+              f"the image? Options: {_options(choices)}. Answer with the letter or the text of one option.")
+    focus = (answer.name, next(c for c in choices if c != answer.name))
+    return Asked(Question(prompt, answer.name, "choice", choices=choices), entry.ids + answer.ids, again, focus)
+
+
+def row_above_below(page: Page, slot: str, rng, again: dict | None = None) -> Asked:
+    """Is one entry on a row (shelf) above or below another's?"""
+    where = _row_index(page)
+    if again is None:
+        pairs = [(a, b) for a in sorted(where) for b in sorted(where) if where[a][0] != where[b][0]]
+        if not pairs:
+            raise Resample("no two entries on different rows")
+        a, b = pairs[int(rng.integers(len(pairs)))]
+        again = {"subject": a, "reference": b}
+    subject, reference = again["subject"], again["reference"]
+    if subject not in where or reference not in where or where[subject][0] == where[reference][0]:
+        raise Resample("the asked entries are gone or share a row")
+    (ks, es), (kr, er) = where[subject], where[reference]
+    answer = "above" if ks < kr else "below"
+    prompt = (f"On this {page.noun}, is {es.ref} on a {page.row_noun} above or below the {page.row_noun} of "
+              f"{er.ref}? Options: {_options(('above', 'below'))}. Answer with the letter or the text of one option.")
+    return Asked(Question(prompt, answer, "choice", choices=("above", "below")), es.ids + er.ids, again,
+                 (subject, reference))
+
+
+def _row_index(page: Page) -> dict:
+    """Entry name -> (row index, entry), for names that appear once on the page (an
+    entry without a name holds a place in its row and is never asked about)."""
+    seen: dict = {}
+    for k, row in enumerate(page.rows):
+        for e in row.entries:
+            if e.name:
+                seen.setdefault(e.name, []).append((k, e))
+    return {name: found[0] for name, found in seen.items() if len(found) == 1}
 
 
 def _target(page: Page, slot: str) -> Target:

@@ -171,6 +171,19 @@ def owned_box(rendered: Rendered, item_id: int) -> tuple[int, int, int, int] | N
     return (int(xs.min()) + x0, int(ys.min()) + y0, int(xs.max()) + x0 + 1, int(ys.max()) + y0 + 1)
 
 
+def detail_visible(detail, rendered: Rendered) -> list[str]:
+    """A near-duplicate's distinguishing detail shows: the item owns enough pixels, and the
+    share of its owned box it fills is in the detail's range (filled vs outlined)."""
+    box = owned_box(rendered, detail.item_id)
+    owned = rendered.visible_px(detail.item_id)
+    if box is None or owned < detail.min_px:
+        return [f"{detail.what} shows {owned} pixels, fewer than {detail.min_px}"]
+    fill = owned / ((box[2] - box[0]) * (box[3] - box[1]))
+    if not detail.min_fill <= fill <= detail.max_fill:
+        return [f"{detail.what} fills {fill:.2f} of its box, outside {detail.min_fill}..{detail.max_fill}"]
+    return []
+
+
 def box_matches_pixels(item_id: int, box, rendered: Rendered, what: str = "object") -> list[str]:
     """The recorded box is exactly the box of the pixels the item owns, inside the image,
     and nothing covers the item (so the box is the whole object, not what is left of it)."""

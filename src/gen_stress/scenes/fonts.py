@@ -49,6 +49,9 @@ class FontInfo:
     license_file: Path
     copyright: str
     source: str
+    # Cap height as a fraction of the em when set; an icon font has no "H" to measure,
+    # and its "text_px" is the icon's square (em) size.
+    fixed_cap_ratio: float | None = None
 
     @cached_property
     def _tt(self) -> TTFont:
@@ -123,6 +126,8 @@ class FontInfo:
     @cached_property
     def cap_ratio(self) -> float:
         """Cap height as a fraction of the em, measured on the outline of "H"."""
+        if self.fixed_cap_ratio is not None:
+            return self.fixed_cap_ratio
         bounds = self._bounds("H")
         if bounds is None:
             raise GlyphCoverageError(f"font {self.name!r} has no 'H' to measure its cap height")
@@ -156,9 +161,10 @@ def _pil_font(path: str, em_px: float) -> ImageFont.FreeTypeFont:
 class FontCatalog:
     fonts: tuple[FontInfo, ...]  # text fonts
     emoji: FontInfo | None = None  # the picture font of the object library
+    icons: FontInfo | None = None  # the named icon font of app screens
 
     def all(self) -> tuple[FontInfo, ...]:
-        return self.fonts + ((self.emoji,) if self.emoji else ())
+        return self.fonts + tuple(f for f in (self.emoji, self.icons) if f is not None)
 
     def by_name(self, name: str) -> FontInfo:
         for font in self.fonts:
@@ -204,14 +210,15 @@ def load_catalog() -> FontCatalog:
     with open(root / "catalog.toml", "rb") as handle:
         catalog = tomllib.load(handle)
 
-    def info(entry: dict, font_class: str) -> FontInfo:
+    def info(entry: dict, font_class: str, cap_ratio: float | None = None) -> FontInfo:
         return FontInfo(name=entry["name"], path=root / entry["file"], font_class=font_class,
                         license=entry["license"], license_file=root / entry["license_file"],
-                        copyright=entry["copyright"], source=entry["source"])
+                        copyright=entry["copyright"], source=entry["source"], fixed_cap_ratio=cap_ratio)
 
     for entry in catalog["font"]:
         if entry["class"] not in FONT_CLASSES:
             raise UserError(f"font {entry['name']!r} has unknown class {entry['class']!r}")
-    emoji = catalog.get("emoji")
+    emoji, icons = catalog.get("emoji"), catalog.get("icons")
     return FontCatalog(tuple(info(e, e["class"]) for e in catalog["font"]),
-                       info(emoji, "emoji") if emoji else None)
+                       info(emoji, "emoji") if emoji else None,
+                       info(icons, "icons", cap_ratio=1.0) if icons else None)

@@ -5,7 +5,8 @@ never the pixels.
 Every element is one or more text items of the page's scene (a receipt line is its
 name and its amount); `Target` names an element the way a person would ("the total",
 "footnote 3"), `Count` is something countable with its exact value, `Listing` an
-ordered column of elements, `Field` a field such pages usually show, present or not.
+ordered column of elements (or a row: `Page.rows`), `Field` a field such pages usually
+show, present or not.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ class Target:
     ref: str  # how a person names it: "the total", "footnote 3", "the price of Cola Zero"
     text: str = ""  # the exact string read for it (the first item's text)
     name: str = ""  # a short name for options ("Cola Zero")
+    evidence: tuple[int, ...] = ()  # more items the answer rests on (a near-duplicate's detail), checked too
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,19 @@ class Count:
 class Listing:
     noun: str  # "item", "dish", "table row"
     entries: tuple[Target, ...]  # top to bottom
+    verb: str = "listed"  # "placed": regions of a screen rather than lines of a list
+
+
+@dataclass(frozen=True)
+class Detail:
+    """The distinguishing detail of a near-duplicate, checked on the pixels: the share of
+    its owned box that an item fills (a filled heart fills much, an outlined one little)."""
+
+    item_id: int
+    what: str  # "filled heart", "outlined star"
+    min_fill: float = 0.0
+    max_fill: float = 1.0
+    min_px: int = 12  # and at least this many pixels of it show
 
 
 @dataclass(frozen=True)
@@ -70,6 +85,8 @@ class Field:
     ids: tuple[int, ...] = ()
     numeric: bool = False  # the value is an amount a near-miss can change
     usual: bool = True  # asked about as a field such pages usually show (not every price of a menu)
+    negative: str = ""  # absent: how it was chosen (popular, adversarial), recorded as neg_strategy
+    near: str = ""  # a state's near miss ("switched off" for "switched on"): asked instead of a changed digit
 
 
 @dataclass(frozen=True)
@@ -84,6 +101,10 @@ class Page:
     fields: tuple[Field, ...] = ()
     marks: tuple[tuple[str, Target], ...] = ()  # (mark name, the one element it marks)
     stats: Mapping[str, float] = field(default_factory=dict)  # layout statistics for `difficulty`
+    details: tuple[Detail, ...] = ()  # near-duplicate details every question checks on the render
+    click: bool = False  # a box question asks where to click instead (the gold answer stays the box)
+    rows: tuple[Listing, ...] = ()  # top to bottom, each left to right (shelves, rows of a grid)
+    row_noun: str = "row"  # what a row is called: "shelf", "row"
 
     def text_item(self, item_id: int) -> TextItem:
         return self.scene.item(item_id)

@@ -48,9 +48,9 @@ def _leaf(subtask: str) -> str:
 
 def _axis(family: str, knob: str):
     """Maps a knob value to the curve's axis, as the summary does (angles: distance from 0)."""
-    from gen_stress.scoring.summary import _knob_specs
+    from gen_stress.scoring.summary import family_knob_specs
 
-    spec = _knob_specs(family).get(knob)
+    spec = family_knob_specs(family).get(knob)
     if spec is not None and spec.period is not None:
         return lambda v: spec.distance_from_zero(float(v))
     return float

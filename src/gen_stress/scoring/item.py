@@ -50,7 +50,8 @@ def score_item(item: Mapping[str, Any], reply: str, confidence: float | None = N
     parse_status ("exact" | "extracted" | "abstained" | "unparseable"), parsed (str or
     None), abstained, correct (abstaining is correct exactly on unanswerable items),
     confidence (as given, or None), plus per answer type: text -> anls, cer, exact;
-    integer -> abs_error (None when unparseable), off_by_one; bbox -> iou; yes_no ->
+    integer -> abs_error (None when unparseable), off_by_one; bbox -> iou, point_hit (a
+    click point inside the gold box; None when the reply is a box); yes_no ->
     predicted_yes; choice -> choice_index.
 
     The per-type figures are computed against the gold answer even when the model
@@ -99,10 +100,13 @@ def _score(item: Mapping[str, Any], reply: str, confidence: float | None, *, dis
     elif kind == "choice":
         out["choice_index"] = parsed.value if answered else None
         right = answered and parsed.value == parse.gold_choice_index(gold, list(item.get("choices") or ()))
-    else:  # bbox
+    else:  # bbox: a box is right at IoU >= 0.5, a click point when it falls inside the gold box
         gold_box = parse.parse_bbox(gold).value
-        out["iou"] = iou(parsed.value, gold_box) if answered and gold_box is not None else 0.0
-        right = out["iou"] >= IOU_CORRECT
+        point = answered and len(parsed.value) == 2
+        out["iou"] = iou(parsed.value, gold_box) if answered and not point and gold_box is not None else 0.0
+        out["point_hit"] = bool(point and gold_box is not None and parse.point_in_box(parsed.value, gold_box)) \
+            if point else None
+        right = out["point_hit"] if point else out["iou"] >= IOU_CORRECT
     out["correct"] = bool(right) if answerable else abstained
     return out
 

@@ -156,6 +156,9 @@ def bbox_metrics(items, scores) -> dict:
         "n": len(pairs),
         "mean_iou": _mean([s["iou"] for s in pairs]),
         "acc_at_0.5": _ratio(sum(s["iou"] >= 0.5 for s in pairs), len(pairs)),
+        # Click points (ScreenSpot-style): replies that gave a point, and how many hit the box.
+        "points": sum(s.get("point_hit") is not None for s in pairs),
+        "point_hits": sum(bool(s.get("point_hit")) for s in pairs),
     }
 
 

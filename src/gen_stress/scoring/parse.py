@@ -356,7 +356,12 @@ _COORD = re.compile(rf"(?<![\w.]){_NUMBER}(?![\w])")
 _BOX_EXACT = re.compile(rf"^[\[(]?\s*({_NUMBER})\s*,\s*({_NUMBER})\s*,\s*({_NUMBER})\s*,\s*({_NUMBER})\s*[\])]?$")
 _BOX_GROUP = re.compile(rf"[\[(]\s*({_NUMBER})\s*,\s*({_NUMBER})\s*,\s*({_NUMBER})\s*,\s*({_NUMBER})\s*[\])]")
 
+_POINT_EXACT = re.compile(rf"^[\[(]?\s*({_NUMBER})\s*,\s*({_NUMBER})\s*[\])]?$")
+_POINT_GROUP = re.compile(rf"[\[(]\s*({_NUMBER})\s*,\s*({_NUMBER})\s*[\])]")
+_POINT_NAMED = re.compile(rf"\bx\s*[=:]\s*({_NUMBER})\s*[,;]?\s*(?:and\s+)?y\s*[=:]\s*({_NUMBER})", re.IGNORECASE)
+
 Box = tuple[float, float, float, float]
+Point = tuple[float, float]
 
 
 def _valid_box(values) -> Box | None:
@@ -371,7 +376,8 @@ def _box_text(box: Box) -> str:
 def parse_bbox(reply: str, *, abstain_extra: Sequence[str] = ()) -> Parsed:
     """Four numbers [x0, y0, x1, y1] in pixels of the stored image (origin top-left): the
     whole reply, a bracketed group of four inside it, or exactly four numbers in it. A box
-    with x1 < x0 or y1 < y0 is not in the convention: unparseable."""
+    with x1 < x0 or y1 < y0 is not in the convention: unparseable. A reply with no box
+    but one point (x, y) parses as that click point."""
     text = _strip_wrappers(reply)
     m = _BOX_EXACT.match(_END_PUNCT.sub("", text))
     if m:
@@ -388,6 +394,36 @@ def parse_bbox(reply: str, *, abstain_extra: Sequence[str] = ()) -> Parsed:
     elif not groups and len(numbers) == 4:
         values = [n.group() for n in numbers]
     else:
-        return Parsed(UNPARSEABLE)
+        return _point(text) if not groups else Parsed(UNPARSEABLE)
     box = _valid_box(values)
     return Parsed(EXTRACTED, box, _box_text(box)) if box else Parsed(UNPARSEABLE)
+
+
+def _point(text: str) -> Parsed:
+    """A click point (x, y) in pixels of the stored image, given instead of a box
+    (ScreenSpot-style GUI grounding): the whole reply, one bracketed pair "(x, y)" or
+    "[x, y]", or "x=.., y=..". Two bare numbers are no point ("from 12 to 88"). Its value
+    is a 2-tuple, a box's a 4-tuple."""
+    m = _POINT_EXACT.match(_END_PUNCT.sub("", text))
+    if m:
+        return Parsed(EXACT, _as_point(m.groups()), _point_text(m.groups()))
+    pairs = {g.groups() for g in _POINT_GROUP.finditer(text)} | {g.groups() for g in _POINT_NAMED.finditer(text)}
+    if len(pairs) != 1:
+        return Parsed(UNPARSEABLE)
+    values = pairs.pop()
+    return Parsed(EXTRACTED, _as_point(values), _point_text(values))
+
+
+def _as_point(values) -> Point:
+    return (float(values[0]), float(values[1]))
+
+
+def _point_text(values) -> str:
+    return "({:g}, {:g})".format(*_as_point(values))
+
+
+def point_in_box(point: Point, box: Box) -> bool:
+    """A click hits the element when it falls on one of its pixels: x0 <= x < x1, y0 <= y < y1
+    (a gold box's x1 and y1 are exclusive, one past its last pixel)."""
+    x, y = point
+    return box[0] <= x < box[2] and box[1] <= y < box[3]

@@ -26,7 +26,7 @@ TABLE_ROWS = 15  # values of a categorical knob shown in report.md, most common 
 
 # Formatting ---------------------------------------------------------------------------
 
-def _f(value, digits: int = 2) -> str:
+def fmt_value(value, digits: int = 2) -> str:
     if value is None or isinstance(value, float) and math.isnan(value):
         return "–"
     if isinstance(value, float):
@@ -34,11 +34,11 @@ def _f(value, digits: int = 2) -> str:
     return str(value)
 
 
-def _pct(value) -> str:
+def fmt_pct(value) -> str:
     return "–" if value is None else f"{value:.0%}"
 
 
-def _ci(rate: Mapping | None) -> str:
+def fmt_ci(rate: Mapping | None) -> str:
     if not rate or rate.get("value") is None:
         return "–"
     return f"{rate['value']:.2f} [{rate['low']:.2f}, {rate['high']:.2f}]"
@@ -64,39 +64,42 @@ def _answer_type_tables(block: Mapping) -> list[str]:
         m = types["yes_no"]
         lines += ["Yes/no (\"yes\" is the positive class; POPE's figures):", ""]
         lines += _table(["n", "accuracy", "precision", "recall", "F1", "predicted yes-ratio", "gold yes-ratio"],
-                        [[m["n"], _f(m["accuracy"]), _f(m["precision"]), _f(m["recall"]), _f(m["f1"]),
-                          _f(m["yes_ratio"]), _f(m["gold_yes_ratio"])]])
+                        [[m["n"], fmt_value(m["accuracy"]), fmt_value(m["precision"]), fmt_value(m["recall"]), fmt_value(m["f1"]),
+                          fmt_value(m["yes_ratio"]), fmt_value(m["gold_yes_ratio"])]])
     if "integer" in types:
         m = types["integer"]
         lines += ["Counts:", ""]
         lines += _table(["n", "exact", "off by at most one", "mean absolute error", "replies with a number"],
-                        [[m["n"], _f(m["exact"]), _f(m["off_by_one"]), _f(m["mae"]), m["n_numeric"]]])
+                        [[m["n"], fmt_value(m["exact"]), fmt_value(m["off_by_one"]), fmt_value(m["mae"]), m["n_numeric"]]])
     if "text" in types:
         m = types["text"]
         lines += ["Text (case and whitespace normalised):", ""]
-        lines += _table(["n", "exact", "ANLS", "CER"], [[m["n"], _f(m["exact"]), _f(m["anls"]), _f(m["cer"])]])
+        lines += _table(["n", "exact", "ANLS", "CER"], [[m["n"], fmt_value(m["exact"]), fmt_value(m["anls"]), fmt_value(m["cer"])]])
     if "caption" in types:
         m = types["caption"]
         lines += ["Captions (CHAIR: objects named that are not in the image):", ""]
         lines += _table(["n", "CHAIR_i", "CHAIR_s", "object recall", "accuracy"],
-                        [[m["n"], _f(m["chair_i"]), _f(m["chair_s"]), _f(m["object_recall"]), _f(m["accuracy"])]])
+                        [[m["n"], fmt_value(m["chair_i"]), fmt_value(m["chair_s"]), fmt_value(m["object_recall"]), fmt_value(m["accuracy"])]])
     if "choice" in types:
         m = types["choice"]
         shares = ", ".join(f"{k} {v:.0%}" for k, v in m["position_share"].items()) or "–"
         lines += ["Multiple choice:", ""]
-        lines += _table(["n", "accuracy", "positions picked"], [[m["n"], _f(m["accuracy"]), shares]])
+        lines += _table(["n", "accuracy", "positions picked"], [[m["n"], fmt_value(m["accuracy"]), shares]])
     if "bbox" in types:
         m = types["bbox"]
         lines += ["Boxes ([x0, y0, x1, y1] in pixels of the image):", ""]
-        lines += _table(["n", "mean IoU", "accuracy at IoU 0.5"], [[m["n"], _f(m["mean_iou"]), _f(m["acc_at_0.5"])]])
+        lines += _table(["n", "mean IoU", "accuracy at IoU 0.5"], [[m["n"], fmt_value(m["mean_iou"]), fmt_value(m["acc_at_0.5"])]])
+        if m.get("points"):
+            lines += ["", f"Click points given instead of boxes: {m['points']}, inside the gold box: "
+                          f"{m['point_hits']} (scored right, ScreenSpot-style).", ""]
     return lines
 
 
 def _abstention_lines(block: Mapping) -> list[str]:
     a = block["abstention"]
     rows = [[a["answerable"]["n"], a["answerable"]["correct"], a["answerable"]["wrong"], a["answerable"]["abstained"],
-             _ci(a["accuracy_answerable"]), a["unanswerable"]["n"], _pct(a["abstention_recall"]),
-             _pct(a["over_abstention"]), _f(a["ece"]) + (f" (n={a['n_confidence']})" if a["n_confidence"] else "")]]
+             fmt_ci(a["accuracy_answerable"]), a["unanswerable"]["n"], fmt_pct(a["abstention_recall"]),
+             fmt_pct(a["over_abstention"]), fmt_value(a["ece"]) + (f" (n={a['n_confidence']})" if a["n_confidence"] else "")]]
     return _table(["answerable", "correct", "wrong", "abstained", "accuracy on answerable", "unanswerable",
                    "abstention recall", "over-abstention", "ECE"], rows)
 
@@ -110,8 +113,8 @@ def _curve_rows(curves: Sequence[Mapping]) -> list[list[str]]:
             where = f"{cross['value']:.3g}"
             if cross.get("low") is not None:
                 where += f" [{cross['low']:.3g}, {cross['high']:.3g}]"
-        rows.append([f"`{c.get('axis', c['knob'])}`", c["scope"], f"{c['range'][0]:g}–{c['range'][1]:g}", c["n"], _f(c["chance"]),
-                     _f(cross.get("best")), _f(cross.get("level")), where, cross["status"].replace("_", " ")])
+        rows.append([f"`{c.get('axis', c['knob'])}`", c["scope"], f"{c['range'][0]:g}–{c['range'][1]:g}", c["n"], fmt_value(c["chance"]),
+                     fmt_value(cross.get("best")), fmt_value(cross.get("level")), where, cross["status"].replace("_", " ")])
     return rows
 
 
@@ -120,10 +123,10 @@ def _categorical_lines(table: Mapping) -> list[str]:
     header = ["value", "n", "accuracy [95% CI]"] + (["precision", "recall", "F1", "yes-ratio"] if yes_no else [])
     rows = []
     for row in table["values"][:TABLE_ROWS]:
-        cells = [f"`{row['value']}`" if row["value"] else "(empty)", row["n"], _ci(row["accuracy"])]
+        cells = [f"`{row['value']}`" if row["value"] else "(empty)", row["n"], fmt_ci(row["accuracy"])]
         if yes_no:
             m = row.get("yes_no") or {}
-            cells += [_f(m.get("precision")), _f(m.get("recall")), _f(m.get("f1")), _f(m.get("yes_ratio"))]
+            cells += [fmt_value(m.get("precision")), fmt_value(m.get("recall")), fmt_value(m.get("f1")), fmt_value(m.get("yes_ratio"))]
         rows.append(cells)
     title = f"`{table['knob']}`" + (f": {table['doc']}" if table.get("doc") else "")
     more = len(table["values"]) - TABLE_ROWS
@@ -136,16 +139,16 @@ def _family_section(family: str, block: Mapping, plot: str | None) -> list[str]:
     lines += [f"- {line}" for line in block["headline"]] + [""]
     base = block["baselines"]
     lines += ["### Subtasks", ""]
-    rows = [[f"**{family} (all)**", block["n"], _ci(block["accuracy"]), *_status_cells(block),
-             _ci(block["paired"]) if block["paired"] else "–"]]
+    rows = [[f"**{family} (all)**", block["n"], fmt_ci(block["accuracy"]), *_status_cells(block),
+             fmt_ci(block["paired"]) if block["paired"] else "–"]]
     for name, sub in block["subtasks"].items():
-        rows.append([f"`{name}`", sub["n"], _ci(sub["accuracy"]), *_status_cells(sub),
-                     _ci(sub["paired"]) if sub["paired"] else "–"])
+        rows.append([f"`{name}`", sub["n"], fmt_ci(sub["accuracy"]), *_status_cells(sub),
+                     fmt_ci(sub["paired"]) if sub["paired"] else "–"])
     lines += _table(["subtask", "n", "accuracy [95% CI]", "exact", "extracted", "abstained", "unparseable",
                      "paired accuracy"], rows)
     lines += ["Blind baselines on the same items:", ""]
-    rows = [[f"`{name}`" if name != family else f"**{family} (all)**", _f(b["always_yes"]), _f(b["majority"]),
-             _f(b["uniform_random"])] for name, b in [(family, base)] +
+    rows = [[f"`{name}`" if name != family else f"**{family} (all)**", fmt_value(b["always_yes"]), fmt_value(b["majority"]),
+             fmt_value(b["uniform_random"])] for name, b in [(family, base)] +
             [(n, s["baselines"]) for n, s in block["subtasks"].items()]]
     lines += _table(["", "always yes", "majority answer", "uniform random (expected)"], rows)
     lines += ["### Answer types", ""] + _answer_type_tables(block)
@@ -203,19 +206,19 @@ def markdown(report: Mapping, plots: Mapping[str, str]) -> str:
     if coverage:
         reasons = "; ".join(f"{reason} ({count})" for reason, count in coverage["reasons"].items())
         lines += [f"Coverage: the predictions attempt {coverage['attempted']} of {coverage['n']} items "
-                  f"({_pct(coverage['share_attempted'])}); {coverage['declined']} declared abstentions, not scored: "
+                  f"({fmt_pct(coverage['share_attempted'])}); {coverage['declined']} declared abstentions, not scored: "
                   f"{reasons}.", ""]
     lines += ["## Families", ""]
     rows = []
     for family, block in report["families"].items():
         a = block["abstention"]
-        rows.append([family, block["n"], _ci(block["accuracy"]), _ci(block["paired"]) if block["paired"] else "–",
-                     _pct(a["abstention_recall"]), _pct(a["over_abstention"]), _f(block["baselines"]["best"]),
+        rows.append([family, block["n"], fmt_ci(block["accuracy"]), fmt_ci(block["paired"]) if block["paired"] else "–",
+                     fmt_pct(a["abstention_recall"]), fmt_pct(a["over_abstention"]), fmt_value(block["baselines"]["best"]),
                      block["baselines"]["best_name"].replace("_", " ")])
     o = report["overall"]
-    rows.append(["**all**", o["n"], _ci(o["accuracy"]), _ci(o["paired"]) if o["paired"] else "–",
-                 _pct(o["abstention"]["abstention_recall"]), _pct(o["abstention"]["over_abstention"]),
-                 _f(o["baselines"]["best"]), o["baselines"]["best_name"].replace("_", " ")])
+    rows.append(["**all**", o["n"], fmt_ci(o["accuracy"]), fmt_ci(o["paired"]) if o["paired"] else "–",
+                 fmt_pct(o["abstention"]["abstention_recall"]), fmt_pct(o["abstention"]["over_abstention"]),
+                 fmt_value(o["baselines"]["best"]), o["baselines"]["best_name"].replace("_", " ")])
     lines += _table(["family", "n", "accuracy [95% CI]", "paired accuracy", "abstention recall", "over-abstention",
                      "best blind baseline", "which"], rows)
     for family, block in report["families"].items():
@@ -230,7 +233,8 @@ def markdown(report: Mapping, plots: Mapping[str, str]) -> str:
               "two different numbers are unparseable. Text: case and whitespace normalised exact match, ANLS "
               f"(threshold {settings['anls_threshold']}) and character error rate, never substring containment. "
               "Choice: the option letter or the option text. Boxes: four numbers [x0, y0, x1, y1] in pixels, "
-              f"right at IoU >= {settings['iou_correct']}.",
+              f"right at IoU >= {settings['iou_correct']}; a click point (x, y) in pixels instead of a box is right "
+              "when it falls inside the gold box (ScreenSpot-style GUI grounding).",
               "- Abstention phrases: " + ", ".join(f"\"{p}\"" for p in ABSTAIN_PHRASES) +
               ", and an unanswerable item's own gold answer, in any spelling of their negations (\"can't\", "
               "\"can not\"); whichever comes first of an answer and such a phrase wins, and \"there is no\" "

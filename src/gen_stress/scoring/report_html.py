@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Mapping, Sequence
 
 from gen_stress.scoring.gallery import Section, gallery_sections, shown_ids, twins
-from gen_stress.scoring.report import _ci, _f, _pct
+from gen_stress.scoring.report import fmt_ci, fmt_pct, fmt_value
 
 THUMB_PX = 176
 THUMB_QUALITY = 70
@@ -160,18 +160,18 @@ def families_table(report: Mapping) -> str:
     rows = []
     for family, block in report["families"].items():
         a = block["abstention"]
-        rows.append([family, block["n"], _ci(block["accuracy"]), _ci(block["paired"]) if block["paired"] else "–",
-                     _pct(a["abstention_recall"]), _pct(a["over_abstention"]), _f(block["baselines"]["best"])])
+        rows.append([family, block["n"], fmt_ci(block["accuracy"]), fmt_ci(block["paired"]) if block["paired"] else "–",
+                     fmt_pct(a["abstention_recall"]), fmt_pct(a["over_abstention"]), fmt_value(block["baselines"]["best"])])
     o = report["overall"]
-    rows.append(["all", o["n"], _ci(o["accuracy"]), _ci(o["paired"]) if o["paired"] else "–",
-                 _pct(o["abstention"]["abstention_recall"]), _pct(o["abstention"]["over_abstention"]),
-                 _f(o["baselines"]["best"])])
+    rows.append(["all", o["n"], fmt_ci(o["accuracy"]), fmt_ci(o["paired"]) if o["paired"] else "–",
+                 fmt_pct(o["abstention"]["abstention_recall"]), fmt_pct(o["abstention"]["over_abstention"]),
+                 fmt_value(o["baselines"]["best"])])
     return _table(["family", "n", "accuracy [95% CI]", "paired accuracy", "abstention recall", "over-abstention",
                    "best blind baseline"], rows)
 
 
 def subtasks_table(block: Mapping) -> str:
-    rows = [[name, sub["n"], _ci(sub["accuracy"]), *_status(sub), _ci(sub["paired"]) if sub["paired"] else "–"]
+    rows = [[name, sub["n"], fmt_ci(sub["accuracy"]), *_status(sub), fmt_ci(sub["paired"]) if sub["paired"] else "–"]
             for name, sub in block["subtasks"].items()]
     return _table(["subtask", "n", "accuracy [95% CI]", "exact", "extracted", "abstained", "unparseable",
                    "paired accuracy"], rows)
@@ -180,12 +180,12 @@ def subtasks_table(block: Mapping) -> str:
 def coverage_html(coverage: Mapping | None) -> str:
     if not coverage:
         return ""
-    rows = [[family, c["n"], c["attempted"], c["declined"], _pct(c["share_attempted"]),
+    rows = [[family, c["n"], c["attempted"], c["declined"], fmt_pct(c["share_attempted"]),
              "; ".join(f"{reason} ({count})" for reason, count in c["reasons"].items()) or "–"]
             for family, c in coverage["families"].items()]
     return ("<h2>Coverage</h2><p>The predictions declare that they do not attempt some items (a reference "
             f"reader's abstentions): {coverage['attempted']} of {coverage['n']} items attempted "
-            f"({_pct(coverage['share_attempted'])}). Declined items are not scored.</p>"
+            f"({fmt_pct(coverage['share_attempted'])}). Declined items are not scored.</p>"
             + _table(["family", "items", "attempted", "declined", "coverage", "why declined"], rows))
 
 

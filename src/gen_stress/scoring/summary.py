@@ -27,7 +27,7 @@ def _leaf(subtask: str) -> str:
     return subtask.split("/", 1)[-1]
 
 
-def _knob_specs(family: str) -> dict:
+def family_knob_specs(family: str) -> dict:
     """The family's declared knobs, when it is installed (for the primary subtasks and the
     knob descriptions); scoring works without them."""
     from gen_stress.errors import UserError
@@ -151,7 +151,7 @@ def statement(family: str, knob: str, curve: Mapping) -> str:
 
 
 def knob_analysis(family: str, items, scores, level: float | None) -> dict:
-    specs = _knob_specs(family)
+    specs = family_knob_specs(family)
     numeric, categorical = [], []
     for knob, kind in knob_kinds(items).items():
         spec = specs.get(knob)

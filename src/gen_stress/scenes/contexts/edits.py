@@ -30,6 +30,6 @@ def near_miss(value: str, rng: np.random.Generator) -> str:
     right and is not."""
     positions = [i for i, c in enumerate(value) if c.isdigit()]
     i = positions[int(rng.integers(len(positions)))]
-    digits = [d for d in _DIGITS if d != value[i] and not (i == positions[0] and d == "0" and len(positions) > 1
-                                                           and positions[0] == 0)]
+    # No leading zero ("$02.97"): the first digit of a number of several stays non-zero.
+    digits = [d for d in _DIGITS if d != value[i] and not (i == positions[0] and d == "0" and len(positions) > 1)]
     return value[:i] + pick(rng, digits) + value[i + 1:]

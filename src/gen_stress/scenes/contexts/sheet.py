@@ -45,7 +45,7 @@ class Sheet:
 
     def text(self, text: str, font: FontInfo, text_px: int, x: float, baseline: float, *, rgb: RGB,
              role: str, align: str = "left", attributes=(), stroke_px: int = 0, stroke_rgb: RGB | None = None,
-             z: int = 3) -> TextItem:
+             z: int = 3, on: int | None = None) -> TextItem:
         """A line of text whose baseline starts (left), ends (right) or centres at x."""
         layout = layout_text(text, font, text_px=text_px, stroke_px=stroke_px)
         advance = text_width(text, font, text_px)
@@ -53,14 +53,14 @@ class Sheet:
         pivot = layout.placement.pivot
         layout = moved(layout, (start + pivot[0], baseline + pivot[1]))
         item = TextItem(self._take_id(), role, layout, rgb=rgb, z=z, stroke_rgb=stroke_rgb,
-                        on_item=self.paper_id, attributes=tuple(attributes), char_detail=False)
+                        on_item=self.paper_id if on is None else on, attributes=tuple(attributes), char_detail=False)
         self.items.append(item)
         return item
 
     def turned_text(self, text: str, font: FontInfo, text_px: int, center: tuple[float, float], angle_deg: float,
-                    *, rgb: RGB, role: str, attributes=(), z: int = 4) -> TextItem:
+                    *, rgb: RGB, role: str, attributes=(), z: int = 4, on: int | None = None) -> TextItem:
         layout = layout_text(text, font, text_px=text_px, angle_deg=angle_deg, center=center)
-        item = TextItem(self._take_id(), role, layout, rgb=rgb, z=z, on_item=self.paper_id,
+        item = TextItem(self._take_id(), role, layout, rgb=rgb, z=z, on_item=self.paper_id if on is None else on,
                         attributes=tuple(attributes), char_detail=False)
         self.items.append(item)
         return item

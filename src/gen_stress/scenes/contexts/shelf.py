@@ -1,0 +1,1286 @@
+"""Shelf: store shelves and online-store product grids.
+
+Shelves: three boards under an aisle sign, each holding a row of touching facings (the
+same package repeated side by side), a price label on the rail under each product's
+facings (yellow with SALE for products on offer), and rows that run on past both edges
+of the picture, so the outermost facings are cut off. Grids: a store's page of product
+cards, each with a picture (a drawn package, or an emoji for produce), the name, the
+variant and size, the price, and for products on sale a struck-through old price and a
+sale badge.
+
+Packages are drawn from geometry (scenes/packages.py) at one scale per picture (pixels
+per centimetre), so a 500 ml can stands taller than a 330 ml one; the brand, product
+word, variant and size are printed on the package's label. Near-duplicates differ in one
+detail: the size, the variant word or the cap colour. Every product appears in one place
+only (one run of facings, or one card), so "the Fizzo Cola Zero 330 ml can" names one
+thing. Cut-off facings at the edges are never asked about.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from functools import cache, cached_property, lru_cache
+
+import numpy as np
+from shapely.geometry import Polygon
+
+from gen_stress.generators.base import Resample
+from gen_stress.rng import pick
+from gen_stress.scenes.colors import color_name, contrast_ratio, ink_for_contrast, max_contrast, mix
+from gen_stress.scenes.contexts import Context, vocabulary
+from gen_stress.scenes.contexts.edits import near_miss, one_char_changed
+from gen_stress.scenes.contexts.sheet import font_named, money, parse_money, text_width
+from gen_stress.scenes.fonts import load_catalog
+from gen_stress.scenes.geometry import rect_points
+from gen_stress.scenes.model import Scene, ShapeItem, TextItem
+from gen_stress.scenes.packages import Look, PackageItem, Print, package, package_paints, printed_lines
+from gen_stress.scenes.page import Count, Field, Listing, Page, Request, Target
+from gen_stress.scenes.sprites import SpriteItem, scaled_size
+from gen_stress.scenes.text import layout_text
+
+BRAND_FONTS = ("Lobster Two", "Leckerli One", "Kaushan Script", "Comfortaa", "Roboto Slab", "Yanone Kaffeesatz",
+               "Open Sans", "DejaVu Sans", "Liberation Sans", "Roboto Condensed")
+LABEL_FONTS = ("DejaVu Sans Condensed", "Roboto Condensed", "Liberation Sans", "Open Sans")
+PRICE_FONTS = ("Liberation Sans", "DejaVu Sans", "Roboto Condensed", "DejaVu Sans Condensed")
+SIGN_FONTS = ("Roboto Slab", "Open Sans", "Liberation Sans", "Comfortaa", "Lobster Two")
+N_SHELVES = 3
+MIN_DETAIL_PX = 5  # the cap height below which a variant word or size is not printed at all
+LINE_GAP = 1.5  # baseline to baseline on a label, in cap heights
+INK: tuple[int, int, int] = (24, 24, 28)
+PAPER: tuple[int, int, int] = (255, 255, 255)
+GREY: tuple[int, int, int] = (110, 112, 118)
+SHELF_ONLY = ("count_merged", "count_marks")
+DETAIL = (("detail", "yes"),)
+
+
+@dataclass(frozen=True)
+class Product:
+    brand: str  # "" for produce
+    name: str  # the product word: "Cola", "Ketchup", "Bananas"
+    variant: str
+    size: str
+    package: str  # can, bottle, box, jar, bag; "" for produce
+    body: tuple[int, int, int] = (0, 0, 0)
+    label: tuple[int, int, int] = PAPER
+    cap: tuple[int, int, int] | None = None
+    emoji: str = ""
+    price: int = 0  # cents
+    old_price: int = 0  # cents, 0 when not on sale
+    brand_font: str = "DejaVu Sans"
+    aisle: str = ""
+
+    @cached_property
+    def display(self) -> str:
+        """How a person names it: brand, product, variant, size (and the cap when the
+        line comes in several cap colours)."""
+        words = [self.brand, self.name, self.variant, self.size]
+        return " ".join(w for w in words if w)
+
+    @property
+    def noun(self) -> str:
+        return self.package
+
+    @property
+    def ref(self) -> str:
+        cap = f" with the {color_name(self.cap)} cap" if self.cap is not None else ""
+        return f"the {self.display} {self.noun}{cap}" if self.noun else f"the {self.display}"
+
+    @property
+    def plural(self) -> str:
+        noun = "boxes" if self.noun == "box" else f"{self.noun}s"
+        return f"{self.display} {noun}"
+
+    @property
+    def line(self) -> tuple[str, str]:
+        return (self.brand, self.name)
+
+
+@dataclass(frozen=True)
+class Block:
+    """A run of touching facings of one product (a shelf), or one card (a grid)."""
+
+    product: Product
+    facings: int = 1
+    sale: bool = False
+    filler: bool = False  # cut off at an edge on purpose: never asked about
+
+
+@dataclass(frozen=True)
+class ShelfContent:
+    mode: str  # "shelf" or "grid"
+    rows: tuple[tuple[Block, ...], ...]
+    lead: tuple[float, ...]  # shelf: how much of each row's first facing is cut off at the left (0..1)
+    title: str  # aisle sign (shelf), store name (grid)
+    subtitle: str
+    currency: tuple[tuple[str, object], ...]
+    title_font: str
+    label_font: str
+    price_font: str
+    title_px: int
+    title_contrast: float
+    stroke_px: int
+    price_px: int  # cap height of the shelf labels' prices, of the cards' prices
+    target_px: int  # cap height of the asked tiny text
+    sticker: str
+    sticker_angle: int
+    sticker_at: tuple[float, float]
+    wall: tuple[int, int, int]
+    board: tuple[int, int, int]
+    rail: tuple[int, int, int]
+    accent: tuple[int, int, int]
+    card: tuple[int, int, int]
+    columns: int  # grid columns
+    focus: str = ""  # display name of the product the question is about
+    word: str = ""  # the word on the focus product's label (label_word)
+    old_asked: bool = False  # grid fine_text: the old struck-through price is asked
+    zoom: float = 1.0
+
+    @property
+    def money(self) -> dict:
+        return dict(self.currency)
+
+    def products(self) -> list[Product]:
+        return [b.product for row in self.rows for b in row]
+
+
+@cache
+def _lines() -> dict[str, list[dict]]:
+    return vocabulary("shelf")["aisles"]
+
+
+def _size_cm(p: Product) -> tuple[float, float]:
+    vocab = vocabulary("shelf")
+    table = {**vocab["packages"][p.package], **vocab.get("small_sizes", {}).get(p.package, {})}
+    return tuple(table.get(p.size, table["default"]))
+
+
+def _product(line: dict, rng: np.random.Generator, aisle: str, *, variant: str | None = None, size: str | None = None,
+             cap: int | None = None) -> Product:
+    caps = line.get("caps")
+    k_variant = line["variants"].index(variant) if variant else int(rng.integers(len(line["variants"])))
+    return Product(
+        brand=line["brand"], name=line["name"], variant=line["variants"][k_variant],
+        size=size or pick(rng, line["sizes"]), package=line["package"], body=tuple(line["body"]),
+        label=tuple(line["label"]),
+        cap=tuple(caps[cap if cap is not None else k_variant % len(caps)]) if caps else None,
+        price=int(rng.integers(line["price"][0], line["price"][1] + 1)), brand_font=_brand_font(line["brand"]),
+        aisle=aisle)
+
+
+def _brand_font(brand: str) -> str:
+    """A brand keeps its font across items (it is its logo), chosen by its name."""
+    return BRAND_FONTS[sum(map(ord, brand)) % len(BRAND_FONTS)]
+
+
+def _produce(item: dict, rng: np.random.Generator) -> Product:
+    return Product(brand="", name=item["name"], variant="", size=item["unit"], package="", emoji=item["emoji"],
+                   price=int(rng.integers(item["price"][0], item["price"][1] + 1)), aisle="Produce")
+
+
+def _on_sale(p: Product, rng: np.random.Generator) -> Product:
+    return dataclasses.replace(p, old_price=p.price + max(10, int(p.price * rng.uniform(0.15, 0.45)) // 10 * 10))
+
+
+class ShelfContext(Context):
+    name = "shelf"
+    noun = "store shelf"
+    description = ("store shelves (touching facings, shelf-edge price labels, rows cut off at the edges) and "
+                   "online product grids (cards with picture, name, size, price, struck-through old price, sale "
+                   "badge); packages drawn parametrically, produce as emoji")
+    slots = {
+        "fine_text": "the price on a shelf-edge label, or a card's price or old struck-through price",
+        "rotated_text": "a promotional sticker stuck on at an angle",
+        "styled_text": "the aisle sign or the store's name in a display font",
+        "count_merged": "touching facings of one product (how many cans of X)",
+        "count_rows": "products on sale (sale labels or sale badges)",
+        "count_marks": "the smallest items among bigger ones",
+        "row_of": "which shelf (or grid row) a product is on: top, middle, bottom",
+        "left_of": "the product directly left of another",
+        "row_relative": "is a product on a shelf above or below another",
+        "absent_field": "products: is there any X (popular and adversarial negatives)",
+        "variant": "variants: a 500 ml can when only 330 ml is there, Zero or Classic, the cap colour",
+        "presupposition": "the price of a product, unanswerable when the product is not there",
+        "named_box": "one product (a single facing, or a card)",
+        "near_duplicate_box": "one product among variants that differ in one detail",
+        "label_word": "the product whose label shows a given word",
+    }
+    refuses: dict[str, str] = {}  # every subtask finds a slot here (see in_context.KINDS)
+
+    # Sampling ------------------------------------------------------------------------
+
+    def sample(self, request: Request, rng: np.random.Generator, size: tuple[int, int]) -> ShelfContent:
+        vocab = vocabulary("shelf")
+        slot, style = request.slot, request.style
+        scale = min(size) / 512
+        mode = "shelf" if slot in SHELF_ONLY or rng.random() < 0.55 else "grid"
+        if mode == "grid" and slot == "count_rows" and request.count > 8:
+            mode = "shelf"
+        cur = pick(rng, vocab["currencies"])
+        base_px = max(6, int(round(rng.integers(7, 10) * scale)))
+        target_px = style.text_px if style is not None else base_px
+        title_px = style.text_px if slot == "styled_text" else max(10, int(round(rng.integers(13, 20) * scale)))
+        stroke_px = style.stroke_px if slot == "styled_text" else 0
+        label_font = pick(rng, LABEL_FONTS)
+        geometry = _Geometry(size, title_px, stroke_px, max(base_px, target_px if slot == "fine_text" else 0),
+                             float(rng.uniform(0.8, 0.97)))
+        if mode == "shelf":
+            rows, lead, focus, word = self._shelf_rows(request, rng, vocab, geometry, label_font)
+            title = self._aisle_of(rows)
+            subtitle = ""
+        else:
+            rows, focus, word = self._grid_rows(request, rng, vocab)
+            lead = (0.0,) * len(rows)
+            title = pick(rng, vocab["stores"])
+            subtitle = self._aisle_of(rows)
+        title_font = pick(rng, SIGN_FONTS)
+        if slot == "styled_text":
+            title_font = pick(rng, [f.name for f in load_catalog().of_class(style.font_class) if not f.missing(title)]
+                              or [title_font])
+        accent = tuple(pick(rng, vocab["accents"]))
+        return ShelfContent(
+            mode=mode, rows=rows, lead=lead, title=title, subtitle=subtitle, currency=tuple(cur.items()),
+            title_font=title_font, label_font=label_font, price_font=pick(rng, PRICE_FONTS),
+            title_px=title_px, title_contrast=style.contrast_ratio if slot == "styled_text" else 0.0,
+            stroke_px=stroke_px,
+            price_px=base_px, target_px=target_px,
+            sticker=pick(rng, vocab["stickers"]) if slot == "rotated_text" else "",
+            sticker_angle=style.angle_deg if slot == "rotated_text" else 0,
+            sticker_at=(float(rng.uniform(0, 1)), float(rng.uniform(0, 1))),
+            wall=tuple(pick(rng, vocab["walls"] if mode == "shelf" else vocab["pages"])),
+            board=tuple(pick(rng, vocab["boards"])), rail=tuple(pick(rng, vocab["rails"])), accent=accent,
+            card=tuple(pick(rng, vocab["cards"])), columns=max(len(r) for r in rows), focus=focus, word=word,
+            old_asked=bool(slot == "fine_text" and mode == "grid" and rng.random() < 0.5), zoom=geometry.zoom)
+
+    @staticmethod
+    def _aisle_of(rows) -> str:
+        aisles = [b.product.aisle for row in rows for b in row if not b.filler]
+        return max(sorted(set(aisles)), key=aisles.count)
+
+    def _shelf_rows(self, request: Request, rng, vocab, geometry: _Geometry, label_font: str):
+        """Three rows of product runs from one aisle; the asked arrangement (a run of n
+        facings, n sale labels, n small items, a near-duplicate) put in the middle of rows."""
+        slot, n = request.slot, request.count
+        aisle = pick(rng, sorted(_lines()))
+        lines = list(_lines()[aisle])
+        order = [lines[int(i)] for i in rng.permutation(len(lines))]
+        used: set[str] = set()
+
+        def fresh(line, **kw) -> Product | None:
+            for _ in range(6):
+                p = _product(line, rng, aisle, **kw)
+                if p.display not in used and not any(u.startswith(f"{p.brand} {p.name} {p.variant}") and
+                                                     p.cap is not None for u in used):
+                    used.add(p.display)
+                    return p
+                kw = {}
+            return None
+
+        # Each shelf holds a few lines; a line's products stay on its shelf.
+        per_row = [order[k::N_SHELVES] for k in range(N_SHELVES)]
+        rows: list[list[Block]] = []
+        for k in range(N_SHELVES):
+            blocks = []
+            for line in per_row[k]:
+                for _ in range(int(rng.integers(1, 3))):
+                    p = fresh(line)
+                    if p is not None:
+                        blocks.append(Block(p, int(rng.integers(1, 4))))
+            rows.append(blocks)
+        focus, word = "", ""
+        if slot == "count_merged":
+            ppc = geometry.ppc(rows)  # near the final scale: prefer products whose name prints at it
+            blocks = [b for row in rows for b in row
+                      if {"brand", "name"} <= {pr.role for pr in _look(b.product, ppc, label_font).prints}]
+            if not blocks:
+                raise Resample("no product's name prints at this scale")
+            target = pick(rng, blocks).product
+            split = [n] if n <= 6 else [n // 2, n - n // 2]
+            rows = [[b for b in row if b.product.line != target.line] for row in rows]
+            for k, part in zip(rng.permutation(N_SHELVES), split):
+                at = int(rng.integers(1, max(2, len(rows[k]))))
+                rows[k].insert(at, Block(target, part))
+            # A sibling of the counted product right next to it makes it hard.
+            focus = target.display
+        elif slot == "count_marks":
+            small = pick(rng, vocab["small"])
+            p = dataclasses.replace(_product(small, rng, aisle), aisle=aisle)
+            rows = [[b for b in row if b.product.line != p.line] for row in rows]  # no bigger sibling
+            if n:
+                split = [n] if n <= 3 or rng.random() < 0.5 else [n // 2, n - n // 2]
+                for k, part in zip(rng.permutation(N_SHELVES), split):
+                    rows[k].insert(int(rng.integers(1, max(2, len(rows[k])))), Block(p, part))
+            focus = p.display
+            used.add(p.display)
+        if slot in ("named_box", "near_duplicate_box", "label_word", "fine_text", "row_of", "left_of",
+                    "row_relative", "presupposition"):
+            rows, focus, word = self._single(rows, slot, rng, aisle, used)
+        # Fillers cut off at the left edge: products of the aisle not otherwise shown.
+        lead = []
+        shown = {b.product.line for row in rows for b in row}
+        spare = [ln for ln in order if (ln["brand"], ln["name"]) not in shown]
+        for k in range(N_SHELVES):
+            if spare and rng.random() < 0.7:
+                p = fresh(spare.pop())
+                if p is not None:
+                    rows[k].insert(0, Block(p, 1, filler=True))
+                    lead.append(float(rng.uniform(0.25, 0.75)))
+                    continue
+            lead.append(0.0)
+        rows = _filled(rows, lead, focus, geometry, rng)
+        inside = _inside_blocks(rows, lead, geometry)
+        named = {b.product for row in rows for b in row if focus and b.product.line == _line_of(rows, focus)}
+        if slot not in SHELF_ONLY and any(len(_look(p, geometry.ppc(rows), label_font).prints) < 4 for p in named):
+            raise Resample("the asked product's label is too small to name it")  # checked again on the layout
+        counted = next((b.product for row in rows for b in row if b.product.display == focus), None)
+        if slot in SHELF_ONLY and counted is not None:  # what is counted prints its name (checked again later)
+            printed = {pr.role for pr in _look(counted, geometry.ppc(rows), label_font).prints}
+            if not {"brand", "name"} <= printed and not (slot == "count_marks" and "brand" in printed):
+                raise Resample("the counted product's label is too small to read")
+        if slot in SHELF_ONLY and sum(b.facings for k, row in enumerate(rows) for i, b in enumerate(row)
+                                      if b.product.display == focus and (k, i) in inside) != n:
+            raise Resample("part of what is counted fell off the shelf")
+        if slot == "count_rows":
+            rows = self._mark_sales(rows, n, rng, inside)
+        else:
+            rows = [[dataclasses.replace(b, sale=bool((k, i) in inside and rng.random() < 0.15))
+                     for i, b in enumerate(row)] for k, row in enumerate(rows)]
+        rows = [[dataclasses.replace(b, product=_on_sale(b.product, rng)) if b.sale else b for b in row]
+                for row in rows]
+        return tuple(tuple(r) for r in rows), tuple(lead), focus, word
+
+    @staticmethod
+    def _mark_sales(rows, n: int, rng, inside: set):
+        flat = sorted(inside)
+        if len(flat) < n:
+            raise Resample("fewer products in the middle of the shelves than sales asked for")
+        chosen = {flat[int(j)] for j in rng.choice(len(flat), size=n, replace=False)}
+        return [[dataclasses.replace(b, sale=(k, i) in chosen) for i, b in enumerate(row)]
+                for k, row in enumerate(rows)]
+
+    def _single(self, rows, slot: str, rng, aisle: str, used: set):
+        """The asked product as one facing in the middle of a row; for near-duplicates,
+        its variants (one detail changed) placed around it."""
+        k = int(rng.integers(N_SHELVES))
+        row = list(rows[k])
+        if len(row) < 3:
+            raise Resample("a shelf too short for the asked product")
+        i = int(rng.integers(1, len(row) - 1))
+        target = row[i].product
+        word = ""
+        if slot == "near_duplicate_box":
+            line = next(ln for ln in _lines()[aisle] if (ln["brand"], ln["name"]) == target.line)
+            twins = _variants_of(target, line)
+            if not twins:
+                raise Resample("the product line has no variant")
+            twin = pick(rng, twins)
+            if twin.display in used and twin.cap == target.cap:
+                raise Resample("the variant is already on the shelf")
+            # Remove any other product of the line, then put the twin's facings beside it.
+            rows = [[b for b in r if b.product.line != target.line or b.product == target] for r in rows]
+            row = list(rows[k])
+            i = row.index(next(b for b in row if b.product == target))
+            row.insert(i + (1 if rng.random() < 0.5 else 0), Block(twin, int(rng.integers(2, 4))))
+            i = row.index(next(b for b in row if b.product == target))
+        row[i] = dataclasses.replace(row[i], facings=1)
+        if slot == "label_word":
+            words = _words_of(target)
+            others = {w.lower() for b in (bb for r in rows for bb in r) if b.product != target
+                      for w in _words_of(b.product)}
+            unique = [w for w in words if w.lower() not in others and len(w) >= 3]
+            if not unique:
+                raise Resample("no word of the product's label is its own")
+            word = pick(rng, unique)
+        rows = list(rows)
+        rows[k] = row
+        return rows, target.display, word
+
+    def _grid_rows(self, request: Request, rng, vocab):
+        slot, n = request.slot, request.count
+        n_rows = 3 if slot in ("row_of",) or rng.random() < 0.6 else 2
+        cols = int(rng.integers(3, 5))
+        if slot == "count_rows" and n + 1 > n_rows * cols:
+            n_rows, cols = 3, 4
+        aisle = pick(rng, sorted(_lines()) + ["Produce"])
+        pool = []
+        used: set[str] = set()
+        if aisle == "Produce":
+            for item in [vocab["produce"][int(i)] for i in rng.permutation(len(vocab["produce"]))]:
+                pool.append(_produce(item, rng))
+        else:
+            for line in [_lines()[aisle][int(i)] for i in rng.permutation(len(_lines()[aisle]))]:
+                for _ in range(2):
+                    p = _product(line, rng, aisle)
+                    if p.display not in used:
+                        used.add(p.display)
+                        pool.append(p)
+        need = n_rows * cols
+        if len(pool) < need:
+            raise Resample("too few products for the grid")
+        chosen = pool[:need]
+        focus, word = "", ""
+        if slot == "near_duplicate_box":
+            cands = [p for p in chosen if p.package]
+            if not cands:
+                raise Resample("produce has no near-duplicate variants")
+            target = pick(rng, cands)
+            line = next(ln for ln in _lines()[aisle] if (ln["brand"], ln["name"]) == target.line)
+            twins = _variants_of(target, line)
+            chosen = [p for p in chosen if p.line != target.line or p == target]
+            chosen += twins[:2]
+            chosen = chosen[:need] if target in chosen[:need] else chosen[:need - 1] + [target]
+            order = [chosen[int(j)] for j in rng.permutation(len(chosen))]
+            chosen = order
+            focus = target.display
+        sales = set()
+        if slot == "count_rows":
+            sales = {int(j) for j in rng.choice(len(chosen), size=n, replace=False)}
+        else:
+            sales = {j for j in range(len(chosen)) if rng.random() < 0.3}
+        if slot == "fine_text" and not sales:
+            sales = {int(rng.integers(len(chosen)))}
+        cards = [Block(_on_sale(p, rng) if j in sales else p, 1, j in sales) for j, p in enumerate(chosen)]
+        rows = [tuple(cards[r * cols:(r + 1) * cols]) for r in range((len(cards) + cols - 1) // cols)]
+        if slot != "near_duplicate_box" and slot not in ("count_rows", "absent_field", "variant", "rotated_text",
+                                                         "styled_text"):
+            flat = [b for row in rows for b in row]
+            eligible = [b for b in flat if b.sale] if slot == "fine_text" else flat
+            target = pick(rng, eligible).product
+            focus = target.display
+            if slot == "label_word":
+                others = {w.lower() for b in flat if b.product != target for w in _words_of(b.product)}
+                unique = [w for w in _words_of(target) if w.lower() not in others and len(w) >= 3]
+                if not unique:
+                    raise Resample("no word of the product's card is its own")
+                word = pick(rng, unique)
+        return tuple(rows), focus, word
+
+    # The one change of a minimal pair --------------------------------------------------
+
+    def change(self, content: ShelfContent, request: Request, rng: np.random.Generator,
+               focus: tuple[str, ...] = ()) -> ShelfContent:
+        slot = request.slot
+        rows = [list(r) for r in content.rows]
+        where = {b.product.display: (k, i) for k, r in enumerate(rows) for i, b in enumerate(r)}
+        if slot == "fine_text":
+            k, i = where[content.focus]
+            b = rows[k][i]
+            cents = b.product.old_price if content.old_asked else b.product.price
+            printed = money(cents, content.money)
+            changed = parse_money(near_miss(printed, rng), content.money)
+            if changed == b.product.price or changed == b.product.old_price:
+                raise Resample("the changed price is the other price")
+            new = dataclasses.replace(b.product, **{"old_price" if content.old_asked else "price": changed})
+            rows[k][i] = dataclasses.replace(b, product=new)
+            return self._with_rows(content, rows, content.focus)
+        if slot == "rotated_text":
+            sticker = one_char_changed(content.sticker, font_named(content.label_font), rng)
+            return dataclasses.replace(content, sticker=sticker)
+        if slot == "styled_text":
+            return dataclasses.replace(content, title=one_char_changed(content.title, font_named(content.title_font),
+                                                                       rng))
+        if slot in ("count_merged", "count_marks"):
+            spots = [(k, i) for k, r in enumerate(rows) for i, b in enumerate(r) if b.product.display == content.focus]
+            if spots and (slot == "count_merged" or rng.random() < 0.5):
+                k, i = pick(rng, spots)
+                b = rows[k][i]
+                step = 1 if b.facings == 1 else -1  # one fewer never pushes it off the shelf
+                rows[k][i] = dataclasses.replace(b, facings=b.facings + step)
+            else:  # no small item yet: one added
+                small = next(s for s in vocabulary("shelf")["small"] if _display_of(s, content.focus))
+                p = dataclasses.replace(_product(small, rng, rows[0][0].product.aisle), aisle=rows[0][0].product.aisle)
+                p = _matching(p, content.focus, small, rng)
+                k = int(rng.integers(N_SHELVES))
+                rows[k].insert(max(1, len(rows[k]) // 2), Block(p, 1))
+            return self._with_rows(content, rows, content.focus)
+        if slot == "count_rows":
+            k, i = pick(rng, [(k, i) for k, r in enumerate(rows) for i, b in enumerate(r)
+                              if not b.filler and 0 < i < len(r) - 1 or (content.mode == "grid" and not b.filler)])
+            b = rows[k][i]
+            p = b.product
+            p = dataclasses.replace(p, old_price=0) if b.sale else _on_sale(p, rng)
+            rows[k][i] = dataclasses.replace(b, product=p, sale=not b.sale)
+            return self._with_rows(content, rows, content.focus)
+        if slot in ("row_of", "row_relative") and focus:
+            k = where[focus[0]][0]
+            other = (k + 1 + int(rng.integers(len(rows) - 1))) % len(rows)
+            if slot == "row_relative" and len(focus) > 1:
+                other = where[focus[1]][0]
+            rows[k], rows[other] = rows[other], rows[k]
+            lead = list(content.lead)
+            lead[k], lead[other] = lead[other], lead[k]
+            return dataclasses.replace(self._with_rows(content, rows, content.focus), lead=tuple(lead))
+        if slot == "left_of" and focus:
+            (ka, ia), (kb, ib) = where[focus[0]], where[focus[1]]
+            rows[ka][ia], rows[kb][ib] = rows[kb][ib], rows[ka][ia]
+            return self._with_rows(content, rows, content.focus)
+        raise Resample(f"shelves make no minimal pair for {slot}")
+
+    @staticmethod
+    def _with_rows(content: ShelfContent, rows, focus: str) -> ShelfContent:
+        return dataclasses.replace(content, rows=tuple(tuple(r) for r in rows), focus=focus)
+
+    # Layout --------------------------------------------------------------------------
+
+    def layout(self, content: ShelfContent, request: Request, size: tuple[int, int]) -> Page:
+        drawer = _Drawer(content, request, size)
+        if content.mode == "shelf":
+            drawer.shelves()
+        else:
+            drawer.grid()
+        if content.sticker:
+            drawer.sticker()
+        scene = Scene(size[0], size[1], "store shelf" if content.mode == "shelf" else "web page",
+                      content.wall, tuple(drawer.items))
+        return _page(scene, content, request, drawer)
+
+
+EXPLODED = ("variant", "near_duplicate_box", "absent_field")  # slots that read packages' print
+
+
+@lru_cache(maxsize=4096)
+def _look(p: Product, ppc: float, label_font: str) -> Look:
+    pack = package(p.package, *_size_cm(p))
+    paints = package_paints(p.body, p.label, p.cap)
+    x0, y0, x1, y1 = (v * ppc for v in pack.panel)
+    return Look(p.package, *_size_cm(p), ppc, tuple(paints.items()), _prints(p, (x0, y0, x1, y1), label_font))
+
+
+def _prints(p: Product, panel, label_font: str) -> tuple[Print, ...]:
+    """Brand, product word, variant and size stacked on the label panel, each as big as
+    fits; lines too small to read are left off (the brand never: then nothing is printed)."""
+    x0, y0, x1, y1 = panel
+    w, h = (x1 - x0) * 0.82, y1 - y0  # a margin each side, so neighbours' labels do not run together
+    ink = INK if contrast_ratio(INK, p.label) >= contrast_ratio(PAPER, p.label) else PAPER
+    brand_rgb = p.body if contrast_ratio(p.body, p.label) >= 3.0 else ink
+    lines = [("brand", p.brand, p.brand_font, 0.26, brand_rgb), ("name", p.name.upper(), label_font, 0.16, ink),
+             ("variant", p.variant, label_font, 0.15, ink), ("size", p.size, label_font, 0.15, ink)]
+    sized = []
+    for role, text, font, share, rgb in lines:
+        for face in (font, label_font):  # a wide logo font falls back to the label's
+            px = int(min(h * share, 40))
+            while px >= MIN_DETAIL_PX and text_width(text, font_named(face), px) > w:
+                px -= 1
+            if px >= MIN_DETAIL_PX:
+                break
+        sized.append((role, text, face, px, rgb))
+    sized = sized[:1] + [t for t in sized[1:] if t[3] >= MIN_DETAIL_PX]
+    while len(sized) > 1 and sum(t[3] * LINE_GAP for t in sized) > h * 0.96:
+        sized.pop()
+    if sized[0][3] < MIN_DETAIL_PX or sum(t[3] * LINE_GAP for t in sized) > h * 0.96:
+        return ()
+    y = y0 + max(0.0, (h - sum(t[3] * LINE_GAP for t in sized)) / 2)
+    out = []
+    for role, text, face, px, rgb in sized:
+        y += px * LINE_GAP
+        out.append(Print(role, text, face, px, rgb, ((x0 + x1) / 2, y - px * 0.78),
+                         DETAIL if role in ("variant", "size") else ()))
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class _Geometry:
+    """What decides the shelves' scale (pixels per centimetre): sample and layout share it."""
+
+    size: tuple[int, int]
+    title_px: int
+    stroke_px: int
+    price_px: int  # the largest price label's cap height
+    zoom: float
+
+    @property
+    def scale(self) -> float:
+        return min(self.size) / 512
+
+    @property
+    def title_h(self) -> float:
+        return self.title_px * 2.2 + 2 * self.stroke_px + 6
+
+    @property
+    def top(self) -> float:
+        return self.title_h + 10 * self.scale
+
+    @property
+    def rail_h(self) -> int:
+        return max(round(13 * self.scale), int(self.price_px * 2.1) + 4)
+
+    @property
+    def board_h(self) -> int:
+        return max(3, round(4 * self.scale))
+
+    @property
+    def gap(self) -> int:
+        return max(6, round(8 * self.scale))
+
+    def ppc(self, rows) -> float:
+        tallest = [max(_size_cm(b.product)[1] for b in row) for row in rows]
+        room = self.size[1] - self.top - len(rows) * (self.rail_h + self.board_h + self.gap) - 2
+        # On a grid of quarter pixels, so that printed packages recur across pictures (their stamps are cached).
+        return math.floor(room / sum(tallest) * self.zoom * 4) / 4
+
+
+FACING_GAP_PX = 1  # facings touch but for one pixel, so each keeps its own outline
+MAX_FACINGS = 10
+
+
+def _spans(row, lead: float, ppc: float) -> list[tuple[int, int]]:
+    """(left, right) of each block of a row in whole pixels (facings start on whole pixels)."""
+    x = -round(lead * _size_cm(row[0].product)[0] * ppc) if row else 0
+    out = []
+    for b in row:
+        step = _facing_step(b.product, ppc)
+        out.append((x, x + b.facings * step))
+        x += b.facings * step
+    return out
+
+
+def _facing_step(p: Product, ppc: float) -> int:
+    return math.ceil(_size_cm(p)[0] * ppc) + FACING_GAP_PX
+
+
+def _inside_blocks(rows, lead, geometry: _Geometry) -> set[tuple[int, int]]:
+    ppc = geometry.ppc(rows)
+    width = geometry.size[0]
+    return {(k, i) for k, row in enumerate(rows) for i, (x0, x1) in enumerate(_spans(row, lead[k], ppc))
+            if x0 >= 0 and x1 <= width and not row[i].filler}
+
+
+def _filled(rows, lead, focus: str, geometry: _Geometry, rng) -> list[list[Block]]:
+    """Rows with facings added to their plain products until each runs past the right
+    edge, and blocks that start beyond it dropped; the asked product stays wholly inside
+    (one more plain product after it when it would reach the edge)."""
+    rows = [list(r) for r in rows]
+    ppc = geometry.ppc(rows)
+    width = geometry.size[0]
+    for k, row in enumerate(rows):
+        plain = [i for i, b in enumerate(row) if not b.filler and b.product.display != focus]
+        for _ in range(40):
+            if _spans(row, lead[k], ppc)[-1][1] > width:
+                break
+            grow = [i for i in plain if row[i].facings < MAX_FACINGS]
+            if not grow:
+                raise Resample("a shelf row too short to reach the edge")
+            i = pick(rng, grow)
+            row[i] = dataclasses.replace(row[i], facings=row[i].facings + 1)
+        for _ in range(40):  # the asked product pulled back inside, the row still reaching the edge
+            spans = _spans(row, lead[k], ppc)
+            at = max((i for i, b in enumerate(row) if b.product.display == focus), default=None)
+            if at is None or spans[at][1] <= width and spans[-1][1] > width:
+                break
+            before = [i for i in plain if i < at and row[i].facings > 1]
+            after = [i for i in plain if i > at and row[i].facings < MAX_FACINGS]
+            earlier = [i for i in plain if i < at]
+            if spans[at][1] > width and before:
+                i = pick(rng, before)
+                row[i] = dataclasses.replace(row[i], facings=row[i].facings - 1)
+            elif spans[at][1] > width and earlier:  # swapped with a plain product before it
+                i = earlier[-1]
+                row[i], row[at] = row[at], row[i]
+                plain = [j if j != i else at for j in plain]
+            elif spans[at][1] <= width and after:
+                i = pick(rng, after)
+                row[i] = dataclasses.replace(row[i], facings=row[i].facings + 1)
+            else:
+                raise Resample("the asked product reaches the edge")
+        spans = _spans(row, lead[k], ppc)
+        row[:] = [b for b, (x0, _x1) in zip(row, spans) if x0 < width]
+    return rows
+
+
+def _line_of(rows, display: str) -> tuple[str, str] | None:
+    return next((b.product.line for row in rows for b in row if b.product.display == display), None)
+
+
+def _variants_of(p: Product, line: dict) -> list[Product]:
+    """Products of the same line that differ from p in exactly one detail."""
+    out = []
+    for size in line["sizes"]:
+        if size != p.size:
+            out.append(dataclasses.replace(p, size=size))
+    for variant in line["variants"]:
+        if variant != p.variant:
+            out.append(dataclasses.replace(p, variant=variant))
+    for cap in line.get("caps", []):
+        if p.cap is not None and tuple(cap) != p.cap:
+            out.append(dataclasses.replace(p, cap=tuple(cap)))
+    return out
+
+
+def _words_of(p: Product) -> list[str]:
+    return [w for part in (p.brand, p.name, p.variant) for w in part.split()]
+
+
+def _display_of(line: dict, display: str) -> bool:
+    return display.startswith(f"{line['brand']} {line['name']} ")
+
+
+def _matching(p: Product, display: str, line: dict, rng) -> Product:
+    """The small line's product named `display`."""
+    for variant in line["variants"]:
+        for size in line["sizes"]:
+            q = dataclasses.replace(p, variant=variant, size=size)
+            if q.display == display:
+                return q
+    raise Resample("the small item is gone")
+
+
+# Drawing -------------------------------------------------------------------------------
+
+@dataclass
+class _Drawn:
+    """What was drawn for one product: its items and where."""
+
+    product: Product
+    block: Block
+    row: int
+    packages: list = dataclasses.field(default_factory=list)  # package (or emoji, or card) item ids
+    texts: dict = dataclasses.field(default_factory=dict)  # per facing: role -> text item id
+    facing_texts: list = dataclasses.field(default_factory=list)  # text ids of each facing
+    price: int = 0  # id of the printed price
+    old: int = 0  # id of the struck-through old price
+    label: list = dataclasses.field(default_factory=list)  # ids of the shelf label or sale badge
+    card: int = 0
+    card_items: list = dataclasses.field(default_factory=list)
+    inside: bool = True  # every facing inside the picture
+
+
+class _Drawer:
+    def __init__(self, content: ShelfContent, request: Request, size: tuple[int, int]):
+        self.c, self.request, self.size = content, request, size
+        self.items: list = []
+        self.next_id = 1
+        self.drawn: list[_Drawn] = []
+        self.title_id = 0
+        self.sticker_id = 0
+        self.scale = min(size) / 512
+
+    def take(self) -> int:
+        self.next_id += 1
+        return self.next_id - 1
+
+    def rect(self, box, rgb, role: str, label: str, z: int, radius: float = 0.0) -> ShapeItem:
+        poly = _round_rect(box, radius) if radius else Polygon(rect_points(box))
+        item = ShapeItem(self.take(), role, label, "rectangle", tuple(rgb), poly, z=z)
+        self.items.append(item)
+        return item
+
+    def text(self, text: str, font, px: int, center, rgb, role: str, on: int, z: int, *, stroke_px: int = 0,
+             stroke_rgb=None, angle: float = 0.0, attributes=()) -> TextItem:
+        layout = layout_text(text, font, text_px=px, center=center, stroke_px=stroke_px, angle_deg=angle)
+        item = TextItem(self.take(), role, layout, tuple(rgb), z=z, stroke_rgb=stroke_rgb, on_item=on,
+                        attributes=tuple(attributes), char_detail=False)
+        self.items.append(item)
+        return item
+
+    def text_left(self, text: str, font, px: int, x: float, y_mid: float, rgb, role: str, on: int, z: int,
+                  attributes=()) -> TextItem:
+        width = text_width(text, font, px)
+        return self.text(text, font, px, (x + width / 2, y_mid), rgb, role, on, z, attributes=attributes)
+
+    def price(self, cents: int, font, px: int, x: float, y_mid: float, rgb, on: int, z: int,
+              role: str = "price") -> tuple[TextItem, list[TextItem]]:
+        """A price as printed ("£1.49", "1,49 €"), its amount a text item of its own (what
+        is read) and the currency sign another: (the amount, every part left to right)."""
+        full, amount = money(cents, self.c.money, symbol=True), money(cents, self.c.money)
+        at = full.index(amount)
+        before, after = full[:at], full[at + len(amount):]
+        parts = []
+        if before.strip():
+            parts.append(self.text_left(before.strip(), font, px, x, y_mid, rgb, "currency", on, z))
+        value = self.text_left(amount, font, px, x + text_width(before, font, px), y_mid, rgb, role, on, z)
+        parts.append(value)
+        if after.strip():
+            parts.append(self.text_left(after.strip(), font, px, x + text_width(before + amount + " ", font, px), y_mid,
+                                        rgb, "currency", on, z))
+        return value, parts
+
+    # The title: an aisle sign or a store's header bar ---------------------------------
+
+    def title(self, box, background) -> None:
+        c = self.c
+        font = font_named(c.title_font)
+        rgb = INK if contrast_ratio(INK, background) >= contrast_ratio(PAPER, background) else PAPER
+        stroke_rgb = None
+        if c.title_contrast:
+            rgb = ink_for_contrast(background, c.title_contrast)
+        if c.stroke_px:
+            stroke_rgb, rgb = rgb, background
+        if text_width(c.title, font, c.title_px) + 2 * c.stroke_px > box[2] - box[0] - 8:
+            raise Resample("the title does not fit its sign")
+        sign = self.rect(box, background, "sign", "aisle sign" if c.mode == "shelf" else "header", z=2,
+                         radius=4 if c.mode == "shelf" else 0)
+        self.title_id = self.text(c.title, font, c.title_px, ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2), rgb,
+                                  "heading", sign.item_id, 3, stroke_px=c.stroke_px, stroke_rgb=stroke_rgb).item_id
+
+    def sign_background(self) -> tuple[int, int, int]:
+        """The title's ground: the accent, or white when the asked contrast needs it."""
+        c = self.c
+        if c.title_contrast and max_contrast(c.accent) < c.title_contrast:
+            return PAPER if c.mode == "shelf" else c.wall
+        return c.accent
+
+    # Shelves -------------------------------------------------------------------------
+
+    def shelves(self) -> None:
+        c = self.c
+        width, height = self.size
+        s = self.scale
+        g = _Geometry(self.size, c.title_px, c.stroke_px,
+                      max(c.price_px, c.target_px if self.request.slot == "fine_text" else 0), c.zoom)
+        w = min(width * 0.9, text_width(c.title, font_named(c.title_font), c.title_px) + 2 * c.stroke_px + 40 * s)
+        self.title(((width - w) / 2, 5 * s, (width + w) / 2, 5 * s + g.title_h), self.sign_background())
+        ppc = g.ppc(c.rows)
+        if ppc < 2.0:
+            raise Resample("the shelves are too crowded to draw")
+        y = g.top
+        for k, row in enumerate(c.rows):
+            floor = round(y + max(_size_cm(b.product)[1] for b in row) * ppc / c.zoom + g.gap)
+            self.rect((0, y, width, floor), mix(c.wall, (0, 0, 0), 0.08), "shelf_back", "shelf back", z=1)
+            self.rect((0, floor, width, floor + g.board_h), c.board, "shelf", "shelf board", z=2)
+            self.rect((0, floor + g.board_h, width, floor + g.board_h + g.rail_h), c.rail, "rail", "price rail", z=2)
+            self.row(k, row, ppc, floor, floor + g.board_h, g.rail_h, g.price_px)
+            y = floor + g.board_h + g.rail_h
+
+    def row(self, k: int, row, ppc: float, floor: float, rail_top: float, rail_h: float,
+            price_px: int) -> None:
+        c = self.c
+        width = self.size[0]
+        label_end = -1e9
+        for block, (x, _end) in zip(row, _spans(row, c.lead[k], ppc)):
+            if x >= width:
+                break
+            fh = _size_cm(block.product)[1] * ppc
+            step = _facing_step(block.product, ppc)
+            drawn = _Drawn(block.product, block, k)
+            start = x
+            for f in range(block.facings):
+                if x >= width:
+                    drawn.inside = False
+                    break
+                ids = self.facing(block.product, (x, int(round(floor - fh))), ppc, first=f == 0)
+                drawn.packages.append(ids[0])
+                drawn.facing_texts.append(ids[1])
+                if x < 0 or x + step - FACING_GAP_PX > width:
+                    drawn.inside = False
+                x += step
+            # Every product has its label; those of cut-off products only where they fit.
+            label_end = self.shelf_label(drawn, max(start, 0) + 2, rail_top, rail_h, price_px, label_end,
+                                         min(x, width), required=drawn.inside and not block.filler)
+            self.drawn.append(drawn)
+
+    def facing(self, p: Product, origin: tuple[int, int], ppc: float, first: bool = True) -> tuple[int, dict]:
+        """One package with its top-left corner at `origin`, its label printed on it:
+        (its id, role -> id of each printed line, 0 when drawn as one stamp). The print
+        of a product's first facing is read by some questions: there it is text items."""
+        look = _look(p, ppc, self.c.label_font)
+        attributes = (("product", p.display), ("package", p.package))
+        printed = not (first and self.request.slot in EXPLODED)
+        item = PackageItem(self.take(), "product", f"{p.display} {p.noun}", look, origin, 3, attributes, printed)
+        self.items.append(item)
+        if not printed:
+            lines = printed_lines(look, origin, self.next_id, item.item_id, 4)
+            self.next_id += len(lines)
+            self.items += lines
+            return item.item_id, {pr.role: it.item_id for pr, it in zip(look.prints, lines)}
+        return item.item_id, {pr.role: 0 for pr in look.prints}
+
+    def shelf_label(self, drawn: _Drawn, x: float, rail_top: float, rail_h: float, price_px: int,
+                    label_end: float, block_end: float, required: bool) -> float:
+        c = self.c
+        vocab = vocabulary("shelf")
+        p = drawn.product
+        asked = self.request.slot == "fine_text" and p.display == c.focus
+        px = c.target_px if asked else c.price_px
+        font = font_named(c.price_font)
+        price = money(p.price, c.money, symbol=True)
+        sale_w = text_width("SALE  ", font, max(MIN_DETAIL_PX, px - 1)) if drawn.block.sale else 0
+        w = text_width(price, font, px) + sale_w + 8
+        h = min(rail_h - 2, px * 2.0 + 4)
+        x = max(x, label_end + 3)
+        if x > block_end - 6 or x + w > self.size[0] - 2:
+            if required:
+                raise Resample("no room on the rail for a price label")
+            return label_end
+        top = rail_top + (rail_h - h) / 2
+        ground = tuple(vocab["sale_labels"][0]) if drawn.block.sale else tuple(vocab["labels"][0])
+        label = self.rect((x, top, x + w, top + h), ground, "price_label", "shelf-edge price label", z=3)
+        drawn.label.append(label.item_id)
+        ink = tuple(vocab["sale_ink"][0]) if drawn.block.sale else INK
+        if drawn.block.sale:
+            sale = self.text_left("SALE", font, max(MIN_DETAIL_PX, px - 1), x + 4, top + h / 2, ink, "sale_mark",
+                                  label.item_id, 4)
+            drawn.label.append(sale.item_id)
+        drawn.price = self.price(p.price, font, px, x + 4 + sale_w, top + h / 2, ink, label.item_id, 4)[0].item_id
+        return x + w
+
+    # Grids ---------------------------------------------------------------------------
+
+    def grid(self) -> None:
+        c = self.c
+        width, height = self.size
+        s = self.scale
+        bar_h = c.title_px * 2.2 + 2 * c.stroke_px + 6
+        self.title((0, 0, width, bar_h), self.sign_background())
+        sub_px = max(6, round(8 * s))
+        sub = self.text_left(f"{c.subtitle} · {sum(len(r) for r in c.rows)} products", font_named(c.label_font),
+                             sub_px, 10 * s, bar_h + sub_px * 1.6, GREY, "subtitle", 0, 2)
+        top = sub.bbox[3] + 6 * s
+        margin, gutter = 10 * s, 8 * s
+        cols, n_rows = c.columns, len(c.rows)
+        card_w = (width - 2 * margin - (cols - 1) * gutter) / cols
+        card_h = (height - top - margin - (n_rows - 1) * gutter) / n_rows
+        if card_h < 90 * s:
+            raise Resample("cards too short")
+        for k, row in enumerate(c.rows):
+            for j, block in enumerate(row):
+                x0 = margin + j * (card_w + gutter)
+                y0 = top + k * (card_h + gutter)
+                self.card(block, k, (x0, y0, x0 + card_w, y0 + card_h))
+
+    def card(self, block: Block, k: int, box) -> None:
+        c = self.c
+        p = block.product
+        x0, y0, x1, y1 = box
+        s = self.scale
+        drawn = _Drawn(p, block, k)
+        edge = self.rect((x0 - 1, y0 - 1, x1 + 1, y1 + 1), mix(c.card, (0, 0, 0), 0.12), "card_edge", "card edge", 1,
+                         radius=6 * s)
+        card = self.rect(box, c.card, "card", "product card", 2, radius=6 * s)
+        drawn.card = card.item_id
+        start = len(self.items)
+        pad = 7 * s
+        name_px = max(6, round(min(10 * s, (x1 - x0) / 16)))
+        price_px = max(name_px + 1, c.target_px if self.request.slot == "fine_text" and p.display == c.focus
+                       and not c.old_asked else name_px + 2)
+        old_px = c.target_px if self.request.slot == "fine_text" and p.display == c.focus and c.old_asked \
+            else max(6, name_px - 1)
+        text_h = name_px * 2 * 1.7 + max(price_px, old_px) * 1.8 + pad
+        pic = (x0 + pad, y0 + pad, x1 - pad, y1 - pad - text_h)
+        if pic[3] - pic[1] < 30 * s:
+            raise Resample("no room for the product picture")
+        if p.emoji:
+            side = int(min(pic[2] - pic[0], pic[3] - pic[1]) * 0.9)
+            w, h = scaled_size(p.emoji, side)
+            origin = (int((pic[0] + pic[2] - w) / 2), int((pic[1] + pic[3] - h) / 2))
+            item = SpriteItem(self.take(), "product", p.name.lower(), p.emoji, origin, side, 3,
+                              attributes=(("product", p.display),))
+            self.items.append(item)
+            drawn.packages.append(item.item_id)
+            drawn.facing_texts.append({})
+        else:
+            w_cm, h_cm = _size_cm(p)
+            ppc = math.floor(min((pic[2] - pic[0]) * 0.8 / w_cm, (pic[3] - pic[1]) / h_cm) * 4) / 4
+            origin = (int(round((pic[0] + pic[2] - w_cm * ppc) / 2)), int(round(pic[3] - h_cm * ppc)))
+            ids = self.facing(p, origin, ppc)
+            drawn.packages.append(ids[0])
+            drawn.facing_texts.append(ids[1])
+        label_font, price_font = font_named(c.label_font), font_named(c.price_font)
+        y = pic[3] + pad * 0.6 + name_px
+        name = f"{p.brand} {p.name}".strip()
+        line2 = ", ".join(t for t in (p.variant, p.size) if t)
+        for text, rgb, role in ((name, INK, "name"), (line2, GREY, "variant_size")):
+            px = name_px
+            while text_width(text, label_font, px) > x1 - x0 - 2 * pad and px > MIN_DETAIL_PX:
+                px -= 1
+            if text_width(text, label_font, px) > x1 - x0 - 2 * pad:
+                raise Resample("a card's text does not fit")
+            item = self.text_left(text, label_font, px, x0 + pad, y - px / 2, rgb, f"card_{role}", card.item_id, 4,
+                                  attributes=DETAIL if role == "variant_size" else ())
+            drawn.texts[role] = item.item_id
+            y += name_px * 1.7
+        y += max(price_px, old_px) * 0.4
+        price_item, parts = self.price(p.price, price_font, price_px, x0 + pad, y, c.accent if block.sale else INK,
+                                       card.item_id, 4)
+        drawn.price = price_item.item_id
+        if block.sale:
+            old = money(p.old_price, c.money, symbol=True)
+            ox = parts[-1].bbox[2] + 6 * s
+            if ox + text_width(old, price_font, old_px) > x1 - pad:
+                raise Resample("no room for the old price")
+            # The strike is drawn under the old price in its colour: it reads as struck
+            # through, and the price's own pixels stay its own.
+            old_item, parts = self.price(p.old_price, price_font, old_px, ox, y, GREY, card.item_id, 4, "old_price")
+            bx0, by0 = min(t.bbox[0] for t in parts), min(t.bbox[1] for t in parts)
+            bx1, by1 = max(t.bbox[2] for t in parts), max(t.bbox[3] for t in parts)
+            thick = max(1.0, old_px / 7)
+            self.rect((bx0 - 1, (by0 + by1) / 2 - thick / 2, bx1 + 1, (by0 + by1) / 2 + thick / 2), GREY, "strike",
+                      "strike-through", 3)
+            drawn.old = old_item.item_id
+            badge_text = f"-{round(100 * (p.old_price - p.price) / p.old_price)}%"
+            bpx = max(6, name_px)
+            font = font_named(c.price_font)
+            bw = text_width(badge_text, font, bpx) + 8 * s
+            badge = self.rect((x0 + 4 * s, y0 + 4 * s, x0 + 4 * s + bw, y0 + 4 * s + bpx * 2.1), (214, 39, 40),
+                              "sale_badge", "sale badge", 5, radius=3 * s)
+            mark = self.text(badge_text, font, bpx, ((badge.bbox[0] + badge.bbox[2]) / 2,
+                                                     (badge.bbox[1] + badge.bbox[3]) / 2), PAPER, "sale_mark",
+                             badge.item_id, 6)
+            drawn.label += [badge.item_id, mark.item_id]
+        drawn.card_items = [it.item_id for it in self.items[start:]] + [edge.item_id]
+        self.drawn.append(drawn)
+
+    def sticker(self) -> None:
+        """A round promotional sticker with its text at the asked angle, stuck on top."""
+        c = self.c
+        font = font_named(c.label_font)
+        px = c.target_px
+        r = (text_width(c.sticker, font, px) + px * 2.0) / 2 + 3
+        width, height = self.size
+        if 2 * r + 8 > min(width, height):
+            raise Resample("the sticker does not fit the picture")
+        cx = 4 + r + c.sticker_at[0] * (width - 8 - 2 * r)
+        cy = 4 + r + c.sticker_at[1] * (height - 8 - 2 * r)
+        disc = Polygon([(cx + r * np.cos(t), cy + r * np.sin(t)) for t in np.linspace(0, 2 * np.pi, 48,
+                                                                                         endpoint=False)])
+        item = ShapeItem(self.take(), "sticker", "promotional sticker", "circle", (214, 39, 40), disc, z=8)
+        self.items.append(item)
+        self.sticker_id = self.text(c.sticker, font, px, (cx, cy), PAPER, "sticker_text", item.item_id, 9,
+                                    angle=c.sticker_angle).item_id
+
+
+_ARC = np.linspace(0, np.pi / 2, 5)
+
+
+def _round_rect(box, r: float) -> Polygon:
+    """A rectangle with rounded corners (arcs of five points): cards, badges, signs."""
+    x0, y0, x1, y1 = box
+    r = min(r, (x1 - x0) / 2, (y1 - y0) / 2)
+    corners = ((x1 - r, y1 - r, 0.0), (x0 + r, y1 - r, np.pi / 2), (x0 + r, y0 + r, np.pi),
+               (x1 - r, y0 + r, 1.5 * np.pi))
+    points = [(cx + r * np.cos(a + t), cy + r * np.sin(a + t)) for cx, cy, a in corners for t in _ARC]
+    return Polygon(points)
+
+
+# The page --------------------------------------------------------------------------------
+
+def _page(scene: Scene, c: ShelfContent, request: Request, d: _Drawer) -> Page:
+    slot = request.slot
+    shelf = c.mode == "shelf"
+    noun = "store shelf" if shelf else "product page"
+    text = {it.item_id: it.text for it in scene.items if isinstance(it, TextItem)}
+    shown = [x for x in d.drawn if x.inside and not x.block.filler]
+    by_name = {x.product.display: x for x in shown}
+    all_names = {x.product.display for x in d.drawn}
+
+    def whole(x: _Drawn) -> tuple[int, ...]:
+        """Every item of one product as a box target: packages and their print (a shelf),
+        the card and all on it (a grid)."""
+        if not shelf:
+            return tuple([x.card] + x.card_items)
+        return tuple(x.packages) + tuple(i for t in x.facing_texts for i in t.values() if i)
+
+    def entry(x: _Drawn) -> Target:
+        name_ids = tuple(t["brand"] for t in x.facing_texts[:1] if t.get("brand"))
+        return Target(tuple(x.packages[:1]) + name_ids, x.product.ref, x.product.display, x.product.display)
+
+    # A product is named by brand, product, variant and size: only products whose label
+    # prints all four (and whose line's other products print theirs) are asked about.
+    unclear_lines = {x.product.line for x in d.drawn if not _legible(x)}
+    shown = [x for x in shown if x.product.line not in unclear_lines]
+    by_name = {x.product.display: x for x in shown}
+    targets: dict[str, Target] = {}
+    focus = by_name.get(c.focus)
+    if slot in ("named_box", "near_duplicate_box", "label_word", "fine_text") and focus is None:
+        raise Resample("the asked product is not wholly in the picture")
+    if d.title_id:
+        what = "the aisle sign above the shelves" if shelf else "the store's name in the bar at the top of the page"
+        targets["styled_text"] = Target((d.title_id,), what, text[d.title_id])
+    if d.sticker_id:
+        targets["rotated_text"] = Target((d.sticker_id,), "the round promotional sticker", text[d.sticker_id])
+    if focus is not None and slot == "fine_text":
+        bare = "without its currency sign"
+        if shelf:
+            targets["fine_text"] = Target((focus.price,), f"the price on the shelf-edge label under "
+                                          f"{focus.product.ref}, {bare},", text[focus.price])
+        elif c.old_asked:
+            targets["fine_text"] = Target((focus.old,), f"the old, struck-through price of {focus.product.ref}, "
+                                          f"{bare},", text[focus.old])
+        else:
+            targets["fine_text"] = Target((focus.price,), f"the current price of {focus.product.ref}, {bare},",
+                                          text[focus.price])
+    if focus is not None and slot in ("named_box", "near_duplicate_box", "label_word"):
+        _require_details(focus, slot)
+        ids = whole(focus)
+        what = "the product card of " if not shelf else ""
+        ref = f"{what}{focus.product.ref}"
+        if slot == "label_word":
+            where = "package label" if shelf else "card"
+            ref = f"the product whose {where} shows the word \"{c.word}\""
+            if c.word.lower() in f"{c.title} {c.subtitle}".lower().split() or not _legible(focus):
+                raise Resample("the word is not printed on the product alone")
+        if slot == "near_duplicate_box":
+            twins = [x for x in shown if x.product.line == focus.product.line and x is not focus]
+            if not twins:
+                raise Resample("the near-duplicate is not in the picture")
+            ids_detail = tuple(i for x in [focus, *twins] for i in _detail_ids(x))
+            targets[slot] = Target(ids, ref, focus.product.display, focus.product.display, evidence=ids_detail)
+        else:
+            targets[slot] = Target(ids, ref, focus.product.display, focus.product.display)
+    counts = {}
+    if slot == "count_merged":
+        facings = [x for x in d.drawn if x.product.display == c.focus]
+        if not facings or not all(x.inside for x in facings):
+            raise Resample("a counted facing is cut off")
+        if any("brand" not in t or "name" not in t for x in facings for t in x.facing_texts):
+            raise Resample("the counted product's label is too small to read")
+        n = sum(len(x.packages) for x in facings)
+        p = facings[0].product
+        counts[slot] = Count(f"How many {p.plural} are on these shelves? Count every one you can see, including "
+                             f"those standing side by side.", n, tuple(i for x in facings for i in x.packages))
+    if slot == "count_marks":
+        small = [x for x in d.drawn if x.product.display == c.focus]
+        if not all(x.inside for x in small):
+            raise Resample("a counted small item is cut off")
+        if any("brand" not in t for x in small for t in x.facing_texts):
+            raise Resample("the small items' brand is too small to read")
+        n = sum(len(x.packages) for x in small)
+        name = c.focus
+        noun_p = next((x.product for x in small), None)
+        what = noun_p.plural if noun_p else f"{name} items"
+        counts[slot] = Count(f"How many of the small {what} are on these shelves? Count each one.", n,
+                             tuple(i for x in small for i in x.packages))
+    if slot == "count_rows":
+        sales = [x for x in d.drawn if x.block.sale]
+        if any(not x.inside or x.block.filler for x in sales):
+            raise Resample("a product on sale is cut off")
+        if shelf:
+            question = ("How many products on these shelves have a yellow SALE price label? Count each product "
+                        "once, however many of it stand on the shelf.")
+        else:
+            question = "How many products on this page are marked with a red sale badge?"
+        counts[slot] = Count(question, len(sales), tuple(x.label[0] for x in sales))
+    # Every product in its place, so neighbours stay neighbours; those not to be asked
+    # about (cut off, labels too small) without a name.
+    named = {id(x) for x in shown}
+    rows = tuple(Listing("product", tuple(entry(x) if id(x) in named else Target(tuple(x.packages[:1]), "")
+                                          for x in d.drawn if x.row == k)) for k in range(len(c.rows)))
+    fields = _fields(slot, c, d, shown, all_names, scene, text)
+    n_elements = len(text)
+    stats = {"n_elements": n_elements, "n_rows": len(c.rows), "n_columns": max(len(r.entries) for r in rows),
+             "skew_deg": 0.0, "body_px": c.price_px}
+    return Page("shelf", noun, scene, targets, counts, fields=tuple(fields), stats=stats, rows=rows,
+                row_noun="shelf" if shelf else "row")
+
+
+def _legible(x: _Drawn) -> bool:
+    """Its picture names it in full: a card's text does; a package must print all four lines."""
+    if x.card:
+        return True
+    return all(r in t for t in x.facing_texts for r in ("brand", "name", "variant", "size"))
+
+
+def _detail_ids(x: _Drawn) -> tuple[int, ...]:
+    """Items that tell a product from its variants: its size and variant words, and its
+    package (whose cap probe is checked)."""
+    ids = [x.packages[0]]
+    for t in x.facing_texts[:1]:
+        ids += [t[r] for r in ("variant", "size") if t.get(r)]
+    if "variant_size" in x.texts:
+        ids.append(x.texts["variant_size"])
+    return tuple(ids)
+
+
+def _require_details(x: _Drawn, slot: str) -> None:
+    if x.card:
+        return
+    t = x.facing_texts[0] if x.facing_texts else {}
+    if slot == "near_duplicate_box" and not _legible(x):
+        raise Resample("the label's variant or size is too small to print")
+    if "brand" not in t or "name" not in t:
+        raise Resample("the asked product's label is too small to print")
+
+
+def _page_words(scene: Scene) -> str:
+    """Everything printed on the picture, lower case: text items and packages' print."""
+    texts = [it.text for it in scene.items if isinstance(it, TextItem)]
+    texts += [pr.text for it in scene.items if isinstance(it, PackageItem) and it.printed for pr in it.look.prints]
+    return " ".join(texts).lower()
+
+
+def _fields(slot: str, c: ShelfContent, d: _Drawer, shown: list[_Drawn], all_names: set, scene: Scene,
+            text: dict) -> list[Field]:
+    fields: list[Field] = []
+    printed = _page_words(scene)
+    products = [x.product for x in d.drawn]
+    if slot == "absent_field":
+        seen = set()
+        for x in shown:
+            t = x.facing_texts[0] if x.facing_texts else {}
+            name = t.get("name") or x.texts.get("name")
+            ids = (x.packages[0],) + ((name,) if name else ())
+            if not x.product.emoji and len(ids) < 2:
+                continue
+            word = x.product.name.lower()
+            if word not in seen:
+                seen.add(word)
+                fields.append(Field(f"any {word}", True, ids=ids))
+        vocab = vocabulary("shelf")
+        aisle_words = {ln["name"].lower() for a in {p.aisle for p in products} if a in _lines() for ln in _lines()[a]}
+        if any(p.emoji for p in products):
+            aisle_words |= {item["name"].lower() for item in vocab["produce"]}
+        popular = {w.lower() for w in vocab["popular"]}
+        for strategy, pool in (("adversarial", sorted(aisle_words)), ("popular", sorted(popular))):
+            for word in pool:
+                if not any(part in printed for part in word.split()) and word not in {f.name[4:] for f in fields}:
+                    fields.append(Field(f"any {word}", False, negative=strategy))
+    elif slot == "variant":
+        lines = {}
+        for p in products:
+            lines.setdefault(p.line, []).append(p)
+        for x in shown:
+            p = x.product
+            if not p.package:
+                continue
+            line = next((ln for ln in _lines().get(p.aisle, []) if (ln["brand"], ln["name"]) == p.line), None)
+            if line is None:
+                continue
+            siblings = lines[p.line]
+            detail = _detail_ids(x)
+            if x.card:
+                if "variant_size" not in x.texts:
+                    continue
+            elif not ("variant" in x.facing_texts[0] and "size" in x.facing_texts[0]):
+                continue
+            fields.append(Field(_variant_phrase(p, "size"), True, ids=detail))
+            for alt in _variants_of(p, line):
+                kind = "size" if alt.size != p.size else "cap" if alt.cap != p.cap else "variant"
+                if kind == "cap" and x.card:
+                    continue
+                if any(_same_in(kind, alt, s) for s in siblings):
+                    continue
+                fields.append(Field(_variant_phrase(alt, kind), False, ids=detail, negative="adversarial"))
+    elif slot == "presupposition":
+        for x in shown:
+            if x.price:
+                fields.append(Field(x.product.display, True, f"the price of {x.product.ref}",
+                                    money(x.product.price, c.money, symbol=True), (x.price, x.packages[0])))
+        for a in {p.aisle for p in products}:
+            for ln in _lines().get(a, []):
+                if any(p.line == (ln["brand"], ln["name"]) for p in products):
+                    continue
+                if ln["brand"].lower() in printed:
+                    continue
+                absent = Product(ln["brand"], ln["name"], ln["variants"][0], ln["sizes"][0], ln["package"])
+                fields.append(Field(absent.display, False, f"the price of {absent.ref}", negative="adversarial"))
+    return fields
+
+
+def _same_in(kind: str, a: Product, b: Product) -> bool:
+    """Whether b shows a's value of the detail (so a's variant is not absent)."""
+    if kind == "size":
+        return a.size == b.size
+    if kind == "cap":
+        return a.cap == b.cap
+    return a.variant == b.variant
+
+
+def _variant_phrase(p: Product, kind: str) -> str:
+    if kind == "size":
+        return f"a {p.size} {p.noun} of {p.brand} {p.name}"
+    if kind == "cap":
+        return f"a {p.brand} {p.name} {p.noun} with a {color_name(p.cap)} cap"
+    return f"a {p.brand} {p.name} {p.variant} {p.noun}"
+
+
+CONTEXT = ShelfContext()

@@ -1,0 +1,245 @@
+"""Product packages drawn from geometry: cans, bottles, boxes, jars and bags, in
+centimetres, so that a 500 ml bottle stands taller than a 330 ml one on the same shelf.
+
+Each package is a parametric Design (scenes/parametric.py: parts with paint slots,
+placed at `unit_px` pixels per centimetre) plus the panel its label is printed on, in
+the same units: the shelf context lays the brand, product word, variant and size out
+inside that panel. Bottles and jars have a cap whose colour can be a variant ("the
+bottle with the blue cap"); their probe points at the cap so the render can be checked
+to show it. A package is one scene item drawn from a stamp composited once per look; where a
+question reads its print, the lines are separate text items on it instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from PIL import Image
+from shapely.geometry import Polygon, box
+
+from gen_stress.scenes import model, render
+from gen_stress.scenes.colors import RGB, color_name, mix
+from gen_stress.scenes.fonts import load_catalog
+from gen_stress.scenes.geometry import Box, rect_points
+from gen_stress.scenes.model import Attributes, TextItem
+from gen_stress.scenes.parametric import Design, PaintProbe, Part, _rounded, place
+from gen_stress.scenes.text import layout_text
+
+PACKAGES = ("can", "bottle", "box", "jar", "bag")
+METAL: RGB = (176, 180, 188)
+WHITE: RGB = (250, 250, 250)
+
+
+@dataclass(frozen=True)
+class Package:
+    design: Design
+    panel: tuple[float, float, float, float]  # where the label is printed (cm, design frame)
+    cap: tuple[float, float, float, float] | None = None  # the cap's box (cm), when it has one
+
+
+def package_paints(body: RGB, label: RGB, cap: RGB | None) -> dict[str, RGB]:
+    """The paint slots of a package in its line's colours."""
+    return {"body": body, "label": label, "cap": cap or METAL, "metal": METAL, "shade": mix(body, (0, 0, 0), 0.25),
+            "shine": mix(body, (255, 255, 255), 0.35)}
+
+
+@lru_cache(maxsize=256)
+def package(kind: str, width_cm: float, height_cm: float) -> Package:
+    """A package of the kind whose outline is width x height centimetres, its bottom
+    edge on y = height."""
+    builder = {"can": _can, "bottle": _bottle, "box": _box, "jar": _jar, "bag": _bag}.get(kind)
+    if builder is None:
+        raise ValueError(f"unknown package {kind!r}; known: {', '.join(PACKAGES)}")
+    return builder(float(width_cm), float(height_cm))
+
+
+def _design(kind: str, w: float, h: float, parts, probes=()) -> Design:
+    defaults = tuple(package_paints((0, 0, 0), WHITE, None).items())  # a package's colours come with its product
+    return Design(kind, (("width_cm", w), ("height_cm", h)), tuple(parts), defaults,
+                  tuple(probes), "cap" if any(p.paint == "cap" for p in parts) else "", main="body")
+
+
+def _can(w: float, h: float) -> Package:
+    rim = min(0.5, h * 0.05)
+    parts = [Part("top rim", _rounded(0.2, 0, w - 0.2, rim + 0.3, 0.15), "metal"),
+             Part("body", box(0, rim, w, h - rim), "body"),
+             Part("bottom rim", _rounded(0.2, h - rim - 0.3, w - 0.2, h, 0.15), "metal"),
+             Part("shine", box(w * 0.12, rim, w * 0.2, h - rim), "shine")]
+    panel = (w * 0.06, h * 0.22, w * 0.94, h * 0.82)
+    parts.append(Part("label", box(*panel), "label"))
+    return Package(_design("can", w, h, parts), panel)
+
+
+def _bottle(w: float, h: float) -> Package:
+    cap_w, cap_h = w * 0.42, max(1.4, h * 0.07)
+    neck_h = h * 0.22
+    x0 = (w - cap_w) / 2
+    cap = (x0, 0.0, x0 + cap_w, cap_h)
+    shoulder = Polygon([(x0 + 0.1, cap_h), (w - x0 - 0.1, cap_h), (w - x0 + 0.05, cap_h + neck_h * 0.5),
+                        (w, cap_h + neck_h), (0, cap_h + neck_h), (x0 - 0.05, cap_h + neck_h * 0.5)])
+    parts = [Part("cap", _rounded(*cap, 0.25), "cap"),
+             Part("neck", shoulder, "body"),
+             Part("body", _rounded(0, cap_h + neck_h - 0.3, w, h, min(0.8, w * 0.12)), "body"),
+             Part("shine", box(w * 0.1, cap_h + neck_h, w * 0.18, h - 1.0), "shine")]
+    panel = (0.0, cap_h + neck_h + (h - cap_h - neck_h) * 0.12, w, cap_h + neck_h + (h - cap_h - neck_h) * 0.72)
+    parts.append(Part("label", box(*panel), "label"))
+    probe = PaintProbe("cap", ((cap[0] + cap[2]) / 2, (cap[1] + cap[3]) / 2), "cap")
+    return Package(_design("bottle", w, h, parts, (probe,)), panel, cap)
+
+
+def _box(w: float, h: float) -> Package:
+    parts = [Part("body", box(0, 0, w, h), "body"),
+             Part("top", box(0, 0, w, h * 0.05), "shade"),
+             Part("side", box(w * 0.92, 0, w, h), "shade")]
+    panel = (w * 0.08, h * 0.14, w * 0.86, h * 0.74)
+    parts.append(Part("label", _rounded(*panel, min(0.8, w * 0.05)), "label"))
+    return Package(_design("box", w, h, parts), panel)
+
+
+def _jar(w: float, h: float) -> Package:
+    lid_h = max(1.0, h * 0.16)
+    cap = (w * 0.06, 0.0, w * 0.94, lid_h)
+    parts = [Part("lid", _rounded(*cap, 0.3), "cap"),
+             Part("body", _rounded(0, lid_h - 0.2, w, h, min(1.0, w * 0.14)), "body"),
+             Part("shine", box(w * 0.1, lid_h + 0.6, w * 0.17, h - 1.0), "shine")]
+    panel = (0.0, lid_h + (h - lid_h) * 0.18, w, lid_h + (h - lid_h) * 0.82)
+    parts.append(Part("label", box(*panel), "label"))
+    probe = PaintProbe("cap", ((cap[0] + cap[2]) / 2, (cap[1] + cap[3]) / 2), "cap")
+    return Package(_design("jar", w, h, parts, (probe,)), panel, cap)
+
+
+def _bag(w: float, h: float) -> Package:
+    """A crimped snack bag: zigzag seals top and bottom, narrower than its filled middle."""
+    seal = h * 0.06
+    teeth = 8
+    b = w * 0.04  # how much narrower the seals are than the middle
+    top = [(b + (w - 2 * b) * k / teeth, 0.0 if k % 2 == 0 else seal * 0.5) for k in range(teeth + 1)]
+    bottom = [(b + (w - 2 * b) * k / teeth, h if k % 2 == 0 else h - seal * 0.5) for k in range(teeth, -1, -1)]
+    outline = Polygon(top + [(w - b, seal), (w, h * 0.5), (w - b, h - seal)] + bottom
+                      + [(b, h - seal), (0, h * 0.5), (b, seal)])
+    seals = box(b, seal * 0.5, w - b, seal * 1.3).union(box(b, h - seal * 1.3, w - b, h - seal * 0.5))
+    parts = [Part("body", outline, "body"), Part("seal", seals, "shade")]
+    panel = (w * 0.1, h * 0.2, w * 0.9, h * 0.74)
+    parts.append(Part("label", _rounded(*panel, min(1.0, w * 0.08)), "label"))
+    return Package(_design("bag", w, h, parts), panel)
+
+
+# Printed packages -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Print:
+    """One line printed on a package's label, in the package's own pixels (its top-left
+    corner at 0, 0)."""
+
+    role: str  # brand, name, variant, size
+    text: str
+    font: str
+    text_px: int
+    rgb: RGB
+    center: tuple[float, float]
+    attributes: Attributes = ()
+
+
+@dataclass(frozen=True)
+class Look:
+    """Everything that decides a printed package's pixels."""
+
+    kind: str
+    width_cm: float
+    height_cm: float
+    unit_px: float  # pixels per centimetre
+    paints: tuple[tuple[str, RGB], ...]
+    prints: tuple[Print, ...]
+
+
+def printed_lines(look: Look, origin: tuple[int, int], first_id: int, on_item: int, z: int) -> list[TextItem]:
+    """The lines printed on a package whose top-left corner is at `origin`, as text items
+    on it (ids from first_id up)."""
+    ox, oy = origin
+    items = []
+    for k, pr in enumerate(look.prints):
+        layout = layout_text(pr.text, load_catalog().by_name(pr.font), text_px=pr.text_px,
+                             center=(ox + pr.center[0], oy + pr.center[1]))
+        items.append(TextItem(first_id + k, f"label_{pr.role}", layout, pr.rgb, z=z, on_item=on_item,
+                              attributes=pr.attributes, char_detail=False))
+    return items
+
+
+_SLOTS = ("body", "label", "cap", "metal", "shade", "shine")
+
+
+@lru_cache(maxsize=1024)
+def _masks(kind: str, width_cm: float, height_cm: float, unit_px: float):
+    """(x0, y0, ((paint slot, mask), ...), coverage) of a package's outline drawn at the
+    origin: shared by every product of that package and size, whatever its colours."""
+    keys = {slot: (k + 1, 0, 0) for k, slot in enumerate(_SLOTS)}  # one stand-in colour per slot
+    item = place(package(kind, width_cm, height_cm).design, item_id=1, role="", label="", unit_px=unit_px,
+                 center=(width_cm * unit_px / 2, height_cm * unit_px / 2), colors=keys)
+    raster = render.rasterize(item)
+    slot_of = {rgb: slot for slot, rgb in keys.items()}
+    return raster.x0, raster.y0, tuple((slot_of[rgb], mask) for rgb, mask in raster.layers), raster.coverage
+
+
+@lru_cache(maxsize=2048)  # bounded: a worker's memory does not grow with --n
+def stamp(look: Look, printed: bool = True) -> tuple[int, int, Image.Image, Image.Image]:
+    """(x0, y0, colours, coverage) of the package drawn at the origin, with its print or
+    without: composited once and reused for every facing of the look."""
+    x0, y0, layers, coverage = _masks(look.kind, look.width_cm, look.height_cm, look.unit_px)
+    paints = dict(look.paints)
+    colours = Image.new("RGB", coverage.size, 0)
+    for slot, mask in layers:
+        colours.paste(paints[slot], (0, 0), mask)
+    for text in printed_lines(look, (0, 0), 1, 0, 0) if printed else ():
+        raster = render.rasterize(text)
+        for rgb, mask in raster.layers:
+            colours.paste(rgb, (raster.x0 - x0, raster.y0 - y0), mask)
+    return x0, y0, colours, coverage
+
+
+@dataclass(frozen=True)
+class PackageItem:
+    """A package as one scene item, placed by its top-left corner on a whole pixel. With
+    `printed`, it owns the pixels of its print too (a facing nobody reads); without, its
+    lines are separate text items on it (see printed_lines) and the pixels are the same."""
+
+    item_id: int
+    role: str
+    label: str
+    look: Look
+    origin: tuple[int, int]
+    z: int
+    attributes: Attributes = ()
+    printed: bool = True
+
+    @property
+    def bbox(self) -> Box:
+        x0, y0, colours, _cov = stamp(self.look, self.printed)
+        return (float(self.origin[0] + x0), float(self.origin[1] + y0),
+                float(self.origin[0] + x0 + colours.width), float(self.origin[1] + y0 + colours.height))
+
+    @property
+    def probes(self) -> tuple[PaintProbe, ...]:
+        """The design's paint probes (the cap) in canvas pixels."""
+        unit, (ox, oy) = self.look.unit_px, self.origin
+        design = package(self.look.kind, self.look.width_cm, self.look.height_cm).design
+        return tuple(PaintProbe(p.what, (ox + p.point[0] * unit, oy + p.point[1] * unit), p.paint, p.present)
+                     for p in design.probes if isinstance(p, PaintProbe))
+
+    def paint(self, name: str) -> RGB:
+        return dict(self.look.paints)[name]
+
+
+@render.rasterize.register
+def _(item: PackageItem) -> render.Raster:
+    x0, y0, colours, coverage = stamp(item.look, item.printed)
+    return render.Raster(item.origin[0] + x0, item.origin[1] + y0, coverage, ((colours, coverage),), binary=True)
+
+
+@model.item_record.register
+def _(item: PackageItem, measured: dict) -> tuple[str, dict]:
+    box_ = item.bbox
+    printed = ",".join(pr.role for pr in item.look.prints)
+    return model.object_record(item, measured, shape=item.look.kind, color=color_name(dict(item.look.paints)["body"]),
+                               bbox=box_, polygon=rect_points(box_), size_px=max(box_[2] - box_[0], box_[3] - box_[1]),
+                               attributes=(("printed", printed), *item.attributes))

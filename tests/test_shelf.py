@@ -1,0 +1,147 @@
+"""The shelf context: store shelves and product grids, asked by every family.
+
+End to end through the CLI for the five families (and the same bytes with two workers),
+a refusal, counts read back from the scene column, minimal pairs, and the pixel check of
+a near-duplicate's distinguishing detail.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+
+import numpy as np
+import pytest
+
+from conftest import read_rows, run_cli
+from gen_stress.generators import get_family
+from gen_stress.generators.base import Resample, SamplePlan
+from gen_stress.pipeline import PartSpec, generate_index
+from gen_stress.questions import in_context
+from gen_stress.rng import sample_rng
+from gen_stress.scenes.render import render
+
+FAMILIES = ("ocr", "counting", "spatial", "hallucination", "grounding")
+SIZE = (512, 512)
+
+
+def rows_of(family: str, subtask: str, n: int, pairs: bool = False, seed: int = 0) -> list[dict]:
+    part = PartSpec(family=family, n=n, seed=seed, settings=(("context", "shelf"),), subtasks=(subtask,),
+                    options=(("pairs", True),) if pairs else ())
+    part.validate()
+    fam = get_family(family)
+    return [row for i in range(n) for row in generate_index(fam, part, SIZE, i)]
+
+
+def _asked(row: dict, key: str = "objects") -> list[dict]:
+    return [o for o in row["scene"][key] if {"name": "asked", "value": "yes"} in o["attributes"]]
+
+
+@pytest.mark.slow
+def test_every_family_end_to_end_and_the_same_bytes_with_two_workers(tmp_path, capsys):
+    digests = []
+    for workers in ("1", "2"):
+        out = tmp_path / f"w{workers}"
+        code, _o, err = run_cli(["--family", "all", "--set", "context=shelf", "--n", "3", "--rows-per-shard", "2",
+                                 "--workers", workers, "--out", str(out), "--no-progress"], capsys)
+        assert code == 0, err
+        digests.append([hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(out.glob("*/*.parquet"))])
+    assert digests[0] == digests[1]
+    for family in FAMILIES:
+        rows = read_rows(out, family)
+        assert rows and all(r["difficulty"]["context"] == "shelf" for r in rows)
+        assert len({r["subtask"] for r in rows}) == 3  # the shelf serves every subtask
+        assert (out / "assets" / f"{family}-shelf-samples.png").is_file()
+
+
+def test_a_knob_the_shelf_does_not_use_is_refused_before_work(tmp_path, capsys):
+    code, _o, err = run_cli(["--family", "ocr", "--set", "context=shelf", "--set", "n_signs=3", "--n", "2",
+                             "--out", str(tmp_path / "x")], capsys)
+    assert code == 2 and err.count("\n") == 1 and "n_signs of ocr does not apply in context shelf" in err
+    assert not (tmp_path / "x").exists()
+
+
+@pytest.mark.parametrize("subtask", ["duplicates_merged", "small_items", "crowded"])
+def test_counts_are_exact_on_the_scene(subtask):
+    """The answer is the number of counted things the scene records, all wholly in view,
+    and (cans of X, small items) no other facing of that product is anywhere."""
+    for row in rows_of("counting", subtask, 3, seed=4):
+        counted = _asked(row)
+        assert int(row["answer"]) == len(counted) == row["difficulty"]["n"]
+        assert all(o["visible_fraction"] > 0.5 for o in counted)
+        if subtask != "crowded":
+            product = {a["value"] for o in counted for a in o["attributes"] if a["name"] == "product"}
+            same = [o for o in row["scene"]["objects"]
+                    if any(a == {"name": "product", "value": v} for a in o["attributes"] for v in product)]
+            assert len(same) == len(counted)
+
+
+@pytest.mark.parametrize("family,subtask", [("counting", "duplicates_merged"), ("ocr", "tiny_text"),
+                                            ("spatial", "above_below"), ("spatial", "left_right")])
+def test_minimal_pairs_flip_the_answer(family, subtask):
+    rows = rows_of(family, subtask, 2, pairs=True, seed=11)
+    assert len(rows) == 4
+    for a, b in zip(rows[::2], rows[1::2]):
+        assert a["group_id"] == b["group_id"] != "" and a["question"] == b["question"]
+        assert a["answer"] != b["answer"] and a["image"]["bytes"] != b["image"]["bytes"]
+
+
+def test_near_duplicate_detail_is_checked_on_the_pixels():
+    """The box of one variant among its near-duplicates: the variant and size of each
+    are checked; painting one over makes the render fail its checks."""
+    fam = get_family("grounding")
+    part = PartSpec(family="grounding", n=1, seed=2, settings=(("context", "shelf"),),
+                    subtasks=("similar_classes",))
+    part.validate()
+    rng = sample_rng(2, "grounding", 0)
+    plan = SamplePlan(0, "similar_classes", {"context": "shelf"})
+    for _ in range(60):
+        try:
+            draft = in_context.compose(fam, plan, {}, rng, SIZE)[0]
+        except Resample:
+            continue
+        rendered = render(draft.scene)
+        if not in_context.verify(draft, rendered):
+            break
+    else:
+        pytest.fail("no near-duplicate scene passed its checks")
+    details = [draft.scene.item(i) for i in draft.depends
+               if ("detail", "yes") in getattr(draft.scene.item(i), "attributes", ())]
+    assert len({d.text for d in details}) >= 2  # the asked variant's detail and its twin's differ
+    detail = details[0]
+    ground = draft.scene.item(detail.on_item)
+    rgb = ground.paint("label") if hasattr(ground, "paint") else ground.rgb  # a package's label, or a card
+    x0, y0, x1, y1 = (int(v) for v in detail.bbox)
+    covered = rendered.image.copy()
+    covered.paste(tuple(rgb), (x0, y0, x1, y1))
+    failures = in_context.verify(draft, dataclasses.replace(rendered, image=covered, memo={}))
+    assert any(detail.text in f for f in failures), failures
+    box = [int(v) for v in fam_box(draft, rendered)]
+    assert box[2] - box[0] < SIZE[0] / 2  # the one product, not the group of its variants
+
+
+def fam_box(draft, rendered) -> list[int]:
+    return [int(v) for v in in_context.finalize(draft, rendered).question.answer.strip("[]").split(",")]
+
+
+def test_grid_and_shelf_both_appear():
+    scenes = {r["scene"]["background"] for r in rows_of("ocr", "stylized_font", 6, seed=1)}
+    assert scenes == {"store shelf", "web page"}
+
+
+def test_a_package_stamp_draws_the_pixels_of_its_separate_items():
+    """Facings nobody reads are one stamped item each; those whose print a question
+    reads are the package plus text items: both draw the same pixels."""
+    from gen_stress.scenes.contexts.shelf import _look, _lines, _product
+    from gen_stress.scenes.model import Scene
+    from gen_stress.scenes.packages import PackageItem, printed_lines
+
+    rng = np.random.default_rng(0)
+    for aisle, lines in sorted(_lines().items()):
+        for line in lines[:3]:
+            look = _look(_product(line, rng, aisle), 4.25, "Roboto Condensed")
+            one = render(Scene(120, 200, "wall", (200, 200, 200), (PackageItem(1, "product", "", look, (7, 9), 3),)))
+            apart = render(Scene(120, 200, "wall", (200, 200, 200),
+                                 (PackageItem(1, "product", "", look, (7, 9), 3, (), False),
+                                  *printed_lines(look, (7, 9), 2, 1, 4))))
+            assert np.array_equal(np.asarray(one.image), np.asarray(apart.image)), line["brand"]
