@@ -1,8 +1,10 @@
-"""Shared fixtures: small datasets generated once per test session through the CLI."""
+"""Shared fixtures: small datasets generated once per test session through the CLI (once
+for all pytest-xdist workers), and one RapidOCR engine per worker."""
 
 from __future__ import annotations
 
 import io
+import os
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -35,22 +37,44 @@ def image_of(row: dict) -> Image.Image:
     return Image.open(io.BytesIO(row["image"]["bytes"])).convert("RGB")
 
 
+def generate_shared(tmp_path_factory, name: str, args: list[str]) -> Path:
+    """`gen-stress ARGS --out <folder>`, run once for all pytest-xdist workers of this
+    session: the first worker to ask generates it while the others wait on a lock."""
+    from filelock import FileLock
+
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the run's folder, above each worker's own
+    out, done = root / name / f"stress-{name}", root / f"{name}.done"
+    with FileLock(str(root / f"{name}.lock")):
+        if not done.exists():
+            out.parent.mkdir(exist_ok=True)
+            try:
+                main([*args, "--out", str(out)])
+            except SystemExit as stop:
+                assert stop.code == 0
+            done.touch()
+    return out
+
+
 @pytest.fixture(scope="session")
 def ocr_dataset(tmp_path_factory) -> Path:
     """90 OCR items in several shards, written by two workers."""
-    out = tmp_path_factory.mktemp("ocr") / "stress-ocr"
-    main_args = ["--family", "ocr", "--n", "90", "--rows-per-shard", "30", "--workers", "2",
-                 "--no-progress", "--out", str(out)]
-    try:
-        main(main_args)
-    except SystemExit as stop:
-        assert stop.code == 0
-    return out
+    return generate_shared(tmp_path_factory, "ocr", ["--family", "ocr", "--n", "90", "--rows-per-shard", "30",
+                                                      "--workers", "2", "--no-progress"])
 
 
 @pytest.fixture(scope="session")
 def ocr_rows(ocr_dataset) -> list[dict]:
     return read_rows(ocr_dataset)
+
+
+@pytest.fixture(scope="session")
+def rapidocr_engine():
+    """One RapidOCR engine (PP-OCR models in ONNX, shipped in its wheel) for every test
+    that reads with it: loading the models is the slow part."""
+    rapidocr = pytest.importorskip("rapidocr_onnxruntime")
+    return rapidocr.RapidOCR()
 
 
 def composed_drafts(family, part, size: tuple[int, int] = (512, 512)):

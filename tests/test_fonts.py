@@ -40,17 +40,10 @@ def test_coverage_comes_from_the_font_not_a_list():
 
 def test_mapped_but_empty_glyph_is_not_drawable():
     """A character the cmap maps to an outline-less glyph would render as nothing."""
-    found = []
-    for font in CATALOG.fonts:
-        for code in list(font._cmap)[:4000]:
-            char = chr(code)
-            if char.isspace() or code < 32:
-                continue
-            if font._bounds(char) is None:
-                found.append((font, char))
-                break
+    found = next(((font, chr(code)) for font in CATALOG.fonts for code in list(font._cmap)[:4000]
+                  if not (chr(code).isspace() or code < 32) and font._bounds(chr(code)) is None), None)
     assert found, "some shipped font maps a non-space character to an empty glyph"
-    font, char = found[0]
+    font, char = found  # the first such glyph of the first such font
     assert not font.draws(char)
     with pytest.raises(GlyphCoverageError):
         layout_text(f"a{char}b", font, text_px=20)

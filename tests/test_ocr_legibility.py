@@ -16,12 +16,7 @@ from gen_stress.generators import get_family
 from gen_stress.knobs import Sweep
 from gen_stress.pipeline import PartSpec, generate_index
 
-rapidocr = pytest.importorskip("rapidocr_onnxruntime")
-
-
-@pytest.fixture(scope="module")
-def engine():
-    return rapidocr.RapidOCR()
+pytest.importorskip("rapidocr_onnxruntime")
 
 
 def read_target(engine, row) -> str:
@@ -32,7 +27,7 @@ def read_target(engine, row) -> str:
     return result[0][0] if result else ""
 
 
-def test_large_upright_text_reads_back_exactly(engine):
+def test_large_upright_text_reads_back_exactly(rapidocr_engine):
     part = PartSpec(
         family="ocr", n=45,
         sweeps=(Sweep("font_class", ("sans", "serif", "mono")),
@@ -42,6 +37,6 @@ def test_large_upright_text_reads_back_exactly(engine):
     ocr = get_family("ocr")
     rows = [generate_index(ocr, part, (512, 512), i)[0] for i in range(45)]
     assert all(r["difficulty"]["angle_deg"] == 0 and r["answerable"] for r in rows)
-    misses = [(r["answer"], got) for r in rows if (got := read_target(engine, r)) != r["answer"]]
+    misses = [(r["answer"], got) for r in rows if (got := read_target(rapidocr_engine, r)) != r["answer"]]
     assert len(misses) <= 2, misses  # 43 of 45 exact, case and all
 
