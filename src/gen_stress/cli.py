@@ -205,8 +205,8 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         click.echo("gen-stress: interrupted", err=True)
         sys.exit(130)
-    except Terminated:
-        click.echo("gen-stress: terminated; partial output removed", err=True)
+    except Terminated as stop:
+        click.echo(f"gen-stress: terminated; {stop.outcome}", err=True)
         sys.exit(128 + signal.SIGTERM)
     finally:
         if previous is not None:

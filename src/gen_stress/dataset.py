@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gen_stress.card import ShardSource, write_card
-from gen_stress.errors import UserError
+from gen_stress.errors import Terminated, UserError
 from gen_stress.pipeline import DatasetSpec, run_shards
 from gen_stress.shards import (
     PLAN_FILE,
@@ -161,9 +161,11 @@ def build_in_store(spec: DatasetSpec, store: Store, *, overwrite: bool, progress
     store.put_text(PLAN_FILE, plan_text(spec, tasks, start, stop))
     try:
         _run_missing(tasks[start:stop], engine, progress, set(present) if resuming else set())
-    except BaseException:  # a store has no staging folder to remove: say what stays
+    except BaseException as stop:  # a store has no staging folder to remove: say what stays
         say(f"{store.url} keeps the shards finished so far, without a card; the same command with --resume "
             "continues")
+        if isinstance(stop, Terminated):
+            stop.outcome = "the shards finished so far stay in the store"
         raise
     summaries = summaries_from_shards(Path("."), tasks[start:stop], store.open)
     if shards is None:

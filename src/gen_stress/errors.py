@@ -31,4 +31,7 @@ def clip(value, limit: int = ECHO_CHARS) -> str:
 class Terminated(BaseException):
     """SIGTERM arrived: raised in the main thread so that every `with` block (partial
     folders, worker pools) cleans up on the way out. Not an Exception: no handler of
-    ordinary errors may swallow it."""
+    ordinary errors may swallow it. `outcome` is what the user is told became of the
+    output."""
+
+    outcome = "partial output removed"
