@@ -1,4 +1,4 @@
-"""Exceptions with a meaning for the user interface."""
+"""Exceptions shared across the package: user mistakes, failed generation, resampling."""
 
 
 class UserError(Exception):
@@ -35,3 +35,8 @@ class Terminated(BaseException):
     output."""
 
     outcome = "partial output removed"
+
+
+class Resample(Exception):
+    """This attempt at a scene does not satisfy its constraints; try again from the same
+    random stream. The message is the reason, counted in the dataset card."""

@@ -15,16 +15,11 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from gen_stress.errors import UserError
+from gen_stress.errors import Resample, UserError  # noqa: F401 (Resample: families import it from here)
 from gen_stress.scenes.model import Scene
 from gen_stress.scenes.render import Rendered
 
 ANSWER_TYPES = ("yes_no", "integer", "text", "choice", "bbox")
-
-
-class Resample(Exception):
-    """This attempt at a scene does not satisfy its constraints; try again from the same
-    random stream. The message is the reason, counted in the dataset card."""
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gen_stress.generators.base import Resample
+from gen_stress.errors import Resample
 from gen_stress.rng import pick
 from gen_stress.scenes.colors import ink_for_contrast
 from gen_stress.scenes.contexts import Context, vocabulary

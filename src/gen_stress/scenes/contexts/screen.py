@@ -27,7 +27,7 @@ from functools import lru_cache
 import numpy as np
 from shapely.geometry import Polygon
 
-from gen_stress.generators.base import Resample
+from gen_stress.errors import Resample
 from gen_stress.rng import pick
 from gen_stress.scenes.colors import RGB, contrast_ratio, ink_for_contrast, max_contrast, mix
 from gen_stress.scenes.contexts import Context, vocabulary
