@@ -223,6 +223,12 @@ def test_s3_slice_killed_resumed_and_assembled(tmp_path, reference, s3_env, caps
     second = tmp_path / "slice1"
     assert run_cli([*PLAN, "--workers", "2", "--shards", "3:6", "--out", str(second)], capsys)[0] == 0
 
+    slice_files = s3.files("slice0")
+    for out in (first, f"s3://{s3.bucket}", f"{first}/merged"):  # would clear the slice it reads
+        code, _, err = run_cli(["assemble", first, str(second), "--overwrite", "--out", out], capsys)
+        assert code == 2 and f"overlaps the slice {first}" in err and len(err.strip().splitlines()) == 1, err
+    assert s3.files("slice0") == slice_files
+
     whole = f"s3://{s3.bucket}/whole"
     code, out, err = run_cli(["assemble", first, str(second), "--out", whole], capsys)
     assert code == 0, err

@@ -173,6 +173,18 @@ def build_in_store(spec: DatasetSpec, store: Store, *, overwrite: bool, progress
     return BuildResult(out=store.url, summaries=summaries, files=tuple(store.names()))
 
 
+def _refuse_out_over_slices(out: str, slice_urls: list[str]) -> None:
+    """An --out prefix that is, holds or lies inside a slice would be cleared before the
+    slice is read (the store counterpart of staging's check of local inputs)."""
+    def norm(url: str) -> str:
+        return url.rstrip("/") + "/"
+
+    for text in slice_urls:
+        a, b = norm(out), norm(text)
+        if a.startswith(b) or b.startswith(a):
+            raise UserError(f"--out {out} overlaps the slice {text}: write the assembled dataset to another prefix")
+
+
 def _resumable_in_store(store: Store, present: list[str], spec: DatasetSpec, shards) -> bool:
     """Whether the prefix holds a killed run of this spec and slice to continue."""
     if not present:
@@ -222,6 +234,7 @@ def assemble(slices: list, out, *, overwrite: bool = False) -> BuildResult:
     names = [t.filename for t in tasks]
     source = _shard_sources(slices, sources, plans, tasks)
     if is_url(out):
+        _refuse_out_over_slices(str(out), [text for text in slices if is_url(text)])
         store = open_store(str(out))
         _clear_for_writing(store, overwrite, store.names())
         for name in names:
