@@ -39,9 +39,7 @@ from gen_stress.questions.in_context import served_subtasks
 from gen_stress.scenes import camera
 
 MODES = ("photo", "assistive")
-# shelf is left out: its box answers cover the asked card while the scene column marks the
-# near-duplicate it is told apart from as asked too, so the answer check here cannot tell them apart
-CONTEXTS = ("abstract", "receipt", "menu", "document", "screen")
+CONTEXTS = ("abstract", "receipt", "menu", "document", "screen", "shelf")
 INK_IN_CHARS = 0.98  # share of a text's owned pixels inside its character boxes
 IN_OUTLINE = 0.99  # share of a shape's owned pixels inside its outline
 
@@ -130,8 +128,10 @@ def record_problems(row: dict, shot, tally: Tally) -> None:
                 tally.problems.append(f"{where}: {inside:.1%} of its pixels inside its outline")
     if row["answer_type"] == "bbox" and row["answerable"]:
         tally.answers += 1
-        asked = [t["id"] for t in scene["texts"] + scene["objects"]
-                 if {"name": "asked", "value": "yes"} in t["attributes"]] or \
+        # The items the box covers (a context marks them `answer_box`; a near-duplicate it is
+        # told apart from is marked asked only), else the abstract scene's target.
+        records = scene["texts"] + scene["objects"]
+        asked = [t["id"] for t in records if {"name": "answer_box", "value": "yes"} in t["attributes"]] or \
                 [o["id"] for o in scene["objects"] if o["role"] == "target"]
         pts = np.concatenate([_owned(ids, i) for i in asked])
         expected_box = [int(pts[:, 0].min()), int(pts[:, 1].min()), int(pts[:, 0].max()) + 1, int(pts[:, 1].max()) + 1]

@@ -94,7 +94,8 @@ KINDS: dict[str, dict[str, tuple[Kind, ...]]] = {
     "spatial": {"above_below": (Kind("list_order", kinds.next_in_list), Kind("row_of", kinds.which_row)),
                 "relative_position": (Kind("list_relative", kinds.above_or_below),
                                       Kind("row_relative", kinds.row_above_below)),
-                "left_right": (Kind("two_columns", kinds.left_or_right), Kind("left_of", kinds.left_neighbour))},
+                "left_right": (Kind("two_columns", kinds.left_or_right), Kind("left_of", kinds.left_neighbour),
+                               Kind("edge_ordinal", kinds.ordinal_from_edge))},
     "hallucination": {"object": (Kind("absent_field", kinds.exists, balanced=True),),
                       "attribute": (Kind("near_miss", kinds.near_miss_value, balanced=True),
                                     Kind("variant", kinds.exists, balanced=True)),
@@ -106,10 +107,18 @@ KINDS: dict[str, dict[str, tuple[Kind, ...]]] = {
 }
 
 
-def kind_for(family: str, subtask: str, context: str) -> Kind | None:
-    """The kind a subtask asks in a context: the first whose slot it offers (None: none)."""
-    offered = contexts()[context].slots
-    return next((k for k in KINDS[family][subtask] if k.slot in offered), None)
+def kind_for(family: str, subtask: str, context: str, turn: int = 0) -> Kind | None:
+    """The kind a subtask asks in a context: the first whose slot it offers (None: none),
+    or, where the context asks that slot's question in turn with others (`Context.turns`),
+    the one whose turn it is (`turn`: the plan's balancing counter)."""
+    place = contexts()[context]
+    options = KINDS[family][subtask]
+    first = next((k for k in options if k.slot in place.slots), None)
+    if first is None or first.slot not in place.turns:
+        return first
+    slots = place.turns[first.slot]
+    wanted = slots[turn % len(slots)]
+    return next(k for k in options if k.slot == wanted)
 
 
 # Family knobs a kind reads (the rest are null in a context's rows), with their values
@@ -145,7 +154,7 @@ def _drawn(family: str, subtask: str, slot: str, rng: np.random.Generator, scale
 
 def knob_values(family: Family, plan: SamplePlan, rng: np.random.Generator) -> dict[str, Any]:
     """Values of the family knobs the subtask's kind uses: pinned, easy (under a sweep) or drawn."""
-    kind = kind_for(family.name, plan.subtask, context_of(plan))
+    kind = kind_for(family.name, plan.subtask, context_of(plan), plan.slot)
     used = USED_KNOBS.get(family.name, ())
     if plan.easy:
         values = {k: EASY[k] for k in used if k in EASY}
@@ -153,7 +162,14 @@ def knob_values(family: Family, plan: SamplePlan, rng: np.random.Generator) -> d
             values["n"] = EASY_COUNT[kind.slot]
     else:
         values = _drawn(family.name, plan.subtask, kind.slot, rng, min(1.0, min(plan.size) / 512))
+    allowed = contexts()[context_of(plan)].angles.get(kind.slot)
+    if allowed and "angle_deg" in values:  # no extra draw: the drawn angle snapped to the nearest allowed
+        values["angle_deg"] = _nearest_angle(values["angle_deg"], allowed)
     return {**values, **{k: v for k, v in plan.pinned.items() if k in used}}
+
+
+def _nearest_angle(angle_deg: float, allowed: tuple[int, ...]) -> int:
+    return min(allowed, key=lambda a: (min(abs(angle_deg - a) % 360, 360 - abs(angle_deg - a) % 360), a))
 
 
 # Compose, verify, finalize -------------------------------------------------------------
@@ -168,7 +184,7 @@ class ContextDraft(Draft):
 
 def compose(family: Family, plan: SamplePlan, values: dict[str, Any], rng: np.random.Generator,
             size: tuple[int, int]) -> list[Draft]:
-    kind = kind_for(family.name, plan.subtask, context_of(plan))
+    kind = kind_for(family.name, plan.subtask, context_of(plan), plan.slot)
     context = contexts()[context_of(plan)]
     style = None
     if family.name == "ocr":
@@ -204,17 +220,22 @@ def _draft(family: Family, plan: SamplePlan, values: dict, page, asked: kinds.As
     if "target" in specs and "field" in asked.asked:
         record["target"] = asked.asked["field"]
     record.update({k: page.stats.get(k) for k in STAT_NAMES}, context=page.context)
-    scene = _marked(page.scene, set(asked.depends))
+    scene = _marked(page.scene, set(asked.depends), set(asked.box_ids))
     return ContextDraft(plan.subtask, cls(**record), scene, asked.question, depends=asked.depends,
                         box_ids=asked.box_ids, order=asked.order, details=page.details)
 
 
-def _marked(scene: Scene, depends: set[int]) -> Scene:
+def _marked(scene: Scene, depends: set[int], box_ids: set[int] = frozenset()) -> Scene:
     """The scene with the items the answer depends on marked (recorded in the scene column),
-    with their per-character boxes (other text of a dense page records none, for speed)."""
-    items = tuple(dataclasses.replace(it, attributes=it.attributes + (("asked", "yes"),),
-                                      **({"char_detail": True} if isinstance(it, TextItem) else {}))
-                  if it.item_id in depends else it for it in scene.items)
+    with their per-character boxes (other text of a dense page records none, for speed).
+    A box answer's items are marked `answer_box` too: the answer covers those, while a
+    near-duplicate told apart from them is asked (checked) but not boxed."""
+    def mark(it):
+        extra = (("asked", "yes"),) + ((("answer_box", "yes"),) if it.item_id in box_ids else ())
+        return dataclasses.replace(it, attributes=it.attributes + extra,
+                                   **({"char_detail": True} if isinstance(it, TextItem) else {}))
+
+    items = tuple(mark(it) if it.item_id in depends or it.item_id in box_ids else it for it in scene.items)
     return dataclasses.replace(scene, items=items)
 
 
@@ -317,6 +338,14 @@ def check_part(family: Family, part) -> None:
                 why = context.refuses.get(slot, f"it has no {slot.replace('_', ' ')}")
                 raise UserError(f"context {name} cannot serve {family.name}/{leaf}: {why}; "
                                 f"leave that subtask out with --subtask")
+        for leaf in leaves:
+            allowed = context.angles.get(kind_for(family.name, leaf, name).slot)
+            set_angles = [v for k, v in part.settings if k == "angle_deg"] + \
+                [v for s in part.sweeps if s.knob == "angle_deg" for v in s.values]
+            wrong = [a for a in set_angles if allowed and a not in allowed]
+            if wrong:
+                raise UserError(f"{family.name}/{leaf} in context {name} draws its text at "
+                                f"{' or '.join(map(str, allowed))} degrees only, not angle_deg={wrong[0]}")
         for knob_name in [s.knob for s in part.sweeps] + [k for k, _ in part.settings]:
             if knob_name != CONTEXT_KNOB and knob_name not in used and knob_name not in CAPTURE_KNOBS:
                 raise UserError(f"knob {knob_name} of {family.name} does not apply in context {name} "

@@ -214,6 +214,39 @@ def marked(page: Page, slot: str, rng, again: dict | None = None) -> Asked:
                  (focus[0],) if focus else ())
 
 
+ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth")
+
+
+def ordinal_from_edge(page: Page, slot: str, rng, again: dict | None = None) -> Asked:
+    """Which tab of a tab bar is the k-th from its left or right end (choices: its tabs)."""
+    strip = page.strip
+    if strip is None or len(strip.entries) < 4:
+        raise Resample("no tab bar of four or more tabs")
+    names = [e.name for e in strip.entries]
+    n = len(names)
+    if again is None:  # the side and the place first, so that each answer place is as likely
+        side = pick(rng, ("left", "right"))
+        k = int(rng.integers(1, n - 1))  # second to one before the far end: never the first
+        at = k if side == "left" else n - 1 - k
+        neighbour = at - 1 if side == "left" else at + 1  # the twin swaps these two
+        others = [x for i, x in enumerate(names) if i not in (at, neighbour)]
+        extra = [str(x) for x in rng.permutation(others)[:N_CHOICES - 2]]
+        choices = tuple(str(x) for x in rng.permutation([names[at], names[neighbour], *extra]))
+        again = {"side": side, "k": k, "choices": choices}
+    side, k, choices = again["side"], again["k"], again["choices"]
+    at = k if side == "left" else n - 1 - k
+    if not 0 <= at < n or names[at] not in choices:
+        raise Resample("the tab at that place is not among the options")
+    entry = strip.entries[at]
+    prompt = (f"In {page.strip_ref}, which tab is the {ORDINALS[k]} from the {side}, as seen in the image? "
+              f"Options: {_options(choices)}. Answer with the letter or the text of one option.")
+    step = -1 if side == "left" else 1
+    outer = strip.entries[at + step]  # the tab between it and the edge, checked to stay on that side
+    order = (0, outer.ids, entry.ids) if side == "left" else (0, entry.ids, outer.ids)
+    return Asked(Question(prompt, entry.name, "choice", choices=choices),
+                 tuple(i for e in strip.entries for i in e.ids), again, (entry.name, outer.name), order=order)
+
+
 ROW_WORDS = {2: ("top", "bottom"), 3: ("top", "middle", "bottom")}
 
 

@@ -105,6 +105,8 @@ class Page:
     click: bool = False  # a box question asks where to click instead (the gold answer stays the box)
     rows: tuple[Listing, ...] = ()  # top to bottom, each left to right (shelves, rows of a grid)
     row_noun: str = "row"  # what a row is called: "shelf", "row"
+    strip: Listing | None = None  # a row of tabs, left to right, asked by place from an edge
+    strip_ref: str = ""  # how a person names it: "the tab bar above the message list"
 
     def text_item(self, item_id: int) -> TextItem:
         return self.scene.item(item_id)

@@ -31,6 +31,12 @@ class Context:
     slots: dict[str, str] = {}
     # Slots it cannot offer, with the reason (shown when a user asks for one).
     refuses: dict[str, str] = {}
+    # Slots whose text it draws at these angles only (a vertical tab label is at 90 or 270
+    # degrees): a drawn `angle_deg` is snapped to the nearest, a set one must be among them.
+    angles: dict[str, tuple[int, ...]] = {}
+    # A slot whose subtask asks these slots' questions in turn, item by item (a screen's
+    # left/right subtask asks about a dialog's buttons, then which tab is second from the right).
+    turns: dict[str, tuple[str, ...]] = {}
 
     def sample(self, request: Request, rng: np.random.Generator, size: tuple[int, int]) -> Any:
         """The content of one page (plain frozen data): every random draw happens here."""

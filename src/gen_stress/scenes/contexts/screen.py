@@ -53,6 +53,7 @@ KINDS_FOR = {
     "list_order": ("settings", "inbox", "files", "cart", "playlist"),
     "list_relative": ("inbox", "files", "settings", "playlist"),
     "two_columns": ("settings", "inbox", "files", "cart", "playlist", "dashboard"),
+    "edge_ordinal": ("inbox", "files", "settings", "playlist"),
     "absent_field": ("settings", "inbox", "files", "cart", "login", "dashboard"),
     "near_miss": ("settings", "inbox", "cart", "dashboard"),
     "presupposition": ("settings", "inbox", "cart", "login", "dashboard"),
@@ -151,7 +152,7 @@ class ScreenContext(Context):
                    "toggles, checkboxes, fields, tabs, badges, sliders, star ratings, icons and dialogs")
     slots = {
         "fine_text": "a truncated subject or file name, or a field's helper text",
-        "rotated_text": "a vertical tab label",
+        "rotated_text": "a vertical tab label (at 90 or 270 degrees)",
         "styled_text": "the app title in the app bar",
         "count_merged": "unread messages (bold, with a dot)",
         "count_rows": "toggles switched on",
@@ -159,6 +160,7 @@ class ScreenContext(Context):
         "list_order": "rows of the main list, top to bottom",
         "list_relative": "regions of the screen (search field, tabs, list, banner), top to bottom",
         "two_columns": "buttons of a dialog, left to right",
+        "edge_ordinal": "tabs of a tab bar, counted from its left or right end (asked in turn with two_columns)",
         "absent_field": "usual elements of such a screen (a Forgot password? link, a search field, Log out)",
         "near_miss": "numbers shown (totals, badge counts, slider values) and toggle states",
         "presupposition": "values of usual elements (the delivery fee, the email address entered)",
@@ -166,6 +168,9 @@ class ScreenContext(Context):
         "near_duplicate": "the price of a product listed next to its variant (Wireless Mouse / Wireless Mouse Pro)",
         "marked_item": "the one row with a ticked checkbox or a filled heart",
     }
+
+    turns = {"two_columns": ("two_columns", "edge_ordinal")}
+    angles = {"rotated_text": (90, 270)}  # vertical tabs read bottom-to-top or top-to-bottom, nothing between
 
     # Sampling ------------------------------------------------------------------------
 
@@ -190,7 +195,8 @@ class ScreenContext(Context):
         if kind != "login":
             # The usual order (search, tabs, list; a banner on top or under the list); any
             # order when the question is about it.
-            shown = [r for r, p in (("search", 0.6), ("tabs", 0.5)) if slot == "list_relative" or rng.random() < p]
+            shown = [r for r, p in (("search", 0.6), ("tabs", 0.5))
+                     if slot == "list_relative" or (slot == "edge_ordinal" and r == "tabs") or rng.random() < p]
             order = [*shown, "list"]
             if slot == "list_relative" or rng.random() < 0.3:
                 order.insert(0 if rng.random() < 0.5 else len(order), "banner")
@@ -224,7 +230,8 @@ class ScreenContext(Context):
             backdrop=tuple(pick(rng, vocab["backdrops"])), scale=int(pick(rng, (1, 2, 3))),
             compact=bool(rng.random() < 0.4), font=font, app=app, title_font=title_font, title_px=title_px,
             title_contrast=title_contrast, title_stroke=title_stroke, rows=rows, order=tuple(order),
-            tabs=tuple(str(t) for t in rng.choice(["All", "Recent", "Shared", "Starred", "Work", "Personal"], size=3,
+            tabs=tuple(str(t) for t in rng.choice(["All", "Recent", "Shared", "Starred", "Work", "Personal"],
+                                                   size=int(rng.integers(4, 6)) if slot == "edge_ordinal" else 3,
                                                    replace=False)),
             banner=pick(rng, ("Back up your data", "New features are here", "Storage almost full", "Try Premium")),
             features=frozenset(features), buttons=tuple(buttons), styles=tuple(styles), dialog=dialog,
@@ -384,6 +391,11 @@ class ScreenContext(Context):
             order.remove(a)
             order.insert(order.index(b) + (1 if was_above else 0), a)
             return dataclasses.replace(content, order=tuple(r for u in order for r in u if r in content.order))
+        if slot == "edge_ordinal" and len(focus) == 2:  # the asked tab swapped with the one between it and the edge
+            tabs = list(content.tabs)
+            i, j = tabs.index(focus[0]), tabs.index(focus[1])
+            tabs[i], tabs[j] = tabs[j], tabs[i]
+            return dataclasses.replace(content, tabs=tuple(tabs))
         if slot == "two_columns":  # the buttons in the mirrored order
             return dataclasses.replace(content, buttons=content.buttons[::-1], styles=content.styles[::-1])
         raise Resample(f"screens make no minimal pair for {slot}")
@@ -441,6 +453,7 @@ class _Layout:
         self.marks: list = []
         self.button_targets: list[tuple[str, Target]] = []
         self.row_buttons: list[Target] = []  # one per row, all with the same label
+        self.strip: Listing | None = None  # the tab bar, left to right
 
     # Drawing helpers ------------------------------------------------------------------
 
@@ -664,15 +677,20 @@ class _Layout:
         pal, u = self.pal, self.u
         h = 24 * u
         step = (inner[1] - inner[0]) / len(self.c.tabs)
-        ids = []
+        ids, entries = [], []
         for k, label in enumerate(self.c.tabs):
             cx = inner[0] + step * (k + 0.5)
             rgb = pal.accent if k == 0 else pal.muted
-            ids.append(self.text(label, cx, y + h / 2, rgb, "tab", align="center").item_id)
+            if self.width(label) > step - 6 * u:
+                raise Resample("the tab labels do not fit the tab bar")
+            text = self.text(label, cx, y + h / 2, rgb, "tab", align="center")
+            ids.append(text.item_id)
+            entries.append(Target((text.item_id,), f"the \"{label}\" tab", label, label))
             if k == 0:
                 ids.append(self.rect((cx - step * 0.4, y + h - 2.5 * u, cx + step * 0.4, y + h), pal.accent,
                                      "tab_indicator", "selected tab underline").item_id)
         line = self.rect((inner[0], y + h, inner[1], y + h + max(1.0, u)), pal.line, "divider", "divider")
+        self.strip = Listing("tab", tuple(entries))
         return y + h + u, (*ids, line.item_id)
 
     def region_banner(self, inner, y: float) -> tuple[float, tuple[int, ...]]:
@@ -1193,7 +1211,8 @@ class _Layout:
         stats = {"n_elements": len(text_items), "n_rows": len(c.rows), "n_columns": 1, "skew_deg": 0.0,
                  "body_px": self.px}
         return Page("screen", "screen", scene, targets, self.counts, listings, columns, tuple(fields), marks,
-                    stats, tuple(self.details), click=c.box_pick % 2 == 1)
+                    stats, tuple(self.details), click=c.box_pick % 2 == 1, strip=self.strip,
+                    strip_ref=f"the tab bar above {self.ref('list')}")
 
 
 # Unit quarter arcs of the four corners (bottom-right, bottom-left, top-left, top-right), 7 points each.
