@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shlex
 import signal
 import sys
@@ -124,7 +125,7 @@ def generate(family, n, seed, out, size_text, workers, split, sweeps, settings, 
     from gen_stress.generators import family_names, get_family
     from gen_stress.knobs import knob_spec, parse_sweep, resolve_sweep, split_assignment
     from gen_stress.pipeline import DatasetSpec, PartSpec, default_workers
-    from gen_stress.questions.in_context import served_subtasks, with_context
+    from gen_stress.questions.in_context import context_pairs, served_subtasks, with_context
 
     names = family_names(family)
     size = _parse_size(size_text)
@@ -150,9 +151,10 @@ def generate(family, n, seed, out, size_text, workers, split, sweeps, settings, 
             served = served_subtasks(fam, wanted)
             leaves = () if served == fam.subtasks else served
         # With `all`, --pairs applies to the families that make pairs.
-        with_pairs = pairs and (bool(fam.pairs) or len(names) == 1)
-        parts.append(PartSpec(family=name, n=n, seed=seed, split=split, sweeps=swept, settings=tuple(pinned),
-                              subtasks=leaves, options=(("pairs", True),) if with_pairs else ()))
+        part = PartSpec(family=name, n=n, seed=seed, split=split, sweeps=swept, settings=tuple(pinned),
+                        subtasks=leaves)
+        with_pairs = pairs and (bool(fam.pairs) or len(names) == 1 or context_pairs(fam, part))
+        parts.append(dataclasses.replace(part, options=(("pairs", True),)) if with_pairs else part)
     out = out if out is not None else f"stress-{family}"
     command = _command_line(family, n, seed, size, split, sweeps, settings, subtasks, pairs, rows_per_shard)
     spec = DatasetSpec(parts=tuple(parts), width=size[0], height=size[1], rows_per_shard=rows_per_shard,

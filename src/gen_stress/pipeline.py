@@ -76,7 +76,8 @@ class PartSpec:
             if leaf not in family.subtasks:
                 raise UserError(f"unknown subtask {leaf!r} of {self.family}; choose from {', '.join(family.subtasks)}")
         options = dict(self.options)
-        if options.get("pairs") and not family.pairs and not capture.uses_capture(self):  # capture twins
+        if options.get("pairs") and not family.pairs and not capture.uses_capture(self) and \
+                not in_context.context_pairs(family, self):  # capture twins, or a context's own
             raise UserError(f"family {self.family} does not make minimal pairs (--pairs)")
         swept = [s.knob for s in self.sweeps]
         pinned = [k for k, _ in self.settings]

@@ -48,6 +48,11 @@ class ContextKnobs:
     n_columns: int = knob(easy=None, derived=True, doc="columns of the page's layout")
     skew_deg: float = knob(easy=None, derived=True, doc="how far the page is turned, counter-clockwise")
     body_px: int = knob(easy=None, derived=True, doc="cap height of the page's body text, in pixels")
+    scale_factor: int = knob(easy=None, derived=True,
+                             doc="a screen's device scale factor (1, 2, 3): device pixels per logical point")
+    hairline_px: float = knob(easy=None, derived=True,
+                              doc="a screen's one-device-pixel divider, in output pixels (points per output "
+                                  "pixel over the scale factor)")
 
 
 STAT_NAMES = tuple(f.name for f in dataclasses.fields(ContextKnobs) if f.name != CONTEXT_KNOB)
@@ -196,7 +201,7 @@ def compose(family: Family, plan: SamplePlan, values: dict[str, Any], rng: np.ra
     page = context.layout(content, request, size)
     asked = kind.ask(page, kind.slot, rng, None, **options)
     first = _draft(family, plan, values, page, asked)
-    if not (plan.options.get("pairs") and family.pairs):
+    if not (plan.options.get("pairs") and (family.pairs or kind.slot in context.pair_slots)):
         return [first]
     twin_page = context.layout(context.change(content, request, rng, asked.focus), request, size)
     twin = kind.ask(twin_page, kind.slot, rng, asked.asked, **options)
@@ -292,6 +297,28 @@ def finalize(draft: Draft, rendered: Rendered) -> Draft:
 
 
 # Refusing what cannot be made, before any work starts ------------------------------------
+
+def context_pairs(family: Family, part) -> bool:
+    """Does a family that makes no minimal pairs of its own make them in the part's
+    contexts? Yes when every context is a real one whose `change` flips the answer of
+    every slot the part's subtasks ask there (`Context.pair_slots`: a screen toggles the
+    asked element or flips the asked state for hallucination)."""
+    wanted = {v for k, v in part.settings if k == CONTEXT_KNOB} | \
+        {v for s in part.sweeps if s.knob == CONTEXT_KNOB for v in s.values}
+    if family.pairs or not wanted or ABSTRACT in wanted:
+        return False
+    leaves = part.subtasks or family.subtasks
+    for name in wanted:
+        place = contexts()[name]
+        for leaf in leaves:
+            first = kind_for(family.name, leaf, name)
+            if first is None:
+                return False
+            slots = place.turns.get(first.slot, (first.slot,))
+            if any(slot not in place.pair_slots for slot in slots):
+                return False
+    return True
+
 
 def served_subtasks(family: Family, names) -> tuple[str, ...]:
     """The family's subtasks that every one of the named contexts can serve."""

@@ -140,7 +140,13 @@ def left_or_right(page: Page, slot: str, rng, again: dict | None = None) -> Aske
 
 
 def exists(page: Page, slot: str, rng, again: dict | None = None, present: bool = True) -> Asked:
-    """Does the page show a field such pages usually have? (yes/no, balanced by `present`)"""
+    """Does the page show a field such pages usually have? (yes/no, balanced by `present`;
+    a twin is asked about the same field, whatever its presence now)"""
+    if again is not None:
+        chosen = _field_named(page, again["field"])
+        prompt = f"Does this {page.noun} show {chosen.name}? Answer yes or no."
+        return Asked(Question(prompt, "yes" if chosen.present else "no", "yes_no"), chosen.ids, again,
+                     (chosen.name,))
     pool = [f for f in page.fields if f.present == present and f.usual]
     if not pool:
         raise Resample("no usual field with the wanted presence")
@@ -151,12 +157,20 @@ def exists(page: Page, slot: str, rng, again: dict | None = None, present: bool 
     chosen = pick(rng, pool)
     prompt = f"Does this {page.noun} show {chosen.name}? Answer yes or no."
     asked = {"field": chosen.name, **({"neg_strategy": chosen.negative} if chosen.negative else {})}
-    return Asked(Question(prompt, "yes" if present else "no", "yes_no"), chosen.ids, asked)
+    return Asked(Question(prompt, "yes" if present else "no", "yes_no"), chosen.ids, asked, (chosen.name,))
 
 
 def near_miss_value(page: Page, slot: str, rng, again: dict | None = None, present: bool = True) -> Asked:
     """Is an amount the printed one, or a near miss with one digit changed? (A state, such
-    as a toggle's, against its opposite.)"""
+    as a toggle's, against its opposite; a twin is asked the same of the same field.)"""
+    if again is not None:
+        chosen = _field_named(page, again["field"])
+        if not chosen.present:
+            raise Resample("the asked field is gone")
+        asked = again["asked_value"]
+        prompt = f"Is {chosen.ref} on this {page.noun} {asked}? Answer yes or no."
+        return Asked(Question(prompt, "yes" if chosen.value == asked else "no", "yes_no"), chosen.ids,
+                     {**again, "true_value": chosen.value}, (chosen.name,))
     pool = [f for f in page.fields if f.present and (f.near or f.numeric and any(c.isdigit() for c in f.value))]
     if not pool:
         raise Resample("no printed amount to ask about")
@@ -164,22 +178,26 @@ def near_miss_value(page: Page, slot: str, rng, again: dict | None = None, prese
     asked = chosen.value if present else chosen.near or near_miss(chosen.value, rng)
     prompt = f"Is {chosen.ref} on this {page.noun} {asked}? Answer yes or no."
     return Asked(Question(prompt, "yes" if present else "no", "yes_no"), chosen.ids,
-                 {"field": chosen.name, "asked_value": asked, "true_value": chosen.value})
+                 {"field": chosen.name, "asked_value": asked, "true_value": chosen.value}, (chosen.name,))
 
 
 def presupposed_value(page: Page, slot: str, rng, again: dict | None = None, present: bool = True) -> Asked:
-    """What is the value of a usual field? Unanswerable when the page does not show it."""
-    pool = [f for f in page.fields if f.present == present and f.ref and not f.near]  # a value, not a state
-    if not pool:
-        raise Resample("no usual field with a value and the wanted presence")
-    chosen = pick(rng, pool)
+    """What is the value of a usual field? Unanswerable when the page does not show it (a
+    twin is asked about the same field, whatever its presence now)."""
+    if again is not None:
+        chosen, present = _field_named(page, again["field"]), _field_named(page, again["field"]).present
+    else:
+        pool = [f for f in page.fields if f.present == present and f.ref and not f.near]  # a value, not a state
+        if not pool:
+            raise Resample("no usual field with a value and the wanted presence")
+        chosen = pick(rng, pool)
     verb = "are" if chosen.ref.endswith(" hours") else "is"  # "What are the opening hours"
     prompt = (f"What {verb} {chosen.ref} on this {page.noun}? Answer with the value exactly as printed. If the "
               f"{page.noun} does not show it, answer \"{UNANSWERABLE}\".")
     if present:
-        return Asked(Question(prompt, chosen.value, "text"), chosen.ids, {"field": chosen.name})
+        return Asked(Question(prompt, chosen.value, "text"), chosen.ids, {"field": chosen.name}, (chosen.name,))
     return Asked(Question(prompt, UNANSWERABLE, "text", aliases=UNANSWERABLE_ALIASES, answerable=False), (),
-                 {"field": chosen.name})
+                 {"field": chosen.name}, (chosen.name,))
 
 
 def box(page: Page, slot: str, rng, again: dict | None = None) -> Asked:
@@ -329,6 +347,13 @@ def _row_index(page: Page) -> dict:
             if e.name:
                 seen.setdefault(e.name, []).append((k, e))
     return {name: found[0] for name, found in seen.items() if len(found) == 1}
+
+
+def _field_named(page: Page, name: str):
+    found = [f for f in page.fields if f.name == name]
+    if len(found) != 1:
+        raise Resample(f"the page lists {name!r} {len(found)} times")
+    return found[0]
 
 
 def _target(page: Page, slot: str) -> Target:

@@ -181,6 +181,13 @@ def detail_visible(detail, rendered: Rendered) -> list[str]:
     fill = owned / ((box[2] - box[0]) * (box[3] - box[1]))
     if not detail.min_fill <= fill <= detail.max_fill:
         return [f"{detail.what} fills {fill:.2f} of its box, outside {detail.min_fill}..{detail.max_fill}"]
+    if detail.min_chroma > 0 or detail.max_chroma < 255:
+        x0, y0, x1, y1 = box
+        mine = rendered.ids[y0:y1, x0:x1] == detail.item_id
+        rgb = np.asarray(rendered.image.crop((x0, y0, x1, y1)).convert("RGB"), dtype=float)[mine].mean(axis=0)
+        chroma = float(rgb.max() - rgb.min())
+        if not detail.min_chroma <= chroma <= detail.max_chroma:
+            return [f"{detail.what} has chroma {chroma:.0f}, outside {detail.min_chroma}..{detail.max_chroma}"]
     return []
 
 

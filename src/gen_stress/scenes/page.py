@@ -72,6 +72,10 @@ class Detail:
     min_fill: float = 0.0
     max_fill: float = 1.0
     min_px: int = 12  # and at least this many pixels of it show
+    # The chroma (max - min channel) of its mean colour on the render: a greyed-out
+    # disabled button stays under max_chroma, an enabled one in the accent over min_chroma.
+    min_chroma: float = 0.0
+    max_chroma: float = 255.0
 
 
 @dataclass(frozen=True)

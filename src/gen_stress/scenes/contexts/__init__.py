@@ -37,6 +37,9 @@ class Context:
     # A slot whose subtask asks these slots' questions in turn, item by item (a screen's
     # left/right subtask asks about a dialog's buttons, then which tab is second from the right).
     turns: dict[str, tuple[str, ...]] = {}
+    # Slots of families without minimal pairs of their own whose answer `change` flips
+    # too (a screen's usual elements and states, for hallucination): --pairs works there.
+    pair_slots: frozenset = frozenset()
 
     def sample(self, request: Request, rng: np.random.Generator, size: tuple[int, int]) -> Any:
         """The content of one page (plain frozen data): every random draw happens here."""

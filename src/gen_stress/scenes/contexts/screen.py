@@ -39,14 +39,18 @@ from gen_stress.scenes.page import Count, Detail, Field, Listing, Page, Request,
 from gen_stress.scenes.text import TextLayout, layout_text, moved
 
 UI_FONTS = ("DejaVu Sans", "Liberation Sans", "Open Sans", "Roboto Condensed")
-SCALES = {1: 0.85, 2: 1.0, 3: 1.2}  # device scale factor -> size of the interface on the image
+# Device scale factor: device pixels per logical point. The layout is in points, whatever
+# the factor (one point is `u` output pixels); the device draws a hairline as one device
+# pixel, and the screenshot is fitted to the fixed output size, so a hairline covers u / s
+# of an output pixel (see _Layout.hairline_rule and the README).
+SCALE_FACTORS = (1, 2, 3)
 DOLLAR = {"symbol": "$", "prefix": True, "decimal": ".", "thousands": ","}
 ELLIPSIS = "\u2026"
 # Kinds of screen each slot can be asked on.
 KINDS_FOR = {
     "fine_text": ("inbox", "files", "login"),
     "rotated_text": ("files", "inbox", "settings"),
-    "styled_text": ("settings", "inbox", "files", "cart", "playlist", "login", "dashboard"),
+    "styled_text": ("settings", "inbox", "files", "cart", "playlist", "login", "dashboard", "checkout"),
     "count_merged": ("inbox",),
     "count_rows": ("settings",),
     "count_marks": ("cart",),
@@ -54,10 +58,10 @@ KINDS_FOR = {
     "list_relative": ("inbox", "files", "settings", "playlist"),
     "two_columns": ("settings", "inbox", "files", "cart", "playlist", "dashboard"),
     "edge_ordinal": ("inbox", "files", "settings", "playlist"),
-    "absent_field": ("settings", "inbox", "files", "cart", "login", "dashboard"),
-    "near_miss": ("settings", "inbox", "cart", "dashboard"),
-    "presupposition": ("settings", "inbox", "cart", "login", "dashboard"),
-    "named_box": ("settings", "inbox", "files", "cart", "playlist", "login", "dashboard"),
+    "absent_field": ("settings", "inbox", "files", "cart", "login", "dashboard", "checkout"),
+    "near_miss": ("settings", "inbox", "cart", "dashboard", "checkout"),
+    "presupposition": ("settings", "inbox", "cart", "login", "dashboard", "checkout"),
+    "named_box": ("settings", "inbox", "files", "cart", "playlist", "login", "dashboard", "checkout"),
     "near_duplicate": ("cart",),
     "marked_item": ("files", "playlist"),
 }
@@ -79,7 +83,16 @@ FEATURES = {
     "files": {"search": "a search field", "upload": "an Upload button", "storage": "a storage usage bar"},
     "playlist": {"search": "a search field", "shuffle": "a Shuffle button"},
     "dashboard": {"search": "a search field", "chart": "a bar chart", "refunds": "a Refunds figure"},
+    "checkout": {"promo": "a promo code field", "save": "a \"Save this card\" checkbox",
+                 "delivery": "a delivery fee", "secure": "a note that payments are secure"},
 }
+# The sections of a checkout form, each ending in its own "Next" button: (title, fields), a
+# field being (label, placeholder, content key).
+CHECKOUT_SECTIONS = (("Shipping address", (("Full name", "First and last name", "name"),
+                                           ("Street address", "Street and number", "street"),
+                                           ("City", "City or town", "city"))),
+                     ("Payment", (("Card number", "1234 5678 9012 3456", "card"),
+                                  ("Expiry date", "MM/YY", "expiry"))))
 
 
 @dataclass(frozen=True)
@@ -135,6 +148,9 @@ class ScreenContent:
     row_buttons: bool  # a "Delete" button in every row of a file list
     bars: tuple[float, ...]  # a dashboard chart's bar heights, 0..1
     offset: float  # where the phone sits across the backdrop, 0..1
+    steps: tuple[bool, ...] = ()  # checkout: is each section's "Next" enabled (its fields complete)
+    address: tuple[str, ...] = ()  # checkout: name, street, city, card number, expiry
+    order_cents: int = 0  # checkout: the order before delivery
 
 
 def _cart_total(content: ScreenContent) -> dict[str, int]:
@@ -148,8 +164,9 @@ def _cart_total(content: ScreenContent) -> dict[str, int]:
 class ScreenContext(Context):
     name = "screen"
     noun = "screen"
-    description = ("app and web screenshots (settings, inbox, files, cart, playlist, dashboard, login) with buttons, "
-                   "toggles, checkboxes, fields, tabs, badges, sliders, star ratings, icons and dialogs")
+    description = ("app and web screenshots (settings, inbox, files, cart, playlist, dashboard, login, checkout) "
+                   "with buttons (enabled and greyed out), toggles, checkboxes, fields, tabs, badges, sliders, star "
+                   "ratings, icons and dialogs")
     slots = {
         "fine_text": "a truncated subject or file name, or a field's helper text",
         "rotated_text": "a vertical tab label (at 90 or 270 degrees)",
@@ -162,14 +179,17 @@ class ScreenContext(Context):
         "two_columns": "buttons of a dialog, left to right",
         "edge_ordinal": "tabs of a tab bar, counted from its left or right end (asked in turn with two_columns)",
         "absent_field": "usual elements of such a screen (a Forgot password? link, a search field, Log out)",
-        "near_miss": "numbers shown (totals, badge counts, slider values) and toggle states",
+        "near_miss": "numbers shown (totals, badge counts, slider values) and states (a toggle on or off, a "
+                     "checkout's \"Next\" enabled or greyed out)",
         "presupposition": "values of usual elements (the delivery fee, the email address entered)",
-        "named_box": "a button among near-duplicates (Save, Save as, Save draft)",
+        "named_box": "a button among near-duplicates (Save, Save as, Save draft; the enabled \"Next\" of a checkout "
+                     "beside a greyed-out one)",
         "near_duplicate": "the price of a product listed next to its variant (Wireless Mouse / Wireless Mouse Pro)",
         "marked_item": "the one row with a ticked checkbox or a filled heart",
     }
 
     turns = {"two_columns": ("two_columns", "edge_ordinal")}
+    pair_slots = frozenset({"absent_field", "near_miss", "presupposition"})
     angles = {"rotated_text": (90, 270)}  # vertical tabs read bottom-to-top or top-to-bottom, nothing between
 
     # Sampling ------------------------------------------------------------------------
@@ -192,7 +212,7 @@ class ScreenContext(Context):
             title_px, title_contrast, title_stroke = style.text_px, style.contrast_ratio, style.stroke_px
         rows, features = self._rows(kind, slot, request.count, rng, vocab)
         order = ["list"]
-        if kind != "login":
+        if kind not in ("login", "checkout"):
             # The usual order (search, tabs, list; a banner on top or under the list); any
             # order when the question is about it.
             shown = [r for r, p in (("search", 0.6), ("tabs", 0.5))
@@ -219,6 +239,14 @@ class ScreenContext(Context):
             rail = tuple(str(t) for t in rng.choice(vocab["vertical_tabs"], size=int(rng.integers(3, 5)), replace=False))
             rail_angle = style.angle_deg if style is not None else 90
         tiny_what = {"inbox": "sub", "files": "title", "login": "helper"}.get(kind, "") if slot == "fine_text" else ""
+        steps, address = (), ()
+        if kind == "checkout":
+            # Exactly one section complete when a question names "the enabled Next" among two.
+            first = bool(rng.random() < 0.5)
+            steps = (first, not first) if slot == "named_box" else (first, bool(rng.random() < 0.5))
+            address = (pick(rng, vocab["senders"][:16]), pick(rng, vocab["streets"]), pick(rng, vocab["cities"]),
+                       " ".join(f"{int(v):04d}" for v in rng.integers(0, 10000, size=4)),
+                       f"{int(rng.integers(1, 13)):02d}/{int(rng.integers(27, 32))}")
         n_stars, filled, half = 5, int(rng.integers(0, 6)), False
         if slot == "count_marks":
             filled = request.count
@@ -227,7 +255,7 @@ class ScreenContext(Context):
         body_px = self._body_px(size, 1.0)
         return ScreenContent(
             kind=kind, device=device, theme=theme, accent=tuple(pick(rng, vocab["accents"])),
-            backdrop=tuple(pick(rng, vocab["backdrops"])), scale=int(pick(rng, (1, 2, 3))),
+            backdrop=tuple(pick(rng, vocab["backdrops"])), scale=int(pick(rng, SCALE_FACTORS)),
             compact=bool(rng.random() < 0.4), font=font, app=app, title_font=title_font, title_px=title_px,
             title_contrast=title_contrast, title_stroke=title_stroke, rows=rows, order=tuple(order),
             tabs=tuple(str(t) for t in rng.choice(["All", "Recent", "Shared", "Starred", "Work", "Personal"],
@@ -246,7 +274,8 @@ class ScreenContext(Context):
             near_dup=next((i for i, r in enumerate(rows) if r.meta == "variant"), -1),
             row_buttons=bool(slot == "named_box" and kind == "files" and rng.random() < 0.7),
             bars=tuple(round(float(v), 3) for v in rng.uniform(0.2, 1.0, size=7)),
-            offset=float(rng.uniform(0, 1)))
+            offset=float(rng.uniform(0, 1)), steps=steps, address=address,
+            order_cents=int(rng.integers(12, 400)) * 100 - 1 if kind == "checkout" else 0)
 
     @staticmethod
     def _body_px(size: tuple[int, int], scale: float) -> int:
@@ -339,7 +368,7 @@ class ScreenContext(Context):
                 delta = int(rng.integers(-30, 60))
                 rows.append(Row(label, shown, icon=icons[label], on=delta >= 0, meta=f"{delta:+d}%"))
             return tuple(rows), features
-        return (), features  # login
+        return (), features  # login, checkout
 
     # The one change of a minimal pair --------------------------------------------------
 
@@ -398,7 +427,37 @@ class ScreenContext(Context):
             return dataclasses.replace(content, tabs=tuple(tabs))
         if slot == "two_columns":  # the buttons in the mirrored order
             return dataclasses.replace(content, buttons=content.buttons[::-1], styles=content.styles[::-1])
+        if slot in ("absent_field", "presupposition") and focus:  # the asked element shown or taken away
+            return self._toggled(content, focus[0])
+        if slot == "near_miss" and focus:  # the asked state flipped: a toggle, a checkout's "Next"
+            return self._flipped(content, focus[0])
         raise Resample(f"screens make no minimal pair for {slot}")
+
+    @staticmethod
+    def _toggled(content: ScreenContent, field: str) -> ScreenContent:
+        if field == "an email address filled in":
+            return dataclasses.replace(content, email_filled=not content.email_filled)
+        key = next((k for k, name in FEATURES[content.kind].items() if name == field), None)
+        if key is None:
+            raise Resample(f"{field} cannot be shown or taken away")
+        order = content.order
+        if key == "search":  # the search field is a region of the screen too
+            order = tuple(r for r in order if r != "search") if "search" in order else ("search", *order)
+        return dataclasses.replace(content, features=content.features ^ {key}, order=order)
+
+    @staticmethod
+    def _flipped(content: ScreenContent, field: str) -> ScreenContent:
+        rows = list(content.rows)
+        for k, row in enumerate(rows):
+            if field == f"a {row.title} toggle":
+                rows[k] = dataclasses.replace(row, on=not row.on)
+                return dataclasses.replace(content, rows=tuple(rows))
+        for k, (title, _fields) in enumerate(CHECKOUT_SECTIONS):
+            if content.steps and field == f"a \"Next\" button in the {title} section":
+                steps = list(content.steps)
+                steps[k] = not steps[k]  # its last field filled in or cleared with it
+                return dataclasses.replace(content, steps=tuple(steps))
+        raise Resample(f"{field} has no state to flip")
 
     @staticmethod
     def _region_ref(content: ScreenContent, key: str) -> str:
@@ -439,7 +498,8 @@ class _Layout:
         on_accent = (255, 255, 255) if contrast_ratio(accent, (255, 255, 255)) >= 3 else (20, 20, 20)
         self.pal = _Palette(*(tuple(theme[k]) for k in ("bg", "surface", "text", "muted", "line", "idle")),
                             accent, on_accent)
-        self.u = min(size) / 512 * SCALES[content.scale] * (0.88 if content.compact else 1.0)
+        self.u = min(size) / 512 * (0.88 if content.compact else 1.0)  # output px per logical point
+        self.device_px = self.u / content.scale  # output px per device pixel
         self.px = max(5, int(round(7 * self.u)))
         self.font = font_named(content.font)
         self.icons = load_catalog().icons
@@ -484,6 +544,20 @@ class _Layout:
         self.sheet.items.append(item)
         return item
 
+    @property
+    def hairline(self) -> float:
+        """A field's or button's outline: one point."""
+        return max(1.0, self.u)
+
+    def hairline_rule(self, x0: float, x1: float, y: float, under: RGB, role: str = "divider") -> ShapeItem:
+        """A divider one device pixel thick. Fitted to the output it covers u / s of an output
+        pixel: drawn one output pixel thick (or u / s when that is more) at that share of
+        its colour over what lies under it, as area-averaging the screenshot would give."""
+        rows = max(1, round(self.device_px))
+        rgb = mix(under, self.pal.line, min(1.0, self.device_px))
+        top = round(y)  # whole pixel rows (Pillow fills a polygon's bottom edge row too: hence the 0.2)
+        return self.rect((x0, top, x1, top + rows - 0.2), rgb, role, "divider")
+
     def width(self, text: str, px: int | None = None, font: FontInfo | None = None) -> float:
         return text_width(text, font or self.font, px or self.px)
 
@@ -516,10 +590,12 @@ class _Layout:
         if c.rail:
             x0 = self.rail(frame, y)
         pad = 10 * self.u
-        bottom = frame[3] - (self.nav(frame) if c.device == "phone" and c.kind != "login" else 0)
+        bottom = frame[3] - (self.nav(frame) if c.device == "phone" and c.kind not in ("login", "checkout") else 0)
         inner = (x0 + pad, x1 - pad)
         if c.kind == "login":
             y = self.login(inner, y + pad)
+        elif c.kind == "checkout":
+            y = self.checkout(inner, y + pad)
         else:
             for region in c.order:
                 top = y
@@ -531,7 +607,7 @@ class _Layout:
         if c.dialog:
             self.dim()
             self.dialog(frame)
-        else:
+        elif c.kind != "checkout":  # a checkout's buttons are its sections' own
             y = self.button_row(inner, y + pad)
         if y > bottom - pad * 0.3:
             raise Resample(f"the {c.kind} screen needs {y:.0f} px, has {bottom:.0f}")
@@ -570,8 +646,8 @@ class _Layout:
                 raise Resample(f"contrast {c.title_contrast} cannot be reached on the app bar")
         ink = pal.on_accent if bar_rgb == pal.accent else pal.text
         appbar = self.rect((x0, y, x1, y + app_h), bar_rgb, "app_bar", "app bar")
-        lead = "arrow-left" if "back" in c.features else "menu"
-        if c.kind == "settings" or lead == "menu":
+        lead = "arrow-left" if "back" in c.features or c.kind == "checkout" else "menu"
+        if c.kind in ("settings", "checkout") or lead == "menu":
             self.icon(lead, x0 + 16 * u, y + app_h / 2, 16 * u, ink, "app_bar_icon", on=appbar.item_id)
         title_font = font_named(c.title_font)
         px = c.title_px or self.px + 3
@@ -582,7 +658,7 @@ class _Layout:
             stroke_rgb, rgb = rgb, bar_rgb
         title_text = c.app if c.kind in ("login",) or c.title_px else {
             "settings": "Settings", "inbox": "Inbox", "files": "My Files", "cart": "Your Cart",
-            "playlist": "Liked Songs", "dashboard": "Dashboard"}[c.kind]
+            "playlist": "Liked Songs", "dashboard": "Dashboard", "checkout": "Checkout"}[c.kind]
         if c.title_px:  # the styled slot: the app's name is the title
             title_text = c.app
         if self.width(title_text, px, title_font) > (x1 - x0) - 80 * u:
@@ -689,7 +765,7 @@ class _Layout:
             if k == 0:
                 ids.append(self.rect((cx - step * 0.4, y + h - 2.5 * u, cx + step * 0.4, y + h), pal.accent,
                                      "tab_indicator", "selected tab underline").item_id)
-        line = self.rect((inner[0], y + h, inner[1], y + h + max(1.0, u)), pal.line, "divider", "divider")
+        line = self.hairline_rule(inner[0], inner[1], y + h, pal.bg)
         self.strip = Listing("tab", tuple(entries))
         return y + h + u, (*ids, line.item_id)
 
@@ -733,6 +809,8 @@ class _Layout:
             state, other = ("switched on", "switched off") if row.on else ("switched off", "switched on")
             self.fields.append(Field(f"a {row.title} toggle", True, f"the {row.title} toggle", state,
                                      (label.item_id,), usual=False, near=other))
+            if k < len(c.rows) - 1:
+                self.hairline_rule(inner[0] + 24 * u, inner[1], y + h - 1, pal.bg)
             y += h
         for row, _t, _k, right in knobs:  # the knob stands where the state says
             if right != row.on:
@@ -808,6 +886,8 @@ class _Layout:
                 unread.append((sender.item_id, dot.item_id))
             self.entries.append(Target((sender.item_id,), f"the message from {sender.text}", sender.text, sender.text))
             ids += row_ids
+            if k < len(c.rows) - 1:
+                self.hairline_rule(tx, inner[1], y + h + grow - 1, pal.bg)
             y += h + grow
         self.counts["count_merged"] = Count(
             "How many messages in this inbox are unread? Unread messages are marked with a dot on their left.",
@@ -1094,6 +1174,106 @@ class _Layout:
                 self.fields.append(Field(FEATURES["login"][key], False))
         return y
 
+    def checkout(self, inner, y: float) -> float:
+        """A checkout form in two sections (shipping address, payment), each ending in its
+        own "Next" button: enabled (in the accent) when the section is complete, greyed out
+        when a field is still empty (its placeholder showing), as real forms do. The two
+        are near-duplicates told apart by their state."""
+        c, pal, u = self.c, self.pal, self.u
+        values = dict(zip(("name", "street", "city", "card", "expiry"), c.address))
+        hair = self.hairline
+        fh, bh = 24 * u, 26 * u
+        small = max(5, self.px - 1)
+        nexts = []
+        for k, (title, fields) in enumerate(CHECKOUT_SECTIONS):
+            enabled = c.steps[k]
+            dot = self.circle(inner[0] + 8 * u, y + 9 * u, 8 * u, pal.accent, "step", f"step {k + 1}")
+            self.text(str(k + 1), inner[0] + 8 * u, y + 9 * u, pal.on_accent, "step_number", align="center",
+                      on=dot.item_id, px=small, z=6)
+            self.text(title, inner[0] + 22 * u, y + 9 * u, pal.text, "section_title", px=self.px + 1)
+            y += 22 * u
+            for j, (label, hint, key) in enumerate(fields):
+                empty = not enabled and j == len(fields) - 1  # the field left to fill: why Next is greyed out
+                self.text(label, inner[0], y + 4 * u, pal.muted, "field_label", px=small)
+                y += 9 * u
+                self.ring((inner[0], y, inner[1], y + fh), pal.line, hair, 5 * u, "text_field",
+                          f"{label.lower()} field")
+                self.text(hint if empty else values[key], inner[0] + 8 * u, y + fh / 2,
+                          pal.muted if empty else pal.text, "placeholder" if empty else "field_value")
+                if key == "card":
+                    self.icon("credit-card", inner[1] - 14 * u, y + fh / 2, 14 * u, pal.muted)
+                y += fh + 5 * u
+            if k == 1:
+                if "save" in c.features:
+                    box = self.icon("checkbox-marked", inner[0] + 7 * u, y + 7 * u, 14 * u, pal.accent, "checkbox")
+                    text = self.text("Save this card for next time", inner[0] + 18 * u, y + 7 * u, pal.text,
+                                     "checkbox_label")
+                    self.fields.append(Field(FEATURES["checkout"]["save"], True, ids=(box.item_id, text.item_id)))
+                    y += 18 * u
+                else:
+                    self.fields.append(Field(FEATURES["checkout"]["save"], False))
+            w = self.width("Next") + 40 * u
+            box = (inner[1] - w, y, inner[1], y + bh)
+            state = "enabled" if enabled else "disabled"
+            # Disabled as Material draws it: the container at 12% and the label at 38% of the ink.
+            fill = pal.accent if enabled else mix(pal.bg, pal.text, 0.12)
+            ink = pal.on_accent if enabled else mix(pal.bg, pal.text, 0.38)
+            shape = self.rect(box, fill, "button", f"{state} Next button", radius=bh / 2, z=3,
+                              attributes=(("state", state),))
+            text = self.text("Next", box[0] + w / 2, y + bh / 2, ink, "button_label", align="center",
+                             on=shape.item_id, z=6, attributes=(("state", state),))
+            self.details.append(Detail(shape.item_id, f"{state} (greyed out)" if not enabled else "enabled (coloured)",
+                                       min_fill=0.6, **({"min_chroma": 60.0} if enabled else {"max_chroma": 12.0})))
+            nexts.append((title, enabled, shape, text))
+            self.fields.append(Field(f"a \"Next\" button in the {title} section", True,
+                                     f"the \"Next\" button of the {title} section", state,
+                                     (text.item_id, shape.item_id), usual=False,
+                                     near="disabled" if enabled else "enabled"))
+            y += bh + 6 * u
+            self.hairline_rule(inner[0], inner[1], y, pal.bg)
+            y += 8 * u
+        live = [n for n in nexts if n[1]]
+        if len(live) == 1 and len(nexts) == 2:  # the one enabled "Next", told apart from the greyed one
+            title, _on, shape, text = live[0]
+            other = next(n for n in nexts if not n[1])
+            self.targets["named_box"] = Target((text.item_id, shape.item_id),
+                                               "the \"Next\" button that is enabled (not greyed out)", "Next",
+                                               "Next", evidence=(other[3].item_id, other[2].item_id))
+        h = self.px * 2.4
+        if "promo" in c.features:
+            field = self.ring((inner[0], y, inner[1], y + fh), pal.line, hair, 5 * u, "text_field", "promo field")
+            self.text("Promo code", inner[0] + 8 * u, y + fh / 2, pal.muted, "placeholder")
+            self.fields.append(Field(FEATURES["checkout"]["promo"], True, ids=(field.item_id,)))
+            y += fh + 4 * u
+        else:
+            self.fields.append(Field(FEATURES["checkout"]["promo"], False))
+        delivery = c.delivery if "delivery" in c.features else 0
+        lines = [("Delivery", delivery)] if "delivery" in c.features else []
+        lines.append(("Total", c.order_cents + delivery))
+        for label, cents in lines:
+            bold = 1 if label == "Total" else 0
+            self.text(label, inner[0], y + h / 2, pal.text if bold else pal.muted, "summary_label", px=self.px + bold)
+            value = self.text(money(cents, DOLLAR, symbol=True), inner[1], y + h / 2, pal.text, "amount",
+                              align="right", px=self.px + bold)
+            if label == "Delivery":
+                self.fields.append(Field(FEATURES["checkout"]["delivery"], True, "the delivery fee", value.text,
+                                         (value.item_id,), numeric=True))
+            else:
+                self.fields.append(Field("an order total", True, "the order total", value.text, (value.item_id,),
+                                         numeric=True, usual=False))
+            y += h
+        if "delivery" not in c.features:
+            self.fields.append(Field(FEATURES["checkout"]["delivery"], False, "the delivery fee"))
+        if "secure" in c.features:
+            icon = self.icon("lock", inner[0] + 6 * u, y + 8 * u, 11 * u, pal.muted)
+            note = self.text("Payments are secure and encrypted", inner[0] + 15 * u, y + 8 * u, pal.muted, "note",
+                             px=small)
+            self.fields.append(Field(FEATURES["checkout"]["secure"], True, ids=(note.item_id, icon.item_id)))
+            y += 16 * u
+        else:
+            self.fields.append(Field(FEATURES["checkout"]["secure"], False))
+        return y
+
     # Buttons and dialogs --------------------------------------------------------------
 
     def buttons(self, x0: float, x1: float, y: float, on: int, z: int) -> tuple[float, list[Target]]:
@@ -1184,7 +1364,9 @@ class _Layout:
         scene = Scene(self.size[0], self.size[1], f"{c.theme} {c.device} {c.kind} screen", tuple(c.backdrop),
                       tuple(self.sheet.items))
         targets = dict(self.targets)
-        if self.row_buttons:
+        if "named_box" in targets:  # made by the screen itself (the enabled "Next" of a checkout)
+            pass
+        elif self.row_buttons:
             targets["named_box"] = self.row_buttons[c.box_pick % len(self.row_buttons)]
         elif self.button_targets:
             _name, target = self.button_targets[c.box_pick % len(self.button_targets)]
@@ -1209,10 +1391,10 @@ class _Layout:
         marks = tuple(self.marks) if len(self.marks) == 1 else ()
         text_items = [it for it in scene.items if isinstance(it, TextItem)]
         stats = {"n_elements": len(text_items), "n_rows": len(c.rows), "n_columns": 1, "skew_deg": 0.0,
-                 "body_px": self.px}
+                 "body_px": self.px, "scale_factor": c.scale, "hairline_px": round(self.device_px, 3)}
         return Page("screen", "screen", scene, targets, self.counts, listings, columns, tuple(fields), marks,
                     stats, tuple(self.details), click=c.box_pick % 2 == 1, strip=self.strip,
-                    strip_ref=f"the tab bar above {self.ref('list')}")
+                    strip_ref=f"the tab bar above {self.ref('list')}" if self.strip else "")
 
 
 # Unit quarter arcs of the four corners (bottom-right, bottom-left, top-left, top-right), 7 points each.
