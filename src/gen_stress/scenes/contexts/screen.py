@@ -204,7 +204,8 @@ class ScreenContext(Context):
             device = "desktop"  # a phone shows fewer rows
         theme = pick(rng, ("light", "dark"))
         font = pick(rng, UI_FONTS)
-        app = pick(rng, vocab["apps"])
+        # An app named for another kind of screen ("Mailbox" showing a cart) is not drawn.
+        app = pick(rng, [a for a in vocab["apps"] if vocab["app_kinds"].get(a, kind) == kind])
         title_font, title_px, title_contrast, title_stroke = font, 0, 0.0, 0
         if slot == "styled_text" and style is not None:
             pool = [f.name for f in load_catalog().of_class(style.font_class) if not f.missing(app)]
@@ -225,7 +226,7 @@ class ScreenContext(Context):
                 order = [r for u in units for r in (("tabs", "list") if u == "list" else (u,))]
             if ("search" in order) != ("search" in features) and "search" in FEATURES[kind]:
                 features = features ^ {"search"}
-        chosen_set = list(pick(rng, vocab["button_sets"]))
+        chosen_set = list(pick(rng, vocab["login_buttons"] if kind == "login" else vocab["button_sets"]))
         buttons = [str(b) for b in rng.permutation(chosen_set)]
         dialog: tuple[str, ...] = ()
         if slot == "two_columns":
@@ -592,15 +593,23 @@ class _Layout:
         pad = 10 * self.u
         bottom = frame[3] - (self.nav(frame) if c.device == "phone" and c.kind not in ("login", "checkout") else 0)
         inner = (x0 + pad, x1 - pad)
+        docked = "search" in c.order and c.order.index("search") > c.order.index("list")
         if c.kind == "login":
             y = self.login(inner, y + pad)
         elif c.kind == "checkout":
             y = self.checkout(inner, y + pad)
         else:
             for region in c.order:
+                if region == "search" and docked:
+                    continue
                 top = y
                 y, ids = getattr(self, f"region_{region}")(inner, y + pad * 0.6)
                 self.regions.append((top, self.ref(region), ids))
+        if docked:  # a search field after the list is a search bar docked at the bottom, as real apps do
+            top = bottom - pad * 0.6 - 26 * self.u
+            _y, ids = self.region_search(inner, top)
+            self.regions.append((top, self.ref("search"), ids))
+            bottom = top
         if c.kind == "cart":
             y = self.cart_summary(inner, y + pad * 0.6)
         bottom = self.fab(inner, bottom - pad)
