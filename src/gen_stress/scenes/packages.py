@@ -41,7 +41,15 @@ class Package:
 def package_paints(body: RGB, label: RGB, cap: RGB | None) -> dict[str, RGB]:
     """The paint slots of a package in its line's colours."""
     return {"body": body, "label": label, "cap": cap or METAL, "metal": METAL, "shade": mix(body, (0, 0, 0), 0.25),
-            "shine": mix(body, (255, 255, 255), 0.35)}
+            "shine": mix(body, (255, 255, 255), 0.35), "rim": mix(cap or METAL, (0, 0, 0), 0.3)}
+
+
+def _cap_rim(cap: tuple[float, float, float, float]) -> Part:
+    """A darker edge round a cap, as a photographed cap shows: a white cap on a white card
+    would not show at all without it (the cap colour is a variant people are asked about)."""
+    x0, y0, x1, y1 = cap
+    edge = max(0.2, (x1 - x0) * 0.05)
+    return Part("cap rim", _rounded(x0 - edge, y0, x1 + edge, y1 + edge, 0.3), "rim")
 
 
 @lru_cache(maxsize=256)
@@ -78,7 +86,7 @@ def _bottle(w: float, h: float) -> Package:
     cap = (x0, 0.0, x0 + cap_w, cap_h)
     shoulder = Polygon([(x0 + 0.1, cap_h), (w - x0 - 0.1, cap_h), (w - x0 + 0.05, cap_h + neck_h * 0.5),
                         (w, cap_h + neck_h), (0, cap_h + neck_h), (x0 - 0.05, cap_h + neck_h * 0.5)])
-    parts = [Part("cap", _rounded(*cap, 0.25), "cap"),
+    parts = [_cap_rim(cap), Part("cap", _rounded(cap[0], cap[1] + 0.2, cap[2], cap[3], 0.25), "cap"),
              Part("neck", shoulder, "body"),
              Part("body", _rounded(0, cap_h + neck_h - 0.3, w, h, min(0.8, w * 0.12)), "body"),
              Part("shine", box(w * 0.1, cap_h + neck_h, w * 0.18, h - 1.0), "shine")]
@@ -100,7 +108,7 @@ def _box(w: float, h: float) -> Package:
 def _jar(w: float, h: float) -> Package:
     lid_h = max(1.0, h * 0.16)
     cap = (w * 0.06, 0.0, w * 0.94, lid_h)
-    parts = [Part("lid", _rounded(*cap, 0.3), "cap"),
+    parts = [_cap_rim(cap), Part("lid", _rounded(cap[0], cap[1] + 0.2, cap[2], cap[3], 0.3), "cap"),
              Part("body", _rounded(0, lid_h - 0.2, w, h, min(1.0, w * 0.14)), "body"),
              Part("shine", box(w * 0.1, lid_h + 0.6, w * 0.17, h - 1.0), "shine")]
     panel = (0.0, lid_h + (h - lid_h) * 0.18, w, lid_h + (h - lid_h) * 0.82)
@@ -166,7 +174,7 @@ def printed_lines(look: Look, origin: tuple[int, int], first_id: int, on_item: i
     return items
 
 
-_SLOTS = ("body", "label", "cap", "metal", "shade", "shine")
+_SLOTS = ("body", "label", "cap", "metal", "shade", "shine", "rim")
 
 
 @lru_cache(maxsize=1024)

@@ -1220,9 +1220,13 @@ def _fields(slot: str, c: ShelfContent, d: _Drawer, shown: list[_Drawn], all_nam
         if any(p.emoji for p in products):
             aisle_words |= {item["name"].lower() for item in vocab["produce"]}
         popular = {w.lower() for w in vocab["popular"]}
+        # Never a product drawn anywhere, its label printed or not: a shelf of small unlabelled
+        # mint boxes still shows mints to anyone who knows the package.
+        drawn_words = {p.name.lower() for p in products}
         for strategy, pool in (("adversarial", sorted(aisle_words)), ("popular", sorted(popular))):
             for word in pool:
-                if not any(part in printed for part in word.split()) and word not in {f.name[4:] for f in fields}:
+                if not any(part in printed for part in word.split()) and word not in drawn_words and \
+                        word not in {f.name[4:] for f in fields}:
                     fields.append(Field(f"any {word}", False, negative=strategy))
     elif slot == "variant":
         lines = {}
