@@ -94,7 +94,7 @@ def _currency_of(total: str) -> dict:
 def test_box_answers_are_the_pixels_of_the_named_element(context):
     for row in rows_of("grounding", "region", context, 2, seed=7):
         box = [int(v) for v in row["answer"].strip("[]").split(",")]
-        asked = [t for t in row["scene"]["texts"] if {"name": "asked", "value": "yes"} in t["attributes"]]
+        asked = [t for t in row["scene"]["texts"] if {"name": "answer_box", "value": "yes"} in t["attributes"]]
         ink = np.any(np.asarray(image_of(row)) != np.asarray(image_of(row))[box[1], box[0] - 1], axis=-1)
         x0, y0, x1, y1 = box
         assert ink[y0:y1, x0:x1].any()

@@ -7,6 +7,7 @@ checked on the pixels, and minimal pairs that flip.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 
@@ -18,7 +19,7 @@ from gen_stress.generators import get_family
 from gen_stress.pipeline import PartSpec, generate_index
 from gen_stress.questions.in_context import KINDS
 from gen_stress.scenes import checks
-from gen_stress.scenes.contexts import contexts
+from gen_stress.scenes.contexts import contexts, vocabulary
 from gen_stress.scenes.page import Detail, Request
 from gen_stress.scenes.render import render
 from gen_stress.scoring import score_item
@@ -149,3 +150,118 @@ def test_icon_font_is_licensed_and_in_sync_with_the_icon_names():
     assert sorted(TTFont(script.PINNED.out_font).getBestCmap()) == wanted, "rebuild with scripts/build_icon_font.py"
     licence = script.PINNED.out_license.read_text(encoding="utf-8")
     assert "SIL OPEN FONT LICENSE Version 1.1" in licence and "CC BY 4.0" in licence
+
+
+def _rows(family: str, subtask: str, n: int, seed: int, pairs: bool = False, settings=()) -> list[dict]:
+    part = PartSpec(family=family, n=n, seed=seed, settings=(("context", "screen"), *settings), subtasks=(subtask,),
+                    options=(("pairs", True),) if pairs else ())
+    part.validate()
+    fam = get_family(family)
+    return [row for i in range(n) for row in generate_index(fam, part, (512, 512), i)]
+
+
+def _asked_texts(row: dict) -> list[dict]:
+    return [t for t in row["scene"]["texts"] if {"name": "asked", "value": "yes"} in t["attributes"]]
+
+
+def test_vertical_tab_labels_are_strictly_vertical_and_other_angles_are_refused(tmp_path, capsys):
+    rows = _rows("ocr", "rotated_text", 6, seed=3)
+    angles = {r["difficulty"]["angle_deg"] for r in rows}
+    assert angles <= {90, 270} and len(angles) == 2
+    for row in rows:
+        (target,) = _asked_texts(row)
+        assert target["role"] == "vertical_tab" and target["angle_deg"] == row["difficulty"]["angle_deg"]
+        x0, y0, x1, y1 = target["bbox"]
+        assert y1 - y0 > x1 - x0  # standing up: taller than wide
+    code, _out, err = run_cli(["--family", "ocr", "--subtask", "rotated_text", "--set", "context=screen",
+                               "--set", "angle_deg=45", "--n", "2", "--out", str(tmp_path / "x")], capsys)
+    assert code == 2 and err.count("\n") == 1 and "90 or 270 degrees only" in err
+    assert not (tmp_path / "x").exists()
+
+
+def test_which_tab_is_the_kth_from_an_edge_is_read_off_the_tab_positions():
+    rows = _rows("spatial", "left_right", 8, seed=3, pairs=True)
+    asked = [r for r in rows if "which tab is the" in r["question"]]
+    assert len(asked) == 8  # every other item, each with its twin
+    for a, b in zip(asked[::2], asked[1::2]):
+        assert a["question"] == b["question"] and a["answer"] != b["answer"]
+    for row in asked:
+        tabs = sorted((t for t in row["scene"]["texts"] if t["role"] == "tab"), key=lambda t: t["bbox"][0])
+        words = row["question"].split("which tab is the ")[1].split(",")[0].split()  # "second from the right"
+        k = ("first", "second", "third", "fourth", "fifth").index(words[0])
+        ordered = tabs if words[-1] == "left" else tabs[::-1]
+        assert ordered[k]["text"] == row["answer"] and k >= 1
+
+
+def _checkout_page(slot: str, seeds=range(80)):
+    context = contexts()["screen"]
+    request = Request(slot)
+    for seed in seeds:
+        content = context.sample(request, np.random.default_rng(seed), (512, 512))
+        if content.kind != "checkout":
+            continue
+        try:
+            yield content, context.layout(content, request, (512, 512))
+        except Exception:  # a layout that did not fit: the pipeline resamples it
+            continue
+
+
+def test_the_enabled_next_is_boxed_among_a_greyed_out_twin_and_told_apart_on_the_pixels():
+    seen = 0
+    for content, page in _checkout_page("named_box"):
+        assert sorted(content.steps) == [False, True]  # exactly one section complete
+        target = page.targets["named_box"]
+        states = {page.scene.item(i).attributes for i in target.ids}
+        assert all(("state", "enabled") in a for a in states)
+        assert all(("state", "disabled") in page.scene.item(i).attributes for i in target.evidence)
+        rendered = render(page.scene)
+        nexts = [d for d in page.details if "Next" in page.scene.item(d.item_id).label]
+        assert len(nexts) == 2
+        for detail in nexts:
+            assert checks.detail_visible(detail, rendered) == [], detail
+            enabled = detail.min_chroma > 0
+            other = dataclasses.replace(detail, min_chroma=0.0 if enabled else 60.0,
+                                        max_chroma=12.0 if enabled else 255.0)
+            assert checks.detail_visible(other, rendered), f"{detail.what} also passes as the other state"
+        seen += 1
+    assert seen >= 2
+
+
+def test_hallucination_pairs_flip_a_state_or_an_element_and_the_answer(tmp_path, capsys):
+    rows = _rows("hallucination", "attribute", 6, seed=3, pairs=True)
+    assert len(rows) == 12
+    for a, b in zip(rows[::2], rows[1::2]):
+        assert a["group_id"] == b["group_id"] != "" and a["question"] == b["question"]
+        assert {a["answer"], b["answer"]} == {"yes", "no"}
+    for subtask in ("object", "action"):
+        rows = _rows("hallucination", subtask, 4, seed=5, pairs=True)
+        for a, b in zip(rows[::2], rows[1::2]):
+            assert a["question"] == b["question"] and a["answer"] != b["answer"]
+    # Outside the screen, hallucination still makes no pairs of its own.
+    code, _out, err = run_cli(["--family", "hallucination", "--set", "context=receipt", "--pairs", "--n", "2",
+                               "--out", str(tmp_path / "x")], capsys)
+    assert code == 2 and "does not make minimal pairs" in err and err.count("\n") == 1
+
+
+def test_the_scale_factor_keeps_the_layout_in_points_and_thins_the_hairlines():
+    context = contexts()["screen"]
+    request = Request("count_merged", count=4)
+    for seed in range(20):
+        content = context.sample(request, np.random.default_rng(seed), (512, 512))
+        try:
+            pages = [context.layout(dataclasses.replace(content, scale=s), request, (512, 512)) for s in (1, 2, 3)]
+        except Exception:
+            continue
+        break
+    boxes = [[it.bbox for it in p.scene.items if it.role != "divider"] for p in pages]
+    assert boxes[0] == boxes[1] == boxes[2]  # the same layout whatever the factor
+    dividers = [[it.rgb for it in p.scene.items if it.role == "divider"] for p in pages]
+    assert dividers[0] and len(set(map(len, dividers))) == 1
+    theme = vocabulary("screen")["themes"][content.theme]
+    weight = [np.abs(np.subtract(d[0], theme["bg"])).sum() for d in dividers]
+    assert weight[0] > weight[1] > weight[2] > 0  # one device pixel: a smaller share of an output pixel
+    assert [p.stats["scale_factor"] for p in pages] == [1, 2, 3]
+    hairlines = [p.stats["hairline_px"] for p in pages]  # points per output pixel over the factor
+    assert hairlines[0] == pytest.approx(2 * hairlines[1], abs=0.002) == pytest.approx(3 * hairlines[2], abs=0.002)
+    row = _rows("counting", "duplicates_merged", 1, seed=2)[0]
+    assert row["difficulty"]["scale_factor"] in (1, 2, 3) and row["difficulty"]["hairline_px"] > 0

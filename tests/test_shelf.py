@@ -145,3 +145,27 @@ def test_a_package_stamp_draws_the_pixels_of_its_separate_items():
                                  (PackageItem(1, "product", "", look, (7, 9), 3, (), False),
                                   *printed_lines(look, (7, 9), 2, 1, 4))))
             assert np.array_equal(np.asarray(one.image), np.asarray(apart.image)), line["brand"]
+
+
+def test_an_absent_product_is_never_one_drawn_without_its_label():
+    """Small facings print no label, yet a person who knows the package sees the product:
+    a negative ("any mints?") is never the name of a product drawn anywhere."""
+    rows = rows_of("hallucination", "object", 12, seed=7)
+    negatives = [r for r in rows if r["answer"] == "no"]
+    assert negatives
+    for row in negatives:
+        word = row["question"].split(" any ")[1].split("?")[0]
+        drawn = {a["value"].lower() for o in row["scene"]["objects"] for a in o["attributes"] if a["name"] == "product"}
+        assert not any(f" {word} " in f" {name} " for name in drawn), (word, drawn)
+
+
+def test_a_box_answer_covers_its_answer_box_items_not_the_near_duplicate_it_is_told_from():
+    rows = rows_of("grounding", "similar_classes", 6, seed=3)
+    boxed = [r for r in rows if r["answer_type"] == "bbox"]
+    assert boxed
+    for row in boxed:
+        records = row["scene"]["objects"] + row["scene"]["texts"]
+        box_items = [o for o in records if {"name": "answer_box", "value": "yes"} in o["attributes"]]
+        assert box_items and all({"name": "asked", "value": "yes"} in o["attributes"] for o in box_items)
+        x0, y0, x1, y1 = (int(v) for v in row["answer"].strip("[]").split(","))
+        assert x0 <= min(o["bbox"][0] for o in box_items) + 1 and x1 >= max(o["bbox"][2] for o in box_items) - 1
