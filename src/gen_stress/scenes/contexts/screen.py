@@ -4,14 +4,17 @@ Kinds of screen: a settings page (rows with toggles and a brightness slider), an
 (unread rows with dots, truncated subjects, a badge), a file manager (file icons,
 truncated names, selection checkboxes, a Delete button per row), a shopping cart
 (products with near-duplicate variants, prices, a star rating, totals), a playlist (songs
-with hearts), a dashboard (figure tiles, a bar chart) and a login form (fields with
-placeholders, a Remember me checkbox, links). Every screen has a status or title bar, an
+with hearts), a dashboard (figure tiles, a bar chart), a login form (fields with
+placeholders, a Remember me checkbox, links, sign-in buttons) and a checkout form (a
+shipping and a payment section, each ending in its own "Next": enabled in the accent, or
+greyed out while a field is empty). Every screen has a status or title bar, an
 app bar, a floating action button where the kind has one (Compose, Upload, Shuffle), and
 a row of buttons whose labels are near-duplicates ("Save",
 "Save as", "Save draft") in primary, outlined and text-only styles; a dialog over the
 dimmed page holds the buttons when a question is about their order. Icons are glyphs of
 Material Design Icons, named as the icon set names them. Themes (light, dark), accent
-colours, density and a scale factor vary the look.
+colours, density and the device scale factor vary the look: the layout is in points, the
+same at any factor, and a divider is one device pixel (see SCALE_FACTORS).
 
 Near-duplicate details (a filled vs an outlined heart, a ticked vs an empty checkbox, a
 filled vs an outlined star, a toggle's knob) are recorded as page Details and checked
