@@ -6,6 +6,7 @@ import io
 import shutil
 import textwrap
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -115,6 +116,29 @@ def _font_section(summaries, out: Path) -> list[str]:
     return lines
 
 
+def _words_section(summaries, out: Path) -> list[str]:
+    """The word lists of the languages in the rows (the `language` knob), with their
+    licences copied to `licenses/words/`; nothing when no row has a language."""
+    from gen_stress.scenes.languages import LANGUAGES
+
+    used = set()
+    for s in summaries.values():
+        used.update(k for k in s.categorical.get("language", {}) if k in LANGUAGES)
+    if not used:
+        return []
+    target = out / "licenses" / "words"
+    target.mkdir(parents=True, exist_ok=True)
+    lines = ["## Words", "", "Words come from these openly licensed lists (licence texts in `licenses/words/`). "
+             "Answers are stored in logical order (right-to-left text as typed, not as drawn), "
+             "Unicode-normalised to NFC.", ""]
+    for lang in (LANGUAGES[code] for code in sorted(used)):
+        source = resources.files("gen_stress").joinpath("data", *lang.words_licence_file.split("/"))
+        (target / source.name).write_bytes(source.read_bytes())
+        lines.append(f"- {lang.name} (`{lang.code}`, {lang.script}): {lang.words_source}; "
+                     f"licence {lang.words_licence} (`licenses/words/{source.name}`)")
+    return lines + [""]
+
+
 @dataclass(frozen=True)
 class ShardSource:
     """Shard files that are not in the card's folder (a dataset in an object store)."""
@@ -164,6 +188,7 @@ def write_card(out: Path, spec, summaries: dict, shard_files: list[str], shards:
              "measured on the render). Spatial words are in the viewer's frame.", ""]
     for heading, text in spec.card_extra:
         body += [f"## {heading}", "", text, ""]
+    body += _words_section(summaries, out)
     body += ["## Fonts", ""] + _font_section(summaries, out) + [""]
     front = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True)
     (out / "README.md").write_text(f"---\n{front}---\n\n" + "\n".join(body), encoding="utf-8")
