@@ -230,7 +230,7 @@ def _contact_sheets(out: Path, family: str, shard_files: list[str], open_shard: 
     with open_shard(first) as handle:
         shard = pq.ParquetFile(handle)
         difficulty = shard.schema_arrow.field("difficulty").type
-        keys = [k for k in ("context", "capture") if difficulty.get_field_index(k) >= 0]
+        keys = [k for k in ("context", "capture", "script") if difficulty.get_field_index(k) >= 0]
         if not keys:
             sheet = _contact_sheet(out, family, shard)
             return [("", sheet)] if sheet else []
@@ -238,6 +238,24 @@ def _contact_sheets(out: Path, family: str, shard_files: list[str], open_shard: 
         groups = dict.fromkeys(zip(*(seen.field(k).to_pylist() for k in keys)))
         return [(", ".join(f"{k} `{v}`" for k, v in zip(keys, values)), sheet) for values in groups
                 if (sheet := _contact_sheet(out, family, shard, dict(zip(keys, values))))]
+
+
+def _label_font(line: str, label_font) -> tuple:
+    """The sheet's label font, or for an answer in another script a font of that script
+    with raqm shaping (Pillow's basic layout would draw Arabic unjoined, or tofu)."""
+    catalog = load_catalog()
+    if all(ord(c) < 0x0590 for c in line):  # Latin, Greek and Cyrillic need no shaping
+        return label_font, {}
+    for font in catalog.script_fonts:
+        if not font.missing(line):
+            return font.pil_shaping(12), {"direction": "rtl" if _right_to_left(line) else "ltr"}
+    return label_font, {}
+
+
+def _right_to_left(line: str) -> bool:
+    import unicodedata
+
+    return any(unicodedata.bidirectional(c) in ("R", "AL") for c in line)
 
 
 def _contact_sheet(out: Path, family: str, shard: pq.ParquetFile, where: dict | None = None) -> str | None:
@@ -260,7 +278,16 @@ def _contact_sheet(out: Path, family: str, shard: pq.ParquetFile, where: dict | 
         lines = [row["subtask"], *question, *answer]
         for j, line in enumerate(lines):
             fill = (200, 30, 30) if j >= len(lines) - len(answer) else (90, 90, 90) if j == 0 else (20, 20, 20)
-            draw.text((x, y + THUMB_PX + 4 + j * line_h), line, fill=fill, font=label_font)
+            lead = "A: " if line.startswith("A: ") else ""  # drawn apart: script fonts lack Latin letters
+            font, shaped = _label_font(line[len(lead):], label_font)
+            top = y + THUMB_PX + 4 + j * line_h
+            if not shaped:
+                draw.text((x, top), line, fill=fill, font=font)
+                continue
+            baseline = top + round(label_font.getbbox("H", anchor="ls")[1] * -1) + 1  # both on one baseline
+            draw.text((x, baseline), lead, fill=fill, font=label_font, anchor="ls")
+            draw.text((x + label_font.getlength(lead), baseline), line[len(lead):], fill=fill, font=font,
+                      anchor="ls", **shaped)
     relative = f"assets/{'-'.join([family, *map(str, (where or {}).values()), 'samples'])}.png"
     (out / "assets").mkdir(exist_ok=True)
     sheet.save(out / relative, format="PNG")

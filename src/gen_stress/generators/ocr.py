@@ -309,8 +309,10 @@ class OcrFamily(Family):
         raise Resample(f"font {font.name} does not draw the {knobs.content} texts drawn for it")
 
     def _target_text_in_script(self, knobs, font: FontInfo, rng, size) -> tuple[TextLayout, str]:
-        """The target text in the knobs' script and language, shaped. The look-alike
-        filter of Latin codes and pseudowords (scenes.glyphs) is Latin-only: not applied."""
+        """The target text in the knobs' script and language, shaped. Cyrillic and Greek
+        codes leave out the letters and digits this font at this size draws alike (О/0,
+        З/3, Ι/1, ...); other scripts' letters are not compared (scenes.glyphs measures
+        single glyphs, not joined or stacked forms)."""
         width, height = size
         script, language, shaping = knobs.script, writing.language_of(knobs), writing.shaping_for(knobs)
         vertical = knobs.text_direction == "vertical"
@@ -318,8 +320,10 @@ class OcrFamily(Family):
         max_chars = int(room / (_advance(font, knobs.text_px, script, vertical) * 1.1 + knobs.stroke_px))
         if max_chars < 3:
             raise Resample(f"text {knobs.text_px} px tall does not fit a {width}x{height} image")
+        avoid = (_digit_lookalikes(font, knobs.text_px, knobs.stroke_px, language)
+                 if knobs.content == "code" and script in languages.CASED else frozenset())
         for _ in range(8):
-            text, prior = languages.make_text(language, knobs.content, rng, max_chars)
+            text, prior = languages.make_text(language, knobs.content, rng, max_chars, avoid)
             if not font.missing(text):
                 layout = layout_text(text, font, text_px=knobs.text_px, angle_deg=knobs.angle_deg,
                                      stroke_px=knobs.stroke_px, shaping=shaping)
@@ -503,6 +507,20 @@ def _classes(script: str, classes: tuple[str, ...]) -> tuple[str, ...]:
         return classes
     have = {f.font_class for f in load_catalog().of_script(script)}
     return tuple(c for c in classes if c in have)
+
+
+@lru_cache(maxsize=1024)
+def _digit_lookalikes(font: FontInfo, text_px: int, stroke_px: int, language: str) -> frozenset[str]:
+    """Code letters and digits of a Cyrillic or Greek language that the font draws like
+    each other at this size (a code holding one has no single reading)."""
+    letters = [c for c in languages._code_letters(language) if not font.missing(c)]  # the codes' letters
+    digits = [d for d in "0123456789" if not font.missing(d)]
+    out = set()
+    for letter in letters:
+        for digit in digits:
+            if look_alike(font, letter, digit, text_px, stroke_px):
+                out |= {letter, digit}
+    return frozenset(out)
 
 
 def _advance(font: FontInfo, text_px: int, script: str, vertical: bool = False) -> float:
