@@ -62,9 +62,12 @@ def _knob_rows(family: str, summaries) -> list[str]:
     from gen_stress.capture import CaptureKnobs, with_capture
     from gen_stress.questions.in_context import STAT_NAMES, with_context
 
-    # `context` and the capture knobs are every family's
-    specs = knob_specs(with_capture(with_context(get_family(family).Knobs)))
-    optional = set(STAT_NAMES) | set(CaptureKnobs.__dataclass_fields__)  # shown only when the rows have them
+    from gen_stress.writing import ScriptKnobs, with_script
+
+    # `context`, the capture knobs and the writing knobs are every family's
+    specs = knob_specs(with_script(with_capture(with_context(get_family(family).Knobs))))
+    optional = (set(STAT_NAMES) | set(CaptureKnobs.__dataclass_fields__)  # shown only when the rows have them
+                | set(ScriptKnobs.__dataclass_fields__))
     merged_numeric, merged_categorical = {}, {}
     for (fam, _split), s in summaries.items():
         if fam != family:
@@ -186,6 +189,16 @@ def write_card(out: Path, spec, summaries: dict, shard_files: list[str], shards:
              "`difficulty` holds the family's knob values and `scene` the scene graph (objects and texts with "
              "boxes `[x0, y0, x1, y1]` in pixels of the stored image, origin top-left, and the visible fraction "
              "measured on the render). Spatial words are in the viewer's frame.", ""]
+    from gen_stress.writing import uses_script
+
+    if any(uses_script(part) for part in spec.parts):
+        body += ["## Scripts", "", "Text answers are stored in logical order (the order the text is typed, right-to-left "
+                 "answers too), Unicode-normalised to NFC. Text beyond Latin is shaped by HarfBuzz (Pillow's raqm "
+                 "layout), and every drawn string was checked against HarfBuzz's own shaping of it: no missing "
+                 "glyph, no dotted circle, and the drawn glyphs are HarfBuzz's glyphs at HarfBuzz's positions. "
+                 "Shaped texts record their grapheme clusters in `scene.texts[].clusters` (visual order; `start`, "
+                 "`end`: the string offsets each covers; `bbox`); `char_boxes` holds each character's cluster box.",
+                 ""]
     for heading, text in spec.card_extra:
         body += [f"## {heading}", "", text, ""]
     body += _words_section(summaries, out)
