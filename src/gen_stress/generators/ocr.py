@@ -237,7 +237,7 @@ class OcrFamily(Family):
 
         scene = Scene(width, height, background, bg_rgb, tuple(items))
         final = dataclasses.replace(knobs, font=font.name, n_chars=len(layout.text),
-                                    **({"language": writing.language_of(knobs)} if script != writing.LATIN else {}))
+                                    **({"language": writing.language_of(knobs)} if hasattr(knobs, "language") else {}))
         question = self._question(knobs, target_color, target_shape, direction, target_text)
         if not (plan.options.get("pairs") and not knobs.covered):
             return [Draft(plan.subtask, final, scene, question)]
@@ -290,8 +290,7 @@ class OcrFamily(Family):
 
     def _target_text(self, knobs: OcrKnobs, font: FontInfo, rng, size) -> tuple[TextLayout, str]:
         width, height = size
-        script = getattr(knobs, writing.SCRIPT_KNOB, writing.LATIN)
-        if script != writing.LATIN:
+        if writing.language_of(knobs) != "en":  # another language or script: scenes/languages' texts
             return self._target_text_in_script(knobs, font, rng, size)
         room = 0.8 * min(width, height) - 2 * self._pad(knobs.text_px, knobs.stroke_px)[0] - 2 * MARGIN_PX
         advance = font.mean_advance(knobs.text_px)
@@ -309,9 +308,10 @@ class OcrFamily(Family):
         raise Resample(f"font {font.name} does not draw the {knobs.content} texts drawn for it")
 
     def _target_text_in_script(self, knobs, font: FontInfo, rng, size) -> tuple[TextLayout, str]:
-        """The target text in the knobs' script and language, shaped. Cyrillic and Greek
-        codes leave out the letters this font at this size draws like a digit (О/0, З/3,
-        Ι/1, ...); other scripts' letters are not compared (scenes.glyphs measures single
+        """The target text in the knobs' script and language, shaped beyond Latin. Latin
+        codes and pseudowords avoid look-alikes as in English; Cyrillic and Greek codes
+        leave out the letters this font at this size draws like a digit (О/0, З/3, Ι/1,
+        ...); other scripts' letters are not compared (scenes.glyphs measures single
         glyphs, not joined or stacked forms)."""
         width, height = size
         script, language, shaping = knobs.script, writing.language_of(knobs), writing.shaping_for(knobs)
@@ -320,8 +320,13 @@ class OcrFamily(Family):
         max_chars = int(room / (_advance(font, knobs.text_px, script, vertical) * 1.1 + knobs.stroke_px))
         if max_chars < 3:
             raise Resample(f"text {knobs.text_px} px tall does not fit a {width}x{height} image")
-        avoid = (_digit_lookalikes(font, knobs.text_px, knobs.stroke_px, language)
-                 if knobs.content == "code" and script in languages.CASED else frozenset())
+        if script == writing.LATIN:
+            avoid = (ambiguous_strings(font, knobs.text_px, knobs.stroke_px) if knobs.content in GLYPH_CHECKED
+                     else frozenset())
+        elif knobs.content == "code" and script in languages.CASED:
+            avoid = _digit_lookalikes(font, knobs.text_px, knobs.stroke_px, language)
+        else:
+            avoid = frozenset()
         for _ in range(8):
             text, prior = languages.make_text(language, knobs.content, rng, max_chars, avoid)
             if not font.missing(text):
@@ -347,7 +352,7 @@ class OcrFamily(Family):
         angle = int(rng.integers(0, 360)) if knobs.angle_deg and rng.random() < 0.5 else 0
         kind = knobs.content if rng.random() < 0.5 else pick(rng, CONTENT_KINDS)
         room = 0.45 * min(size)
-        if script != writing.LATIN:
+        if writing.language_of(knobs) != "en":
             return self._distractor_in_script(knobs, font, text_px, angle, kind, room, shapes, colors, rng)
         advance = font.mean_advance(text_px)
         for _ in range(8):
