@@ -492,14 +492,25 @@ def _ambiguous(content: str, layout: TextLayout) -> frozenset[str]:
 def _fonts(plan: SamplePlan, font_class: str | None = None) -> tuple[FontInfo, ...]:
     """Catalog fonts of the plan's script (of a class), without the fonts this part holds out."""
     banned = plan.hold_out.get("font", frozenset())
-    return tuple(font for font in _pool(_script(plan), font_class) if font.name not in banned)
+    language = plan.pinned.get(writing.LANGUAGE_KNOB, "")
+    return tuple(font for font in _pool(_script(plan), font_class, language) if font.name not in banned)
 
 
-def _pool(script: str, font_class: str | None) -> tuple[FontInfo, ...]:
+def _pool(script: str, font_class: str | None, language: str = "") -> tuple[FontInfo, ...]:
     catalog = load_catalog()
     if script != writing.LATIN:
-        return catalog.of_script(script, font_class)
+        fonts = catalog.of_script(script, font_class)
+        # Those that draw every character the language can emit (its currency sign too:
+        # most Latin fonts that draw Cyrillic lack the rouble sign, and each of their
+        # prices would be drawn again and again), when any does.
+        return _complete(fonts, language or languages.default_language(script).code) or fonts
     return catalog.fonts if font_class is None else catalog.of_class(font_class)
+
+
+@lru_cache(maxsize=256)
+def _complete(fonts: tuple[FontInfo, ...], language: str) -> tuple[FontInfo, ...]:
+    chars = "".join(sorted(languages.charset(language)))
+    return tuple(f for f in fonts if not f.missing(chars))
 
 
 def _script(plan: SamplePlan) -> str:
