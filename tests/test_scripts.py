@@ -14,7 +14,7 @@ import pytest
 from conftest import read_rows, run_cli
 from gen_stress.scenes import shaping
 from gen_stress.scenes.fonts import FontInfo, load_catalog
-from gen_stress.scenes.languages import LANGUAGES, make_text
+from gen_stress.scenes.languages import LANGUAGES, charset, make_text
 from gen_stress.scenes.shaping import Shaping, bidi_runs, glyph_failures, shaping_failures
 from gen_stress.scenes.text import TextLayout, layout_text
 from gen_stress.writing import SCRIPT_TAGS
@@ -231,3 +231,20 @@ def test_latin_set_explicitly_draws_the_default_images(tmp_path, capsys):
     assert [r["image"]["bytes"] for r in a] == [r["image"]["bytes"] for r in b]
     assert "script" not in a[0]["difficulty"] and b[0]["difficulty"]["script"] == "latin"
     assert "clusters" not in a[0]["scene"]["texts"][0]
+
+
+@pytest.mark.parametrize("info", load_catalog().script_fonts, ids=lambda f: f.name)
+def test_text_px_is_the_reference_letter_height_or_the_em(info):
+    """`text_px` is the ink height of the font's size letter (alef, he, क, ক, ก), or the em
+    box of a CJK font (its ideographs' ink a little less)."""
+    text_px = 40
+    script = info.scripts[0]
+    lang = next(code for code, lang in LANGUAGES.items() if lang.script == script)
+    if info.fixed_cap_ratio == 1.0:
+        assert info.em_for_cap(text_px) == text_px
+        char = next(c for c in sorted(charset(lang)) if ord(c) > 0x4E00)  # an ideograph or a Hangul syllable
+        ink = layout_text(char, info, text_px=text_px, shaping=shaping_of(lang)).ink_box_local
+        assert 0.75 * text_px <= ink[3] - ink[1] <= text_px
+        return
+    layout = layout_text(info.size_char, info, text_px=text_px, shaping=shaping_of(lang))
+    assert abs((layout.ink_box_local[3] - layout.ink_box_local[1]) - text_px) <= 1.5
