@@ -184,7 +184,8 @@ def _sha(folder) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("script, extra", [
-    ("latin", ["--set", "language=de"]), ("cyrillic", []), ("arabic", []), ("hebrew", []), ("devanagari", ["--set", "language=mr"]),
+    ("latin", ["--set", "language=de"]), ("cyrillic", []), ("arabic", []), ("hebrew", []),
+    ("devanagari", ["--set", "language=mr"]),
     ("thai", []), ("chinese", []), ("japanese", ["--set", "text_direction=vertical"]),
 ])
 def test_each_script_group_writes_a_dataset_datasets_reads(script, extra, tmp_path, capsys):

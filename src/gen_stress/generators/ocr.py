@@ -24,7 +24,7 @@ from gen_stress.errors import UserError
 from gen_stress.generators.base import Draft, Family, Question, Resample, SamplePlan
 from gen_stress.knobs import knob
 from gen_stress.rng import pick
-from gen_stress.scenes import checks
+from gen_stress.scenes import checks, languages
 from gen_stress.scenes.colors import (
     BACKGROUNDS,
     PALETTE,
@@ -36,7 +36,6 @@ from gen_stress.scenes.colors import (
 from gen_stress.scenes.content import CONTENT_KINDS, GLYPH_CHECKED, hidden_span, make_text
 from gen_stress.scenes.fonts import FONT_CLASSES, FontInfo, load_catalog
 from gen_stress.scenes.geometry import rect_points
-from gen_stress.scenes import languages
 from gen_stress.scenes.glyphs import ambiguous_strings, look_alike
 from gen_stress.scenes.model import Scene, ShapeItem, TextItem
 from gen_stress.scenes.shaping import shaping_failures
