@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 from shapely.geometry import Polygon
 
+from gen_stress import writing
 from gen_stress.errors import UserError
 from gen_stress.generators.base import Draft, Family, Question, Resample, SamplePlan
 from gen_stress.knobs import knob
@@ -35,8 +36,10 @@ from gen_stress.scenes.colors import (
 from gen_stress.scenes.content import CONTENT_KINDS, GLYPH_CHECKED, hidden_span, make_text
 from gen_stress.scenes.fonts import FONT_CLASSES, FontInfo, load_catalog
 from gen_stress.scenes.geometry import rect_points
+from gen_stress.scenes import languages
 from gen_stress.scenes.glyphs import ambiguous_strings, look_alike
 from gen_stress.scenes.model import Scene, ShapeItem, TextItem
+from gen_stress.scenes.shaping import shaping_failures
 from gen_stress.scenes.shapes import (
     SHAPE_NAMES,
     SIGN_SHAPES,
@@ -127,15 +130,19 @@ class OcrFamily(Family):
         every font it may be set in: one-line errors before any worker starts."""
         super().check_plan(plan)
         fixed = self.fixed_values(plan)
+        script = _script(plan)
         classes = [fixed["font_class"]] if "font_class" in fixed else list(
-            FONT_CLASSES if plan.subtask == "stylized_font" else PLAIN_CLASSES)
+            _classes(script, FONT_CLASSES if plan.subtask == "stylized_font" else PLAIN_CLASSES))
         for font_class in classes:
+            if script != writing.LATIN and not load_catalog().of_script(script, font_class):
+                raise UserError(f"ocr/{plan.subtask}: the {script} script has no {font_class} font (it has: "
+                                f"{', '.join(_classes(script, FONT_CLASSES))})")
             if not _fonts(plan, font_class):
                 raise UserError(f"ocr/{plan.subtask}: every {font_class} font is held out; keep one of "
-                                f"{', '.join(f.name for f in load_catalog().of_class(font_class))}")
+                                f"{', '.join(f.name for f in _pool(script, font_class))}")
         text_px, stroke_px = fixed.get("text_px"), fixed.get("stroke_px", 0)
         if text_px is not None:
-            narrowest = min(f.mean_advance(text_px) for c in classes for f in _fonts(plan, c))
+            narrowest = min(_advance(f, text_px, script) for c in classes for f in _fonts(plan, c))
             width, height = plan.size
             room = 0.8 * min(width, height) - 2 * self._pad(text_px, stroke_px)[0] - 2 * MARGIN_PX
             if room / (narrowest * 1.1 + stroke_px) < 3:
@@ -151,7 +158,7 @@ class OcrFamily(Family):
             "covered": plan.slot % UNANSWERABLE_EVERY == UNANSWERABLE_EVERY - 1,
             "stroke_px": 0,
             "angle_deg": 0,
-            "font_class": pick(rng, PLAIN_CLASSES),
+            "font_class": pick(rng, _classes(_script(plan), PLAIN_CLASSES)),
             "contrast_ratio": round(float(rng.uniform(7.0, 15.0)), 1),
         }
         # Text sizes shrink with images smaller than 512 px, so every drawn size fits.
@@ -167,7 +174,7 @@ class OcrFamily(Family):
             values["angle_deg"] = int(rng.integers(0, 360))
         else:
             values["text_px"] = text_px(16, 40)
-            values["font_class"] = pick(rng, FONT_CLASSES)
+            values["font_class"] = pick(rng, _classes(_script(plan), FONT_CLASSES))
             values["stroke_px"] = int(rng.integers(1, 4)) if rng.random() < 0.5 else 0
             values["contrast_ratio"] = round(float(np.exp(rng.uniform(np.log(1.3), np.log(15.0)))), 2)
         return values
@@ -190,12 +197,13 @@ class OcrFamily(Family):
             raise Resample(f"every {knobs.font_class} font is held out")
         font = pick(rng, fonts)
         layout, prior = self._target_text(knobs, font, rng, size)
+        script = getattr(knobs, writing.SCRIPT_KNOB, writing.LATIN)
         target = _Sign(target_shape, PALETTE[target_color], layout, self._pad(knobs.text_px, knobs.stroke_px))
 
         direction = pick(rng, list(DIRECTIONS)) if knobs.referent == "position" else None
         placed = [self._place(target, rng, size, [], direction, leader=True)]
         for _ in range(knobs.n_signs - 1):
-            sign = self._distractor_sign(knobs, target_color, target_shape, _fonts(plan), rng, size)
+            sign = self._distractor_sign(knobs, target_color, target_shape, _fonts(plan), rng, size, script)
             placed.append(self._place(sign, rng, size, placed, direction, leader=False))
 
         items: list = []
@@ -228,7 +236,8 @@ class OcrFamily(Family):
             next_id += 1
 
         scene = Scene(width, height, background, bg_rgb, tuple(items))
-        final = dataclasses.replace(knobs, font=font.name, n_chars=len(layout.text))
+        final = dataclasses.replace(knobs, font=font.name, n_chars=len(layout.text),
+                                    **({"language": writing.language_of(knobs)} if script != writing.LATIN else {}))
         question = self._question(knobs, target_color, target_shape, direction, target_text)
         if not (plan.options.get("pairs") and not knobs.covered):
             return [Draft(plan.subtask, final, scene, question)]
@@ -281,6 +290,9 @@ class OcrFamily(Family):
 
     def _target_text(self, knobs: OcrKnobs, font: FontInfo, rng, size) -> tuple[TextLayout, str]:
         width, height = size
+        script = getattr(knobs, writing.SCRIPT_KNOB, writing.LATIN)
+        if script != writing.LATIN:
+            return self._target_text_in_script(knobs, font, rng, size)
         room = 0.8 * min(width, height) - 2 * self._pad(knobs.text_px, knobs.stroke_px)[0] - 2 * MARGIN_PX
         advance = font.mean_advance(knobs.text_px)
         max_chars = int(room / (advance * 1.1 + knobs.stroke_px))
@@ -296,7 +308,33 @@ class OcrFamily(Family):
                                    stroke_px=knobs.stroke_px), prior
         raise Resample(f"font {font.name} does not draw the {knobs.content} texts drawn for it")
 
-    def _distractor_sign(self, knobs: OcrKnobs, target_color: str, target_shape: str, fonts, rng, size) -> _Sign:
+    def _target_text_in_script(self, knobs, font: FontInfo, rng, size) -> tuple[TextLayout, str]:
+        """The target text in the knobs' script and language, shaped. Cyrillic and Greek
+        codes leave out the letters this font at this size draws like a digit (О/0, З/3,
+        Ι/1, ...); other scripts' letters are not compared (scenes.glyphs measures single
+        glyphs, not joined or stacked forms)."""
+        width, height = size
+        script, language, shaping = knobs.script, writing.language_of(knobs), writing.shaping_for(knobs)
+        vertical = knobs.text_direction == "vertical"
+        room = (0.8 * min(width, height) - 2 * self._pad(knobs.text_px, knobs.stroke_px)[0] - 2 * MARGIN_PX)
+        max_chars = int(room / (_advance(font, knobs.text_px, script, vertical) * 1.1 + knobs.stroke_px))
+        if max_chars < 3:
+            raise Resample(f"text {knobs.text_px} px tall does not fit a {width}x{height} image")
+        avoid = (_digit_lookalikes(font, knobs.text_px, knobs.stroke_px, language)
+                 if knobs.content == "code" and script in languages.CASED else frozenset())
+        for _ in range(8):
+            text, prior = languages.make_text(language, knobs.content, rng, max_chars, avoid)
+            if not font.missing(text):
+                layout = layout_text(text, font, text_px=knobs.text_px, angle_deg=knobs.angle_deg,
+                                     stroke_px=knobs.stroke_px, shaping=shaping)
+                x0, y0, x1, y1 = layout.ink_box_local
+                if max(x1 - x0, y1 - y0) > room:  # the measure of a word is a guess: the layout is not
+                    continue
+                return layout, prior
+        raise Resample(f"font {font.name} does not draw (or fit) the {knobs.content} texts drawn for it")
+
+    def _distractor_sign(self, knobs: OcrKnobs, target_color: str, target_shape: str, fonts, rng, size,
+                         script: str = writing.LATIN) -> _Sign:
         colors = [c for c in PALETTE if c != target_color and max_contrast(PALETTE[c]) >= 6.0]
         shapes = [s for s in SIGN_SHAPES if knobs.referent != "shape" or s != target_shape]
         if knobs.referent != "color" and rng.random() < 0.5:
@@ -309,11 +347,26 @@ class OcrFamily(Family):
         angle = int(rng.integers(0, 360)) if knobs.angle_deg and rng.random() < 0.5 else 0
         kind = knobs.content if rng.random() < 0.5 else pick(rng, CONTENT_KINDS)
         room = 0.45 * min(size)
+        if script != writing.LATIN:
+            return self._distractor_in_script(knobs, font, text_px, angle, kind, room, shapes, colors, rng)
         advance = font.mean_advance(text_px)
         for _ in range(8):
             text, _prior = make_text(kind, rng, max(3, int(room / (advance * 1.1))))
             if not font.missing(text):
                 layout = layout_text(text, font, text_px=text_px, angle_deg=angle)
+                return _Sign(pick(rng, shapes), PALETTE[pick(rng, colors)], layout, self._pad(text_px, 0))
+        raise Resample(f"font {font.name} does not draw the distractor texts drawn for it")
+
+    def _distractor_in_script(self, knobs, font: FontInfo, text_px: int, angle: int, kind: str, room: float,
+                              shapes, colors, rng) -> _Sign:
+        """A distractor sign with text in the target's language, shaped."""
+        language, shaping = writing.language_of(knobs), writing.shaping_for(knobs)
+        vertical = knobs.text_direction == "vertical"
+        max_chars = max(3, int(room / (_advance(font, text_px, knobs.script, vertical) * 1.1)))
+        for _ in range(8):
+            text, _prior = languages.make_text(language, kind, rng, max_chars)
+            if not font.missing(text):
+                layout = layout_text(text, font, text_px=text_px, angle_deg=angle, shaping=shaping)
                 return _Sign(pick(rng, shapes), PALETTE[pick(rng, colors)], layout, self._pad(text_px, 0))
         raise Resample(f"font {font.name} does not draw the distractor texts drawn for it")
 
@@ -355,7 +408,10 @@ class OcrFamily(Family):
         hidden = hidden_span(layout.text, content, rng)
         boxes = [layout.char_boxes_local[i] for i in hidden]
         x0, y0, x1, y1 = layout.ink_box_local
-        rect = (min(b[0] for b in boxes) - 2, y0 - 3, max(b[2] for b in boxes) + 2, y1 + 3)
+        if layout.shaping is not None and layout.shaping.direction == "ttb":  # a vertical line: across it
+            rect = (x0 - 3, min(b[1] for b in boxes) - 2, x1 + 3, max(b[3] for b in boxes) + 2)
+        else:
+            rect = (min(b[0] for b in boxes) - 2, y0 - 3, max(b[2] for b in boxes) + 2, y1 + 3)
         polygon = Polygon(layout.local_to_canvas(rect_points(rect)))
         colors = [c for c in PALETTE if contrast_ratio(PALETTE[c], sign_rgb) >= 1.6]
         return (polygon, PALETTE[pick(rng, colors)]), hidden
@@ -405,7 +461,12 @@ class OcrFamily(Family):
     # Checks on the pixels ----------------------------------------------------------
 
     def verify(self, draft: Draft, rendered) -> list[str]:
-        target = next(it for it in draft.scene.items if isinstance(it, TextItem) and it.role == "target")
+        texts = [it for it in draft.scene.items if isinstance(it, TextItem)]
+        target = next(it for it in texts if it.role == "target")
+        # Shaped text (scripts beyond Latin): every sign's glyphs are HarfBuzz's.
+        failures = [f for it in texts for f in shaping_failures(it.layout)]
+        if failures:
+            return failures
         failures = checks.text_in_frame(target, rendered)
         if draft.knobs.covered:
             hidden = [int(i) for i in dict(target.attributes)["covered_chars"].split(",")]
@@ -424,11 +485,63 @@ def _ambiguous(content: str, layout: TextLayout) -> frozenset[str]:
 
 
 def _fonts(plan: SamplePlan, font_class: str | None = None) -> tuple[FontInfo, ...]:
-    """Catalog fonts (of a class), without the fonts this part holds out."""
-    catalog = load_catalog()
-    pool = catalog.fonts if font_class is None else catalog.of_class(font_class)
+    """Catalog fonts of the plan's script (of a class), without the fonts this part holds out."""
     banned = plan.hold_out.get("font", frozenset())
-    return tuple(font for font in pool if font.name not in banned)
+    return tuple(font for font in _pool(_script(plan), font_class) if font.name not in banned)
+
+
+def _pool(script: str, font_class: str | None) -> tuple[FontInfo, ...]:
+    catalog = load_catalog()
+    if script != writing.LATIN:
+        return catalog.of_script(script, font_class)
+    return catalog.fonts if font_class is None else catalog.of_class(font_class)
+
+
+def _script(plan: SamplePlan) -> str:
+    return plan.pinned.get(writing.SCRIPT_KNOB, writing.LATIN)
+
+
+def _classes(script: str, classes: tuple[str, ...]) -> tuple[str, ...]:
+    """The font classes among `classes` that the script has fonts of (all for Latin)."""
+    if script == writing.LATIN:
+        return classes
+    have = {f.font_class for f in load_catalog().of_script(script)}
+    return tuple(c for c in classes if c in have)
+
+
+# Letters of Cyrillic and Greek codes that may read as a digit, and those digits (the
+# pairs glyphs.look_alike compares; every letter against every digit costs 20 times more).
+DIGIT_LIKE = {"О": "0", "З": "3", "Э": "3", "Б": "6", "Ч": "4", "В": "8", "Т": "7", "Ο": "0", "Θ": "0",
+              "Ι": "1", "Β": "8", "Ζ": "2", "Τ": "7", "Δ": "4"}
+
+
+@lru_cache(maxsize=1024)
+def _digit_lookalikes(font: FontInfo, text_px: int, stroke_px: int, language: str) -> frozenset[str]:
+    """Code letters of a Cyrillic or Greek language that the font draws like a digit at
+    this size (a code holding one has no single reading). Only the letters are left out:
+    that removes the doubt and keeps every digit."""
+    letters = [c for c in languages._code_letters(language) if c in DIGIT_LIKE and not font.missing(c)]
+    return frozenset(c for c in letters if not font.missing(DIGIT_LIKE[c])
+                     and look_alike(font, c, DIGIT_LIKE[c], text_px, stroke_px))
+
+
+def _advance(font: FontInfo, text_px: int, script: str, vertical: bool = False) -> float:
+    """Typical advance of a character along the line (for fitting text): Latin as
+    before; another script measured on its letters, shaped (a character of a vertical
+    CJK line takes about an em)."""
+    if script == writing.LATIN:
+        return font.mean_advance(text_px)
+    return _script_advance(font, text_px, script, vertical)
+
+
+@lru_cache(maxsize=1024)
+def _script_advance(font: FontInfo, text_px: int, script: str, vertical: bool) -> float:
+    em = font.em_for_cap(text_px)
+    if vertical:
+        return em
+    language = languages.default_language(script).code
+    sample = "".join(c for c in languages.letters(language) if not font.missing(c))[:24] or "0"
+    return font.pil_shaping(em).getlength(sample) / len(sample)
 
 
 def _boxes_near(a, b, gap: float) -> bool:
