@@ -138,7 +138,24 @@ def test_card_names_the_word_lists_and_copies_their_licences(tmp_path):
     assert _words_section({("ocr", "test"): none}, tmp_path) == []  # today's cards stay as they were
     used = Summary(categorical={"language": Counter({"ar": 3, "en": 2})})
     lines = "\n".join(_words_section({("ocr", "test"): used}, tmp_path))
-    assert "logical order" in lines and "NFC" in lines
+    assert "Babel" in lines
     assert "Arabic (`ar`, arabic)" in lines and "Unicode-DFS-2016" in lines and "SCOWL" in lines
     assert (tmp_path / "licenses" / "words" / "LICENSE-CLDR.txt").read_text().count("Unicode, Inc.") >= 1
     assert (tmp_path / "licenses" / "words" / "words-LICENSE.txt").exists()
+
+
+def test_a_dataset_in_another_language_names_its_word_list_in_the_card(tmp_path, capsys):
+    from conftest import read_rows, run_cli
+
+    out = tmp_path / "fa"
+    code, _, err = run_cli(["--family", "ocr", "--n", "4", "--workers", "1", "--no-progress", "--size", "320x320",
+                            "--set", "script=arabic", "--set", "language=fa", "--out", str(out)], capsys)
+    assert code == 0, err
+    card = (out / "README.md").read_text(encoding="utf-8")
+    assert "## Words" in card and "Persian (`fa`, arabic)" in card and "Unicode-DFS-2016" in card
+    assert (out / "licenses" / "words" / "LICENSE-CLDR.txt").exists()
+    allowed = charset("fa")
+    for row in read_rows(out):
+        assert row["difficulty"]["language"] == "fa"
+        assert row["answer"] == unicodedata.normalize("NFC", row["answer"])
+        assert set(row["answer"]) <= allowed or not row["answerable"]

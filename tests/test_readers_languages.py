@@ -21,6 +21,9 @@ def test_every_language_has_a_tesseract_model_name():
     assert set(TESSERACT_LANGUAGES) == set(LANGUAGES)
     assert TESSERACT_LANGUAGES["zh"] == "chi_sim" and TESSERACT_LANGUAGES["ar"] == "ara"
     assert set(RAPIDOCR_LANGUAGES) == {"en", "zh"}
+    from gen_stress.readers.engines import Tesseract
+
+    assert Tesseract.models("ar") == "ara+eng" and Tesseract.models("de") == "deu"  # Latin digits outside Latin
 
 
 def test_item_language_from_its_knobs():

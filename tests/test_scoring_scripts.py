@@ -57,6 +57,8 @@ def test_hebrew_niqqud_and_cantillation_are_not_required():
     assert _same("שָׁל֑וֹם", SHALOM)  # with an etnahta accent
     assert _same("\uFB2Aלום", SHALOM)  # shin with shin dot as one presentation form
     assert not _same("שלומ", SHALOM)  # a final letter is a letter: mem is not final mem
+    assert _same("8 באוק' 2011", "8 באוק׳ 2011")  # geresh typed as an apostrophe
+    assert _same('צה"ל', "צה״ל") and _same("בית-ספר", "בית־ספר")  # gershayim, maqaf
 
 
 def test_cjk_full_width_and_half_width_forms_fold():

@@ -131,9 +131,8 @@ def _words_section(summaries, out: Path) -> list[str]:
         return []
     target = out / "licenses" / "words"
     target.mkdir(parents=True, exist_ok=True)
-    lines = ["## Words", "", "Words come from these openly licensed lists (licence texts in `licenses/words/`). "
-             "Answers are stored in logical order (right-to-left text as typed, not as drawn), "
-             "Unicode-normalised to NFC.", ""]
+    lines = ["## Words", "", "Words come from these openly licensed lists (licence texts in `licenses/words/`); "
+             "prices, numbers and dates are formatted by Babel from Unicode CLDR's locale data.", ""]
     for lang in (LANGUAGES[code] for code in sorted(used)):
         source = resources.files("gen_stress").joinpath("data", *lang.words_licence_file.split("/"))
         (target / source.name).write_bytes(source.read_bytes())

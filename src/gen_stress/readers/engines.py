@@ -37,6 +37,11 @@ TESSERACT_LANGUAGES = {
     "fa": "fas", "he": "heb", "hi": "hin", "mr": "mar", "bn": "ben", "th": "tha", "zh": "chi_sim", "ja": "jpn",
     "ko": "kor",
 }
+# Outside the Latin script Tesseract also loads English ("ara+eng"): codes, dates and prices
+# hold Latin digits. Measured on rendered words, pseudowords, prices, dates and codes of
+# each language (60 crops, 40 px): Arabic 0.23 -> 0.43 exact, Greek 0.43 -> 0.62, Chinese
+# 0.40 -> 0.48, Hebrew 0.65 -> 0.70; the others within a few points either way.
+LATIN_SCRIPT = ("en", "de", "fr", "es")
 RAPIDOCR_LANGUAGES = ("en", "zh")  # PP-OCR's Chinese recogniser, whose dictionary holds Latin too
 # Scripts written without spaces between words: spaces an engine puts between their
 # characters are dropped.
@@ -123,7 +128,7 @@ class Tesseract:
         self.installed = frozenset(name.strip() for name in listed)
 
     def supports(self, language: str) -> bool:
-        return TESSERACT_LANGUAGES.get(language) in self.installed
+        return TESSERACT_LANGUAGES.get(language) in self.installed and "eng" in self.installed
 
     def unsupported(self, language: str) -> str:
         data = TESSERACT_LANGUAGES.get(language)
@@ -147,9 +152,14 @@ class Tesseract:
         image.save(buffer, "PNG")
         return buffer.getvalue()
 
+    @staticmethod
+    def models(language: str) -> str:
+        """The `-l` argument for a language."""
+        own = TESSERACT_LANGUAGES[language]
+        return own if language in LATIN_SCRIPT else f"{own}+eng"
+
     def lines(self, rgb: np.ndarray, language: str = "en") -> list[Line]:
-        tsv = self._run(["stdin", "stdout", "--psm", "11", "-l", TESSERACT_LANGUAGES[language], "tsv"],
-                        self._png(rgb))
+        tsv = self._run(["stdin", "stdout", "--psm", "11", "-l", self.models(language), "tsv"], self._png(rgb))
         words: dict[tuple, list] = {}
         for row in tsv.splitlines()[1:]:
             cells = row.split("\t")
@@ -168,7 +178,7 @@ class Tesseract:
         return lines
 
     def read_crop(self, rgb: np.ndarray, language: str = "en") -> str:
-        out = self._run(["stdin", "stdout", "--psm", "7", "-l", TESSERACT_LANGUAGES[language]], self._png(rgb))
+        out = self._run(["stdin", "stdout", "--psm", "7", "-l", self.models(language)], self._png(rgb))
         return join_unspaced(" ".join(out.split()))
 
 

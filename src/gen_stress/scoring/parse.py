@@ -57,6 +57,8 @@ _BIDI_MARKS = dict.fromkeys(map(ord, "\u061c\u200e\u200f\u202a\u202b\u202c\u202d
 _TATWEEL = {0x0640: None}
 _ARABIC_VOWEL_MARKS = dict.fromkeys([*range(0x064B, 0x0653), 0x0670])  # harakat, shadda, sukun, dagger alef
 _HEBREW_MARKS = dict.fromkeys([*range(0x0591, 0x05BE), 0x05BF, 0x05C1, 0x05C2, 0x05C4, 0x05C5, 0x05C7])
+# Hebrew punctuation typed as its ASCII look-alike on most keyboards: geresh, gershayim, maqaf.
+_HEBREW_PUNCTUATION = str.maketrans({"\u05f3": "'", "\u05f4": '"', "\u05be": "-"})
 
 # The steps of normalize_text, in order: (name, what it does, the step). The report lists
 # them and counts the texts each one changed.
@@ -68,6 +70,8 @@ TEXT_NORMALIZATIONS = (
     ("tatweel", "Arabic tatweel (kashida) removed", lambda t: t.translate(_TATWEEL)),
     ("arabic_vowel_marks", "Arabic vowel marks (harakat, shadda, sukun) removed", lambda t: t.translate(_ARABIC_VOWEL_MARKS)),
     ("hebrew_marks", "Hebrew points (niqqud) and cantillation marks removed", lambda t: t.translate(_HEBREW_MARKS)),
+    ("hebrew_punctuation", "Hebrew geresh, gershayim and maqaf as ' \" -",
+     lambda t: t.translate(_HEBREW_PUNCTUATION)),
     ("casefold", "case folded", str.casefold),
     ("whitespace", "runs of whitespace as one space, trimmed", lambda t: " ".join(t.split())),
 )
