@@ -157,7 +157,6 @@ def test_cluster_boxes_cover_the_ink_and_the_string(name, text, how):
     (["--set", "text_direction=vertical"], "text_direction=vertical is for chinese and japanese text, not latin"),
     (["--set", "script=arabic", "--set", "context=receipt"], "not supported in context receipt"),
     (["--set", "script=arabic", "--set", "capture=photo"], "not supported with the capture knobs"),
-    (["--set", "script=thai", "--pairs"], "--pairs is not supported with script=thai"),
     (["--set", "script=devanagari", "--set", "font_class=mono"], "the devanagari script has no mono font"),
 ])
 def test_bad_writing_knobs_are_one_line(args, message, tmp_path, capsys):
@@ -249,3 +248,21 @@ def test_text_px_is_the_reference_letter_height_or_the_em(info):
         return
     layout = layout_text(info.size_char, info, text_px=text_px, shaping=shaping_of(lang))
     assert abs((layout.ink_box_local[3] - layout.ink_box_local[1]) - text_px) <= 1.5
+
+
+@pytest.mark.parametrize("script", ["arabic", "bengali", "greek", "korean"])
+def test_pairs_change_one_letter_of_the_same_kind(script, tmp_path, capsys):
+    out = tmp_path / script
+    code, _, err = run_cli(["--family", "ocr", "--n", "6", *GENERATE, "--set", f"script={script}", "--pairs",
+                            "--out", str(out)], capsys)
+    assert code == 0, err
+    rows = read_rows(out)
+    twins = [(a, b) for a, b in zip(rows[::2], rows[1::2]) if a["group_id"]]
+    assert twins
+    for a, b in twins:
+        assert a["group_id"] == b["group_id"] and b["id"].endswith("-b")
+        assert len(a["answer"]) == len(b["answer"])
+        changed = [i for i, (x, y) in enumerate(zip(a["answer"], b["answer"])) if x != y]
+        assert len(changed) == 1
+        x, y = a["answer"][changed[0]], b["answer"][changed[0]]
+        assert unicodedata.category(x)[0] == unicodedata.category(y)[0]  # a letter for a letter, a digit for a digit

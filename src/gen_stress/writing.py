@@ -5,7 +5,7 @@ texts) only in datasets that set or sweep one of them, so default runs keep thei
 Latin text keeps Pillow's basic layout; every other script is shaped by raqm and checked
 glyph by glyph against HarfBuzz (scenes/shaping.py). What is not supported yet is refused
 with one line before any work starts: scripts beyond Latin in another family than ocr,
-in a context other than abstract, under capture, or with --pairs.
+in a context other than abstract, or under capture.
 """
 
 from __future__ import annotations
@@ -106,8 +106,6 @@ def check_part(family, part) -> None:
 
     if capture.uses_capture(part):
         raise UserError(f"script={beyond[0]} is not supported with the capture knobs yet")
-    if dict(part.options).get("pairs"):
-        raise UserError(f"--pairs is not supported with script={beyond[0]} yet")
 
 
 def language_of(knobs) -> str:

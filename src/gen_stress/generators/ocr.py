@@ -36,7 +36,7 @@ from gen_stress.scenes.colors import (
 from gen_stress.scenes.content import CONTENT_KINDS, GLYPH_CHECKED, hidden_span, make_text
 from gen_stress.scenes.fonts import FONT_CLASSES, FontInfo, load_catalog
 from gen_stress.scenes.geometry import rect_points
-from gen_stress.scenes.glyphs import ambiguous_strings, look_alike
+from gen_stress.scenes.glyphs import MIN_TELL_PX, ambiguous_strings, look_alike
 from gen_stress.scenes.model import Scene, ShapeItem, TextItem
 from gen_stress.scenes.shaping import shaping_failures
 from gen_stress.scenes.shapes import (
@@ -240,7 +240,8 @@ class OcrFamily(Family):
         question = self._question(knobs, target_color, target_shape, direction, target_text)
         if not (plan.options.get("pairs") and not knobs.covered):
             return [Draft(plan.subtask, final, scene, question)]
-        twin_text = self._one_char_changed(target_text, knobs.content, rng)
+        twin_text = (self._one_char_changed(target_text, knobs.content, rng) if writing.language_of(knobs) == "en"
+                     else self._one_char_changed_in_script(target_text, knobs, rng))
         twin = Scene(width, height, background, bg_rgb, tuple(twin_text if it is target_text else it for it in items))
         return [Draft(plan.subtask, final, scene, question, group=True),
                 Draft(plan.subtask, final, twin, self._question(knobs, target_color, target_shape, direction,
@@ -280,6 +281,52 @@ class OcrFamily(Family):
             twin = layout_text(changed, layout.font, text_px=layout.text_px,
                                angle_deg=layout.placement.angle_deg, center=layout.placement.center,
                                stroke_px=layout.stroke_px)
+            return dataclasses.replace(text, layout=twin, attributes=text.attributes + (("changed_char", str(i)),))
+        raise Resample("no one-character change for the twin")
+
+    @staticmethod
+    def _one_char_changed_in_script(text: TextItem, knobs, rng) -> TextItem:
+        """The twin in another language or script: one letter changed to another letter
+        of the language (a digit to another digit of its numbering system), the case
+        kept, laid out and shaped the same way. Cyrillic, Greek and Latin letters are
+        never changed to one the font draws alike at this size (from 8 px up: below,
+        scenes.glyphs calls every pair of one height alike); in other scripts the change
+        is checked by shaping (a broken cluster is refused at verify)."""
+        import unicodedata
+
+        layout, language = text.layout, writing.language_of(knobs)
+        # Consonants for consonants, vowel letters for vowel letters (in the Indic scripts
+        # independent vowels for independent vowels): a consonant swapped for a vowel sign
+        # or a Thai leading vowel makes a string no one writes.
+        classes = languages.letter_classes(language)
+        plain = knobs.script not in languages.CASED  # cased scripts: base letters, no accented ones
+        kinds = [tuple(c for c in kind if len(c) == 1 and (plain or len(unicodedata.normalize("NFD", c)) == 1))
+                 for kind in (classes.consonants, classes.vowels, classes.initial_vowels)]
+        positions = [i for i, c in enumerate(layout.text)
+                     if unicodedata.category(c) in ("Lu", "Ll", "Lo", "Nd") and not unicodedata.combining(c)]
+        for _ in range(20):
+            if not positions:
+                break
+            i = positions[int(rng.integers(len(positions)))]
+            old = layout.text[i]
+            if unicodedata.category(old) == "Nd":
+                zero = ord(old) - unicodedata.digit(old)
+                pool = [chr(zero + k) for k in range(10)]
+            else:  # a letter of the same kind, the case kept
+                kind = next((k for k in kinds if old.lower() in k),
+                            kinds[0] if knobs.script in languages.CJK else ())  # any syllable or character
+                pool = [c.upper() if old.isupper() else c for c in kind]
+                pool = [c for c in pool if len(c) == 1]  # some capitals are two characters
+            compare = knobs.script in languages.CASED and layout.text_px >= MIN_TELL_PX
+            options = [c for c in dict.fromkeys(pool) if c != old and layout.font.draws(c)
+                       and not (compare and look_alike(layout.font, old, c, layout.text_px, 0))]
+            if not options:
+                continue
+            changed = unicodedata.normalize("NFC", layout.text[:i] + pick(rng, options) + layout.text[i + 1:])
+            if changed == text.prior_text or changed == layout.text or layout.font.missing(changed):
+                continue
+            twin = layout_text(changed, layout.font, text_px=layout.text_px, angle_deg=layout.placement.angle_deg,
+                               center=layout.placement.center, stroke_px=layout.stroke_px, shaping=layout.shaping)
             return dataclasses.replace(text, layout=twin, attributes=text.attributes + (("changed_char", str(i)),))
         raise Resample("no one-character change for the twin")
 
