@@ -4,7 +4,8 @@
 #
 # Each font is taken byte-for-byte from a pinned Debian package version and
 # checked against its SHA-256, so the result is identical to what is committed.
-# fonts/catalog.toml is hand-maintained and is not touched by this script.
+# fonts/catalog.toml is hand-maintained and is not touched by this script. The Noto
+# subsets of the other scripts (fonts/scripts/) are made by scripts/build_script_fonts.py.
 #
 # Needs: apt-get (with current package lists: run `apt-get update` first if a
 # download fails), dpkg-deb, sha256sum, python3 (standard library only).

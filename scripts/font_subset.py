@@ -86,3 +86,52 @@ def build(pinned: Pinned, points: list[int], preamble: list[str], doc: str) -> N
         pinned.out_license.write_text(licence_text(pinned, unpacked, preamble), encoding="utf-8")
     print(f"{pinned.script}: {len(points)} glyphs, {pinned.out_font.stat().st_size} bytes -> "
           f"{pinned.out_font.relative_to(pinned.root)}")
+
+
+# Fonts that shape (scripts/build_script_fonts.py) ---------------------------------------
+
+def unpack_deb(package: str, version: str, work: Path, deb: Path | None = None) -> Path:
+    """The package's files unpacked under work/<package> (downloaded with apt-get unless
+    `deb` is given)."""
+    if deb is None:
+        pinned = Pinned(script="", package=package, version=version, font_in_package="", sha256="",
+                        out_font=Path(), out_license=Path(), root=Path())
+        deb = fetch_deb(pinned, work)
+    unpacked = work / package
+    subprocess.run(["dpkg-deb", "-x", str(deb), str(unpacked)], check=True)
+    return unpacked
+
+
+def check_sha256(path: Path, want: str, script: str) -> None:
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    if digest != want:
+        sys.exit(f"{script}: checksum mismatch for {path.name}: got {digest}, want {want}")
+
+
+def shaping_options() -> subset.Options:
+    """Subsetter options that keep what HarfBuzz needs to shape: every layout feature of
+    every script (the glyph closure follows GSUB, so conjuncts, joining forms, ligatures
+    and vertical forms of the kept characters stay), hinting, vertical metrics and the
+    name records (copyright, licence)."""
+    options = subset.Options()
+    options.layout_features = ["*"]
+    options.layout_scripts = ["*"]
+    options.name_IDs = ["*"]
+    options.name_languages = ["*"]
+    options.notdef_outline = True
+    options.glyph_names = False
+    options.recalc_timestamp = False  # the same bytes on every run
+    options.drop_tables += ["DSIG"]
+    return options
+
+
+def subset_shaping(source: Path, points: set[int], font_number: int = 0):
+    """The font (a face of a collection) cut to the code points it maps of `points`."""
+    options = shaping_options()
+    options.font_number = font_number
+    font = subset.load_font(str(source), options)
+    kept = sorted(p for p in points if p in font.getBestCmap())
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=kept)
+    subsetter.subset(font)
+    return font, set(kept)

@@ -6,6 +6,7 @@ import io
 import shutil
 import textwrap
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -61,9 +62,12 @@ def _knob_rows(family: str, summaries) -> list[str]:
     from gen_stress.capture import CaptureKnobs, with_capture
     from gen_stress.questions.in_context import STAT_NAMES, with_context
 
-    # `context` and the capture knobs are every family's
-    specs = knob_specs(with_capture(with_context(get_family(family).Knobs)))
-    optional = set(STAT_NAMES) | set(CaptureKnobs.__dataclass_fields__)  # shown only when the rows have them
+    from gen_stress.writing import ScriptKnobs, with_script
+
+    # `context`, the capture knobs and the writing knobs are every family's
+    specs = knob_specs(with_script(with_capture(with_context(get_family(family).Knobs))))
+    optional = (set(STAT_NAMES) | set(CaptureKnobs.__dataclass_fields__)  # shown only when the rows have them
+                | set(ScriptKnobs.__dataclass_fields__))
     merged_numeric, merged_categorical = {}, {}
     for (fam, _split), s in summaries.items():
         if fam != family:
@@ -115,6 +119,28 @@ def _font_section(summaries, out: Path) -> list[str]:
     return lines
 
 
+def _words_section(summaries, out: Path) -> list[str]:
+    """The word lists of the languages in the rows (the `language` knob), with their
+    licences copied to `licenses/words/`; nothing when no row has a language."""
+    from gen_stress.scenes.languages import LANGUAGES
+
+    used = set()
+    for s in summaries.values():
+        used.update(k for k in s.categorical.get("language", {}) if k in LANGUAGES)
+    if not used:
+        return []
+    target = out / "licenses" / "words"
+    target.mkdir(parents=True, exist_ok=True)
+    lines = ["## Words", "", "Words come from these openly licensed lists (licence texts in `licenses/words/`); "
+             "prices, numbers and dates are formatted by Babel from Unicode CLDR's locale data.", ""]
+    for lang in (LANGUAGES[code] for code in sorted(used)):
+        source = resources.files("gen_stress").joinpath("data", *lang.words_licence_file.split("/"))
+        (target / source.name).write_bytes(source.read_bytes())
+        lines.append(f"- {lang.name} (`{lang.code}`, {lang.script}): {lang.words_source}; "
+                     f"licence {lang.words_licence} (`licenses/words/{source.name}`)")
+    return lines + [""]
+
+
 @dataclass(frozen=True)
 class ShardSource:
     """Shard files that are not in the card's folder (a dataset in an object store)."""
@@ -162,8 +188,19 @@ def write_card(out: Path, spec, summaries: dict, shard_files: list[str], shards:
              "`difficulty` holds the family's knob values and `scene` the scene graph (objects and texts with "
              "boxes `[x0, y0, x1, y1]` in pixels of the stored image, origin top-left, and the visible fraction "
              "measured on the render). Spatial words are in the viewer's frame.", ""]
+    from gen_stress.writing import uses_script
+
+    if any(uses_script(part) for part in spec.parts):
+        body += ["## Scripts", "", "Text answers are stored in logical order (the order the text is typed, right-to-left "
+                 "answers too), Unicode-normalised to NFC. Text beyond Latin is shaped by HarfBuzz (Pillow's raqm "
+                 "layout), and every drawn string was checked against HarfBuzz's own shaping of it: no missing "
+                 "glyph, no dotted circle, and the drawn glyphs are HarfBuzz's glyphs at HarfBuzz's positions. "
+                 "Shaped texts record their grapheme clusters in `scene.texts[].clusters` (visual order; `start`, "
+                 "`end`: the string offsets each covers; `bbox`); `char_boxes` holds each character's cluster box.",
+                 ""]
     for heading, text in spec.card_extra:
         body += [f"## {heading}", "", text, ""]
+    body += _words_section(summaries, out)
     body += ["## Fonts", ""] + _font_section(summaries, out) + [""]
     front = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True)
     (out / "README.md").write_text(f"---\n{front}---\n\n" + "\n".join(body), encoding="utf-8")
@@ -205,7 +242,7 @@ def _contact_sheets(out: Path, family: str, shard_files: list[str], open_shard: 
     with open_shard(first) as handle:
         shard = pq.ParquetFile(handle)
         difficulty = shard.schema_arrow.field("difficulty").type
-        keys = [k for k in ("context", "capture") if difficulty.get_field_index(k) >= 0]
+        keys = [k for k in ("context", "capture", "script") if difficulty.get_field_index(k) >= 0]
         if not keys:
             sheet = _contact_sheet(out, family, shard)
             return [("", sheet)] if sheet else []
@@ -213,6 +250,24 @@ def _contact_sheets(out: Path, family: str, shard_files: list[str], open_shard: 
         groups = dict.fromkeys(zip(*(seen.field(k).to_pylist() for k in keys)))
         return [(", ".join(f"{k} `{v}`" for k, v in zip(keys, values)), sheet) for values in groups
                 if (sheet := _contact_sheet(out, family, shard, dict(zip(keys, values))))]
+
+
+def _label_font(line: str, label_font) -> tuple:
+    """The sheet's label font, or for an answer in another script a font of that script
+    with raqm shaping (Pillow's basic layout would draw Arabic unjoined, or tofu)."""
+    catalog = load_catalog()
+    if all(ord(c) < 0x0590 for c in line):  # Latin, Greek and Cyrillic need no shaping
+        return label_font, {}
+    for font in catalog.script_fonts:
+        if not font.missing(line):
+            return font.pil_shaping(12), {"direction": "rtl" if _right_to_left(line) else "ltr"}
+    return label_font, {}
+
+
+def _right_to_left(line: str) -> bool:
+    import unicodedata
+
+    return any(unicodedata.bidirectional(c) in ("R", "AL") for c in line)
 
 
 def _contact_sheet(out: Path, family: str, shard: pq.ParquetFile, where: dict | None = None) -> str | None:
@@ -235,7 +290,16 @@ def _contact_sheet(out: Path, family: str, shard: pq.ParquetFile, where: dict | 
         lines = [row["subtask"], *question, *answer]
         for j, line in enumerate(lines):
             fill = (200, 30, 30) if j >= len(lines) - len(answer) else (90, 90, 90) if j == 0 else (20, 20, 20)
-            draw.text((x, y + THUMB_PX + 4 + j * line_h), line, fill=fill, font=label_font)
+            lead = "A: " if line.startswith("A: ") else ""  # drawn apart: script fonts lack Latin letters
+            font, shaped = _label_font(line[len(lead):], label_font)
+            top = y + THUMB_PX + 4 + j * line_h
+            if not shaped:
+                draw.text((x, top), line, fill=fill, font=font)
+                continue
+            baseline = top + round(label_font.getbbox("H", anchor="ls")[1] * -1) + 1  # both on one baseline
+            draw.text((x, baseline), lead, fill=fill, font=label_font, anchor="ls")
+            draw.text((x + label_font.getlength(lead), baseline), line[len(lead):], fill=fill, font=font,
+                      anchor="ls", **shaped)
     relative = f"assets/{'-'.join([family, *map(str, (where or {}).values()), 'samples'])}.png"
     (out / "assets").mkdir(exist_ok=True)
     sheet.save(out / relative, format="PNG")

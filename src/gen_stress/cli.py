@@ -126,6 +126,7 @@ def generate(family, n, seed, out, size_text, workers, split, sweeps, settings, 
     from gen_stress.knobs import knob_spec, parse_sweep, resolve_sweep, split_assignment
     from gen_stress.pipeline import DatasetSpec, PartSpec, default_workers
     from gen_stress.questions.in_context import context_pairs, served_subtasks, with_context
+    from gen_stress.writing import with_script
 
     names = family_names(family)
     size = _parse_size(size_text)
@@ -139,7 +140,8 @@ def generate(family, n, seed, out, size_text, workers, split, sweeps, settings, 
     parts = []
     for name in names:
         fam = get_family(name)
-        knobs_cls = with_capture(with_context(fam.Knobs))  # every family takes `context` and the capture knobs
+        # every family takes `context`, the capture knobs and the writing knobs
+        knobs_cls = with_script(with_capture(with_context(fam.Knobs)))
         swept = tuple(resolve_sweep(*parse_sweep(s), knobs_cls, name) for s in sweeps)
         pinned = []
         for text in settings:

@@ -9,7 +9,7 @@ from datasets import Features, Image, List, Value
 from gen_stress import __version__
 from gen_stress.generators.base import Draft, Family
 from gen_stress.knobs import difficulty_features
-from gen_stress.scenes.model import SCENE_FEATURES, scene_record
+from gen_stress.scenes.model import scene_features, scene_record
 from gen_stress.scenes.render import Rendered
 
 COLUMNS = (
@@ -18,9 +18,10 @@ COLUMNS = (
 )
 
 
-def row_features(family: Family, knobs_cls: type | None = None) -> Features:
+def row_features(family: Family, knobs_cls: type | None = None, shaped: bool = False) -> Features:
     """The columns of a family's rows; `knobs_cls` (default: the family's knobs) types
-    `difficulty` (a part that uses the `context` knob adds it and the layout statistics)."""
+    `difficulty` (a part that uses the `context` knob adds it and the layout statistics);
+    `shaped` adds the grapheme clusters of shaped text to the scene (writing knobs)."""
     return Features(
         {
             "id": Value("string"),
@@ -34,7 +35,7 @@ def row_features(family: Family, knobs_cls: type | None = None) -> Features:
             "aliases": List(Value("string")),
             "answerable": Value("bool"),
             "difficulty": difficulty_features(knobs_cls or family.Knobs),
-            "scene": SCENE_FEATURES,
+            "scene": scene_features(shaped),
             "group_id": Value("string"),
             "seed": Value("int64"),
             "index": Value("int64"),

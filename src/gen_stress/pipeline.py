@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
-from gen_stress import capture
+from gen_stress import capture, writing
 from gen_stress.contract import make_row, row_features
 from gen_stress.errors import GenerationError, UserError, clip
 from gen_stress.generators import get_family
@@ -84,6 +84,7 @@ class PartSpec:
         for name in set(swept) & set(pinned) | {k for k in swept if swept.count(k) > 1}:
             raise UserError(f"knob {name} is both swept and set, or swept twice")
         self._validate_hold_out(family)
+        writing.check_part(family, self)  # before the context's check: it names what is refused
         in_context.check_part(family, self)
         in_context.check_size(self, size)
         self._validate_plans(family, size)
@@ -166,7 +167,7 @@ def plan_for(family: Family, part: PartSpec, index: int, size: tuple[int, int] =
     rest = index // len(grid)
     eligible = list(part.subtasks or family.subtasks)
     if part.sweeps:
-        specs = knob_specs(capture.part_knobs(family, part))
+        specs = knob_specs(writing.part_knobs(family, part))
         primary = [leaf for leaf in eligible if any(leaf in specs[s.knob].primary_for for s in part.sweeps)]
         eligible = primary or eligible
     subtask = eligible[rest % len(eligible)]
@@ -204,7 +205,7 @@ def generate_index(family: Family, part: PartSpec, size: tuple[int, int], index:
         compose, verify = partial(in_context.compose, family), in_context.verify
     else:
         values = family.easy_knobs(plan.subtask) if plan.easy else family.draw_knobs(plan, rng)
-        knobs = make_knobs(capture.part_knobs(family, part), {**values, **plan.pinned})
+        knobs = make_knobs(writing.part_knobs(family, part), {**values, **plan.pinned})
         compose, verify = family.compose, family.verify
     reasons: Counter = Counter()
     examples: dict[str, str] = {}  # reason kind -> its first reason in full, for the error message
@@ -224,7 +225,7 @@ def generate_index(family: Family, part: PartSpec, size: tuple[int, int], index:
         if held:  # checked on the final knobs, so derived ones (the font) count too
             note(held)
             if not plan.easy:  # the held-out value may be a drawn knob: draw them again
-                knobs = make_knobs(capture.part_knobs(family, part), {**family.draw_knobs(plan, rng),
+                knobs = make_knobs(writing.part_knobs(family, part), {**family.draw_knobs(plan, rng),
                                                                          **plan.pinned})
             continue
         renders = _render_each_scene_once(drafts)
@@ -382,7 +383,8 @@ def _write_rows(task: ShardTask, path: Path, tick: Callable[[int], None]) -> Non
     from gen_stress.shards import shard_metadata
 
     family = get_family(task.part.family)
-    schema = row_features(family, capture.part_knobs(family, task.part)).arrow_schema
+    schema = row_features(family, writing.part_knobs(family, task.part),
+                          shaped=writing.uses_script(task.part)).arrow_schema
     resampled: Counter = Counter()
     with pq.ParquetWriter(path, schema) as writer:
         batch: list[dict] = []

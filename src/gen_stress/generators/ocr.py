@@ -14,16 +14,17 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 from shapely.geometry import Polygon
 
+from gen_stress import writing
 from gen_stress.errors import UserError
 from gen_stress.generators.base import Draft, Family, Question, Resample, SamplePlan
 from gen_stress.knobs import knob
 from gen_stress.rng import pick
-from gen_stress.scenes import checks
+from gen_stress.scenes import checks, languages
 from gen_stress.scenes.colors import (
     BACKGROUNDS,
     PALETTE,
@@ -35,8 +36,9 @@ from gen_stress.scenes.colors import (
 from gen_stress.scenes.content import CONTENT_KINDS, GLYPH_CHECKED, hidden_span, make_text
 from gen_stress.scenes.fonts import FONT_CLASSES, FontInfo, load_catalog
 from gen_stress.scenes.geometry import rect_points
-from gen_stress.scenes.glyphs import ambiguous_strings, look_alike
+from gen_stress.scenes.glyphs import MIN_TELL_PX, ambiguous_strings, look_alike
 from gen_stress.scenes.model import Scene, ShapeItem, TextItem
+from gen_stress.scenes.shaping import shaping_failures
 from gen_stress.scenes.shapes import (
     SHAPE_NAMES,
     SIGN_SHAPES,
@@ -127,15 +129,19 @@ class OcrFamily(Family):
         every font it may be set in: one-line errors before any worker starts."""
         super().check_plan(plan)
         fixed = self.fixed_values(plan)
+        script = _script(plan)
         classes = [fixed["font_class"]] if "font_class" in fixed else list(
-            FONT_CLASSES if plan.subtask == "stylized_font" else PLAIN_CLASSES)
+            _classes(script, FONT_CLASSES if plan.subtask == "stylized_font" else PLAIN_CLASSES))
         for font_class in classes:
+            if script != writing.LATIN and not load_catalog().of_script(script, font_class):
+                raise UserError(f"ocr/{plan.subtask}: the {script} script has no {font_class} font (it has: "
+                                f"{', '.join(_classes(script, FONT_CLASSES))})")
             if not _fonts(plan, font_class):
                 raise UserError(f"ocr/{plan.subtask}: every {font_class} font is held out; keep one of "
-                                f"{', '.join(f.name for f in load_catalog().of_class(font_class))}")
+                                f"{', '.join(f.name for f in _pool(script, font_class))}")
         text_px, stroke_px = fixed.get("text_px"), fixed.get("stroke_px", 0)
         if text_px is not None:
-            narrowest = min(f.mean_advance(text_px) for c in classes for f in _fonts(plan, c))
+            narrowest = min(_advance(f, text_px, script) for c in classes for f in _fonts(plan, c))
             width, height = plan.size
             room = 0.8 * min(width, height) - 2 * self._pad(text_px, stroke_px)[0] - 2 * MARGIN_PX
             if room / (narrowest * 1.1 + stroke_px) < 3:
@@ -151,7 +157,7 @@ class OcrFamily(Family):
             "covered": plan.slot % UNANSWERABLE_EVERY == UNANSWERABLE_EVERY - 1,
             "stroke_px": 0,
             "angle_deg": 0,
-            "font_class": pick(rng, PLAIN_CLASSES),
+            "font_class": pick(rng, _classes(_script(plan), PLAIN_CLASSES)),
             "contrast_ratio": round(float(rng.uniform(7.0, 15.0)), 1),
         }
         # Text sizes shrink with images smaller than 512 px, so every drawn size fits.
@@ -167,7 +173,7 @@ class OcrFamily(Family):
             values["angle_deg"] = int(rng.integers(0, 360))
         else:
             values["text_px"] = text_px(16, 40)
-            values["font_class"] = pick(rng, FONT_CLASSES)
+            values["font_class"] = pick(rng, _classes(_script(plan), FONT_CLASSES))
             values["stroke_px"] = int(rng.integers(1, 4)) if rng.random() < 0.5 else 0
             values["contrast_ratio"] = round(float(np.exp(rng.uniform(np.log(1.3), np.log(15.0)))), 2)
         return values
@@ -190,12 +196,13 @@ class OcrFamily(Family):
             raise Resample(f"every {knobs.font_class} font is held out")
         font = pick(rng, fonts)
         layout, prior = self._target_text(knobs, font, rng, size)
+        script = getattr(knobs, writing.SCRIPT_KNOB, writing.LATIN)
         target = _Sign(target_shape, PALETTE[target_color], layout, self._pad(knobs.text_px, knobs.stroke_px))
 
         direction = pick(rng, list(DIRECTIONS)) if knobs.referent == "position" else None
         placed = [self._place(target, rng, size, [], direction, leader=True)]
         for _ in range(knobs.n_signs - 1):
-            sign = self._distractor_sign(knobs, target_color, target_shape, _fonts(plan), rng, size)
+            sign = self._distractor_sign(knobs, target_color, target_shape, _fonts(plan), rng, size, script)
             placed.append(self._place(sign, rng, size, placed, direction, leader=False))
 
         items: list = []
@@ -228,11 +235,13 @@ class OcrFamily(Family):
             next_id += 1
 
         scene = Scene(width, height, background, bg_rgb, tuple(items))
-        final = dataclasses.replace(knobs, font=font.name, n_chars=len(layout.text))
+        final = dataclasses.replace(knobs, font=font.name, n_chars=len(layout.text),
+                                    **({"language": writing.language_of(knobs)} if hasattr(knobs, "language") else {}))
         question = self._question(knobs, target_color, target_shape, direction, target_text)
         if not (plan.options.get("pairs") and not knobs.covered):
             return [Draft(plan.subtask, final, scene, question)]
-        twin_text = self._one_char_changed(target_text, knobs.content, rng)
+        twin_text = (self._one_char_changed(target_text, knobs.content, rng) if writing.language_of(knobs) == "en"
+                     else self._one_char_changed_in_script(target_text, knobs, rng))
         twin = Scene(width, height, background, bg_rgb, tuple(twin_text if it is target_text else it for it in items))
         return [Draft(plan.subtask, final, scene, question, group=True),
                 Draft(plan.subtask, final, twin, self._question(knobs, target_color, target_shape, direction,
@@ -276,11 +285,59 @@ class OcrFamily(Family):
         raise Resample("no one-character change for the twin")
 
     @staticmethod
+    def _one_char_changed_in_script(text: TextItem, knobs, rng) -> TextItem:
+        """The twin in another language or script: one letter changed to another letter
+        of the language (a digit to another digit of its numbering system), the case
+        kept, laid out and shaped the same way. Cyrillic, Greek and Latin letters are
+        never changed to one the font draws alike at this size (from 8 px up: below,
+        scenes.glyphs calls every pair of one height alike); in other scripts the change
+        is checked by shaping (a broken cluster is refused at verify)."""
+        import unicodedata
+
+        layout, language = text.layout, writing.language_of(knobs)
+        # Consonants for consonants, vowel letters for vowel letters (in the Indic scripts
+        # independent vowels for independent vowels): a consonant swapped for a vowel sign
+        # or a Thai leading vowel makes a string no one writes.
+        classes = languages.letter_classes(language)
+        plain = knobs.script not in languages.CASED  # cased scripts: base letters, no accented ones
+        kinds = [tuple(c for c in kind if len(c) == 1 and (plain or len(unicodedata.normalize("NFD", c)) == 1))
+                 for kind in (classes.consonants, classes.vowels, classes.initial_vowels)]
+        positions = [i for i, c in enumerate(layout.text)
+                     if unicodedata.category(c) in ("Lu", "Ll", "Lo", "Nd") and not unicodedata.combining(c)]
+        for _ in range(20):
+            if not positions:
+                break
+            i = positions[int(rng.integers(len(positions)))]
+            old = layout.text[i]
+            if unicodedata.category(old) == "Nd":
+                zero = ord(old) - unicodedata.digit(old)
+                pool = [chr(zero + k) for k in range(10)]
+            else:  # a letter of the same kind, the case kept
+                kind = next((k for k in kinds if old.lower() in k),
+                            kinds[0] if knobs.script in languages.CJK else ())  # any syllable or character
+                pool = [c.upper() if old.isupper() else c for c in kind]
+                pool = [c for c in pool if len(c) == 1]  # some capitals are two characters
+            compare = knobs.script in languages.CASED and layout.text_px >= MIN_TELL_PX
+            options = [c for c in dict.fromkeys(pool) if c != old and layout.font.draws(c)
+                       and not (compare and look_alike(layout.font, old, c, layout.text_px, 0))]
+            if not options:
+                continue
+            changed = unicodedata.normalize("NFC", layout.text[:i] + pick(rng, options) + layout.text[i + 1:])
+            if changed == text.prior_text or changed == layout.text or layout.font.missing(changed):
+                continue
+            twin = layout_text(changed, layout.font, text_px=layout.text_px, angle_deg=layout.placement.angle_deg,
+                               center=layout.placement.center, stroke_px=layout.stroke_px, shaping=layout.shaping)
+            return dataclasses.replace(text, layout=twin, attributes=text.attributes + (("changed_char", str(i)),))
+        raise Resample("no one-character change for the twin")
+
+    @staticmethod
     def _pad(text_px: int, stroke_px: int) -> tuple[float, float]:
         return (max(4.0, 0.6 * text_px) + stroke_px, max(3.0, 0.5 * text_px) + stroke_px)
 
     def _target_text(self, knobs: OcrKnobs, font: FontInfo, rng, size) -> tuple[TextLayout, str]:
         width, height = size
+        if writing.language_of(knobs) != "en":  # another language or script: scenes/languages' texts
+            return self._target_text_in_script(knobs, font, rng, size)
         room = 0.8 * min(width, height) - 2 * self._pad(knobs.text_px, knobs.stroke_px)[0] - 2 * MARGIN_PX
         advance = font.mean_advance(knobs.text_px)
         max_chars = int(room / (advance * 1.1 + knobs.stroke_px))
@@ -296,7 +353,39 @@ class OcrFamily(Family):
                                    stroke_px=knobs.stroke_px), prior
         raise Resample(f"font {font.name} does not draw the {knobs.content} texts drawn for it")
 
-    def _distractor_sign(self, knobs: OcrKnobs, target_color: str, target_shape: str, fonts, rng, size) -> _Sign:
+    def _target_text_in_script(self, knobs, font: FontInfo, rng, size) -> tuple[TextLayout, str]:
+        """The target text in the knobs' script and language, shaped beyond Latin. Latin
+        codes and pseudowords avoid look-alikes as in English; Cyrillic and Greek codes
+        leave out the letters this font at this size draws like a digit (О/0, З/3, Ι/1,
+        ...); other scripts' letters are not compared (scenes.glyphs measures single
+        glyphs, not joined or stacked forms)."""
+        width, height = size
+        script, language, shaping = knobs.script, writing.language_of(knobs), writing.shaping_for(knobs)
+        vertical = knobs.text_direction == "vertical"
+        room = (0.8 * min(width, height) - 2 * self._pad(knobs.text_px, knobs.stroke_px)[0] - 2 * MARGIN_PX)
+        max_chars = int(room / (_advance(font, knobs.text_px, script, vertical) * 1.1 + knobs.stroke_px))
+        if max_chars < 3:
+            raise Resample(f"text {knobs.text_px} px tall does not fit a {width}x{height} image")
+        if script == writing.LATIN:
+            avoid = (ambiguous_strings(font, knobs.text_px, knobs.stroke_px) if knobs.content in GLYPH_CHECKED
+                     else frozenset())
+        elif knobs.content == "code" and script in languages.CASED:
+            avoid = _digit_lookalikes(font, knobs.text_px, knobs.stroke_px, language)
+        else:
+            avoid = frozenset()
+        for _ in range(8):
+            text, prior = languages.make_text(language, knobs.content, rng, max_chars, avoid)
+            if not font.missing(text):
+                layout = layout_text(text, font, text_px=knobs.text_px, angle_deg=knobs.angle_deg,
+                                     stroke_px=knobs.stroke_px, shaping=shaping)
+                x0, y0, x1, y1 = layout.ink_box_local
+                if max(x1 - x0, y1 - y0) > room:  # the measure of a word is a guess: the layout is not
+                    continue
+                return layout, prior
+        raise Resample(f"font {font.name} does not draw (or fit) the {knobs.content} texts drawn for it")
+
+    def _distractor_sign(self, knobs: OcrKnobs, target_color: str, target_shape: str, fonts, rng, size,
+                         script: str = writing.LATIN) -> _Sign:
         colors = [c for c in PALETTE if c != target_color and max_contrast(PALETTE[c]) >= 6.0]
         shapes = [s for s in SIGN_SHAPES if knobs.referent != "shape" or s != target_shape]
         if knobs.referent != "color" and rng.random() < 0.5:
@@ -309,11 +398,26 @@ class OcrFamily(Family):
         angle = int(rng.integers(0, 360)) if knobs.angle_deg and rng.random() < 0.5 else 0
         kind = knobs.content if rng.random() < 0.5 else pick(rng, CONTENT_KINDS)
         room = 0.45 * min(size)
+        if writing.language_of(knobs) != "en":
+            return self._distractor_in_script(knobs, font, text_px, angle, kind, room, shapes, colors, rng)
         advance = font.mean_advance(text_px)
         for _ in range(8):
             text, _prior = make_text(kind, rng, max(3, int(room / (advance * 1.1))))
             if not font.missing(text):
                 layout = layout_text(text, font, text_px=text_px, angle_deg=angle)
+                return _Sign(pick(rng, shapes), PALETTE[pick(rng, colors)], layout, self._pad(text_px, 0))
+        raise Resample(f"font {font.name} does not draw the distractor texts drawn for it")
+
+    def _distractor_in_script(self, knobs, font: FontInfo, text_px: int, angle: int, kind: str, room: float,
+                              shapes, colors, rng) -> _Sign:
+        """A distractor sign with text in the target's language, shaped."""
+        language, shaping = writing.language_of(knobs), writing.shaping_for(knobs)
+        vertical = knobs.text_direction == "vertical"
+        max_chars = max(3, int(room / (_advance(font, text_px, knobs.script, vertical) * 1.1)))
+        for _ in range(8):
+            text, _prior = languages.make_text(language, kind, rng, max_chars)
+            if not font.missing(text):
+                layout = layout_text(text, font, text_px=text_px, angle_deg=angle, shaping=shaping)
                 return _Sign(pick(rng, shapes), PALETTE[pick(rng, colors)], layout, self._pad(text_px, 0))
         raise Resample(f"font {font.name} does not draw the distractor texts drawn for it")
 
@@ -355,7 +459,10 @@ class OcrFamily(Family):
         hidden = hidden_span(layout.text, content, rng)
         boxes = [layout.char_boxes_local[i] for i in hidden]
         x0, y0, x1, y1 = layout.ink_box_local
-        rect = (min(b[0] for b in boxes) - 2, y0 - 3, max(b[2] for b in boxes) + 2, y1 + 3)
+        if layout.shaping is not None and layout.shaping.direction == "ttb":  # a vertical line: across it
+            rect = (x0 - 3, min(b[1] for b in boxes) - 2, x1 + 3, max(b[3] for b in boxes) + 2)
+        else:
+            rect = (min(b[0] for b in boxes) - 2, y0 - 3, max(b[2] for b in boxes) + 2, y1 + 3)
         polygon = Polygon(layout.local_to_canvas(rect_points(rect)))
         colors = [c for c in PALETTE if contrast_ratio(PALETTE[c], sign_rgb) >= 1.6]
         return (polygon, PALETTE[pick(rng, colors)]), hidden
@@ -405,7 +512,12 @@ class OcrFamily(Family):
     # Checks on the pixels ----------------------------------------------------------
 
     def verify(self, draft: Draft, rendered) -> list[str]:
-        target = next(it for it in draft.scene.items if isinstance(it, TextItem) and it.role == "target")
+        texts = [it for it in draft.scene.items if isinstance(it, TextItem)]
+        target = next(it for it in texts if it.role == "target")
+        # Shaped text (scripts beyond Latin): every sign's glyphs are HarfBuzz's.
+        failures = [f for it in texts for f in shaping_failures(it.layout)]
+        if failures:
+            return failures
         failures = checks.text_in_frame(target, rendered)
         if draft.knobs.covered:
             hidden = [int(i) for i in dict(target.attributes)["covered_chars"].split(",")]
@@ -424,11 +536,74 @@ def _ambiguous(content: str, layout: TextLayout) -> frozenset[str]:
 
 
 def _fonts(plan: SamplePlan, font_class: str | None = None) -> tuple[FontInfo, ...]:
-    """Catalog fonts (of a class), without the fonts this part holds out."""
-    catalog = load_catalog()
-    pool = catalog.fonts if font_class is None else catalog.of_class(font_class)
+    """Catalog fonts of the plan's script (of a class), without the fonts this part holds out."""
     banned = plan.hold_out.get("font", frozenset())
-    return tuple(font for font in pool if font.name not in banned)
+    language = plan.pinned.get(writing.LANGUAGE_KNOB, "")
+    return tuple(font for font in _pool(_script(plan), font_class, language) if font.name not in banned)
+
+
+def _pool(script: str, font_class: str | None, language: str = "") -> tuple[FontInfo, ...]:
+    catalog = load_catalog()
+    if script != writing.LATIN:
+        fonts = catalog.of_script(script, font_class)
+        # Those that draw every character the language can emit (its currency sign too:
+        # most Latin fonts that draw Cyrillic lack the rouble sign, and each of their
+        # prices would be drawn again and again), when any does.
+        return _complete(fonts, language or languages.default_language(script).code) or fonts
+    return catalog.fonts if font_class is None else catalog.of_class(font_class)
+
+
+@lru_cache(maxsize=256)
+def _complete(fonts: tuple[FontInfo, ...], language: str) -> tuple[FontInfo, ...]:
+    chars = "".join(sorted(languages.charset(language)))
+    return tuple(f for f in fonts if not f.missing(chars))
+
+
+def _script(plan: SamplePlan) -> str:
+    return plan.pinned.get(writing.SCRIPT_KNOB, writing.LATIN)
+
+
+def _classes(script: str, classes: tuple[str, ...]) -> tuple[str, ...]:
+    """The font classes among `classes` that the script has fonts of (all for Latin)."""
+    if script == writing.LATIN:
+        return classes
+    have = {f.font_class for f in load_catalog().of_script(script)}
+    return tuple(c for c in classes if c in have)
+
+
+# Letters of Cyrillic and Greek codes that may read as a digit, and those digits (the
+# pairs glyphs.look_alike compares; every letter against every digit costs 20 times more).
+DIGIT_LIKE = {"О": "0", "З": "3", "Э": "3", "Б": "6", "Ч": "4", "В": "8", "Т": "7", "Ο": "0", "Θ": "0",
+              "Ι": "1", "Β": "8", "Ζ": "2", "Τ": "7", "Δ": "4"}
+
+
+@lru_cache(maxsize=1024)
+def _digit_lookalikes(font: FontInfo, text_px: int, stroke_px: int, language: str) -> frozenset[str]:
+    """Code letters of a Cyrillic or Greek language that the font draws like a digit at
+    this size (a code holding one has no single reading). Only the letters are left out:
+    that removes the doubt and keeps every digit."""
+    letters = [c for c in languages._code_letters(language) if c in DIGIT_LIKE and not font.missing(c)]
+    return frozenset(c for c in letters if not font.missing(DIGIT_LIKE[c])
+                     and look_alike(font, c, DIGIT_LIKE[c], text_px, stroke_px))
+
+
+def _advance(font: FontInfo, text_px: int, script: str, vertical: bool = False) -> float:
+    """Typical advance of a character along the line (for fitting text): Latin as
+    before; another script measured on its letters, shaped (a character of a vertical
+    CJK line takes about an em)."""
+    if script == writing.LATIN:
+        return font.mean_advance(text_px)
+    return _script_advance(font, text_px, script, vertical)
+
+
+@lru_cache(maxsize=1024)
+def _script_advance(font: FontInfo, text_px: int, script: str, vertical: bool) -> float:
+    em = font.em_for_cap(text_px)
+    if vertical:
+        return em
+    language = languages.default_language(script).code
+    sample = "".join(c for c in languages.letters(language) if not font.missing(c))[:24] or "0"
+    return font.pil_shaping(em).getlength(sample) / len(sample)
 
 
 def _boxes_near(a, b, gap: float) -> bool:

@@ -66,14 +66,30 @@ def _rgb(image: Mapping):
         return np.asarray(img.convert("RGB"))
 
 
+def item_language(item: Mapping) -> str:
+    """The language of the item's text: its `language` knob, else its `script` knob's
+    default language, else English (datasets made before scripts existed)."""
+    from gen_stress.scenes.languages import LANGUAGES, SCRIPTS, default_language
+
+    difficulty = item.get("difficulty") or {}
+    language, script = difficulty.get("language"), difficulty.get("script")
+    if language in LANGUAGES:
+        return language
+    return default_language(script).code if script in SCRIPTS else "en"
+
+
 def predictions(engine, items: Iterable[Mapping]) -> Iterable[dict]:
-    """One prediction record per item, in order."""
+    """One prediction record per item, in order. Items in a language the engine has no
+    model for are declined with that reason."""
     for item in items:
         reason = decline_reason(item)
+        language = item_language(item)
+        if reason is None and not engine.supports(language):
+            reason = engine.unsupported(language)
         if reason is not None:
             yield {"id": item["id"], "prediction": None, "abstain": reason, "reader": engine.version}
             continue
-        reply = answer(engine, _rgb(item["image"]), referent(item["question"]))
+        reply = answer(engine, _rgb(item["image"]), referent(item["question"]), language)
         yield {"id": item["id"], "prediction": reply, "reader": engine.version}
 
 
@@ -91,7 +107,7 @@ def read_dataset(dataset: str, reader: str, out: Path, *, split: str = "test", r
     if Path(dataset).exists():  # a local folder: never write into (or over) the dataset read
         check_inputs(out, [Path(dataset)])
     heads, _ = load_items(dataset, split=split, revision=revision, families=families,
-                          columns=("id", "answer_type", "question"))
+                          columns=("id", "answer_type", "question", "difficulty"))
     wanted = {h["id"] for h in heads if decline_reason(h) is None}
     if not wanted:
         raise UserError(f"dataset {dataset} has no item asking for the text on a sign (split {split}); "

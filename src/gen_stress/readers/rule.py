@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
-from gen_stress.readers.engines import Line
+from gen_stress.readers.engines import Line, is_rtl
 from gen_stress.scenes.colors import PALETTE
 from gen_stress.scenes.shapes import SIGN_SHAPES, sign_outline
 
@@ -167,14 +167,16 @@ def pick_sign(signs: list[Sign], ref: Referent) -> Sign | None:
     return min(signs, key=key)
 
 
-def lines_on(sign: Sign, lines: list[Line]) -> list[Line]:
-    """The lines whose centre lies on the sign, in reading order along the sign's axis."""
+def lines_on(sign: Sign, lines: list[Line], rtl: bool = False) -> list[Line]:
+    """The lines whose centre lies on the sign, in reading order along the sign's axis
+    (from its right end for right-to-left text)."""
     grown = ndimage.binary_dilation(sign.mask, iterations=2)
     height, width = grown.shape
     on = [ln for ln in lines if 0 <= int(ln.center[1]) < height and 0 <= int(ln.center[0]) < width
           and grown[int(ln.center[1]), int(ln.center[0])]]
     theta = math.radians(sign.angle_deg)
-    return sorted(on, key=lambda ln: ln.center[0] * math.cos(theta) - ln.center[1] * math.sin(theta))
+    along = sorted(on, key=lambda ln: ln.center[0] * math.cos(theta) - ln.center[1] * math.sin(theta))
+    return along[::-1] if rtl else along
 
 
 def upright_crop(rgb: np.ndarray, sign: Sign) -> np.ndarray:
@@ -204,11 +206,13 @@ def trim_edge_marks(text: str) -> str:
     return " ".join(words)
 
 
-def answer(engine, rgb: np.ndarray, ref: Referent) -> str:
-    """The reader's reply to a question whose referent is `ref`, on the image `rgb`."""
+def answer(engine, rgb: np.ndarray, ref: Referent, language: str = "en") -> str:
+    """The reader's reply to a question whose referent is `ref`, on the image `rgb`,
+    reading text of `language` (a gen-stress language code)."""
     sign = pick_sign(find_signs(rgb), ref)
     if sign is None:
         return CANNOT_READ
-    found = lines_on(sign, engine.lines(rgb))
-    text = " ".join(ln.text for ln in found) if found else engine.read_crop(upright_crop(rgb, sign))
+    found = lines_on(sign, engine.lines(rgb, language), rtl=is_rtl(language))
+    text = (" ".join(ln.text for ln in found) if found
+            else engine.read_crop(upright_crop(rgb, sign), language))
     return trim_edge_marks(text) or CANNOT_READ

@@ -290,7 +290,10 @@ class _Reader:
         from gen_stress.questions.in_context import served_subtasks, with_context
 
         fam = get_family(name)
-        knobs_cls = with_capture(with_context(fam.Knobs))  # as on the command line: `context`, capture knobs
+        from gen_stress.writing import with_script
+
+        # as on the command line: `context`, capture and writing knobs
+        knobs_cls = with_script(with_capture(with_context(fam.Knobs)))
         split_names = [s.name for s in splits]
         if "n" not in body:
             self.fail(where, "missing key 'n'")

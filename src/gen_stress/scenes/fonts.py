@@ -50,8 +50,10 @@ class FontInfo:
     copyright: str
     source: str
     # Cap height as a fraction of the em when set; an icon font has no "H" to measure,
-    # and its "text_px" is the icon's square (em) size.
+    # and its "text_px" is the icon's square (em) size (so is a CJK font's: the em box).
     fixed_cap_ratio: float | None = None
+    scripts: tuple[str, ...] = ("latin",)  # writing systems whose letters the font draws
+    size_char: str = "H"  # the letter whose ink height `text_px` measures (see README)
 
     @cached_property
     def _tt(self) -> TTFont:
@@ -135,12 +137,13 @@ class FontInfo:
 
     @cached_property
     def cap_ratio(self) -> float:
-        """Cap height as a fraction of the em, measured on the outline of "H"."""
+        """Cap height (the height of `size_char`: "H" in Latin fonts) as a fraction of
+        the em, measured on its outline."""
         if self.fixed_cap_ratio is not None:
             return self.fixed_cap_ratio
-        bounds = self._bounds("H")
+        bounds = self._bounds(self.size_char)
         if bounds is None:
-            raise GlyphCoverageError(f"font {self.name!r} has no 'H' to measure its cap height")
+            raise GlyphCoverageError(f"font {self.name!r} has no {self.size_char!r} to measure its cap height")
         units_per_em = self._tt["head"].unitsPerEm
         return (bounds[3] - max(bounds[1], 0)) / units_per_em
 
@@ -150,6 +153,11 @@ class FontInfo:
 
     def pil(self, em_px: float) -> ImageFont.FreeTypeFont:
         return _pil_font(str(self.path), round(em_px, 4))
+
+    def pil_shaping(self, em_px: float) -> ImageFont.FreeTypeFont:
+        """The font with Pillow's raqm layout (HarfBuzz shaping, bidi), for scripts
+        beyond Latin (scenes/shaping.py checks what it draws)."""
+        return _pil_font(str(self.path), round(em_px, 4), ImageFont.Layout.RAQM)
 
     def mean_advance(self, text_px: int) -> float:
         """Typical advance of a character when capitals are text_px tall (for fitting)."""
@@ -162,22 +170,24 @@ def _mean_advance(font: FontInfo, text_px: int) -> float:
 
 
 @lru_cache(maxsize=2048)
-def _pil_font(path: str, em_px: float) -> ImageFont.FreeTypeFont:
-    # BASIC layout: no dependency on the system's fribidi/raqm, so the same bytes everywhere.
-    return ImageFont.truetype(path, size=em_px, layout_engine=ImageFont.Layout.BASIC)
+def _pil_font(path: str, em_px: float, layout: ImageFont.Layout = ImageFont.Layout.BASIC) -> ImageFont.FreeTypeFont:
+    # BASIC layout for Latin: no dependency on the system's fribidi/raqm, so the same bytes
+    # everywhere. Other scripts need raqm (Pillow's wheels bundle it with HarfBuzz).
+    return ImageFont.truetype(path, size=em_px, layout_engine=layout)
 
 
 @dataclass(frozen=True)
 class FontCatalog:
-    fonts: tuple[FontInfo, ...]  # text fonts
+    fonts: tuple[FontInfo, ...]  # text fonts (Latin; many also Cyrillic and Greek)
     emoji: FontInfo | None = None  # the picture font of the object library
     icons: FontInfo | None = None  # the named icon font of app screens
+    script_fonts: tuple[FontInfo, ...] = ()  # fonts of the other scripts, never drawn in Latin text
 
     def all(self) -> tuple[FontInfo, ...]:
-        return self.fonts + tuple(f for f in (self.emoji, self.icons) if f is not None)
+        return self.fonts + self.script_fonts + tuple(f for f in (self.emoji, self.icons) if f is not None)
 
     def by_name(self, name: str) -> FontInfo:
-        for font in self.fonts:
+        for font in self.fonts + self.script_fonts:
             if font.name == name:
                 return font
         raise UserError(f"unknown font {name!r}; known fonts: {', '.join(self.names())}")
@@ -187,6 +197,11 @@ class FontCatalog:
 
     def of_class(self, font_class: str) -> tuple[FontInfo, ...]:
         return tuple(font for font in self.fonts if font.font_class == font_class)
+
+    def of_script(self, script: str, font_class: str | None = None) -> tuple[FontInfo, ...]:
+        """Fonts (of a class, if given) whose letters cover the script."""
+        return tuple(font for font in self.fonts + self.script_fonts if script in font.scripts
+                     and (font_class is None or font.font_class == font_class))
 
     def drawing(self, text: str, font_class: str | None = None) -> tuple[FontInfo, ...]:
         """Fonts (of a class, if given) that draw every character of text."""
@@ -223,12 +238,15 @@ def load_catalog() -> FontCatalog:
     def info(entry: dict, font_class: str, cap_ratio: float | None = None) -> FontInfo:
         return FontInfo(name=entry["name"], path=root / entry["file"], font_class=font_class,
                         license=entry["license"], license_file=root / entry["license_file"],
-                        copyright=entry["copyright"], source=entry["source"], fixed_cap_ratio=cap_ratio)
+                        copyright=entry["copyright"], source=entry["source"],
+                        fixed_cap_ratio=entry.get("cap_ratio", cap_ratio),
+                        scripts=tuple(entry.get("scripts", ("latin",))), size_char=entry.get("size_char", "H"))
 
-    for entry in catalog["font"]:
+    for entry in catalog["font"] + catalog.get("script_font", []):
         if entry["class"] not in FONT_CLASSES:
             raise UserError(f"font {entry['name']!r} has unknown class {entry['class']!r}")
     emoji, icons = catalog.get("emoji"), catalog.get("icons")
     return FontCatalog(tuple(info(e, e["class"]) for e in catalog["font"]),
                        info(emoji, "emoji") if emoji else None,
-                       info(icons, "icons", cap_ratio=1.0) if icons else None)
+                       info(icons, "icons", cap_ratio=1.0) if icons else None,
+                       tuple(info(e, e["class"]) for e in catalog.get("script_font", [])))

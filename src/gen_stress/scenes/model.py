@@ -146,6 +146,31 @@ SCENE_FEATURES = {
 }
 
 
+# Shaped text (scripts beyond Latin) adds its grapheme clusters to each text record, in
+# the datasets that use the writing knobs only (gen_stress.writing): default datasets
+# keep their schema and bytes. `char_boxes` stays one box per character (the box of the
+# cluster holding it), so readers of per-character boxes keep working.
+CLUSTERS_FEATURE = List({"start": Value("int32"), "end": Value("int32"), "bbox": _BOX})
+
+
+def scene_features(shaped: bool = False) -> dict:
+    """The `scene` column's type; with `clusters` in each text when `shaped`."""
+    if not shaped:
+        return SCENE_FEATURES
+    texts = dict(SCENE_FEATURES["texts"].feature)
+    texts["clusters"] = CLUSTERS_FEATURE
+    return {**SCENE_FEATURES, "texts": List(texts)}
+
+
+def _clusters(layout: TextLayout) -> list[dict] | None:
+    """The grapheme clusters of shaped text in visual order: the string offsets
+    [start, end) each covers and its box on the canvas (None for basic layout)."""
+    if layout.shaping is None:
+        return None
+    boxes = np.round(np.asarray(layout.cluster_boxes, dtype=float).reshape(-1, 4), 2).tolist()
+    return [{"start": c.start, "end": c.end, "bbox": box} for c, box in zip(layout.clusters_local, boxes)]
+
+
 def _points(coords) -> list[list[float]]:
     return np.round(np.asarray(coords, dtype=float).reshape(-1, 2), 2).tolist()
 
@@ -207,6 +232,8 @@ def _(item: TextItem, measured: dict) -> tuple[str, dict]:
         "z": item.z,
         "on_object": item.on_item,
         "attributes": _attrs(item.attributes),
+        # Only shaped text has the key (a default dataset's schema has no such field).
+        **({"clusters": _clusters(layout)} if layout.shaping is not None else {}),
         **measured,
     }
 
@@ -231,4 +258,4 @@ def scene_record(scene: Scene, rendered) -> dict:
     return record
 
 
-__all__ = ["SCENE_FEATURES", "Scene", "ShapeItem", "TextItem", "bounds", "scene_record"]
+__all__ = ["SCENE_FEATURES", "scene_features", "Scene", "ShapeItem", "TextItem", "bounds", "scene_record"]

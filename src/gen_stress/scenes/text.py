@@ -15,6 +15,7 @@ from PIL import Image, ImageDraw
 
 from gen_stress.scenes.fonts import FontInfo, require_drawable
 from gen_stress.scenes.geometry import Box, Placement, bounds, pixel_box, rect_points
+from gen_stress.scenes.shaping import Cluster, Shaping, clusters, vertical_anchor
 
 _PAD = 2  # blank pixels around the local text mask
 
@@ -27,6 +28,7 @@ class TextLayout:
     stroke_px: int
     ink_box_local: tuple[int, int, int, int]  # ink bounds around the left end of the baseline
     placement: Placement
+    shaping: Shaping | None = None  # None: Latin, Pillow's basic layout; else raqm (scenes/shaping.py)
 
     @property
     def em_px(self) -> float:
@@ -34,7 +36,33 @@ class TextLayout:
 
     @property
     def _pil(self):
-        return self.font.pil(self.em_px)
+        return self.font.pil_shaping(self.em_px) if self.shaping else self.font.pil(self.em_px)
+
+    @property
+    def _direction(self) -> dict:
+        """Pillow's text arguments of a shaped line (none for basic layout)."""
+        if self.shaping is None:
+            return {}
+        return {"direction": self.shaping.direction, "language": self.shaping.language}
+
+    @property
+    def _anchor(self) -> str:
+        """Where the line's local origin is: the left end of the baseline, or the top of
+        the centre line of vertical text (Pillow has no baseline anchor for it)."""
+        return vertical_anchor(self.shaping)
+
+    @cached_property
+    def clusters_local(self) -> tuple[Cluster, ...]:
+        """HarfBuzz's grapheme clusters of a shaped line, in visual order, each with the
+        string offsets it covers and its ink box around the left end of the baseline."""
+        if self.shaping is None:
+            return ()
+        return clusters(str(self.font.path), round(self.em_px, 4), self.text, self.shaping)
+
+    @cached_property
+    def cluster_boxes(self) -> tuple[Box, ...]:
+        """The clusters' boxes on the canvas (in the order of `clusters_local`)."""
+        return self._on_canvas([c.box for c in self.clusters_local])
 
     @property
     def _kerns(self):
@@ -43,6 +71,13 @@ class TextLayout:
 
     @cached_property
     def char_boxes_local(self) -> tuple[Box, ...]:
+        """Each character's box; in shaped text, the box of the cluster it belongs to."""
+        if self.shaping is not None:
+            by_char: list[Box] = [(0.0, 0.0, 0.0, 0.0)] * len(self.text)
+            for cluster in self.clusters_local:
+                for i in range(cluster.start, cluster.end):
+                    by_char[i] = cluster.box
+            return tuple(by_char)
         boxes = []
         font, text = self._pil, self.text
         origin = 0.0
@@ -74,9 +109,13 @@ class TextLayout:
 
     @cached_property
     def char_boxes(self) -> tuple[Box, ...]:
-        if not self.text:
+        return self._on_canvas(self.char_boxes_local)
+
+    def _on_canvas(self, local_boxes) -> tuple[Box, ...]:
+        """Axis-aligned canvas boxes around local boxes moved by the placement."""
+        if not len(local_boxes):
             return ()
-        corners = np.asarray(self.char_boxes_local, dtype=float)[:, [0, 1, 2, 1, 2, 3, 0, 3]].reshape(-1, 2)
+        corners = np.asarray(local_boxes, dtype=float)[:, [0, 1, 2, 1, 2, 3, 0, 3]].reshape(-1, 2)
         moved = self.placement.apply(corners).reshape(-1, 4, 2)
         return tuple(map(tuple, np.concatenate([moved.min(axis=1), moved.max(axis=1)], axis=1).tolist()))
 
@@ -91,7 +130,9 @@ class TextLayout:
         size = (x1 - x0 + 2 * _PAD, y1 - y0 + 2 * _PAD)
         origin = (_PAD - x0, _PAD - y0)
         inner = None
-        if self.stroke_px:
+        if self.shaping is not None:
+            outer, inner = self._shaped_masks(size, origin)
+        elif self.stroke_px:
             outer = Image.new("L", size, 0)
             ImageDraw.Draw(outer).text(
                 origin, self.text, fill=255, font=self._pil, anchor="ls",
@@ -100,6 +141,32 @@ class TextLayout:
             inner = Image.fromarray(compose_line(self._pil, self.text, self._kerns, size, origin))
         else:
             outer = Image.fromarray(compose_line(self._pil, self.text, self._kerns, size, origin))
+        return self._placed(outer, inner)
+
+    def shaped_mask(self, size: tuple[int, int], origin: tuple[int, int]) -> Image.Image:
+        """Pillow's raqm drawing of the unstroked line, its start at `origin` (what the
+        shaping check compares with HarfBuzz's glyphs)."""
+        mask = Image.new("L", size, 0)
+        ImageDraw.Draw(mask).text(origin, self.text, fill=255, font=self._pil, anchor=self._anchor, **self._direction)
+        return mask
+
+    def local_mask(self) -> tuple[Image.Image, tuple[int, int]]:
+        """The unstroked line's mask in local pixels, and where the line starts in it."""
+        x0, y0, x1, y1 = self.ink_box_local
+        size, origin = (x1 - x0 + 2 * _PAD, y1 - y0 + 2 * _PAD), (_PAD - x0, _PAD - y0)
+        return self.shaped_mask(size, origin), origin
+
+    def _shaped_masks(self, size, origin) -> tuple[Image.Image, Image.Image | None]:
+        fill = self.shaped_mask(size, origin)
+        if not self.stroke_px:
+            return fill, None
+        outer = Image.new("L", size, 0)
+        ImageDraw.Draw(outer).text(origin, self.text, fill=255, font=self._pil, anchor=self._anchor,
+                                   stroke_width=self.stroke_px, stroke_fill=255, **self._direction)
+        return outer, fill
+
+    def _placed(self, outer: Image.Image, inner: Image.Image | None):
+        x0, y0, x1, y1 = self.ink_box_local
         local_origin = (x0 - _PAD, y0 - _PAD)
         if not self.rotated:
             place = self.placement
@@ -252,16 +319,23 @@ def layout_text(
     angle_deg: float = 0.0,
     center: tuple[float, float] = (0.0, 0.0),
     stroke_px: int = 0,
+    shaping: Shaping | None = None,
 ) -> TextLayout:
-    """Lay out one line of text with its ink box centred at `center`.
+    """Lay out one line of text with its ink box centred at `center`; shaped by raqm
+    when `shaping` is given (scripts beyond Latin), else with Pillow's basic layout.
 
     Raises GlyphCoverageError when the font does not draw every character.
     """
     require_drawable(font, text)
-    ink_box = font.pil(font.em_for_cap(text_px)).getbbox(text, anchor="ls", stroke_width=stroke_px)
+    em_px = font.em_for_cap(text_px)
+    if shaping is None:
+        ink_box = font.pil(em_px).getbbox(text, anchor="ls", stroke_width=stroke_px)
+    else:
+        ink_box = font.pil_shaping(em_px).getbbox(text, anchor=vertical_anchor(shaping), stroke_width=stroke_px,
+                                                  direction=shaping.direction, language=shaping.language)
     x0, y0, x1, y1 = ink_box
     pivot = ((x0 + x1) / 2, (y0 + y1) / 2)
-    layout = TextLayout(text, font, text_px, stroke_px, ink_box, Placement(angle_deg, pivot, (0.0, 0.0)))
+    layout = TextLayout(text, font, text_px, stroke_px, ink_box, Placement(angle_deg, pivot, (0.0, 0.0)), shaping)
     return moved(layout, center)
 
 
@@ -290,4 +364,4 @@ def moved(layout: TextLayout, center: tuple[float, float]) -> TextLayout:
     if not layout.placement.angle_deg % 360:
         center = (math.floor(center[0] - pivot[0]) + pivot[0], math.floor(center[1] - pivot[1]) + pivot[1])
     return TextLayout(layout.text, layout.font, layout.text_px, layout.stroke_px, layout.ink_box_local,
-                      Placement(layout.placement.angle_deg, pivot, center))
+                      Placement(layout.placement.angle_deg, pivot, center), layout.shaping)

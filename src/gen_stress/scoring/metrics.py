@@ -12,7 +12,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from gen_stress.scoring.parse import normalize_text
+from gen_stress.scoring.parse import normalization_counts, normalize_text
 
 ANLS_THRESHOLD = 0.5  # normalised edit distances at or above this score 0 (ST-VQA's ANLS)
 CONFIDENCE = 0.95  # interval coverage
@@ -136,6 +136,9 @@ def text_metrics(items, scores) -> dict:
         "exact": _ratio(sum(bool(s["exact"]) for s in pairs), len(pairs)),
         "anls": _mean([s["anls"] for s in pairs]),
         "cer": _mean([s["cer"] for s in pairs]),
+        # replies and gold answers each step of the text normalisation changed
+        "normalized": normalization_counts([s.get("parsed") or "" for s in pairs]
+                                           + [str(i["answer"]) for i in items if i.get("answerable", True)]),
     }
 
 

@@ -52,10 +52,49 @@ _SPELLINGS = {
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u00ab": '"', "\u00bb": '"'})
 
 
+# Invisible marks and optional signs a reader need not reproduce (code point -> removed).
+_BIDI_MARKS = dict.fromkeys(map(ord, "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
+_TATWEEL = {0x0640: None}
+_ARABIC_VOWEL_MARKS = dict.fromkeys([*range(0x064B, 0x0653), 0x0670])  # harakat, shadda, sukun, dagger alef
+_HEBREW_MARKS = dict.fromkeys([*range(0x0591, 0x05BE), 0x05BF, 0x05C1, 0x05C2, 0x05C4, 0x05C5, 0x05C7])
+# Hebrew punctuation typed as its ASCII look-alike on most keyboards: geresh, gershayim, maqaf.
+_HEBREW_PUNCTUATION = str.maketrans({"\u05f3": "'", "\u05f4": '"', "\u05be": "-"})
+
+# The steps of normalize_text, in order: (name, what it does, the step). The report lists
+# them and counts the texts each one changed.
+TEXT_NORMALIZATIONS = (
+    ("nfkc", "Unicode NFKC (composed like NFC; Arabic presentation forms to base letters, full-width and "
+             "half-width forms to normal width, ligatures split)", lambda t: unicodedata.normalize("NFKC", t)),
+    ("bidi_marks", "bidirectional marks removed (LRM, RLM, ALM, embeddings, isolates)",
+     lambda t: t.translate(_BIDI_MARKS)),
+    ("tatweel", "Arabic tatweel (kashida) removed", lambda t: t.translate(_TATWEEL)),
+    ("arabic_vowel_marks", "Arabic vowel marks (harakat, shadda, sukun) removed", lambda t: t.translate(_ARABIC_VOWEL_MARKS)),
+    ("hebrew_marks", "Hebrew points (niqqud) and cantillation marks removed", lambda t: t.translate(_HEBREW_MARKS)),
+    ("hebrew_punctuation", "Hebrew geresh, gershayim and maqaf as ' \" -",
+     lambda t: t.translate(_HEBREW_PUNCTUATION)),
+    ("casefold", "case folded", str.casefold),
+    ("whitespace", "runs of whitespace as one space, trimmed", lambda t: " ".join(t.split())),
+)
+
+
 def normalize_text(text: str) -> str:
-    """Case and whitespace normalised form used to compare text answers (NFKC, casefold,
-    runs of whitespace -> one space, trimmed). Punctuation is kept: it is part of a price."""
-    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+    """The form text answers are compared in (exact match, ANLS, CER): the steps of
+    TEXT_NORMALIZATIONS. Punctuation is kept: it is part of a price. Order is not touched:
+    right-to-left answers compare in logical order."""
+    for _name, _doc, step in TEXT_NORMALIZATIONS:
+        text = step(text)
+    return text
+
+
+def normalization_counts(texts) -> dict[str, int]:
+    """For each step of TEXT_NORMALIZATIONS, how many of `texts` it changed."""
+    counts = dict.fromkeys((name for name, _doc, _step in TEXT_NORMALIZATIONS), 0)
+    for text in texts:
+        for name, _doc, step in TEXT_NORMALIZATIONS:
+            after = step(text)
+            counts[name] += after != text
+            text = after
+    return counts
 
 
 def normalize_reply(reply: str) -> str:

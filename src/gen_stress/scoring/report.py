@@ -16,7 +16,7 @@ import math
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
-from gen_stress.scoring.parse import ABSTAIN_PHRASES
+from gen_stress.scoring.parse import ABSTAIN_PHRASES, TEXT_NORMALIZATIONS
 from gen_stress.staging import staged
 
 LIST_IN_MARKDOWN = 20  # problem lists show this many entries in report.md (all in report.json)
@@ -75,6 +75,8 @@ def _answer_type_tables(block: Mapping) -> list[str]:
         m = types["text"]
         lines += ["Text (case and whitespace normalised):", ""]
         lines += _table(["n", "exact", "ANLS", "CER"], [[m["n"], fmt_value(m["exact"]), fmt_value(m["anls"]), fmt_value(m["cer"])]])
+        changed = normalization_note(m.get("normalized"))
+        lines += [changed, ""] if changed else []
     if "caption" in types:
         m = types["caption"]
         lines += ["Captions (CHAIR: objects named that are not in the image):", ""]
@@ -93,6 +95,21 @@ def _answer_type_tables(block: Mapping) -> list[str]:
             lines += ["", f"Click points given instead of boxes: {m['points']}, inside the gold box: "
                           f"{m['point_hits']} (scored right, ScreenSpot-style).", ""]
     return lines
+
+
+def normalization_note(counts: Mapping | None) -> str:
+    """Which normalisation steps changed a reply or gold answer, and how many ("" if none
+    but case and whitespace did)."""
+    shown = {k: v for k, v in (counts or {}).items() if v and k not in ("casefold", "whitespace")}
+    if not shown:
+        return ""
+    names = {name: doc for name, doc, _step in TEXT_NORMALIZATIONS}
+    return "Normalisation applied beyond case and whitespace (texts changed): " + "; ".join(
+        f"{names.get(k, k)}: {v}" for k, v in shown.items()) + "."
+
+
+def normalization_description() -> str:
+    return "; ".join(doc for _name, doc, _step in TEXT_NORMALIZATIONS)
 
 
 def _abstention_lines(block: Mapping) -> list[str]:
@@ -230,8 +247,10 @@ def markdown(report: Mapping, plots: Mapping[str, str]) -> str:
               "exact (the whole reply is the answer), extracted (found inside a longer reply), abstained, "
               "unparseable (never read as an answer: an unparseable yes/no reply is not a \"no\").",
               "- Yes/no: the first \"yes\" or \"no\" word. Counts: digits or number words (zero to one hundred); "
-              "two different numbers are unparseable. Text: case and whitespace normalised exact match, ANLS "
-              f"(threshold {settings['anls_threshold']}) and character error rate, never substring containment. "
+              "two different numbers are unparseable. Text: exact match, ANLS "
+              f"(threshold {settings['anls_threshold']}) and character error rate, never substring containment, "
+              f"both sides normalised first ({normalization_description()}; order is kept, so right-to-left "
+              "text compares in logical order). "
               "Choice: the option letter or the option text. Boxes: four numbers [x0, y0, x1, y1] in pixels, "
               f"right at IoU >= {settings['iou_correct']}; a click point (x, y) in pixels instead of a box is right "
               "when it falls inside the gold box (ScreenSpot-style GUI grounding).",

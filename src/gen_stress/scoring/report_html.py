@@ -372,6 +372,18 @@ def filters_html(items: Sequence[Mapping], report: Mapping) -> str:
             '<span id="shown"></span></div>')
 
 
+def normalization_html(report: Mapping) -> str:
+    """How text answers were normalised before comparing, and what it changed here."""
+    from gen_stress.scoring.report import normalization_description, normalization_note
+
+    text = report["overall"]["answer_types"].get("text")
+    if not text:
+        return ""
+    note = normalization_note(text.get("normalized"))
+    return (f"<p class=\"normalization\">Text answers are compared after normalising both sides: "
+            f"{_e(normalization_description())}. {_e(note)}</p>")
+
+
 def page_html(report: Mapping, items: Sequence[Mapping], rows: Sequence[Mapping], sections: Sequence[Section],
               thumbs: Mapping[str, str], files: Mapping[str, str]) -> str:
     by_id = {i["id"]: i for i in items}
@@ -384,7 +396,8 @@ def page_html(report: Mapping, items: Sequence[Mapping], rows: Sequence[Mapping]
             f"({_e(inputs['format'])}): {report['n_items']} items scored, {inputs['matched']} with a prediction. "
             f"Scored by gen-stress {_e(report['gen_stress_version'])}.</p>",
             "<h2>Headline</h2><ul class=\"headline\">" + "".join(f"<li>{_e(line)}</li>" for line in report["headline"])
-            + "</ul>", coverage_html(report.get("coverage")), "<h2>Families</h2>", families_table(report)]
+            + "</ul>", coverage_html(report.get("coverage")), "<h2>Families</h2>", families_table(report),
+            normalization_html(report)]
     for family, block in report["families"].items():
         body.append(f"<h2>{_e(family)}</h2><h3>Subtasks</h3>{subtasks_table(block)}")
         curves = block["knobs"]["numeric"]

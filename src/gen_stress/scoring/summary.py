@@ -12,6 +12,7 @@ from typing import Any, Mapping, Sequence
 from gen_stress import __version__
 from gen_stress.scoring import breaking, metrics
 from gen_stress.scoring.item import is_correct
+from gen_stress.scoring.parse import TEXT_NORMALIZATIONS
 
 MIN_SCOPE = 10  # a knob's primary subtasks must hold this many items to be its curve's scope
 
@@ -225,6 +226,7 @@ def summarize(items: Sequence[Mapping[str, Any]], scores: Sequence[Mapping[str, 
             "level": "halfway between chance and the best level reached" if level is None else level,
             "chance": "the best of the blind baselines on the curve's items",
             "anls_threshold": metrics.ANLS_THRESHOLD,
+            "text_normalization": [name for name, _doc, _step in TEXT_NORMALIZATIONS],
             "iou_correct": 0.5,
         },
     }

@@ -1,0 +1,371 @@
+"""Shaped text: how each writing system is laid out, and the check that what Pillow drew
+is what HarfBuzz shapes.
+
+Latin text keeps Pillow's basic layout and the glyph cache of scenes/text.py (today's
+bytes). Every other script is laid out by Pillow's raqm layout (HarfBuzz shaping, fribidi
+ordering). raqm does not tell which glyphs it drew, so the check works in two steps:
+
+1. `uharfbuzz` shapes the same string with the same font file, size, direction, script
+   and language (and the default features, as raqm uses). A .notdef glyph (id 0) or a
+   dotted circle (U+25CC, HarfBuzz's mark for a broken cluster) that the string does not
+   hold means the font cannot shape the text: refused.
+2. Those glyph ids are drawn one by one with FreeType (freetype-py) at HarfBuzz's
+   positions, the way Pillow places glyphs (pen in 26.6 units, rounded to a pixel, the
+   bitmap at its bearing). That raster must match Pillow's beyond antialiasing: a layout
+   that fell back to unshaped glyphs (isolated Arabic letters, Devanagari without
+   conjuncts, left-to-right Hebrew) or drew other glyphs differs by whole strokes.
+
+The grapheme clusters HarfBuzz reports (glyphs sharing a cluster value, which covers the
+string offsets up to the next cluster's) are the units of the boxes recorded for shaped
+text: a per-character box has no meaning inside a conjunct or a joined word.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+DOTTED_CIRCLE = "\u25cc"
+# A Pillow raster may differ from the HarfBuzz-glyph raster by antialiasing and by a
+# pixel of rounding where hinted and unhinted advances part; whole glyphs differ far more
+# (measured from 4 to 48 px em: shaped strings of every script stay under 0.03; basic
+# layout of Arabic, Devanagari and Bengali conjuncts is above 0.12).
+RASTER_TOLERANCE = 0.06
+
+
+@dataclass(frozen=True)
+class Shaping:
+    """How a string is shaped: raqm/HarfBuzz direction ("ltr", "rtl" or "ttb"), ISO 15924
+    script tag and BCP 47 language."""
+
+    direction: str
+    script: str
+    language: str
+
+
+@dataclass(frozen=True)
+class Glyph:
+    gid: int
+    cluster: int  # string offset of the first character of its cluster
+    x_advance: int  # 26.6 units, y up (HarfBuzz's convention)
+    y_advance: int
+    x_offset: int
+    y_offset: int
+
+
+@dataclass(frozen=True)
+class Cluster:
+    start: int  # string offsets [start, end) the cluster covers
+    end: int
+    box: tuple[float, float, float, float]  # ink box around the left end of the baseline, y down
+
+
+def vertical_anchor(shaping: Shaping | None) -> str:
+    """Pillow's anchor of a line: the left end of the baseline ("ls"), or for vertical
+    text the top of its centre line ("mt": Pillow has no baseline anchor there)."""
+    return "mt" if shaping is not None and shaping.direction == "ttb" else "ls"
+
+
+# HarfBuzz -------------------------------------------------------------------------------
+
+@lru_cache(maxsize=64)
+def _hb_face(path: str):
+    import uharfbuzz as hb
+
+    with open(path, "rb") as handle:
+        return hb.Face(handle.read())
+
+
+@lru_cache(maxsize=64)
+def _dotted_circle_gid(path: str) -> int:
+    """The font's glyph id of U+25CC (-1 when it has none: HarfBuzz then inserts .notdef)."""
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(path, lazy=True)
+    name = font.getBestCmap().get(ord(DOTTED_CIRCLE))
+    return font.getGlyphID(name) if name else -1
+
+
+_STRONG_RTL = {"R", "AL"}
+_NUMBER = {"EN", "AN"}
+
+
+def bidi_runs(text: str, rtl: bool) -> tuple[tuple[int, int, bool], ...]:
+    """(start, end, right_to_left) runs of the string in visual order, by the Unicode
+    bidirectional algorithm for the plain text gen-stress makes (no explicit embeddings;
+    one line): a right-to-left paragraph holds left-to-right runs of Latin letters and of
+    numbers (with the separators and currency signs between and around their digits),
+    neutrals take the direction of strong neighbours on both sides, else the paragraph's
+    (rules W2 to W7, N1, N2, I1, I2 and L2 of UAX #9). raqm runs fribidi; a disagreement
+    shows in the raster check."""
+    import unicodedata
+
+    if not rtl and not any(unicodedata.bidirectional(c) in _STRONG_RTL for c in text):
+        return ((0, len(text), False),)
+    kinds = [unicodedata.bidirectional(c) for c in text]
+    last = "R" if rtl else "L"
+    for i, kind in enumerate(kinds):  # W2: a European number after Arabic letters is an Arabic number
+        if kind in ("R", "AL", "L"):
+            last = kind
+        elif kind == "EN" and last == "AL":
+            kinds[i] = "AN"
+    for i, kind in enumerate(kinds):  # W4: one separator between two numbers of a type joins them
+        if 0 < i < len(kinds) - 1 and kinds[i - 1] == kinds[i + 1] and (
+                (kind == "ES" and kinds[i - 1] == "EN") or (kind == "CS" and kinds[i - 1] in _NUMBER)):
+            kinds[i] = kinds[i - 1]
+    for i, kind in enumerate(kinds):  # W5: terminators (%, currency) next to a European number join it
+        if kind == "ET":
+            j = i
+            while j < len(kinds) and kinds[j] == "ET":
+                j += 1
+            if (i > 0 and kinds[i - 1] == "EN") or (j < len(kinds) and kinds[j] == "EN"):
+                for k in range(i, j):
+                    kinds[k] = "EN"
+    last = "R" if rtl else "L"
+    for i, kind in enumerate(kinds):  # W7: a European number after Latin letters is left-to-right text
+        if kind in _STRONG_RTL or kind == "L":
+            last = "L" if kind == "L" else "R"
+        elif kind == "EN" and last == "L":
+            kinds[i] = "L"
+    base = 1 if rtl else 0
+    # Strong direction of each character (numbers count as right-to-left for neutrals, N1).
+    strong = ["R" if k in _STRONG_RTL else "L" if k == "L" else "N" for k in kinds]
+    near = ["R" if k in _NUMBER else s for k, s in zip(kinds, strong)]
+    levels = []
+    for i, kind in enumerate(kinds):
+        if kind in _STRONG_RTL:
+            level = 1
+        elif kind == "L" or kind in _NUMBER:
+            level = base + 1 if base % 2 else (2 if kind in _NUMBER else 0)
+        else:
+            before = next((near[j] for j in range(i - 1, -1, -1) if near[j] != "N"), "R" if rtl else "L")
+            after = next((near[j] for j in range(i + 1, len(near)) if near[j] != "N"), "R" if rtl else "L")
+            direction = before if before == after else ("R" if rtl else "L")
+            level = (1 if direction == "R" else (2 if rtl else 0))
+        levels.append(level)
+    runs, start = [], 0
+    for i in range(1, len(text) + 1):
+        if i == len(text) or levels[i] != levels[start]:
+            runs.append((start, i, levels[start]))
+            start = i
+    # L2: reverse every sequence at or above each odd-or-higher level, highest first.
+    top = max(levels)
+    order = list(range(len(runs)))
+    for level in range(top, 0, -1):
+        i = 0
+        while i < len(order):
+            if runs[order[i]][2] >= level:
+                j = i
+                while j < len(order) and runs[order[j]][2] >= level:
+                    j += 1
+                order[i:j] = order[i:j][::-1]
+                i = j
+            else:
+                i += 1
+    return tuple((runs[k][0], runs[k][1], runs[k][2] % 2 == 1) for k in order)
+
+
+@lru_cache(maxsize=8192)
+def hb_shape(path: str, em_px: float, text: str, shaping: Shaping) -> tuple[Glyph, ...]:
+    """HarfBuzz's glyphs for the string at Pillow's size (`em_px`, 26.6 scale), in visual
+    order (left to right, or top to bottom), each bidi run shaped on its own with the
+    whole string as context."""
+    import uharfbuzz as hb
+
+    font = hb.Font(_hb_face(path))
+    scale = round(em_px * 64)
+    font.scale = (scale, scale)
+    runs = (((0, len(text), False),) if shaping.direction == "ttb"
+            else bidi_runs(text, shaping.direction == "rtl"))
+    glyphs: list[Glyph] = []
+    for start, end, rtl in runs:
+        buffer = hb.Buffer()
+        buffer.add_str(text, item_offset=start, item_length=end - start)
+        buffer.guess_segment_properties()  # the run's own script (digits and Latin codes too)
+        if buffer.script in ("Zyyy", "Zinh", "Zzzz"):
+            buffer.script = shaping.script
+        buffer.direction = "ttb" if shaping.direction == "ttb" else ("rtl" if rtl else "ltr")
+        buffer.language = shaping.language
+        buffer.cluster_level = hb.BufferClusterLevel.MONOTONE_GRAPHEMES
+        hb.shape(font, buffer, {})
+        glyphs += [Glyph(info.codepoint, info.cluster, pos.x_advance, pos.y_advance, pos.x_offset, pos.y_offset)
+                   for info, pos in zip(buffer.glyph_infos, buffer.glyph_positions)]
+    return tuple(glyphs)
+
+
+def glyph_failures(path: str, em_px: float, text: str, shaping: Shaping) -> list[str]:
+    """Why HarfBuzz cannot shape the string with this font ([] when it can)."""
+    glyphs = hb_shape(path, em_px, text, shaping)
+    failures = []
+    missing = sorted({text[g.cluster] for g in glyphs if g.gid == 0})
+    if missing:
+        failures.append(f"no glyph for {''.join(missing)!r} in the shaped {text!r} (.notdef)")
+    dotted = _dotted_circle_gid(path)
+    if DOTTED_CIRCLE not in text and any(g.gid == dotted for g in glyphs):
+        failures.append(f"a dotted circle (broken cluster) in the shaped {text!r}")
+    return failures
+
+
+# FreeType: HarfBuzz's glyphs drawn as Pillow draws glyphs ------------------------------
+
+@dataclass(frozen=True)
+class _Bitmap:
+    left: int
+    top: int
+    rows: np.ndarray | None
+
+
+@lru_cache(maxsize=16)
+def _ft_face(path: str, em_26_6: int):
+    import freetype
+
+    face = freetype.Face(path)
+    face.set_char_size(em_26_6)
+    return face
+
+
+@lru_cache(maxsize=65536)
+def _ft_glyph(path: str, em_26_6: int, gid: int) -> _Bitmap:
+    """The glyph as Pillow renders it (default load flags: hinted, antialiased), with its
+    bitmap's bearing from the horizontal origin (HarfBuzz's offsets place that origin in
+    vertical text too)."""
+    import freetype
+
+    face = _ft_face(path, em_26_6)
+    face.load_glyph(gid, freetype.FT_LOAD_DEFAULT | freetype.FT_LOAD_NO_BITMAP)
+    slot = face.glyph
+    slot.render(freetype.FT_RENDER_MODE_NORMAL)
+    bitmap = slot.bitmap
+    rows = None
+    if bitmap.rows and bitmap.width:
+        rows = np.array(bitmap.buffer, np.uint8).reshape(bitmap.rows, bitmap.pitch)[:, :bitmap.width]
+    return _Bitmap(slot.bitmap_left, slot.bitmap_top, rows)
+
+
+def _pixel(value: int) -> int:
+    return (value + 32) >> 6
+
+
+def hb_placements(path: str, em_px: float, text: str, shaping: Shaping) -> list[tuple[Glyph, int, int, _Bitmap]]:
+    """(glyph, pen x, pen y down, bitmap) of each HarfBuzz glyph, pen at the start of
+    the line's baseline, positions in whole pixels as Pillow rounds them."""
+    em = round(em_px * 64)
+    out, pen_x, pen_y = [], 0, 0
+    for glyph in hb_shape(path, em_px, text, shaping):
+        bitmap = _ft_glyph(path, em, glyph.gid)
+        x, y = _pixel(pen_x + glyph.x_offset), _pixel(pen_y - glyph.y_offset)
+        out.append((glyph, x, y, bitmap))
+        pen_x += glyph.x_advance
+        pen_y -= glyph.y_advance
+    return out
+
+
+def hb_raster(path: str, em_px: float, text: str, shaping: Shaping, size: tuple[int, int],
+              origin: tuple[int, int]) -> np.ndarray:
+    """An "L" mask of HarfBuzz's glyphs, the line's start at `origin` (like Pillow's
+    anchor "ls"); overlapping glyphs take the larger coverage."""
+    out = np.zeros((size[1], size[0]), np.uint8)
+    for _glyph, x, y, bitmap in hb_placements(path, em_px, text, shaping):
+        if bitmap.rows is None:
+            continue
+        col, row = origin[0] + x + bitmap.left, origin[1] + y - bitmap.top
+        h, w = bitmap.rows.shape
+        c0, r0, c1, r1 = max(col, 0), max(row, 0), min(col + w, size[0]), min(row + h, size[1])
+        if c1 <= c0 or r1 <= r0:
+            continue
+        patch = bitmap.rows[r0 - row:r1 - row, c0 - col:c1 - col]
+        np.maximum(out[r0:r1, c0:c1], patch, out=out[r0:r1, c0:c1])
+    return out
+
+
+def raster_difference(drawn: np.ndarray, reference: np.ndarray) -> float:
+    """How far two masks differ: the ink in one and not the other, over the ink in either,
+    after forgiving one pixel of shift (antialiasing and rounding)."""
+    a, b = drawn.astype(np.int16), reference.astype(np.int16)
+    union = np.maximum(a, b).sum()
+    if union == 0:
+        return 0.0
+    grown_a, grown_b = _grow(a), _grow(b)
+    missing = np.clip(b - grown_a, 0, None).sum()  # reference ink Pillow did not draw nearby
+    extra = np.clip(a - grown_b, 0, None).sum()  # and ink Pillow drew where HarfBuzz has none
+    return float(missing + extra) / float(union)
+
+
+def _grow(mask: np.ndarray) -> np.ndarray:
+    """The largest value within one pixel (a 3x3 maximum)."""
+    padded = np.pad(mask, 1)
+    h, w = mask.shape
+    return np.max([padded[dy:dy + h, dx:dx + w] for dy in range(3) for dx in range(3)], axis=0)
+
+
+VERTICAL_SHIFTS = tuple((dx, dy) for dx in range(-2, 2) for dy in range(-2, 2))
+
+
+@lru_cache(maxsize=4096)
+def vertical_shift(path: str, em_px: float, text: str, shaping: Shaping) -> tuple[int, int]:
+    """Where HarfBuzz's origin of a vertical line lies from Pillow's "mt" anchor: Pillow
+    centres the line on the anchor with its own rounding of the line's width and top,
+    a pixel or two off HarfBuzz's origin (measured: (-1, -1), (-2, -1), (-1, 0)). The
+    shift that makes the rasters agree best ((0, 0) for horizontal text)."""
+    if shaping.direction != "ttb":
+        return (0, 0)
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = ImageFont.truetype(path, size=em_px, layout_engine=ImageFont.Layout.RAQM)
+    x0, y0, x1, y1 = font.getbbox(text, anchor="mt", direction="ttb", language=shaping.language)
+    size, origin = (x1 - x0 + 8, y1 - y0 + 8), (4 - x0, 4 - y0)
+    drawn = Image.new("L", size, 0)
+    ImageDraw.Draw(drawn).text(origin, text, fill=255, font=font, anchor="mt", direction="ttb",
+                               language=shaping.language)
+    pixels = np.asarray(drawn)
+    return min(VERTICAL_SHIFTS, key=lambda d: raster_difference(
+        pixels, hb_raster(path, em_px, text, shaping, size, (origin[0] + d[0], origin[1] + d[1]))))
+
+
+def clusters(path: str, em_px: float, text: str, shaping: Shaping) -> tuple[Cluster, ...]:
+    """HarfBuzz's grapheme clusters in visual order, each with the string offsets it
+    covers and the ink box of its glyphs (a glyph without ink counts as its advance on
+    the baseline), around the line's anchor (see `vertical_anchor`)."""
+    placed = hb_placements(path, em_px, text, shaping)
+    shift_x, shift_y = vertical_shift(path, em_px, text, shaping)
+    starts = sorted({g.cluster for g, *_ in placed})
+    ends = dict(zip(starts, [*starts[1:], len(text)]))
+    boxes: dict[int, list[float]] = {}
+    order: list[int] = []
+    for glyph, x, y, bitmap in placed:
+        if bitmap.rows is not None:
+            h, w = bitmap.rows.shape
+            box = [x + bitmap.left, y - bitmap.top, x + bitmap.left + w, y - bitmap.top + h]
+        else:
+            box = [x, y, x + _pixel(glyph.x_advance), y - _pixel(glyph.y_advance)]
+        if glyph.cluster not in boxes:
+            order.append(glyph.cluster)
+            boxes[glyph.cluster] = box
+        else:
+            old = boxes[glyph.cluster]
+            boxes[glyph.cluster] = [min(old[0], box[0]), min(old[1], box[1]), max(old[2], box[2]),
+                                    max(old[3], box[3])]
+    return tuple(Cluster(c, ends[c], (boxes[c][0] + shift_x, boxes[c][1] + shift_y, boxes[c][2] + shift_x,
+                                      boxes[c][3] + shift_y)) for c in order)
+
+
+def shaping_failures(layout) -> list[str]:
+    """The check of one shaped line (a scenes.text.TextLayout): HarfBuzz draws it with
+    real glyphs, and Pillow drew those glyphs where HarfBuzz put them. [] when it holds."""
+    if layout.shaping is None:
+        return []
+    path, em_px = str(layout.font.path), round(layout.em_px, 4)
+    failures = glyph_failures(path, em_px, layout.text, layout.shaping)
+    if failures:
+        return failures
+    drawn, origin = layout.local_mask()
+    shift = vertical_shift(path, em_px, layout.text, layout.shaping)
+    reference = hb_raster(path, em_px, layout.text, layout.shaping, drawn.size,
+                          (origin[0] + shift[0], origin[1] + shift[1]))
+    difference = raster_difference(np.asarray(drawn), reference)
+    if difference > RASTER_TOLERANCE:
+        return [f"raqm drew {layout.text!r} in {layout.font.name} unlike HarfBuzz shapes it "
+                f"({difference:.0%} of the ink differs)"]
+    return []

@@ -1,0 +1,268 @@
+"""Text beyond Latin (issue 14, rendering): raqm shaping checked against HarfBuzz, the
+check failing on purpose (basic layout, a font lacking a glyph, a broken cluster),
+grapheme-cluster boxes against the pixels, the writing knobs' validation, and small
+end-to-end runs per script group."""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+
+import numpy as np
+import pytest
+
+from conftest import read_rows, run_cli
+from gen_stress.scenes import shaping
+from gen_stress.scenes.fonts import FontInfo, load_catalog
+from gen_stress.scenes.languages import LANGUAGES, charset, make_text
+from gen_stress.scenes.shaping import Shaping, bidi_runs, glyph_failures, shaping_failures
+from gen_stress.scenes.text import TextLayout, layout_text
+from gen_stress.writing import SCRIPT_TAGS
+
+GENERATE = ["--workers", "1", "--no-progress", "--size", "320x320"]
+ARABIC = Shaping("rtl", "Arab", "ar")
+DEVANAGARI = Shaping("ltr", "Deva", "hi")
+
+
+def shaping_of(code: str) -> Shaping:
+    lang = LANGUAGES[code]
+    return Shaping(lang.direction, SCRIPT_TAGS[lang.script], code)
+
+
+def font(name: str) -> FontInfo:
+    return load_catalog().by_name(name)
+
+
+# The check passes on shaped text ------------------------------------------------------------
+
+@pytest.mark.parametrize("code", ["ru", "el", "ar", "fa", "he", "hi", "bn", "th", "zh", "ja", "ko"])
+def test_shaped_text_of_every_script_passes_the_check(code):
+    rng = np.random.default_rng(7)
+    lang = LANGUAGES[code]
+    checked = 0
+    for info in load_catalog().of_script(lang.script)[:3]:
+        for kind in ("word", "code", "price", "date"):
+            text, _ = make_text(code, kind, rng, 10)
+            if info.missing(text):
+                continue
+            for text_px in (9, 26):
+                layout = layout_text(text, info, text_px=text_px, shaping=shaping_of(code))
+                assert shaping_failures(layout) == [], (info.name, text, text_px)
+                checked += 1
+    assert checked >= 8
+
+
+def test_known_shaping_holds():
+    """Arabic joins (HarfBuzz picks joining forms, not the isolated letters of the cmap,
+    and lam-alef becomes one ligature: one cluster of two characters), Devanagari forms
+    the conjunct of क्ष (fewer glyphs than characters)."""
+    arabic = font("Noto Sans Arabic")
+    glyphs = shaping.hb_shape(str(arabic.path), 40.0, "سلام", ARABIC)
+    isolated_seen = arabic._tt.getGlyphID(arabic._cmap[ord("س")])
+    assert glyphs[-1].cluster == 0 and glyphs[-1].gid != isolated_seen  # initial form of the seen
+    assert [g.cluster for g in glyphs] == [3, 1, 0]  # visual order, right to left; لا is one cluster
+    layout = layout_text("سلام", arabic, text_px=30, shaping=ARABIC)
+    assert [(c.start, c.end) for c in layout.clusters_local] == [(3, 4), (1, 3), (0, 1)]
+    deva = font("Noto Sans Devanagari")
+    assert len(shaping.hb_shape(str(deva.path), 40.0, "क्ष", DEVANAGARI)) < 3
+
+
+# The check fails on purpose ---------------------------------------------------------------
+
+@pytest.mark.parametrize("name, text, how", [
+    ("Noto Sans Arabic", "مرحبا بالعالم", ARABIC),
+    ("Noto Naskh Arabic", "السلام عليكم", ARABIC),
+    ("Noto Sans Devanagari", "क्षत्रिय हिन्दी", DEVANAGARI),
+    ("Noto Serif Devanagari", "स्वतंत्रता", DEVANAGARI),
+])
+@pytest.mark.parametrize("text_px", [10, 24])
+def test_basic_layout_instead_of_raqm_is_refused(monkeypatch, name, text, how, text_px):
+    """A font handed to Pillow's basic layout (no shaping: isolated Arabic letters left
+    to right, Devanagari without conjuncts) draws other glyphs than HarfBuzz's."""
+    layout = layout_text(text, font(name), text_px=text_px, shaping=how)
+    assert shaping_failures(layout) == []
+    # the same line drawn by the basic layout in raqm's place
+    monkeypatch.setattr(TextLayout, "_pil", property(lambda self: self.font.pil(self.em_px)))
+    monkeypatch.setattr(TextLayout, "_direction", property(lambda self: {}))
+    broken = layout_text(text, font(name), text_px=text_px, shaping=how)
+    failures = shaping_failures(broken)
+    assert failures and "unlike HarfBuzz" in failures[0]
+
+
+def test_a_font_lacking_a_glyph_is_refused(monkeypatch):
+    """Devanagari set in a Latin font: HarfBuzz gives .notdef, refused (the coverage
+    check that normally stops it first is turned off here)."""
+    latin = font("Liberation Sans")
+    assert latin.missing("नमस्ते")
+    monkeypatch.setattr(FontInfo, "missing", lambda self, text: [])
+    layout = layout_text("नमस्ते", latin, text_px=20, shaping=DEVANAGARI)
+    failures = shaping_failures(layout)
+    assert failures and ".notdef" in failures[0]
+
+
+def test_a_broken_cluster_is_refused():
+    """A vowel sign with no consonant to sit on: HarfBuzz inserts a dotted circle."""
+    deva = font("Noto Sans Devanagari")
+    failures = glyph_failures(str(deva.path), 30.0, "\u093fक", DEVANAGARI)
+    assert failures and "dotted circle" in failures[0]
+    assert glyph_failures(str(deva.path), 30.0, "कि", DEVANAGARI) == []
+
+
+def test_bidi_runs_keep_numbers_left_to_right():
+    assert bidi_runs("كتاب ١٢٣", True) == ((5, 8, False), (0, 5, True))
+    assert bidi_runs("ABC-123 كود", True) == ((7, 11, True), (0, 7, False))
+    # W2: a European number after Arabic letters is an Arabic number; the hyphen between
+    # two of them stays right to left
+    assert bidi_runs("بك58-347", True) == ((5, 8, False), (4, 5, True), (2, 4, False), (0, 2, True))
+    assert bidi_runs("plain", False) == ((0, 5, False),)
+
+
+# Cluster boxes against the pixels --------------------------------------------------------
+
+@pytest.mark.parametrize("name, text, how", [
+    ("Noto Sans Arabic", "السعر ١٢٬٥٠ ج.م.", ARABIC),
+    ("Noto Sans Devanagari", "क्षत्रिय हिन्दी", DEVANAGARI),
+    ("Noto Sans Bengali", "কিন্তু স্বপ্ন", Shaping("ltr", "Beng", "bn")),
+    ("Noto Sans Thai", "ที่น้ำใจ", Shaping("ltr", "Thai", "th")),
+    ("Noto Sans CJK JP", "日本語テキスト", Shaping("ttb", "Hani", "ja")),
+])
+def test_cluster_boxes_cover_the_ink_and_the_string(name, text, how):
+    layout = layout_text(text, font(name), text_px=28, shaping=how)
+    clusters = layout.clusters_local
+    covered = sorted(i for c in clusters for i in range(c.start, c.end))
+    assert covered == list(range(len(text)))  # each character in exactly one cluster
+    mask, origin = layout.local_mask()
+    ink = np.asarray(mask) > 64
+    inside = np.zeros_like(ink)
+    for c in clusters:
+        x0, y0, x1, y1 = (int(round(v)) for v in c.box)
+        box = ink[origin[1] + y0:origin[1] + y1, origin[0] + x0:origin[0] + x1]
+        if not text[c.start:c.end].isspace():
+            assert box.any(), (text[c.start:c.end], c.box)  # a cluster's box holds its ink
+        inside[max(0, origin[1] + y0 - 1):origin[1] + y1 + 1, max(0, origin[0] + x0 - 1):origin[0] + x1 + 1] = True
+    assert not (ink & ~inside).any()  # and no ink lies outside every cluster's box
+    # each character's box is its cluster's
+    for c in clusters:
+        assert all(layout.char_boxes_local[i] == c.box for i in range(c.start, c.end))
+
+
+# Knobs through the command line ------------------------------------------------------------
+
+@pytest.mark.parametrize("args, message", [
+    (["--set", "script=klingon"], "knob script='klingon' is not one of"),
+    (["--set", "language=ar"], "language ar (Arabic) is not written in the latin script"),
+    (["--set", "script=hebrew", "--set", "language=ar"], "is not written in the hebrew script"),
+    (["--sweep", "script=arabic,thai", "--set", "language=fa"], "is not written in the thai script"),
+    (["--set", "script=korean", "--set", "text_direction=vertical"], "text_direction=vertical is for chinese"),
+    (["--set", "text_direction=vertical"], "text_direction=vertical is for chinese and japanese text, not latin"),
+    (["--set", "script=arabic", "--set", "context=receipt"], "not supported in context receipt"),
+    (["--set", "script=arabic", "--set", "capture=photo"], "not supported with the capture knobs"),
+    (["--set", "script=devanagari", "--set", "font_class=mono"], "the devanagari script has no mono font"),
+])
+def test_bad_writing_knobs_are_one_line(args, message, tmp_path, capsys):
+    out = tmp_path / "out"
+    code, _, err = run_cli(["--family", "ocr", "--n", "2", *GENERATE, *args, "--out", str(out)], capsys)
+    assert code == 2, err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert message in err, err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("family", ["counting", "spatial", "grounding", "hallucination"])
+def test_other_families_refuse_other_scripts(family, tmp_path, capsys):
+    code, _, err = run_cli(["--family", family, "--n", "2", *GENERATE, "--set", "script=greek",
+                            "--out", str(tmp_path / "o")], capsys)
+    assert code == 2 and f"script=greek is not supported by family {family}" in err
+
+
+# End to end ------------------------------------------------------------------------------------
+
+def _sha(folder) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*.parquet"))}
+
+
+@pytest.mark.parametrize("script, extra", [
+    ("latin", ["--set", "language=de"]), ("cyrillic", []), ("arabic", []), ("hebrew", []),
+    ("devanagari", ["--set", "language=mr"]),
+    ("thai", []), ("chinese", []), ("japanese", ["--set", "text_direction=vertical"]),
+])
+def test_each_script_group_writes_a_dataset_datasets_reads(script, extra, tmp_path, capsys):
+    import datasets
+
+    out = tmp_path / script
+    code, _, err = run_cli(["--family", "ocr", "--n", "6", *GENERATE, "--set", f"script={script}", *extra,
+                            "--out", str(out)], capsys)
+    assert code == 0, err
+    ds = datasets.load_dataset(str(out), "ocr", split="test")
+    assert len(ds) == 6
+    for row in ds:
+        assert row["difficulty"]["script"] == script
+        assert LANGUAGES[row["difficulty"]["language"]].script == script
+        assert unicodedata.is_normalized("NFC", row["answer"])
+        target = next(t for t in row["scene"]["texts"] if t["role"] == "target")
+        if row["answerable"]:
+            assert row["answer"] == target["text"]  # logical order, as typed
+        if script not in ("latin", "cyrillic"):  # shaped: clusters cover the text; one box per character
+            assert sorted(i for c in target["clusters"] for i in range(c["start"], c["end"])) == \
+                list(range(len(target["text"])))
+            assert len(target["char_boxes"]) == len(target["text"])
+    card = (out / "README.md").read_text(encoding="utf-8")
+    assert "logical order" in card and f"ocr-{script}-samples.png" in card
+
+
+def test_shaped_runs_are_the_same_bytes_with_any_worker_count(tmp_path, capsys):
+    args = ["--family", "ocr", "--n", "8", "--no-progress", "--size", "320x320", "--rows-per-shard", "3",
+            "--sweep", "script=arabic,bengali,korean,greek"]
+    one, two = tmp_path / "one", tmp_path / "two"
+    assert run_cli([*args, "--workers", "1", "--out", str(one)], capsys)[0] == 0
+    assert run_cli([*args, "--workers", "2", "--out", str(two)], capsys)[0] == 0
+    assert _sha(one) == _sha(two) and len(_sha(one)) == 3
+
+
+def test_latin_set_explicitly_draws_the_default_images(tmp_path, capsys):
+    """script=latin adds the knob columns but draws exactly the default run's images
+    (basic layout, the same random draws)."""
+    plain, latin = tmp_path / "plain", tmp_path / "latin"
+    assert run_cli(["--family", "ocr", "--n", "6", *GENERATE, "--out", str(plain)], capsys)[0] == 0
+    assert run_cli(["--family", "ocr", "--n", "6", *GENERATE, "--set", "script=latin", "--out", str(latin)],
+                   capsys)[0] == 0
+    a, b = read_rows(plain), read_rows(latin)
+    assert [r["image"]["bytes"] for r in a] == [r["image"]["bytes"] for r in b]
+    assert "script" not in a[0]["difficulty"] and b[0]["difficulty"]["script"] == "latin"
+    assert "clusters" not in a[0]["scene"]["texts"][0]
+
+
+@pytest.mark.parametrize("info", load_catalog().script_fonts, ids=lambda f: f.name)
+def test_text_px_is_the_reference_letter_height_or_the_em(info):
+    """`text_px` is the ink height of the font's size letter (alef, he, क, ক, ก), or the em
+    box of a CJK font (its ideographs' ink a little less)."""
+    text_px = 40
+    script = info.scripts[0]
+    lang = next(code for code, lang in LANGUAGES.items() if lang.script == script)
+    if info.fixed_cap_ratio == 1.0:
+        assert info.em_for_cap(text_px) == text_px
+        char = next(c for c in sorted(charset(lang)) if ord(c) > 0x4E00)  # an ideograph or a Hangul syllable
+        ink = layout_text(char, info, text_px=text_px, shaping=shaping_of(lang)).ink_box_local
+        assert 0.75 * text_px <= ink[3] - ink[1] <= text_px
+        return
+    layout = layout_text(info.size_char, info, text_px=text_px, shaping=shaping_of(lang))
+    assert abs((layout.ink_box_local[3] - layout.ink_box_local[1]) - text_px) <= 1.5
+
+
+@pytest.mark.parametrize("script", ["arabic", "bengali", "greek", "korean"])
+def test_pairs_change_one_letter_of_the_same_kind(script, tmp_path, capsys):
+    out = tmp_path / script
+    code, _, err = run_cli(["--family", "ocr", "--n", "6", *GENERATE, "--set", f"script={script}", "--pairs",
+                            "--out", str(out)], capsys)
+    assert code == 0, err
+    rows = read_rows(out)
+    twins = [(a, b) for a, b in zip(rows[::2], rows[1::2]) if a["group_id"]]
+    assert twins
+    for a, b in twins:
+        assert a["group_id"] == b["group_id"] and b["id"].endswith("-b")
+        assert len(a["answer"]) == len(b["answer"])
+        changed = [i for i, (x, y) in enumerate(zip(a["answer"], b["answer"])) if x != y]
+        assert len(changed) == 1
+        x, y = a["answer"][changed[0]], b["answer"][changed[0]]
+        assert unicodedata.category(x)[0] == unicodedata.category(y)[0]  # a letter for a letter, a digit for a digit
