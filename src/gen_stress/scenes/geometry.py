@@ -49,6 +49,10 @@ class Placement:
 
 
 def bounds(points) -> Box:
+    if type(points) is np.ndarray and points.shape == (4, 2) and points.dtype == float:
+        # A quad (every text item has one): plain floats beat numpy's reductions here.
+        (ax, ay), (bx, by), (cx, cy), (dx, dy) = points.tolist()
+        return (min(ax, bx, cx, dx), min(ay, by, cy, dy), max(ax, bx, cx, dx), max(ay, by, cy, dy))
     pts = np.asarray(points, dtype=float).reshape(-1, 2)
     x0, y0 = pts.min(axis=0)
     x1, y1 = pts.max(axis=0)

@@ -7,6 +7,7 @@ per-character boxes recorded in the scene are the ones the pixels were drawn wit
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
@@ -97,9 +98,9 @@ class TextLayout:
                 origin, self.text, fill=255, font=self._pil, anchor="ls",
                 stroke_width=self.stroke_px, stroke_fill=255,
             )
-            inner = Image.fromarray(compose_line(self._pil, self.text, self._kerns, size, origin))
+            inner = Image.fromarray(_line_mask(self._pil, self.text, self._kerns, size, origin))
         else:
-            outer = Image.fromarray(compose_line(self._pil, self.text, self._kerns, size, origin))
+            outer = Image.fromarray(_line_mask(self._pil, self.text, self._kerns, size, origin))
         local_origin = (x0 - _PAD, y0 - _PAD)
         if not self.rotated:
             place = self.placement
@@ -226,6 +227,26 @@ def compose_line(font, text: str, kerns, size: tuple[int, int], origin: tuple[in
     return out
 
 
+_LINE_MASKS: OrderedDict = OrderedDict()
+_LINE_MASK_CACHE = 4096  # a few MiB of small masks; least recently used dropped
+
+
+def _line_mask(font, text: str, kerns, size: tuple[int, int], origin: tuple[int, int]) -> np.ndarray:
+    """`compose_line`, remembered (read-only): pages repeat lines (labels, totals, section
+    names, prices) across items and across a question and its caption."""
+    key = (font, text, size, origin)
+    mask = _LINE_MASKS.get(key)
+    if mask is None:
+        mask = compose_line(font, text, kerns, size, origin)
+        mask.flags.writeable = False
+        _LINE_MASKS[key] = mask
+        if len(_LINE_MASKS) > _LINE_MASK_CACHE:
+            _LINE_MASKS.popitem(last=False)
+    else:
+        _LINE_MASKS.move_to_end(key)
+    return mask
+
+
 def _over(target: np.ndarray, source: np.ndarray) -> np.ndarray:
     """FreeType-driver blending of a glyph onto ink already there (Pillow's MULDIV255)."""
     t, s = target.astype(np.int32), source.astype(np.int32)
@@ -270,8 +291,7 @@ def layout_line(text: str, font: FontInfo, *, text_px: int) -> TextLayout:
     Pillow layout call per line): the same pixels as `layout_text`, its box at most a
     pixel wider on the right. Its ink box is centred at the origin."""
     require_drawable(font, text)
-    pil = font.pil(font.em_for_cap(text_px))
-    _advance, ink_box = line_metrics(pil, text, font.kerns if font.has_kern_table else None)
+    _advance, ink_box = _cached_line_metrics(font, text_px, text)
     x0, y0, x1, y1 = ink_box
     pivot = ((x0 + x1) / 2, (y0 + y1) / 2)
     return moved(TextLayout(text, font, text_px, 0, ink_box, Placement(0.0, pivot, (0.0, 0.0))), (0.0, 0.0))
@@ -279,8 +299,15 @@ def layout_line(text: str, font: FontInfo, *, text_px: int) -> TextLayout:
 
 def line_advance(text: str, font: FontInfo, text_px: int) -> float:
     """Pillow's `getlength` of a line, exactly, from cached glyphs."""
+    return _cached_line_metrics(font, text_px, text)[0] / 64
+
+
+@lru_cache(maxsize=65536)
+def _cached_line_metrics(font: FontInfo, text_px: int, text: str) -> tuple[int, tuple[int, int, int, int]]:
+    """`line_metrics` of a line at a cap height: a page measures a line to fit it, then
+    lays it out (bounded, so a worker's memory does not grow with --n)."""
     pil = font.pil(font.em_for_cap(text_px))
-    return line_metrics(pil, text, font.kerns if font.has_kern_table else None)[0] / 64
+    return line_metrics(pil, text, font.kerns if font.has_kern_table else None)
 
 
 def moved(layout: TextLayout, center: tuple[float, float]) -> TextLayout:
