@@ -279,11 +279,17 @@ def layout_text(
     Raises GlyphCoverageError when the font does not draw every character.
     """
     require_drawable(font, text)
-    ink_box = font.pil(font.em_for_cap(text_px)).getbbox(text, anchor="ls", stroke_width=stroke_px)
+    ink_box = _ink_box(font.pil(font.em_for_cap(text_px)), text, stroke_px)
     x0, y0, x1, y1 = ink_box
     pivot = ((x0 + x1) / 2, (y0 + y1) / 2)
     layout = TextLayout(text, font, text_px, stroke_px, ink_box, Placement(angle_deg, pivot, (0.0, 0.0)))
     return moved(layout, center)
+
+
+@lru_cache(maxsize=65536)
+def _ink_box(pil, text: str, stroke_px: int) -> tuple[int, int, int, int]:
+    """Pillow's ink box of a line (a full layout per call: labels repeat across items)."""
+    return pil.getbbox(text, anchor="ls", stroke_width=stroke_px)
 
 
 def layout_line(text: str, font: FontInfo, *, text_px: int) -> TextLayout:
