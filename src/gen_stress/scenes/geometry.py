@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 
@@ -24,10 +24,8 @@ class Placement:
 
     @cached_property
     def matrix(self) -> np.ndarray:
-        theta = math.radians(self.angle_deg)
-        c, s = math.cos(theta), math.sin(theta)
-        # y points down, so a counter-clockwise turn on screen is this matrix.
-        return np.array([[c, s], [-s, c]])
+        angle = float(self.angle_deg)
+        return _turn_matrix(angle, math.copysign(1.0, angle))  # the sign tells -0.0 from 0.0 apart
 
     def apply(self, points) -> np.ndarray:
         pts = np.asarray(points, dtype=float).reshape(-1, 2)
@@ -46,6 +44,17 @@ class Placement:
         offset = inv @ (np.asarray(dest_origin) - self.center) + np.asarray(self.pivot)
         offset = offset - np.asarray(local_origin)
         return (inv[0, 0], inv[0, 1], offset[0], inv[1, 0], inv[1, 1], offset[1])
+
+
+@lru_cache(maxsize=4096)
+def _turn_matrix(angle_deg: float, _sign: float) -> np.ndarray:
+    """Shared (read-only) per angle: most items of a page share one."""
+    theta = math.radians(angle_deg)
+    c, s = math.cos(theta), math.sin(theta)
+    # y points down, so a counter-clockwise turn on screen is this matrix.
+    matrix = np.array([[c, s], [-s, c]])
+    matrix.flags.writeable = False
+    return matrix
 
 
 def bounds(points) -> Box:

@@ -61,7 +61,14 @@ class TextLayout:
     @cached_property
     def quad(self) -> np.ndarray:
         """The ink box's four corners on the canvas (tl, tr, br, bl of the upright text)."""
-        return self.placement.apply(rect_points(self.ink_box_local))
+        place = self.placement
+        if place.angle_deg == 0:  # the identity turn, in plain floats (what `apply` computes)
+            x0, y0, x1, y1 = self.ink_box_local
+            px, py = place.pivot
+            cx, cy = place.center
+            return np.array([[x0 - px + cx, y0 - py + cy], [x1 - px + cx, y0 - py + cy],
+                             [x1 - px + cx, y1 - py + cy], [x0 - px + cx, y1 - py + cy]])
+        return place.apply(rect_points(self.ink_box_local))
 
     @property
     def rotated(self) -> bool:
