@@ -42,6 +42,8 @@ class Raster:
     coverage: Image.Image  # "L": how much of each pixel the item covers
     layers: tuple[tuple[RGB, Image.Image], ...]  # paints, bottom first
     binary: bool = False  # coverage is already 0 or 255 (no anti-aliasing)
+    owned: Image.Image | None = None  # the pixels it owns ("1"), when known beforehand
+    owned_px: int = 0  # ... and how many they are
 
     @property
     def box(self) -> tuple[int, int, int, int]:
@@ -68,7 +70,11 @@ def _(item: ShapeItem) -> Raster:
 
 @rasterize.register
 def _(item: TextItem) -> Raster:
-    (x0, y0), outer, inner = item.layout.rasterize()
+    layout = item.layout
+    if not layout.stroke_px and layout.placement.angle_deg == 0:  # most lines of a page: a shared mask
+        (x0, y0), mask = layout.upright_line()
+        return Raster(x0, y0, mask.coverage, ((item.rgb, mask.coverage),), owned=mask.owned, owned_px=mask.owned_px)
+    (x0, y0), outer, inner = layout.rasterize()
     if inner is None:
         return Raster(x0, y0, outer, ((item.rgb, outer),))
     stroke = item.stroke_rgb if item.stroke_rgb is not None else item.rgb
@@ -149,12 +155,17 @@ def render(scene: Scene) -> Rendered:
             continue
         raster = rasterize(item)
         # An item owns the pixels it covers at least half of.
-        owned = raster.coverage if raster.binary else raster.coverage.convert("1", dither=Image.Dither.NONE)
+        if raster.owned is not None:
+            owned, owned_px = raster.owned, raster.owned_px
+        else:
+            owned = raster.coverage if raster.binary else raster.coverage.convert("1", dither=Image.Dither.NONE)
+            owned_px = _owned_px(raster, owned)
+        box = raster.box
         for rgb, mask in raster.layers:
-            image.paste(rgb, raster.box, mask)
-        ids.paste(item.item_id, raster.box, owned)
+            image.paste(rgb, box, mask)
+        ids.paste(item.item_id, box, owned)
         rasters[item.item_id] = raster
-        area_px[item.item_id] = _owned_px(raster, owned)
+        area_px[item.item_id] = owned_px
     ids_array = as_array(ids)
     if ids.mode == "L":
         counts = np.asarray(ids.histogram())

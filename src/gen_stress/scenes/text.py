@@ -105,9 +105,9 @@ class TextLayout:
                 origin, self.text, fill=255, font=self._pil, anchor="ls",
                 stroke_width=self.stroke_px, stroke_fill=255,
             )
-            inner = Image.fromarray(_line_mask(self._pil, self.text, self._kerns, size, origin))
+            inner = _line_mask(self._pil, self.text, self._kerns, size, origin).coverage
         else:
-            outer = Image.fromarray(_line_mask(self._pil, self.text, self._kerns, size, origin))
+            outer = _line_mask(self._pil, self.text, self._kerns, size, origin).coverage
         local_origin = (x0 - _PAD, y0 - _PAD)
         if not self.rotated:
             place = self.placement
@@ -126,6 +126,17 @@ class TextLayout:
             return mask.transform(out_size, Image.Transform.AFFINE, data, Image.Resampling.BILINEAR)
 
         return (bx0, by0), turn(outer), (turn(inner) if inner is not None else None)
+
+    def upright_line(self) -> tuple[tuple[int, int], LineMask]:
+        """(top-left on canvas, mask) of an upright, unstroked line (what `rasterize`
+        draws), the mask shared by every line of the same text, font and size."""
+        x0, y0, x1, y1 = self.ink_box_local
+        mask = _line_mask(self._pil, self.text, self._kerns, (x1 - x0 + 2 * _PAD, y1 - y0 + 2 * _PAD),
+                          (_PAD - x0, _PAD - y0))
+        place = self.placement
+        dx = x0 - _PAD - place.pivot[0] + place.center[0]  # the identity turn, as `rasterize` computes it
+        dy = y0 - _PAD - place.pivot[1] + place.center[1]
+        return (int(round(dx)), int(round(dy))), mask
 
 
 # Glyph cache: Pillow's line render (ImageDraw.text) rasterises every glyph of a line
@@ -234,19 +245,32 @@ def compose_line(font, text: str, kerns, size: tuple[int, int], origin: tuple[in
     return out
 
 
+@dataclass(frozen=True)
+class LineMask:
+    """A line's "L" coverage (from `compose_line`), what it owns in the id buffer (the
+    pixels it covers at least half of, a "1" image) and how many pixels that is.
+    Shared: read only (Pillow copies a read-only image before changing it)."""
+
+    coverage: Image.Image
+    owned: Image.Image
+    owned_px: int
+
+
 _LINE_MASKS: OrderedDict = OrderedDict()
-_LINE_MASK_CACHE = 4096  # a few MiB of small masks; least recently used dropped
+_LINE_MASK_CACHE = 2048  # a few MiB of small masks; least recently used dropped
 
 
-def _line_mask(font, text: str, kerns, size: tuple[int, int], origin: tuple[int, int]) -> np.ndarray:
-    """`compose_line`, remembered (read-only): pages repeat lines (labels, totals, section
-    names, prices) across items and across a question and its caption."""
+def _line_mask(font, text: str, kerns, size: tuple[int, int], origin: tuple[int, int]) -> LineMask:
+    """`compose_line`, remembered: pages repeat lines (labels, totals, section names,
+    prices) across items and across a question and its caption."""
     key = (font, text, size, origin)
     mask = _LINE_MASKS.get(key)
     if mask is None:
-        mask = compose_line(font, text, kerns, size, origin)
-        mask.flags.writeable = False
-        _LINE_MASKS[key] = mask
+        array = compose_line(font, text, kerns, size, origin)
+        array.flags.writeable = False
+        coverage = Image.fromarray(array)
+        owned = coverage.convert("1", dither=Image.Dither.NONE)
+        mask = _LINE_MASKS[key] = LineMask(coverage, owned, int(np.count_nonzero(array >= 128)))
         if len(_LINE_MASKS) > _LINE_MASK_CACHE:
             _LINE_MASKS.popitem(last=False)
     else:
