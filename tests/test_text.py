@@ -1,4 +1,5 @@
-"""The glyph cache draws a line exactly as Pillow's ImageDraw.text does."""
+"""The glyph cache draws a line exactly as Pillow's ImageDraw.text does; shared line masks are
+those pixels."""
 
 import random
 
@@ -6,7 +7,9 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from gen_stress.scenes.fonts import load_catalog
-from gen_stress.scenes.text import compose_line, layout_line, layout_text, line_advance
+from gen_stress.scenes.model import Scene, TextItem
+from gen_stress.scenes.render import render
+from gen_stress.scenes.text import compose_line, layout_line, layout_text, line_advance, moved
 
 
 def test_cached_glyphs_draw_the_same_bytes_as_pillow():
@@ -38,3 +41,26 @@ def test_line_metrics_from_cached_glyphs_hold_pillows():
             x0, y0, x1, y1 = pil.getbbox(text, anchor="ls")
             bx0, by0, bx1, by1 = layout.ink_box_local
             assert (bx0, by0, by1) == (x0, y0, y1) and x1 <= bx1 <= x1 + 1
+
+
+def test_shared_line_masks_are_the_rasterized_pixels_and_their_ownership():
+    """An upright line's shared mask (what the renderer pastes) is where `rasterize` puts
+    its pixels, the same bytes, and owns the pixels it covers at least half of; drawn
+    twice it is the same mask, unchanged by being pasted."""
+    font = load_catalog().by_name("DejaVu Sans")
+    for text, center in (("TOTAL 12.49", (120.3, 40.7)), ("Caesar salad", (200.0, 91.5)), ("TOTAL 12.49", (60.0, 150.2))):
+        layout = layout_line(text, font, text_px=9)
+        layout = moved(layout, center)
+        origin, mask = layout.upright_line()
+        expected_origin, outer, _inner = layout.rasterize()
+        assert origin == expected_origin
+        assert np.array_equal(np.asarray(mask.coverage), np.asarray(outer))
+        assert mask.owned_px == np.count_nonzero(np.asarray(outer) >= 128)
+        assert np.array_equal(np.asarray(mask.owned.convert("L")) > 0, np.asarray(outer) >= 128)
+    first = layout_line("TOTAL 12.49", font, text_px=9)
+    items = (TextItem(1, "a", moved(first, (100.0, 50.0)), rgb=(0, 0, 0), z=1),
+             TextItem(2, "b", moved(first, (100.0, 120.0)), rgb=(200, 0, 0), z=1))
+    rendered = render(Scene(300, 200, "white", (255, 255, 255), items))
+    assert rendered.area_px[1] == rendered.area_px[2] == rendered.visible_px(1) == rendered.visible_px(2) > 0
+    assert np.count_nonzero(rendered.ids) == 2 * rendered.area_px[1]
+    assert np.asarray(items[0].layout.upright_line()[1].coverage).max() == 255  # untouched by the pastes

@@ -85,6 +85,11 @@ def ink_for_contrast(background: RGB, ratio: float) -> RGB:
 
 def color_name(rgb: RGB) -> str:
     """The palette name of a colour, or its hex code when it is not a palette colour."""
+    return _color_name(tuple(int(v) for v in rgb))
+
+
+@lru_cache(maxsize=4096)
+def _color_name(rgb: RGB) -> str:
     for name, value in PALETTE.items():
         if value == tuple(rgb):
             return name

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 
@@ -24,10 +24,8 @@ class Placement:
 
     @cached_property
     def matrix(self) -> np.ndarray:
-        theta = math.radians(self.angle_deg)
-        c, s = math.cos(theta), math.sin(theta)
-        # y points down, so a counter-clockwise turn on screen is this matrix.
-        return np.array([[c, s], [-s, c]])
+        angle = float(self.angle_deg)
+        return _turn_matrix(angle, math.copysign(1.0, angle))  # the sign tells -0.0 from 0.0 apart
 
     def apply(self, points) -> np.ndarray:
         pts = np.asarray(points, dtype=float).reshape(-1, 2)
@@ -48,7 +46,22 @@ class Placement:
         return (inv[0, 0], inv[0, 1], offset[0], inv[1, 0], inv[1, 1], offset[1])
 
 
+@lru_cache(maxsize=4096)
+def _turn_matrix(angle_deg: float, _sign: float) -> np.ndarray:
+    """Shared (read-only) per angle: most items of a page share one."""
+    theta = math.radians(angle_deg)
+    c, s = math.cos(theta), math.sin(theta)
+    # y points down, so a counter-clockwise turn on screen is this matrix.
+    matrix = np.array([[c, s], [-s, c]])
+    matrix.flags.writeable = False
+    return matrix
+
+
 def bounds(points) -> Box:
+    if type(points) is np.ndarray and points.shape == (4, 2) and points.dtype == float:
+        # A quad (every text item has one): plain floats beat numpy's reductions here.
+        (ax, ay), (bx, by), (cx, cy), (dx, dy) = points.tolist()
+        return (min(ax, bx, cx, dx), min(ay, by, cy, dy), max(ax, bx, cx, dx), max(ay, by, cy, dy))
     pts = np.asarray(points, dtype=float).reshape(-1, 2)
     x0, y0 = pts.min(axis=0)
     x1, y1 = pts.max(axis=0)

@@ -225,7 +225,7 @@ def _(item: TextItem, measured: dict) -> tuple[str, dict]:
         "angle_deg": round(float(layout.placement.angle_deg), 2),
         "color": color_name(item.rgb),
         "stroke_px": layout.stroke_px,
-        "quad": _points(layout.quad),
+        "quad": np.round(layout.quad, 2).tolist(),  # a (4, 2) float array already
         "bbox": round_box(layout.bbox),
         "char_boxes": (np.round(np.asarray(layout.char_boxes, dtype=float).reshape(-1, 4), 2).tolist()
                        if item.char_detail else []),

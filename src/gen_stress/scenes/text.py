@@ -7,6 +7,7 @@ per-character boxes recorded in the scene are the ones the pixels were drawn wit
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
@@ -95,7 +96,14 @@ class TextLayout:
     @cached_property
     def quad(self) -> np.ndarray:
         """The ink box's four corners on the canvas (tl, tr, br, bl of the upright text)."""
-        return self.placement.apply(rect_points(self.ink_box_local))
+        place = self.placement
+        if place.angle_deg == 0:  # the identity turn, in plain floats (what `apply` computes)
+            x0, y0, x1, y1 = self.ink_box_local
+            px, py = place.pivot
+            cx, cy = place.center
+            return np.array([[x0 - px + cx, y0 - py + cy], [x1 - px + cx, y0 - py + cy],
+                             [x1 - px + cx, y1 - py + cy], [x0 - px + cx, y1 - py + cy]])
+        return place.apply(rect_points(self.ink_box_local))
 
     @property
     def rotated(self) -> bool:
@@ -138,9 +146,9 @@ class TextLayout:
                 origin, self.text, fill=255, font=self._pil, anchor="ls",
                 stroke_width=self.stroke_px, stroke_fill=255,
             )
-            inner = Image.fromarray(compose_line(self._pil, self.text, self._kerns, size, origin))
+            inner = _line_mask(self._pil, self.text, self._kerns, size, origin).coverage
         else:
-            outer = Image.fromarray(compose_line(self._pil, self.text, self._kerns, size, origin))
+            outer = _line_mask(self._pil, self.text, self._kerns, size, origin).coverage
         return self._placed(outer, inner)
 
     def shaped_mask(self, size: tuple[int, int], origin: tuple[int, int]) -> Image.Image:
@@ -185,6 +193,17 @@ class TextLayout:
             return mask.transform(out_size, Image.Transform.AFFINE, data, Image.Resampling.BILINEAR)
 
         return (bx0, by0), turn(outer), (turn(inner) if inner is not None else None)
+
+    def upright_line(self) -> tuple[tuple[int, int], LineMask]:
+        """(top-left on canvas, mask) of an upright, unstroked line (what `rasterize`
+        draws), the mask shared by every line of the same text, font and size."""
+        x0, y0, x1, y1 = self.ink_box_local
+        mask = _line_mask(self._pil, self.text, self._kerns, (x1 - x0 + 2 * _PAD, y1 - y0 + 2 * _PAD),
+                          (_PAD - x0, _PAD - y0))
+        place = self.placement
+        dx = x0 - _PAD - place.pivot[0] + place.center[0]  # the identity turn, as `rasterize` computes it
+        dy = y0 - _PAD - place.pivot[1] + place.center[1]
+        return (int(round(dx)), int(round(dy))), mask
 
 
 # Glyph cache: Pillow's line render (ImageDraw.text) rasterises every glyph of a line
@@ -293,6 +312,39 @@ def compose_line(font, text: str, kerns, size: tuple[int, int], origin: tuple[in
     return out
 
 
+@dataclass(frozen=True)
+class LineMask:
+    """A line's "L" coverage (from `compose_line`), what it owns in the id buffer (the
+    pixels it covers at least half of, a "1" image) and how many pixels that is.
+    Shared: read only (Pillow copies a read-only image before changing it)."""
+
+    coverage: Image.Image
+    owned: Image.Image
+    owned_px: int
+
+
+_LINE_MASKS: OrderedDict = OrderedDict()
+_LINE_MASK_CACHE = 2048  # a few MiB of small masks; least recently used dropped
+
+
+def _line_mask(font, text: str, kerns, size: tuple[int, int], origin: tuple[int, int]) -> LineMask:
+    """`compose_line`, remembered: pages repeat lines (labels, totals, section names,
+    prices) across items and across a question and its caption."""
+    key = (font, text, size, origin)
+    mask = _LINE_MASKS.get(key)
+    if mask is None:
+        array = compose_line(font, text, kerns, size, origin)
+        array.flags.writeable = False
+        coverage = Image.fromarray(array)
+        owned = coverage.convert("1", dither=Image.Dither.NONE)
+        mask = _LINE_MASKS[key] = LineMask(coverage, owned, int(np.count_nonzero(array >= 128)))
+        if len(_LINE_MASKS) > _LINE_MASK_CACHE:
+            _LINE_MASKS.popitem(last=False)
+    else:
+        _LINE_MASKS.move_to_end(key)
+    return mask
+
+
 def _over(target: np.ndarray, source: np.ndarray) -> np.ndarray:
     """FreeType-driver blending of a glyph onto ink already there (Pillow's MULDIV255)."""
     t, s = target.astype(np.int32), source.astype(np.int32)
@@ -329,7 +381,7 @@ def layout_text(
     require_drawable(font, text)
     em_px = font.em_for_cap(text_px)
     if shaping is None:
-        ink_box = font.pil(em_px).getbbox(text, anchor="ls", stroke_width=stroke_px)
+        ink_box = _ink_box(font.pil(em_px), text, stroke_px)
     else:
         ink_box = font.pil_shaping(em_px).getbbox(text, anchor=vertical_anchor(shaping), stroke_width=stroke_px,
                                                   direction=shaping.direction, language=shaping.language)
@@ -339,13 +391,18 @@ def layout_text(
     return moved(layout, center)
 
 
+@lru_cache(maxsize=65536)
+def _ink_box(pil, text: str, stroke_px: int) -> tuple[int, int, int, int]:
+    """Pillow's ink box of a line (a full layout per call: labels repeat across items)."""
+    return pil.getbbox(text, anchor="ls", stroke_width=stroke_px)
+
+
 def layout_line(text: str, font: FontInfo, *, text_px: int) -> TextLayout:
     """An upright, unstroked line for a dense page, measured from cached glyphs (no
     Pillow layout call per line): the same pixels as `layout_text`, its box at most a
     pixel wider on the right. Its ink box is centred at the origin."""
     require_drawable(font, text)
-    pil = font.pil(font.em_for_cap(text_px))
-    _advance, ink_box = line_metrics(pil, text, font.kerns if font.has_kern_table else None)
+    _advance, ink_box = _cached_line_metrics(font, text_px, text)
     x0, y0, x1, y1 = ink_box
     pivot = ((x0 + x1) / 2, (y0 + y1) / 2)
     return moved(TextLayout(text, font, text_px, 0, ink_box, Placement(0.0, pivot, (0.0, 0.0))), (0.0, 0.0))
@@ -353,8 +410,15 @@ def layout_line(text: str, font: FontInfo, *, text_px: int) -> TextLayout:
 
 def line_advance(text: str, font: FontInfo, text_px: int) -> float:
     """Pillow's `getlength` of a line, exactly, from cached glyphs."""
+    return _cached_line_metrics(font, text_px, text)[0] / 64
+
+
+@lru_cache(maxsize=65536)
+def _cached_line_metrics(font: FontInfo, text_px: int, text: str) -> tuple[int, tuple[int, int, int, int]]:
+    """`line_metrics` of a line at a cap height: a page measures a line to fit it, then
+    lays it out (bounded, so a worker's memory does not grow with --n)."""
     pil = font.pil(font.em_for_cap(text_px))
-    return line_metrics(pil, text, font.kerns if font.has_kern_table else None)[0] / 64
+    return line_metrics(pil, text, font.kerns if font.has_kern_table else None)
 
 
 def moved(layout: TextLayout, center: tuple[float, float]) -> TextLayout:
