@@ -205,6 +205,11 @@ class Captured:
     def visible_px(self, item_id: int) -> int:
         return int(self.counts[item_id]) if item_id < len(self.counts) else 0
 
+    @cached_property
+    def washed_px(self) -> np.ndarray:
+        """Per id, its pixels clipped white by the capture (one count for every item)."""
+        return np.bincount(self.ids[self.washed], minlength=len(self.counts))
+
     def visible_fraction(self, item_id: int) -> float:
         return self.clean.visible_fraction(item_id) * self.in_frame_share(item_id)
 
@@ -228,9 +233,13 @@ class Captured:
         pts = np.asarray(points, dtype=float).reshape(-1, 2)
         return pts if self.matrix is None else camera.apply_h(self.matrix, pts)
 
+    @cached_property
+    def _to_page_matrix(self) -> np.ndarray:
+        return np.linalg.inv(self.matrix)
+
     def to_page(self, points) -> np.ndarray:
         pts = np.asarray(points, dtype=float).reshape(-1, 2)
-        return pts if self.matrix is None else camera.apply_h(np.linalg.inv(self.matrix), pts)
+        return pts if self.matrix is None else camera.apply_h(self._to_page_matrix, pts)
 
 
 def shoot(rendered: Rendered, shot: camera.Shot) -> Captured:
@@ -249,7 +258,8 @@ def shoot(rendered: Rendered, shot: camera.Shot) -> Captured:
     washed = developed.saturated
     if washed.any():  # only what had a colour is lost to clipping (near-white stays white)
         washed = washed & (camera.darkest_channel(rgb) < WHITE_BEFORE)
-    counts = np.bincount(ids.ravel(), minlength=len(rendered.counts))
+    # The same id buffer (geometry untouched) owns the same pixels: no need to count again.
+    counts = rendered.counts if matrix is None else np.bincount(ids.ravel(), minlength=len(rendered.counts))
     return Captured(developed.image, ids, rendered, matrix, in_frame, washed, counts)
 
 
@@ -287,14 +297,17 @@ def _text_loss(item: TextItem, shot: Captured) -> str:
     if not shot.washed.any():
         return ""
     x0, y0, x1, y1 = _image_box(shot, item.bbox)
-    if x1 <= x0 or y1 <= y0:
+    if x1 <= x0 or y1 <= y0 or not shot.washed[y0:y1, x0:x1].any():
         return ""
     ys, xs = np.mgrid[y0:y1, x0:x1]
     page = shot.to_page(np.c_[xs.ravel() + 0.5, ys.ravel() + 0.5])
     in_chars = chars_at(item, page)  # (pixels, characters)
     washed = shot.washed[y0:y1, x0:x1].ravel()
-    shares = [float(washed[in_chars[:, k]].mean()) for k, char in enumerate(item.text)
-              if not char.isspace() and in_chars[:, k].any()]
+    # Per character, the share of its pixels washed out (all characters at once).
+    pixels = np.count_nonzero(in_chars, axis=0)
+    hits = np.count_nonzero(in_chars & washed[:, None], axis=0)
+    drawn = np.array([not char.isspace() for char in item.text]) & (pixels > 0)
+    shares = (hits[drawn] / pixels[drawn]).tolist()
     if max(shares, default=0.0) >= WASHED_CHAR:  # one character lost is the text lost
         return "glare"
     if max(shares, default=0.0) >= DOUBT_CHAR:
@@ -322,7 +335,7 @@ def item_loss(item, shot: Captured) -> str:
         return "frame"
     seen = shot.visible_px(item.item_id)
     if seen and shot.washed.any():
-        washed = int(np.count_nonzero(shot.washed & (shot.ids == item.item_id)))
+        washed = int(shot.washed_px[item.item_id])
         if washed / seen >= WASHED_OBJECT:
             return "glare"
     return ""
