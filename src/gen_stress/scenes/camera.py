@@ -267,15 +267,28 @@ def _kernel_gain(kernel_bytes: bytes, side: int, size_h: int, size_w: int) -> np
     """The kernel's spectrum at the DFT size, laid out to scale a packed real spectrum
     elementwise. The kernel is point-symmetric about its centre (placed at the origin,
     wrapped), so its spectrum is real: each frequency scales the real and imaginary
-    parts alike, which a spectrum of ones multiplied by it spells out in OpenCV's packed
-    layout (cheaper per image than mulSpectrums). Cached: a knob pinned at one blur
-    gives every photo the same kernel."""
+    parts of an image's spectrum alike (cheaper per image than mulSpectrums). Cached: a
+    knob pinned at one blur gives every photo the same kernel."""
     kernel = np.frombuffer(kernel_bytes, dtype=np.float32).reshape(side, side)
     r = side // 2
     centred = np.zeros((size_h, size_w), np.float32)
     centred[np.ix_((np.arange(side) - r) % size_h, (np.arange(side) - r) % size_w)] = kernel
-    spectrum = cv2.dft(centred)
-    return cv2.mulSpectrums(np.ones_like(spectrum), spectrum, 0)
+    return _real_gain(cv2.dft(centred))
+
+
+def _real_gain(spectrum: np.ndarray) -> np.ndarray:
+    """A real spectrum in OpenCV's packed (CCS) layout with each real part copied onto
+    the slot of its imaginary part: rows hold (re, im) pairs side by side, except the
+    first column (and the last, for an even width), which hold them one above the
+    other below a real first row (and above a real last row, for an even height)."""
+    gain = spectrum.copy()
+    rows, cols = spectrum.shape
+    end = cols - 1 if cols % 2 == 0 else cols
+    gain[:, 2:end:2] = spectrum[:, 1:end:2]
+    end_row = rows - 1 if rows % 2 == 0 else rows
+    for col in [0] + ([cols - 1] if cols % 2 == 0 else []):
+        gain[2:end_row:2, col] = spectrum[1:end_row:2, col]
+    return gain
 
 
 def light_field(shot: Shot, size: tuple[int, int]) -> np.ndarray:
