@@ -208,7 +208,7 @@ class Captured:
     @cached_property
     def washed_px(self) -> np.ndarray:
         """Per id, its pixels clipped white by the capture (one count for every item)."""
-        return np.bincount(self.ids[self.washed], minlength=len(self.counts))
+        return camera.count_ids(self.ids, len(self.counts), self.washed.view(np.uint8))
 
     def visible_fraction(self, item_id: int) -> float:
         return self.clean.visible_fraction(item_id) * self.in_frame_share(item_id)
@@ -259,7 +259,7 @@ def shoot(rendered: Rendered, shot: camera.Shot) -> Captured:
     if washed.any():  # only what had a colour is lost to clipping (near-white stays white)
         washed = washed & (camera.darkest_channel(rgb) < WHITE_BEFORE)
     # The same id buffer (geometry untouched) owns the same pixels: no need to count again.
-    counts = rendered.counts if matrix is None else np.bincount(ids.ravel(), minlength=len(rendered.counts))
+    counts = rendered.counts if matrix is None else camera.count_ids(ids, len(rendered.counts))
     return Captured(developed.image, ids, rendered, matrix, in_frame, washed, counts)
 
 
