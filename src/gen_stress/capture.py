@@ -208,7 +208,7 @@ class Captured:
     @cached_property
     def washed_px(self) -> np.ndarray:
         """Per id, its pixels clipped white by the capture (one count for every item)."""
-        return camera.count_ids(self.ids, len(self.counts), self.washed.view(np.uint8))
+        return camera.count_ids(self.ids, len(self.counts), self.washed.view(np.uint8) * np.uint8(255))
 
     def visible_fraction(self, item_id: int) -> float:
         return self.clean.visible_fraction(item_id) * self.in_frame_share(item_id)
@@ -453,13 +453,15 @@ def _target_px(items: list, shot: Captured) -> float | None:
 def captured_draft(draft: Draft, shot: Captured, values: dict[str, Any], camera_shot: camera.Shot,
                    in_frame: float, judge=None) -> Draft:
     items = bearing_items(draft)
-    losses, doubt = [], None
+    lost, doubt = "", None
     for it in items:
         try:
-            losses.append(item_loss(it, shot))
+            lost = item_loss(it, shot)
         except Resample as why:  # doubtful, unless another item is lost outright
             doubt = why
-    lost = next((loss for loss in losses if loss), "")
+            continue
+        if lost:  # the first item lost decides: the others cannot change the answer
+            break
     if doubt is not None and not lost:
         raise doubt
     if not lost:  # what the answer reads off the frame, as the photo shows it

@@ -154,12 +154,16 @@ def in_frame_counts(ids: np.ndarray, matrix: np.ndarray, size: tuple[int, int], 
 
 
 def count_ids(ids: np.ndarray, n_ids: int, mask: np.ndarray | None = None) -> np.ndarray:
-    """Pixels per id (under a uint8 mask, if given), for ids below n_ids: OpenCV's
-    histogram for an 8-bit id buffer (exact, several times faster than bincount),
-    bincount otherwise."""
-    if ids.dtype == np.uint8 and n_ids <= 256:
-        return cv2.calcHist([ids], [0], mask, [n_ids], [0, n_ids]).ravel().astype(np.int64)
-    return np.bincount((ids if mask is None else ids[mask > 0]).ravel(), minlength=n_ids)
+    """Pixels per id (where a uint8 mask is 255, if given), for ids below n_ids:
+    OpenCV's histogram for an 8-bit id buffer (exact, several times faster than
+    bincount; masked out pixels become id 0, then leave its count), bincount otherwise."""
+    if ids.dtype != np.uint8 or n_ids > 256:
+        return np.bincount((ids if mask is None else ids[mask > 0]).ravel(), minlength=n_ids)
+    kept = ids if mask is None else cv2.bitwise_and(ids, mask)
+    counts = cv2.calcHist([kept], [0], None, [n_ids], [0, n_ids]).ravel().astype(np.int64)
+    if mask is not None:
+        counts[0] -= mask.size - cv2.countNonZero(mask)
+    return counts
 
 
 # The table under the page ---------------------------------------------------------------
