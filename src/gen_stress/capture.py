@@ -206,6 +206,11 @@ class Captured:
         return int(self.counts[item_id]) if item_id < len(self.counts) else 0
 
     @cached_property
+    def any_washed(self) -> bool:
+        """Did the capture clip anything white (asked once per item)?"""
+        return bool(self.washed.any())
+
+    @cached_property
     def washed_px(self) -> np.ndarray:
         """Per id, its pixels clipped white by the capture (one count for every item)."""
         return camera.count_ids(self.ids, len(self.counts), self.washed.view(np.uint8) * np.uint8(255))
@@ -285,16 +290,16 @@ def _text_loss(item: TextItem, shot: Captured) -> str:
     """'frame', 'glare' or '' for one text, judged per character; raises Resample when
     a character is partly cut or partly washed (a doubtful label)."""
     w, h = shot.image.size
-    frame = shapely_box(0, 0, w, h)
     boxes = np.asarray(item.layout.char_boxes, dtype=float).reshape(-1, 4)
     corners = shot.map_points(boxes[:, [0, 1, 2, 1, 2, 3, 0, 3]].reshape(-1, 2)).reshape(-1, 4, 2)
     inside = ((corners >= 0) & (corners <= (w, h))).all(axis=(1, 2))
+    frame = None if inside.all() else shapely_box(0, 0, w, h)
     shares = [1.0 if whole else _share_in(quad, frame) for quad, whole in zip(corners, inside)]
     if min(shares, default=1.0) < CUT_CHAR:
         return "frame"
     if min(shares, default=1.0) < IN_FRAME:
         raise Resample("a character is partly cut off by the frame")
-    if not shot.washed.any():
+    if not shot.any_washed:
         return ""
     x0, y0, x1, y1 = _image_box(shot, item.bbox)
     if x1 <= x0 or y1 <= y0 or not shot.washed[y0:y1, x0:x1].any():
@@ -334,7 +339,7 @@ def item_loss(item, shot: Captured) -> str:
     if shot.in_frame_share(item.item_id) < IN_FRAME:
         return "frame"
     seen = shot.visible_px(item.item_id)
-    if seen and shot.washed.any():
+    if seen and shot.any_washed:
         washed = int(shot.washed_px[item.item_id])
         if washed / seen >= WASHED_OBJECT:
             return "glare"
