@@ -127,10 +127,11 @@ def hard_ends() -> list[str]:
     return settings
 
 
-def capture_cost(family: str, n: int, size: int, setting: str) -> dict:
+def capture_cost(family: str, n: int, size: int, setting: str, settings: list[str] = ()) -> dict:
     """CPU ms per photograph for the capture step (warp, table, light, blur, noise, JPEG,
     then the answer judged again on the photo), against the PNG encode of the images it
-    made, both in this process. `setting` is a mode (`photo`) or one knob (`blur_px=12`)."""
+    made, both in this process. `setting` is a mode (`photo`) or one knob (`blur_px=12`);
+    `settings` pin more knobs (`context=receipt`)."""
     spent, images = [], []
     real = capture.Camera.shoot
 
@@ -145,7 +146,7 @@ def capture_cost(family: str, n: int, size: int, setting: str) -> dict:
     try:
         with tempfile.TemporaryDirectory() as tmp:
             knob = setting if "=" in setting else f"capture={setting}"
-            spec = DatasetSpec(parts=(part_for(family, n, [knob]),), width=size, height=size)
+            spec = DatasetSpec(parts=(part_for(family, n, [*settings, knob]),), width=size, height=size)
             build_dataset(spec, Path(tmp) / "ds", workers=1, progress=False)
     finally:
         capture.Camera.shoot = real
@@ -200,7 +201,7 @@ def main() -> None:
             print(f"{'':<14}capture step (CPU ms per photograph) as a multiple of the PNG encode of the same images:")
         for setting in settings:
             try:
-                cost = capture_cost(family, min(args.n, 200), args.size, setting)
+                cost = capture_cost(family, min(args.n, 200), args.size, setting, args.settings)
             except GenerationError as why:  # a knob's hard end no scene of the family survives
                 print(f"{'':<14}{setting:<20}no items: {str(why)[:100]}")
                 continue

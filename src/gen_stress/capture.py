@@ -205,6 +205,16 @@ class Captured:
     def visible_px(self, item_id: int) -> int:
         return int(self.counts[item_id]) if item_id < len(self.counts) else 0
 
+    @cached_property
+    def any_washed(self) -> bool:
+        """Did the capture clip anything white (asked once per item)?"""
+        return bool(self.washed.any())
+
+    @cached_property
+    def washed_px(self) -> np.ndarray:
+        """Per id, its pixels clipped white by the capture (one count for every item)."""
+        return camera.count_ids(self.ids, len(self.counts), self.washed.view(np.uint8) * np.uint8(255))
+
     def visible_fraction(self, item_id: int) -> float:
         return self.clean.visible_fraction(item_id) * self.in_frame_share(item_id)
 
@@ -228,9 +238,13 @@ class Captured:
         pts = np.asarray(points, dtype=float).reshape(-1, 2)
         return pts if self.matrix is None else camera.apply_h(self.matrix, pts)
 
+    @cached_property
+    def _to_page_matrix(self) -> np.ndarray:
+        return np.linalg.inv(self.matrix)
+
     def to_page(self, points) -> np.ndarray:
         pts = np.asarray(points, dtype=float).reshape(-1, 2)
-        return pts if self.matrix is None else camera.apply_h(np.linalg.inv(self.matrix), pts)
+        return pts if self.matrix is None else camera.apply_h(self._to_page_matrix, pts)
 
 
 def shoot(rendered: Rendered, shot: camera.Shot) -> Captured:
@@ -249,7 +263,8 @@ def shoot(rendered: Rendered, shot: camera.Shot) -> Captured:
     washed = developed.saturated
     if washed.any():  # only what had a colour is lost to clipping (near-white stays white)
         washed = washed & (camera.darkest_channel(rgb) < WHITE_BEFORE)
-    counts = np.bincount(ids.ravel(), minlength=len(rendered.counts))
+    # The same id buffer (geometry untouched) owns the same pixels: no need to count again.
+    counts = rendered.counts if matrix is None else camera.count_ids(ids, len(rendered.counts))
     return Captured(developed.image, ids, rendered, matrix, in_frame, washed, counts)
 
 
@@ -275,26 +290,29 @@ def _text_loss(item: TextItem, shot: Captured) -> str:
     """'frame', 'glare' or '' for one text, judged per character; raises Resample when
     a character is partly cut or partly washed (a doubtful label)."""
     w, h = shot.image.size
-    frame = shapely_box(0, 0, w, h)
     boxes = np.asarray(item.layout.char_boxes, dtype=float).reshape(-1, 4)
     corners = shot.map_points(boxes[:, [0, 1, 2, 1, 2, 3, 0, 3]].reshape(-1, 2)).reshape(-1, 4, 2)
     inside = ((corners >= 0) & (corners <= (w, h))).all(axis=(1, 2))
+    frame = None if inside.all() else shapely_box(0, 0, w, h)
     shares = [1.0 if whole else _share_in(quad, frame) for quad, whole in zip(corners, inside)]
     if min(shares, default=1.0) < CUT_CHAR:
         return "frame"
     if min(shares, default=1.0) < IN_FRAME:
         raise Resample("a character is partly cut off by the frame")
-    if not shot.washed.any():
+    if not shot.any_washed:
         return ""
     x0, y0, x1, y1 = _image_box(shot, item.bbox)
-    if x1 <= x0 or y1 <= y0:
+    if x1 <= x0 or y1 <= y0 or not shot.washed[y0:y1, x0:x1].any():
         return ""
     ys, xs = np.mgrid[y0:y1, x0:x1]
     page = shot.to_page(np.c_[xs.ravel() + 0.5, ys.ravel() + 0.5])
     in_chars = chars_at(item, page)  # (pixels, characters)
     washed = shot.washed[y0:y1, x0:x1].ravel()
-    shares = [float(washed[in_chars[:, k]].mean()) for k, char in enumerate(item.text)
-              if not char.isspace() and in_chars[:, k].any()]
+    # Per character, the share of its pixels washed out (all characters at once).
+    pixels = np.count_nonzero(in_chars, axis=0)
+    hits = np.count_nonzero(in_chars & washed[:, None], axis=0)
+    drawn = np.array([not char.isspace() for char in item.text]) & (pixels > 0)
+    shares = (hits[drawn] / pixels[drawn]).tolist()
     if max(shares, default=0.0) >= WASHED_CHAR:  # one character lost is the text lost
         return "glare"
     if max(shares, default=0.0) >= DOUBT_CHAR:
@@ -321,8 +339,8 @@ def item_loss(item, shot: Captured) -> str:
     if shot.in_frame_share(item.item_id) < IN_FRAME:
         return "frame"
     seen = shot.visible_px(item.item_id)
-    if seen and shot.washed.any():
-        washed = int(np.count_nonzero(shot.washed & (shot.ids == item.item_id)))
+    if seen and shot.any_washed:
+        washed = int(shot.washed_px[item.item_id])
         if washed / seen >= WASHED_OBJECT:
             return "glare"
     return ""
@@ -440,13 +458,15 @@ def _target_px(items: list, shot: Captured) -> float | None:
 def captured_draft(draft: Draft, shot: Captured, values: dict[str, Any], camera_shot: camera.Shot,
                    in_frame: float, judge=None) -> Draft:
     items = bearing_items(draft)
-    losses, doubt = [], None
+    lost, doubt = "", None
     for it in items:
         try:
-            losses.append(item_loss(it, shot))
+            lost = item_loss(it, shot)
         except Resample as why:  # doubtful, unless another item is lost outright
             doubt = why
-    lost = next((loss for loss in losses if loss), "")
+            continue
+        if lost:  # the first item lost decides: the others cannot change the answer
+            break
     if doubt is not None and not lost:
         raise doubt
     if not lost:  # what the answer reads off the frame, as the photo shows it

@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import cv2
@@ -149,7 +150,20 @@ def in_frame_counts(ids: np.ndarray, matrix: np.ndarray, size: tuple[int, int], 
     """Per id, how many of its page pixels land inside the image: the image's outline
     mapped back onto the page (a straight-edged quad) and filled like any polygon."""
     outline = apply_h(np.linalg.inv(matrix), [(0, 0), (size[0], 0), (size[0], size[1]), (0, size[1])])
-    return np.bincount(ids[_fill(ids.shape, outline) > 0], minlength=n_ids)
+    return count_ids(ids, n_ids, _fill(ids.shape, outline))
+
+
+def count_ids(ids: np.ndarray, n_ids: int, mask: np.ndarray | None = None) -> np.ndarray:
+    """Pixels per id (where a uint8 mask is 255, if given), for ids below n_ids:
+    OpenCV's histogram for an 8-bit id buffer (exact, several times faster than
+    bincount; masked out pixels become id 0, then leave its count), bincount otherwise."""
+    if ids.dtype != np.uint8 or n_ids > 256:
+        return np.bincount((ids if mask is None else ids[mask > 0]).ravel(), minlength=n_ids)
+    kept = ids if mask is None else cv2.bitwise_and(ids, mask)
+    counts = cv2.calcHist([kept], [0], None, [n_ids], [0, n_ids]).ravel().astype(np.int64)
+    if mask is not None:
+        counts[0] -= mask.size - cv2.countNonZero(mask)
+    return counts
 
 
 # The table under the page ---------------------------------------------------------------
@@ -197,32 +211,97 @@ _TO_LINEAR = ((np.arange(256) / 255.0) ** 2.2).astype(np.float32)
 
 
 def psf(blur_px: float, motion_px: float, motion_deg: float) -> np.ndarray | None:
-    """The point spread: a disc of radius blur_px convolved with a streak of motion_px."""
+    """The point spread: a disc of radius blur_px swept along a centred streak of
+    motion_px (its density: how long the moving disc covers each point), supersampled
+    4x per pixel for smooth edges."""
     if blur_px <= 0 and motion_px <= 0:
         return None
     half = max(1, int(math.ceil(max(blur_px, 0.5) + motion_px / 2 - 0.5)))  # the grid reaches half + 0.5
-    sub = 4  # supersampled for smooth edges
+    sub = 4
     grid = (np.arange((2 * half + 1) * sub) + 0.5) / sub - (half + 0.5)
     gx, gy = np.meshgrid(grid, grid)
-    kernel = np.zeros_like(gx)
-    t = math.radians(motion_deg)
-    steps = max(1, int(math.ceil(motion_px * 2)))
-    for k in range(steps):
-        along = (k + 0.5) / steps - 0.5 if motion_px > 0 else 0.0
-        cx, cy = along * motion_px * math.cos(t), -along * motion_px * math.sin(t)
-        radius = max(blur_px, 0.5)
-        kernel += ((gx - cx) ** 2 + (gy - cy) ** 2) <= radius ** 2
+    radius = max(blur_px, 0.5)
+    if motion_px > 0:
+        # Along and across the streak; the disc covers a point while its centre is
+        # within `reach` of the point's foot on the streak: an interval, clipped to it.
+        t = math.radians(motion_deg)
+        along = gx * math.cos(t) - gy * math.sin(t)
+        across = gx * math.sin(t) + gy * math.cos(t)
+        reach = np.sqrt(np.maximum(radius ** 2 - across ** 2, 0.0))
+        ends = motion_px / 2
+        kernel = np.clip(np.minimum(along + reach, ends) - np.maximum(along - reach, -ends), 0.0, None)
+    else:
+        kernel = (gx ** 2 + gy ** 2 <= radius ** 2).astype(float)
     kernel = kernel.reshape(2 * half + 1, sub, 2 * half + 1, sub).sum(axis=(1, 3))
     return (kernel / kernel.sum()).astype(np.float32)
 
 
+# OpenCV filters an 8-bit image tap by tap, skipping zero taps, for kernels under 130
+# taps; from there on through its own DFT (three planes, slower than ours below). Tap by
+# tap is the cheaper of the two up to about 80 non-zero taps (a small disc, a thin streak).
+OPENCV_DFT_TAPS = 130
+DIRECT_TAPS = 80
+
+
 def blur(rgb: np.ndarray, kernel: np.ndarray | None) -> np.ndarray:
     """The image through the point spread, edges mirrored. The kernel is point-symmetric
-    (a disc swept along a centred streak), so OpenCV's correlation is the convolution;
-    it switches to a DFT for large kernels, with the same result."""
+    (a disc swept along a centred streak), so correlation is the convolution. A gray
+    image (all channels equal, as most pages) is filtered once."""
     if kernel is None:
         return rgb
-    return cv2.filter2D(rgb, -1, kernel, borderType=cv2.BORDER_REFLECT_101)
+    if kernel.size < OPENCV_DFT_TAPS and np.count_nonzero(kernel) <= DIRECT_TAPS:
+        return cv2.filter2D(rgb, -1, kernel, borderType=cv2.BORDER_REFLECT_101)
+    red, green, blue = cv2.split(rgb)
+    if cv2.countNonZero(cv2.absdiff(red, green)) or cv2.countNonZero(cv2.absdiff(red, blue)):
+        return cv2.merge(_dft_filter([red, green, blue], kernel))
+    return cv2.merge(_dft_filter([red], kernel) * 3)
+
+
+def _dft_filter(planes: list[np.ndarray], kernel: np.ndarray) -> list[np.ndarray]:
+    """Each uint8 plane convolved with the kernel through one float32 real DFT: the plane
+    padded by mirroring to a fast DFT size (at least the kernel's reach on every side, so
+    the circular wrap only mixes padding), its spectrum scaled by the kernel's gain.
+    OpenCV's filter2D filters 8-bit images directly up to 130 taps, then through a
+    slower DFT of its own."""
+    h, w = planes[0].shape
+    r = kernel.shape[0] // 2
+    size_h, size_w = cv2.getOptimalDFTSize(h + 2 * r), cv2.getOptimalDFTSize(w + 2 * r)
+    gain = _kernel_gain(kernel.tobytes(), kernel.shape[0], size_h, size_w)
+    out = []
+    for plane in planes:
+        padded = cv2.copyMakeBorder(plane, r, size_h - h - r, r, size_w - w - r, cv2.BORDER_REFLECT_101)
+        filtered = cv2.idft(cv2.multiply(cv2.dft(np.float32(padded)), gain), flags=cv2.DFT_SCALE | cv2.DFT_REAL_OUTPUT)
+        out.append(cv2.convertScaleAbs(filtered[r:r + h, r:r + w]))
+    return out
+
+
+@lru_cache(maxsize=4)
+def _kernel_gain(kernel_bytes: bytes, side: int, size_h: int, size_w: int) -> np.ndarray:
+    """The kernel's spectrum at the DFT size, laid out to scale a packed real spectrum
+    elementwise. The kernel is point-symmetric about its centre (placed at the origin,
+    wrapped), so its spectrum is real: each frequency scales the real and imaginary
+    parts of an image's spectrum alike (cheaper per image than mulSpectrums). Cached: a
+    knob pinned at one blur gives every photo the same kernel."""
+    kernel = np.frombuffer(kernel_bytes, dtype=np.float32).reshape(side, side)
+    r = side // 2
+    centred = np.zeros((size_h, size_w), np.float32)
+    centred[np.ix_((np.arange(side) - r) % size_h, (np.arange(side) - r) % size_w)] = kernel
+    return _real_gain(cv2.dft(centred))
+
+
+def _real_gain(spectrum: np.ndarray) -> np.ndarray:
+    """A real spectrum in OpenCV's packed (CCS) layout with each real part copied onto
+    the slot of its imaginary part: rows hold (re, im) pairs side by side, except the
+    first column (and the last, for an even width), which hold them one above the
+    other below a real first row (and above a real last row, for an even height)."""
+    gain = spectrum.copy()
+    rows, cols = spectrum.shape
+    end = cols - 1 if cols % 2 == 0 else cols
+    gain[:, 2:end:2] = spectrum[:, 1:end:2]
+    end_row = rows - 1 if rows % 2 == 0 else rows
+    for col in [0] + ([cols - 1] if cols % 2 == 0 else []):
+        gain[2:end_row:2, col] = spectrum[1:end_row:2, col]
+    return gain
 
 
 def light_field(shot: Shot, size: tuple[int, int]) -> np.ndarray:
@@ -269,8 +348,7 @@ def _lit(rgb: np.ndarray, shot: Shot) -> tuple[np.ndarray, np.ndarray]:
     if not shot.glare and not shot.vignette and not any(shot.light_tilt):  # the same gain everywhere:
         # each channel is a function of its own value alone, so the whole round trip is a table
         srgb = np.round(255 * np.minimum(table, 1.0) ** (1 / 2.2)).astype(np.uint8)
-        clipped = np.where(table >= SATURATED, 255, 0).astype(np.uint8)
-        return cv2.LUT(rgb, srgb.reshape(256, 1, 3)), darkest_channel(cv2.LUT(rgb, clipped.reshape(256, 1, 3))) > 0
+        return cv2.LUT(rgb, srgb.reshape(256, 1, 3)), _clipped_by_table(rgb, table)
     linear = cv2.multiply(cv2.LUT(rgb, table.reshape(256, 1, 3)), cv2.merge([light_field(shot, (w, h))] * 3))
     glare = glare_field(shot, (w, h))
     if glare is not None:
@@ -278,6 +356,16 @@ def _lit(rgb: np.ndarray, shot: Shot) -> tuple[np.ndarray, np.ndarray]:
     saturated = darkest_channel(linear) >= SATURATED
     cv2.threshold(linear, 1.0, 1.0, cv2.THRESH_TRUNC, dst=linear)
     return cv2.convertScaleAbs(cv2.pow(linear, 1 / 2.2), alpha=255), saturated
+
+
+def _clipped_by_table(rgb: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """Pixels the (increasing) table clips white in every channel: each channel at or
+    above the first value it clips, one range test."""
+    clips = table >= SATURATED  # (256, 3)
+    if not clips[-1].all():  # a channel never clips: no pixel is white in all three
+        return np.zeros(rgb.shape[:2], dtype=bool)
+    lowest = tuple(int(np.argmax(clips[:, c])) for c in range(3))
+    return cv2.inRange(rgb, lowest, (255, 255, 255)) > 0
 
 
 def darkest_channel(pixels: np.ndarray) -> np.ndarray:

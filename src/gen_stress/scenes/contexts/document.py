@@ -127,7 +127,7 @@ class DocumentContext(Context):
         number = 0
         for k in range(n_paragraphs):
             heading = headings[k // 2] if k % 2 == 0 else ""
-            sentences = [pick(rng, vocab["sentences"]) for _ in range(int(rng.integers(2, 4)))]
+            sentences = [str(t) for t in rng.choice(vocab["sentences"], size=int(rng.integers(2, 4)), replace=False)]
             marker = 0
             if k in marked:
                 number += 1
@@ -138,7 +138,8 @@ class DocumentContext(Context):
             room = 0.8 * min(size[0] - 2 * MARGIN_PX, (size[1] - 2 * MARGIN_PX) * 0.8)
             pool = [t for t in pool if max(text_width(f"9 {t}", font_named(f), style.text_px)
                                            for f in BODY_FONTS) <= room] or vocab["short_footnotes"]
-        footnotes = tuple(pick(rng, pool) for _ in range(n_marks))
+        # Each footnote says something of its own (while the pool lasts).
+        footnotes = tuple(str(t) for t in rng.choice(pool, size=n_marks, replace=n_marks > len(pool)))
         table = pick(rng, vocab["tables"])
         n_rows = request.count if slot == "count_rows" else int(rng.integers(3, 7))
         if n_rows > len(table["rows"]) - 1:
@@ -176,7 +177,8 @@ class DocumentContext(Context):
         surface = pick(rng, vocab["surfaces"])
         month = pick(rng, vocab["months"])
         return DocumentContent(
-            journal=pick(rng, vocab["journals"]), header_right=f"{month} {int(rng.integers(2015, 2027))}",
+            journal=pick(rng, vocab["journals"]),
+            header_right=f"{month} {int(rng.integers(int(years[-1]), 2027))}",  # dated after its data
             running_header=bool(rng.random() < 0.7), title=title,
             author=", ".join(str(a) for a in rng.choice(vocab["authors"], size=int(rng.integers(1, 3)), replace=False))
             if rng.random() < 0.7 else "",

@@ -174,7 +174,8 @@ class MenuContext(Context):
             sections=tuple((s, tuple(ds)) for s, ds in sections), columns=2 if two else 1,
             decimal=pick(rng, (".", ",")), descriptions=bool(rng.random() < 0.7), fine=fine,
             label=pick(rng, vocab["labels"]) if slot == "rotated_text" else "",
-            hours=pick(rng, vocab["hours"]) if rng.random() < 0.5 else "", service=bool(rng.random() < 0.5),
+            hours=pick(rng, vocab["hours"]) if rng.random() < 0.5 else "",
+            service=bool(rng.random() < 0.5) and not any("service" in t for t in fine),  # said once on a card
             title_font=title_font, dish_font=pick(rng, DISH_FONTS), body_font=pick(rng, BODY_FONTS),
             mark_font=pick(rng, MARK_FONTS),
             title_px=style.text_px if slot == "styled_text" else max(14, int(round(rng.integers(18, 28) * scale))),

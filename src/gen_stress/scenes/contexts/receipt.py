@@ -101,6 +101,9 @@ def _totals(content: ReceiptContent) -> dict[str, int]:
     return {"subtotal": subtotal, "tax": tax, "total": total}
 
 
+SERVED_KINDS = frozenset({"cafe", "diner"})  # store kinds (receipt.yaml) that serve at tables
+
+
 class ReceiptContext(Context):
     name = "receipt"
     noun = "receipt"
@@ -166,16 +169,17 @@ class ReceiptContext(Context):
                                            and text_width(t, font_named(body_font), target_px) <= room]
                                      or vocab["short_fine_print"]),)
         optional = rng.random(7) < 0.5
+        served = store["kind"] in SERVED_KINDS  # a tip, a table and a server belong where food is served
         content = ReceiptContent(
             store=store["name"], tagline=pick(rng, vocab["taglines"]) if rng.random() < 0.5 else "",
             address=(f"{int(rng.integers(1, 400))} {pick(rng, vocab['streets'])}", pick(rng, vocab["cities"])),
             date=date, clock=clock, goods=goods, qty_style=pick(rng, ("prefix", "second_line")),
             tax_label=pick(rng, vocab["tax_labels"]), tax_pct=int(pick(rng, vocab["tax_rates"])),
             currency=tuple(currency.items()), card=card, card_digits=f"{int(rng.integers(0, 10000)):04d}",
-            tip=int(subtotal * pick(rng, (10, 15, 18, 20)) // 100) if optional[0] else None,
+            tip=int(subtotal * pick(rng, (10, 15, 18, 20)) // 100) if optional[0] and served else None,
             discount=int(rng.integers(1, 1 + max(1, subtotal // 10))) if optional[1] else None,
-            table=str(int(rng.integers(1, 40))) if optional[2] else "",
-            cashier=pick(rng, vocab["cashiers"]) if optional[3] else "",
+            table=str(int(rng.integers(1, 40))) if optional[2] and served else "",
+            cashier=pick(rng, vocab["cashiers"]) if optional[3] and served else "",
             points=int(subtotal // 100) + 1 if optional[4] else None,
             signature=bool(optional[5] and card),
             thanks=pick(rng, vocab["thanks"]), fine=fine,
