@@ -92,6 +92,11 @@ def check_part(family, part) -> None:
         wrong = sorted(scripts - set(VERTICAL_SCRIPTS))
         if wrong:
             raise UserError(f"text_direction=vertical is for {' and '.join(VERTICAL_SCRIPTS)} text, not {wrong[0]}")
+    # Other families draw English only: a language label there would not be the truth.
+    foreign = sorted(languages - {"en"})
+    if foreign and family.name not in FAMILIES:
+        raise UserError(f"language={foreign[0]} is not supported by family {family.name} yet (only by "
+                        f"{', '.join(FAMILIES)})")
     beyond = sorted(scripts - {LATIN})
     if not beyond:
         return

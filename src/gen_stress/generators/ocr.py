@@ -33,7 +33,7 @@ from gen_stress.scenes.colors import (
     ink_for_contrast,
     max_contrast,
 )
-from gen_stress.scenes.content import CONTENT_KINDS, GLYPH_CHECKED, hidden_span, make_text
+from gen_stress.scenes.content import CONTENT_KINDS, GLYPH_CHECKED, make_text
 from gen_stress.scenes.fonts import FONT_CLASSES, FontInfo, load_catalog
 from gen_stress.scenes.geometry import rect_points
 from gen_stress.scenes.glyphs import MIN_TELL_PX, ambiguous_strings, look_alike
@@ -76,8 +76,9 @@ class OcrKnobs:
                           doc="hollow letters: outline width in pixels (0: solid letters)")
     contrast_ratio: float = knob(low=1.3, high=15.0, easy=12.0, primary_for=("stylized_font",),
                                  doc="WCAG contrast between the letters and their sign")
-    content: str = knob(choices=CONTENT_KINDS, easy="word",
-                        doc="what the text is: dictionary word, pseudoword, code, price, misspelled word")
+    content: str = knob(choices=languages.LANGUAGE_KINDS, easy="word",
+                        doc="what the text is: dictionary word, pseudoword, code, price, misspelled word, "
+                            "number or date (the language's locale formats, from Babel)")
     referent: str = knob(choices=REFERENTS, easy="color",
                          doc="how the question picks out the target sign")
     n_signs: int = knob(low=2, high=8, easy=3, doc="signs in the image, the target's included")
@@ -150,7 +151,7 @@ class OcrFamily(Family):
 
     def draw_knobs(self, plan: SamplePlan, rng: np.random.Generator) -> dict:
         values = {
-            "content": pick(rng, CONTENT_KINDS),
+            "content": pick(rng, _content_kinds(_language(plan))),
             "referent": pick(rng, REFERENTS),
             "n_signs": int(rng.integers(2, 5)),
             "clutter": int(rng.integers(0, 9)),
@@ -223,7 +224,7 @@ class OcrFamily(Family):
 
         target_text: TextItem = items[1]
         if knobs.covered:
-            patch, hidden = self._patch(target_text, knobs.content, target.rgb, rng)
+            patch, hidden = self._patch(target_text, knobs.content, writing.language_of(knobs), target.rgb, rng)
             target_text = dataclasses.replace(target_text, attributes=(("covered_chars", ",".join(map(str, hidden))),))
             items[1] = target_text
             items.append(ShapeItem(next_id, "occluder", "patch", "patch", patch[1], patch[0], z=3))
@@ -336,7 +337,8 @@ class OcrFamily(Family):
 
     def _target_text(self, knobs: OcrKnobs, font: FontInfo, rng, size) -> tuple[TextLayout, str]:
         width, height = size
-        if writing.language_of(knobs) != "en":  # another language or script: scenes/languages' texts
+        # Another language or script, or a number or date: scenes/languages' texts.
+        if writing.language_of(knobs) != "en" or knobs.content not in CONTENT_KINDS:
             return self._target_text_in_script(knobs, font, rng, size)
         room = 0.8 * min(width, height) - 2 * self._pad(knobs.text_px, knobs.stroke_px)[0] - 2 * MARGIN_PX
         advance = font.mean_advance(knobs.text_px)
@@ -360,8 +362,9 @@ class OcrFamily(Family):
         ...); other scripts' letters are not compared (scenes.glyphs measures single
         glyphs, not joined or stacked forms)."""
         width, height = size
-        script, language, shaping = knobs.script, writing.language_of(knobs), writing.shaping_for(knobs)
-        vertical = knobs.text_direction == "vertical"
+        script, language = getattr(knobs, writing.SCRIPT_KNOB, writing.LATIN), writing.language_of(knobs)
+        shaping = writing.shaping_for(knobs)
+        vertical = getattr(knobs, writing.DIRECTION_KNOB, "horizontal") == "vertical"
         room = (0.8 * min(width, height) - 2 * self._pad(knobs.text_px, knobs.stroke_px)[0] - 2 * MARGIN_PX)
         max_chars = int(room / (_advance(font, knobs.text_px, script, vertical) * 1.1 + knobs.stroke_px))
         if max_chars < 3:
@@ -396,13 +399,14 @@ class OcrFamily(Family):
         sizes = [px for px in DISTRACTOR_PX if knobs.text_px // 2 <= px <= 2 * knobs.text_px] or [DISTRACTOR_PX[0]]
         text_px = pick(rng, sizes)
         angle = int(rng.integers(0, 360)) if knobs.angle_deg and rng.random() < 0.5 else 0
-        kind = knobs.content if rng.random() < 0.5 else pick(rng, CONTENT_KINDS)
+        kind = knobs.content if rng.random() < 0.5 else pick(rng, _content_kinds(writing.language_of(knobs)))
         room = 0.45 * min(size)
         if writing.language_of(knobs) != "en":
             return self._distractor_in_script(knobs, font, text_px, angle, kind, room, shapes, colors, rng)
         advance = font.mean_advance(text_px)
         for _ in range(8):
-            text, _prior = make_text(kind, rng, max(3, int(room / (advance * 1.1))))
+            # English content kinds are scenes/content's, draw for draw; numbers and dates Babel's.
+            text, _prior = languages.make_text("en", kind, rng, max(3, int(room / (advance * 1.1))))
             if not font.missing(text):
                 layout = layout_text(text, font, text_px=text_px, angle_deg=angle)
                 return _Sign(pick(rng, shapes), PALETTE[pick(rng, colors)], layout, self._pad(text_px, 0))
@@ -412,8 +416,9 @@ class OcrFamily(Family):
                               shapes, colors, rng) -> _Sign:
         """A distractor sign with text in the target's language, shaped."""
         language, shaping = writing.language_of(knobs), writing.shaping_for(knobs)
-        vertical = knobs.text_direction == "vertical"
-        max_chars = max(3, int(room / (_advance(font, text_px, knobs.script, vertical) * 1.1)))
+        vertical = getattr(knobs, writing.DIRECTION_KNOB, "horizontal") == "vertical"
+        script = getattr(knobs, writing.SCRIPT_KNOB, writing.LATIN)
+        max_chars = max(3, int(room / (_advance(font, text_px, script, vertical) * 1.1)))
         for _ in range(8):
             text, _prior = languages.make_text(language, kind, rng, max_chars)
             if not font.missing(text):
@@ -453,10 +458,11 @@ class OcrFamily(Family):
             return sign, layout, outline, box
         raise Resample("no room for another sign")
 
-    def _patch(self, text: TextItem, content: str, sign_rgb, rng):
-        """An opaque patch over characters nobody can recover (see content.hidden_span)."""
+    def _patch(self, text: TextItem, content: str, language: str, sign_rgb, rng):
+        """An opaque patch over characters nobody can recover (see content.hidden_span),
+        judged against the language's own words."""
         layout = text.layout
-        hidden = hidden_span(layout.text, content, rng)
+        hidden = languages.hidden_span(language, layout.text, content, rng)
         boxes = [layout.char_boxes_local[i] for i in hidden]
         x0, y0, x1, y1 = layout.ink_box_local
         if layout.shaping is not None and layout.shaping.direction == "ttb":  # a vertical line: across it
@@ -550,7 +556,12 @@ def _pool(script: str, font_class: str | None, language: str = "") -> tuple[Font
         # most Latin fonts that draw Cyrillic lack the rouble sign, and each of their
         # prices would be drawn again and again), when any does.
         return _complete(fonts, language or languages.default_language(script).code) or fonts
-    return catalog.fonts if font_class is None else catalog.of_class(font_class)
+    fonts = catalog.fonts if font_class is None else catalog.of_class(font_class)
+    # Another Latin-script language: the fonts drawing all of it (Breip lacks the euro
+    # sign and French œ). English keeps every font, so default runs keep their bytes.
+    if language in ("", "en"):
+        return fonts
+    return _complete(fonts, language) or fonts
 
 
 @lru_cache(maxsize=256)
@@ -561,6 +572,17 @@ def _complete(fonts: tuple[FontInfo, ...], language: str) -> tuple[FontInfo, ...
 
 def _script(plan: SamplePlan) -> str:
     return plan.pinned.get(writing.SCRIPT_KNOB, writing.LATIN)
+
+
+def _language(plan: SamplePlan) -> str:
+    """The plan's language code, resolved (the script's first language when unset)."""
+    return plan.pinned.get(writing.LANGUAGE_KNOB, "") or languages.default_language(_script(plan)).code
+
+
+def _content_kinds(language: str) -> tuple[str, ...]:
+    """Content kinds a random pick draws from: English keeps today's five (its runs keep
+    their bytes); other languages add locale numbers and dates."""
+    return CONTENT_KINDS if language == "en" else languages.LANGUAGE_KINDS
 
 
 def _classes(script: str, classes: tuple[str, ...]) -> tuple[str, ...]:

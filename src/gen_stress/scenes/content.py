@@ -7,6 +7,7 @@ instead (the correct spelling of a misspelled word), empty when there is none.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import cache
 from importlib import resources
 
@@ -138,10 +139,15 @@ COVER_SHARE = 0.3  # a partial cover hides this share of the characters
 WHOLE_COVER = ("word", "misspelled")  # anyone completes "P▇▇sent": cover these whole
 
 
-def _recoverable(text: str, hidden: list[int], kind: str) -> bool:
+DIGIT_COVER = ("price", "number", "date")  # only a hidden digit is lost: the rest follows from the format
+
+
+def _recoverable(text: str, hidden: list[int], kind: str, words_of_length: Callable[[int], tuple[str, ...]]) -> bool:
     """True when a reader could still tell what the hidden characters are."""
     shown = [text[i] for i in hidden]
-    if kind == "price":  # a hidden separator or currency sign is guessed from the format
+    # A hidden separator or currency sign is guessed from the format, and the rest of a
+    # month name gives the month.
+    if kind in DIGIT_COVER:
         return not any(c.isdigit() for c in shown)
     if not any(c.isalnum() for c in shown):  # only a dash of a code
         return True
@@ -149,7 +155,7 @@ def _recoverable(text: str, hidden: list[int], kind: str) -> bool:
         hide = set(hidden)
         pattern = "".join("." if i in hide else re.escape(c.lower()) for i, c in enumerate(text))
         matcher = re.compile(pattern)
-        return any(matcher.fullmatch(w) for w in _words_of_length(len(text)))
+        return any(matcher.fullmatch(w) for w in words_of_length(len(text)))
     return False
 
 
@@ -158,17 +164,22 @@ def _words_of_length(n: int) -> tuple[str, ...]:
     return tuple(w for w in dictionary() if len(w) == n)
 
 
-def hidden_span(text: str, kind: str, rng: np.random.Generator) -> list[int]:
+def hidden_span(text: str, kind: str, rng: np.random.Generator,
+                words_of_length: Callable[[int], tuple[str, ...]] | None = None) -> list[int]:
     """Indices of the characters to cover so that nobody can recover them: the whole text
     for words (a partly covered word is read whole anyway), else a run of about
     COVER_SHARE of the characters that holds something unguessable (a digit of a price,
-    a letter of a code, pseudoword letters no dictionary word completes); the whole
-    text when no run does."""
+    number or date, a letter of a code, pseudoword letters no dictionary word
+    completes); the whole text when no run does. `words_of_length(n)` gives the
+    lower-case words of n characters a reader might complete a pseudoword to (default:
+    the English dictionary)."""
     chars = [i for i, c in enumerate(text) if not c.isspace()]
     if kind in WHOLE_COVER:
         return chars
     count = max(1, round(COVER_SHARE * len(chars)))
-    starts = [s for s in range(len(chars) - count + 1) if not _recoverable(text, chars[s:s + count], kind)]
+    vocabulary = words_of_length or _words_of_length
+    starts = [s for s in range(len(chars) - count + 1)
+              if not _recoverable(text, chars[s:s + count], kind, vocabulary)]
     if not starts:
         return chars
     start = starts[int(rng.integers(len(starts)))]

@@ -444,6 +444,22 @@ def make_text(language: str, kind: str, rng: np.random.Generator, max_chars: int
     return MAKERS[kind](lang, rng, max(max_chars, 5))
 
 
+# Covering part of a text --------------------------------------------------------------------
+
+@cache
+def _lower_words_of_length(code: str, n: int) -> tuple[str, ...]:
+    return tuple(w for w in dict.fromkeys(w.lower() for w in words(code)) if len(w) == n)
+
+
+def hidden_span(language: str, text: str, kind: str, rng: np.random.Generator) -> list[int]:
+    """scenes/content.hidden_span judged against the language's own words: a covered run
+    of a pseudoword is unguessable when no word of this language completes what is left
+    (English keeps its dictionary, draw for draw)."""
+    if language == "en":
+        return content.hidden_span(text, kind, rng)
+    return content.hidden_span(text, kind, rng, lambda n: _lower_words_of_length(language, n))
+
+
 # Character sets --------------------------------------------------------------------------
 
 def _all_casings(code: str, texts) -> set[str]:
