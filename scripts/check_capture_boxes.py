@@ -14,6 +14,10 @@ buffer the camera warped with nearest sampling:
 
     python scripts/check_capture_boxes.py --n 40             # 40 per family, mode and context
     python scripts/check_capture_boxes.py --family ocr --n 5 --context receipt
+    python scripts/check_capture_boxes.py --family ocr --script arabic --script japanese --n 20
+
+With `--script` (ocr, abstract scenes), shaped text is checked through its grapheme
+clusters too: its owned pixels lie in its cluster boxes, which cover the whole string.
 
 Prints one line per family, mode and context, and the problems found (exit 1 if any).
 """
@@ -37,6 +41,7 @@ from gen_stress.generators import family_names, get_family
 from gen_stress.pipeline import PartSpec, generate_index
 from gen_stress.questions.in_context import served_subtasks
 from gen_stress.scenes import camera
+from gen_stress.scenes.languages import SCRIPTS
 
 MODES = ("photo", "assistive")
 CONTEXTS = ("abstract", "receipt", "menu", "document", "screen", "shelf")
@@ -50,12 +55,13 @@ class Tally:
     rows: int = 0
     boxes: int = 0  # object and text records checked
     chars: int = 0  # character boxes among them
+    clusters: int = 0  # grapheme-cluster boxes of shaped text among them
     answers: int = 0  # box answers checked
     cut: int = 0  # records the frame cut (visible fraction below the clean one)
     problems: list[str] = field(default_factory=list)
 
     def add(self, other: Tally) -> None:
-        for name in ("items", "rows", "boxes", "chars", "answers", "cut"):
+        for name in ("items", "rows", "boxes", "chars", "clusters", "answers", "cut"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.problems += other.problems
 
@@ -123,6 +129,8 @@ def record_problems(row: dict, shot, tally: Tally) -> None:
             tally.chars += len(chars)
             if chars and (covered := _share_inside(owned, shapely.union_all(chars).buffer(slack))) < INK_IN_CHARS:
                 tally.problems.append(f"{where}: {covered:.1%} of its ink in its character boxes")
+            if rec.get("clusters"):
+                _cluster_problems(rec, owned, slack, where, tally)
         elif len(rec["polygon"]) >= 3 and rec["visible_fraction"] > 0.5:
             if (inside := _share_inside(owned, Polygon(rec["polygon"]).buffer(slack))) < IN_OUTLINE:
                 tally.problems.append(f"{where}: {inside:.1%} of its pixels inside its outline")
@@ -137,6 +145,18 @@ def record_problems(row: dict, shot, tally: Tally) -> None:
         expected_box = [int(pts[:, 0].min()), int(pts[:, 1].min()), int(pts[:, 0].max()) + 1, int(pts[:, 1].max()) + 1]
         if row["answer"] != str(expected_box):
             tally.problems.append(f"{name}: box answer {row['answer']}, the buffer says {expected_box}")
+
+
+def _cluster_problems(rec: dict, owned: np.ndarray, slack: float, where: str, tally: Tally) -> None:
+    """Shaped text: its clusters cover the string once, and hold its ink after capture."""
+    clusters = rec["clusters"]
+    tally.clusters += len(clusters)
+    covered = sorted(i for c in clusters for i in range(c["start"], c["end"]))
+    if covered != list(range(len(rec["text"]))):
+        tally.problems.append(f"{where}: clusters cover offsets {covered}, not the {len(rec['text'])} characters")
+    shapes = [box(*c["bbox"]) for c in clusters if c["bbox"][2] > c["bbox"][0] and c["bbox"][3] > c["bbox"][1]]
+    if shapes and (inside := _share_inside(owned, shapely.union_all(shapes).buffer(slack))) < INK_IN_CHARS:
+        tally.problems.append(f"{where}: {inside:.1%} of its ink in its cluster boxes")
 
 
 class ShotSpy:
@@ -161,9 +181,10 @@ class ShotSpy:
         capture.Camera.shoot = self._real
 
 
-def part_for(family: str, mode: str, context: str, n: int, seed: int) -> PartSpec | None:
+def part_for(family: str, mode: str, context: str, n: int, seed: int, script: str = "") -> PartSpec | None:
     """The part of one cell, or None when the context serves none of the family's subtasks."""
     settings = (("capture", mode),) + ((("context", context),) if context != "abstract" else ())
+    settings += (("script", script),) if script else ()
     subtasks = ()
     if context != "abstract":
         subtasks = served_subtasks(get_family(family), [context])
@@ -173,9 +194,10 @@ def part_for(family: str, mode: str, context: str, n: int, seed: int) -> PartSpe
 
 
 def check_cell(args: tuple) -> tuple[tuple, Tally]:
-    family, mode, context, start, stop, seed, size = args
+    family, mode, context, start, stop, seed, size, *rest = args
+    script = rest[0] if rest else ""  # a script beyond Latin (ocr), or none
     tally = Tally()
-    part = part_for(family, mode, context, stop, seed)
+    part = part_for(family, mode, context, stop, seed, script)
     fam = get_family(family)
     with ShotSpy() as spy:
         for index in range(start, stop):
@@ -188,19 +210,21 @@ def check_cell(args: tuple) -> tuple[tuple, Tally]:
             for row, shot in zip(rows, spy.last):
                 tally.rows += 1
                 record_problems(row, shot, tally)
-    return (family, mode, context), tally
+    return (family + (f"/{script}" if script else ""), mode, context), tally
 
 
-def cells(families, modes, contexts, n: int, seed: int, size, chunk: int = 10) -> list[tuple]:
+def cells(families, modes, contexts, n: int, seed: int, size, scripts=("",), chunk: int = 10) -> list[tuple]:
     jobs = []
     for family in families:
-        for mode in modes:
-            for context in contexts:
-                part = part_for(family, mode, context, n, seed)
-                if part is None:
-                    continue
-                part.validate(size)
-                jobs += [(family, mode, context, a, min(n, a + chunk), seed, size) for a in range(0, n, chunk)]
+        for script in scripts:
+            for mode in modes:
+                for context in contexts:
+                    part = part_for(family, mode, context, n, seed, script)
+                    if part is None:
+                        continue
+                    part.validate(size)
+                    jobs += [(family, mode, context, a, min(n, a + chunk), seed, size, script)
+                             for a in range(0, n, chunk)]
     return jobs
 
 
@@ -213,9 +237,15 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--size", type=int, default=512)
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--script", action="append", choices=SCRIPTS,
+                        help="shaped text of this script (ocr family, abstract scenes); repeatable")
     args = parser.parse_args()
     size = (args.size, args.size)
-    jobs = cells(family_names(args.family), args.mode or MODES, args.context or CONTEXTS, args.n, args.seed, size)
+    scripts = tuple(args.script or ("",))
+    if args.script and (args.family != "ocr" or (args.context or ["abstract"]) != ["abstract"]):
+        parser.error("--script is for --family ocr in the abstract context (--context abstract)")
+    contexts = args.context or (["abstract"] if args.script else CONTEXTS)
+    jobs = cells(family_names(args.family), args.mode or MODES, contexts, args.n, args.seed, size, scripts)
     if args.workers > 1:
         with multiprocessing.get_context("fork").Pool(args.workers) as pool:
             results = list(pool.imap_unordered(check_cell, jobs))
@@ -224,16 +254,17 @@ def main() -> int:
     tallies: dict[tuple, Tally] = {}
     for key, tally in results:
         tallies.setdefault(key, Tally()).add(tally)
-    print(f"{'family':<14}{'mode':<10}{'context':<10}{'items':>6}{'rows':>6}{'boxes':>7}{'chars':>7}"
-          f"{'box answers':>12}{'cut':>6}{'problems':>9}")
+    print(f"{'family':<16}{'mode':<10}{'context':<10}{'items':>6}{'rows':>6}{'boxes':>7}{'chars':>7}"
+          f"{'clusters':>9}{'box answers':>12}{'cut':>6}{'problems':>9}")
     totals: dict[str, Tally] = {}
     for (family, mode, context), t in tallies.items():
         totals.setdefault(family, Tally()).add(t)
-        print(f"{family:<14}{mode:<10}{context:<10}{t.items:>6}{t.rows:>6}{t.boxes:>7}{t.chars:>7}{t.answers:>12}"
-              f"{t.cut:>6}{len(t.problems):>9}")
+        print(f"{family:<16}{mode:<10}{context:<10}{t.items:>6}{t.rows:>6}{t.boxes:>7}{t.chars:>7}{t.clusters:>9}"
+              f"{t.answers:>12}{t.cut:>6}{len(t.problems):>9}")
     print("per family:")
     for family, t in totals.items():
-        print(f"{family:<34}{t.items:>6}{t.rows:>6}{t.boxes:>7}{t.chars:>7}{t.answers:>12}{t.cut:>6}{len(t.problems):>9}")
+        print(f"{family:<36}{t.items:>6}{t.rows:>6}{t.boxes:>7}{t.chars:>7}{t.clusters:>9}{t.answers:>12}{t.cut:>6}"
+              f"{len(t.problems):>9}")
     problems = [p for t in tallies.values() for p in t.problems]
     for line, count in Counter(problems).most_common(30):
         print(f"  {line}" + (f" ({count}x)" if count > 1 else ""))

@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import image_of, run_cli
+from conftest import image_of, read_rows, run_cli
 from gen_stress import capture
 from gen_stress.dataset import build_dataset
 from gen_stress.generators import family_names, get_family
@@ -54,6 +54,33 @@ def test_recorded_geometry_matches_warped_ids(family, mode, context):
     _, tally = check_capture_boxes.check_cell((family, mode, context, 0, 2, 0, SIZE))
     assert tally.rows >= 2 and tally.boxes > tally.rows
     assert not tally.problems, tally.problems[:5]
+
+
+@pytest.mark.parametrize("script,mode", [("arabic", "photo"), ("japanese", "assistive"), ("devanagari", "photo")])
+def test_shaped_text_is_captured_with_its_clusters_mapped(script, mode):
+    """Shaped text under capture: the recorded cluster boxes hold the text's pixels in the
+    photo and cover the string once (check_capture_boxes' checks)."""
+    _, tally = check_capture_boxes.check_cell(("ocr", mode, "abstract", 0, 3, 0, SIZE, script))
+    assert tally.rows >= 3 and tally.clusters >= tally.rows
+    assert not tally.problems, tally.problems[:5]
+
+
+def test_cluster_boxes_are_their_characters_boxes_after_capture(tmp_path, capsys):
+    """A shaped character's box is its cluster's box on the page; after capture both are
+    mapped alike (a cluster box left in page pixels would differ)."""
+    out = tmp_path / "ar"
+    code, _, err = run_cli(["--family", "ocr", "--n", "4", "--workers", "1", "--no-progress", "--size", "320",
+                            "--set", "script=arabic", "--set", "capture=photo", "--out", str(out)], capsys)
+    assert code == 0, err
+    mapped = 0
+    for row in read_rows(out):
+        assert row["difficulty"]["capture"] == "photo" and row["difficulty"]["script"] == "arabic"
+        for text in row["scene"]["texts"]:
+            for cluster in text["clusters"]:
+                for i in range(cluster["start"], cluster["end"]):
+                    assert text["char_boxes"][i] == cluster["bbox"], (text["text"], i)
+                    mapped += 1
+    assert mapped >= 20
 
 
 def test_visible_fraction_check_sees_the_frame():

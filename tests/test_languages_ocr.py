@@ -20,7 +20,7 @@ from gen_stress.scenes.content import CONTENT_KINDS
 from gen_stress.scenes.fonts import load_catalog
 
 GENERATE = ["--workers", "1", "--no-progress", "--size", "320x320"]
-OWN_LETTERS = {"de": "äöüßÄÖÜ", "fr": "éèêàâçîôûùëïœÉÈÊÀÂÇÎÔÛÙËÏŒ", "es": "ñáéíóúüÑÁÉÍÓÚÜ"}
+OWN_LETTERS = {"de": "äöüßÄÖÜ", "fr": "éèêàâçîôûùëïœ" + "éèêàâçîôûùëïœ".upper(), "es": "ñáéíóúüÑÁÉÍÓÚÜ"}
 # The locale formats of a number (grouping, decimal sign) and of a short, medium or long date.
 NUMBER = {"en": r"\d{1,3}(,\d{3})*(\.\d+)?", "de": r"\d{1,3}(\.\d{3})*(,\d+)?",
           "fr": r"\d{1,3}( \d{3})*(,\d+)?", "es": r"\d{1,3}(\.\d{3})*(,\d+)?|\d{4}(,\d+)?"}
@@ -57,7 +57,7 @@ def test_latin_languages_draw_their_own_words_and_prices(code, tmp_path, capsys)
             assert set(answer) <= languages.charset(code), answer
             letters |= set(answer)
         else:
-            assert "€" in answer and "$" not in answer and "£" not in answer and re.search(r"\d,\d\d", answer), answer
+            assert "€" in answer and not set("$£") & set(answer) and re.search(r"\d,\d\d", answer), answer
     assert min(seen.values()) >= 10
     assert letters & set(OWN_LETTERS[code]), sorted(letters)  # over a dozen pseudowords, some own letter
 
@@ -124,7 +124,8 @@ def test_a_pseudoword_cover_is_judged_against_the_items_language():
         assert not completable(set(languages.hidden_span("de", text, "pseudoword", rng)))
     for _ in range(10):  # English keeps its dictionary, draw for draw
         a, b = np.random.default_rng(5), np.random.default_rng(5)
-        assert languages.hidden_span("en", "blosker", "pseudoword", a) == content.hidden_span("blosker", "pseudoword", b)
+        assert languages.hidden_span("en", "blosker", "pseudoword", a) == \
+            content.hidden_span("blosker", "pseudoword", b)
 
 
 @pytest.mark.parametrize("family", ["counting", "grounding"])

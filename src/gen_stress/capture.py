@@ -599,6 +599,9 @@ def map_scene_record(record: dict, captured: Captured) -> dict:
                          for o in record["objects"]]
     record["texts"] = [{**t, "bbox": _mapped_box(captured, t["bbox"]),
                         "quad": np.round(captured.map_points(t["quad"]), 2).tolist(),
-                        "char_boxes": [_mapped_box(captured, b) for b in t["char_boxes"]]}
+                        "char_boxes": [_mapped_box(captured, b) for b in t["char_boxes"]],
+                        # Shaped text: its grapheme clusters' boxes, like the character boxes.
+                        **({"clusters": [{**c, "bbox": _mapped_box(captured, c["bbox"])} for c in t["clusters"]]}
+                           if t.get("clusters") else {})}
                        for t in record["texts"]]
     return record

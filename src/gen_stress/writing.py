@@ -4,8 +4,10 @@ They join a family's `difficulty` (and the `clusters` of shaped text join the sc
 texts) only in datasets that set or sweep one of them, so default runs keep their bytes.
 Latin text keeps Pillow's basic layout; every other script is shaped by raqm and checked
 glyph by glyph against HarfBuzz (scenes/shaping.py). What is not supported yet is refused
-with one line before any work starts: scripts beyond Latin in another family than ocr,
-in a context other than abstract, or under capture.
+with one line before any work starts: scripts beyond Latin (or a language other than
+English) in another family than ocr, and scripts beyond Latin in a context other than
+abstract. Under capture, shaped text is judged per grapheme cluster (its character boxes
+are its clusters' boxes) and its cluster boxes are mapped through the camera.
 """
 
 from __future__ import annotations
@@ -107,10 +109,6 @@ def check_part(family, part) -> None:
     if contexts:
         raise UserError(f"script={beyond[0]} is not supported in context {sorted(contexts)[0]} yet "
                         "(only in abstract scenes)")
-    from gen_stress import capture
-
-    if capture.uses_capture(part):
-        raise UserError(f"script={beyond[0]} is not supported with the capture knobs yet")
 
 
 def language_of(knobs) -> str:
