@@ -88,6 +88,12 @@ def check_part(family, part) -> None:
                 known = ", ".join(c for c, lang in LANGUAGES.items() if lang.script == script)
                 raise UserError(f"language {code} ({LANGUAGES[code].name}) is not written in the {script} script "
                                 f"(its languages: {known}); set script={LANGUAGES[code].script}")
+    # Latin text is drawn from the English makers only so far: a de/fr/es label over
+    # English words would be a false record, so those languages are refused for now.
+    latin_beyond_en = sorted(c for c in languages if LANGUAGES[c].script == LATIN and c != "en")
+    if latin_beyond_en:
+        raise UserError(f"language={latin_beyond_en[0]} is not drawn yet: Latin-script text is English only so far "
+                        "(set language=en or leave it unset)")
     if "vertical" in directions:
         wrong = sorted(scripts - set(VERTICAL_SCRIPTS))
         if wrong:
