@@ -18,7 +18,7 @@ import dataclasses
 import json
 import math
 from dataclasses import dataclass
-from functools import cache, cached_property
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -26,7 +26,7 @@ from PIL import Image
 from shapely.geometry import Polygon, box as shapely_box
 
 from gen_stress.generators.base import Draft, Question, Resample
-from gen_stress.knobs import knob
+from gen_stress.knobs import extend_knobs, knob, part_sets_any
 from gen_stress.rng import FAMILY_IDS
 from gen_stress.scenes import camera
 from gen_stress.scenes.checks import chars_at
@@ -87,17 +87,13 @@ KNOB_NAMES = frozenset(f.name for f in dataclasses.fields(CaptureKnobs) if not f
 EASY = {f.name: f.default for f in dataclasses.fields(CaptureKnobs) if f.name in KNOB_NAMES}
 
 
-@cache
 def with_capture(knobs_cls: type) -> type:
     """A family's knobs (with or without `context`) plus the capture knobs."""
-    if issubclass(knobs_cls, CaptureKnobs):
-        return knobs_cls
-    return dataclasses.make_dataclass(f"{knobs_cls.__name__}Captured", [], bases=(CaptureKnobs, knobs_cls),
-                                      frozen=True)
+    return extend_knobs(knobs_cls, CaptureKnobs, "Captured")
 
 
 def uses_capture(part) -> bool:
-    return any(s.knob in KNOB_NAMES for s in part.sweeps) or any(k in KNOB_NAMES for k, _ in part.settings)
+    return part_sets_any(part, KNOB_NAMES)
 
 
 def part_knobs(family, part) -> type:

@@ -110,6 +110,19 @@ def knob_specs(knobs_cls: type) -> dict[str, KnobSpec]:
 _ARROW = {int: Value("int32"), float: Value("float64"), str: Value("string"), bool: Value("bool")}
 
 
+@cache
+def extend_knobs(knobs_cls: type, group: type, suffix: str) -> type:
+    """A family's knobs plus an optional knob group (capture, writing), made once per pair."""
+    if issubclass(knobs_cls, group):
+        return knobs_cls
+    return dataclasses.make_dataclass(f"{knobs_cls.__name__}{suffix}", [], bases=(group, knobs_cls), frozen=True)
+
+
+def part_sets_any(part, names) -> bool:
+    """Whether a part sets or sweeps any of the named knobs."""
+    return any(s.knob in names for s in part.sweeps) or any(k in names for k, _ in part.settings)
+
+
 def difficulty_features(knobs_cls: type) -> dict:
     return {name: _ARROW[spec.kind] for name, spec in knob_specs(knobs_cls).items()}
 

@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from functools import cache
 
 from gen_stress.errors import UserError
-from gen_stress.knobs import knob
+from gen_stress.knobs import extend_knobs, knob, part_sets_any
 from gen_stress.scenes.languages import LANGUAGES, SCRIPTS, default_language
 from gen_stress.scenes.shaping import Shaping
 
@@ -51,17 +50,13 @@ class ScriptKnobs:
                                 doc="horizontal, or vertical (top to bottom; chinese and japanese only)")
 
 
-@cache
 def with_script(knobs_cls: type) -> type:
     """A family's knobs (with context or capture knobs, or not) plus the writing knobs."""
-    if issubclass(knobs_cls, ScriptKnobs):
-        return knobs_cls
-    return dataclasses.make_dataclass(f"{knobs_cls.__name__}Written", [], bases=(ScriptKnobs, knobs_cls),
-                                      frozen=True)
+    return extend_knobs(knobs_cls, ScriptKnobs, "Written")
 
 
 def uses_script(part) -> bool:
-    return any(s.knob in KNOB_NAMES for s in part.sweeps) or any(k in KNOB_NAMES for k, _ in part.settings)
+    return part_sets_any(part, KNOB_NAMES)
 
 
 def part_knobs(family, part) -> type:
