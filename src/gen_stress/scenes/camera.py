@@ -243,6 +243,84 @@ OPENCV_DFT_TAPS = 130
 DIRECT_TAPS = 80
 
 
+def spread(rgb: np.ndarray, shot: Shot) -> np.ndarray:
+    """The image through the shot's point spread: a long thin streak (motion with no
+    more than the half-pixel disc of defocus, which psf also draws) as a box filter
+    along sheared rows (its cost does not grow with the length), every other spread
+    through its exact kernel."""
+    radius = max(shot.blur_px, 0.5)
+    side = 2 * max(1, int(math.ceil(radius + shot.motion_px / 2 - 0.5))) + 1  # psf's kernel side
+    if shot.motion_px > 0 and radius <= 0.5 and side * side >= OPENCV_DFT_TAPS:
+        return _per_distinct_plane(rgb, lambda plane: streak(plane, shot.motion_px, shot.motion_deg))
+    return blur(rgb, psf(shot.blur_px, shot.motion_px, shot.motion_deg))
+
+
+def _per_distinct_plane(rgb: np.ndarray, step) -> np.ndarray:
+    """A per-channel step on an RGB image, run once when all channels are equal (a gray
+    page), else on all three at once. A coarse grid of pixels settles most colour
+    images before the full comparison."""
+    coarse = rgb[::16, ::16]
+    if (coarse[:, :, 0] != coarse[:, :, 1]).any() or (coarse[:, :, 0] != coarse[:, :, 2]).any():
+        return step(rgb)
+    red, green, blue = cv2.split(rgb)
+    if cv2.countNonZero(cv2.absdiff(red, green)) or cv2.countNonZero(cv2.absdiff(red, blue)):
+        return step(rgb)
+    out = step(red)
+    return cv2.merge([out, out, out])
+
+
+def streak(pixels: np.ndarray, length_px: float, angle_deg: float) -> np.ndarray:
+    """Motion blur: each pixel the mean of the image along a centred segment of
+    `length_px` at `angle_deg` (counter-clockwise from the x axis as seen), pixels taken
+    as constant squares, edges mirrored, the segment one pixel wide (what psf draws for
+    a half-pixel disc swept along it). A box filter along a sheared image: columns
+    shifted by the slope (bilinear) so the segment lies along a row, a running sum of
+    the segment's length along the rows, and the shift undone. The sheared image wraps
+    around vertically (one period of the padded image), so it stays the image's size.
+    Lines closer to vertical run on the transposed image."""
+    t = math.radians(angle_deg)
+    along, rise = math.cos(t), -math.sin(t)  # the direction in image axes (y down)
+    steep = abs(rise) > abs(along)
+    image = cv2.transpose(pixels) if steep else pixels
+    if steep:
+        along, rise = rise, along
+    slope, reach = rise / along, length_px * abs(along)  # rows per column; the segment's extent in columns
+    h, w = image.shape[:2]
+    # The box in columns: taps |j| <= m whole, |j| = m + 1 covered for `part` of a pixel.
+    m = int(math.floor(reach / 2 - 0.5))
+    part = reach / 2 - 0.5 - m
+    side = m + 1
+    pad = int(math.ceil(abs(slope) * side)) + 2  # rows a segment (and its bilinear taps) reaches past the image
+    padded = cv2.copyMakeBorder(image, pad, pad, side, side, cv2.BORDER_REFLECT_101)
+    period, cols = padded.shape[:2]
+    # Sheared row b at column a holds padded row b + slope * a + offset, modulo the period.
+    offset = -min(0.0, slope * (cols - 1))
+    sheared = _wrapped_shear(padded, slope, 0.0, offset, (cols, period))
+    if part > 0:  # a fractional length: two odd boxes, weighted so the end taps get `part`
+        inner, outer = cv2.blur(sheared, (2 * m + 1, 1)), cv2.blur(sheared, (2 * m + 3, 1))
+        summed = cv2.addWeighted(inner, (2 * m + 1) * (1 - part) / reach, outer, (2 * m + 3) * part / reach, 0)
+    else:
+        summed = cv2.blur(sheared, (2 * m + 1, 1))
+    # Pixel (x, y) lies on sheared row y + pad - slope * (x + side) - offset, at column x + side.
+    out = _wrapped_shear(summed, -slope, float(side), pad - slope * side - offset, (w, h))
+    return cv2.transpose(out) if steep else out
+
+
+def _wrapped_shear(src: np.ndarray, slope: float, x0: float, y0: float, size: tuple[int, int]) -> np.ndarray:
+    """dst(a, b) = src(a + x0, (b + slope * a + y0) mod src's rows), bilinear: one warp
+    from the source stacked on itself as often as the rows reach."""
+    w, h = size
+    period = src.shape[0]
+    rows = (y0, y0 + slope * (w - 1))  # what row 0 reads in the first and last columns
+    shift = -math.floor(min(rows) / period) * period  # the first row read lies in the first copy
+    y0 += shift
+    last = max(rows) + shift + h  # the last row read (bilinear: one past the last row)
+    copies = math.floor(last / period) + 1
+    matrix = np.array([[1.0, 0.0, x0], [slope, 1.0, y0]])
+    return cv2.warpAffine(cv2.repeat(src, copies, 1) if copies > 1 else src, matrix, size,
+                          flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_CONSTANT)
+
+
 def blur(rgb: np.ndarray, kernel: np.ndarray | None) -> np.ndarray:
     """The image through the point spread, edges mirrored. The kernel is point-symmetric
     (a disc swept along a centred streak), so correlation is the convolution. A gray
@@ -383,7 +461,7 @@ class Developed:
 
 def develop(rgb: np.ndarray, shot: Shot) -> Developed:
     """Light, blur, glare, exposure, noise and JPEG on an RGB array (geometry untouched)."""
-    rgb = blur(rgb, psf(shot.blur_px, shot.motion_px, shot.motion_deg))
+    rgb = spread(rgb, shot)
     if shot.lit:
         rgb, saturated = _lit(rgb, shot)
     else:  # the light untouched: no round trip through linear values
