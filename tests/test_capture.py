@@ -22,6 +22,7 @@ from gen_stress.generators import family_names, get_family
 from gen_stress.knobs import Sweep
 from gen_stress.pipeline import DatasetSpec, PartSpec, generate_index
 from gen_stress.scenes import camera
+from gen_stress.scenes.model import TextItem
 
 SIZE = (512, 512)
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
@@ -72,6 +73,31 @@ def test_visible_fraction_check_sees_the_frame():
     cut["visible_fraction"] = round(cut["visible_fraction"] + 0.1, 4)
     check_capture_boxes.record_problems(row, spy.last[0], tally)
     assert any("visible_fraction" in p for p in tally.problems)
+
+
+def test_characters_lie_within_their_line_box(monkeypatch):
+    """What lines_in_frame rests on: every character's box of an unshaped line lies
+    within the line's box grown by CHAR_SLACK_PX, on dense pages and labels alike (so a
+    line whose grown box is in frame has every character in frame)."""
+    lines = []
+    real = capture.lines_in_frame
+
+    def spy(items, shot):
+        lines.extend(it for it in items if isinstance(it, TextItem) and it.layout.shaping is None)
+        return real(items, shot)
+
+    monkeypatch.setattr(capture, "lines_in_frame", spy)
+    for family, context in (("counting", "document"), ("counting", "receipt"), ("ocr", "menu"), ("ocr", "abstract")):
+        part = check_capture_boxes.part_for(family, "photo", context, 3, seed=0)
+        part.validate()
+        for index in range(3):
+            generate_index(get_family(family), part, SIZE, index)
+    assert len(lines) > 100
+    slack = np.array([-1, -1, 1, 1]) * capture.CHAR_SLACK_PX
+    for line in lines:
+        grown = np.asarray(line.bbox, dtype=float) + slack
+        chars = np.asarray(line.layout.char_boxes, dtype=float).reshape(-1, 4)
+        assert (chars[:, :2] >= grown[:2]).all() and (chars[:, 2:] <= grown[2:]).all(), line.layout.text
 
 
 def test_capture_knob_names_are_new_to_every_family():
