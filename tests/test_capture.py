@@ -5,6 +5,7 @@ bad knob values are one line and exit 2; no capture knob, no change."""
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import sys
 from collections import Counter
@@ -20,6 +21,8 @@ from gen_stress.dataset import build_dataset
 from gen_stress.generators import family_names, get_family
 from gen_stress.knobs import Sweep
 from gen_stress.pipeline import DatasetSpec, PartSpec, generate_index
+from gen_stress.scenes import camera
+from gen_stress.scenes.model import TextItem
 
 SIZE = (512, 512)
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
@@ -99,6 +102,31 @@ def test_visible_fraction_check_sees_the_frame():
     assert any("visible_fraction" in p for p in tally.problems)
 
 
+def test_characters_lie_within_their_line_box(monkeypatch):
+    """What lines_in_frame rests on: every character's box of an unshaped line lies
+    within the line's box grown by CHAR_SLACK_PX, on dense pages and labels alike (so a
+    line whose grown box is in frame has every character in frame)."""
+    lines = []
+    real = capture.lines_in_frame
+
+    def spy(items, shot):
+        lines.extend(it for it in items if isinstance(it, TextItem) and it.layout.shaping is None)
+        return real(items, shot)
+
+    monkeypatch.setattr(capture, "lines_in_frame", spy)
+    for family, context in (("counting", "document"), ("counting", "receipt"), ("ocr", "menu"), ("ocr", "abstract")):
+        part = check_capture_boxes.part_for(family, "photo", context, 3, seed=0)
+        part.validate()
+        for index in range(3):
+            generate_index(get_family(family), part, SIZE, index)
+    assert len(lines) > 100
+    slack = np.array([-1, -1, 1, 1]) * capture.CHAR_SLACK_PX
+    for line in lines:
+        grown = np.asarray(line.bbox, dtype=float) + slack
+        chars = np.asarray(line.layout.char_boxes, dtype=float).reshape(-1, 4)
+        assert (chars[:, :2] >= grown[:2]).all() and (chars[:, 2:] <= grown[2:]).all(), line.layout.text
+
+
 def test_capture_knob_names_are_new_to_every_family():
     from gen_stress.questions.in_context import ContextKnobs
 
@@ -136,6 +164,55 @@ def test_blur_keeps_the_answer_and_records_effective_resolution():
     assert blurred["difficulty"]["target_photo_px"] == sharp["difficulty"]["target_photo_px"] == 24
     assert blurred["difficulty"]["effective_px"] == 4.0  # 24 px cap height over a 6 px disc
     assert _edges(blurred) < 0.5 * _edges(sharp)
+
+
+def _scene_like(height: int, width: int) -> np.ndarray:
+    """Flat ground with sharp discs and bars in colour, and a few pixels at the edges."""
+    rng = np.random.default_rng(5)
+    image = np.full((height, width, 3), (92, 100, 112), np.uint8)
+    ys, xs = np.mgrid[:height, :width]
+    for _ in range(12):
+        cy, cx, r = rng.integers(0, height), rng.integers(0, width), rng.integers(4, 30)
+        image[(ys - cy) ** 2 + (xs - cx) ** 2 < r * r] = rng.integers(0, 256, 3)
+        y0, x0 = rng.integers(0, height - 3), rng.integers(0, width - 40)
+        image[y0:y0 + 3, x0:x0 + 40] = rng.integers(0, 256, 3)
+    return image
+
+
+@pytest.mark.parametrize("length_px", [12.0, 30.0])
+def test_motion_streak_is_the_exact_kernel_within_a_few_levels(length_px):
+    """A long thin streak runs as a box filter along sheared rows: against the image
+    convolved with psf's own kernel it differs by about a level (RMS), at any angle,
+    on a wide image as well."""
+    image = _scene_like(160, 224)
+    for angle in (0.0, 17.3, 45.0, 71.9, 90.0, 133.4, 180.0):
+        shot = camera.Shot(motion_px=length_px, motion_deg=angle)
+        exact = camera.blur(image, camera.psf(0.0, length_px, angle)).astype(float)
+        fast = camera.spread(image, shot).astype(float)
+        diff = fast - exact
+        assert np.sqrt((diff ** 2).mean()) < 2.0 and np.abs(diff).max() < 80, (angle, np.abs(diff).max())
+        assert fast.std() < 0.99 * image.std()  # it did blur
+
+
+@pytest.mark.parametrize("angle", [0.0, 30.0, 52.7, 90.0, 118.4, 161.0])
+def test_motion_streak_keeps_its_direction_and_length(angle):
+    """A bright dot becomes a segment along the recorded direction (counter-clockwise
+    from the x axis, y pointing down) whose spread along it is that of the recorded
+    length: a uniform segment of length L has variance L^2 / 12."""
+    length_px = 24.0
+    dot = np.zeros((81, 81, 3), np.uint8)
+    dot[40, 40] = 255
+    spread = camera.spread(dot, camera.Shot(motion_px=length_px, motion_deg=angle))[:, :, 0].astype(float)
+    ys, xs = np.nonzero(spread)
+    weights = spread[ys, xs] / spread.sum()
+    dx, dy = xs - 40.0, 40.0 - ys  # y up: counter-clockwise angles
+    assert abs((weights * dx).sum()) < 0.1 and abs((weights * dy).sum()) < 0.1  # centred
+    cov = np.cov(np.vstack([dx, dy]), aweights=weights, bias=True)
+    values, vectors = np.linalg.eigh(cov)
+    major = vectors[:, 1]
+    found = math.degrees(math.atan2(major[1], major[0])) % 180
+    assert min(abs(found - angle % 180), 180 - abs(found - angle % 180)) < 0.5
+    assert abs(math.sqrt(12 * values[1]) - length_px) < 0.5  # (the ends' half pixels add about 0.1)
 
 
 def test_twins_flip_between_the_answer_and_unanswerable(shots):

@@ -43,6 +43,10 @@ IN_FRAME = 0.99  # an item at least this much inside the frame is in frame
 CUT_CHAR = 0.5  # a character less inside than this is cut off
 WASHED_CHAR = 0.5  # a character whose box is this much clipped white is lost to glare
 DOUBT_CHAR = 0.15  # between these and the above: resample, never a doubtful label
+# A character's box pokes out of its line's box by at most half a pixel: it is measured
+# at the exact pen position, the line's ink at the pen rounded to whole pixels (and the
+# line's box is rounded outward, so in practice it holds every character's box).
+CHAR_SLACK_PX = 1.0
 WASHED_OBJECT = 0.3
 WHITE_BEFORE = 200  # a pixel whose darkest channel was below this had a colour before clipping
 # Roles whose items an abstract family's answer rests on, and those whose order the
@@ -282,9 +286,27 @@ def bearing_items(draft: Draft) -> list:
     return chosen or list(draft.scene.items)
 
 
-def _text_loss(item: TextItem, shot: Captured) -> str:
+def lines_in_frame(items, shot: Captured) -> set[int]:
+    """Ids of the (unshaped) lines whose characters are all wholly in frame, seen at
+    once from the lines' boxes: a character's box lies within its line's box grown by
+    CHAR_SLACK_PX, so when that grown box lands inside the image, so does every
+    character (no need to measure a page's hundred lines character by character)."""
+    lines = [it for it in items if isinstance(it, TextItem) and it.layout.shaping is None]
+    if not lines:
+        return set()
+    boxes = np.array([it.bbox for it in lines], dtype=float) + np.array([-1, -1, 1, 1]) * CHAR_SLACK_PX
+    corners = shot.map_points(boxes[:, [0, 1, 2, 1, 2, 3, 0, 3]].reshape(-1, 2)).reshape(-1, 4, 2)
+    w, h = shot.image.size
+    inside = ((corners >= 0) & (corners <= (w, h))).all(axis=(1, 2))
+    return {it.item_id for it, whole in zip(lines, inside) if whole}
+
+
+def _text_loss(item: TextItem, shot: Captured, in_frame: bool = False) -> str:
     """'frame', 'glare' or '' for one text, judged per character; raises Resample when
-    a character is partly cut or partly washed (a doubtful label)."""
+    a character is partly cut or partly washed (a doubtful label). `in_frame`: every
+    character is known to be wholly in frame (lines_in_frame)."""
+    if in_frame:
+        return _glare_loss(item, shot)
     w, h = shot.image.size
     boxes = np.asarray(item.layout.char_boxes, dtype=float).reshape(-1, 4)
     corners = shot.map_points(boxes[:, [0, 1, 2, 1, 2, 3, 0, 3]].reshape(-1, 2)).reshape(-1, 4, 2)
@@ -295,6 +317,11 @@ def _text_loss(item: TextItem, shot: Captured) -> str:
         return "frame"
     if min(shares, default=1.0) < IN_FRAME:
         raise Resample("a character is partly cut off by the frame")
+    return _glare_loss(item, shot)
+
+
+def _glare_loss(item: TextItem, shot: Captured) -> str:
+    """'glare' when a character of a text in frame is half washed out, else ''."""
     if not shot.any_washed:
         return ""
     x0, y0, x1, y1 = _image_box(shot, item.bbox)
@@ -329,9 +356,11 @@ def _image_box(shot: Captured, box) -> tuple[int, int, int, int]:
     return max(lo[0], 0), max(lo[1], 0), min(hi[0], w), min(hi[1], h)
 
 
-def item_loss(item, shot: Captured) -> str:
+def item_loss(item, shot: Captured, in_frame: bool = False) -> str:
+    """'frame', 'glare' or '' for an item the answer rests on (`in_frame`: a text all
+    of whose characters are known to be wholly in frame)."""
     if isinstance(item, TextItem):
-        return _text_loss(item, shot)
+        return _text_loss(item, shot, in_frame)
     if shot.in_frame_share(item.item_id) < IN_FRAME:
         return "frame"
     seen = shot.visible_px(item.item_id)
@@ -454,10 +483,11 @@ def _target_px(items: list, shot: Captured) -> float | None:
 def captured_draft(draft: Draft, shot: Captured, values: dict[str, Any], camera_shot: camera.Shot,
                    in_frame: float, judge=None) -> Draft:
     items = bearing_items(draft)
+    whole = lines_in_frame(items, shot)
     lost, doubt = "", None
     for it in items:
         try:
-            lost = item_loss(it, shot)
+            lost = item_loss(it, shot, it.item_id in whole)
         except Resample as why:  # doubtful, unless another item is lost outright
             doubt = why
             continue

@@ -243,6 +243,116 @@ OPENCV_DFT_TAPS = 130
 DIRECT_TAPS = 80
 
 
+def spread(rgb: np.ndarray, shot: Shot) -> np.ndarray:
+    """The image through the shot's point spread: a long thin streak (motion with no
+    more than the half-pixel disc of defocus, which psf also draws) as a box filter
+    along sheared rows (its cost does not grow with the length), every other spread
+    through its exact kernel."""
+    radius = max(shot.blur_px, 0.5)
+    side = 2 * max(1, int(math.ceil(radius + shot.motion_px / 2 - 0.5))) + 1  # psf's kernel side
+    if shot.motion_px > 0 and radius <= 0.5 and side * side >= OPENCV_DFT_TAPS:
+        return _per_distinct_plane(rgb, lambda plane: streak(plane, shot.motion_px, shot.motion_deg))
+    return blur(rgb, psf(shot.blur_px, shot.motion_px, shot.motion_deg))
+
+
+def _per_distinct_plane(rgb: np.ndarray, step) -> np.ndarray:
+    """A per-channel step on an RGB image, run once when all channels are equal (a gray
+    page), else on all three at once. A coarse grid of pixels settles most colour
+    images before the full comparison."""
+    coarse = rgb[::16, ::16]
+    if (coarse[:, :, 0] != coarse[:, :, 1]).any() or (coarse[:, :, 0] != coarse[:, :, 2]).any():
+        return step(rgb)
+    red, green, blue = cv2.split(rgb)
+    if cv2.countNonZero(cv2.absdiff(red, green)) or cv2.countNonZero(cv2.absdiff(red, blue)):
+        return step(rgb)
+    out = step(red)
+    return cv2.merge([out, out, out])
+
+
+# Work arrays of the streak, reused from photo to photo: fresh arrays of a few MB each
+# would be new pages from the system every time (glibc maps large blocks), and faulting
+# them in costs as much as the filtering itself. One growing byte buffer per role,
+# viewed at the shape a photo needs; every step writes its whole array (generation runs
+# one photo at a time per process).
+_WORK: dict[str, np.ndarray] = {}
+
+
+def _work(role: str, shape: tuple[int, ...], dtype) -> np.ndarray:
+    size = math.prod(shape) * np.dtype(dtype).itemsize
+    buffer = _WORK.get(role)
+    if buffer is None or buffer.size < size:
+        buffer = _WORK[role] = np.empty(size, np.uint8)
+    return buffer[:size].view(dtype).reshape(shape)
+
+
+def streak(pixels: np.ndarray, length_px: float, angle_deg: float) -> np.ndarray:
+    """Motion blur: each pixel the mean of the image along a centred segment of
+    `length_px` at `angle_deg` (counter-clockwise from the x axis as seen), pixels taken
+    as constant squares along it and interpolated linearly across it, edges mirrored
+    (psf draws the same segment a pixel wide: a half-pixel disc swept along it). A box
+    filter along a sheared image: columns shifted by the slope (bilinear) so that the
+    segment lies along a row, a running sum of the segment's length along the rows, and
+    the shift undone; its cost does not grow with the length. The sheared image wraps
+    around vertically (one period of the padded image), so it stays the image's size.
+    Lines closer to vertical run on the transposed image."""
+    t = math.radians(angle_deg)
+    along, rise = math.cos(t), -math.sin(t)  # the direction in image axes (y down)
+    steep = abs(rise) > abs(along)
+    if steep:
+        image = cv2.transpose(pixels, dst=_work("turned", (pixels.shape[1], pixels.shape[0], *pixels.shape[2:]),
+                                                pixels.dtype))
+        along, rise = rise, along
+    else:
+        image = pixels
+    slope, reach = rise / along, length_px * abs(along)  # rows per column; the segment's extent in columns
+    h, w = image.shape[:2]
+    channels = image.shape[2:]
+    # The box in columns: taps |j| <= m whole, |j| = m + 1 covered for `part` of a pixel.
+    m = int(math.floor(reach / 2 - 0.5))
+    part = reach / 2 - 0.5 - m
+    side = m + 1
+    pad = int(math.ceil(abs(slope) * side)) + 2  # rows a segment (and its bilinear taps) reaches past the image
+    period, cols = h + 2 * pad, w + 2 * side
+    padded = cv2.copyMakeBorder(image, pad, pad, side, side, cv2.BORDER_REFLECT_101,
+                                dst=_work("padded", (period, cols, *channels), np.uint8))
+    # Sheared row b at column a holds padded row b + slope * a + offset, modulo the period.
+    offset = -min(0.0, slope * (cols - 1))
+    sheared = _wrapped_shear(padded, slope, 0.0, offset, (cols, period), _work("sheared", padded.shape, np.uint8))
+    # Sums along the rows, then the mean in 1/256 levels (16 bits, rounded once at the
+    # end: rounding every step leaves a speckle in the smooth streaks that PNG pays for).
+    # A fractional length: two odd boxes, weighted so that the end taps get `part`.
+    inner = cv2.boxFilter(sheared, cv2.CV_16U, (2 * m + 1, 1), normalize=False,
+                          dst=_work("inner", padded.shape, np.uint16))
+    outer = inner if part <= 0 else cv2.boxFilter(sheared, cv2.CV_16U, (2 * m + 3, 1), normalize=False,
+                                                  dst=_work("outer", padded.shape, np.uint16))
+    mean = cv2.addWeighted(inner, 256 * (1 - part) / reach, outer, 256 * part / reach, 0, dtype=cv2.CV_16U,
+                           dst=_work("mean", padded.shape, np.uint16))
+    # Pixel (x, y) lies on sheared row y + pad - slope * (x + side) - offset, at column x + side.
+    out = _wrapped_shear(mean, -slope, float(side), pad - slope * side - offset, (w, h),
+                         _work("back", (h, w, *channels), np.uint16))
+    if steep:
+        return cv2.transpose(cv2.convertScaleAbs(out, alpha=1 / 256, dst=_work("upright", out.shape, np.uint8)))
+    return cv2.convertScaleAbs(out, alpha=1 / 256)
+
+
+def _wrapped_shear(src: np.ndarray, slope: float, x0: float, y0: float, size: tuple[int, int],
+                   dst: np.ndarray) -> np.ndarray:
+    """dst(a, b) = src(a + x0, (b + slope * a + y0) mod src's rows), bilinear: one warp
+    from the source stacked on itself as often as the rows reach."""
+    w, h = size
+    period = src.shape[0]
+    rows = (y0, y0 + slope * (w - 1))  # what row 0 reads in the first and last columns
+    shift = -math.floor(min(rows) / period) * period  # the first row read lies in the first copy
+    y0 += shift
+    last = max(rows) + shift + h  # the last row read (bilinear: one past the last row)
+    copies = math.floor(last / period) + 1
+    if copies > 1:
+        src = cv2.repeat(src, copies, 1, dst=_work("stack", (copies * period, *src.shape[1:]), src.dtype))
+    matrix = np.array([[1.0, 0.0, x0], [slope, 1.0, y0]])
+    return cv2.warpAffine(src, matrix, size, dst=dst, flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                          borderMode=cv2.BORDER_CONSTANT)
+
+
 def blur(rgb: np.ndarray, kernel: np.ndarray | None) -> np.ndarray:
     """The image through the point spread, edges mirrored. The kernel is point-symmetric
     (a disc swept along a centred streak), so correlation is the convolution. A gray
@@ -383,7 +493,7 @@ class Developed:
 
 def develop(rgb: np.ndarray, shot: Shot) -> Developed:
     """Light, blur, glare, exposure, noise and JPEG on an RGB array (geometry untouched)."""
-    rgb = blur(rgb, psf(shot.blur_px, shot.motion_px, shot.motion_deg))
+    rgb = spread(rgb, shot)
     if shot.lit:
         rgb, saturated = _lit(rgb, shot)
     else:  # the light untouched: no round trip through linear values
