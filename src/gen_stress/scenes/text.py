@@ -232,13 +232,13 @@ def _glyph(font, char: str) -> _Glyph:
     table = _glyph_table(font)
     glyph = table.get(char)
     if glyph is None:
-        x0, y0, x1, y1 = font.getbbox(char, anchor="ls")
-        bitmap = None
-        if x1 > x0 and y1 > y0:
-            image = Image.new("L", (x1 - x0, y1 - y0), 0)
-            ImageDraw.Draw(image).text((-x0, -y0), char, fill=255, font=font, anchor="ls")
-            bitmap = np.asarray(image)
-        glyph = table[char] = _Glyph(round(font.getlength(char) * 64), x0, y0, bitmap, (x0, y0, x1, y1))
+        # The mask ImageDraw.text draws through (one FreeType pass, not getbbox + text):
+        # its size and offset are the character's getbbox.
+        core, (x0, y0) = font.getmask2(char, "L", anchor="ls")
+        width, height = core.size
+        bitmap = np.asarray(Image.Image()._new(core)) if width and height else None
+        glyph = table[char] = _Glyph(round(font.getlength(char) * 64), x0, y0, bitmap,
+                                     (x0, y0, x0 + width, y0 + height))
     return glyph
 
 
@@ -288,27 +288,34 @@ def compose_line(font, text: str, kerns, size: tuple[int, int], origin: tuple[in
     on a blank (width, height) canvas, byte for byte, from cached glyph bitmaps;
     `kerns(a, b)` says whether the font kerns a pair (None: no pair)."""
     out = np.zeros((size[1], size[0]), np.uint8)
+    table = _glyph_table(font)
     ox, oy = origin
     pen = 0
     right = -(1 << 30)  # right edge of the glyphs placed so far: left of it, blend
     last = len(text) - 1
-    for i, char in enumerate(text):
-        glyph = _glyph(font, char)
+    for i, char in enumerate(text):  # the hot loop of dense pages: lookups inlined
+        glyph = table.get(char) or _glyph(font, char)
         bitmap = glyph.bitmap
         if bitmap is not None:
             col, row = ox + ((pen + 32) >> 6) + glyph.left, oy + glyph.top
             h, w = bitmap.shape
-            shared = min(right - col, w)
-            rows = slice(row, row + h)
-            if shared > 0 and out[rows, col:col + shared].any():  # blend where an earlier glyph inked
-                out[rows, col:col + shared] = _over(out[rows, col:col + shared], bitmap[:, :shared])
-                out[rows, col + shared:col + w] = bitmap[:, shared:]
+            if col < right:  # over columns an earlier glyph may have inked: blend (a zero blends to the glyph)
+                shared = right - col
+                if shared >= w:
+                    region = out[row:row + h, col:col + w]
+                    region[...] = _OVER[region, bitmap]
+                else:
+                    region = out[row:row + h, col:right]
+                    region[...] = _OVER[region, bitmap[:, :shared]]
+                    out[row:row + h, right:col + w] = bitmap[:, shared:]
+                    right = col + w
             else:
                 out[row:row + h, col:col + w] = bitmap
-            right = max(right, col + w)
+                right = col + w
         pen += glyph.advance
         if kerns is not None and i < last:
-            pen += _kern_26_6(font, kerns, char, text[i + 1])
+            kern = table.get((char, text[i + 1]))
+            pen += kern if kern is not None else _kern_26_6(font, kerns, char, text[i + 1])
     return out
 
 
@@ -351,6 +358,10 @@ def _over(target: np.ndarray, source: np.ndarray) -> np.ndarray:
     tmp = t * (255 - s) + 128
     blended = np.minimum(s + (((tmp >> 8) + tmp) >> 8), 255)
     return np.where(s > 0, np.where(t > 0, blended, s), t).astype(np.uint8)
+
+
+# Every (ink there, glyph) pair blended once: one table lookup per overlap, exact.
+_OVER = _over(*np.meshgrid(np.arange(256, dtype=np.uint8), np.arange(256, dtype=np.uint8), indexing="ij"))
 
 
 @lru_cache(maxsize=65536)
