@@ -113,6 +113,12 @@ class TextLayout:
     def bbox(self) -> Box:
         """Axis-aligned box holding every ink pixel (one pixel of margin for the
         resampling blur when the text is rotated)."""
+        place = self.placement
+        if place.angle_deg == 0:  # the bounds of the identity-turned quad, in the same plain floats
+            x0, y0, x1, y1 = self.ink_box_local
+            (px, py), (cx, cy) = place.pivot, place.center
+            return (float(math.floor(x0 - px + cx)), float(math.floor(y0 - py + cy)),
+                    float(math.ceil(x1 - px + cx)), float(math.ceil(y1 - py + cy)))
         return tuple(float(v) for v in pixel_box(bounds(self.quad), 1.0 if self.rotated else 0.0))
 
     @cached_property
@@ -417,6 +423,19 @@ def layout_line(text: str, font: FontInfo, *, text_px: int) -> TextLayout:
     x0, y0, x1, y1 = ink_box
     pivot = ((x0 + x1) / 2, (y0 + y1) / 2)
     return moved(TextLayout(text, font, text_px, 0, ink_box, Placement(0.0, pivot, (0.0, 0.0))), (0.0, 0.0))
+
+
+def line_at(text: str, font: FontInfo, *, text_px: int, start: float, baseline: float) -> TextLayout:
+    """`layout_line` moved so that its pen starts at (start, baseline): what
+    `moved(layout_line(...), (start + pivot_x, baseline + pivot_y))` gives, in one step
+    (a dense page lays out thousands of lines)."""
+    require_drawable(font, text)
+    ink_box = _cached_line_metrics(font, text_px, text)[1]
+    x0, y0, x1, y1 = ink_box
+    px, py = (x0 + x1) / 2, (y0 + y1) / 2
+    cx, cy = start + px, baseline + py
+    center = (math.floor(cx - px) + px, math.floor(cy - py) + py)  # as `moved` snaps upright text
+    return TextLayout(text, font, text_px, 0, ink_box, Placement(0.0, (px, py), center))
 
 
 def line_advance(text: str, font: FontInfo, text_px: int) -> float:
