@@ -328,12 +328,20 @@ def compose_line(font, text: str, kerns, size: tuple[int, int], origin: tuple[in
 @dataclass(frozen=True)
 class LineMask:
     """A line's "L" coverage (from `compose_line`), what it owns in the id buffer (the
-    pixels it covers at least half of, a "1" image) and how many pixels that is.
+    pixels it covers at least half of, a "1" image) and how many pixels that is (worked
+    out when first asked: a turned line owns the pixels of its turned coverage instead).
     Shared: read only (Pillow copies a read-only image before changing it)."""
 
+    array: np.ndarray  # the coverage's pixels (read only)
     coverage: Image.Image
-    owned: Image.Image
-    owned_px: int
+
+    @cached_property
+    def owned(self) -> Image.Image:
+        return self.coverage.convert("1", dither=Image.Dither.NONE)
+
+    @cached_property
+    def owned_px(self) -> int:
+        return int(np.count_nonzero(self.array >= 128))
 
 
 _LINE_MASKS: OrderedDict = OrderedDict()
@@ -348,9 +356,7 @@ def _line_mask(font, text: str, kerns, size: tuple[int, int], origin: tuple[int,
     if mask is None:
         array = compose_line(font, text, kerns, size, origin)
         array.flags.writeable = False
-        coverage = Image.fromarray(array)
-        owned = coverage.convert("1", dither=Image.Dither.NONE)
-        mask = _LINE_MASKS[key] = LineMask(coverage, owned, int(np.count_nonzero(array >= 128)))
+        mask = _LINE_MASKS[key] = LineMask(array, Image.fromarray(array))
         if len(_LINE_MASKS) > _LINE_MASK_CACHE:
             _LINE_MASKS.popitem(last=False)
     else:
