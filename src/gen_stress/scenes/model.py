@@ -225,8 +225,9 @@ def _(item: TextItem, measured: dict) -> tuple[str, dict]:
         "angle_deg": round(float(layout.placement.angle_deg), 2),
         "color": color_name(item.rgb),
         "stroke_px": layout.stroke_px,
-        "quad": np.round(layout.quad, 2).tolist(),  # a (4, 2) float array already
-        "bbox": round_box(layout.bbox),
+        # A (4, 2) float array already; a whole scene's quads are rounded at once (scene_record).
+        "quad": measured["quad"] if "quad" in measured else np.round(layout.quad, 2).tolist(),
+        "bbox": list(layout.bbox),  # whole pixels: already what round_box would give
         "char_boxes": (np.round(np.asarray(layout.char_boxes, dtype=float).reshape(-1, 4), 2).tolist()
                        if item.char_detail else []),
         "z": item.z,
@@ -247,12 +248,18 @@ def scene_record(scene: Scene, rendered) -> dict:
         "objects": [],
         "texts": [],
     }
+    texts = [it for it in scene.items if type(it) is TextItem]
+    # One rounding for every text's quad (the same values as rounding each alone).
+    quads = dict(zip((it.item_id for it in texts),
+                     np.round(np.array([it.layout.quad for it in texts]), 2).tolist())) if texts else {}
     for item in scene.items:
         measured = {
             "area_px": rendered.area_px[item.item_id],
             "visible_px": rendered.visible_px(item.item_id),
             "visible_fraction": round(rendered.visible_fraction(item.item_id), 4),
         }
+        if item.item_id in quads:
+            measured["quad"] = quads[item.item_id]
         key, rec = item_record(item, measured)
         record[key].append(rec)
     return record

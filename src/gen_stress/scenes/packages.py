@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
 from PIL import Image
 from shapely.geometry import Polygon, box
 
@@ -238,10 +239,17 @@ class PackageItem:
         return dict(self.look.paints)[name]
 
 
+@lru_cache(maxsize=2048)
+def _stamp_px(look: Look, printed: bool) -> int:
+    """Pixels a stamp covers (its coverage is 0 or 255): counted once per look."""
+    return int(np.count_nonzero(render.as_array(stamp(look, printed)[3]) == 255))
+
+
 @render.rasterize.register
 def _(item: PackageItem) -> render.Raster:
     x0, y0, colours, coverage = stamp(item.look, item.printed)
-    return render.Raster(item.origin[0] + x0, item.origin[1] + y0, coverage, ((colours, coverage),), binary=True)
+    return render.Raster(item.origin[0] + x0, item.origin[1] + y0, coverage, ((colours, coverage),), binary=True,
+                         owned=coverage, owned_px=_stamp_px(item.look, item.printed))
 
 
 @model.item_record.register

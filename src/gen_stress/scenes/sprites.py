@@ -12,7 +12,7 @@ least one half, so its box (`bbox`) is exactly the box of the pixels it owns.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -138,6 +138,15 @@ class Sprite:
     alpha: Image.Image
     owned_box: tuple[int, int, int, int]  # local pixels with alpha >= 128 (x1, y1 exclusive)
 
+    # What the renderer's ownership rule gives, worked out once per (shared) sprite.
+    @cached_property
+    def owned(self) -> Image.Image:
+        return self.alpha.convert("1", dither=Image.Dither.NONE)
+
+    @cached_property
+    def owned_px(self) -> int:
+        return int(np.count_nonzero(render.as_array(self.alpha) >= 128))
+
 
 def scaled_size(codepoint: str, size_px: int) -> tuple[int, int]:
     """Width and height of the sprite whose longer side is size_px."""
@@ -187,7 +196,8 @@ class SpriteItem:
 @render.rasterize.register
 def _(item: SpriteItem) -> render.Raster:
     s = item.sprite
-    return render.Raster(item.origin[0], item.origin[1], s.alpha, ((s.rgb, s.alpha),))
+    return render.Raster(item.origin[0], item.origin[1], s.alpha, ((s.rgb, s.alpha),), owned=s.owned,
+                         owned_px=s.owned_px)
 
 
 @model.item_record.register

@@ -113,6 +113,12 @@ class TextLayout:
     def bbox(self) -> Box:
         """Axis-aligned box holding every ink pixel (one pixel of margin for the
         resampling blur when the text is rotated)."""
+        place = self.placement
+        if place.angle_deg == 0:  # the bounds of the identity-turned quad, in the same plain floats
+            x0, y0, x1, y1 = self.ink_box_local
+            (px, py), (cx, cy) = place.pivot, place.center
+            return (float(math.floor(x0 - px + cx)), float(math.floor(y0 - py + cy)),
+                    float(math.ceil(x1 - px + cx)), float(math.ceil(y1 - py + cy)))
         return tuple(float(v) for v in pixel_box(bounds(self.quad), 1.0 if self.rotated else 0.0))
 
     @cached_property
@@ -232,13 +238,13 @@ def _glyph(font, char: str) -> _Glyph:
     table = _glyph_table(font)
     glyph = table.get(char)
     if glyph is None:
-        x0, y0, x1, y1 = font.getbbox(char, anchor="ls")
-        bitmap = None
-        if x1 > x0 and y1 > y0:
-            image = Image.new("L", (x1 - x0, y1 - y0), 0)
-            ImageDraw.Draw(image).text((-x0, -y0), char, fill=255, font=font, anchor="ls")
-            bitmap = np.asarray(image)
-        glyph = table[char] = _Glyph(round(font.getlength(char) * 64), x0, y0, bitmap, (x0, y0, x1, y1))
+        # The mask ImageDraw.text draws through (one FreeType pass, not getbbox + text):
+        # its size and offset are the character's getbbox.
+        core, (x0, y0) = font.getmask2(char, "L", anchor="ls")
+        width, height = core.size
+        bitmap = np.asarray(Image.Image()._new(core)) if width and height else None
+        glyph = table[char] = _Glyph(round(font.getlength(char) * 64), x0, y0, bitmap,
+                                     (x0, y0, x0 + width, y0 + height))
     return glyph
 
 
@@ -288,39 +294,54 @@ def compose_line(font, text: str, kerns, size: tuple[int, int], origin: tuple[in
     on a blank (width, height) canvas, byte for byte, from cached glyph bitmaps;
     `kerns(a, b)` says whether the font kerns a pair (None: no pair)."""
     out = np.zeros((size[1], size[0]), np.uint8)
+    table = _glyph_table(font)
     ox, oy = origin
     pen = 0
     right = -(1 << 30)  # right edge of the glyphs placed so far: left of it, blend
     last = len(text) - 1
-    for i, char in enumerate(text):
-        glyph = _glyph(font, char)
+    for i, char in enumerate(text):  # the hot loop of dense pages: lookups inlined
+        glyph = table.get(char) or _glyph(font, char)
         bitmap = glyph.bitmap
         if bitmap is not None:
             col, row = ox + ((pen + 32) >> 6) + glyph.left, oy + glyph.top
             h, w = bitmap.shape
-            shared = min(right - col, w)
-            rows = slice(row, row + h)
-            if shared > 0 and out[rows, col:col + shared].any():  # blend where an earlier glyph inked
-                out[rows, col:col + shared] = _over(out[rows, col:col + shared], bitmap[:, :shared])
-                out[rows, col + shared:col + w] = bitmap[:, shared:]
+            if col < right:  # over columns an earlier glyph may have inked: blend (a zero blends to the glyph)
+                shared = right - col
+                if shared >= w:
+                    region = out[row:row + h, col:col + w]
+                    region[...] = _OVER[region, bitmap]
+                else:
+                    region = out[row:row + h, col:right]
+                    region[...] = _OVER[region, bitmap[:, :shared]]
+                    out[row:row + h, right:col + w] = bitmap[:, shared:]
+                    right = col + w
             else:
                 out[row:row + h, col:col + w] = bitmap
-            right = max(right, col + w)
+                right = col + w
         pen += glyph.advance
         if kerns is not None and i < last:
-            pen += _kern_26_6(font, kerns, char, text[i + 1])
+            kern = table.get((char, text[i + 1]))
+            pen += kern if kern is not None else _kern_26_6(font, kerns, char, text[i + 1])
     return out
 
 
 @dataclass(frozen=True)
 class LineMask:
     """A line's "L" coverage (from `compose_line`), what it owns in the id buffer (the
-    pixels it covers at least half of, a "1" image) and how many pixels that is.
+    pixels it covers at least half of, a "1" image) and how many pixels that is (worked
+    out when first asked: a turned line owns the pixels of its turned coverage instead).
     Shared: read only (Pillow copies a read-only image before changing it)."""
 
+    array: np.ndarray  # the coverage's pixels (read only)
     coverage: Image.Image
-    owned: Image.Image
-    owned_px: int
+
+    @cached_property
+    def owned(self) -> Image.Image:
+        return self.coverage.convert("1", dither=Image.Dither.NONE)
+
+    @cached_property
+    def owned_px(self) -> int:
+        return int(np.count_nonzero(self.array >= 128))
 
 
 _LINE_MASKS: OrderedDict = OrderedDict()
@@ -335,9 +356,7 @@ def _line_mask(font, text: str, kerns, size: tuple[int, int], origin: tuple[int,
     if mask is None:
         array = compose_line(font, text, kerns, size, origin)
         array.flags.writeable = False
-        coverage = Image.fromarray(array)
-        owned = coverage.convert("1", dither=Image.Dither.NONE)
-        mask = _LINE_MASKS[key] = LineMask(coverage, owned, int(np.count_nonzero(array >= 128)))
+        mask = _LINE_MASKS[key] = LineMask(array, Image.fromarray(array))
         if len(_LINE_MASKS) > _LINE_MASK_CACHE:
             _LINE_MASKS.popitem(last=False)
     else:
@@ -351,6 +370,10 @@ def _over(target: np.ndarray, source: np.ndarray) -> np.ndarray:
     tmp = t * (255 - s) + 128
     blended = np.minimum(s + (((tmp >> 8) + tmp) >> 8), 255)
     return np.where(s > 0, np.where(t > 0, blended, s), t).astype(np.uint8)
+
+
+# Every (ink there, glyph) pair blended once: one table lookup per overlap, exact.
+_OVER = _over(*np.meshgrid(np.arange(256, dtype=np.uint8), np.arange(256, dtype=np.uint8), indexing="ij"))
 
 
 @lru_cache(maxsize=65536)
@@ -406,6 +429,19 @@ def layout_line(text: str, font: FontInfo, *, text_px: int) -> TextLayout:
     x0, y0, x1, y1 = ink_box
     pivot = ((x0 + x1) / 2, (y0 + y1) / 2)
     return moved(TextLayout(text, font, text_px, 0, ink_box, Placement(0.0, pivot, (0.0, 0.0))), (0.0, 0.0))
+
+
+def line_at(text: str, font: FontInfo, *, text_px: int, start: float, baseline: float) -> TextLayout:
+    """`layout_line` moved so that its pen starts at (start, baseline): what
+    `moved(layout_line(...), (start + pivot_x, baseline + pivot_y))` gives, in one step
+    (a dense page lays out thousands of lines)."""
+    require_drawable(font, text)
+    ink_box = _cached_line_metrics(font, text_px, text)[1]
+    x0, y0, x1, y1 = ink_box
+    px, py = (x0 + x1) / 2, (y0 + y1) / 2
+    cx, cy = start + px, baseline + py
+    center = (math.floor(cx - px) + px, math.floor(cy - py) + py)  # as `moved` snaps upright text
+    return TextLayout(text, font, text_px, 0, ink_box, Placement(0.0, (px, py), center))
 
 
 def line_advance(text: str, font: FontInfo, text_px: int) -> float:

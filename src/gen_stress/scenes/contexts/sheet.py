@@ -17,7 +17,7 @@ from gen_stress.scenes.colors import RGB
 from gen_stress.scenes.fonts import FontInfo, load_catalog
 from gen_stress.scenes.geometry import Placement, rect_points
 from gen_stress.scenes.model import ShapeItem, TextItem
-from gen_stress.scenes.text import TextLayout, layout_line, layout_text, line_advance, moved
+from gen_stress.scenes.text import TextLayout, layout_text, line_advance, line_at, moved
 
 
 def font_named(name: str) -> FontInfo:
@@ -47,12 +47,14 @@ class Sheet:
              role: str, align: str = "left", attributes=(), stroke_px: int = 0, stroke_rgb: RGB | None = None,
              z: int = 3, on: int | None = None) -> TextItem:
         """A line of text whose baseline starts (left), ends (right) or centres at x."""
-        layout = (layout_text(text, font, text_px=text_px, stroke_px=stroke_px) if stroke_px
-                  else layout_line(text, font, text_px=text_px))
         advance = text_width(text, font, text_px)
         start = x if align == "left" else x - advance if align == "right" else x - advance / 2
-        pivot = layout.placement.pivot
-        layout = moved(layout, (start + pivot[0], baseline + pivot[1]))
+        if stroke_px:
+            layout = layout_text(text, font, text_px=text_px, stroke_px=stroke_px)
+            pivot = layout.placement.pivot
+            layout = moved(layout, (start + pivot[0], baseline + pivot[1]))
+        else:
+            layout = line_at(text, font, text_px=text_px, start=start, baseline=baseline)
         item = TextItem(self._take_id(), role, layout, rgb=rgb, z=z, stroke_rgb=stroke_rgb,
                         on_item=self.paper_id if on is None else on, attributes=tuple(attributes), char_detail=False)
         self.items.append(item)
