@@ -553,10 +553,13 @@ class Camera:
         return cls(family.name, capture_values(dict(plan.pinned), rng), rng, pairs, family.judge_photo)
 
     def scene_plan(self, plan):
-        """The plan the scene is composed from: capture twins replace the family's own."""
-        if not self.pairs:
-            return plan
-        return dataclasses.replace(plan, options={k: v for k, v in plan.options.items() if k != "pairs"})
+        """The plan the scene is composed from, marked `photographed` (the gold then follows
+        the photo, so a family need not aim a planned answer the camera would move); capture
+        twins replace the family's own."""
+        options = {**plan.options, "photographed": True}
+        if self.pairs:
+            options.pop("pairs", None)
+        return dataclasses.replace(plan, options=options)
 
     def _draft(self, draft: Draft, rendered: Rendered, shot: camera.Shot, values: dict) -> tuple[Draft, Captured]:
         captured = shoot(rendered, shot)

@@ -295,6 +295,11 @@ class SpatialFamily(Family):
         drawn_form = not plan.easy and "form" not in plan.pinned
         k = plan.slot // len(self._forms(plan)) if drawn_form else plan.slot
         pairs = bool(plan.options.get("pairs"))
+        if plan.options.get("photographed") and knobs.form in ("quadrant", "grid"):
+            # The photo decides the cell (a rolled camera moves the object to another), and a
+            # planned cell can sit where no camera of this index shows it clearly: drawn anew
+            # with each attempt.
+            k += int(rng.integers(4 if knobs.form == "quadrant" else 9))
         lay = self._layout(plan.subtask, knobs, k, colors, rng, size, pairs)
         objs = self._placed(lay, knobs, colors, rng)
         items = shape_items(objs)
