@@ -520,6 +520,10 @@ def page_in_frame(shot: Captured) -> float:
     return float(shot.in_frame_px.sum()) / float(shot.clean.counts.sum())
 
 
+ZOOM_TRIES = 6  # photographs tried for a capture twin that zooms the answer out of frame
+FAMILY_TWIN_TRIES = 12  # attempts at a family's twins through the camera before capture twins
+
+
 def capture_twins(family_pairs: str, part) -> bool:
     """With --pairs, is the twin a second photograph of the same scene (the frame or the
     glare changed, the answer flipping to "unanswerable")? Yes when the capture is what
@@ -543,6 +547,7 @@ class Camera:
     rng: np.random.Generator
     pairs: bool = False
     judge: Any = None  # the family's judge_photo, if it has one
+    twins_lost: int = 0  # attempts whose photo hid the fact a family's twins differ in
 
     @classmethod
     def for_index(cls, family, part, plan) -> Camera | None:
@@ -566,10 +571,26 @@ class Camera:
         return captured_draft(draft, captured, values, shot, page_in_frame(captured), self.judge), captured
 
     def shoot(self, drafts: list[Draft], renders: list[Rendered]) -> tuple[list[Draft], list[Captured]]:
-        """Every scene of the index photographed alike; drafts re-judged on the photo."""
+        """Every scene of the index photographed alike; drafts re-judged on the photo.
+        A family's twins the photos keep failing (this index's frame cuts every count off,
+        its glare washes the changed detail out, its roll turns the mirrored answer away)
+        become, after FAMILY_TWIN_TRIES attempts, capture twins of the first scene."""
         shot = draw_shot(self.values, self.rng)
         if self.pairs:
             return self._pair(drafts[0], renders[0], shot)
+        family_twins = len(drafts) == 2 and all(d.group for d in drafts)
+        try:
+            return self._alike(drafts, renders, shot)
+        except Resample:
+            if not family_twins:
+                raise
+            self.twins_lost += 1
+            if self.twins_lost < FAMILY_TWIN_TRIES:
+                raise
+        return self._pair(drafts[0], renders[0], shot)
+
+    def _alike(self, drafts: list[Draft], renders: list[Rendered], shot: camera.Shot
+               ) -> tuple[list[Draft], list[Captured]]:
         shots: dict[int, Captured] = {}
         out_drafts, out_shots = [], []
         for draft, rendered in zip(drafts, renders):
@@ -583,19 +604,42 @@ class Camera:
             raise Resample("the photo no longer tells the twins apart")  # e.g. a target cut off
         return out_drafts, out_shots
 
+    def _zoom_away(self, draft: Draft, shot: camera.Shot, size: tuple[int, int]) -> list[dict]:
+        """Framings that zoom in on a corner of the page, away from the answer's items:
+        first those whose frame leaves one of them wholly outside (seen from the homography
+        alone, before any photo is taken; a frame that half cuts every item is doubtful)."""
+        boxes = np.array([it.bbox for it in bearing_items(draft)], dtype=float)
+        w, h = size
+        candidates = [{"frame_fraction": round(float(self.rng.uniform(0.25, 0.6)), 2),
+                       "offset": (float(self.rng.integers(2)), float(self.rng.integers(2)))} for _ in range(12)]
+
+        def loses_one(change: dict) -> bool:
+            matrix = camera.page_to_image(dataclasses.replace(shot, **change), size)
+            quads = camera.apply_h(matrix, boxes[:, [0, 1, 2, 1, 2, 3, 0, 3]].reshape(-1, 2)).reshape(-1, 4, 2)
+            lo, hi = quads.min(axis=1), quads.max(axis=1)
+            return bool(((hi[:, 0] <= 0) | (lo[:, 0] >= w) | (hi[:, 1] <= 0) | (lo[:, 1] >= h)).any())
+
+        return sorted(candidates, key=lambda c: not loses_one(c))[:ZOOM_TRIES]
+
     def _pair(self, draft: Draft, rendered: Rendered, shot: camera.Shot) -> tuple[list[Draft], list[Captured]]:
-        first, first_shot = self._draft(draft, rendered, shot, self.values)
         if not draft.question.answerable:  # unanswerable before capture (hidden text): nothing to flip
+            first, first_shot = self._draft(draft, rendered, shot, self.values)
             return [first], [first_shot]
+        draft = dataclasses.replace(draft, group=True)  # twins: a judge keeps the question as asked
+        first, first_shot = self._draft(draft, rendered, shot, self.values)
         lost = first.knobs.lost
-        if lost == "glare":  # the highlight goes (or, without one, the overexposure)
-            changes = [{"glare": 0.0}] if shot.glare else [{"exposure": 0.0}]
+        # One knob changed where that flips the answer; the light fixed too only where the
+        # index's glare or overexposure would wash the answer out of every photo.
+        light = ({"glare": 0.0}, {"exposure": 0.0}, {"glare": 0.0, "exposure": 0.0})
+        if lost == "glare":
+            changes = list(light)
         elif lost == "frame":
-            changes = [{"frame_fraction": 1.0}]
-        else:  # zoom in on a corner of the page, away from the answer's items
-            changes = [{"frame_fraction": round(float(self.rng.uniform(0.25, 0.6)), 2),
-                        "offset": (float(self.rng.integers(2)), float(self.rng.integers(2)))} for _ in range(6)]
-        for change in changes:
+            changes = [{"frame_fraction": 1.0}] + [{"frame_fraction": 1.0, **fix} for fix in light]
+        else:
+            changes = self._zoom_away(draft, shot, rendered.image.size)
+        real = ({k: v for k, v in c.items() if getattr(shot, k) != v} for c in changes)
+        for change in dict.fromkeys(tuple(c.items()) for c in real if c):  # each distinct shot once
+            change = dict(change)
             knob_change = {k: v for k, v in change.items() if k in KNOB_NAMES}
             twin_shot = dataclasses.replace(shot, **change)
             try:

@@ -51,6 +51,7 @@ SUBTASK_FORMS = {
 MIRROR_FORMS = ("quadrant", "corner")
 SHARED = ("none", "color", "shape")
 CORNERS = ("top-left", "top-right", "bottom-left", "bottom-right")
+CORNER_ROLL_MAX_DEG = 20.0  # past it a rolled photo rarely has an object clearly nearest a corner
 QUADRANTS = CORNERS
 GRID_CELLS = ("top-left", "top-center", "top-right", "middle-left", "center", "middle-right",
               "bottom-left", "bottom-center", "bottom-right")
@@ -199,6 +200,23 @@ def answer_of(ask: Ask, boxes: dict[int, Box], size: tuple[int, int], margin: fl
     return winner if 0.15 <= t <= 0.85 and d <= 0.5 * width else None
 
 
+def corner_in_photo(plan: SamplePlan) -> bool:
+    """Can a photo of the plan's scene answer "closest to a corner of the image"? Not when
+    the camera is rolled so far that the image's corners show the table around the page;
+    the item then asks the quadrant instead."""
+    return abs(float(plan.pinned.get("roll_deg", 0.0))) <= CORNER_ROLL_MAX_DEG
+
+
+def photo_answer(ask: Ask, boxes: dict[int, Box], size: tuple[int, int], margin: float):
+    """The answer a photo gives (a rolled camera turns every pair, so "left of" needs the
+    clear gap along x alone), or None when it gives none or names an object that is not
+    one of the options (clutter the camera brought nearer)."""
+    answer = answer_of(ask, boxes, size, margin, dominant=False)
+    if ask.options and answer not in ask.options:
+        return None
+    return answer
+
+
 # The family ----------------------------------------------------------------------------
 
 class SpatialFamily(Family):
@@ -248,6 +266,9 @@ class SpatialFamily(Family):
         form = plan.pinned.get("form")
         if form is None:
             return
+        if form == "corner" and not corner_in_photo(plan):
+            raise UserError(f"spatial: form=corner needs roll_deg within ±{CORNER_ROLL_MAX_DEG:g} "
+                            "(a camera rolled further shows the table in the image's corners)")
         if form not in SUBTASK_FORMS[plan.subtask]:
             owners = [s for s, forms in SUBTASK_FORMS.items() if form in forms]
             raise UserError(f"spatial: form={form} is a form of {' and '.join(owners)}, not of "
@@ -282,6 +303,8 @@ class SpatialFamily(Family):
         for name, low in (("object_px", 12), ("margin_px", 2)):
             if scale < 1 and name not in plan.pinned:
                 changes[name] = max(low, round(getattr(knobs, name) * scale))
+        if knobs.form == "corner" and not corner_in_photo(plan):  # drawn or easy: set ones are refused
+            changes["form"] = "quadrant"
         return dataclasses.replace(knobs, **changes)
 
     def compose(self, plan: SamplePlan, knobs: SpatialKnobs, rng: np.random.Generator, size) -> list[Draft]:
@@ -294,13 +317,13 @@ class SpatialFamily(Family):
         # drawn (draw_knobs), then the answer's bits go round within each form.
         drawn_form = not plan.easy and "form" not in plan.pinned
         k = plan.slot // len(self._forms(plan)) if drawn_form else plan.slot
-        pairs = bool(plan.options.get("pairs"))
-        if plan.options.get("photographed") and knobs.form in ("quadrant", "grid"):
+        pairs, photographed = bool(plan.options.get("pairs")), bool(plan.options.get("photographed"))
+        if photographed and knobs.form in ("quadrant", "grid"):
             # The photo decides the cell (a rolled camera moves the object to another), and a
             # planned cell can sit where no camera of this index shows it clearly: drawn anew
             # with each attempt.
             k += int(rng.integers(4 if knobs.form == "quadrant" else 9))
-        lay = self._layout(plan.subtask, knobs, k, colors, rng, size, pairs)
+        lay = self._layout(plan.subtask, knobs, k, colors, rng, size, pairs, photographed)
         objs = self._placed(lay, knobs, colors, rng)
         items = shape_items(objs)
         if answer_of(lay.ask, {it.item_id: it.bbox for it in items}, size, knobs.margin_px) != lay.answer:
@@ -343,7 +366,8 @@ class SpatialFamily(Family):
             return [(s, palette[0]) for s in shapes[:count]]
         return list(zip(shapes[:count], palette[:count]))
 
-    def _layout(self, subtask: str, knobs: SpatialKnobs, k: int, colors, rng, size, pairs: bool) -> _Layout:
+    def _layout(self, subtask: str, knobs: SpatialKnobs, k: int, colors, rng, size, pairs: bool,
+                photographed: bool = False) -> _Layout:
         """The named objects, the key ones placed for the question; its Ask and planned
         answer. Named object i gets id i + 1."""
         form = knobs.form
@@ -354,7 +378,7 @@ class SpatialFamily(Family):
                     draw_angle(shape, rng), "named") for shape, color in kinds]
         # Each outline's box about its centre: placing a centre places the box.
         offsets = [np.asarray(p.bounds) for p in outlines(objs)]
-        lay = _Layout(objs, offsets, size, knobs.margin_px + place_extra(knobs.margin_px), pairs)
+        lay = _Layout(objs, offsets, size, knobs.margin_px + place_extra(knobs.margin_px), pairs, photographed)
         if form in ("yes_no", "which"):
             self._pair(lay, subtask, knobs, k, rng)
         elif form in ("quadrant", "grid"):
@@ -390,7 +414,10 @@ class SpatialFamily(Family):
         first, second = (0, 1) if x_first else (1, 0)
         margin = knobs.margin_px
         extra = place_extra(margin)
-        gap = margin + extra + float(rng.uniform(0, max(8.0, margin)))
+        spread = max(8.0, margin)
+        if lay.photographed:  # a rolled camera turns the pair: its boxes grow and the gap shrinks
+            spread += 2.5 * max(lay.radius(0), lay.radius(1))
+        gap = margin + extra + float(rng.uniform(0, spread))
         across = float(rng.uniform(-1, 1)) * (gap - extra) * 0.9
         lead, trail = lay.offsets[first], lay.offsets[second]
         # The trail's centre relative to the lead's: boxes `gap` apart along the axis,
@@ -599,11 +626,21 @@ class SpatialFamily(Family):
         a photo with no clear answer is redrawn. A rolled camera turns every pair, so in
         a photo "left of" needs the clear gap along x alone, not the clean scenes' gap
         larger than the offset across (at 30 degrees of roll few pairs would keep it)."""
-        answer = answer_of(draft.ask, boxes, size, draft.knobs.margin_px, dominant=False)
+        ask = draft.ask
+        answer = photo_answer(ask, boxes, size, draft.knobs.margin_px)
+        if answer is None and ask.form == "corner" and not draft.group:
+            # A rolled camera turns the scene's corners away from the photo's: the question
+            # asks about a photo corner with a clear answer, if one has (twins keep theirs).
+            start = CORNERS.index(ask.word)
+            for word in CORNERS[start + 1:] + CORNERS[:start]:
+                answer = photo_answer(dataclasses.replace(ask, word=word), boxes, size, draft.knobs.margin_px)
+                if answer is not None:
+                    ask = dataclasses.replace(ask, word=word)
+                    break
         if answer is None:
             raise Resample("the photo gives no clear answer under the labelling rules")
         labels = {it.item_id: it.label for it in draft.scene.items}
-        return dataclasses.replace(draft, question=self._question(draft.ask, answer, labels))
+        return dataclasses.replace(draft, question=self._question(ask, answer, labels), ask=ask)
 
     def verify(self, draft: Draft, rendered) -> list[str]:
         """Every object whole and inside the image, and the boxes measured on the id
@@ -635,6 +672,7 @@ class _Layout:
     size: tuple[int, int]
     strict: float  # the placement margin (the labelling margin plus place_extra)
     pairs: bool = False
+    photographed: bool = False  # the gold follows a photo (capture): the camera may turn the scene
     placed: dict = dataclasses.field(default_factory=dict)  # index -> centre
     rules: list = dataclasses.field(default_factory=list)  # (kind, args) the other objects keep to
     ask: Ask | None = None

@@ -439,6 +439,8 @@ class DocumentContext(Context):
         if content.columns == 2 and all(out["headings"]):
             columns = tuple(Listing("section heading", tuple(Target((i,), f"the heading '{h}'", h, f"'{h}'")
                                                              for h, i in col)) for col in out["headings"])
+            if content.swap_columns:  # the page's columns go left to right, as drawn
+                columns = columns[::-1]
         marks = tuple((f"a dagger ({DAGGER})", e) for r, e in zip(content.rows, entries) if r.dagger)
         counts = {
             "count_rows": Count(f"How many data rows does the table on this page have? Do not count the header "
