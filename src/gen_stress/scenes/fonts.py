@@ -157,7 +157,7 @@ class FontInfo:
     def pil_shaping(self, em_px: float) -> ImageFont.FreeTypeFont:
         """The font with Pillow's raqm layout (HarfBuzz shaping, bidi), for scripts
         beyond Latin (scenes/shaping.py checks what it draws)."""
-        return _pil_font(str(self.path), round(em_px, 4), ImageFont.Layout.RAQM)
+        return raqm_font(str(self.path), em_px)
 
     def mean_advance(self, text_px: int) -> float:
         """Typical advance of a character when capitals are text_px tall (for fitting)."""
@@ -174,6 +174,11 @@ def _pil_font(path: str, em_px: float, layout: ImageFont.Layout = ImageFont.Layo
     # BASIC layout for Latin: no dependency on the system's fribidi/raqm, so the same bytes
     # everywhere. Other scripts need raqm (Pillow's wheels bundle it with HarfBuzz).
     return ImageFont.truetype(path, size=em_px, layout_engine=layout)
+
+
+def raqm_font(path: str, em_px: float) -> ImageFont.FreeTypeFont:
+    """The Pillow font with raqm layout of a font file (FontInfo.pil_shaping's object)."""
+    return _pil_font(path, round(em_px, 4), ImageFont.Layout.RAQM)
 
 
 @dataclass(frozen=True)
