@@ -34,6 +34,7 @@ from PIL import Image, ImageDraw
 from scipy import ndimage
 
 from gen_stress.scenes.fonts import FontInfo
+from gen_stress.scenes.render import as_array
 
 # Sets of strings that read alike in many fonts. Multi-letter members ("rn") are matched as
 # substrings. Case pairs (o/O, s/S) are left out: the case a reader gives is scored anyway.
@@ -58,43 +59,43 @@ ALIKE_BELOW = 0.38  # a difference under this: the two read alike
 HEIGHT_TELLS = 0.2  # |log height ratio| above this: the heights alone tell them apart
 
 
-def _ink(font: FontInfo, text: str, text_px: int, stroke_px: int) -> np.ndarray:
-    """The text's ink (0..1) as the renderer draws it, cropped to its box: the stroke
-    only for outlined letters."""
-    return np.asarray(_ink_image(font, text, text_px, stroke_px), dtype=np.float32) / 255.0
-
-
 @lru_cache(maxsize=4096)
 def _ink_image(font: FontInfo, text: str, text_px: int, stroke_px: int) -> Image.Image:
-    """`_ink` as 8-bit pixels, drawn once per glyph, size and outline (a glyph is in up
+    """The text's ink (0..255) as the renderer draws it, cropped to its box: the stroke
+    only for outlined letters. Drawn once per glyph, size and outline (a glyph is in up
     to three of the pairs compared)."""
     pil = font.pil(font.em_for_cap(text_px))
-    x0, y0, x1, y1 = pil.getbbox(text, anchor="ls", stroke_width=stroke_px)
-    image = Image.new("L", (x1 - x0 + 4, y1 - y0 + 4), 0)
-    draw = ImageDraw.Draw(image)
-    origin = (2 - x0, 2 - y0)
-    draw.text(origin, text, fill=255, font=pil, anchor="ls", stroke_width=stroke_px, stroke_fill=255)
+    # ImageDraw.text(origin, ...) on an image 4 px larger than the box, origin 2 px in
+    # from its top-left corner, without the separate getbbox layout: the mask it draws
+    # through (getmask2) has the box's size, and its offset is the box's corner.
+    outer, (x0, y0) = pil.getmask2(text, "L", None, None, None, stroke_px, "ls", 255, (0.0, 0.0), stroke_filled=True)
+    width, height = outer.size
+    image = Image.new("L", (width + 4, height + 4), 0)
+    draw = ImageDraw.Draw(image).draw
+    draw.draw_bitmap((2, 2), outer, 255)
     if stroke_px:  # hollow letters: the fill is the sign's colour
-        draw.text(origin, text, fill=0, font=pil, anchor="ls")
+        fill, (fx, fy) = pil.getmask2(text, "L", None, None, None, 0, "ls", 0, (0.0, 0.0), stroke_filled=True)
+        draw.draw_bitmap((2 - x0 + fx, 2 - y0 + fy), fill, 0)
     box = image.getbbox()
     return image.crop(box) if box else image
 
 
 def _solid_height(ink: np.ndarray) -> int:
-    """Rows holding ink of at least half strength: the faint rows of an overshoot or of
-    antialiasing do not make a glyph look taller."""
-    rows = np.flatnonzero((ink >= 0.5).any(axis=1))
+    """Rows holding ink of at least half strength (128 of 255: v / 255 >= 0.5 exactly
+    from 128 up): the faint rows of an overshoot or of antialiasing do not make a glyph
+    look taller."""
+    rows = np.flatnonzero((ink >= 128).any(axis=1))
     return int(rows[-1] - rows[0] + 1) if rows.size else 1
 
 
 @lru_cache(maxsize=4096)
 def _glyph_height(font: FontInfo, text: str, text_px: int, stroke_px: int) -> int:
-    return _solid_height(_ink(font, text, text_px, stroke_px))
+    return _solid_height(as_array(_ink_image(font, text, text_px, stroke_px)))
 
 
 def _resized(image: Image.Image, size: tuple[int, int]) -> np.ndarray:
-    # The 8-bit ink itself: exactly what rounding `_ink`'s floats back to bytes gave.
-    return np.asarray(image.resize(size, Image.Resampling.BILINEAR), dtype=np.float32) / 255.0
+    # The 8-bit ink itself (the 0..1 floats once held here, rounded back to bytes, are it).
+    return as_array(image.resize(size, Image.Resampling.BILINEAR)).astype(np.float32) / 255.0
 
 
 @lru_cache(maxsize=4)
