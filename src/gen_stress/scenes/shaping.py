@@ -22,6 +22,7 @@ text: a per-character box has no meaning inside a conjunct or a joined word.
 
 from __future__ import annotations
 
+import ctypes
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -275,7 +276,9 @@ def _ft_glyph(path: str, em_26_6: int, gid: int) -> _Bitmap:
     bitmap = slot.bitmap
     rows = None
     if bitmap.rows and bitmap.width:
-        rows = np.array(bitmap.buffer, np.uint8).reshape(bitmap.rows, bitmap.pitch)[:, :bitmap.width]
+        # The bytes freetype-py's `bitmap.buffer` lists one Python int at a time, copied at once.
+        data = ctypes.string_at(bitmap._FT_Bitmap.buffer, bitmap.rows * bitmap.pitch)
+        rows = np.frombuffer(data, np.uint8).reshape(bitmap.rows, bitmap.pitch)[:, :bitmap.width]
     return _Bitmap(slot.bitmap_left, slot.bitmap_top, rows)
 
 
