@@ -321,23 +321,27 @@ def hb_raster(path: str, em_px: float, text: str, shaping: Shaping, size: tuple[
 def raster_difference(drawn: np.ndarray, reference: np.ndarray) -> float:
     """How far two masks differ: the ink in one and not the other, over the ink in either,
     after forgiving one pixel of shift (antialiasing and rounding)."""
-    a, b = np.asarray(drawn, np.uint8), np.asarray(reference, np.uint8)
-    union = int(np.maximum(a, b).sum(dtype=np.int64))
-    if union == 0:
-        return 0.0
-    grown_a, grown_b = _grow(a), _grow(b)
+    a = np.asarray(drawn, np.uint8)
+    return _differences(a, np.asarray(reference, np.uint8)[None])[0]
+
+
+def _differences(a: np.ndarray, references: np.ndarray) -> list[float]:
+    """`raster_difference(a, b)` for each b of a stack of references, in one pass."""
+    union = np.maximum(a, references).sum(axis=(1, 2), dtype=np.int64)
+    grown_a, grown_b = _grow(a), _grow(references)
     # max(b, grown) - grown is b - grown clipped at 0, without leaving 8 bits
-    missing = int((np.maximum(b, grown_a) - grown_a).sum(dtype=np.int64))  # reference ink Pillow did not draw nearby
-    extra = int((np.maximum(a, grown_b) - grown_b).sum(dtype=np.int64))  # and ink Pillow drew where HarfBuzz has none
-    return float(missing + extra) / float(union)
+    missing = (np.maximum(references, grown_a) - grown_a).sum(axis=(1, 2), dtype=np.int64)  # reference ink Pillow did not draw nearby
+    extra = (np.maximum(a, grown_b) - grown_b).sum(axis=(1, 2), dtype=np.int64)  # and ink Pillow drew where HarfBuzz has none
+    return [float(int(m) + int(e)) / float(u) if u else 0.0 for m, e, u in zip(missing, extra, union.tolist())]
 
 
 def _grow(mask: np.ndarray) -> np.ndarray:
-    """The largest value within one pixel (a 3x3 maximum: along rows, then columns)."""
-    padded = np.pad(mask, 1)
-    h, w = mask.shape
-    rows = np.maximum(np.maximum(padded[:, :w], padded[:, 1:w + 1]), padded[:, 2:w + 2])
-    return np.maximum(np.maximum(rows[:h], rows[1:h + 1]), rows[2:h + 2])
+    """The largest value within one pixel (a 3x3 maximum over the last two axes: along
+    rows, then columns)."""
+    padded = np.pad(mask, [(0, 0)] * (mask.ndim - 2) + [(1, 1), (1, 1)])
+    h, w = mask.shape[-2:]
+    rows = np.maximum(np.maximum(padded[..., :w], padded[..., 1:w + 1]), padded[..., 2:w + 2])
+    return np.maximum(np.maximum(rows[..., :h, :], rows[..., 1:h + 1, :]), rows[..., 2:h + 2, :])
 
 
 VERTICAL_SHIFTS = tuple((dx, dy) for dx in range(-2, 2) for dy in range(-2, 2))
@@ -363,8 +367,9 @@ def vertical_shift(path: str, em_px: float, text: str, shaping: Shaping) -> tupl
     wide = hb_raster(path, em_px, text, shaping, (size[0] + 2 * pad, size[1] + 2 * pad),
                      (origin[0] + pad, origin[1] + pad))
     height, width = pixels.shape
-    return min(VERTICAL_SHIFTS, key=lambda d: raster_difference(
-        pixels, wide[pad - d[1]:pad - d[1] + height, pad - d[0]:pad - d[0] + width]))
+    windows = np.stack([wide[pad - dy:pad - dy + height, pad - dx:pad - dx + width] for dx, dy in VERTICAL_SHIFTS])
+    differences = _differences(pixels, windows)
+    return VERTICAL_SHIFTS[min(range(len(VERTICAL_SHIFTS)), key=differences.__getitem__)]
 
 
 def clusters(path: str, em_px: float, text: str, shaping: Shaping) -> tuple[Cluster, ...]:
