@@ -99,14 +99,19 @@ def _resized(image: Image.Image, size: tuple[int, int]) -> np.ndarray:
 
 
 @lru_cache(maxsize=4)
-def _blur_weights(sigma: float) -> np.ndarray:
-    """ndimage.gaussian_filter's own kernel (reversed for correlation), made once."""
-    return ndimage._filters._gaussian_kernel1d(sigma, 0, int(4.0 * sigma + 0.5))[::-1]
+def _blur_weights(sigma: float) -> np.ndarray | None:
+    """ndimage.gaussian_filter's own kernel (reversed for correlation), made once; None
+    where scipy keeps it elsewhere (then gaussian_filter itself is called)."""
+    kernel = getattr(getattr(ndimage, "_filters", None), "_gaussian_kernel1d", None)
+    return None if kernel is None else kernel(sigma, 0, int(4.0 * sigma + 0.5))[::-1]
 
 
 def _blurred(ink: np.ndarray) -> np.ndarray:
-    """ndimage.gaussian_filter(ink, BLUR_PX), the same passes without re-making its kernel."""
-    weights, out = _blur_weights(BLUR_PX), np.empty_like(ink)
+    """ndimage.gaussian_filter(ink, BLUR_PX): the same two passes without re-making its kernel."""
+    weights = _blur_weights(BLUR_PX)
+    if weights is None:
+        return ndimage.gaussian_filter(ink, BLUR_PX)
+    out = np.empty_like(ink)
     ndimage.correlate1d(ink, weights, 0, out, "reflect", 0.0, 0)
     ndimage.correlate1d(out, weights, 1, out, "reflect", 0.0, 0)
     return out
