@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from fontTools.pens.boundsPen import BoundsPen
 from PIL import Image, ImageDraw
 
 from gen_stress.errors import GlyphCoverageError
@@ -47,6 +48,42 @@ def test_mapped_but_empty_glyph_is_not_drawable():
     assert not font.draws(char)
     with pytest.raises(GlyphCoverageError):
         layout_text(f"a{char}b", font, text_px=20)
+
+
+# CFF operators that draw a line or a curve, and those that may do so elsewhere (in a
+# subroutine, or as an accented composite: endchar with arguments).
+CFF_DRAWING = {"rlineto", "hlineto", "vlineto", "rrcurveto", "hhcurveto", "vvcurveto", "hvcurveto", "vhcurveto",
+               "rcurveline", "rlinecurve", "flex", "hflex", "hflex1", "flex1"}
+CFF_INDIRECT = {"callsubr", "callgsubr", "endchar", "seac"}
+
+
+def charstring_draws(font, name: str) -> bool:
+    """Whether a CFF glyph draws, read off its decompiled charstring: a drawing operator,
+    else traced when it calls a subroutine or builds an accent."""
+    charstring = font._tt["CFF "].cff.topDictIndex[0].CharStrings[name]
+    charstring.decompile()
+    operators = {op for op in charstring.program if isinstance(op, str)}
+    if operators & CFF_DRAWING:
+        return True
+    if not operators & CFF_INDIRECT:
+        return False
+    pen = BoundsPen(font._glyphs)
+    font._glyphs[name].draw(pen)
+    return pen.bounds is not None
+
+
+@pytest.mark.parametrize("font", [f for f in CATALOG.all() if "CFF " in f._tt or "glyf" in f._tt],
+                         ids=lambda f: f.name)
+def test_outline_verdicts_are_the_glyph_data(font):
+    """Every glyph the cmap reaches: the quick verdict (a TrueType header's contour
+    count; FreeType's CFF outline) is what the glyph's decompiled data says."""
+    for name in sorted(set(font._cmap.values())):
+        quick = font._has_outline(name)  # first: the TrueType glyph still undecompiled
+        if "glyf" in font._tt:
+            expected = font._tt["glyf"][name].numberOfContours != 0
+        else:
+            expected = charstring_draws(font, name)
+        assert quick == expected, name
 
 
 def test_asking_for_text_a_font_cannot_draw_is_an_error():

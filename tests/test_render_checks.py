@@ -113,6 +113,20 @@ def test_visible_fraction_comes_from_the_id_buffer():
     assert rendered.area_px[3] == np.count_nonzero(rendered.ids == 3) == 191 * 381  # edges included
 
 
+def test_counts_are_the_id_buffers_histogram():
+    """The pixel counts per id, worked out in the items' boxes, are the histogram of the
+    whole id buffer: turned, hollow and clipped text, covering patches, shapes off the edge."""
+    items = [text_item(angle=33.0, center=(150.0, 120.0)),
+             dataclasses.replace(text_item(stroke_px=2, text_px=30, center=(200.0, 300.0)), item_id=4, on_item=None),
+             ShapeItem(3, "occluder", "patch", "patch", GREY, shapely_box(120, 100, 180, 160), z=3),
+             ShapeItem(5, "target", "grey square", "square", GREY, shapely_box(-30, 350, 40, 420), z=0),
+             ShapeItem(6, "target", "grey square", "square", GREY, shapely_box(300.5, 20.2, 340.7, 60.9), z=4)]
+    board = ShapeItem(1, "target_sign", "white sign", "rectangular", WHITE, shapely_box(80, 60, 230, 190), z=1)
+    rendered = render(Scene(400, 400, "light gray", (214, 214, 214), (board, *items)))
+    assert np.array_equal(rendered.counts, np.bincount(rendered.ids.ravel(), minlength=256))
+    assert rendered.counts[3] > 0 and 0 < rendered.visible_fraction(2) < 1
+
+
 def test_area_counts_pixels_outside_the_image():
     """An object cut by the image edge is only partly visible."""
     half_out = ShapeItem(1, "target", "grey square", "square", GREY, shapely_box(-50, 100, 50, 200), z=0)

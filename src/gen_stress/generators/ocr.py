@@ -548,7 +548,9 @@ def _fonts(plan: SamplePlan, font_class: str | None = None) -> tuple[FontInfo, .
     return tuple(font for font in _pool(_script(plan), font_class, language) if font.name not in banned)
 
 
+@lru_cache(maxsize=256)
 def _pool(script: str, font_class: str | None, language: str = "") -> tuple[FontInfo, ...]:
+    # Remembered: three signs per attempt ask for it (the catalog and its fonts are fixed).
     catalog = load_catalog()
     if script != writing.LATIN:
         fonts = catalog.of_script(script, font_class)

@@ -154,9 +154,25 @@ def _recoverable(text: str, hidden: list[int], kind: str, words_of_length: Calla
     if kind == "pseudoword":  # no dictionary word may fit what is left
         hide = set(hidden)
         pattern = "".join("." if i in hide else re.escape(c.lower()) for i, c in enumerate(text))
-        matcher = re.compile(pattern)
-        return any(matcher.fullmatch(w) for w in words_of_length(len(text)))
+        words = words_of_length(len(text))
+        lines = _as_lines(words)
+        if lines is None:
+            return any(re.fullmatch(pattern, w) for w in words)
+        # A word matched whole is a whole line matched: "." never crosses a line break.
+        return re.search(f"^(?:{pattern})$", lines, re.MULTILINE) is not None
     return False
+
+
+_LINES: dict[int, tuple[tuple[str, ...], str | None]] = {}
+
+
+def _as_lines(words: tuple[str, ...]) -> str | None:
+    """The words one per line, joined once per word tuple (one regex search over them
+    instead of one match per word); None when a word holds a line break."""
+    entry = _LINES.get(id(words))
+    if entry is None or entry[0] is not words:
+        entry = _LINES[id(words)] = (words, None if any("\n" in w for w in words) else "\n".join(words))
+    return entry[1]
 
 
 @cache

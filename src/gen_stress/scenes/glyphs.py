@@ -34,6 +34,7 @@ from PIL import Image, ImageDraw
 from scipy import ndimage
 
 from gen_stress.scenes.fonts import FontInfo
+from gen_stress.scenes.render import as_array
 
 # Sets of strings that read alike in many fonts. Multi-letter members ("rn") are matched as
 # substrings. Case pairs (o/O, s/S) are left out: the case a reader gives is scored anyway.
@@ -58,46 +59,77 @@ ALIKE_BELOW = 0.38  # a difference under this: the two read alike
 HEIGHT_TELLS = 0.2  # |log height ratio| above this: the heights alone tell them apart
 
 
-def _ink(font: FontInfo, text: str, text_px: int, stroke_px: int) -> np.ndarray:
-    """The text's ink (0..1) as the renderer draws it, cropped to its box: the stroke
-    only for outlined letters."""
+@lru_cache(maxsize=4096)
+def _ink_image(font: FontInfo, text: str, text_px: int, stroke_px: int) -> Image.Image:
+    """The text's ink (0..255) as the renderer draws it, cropped to its box: the stroke
+    only for outlined letters. Drawn once per glyph, size and outline (a glyph is in up
+    to three of the pairs compared)."""
     pil = font.pil(font.em_for_cap(text_px))
-    x0, y0, x1, y1 = pil.getbbox(text, anchor="ls", stroke_width=stroke_px)
-    image = Image.new("L", (x1 - x0 + 4, y1 - y0 + 4), 0)
-    draw = ImageDraw.Draw(image)
-    origin = (2 - x0, 2 - y0)
-    draw.text(origin, text, fill=255, font=pil, anchor="ls", stroke_width=stroke_px, stroke_fill=255)
+    # ImageDraw.text(origin, ...) on an image 4 px larger than the box, origin 2 px in
+    # from its top-left corner, without the separate getbbox layout: the mask it draws
+    # through (getmask2) has the box's size, and its offset is the box's corner.
+    outer, (x0, y0) = pil.getmask2(text, "L", None, None, None, stroke_px, "ls", 255, (0.0, 0.0), stroke_filled=True)
+    width, height = outer.size
+    image = Image.new("L", (width + 4, height + 4), 0)
+    draw = ImageDraw.Draw(image).draw
+    draw.draw_bitmap((2, 2), outer, 255)
     if stroke_px:  # hollow letters: the fill is the sign's colour
-        draw.text(origin, text, fill=0, font=pil, anchor="ls")
+        fill, (fx, fy) = pil.getmask2(text, "L", None, None, None, 0, "ls", 0, (0.0, 0.0), stroke_filled=True)
+        draw.draw_bitmap((2 - x0 + fx, 2 - y0 + fy), fill, 0)
     box = image.getbbox()
-    return np.asarray(image.crop(box) if box else image, dtype=np.float32) / 255.0
+    return image.crop(box) if box else image
 
 
 def _solid_height(ink: np.ndarray) -> int:
-    """Rows holding ink of at least half strength: the faint rows of an overshoot or of
-    antialiasing do not make a glyph look taller."""
-    rows = np.flatnonzero((ink >= 0.5).any(axis=1))
+    """Rows holding ink of at least half strength (128 of 255: v / 255 >= 0.5 exactly
+    from 128 up): the faint rows of an overshoot or of antialiasing do not make a glyph
+    look taller."""
+    rows = np.flatnonzero((ink >= 128).any(axis=1))
     return int(rows[-1] - rows[0] + 1) if rows.size else 1
 
 
-def _resized(ink: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    image = Image.fromarray(np.round(ink * 255).astype(np.uint8), "L")
-    return np.asarray(image.resize(size, Image.Resampling.BILINEAR), dtype=np.float32) / 255.0
+@lru_cache(maxsize=4096)
+def _glyph_height(font: FontInfo, text: str, text_px: int, stroke_px: int) -> int:
+    return _solid_height(as_array(_ink_image(font, text, text_px, stroke_px)))
+
+
+def _resized(image: Image.Image, size: tuple[int, int]) -> np.ndarray:
+    # The 8-bit ink itself (the 0..1 floats once held here, rounded back to bytes, are it).
+    return as_array(image.resize(size, Image.Resampling.BILINEAR)).astype(np.float32) / 255.0
+
+
+@lru_cache(maxsize=4)
+def _blur_weights(sigma: float) -> np.ndarray | None:
+    """ndimage.gaussian_filter's own kernel (reversed for correlation), made once; None
+    where scipy keeps it elsewhere (then gaussian_filter itself is called)."""
+    kernel = getattr(getattr(ndimage, "_filters", None), "_gaussian_kernel1d", None)
+    return None if kernel is None else kernel(sigma, 0, int(4.0 * sigma + 0.5))[::-1]
+
+
+def _blurred(ink: np.ndarray) -> np.ndarray:
+    """ndimage.gaussian_filter(ink, BLUR_PX): the same two passes without re-making its kernel."""
+    weights = _blur_weights(BLUR_PX)
+    if weights is None:
+        return ndimage.gaussian_filter(ink, BLUR_PX)
+    out = np.empty_like(ink)
+    ndimage.correlate1d(ink, weights, 0, out, "reflect", 0.0, 0)
+    ndimage.correlate1d(out, weights, 1, out, "reflect", 0.0, 0)
+    return out
 
 
 @lru_cache(maxsize=8192)
 def glyph_difference(font: FontInfo, a: str, b: str, text_px: int, stroke_px: int = 0) -> float:
     """How clearly a reader tells `a` from `b` in this font at this cap height (0: the
     same picture; see the module docstring)."""
-    ink_a, ink_b = _ink(font, a, text_px, stroke_px), _ink(font, b, text_px, stroke_px)
-    (ha, wa), (hb, wb) = ink_a.shape, ink_b.shape
-    solid_a, solid_b = _solid_height(ink_a), _solid_height(ink_b)
+    solid_a, solid_b = _glyph_height(font, a, text_px, stroke_px), _glyph_height(font, b, text_px, stroke_px)
     if abs(solid_a - solid_b) >= 2 and abs(math.log(solid_a / solid_b)) > HEIGHT_TELLS:  # a pixel is rounding
         return 1.0
     if text_px < MIN_TELL_PX:  # a 2-pixel tail or dot is a smudge; upscaled it would look like a feature
         return 0.0
+    ink_a, ink_b = _ink_image(font, a, text_px, stroke_px), _ink_image(font, b, text_px, stroke_px)
+    (wa, ha), (wb, hb) = ink_a.size, ink_b.size
     width = max(2, round(NORM_PX * (wa / ha + wb / hb) / 2))
-    seen_a, seen_b = (ndimage.gaussian_filter(_resized(ink, (width, NORM_PX)), BLUR_PX) for ink in (ink_a, ink_b))
+    seen_a, seen_b = (_blurred(_resized(ink, (width, NORM_PX))) for ink in (ink_a, ink_b))
     return float(ndimage.uniform_filter(np.abs(seen_a - seen_b), size=WINDOW_PX, mode="constant").max())
 
 
@@ -114,7 +146,8 @@ def ambiguous_strings(font: FontInfo, text_px: int, stroke_px: int = 0) -> froze
         drawn = [s for s in group if not font.missing(s)]
         for i, a in enumerate(drawn):
             for b in drawn[i + 1:]:
-                if look_alike(font, a, b, text_px, stroke_px):
+                # A pair both of whose members are already out adds nothing: not measured.
+                if not {a, b} <= out and look_alike(font, a, b, text_px, stroke_px):
                     out |= {a, b}
     return frozenset(out)
 

@@ -22,6 +22,7 @@ text: a per-character box has no meaning inside a conjunct or a joined word.
 
 from __future__ import annotations
 
+import ctypes
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -66,6 +67,41 @@ def vertical_anchor(shaping: Shaping | None) -> str:
     """Pillow's anchor of a line: the left end of the baseline ("ls"), or for vertical
     text the top of its centre line ("mt": Pillow has no baseline anchor there)."""
     return "mt" if shaping is not None and shaping.direction == "ttb" else "ls"
+
+
+# Pillow's raqm drawing -------------------------------------------------------------------
+
+@lru_cache(maxsize=512)
+def raqm_line(font, text: str, anchor: str, direction: str | None, language: str | None):
+    """What `ImageDraw.text(..., fill=255)` of an unstroked line draws through: Pillow's
+    glyph mask of the line (an ImagingCore) and its top-left from the anchor, made by one
+    raqm layout. The ink box (`getbbox`) and the drawn line both follow from it, so a line
+    is laid out once, not once to measure and once per drawing (a raqm call builds its
+    HarfBuzz font and plan anew). Keyed by the Pillow font and the arguments that draw
+    it: a line drawn another way (basic layout) is drawn, not looked up."""
+    return font.getmask2(text, "L", direction, None, language, 0, anchor, 255, (0.0, 0.0), stroke_filled=True)
+
+
+def raqm_box(font, text: str, anchor: str, direction: str | None, language: str | None,
+             stroke_px: int = 0) -> tuple[int, int, int, int]:
+    """`font.getbbox(text, anchor=..., stroke_width=stroke_px, direction=..., language=...)`,
+    from `raqm_line` (getbbox widens the unstroked box by the stroke on every side)."""
+    core, (x, y) = raqm_line(font, text, anchor, direction, language)
+    width, height = core.size
+    return (x - stroke_px, y - stroke_px, x + width + stroke_px, y + height + stroke_px)
+
+
+def raqm_mask(font, text: str, anchor: str, direction: str | None, language: str | None,
+              size: tuple[int, int], origin: tuple[int, int]):
+    """`ImageDraw.text(origin, text, fill=255, ...)` of the unstroked line on a blank "L"
+    image of `size`, byte for byte: the glyph mask blended in with ink 255 (which leaves
+    its coverage values as they are), as Pillow does. A new image per call."""
+    from PIL import Image, ImageDraw
+
+    core, (x, y) = raqm_line(font, text, anchor, direction, language)
+    mask = Image.new("L", size, 0)
+    ImageDraw.Draw(mask).draw.draw_bitmap((origin[0] + x, origin[1] + y), core, 255)
+    return mask
 
 
 # HarfBuzz -------------------------------------------------------------------------------
@@ -240,7 +276,9 @@ def _ft_glyph(path: str, em_26_6: int, gid: int) -> _Bitmap:
     bitmap = slot.bitmap
     rows = None
     if bitmap.rows and bitmap.width:
-        rows = np.array(bitmap.buffer, np.uint8).reshape(bitmap.rows, bitmap.pitch)[:, :bitmap.width]
+        # The bytes freetype-py's `bitmap.buffer` lists one Python int at a time, copied at once.
+        data = ctypes.string_at(bitmap._FT_Bitmap.buffer, bitmap.rows * bitmap.pitch)
+        rows = np.frombuffer(data, np.uint8).reshape(bitmap.rows, bitmap.pitch)[:, :bitmap.width]
     return _Bitmap(slot.bitmap_left, slot.bitmap_top, rows)
 
 
@@ -283,21 +321,27 @@ def hb_raster(path: str, em_px: float, text: str, shaping: Shaping, size: tuple[
 def raster_difference(drawn: np.ndarray, reference: np.ndarray) -> float:
     """How far two masks differ: the ink in one and not the other, over the ink in either,
     after forgiving one pixel of shift (antialiasing and rounding)."""
-    a, b = drawn.astype(np.int16), reference.astype(np.int16)
-    union = np.maximum(a, b).sum()
-    if union == 0:
-        return 0.0
-    grown_a, grown_b = _grow(a), _grow(b)
-    missing = np.clip(b - grown_a, 0, None).sum()  # reference ink Pillow did not draw nearby
-    extra = np.clip(a - grown_b, 0, None).sum()  # and ink Pillow drew where HarfBuzz has none
-    return float(missing + extra) / float(union)
+    a = np.asarray(drawn, np.uint8)
+    return _differences(a, np.asarray(reference, np.uint8)[None])[0]
+
+
+def _differences(a: np.ndarray, references: np.ndarray) -> list[float]:
+    """`raster_difference(a, b)` for each b of a stack of references, in one pass."""
+    union = np.maximum(a, references).sum(axis=(1, 2), dtype=np.int64)
+    grown_a, grown_b = _grow(a), _grow(references)
+    # max(b, grown) - grown is b - grown clipped at 0, without leaving 8 bits
+    missing = (np.maximum(references, grown_a) - grown_a).sum(axis=(1, 2), dtype=np.int64)  # reference ink Pillow did not draw nearby
+    extra = (np.maximum(a, grown_b) - grown_b).sum(axis=(1, 2), dtype=np.int64)  # and ink Pillow drew where HarfBuzz has none
+    return [float(int(m) + int(e)) / float(u) if u else 0.0 for m, e, u in zip(missing, extra, union.tolist())]
 
 
 def _grow(mask: np.ndarray) -> np.ndarray:
-    """The largest value within one pixel (a 3x3 maximum)."""
-    padded = np.pad(mask, 1)
-    h, w = mask.shape
-    return np.max([padded[dy:dy + h, dx:dx + w] for dy in range(3) for dx in range(3)], axis=0)
+    """The largest value within one pixel (a 3x3 maximum over the last two axes: along
+    rows, then columns)."""
+    padded = np.pad(mask, [(0, 0)] * (mask.ndim - 2) + [(1, 1), (1, 1)])
+    h, w = mask.shape[-2:]
+    rows = np.maximum(np.maximum(padded[..., :w], padded[..., 1:w + 1]), padded[..., 2:w + 2])
+    return np.maximum(np.maximum(rows[..., :h, :], rows[..., 1:h + 1, :]), rows[..., 2:h + 2, :])
 
 
 VERTICAL_SHIFTS = tuple((dx, dy) for dx in range(-2, 2) for dy in range(-2, 2))
@@ -311,17 +355,21 @@ def vertical_shift(path: str, em_px: float, text: str, shaping: Shaping) -> tupl
     shift that makes the rasters agree best ((0, 0) for horizontal text)."""
     if shaping.direction != "ttb":
         return (0, 0)
-    from PIL import Image, ImageDraw, ImageFont
+    from gen_stress.scenes.fonts import raqm_font
 
-    font = ImageFont.truetype(path, size=em_px, layout_engine=ImageFont.Layout.RAQM)
-    x0, y0, x1, y1 = font.getbbox(text, anchor="mt", direction="ttb", language=shaping.language)
+    font = raqm_font(path, em_px)
+    x0, y0, x1, y1 = raqm_box(font, text, "mt", "ttb", shaping.language)
     size, origin = (x1 - x0 + 8, y1 - y0 + 8), (4 - x0, 4 - y0)
-    drawn = Image.new("L", size, 0)
-    ImageDraw.Draw(drawn).text(origin, text, fill=255, font=font, anchor="mt", direction="ttb",
-                               language=shaping.language)
-    pixels = np.asarray(drawn)
-    return min(VERTICAL_SHIFTS, key=lambda d: raster_difference(
-        pixels, hb_raster(path, em_px, text, shaping, size, (origin[0] + d[0], origin[1] + d[1]))))
+    pixels = np.asarray(raqm_mask(font, text, "mt", "ttb", shaping.language, size, origin))
+    # HarfBuzz's raster at every shift at once: drawn once on a canvas 2 px larger all
+    # round, each shift a window of it (the same pixels as drawing it there, edges clipped).
+    pad = 2
+    wide = hb_raster(path, em_px, text, shaping, (size[0] + 2 * pad, size[1] + 2 * pad),
+                     (origin[0] + pad, origin[1] + pad))
+    height, width = pixels.shape
+    windows = np.stack([wide[pad - dy:pad - dy + height, pad - dx:pad - dx + width] for dx, dy in VERTICAL_SHIFTS])
+    differences = _differences(pixels, windows)
+    return VERTICAL_SHIFTS[min(range(len(VERTICAL_SHIFTS)), key=differences.__getitem__)]
 
 
 def clusters(path: str, em_px: float, text: str, shaping: Shaping) -> tuple[Cluster, ...]:

@@ -16,7 +16,7 @@ from PIL import Image, ImageDraw
 
 from gen_stress.scenes.fonts import FontInfo, require_drawable
 from gen_stress.scenes.geometry import Box, Placement, bounds, pixel_box, rect_points
-from gen_stress.scenes.shaping import Cluster, Shaping, clusters, vertical_anchor
+from gen_stress.scenes.shaping import Cluster, Shaping, clusters, raqm_box, raqm_mask, vertical_anchor
 
 _PAD = 2  # blank pixels around the local text mask
 
@@ -159,10 +159,11 @@ class TextLayout:
 
     def shaped_mask(self, size: tuple[int, int], origin: tuple[int, int]) -> Image.Image:
         """Pillow's raqm drawing of the unstroked line, its start at `origin` (what the
-        shaping check compares with HarfBuzz's glyphs)."""
-        mask = Image.new("L", size, 0)
-        ImageDraw.Draw(mask).text(origin, self.text, fill=255, font=self._pil, anchor=self._anchor, **self._direction)
-        return mask
+        shaping check compares with HarfBuzz's glyphs), from the line's one raqm layout
+        (the renderer and the check draw the same line)."""
+        direction = self._direction
+        return raqm_mask(self._pil, self.text, self._anchor, direction.get("direction"), direction.get("language"),
+                         size, origin)
 
     def local_mask(self) -> tuple[Image.Image, tuple[int, int]]:
         """The unstroked line's mask in local pixels, and where the line starts in it."""
@@ -406,8 +407,8 @@ def layout_text(
     if shaping is None:
         ink_box = _ink_box(font.pil(em_px), text, stroke_px)
     else:
-        ink_box = font.pil_shaping(em_px).getbbox(text, anchor=vertical_anchor(shaping), stroke_width=stroke_px,
-                                                  direction=shaping.direction, language=shaping.language)
+        ink_box = raqm_box(font.pil_shaping(em_px), text, vertical_anchor(shaping), shaping.direction,
+                           shaping.language, stroke_px)
     x0, y0, x1, y1 = ink_box
     pivot = ((x0 + x1) / 2, (y0 + y1) / 2)
     layout = TextLayout(text, font, text_px, stroke_px, ink_box, Placement(angle_deg, pivot, (0.0, 0.0)), shaping)
