@@ -3,10 +3,13 @@
 They join a family's `difficulty` (and the `clusters` of shaped text join the scene's
 texts) only in datasets that set or sweep one of them, so default runs keep their bytes.
 Latin text keeps Pillow's basic layout; every other script is shaped by raqm and checked
-glyph by glyph against HarfBuzz (scenes/shaping.py). What is not supported yet is refused
-with one line before any work starts: scripts beyond Latin (or a language other than
-English) in another family than ocr, and scripts beyond Latin in a context other than
-abstract. Under capture, shaped text is judged per grapheme cluster (its character boxes
+glyph by glyph against HarfBuzz (scenes/shaping.py). The ocr family draws every script
+in abstract scenes and on receipts (the page in the language's words, right to left where
+the script is). What is not supported yet is refused with one line before any work
+starts: scripts beyond Latin (or a language other than English) in another family than
+ocr (their questions and labels are English), in a context other than abstract and
+receipt, vertical text in a context, and minimal pairs in another language's context.
+Under capture, shaped text is judged per grapheme cluster (its character boxes
 are its clusters' boxes) and its cluster boxes are mapped through the camera.
 """
 
@@ -17,7 +20,7 @@ from dataclasses import dataclass
 
 from gen_stress.errors import UserError
 from gen_stress.knobs import extend_knobs, knob, part_sets_any
-from gen_stress.scenes.languages import LANGUAGES, SCRIPTS, default_language
+from gen_stress.scenes.languages import LANGUAGES, SCRIPT_TAGS, SCRIPTS, default_language
 from gen_stress.scenes.shaping import Shaping
 
 SCRIPT_KNOB, LANGUAGE_KNOB, DIRECTION_KNOB = "script", "language", "text_direction"
@@ -26,10 +29,7 @@ LATIN = "latin"
 DIRECTIONS = ("horizontal", "vertical")
 VERTICAL_SCRIPTS = ("chinese", "japanese")  # written top to bottom in real life (Korean rarely)
 FAMILIES = ("ocr",)  # families that draw text beyond Latin so far
-# ISO 15924 tags HarfBuzz shapes each script with.
-SCRIPT_TAGS = {"latin": "Latn", "cyrillic": "Cyrl", "greek": "Grek", "arabic": "Arab", "hebrew": "Hebr",
-               "devanagari": "Deva", "bengali": "Beng", "thai": "Thai", "chinese": "Hani", "japanese": "Hani",
-               "korean": "Hang"}
+CONTEXTS = ("receipt",)  # real-world contexts whose pages print other languages so far (ocr family)
 
 
 def _knob(**spec):
@@ -93,17 +93,59 @@ def check_part(family, part) -> None:
     foreign = sorted(languages - {"en"})
     if foreign and family.name not in FAMILIES:
         raise UserError(f"language={foreign[0]} is not supported by family {family.name} yet (only by "
-                        f"{', '.join(FAMILIES)})")
+                        f"{', '.join(FAMILIES)}: the other families' questions and the labels they name "
+                        "are English)")
     beyond = sorted(scripts - {LATIN})
-    if not beyond:
-        return
-    if family.name not in FAMILIES:
+    if beyond and family.name not in FAMILIES:
         raise UserError(f"script={beyond[0]} is not supported by family {family.name} yet (only by "
-                        f"{', '.join(FAMILIES)})")
-    contexts = _values(part, "context") - {"abstract"}
-    if contexts:
-        raise UserError(f"script={beyond[0]} is not supported in context {sorted(contexts)[0]} yet "
-                        "(only in abstract scenes)")
+                        f"{', '.join(FAMILIES)}: the other families' questions and the labels they name "
+                        "are English)")
+    contexts = sorted(_values(part, "context") - {"abstract"})
+    if not contexts or not (beyond or foreign or "vertical" in directions):
+        return
+    # A real-world context prints the language's page words (scenes/contexts, languages.yaml).
+    what = f"script={beyond[0]}" if beyond else (f"language={foreign[0]}" if foreign else "text_direction=vertical")
+    wrong = [c for c in contexts if c not in CONTEXTS]
+    if wrong:
+        raise UserError(f"{what} is not supported in context {wrong[0]} yet (only in abstract scenes and "
+                        f"{', '.join(CONTEXTS)})")
+    if "vertical" in directions:
+        raise UserError(f"text_direction=vertical is not supported in context {contexts[0]} (its lines are "
+                        "horizontal; vertical text is drawn in abstract scenes)")
+    if dict(part.options).get("pairs"):
+        raise UserError(f"--pairs is not supported with {what} in context {contexts[0]} yet (the twin's one "
+                        "changed character is drawn from English letters)")
+    classes = _values(part, "font_class")
+    for script in beyond:
+        missing = sorted(classes - set(font_classes({SCRIPT_KNOB: script})))
+        if missing:
+            raise UserError(f"the {script} script has no {missing[0]} font (it has: "
+                            f"{', '.join(font_classes({SCRIPT_KNOB: script}))})")
+
+
+def page_language(pinned) -> str:
+    """The language a real-world context prints for a plan's pinned knobs ("": the
+    writing knobs are not used, English as always)."""
+    if not KNOB_NAMES & set(pinned):
+        return ""
+    return pinned.get(LANGUAGE_KNOB, "") or default_language(pinned.get(SCRIPT_KNOB, LATIN)).code
+
+
+def page_knobs(pinned) -> dict:
+    """The writing knobs of a context's row, resolved."""
+    return {SCRIPT_KNOB: pinned.get(SCRIPT_KNOB, LATIN), LANGUAGE_KNOB: page_language(pinned),
+            DIRECTION_KNOB: pinned.get(DIRECTION_KNOB, "horizontal")}
+
+
+def font_classes(pinned) -> tuple[str, ...]:
+    """The font classes text in the plan's script can be set in (all for Latin)."""
+    from gen_stress.scenes.fonts import FONT_CLASSES, load_catalog
+
+    script = pinned.get(SCRIPT_KNOB, LATIN)
+    if script == LATIN:
+        return FONT_CLASSES
+    have = {f.font_class for f in load_catalog().of_script(script)}
+    return tuple(c for c in FONT_CLASSES if c in have)
 
 
 def language_of(knobs) -> str:
