@@ -485,7 +485,7 @@ def hidden_span(language: str, text: str, kind: str, rng: np.random.Generator) -
 
 # Page words: what the real-world contexts print in other languages ------------------------
 
-PAGE_MARKS = " :%*x"  # printed on pages beyond words and amounts: "14:05", "VAT 19%", "****1234", "2 x"
+PAGE_MARKS = " :%*×"  # printed on pages beyond words and amounts: "14:05", "VAT 19%", "****1234", "2 × "
 
 
 @cache

@@ -461,7 +461,10 @@ class ReceiptContext(Context):
                 right=f"SERVER: {content.cashier}" if content.cashier else "", role="table_cashier")
         add("rule")
         for k, good in enumerate(content.goods):
-            name = f"{good.qty} x {good.name}" if content.qty_style == "prefix" and good.qty > 1 else good.name
+            # Another language: the multiplication sign (of no script: a Latin x would start a
+            # Latin run that Devanagari or Thai words after it are shaped in).
+            times = "×" if content.language else "x"
+            name = f"{good.qty} {times} {good.name}" if content.qty_style == "prefix" and good.qty > 1 else good.name
             add("item", k=k, left=name, right=money(_cents(good), cur), marked=good.marked)
             if content.qty_style == "second_line" and good.qty > 1:
                 add("plain", text=f"  {good.qty} @ {money(good.unit, cur)}", role="qty_line", k=k)

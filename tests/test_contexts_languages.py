@@ -1,0 +1,110 @@
+"""The ocr family on receipts in other scripts and languages: the page prints the
+language's words (data/contexts/languages.yaml) and the locale's amounts, in fonts that
+draw all of it, shaped and checked line by line; a right-to-left receipt is mirrored
+(names at the right edge, amounts at the left); answers are NFC in logical order; what
+cannot be served yet is refused with one line before any work starts."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import numpy as np
+import pytest
+
+from conftest import image_of, read_rows, run_cli
+from gen_stress.scenes import languages
+from gen_stress.scenes.contexts import contexts
+from gen_stress.scenes.contexts.receipt import _body_fonts
+from gen_stress.scenes.page import Request, TextStyle
+from gen_stress.scenes.shaping import shaping_failures
+
+GENERATE = ["--workers", "1", "--no-progress"]
+OTHERS = [code for code in languages.LANGUAGES if code != "en"]
+
+
+@pytest.mark.parametrize("code", OTHERS)
+def test_amounts_read_back_and_page_words_are_drawable(code):
+    """Babel's amounts parse back to the same minor units (the receipt adds up what is
+    printed); every page string is NFC, in the language's charset (the script fonts are
+    cut to it) and drawn by every body font the receipt may pick (no tofu)."""
+    for minor in (5, 250, -250, 99_999, 12_345_678):
+        for symbol in (False, True):
+            assert languages.parse_amount(code, languages.format_amount(code, minor, symbol)) == minor
+    strings = languages._page_strings(code)
+    assert strings and all(unicodedata.is_normalized("NFC", s) for s in strings)
+    assert set("".join(strings)) | set(languages.PAGE_MARKS) <= languages.charset(code)
+    from gen_stress.scenes.contexts.sheet import font_named
+    for name in _body_fonts(code):
+        assert not font_named(name).missing("".join(strings) + languages.PAGE_MARKS), (code, name)
+
+
+def _page(code: str, slot: str, seed: int):
+    receipt = contexts()["receipt"]
+    request = Request(slot, TextStyle(12), language=code)
+    rng = np.random.default_rng(seed)
+    return receipt.layout(receipt.sample(request, rng, (512, 512)), request, (512, 512))
+
+
+@pytest.mark.parametrize("code, rtl", [("ar", True), ("he", True), ("hi", False), ("ja", False)])
+def test_receipt_lines_are_shaped_and_mirrored_right_to_left(code, rtl):
+    """Every line of the page is shaped in the language and passes the shaping check; on
+    a right-to-left receipt an item's name ends at the right edge and its amount starts
+    at the left, on a left-to-right one the other way round."""
+    page = _page(code, "fine_text", 3)
+    texts = [it for it in page.scene.items if hasattr(it, "layout")]
+    assert all(it.layout.shaping is not None and it.layout.shaping.language == code for it in texts)
+    assert not [f for it in texts for f in shaping_failures(it.layout)]
+    for entry in page.listings[0].entries:
+        name, amount = (page.scene.item(i).layout.bbox for i in entry.ids)
+        assert (name[0] > amount[2]) == rtl, (entry.name, name, amount)
+
+
+def test_latin_language_keeps_basic_layout():
+    """German prints its own words with Pillow's basic layout, as English does."""
+    page = _page("de", "styled_text", 5)
+    texts = [it for it in page.scene.items if hasattr(it, "layout")]
+    assert all(it.layout.shaping is None for it in texts)
+    assert {e.name for e in page.listings[0].entries} <= set(languages.page_words("de")["goods"])
+
+
+@pytest.mark.parametrize("script, code", [("arabic", "ar"), ("thai", "th")])
+def test_receipt_rows_end_to_end(script, code, tmp_path, capsys):
+    """Through the CLI: the rows record the writing knobs resolved, the answer is the
+    asked line's text (NFC, logical order) and the asked text carries its clusters."""
+    out = tmp_path / "out"
+    code_, _, err = run_cli(["--family", "ocr", "--n", "3", *GENERATE, "--set", "context=receipt",
+                             "--set", f"script={script}", "--out", str(out)], capsys)
+    assert code_ == 0, err
+    rows = read_rows(out)
+    assert len(rows) == 3
+    page_strings = set(languages._page_strings(code))
+    for row in rows:
+        assert row["difficulty"]["script"] == script and row["difficulty"]["language"] == code
+        assert row["difficulty"]["context"] == "receipt"
+        asked = next(t for t in row["scene"]["texts"] if {"name": "asked", "value": "yes"} in t["attributes"])
+        assert asked["text"] == row["answer"] and unicodedata.is_normalized("NFC", row["answer"])
+        assert asked["clusters"] and sum(c["end"] - c["start"] for c in asked["clusters"]) == len(row["answer"])
+        assert image_of(row).size == (512, 512)
+    fine, stamp = rows[0]["answer"], rows[1]["answer"]
+    assert fine in page_strings and stamp in page_strings  # fine print and stamps are page words
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--family", "ocr", "--set", "context=menu", "--set", "script=arabic"],
+     "script=arabic is not supported in context menu yet"),
+    (["--family", "ocr", "--set", "context=receipt", "--set", "script=japanese", "--set", "text_direction=vertical"],
+     "text_direction=vertical is not supported in context receipt"),
+    (["--family", "ocr", "--set", "context=receipt", "--set", "language=de", "--pairs"],
+     "--pairs is not supported with language=de in context receipt"),
+    (["--family", "ocr", "--set", "context=receipt", "--set", "script=thai", "--set", "font_class=script"],
+     "the thai script has no script font"),
+    (["--family", "counting", "--set", "context=receipt", "--set", "script=hebrew"],
+     "script=hebrew is not supported by family counting yet"),
+])
+def test_what_cannot_be_served_is_one_line(args, message, tmp_path, capsys):
+    out = tmp_path / "out"
+    code, _, err = run_cli([*args, "--n", "2", *GENERATE, "--out", str(out)], capsys)
+    assert code == 2, err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert message in err, err
+    assert not out.exists()
