@@ -8,8 +8,14 @@ RapidOCR (recognition only) and Tesseract (one line). Prints the exact-match rat
 context and engine, and every miss; `--misses DIR` also writes each missed crop as a PNG
 to look at.
 
+With `--language` (repeatable), receipts print that language (`--set language=...`): the
+crops are read by Tesseract with the language's data (and English for the digits), and by
+RapidOCR for Chinese; a reading counts when it equals the answer after the scorer's
+normalisation (NFC, presentation forms, width variants, niqqud; scoring/parse.py).
+
     python scripts/context_legibility.py --n 100
     python scripts/context_legibility.py --context receipt --n 200 --seed 2 --misses misses/
+    python scripts/context_legibility.py --context receipt --language ar --language ru --n 60
 """
 
 from __future__ import annotations
@@ -25,6 +31,8 @@ from gen_stress.generators import get_family
 from gen_stress.knobs import Sweep
 from gen_stress.pipeline import PartSpec, generate_index
 from gen_stress.readers.engines import Tesseract
+from gen_stress.scenes.languages import LANGUAGES
+from gen_stress.scoring.parse import normalize_text
 
 MARGIN_PX = 6
 CONTEXTS = ("receipt", "menu", "document")
@@ -43,7 +51,12 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=100, help="items per context")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--misses", type=Path, help="write each missed crop here")
+    parser.add_argument("--language", action="append", choices=sorted(LANGUAGES),
+                        help="receipts in this language (repeatable); default: English, every context")
     args = parser.parse_args()
+    if args.language:
+        read_languages(args)
+        return
 
     from rapidocr_onnxruntime import RapidOCR
 
@@ -68,6 +81,43 @@ def main() -> None:
                 if args.misses:
                     Image.fromarray(crop).save(args.misses / f"{context}_{index}.png")
         print(f"{context}: " + ", ".join(f"{e} {h}/{args.n} ({100 * h / args.n:.0f}%)" for e, h in hits.items()))
+
+
+def read_languages(args) -> None:
+    """Read-back of receipts printed in other languages, per language."""
+    tesseract = Tesseract()
+    family = get_family("ocr")
+    for code in args.language:
+        lang = LANGUAGES[code]
+        engines = {"tesseract": lambda crop, c=code: tesseract.read_crop(crop, c)}
+        if code in ("zh", "en"):
+            from rapidocr_onnxruntime import RapidOCR
+
+            rapid = RapidOCR()
+            engines["rapidocr"] = lambda crop: (lambda r: r[0][0][0].strip() if r[0] else "")(
+                rapid(crop, use_det=False, use_cls=False))
+        settings = (("script", lang.script), ("language", code))  # easy settings, as above
+        part = PartSpec(family="ocr", n=args.n, seed=args.seed, sweeps=(Sweep("context", ("receipt",)),),
+                        settings=settings)
+        part.validate()
+        hits = {name: {} for name in engines}
+        for index in range(args.n):
+            row = generate_index(family, part, (512, 512), index)[0]
+            crop = target_crop(row)
+            for name, read in engines.items():
+                text = read(crop)
+                ok = normalize_text(text) == normalize_text(row["answer"])
+                tally = hits[name].setdefault(row["subtask"], [0, 0])
+                tally[0] += ok
+                tally[1] += 1
+                if not ok and args.misses:
+                    args.misses.mkdir(parents=True, exist_ok=True)
+                    Image.fromarray(crop).save(args.misses / f"{code}_{index}_{name}.png")
+        for name, by_subtask in hits.items():
+            total = [sum(v[0] for v in by_subtask.values()), sum(v[1] for v in by_subtask.values())]
+            parts = ", ".join(f"{s.split('/')[1]} {h}/{n}" for s, (h, n) in sorted(by_subtask.items()))
+            print(f"receipt {code} {name}: {total[0]}/{total[1]} ({100 * total[0] / total[1]:.0f}%) [{parts}]",
+                  flush=True)
 
 
 if __name__ == "__main__":

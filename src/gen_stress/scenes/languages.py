@@ -506,7 +506,7 @@ def page_words(code: str) -> dict:
             return {k: nfc(v) for k, v in value.items()}
         return value
 
-    return {**nfc(entry), "goods_cents": data["goods_cents"]}
+    return {**nfc(entry), "goods_cents": data["goods_cents"], "menu_cents": data["menu_cents"]}
 
 
 def _page_strings(code: str) -> list[str]:
@@ -515,6 +515,9 @@ def _page_strings(code: str) -> list[str]:
     out += list(words.get("labels", {}).values())
     if words:
         out.append(words["tax"]["label"])
+        menu = words["menu"]
+        out += menu["restaurants"] + menu["labels"] + menu["fine"]
+        out += [s for name, dishes in menu["sections"] for s in [name, *dishes]]
     return [s.replace("{brand}", "") for s in out]
 
 

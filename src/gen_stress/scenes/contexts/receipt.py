@@ -23,10 +23,10 @@ from gen_stress.scenes.colors import ink_for_contrast
 from gen_stress.scenes.contexts import Context, vocabulary
 from gen_stress.scenes.contexts.edits import one_char_changed
 from gen_stress.scenes.contexts.sheet import Sheet, cap_gap, fits, font_named, money, paper_outline, parse_money, text_width
+from gen_stress.scenes.contexts.sheet import fonts_for, page_shaping as _shaping, right_to_left as _rtl, styled_fonts
 from gen_stress.scenes.contexts.sheet import text_width as sheet_text_width
 from gen_stress.scenes import languages
 from gen_stress.scenes.languages import LANGUAGES, page_words
-from gen_stress.scenes.shaping import Shaping
 from gen_stress.scenes.fonts import load_catalog
 from gen_stress.scenes.model import Scene, ShapeItem
 from gen_stress.scenes.page import Count, Field, Listing, Page, Request, Target
@@ -238,7 +238,7 @@ class ReceiptContext(Context):
             body_px = max(body_px, style.text_px)
         header_font = body_font
         if slot == "styled_text":
-            header_font = pick(rng, [f.name for f in _styled_fonts(code, style.font_class) if not f.missing(store)]
+            header_font = pick(rng, [f.name for f in styled_fonts(code, style.font_class) if not f.missing(store)]
                                or [body_font])
         day = datetime.date(int(rng.integers(2019, 2027)), int(rng.integers(1, 13)), int(rng.integers(1, 29)))
         date = languages.format_day(lang, day, pick(rng, ("short", "medium")), "latn")
@@ -695,36 +695,10 @@ def _labels(language: str) -> dict[str, str]:
     return page_words(language)["labels"] if language not in ("", "en") else ENGLISH_LABELS
 
 
-def _shaping(language: str) -> Shaping | None:
-    return languages.shaping_of(language) if language not in ("", "en") else None
-
-
-def _rtl(language: str) -> bool:
-    return language not in ("", "en") and LANGUAGES[language].direction == "rtl"
-
-
-def _complete(fonts, language: str) -> tuple:
-    chars = "".join(sorted(languages.charset(language)))
-    return tuple(f for f in fonts if not f.missing(chars))
-
-
 def _body_fonts(language: str) -> tuple[str, ...]:
     """Fonts a receipt in the language is printed in: the till fonts that draw all of it
     (Latin, Cyrillic, Greek), else the script's own (Noto)."""
-    catalog = load_catalog()
-    script = LANGUAGES[language].script
-    till = _complete(tuple(f for f in map(font_named, BODY_FONTS) if script in f.scripts), language)
-    if till:
-        return tuple(f.name for f in till)
-    return tuple(f.name for f in _complete(catalog.of_script(script), language) or catalog.of_script(script))
-
-
-def _styled_fonts(language: str, font_class: str) -> tuple:
-    """Fonts of a class that can set a store name in the language."""
-    catalog = load_catalog()
-    script = LANGUAGES[language].script
-    pool = catalog.of_class(font_class) if script == "latin" else catalog.of_script(script, font_class)
-    return _complete(pool, language) or pool
+    return fonts_for(BODY_FONTS, language)
 
 
 def _room(content: ReceiptContent, paper_w: float, paper_h: float, size: tuple[int, int]):

@@ -16,7 +16,7 @@ from shapely.geometry import Polygon
 from gen_stress.scenes.colors import RGB
 from gen_stress.scenes.fonts import FontInfo, load_catalog
 from gen_stress.scenes.geometry import Placement, rect_points
-from gen_stress.scenes.languages import format_amount, parse_amount
+from gen_stress.scenes.languages import LANGUAGES, charset, format_amount, parse_amount, shaping_of
 from gen_stress.scenes.model import ShapeItem, TextItem
 from gen_stress.scenes.shaping import Shaping
 from gen_stress.scenes.text import TextLayout, layout_text, line_advance, line_at, moved
@@ -24,6 +24,43 @@ from gen_stress.scenes.text import TextLayout, layout_text, line_advance, line_a
 
 def font_named(name: str) -> FontInfo:
     return load_catalog().by_name(name)
+
+
+# Pages in other languages ("": English, the contexts' own words) --------------------------
+
+def page_shaping(language: str) -> Shaping | None:
+    """How a page's lines are shaped: None for English and other Latin-script languages
+    (Pillow's basic layout), raqm in the language's direction otherwise."""
+    return shaping_of(language) if language not in ("", "en") else None
+
+
+def right_to_left(language: str) -> bool:
+    return language not in ("", "en") and LANGUAGES[language].direction == "rtl"
+
+
+def _complete(fonts, language: str) -> tuple[FontInfo, ...]:
+    """The fonts that draw every character the language's page can print."""
+    chars = "".join(sorted(charset(language)))
+    return tuple(f for f in fonts if not f.missing(chars))
+
+
+def fonts_for(names: tuple[str, ...], language: str) -> tuple[str, ...]:
+    """A context's own fonts (`names`) that draw all of the language, else the script's
+    own (Noto) fonts."""
+    script = LANGUAGES[language].script
+    own = _complete(tuple(f for f in map(font_named, names) if script in f.scripts), language)
+    if own:
+        return tuple(f.name for f in own)
+    pool = load_catalog().of_script(script)
+    return tuple(f.name for f in _complete(pool, language) or pool)
+
+
+def styled_fonts(language: str, font_class: str) -> tuple[FontInfo, ...]:
+    """Fonts of a class that can set a heading in the language (Latin ones for Latin script)."""
+    catalog = load_catalog()
+    script = LANGUAGES[language].script
+    pool = catalog.of_class(font_class) if script == "latin" else catalog.of_script(script, font_class)
+    return _complete(pool, language) or pool
 
 
 @lru_cache(maxsize=65536)
