@@ -29,7 +29,7 @@ LATIN = "latin"
 DIRECTIONS = ("horizontal", "vertical")
 VERTICAL_SCRIPTS = ("chinese", "japanese")  # written top to bottom in real life (Korean rarely)
 FAMILIES = ("ocr",)  # families that draw text beyond Latin so far
-CONTEXTS = ("receipt",)  # real-world contexts whose pages print other languages so far (ocr family)
+CONTEXTS = ("receipt", "menu")  # real-world contexts whose pages print other languages so far (ocr family)
 
 
 def _knob(**spec):
