@@ -8,14 +8,14 @@ RapidOCR (recognition only) and Tesseract (one line). Prints the exact-match rat
 context and engine, and every miss; `--misses DIR` also writes each missed crop as a PNG
 to look at.
 
-With `--language` (repeatable), receipts print that language (`--set language=...`): the
+With `--language` (repeatable), receipts and menus (`--context`) print that language (`--set language=...`): the
 crops are read by Tesseract with the language's data (and English for the digits), and by
 RapidOCR for Chinese; a reading counts when it equals the answer after the scorer's
 normalisation (NFC, presentation forms, width variants, niqqud; scoring/parse.py).
 
     python scripts/context_legibility.py --n 100
     python scripts/context_legibility.py --context receipt --n 200 --seed 2 --misses misses/
-    python scripts/context_legibility.py --context receipt --language ar --language ru --n 60
+    python scripts/context_legibility.py --context receipt --context menu --language ar --language ru --n 60
 """
 
 from __future__ import annotations
@@ -84,10 +84,10 @@ def main() -> None:
 
 
 def read_languages(args) -> None:
-    """Read-back of receipts printed in other languages, per language."""
+    """Read-back of receipts and menus printed in other languages, per language."""
     tesseract = Tesseract()
     family = get_family("ocr")
-    for code in args.language:
+    for context, code in [(c, code) for c in args.context or ("receipt", "menu") for code in args.language]:
         lang = LANGUAGES[code]
         engines = {"tesseract": lambda crop, c=code: tesseract.read_crop(crop, c)}
         if code in ("zh", "en"):
@@ -97,7 +97,7 @@ def read_languages(args) -> None:
             engines["rapidocr"] = lambda crop: (lambda r: r[0][0][0].strip() if r[0] else "")(
                 rapid(crop, use_det=False, use_cls=False))
         settings = (("script", lang.script), ("language", code))  # easy settings, as above
-        part = PartSpec(family="ocr", n=args.n, seed=args.seed, sweeps=(Sweep("context", ("receipt",)),),
+        part = PartSpec(family="ocr", n=args.n, seed=args.seed, sweeps=(Sweep("context", (context,)),),
                         settings=settings)
         part.validate()
         hits = {name: {} for name in engines}
@@ -112,11 +112,11 @@ def read_languages(args) -> None:
                 tally[1] += 1
                 if not ok and args.misses:
                     args.misses.mkdir(parents=True, exist_ok=True)
-                    Image.fromarray(crop).save(args.misses / f"{code}_{index}_{name}.png")
+                    Image.fromarray(crop).save(args.misses / f"{context}_{code}_{index}_{name}.png")
         for name, by_subtask in hits.items():
             total = [sum(v[0] for v in by_subtask.values()), sum(v[1] for v in by_subtask.values())]
             parts = ", ".join(f"{s.split('/')[1]} {h}/{n}" for s, (h, n) in sorted(by_subtask.items()))
-            print(f"receipt {code} {name}: {total[0]}/{total[1]} ({100 * total[0] / total[1]:.0f}%) [{parts}]",
+            print(f"{context} {code} {name}: {total[0]}/{total[1]} ({100 * total[0] / total[1]:.0f}%) [{parts}]",
                   flush=True)
 
 

@@ -115,7 +115,11 @@ def test_rows_end_to_end(context, script, code, tmp_path, capsys):
     (["--family", "ocr", "--set", "context=receipt", "--set", "script=thai", "--set", "font_class=script"],
      "the thai script has no script font"),
     (["--family", "counting", "--set", "context=receipt", "--set", "script=hebrew"],
-     "script=hebrew is not supported by family counting yet"),
+     "counting/small_items in context receipt is not supported with script=hebrew yet"),
+    (["--family", "spatial", "--set", "context=menu", "--set", "language=fr", "--subtask", "left_right"],
+     "spatial/left_right in context menu is not supported with language=fr yet"),
+    (["--family", "counting", "--sweep", "context=abstract,receipt", "--set", "script=thai"],
+     "script=thai is not supported by family counting in abstract scenes yet"),
 ])
 def test_what_cannot_be_served_is_one_line(args, message, tmp_path, capsys):
     out = tmp_path / "out"
@@ -124,3 +128,31 @@ def test_what_cannot_be_served_is_one_line(args, message, tmp_path, capsys):
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
     assert message in err, err
     assert not out.exists()
+
+
+def test_other_families_ask_what_the_page_prints(tmp_path, capsys):
+    """`--family all` on a Thai receipt: counting counts its lines and units, spatial asks
+    which Thai item is listed next to another, grounding boxes a line named by its Thai
+    label; hallucination, whose fields the page does not print, is left out. Answers come
+    from the page: the counted units add up, the choices are the receipt's own items."""
+    out = tmp_path / "out"
+    code, _, err = run_cli(["--family", "all", "--n", "2", *GENERATE, "--set", "context=receipt",
+                            "--set", "script=thai", "--out", str(out)], capsys)
+    assert code == 0, err
+    assert not (out / "hallucination").exists()
+    goods = set(languages.page_words("th")["goods"])
+    for family in ("ocr", "counting", "spatial", "grounding"):
+        rows = read_rows(out, family)
+        assert len(rows) == 2 and all(r["difficulty"]["language"] == "th" for r in rows)
+        for row in rows:
+            texts = {t["text"] for t in row["scene"]["texts"]}
+            if family == "counting" and row["subtask"] == "counting/duplicates_merged":
+                items = [t["text"] for t in row["scene"]["texts"] if t["role"] == "line_item"]
+                units = sum(int(t.split(" × ")[0]) if " × " in t else 1 for t in items)
+                assert str(units) == row["answer"], (items, row["answer"])
+            if family == "spatial":
+                assert set(row["choices"]) <= goods | {"above", "below"} and row["answer"] in row["choices"]
+            if family == "grounding":
+                words = goods | set(languages.page_words("th")["labels"].values())
+                named = [w for w in words if w in row["question"] and any(w in t for t in texts)]
+                assert named, row["question"]  # the box is asked of a line by its Thai words, printed there

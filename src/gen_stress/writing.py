@@ -89,18 +89,17 @@ def check_part(family, part) -> None:
         wrong = sorted(scripts - set(VERTICAL_SCRIPTS))
         if wrong:
             raise UserError(f"text_direction=vertical is for {' and '.join(VERTICAL_SCRIPTS)} text, not {wrong[0]}")
-    # Other families draw English only: a language label there would not be the truth.
     foreign = sorted(languages - {"en"})
-    if foreign and family.name not in FAMILIES:
-        raise UserError(f"language={foreign[0]} is not supported by family {family.name} yet (only by "
-                        f"{', '.join(FAMILIES)}: the other families' questions and the labels they name "
-                        "are English)")
     beyond = sorted(scripts - {LATIN})
-    if beyond and family.name not in FAMILIES:
-        raise UserError(f"script={beyond[0]} is not supported by family {family.name} yet (only by "
-                        f"{', '.join(FAMILIES)}: the other families' questions and the labels they name "
-                        "are English)")
     contexts = sorted(_values(part, "context") - {"abstract"})
+    # Other families draw English only in abstract scenes: a language label there would not
+    # be the truth. On receipts and menus they ask what the page's words cover (below).
+    abstract = not contexts or "abstract" in (_values(part, "context") or {"abstract"})
+    if family.name not in FAMILIES and abstract and (foreign or beyond):
+        what = f"language={foreign[0]}" if foreign else f"script={beyond[0]}"
+        raise UserError(f"{what} is not supported by family {family.name} in abstract scenes yet (only by "
+                        f"{', '.join(FAMILIES)}; its questions and the labels they name are English; on "
+                        f"{' and '.join(CONTEXTS)} pages it asks what they print)")
     if not contexts or not (beyond or foreign or "vertical" in directions):
         return
     # A real-world context prints the language's page words (scenes/contexts, languages.yaml).
@@ -115,12 +114,35 @@ def check_part(family, part) -> None:
     if dict(part.options).get("pairs"):
         raise UserError(f"--pairs is not supported with {what} in context {contexts[0]} yet (the twin's one "
                         "changed character is drawn from English letters)")
+    _check_localized_slots(family, part, contexts, what)
     classes = _values(part, "font_class")
     for script in beyond:
         missing = sorted(classes - set(font_classes({SCRIPT_KNOB: script})))
         if missing:
             raise UserError(f"the {script} script has no {missing[0]} font (it has: "
                             f"{', '.join(font_classes({SCRIPT_KNOB: script}))})")
+
+
+def _check_localized_slots(family, part, contexts, what: str) -> None:
+    """Every subtask of the part asks, in each context, about an element the page prints
+    in the language (Context.localized_slots)."""
+    from gen_stress.questions.in_context import KINDS, kind_for
+    from gen_stress.scenes.contexts import contexts as all_contexts
+
+    for name in contexts:
+        place = all_contexts()[name]
+        for leaf in part.subtasks or family.subtasks:
+            kind = kind_for(family.name, leaf, name) if leaf in KINDS.get(family.name, {}) else None
+            if kind is not None and kind.slot not in place.localized_slots:
+                raise UserError(f"{family.name}/{leaf} in context {name} is not supported with {what} yet (its "
+                                f"question about {place.slots[kind.slot]} is not made for pages in other languages "
+                                f"yet); leave it out with --subtask")
+
+
+def prints_other_language(settings, sweeps) -> bool:
+    """Whether a part's pages print a language other than English (pinned or swept)."""
+    values = {(k, v) for k, v in settings} | {(s.knob, v) for s in sweeps for v in s.values}
+    return any((k == SCRIPT_KNOB and v != LATIN) or (k == LANGUAGE_KNOB and v not in ("", "en")) for k, v in values)
 
 
 def page_language(pinned) -> str:

@@ -332,11 +332,14 @@ def context_pairs(family: Family, part) -> bool:
     return True
 
 
-def served_subtasks(family: Family, names) -> tuple[str, ...]:
-    """The family's subtasks that every one of the named contexts can serve."""
+def served_subtasks(family: Family, names, localized: bool = False) -> tuple[str, ...]:
+    """The family's subtasks that every one of the named contexts can serve (`localized`:
+    with its page in another language, see Context.localized_slots)."""
     real = [contexts()[n] for n in names if n != ABSTRACT]
     return tuple(leaf for leaf in family.subtasks
-                 if leaf in KINDS.get(family.name, {}) and all(kind_for(family.name, leaf, c.name) for c in real))
+                 if leaf in KINDS.get(family.name, {}) and all(kind_for(family.name, leaf, c.name) for c in real)
+                 and (not localized or all(kind_for(family.name, leaf, c.name).slot in c.localized_slots
+                                           for c in real)))
 
 
 def check_size(part, size: tuple[int, int]) -> None:

@@ -116,6 +116,7 @@ class MenuContext(Context):
         "marked_item": "the one dish marked with a dagger",
     }
     refuses = {"count_merged": "a menu lists no quantities to add up"}
+    localized_slots = ("fine_text", "rotated_text", "styled_text", "list_order", "list_relative", "named_box")
 
     def sample(self, request: Request, rng: np.random.Generator, size: tuple[int, int]) -> MenuContent:
         if request.language not in ("", "en"):
@@ -209,7 +210,7 @@ class MenuContext(Context):
         """A menu in another language (the `menu` page words of data/contexts/languages.yaml):
         its sections and dishes, the locale's prices (Babel, Latin digits), the script's
         fonts, shaped; no descriptions, diet marks, specials, hours or service line, which
-        the page words do not cover (only the ocr questions are asked of it)."""
+        the page words do not cover (only questions about what it prints: `localized_slots`)."""
         code, slot, style = request.language, request.slot, request.style
         words, lang = page_words(code), LANGUAGES[code]
         menu = words["menu"]

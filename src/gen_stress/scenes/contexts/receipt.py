@@ -132,6 +132,8 @@ class ReceiptContext(Context):
         "marked_item": "the one item flagged with an asterisk",
     }
     refuses = {"two_columns": "a receipt lists its items in one column"}
+    localized_slots = ("fine_text", "rotated_text", "styled_text", "count_rows", "count_merged", "list_order",
+                       "list_relative", "named_box")
 
     # Sampling ------------------------------------------------------------------------
 
@@ -211,7 +213,7 @@ class ReceiptContext(Context):
     def _sample_localized(self, request: Request, rng: np.random.Generator, size: tuple[int, int]) -> ReceiptContent:
         """A grocery receipt in another language (data/contexts/languages.yaml): its words,
         the locale's amounts and dates (Babel, Latin digits), the script's fonts, shaped.
-        Only what the ocr questions read is asked of it (see LOCALIZED_SLOTS); no table,
+        Only questions about what it prints are asked of it (`localized_slots`); no table,
         server, points, signature or flagged items, which the page words do not cover."""
         code = request.language
         words, lang = page_words(code), LANGUAGES[code]
@@ -221,16 +223,18 @@ class ReceiptContext(Context):
         brand = languages.make_pseudoword(lang, rng, 7)[0]
         store = pick(rng, words["stores"]).format(brand=brand[:1].upper() + brand[1:])
         n_lines = int(rng.integers(3, 9))
-        picks = rng.choice(len(words["goods"]), size=n_lines, replace=False)
+        if slot == "count_rows":
+            n_lines = request.count
         digits = languages.currency_digits(code)
         factor, step = words["price_factor"], words["price_step"]
 
         def local(cents: int) -> int:  # US cents to the local currency's minor units, rounded to its step
             return max(step, int(round(cents * factor * 10 ** digits / 100 / step)) * step)
 
-        goods = tuple(Good(words["goods"][int(i)], int(pick(rng, [1, 1, 1, 2, 2, 3, 4])),
-                           local(int(rng.integers(*words["goods_cents"][int(i)]) + 1)))
-                      for i in picks)
+        pool = [{"name": name, "low": local(low), "high": local(high)}
+                for name, (low, high) in zip(words["goods"], words["goods_cents"])]
+        goods = tuple(dataclasses.replace(g, unit=max(step, g.unit // step * step), marked=False)  # no flags here
+                      for g in self._goods(pool, n_lines, rng, vocab, slot, request.count))
         fonts = _body_fonts(code)
         body_font = pick(rng, fonts)
         body_px = max(6, int(round(rng.integers(7, 10) * scale)))
@@ -626,8 +630,9 @@ class ReceiptContext(Context):
             name, amount, _m = out.goods[content.near_dup]
             g = goods[content.near_dup]
             targets["near_duplicate"] = Target((amount, name), f"the price of {g.name}", text[amount], g.name)
-        boxable = [("total", "the TOTAL line (the word TOTAL and its amount)"),
-                   ("subtotal", "the SUBTOTAL line (the word SUBTOTAL and its amount)")]
+        label = _labels(content.language)
+        boxable = [("total", f"the {label['total']} line (the word {label['total']} and its amount)"),
+                   ("subtotal", f"the {label['subtotal']} line (the word {label['subtotal']} and its amount)")]
         pick_k = content.box_pick % (len(boxable) + len(goods))
         if pick_k < len(boxable):
             key, ref = boxable[pick_k]
