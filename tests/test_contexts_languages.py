@@ -28,15 +28,18 @@ OTHERS = [code for code in languages.LANGUAGES if code != "en"]
 def test_amounts_read_back_and_page_words_are_drawable(code):
     """Babel's amounts parse back to the same minor units (the receipt adds up what is
     printed); every page string is NFC, in the language's charset (the script fonts are
-    cut to it) and drawn by every body font the receipt may pick (no tofu)."""
+    cut to it) and drawn by every font a receipt or menu may pick for its lines (no tofu)."""
     for minor in (5, 250, -250, 99_999, 12_345_678):
         for symbol in (False, True):
             assert languages.parse_amount(code, languages.format_amount(code, minor, symbol)) == minor
     strings = languages._page_strings(code)
     assert strings and all(unicodedata.is_normalized("NFC", s) for s in strings)
     assert set("".join(strings)) | set(languages.PAGE_MARKS) <= languages.charset(code)
-    from gen_stress.scenes.contexts.sheet import font_named
-    for name in _body_fonts(code):
+    from gen_stress.scenes.contexts import menu
+    from gen_stress.scenes.contexts.sheet import font_named, fonts_for
+    pools = _body_fonts(code) + fonts_for(menu.TITLE_FONTS, code) + fonts_for(menu.DISH_FONTS, code) \
+        + fonts_for(menu.BODY_FONTS, code)
+    for name in pools:
         assert not font_named(name).missing("".join(strings) + languages.PAGE_MARKS), (code, name)
 
 
