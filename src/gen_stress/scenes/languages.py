@@ -526,26 +526,37 @@ def currency_digits(code: str) -> int:
     return get_currency_precision(LANGUAGES[code].currency)
 
 
-def format_amount(code: str, minor: int, symbol: bool = False) -> str:
+def format_amount(code: str, minor: int, symbol: bool = False, system: str = "latn") -> str:
     """An amount in minor units (cents, or whole yen) as the locale prints it (Babel's
-    currency format, Latin digits), with or without its currency sign."""
+    currency format in the numbering system's digits), with or without its currency sign."""
     lang = LANGUAGES[code]
     value = Decimal(minor).scaleb(-currency_digits(code))
-    text = format_price(lang, value, "latn")
+    text = format_price(lang, value, system)
     if symbol:
         return text
     body = text.replace(_visible(get_currency_symbol(lang.currency, lang.locale)), "").strip()
     return "-" + body[1:].strip() if body.startswith("-") else body  # "-ریال 12": the sign stays on the number
 
 
-def parse_amount(code: str, text: str) -> int:
+def parse_amount(code: str, text: str, system: str = "latn") -> int:
     """Minor units of a printed amount (the inverse of `format_amount`): arithmetic is
     checked on what is printed."""
     lang = LANGUAGES[code]
     body = text.replace(_visible(get_currency_symbol(lang.currency, lang.locale)), "").replace(" ", "")
-    body = body.replace(get_group_symbol(lang.locale, numbering_system="latn"), "")
-    body = body.replace(get_decimal_symbol(lang.locale, numbering_system="latn"), ".")
+    body = body.replace(get_group_symbol(lang.locale, numbering_system=system), "")
+    body = body.replace(get_decimal_symbol(lang.locale, numbering_system=system), ".")
+    body = "".join(str(unicodedata.digit(c)) if unicodedata.category(c) == "Nd" else c for c in body)
     return int(Decimal(body).scaleb(currency_digits(code)))
+
+
+def page_numbering(lang: Language, rng: np.random.Generator) -> str:
+    """The digits a page prints: Latin, or the locale's own half the time where it has them."""
+    return _numbering(lang, rng)
+
+
+def in_digits(text: str, system: str) -> str:
+    """The text with its ASCII digits in the numbering system's digits."""
+    return _visible(text, system) if system != "latn" else text
 
 
 # Character sets --------------------------------------------------------------------------

@@ -93,6 +93,7 @@ class MenuContent:
     near_dup: str  # name of the dish asked about among near-duplicates ("" none)
     above_px: float = 0.0  # a close-up of the foot: this much of the card lies above the frame
     language: str = ""  # the language printed ("": English); see _sample_localized
+    numbering: str = "latn"  # the digits its prices are printed in (another language's own, or Latin)
 
 
 class MenuContext(Context):
@@ -241,6 +242,7 @@ class MenuContext(Context):
             fitting = [t for t in menu["fine"] if max(text_width(t, font_named(f), style.text_px, shaping)
                                                        for f in body_fonts) <= room]
             fine = (pick(rng, fitting or [min(menu["fine"], key=len)]),)
+        numbering = languages.page_numbering(lang, rng)  # Latin digits, or the locale's own half the time
         brand = languages.make_pseudoword(lang, rng, 7)[0]
         title = pick(rng, menu["restaurants"]).format(brand=brand[:1].upper() + brand[1:])
         title_font = pick(rng, fonts_for(TITLE_FONTS, code))
@@ -264,7 +266,7 @@ class MenuContext(Context):
             label_angle=style.angle_deg if slot == "rotated_text" else 0,
             paper=tuple(paper["rgb"]), ink=tuple(paper["ink"]), accent=_accent(pick(rng, vocab["accents"]), paper),
             **_surface(vocab, rng), inset=(float(rng.uniform(0, 1)), float(rng.uniform(0, 1))),
-            box_pick=int(rng.integers(0, 1000)), near_dup="", language=code,
+            box_pick=int(rng.integers(0, 1000)), near_dup="", language=code, numbering=numbering,
         )
         return self._fitted(content, size, slot)
 
@@ -497,7 +499,8 @@ class MenuContext(Context):
                                   role="mark")
                 ids[key] = item.item_id
                 end += way * (3 + text_width(mark, marks, mark_px))
-        cur = {"language": content.language} if content.language else {**CURRENCY, "decimal": content.decimal}
+        cur = ({"language": content.language, "digits": content.numbering} if content.language
+               else {**CURRENCY, "decimal": content.decimal})
         price_text = money(dish.price, cur)
         price = sheet.text(price_text, font, px, right, base, rgb=ink, role="price", align="right")
         ids["price"] = price.item_id

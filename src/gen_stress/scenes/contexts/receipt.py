@@ -244,9 +244,10 @@ class ReceiptContext(Context):
         if slot == "styled_text":
             header_font = pick(rng, [f.name for f in styled_fonts(code, style.font_class) if not f.missing(store)]
                                or [body_font])
+        system = languages.page_numbering(lang, rng)  # Latin digits, or the locale's own half the time
         day = datetime.date(int(rng.integers(2019, 2027)), int(rng.integers(1, 13)), int(rng.integers(1, 29)))
-        date = languages.format_day(lang, day, pick(rng, ("short", "medium")), "latn")
-        clock = f"{int(rng.integers(7, 23)):02d}:{int(rng.integers(0, 60)):02d}"
+        date = languages.format_day(lang, day, pick(rng, ("short", "medium")), system)
+        clock = languages.in_digits(f"{int(rng.integers(7, 23)):02d}:{int(rng.integers(0, 60)):02d}", system)
         fine_px = max(5, body_px - 2)
         target_px = style.text_px if style is not None else body_px
         shaping = _shaping(code)
@@ -255,17 +256,19 @@ class ReceiptContext(Context):
         def fitting(texts, px):
             return [t for t in texts if sheet_text_width(t, font_named(body_font), px, shaping) <= room]
 
-        fine = tuple(str(t) for t in rng.choice(words["fine"], size=int(rng.integers(1, 3)), replace=False))
+        lines = [languages.in_digits(t, system) for t in words["fine"]]  # "14 days" in the page's digits
+        fine = tuple(str(t) for t in rng.choice(lines, size=int(rng.integers(1, 3)), replace=False))
         fine = tuple(fitting(fine, fine_px)) or fine[-1:]
         if slot == "fine_text":
-            fine = fine[:-1] + (pick(rng, [t for t in fitting(words["fine"], target_px) if t not in fine[:-1]]
-                                     or [min(words["fine"], key=len)]),)
+            fine = fine[:-1] + (pick(rng, [t for t in fitting(lines, target_px) if t not in fine[:-1]]
+                                     or [min(lines, key=len)]),)
         subtotal = sum(_cents(g) for g in goods)
         content = ReceiptContent(
             store=store, tagline="", address=(), date=date, clock=clock, goods=goods, qty_style="prefix",
             tax_label=words["tax"]["label"], tax_pct=int(pick(rng, words["tax"]["rates"])),
-            currency=(("language", code),), card=words["labels"]["card"] if rng.random() < 0.7 else "",
-            card_digits=f"{int(rng.integers(0, 10000)):04d}", tip=None,
+            currency=(("language", code), ("digits", system)),
+            card=words["labels"]["card"] if rng.random() < 0.7 else "",
+            card_digits=languages.in_digits(f"{int(rng.integers(0, 10000)):04d}", system), tip=None,
             discount=max(step, int(rng.integers(1, 1 + max(1, subtotal // 10))) // step * step)
             if rng.random() < 0.5 else None,
             table="", cashier="", points=None, signature=False,
@@ -468,7 +471,8 @@ class ReceiptContext(Context):
             # Another language: the multiplication sign (of no script: a Latin x would start a
             # Latin run that Devanagari or Thai words after it are shaped in).
             times = "×" if content.language else "x"
-            name = f"{good.qty} {times} {good.name}" if content.qty_style == "prefix" and good.qty > 1 else good.name
+            qty = languages.in_digits(str(good.qty), cur.get("digits", "latn"))  # the page's digits
+            name = f"{qty} {times} {good.name}" if content.qty_style == "prefix" and good.qty > 1 else good.name
             add("item", k=k, left=name, right=money(_cents(good), cur), marked=good.marked)
             if content.qty_style == "second_line" and good.qty > 1:
                 add("plain", text=f"  {good.qty} @ {money(good.unit, cur)}", role="qty_line", k=k)
@@ -476,7 +480,8 @@ class ReceiptContext(Context):
         add("amount", label=label["subtotal"], value=money(totals["subtotal"], cur), field="subtotal")
         if content.discount is not None:
             add("amount", label=label["discount"], value=money(-content.discount, cur), field="discount")
-        add("amount", label=f"{content.tax_label} {content.tax_pct}%", value=money(totals["tax"], cur), field="tax")
+        pct = languages.in_digits(str(content.tax_pct), cur.get("digits", "latn"))
+        add("amount", label=f"{content.tax_label} {pct}%", value=money(totals["tax"], cur), field="tax")
         if content.tip is not None:
             add("amount", label="TIP", value=money(content.tip, cur), field="tip")
         add("amount", label=label["total"], value=money(totals["total"], cur, symbol=True), field="total", big=True)

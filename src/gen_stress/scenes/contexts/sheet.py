@@ -169,7 +169,7 @@ def money(cents: int, currency: dict, symbol: bool = False) -> str:
     """An amount in a currency's number format ("1,234.50", "1.234,50 €"); a page in
     another language prints its locale's (`{"language": code}`, Babel's formats)."""
     if "language" in currency:
-        return format_amount(currency["language"], cents, symbol)
+        return format_amount(currency["language"], cents, symbol, currency.get("digits", "latn"))
     sign = "-" if cents < 0 else ""
     whole, frac = divmod(abs(cents), 100)
     digits = f"{whole:,}".replace(",", currency["thousands"])
@@ -183,7 +183,7 @@ def money(cents: int, currency: dict, symbol: bool = False) -> str:
 def parse_money(text: str, currency: dict) -> int:
     """Cents of a printed amount (the inverse of `money`): arithmetic is checked on what is printed."""
     if "language" in currency:
-        return parse_amount(currency["language"], text)
+        return parse_amount(currency["language"], text, currency.get("digits", "latn"))
     body = text.replace(currency["symbol"], "").strip().replace(currency["thousands"], "")
     sign = -1 if body.startswith("-") else 1
     whole, _, frac = body.lstrip("-").partition(currency["decimal"])
