@@ -8,7 +8,9 @@ question needs the page to hold) and kinds (questions/kinds.py). A context offer
 (scenes/contexts/*); a subtask whose slot a context does not offer is refused before
 any work starts. The `context` knob and the page's layout statistics join the family's
 `difficulty` only in datasets that set or sweep `context`, so default runs keep their
-bytes; knobs a kind does not use are null in a context's rows.
+bytes; knobs a kind does not use are null in a context's rows. With the writing knobs
+(`script`, `language`), a context that can prints its page in that language
+(`Request.language`) and serves the slots its page words cover (`localized_slots`).
 """
 
 from __future__ import annotations

@@ -209,8 +209,8 @@ class MenuContext(Context):
 
     def _sample_localized(self, request: Request, rng: np.random.Generator, size: tuple[int, int]) -> MenuContent:
         """A menu in another language (the `menu` page words of data/contexts/languages.yaml):
-        its sections and dishes, the locale's prices (Babel, Latin digits), the script's
-        fonts, shaped; no descriptions, diet marks, specials, hours or service line, which
+        its sections and dishes, the locale's prices (Babel; Latin digits or the locale's
+        own), the script's fonts, shaped; no descriptions, diet marks, specials, hours or service line, which
         the page words do not cover (only questions about what it prints: `localized_slots`)."""
         code, slot, style = request.language, request.slot, request.style
         words, lang = page_words(code), LANGUAGES[code]

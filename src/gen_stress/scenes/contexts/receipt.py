@@ -212,7 +212,8 @@ class ReceiptContext(Context):
 
     def _sample_localized(self, request: Request, rng: np.random.Generator, size: tuple[int, int]) -> ReceiptContent:
         """A grocery receipt in another language (data/contexts/languages.yaml): its words,
-        the locale's amounts and dates (Babel, Latin digits), the script's fonts, shaped.
+        the locale's amounts and dates (Babel; Latin digits or the locale's own), the
+        script's fonts, shaped.
         Only questions about what it prints are asked of it (`localized_slots`); no table,
         server, points, signature or flagged items, which the page words do not cover."""
         code = request.language
