@@ -38,7 +38,7 @@ from gen_stress.generators import family_names, get_family
 from gen_stress.knobs import knob_spec, split_assignment
 from gen_stress.pipeline import DatasetSpec, PartSpec, default_workers
 from gen_stress.questions.in_context import served_subtasks, with_context
-from gen_stress.writing import with_script
+from gen_stress.writing import prints_other_language, with_script
 
 TARGET_RATIO = 0.5  # each context generates at no less than half the PNG-encode-only rate
 
@@ -92,7 +92,7 @@ def part_for(family: str, n: int, settings: list[str]) -> PartSpec:
         name, value = split_assignment(text, "--set")
         pinned.append((name, knob_spec(with_script(with_capture(with_context(fam.Knobs))), name, family).parse(value)))
     contexts = [v for k, v in pinned if k == "context"]
-    subtasks = served_subtasks(fam, contexts) if contexts else ()
+    subtasks = served_subtasks(fam, contexts, prints_other_language(pinned, ())) if contexts else ()
     return PartSpec(family=family, n=n, settings=tuple(pinned), subtasks=subtasks)
 
 

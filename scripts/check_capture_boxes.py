@@ -15,9 +15,11 @@ buffer the camera warped with nearest sampling:
     python scripts/check_capture_boxes.py --n 40             # 40 per family, mode and context
     python scripts/check_capture_boxes.py --family ocr --n 5 --context receipt
     python scripts/check_capture_boxes.py --family ocr --script arabic --script japanese --n 20
+    python scripts/check_capture_boxes.py --family all --context receipt --context menu --script hebrew --n 10
 
-With `--script` (ocr, abstract scenes), shaped text is checked through its grapheme
-clusters too: its owned pixels lie in its cluster boxes, which cover the whole string.
+With `--script` (ocr in abstract scenes; every family on receipts and menus, the subtasks
+their pages serve in the language), shaped text is checked through its grapheme clusters
+too: its owned pixels lie in its cluster boxes, which cover the whole string.
 
 Prints one line per family, mode and context, and the problems found (exit 1 if any).
 """
@@ -181,13 +183,16 @@ class ShotSpy:
         capture.Camera.shoot = self._real
 
 
+LOCALIZED = ("receipt", "menu")  # contexts whose pages print other scripts (gen_stress.writing.CONTEXTS)
+
+
 def part_for(family: str, mode: str, context: str, n: int, seed: int, script: str = "") -> PartSpec | None:
     """The part of one cell, or None when the context serves none of the family's subtasks."""
     settings = (("capture", mode),) + ((("context", context),) if context != "abstract" else ())
     settings += (("script", script),) if script else ()
     subtasks = ()
     if context != "abstract":
-        subtasks = served_subtasks(get_family(family), [context])
+        subtasks = served_subtasks(get_family(family), [context], localized=bool(script))
         if not subtasks:
             return None
     return PartSpec(family, n, seed=seed, settings=settings, subtasks=subtasks)
@@ -242,10 +247,11 @@ def main() -> int:
     args = parser.parse_args()
     size = (args.size, args.size)
     scripts = tuple(args.script or ("",))
-    if args.script and (args.family != "ocr" or (args.context or ["abstract"]) != ["abstract"]):
-        parser.error("--script is for --family ocr in the abstract context (--context abstract)")
     contexts = args.context or (["abstract"] if args.script else CONTEXTS)
-    jobs = cells(family_names(args.family), args.mode or MODES, contexts, args.n, args.seed, size, scripts)
+    families = family_names(args.family)
+    if args.script and (set(contexts) - {"abstract", *LOCALIZED} or ("abstract" in contexts and families != ["ocr"])):
+        parser.error(f"--script is for --family ocr in the abstract context, or --context {' or '.join(LOCALIZED)}")
+    jobs = cells(families, args.mode or MODES, contexts, args.n, args.seed, size, scripts)
     if args.workers > 1:
         with multiprocessing.get_context("fork").Pool(args.workers) as pool:
             results = list(pool.imap_unordered(check_cell, jobs))

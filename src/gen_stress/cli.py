@@ -126,7 +126,7 @@ def generate(family, n, seed, out, size_text, workers, split, sweeps, settings, 
     from gen_stress.knobs import knob_spec, parse_sweep, resolve_sweep, split_assignment
     from gen_stress.pipeline import DatasetSpec, PartSpec, default_workers
     from gen_stress.questions.in_context import context_pairs, served_subtasks, with_context
-    from gen_stress.writing import with_script
+    from gen_stress.writing import prints_other_language, with_script
 
     names = family_names(family)
     size = _parse_size(size_text)
@@ -150,7 +150,10 @@ def generate(family, n, seed, out, size_text, workers, split, sweeps, settings, 
         leaves = tuple(s for s in subtasks if s in fam.subtasks) if len(names) > 1 else subtasks
         wanted = [v for k, v in pinned if k == "context"] + [v for s in swept if s.knob == "context" for v in s.values]
         if len(names) > 1 and not leaves and wanted:  # with `all`, each family asks what the contexts serve
-            served = served_subtasks(fam, wanted)
+            localized = prints_other_language(pinned, swept)
+            served = served_subtasks(fam, wanted, localized)
+            if localized and not served:  # nothing of it is asked of pages in another language
+                continue
             leaves = () if served == fam.subtasks else served
         # With `all`, --pairs applies to the families that make pairs.
         part = PartSpec(family=name, n=n, seed=seed, split=split, sweeps=swept, settings=tuple(pinned),

@@ -8,12 +8,15 @@ question needs the page to hold) and kinds (questions/kinds.py). A context offer
 (scenes/contexts/*); a subtask whose slot a context does not offer is refused before
 any work starts. The `context` knob and the page's layout statistics join the family's
 `difficulty` only in datasets that set or sweep `context`, so default runs keep their
-bytes; knobs a kind does not use are null in a context's rows.
+bytes; knobs a kind does not use are null in a context's rows. With the writing knobs
+(`script`, `language`), a context that can prints its page in that language
+(`Request.language`) and serves the slots its page words cover (`localized_slots`).
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -21,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from gen_stress import writing
 from gen_stress.errors import UserError
 from gen_stress.generators.base import Draft, Family, Resample, SamplePlan
 from gen_stress.knobs import knob, knob_specs
@@ -33,6 +37,7 @@ from gen_stress.scenes.model import Scene, TextItem
 from gen_stress.scenes.page import Detail, Request, TextStyle
 from gen_stress.scenes.parametric import PaintProbe
 from gen_stress.scenes.render import Rendered
+from gen_stress.scenes.shaping import shaping_failures
 
 CONTEXT_KNOB = "context"
 MIN_SIDE_PX = 384  # a receipt, menu or page needs this much room to be legible as one
@@ -135,7 +140,8 @@ EASY = {"text_px": 14, "angle_deg": 0, "font_class": "sans", "stroke_px": 0, "co
 EASY_COUNT = {"count_merged": 6, "count_rows": 5, "count_marks": 3}
 
 
-def _drawn(family: str, subtask: str, slot: str, rng: np.random.Generator, scale: float) -> dict[str, Any]:
+def _drawn(family: str, subtask: str, slot: str, rng: np.random.Generator, scale: float,
+           classes: tuple[str, ...] = FONT_CLASSES) -> dict[str, Any]:
     if family == "counting":
         low, high = COUNT_RANGES[slot]
         return {"n": int(rng.integers(low, high + 1))}
@@ -151,7 +157,7 @@ def _drawn(family: str, subtask: str, slot: str, rng: np.random.Generator, scale
     elif subtask == "rotated_text":
         values.update(text_px=px(10, 22), angle_deg=int(rng.integers(0, 360)))
     else:
-        values.update(text_px=px(10, 24), font_class=pick(rng, FONT_CLASSES),
+        values.update(text_px=px(10, 24), font_class=pick(rng, classes),
                       stroke_px=int(rng.integers(1, 3)) if rng.random() < 0.3 else 0,
                       contrast_ratio=round(float(np.exp(rng.uniform(np.log(1.3), np.log(15.0)))), 2))
     return values
@@ -166,7 +172,8 @@ def knob_values(family: Family, plan: SamplePlan, rng: np.random.Generator) -> d
         if family.name == "counting":
             values["n"] = EASY_COUNT[kind.slot]
     else:
-        values = _drawn(family.name, plan.subtask, kind.slot, rng, min(1.0, min(plan.size) / 512))
+        values = _drawn(family.name, plan.subtask, kind.slot, rng, min(1.0, min(plan.size) / 512),
+                        writing.font_classes(plan.pinned))
     allowed = contexts()[context_of(plan)].angles.get(kind.slot)
     if allowed and "angle_deg" in values:  # no extra draw: the drawn angle snapped to the nearest allowed
         values["angle_deg"] = _nearest_angle(values["angle_deg"], allowed)
@@ -195,7 +202,8 @@ def compose(family: Family, plan: SamplePlan, values: dict[str, Any], rng: np.ra
     if family.name == "ocr":
         style = TextStyle(values["text_px"], values["angle_deg"], values["font_class"], values["stroke_px"],
                           values["contrast_ratio"])
-    request = Request(kind.slot, style, values.get("n"), two_columns=kind.slot == "two_columns")
+    request = Request(kind.slot, style, values.get("n"), two_columns=kind.slot == "two_columns",
+                      language=writing.page_language(plan.pinned))
     options = {"present": plan.slot % 2 == 0} if kind.balanced else {}
     content = context.sample(request, rng, size)
     page = context.layout(content, request, size)
@@ -213,6 +221,9 @@ def compose(family: Family, plan: SamplePlan, values: dict[str, Any], rng: np.ra
 
 def _draft(family: Family, plan: SamplePlan, values: dict, page, asked: kinds.Asked) -> ContextDraft:
     cls = with_context(family.Knobs)
+    if writing.KNOB_NAMES & set(plan.pinned):  # the writing knobs, recorded resolved
+        cls = writing.with_script(cls)
+        values = {**values, **writing.page_knobs(plan.pinned)}
     specs = knob_specs(cls)
     record = {name: None for name in specs}
     record.update(values)
@@ -244,6 +255,27 @@ def _marked(scene: Scene, depends: set[int], box_ids: set[int] = frozenset()) ->
     return dataclasses.replace(scene, items=items)
 
 
+_VERDICTS: OrderedDict = OrderedDict()
+_VERDICT_CACHE = 4096  # lines; least recently used dropped
+
+
+def _shaping_verdict(layout) -> list[str]:
+    """`shaping_failures` of a line, remembered: pages in another language repeat their
+    labels, goods and dishes from item to item, and the verdict depends on the font file,
+    size, string and shaping alone (the check draws the line unstroked at its own origin)."""
+    if layout.shaping is None:
+        return []
+    key = (str(layout.font.path), round(layout.em_px, 4), layout.text, layout.shaping)
+    verdict = _VERDICTS.get(key)
+    if verdict is None:
+        verdict = _VERDICTS[key] = shaping_failures(layout)
+        if len(_VERDICTS) > _VERDICT_CACHE:
+            _VERDICTS.popitem(last=False)
+    else:
+        _VERDICTS.move_to_end(key)
+    return verdict
+
+
 MIN_OBJECT_VISIBLE = 0.98  # an object the answer depends on shows this much of itself (its print counts)
 DETAIL_CONTRAST = 3.0  # text marked as a near-duplicate's distinguishing detail stands out this much
 
@@ -253,7 +285,11 @@ def verify(draft: ContextDraft, rendered: Rendered) -> list[str]:
     every character drew ink, and it stands out from the paper (a distinguishing detail
     clearly); every object it depends on is in view (what is printed on it counts as
     its own) and shows its probed parts (a cap's colour)."""
-    failures: list[str] = []
+    # Shaped text (scripts beyond Latin): every line's glyphs are HarfBuzz's.
+    failures: list[str] = [f for item in draft.scene.items if isinstance(item, TextItem)
+                           for f in _shaping_verdict(item.layout)]
+    if failures:
+        return failures
     on_top: dict[int, int] = {}
     for item in draft.scene.items:
         if isinstance(item, TextItem) and item.on_item:
@@ -320,11 +356,14 @@ def context_pairs(family: Family, part) -> bool:
     return True
 
 
-def served_subtasks(family: Family, names) -> tuple[str, ...]:
-    """The family's subtasks that every one of the named contexts can serve."""
+def served_subtasks(family: Family, names, localized: bool = False) -> tuple[str, ...]:
+    """The family's subtasks that every one of the named contexts can serve (`localized`:
+    with its page in another language, see Context.localized_slots)."""
     real = [contexts()[n] for n in names if n != ABSTRACT]
     return tuple(leaf for leaf in family.subtasks
-                 if leaf in KINDS.get(family.name, {}) and all(kind_for(family.name, leaf, c.name) for c in real))
+                 if leaf in KINDS.get(family.name, {}) and all(kind_for(family.name, leaf, c.name) for c in real)
+                 and (not localized or all(kind_for(family.name, leaf, c.name).slot in c.localized_slots
+                                           for c in real)))
 
 
 def check_size(part, size: tuple[int, int]) -> None:
@@ -374,7 +413,8 @@ def check_part(family: Family, part) -> None:
                 raise UserError(f"{family.name}/{leaf} in context {name} draws its text at "
                                 f"{' or '.join(map(str, allowed))} degrees only, not angle_deg={wrong[0]}")
         for knob_name in [s.knob for s in part.sweeps] + [k for k, _ in part.settings]:
-            if knob_name != CONTEXT_KNOB and knob_name not in used and knob_name not in CAPTURE_KNOBS:
+            if knob_name != CONTEXT_KNOB and knob_name not in used and knob_name not in CAPTURE_KNOBS \
+                    and knob_name not in writing.KNOB_NAMES:
                 raise UserError(f"knob {knob_name} of {family.name} does not apply in context {name} "
                                 f"(there it uses: {', '.join(used) or 'none'})")
         if family.name == "counting":

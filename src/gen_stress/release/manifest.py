@@ -322,9 +322,13 @@ class _Reader:
         contexts = [v for k, v in settings if k == "context"] + [v for w in sweeps if w.knob == "context"
                                                                   for v in w.values]
         if contexts and not subtasks:  # a family in a context asks what the context serves
-            served = served_subtasks(fam, contexts)
+            from gen_stress.writing import prints_other_language
+
+            localized = prints_other_language(settings, sweeps)  # in another language: what its page prints
+            served = served_subtasks(fam, contexts, localized)
             if not served:
-                self.fail(f"{where}.set.context", f"no subtask of {name} is served by context {contexts[0]}")
+                self.fail(f"{where}.set.context", f"no subtask of {name} is served by context {contexts[0]}"
+                          + (" in another language" if localized else ""))
             subtasks = () if served == fam.subtasks else served
         pairs = body.get("pairs", False)
         if not isinstance(pairs, bool):

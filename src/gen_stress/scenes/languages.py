@@ -13,17 +13,27 @@ from __future__ import annotations
 
 import datetime
 import json
+from decimal import Decimal
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
 import numpy as np
+import yaml
 from babel.dates import format_date
-from babel.numbers import format_currency, format_decimal, get_currency_precision
+from babel.numbers import (
+    format_currency,
+    format_decimal,
+    get_currency_precision,
+    get_currency_symbol,
+    get_decimal_symbol,
+    get_group_symbol,
+)
 
 from gen_stress.rng import pick
 from gen_stress.scenes import content
+from gen_stress.scenes.shaping import Shaping
 
 SCRIPTS = ("latin", "cyrillic", "greek", "arabic", "hebrew", "devanagari", "bengali", "thai",
            "chinese", "japanese", "korean")
@@ -71,6 +81,19 @@ LANGUAGES: dict[str, Language] = {lang.code: lang for lang in (
     Language("ja", "japanese", "Japanese", "ja_JP", "ltr", "JPY", price_scale=100),
     Language("ko", "korean", "Korean", "ko_KR", "ltr", "KRW", price_scale=1000),
 )}
+
+# ISO 15924 tags HarfBuzz shapes each script with.
+SCRIPT_TAGS = {"latin": "Latn", "cyrillic": "Cyrl", "greek": "Grek", "arabic": "Arab", "hebrew": "Hebr",
+               "devanagari": "Deva", "bengali": "Beng", "thai": "Thai", "chinese": "Hani", "japanese": "Hani",
+               "korean": "Hang"}
+
+
+def shaping_of(code: str) -> Shaping | None:
+    """How a horizontal line in the language is shaped: None for Latin script (Pillow's
+    basic layout, as English), else raqm in the language's direction."""
+    lang = LANGUAGES[code]
+    return None if lang.script == "latin" else Shaping(lang.direction, SCRIPT_TAGS[lang.script], code)
+
 
 # Zero of each numbering system's digits (Babel gives the separators, not the digits).
 DIGIT_ZERO = {"latn": 0x30, "arab": 0x660, "arabext": 0x6F0, "deva": 0x966, "beng": 0x9E6, "thai": 0xE50}
@@ -460,6 +483,82 @@ def hidden_span(language: str, text: str, kind: str, rng: np.random.Generator) -
     return content.hidden_span(text, kind, rng, lambda n: _lower_words_of_length(language, n))
 
 
+# Page words: what the real-world contexts print in other languages ------------------------
+
+PAGE_MARKS = " :%*×"  # printed on pages beyond words and amounts: "14:05", "VAT 19%", "****1234", "2 × "
+
+
+@cache
+def page_words(code: str) -> dict:
+    """The page words of a language (data/contexts/languages.yaml), every string NFC;
+    {} for English (the contexts' own vocabularies) and languages without any."""
+    data = yaml.safe_load(_data_text("contexts", "languages.yaml"))
+    entry = data.get(code)
+    if entry is None:
+        return {}
+
+    def nfc(value):
+        if isinstance(value, str):
+            return _nfc(value)
+        if isinstance(value, list):
+            return [nfc(v) for v in value]
+        if isinstance(value, dict):
+            return {k: nfc(v) for k, v in value.items()}
+        return value
+
+    return {**nfc(entry), "goods_cents": data["goods_cents"], "menu_cents": data["menu_cents"]}
+
+
+def _page_strings(code: str) -> list[str]:
+    words = page_words(code)
+    out = [s for key in ("stores", "goods", "thanks", "fine", "stamps") for s in words.get(key, [])]
+    out += list(words.get("labels", {}).values())
+    if words:
+        out.append(words["tax"]["label"])
+        menu = words["menu"]
+        out += menu["restaurants"] + menu["labels"] + menu["fine"]
+        out += [s for name, dishes in menu["sections"] for s in [name, *dishes]]
+    return [s.replace("{brand}", "") for s in out]
+
+
+def currency_digits(code: str) -> int:
+    """Decimal places of the language's currency (0 for yen, won and rial)."""
+    return get_currency_precision(LANGUAGES[code].currency)
+
+
+def format_amount(code: str, minor: int, symbol: bool = False, system: str = "latn") -> str:
+    """An amount in minor units (cents, or whole yen) as the locale prints it (Babel's
+    currency format in the numbering system's digits), with or without its currency sign."""
+    lang = LANGUAGES[code]
+    value = Decimal(minor).scaleb(-currency_digits(code))
+    text = format_price(lang, value, system)
+    if symbol:
+        return text
+    body = text.replace(_visible(get_currency_symbol(lang.currency, lang.locale)), "").strip()
+    return "-" + body[1:].strip() if body.startswith("-") else body  # "-ریال 12": the sign stays on the number
+
+
+def parse_amount(code: str, text: str, system: str = "latn") -> int:
+    """Minor units of a printed amount (the inverse of `format_amount`): arithmetic is
+    checked on what is printed."""
+    lang = LANGUAGES[code]
+    body = text.replace(_visible(get_currency_symbol(lang.currency, lang.locale)), "").replace(" ", "")
+    body = body.replace(get_group_symbol(lang.locale, numbering_system=system), "")
+    body = body.replace(get_decimal_symbol(lang.locale, numbering_system=system), ".")
+    body = "".join(str(unicodedata.digit(c)) if unicodedata.category(c) == "Nd" else c for c in body)
+    return int(Decimal(body).scaleb(currency_digits(code)))
+
+
+def page_numbering(lang: Language, rng: np.random.Generator) -> str:
+    """The digits a page prints: Latin, or the locale's own half the time where it has them."""
+    return _numbering(lang, rng)
+
+
+def in_digits(text: str, system: str) -> str:
+    """The text with its ASCII digits in the numbering system's digits."""
+    return _visible(text, system) if system != "latn" else text
+
+
 # Character sets --------------------------------------------------------------------------
 
 def _all_casings(code: str, texts) -> set[str]:
@@ -509,5 +608,7 @@ def charset(language: str) -> frozenset[str]:
         chars |= set(content.CODE_LETTERS + content.CODE_DIGITS + "-")
     else:
         chars |= set(_code_letters(language)) | {"-"}
+    if page_words(language):  # what the contexts print in the language
+        chars |= set("".join(_page_strings(language))) | set(PAGE_MARKS)
     chars.discard("")
     return frozenset(chars)

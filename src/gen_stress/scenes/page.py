@@ -37,6 +37,7 @@ class Request:
     style: TextStyle | None = None
     count: int | None = None
     two_columns: bool = False
+    language: str = ""  # the language the page prints ("": English, the contexts' own words)
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,9 @@ class Context:
     # Slots of families without minimal pairs of their own whose answer `change` flips
     # too (a screen's usual elements and states, for hallucination): --pairs works there.
     pair_slots: frozenset = frozenset()
+    # Slots it serves when its page prints another language (`Request.language`): those
+    # whose elements the language's page words cover (scenes/languages.page_words).
+    localized_slots: tuple[str, ...] = ()
 
     def sample(self, request: Request, rng: np.random.Generator, size: tuple[int, int]) -> Any:
         """The content of one page (plain frozen data): every random draw happens here."""

@@ -18,7 +18,19 @@ from gen_stress.rng import pick
 from gen_stress.scenes.colors import contrast_ratio, ink_for_contrast, max_contrast, mix
 from gen_stress.scenes.contexts import Context, vocabulary
 from gen_stress.scenes.contexts.edits import one_char_changed
-from gen_stress.scenes.contexts.sheet import Sheet, cap_gap, font_named, money, text_width
+from gen_stress.scenes import languages
+from gen_stress.scenes.contexts.sheet import (
+    Sheet,
+    cap_gap,
+    font_named,
+    fonts_for,
+    money,
+    page_shaping,
+    right_to_left,
+    styled_fonts,
+    text_width,
+)
+from gen_stress.scenes.languages import LANGUAGES, page_words
 from gen_stress.scenes.fonts import load_catalog
 from gen_stress.scenes.geometry import rect_points
 from gen_stress.scenes.model import Scene
@@ -80,6 +92,8 @@ class MenuContent:
     box_pick: int
     near_dup: str  # name of the dish asked about among near-duplicates ("" none)
     above_px: float = 0.0  # a close-up of the foot: this much of the card lies above the frame
+    language: str = ""  # the language printed ("": English); see _sample_localized
+    numbering: str = "latn"  # the digits its prices are printed in (another language's own, or Latin)
 
 
 class MenuContext(Context):
@@ -103,8 +117,11 @@ class MenuContext(Context):
         "marked_item": "the one dish marked with a dagger",
     }
     refuses = {"count_merged": "a menu lists no quantities to add up"}
+    localized_slots = ("fine_text", "rotated_text", "styled_text", "list_order", "list_relative", "named_box")
 
     def sample(self, request: Request, rng: np.random.Generator, size: tuple[int, int]) -> MenuContent:
+        if request.language not in ("", "en"):
+            return self._sample_localized(request, rng, size)
         vocab = vocabulary("menu")
         scale = min(size) / 512
         slot, style = request.slot, request.style
@@ -190,6 +207,69 @@ class MenuContext(Context):
         )
         return self._fitted(content, size, slot)
 
+    def _sample_localized(self, request: Request, rng: np.random.Generator, size: tuple[int, int]) -> MenuContent:
+        """A menu in another language (the `menu` page words of data/contexts/languages.yaml):
+        its sections and dishes, the locale's prices (Babel; Latin digits or the locale's
+        own), the script's fonts, shaped; no descriptions, diet marks, specials, hours or service line, which
+        the page words do not cover (only questions about what it prints: `localized_slots`)."""
+        code, slot, style = request.language, request.slot, request.style
+        words, lang = page_words(code), LANGUAGES[code]
+        menu = words["menu"]
+        vocab = vocabulary("menu")
+        scale = min(size) / 512
+        n_sections = int(rng.integers(2, 5))
+        chosen = [0] + sorted(int(k) for k in rng.choice(np.arange(1, 4), size=n_sections - 1, replace=False))
+        digits, step = languages.currency_digits(code), 10 * words["price_step"]
+        sections = []
+        for k in chosen:
+            name, dishes = menu["sections"][k]
+            low, high = words["menu_cents"][k]
+            picked = rng.choice(len(dishes), size=int(rng.integers(2, len(dishes) + 1)), replace=False)
+            sections.append((name, tuple(
+                Dish(dishes[int(i)], "", max(step, int(round(int(rng.integers(low, high + 1)) * words["price_factor"]
+                                                                * 10 ** digits / 100 / step)) * step), "")
+                for i in sorted(picked))))
+        papers = vocab["papers"]
+        if slot == "styled_text":
+            papers = [p for p in papers if max_contrast(tuple(p["rgb"])) >= style.contrast_ratio]
+        paper = pick(rng, papers)
+        body_fonts = fonts_for(BODY_FONTS, code)
+        body_font = pick(rng, body_fonts)
+        shaping = page_shaping(code)
+        fine = (pick(rng, menu["fine"]),)
+        if slot == "fine_text":
+            room = size[0] - 2 * MARGIN_PX - 0.08 * min(size) - 2 * max(10.0, 0.05 * size[0])
+            fitting = [t for t in menu["fine"] if max(text_width(t, font_named(f), style.text_px, shaping)
+                                                       for f in body_fonts) <= room]
+            fine = (pick(rng, fitting or [min(menu["fine"], key=len)]),)
+        numbering = languages.page_numbering(lang, rng)  # Latin digits, or the locale's own half the time
+        brand = languages.make_pseudoword(lang, rng, 7)[0]
+        title = pick(rng, menu["restaurants"]).format(brand=brand[:1].upper() + brand[1:])
+        title_font = pick(rng, fonts_for(TITLE_FONTS, code))
+        if slot == "styled_text":
+            title_font = pick(rng, [f.name for f in styled_fonts(code, style.font_class) if not f.missing(title)]
+                              or [title_font])
+        dish_px = max(7, int(round(rng.integers(9, 12) * scale)))
+        if slot == "fine_text":
+            dish_px = max(dish_px, min(style.text_px + 3, int(24 * scale)))
+        two = rng.random() < 0.5 and not (slot == "fine_text" and dish_px > 16 * scale)
+        content = MenuContent(
+            title=title, tagline="", sections=tuple(sections), columns=2 if two else 1, decimal="",
+            descriptions=False, fine=fine, label=pick(rng, menu["labels"]) if slot == "rotated_text" else "",
+            hours="", service=False, title_font=title_font, dish_font=pick(rng, fonts_for(DISH_FONTS, code)),
+            body_font=body_font, mark_font=body_font,
+            title_px=style.text_px if slot == "styled_text" else max(14, int(round(rng.integers(18, 28) * scale))),
+            dish_px=dish_px, fine_px=style.text_px if slot == "fine_text" else max(6, dish_px - 3),
+            target_px=style.text_px if style is not None else dish_px,
+            target_contrast=style.contrast_ratio if slot == "styled_text" else 0.0,
+            stroke_px=style.stroke_px if slot == "styled_text" else 0,
+            label_angle=style.angle_deg if slot == "rotated_text" else 0,
+            paper=tuple(paper["rgb"]), ink=tuple(paper["ink"]), accent=_accent(pick(rng, vocab["accents"]), paper),
+            **_surface(vocab, rng), inset=(float(rng.uniform(0, 1)), float(rng.uniform(0, 1))),
+            box_pick=int(rng.integers(0, 1000)), near_dup="", language=code, numbering=numbering,
+        )
+        return self._fitted(content, size, slot)
+
     def change(self, content: MenuContent, request: Request, rng: np.random.Generator,
                focus: tuple[str, ...] = ()) -> MenuContent:
         slot = request.slot
@@ -250,6 +330,7 @@ class MenuContext(Context):
         px, desc_px = content.dish_px, max(6, content.dish_px - 2)
         body = font_named(content.body_font)
         inner = x1 - x0 - 2 * pad
+        text_width = _widths(content)
         if text_width(content.title, font_named(content.title_font), content.title_px) + 2 * content.stroke_px > inner:
             return "the title does not fit the card"
         for text, p, _role in self._footer_lines(content):
@@ -304,7 +385,8 @@ class MenuContext(Context):
         if problem:
             raise Resample(problem)
         x0, y0, x1, y1, pad = self._card(content, size)
-        sheet = Sheet()
+        text_width = _widths(content)
+        sheet = Sheet(shaping=page_shaping(content.language), mirror=right_to_left(content.language))
         sheet.shape(Polygon(rect_points((x0, y0, x1, y1))), content.paper, "paper", "menu card", z=1, item_id=1)
         soft = mix(content.accent, content.paper, 0.3)
         # A double border, as printed menus have.
@@ -343,19 +425,22 @@ class MenuContext(Context):
         col_w = (x1 - x0 - 2 * pad - gutter) / content.columns
         split = _split(content.sections, content.columns)
         for c, sections in enumerate(split):
-            cx0 = x0 + pad + c * (col_w + gutter)
+            place = content.columns - 1 - c if sheet.mirror else c  # right to left: the first column at the right
+            cx0 = x0 + pad + place * (col_w + gutter)
+            start, end = (cx0 + col_w, cx0) if sheet.mirror else (cx0, cx0 + col_w)
             cy = y
             for name, dishes in sections:
                 cy += cap_gap(px + 2)
-                head = sheet.text(name.upper() if len(name) < 10 else name, dish_font, px + 2, cx0 + col_w / 2, cy,
+                head = sheet.text(name.upper() if len(name) < 10 and not content.language else name, dish_font,
+                                  px + 2, cx0 + col_w / 2, cy,
                                   rgb=content.accent, role="section_heading", align="center")
                 out["headings"][name] = head.item_id
                 cy += px * 0.6
                 for dish in dishes:
                     cy += cap_gap(px)
-                    ids = self._dish(sheet, dish, dish_font, marks, px, cx0, cx0 + col_w, cy, ink, faint, content)
+                    ids = self._dish(sheet, dish, dish_font, marks, px, start, end, cy, ink, faint, content)
                     out["dishes"][dish.name] = ids
-                    out["columns"][c].append(dish.name)
+                    out["columns"][place].append(dish.name)
                     if content.descriptions:
                         cy += cap_gap(desc_px) * 0.85
                         sheet.text(dish.desc, body, desc_px, cx0 + 4, cy, rgb=faint, role="description")
@@ -379,7 +464,7 @@ class MenuContext(Context):
 
     @staticmethod
     def _label_room(content: MenuContent, body) -> float:
-        return text_width(content.label, body, content.target_px) * 1.05 + 2 * content.target_px + 4
+        return _widths(content)(content.label, body, content.target_px) * 1.05 + 2 * content.target_px + 4
 
     @staticmethod
     def _footer_lines(content: MenuContent) -> list[tuple[str, int, str]]:
@@ -400,22 +485,29 @@ class MenuContext(Context):
 
     @staticmethod
     def _dish(sheet: Sheet, dish: Dish, font, marks, px, left, right, base, ink, faint, content) -> dict:
+        """A dish line from `left` (its name) to `right` (its price); on a mirrored sheet
+        `left` is the right edge and the line runs leftwards (`way` -1)."""
+        text_width = _widths(content)
+        way = -1 if sheet.mirror else 1
         name = sheet.text(dish.name, font, px, left, base, rgb=ink, role="dish")
-        end = left + text_width(dish.name, font, px)
+        end = left + way * text_width(dish.name, font, px)
         ids = {"name": name.item_id}
         mark_px = max(5, px - 3)
         for key, mark in (("diet", dish.diet), ("special", DAGGER if dish.special else "")):
             if mark:
-                item = sheet.text(mark, marks, mark_px, end + 3, base - px * 0.35, rgb=content.accent, role="mark")
+                item = sheet.text(mark, marks, mark_px, end + way * 3, base - px * 0.35, rgb=content.accent,
+                                  role="mark")
                 ids[key] = item.item_id
-                end += 3 + text_width(mark, marks, mark_px)
-        price_text = money(dish.price, {**CURRENCY, "decimal": content.decimal})
+                end += way * (3 + text_width(mark, marks, mark_px))
+        cur = ({"language": content.language, "digits": content.numbering} if content.language
+               else {**CURRENCY, "decimal": content.decimal})
+        price_text = money(dish.price, cur)
         price = sheet.text(price_text, font, px, right, base, rgb=ink, role="price", align="right")
         ids["price"] = price.item_id
-        start = right - text_width(price_text, font, px) - 4
+        start = right - way * (text_width(price_text, font, px) + 4)
         dot_w = max(1.0, text_width(". ", font, px))
-        n_dots = int((start - end - 6) / dot_w)
-        if start - end < 6:
+        n_dots = int((way * (start - end) - 6) / dot_w)
+        if way * (start - end) < 6:
             raise Resample(f"no room for the leader of {dish.name}")
         if n_dots >= 2:  # a short gap goes without a leader
             sheet.text(". " * n_dots, font, px, start, base, rgb=faint, role="leader", align="right")
@@ -483,6 +575,12 @@ class MenuContext(Context):
         stats = {"n_elements": len(text), "n_rows": len(flat), "n_columns": content.columns, "skew_deg": 0.0,
                  "body_px": content.dish_px}
         return Page("menu", "menu", scene, targets, counts, listings, columns, tuple(fields), marks, stats)
+
+
+def _widths(content: MenuContent):
+    """`text_width` of the menu's lines: shaped where the menu is (scripts beyond Latin)."""
+    shaping = page_shaping(content.language)
+    return lambda text, font, text_px: text_width(text, font, text_px, shaping)
 
 
 def _small_print(content: MenuContent) -> int:

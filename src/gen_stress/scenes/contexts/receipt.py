@@ -11,6 +11,7 @@ question is asked.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import math
 from dataclasses import dataclass
 
@@ -22,6 +23,10 @@ from gen_stress.scenes.colors import ink_for_contrast
 from gen_stress.scenes.contexts import Context, vocabulary
 from gen_stress.scenes.contexts.edits import one_char_changed
 from gen_stress.scenes.contexts.sheet import Sheet, cap_gap, fits, font_named, money, paper_outline, parse_money, text_width
+from gen_stress.scenes.contexts.sheet import fonts_for, page_shaping as _shaping, right_to_left as _rtl, styled_fonts
+from gen_stress.scenes.contexts.sheet import text_width as sheet_text_width
+from gen_stress.scenes import languages
+from gen_stress.scenes.languages import LANGUAGES, page_words
 from gen_stress.scenes.fonts import load_catalog
 from gen_stress.scenes.model import Scene, ShapeItem
 from gen_stress.scenes.page import Count, Field, Listing, Page, Request, Target
@@ -83,6 +88,8 @@ class ReceiptContent:
     box_pick: int  # which element a region question names
     near_dup: int  # index of the good whose near-duplicate is listed (-1: none)
     closeup: bool = False  # print too large for the whole strip: its foot fills the frame, the top cut off
+    language: str = ""  # the language printed ("": English); see _sample_localized
+    tender_step: int = 500  # cash is handed over in multiples of this (cents)
 
     @property
     def money(self) -> dict:
@@ -125,10 +132,14 @@ class ReceiptContext(Context):
         "marked_item": "the one item flagged with an asterisk",
     }
     refuses = {"two_columns": "a receipt lists its items in one column"}
+    localized_slots = ("fine_text", "rotated_text", "styled_text", "count_rows", "count_merged", "list_order",
+                       "list_relative", "named_box")
 
     # Sampling ------------------------------------------------------------------------
 
     def sample(self, request: Request, rng: np.random.Generator, size: tuple[int, int]) -> ReceiptContent:
+        if request.language not in ("", "en"):
+            return self._sample_localized(request, rng, size)
         vocab = vocabulary("receipt")
         scale = min(size) / 512
         store = pick(rng, vocab["stores"])
@@ -197,6 +208,89 @@ class ReceiptContext(Context):
             offset=(float(rng.uniform(0, 1)), float(rng.uniform(0, 1))),
             box_pick=int(rng.integers(0, 1000)), near_dup=near_dup,
         )
+        return self._fitted(content, size, slot)
+
+    def _sample_localized(self, request: Request, rng: np.random.Generator, size: tuple[int, int]) -> ReceiptContent:
+        """A grocery receipt in another language (data/contexts/languages.yaml): its words,
+        the locale's amounts and dates (Babel; Latin digits or the locale's own), the
+        script's fonts, shaped.
+        Only questions about what it prints are asked of it (`localized_slots`); no table,
+        server, points, signature or flagged items, which the page words do not cover."""
+        code = request.language
+        words, lang = page_words(code), LANGUAGES[code]
+        vocab = vocabulary("receipt")
+        scale = min(size) / 512
+        slot, style = request.slot, request.style
+        brand = languages.make_pseudoword(lang, rng, 7)[0]
+        store = pick(rng, words["stores"]).format(brand=brand[:1].upper() + brand[1:])
+        n_lines = int(rng.integers(3, 9))
+        if slot == "count_rows":
+            n_lines = request.count
+        digits = languages.currency_digits(code)
+        factor, step = words["price_factor"], words["price_step"]
+
+        def local(cents: int) -> int:  # US cents to the local currency's minor units, rounded to its step
+            return max(step, int(round(cents * factor * 10 ** digits / 100 / step)) * step)
+
+        pool = [{"name": name, "low": local(low), "high": local(high)}
+                for name, (low, high) in zip(words["goods"], words["goods_cents"])]
+        goods = tuple(dataclasses.replace(g, unit=max(step, g.unit // step * step), marked=False)  # no flags here
+                      for g in self._goods(pool, n_lines, rng, vocab, slot, request.count))
+        fonts = _body_fonts(code)
+        body_font = pick(rng, fonts)
+        body_px = max(6, int(round(rng.integers(7, 10) * scale)))
+        if slot == "fine_text":
+            body_px = max(body_px, style.text_px)
+        header_font = body_font
+        if slot == "styled_text":
+            header_font = pick(rng, [f.name for f in styled_fonts(code, style.font_class) if not f.missing(store)]
+                               or [body_font])
+        system = languages.page_numbering(lang, rng)  # Latin digits, or the locale's own half the time
+        day = datetime.date(int(rng.integers(2019, 2027)), int(rng.integers(1, 13)), int(rng.integers(1, 29)))
+        date = languages.format_day(lang, day, pick(rng, ("short", "medium")), system)
+        clock = languages.in_digits(f"{int(rng.integers(7, 23)):02d}:{int(rng.integers(0, 60)):02d}", system)
+        fine_px = max(5, body_px - 2)
+        target_px = style.text_px if style is not None else body_px
+        shaping = _shaping(code)
+        room = size[0] - 2 * MARGIN_PX - 2 * max(8.0, 1.6 * body_px)
+
+        def fitting(texts, px):
+            return [t for t in texts if sheet_text_width(t, font_named(body_font), px, shaping) <= room]
+
+        lines = [languages.in_digits(t, system) for t in words["fine"]]  # "14 days" in the page's digits
+        fine = tuple(str(t) for t in rng.choice(lines, size=int(rng.integers(1, 3)), replace=False))
+        fine = tuple(fitting(fine, fine_px)) or fine[-1:]
+        if slot == "fine_text":
+            fine = fine[:-1] + (pick(rng, [t for t in fitting(lines, target_px) if t not in fine[:-1]]
+                                     or [min(lines, key=len)]),)
+        subtotal = sum(_cents(g) for g in goods)
+        content = ReceiptContent(
+            store=store, tagline="", address=(), date=date, clock=clock, goods=goods, qty_style="prefix",
+            tax_label=words["tax"]["label"], tax_pct=int(pick(rng, words["tax"]["rates"])),
+            currency=(("language", code), ("digits", system)),
+            card=words["labels"]["card"] if rng.random() < 0.7 else "",
+            card_digits=languages.in_digits(f"{int(rng.integers(0, 10000)):04d}", system), tip=None,
+            discount=max(step, int(rng.integers(1, 1 + max(1, subtotal // 10))) // step * step)
+            if rng.random() < 0.5 else None,
+            table="", cashier="", points=None, signature=False,
+            thanks=pick(rng, words["thanks"]), fine=fine,
+            stamp=pick(rng, words["stamps"]) if slot == "rotated_text" else "",
+            body_font=body_font, header_font=header_font, body_px=body_px,
+            header_px=target_px if slot == "styled_text" else body_px + max(2, body_px // 3),
+            fine_px=target_px if slot == "fine_text" else fine_px, target_px=target_px,
+            target_ink=style.contrast_ratio if slot == "styled_text" and style is not None else 0.0,
+            stroke_px=style.stroke_px if slot == "styled_text" and style is not None else 0,
+            stamp_angle=style.angle_deg if slot == "rotated_text" and style is not None else 0,
+            ink=tuple(int(v) for v in rng.integers(20, 95, size=8)),
+            paper_rgb=tuple(pick(rng, vocab["papers"])["rgb"]),
+            **self._surface(vocab, rng),
+            skew_deg=round(float(rng.uniform(-MAX_SKEW_DEG, MAX_SKEW_DEG)), 2) if rng.random() < 0.6 else 0.0,
+            offset=(float(rng.uniform(0, 1)), float(rng.uniform(0, 1))),
+            box_pick=int(rng.integers(0, 1000)), near_dup=-1, language=code,
+            tender_step=local(500),
+        )
+        if content.discount is not None and content.discount >= subtotal:
+            content = dataclasses.replace(content, discount=None)
         return self._fitted(content, size, slot)
 
     def _fitted(self, content: ReceiptContent, size: tuple[int, int], slot: str) -> ReceiptContent:
@@ -336,10 +430,12 @@ class ReceiptContext(Context):
             x0 = (width - paper_w) / 2
         box = (x0, y0, x0 + paper_w, y0 + paper_h)
 
-        sheet = Sheet()
+        sheet = Sheet(shaping=_shaping(content.language), mirror=_rtl(content.language))
         sheet.shape(paper_outline(box, True, max(3.0, px * 0.5)), content.paper_rgb, "paper", "receipt paper", z=1,
                     item_id=1)
         left, right = x0 + pad, x0 + paper_w - pad - mark_w
+        if sheet.mirror:  # right to left: names start at the right edge, amounts end at the left
+            left, right = x0 + paper_w - pad, x0 + pad + mark_w
         y = y0 + pad
         out = _Collected()
         for line_no, ((kind, d), h) in enumerate(zip(lines, heights)):
@@ -356,6 +452,7 @@ class ReceiptContext(Context):
         """(kind, data) of every printed line, in print order."""
         cur = content.money
         totals = _totals(content)
+        label = _labels(content.language)
         lines = []
 
         def add(kind, **data):
@@ -372,25 +469,31 @@ class ReceiptContext(Context):
                 right=f"SERVER: {content.cashier}" if content.cashier else "", role="table_cashier")
         add("rule")
         for k, good in enumerate(content.goods):
-            name = f"{good.qty} x {good.name}" if content.qty_style == "prefix" and good.qty > 1 else good.name
+            # Another language: the multiplication sign (of no script: a Latin x would start a
+            # Latin run that Devanagari or Thai words after it are shaped in).
+            times = "×" if content.language else "x"
+            qty = languages.in_digits(str(good.qty), cur.get("digits", "latn"))  # the page's digits
+            name = f"{qty} {times} {good.name}" if content.qty_style == "prefix" and good.qty > 1 else good.name
             add("item", k=k, left=name, right=money(_cents(good), cur), marked=good.marked)
             if content.qty_style == "second_line" and good.qty > 1:
                 add("plain", text=f"  {good.qty} @ {money(good.unit, cur)}", role="qty_line", k=k)
         add("rule")
-        add("amount", label="SUBTOTAL", value=money(totals["subtotal"], cur), field="subtotal")
+        add("amount", label=label["subtotal"], value=money(totals["subtotal"], cur), field="subtotal")
         if content.discount is not None:
-            add("amount", label="DISCOUNT", value=money(-content.discount, cur), field="discount")
-        add("amount", label=f"{content.tax_label} {content.tax_pct}%", value=money(totals["tax"], cur), field="tax")
+            add("amount", label=label["discount"], value=money(-content.discount, cur), field="discount")
+        pct = languages.in_digits(str(content.tax_pct), cur.get("digits", "latn"))
+        add("amount", label=f"{content.tax_label} {pct}%", value=money(totals["tax"], cur), field="tax")
         if content.tip is not None:
             add("amount", label="TIP", value=money(content.tip, cur), field="tip")
-        add("amount", label="TOTAL", value=money(totals["total"], cur, symbol=True), field="total", big=True)
+        add("amount", label=label["total"], value=money(totals["total"], cur, symbol=True), field="total", big=True)
         if content.card:
             add("amount", label=f"{content.card} ****{content.card_digits}", value=money(totals["total"], cur),
                 field="card")
         else:
-            tendered = -(-totals["total"] // 500) * 500 + (500 if totals["total"] % 500 == 0 else 0)
-            add("amount", label="CASH", value=money(tendered, cur), field="cash")
-            add("amount", label="CHANGE", value=money(tendered - totals["total"], cur), field="change")
+            step = content.tender_step
+            tendered = -(-totals["total"] // step) * step + (step if totals["total"] % step == 0 else 0)
+            add("amount", label=label["cash"], value=money(tendered, cur), field="cash")
+            add("amount", label=label["change"], value=money(tendered - totals["total"], cur), field="change")
         if content.points is not None:
             add("pair", left="POINTS EARNED", right=str(content.points), role="points")
         if content.signature:
@@ -411,10 +514,15 @@ class ReceiptContext(Context):
         body = font_named(content.body_font)
         header = font_named(content.header_font)
         px = content.body_px
+        shaping = _shaping(content.language)
+
+        def text_width(text, font, text_px):  # shaped where the page is (scripts beyond Latin)
+            return sheet_text_width(text, font, text_px, shaping)
+
         # The paper's width: the widest line, at least a till roll's 32 characters.
         gap = text_width("  ", body, px)
         mark_w = text_width(" *", body, px)
-        need = text_width("M" * 30, body, px) * 0.9
+        need = text_width("M" * 30 if not content.language else "0" * 32, body, px) * 0.9
         for kind, d in lines:
             if kind in ("item", "pair"):
                 need = max(need, text_width(d["left"], body, px) + gap + text_width(d["right"], body, px) + mark_w)
@@ -455,7 +563,7 @@ class ReceiptContext(Context):
         if kind == "gap":
             return px
         if kind == "stamp":
-            w = text_width(d["text"], font_named(content.body_font), content.target_px)
+            w = text_width(d["text"], font_named(content.body_font), content.target_px, _shaping(content.language))
             return w * 1.05 + 2 * content.target_px + 6  # room for any turn of the stamp
         return cap_gap(px)
 
@@ -482,7 +590,7 @@ class ReceiptContext(Context):
                     item = sheet.text(text, body, px, x, base, rgb=ink, role=d["role"], align=align)
                     out.roles.setdefault(d["role"], []).append(item.item_id)
         elif kind == "rule":
-            dash = "-" * max(4, int((right - left) / max(1.0, text_width("-", body, px))))
+            dash = "-" * max(4, int(abs(right - left) / max(1.0, text_width("-", body, px, sheet.shaping))))
             sheet.text(dash, body, px, left, y + h * 0.6, rgb=ink, role="rule")
         elif kind == "item":
             name = sheet.text(d["left"], body, px, left, base, rgb=ink, role="line_item",
@@ -528,8 +636,9 @@ class ReceiptContext(Context):
             name, amount, _m = out.goods[content.near_dup]
             g = goods[content.near_dup]
             targets["near_duplicate"] = Target((amount, name), f"the price of {g.name}", text[amount], g.name)
-        boxable = [("total", "the TOTAL line (the word TOTAL and its amount)"),
-                   ("subtotal", "the SUBTOTAL line (the word SUBTOTAL and its amount)")]
+        label = _labels(content.language)
+        boxable = [("total", f"the {label['total']} line (the word {label['total']} and its amount)"),
+                   ("subtotal", f"the {label['subtotal']} line (the word {label['subtotal']} and its amount)")]
         pick_k = content.box_pick % (len(boxable) + len(goods))
         if pick_k < len(boxable):
             key, ref = boxable[pick_k]
@@ -585,6 +694,22 @@ class ReceiptContext(Context):
         fields.append(Field("a signature line", bool(out.roles.get("signature")), "", "",
                             tuple(out.roles.get("signature", []))))
         return tuple(fields)
+
+
+ENGLISH_LABELS = {"subtotal": "SUBTOTAL", "discount": "DISCOUNT", "total": "TOTAL", "cash": "CASH", "change": "CHANGE"}
+# The slots a receipt in another language serves (the ocr family's): the rest ask about
+# fields and marks its page words do not cover.
+LOCALIZED_SLOTS = ("fine_text", "rotated_text", "styled_text")
+
+
+def _labels(language: str) -> dict[str, str]:
+    return page_words(language)["labels"] if language not in ("", "en") else ENGLISH_LABELS
+
+
+def _body_fonts(language: str) -> tuple[str, ...]:
+    """Fonts a receipt in the language is printed in: the till fonts that draw all of it
+    (Latin, Cyrillic, Greek), else the script's own (Noto)."""
+    return fonts_for(BODY_FONTS, language)
 
 
 def _room(content: ReceiptContent, paper_w: float, paper_h: float, size: tuple[int, int]):

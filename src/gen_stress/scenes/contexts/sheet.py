@@ -16,7 +16,9 @@ from shapely.geometry import Polygon
 from gen_stress.scenes.colors import RGB
 from gen_stress.scenes.fonts import FontInfo, load_catalog
 from gen_stress.scenes.geometry import Placement, rect_points
+from gen_stress.scenes.languages import LANGUAGES, charset, format_amount, parse_amount, shaping_of
 from gen_stress.scenes.model import ShapeItem, TextItem
+from gen_stress.scenes.shaping import Shaping
 from gen_stress.scenes.text import TextLayout, layout_text, line_advance, line_at, moved
 
 
@@ -24,9 +26,50 @@ def font_named(name: str) -> FontInfo:
     return load_catalog().by_name(name)
 
 
+# Pages in other languages ("": English, the contexts' own words) --------------------------
+
+def page_shaping(language: str) -> Shaping | None:
+    """How a page's lines are shaped: None for English and other Latin-script languages
+    (Pillow's basic layout), raqm in the language's direction otherwise."""
+    return shaping_of(language) if language not in ("", "en") else None
+
+
+def right_to_left(language: str) -> bool:
+    return language not in ("", "en") and LANGUAGES[language].direction == "rtl"
+
+
+def _complete(fonts, language: str) -> tuple[FontInfo, ...]:
+    """The fonts that draw every character the language's page can print."""
+    chars = "".join(sorted(charset(language)))
+    return tuple(f for f in fonts if not f.missing(chars))
+
+
+def fonts_for(names: tuple[str, ...], language: str) -> tuple[str, ...]:
+    """A context's own fonts (`names`) that draw all of the language, else the script's
+    own (Noto) fonts."""
+    script = LANGUAGES[language].script
+    own = _complete(tuple(f for f in map(font_named, names) if script in f.scripts), language)
+    if own:
+        return tuple(f.name for f in own)
+    pool = load_catalog().of_script(script)
+    return tuple(f.name for f in _complete(pool, language) or pool)
+
+
+def styled_fonts(language: str, font_class: str) -> tuple[FontInfo, ...]:
+    """Fonts of a class that can set a heading in the language (Latin ones for Latin script)."""
+    catalog = load_catalog()
+    script = LANGUAGES[language].script
+    pool = catalog.of_class(font_class) if script == "latin" else catalog.of_script(script, font_class)
+    return _complete(pool, language) or pool
+
+
 @lru_cache(maxsize=65536)
-def text_width(text: str, font: FontInfo, text_px: int) -> float:
-    """Advance width of a line (what it takes on the line, ink or not)."""
+def text_width(text: str, font: FontInfo, text_px: int, shaping: Shaping | None = None) -> float:
+    """Advance width of a line (what it takes on the line, ink or not); shaped by raqm
+    when `shaping` is given (scripts beyond Latin)."""
+    if shaping is not None:
+        return font.pil_shaping(font.em_for_cap(text_px)).getlength(text, direction=shaping.direction,
+                                                                     language=shaping.language)
     return line_advance(text, font, text_px)
 
 
@@ -37,6 +80,8 @@ class Sheet:
     paper_id: int = 1
     items: list = field(default_factory=list)
     next_id: int = 2
+    shaping: Shaping | None = None  # every line shaped so (scripts beyond Latin); None: basic layout
+    mirror: bool = False  # a right-to-left page: a line set "left" starts at the right, and the other way
 
     def _take_id(self) -> int:
         item_id = self.next_id
@@ -46,10 +91,17 @@ class Sheet:
     def text(self, text: str, font: FontInfo, text_px: int, x: float, baseline: float, *, rgb: RGB,
              role: str, align: str = "left", attributes=(), stroke_px: int = 0, stroke_rgb: RGB | None = None,
              z: int = 3, on: int | None = None) -> TextItem:
-        """A line of text whose baseline starts (left), ends (right) or centres at x."""
-        advance = text_width(text, font, text_px)
+        """A line of text whose baseline starts (left), ends (right) or centres at x (on a
+        mirrored sheet, "left" and "right" trade places)."""
+        if self.mirror:
+            align = {"left": "right", "right": "left"}.get(align, align)
+        advance = text_width(text, font, text_px, self.shaping)
         start = x if align == "left" else x - advance if align == "right" else x - advance / 2
-        if stroke_px:
+        if self.shaping is not None:  # raqm's layout, its pen at the start of the baseline
+            layout = layout_text(text, font, text_px=text_px, stroke_px=stroke_px, shaping=self.shaping)
+            pivot = layout.placement.pivot
+            layout = moved(layout, (start + pivot[0], baseline + pivot[1]))
+        elif stroke_px:
             layout = layout_text(text, font, text_px=text_px, stroke_px=stroke_px)
             pivot = layout.placement.pivot
             layout = moved(layout, (start + pivot[0], baseline + pivot[1]))
@@ -62,7 +114,7 @@ class Sheet:
 
     def turned_text(self, text: str, font: FontInfo, text_px: int, center: tuple[float, float], angle_deg: float,
                     *, rgb: RGB, role: str, attributes=(), z: int = 4, on: int | None = None) -> TextItem:
-        layout = layout_text(text, font, text_px=text_px, angle_deg=angle_deg, center=center)
+        layout = layout_text(text, font, text_px=text_px, angle_deg=angle_deg, center=center, shaping=self.shaping)
         item = TextItem(self._take_id(), role, layout, rgb=rgb, z=z, on_item=self.paper_id if on is None else on,
                         attributes=tuple(attributes), char_detail=False)
         self.items.append(item)
@@ -90,7 +142,7 @@ class Sheet:
                 center = tuple(turn.apply([place.center])[0])
                 layout = TextLayout(item.layout.text, item.layout.font, item.layout.text_px, item.layout.stroke_px,
                                     item.layout.ink_box_local,
-                                    Placement(place.angle_deg + angle_deg, place.pivot, center))
+                                    Placement(place.angle_deg + angle_deg, place.pivot, center), item.layout.shaping)
                 out.append(dataclasses.replace(item, layout=layout))
             else:
                 coords = np.asarray(item.geometry.exterior.coords)[:-1]
@@ -114,7 +166,10 @@ def paper_outline(box: tuple[float, float, float, float], torn_bottom: bool, too
 
 
 def money(cents: int, currency: dict, symbol: bool = False) -> str:
-    """An amount in a currency's number format ("1,234.50", "1.234,50 €")."""
+    """An amount in a currency's number format ("1,234.50", "1.234,50 €"); a page in
+    another language prints its locale's (`{"language": code}`, Babel's formats)."""
+    if "language" in currency:
+        return format_amount(currency["language"], cents, symbol, currency.get("digits", "latn"))
     sign = "-" if cents < 0 else ""
     whole, frac = divmod(abs(cents), 100)
     digits = f"{whole:,}".replace(",", currency["thousands"])
@@ -127,6 +182,8 @@ def money(cents: int, currency: dict, symbol: bool = False) -> str:
 
 def parse_money(text: str, currency: dict) -> int:
     """Cents of a printed amount (the inverse of `money`): arithmetic is checked on what is printed."""
+    if "language" in currency:
+        return parse_amount(currency["language"], text, currency.get("digits", "latn"))
     body = text.replace(currency["symbol"], "").strip().replace(currency["thousands"], "")
     sign = -1 if body.startswith("-") else 1
     whole, _, frac = body.lstrip("-").partition(currency["decimal"])
