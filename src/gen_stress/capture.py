@@ -521,7 +521,8 @@ def page_in_frame(shot: Captured) -> float:
 
 
 ZOOM_TRIES = 6  # photographs tried for a capture twin that zooms the answer out of frame
-FAMILY_TWIN_TRIES = 12  # attempts at a family's twins through the camera before capture twins
+FAMILY_TWIN_TRIES = 12  # photos of a family's twins before capture twins instead
+SHOTS_PER_SCENE = 3  # photos of one rendered scene before a new scene is drawn
 
 
 def capture_twins(family_pairs: str, part) -> bool:
@@ -574,8 +575,20 @@ class Camera:
         """Every scene of the index photographed alike; drafts re-judged on the photo.
         A family's twins the photos keep failing (this index's frame cuts every count off,
         its glare washes the changed detail out, its roll turns the mirrored answer away)
-        become, after FAMILY_TWIN_TRIES attempts, capture twins of the first scene."""
-        shot = draw_shot(self.values, self.rng)
+        become, after FAMILY_TWIN_TRIES photos, capture twins of the first scene. A scene
+        whose photo fails is photographed again (a new framing and light) a few times
+        before it is given up: scenes can be far harder to come by than photos."""
+        for shots_left in range(SHOTS_PER_SCENE - 1, -1, -1):
+            shot = draw_shot(self.values, self.rng)
+            try:
+                return self._shoot_once(drafts, renders, shot)
+            except Resample:
+                if not shots_left:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _shoot_once(self, drafts: list[Draft], renders: list[Rendered], shot: camera.Shot
+                    ) -> tuple[list[Draft], list[Captured]]:
         if self.pairs:
             return self._pair(drafts[0], renders[0], shot)
         family_twins = len(drafts) == 2 and all(d.group for d in drafts)
