@@ -215,6 +215,7 @@ class ScreenContext(Context):
             title_font = pick(rng, pool or [font])
             title_px, title_contrast, title_stroke = style.text_px, style.contrast_ratio, style.stroke_px
         rows, features = self._rows(kind, slot, request.count, rng, vocab)
+        long_list = slot == "count_merged" and request.count > 8
         order = ["list"]
         if kind not in ("login", "checkout"):
             # The usual order (search, tabs, list; a banner on top or under the list); any
@@ -227,6 +228,8 @@ class ScreenContext(Context):
             if slot == "list_relative":  # any order, the tab bar staying right above its list
                 units = [str(r) for r in rng.permutation([r for r in order if r not in ("tabs", "list")] + ["list"])]
                 order = [r for u in units for r in (("tabs", "list") if u == "list" else (u,))]
+            if long_list:  # a dozen messages fill a desktop screen: the list alone, in compact rows
+                order = ["list"]
             if ("search" in order) != ("search" in features) and "search" in FEATURES[kind]:
                 features = features ^ {"search"}
         chosen_set = list(pick(rng, vocab["login_buttons"] if kind == "login" else vocab["button_sets"]))
@@ -260,7 +263,7 @@ class ScreenContext(Context):
         return ScreenContent(
             kind=kind, device=device, theme=theme, accent=tuple(pick(rng, vocab["accents"])),
             backdrop=tuple(pick(rng, vocab["backdrops"])), scale=int(pick(rng, SCALE_FACTORS)),
-            compact=bool(rng.random() < 0.4), font=font, app=app, title_font=title_font, title_px=title_px,
+            compact=bool(rng.random() < 0.4) or long_list, font=font, app=app, title_font=title_font, title_px=title_px,
             title_contrast=title_contrast, title_stroke=title_stroke, rows=rows, order=tuple(order),
             tabs=tuple(str(t) for t in rng.choice(["All", "Recent", "Shared", "Starred", "Work", "Personal"],
                                                    size=int(rng.integers(4, 6)) if slot == "edge_ordinal" else 3,
