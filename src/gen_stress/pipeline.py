@@ -40,6 +40,7 @@ from gen_stress.scenes.render import render
 
 EMOJI_FONT_NAME = "Noto Color Emoji"  # objects recorded with shape "emoji" are drawn in it
 MAX_ATTEMPTS = 60  # scenes redrawn per index before giving up (with the reasons)
+REDRAW_KNOBS_EVERY = 30  # attempts on one draw of the knobs before they are drawn again
 ROW_GROUP = 100  # rows per parquet row group: bounds what a worker holds in memory
 SPLIT_NAME = re.compile(r"^\w+(\.\w+)*$")
 # Limits that keep planning small: the parent holds one small record per shard, never
@@ -209,6 +210,7 @@ def generate_index(family: Family, part: PartSpec, size: tuple[int, int], index:
         values = family.easy_knobs(plan.subtask) if plan.easy else family.draw_knobs(plan, rng)
         knobs = make_knobs(writing.part_knobs(family, part), {**values, **plan.pinned})
         compose, verify = family.compose, family.verify
+    redraw = in_context.context_of(plan) == in_context.ABSTRACT and not plan.easy
     reasons: Counter = Counter()
     examples: dict[str, str] = {}  # reason kind -> its first reason in full, for the error message
 
@@ -217,7 +219,11 @@ def generate_index(family: Family, part: PartSpec, size: tuple[int, int], index:
         reasons[kind] += 1
         examples.setdefault(kind, reason)
 
-    for _ in range(MAX_ATTEMPTS):
+    for attempt in range(MAX_ATTEMPTS):
+        if redraw and attempt and attempt % REDRAW_KNOBS_EVERY == 0:
+            # Drawn knobs no scene can have (a date too long for the drawn size in this
+            # script): drawn again, the pinned ones kept.
+            knobs = make_knobs(writing.part_knobs(family, part), {**family.draw_knobs(plan, rng), **plan.pinned})
         try:
             drafts = compose(plan, knobs, rng, size)
         except Resample as why:
