@@ -1040,15 +1040,17 @@ class _Drawer:
 
 
 _ARC = np.linspace(0, np.pi / 2, 5)
+# (cos, sin) of each point of the four corner arcs, worked out once (the same floats).
+_ARC_UNIT = tuple(tuple((float(np.cos(a + t)), float(np.sin(a + t))) for t in _ARC)
+                  for a in (0.0, np.pi / 2, np.pi, 1.5 * np.pi))
 
 
 def _round_rect(box, r: float) -> Polygon:
     """A rectangle with rounded corners (arcs of five points): cards, badges, signs."""
     x0, y0, x1, y1 = box
     r = min(r, (x1 - x0) / 2, (y1 - y0) / 2)
-    corners = ((x1 - r, y1 - r, 0.0), (x0 + r, y1 - r, np.pi / 2), (x0 + r, y0 + r, np.pi),
-               (x1 - r, y0 + r, 1.5 * np.pi))
-    points = [(cx + r * np.cos(a + t), cy + r * np.sin(a + t)) for cx, cy, a in corners for t in _ARC]
+    corners = ((x1 - r, y1 - r), (x0 + r, y1 - r), (x0 + r, y0 + r), (x1 - r, y0 + r))
+    points = [(cx + r * c, cy + r * s) for (cx, cy), arc in zip(corners, _ARC_UNIT) for c, s in arc]
     return Polygon(points)
 
 
