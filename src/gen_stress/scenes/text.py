@@ -356,7 +356,9 @@ def _line_mask(font, text: str, kerns, size: tuple[int, int], origin: tuple[int,
     if mask is None:
         array = compose_line(font, text, kerns, size, origin)
         array.flags.writeable = False
-        mask = _LINE_MASKS[key] = LineMask(array, Image.fromarray(array))
+        # frombuffer: the array's own memory, read only, as fromarray maps it (with fewer checks).
+        image = Image.frombuffer("L", (array.shape[1], array.shape[0]), array, "raw", "L", 0, 1)
+        mask = _LINE_MASKS[key] = LineMask(array, image)
         if len(_LINE_MASKS) > _LINE_MASK_CACHE:
             _LINE_MASKS.popitem(last=False)
     else:

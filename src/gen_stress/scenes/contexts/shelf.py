@@ -33,7 +33,7 @@ from gen_stress.scenes.contexts import Context, vocabulary
 from gen_stress.scenes.contexts.edits import near_miss, one_char_changed
 from gen_stress.scenes.contexts.sheet import font_named, money, parse_money, text_width
 from gen_stress.scenes.fonts import load_catalog
-from gen_stress.scenes.geometry import rect_points
+from gen_stress.scenes.geometry import polygon, rect_points
 from gen_stress.scenes.model import Scene, ShapeItem, TextItem
 from gen_stress.scenes.packages import Look, PackageItem, Print, package, package_paints, printed_lines
 from gen_stress.scenes.page import Count, Field, Listing, Page, Request, Target
@@ -760,7 +760,7 @@ class _Drawer:
         return self.next_id - 1
 
     def rect(self, box, rgb, role: str, label: str, z: int, radius: float = 0.0) -> ShapeItem:
-        poly = _round_rect(box, radius) if radius else Polygon(rect_points(box))
+        poly = _round_rect(box, radius) if radius else polygon(rect_points(box))
         item = ShapeItem(self.take(), role, label, "rectangle", tuple(rgb), poly, z=z)
         self.items.append(item)
         return item
@@ -1051,7 +1051,7 @@ def _round_rect(box, r: float) -> Polygon:
     r = min(r, (x1 - x0) / 2, (y1 - y0) / 2)
     corners = ((x1 - r, y1 - r), (x0 + r, y1 - r), (x0 + r, y0 + r), (x1 - r, y0 + r))
     points = [(cx + r * c, cy + r * s) for (cx, cy), arc in zip(corners, _ARC_UNIT) for c, s in arc]
-    return Polygon(points)
+    return polygon(points)
 
 
 # The page --------------------------------------------------------------------------------
