@@ -137,8 +137,8 @@ def _paint_directly(item, size: tuple[int, int]) -> tuple[int, int, int, int] | 
     return x0, y0, x1 + 1, y1 + 1  # Pillow fills the right and bottom edge pixels too
 
 
-def _paste(target: Image.Image, paint, box: tuple[int, int, int, int], mask: Image.Image) -> None:
-    """`target.paste(paint, box, mask)` onto a canvas made by `render` (loaded, writable),
+def paste(target: Image.Image, paint, box: tuple[int, int, int, int], mask: Image.Image) -> None:
+    """`target.paste(paint, box, mask)` onto a canvas made here (Image.new: loaded, writable),
     through the core call alone: Image.paste checks its arguments and makes two pixel-access
     objects per call, and a page pastes hundreds of items. The same pixels."""
     if isinstance(paint, Image.Image):
@@ -175,8 +175,8 @@ def render(scene: Scene) -> Rendered:
             owned_px = _owned_px(raster, owned)
         box = raster.box
         for rgb, mask in raster.layers:
-            _paste(image, rgb, box, mask)
-        _paste(ids, item.item_id, box, owned)
+            paste(image, rgb, box, mask)
+        paste(ids, item.item_id, box, owned)
         rasters[item.item_id] = raster
         area_px[item.item_id] = owned_px
     ids_array = as_array(ids)
