@@ -38,7 +38,7 @@ from gen_stress.scenes.model import Scene, ShapeItem, TextItem
 from gen_stress.scenes.packages import Look, PackageItem, Print, package, package_paints, printed_lines
 from gen_stress.scenes.page import Count, Field, Listing, Page, Request, Target
 from gen_stress.scenes.sprites import SpriteItem, scaled_size
-from gen_stress.scenes.text import layout_text
+from gen_stress.scenes.text import layout_text, measured_advance
 
 BRAND_FONTS = ("Lobster Two", "Leckerli One", "Kaushan Script", "Comfortaa", "Roboto Slab", "Yanone Kaffeesatz",
                "Open Sans", "DejaVu Sans", "Liberation Sans", "Roboto Condensed")
@@ -560,7 +560,7 @@ def _prints(p: Product, panel, label_font: str) -> tuple[Print, ...]:
     for role, text, font, share, rgb in lines:
         for face in (font, label_font):  # a wide logo font falls back to the label's
             px = int(min(h * share, 40))
-            while px >= MIN_DETAIL_PX and text_width(text, font_named(face), px) > w:
+            while px >= MIN_DETAIL_PX and measured_advance(text, font_named(face), px) > w:
                 px -= 1
             if px >= MIN_DETAIL_PX:
                 break
@@ -981,9 +981,9 @@ class _Drawer:
         line2 = ", ".join(t for t in (p.variant, p.size) if t)
         for text, rgb, role in ((name, INK, "name"), (line2, GREY, "variant_size")):
             px = name_px
-            while text_width(text, label_font, px) > x1 - x0 - 2 * pad and px > MIN_DETAIL_PX:
+            while measured_advance(text, label_font, px) > x1 - x0 - 2 * pad and px > MIN_DETAIL_PX:
                 px -= 1
-            if text_width(text, label_font, px) > x1 - x0 - 2 * pad:
+            if measured_advance(text, label_font, px) > x1 - x0 - 2 * pad:
                 raise Resample("a card's text does not fit")
             item = self.text_left(text, label_font, px, x0 + pad, y - px / 2, rgb, f"card_{role}", card.item_id, 4,
                                   attributes=DETAIL if role == "variant_size" else ())
