@@ -166,3 +166,33 @@ def test_a_character_without_ink_is_caught(angle):
     item = TextItem(2, "target", layout, rgb=BLACK, z=2, on_item=1)
     failures = checks.text_in_frame(item, render(scene_with(item)))
     assert failures == ["character '\\u200b' of 'AB\\u200bCD' drew no ink"]
+
+
+def test_core_paste_and_one_call_polygons_match_pillow_and_shapely():
+    """The renderer pastes through Pillow's core call and builds plain outlines in one
+    shapely call: the same pixels and the same polygons as Image.paste and Polygon."""
+    from PIL import Image
+    from shapely.geometry import Polygon
+
+    from gen_stress.scenes.geometry import polygon
+    from gen_stress.scenes.render import paste
+
+    rng = np.random.default_rng(3)
+    for k in range(40):
+        w, h = int(rng.integers(1, 40)), int(rng.integers(1, 40))
+        mask = Image.fromarray(rng.integers(0, 256, (h, w), dtype=np.uint8))
+        owned = mask.convert("1", dither=Image.Dither.NONE)
+        left, top = int(rng.integers(-30, 90)), int(rng.integers(-30, 90))  # partly off the canvas too
+        box = (left, top, left + w, top + h)
+        colours = Image.fromarray(rng.integers(0, 256, (h, w, 3), dtype=np.uint8))
+        for paint in ((int(rng.integers(256)), 40, 200), colours):
+            ours, pillows = Image.new("RGB", (100, 100), (9, 9, 9)), Image.new("RGB", (100, 100), (9, 9, 9))
+            paste(ours, paint, box, mask)
+            pillows.paste(paint, box, mask)
+            assert ours.tobytes() == pillows.tobytes()
+        ours, pillows = Image.new("L", (100, 100), 0), Image.new("L", (100, 100), 0)
+        paste(ours, k + 1, box, owned)
+        pillows.paste(k + 1, box, owned)
+        assert ours.tobytes() == pillows.tobytes() and ours.getbbox() == pillows.getbbox()
+        points = [tuple(p) for p in rng.uniform(-5, 500, (int(rng.integers(3, 25)), 2))]
+        assert polygon(points).wkb == Polygon(points).wkb

@@ -9,7 +9,7 @@ from PIL import Image, ImageDraw
 from gen_stress.scenes.fonts import load_catalog
 from gen_stress.scenes.model import Scene, TextItem
 from gen_stress.scenes.render import render
-from gen_stress.scenes.text import compose_line, layout_line, layout_text, line_advance, moved
+from gen_stress.scenes.text import compose_line, layout_line, layout_text, line_advance, measured_advance, moved
 
 
 def test_cached_glyphs_draw_the_same_bytes_as_pillow():
@@ -72,6 +72,19 @@ def test_line_metrics_from_cached_glyphs_hold_pillows():
             x0, y0, x1, y1 = pil.getbbox(text, anchor="ls")
             bx0, by0, bx1, by1 = layout.ink_box_local
             assert (bx0, by0, by1) == (x0, y0, y1) and x1 <= bx1 <= x1 + 1
+
+
+def test_measured_advance_is_the_line_advance_without_drawing_glyphs():
+    """Fitting loops measure a line at sizes they then drop: from advances alone (no glyph
+    rasterised), the same value as the drawn line's advance, kerning included."""
+    rng = random.Random(5)
+    fonts = load_catalog().fonts
+    for font in fonts:
+        for text_px in (4, 6, 13, 29):  # sizes measured before anything is drawn at them
+            text = "".join(c for c in (rng.choice("AVWaTo.,-1$ fiyj% ") for _ in range(20)) if font.draws(c)) or "A"
+            measured = measured_advance(text, font, text_px)
+            assert measured == line_advance(text, font, text_px) == font.pil(font.em_for_cap(text_px)).getlength(text)
+    assert measured_advance("", fonts[0], 9) == 0.0
 
 
 def test_shared_line_masks_are_the_rasterized_pixels_and_their_ownership():

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
 import numpy as np
+import shapely
 
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1
 Point = tuple[float, float]
@@ -66,6 +67,12 @@ def bounds(points) -> Box:
     x0, y0 = pts.min(axis=0)
     x1, y1 = pts.max(axis=0)
     return (float(x0), float(y0), float(x1), float(y1))
+
+
+def polygon(points) -> "shapely.Polygon":
+    """shapely's `Polygon(points)` for a plain outline, in one call: the constructor turns
+    each point into floats in Python first (same floats, same polygon)."""
+    return shapely.polygons(np.asarray(points, dtype=float))
 
 
 def rect_points(box: Box) -> list[Point]:

@@ -198,11 +198,12 @@ def stamp(look: Look, printed: bool = True) -> tuple[int, int, Image.Image, Imag
     paints = dict(look.paints)
     colours = Image.new("RGB", coverage.size, 0)
     for slot, mask in layers:
-        colours.paste(paints[slot], (0, 0), mask)
+        render.paste(colours, paints[slot], (0, 0, mask.width, mask.height), mask)
     for text in printed_lines(look, (0, 0), 1, 0, 0) if printed else ():
         raster = render.rasterize(text)
+        left, top = raster.x0 - x0, raster.y0 - y0
         for rgb, mask in raster.layers:
-            colours.paste(rgb, (raster.x0 - x0, raster.y0 - y0), mask)
+            render.paste(colours, rgb, (left, top, left + mask.width, top + mask.height), mask)
     return x0, y0, colours, coverage
 
 

@@ -137,6 +137,18 @@ def _paint_directly(item, size: tuple[int, int]) -> tuple[int, int, int, int] | 
     return x0, y0, x1 + 1, y1 + 1  # Pillow fills the right and bottom edge pixels too
 
 
+def paste(target: Image.Image, paint, box: tuple[int, int, int, int], mask: Image.Image) -> None:
+    """`target.paste(paint, box, mask)` onto a canvas made here (Image.new: loaded, writable),
+    through the core call alone: Image.paste checks its arguments and makes two pixel-access
+    objects per call, and a page pastes hundreds of items. The same pixels."""
+    if isinstance(paint, Image.Image):
+        if paint.mode != target.mode:  # Image.paste converts it first
+            target.paste(paint, box, mask)
+            return
+        paint = paint.im
+    target.im.paste(paint, box, mask.im)
+
+
 def render(scene: Scene) -> Rendered:
     size = (scene.width, scene.height)
     image = Image.new("RGB", size, scene.background_rgb)
@@ -165,8 +177,8 @@ def render(scene: Scene) -> Rendered:
             owned_px = _owned_px(raster, owned)
         box = raster.box
         for rgb, mask in raster.layers:
-            image.paste(rgb, box, mask)
-        ids.paste(item.item_id, box, owned)
+            paste(image, rgb, box, mask)
+        paste(ids, item.item_id, box, owned)
         rasters[item.item_id] = raster
         area_px[item.item_id] = owned_px
         boxes[item.item_id] = box

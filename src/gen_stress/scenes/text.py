@@ -249,6 +249,24 @@ def _glyph(font, char: str) -> _Glyph:
     return glyph
 
 
+@lru_cache(maxsize=4096)
+def _advance_table(font) -> dict:
+    """char -> advance in 26.6 units, for characters measured but not (yet) drawn."""
+    return {}
+
+
+def _advance_26_6(font, char: str) -> int:
+    """A character's advance as its _Glyph records it, without rasterising the glyph."""
+    glyph = _glyph_table(font).get(char)
+    if glyph is not None:
+        return glyph.advance
+    advances = _advance_table(font)
+    value = advances.get(char)
+    if value is None:
+        value = advances[char] = round(font.getlength(char) * 64)
+    return value
+
+
 def _kern_26_6(font, kerns, left: str, right: str) -> int:
     """Kerning of a pair as Pillow's basic layout adds it (0 unless the font's 'kern'
     table lists the pair)."""
@@ -258,9 +276,25 @@ def _kern_26_6(font, kerns, left: str, right: str) -> int:
     if value is None:
         value = 0
         if kerns(left, right):
-            value = round(font.getlength(left + right) * 64) - _glyph(font, left).advance - _glyph(font, right).advance
+            value = round(font.getlength(left + right) * 64) - _advance_26_6(font, left) - _advance_26_6(font, right)
         table[key] = value
     return value
+
+
+def line_pen(font, text: str, kerns) -> int:
+    """The advance of an unstroked line in 26.6 units: `line_metrics`'s first value,
+    from advances alone (no glyph is rasterised: what sizing loops measure at sizes that
+    are never drawn)."""
+    table = _glyph_table(font)
+    pen = 0
+    last = len(text) - 1
+    for i, char in enumerate(text):
+        glyph = table.get(char)
+        pen += glyph.advance if glyph is not None else _advance_26_6(font, char)
+        if kerns is not None and i < last:
+            kern = table.get((char, text[i + 1]))
+            pen += kern if kern is not None else _kern_26_6(font, kerns, char, text[i + 1])
+    return pen
 
 
 def line_metrics(font, text: str, kerns) -> tuple[int, tuple[int, int, int, int]]:
@@ -357,7 +391,9 @@ def _line_mask(font, text: str, kerns, size: tuple[int, int], origin: tuple[int,
     if mask is None:
         array = compose_line(font, text, kerns, size, origin)
         array.flags.writeable = False
-        mask = _LINE_MASKS[key] = LineMask(array, Image.fromarray(array))
+        # frombuffer: the array's own memory, read only, as fromarray maps it (with fewer checks).
+        image = Image.frombuffer("L", (array.shape[1], array.shape[0]), array, "raw", "L", 0, 1)
+        mask = _LINE_MASKS[key] = LineMask(array, image)
         if len(_LINE_MASKS) > _LINE_MASK_CACHE:
             _LINE_MASKS.popitem(last=False)
     else:
@@ -448,6 +484,14 @@ def line_at(text: str, font: FontInfo, *, text_px: int, start: float, baseline: 
 def line_advance(text: str, font: FontInfo, text_px: int) -> float:
     """Pillow's `getlength` of a line, exactly, from cached glyphs."""
     return _cached_line_metrics(font, text_px, text)[0] / 64
+
+
+@lru_cache(maxsize=65536)
+def measured_advance(text: str, font: FontInfo, text_px: int) -> float:
+    """`line_advance`'s value from advances alone, for fitting a line by trying sizes one
+    after another: the sizes tried and dropped never rasterise a glyph (bounded cache)."""
+    pil = font.pil(font.em_for_cap(text_px))
+    return line_pen(pil, text, font.kerns if font.has_kern_table else None) / 64
 
 
 @lru_cache(maxsize=65536)

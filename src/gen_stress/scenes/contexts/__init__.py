@@ -77,4 +77,5 @@ def context_names() -> tuple[str, ...]:
 def vocabulary(name: str) -> dict:
     """A context's data file (src/gen_stress/data/contexts/<name>.yaml)."""
     text = (resources.files("gen_stress") / "data" / "contexts" / f"{name}.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    # libyaml's parser when PyYAML has it (several times faster; the same safe constructor).
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 (a safe loader)

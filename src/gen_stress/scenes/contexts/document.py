@@ -25,6 +25,7 @@ from gen_stress.scenes.fonts import load_catalog
 from gen_stress.scenes.geometry import rect_points
 from gen_stress.scenes.model import Scene
 from gen_stress.scenes.page import Count, Field, Listing, Page, Request, Target
+from gen_stress.scenes.text import measured_advance
 
 BODY_FONTS = ("DejaVu Serif", "Liberation Serif", "EB Garamond", "Roboto Slab", "DejaVu Sans", "Liberation Sans",
               "Open Sans")
@@ -136,7 +137,7 @@ class DocumentContext(Context):
         pool = vocab["footnotes"] + (vocab["short_footnotes"] if slot == "fine_text" else [])
         if slot == "fine_text":  # footnotes that fit the page's line at the asked size, in any body font
             room = 0.8 * min(size[0] - 2 * MARGIN_PX, (size[1] - 2 * MARGIN_PX) * 0.8)
-            pool = [t for t in pool if max(text_width(f"9 {t}", font_named(f), style.text_px)
+            pool = [t for t in pool if max(measured_advance(f"9 {t}", font_named(f), style.text_px)
                                            for f in BODY_FONTS) <= room] or vocab["short_footnotes"]
         # Each footnote says something of its own (while the pool lasts).
         footnotes = tuple(str(t) for t in rng.choice(pool, size=n_marks, replace=n_marks > len(pool)))
@@ -170,7 +171,7 @@ class DocumentContext(Context):
         # Titles that fit the line at their size (the page is 0.84 of its width inside the margins).
         room = 0.84 * min(size[0] - 2 * MARGIN_PX, (size[1] - 2 * MARGIN_PX) * 0.8) - 2 * content_stroke(style, slot)
         font = catalog.by_name(title_font)
-        fitting = [t for t in vocab["titles"] if not font.missing(t) and text_width(t, font, title_px) <= room]
+        fitting = [t for t in vocab["titles"] if not font.missing(t) and measured_advance(t, font, title_px) <= room]
         if not fitting:
             raise Resample(f"no title fits the page at {title_px} px")
         title = pick(rng, fitting)

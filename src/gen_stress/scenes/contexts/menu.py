@@ -35,6 +35,7 @@ from gen_stress.scenes.fonts import load_catalog
 from gen_stress.scenes.geometry import rect_points
 from gen_stress.scenes.model import Scene
 from gen_stress.scenes.page import Count, Field, Listing, Page, Request, Target
+from gen_stress.scenes.text import measured_advance
 from shapely.geometry import Polygon
 
 TITLE_FONTS = ("Lobster Two", "Leckerli One", "Dancing Script", "Kaushan Script", "Cabin Sketch", "Comfortaa")
@@ -173,7 +174,7 @@ class MenuContext(Context):
         if slot == "fine_text":  # a footnote that fits the narrowest card in any body font
             room = size[0] - 2 * MARGIN_PX - 0.08 * min(size) - 2 * max(10.0, 0.05 * size[0])
             fitting = [t for t in vocab["fine_print"] + vocab["short_fine_print"]
-                       if max(text_width(t, font_named(f), style.text_px) for f in BODY_FONTS) <= room]
+                       if max(measured_advance(t, font_named(f), style.text_px) for f in BODY_FONTS) <= room]
             fine = (pick(rng, fitting or vocab["short_fine_print"]),)
         catalog = load_catalog()
         title = pick(rng, vocab["restaurants"])

@@ -30,6 +30,7 @@ from gen_stress.scenes.languages import LANGUAGES, page_words
 from gen_stress.scenes.fonts import load_catalog
 from gen_stress.scenes.model import Scene, ShapeItem
 from gen_stress.scenes.page import Count, Field, Listing, Page, Request, Target
+from gen_stress.scenes.text import measured_advance
 
 BODY_FONTS = ("DejaVu Sans Mono", "Liberation Mono", "Inconsolata", "DejaVu Sans Condensed", "Roboto Condensed")
 MARGIN_PX = 6  # the strip stays this far inside the image
@@ -173,7 +174,7 @@ class ReceiptContext(Context):
         target_px = style.text_px if style is not None else body_px
         room = size[0] - 2 * MARGIN_PX - 2 * max(8.0, 1.6 * body_px)  # the widest a printed line can be
         fine = tuple(str(t) for t in rng.choice(vocab["fine_print"], size=int(rng.integers(1, 3)), replace=False))
-        fine = tuple(t for t in fine if text_width(t, font_named(body_font), fine_px) <= room) or fine[-1:]
+        fine = tuple(t for t in fine if measured_advance(t, font_named(body_font), fine_px) <= room) or fine[-1:]
         if slot == "fine_text":
             fine = fine[:-1] + (pick(rng, [t for t in vocab["fine_print"] + vocab["short_fine_print"]
                                            if t not in fine[:-1]

@@ -15,7 +15,7 @@ from shapely.geometry import Polygon
 
 from gen_stress.scenes.colors import RGB
 from gen_stress.scenes.fonts import FontInfo, load_catalog
-from gen_stress.scenes.geometry import Placement, rect_points
+from gen_stress.scenes.geometry import Placement, polygon, rect_points
 from gen_stress.scenes.languages import LANGUAGES, charset, format_amount, parse_amount, shaping_of
 from gen_stress.scenes.model import ShapeItem, TextItem
 from gen_stress.scenes.shaping import Shaping
@@ -128,7 +128,7 @@ class Sheet:
         return item
 
     def rule(self, x0: float, x1: float, y: float, thickness: float, rgb: RGB, label: str = "rule") -> ShapeItem:
-        return self.shape(Polygon(rect_points((x0, y, x1, y + thickness))), rgb, "rule", label)
+        return self.shape(polygon(rect_points((x0, y, x1, y + thickness))), rgb, "rule", label)
 
     def turned(self, angle_deg: float, pivot: tuple[float, float]) -> list:
         """Every item turned by angle_deg (counter-clockwise as seen) about pivot."""

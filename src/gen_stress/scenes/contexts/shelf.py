@@ -33,12 +33,12 @@ from gen_stress.scenes.contexts import Context, vocabulary
 from gen_stress.scenes.contexts.edits import near_miss, one_char_changed
 from gen_stress.scenes.contexts.sheet import font_named, money, parse_money, text_width
 from gen_stress.scenes.fonts import load_catalog
-from gen_stress.scenes.geometry import rect_points
+from gen_stress.scenes.geometry import polygon, rect_points
 from gen_stress.scenes.model import Scene, ShapeItem, TextItem
 from gen_stress.scenes.packages import Look, PackageItem, Print, package, package_paints, printed_lines
 from gen_stress.scenes.page import Count, Field, Listing, Page, Request, Target
 from gen_stress.scenes.sprites import SpriteItem, scaled_size
-from gen_stress.scenes.text import layout_text
+from gen_stress.scenes.text import layout_text, measured_advance
 
 BRAND_FONTS = ("Lobster Two", "Leckerli One", "Kaushan Script", "Comfortaa", "Roboto Slab", "Yanone Kaffeesatz",
                "Open Sans", "DejaVu Sans", "Liberation Sans", "Roboto Condensed")
@@ -560,7 +560,7 @@ def _prints(p: Product, panel, label_font: str) -> tuple[Print, ...]:
     for role, text, font, share, rgb in lines:
         for face in (font, label_font):  # a wide logo font falls back to the label's
             px = int(min(h * share, 40))
-            while px >= MIN_DETAIL_PX and text_width(text, font_named(face), px) > w:
+            while px >= MIN_DETAIL_PX and measured_advance(text, font_named(face), px) > w:
                 px -= 1
             if px >= MIN_DETAIL_PX:
                 break
@@ -760,7 +760,7 @@ class _Drawer:
         return self.next_id - 1
 
     def rect(self, box, rgb, role: str, label: str, z: int, radius: float = 0.0) -> ShapeItem:
-        poly = _round_rect(box, radius) if radius else Polygon(rect_points(box))
+        poly = _round_rect(box, radius) if radius else polygon(rect_points(box))
         item = ShapeItem(self.take(), role, label, "rectangle", tuple(rgb), poly, z=z)
         self.items.append(item)
         return item
@@ -981,9 +981,9 @@ class _Drawer:
         line2 = ", ".join(t for t in (p.variant, p.size) if t)
         for text, rgb, role in ((name, INK, "name"), (line2, GREY, "variant_size")):
             px = name_px
-            while text_width(text, label_font, px) > x1 - x0 - 2 * pad and px > MIN_DETAIL_PX:
+            while measured_advance(text, label_font, px) > x1 - x0 - 2 * pad and px > MIN_DETAIL_PX:
                 px -= 1
-            if text_width(text, label_font, px) > x1 - x0 - 2 * pad:
+            if measured_advance(text, label_font, px) > x1 - x0 - 2 * pad:
                 raise Resample("a card's text does not fit")
             item = self.text_left(text, label_font, px, x0 + pad, y - px / 2, rgb, f"card_{role}", card.item_id, 4,
                                   attributes=DETAIL if role == "variant_size" else ())
@@ -1040,16 +1040,18 @@ class _Drawer:
 
 
 _ARC = np.linspace(0, np.pi / 2, 5)
+# (cos, sin) of each point of the four corner arcs, worked out once (the same floats).
+_ARC_UNIT = tuple(tuple((float(np.cos(a + t)), float(np.sin(a + t))) for t in _ARC)
+                  for a in (0.0, np.pi / 2, np.pi, 1.5 * np.pi))
 
 
 def _round_rect(box, r: float) -> Polygon:
     """A rectangle with rounded corners (arcs of five points): cards, badges, signs."""
     x0, y0, x1, y1 = box
     r = min(r, (x1 - x0) / 2, (y1 - y0) / 2)
-    corners = ((x1 - r, y1 - r, 0.0), (x0 + r, y1 - r, np.pi / 2), (x0 + r, y0 + r, np.pi),
-               (x1 - r, y0 + r, 1.5 * np.pi))
-    points = [(cx + r * np.cos(a + t), cy + r * np.sin(a + t)) for cx, cy, a in corners for t in _ARC]
-    return Polygon(points)
+    corners = ((x1 - r, y1 - r), (x0 + r, y1 - r), (x0 + r, y0 + r), (x1 - r, y0 + r))
+    points = [(cx + r * c, cy + r * s) for (cx, cy), arc in zip(corners, _ARC_UNIT) for c, s in arc]
+    return polygon(points)
 
 
 # The page --------------------------------------------------------------------------------
