@@ -12,6 +12,18 @@ from gen_stress.scenes.render import render
 from gen_stress.scenes.text import compose_line, layout_line, layout_text, line_advance, measured_advance, moved
 
 
+def _cached_line_is_pillows(text: str, font, text_px: int):
+    """Assert the cached compose of a line is Pillow's drawing of it, byte for byte."""
+    layout = layout_text(text, font, text_px=text_px)
+    x0, y0, x1, y1 = layout.ink_box_local
+    size, origin = (x1 - x0 + 4, y1 - y0 + 4), (2 - x0, 2 - y0)
+    expected = Image.new("L", size, 0)
+    ImageDraw.Draw(expected).text(origin, text, fill=255, font=layout._pil, anchor="ls")
+    assert np.array_equal(compose_line(layout._pil, text, layout._kerns, size, origin),
+                          np.asarray(expected)), (font.name, text_px, text)
+    return layout, size, origin
+
+
 def test_cached_glyphs_draw_the_same_bytes_as_pillow():
     rng = random.Random(7)
     alphabet = "".join(chr(c) for c in range(32, 127)) + "€£†‡•·"
@@ -19,13 +31,7 @@ def test_cached_glyphs_draw_the_same_bytes_as_pillow():
     for font in load_catalog().fonts:  # every font: kerning tables, script overlaps, mono
         for text_px in (4, 7, 11, 18, 30):
             text = "".join(c for c in (rng.choice(alphabet) for _ in range(30)) if font.draws(c)) or "A"
-            layout = layout_text(text, font, text_px=text_px)
-            x0, y0, x1, y1 = layout.ink_box_local
-            size, origin = (x1 - x0 + 4, y1 - y0 + 4), (2 - x0, 2 - y0)
-            expected = Image.new("L", size, 0)
-            ImageDraw.Draw(expected).text(origin, text, fill=255, font=layout._pil, anchor="ls")
-            assert np.array_equal(compose_line(layout._pil, text, layout._kerns, size, origin),
-                                  np.asarray(expected)), (font.name, text_px, text)
+            layout, size, origin = _cached_line_is_pillows(text, font, text_px)
             checked += 1
     assert checked == 5 * len(load_catalog().fonts)
 
@@ -37,13 +43,7 @@ def test_overlapping_glyphs_blend_as_pillow_does():
     for font in load_catalog().fonts:
         for text_px in (6, 13, 27):
             text = "".join(c for c in "fifty waffles: AVAWAY Tyjo gg ff // \\\\ ..." if font.draws(c))
-            layout = layout_text(text, font, text_px=text_px)
-            x0, y0, x1, y1 = layout.ink_box_local
-            size, origin = (x1 - x0 + 4, y1 - y0 + 4), (2 - x0, 2 - y0)
-            expected = Image.new("L", size, 0)
-            ImageDraw.Draw(expected).text(origin, text, fill=255, font=layout._pil, anchor="ls")
-            assert np.array_equal(compose_line(layout._pil, text, layout._kerns, size, origin),
-                                  np.asarray(expected)), (font.name, text_px)
+            layout, size, origin = _cached_line_is_pillows(text, font, text_px)
             # Blended pixels: more ink than the glyphs' own maximum would leave alone.
             overlapped += _inked_twice(layout._pil, text, layout._kerns, size, origin)
     assert overlapped > 0  # the blend ran

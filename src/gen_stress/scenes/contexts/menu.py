@@ -52,6 +52,17 @@ FIXED_DISHES = ("count_rows", "count_marks", "marked_item", "near_duplicate", "l
 CURRENCY = {"symbol": "", "prefix": True, "decimal": ".", "thousands": ","}
 
 
+def _styled_sizes(slot: str, style, dish_px: int) -> dict:
+    """The type sizes and looks a question's style sets (the asked fine print, label or
+    styled title), else the menu's own: one rule for English and other languages."""
+    return dict(
+        dish_px=dish_px, fine_px=style.text_px if slot == "fine_text" else max(6, dish_px - 3),
+        target_px=style.text_px if style is not None else dish_px,
+        target_contrast=style.contrast_ratio if slot == "styled_text" else 0.0,
+        stroke_px=style.stroke_px if slot == "styled_text" else 0,
+        label_angle=style.angle_deg if slot == "rotated_text" else 0)
+
+
 @dataclass(frozen=True)
 class Dish:
     name: str
@@ -197,11 +208,7 @@ class MenuContext(Context):
             title_font=title_font, dish_font=pick(rng, DISH_FONTS), body_font=pick(rng, BODY_FONTS),
             mark_font=pick(rng, MARK_FONTS),
             title_px=style.text_px if slot == "styled_text" else max(14, int(round(rng.integers(18, 28) * scale))),
-            dish_px=dish_px, fine_px=style.text_px if slot == "fine_text" else max(6, dish_px - 3),
-            target_px=style.text_px if style is not None else dish_px,
-            target_contrast=style.contrast_ratio if slot == "styled_text" else 0.0,
-            stroke_px=style.stroke_px if slot == "styled_text" else 0,
-            label_angle=style.angle_deg if slot == "rotated_text" else 0,
+            **_styled_sizes(slot, style, dish_px),
             paper=tuple(paper["rgb"]), ink=tuple(paper["ink"]), accent=_accent(pick(rng, vocab["accents"]), paper),
             **_surface(vocab, rng), inset=(float(rng.uniform(0, 1)), float(rng.uniform(0, 1))),
             box_pick=int(rng.integers(0, 1000)), near_dup=near_dup,
@@ -260,11 +267,7 @@ class MenuContext(Context):
             hours="", service=False, title_font=title_font, dish_font=pick(rng, fonts_for(DISH_FONTS, code)),
             body_font=body_font, mark_font=body_font,
             title_px=style.text_px if slot == "styled_text" else max(14, int(round(rng.integers(18, 28) * scale))),
-            dish_px=dish_px, fine_px=style.text_px if slot == "fine_text" else max(6, dish_px - 3),
-            target_px=style.text_px if style is not None else dish_px,
-            target_contrast=style.contrast_ratio if slot == "styled_text" else 0.0,
-            stroke_px=style.stroke_px if slot == "styled_text" else 0,
-            label_angle=style.angle_deg if slot == "rotated_text" else 0,
+            **_styled_sizes(slot, style, dish_px),
             paper=tuple(paper["rgb"]), ink=tuple(paper["ink"]), accent=_accent(pick(rng, vocab["accents"]), paper),
             **_surface(vocab, rng), inset=(float(rng.uniform(0, 1)), float(rng.uniform(0, 1))),
             box_pick=int(rng.integers(0, 1000)), near_dup="", language=code, numbering=numbering,

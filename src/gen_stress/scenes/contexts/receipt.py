@@ -40,6 +40,18 @@ FIXED_LINES = ("count_rows", "count_merged", "count_marks", "marked_item", "near
                "list_relative")
 
 
+def _styled_sizes(slot: str, style, body_px: int, fine_px: int, target_px: int) -> dict:
+    """The type sizes and looks a question's style sets (the asked header, fine print or
+    stamp), else the receipt's own: one rule for English and other languages."""
+    styled = style is not None
+    return dict(
+        header_px=target_px if slot == "styled_text" else body_px + max(2, body_px // 3),
+        fine_px=target_px if slot == "fine_text" else fine_px, target_px=target_px,
+        target_ink=style.contrast_ratio if slot == "styled_text" and styled else 0.0,
+        stroke_px=style.stroke_px if slot == "styled_text" and styled else 0,
+        stamp_angle=style.angle_deg if slot == "rotated_text" and styled else 0)
+
+
 @dataclass(frozen=True)
 class Good:
     name: str
@@ -197,11 +209,7 @@ class ReceiptContext(Context):
             thanks=pick(rng, vocab["thanks"]), fine=fine,
             stamp=pick(rng, vocab["stamps"]) if slot == "rotated_text" else "",
             body_font=body_font, header_font=header_font, body_px=body_px,
-            header_px=target_px if slot == "styled_text" else body_px + max(2, body_px // 3),
-            fine_px=target_px if slot == "fine_text" else fine_px, target_px=target_px,
-            target_ink=style.contrast_ratio if slot == "styled_text" and style is not None else 0.0,
-            stroke_px=style.stroke_px if slot == "styled_text" and style is not None else 0,
-            stamp_angle=style.angle_deg if slot == "rotated_text" and style is not None else 0,
+            **_styled_sizes(slot, style, body_px, fine_px, target_px),
             ink=tuple(int(v) for v in rng.integers(20, 95, size=8)),
             paper_rgb=tuple(pick(rng, vocab["papers"])["rgb"]),
             **self._surface(vocab, rng),
@@ -277,11 +285,7 @@ class ReceiptContext(Context):
             thanks=pick(rng, words["thanks"]), fine=fine,
             stamp=pick(rng, words["stamps"]) if slot == "rotated_text" else "",
             body_font=body_font, header_font=header_font, body_px=body_px,
-            header_px=target_px if slot == "styled_text" else body_px + max(2, body_px // 3),
-            fine_px=target_px if slot == "fine_text" else fine_px, target_px=target_px,
-            target_ink=style.contrast_ratio if slot == "styled_text" and style is not None else 0.0,
-            stroke_px=style.stroke_px if slot == "styled_text" and style is not None else 0,
-            stamp_angle=style.angle_deg if slot == "rotated_text" and style is not None else 0,
+            **_styled_sizes(slot, style, body_px, fine_px, target_px),
             ink=tuple(int(v) for v in rng.integers(20, 95, size=8)),
             paper_rgb=tuple(pick(rng, vocab["papers"])["rgb"]),
             **self._surface(vocab, rng),
