@@ -23,6 +23,7 @@ text: a per-character box has no meaning inside a conjunct or a joined word.
 from __future__ import annotations
 
 import ctypes
+import io
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -253,13 +254,33 @@ class _Bitmap:
     rows: np.ndarray | None
 
 
-@lru_cache(maxsize=16)
-def _ft_face(path: str, em_26_6: int):
-    import freetype
+class _SizedFace:
+    """One FreeType face of a font file, set to the size last asked for: items draw at
+    sizes that rarely repeat, and a face per (file, size) read and parsed the file anew
+    for almost every line. Read into memory (a face on a file shares its offset with
+    forked workers)."""
 
-    face = freetype.Face(path)
-    face.set_char_size(em_26_6)
-    return face
+    def __init__(self, path: str):
+        import freetype
+
+        with open(path, "rb") as handle:
+            self.face = freetype.Face(io.BytesIO(handle.read()))
+        self.em_26_6 = None
+
+    def at(self, em_26_6: int):
+        if em_26_6 != self.em_26_6:
+            self.face.set_char_size(em_26_6)
+            self.em_26_6 = em_26_6
+        return self.face
+
+
+@lru_cache(maxsize=64)
+def _sized_face(path: str) -> _SizedFace:
+    return _SizedFace(path)
+
+
+def _ft_face(path: str, em_26_6: int):
+    return _sized_face(path).at(em_26_6)
 
 
 @lru_cache(maxsize=65536)
