@@ -117,12 +117,13 @@ def _hb_face(path: str):
 
 @lru_cache(maxsize=64)
 def _dotted_circle_gid(path: str) -> int:
-    """The font's glyph id of U+25CC (-1 when it has none: HarfBuzz then inserts .notdef)."""
-    from fontTools.ttLib import TTFont
+    """The font's glyph id of U+25CC (-1 when it has none: HarfBuzz then inserts .notdef),
+    looked up as HarfBuzz looks it up when it inserts one (the same ids as fontTools' best
+    cmap for every catalogue font, without parsing the font again in Python)."""
+    import uharfbuzz as hb
 
-    font = TTFont(path, lazy=True)
-    name = font.getBestCmap().get(ord(DOTTED_CIRCLE))
-    return font.getGlyphID(name) if name else -1
+    gid = hb.Font(_hb_face(path)).get_nominal_glyph(ord(DOTTED_CIRCLE))
+    return -1 if gid is None else gid
 
 
 _STRONG_RTL = {"R", "AL"}
