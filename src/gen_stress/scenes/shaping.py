@@ -308,9 +308,11 @@ def _pixel(value: int) -> int:
     return (value + 32) >> 6
 
 
-def hb_placements(path: str, em_px: float, text: str, shaping: Shaping) -> list[tuple[Glyph, int, int, _Bitmap]]:
+@lru_cache(maxsize=4096)
+def hb_placements(path: str, em_px: float, text: str, shaping: Shaping) -> tuple[tuple[Glyph, int, int, _Bitmap], ...]:
     """(glyph, pen x, pen y down, bitmap) of each HarfBuzz glyph, pen at the start of
-    the line's baseline, positions in whole pixels as Pillow rounds them."""
+    the line's baseline, positions in whole pixels as Pillow rounds them (remembered: a
+    line's clusters and its raster check both place its glyphs)."""
     em = round(em_px * 64)
     out, pen_x, pen_y = [], 0, 0
     for glyph in hb_shape(path, em_px, text, shaping):
@@ -319,7 +321,7 @@ def hb_placements(path: str, em_px: float, text: str, shaping: Shaping) -> list[
         out.append((glyph, x, y, bitmap))
         pen_x += glyph.x_advance
         pen_y -= glyph.y_advance
-    return out
+    return tuple(out)
 
 
 def hb_raster(path: str, em_px: float, text: str, shaping: Shaping, size: tuple[int, int],
