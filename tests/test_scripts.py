@@ -117,6 +117,36 @@ def test_bidi_runs_keep_numbers_left_to_right():
     assert bidi_runs("plain", False) == ((0, 5, False),)
 
 
+def test_glyphs_of_the_shared_face_are_those_of_a_face_per_size():
+    """The check draws HarfBuzz's glyphs with one FreeType face per font file, set to each
+    size in turn: the bitmaps are a fresh face's at that size, whatever sizes came before."""
+    import freetype
+
+    names = ["Noto Sans Arabic", "Noto Sans Devanagari", "DejaVu Sans", "Noto Sans CJK JP"]
+    infos = [info for info in load_catalog().all() if info.name in names]
+    assert len(infos) == len(names)
+    compared = 0
+    for em in (9 * 64 + 13, 31 * 64, 12 * 64 + 40, 9 * 64 + 13, 47 * 64 + 1):  # sizes revisited
+        for info in infos:
+            path = str(info.path)
+            fresh = freetype.Face(path)
+            fresh.set_char_size(em)
+            for gid in range(1, min(fresh.num_glyphs, 60), 7):
+                shaping._ft_glyph.cache_clear()
+                shared = shaping._ft_glyph(path, em, gid)
+                fresh.load_glyph(gid, freetype.FT_LOAD_DEFAULT | freetype.FT_LOAD_NO_BITMAP)
+                fresh.glyph.render(freetype.FT_RENDER_MODE_NORMAL)
+                bitmap = fresh.glyph.bitmap
+                assert (shared.left, shared.top) == (fresh.glyph.bitmap_left, fresh.glyph.bitmap_top)
+                if shared.rows is None:
+                    assert not (bitmap.rows and bitmap.width)
+                    continue
+                rows = np.array(bitmap.buffer, np.uint8).reshape(bitmap.rows, bitmap.pitch)[:, :bitmap.width]
+                assert np.array_equal(shared.rows, rows), (info.name, em, gid)
+                compared += 1
+    assert compared > 100
+
+
 # Cluster boxes against the pixels --------------------------------------------------------
 
 @pytest.mark.parametrize("name, text, how", [

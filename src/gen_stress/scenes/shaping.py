@@ -23,6 +23,7 @@ text: a per-character box has no meaning inside a conjunct or a joined word.
 from __future__ import annotations
 
 import ctypes
+import io
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -116,12 +117,13 @@ def _hb_face(path: str):
 
 @lru_cache(maxsize=64)
 def _dotted_circle_gid(path: str) -> int:
-    """The font's glyph id of U+25CC (-1 when it has none: HarfBuzz then inserts .notdef)."""
-    from fontTools.ttLib import TTFont
+    """The font's glyph id of U+25CC (-1 when it has none: HarfBuzz then inserts .notdef),
+    looked up as HarfBuzz looks it up when it inserts one (the same ids as fontTools' best
+    cmap for every catalogue font, without parsing the font again in Python)."""
+    import uharfbuzz as hb
 
-    font = TTFont(path, lazy=True)
-    name = font.getBestCmap().get(ord(DOTTED_CIRCLE))
-    return font.getGlyphID(name) if name else -1
+    gid = hb.Font(_hb_face(path)).get_nominal_glyph(ord(DOTTED_CIRCLE))
+    return -1 if gid is None else gid
 
 
 _STRONG_RTL = {"R", "AL"}
@@ -253,13 +255,33 @@ class _Bitmap:
     rows: np.ndarray | None
 
 
-@lru_cache(maxsize=16)
-def _ft_face(path: str, em_26_6: int):
-    import freetype
+class _SizedFace:
+    """One FreeType face of a font file, set to the size last asked for: items draw at
+    sizes that rarely repeat, and a face per (file, size) read and parsed the file anew
+    for almost every line. Read into memory (a face on a file shares its offset with
+    forked workers)."""
 
-    face = freetype.Face(path)
-    face.set_char_size(em_26_6)
-    return face
+    def __init__(self, path: str):
+        import freetype
+
+        with open(path, "rb") as handle:
+            self.face = freetype.Face(io.BytesIO(handle.read()))
+        self.em_26_6 = None
+
+    def at(self, em_26_6: int):
+        if em_26_6 != self.em_26_6:
+            self.face.set_char_size(em_26_6)
+            self.em_26_6 = em_26_6
+        return self.face
+
+
+@lru_cache(maxsize=64)
+def _sized_face(path: str) -> _SizedFace:
+    return _SizedFace(path)
+
+
+def _ft_face(path: str, em_26_6: int):
+    return _sized_face(path).at(em_26_6)
 
 
 @lru_cache(maxsize=65536)
@@ -286,9 +308,11 @@ def _pixel(value: int) -> int:
     return (value + 32) >> 6
 
 
-def hb_placements(path: str, em_px: float, text: str, shaping: Shaping) -> list[tuple[Glyph, int, int, _Bitmap]]:
+@lru_cache(maxsize=4096)
+def hb_placements(path: str, em_px: float, text: str, shaping: Shaping) -> tuple[tuple[Glyph, int, int, _Bitmap], ...]:
     """(glyph, pen x, pen y down, bitmap) of each HarfBuzz glyph, pen at the start of
-    the line's baseline, positions in whole pixels as Pillow rounds them."""
+    the line's baseline, positions in whole pixels as Pillow rounds them (remembered: a
+    line's clusters and its raster check both place its glyphs)."""
     em = round(em_px * 64)
     out, pen_x, pen_y = [], 0, 0
     for glyph in hb_shape(path, em_px, text, shaping):
@@ -297,7 +321,7 @@ def hb_placements(path: str, em_px: float, text: str, shaping: Shaping) -> list[
         out.append((glyph, x, y, bitmap))
         pen_x += glyph.x_advance
         pen_y -= glyph.y_advance
-    return out
+    return tuple(out)
 
 
 def hb_raster(path: str, em_px: float, text: str, shaping: Shaping, size: tuple[int, int],
@@ -338,8 +362,10 @@ def _differences(a: np.ndarray, references: np.ndarray) -> list[float]:
 def _grow(mask: np.ndarray) -> np.ndarray:
     """The largest value within one pixel (a 3x3 maximum over the last two axes: along
     rows, then columns)."""
-    padded = np.pad(mask, [(0, 0)] * (mask.ndim - 2) + [(1, 1), (1, 1)])
     h, w = mask.shape[-2:]
+    # np.pad's zero border, made directly (np.pad costs more than the maxima on small masks)
+    padded = np.zeros((*mask.shape[:-2], h + 2, w + 2), mask.dtype)
+    padded[..., 1:h + 1, 1:w + 1] = mask
     rows = np.maximum(np.maximum(padded[..., :w], padded[..., 1:w + 1]), padded[..., 2:w + 2])
     return np.maximum(np.maximum(rows[..., :h, :], rows[..., 1:h + 1, :]), rows[..., 2:h + 2, :])
 

@@ -129,6 +129,14 @@ class TextLayout:
         """Axis-aligned canvas boxes around local boxes moved by the placement."""
         if not len(local_boxes):
             return ()
+        place = self.placement
+        if place.angle_deg == 0:  # the identity turn, in plain floats (what `apply` computes)
+            (px, py), (cx, cy) = place.pivot, place.center
+            out = []
+            for x0, y0, x1, y1 in local_boxes:
+                ax, bx, ay, by = x0 - px + cx, x1 - px + cx, y0 - py + cy, y1 - py + cy
+                out.append((min(ax, bx), min(ay, by), max(ax, bx), max(ay, by)))
+            return tuple(out)
         corners = np.asarray(local_boxes, dtype=float)[:, [0, 1, 2, 1, 2, 3, 0, 3]].reshape(-1, 2)
         moved = self.placement.apply(corners).reshape(-1, 4, 2)
         return tuple(map(tuple, np.concatenate([moved.min(axis=1), moved.max(axis=1)], axis=1).tolist()))
