@@ -85,4 +85,12 @@ def _parse(knobs_cls, name: str, value: str):
 
 
 if __name__ == "__main__":
-    main()
+    from gen_stress.errors import UserError
+
+    try:
+        main()
+    except UserError as why:  # a bad knob value: one line, no traceback, exit 2 as the CLI
+        import sys
+
+        print(f"capture_legibility: {why}", file=sys.stderr)
+        sys.exit(2)
