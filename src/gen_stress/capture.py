@@ -578,14 +578,12 @@ class Camera:
         become, after FAMILY_TWIN_TRIES photos, capture twins of the first scene. A scene
         whose photo fails is photographed again (a new framing and light) a few times
         before it is given up: scenes can be far harder to come by than photos."""
-        for shots_left in range(SHOTS_PER_SCENE - 1, -1, -1):
-            shot = draw_shot(self.values, self.rng)
+        for _ in range(SHOTS_PER_SCENE - 1):
             try:
-                return self._shoot_once(drafts, renders, shot)
+                return self._shoot_once(drafts, renders, draw_shot(self.values, self.rng))
             except Resample:
-                if not shots_left:
-                    raise
-        raise AssertionError("unreachable")
+                continue
+        return self._shoot_once(drafts, renders, draw_shot(self.values, self.rng))
 
     def _shoot_once(self, drafts: list[Draft], renders: list[Rendered], shot: camera.Shot
                     ) -> tuple[list[Draft], list[Captured]]:

@@ -97,12 +97,8 @@ class Sheet:
             align = {"left": "right", "right": "left"}.get(align, align)
         advance = text_width(text, font, text_px, self.shaping)
         start = x if align == "left" else x - advance if align == "right" else x - advance / 2
-        if self.shaping is not None:  # raqm's layout, its pen at the start of the baseline
+        if self.shaping is not None or stroke_px:  # raqm's layout or a stroked line, its pen at the start
             layout = layout_text(text, font, text_px=text_px, stroke_px=stroke_px, shaping=self.shaping)
-            pivot = layout.placement.pivot
-            layout = moved(layout, (start + pivot[0], baseline + pivot[1]))
-        elif stroke_px:
-            layout = layout_text(text, font, text_px=text_px, stroke_px=stroke_px)
             pivot = layout.placement.pivot
             layout = moved(layout, (start + pivot[0], baseline + pivot[1]))
         else:
