@@ -4,6 +4,7 @@ object-id buffer (which item owns each pixel), from which visibility is measured
 from __future__ import annotations
 
 import io
+from itertools import chain
 from dataclasses import dataclass, field
 from functools import cached_property, singledispatch
 
@@ -44,6 +45,7 @@ class Raster:
     binary: bool = False  # coverage is already 0 or 255 (no anti-aliasing)
     owned: Image.Image | None = None  # the pixels it owns ("1"), when known beforehand
     owned_px: int = 0  # ... and how many they are
+    owned_box: tuple[int, int, int, int] | None = None  # ... and their box in the raster, when known
 
     @property
     def box(self) -> tuple[int, int, int, int]:
@@ -74,7 +76,8 @@ def _(item: TextItem) -> Raster:
     # Most lines of a page: a shared mask (Latin only: shaped text is drawn by raqm).
     if layout.shaping is None and not layout.stroke_px and layout.placement.angle_deg == 0:
         (x0, y0), mask = layout.upright_line()
-        return Raster(x0, y0, mask.coverage, ((item.rgb, mask.coverage),), owned=mask.owned, owned_px=mask.owned_px)
+        return Raster(x0, y0, mask.coverage, ((item.rgb, mask.coverage),), owned=mask.owned, owned_px=mask.owned_px,
+                      owned_box=mask.owned_box)
     (x0, y0), outer, inner = layout.rasterize()
     if inner is None:
         return Raster(x0, y0, outer, ((item.rgb, outer),))
@@ -101,7 +104,7 @@ class Rendered:
     ids: np.ndarray  # (height, width): id of the item owning each pixel, 0 = background
     rasters: dict[int, Raster]
     area_px: dict[int, int]  # pixels each item would cover alone (inside the canvas or not)
-    counts: np.ndarray  # pixels owned, by item id
+    visible: dict[int, int]  # pixels each item owns in the id buffer
     memo: dict = field(default_factory=dict, repr=False)  # what several checks derive alike
 
     @cached_property
@@ -109,8 +112,14 @@ class Rendered:
         """The image as stored, encoded once per render."""
         return encode_png(self.image)
 
+    @cached_property
+    def counts(self) -> np.ndarray:
+        """The id buffer's histogram (pixels owned, by id; 256 ids at least), background
+        included: worked out when asked (the capture reads it; rows need `visible`)."""
+        return np.bincount(self.ids.ravel(), minlength=max(256, max(self.area_px, default=0) + 1))
+
     def visible_px(self, item_id: int) -> int:
-        return int(self.counts[item_id])
+        return self.visible[item_id]
 
     def visible_fraction(self, item_id: int) -> float:
         area = self.area_px[item_id]
@@ -154,19 +163,27 @@ def render(scene: Scene) -> Rendered:
     image = Image.new("RGB", size, scene.background_rgb)
     # One byte per pixel when the ids fit (most scenes), else 32-bit ids.
     ids = Image.new("L" if max((it.item_id for it in scene.items), default=0) < 256 else "I", size, 0)
-    paint, label = ImageDraw.Draw(image), ImageDraw.Draw(ids)
+    ids_array = as_array(ids)  # a view of the id buffer: it follows every draw below
+    paint, label = ImageDraw.Draw(image).draw, ImageDraw.Draw(ids).draw
+    inks: dict = {}  # Pillow's ink of each colour (what ImageDraw.polygon works out per call)
     rasters = _Rasters({it.item_id: it for it in scene.items})
     area_px: dict[int, int] = {}
-    boxes: dict[int, tuple[int, int, int, int]] = {}  # where each item's ids can be
+    boxes: dict[int, tuple[int, int, int, int]] = {}  # where each item's ids can be, in drawing order
+    whole: set[int] = set()  # items that wrote their id on every pixel they own, and nothing else
     for item in scene.drawing_order():
         box = _paint_directly(item, size)
         if box is not None:
             # Same rasterisation as the mask path (integer offsets), without the mask.
             points = item.exterior.ravel().tolist()
-            paint.polygon(points, fill=item.rgb)
-            label.polygon(points, fill=item.item_id)
-            area_px[item.item_id] = _count(ids.crop(box), item.item_id)  # it is on top now
+            ink = inks.get(item.rgb)
+            if ink is None:
+                ink = inks[item.rgb] = paint.draw_ink(item.rgb)
+            paint.draw_polygon(points, ink, 1)
+            label.draw_polygon(points, label.draw_ink(item.item_id), 1)
+            x0, y0, x1, y1 = box
+            area_px[item.item_id] = int(np.count_nonzero(ids_array[y0:y1, x0:x1] == item.item_id))  # on top now
             boxes[item.item_id] = box
+            whole.add(item.item_id)
             continue
         raster = rasterize(item)
         # An item owns the pixels it covers at least half of.
@@ -181,39 +198,54 @@ def render(scene: Scene) -> Rendered:
         paste(ids, item.item_id, box, owned)
         rasters[item.item_id] = raster
         area_px[item.item_id] = owned_px
+        if owned.mode == "1":  # a "1" mask writes the id on each pixel it owns (an "L" one could blend)
+            whole.add(item.item_id)
+            # Where its id went: a tighter box than the raster's meets fewer later boxes.
+            local = raster.owned_box or owned.getbbox() or (0, 0, 0, 0)
+            box = (box[0] + local[0], box[1] + local[1], box[0] + local[2], box[1] + local[3])
         boxes[item.item_id] = box
-    ids_array = as_array(ids)
-    if ids.mode == "L":
-        counts = _counts_in_boxes(ids_array, boxes)
-        if counts is None:
-            counts = np.asarray(ids.histogram())
-    else:
-        counts = np.bincount(ids_array.ravel(), minlength=max(area_px, default=0) + 1)
-    return Rendered(image=image, ids=ids_array, rasters=rasters, area_px=area_px, counts=counts)
+    visible = _visible_px(ids_array, boxes, area_px, whole)
+    return Rendered(image=image, ids=ids_array, rasters=rasters, area_px=area_px, visible=visible)
+
+
+# Past this many items the pairwise box test costs more than counting every pixel.
+_MAX_PAIRED_ITEMS = 800
+
+
+def _visible_px(ids: np.ndarray, boxes: dict[int, tuple[int, int, int, int]], area_px: dict[int, int],
+                whole: set[int]) -> dict[int, int]:
+    """Pixels each item owns in the id buffer (`boxes` in drawing order). An item's id is
+    written only inside its box (a pasted raster's, a polygon's pixel box): an item of
+    `whole` inside the canvas whose box no later item's box meets still owns all it
+    wrote, its area; the others are counted in their boxes. A walk over the whole canvas
+    costs as much as a tenth of a PNG encode."""
+    order = list(boxes)
+    if len(order) > _MAX_PAIRED_ITEMS:
+        counts = np.bincount(ids.ravel(), minlength=max(order) + 1)
+        return {item_id: int(counts[item_id]) for item_id in order}
+    if not order:
+        return {}
+    h, w = ids.shape
+    drawn = np.fromiter(chain.from_iterable(boxes.values()), np.int64, 4 * len(order)).reshape(-1, 4)
+    clipped = np.clip(drawn, 0, (w, h, w, h))
+    x0, y0, x1, y1 = np.ascontiguousarray(clipped.T, dtype=np.int32)  # narrow, contiguous: compared faster
+    meets = (x0[:, None] < x1) & (x0 < x1[:, None]) & (y0[:, None] < y1) & (y0 < y1[:, None])
+    last = len(order) - 1 - meets[:, ::-1].argmax(axis=1)  # the last item whose box meets each one's
+    kept = (last <= np.arange(len(order))) & (clipped == drawn).all(axis=1)
+    visible = {}
+    for item_id, keep, (bx0, by0, bx1, by1) in zip(order, kept.tolist(), clipped.tolist()):
+        if keep and item_id in whole:
+            visible[item_id] = area_px[item_id]
+        elif bx1 > bx0 and by1 > by0:
+            visible[item_id] = int(np.count_nonzero(ids[by0:by1, bx0:bx1] == item_id))
+        else:
+            visible[item_id] = 0
+    return visible
 
 
 # Pillow's histogram walks every pixel in Python-visible bins; numpy's count has a fixed
 # cost of a few microseconds but runs far faster per pixel: past this many pixels it wins.
 _NUMPY_COUNT_PX = 3000
-
-
-def _counts_in_boxes(ids: np.ndarray, boxes: dict[int, tuple[int, int, int, int]]):
-    """The id buffer's histogram (256 counts), worked out in the items' boxes alone: an
-    item's id is written only inside its box (a pasted raster's, a polygon's pixel box),
-    so each id is counted there and the background gets the rest. A walk over the whole
-    canvas costs as much as a PNG encode's tenth; the boxes of a few signs are far
-    smaller. None when the boxes cover more than half the canvas (a dense page): then
-    the histogram is cheaper."""
-    h, w = ids.shape
-    clipped = {i: (max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)) for i, (x0, y0, x1, y1) in boxes.items()}
-    if sum(max(x1 - x0, 0) * max(y1 - y0, 0) for x0, y0, x1, y1 in clipped.values()) * 2 > h * w:
-        return None
-    counts = np.zeros(256, np.int64)
-    for item_id, (x0, y0, x1, y1) in clipped.items():
-        if x1 > x0 and y1 > y0:
-            counts[item_id] = np.count_nonzero(ids[y0:y1, x0:x1] == item_id)
-    counts[0] = h * w - counts[1:].sum()
-    return counts
 
 
 def _owned_px(raster: Raster, owned: Image.Image) -> int:
@@ -223,9 +255,3 @@ def _owned_px(raster: Raster, owned: Image.Image) -> int:
         return owned.histogram()[-1]
     coverage = as_array(raster.coverage)
     return int(np.count_nonzero(coverage == 255 if raster.binary else coverage >= 128))
-
-
-def _count(ids: Image.Image, item_id: int) -> int:
-    if ids.mode == "L" and ids.width * ids.height < _NUMPY_COUNT_PX:
-        return ids.histogram()[item_id]
-    return int(np.count_nonzero(as_array(ids) == item_id))

@@ -386,6 +386,11 @@ class LineMask:
     def owned_px(self) -> int:
         return int(np.count_nonzero(self.array >= 128))
 
+    @cached_property
+    def owned_box(self) -> tuple[int, int, int, int]:
+        """The box of the owned pixels (all zero when none)."""
+        return self.owned.getbbox() or (0, 0, 0, 0)
+
 
 _LINE_MASKS: OrderedDict = OrderedDict()
 _LINE_MASK_CACHE = 2048  # a few MiB of small masks; least recently used dropped
