@@ -180,14 +180,19 @@ _SLOTS = ("body", "label", "cap", "metal", "shade", "shine", "rim")
 
 @lru_cache(maxsize=1024)
 def _masks(kind: str, width_cm: float, height_cm: float, unit_px: float):
-    """(x0, y0, ((paint slot, mask), ...), coverage) of a package's outline drawn at the
-    origin: shared by every product of that package and size, whatever its colours."""
+    """(x0, y0, ((paint slot, box, mask in that box), ...), coverage) of a package's
+    outline drawn at the origin: shared by every product of that package and size,
+    whatever its colours."""
     keys = {slot: (k + 1, 0, 0) for k, slot in enumerate(_SLOTS)}  # one stand-in colour per slot
     item = place(package(kind, width_cm, height_cm).design, item_id=1, role="", label="", unit_px=unit_px,
                  center=(width_cm * unit_px / 2, height_cm * unit_px / 2), colors=keys)
     raster = render.rasterize(item)
     slot_of = {rgb: slot for slot, rgb in keys.items()}
-    return raster.x0, raster.y0, tuple((slot_of[rgb], mask) for rgb, mask in raster.layers), raster.coverage
+    # Each slot's mask cut to the box of its pixels: a stamp pastes its paints there alone
+    # (a mask's zeros change nothing), and most parts are small (a cap, a rim, a shine).
+    layers = tuple((slot_of[rgb], box, mask.crop(box)) for rgb, mask in raster.layers
+                   if (box := mask.getbbox()) is not None)
+    return raster.x0, raster.y0, layers, raster.coverage
 
 
 @lru_cache(maxsize=2048)  # bounded: a worker's memory does not grow with --n
@@ -197,8 +202,8 @@ def stamp(look: Look, printed: bool = True) -> tuple[int, int, Image.Image, Imag
     x0, y0, layers, coverage = _masks(look.kind, look.width_cm, look.height_cm, look.unit_px)
     paints = dict(look.paints)
     colours = Image.new("RGB", coverage.size, 0)
-    for slot, mask in layers:
-        render.paste(colours, paints[slot], (0, 0, mask.width, mask.height), mask)
+    for slot, box, mask in layers:
+        render.paste(colours, paints[slot], box, mask)
     for text in printed_lines(look, (0, 0), 1, 0, 0) if printed else ():
         raster = render.rasterize(text)
         left, top = raster.x0 - x0, raster.y0 - y0

@@ -70,11 +70,19 @@ def _(item: ShapeItem) -> Raster:
     return Raster(x0, y0, mask, ((item.rgb, mask),), binary=True)
 
 
+def _upright_line(item) -> bool:
+    """Most lines of a page: upright, unstroked Latin text, drawn through a shared mask
+    (shaped text is drawn by raqm)."""
+    if type(item) is not TextItem:
+        return False
+    layout = item.layout
+    return layout.shaping is None and not layout.stroke_px and layout.placement.angle_deg == 0
+
+
 @rasterize.register
 def _(item: TextItem) -> Raster:
     layout = item.layout
-    # Most lines of a page: a shared mask (Latin only: shaped text is drawn by raqm).
-    if layout.shaping is None and not layout.stroke_px and layout.placement.angle_deg == 0:
+    if _upright_line(item):
         (x0, y0), mask = layout.upright_line()
         return Raster(x0, y0, mask.coverage, ((item.rgb, mask.coverage),), owned=mask.owned, owned_px=mask.owned_px,
                       owned_box=mask.owned_box)
@@ -171,6 +179,16 @@ def render(scene: Scene) -> Rendered:
     boxes: dict[int, tuple[int, int, int, int]] = {}  # where each item's ids can be, in drawing order
     whole: set[int] = set()  # items that wrote their id on every pixel they own, and nothing else
     for item in scene.drawing_order():
+        if _upright_line(item):  # what the raster path does with its mask, without the Raster
+            (x0, y0), mask = item.layout.upright_line()
+            x1, y1 = x0 + mask.coverage.width, y0 + mask.coverage.height
+            image.im.paste(item.rgb, (x0, y0, x1, y1), mask.coverage.im)
+            ids.im.paste(item.item_id, (x0, y0, x1, y1), mask.owned.im)
+            area_px[item.item_id] = mask.owned_px
+            ox0, oy0, ox1, oy1 = mask.owned_box
+            boxes[item.item_id] = (x0 + ox0, y0 + oy0, x0 + ox1, y0 + oy1)
+            whole.add(item.item_id)
+            continue  # its Raster is made if a check asks for it
         box = _paint_directly(item, size)
         if box is not None:
             # Same rasterisation as the mask path (integer offsets), without the mask.
