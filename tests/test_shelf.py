@@ -147,6 +147,37 @@ def test_a_package_stamp_draws_the_pixels_of_its_separate_items():
             assert np.array_equal(np.asarray(one.image), np.asarray(apart.image)), line["brand"]
 
 
+def test_a_package_stamp_paints_each_part_as_its_whole_mask_would():
+    """A stamp pastes each paint through its part's mask cut to the part's box: the same
+    pixels as pasting the whole mask (its zeros change nothing)."""
+    from PIL import Image
+
+    from gen_stress.scenes.contexts.shelf import _look, _lines, _product
+    from gen_stress.scenes.packages import _SLOTS, package, stamp
+    from gen_stress.scenes.parametric import place
+    from gen_stress.scenes.render import paste, rasterize
+
+    rng = np.random.default_rng(3)
+    kinds = set()
+    for aisle, lines in sorted(_lines().items()):
+        for line in lines[:2]:
+            look = _look(_product(line, rng, aisle), 3.7, "Roboto Condensed")
+            keys = {slot: (k + 1, 0, 0) for k, slot in enumerate(_SLOTS)}
+            raster = rasterize(place(package(look.kind, look.width_cm, look.height_cm).design, item_id=1, role="",
+                                     label="", unit_px=look.unit_px,
+                                     center=(look.width_cm * look.unit_px / 2, look.height_cm * look.unit_px / 2),
+                                     colors=keys))
+            paints = {keys[slot]: rgb for slot, rgb in look.paints}
+            expected = Image.new("RGB", raster.coverage.size, 0)
+            for key, mask in raster.layers:
+                paste(expected, paints[key], (0, 0, mask.width, mask.height), mask)
+            x0, y0, colours, coverage = stamp(look, False)
+            assert (x0, y0) == (raster.x0, raster.y0)
+            assert colours.tobytes() == expected.tobytes() and coverage.tobytes() == raster.coverage.tobytes()
+            kinds.add(look.kind)
+    assert len(kinds) >= 3
+
+
 def test_an_absent_product_is_never_one_drawn_without_its_label():
     """Small facings print no label, yet a person who knows the package sees the product:
     a negative ("any mints?") is never the name of a product drawn anywhere."""
