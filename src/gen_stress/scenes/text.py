@@ -393,7 +393,7 @@ class LineMask:
 
 
 _LINE_MASKS: OrderedDict = OrderedDict()
-_LINE_MASK_CACHE = 2048  # a few MiB of small masks; least recently used dropped
+_LINE_MASK_CACHE = 8192  # ~30 MiB of small masks (4 KiB each with their owned pixels); least recently used dropped
 
 
 def _line_mask(font, text: str, kerns, size: tuple[int, int], origin: tuple[int, int]) -> LineMask:
