@@ -4,9 +4,9 @@ object-id buffer (which item owns each pixel), from which visibility is measured
 from __future__ import annotations
 
 import io
-from itertools import chain
 from dataclasses import dataclass, field
 from functools import cached_property, singledispatch
+from itertools import chain
 
 import numpy as np
 import pyarrow as pa
