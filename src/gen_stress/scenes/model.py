@@ -171,10 +171,6 @@ def _clusters(layout: TextLayout) -> list[dict] | None:
     return [{"start": c.start, "end": c.end, "bbox": box} for c, box in zip(layout.clusters_local, boxes)]
 
 
-def _points(coords) -> list[list[float]]:
-    return np.round(np.asarray(coords, dtype=float).reshape(-1, 2), 2).tolist()
-
-
 def _attrs(attributes: Attributes) -> list[dict]:
     return [{"name": k, "value": v} for k, v in attributes]
 
@@ -195,7 +191,8 @@ def object_record(item, measured: dict, *, shape: str, color: str, bbox: Box, po
         "shape": shape,
         "color": color,
         "bbox": round_box(bbox),
-        "polygon": _points(polygon),
+        # The points as given: scene_record rounds a whole scene's outlines at once.
+        "polygon": polygon,
         "z": item.z,
         "angle_deg": round(float(angle_deg), 2),
         "size_px": round(float(size_px), 2),
@@ -227,7 +224,8 @@ def _(item: TextItem, measured: dict) -> tuple[str, dict]:
         "stroke_px": layout.stroke_px,
         # A (4, 2) float array already; a whole scene's quads are rounded at once (scene_record).
         "quad": measured["quad"] if "quad" in measured else np.round(layout.quad, 2).tolist(),
-        "bbox": list(layout.bbox),  # whole pixels: already what round_box would give
+        # Whole pixels: already what round_box would give.
+        "bbox": measured["bbox"] if "bbox" in measured else list(layout.bbox),
         "char_boxes": (np.round(np.asarray(layout.char_boxes, dtype=float).reshape(-1, 4), 2).tolist()
                        if item.char_detail else []),
         "z": item.z,
@@ -249,20 +247,58 @@ def scene_record(scene: Scene, rendered) -> dict:
         "texts": [],
     }
     texts = [it for it in scene.items if type(it) is TextItem]
-    # One rounding for every text's quad (the same values as rounding each alone).
-    quads = dict(zip((it.item_id for it in texts),
-                     np.round(np.array([it.layout.quad for it in texts]), 2).tolist())) if texts else {}
+    geometry = dict(zip((it.item_id for it in texts), zip(*text_geometry([it.layout for it in texts])))) \
+        if texts else {}
+    # `rendered` is a Rendered, or a photograph of one (capture.Captured): its own measures.
     for item in scene.items:
         measured = {
             "area_px": rendered.area_px[item.item_id],
             "visible_px": rendered.visible_px(item.item_id),
             "visible_fraction": round(rendered.visible_fraction(item.item_id), 4),
         }
-        if item.item_id in quads:
-            measured["quad"] = quads[item.item_id]
+        if item.item_id in geometry:
+            measured["quad"], measured["bbox"] = geometry[item.item_id]
         key, rec = item_record(item, measured)
         record[key].append(rec)
+    _round_polygons(record["objects"])
     return record
+
+
+def text_geometry(layouts: list[TextLayout]) -> tuple[list, list]:
+    """(quads rounded to 2 decimals, boxes) of text lines as lists, in one numpy pass over
+    a scene's lines: an upright line's corners are its ink box moved by its placement,
+    each coordinate `x - pivot + center` as TextLayout.quad computes it, its box their
+    floor and ceiling as TextLayout.bbox does; a turned line's come from its layout."""
+    quads = np.empty((len(layouts), 4, 2))
+    boxes: list = [None] * len(layouts)
+    upright = [i for i, lay in enumerate(layouts) if lay.placement.angle_deg == 0]
+    if upright:
+        p = np.array([(*layouts[i].ink_box_local, *layouts[i].placement.pivot, *layouts[i].placement.center)
+                      for i in upright], dtype=float)
+        left, right = p[:, 0] - p[:, 4] + p[:, 6], p[:, 2] - p[:, 4] + p[:, 6]
+        top, bottom = p[:, 1] - p[:, 5] + p[:, 7], p[:, 3] - p[:, 5] + p[:, 7]
+        quads[upright] = np.stack([left, top, right, top, right, bottom, left, bottom], axis=1).reshape(-1, 4, 2)
+        rows = np.stack([np.floor(left), np.floor(top), np.ceil(right), np.ceil(bottom)], axis=1).tolist()
+        for i, row in zip(upright, rows):
+            boxes[i] = row
+    for i, lay in enumerate(layouts):
+        if boxes[i] is None:
+            quads[i] = lay.quad
+            boxes[i] = list(lay.bbox)
+    return np.round(quads, 2).tolist(), boxes
+
+
+def _round_polygons(objects: list[dict]) -> None:
+    """Every object's outline as [x, y] points rounded to 2 decimals, in one numpy call
+    (rounding is per value: the same as rounding each outline alone)."""
+    if not objects:
+        return
+    outlines = [np.asarray(obj["polygon"], dtype=float).reshape(-1, 2) for obj in objects]
+    rounded = np.round(np.concatenate(outlines), 2).tolist()
+    start = 0
+    for obj, outline in zip(objects, outlines):
+        obj["polygon"] = rounded[start:start + len(outline)]
+        start += len(outline)
 
 
 __all__ = ["SCENE_FEATURES", "scene_features", "Scene", "ShapeItem", "TextItem", "bounds", "scene_record"]
