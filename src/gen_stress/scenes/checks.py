@@ -12,14 +12,24 @@ from gen_stress.scenes.model import TextItem
 from gen_stress.scenes.render import Rendered
 
 INK_LEVEL = 8  # coverage (0..255) below this is anti-aliasing haze, not ink
+FEW_CHARS = 16  # below this many characters a line's boxes are looked at one by one (faster than a table)
+
+
+def _ink_mask(rendered: Rendered, item_id: int, level: int = INK_LEVEL) -> tuple[int, int, np.ndarray, np.ndarray]:
+    """(x0, y0, coverage, coverage >= level) of an item, made once per render."""
+    key = ("ink_mask", item_id, level)
+    if key not in rendered.memo:
+        x0, y0, cov = rendered.coverage(item_id)
+        rendered.memo[key] = (x0, y0, cov, cov >= level)
+    return rendered.memo[key]
 
 
 def _ink(rendered: Rendered, item_id: int, level: int = INK_LEVEL):
     """(xs, ys, values) of an item's ink pixels in canvas coordinates."""
     key = ("ink", item_id, level)
     if key not in rendered.memo:
-        x0, y0, cov = rendered.coverage(item_id)
-        ys, xs = np.nonzero(cov >= level)
+        x0, y0, cov, inked = _ink_mask(rendered, item_id, level)
+        ys, xs = np.nonzero(inked)
         rendered.memo[key] = (xs + x0, ys + y0, cov[ys, xs])
     return rendered.memo[key]
 
@@ -55,7 +65,7 @@ def text_in_frame(item: TextItem, rendered: Rendered) -> list[str]:
         return [f"text {item.text!r} drew no ink"]
     if not rendered.within_canvas(item.item_id):
         failures.append(f"text {item.text!r} is clipped by the image edge")
-    if not _inside(xs, ys, item.bbox).all():
+    if not _all_inside(xs, ys, item.bbox):
         failures.append(f"ink of {item.text!r} lies outside its recorded box")
     for char, ok in zip(item.text, _chars_drew_ink(item, rendered, xs, ys)):
         if not ok and not char.isspace():
@@ -63,25 +73,44 @@ def text_in_frame(item: TextItem, rendered: Rendered) -> list[str]:
     return failures
 
 
+def _all_inside(xs: np.ndarray, ys: np.ndarray, box: Box) -> bool:
+    """`_inside(xs, ys, box).all()` for some points, from their extremes."""
+    x0, y0, x1, y1 = box
+    return bool(xs.min() >= math.floor(x0) and xs.max() < math.ceil(x1)
+                and ys.min() >= math.floor(y0) and ys.max() < math.ceil(y1))
+
+
 def _chars_drew_ink(item: TextItem, rendered: Rendered, xs: np.ndarray, ys: np.ndarray) -> list[bool]:
     """Per character: does its box hold ink? Upright text is read off the coverage in
     place; turned text through its own frame, so turned neighbours do not count."""
     if item.layout.rotated:
         return list(_in_chars(item, _local(item, xs, ys), slack=0.5).any(axis=0))
-    x0, y0, cov = rendered.coverage(item.item_id)
     boxes = item.layout.char_boxes
     if not boxes:
         return []
+    x0, y0, _, inked = _ink_mask(rendered, item.item_id)
+    h, w = inked.shape
+    if len(boxes) < FEW_CHARS:  # a short line: each box looked at in place
+        return [bool(inked[_span(by0, by1, y0, h), _span(bx0, bx1, x0, w)].any()) for bx0, by0, bx1, by1 in boxes]
     # Ink pixels counted over every character's box at once, from a summed-area table.
-    h, w = cov.shape
     table = np.zeros((h + 1, w + 1), np.int32)
-    np.cumsum(np.cumsum(cov >= INK_LEVEL, axis=0), axis=1, out=table[1:, 1:])
-    edges = np.array([(math.floor(bx0 - 0.5) - x0, math.floor(by0 - 0.5) - y0,
-                       math.ceil(bx1 + 0.5) - x0, math.ceil(by1 + 0.5) - y0) for bx0, by0, bx1, by1 in boxes])
-    c0, r0 = np.clip(edges[:, 0], 0, w), np.clip(edges[:, 1], 0, h)
-    c1, r1 = np.clip(edges[:, 2], c0, w), np.clip(edges[:, 3], r0, h)  # an empty box holds none
-    inked = table[r1, c1] - table[r0, c1] - table[r1, c0] + table[r0, c0]
-    return (inked > 0).tolist()
+    np.cumsum(np.cumsum(inked, axis=0), axis=1, out=table[1:, 1:])
+    # Each box grown by half a pixel to whole pixels, in the coverage's frame, clamped to it.
+    edges = np.asarray(boxes, dtype=float)
+    lo = np.floor(edges[:, :2] - 0.5).astype(np.int64) - (x0, y0)
+    hi = np.ceil(edges[:, 2:] + 0.5).astype(np.int64) - (x0, y0)
+    lo = np.minimum(np.maximum(lo, 0), (w, h))
+    hi = np.minimum(np.maximum(hi, lo), (w, h))  # an empty box holds none
+    c0, r0, c1, r1 = lo[:, 0], lo[:, 1], hi[:, 0], hi[:, 1]
+    inked_px = table[r1, c1] - table[r0, c1] - table[r1, c0] + table[r0, c0]
+    return (inked_px > 0).tolist()
+
+
+def _span(lo: float, hi: float, origin: int, size: int) -> slice:
+    """Whole pixels from floor(lo - 0.5) to ceil(hi + 0.5), in a frame starting at
+    `origin` and `size` long, clamped to it (empty when they do not overlap)."""
+    start = min(max(math.floor(lo - 0.5) - origin, 0), size)
+    return slice(start, min(max(math.ceil(hi + 0.5) - origin, start), size))
 
 
 def text_unoccluded(item: TextItem, rendered: Rendered, min_visible: float = 0.995) -> list[str]:
@@ -132,7 +161,9 @@ def text_contrast(item: TextItem, rendered: Rendered, floor: float = 1.15) -> li
     (hollow letters are mostly ground-coloured inside)."""
     xs, ys, values = _ink(rendered, item.item_id)
     h, w = rendered.ids.shape
-    keep = (values >= 0.6 * values.max()) & (xs >= 0) & (ys >= 0) & (xs < w) & (ys < h) if xs.size else xs
+    keep = values >= 0.6 * values.max() if xs.size else xs
+    if xs.size and not rendered.within_canvas(item.item_id):  # else every ink pixel is in the image
+        keep &= (xs >= 0) & (ys >= 0) & (xs < w) & (ys < h)
     if not keep.any():
         return [f"text {item.text!r} has no visible ink"]
     xs, ys = xs[keep], ys[keep]
@@ -148,7 +179,7 @@ def text_contrast(item: TextItem, rendered: Rendered, floor: float = 1.15) -> li
     ink_lum = _luminance(pixels[ys[owned] - y0, xs[owned] - x0])
     half = ink_lum.size // 2
     distinct = np.partition(np.abs(ink_lum - ground), half)[half:]
-    sign = 1.0 if np.mean(ink_lum) >= ground else -1.0
+    sign = 1.0 if ink_lum.mean() >= ground else -1.0
     ink = ground + sign * float(distinct.mean())
     ratio = (max(ink, ground) + 0.05) / (min(ink, ground) + 0.05)
     if ratio < floor:
@@ -168,14 +199,25 @@ def object_visible(item_id: int, rendered: Rendered, min_fraction: float, what: 
 # Objects: boxes, parts and colours, measured on the render ---------------------------
 
 def owned_box(rendered: Rendered, item_id: int) -> tuple[int, int, int, int] | None:
-    """[x0, y0, x1, y1] (x1, y1 exclusive) of the pixels an item owns in the id buffer."""
+    """[x0, y0, x1, y1] (x1, y1 exclusive) of the pixels an item owns in the id buffer,
+    measured once per render (verify checks an answer's boxes, finalize records them)."""
+    key = ("owned_box", item_id)
+    if key not in rendered.memo:
+        rendered.memo[key] = _owned_box(rendered, item_id)
+    return rendered.memo[key]
+
+
+def _owned_box(rendered: Rendered, item_id: int) -> tuple[int, int, int, int] | None:
     x0, y0, x1, y1 = rendered.rasters[item_id].box
     h, w = rendered.ids.shape
     x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
-    ys, xs = np.nonzero(rendered.ids[y0:y1, x0:x1] == item_id)
-    if xs.size == 0:
+    mine = rendered.ids[y0:y1, x0:x1] == item_id
+    # The first and last owned row and column (cheaper than every owned pixel's place).
+    rows = np.flatnonzero(mine.any(axis=1))
+    if rows.size == 0:
         return None
-    return (int(xs.min()) + x0, int(ys.min()) + y0, int(xs.max()) + x0 + 1, int(ys.max()) + y0 + 1)
+    cols = np.flatnonzero(mine.any(axis=0))
+    return (int(cols[0]) + x0, int(rows[0]) + y0, int(cols[-1]) + x0 + 1, int(rows[-1]) + y0 + 1)
 
 
 def detail_visible(detail, rendered: Rendered) -> list[str]:

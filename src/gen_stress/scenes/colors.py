@@ -85,7 +85,7 @@ def ink_for_contrast(background: RGB, ratio: float) -> RGB:
 
 def color_name(rgb: RGB) -> str:
     """The palette name of a colour, or its hex code when it is not a palette colour."""
-    return _color_name(tuple(int(v) for v in rgb))
+    return _color_name(tuple(map(int, rgb)))
 
 
 @lru_cache(maxsize=4096)

@@ -12,7 +12,7 @@ from datasets import List, Value
 from shapely.geometry import Polygon
 
 from gen_stress.scenes.colors import RGB, color_name
-from gen_stress.scenes.geometry import Box, bounds, round_box
+from gen_stress.scenes.geometry import Box, bounds
 from gen_stress.scenes.text import TextLayout
 
 Attributes = tuple[tuple[str, str], ...]
@@ -171,8 +171,12 @@ def _clusters(layout: TextLayout) -> list[dict] | None:
     return [{"start": c.start, "end": c.end, "bbox": box} for c, box in zip(layout.clusters_local, boxes)]
 
 
-def _points(coords) -> list[list[float]]:
-    return np.round(np.asarray(coords, dtype=float).reshape(-1, 2), 2).tolist()
+def _round(value: float, ndigits: int = 2) -> float:
+    """round(float(value), ndigits). Whole numbers (most boxes and angles, whole
+    visibility) round to themselves and are passed through: Python's correctly rounded
+    decimal rounding costs half a microsecond a value, and a page records hundreds."""
+    value = float(value)
+    return value if value.is_integer() else round(value, ndigits)
 
 
 def _attrs(attributes: Attributes) -> list[dict]:
@@ -194,11 +198,12 @@ def object_record(item, measured: dict, *, shape: str, color: str, bbox: Box, po
         "label": item.label,
         "shape": shape,
         "color": color,
-        "bbox": round_box(bbox),
-        "polygon": _points(polygon),
+        "bbox": [_round(v) for v in bbox],
+        # The points as given: scene_record rounds a whole scene's outlines at once.
+        "polygon": polygon,
         "z": item.z,
-        "angle_deg": round(float(angle_deg), 2),
-        "size_px": round(float(size_px), 2),
+        "angle_deg": _round(angle_deg),
+        "size_px": _round(size_px),
         "attributes": _attrs(attributes),
         **measured,
     }
@@ -221,13 +226,14 @@ def _(item: TextItem, measured: dict) -> tuple[str, dict]:
         "font": layout.font.name,
         "font_class": layout.font.font_class,
         "text_px": layout.text_px,
-        "em_px": round(layout.em_px, 3),
-        "angle_deg": round(float(layout.placement.angle_deg), 2),
+        "em_px": _round(layout.em_px, 3),
+        "angle_deg": _round(layout.placement.angle_deg),
         "color": color_name(item.rgb),
         "stroke_px": layout.stroke_px,
         # A (4, 2) float array already; a whole scene's quads are rounded at once (scene_record).
         "quad": measured["quad"] if "quad" in measured else np.round(layout.quad, 2).tolist(),
-        "bbox": list(layout.bbox),  # whole pixels: already what round_box would give
+        # Whole pixels: already what rounding to 2 decimals would give.
+        "bbox": measured["bbox"] if "bbox" in measured else list(layout.bbox),
         "char_boxes": (np.round(np.asarray(layout.char_boxes, dtype=float).reshape(-1, 4), 2).tolist()
                        if item.char_detail else []),
         "z": item.z,
@@ -249,20 +255,65 @@ def scene_record(scene: Scene, rendered) -> dict:
         "texts": [],
     }
     texts = [it for it in scene.items if type(it) is TextItem]
-    # One rounding for every text's quad (the same values as rounding each alone).
-    quads = dict(zip((it.item_id for it in texts),
-                     np.round(np.array([it.layout.quad for it in texts]), 2).tolist())) if texts else {}
+    geometry = dict(zip((it.item_id for it in texts), zip(*text_geometry([it.layout for it in texts])))) \
+        if texts else {}
+    # `rendered` is a Rendered, or a photograph of one (capture.Captured): its own measures.
     for item in scene.items:
         measured = {
             "area_px": rendered.area_px[item.item_id],
             "visible_px": rendered.visible_px(item.item_id),
-            "visible_fraction": round(rendered.visible_fraction(item.item_id), 4),
+            "visible_fraction": _round(rendered.visible_fraction(item.item_id), 4),
         }
-        if item.item_id in quads:
-            measured["quad"] = quads[item.item_id]
+        if item.item_id in geometry:
+            measured["quad"], measured["bbox"] = geometry[item.item_id]
         key, rec = item_record(item, measured)
         record[key].append(rec)
+    _round_polygons(record["objects"])
     return record
+
+
+def text_geometry(layouts: list[TextLayout]) -> tuple[list, list]:
+    """(quads rounded to 2 decimals, boxes) of text lines as lists, in one numpy pass over
+    a scene's lines: an upright line's corners are its ink box moved by its placement,
+    each coordinate `x - pivot + center` as TextLayout.quad computes it, its box their
+    floor and ceiling as TextLayout.bbox does; a turned line's come from its layout."""
+    quads = np.empty((len(layouts), 4, 2))
+    boxes: list = [None] * len(layouts)
+    upright = [i for i, lay in enumerate(layouts) if lay.placement.angle_deg == 0]
+    if upright:
+        p = np.array([(*layouts[i].ink_box_local, *layouts[i].placement.pivot, *layouts[i].placement.center)
+                      for i in upright], dtype=float)
+        left, right = p[:, 0] - p[:, 4] + p[:, 6], p[:, 2] - p[:, 4] + p[:, 6]
+        top, bottom = p[:, 1] - p[:, 5] + p[:, 7], p[:, 3] - p[:, 5] + p[:, 7]
+        quads[upright] = np.stack([left, top, right, top, right, bottom, left, bottom], axis=1).reshape(-1, 4, 2)
+        rows = np.stack([np.floor(left), np.floor(top), np.ceil(right), np.ceil(bottom)], axis=1).tolist()
+        for i, row in zip(upright, rows):
+            boxes[i] = row
+    for i, lay in enumerate(layouts):
+        if boxes[i] is None:
+            quads[i] = lay.quad
+            boxes[i] = list(lay.bbox)
+    return np.round(quads, 2).tolist(), boxes
+
+
+def _round_polygons(objects: list[dict]) -> None:
+    """Every object's outline as [x, y] points rounded to 2 decimals, in one numpy call
+    (rounding is per value: the same as rounding each outline alone)."""
+    points: list = []
+    ends = []
+    for obj in objects:
+        outline = obj["polygon"]  # (n, 2) array or (x, y) pairs
+        points.extend(outline.reshape(-1, 2).tolist() if isinstance(outline, np.ndarray) else outline)
+        ends.append(len(points))
+    if not points:
+        for obj in objects:
+            obj["polygon"] = []
+        return
+    rounded = np.round(np.array(points, dtype=float), 2).tolist()
+    start = 0
+    for obj, end in zip(objects, ends):
+        obj["polygon"] = rounded[start:end]
+        start = end
 
 
 __all__ = ["SCENE_FEATURES", "scene_features", "Scene", "ShapeItem", "TextItem", "bounds", "scene_record"]

@@ -1,0 +1,116 @@
+"""Whole-scene and shortcut computations of the scene record and the pixel checks equal
+the per-element ones they replace, on real rendered pages of every context."""
+
+from __future__ import annotations
+
+import math
+import random
+
+import numpy as np
+import pytest
+
+from gen_stress.generators import get_family
+from gen_stress.pipeline import PartSpec, generate_index
+from gen_stress.questions import in_context
+from gen_stress.questions.in_context import served_subtasks
+from gen_stress.scenes import checks, model
+from gen_stress.scenes.model import TextItem
+
+SIZE = (512, 512)
+PAGES = [("grounding", "shelf"), ("spatial", "screen"), ("counting", "document"), ("ocr", "menu"),
+         ("hallucination", "receipt")]
+
+
+@pytest.fixture(scope="module")
+def pages() -> list:
+    """(draft, render) of every scene the pipeline verified on a few pages of each context
+    (resampled ones too), ocr's turned lines among them."""
+    seen = []
+    real = in_context.verify
+
+    def keep(draft, rendered):
+        seen.append((draft, rendered))
+        return real(draft, rendered)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(in_context, "verify", keep)
+        for family, context in PAGES:
+            fam = get_family(family)
+            part = PartSpec(family=family, n=4, settings=(("context", context),),
+                            subtasks=served_subtasks(fam, [context]))
+            for index in range(4):
+                generate_index(fam, part, SIZE, index)
+    return seen
+
+
+def _texts(pages) -> list:
+    return [(item, rendered) for draft, rendered in pages for item in draft.scene.items if isinstance(item, TextItem)]
+
+
+def test_text_geometry_is_each_layouts_quad_and_box(pages):
+    layouts = [item.layout for item, _ in _texts(pages)]
+    assert any(lay.rotated for lay in layouts) and any(not lay.rotated for lay in layouts)
+    quads, boxes = model.text_geometry(layouts)
+    assert repr(quads) == repr([np.round(lay.quad, 2).tolist() for lay in layouts])
+    assert repr(boxes) == repr([list(lay.bbox) for lay in layouts])
+
+
+def test_outlines_rounded_at_once_as_each_alone(pages):
+    for draft, rendered in pages:
+        record = model.scene_record(draft.scene, rendered)
+        objects = [it for it in draft.scene.items if not isinstance(it, TextItem)]
+        assert len(objects) == len(record["objects"])
+        for item, rec in zip(objects, record["objects"]):
+            _, raw = model.item_record(item, {})  # the outline as the item type gives it
+            alone = np.round(np.asarray(raw["polygon"], dtype=float).reshape(-1, 2), 2).tolist()
+            assert repr(rec["polygon"]) == repr(alone)
+
+
+def test_rounding_shortcut_is_pythons_round():
+    rng = random.Random(7)
+    values = [0.0, -0.0, 1.0, -3.0, 0.125, 0.005, 2.675, 1.0005, 1e16, 2.0 ** 60, 0.1 + 0.2, 511.0, 7]
+    values += [rng.uniform(-600, 600) for _ in range(2000)] + [rng.randint(-600, 600) / 8 for _ in range(500)]
+    values += [np.float64(12.5), np.float32(0.3), np.int64(4)]
+    for value in values:
+        for ndigits in (2, 3, 4):
+            assert repr(model._round(value, ndigits)) == repr(round(float(value), ndigits))
+
+
+def test_owned_box_is_the_box_of_every_owned_pixel(pages):
+    for _, rendered in pages:
+        for item_id in rendered.area_px:
+            x0, y0, x1, y1 = rendered.rasters[item_id].box
+            h, w = rendered.ids.shape
+            x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
+            ys, xs = np.nonzero(rendered.ids[y0:y1, x0:x1] == item_id)
+            expected = None if xs.size == 0 else \
+                (int(xs.min()) + x0, int(ys.min()) + y0, int(xs.max()) + x0 + 1, int(ys.max()) + y0 + 1)
+            assert checks.owned_box(rendered, item_id) == expected
+
+
+def test_short_lines_find_the_same_ink_as_the_table(pages, monkeypatch):
+    upright = [(item, rendered) for item, rendered in _texts(pages) if not item.layout.rotated]
+    assert any(len(item.text) < checks.FEW_CHARS for item, _ in upright)
+    one_by_one = [checks._chars_drew_ink(item, rendered, None, None) for item, rendered in upright]
+    monkeypatch.setattr(checks, "FEW_CHARS", 0)  # every line through the summed-area table
+    assert one_by_one == [checks._chars_drew_ink(item, rendered, None, None) for item, rendered in upright]
+
+
+def test_short_line_boxes_past_the_coverage_hold_no_ink():
+    """Boxes reaching past the coverage, or wholly outside it, are clamped (a box
+    wholly above or left of it is empty, never a slice counted from the far end)."""
+    inked = np.ones((5, 8), bool)
+    assert checks._span(-20.0, -10.0, 0, 5) == slice(0, 0)
+    assert checks._span(20.0, 30.0, 0, 5) == slice(5, 5)
+    assert checks._span(-2.0, 2.2, 0, 5) == slice(0, 3)
+    assert not inked[checks._span(-20.0, -10.0, 0, 5), checks._span(1.0, 3.0, 0, 8)].any()
+    assert checks._span(3.0, 4.0, 2, 8) == slice(math.floor(2.5) - 2, math.ceil(4.5) - 2)
+
+
+def test_ink_within_box_from_extremes(pages):
+    for item, rendered in _texts(pages):
+        xs, ys, _ = checks._ink(rendered, item.item_id)
+        if xs.size:
+            assert checks._all_inside(xs, ys, item.bbox) == bool(checks._inside(xs, ys, item.bbox).all())
+            shifted = tuple(v + 1.5 for v in item.bbox)  # ink left of and above the box
+            assert checks._all_inside(xs, ys, shifted) == bool(checks._inside(xs, ys, shifted).all())
