@@ -282,7 +282,13 @@ class ShelfContext(Context):
             order = order[:-2] + [ln for ln in order[-2:] if sum(o["brand"] == ln["brand"] for o in lines) > 1]
         used: set[str] = set()
 
-        def fresh(line, **kw) -> Product | None:
+        def fresh(line, legible_at: float = 0.0, **kw) -> Product | None:
+            if legible_at:  # a size and variant whose label prints in full at about this scale, if any
+                full = [(v, z) for v in line["variants"] for z in line["sizes"]
+                        if len(_look(dataclasses.replace(_first_of(line), variant=v, size=z), legible_at,
+                                     label_font).prints) >= 4]
+                if full:
+                    kw["variant"], kw["size"] = full[int(rng.integers(len(full)))]
             for _ in range(6):
                 p = _product(line, rng, aisle, **kw)
                 if p.display not in used and not any(u.startswith(f"{p.brand} {p.name} {p.variant}") and
@@ -296,6 +302,7 @@ class ShelfContext(Context):
         # per product: more products in narrower runs leave room for more of them.
         per_row = [order[k::N_SHELVES] for k in range(N_SHELVES)]
         products = (2, 4) if slot == "count_rows" else (2, 3) if slot == "presupposition" else (1, 3)
+        legible_at = 0.0
         for _draw in range(ROW_DRAWS):
             used.clear()
             rows: list[list[Block]] = []
@@ -303,7 +310,7 @@ class ShelfContext(Context):
                 blocks = []
                 for line in per_row[k]:
                     for _ in range(int(rng.integers(*products))):
-                        p = fresh(line)
+                        p = fresh(line, legible_at)
                         if p is not None:
                             facings = int(rng.integers(1, 4))
                             if slot == "count_rows":  # wide enough for its price label
@@ -314,6 +321,7 @@ class ShelfContext(Context):
             if slot not in FOCUS_SLOTS or any(self._candidates(rows, k, slot, aisle, used, geometry, label_font)
                                               for k in range(N_SHELVES)):
                 break
+            legible_at = geometry.ppc(rows)  # the next draw prefers labels that print at this scale
         focus, word = "", ""
         if slot == "count_merged":
             ppc = geometry.ppc(rows)  # near the final scale: prefer products whose name prints at it
@@ -439,6 +447,15 @@ class ShelfContext(Context):
         row = rows[k]
         width = geometry.size[0]
         out = []
+        ppc = geometry.ppc(rows)
+        lines: dict = {}
+        for r in rows:
+            for b in r:
+                lines.setdefault(b.product.line, []).append(b.product)
+        named = {line: all(len(_look(p, ppc, label_font).prints) >= 4 for p in ps) for line, ps in lines.items()}
+        # (products within the picture at their present runs, but the last: runs grown to
+        # reach the edge may push it out)
+        inside = [[b for b, (_x0, x1) in zip(r, _spans(r, 0.0, ppc)) if x1 <= width][:-1] for r in rows]
         for i in range(1, len(row) - 1):
             target = row[i].product
             twins, unique = [], []
@@ -446,26 +463,21 @@ class ShelfContext(Context):
                 line = next(ln for ln in _lines()[aisle] if (ln["brand"], ln["name"]) == target.line)
                 twins = [t for t in _variants_of(target, line) if t.display not in used or t.cap != target.cap]
                 kept = [[b for b in r if b.product.line != target.line or b.product == target] for r in rows]
+                if kept[k][-1].product == target:  # a product after it, to grow to the edge
+                    continue
                 twins = [t for t in twins if _names_print([target, t], kept[:k] + [kept[k] + [Block(t)]]
                                                           + kept[k + 1:], geometry, label_font)]
                 if not twins:
                     continue
-                ppc = geometry.ppc(kept)
             else:
-                line = [b.product for r in rows for b in r if b.product.line == target.line]
-                if not _names_print(line, rows, geometry, label_font):
+                if not named[target.line]:
                     continue
-                ppc = geometry.ppc(rows)
                 # Spatial questions ask about products named in full: one directly left of
                 # it (left_of), one on another shelf (row_relative).
-                if slot == "left_of" and not _named_line(row[i - 1].product, rows, geometry, label_font):
+                if slot == "left_of" and (not named[row[i - 1].product.line]
+                                          or sum(named[b.product.line] for r in inside for b in r) < 4):
                     continue
-                # (products within the picture at their present runs)
-                inside = [[b for b, (_x0, x1) in zip(r, _spans(r, 0.0, ppc)) if x1 <= width] for r in rows]
-                if slot == "left_of" and sum(_named_line(b.product, rows, geometry, label_font)
-                                             for r in inside for b in r) < 4:  # the options
-                    continue
-                if slot == "row_relative" and not any(_named_line(b.product, rows, geometry, label_font)
+                if slot == "row_relative" and not any(named[b.product.line]
                                                       for r in inside[:k] + inside[k + 1:] for b in r):
                     continue
             if slot == "label_word":
@@ -474,7 +486,8 @@ class ShelfContext(Context):
                 if not unique:
                     continue
             # It fits inside with one facing of each product before it (what _filled can get to).
-            if sum(_facing_step(b.product, ppc) for b in row[:i + 1]) > width:
+            scale = geometry.ppc(kept) if slot == "near_duplicate_box" else ppc
+            if sum(_facing_step(b.product, scale) for b in row[:i + 1]) > width:
                 continue
             out.append((i, twins, unique))
         return out
@@ -778,11 +791,6 @@ def _filled(rows, lead, focus: str, ppc: float, width: int, rng) -> list[list[Bl
         spans = _spans(row, lead[k], ppc)
         row[:] = [b for b, (x0, _x1) in zip(row, spans) if x0 < width]
     return rows
-
-
-def _named_line(p: Product, rows, geometry: _Geometry, label_font: str) -> bool:
-    """Whether every product of p's line on these rows prints its full name."""
-    return _names_print([b.product for r in rows for b in r if b.product.line == p.line], rows, geometry, label_font)
 
 
 def _names_print(products, rows, geometry: _Geometry, label_font: str) -> bool:
