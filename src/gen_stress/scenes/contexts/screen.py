@@ -260,7 +260,7 @@ class ScreenContext(Context):
             n_stars = 10 if filled >= 5 and (filled == 6 or rng.random() < 0.5) else 5
             half = bool(filled < n_stars and rng.random() < 0.5)
         body_px = self._body_px(size, 1.0)
-        return ScreenContent(
+        content = ScreenContent(
             kind=kind, device=device, theme=theme, accent=tuple(pick(rng, vocab["accents"])),
             backdrop=tuple(pick(rng, vocab["backdrops"])), scale=int(pick(rng, SCALE_FACTORS)),
             compact=bool(rng.random() < 0.4) or long_list, font=font, app=app, title_font=title_font, title_px=title_px,
@@ -283,6 +283,9 @@ class ScreenContext(Context):
             bars=tuple(round(float(v), 3) for v in rng.uniform(0.2, 1.0, size=7)),
             offset=float(rng.uniform(0, 1)), steps=steps, address=address,
             order_cents=int(rng.integers(12, 400)) * 100 - 1 if kind == "checkout" else 0)
+        if slot == "presupposition" and request.present is not None:
+            content = _with_presence(content, request.present, rng)
+        return content
 
     @staticmethod
     def _body_px(size: tuple[int, int], scale: float) -> int:
@@ -1437,6 +1440,25 @@ def _icon_layout(name: str, size_px: int) -> TextLayout:
 
 def _ordinal(k: int) -> str:
     return ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth")[k]
+
+
+# The usual features of each kind whose value a question can presuppose (a login form's
+# typed email address is one too).
+VALUED = {"settings": ("slider",), "inbox": ("badge",), "cart": ("delivery", "discount"),
+          "dashboard": ("refunds",), "checkout": ("delivery",), "login": ()}
+
+
+def _with_presence(c: ScreenContent, present: bool, rng) -> ScreenContent:
+    """The screen with a valued element of the wanted presence: one taken away when every
+    one is shown (unanswerable), one shown on screens that have no other value (answerable)."""
+    valued = VALUED.get(c.kind, ())
+    if c.kind == "login":
+        return dataclasses.replace(c, email_filled=present)
+    if not present and valued and all(v in c.features for v in valued):
+        return dataclasses.replace(c, features=c.features - {pick(rng, valued)})
+    if present and c.kind in ("settings", "inbox"):
+        return dataclasses.replace(c, features=c.features | set(valued))
+    return c
 
 
 CONTEXT = ScreenContext()
