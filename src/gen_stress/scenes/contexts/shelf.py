@@ -22,6 +22,7 @@ import dataclasses
 import math
 from dataclasses import dataclass
 from functools import cache, cached_property, lru_cache
+from typing import NamedTuple
 
 import numpy as np
 from shapely.geometry import Polygon
@@ -155,9 +156,32 @@ def _lines() -> dict[str, list[dict]]:
 
 
 def _size_cm(p: Product) -> tuple[float, float]:
+    return _size_of(p.package, p.size)
+
+
+@lru_cache(maxsize=256)
+def _size_of(package_kind: str, size: str) -> tuple[float, float]:
     vocab = vocabulary("shelf")
-    table = {**vocab["packages"][p.package], **vocab.get("small_sizes", {}).get(p.package, {})}
-    return tuple(table.get(p.size, table["default"]))
+    table = {**vocab["packages"][package_kind], **vocab.get("small_sizes", {}).get(package_kind, {})}
+    return tuple(table.get(size, table["default"]))
+
+
+class _Label(NamedTuple):
+    """What a package's look (shape, paints, print) depends on: not its price or aisle."""
+
+    brand: str
+    name: str
+    variant: str
+    size: str
+    package: str
+    body: tuple[int, int, int]
+    label: tuple[int, int, int]
+    cap: tuple[int, int, int] | None
+    brand_font: str
+
+
+def _label_of(p: Product) -> _Label:
+    return _Label(p.brand, p.name, p.variant, p.size, p.package, p.body, p.label, p.cap, p.brand_font)
 
 
 def _product(line: dict, rng: np.random.Generator, aisle: str, *, variant: str | None = None, size: str | None = None,
@@ -173,12 +197,13 @@ def _product(line: dict, rng: np.random.Generator, aisle: str, *, variant: str |
         aisle=aisle)
 
 
-def _first_of(line: dict) -> Product:
-    """The line's first variant and size, unpriced: what its label prints, without a draw."""
+def _first_of(line: dict, variant: str = "", size: str = "") -> _Label:
+    """What a line's product prints (its first variant and size unless named), without a draw."""
     caps = line.get("caps")
-    return Product(brand=line["brand"], name=line["name"], variant=line["variants"][0], size=line["sizes"][0],
-                   package=line["package"], body=tuple(line["body"]), label=tuple(line["label"]),
-                   cap=tuple(caps[0]) if caps else None, brand_font=_brand_font(line["brand"]))
+    k_variant = line["variants"].index(variant) if variant else 0
+    return _Label(line["brand"], line["name"], line["variants"][k_variant], size or line["sizes"][0],
+                  line["package"], tuple(line["body"]), tuple(line["label"]),
+                  tuple(caps[k_variant % len(caps)]) if caps else None, _brand_font(line["brand"]))
 
 
 def _brand_font(brand: str) -> str:
@@ -285,8 +310,7 @@ class ShelfContext(Context):
         def fresh(line, legible_at: float = 0.0, **kw) -> Product | None:
             if legible_at:  # a size and variant whose label prints in full at about this scale, if any
                 full = [(v, z) for v in line["variants"] for z in line["sizes"]
-                        if len(_look(dataclasses.replace(_first_of(line), variant=v, size=z), legible_at,
-                                     label_font).prints) >= 4]
+                        if len(_look_of(_first_of(line, v, z), legible_at, label_font).prints) >= 4]
                 if full:
                     kw["variant"], kw["size"] = full[int(rng.integers(len(full)))]
             for _ in range(6):
@@ -349,7 +373,7 @@ class ShelfContext(Context):
             # what is there, so adding them leaves the scale as it is).
             ppc = geometry.ppc(rows)
             smalls = [s for s in vocab["small"] if any(
-                pr.role == "brand" for pr in _look(_first_of(s), ppc, label_font).prints)]
+                pr.role == "brand" for pr in _look_of(_first_of(s), ppc, label_font).prints)]
             if not smalls:
                 raise Resample("the counted product's label is too small to read")
             small = pick(rng, smalls)
@@ -648,15 +672,22 @@ ROW_DRAWS = 8  # draws of the shelves' products (before any layout) to find one
 EXPLODED = ("variant", "near_duplicate_box", "absent_field")  # slots that read packages' print
 
 
-@lru_cache(maxsize=4096)
 def _look(p: Product, ppc: float, label_font: str) -> Look:
-    pack = package(p.package, *_size_cm(p))
+    return _look_of(_label_of(p), ppc, label_font)
+
+
+@lru_cache(maxsize=4096)
+def _look_of(p: _Label, ppc: float, label_font: str) -> Look:
+    """A package's look, remembered by what it depends on (products of one line and size
+    at one scale share it, whatever their price)."""
+    size_cm = _size_of(p.package, p.size)
+    pack = package(p.package, *size_cm)
     paints = package_paints(p.body, p.label, p.cap)
     x0, y0, x1, y1 = (v * ppc for v in pack.panel)
-    return Look(p.package, *_size_cm(p), ppc, tuple(paints.items()), _prints(p, (x0, y0, x1, y1), label_font))
+    return Look(p.package, *size_cm, ppc, tuple(paints.items()), _prints(p, (x0, y0, x1, y1), label_font))
 
 
-def _prints(p: Product, panel, label_font: str) -> tuple[Print, ...]:
+def _prints(p: _Label, panel, label_font: str) -> tuple[Print, ...]:
     """Brand, product word, variant and size stacked on the label panel, each as big as
     fits; lines too small to read are left off (the brand never: then nothing is printed)."""
     x0, y0, x1, y1 = panel
