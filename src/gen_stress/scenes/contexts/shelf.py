@@ -349,7 +349,6 @@ class ShelfContext(Context):
         focus, word = "", ""
         if slot == "count_merged":
             ppc = geometry.ppc(rows)  # near the final scale: prefer products whose name prints at it
-            split = [n] if n <= 6 else [n // 2, n - n // 2]
             # Its name prints; the other products of its line leave each shelf two products to fill it with.
             blocks = [b for row in rows for b in row
                       if {"brand", "name"} <= {pr.role for pr in _look(b.product, ppc, label_font).prints}
@@ -359,6 +358,11 @@ class ShelfContext(Context):
             target = pick(rng, blocks).product
             rows = [[b for b in row if b.product.line != target.line] for row in rows]
             step = _facing_step(target, ppc)
+            # One run, or two (three) where a run of wide packages would not fit a shelf.
+            parts = 1 if n <= 6 else 2
+            while parts < N_SHELVES and math.ceil(n / parts) * step > geometry.size[0] * 0.75:
+                parts += 1
+            split = [n // parts + (1 if j < n % parts else 0) for j in range(parts)]
             for k, part in zip(rng.permutation(N_SHELVES), split):
                 # Before a product of the row (so one can grow after it), where its run fits inside.
                 spots = [at for at in range(1, len(rows[k]))
