@@ -548,7 +548,7 @@ def _fitted(content: DocumentContent, size: tuple[int, int], slot: str) -> Docum
     while True:
         paragraphs = list(content.paragraphs)
         last = max((k for k, p in enumerate(paragraphs) if p.marker), default=-1)
-        if last < _n_placed(content, size):
+        if last < 0 or last < _n_placed(content, size):  # (no marker: nothing to hold)
             return content
         spare = [k for k in range(last) if not paragraphs[k].marker]
         if spare:
