@@ -382,7 +382,9 @@ class DocumentContext(Context):
         # Two columns are balanced: the first ends once it holds about half the text.
         first_end = min(bottom, top + sum(needs) / 2 + pitch) if content.columns == 2 else bottom
         for para, lines, need in zip(content.paragraphs, wrapped, needs):
-            if y + need > (first_end if column == 0 else bottom):  # (as _n_placed counts)
+            # The next column once this one is full (as _n_placed counts); the balanced
+            # first column takes a paragraph longer than its share when it holds none yet.
+            if y + need > (first_end if column == 0 and y > top else bottom):
                 column += 1
                 y = top
                 if column >= content.columns:
@@ -531,7 +533,7 @@ def _n_placed(content: DocumentContent, size: tuple[int, int]) -> int:
     first_end = min(bottom, y + sum(needs) / 2 + pitch) if content.columns == 2 else bottom
     column, top = 0, y
     for k, need in enumerate(needs):
-        if y + need > (first_end if column == 0 else bottom):
+        if y + need > (first_end if column == 0 and y > top else bottom):
             column += 1
             y = top
             if column >= content.columns:
@@ -543,7 +545,7 @@ def _n_placed(content: DocumentContent, size: tuple[int, int]) -> int:
 def _fitted(content: DocumentContent, size: tuple[int, int], slot: str) -> DocumentContent:
     """The content made to hold its footnote markers on the page (a large stamp or large
     footnotes leave little room for text): unmarked paragraphs before the last marked
-    one left out, then two columns, then marked paragraphs cut to their first sentence;
+    one left out, then marked paragraphs cut to their first sentence, then two columns;
     what the question rests on (the markers, their footnotes) stays."""
     while True:
         paragraphs = list(content.paragraphs)
@@ -557,13 +559,13 @@ def _fitted(content: DocumentContent, size: tuple[int, int], slot: str) -> Docum
                 paragraphs[k + 1] = dataclasses.replace(paragraphs[k + 1], heading=paragraphs[k].heading)
             paragraphs.pop(k)
             content = dataclasses.replace(content, paragraphs=tuple(paragraphs))
-        elif content.columns == 1:
-            content = dataclasses.replace(content, columns=2)
         elif long := [k for k in range(last + 1)
                       if len(_first_sentence(paragraphs[k].words)) < len(paragraphs[k].words)]:
             k = long[-1]
             paragraphs[k] = dataclasses.replace(paragraphs[k], words=_first_sentence(paragraphs[k].words))
             content = dataclasses.replace(content, paragraphs=tuple(paragraphs))
+        elif content.columns == 1:
+            content = dataclasses.replace(content, columns=2)
         else:
             raise Resample("a paragraph with a footnote marker does not fit")
 
