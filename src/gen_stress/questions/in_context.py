@@ -202,9 +202,9 @@ def compose(family: Family, plan: SamplePlan, values: dict[str, Any], rng: np.ra
     if family.name == "ocr":
         style = TextStyle(values["text_px"], values["angle_deg"], values["font_class"], values["stroke_px"],
                           values["contrast_ratio"])
-    request = Request(kind.slot, style, values.get("n"), two_columns=kind.slot == "two_columns",
-                      language=writing.page_language(plan.pinned))
     options = {"present": plan.slot % 2 == 0} if kind.balanced else {}
+    request = Request(kind.slot, style, values.get("n"), two_columns=kind.slot == "two_columns",
+                      language=writing.page_language(plan.pinned), present=options.get("present"))
     content = context.sample(request, rng, size)
     page = context.layout(content, request, size)
     asked = kind.ask(page, kind.slot, rng, None, **options)

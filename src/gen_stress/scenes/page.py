@@ -38,6 +38,9 @@ class Request:
     count: int | None = None
     two_columns: bool = False
     language: str = ""  # the language the page prints ("": English, the contexts' own words)
+    # A balanced question's wanted presence (yes/no, answerable/unanswerable; None: not
+    # balanced): a context may make sure a field of that presence is on the page.
+    present: bool | None = None
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from shapely.geometry import Polygon
@@ -142,7 +143,8 @@ class DocumentContext(Context):
         # Each footnote says something of its own (while the pool lasts).
         footnotes = tuple(str(t) for t in rng.choice(pool, size=n_marks, replace=n_marks > len(pool)))
         table = pick(rng, vocab["tables"])
-        n_rows = request.count if slot == "count_rows" else int(rng.integers(3, 7))
+        # (four rows for a question with four options among them)
+        n_rows = request.count if slot == "count_rows" else int(rng.integers(4 if slot == "marked_item" else 3, 7))
         if n_rows > len(table["rows"]) - 1:
             raise Resample("more table rows asked for than labels")
         labels = [str(x) for x in rng.choice(table["rows"], size=n_rows, replace=False)]
@@ -177,7 +179,7 @@ class DocumentContext(Context):
         title = pick(rng, fitting)
         surface = pick(rng, vocab["surfaces"])
         month = pick(rng, vocab["months"])
-        return DocumentContent(
+        content = DocumentContent(
             journal=pick(rng, vocab["journals"]),
             header_right=f"{month} {int(rng.integers(int(years[-1]), 2027))}",  # dated after its data
             running_header=bool(rng.random() < 0.7), title=title,
@@ -197,6 +199,7 @@ class DocumentContext(Context):
             box_pick=int(rng.integers(0, 1000)), near_dup=near_dup,
             footnote_target=int(rng.integers(1, n_marks + 1)) if n_marks else 0,
         )
+        return _fitted(content, size, slot)
 
     def change(self, content: DocumentContent, request: Request, rng: np.random.Generator,
                focus: tuple[str, ...] = ()) -> DocumentContent:
@@ -256,12 +259,7 @@ class DocumentContext(Context):
         body, title_font = font_named(content.body_font), font_named(content.title_font)
         px = content.body_px
         pitch = cap_gap(px) * 0.85
-        page_h = height - 2 * MARGIN_PX
-        page_w = min(width - 2 * MARGIN_PX, page_h * 0.8)
-        x0 = MARGIN_PX + content.offset[0] * (width - 2 * MARGIN_PX - page_w)
-        y0 = MARGIN_PX
-        x1, y1 = x0 + page_w, y0 + page_h
-        pad = 0.08 * page_w
+        x0, y0, x1, y1, pad = _frame(content, size)
         left, right = x0 + pad, x1 - pad
         sheet = Sheet()
         sheet.shape(Polygon(rect_points((x0, y0, x1, y1))), content.paper, "paper", "page", z=1, item_id=1)
@@ -384,7 +382,9 @@ class DocumentContext(Context):
         # Two columns are balanced: the first ends once it holds about half the text.
         first_end = min(bottom, top + sum(needs) / 2 + pitch) if content.columns == 2 else bottom
         for para, lines, need in zip(content.paragraphs, wrapped, needs):
-            if y + need > (first_end if column == 0 else bottom):
+            # The next column once this one is full (as _n_placed counts); the balanced
+            # first column takes a paragraph longer than its share when it holds none yet.
+            if y + need > (first_end if column == 0 and y > top else bottom):
                 column += 1
                 y = top
                 if column >= content.columns:
@@ -404,8 +404,9 @@ class DocumentContext(Context):
                 text = " ".join(words) if last else _justified(words, body, px, col_w - indent)
                 item = sheet.text(text, body, px, x + indent, y, rgb=INK, role="body")
                 if last and para.marker:
-                    marker = sheet.text(str(para.marker), body, max(4, round(px * 0.7)), item.bbox[2] + 1,
-                                        y - px * 0.5, rgb=INK, role="footnote_marker")
+                    # (a superscript of four pixels may draw a "1" with no pixel of its own)
+                    marker = sheet.text(str(para.marker), body, max(MIN_MARKER_PX, round(px * 0.7)),
+                                        item.bbox[2] + 1, y - px * 0.5, rgb=INK, role="footnote_marker")
                     if marker.bbox[2] > x + col_w + px:
                         raise Resample("no room for a footnote marker")
                     out["markers"].append(marker.item_id)
@@ -482,7 +483,100 @@ def _value(table: dict, rng) -> str:
     return f"{value:.{table['decimals']}f}"
 
 
-def _wrap(words, font, px, width, indent: float) -> list[list[str]]:
+MIN_MARKER_PX = 5  # cap height of a footnote marker in the text
+
+
+def _frame(content: DocumentContent, size: tuple[int, int]) -> tuple[float, float, float, float, float]:
+    """(x0, y0, x1, y1, padding) of the page in the image."""
+    width, height = size
+    page_h = height - 2 * MARGIN_PX
+    page_w = min(width - 2 * MARGIN_PX, page_h * 0.8)
+    x0 = MARGIN_PX + content.offset[0] * (width - 2 * MARGIN_PX - page_w)
+    y0 = MARGIN_PX
+    return x0, y0, x0 + page_w, y0 + page_h, 0.08 * page_w
+
+
+def _n_placed(content: DocumentContent, size: tuple[int, int]) -> int:
+    """How many paragraphs the layout puts on the page: its arithmetic (title, author and
+    running header above; page number, footnotes, stamp and table below; the columns'
+    flow), without drawing."""
+    x0, y0, x1, y1, pad = _frame(content, size)
+    body = font_named(content.body_font)
+    px = content.body_px
+    pitch = cap_gap(px) * 0.85
+    left, right = x0 + pad, x1 - pad
+    y = y0 + pad * 0.6
+    if content.running_header:
+        y += px
+        y += px * 0.6
+    y += content.title_px * 1.8 + 2 * content.stroke_px
+    if content.author:
+        y += cap_gap(px) * 1.1
+    y += px * 1.2
+    bottom = y1 - pad * 0.5
+    if content.page_number:
+        bottom -= cap_gap(px)
+    for _note in content.footnotes:
+        bottom -= cap_gap(content.fine_px) * 0.9
+    if content.footnotes:
+        bottom -= px
+    if content.stamp:
+        bottom -= text_width(content.stamp, body, content.target_px) * 1.05 + 2 * content.target_px
+    note = any(r.dagger for r in content.rows)
+    bottom = bottom - (len(content.rows) + 1) * (cap_gap(px) * 0.95) - cap_gap(px) * (2.2 if note else 1.2)
+    bottom -= px
+    gutter = 2.5 * px if content.columns == 2 else 0
+    col_w = (right - left - gutter) / content.columns
+    space_w = text_width(" ", body, px)
+    needs = [(pitch * 1.6 if p.heading else 0) + pitch * (len(_wrap(p.words, body, px, col_w, 2 * space_w)) + 0.3)
+             for p in content.paragraphs]
+    first_end = min(bottom, y + sum(needs) / 2 + pitch) if content.columns == 2 else bottom
+    column, top = 0, y
+    for k, need in enumerate(needs):
+        if y + need > (first_end if column == 0 and y > top else bottom):
+            column += 1
+            y = top
+            if column >= content.columns:
+                return k
+        y += need
+    return len(needs)
+
+
+def _fitted(content: DocumentContent, size: tuple[int, int], slot: str) -> DocumentContent:
+    """The content made to hold its footnote markers on the page (a large stamp or large
+    footnotes leave little room for text): unmarked paragraphs before the last marked
+    one left out, then marked paragraphs cut to their first sentence, then two columns;
+    what the question rests on (the markers, their footnotes) stays."""
+    while True:
+        paragraphs = list(content.paragraphs)
+        last = max((k for k, p in enumerate(paragraphs) if p.marker), default=-1)
+        if last < 0 or last < _n_placed(content, size):  # (no marker: nothing to hold)
+            return content
+        spare = [k for k in range(last) if not paragraphs[k].marker]
+        if spare:
+            k = spare[-1]
+            if paragraphs[k].heading and k + 1 < len(paragraphs) and not paragraphs[k + 1].heading:
+                paragraphs[k + 1] = dataclasses.replace(paragraphs[k + 1], heading=paragraphs[k].heading)
+            paragraphs.pop(k)
+            content = dataclasses.replace(content, paragraphs=tuple(paragraphs))
+        elif long := [k for k in range(last + 1)
+                      if len(_first_sentence(paragraphs[k].words)) < len(paragraphs[k].words)]:
+            k = long[-1]
+            paragraphs[k] = dataclasses.replace(paragraphs[k], words=_first_sentence(paragraphs[k].words))
+            content = dataclasses.replace(content, paragraphs=tuple(paragraphs))
+        elif content.columns == 1:
+            content = dataclasses.replace(content, columns=2)
+        else:
+            raise Resample("a paragraph with a footnote marker does not fit")
+
+
+def _first_sentence(words: tuple[str, ...]) -> tuple[str, ...]:
+    end = next((i for i, w in enumerate(words) if w.endswith(".")), len(words) - 1)
+    return words[:end + 1]
+
+
+@lru_cache(maxsize=256)  # a page's paragraphs are wrapped when sampled (to fit) and again when laid out
+def _wrap(words: tuple[str, ...], font, px, width, indent: float) -> tuple[tuple[str, ...], ...]:
     """Words filled into lines, measured word by word (spaces do not kern)."""
     space = text_width(" ", font, px)
     lines, line, used = [], [], 0.0
@@ -496,7 +590,7 @@ def _wrap(words, font, px, width, indent: float) -> list[list[str]]:
         line.append(word)
     if line:
         lines.append(line)
-    return lines
+    return tuple(tuple(ln) for ln in lines)
 
 
 def _justified(words, font, px, width) -> str:

@@ -46,9 +46,8 @@ MARK_FONTS = ("DejaVu Serif", "Liberation Serif", "DejaVu Sans")
 DAGGER = "†"
 VEGETARIAN = ("V", "VG")  # diets of the data that may carry the V mark
 MARGIN_PX = 8
-# Slots whose answer rests on the dishes as sampled: never trimmed to fit.
-FIXED_DISHES = ("count_rows", "count_marks", "marked_item", "near_duplicate", "list_order", "list_relative",
-                "two_columns")
+LIST_SLOTS = ("list_order", "list_relative", "marked_item")
+MIN_LIST = 4  # dishes kept in the longest section when dishes are left out to fit (a list question's options)
 CURRENCY = {"symbol": "", "prefix": True, "decimal": ".", "thousands": ","}
 
 
@@ -146,6 +145,8 @@ class MenuContext(Context):
             want = max(want, request.count + 2)
         sections, meatless = [], set()
         per = [want // n_sections + (1 if k < want % n_sections else 0) for k in range(n_sections)]
+        if slot in LIST_SLOTS:  # a list question (and its four options) needs one section of four dishes
+            per[0] = max(per[0], 4)
         for name, k in zip(chosen, per):
             pool = vocab["sections"][name]
             weights = np.ones(len(pool))
@@ -153,6 +154,9 @@ class MenuContext(Context):
                 weights += 4 * np.array([d.get("diet", "") in VEGETARIAN for d in pool])
             picked = [pool[int(i)] for i in rng.choice(len(pool), size=min(k, len(pool)), replace=False,
                                                        p=weights / weights.sum())]
+            if slot == "count_rows":  # every vegetarian dish of the section first: n of them must be listed
+                veg = [d for d in pool if d.get("diet", "") in VEGETARIAN]
+                picked = (veg + [d for d in picked if d not in veg])[:max(k, min(len(veg), request.count))]
             sections.append((name, [Dish(d["name"], d["desc"], int(rng.integers(d["low"], d["high"] + 1)) // 10 * 10,
                                          d.get("diet", "") if rng.random() < 0.7 else "") for d in picked]))
             meatless.update(d["name"] for d in picked if d.get("diet", "") in VEGETARIAN)
@@ -197,14 +201,16 @@ class MenuContext(Context):
         if slot == "fine_text":  # the footnote stays smaller than the dishes and their descriptions
             dish_px = max(dish_px, min(style.text_px + 3, int(24 * scale)))  # up to what a card line holds
         two = request.two_columns or (slot != "list_relative" and rng.random() < 0.5)
+        hours_shown = bool(rng.random() < 0.5)
         two = two and not (slot == "fine_text" and dish_px > 16 * scale)  # large print: one column
         content = MenuContent(
             title=title, tagline=pick(rng, vocab["taglines"]) if rng.random() < 0.6 else "",
             sections=tuple((s, tuple(ds)) for s, ds in sections), columns=2 if two else 1,
             decimal=pick(rng, (".", ",")), descriptions=bool(rng.random() < 0.7), fine=fine,
             label=pick(rng, vocab["labels"]) if slot == "rotated_text" else "",
-            hours=pick(rng, vocab["hours"]) if rng.random() < 0.5 else "",
-            service=bool(rng.random() < 0.5) and not any("service" in t for t in fine),  # said once on a card
+            hours=pick(rng, vocab["hours"]) if hours_shown else "",
+            service=bool(rng.random() < 0.5) and not any("service" in t for t in fine)  # said once on a card
+            and not (slot == "presupposition" and hours_shown),  # one of them absent: asked when missing
             title_font=title_font, dish_font=pick(rng, DISH_FONTS), body_font=pick(rng, BODY_FONTS),
             mark_font=pick(rng, MARK_FONTS),
             title_px=style.text_px if slot == "styled_text" else max(14, int(round(rng.integers(18, 28) * scale))),
@@ -352,12 +358,28 @@ class MenuContext(Context):
                 cy += len(dishes) * (cap_gap(px) + (cap_gap(desc_px) * 0.85 if content.descriptions else 0))
             if cy > bottom:
                 return "the dishes do not fit the card"
+        # Each dish line holds its name, marks and price with room for the leader (see _dish).
+        gutter = 2 * pad if content.columns == 2 else 0
+        col_w = (inner - gutter) / content.columns
+        dish_font, marks = font_named(content.dish_font), font_named(content.mark_font)
+        mark_px = max(5, px - 3)
+        for _name, dishes in content.sections:
+            for d in dishes:
+                used = text_width(d.name, dish_font, px) + text_width(_price_text(d, content), dish_font, px) + 4
+                used += sum(3 + text_width(m, marks, mark_px) for m in (d.diet, DAGGER if d.special else "") if m)
+                if col_w - used < 6:
+                    return "a dish line leaves no room for its leader"
         return ""
 
     def _fitted(self, content: MenuContent, size: tuple[int, int], slot: str) -> MenuContent:
-        """The content made to fit its card: descriptions left out, then dishes from the
-        end of the longest section, where the question does not rest on them."""
+        """The content made to fit its card: one column where a dish line is too long for
+        two, descriptions left out, then dishes the question does not rest on, from the
+        end of the longest section that has one."""
         while problem := self._fit_problem(content, size):
+            if problem == "a dish line leaves no room for its leader" and content.columns == 2 \
+                    and slot != "two_columns":
+                content = dataclasses.replace(content, columns=1)
+                continue
             if problem != "the dishes do not fit the card":
                 raise Resample(problem)
             if content.descriptions:
@@ -366,15 +388,8 @@ class MenuContext(Context):
             if slot == "fine_text" and content.above_px < 2 * size[1]:  # large print: a close-up of the foot
                 content = dataclasses.replace(content, above_px=content.above_px + 0.25 * size[1])
                 continue
-            if slot in FIXED_DISHES or content.near_dup:
-                raise Resample(problem)
             sections = [(name, list(ds)) for name, ds in content.sections]
-            longest = max(range(len(sections)), key=lambda k: len(sections[k][1]))
-            if len(sections[longest][1]) > 1:
-                sections[longest][1].pop()
-            elif len(sections) > content.columns:  # one dish a section left: the last section goes
-                sections.pop()
-            else:
+            if not _drop_one(sections, slot, content, content.columns):
                 raise Resample(problem)
             content = dataclasses.replace(content, sections=tuple((name, tuple(ds)) for name, ds in sections))
         return content
@@ -503,9 +518,7 @@ class MenuContext(Context):
                                   role="mark")
                 ids[key] = item.item_id
                 end += way * (3 + text_width(mark, marks, mark_px))
-        cur = ({"language": content.language, "digits": content.numbering} if content.language
-               else {**CURRENCY, "decimal": content.decimal})
-        price_text = money(dish.price, cur)
+        price_text = _price_text(dish, content)
         price = sheet.text(price_text, font, px, right, base, rgb=ink, role="price", align="right")
         ids["price"] = price.item_id
         start = right - way * (text_width(price_text, font, px) + 4)
@@ -579,6 +592,45 @@ class MenuContext(Context):
         stats = {"n_elements": len(text), "n_rows": len(flat), "n_columns": content.columns, "skew_deg": 0.0,
                  "body_px": content.dish_px}
         return Page("menu", "menu", scene, targets, counts, listings, columns, tuple(fields), marks, stats)
+
+
+def _price_text(dish: Dish, content: MenuContent) -> str:
+    cur = ({"language": content.language, "digits": content.numbering} if content.language
+           else {**CURRENCY, "decimal": content.decimal})
+    return money(dish.price, cur)
+
+
+def _keeps(dish: Dish, slot: str, content: MenuContent) -> bool:
+    """Whether the question rests on this dish (it is never left out to fit): what is
+    counted, the marked dish, a near-duplicate and the dish it copies."""
+    if slot == "count_rows":
+        return dish.diet == "V"
+    if slot in ("count_marks", "marked_item"):
+        return dish.special
+    if content.near_dup:
+        return dish.name == content.near_dup or content.near_dup.endswith(f" {dish.name}")
+    return False
+
+
+def _drop_one(sections: list, slot: str, content: MenuContent, columns: int) -> bool:
+    """One dish left out (in place): the last the question does not rest on, of the longest
+    section that has one; a section left with none goes. A list question keeps a section
+    of MIN_LIST dishes, two columns keep a section each. False when none can go."""
+    longest = max(len(ds) for _n, ds in sections)
+    order = sorted(range(len(sections)), key=lambda k: (-len(sections[k][1]), k))
+    for k in order:
+        dishes = sections[k][1]
+        if slot in LIST_SLOTS and len(dishes) == longest and len(dishes) <= MIN_LIST:
+            continue
+        if len(dishes) == 1 and len(sections) <= columns:
+            continue
+        for i in range(len(dishes) - 1, -1, -1):
+            if not _keeps(dishes[i], slot, content):
+                dishes.pop(i)
+                if not dishes:
+                    sections.pop(k)
+                return True
+    return False
 
 
 def _widths(content: MenuContent):

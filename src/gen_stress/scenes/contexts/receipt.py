@@ -36,6 +36,15 @@ BODY_FONTS = ("DejaVu Sans Mono", "Liberation Mono", "Inconsolata", "DejaVu Sans
 MARGIN_PX = 6  # the strip stays this far inside the image
 MAX_SKEW_DEG = 2.0
 # Slots whose answer rests on the item lines as sampled: never trimmed to fit.
+def _n_lines(slot: str, count: int | None, rng) -> int:
+    """How many item lines: the asked number of rows; at least as many lines as flags
+    asked for; four for a question with four options among them."""
+    if slot == "count_rows":
+        return count
+    low = {"count_marks": max(3, count or 0), "marked_item": 4}.get(slot, 3)
+    return int(rng.integers(low, 9))
+
+
 FIXED_LINES = ("count_rows", "count_merged", "count_marks", "marked_item", "near_duplicate", "list_order",
                "list_relative")
 
@@ -158,9 +167,7 @@ class ReceiptContext(Context):
         store = pick(rng, vocab["stores"])
         goods_pool = vocab["goods"][store["kind"]]
         slot = request.slot
-        n_lines = int(rng.integers(3, 9))
-        if slot == "count_rows":
-            n_lines = request.count
+        n_lines = _n_lines(slot, request.count, rng)
         goods = self._goods(goods_pool, n_lines, rng, vocab, slot, request.count)
         near_dup = -1
         if slot == "near_duplicate":
@@ -232,9 +239,7 @@ class ReceiptContext(Context):
         slot, style = request.slot, request.style
         brand = languages.make_pseudoword(lang, rng, 7)[0]
         store = pick(rng, words["stores"]).format(brand=brand[:1].upper() + brand[1:])
-        n_lines = int(rng.integers(3, 9))
-        if slot == "count_rows":
-            n_lines = request.count
+        n_lines = _n_lines(slot, request.count, rng)
         digits = languages.currency_digits(code)
         factor, step = words["price_factor"], words["price_step"]
 
@@ -347,10 +352,9 @@ class ReceiptContext(Context):
             if count > len(chosen):
                 raise Resample("more flagged items asked for than lines")
             marked = [i in flagged for i in range(len(chosen))]
-        if slot == "marked_item":
-            marked = [i == int(rng.integers(len(chosen))) for i in range(len(chosen))]
-            if not any(marked):
-                marked[0] = True
+        if slot == "marked_item":  # exactly one line flagged
+            flagged_at = int(rng.integers(len(chosen)))
+            marked = [i == flagged_at for i in range(len(chosen))]
         return tuple(Good(g["name"], q, int(rng.integers(g["low"], g["high"] + 1)), m)
                      for g, q, m in zip(chosen, qty, marked))
 

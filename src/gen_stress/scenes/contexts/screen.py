@@ -230,6 +230,8 @@ class ScreenContext(Context):
                 order = [r for u in units for r in (("tabs", "list") if u == "list" else (u,))]
             if long_list:  # a dozen messages fill a desktop screen: the list alone, in compact rows
                 order = ["list"]
+            elif len(rows) > ROOMY_ROWS[kind] and slot not in ("list_relative", "edge_ordinal"):
+                order = [r for r in order if r not in ("banner", "tabs")]  # a long list leaves no room for them
             if ("search" in order) != ("search" in features) and "search" in FEATURES[kind]:
                 features = features ^ {"search"}
         chosen_set = list(pick(rng, vocab["login_buttons"] if kind == "login" else vocab["button_sets"]))
@@ -260,10 +262,10 @@ class ScreenContext(Context):
             n_stars = 10 if filled >= 5 and (filled == 6 or rng.random() < 0.5) else 5
             half = bool(filled < n_stars and rng.random() < 0.5)
         body_px = self._body_px(size, 1.0)
-        return ScreenContent(
+        content = ScreenContent(
             kind=kind, device=device, theme=theme, accent=tuple(pick(rng, vocab["accents"])),
             backdrop=tuple(pick(rng, vocab["backdrops"])), scale=int(pick(rng, SCALE_FACTORS)),
-            compact=bool(rng.random() < 0.4) or long_list, font=font, app=app, title_font=title_font, title_px=title_px,
+            compact=bool(rng.random() < 0.4) or long_list or len(rows) > COMPACT_ROWS, font=font, app=app, title_font=title_font, title_px=title_px,
             title_contrast=title_contrast, title_stroke=title_stroke, rows=rows, order=tuple(order),
             tabs=tuple(str(t) for t in rng.choice(["All", "Recent", "Shared", "Starred", "Work", "Personal"],
                                                    size=int(rng.integers(4, 6)) if slot == "edge_ordinal" else 3,
@@ -283,6 +285,9 @@ class ScreenContext(Context):
             bars=tuple(round(float(v), 3) for v in rng.uniform(0.2, 1.0, size=7)),
             offset=float(rng.uniform(0, 1)), steps=steps, address=address,
             order_cents=int(rng.integers(12, 400)) * 100 - 1 if kind == "checkout" else 0)
+        if slot == "presupposition" and request.present is not None:
+            content = _with_presence(content, request.present, rng)
+        return content
 
     @staticmethod
     def _body_px(size: tuple[int, int], scale: float) -> int:
@@ -317,7 +322,7 @@ class ScreenContext(Context):
             unread = None
             if slot == "count_merged":
                 unread = count
-                n = count + int(rng.integers(0, 3))
+                n = min(MAX_INBOX_ROWS, count + int(rng.integers(0, 3)))  # what a desktop screen holds
             senders = rng.choice(vocab["senders"], size=n, replace=False)
             subjects = rng.choice(vocab["subjects"], size=n, replace=False)
             flags = rng.random(n) < 0.4
@@ -1437,6 +1442,32 @@ def _icon_layout(name: str, size_px: int) -> TextLayout:
 
 def _ordinal(k: int) -> str:
     return ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth")[k]
+
+
+# Rows of a kind's list beyond which a banner and a tab bar leave too little room (but
+# where the question is about them), and beyond which rows are compact.
+ROOMY_ROWS = {"settings": 7, "inbox": 7, "files": 7, "playlist": 7, "cart": 3, "dashboard": 9, "login": 99,
+              "checkout": 99}
+COMPACT_ROWS = 9
+MAX_INBOX_ROWS = 12
+
+# The usual features of each kind whose value a question can presuppose (a login form's
+# typed email address is one too).
+VALUED = {"settings": ("slider",), "inbox": ("badge",), "cart": ("delivery", "discount"),
+          "dashboard": ("refunds",), "checkout": ("delivery",), "login": ()}
+
+
+def _with_presence(c: ScreenContent, present: bool, rng) -> ScreenContent:
+    """The screen with a valued element of the wanted presence: one taken away when every
+    one is shown (unanswerable), one shown on screens that have no other value (answerable)."""
+    valued = VALUED.get(c.kind, ())
+    if c.kind == "login":
+        return dataclasses.replace(c, email_filled=present)
+    if not present and valued and all(v in c.features for v in valued):
+        return dataclasses.replace(c, features=c.features - {pick(rng, valued)})
+    if present and c.kind in ("settings", "inbox"):
+        return dataclasses.replace(c, features=c.features | set(valued))
+    return c
 
 
 CONTEXT = ScreenContext()

@@ -22,6 +22,7 @@ import dataclasses
 import math
 from dataclasses import dataclass
 from functools import cache, cached_property, lru_cache
+from typing import NamedTuple
 
 import numpy as np
 from shapely.geometry import Polygon
@@ -51,6 +52,7 @@ LINE_GAP = 1.5  # baseline to baseline on a label, in cap heights
 INK: tuple[int, int, int] = (24, 24, 28)
 PAPER: tuple[int, int, int] = (255, 255, 255)
 GREY: tuple[int, int, int] = (110, 112, 118)
+DETAIL_GREY: tuple[int, int, int] = (84, 86, 92)  # a card's variant and size: small antialiased text measures lighter
 SHELF_ONLY = ("count_merged", "count_marks")
 DETAIL = (("detail", "yes"),)
 
@@ -136,6 +138,9 @@ class ShelfContent:
     word: str = ""  # the word on the focus product's label (label_word)
     old_asked: bool = False  # grid fine_text: the old struck-through price is asked
     zoom: float = 1.0
+    # Shelves: pixels per centimetre, fixed when sampled (from the rows before the runs
+    # past the right edge were dropped), so that what sampling chose prints as it judged.
+    ppc: float = 0.0
 
     @property
     def money(self) -> dict:
@@ -151,9 +156,32 @@ def _lines() -> dict[str, list[dict]]:
 
 
 def _size_cm(p: Product) -> tuple[float, float]:
+    return _size_of(p.package, p.size)
+
+
+@lru_cache(maxsize=256)
+def _size_of(package_kind: str, size: str) -> tuple[float, float]:
     vocab = vocabulary("shelf")
-    table = {**vocab["packages"][p.package], **vocab.get("small_sizes", {}).get(p.package, {})}
-    return tuple(table.get(p.size, table["default"]))
+    table = {**vocab["packages"][package_kind], **vocab.get("small_sizes", {}).get(package_kind, {})}
+    return tuple(table.get(size, table["default"]))
+
+
+class _Label(NamedTuple):
+    """What a package's look (shape, paints, print) depends on: not its price or aisle."""
+
+    brand: str
+    name: str
+    variant: str
+    size: str
+    package: str
+    body: tuple[int, int, int]
+    label: tuple[int, int, int]
+    cap: tuple[int, int, int] | None
+    brand_font: str
+
+
+def _label_of(p: Product) -> _Label:
+    return _Label(p.brand, p.name, p.variant, p.size, p.package, p.body, p.label, p.cap, p.brand_font)
 
 
 def _product(line: dict, rng: np.random.Generator, aisle: str, *, variant: str | None = None, size: str | None = None,
@@ -167,6 +195,15 @@ def _product(line: dict, rng: np.random.Generator, aisle: str, *, variant: str |
         cap=tuple(caps[cap if cap is not None else k_variant % len(caps)]) if caps else None,
         price=int(rng.integers(line["price"][0], line["price"][1] + 1)), brand_font=_brand_font(line["brand"]),
         aisle=aisle)
+
+
+def _first_of(line: dict, variant: str = "", size: str = "") -> _Label:
+    """What a line's product prints (its first variant and size unless named), without a draw."""
+    caps = line.get("caps")
+    k_variant = line["variants"].index(variant) if variant else 0
+    return _Label(line["brand"], line["name"], line["variants"][k_variant], size or line["sizes"][0],
+                  line["package"], tuple(line["body"]), tuple(line["label"]),
+                  tuple(caps[k_variant % len(caps)]) if caps else None, _brand_font(line["brand"]))
 
 
 def _brand_font(brand: str) -> str:
@@ -226,11 +263,12 @@ class ShelfContext(Context):
         geometry = _Geometry(size, title_px, stroke_px, max(base_px, target_px if slot == "fine_text" else 0),
                              float(rng.uniform(0.8, 0.97)))
         if mode == "shelf":
-            rows, lead, focus, word = self._shelf_rows(request, rng, vocab, geometry, label_font)
+            rows, lead, focus, word, ppc = self._shelf_rows(request, rng, vocab, geometry, label_font)
             title = self._aisle_of(rows)
             subtitle = ""
         else:
             rows, focus, word = self._grid_rows(request, rng, vocab)
+            ppc = 0.0
             lead = (0.0,) * len(rows)
             title = pick(rng, vocab["stores"])
             subtitle = self._aisle_of(rows)
@@ -251,7 +289,7 @@ class ShelfContext(Context):
             wall=tuple(pick(rng, vocab["walls"] if mode == "shelf" else vocab["pages"])),
             board=tuple(pick(rng, vocab["boards"])), rail=tuple(pick(rng, vocab["rails"])), accent=accent,
             card=tuple(pick(rng, vocab["cards"])), columns=max(len(r) for r in rows), focus=focus, word=word,
-            old_asked=bool(slot == "fine_text" and mode == "grid" and rng.random() < 0.5), zoom=geometry.zoom)
+            old_asked=bool(slot == "fine_text" and mode == "grid" and rng.random() < 0.5), zoom=geometry.zoom, ppc=ppc)
 
     @staticmethod
     def _aisle_of(rows) -> str:
@@ -265,9 +303,16 @@ class ShelfContext(Context):
         aisle = pick(rng, sorted(_lines()))
         lines = list(_lines()[aisle])
         order = [lines[int(i)] for i in rng.permutation(len(lines))]
+        if slot == "presupposition":  # lines of the aisle kept off the shelves: their price is unanswerable
+            order = order[:-2] + [ln for ln in order[-2:] if sum(o["brand"] == ln["brand"] for o in lines) > 1]
         used: set[str] = set()
 
-        def fresh(line, **kw) -> Product | None:
+        def fresh(line, legible_at: float = 0.0, **kw) -> Product | None:
+            if legible_at:  # a size and variant whose label prints in full at about this scale, if any
+                full = [(v, z) for v in line["variants"] for z in line["sizes"]
+                        if len(_look_of(_first_of(line, v, z), legible_at, label_font).prints) >= 4]
+                if full:
+                    kw["variant"], kw["size"] = full[int(rng.integers(len(full)))]
             for _ in range(6):
                 p = _product(line, rng, aisle, **kw)
                 if p.display not in used and not any(u.startswith(f"{p.brand} {p.name} {p.variant}") and
@@ -277,34 +322,65 @@ class ShelfContext(Context):
                 kw = {}
             return None
 
-        # Each shelf holds a few lines; a line's products stay on its shelf.
+        # Each shelf holds a few lines; a line's products stay on its shelf. Sales are counted
+        # per product: more products in narrower runs leave room for more of them.
         per_row = [order[k::N_SHELVES] for k in range(N_SHELVES)]
-        rows: list[list[Block]] = []
-        for k in range(N_SHELVES):
-            blocks = []
-            for line in per_row[k]:
-                for _ in range(int(rng.integers(1, 3))):
-                    p = fresh(line)
-                    if p is not None:
-                        blocks.append(Block(p, int(rng.integers(1, 4))))
-            rows.append(blocks)
+        products = (2, 4) if slot == "count_rows" else (2, 3) if slot == "presupposition" else (1, 3)
+        legible_at = 0.0
+        for _draw in range(ROW_DRAWS):
+            used.clear()
+            rows: list[list[Block]] = []
+            for k in range(N_SHELVES):
+                blocks = []
+                for line in per_row[k]:
+                    for _ in range(int(rng.integers(*products))):
+                        p = fresh(line, legible_at)
+                        if p is not None:
+                            facings = int(rng.integers(1, 4))
+                            if slot == "count_rows":  # wide enough for its price label
+                                facings = 1 if _size_cm(p)[0] >= 10 else 2
+                            blocks.append(Block(p, facings))
+                rows.append(blocks)
+            # Sizes and variants drawn again (no layout yet) until a product can be the asked one.
+            if slot not in FOCUS_SLOTS or any(self._candidates(rows, k, slot, aisle, used, geometry, label_font)
+                                              for k in range(N_SHELVES)):
+                break
+            legible_at = geometry.ppc(rows)  # the next draw prefers labels that print at this scale
         focus, word = "", ""
         if slot == "count_merged":
             ppc = geometry.ppc(rows)  # near the final scale: prefer products whose name prints at it
+            # Its name prints; the other products of its line leave each shelf two products to fill it with.
             blocks = [b for row in rows for b in row
-                      if {"brand", "name"} <= {pr.role for pr in _look(b.product, ppc, label_font).prints}]
+                      if {"brand", "name"} <= {pr.role for pr in _look(b.product, ppc, label_font).prints}
+                      and all(sum(o.product.line != b.product.line for o in r) >= 2 for r in rows)]
             if not blocks:
                 raise Resample("no product's name prints at this scale")
             target = pick(rng, blocks).product
-            split = [n] if n <= 6 else [n // 2, n - n // 2]
             rows = [[b for b in row if b.product.line != target.line] for row in rows]
+            step = _facing_step(target, ppc)
+            # One run, or two (three) where a run of wide packages would not fit a shelf.
+            parts = 1 if n <= 6 else 2
+            while parts < N_SHELVES and math.ceil(n / parts) * step > geometry.size[0] * 0.75:
+                parts += 1
+            split = [n // parts + (1 if j < n % parts else 0) for j in range(parts)]
             for k, part in zip(rng.permutation(N_SHELVES), split):
-                at = int(rng.integers(1, max(2, len(rows[k]))))
-                rows[k].insert(at, Block(target, part))
+                # Before a product of the row (so one can grow after it), where its run fits inside.
+                spots = [at for at in range(1, len(rows[k]))
+                         if sum(_facing_step(b.product, ppc) for b in rows[k][:at]) + part * step <= geometry.size[0]]
+                if not spots:
+                    raise Resample("the asked product reaches the edge")
+                rows[k].insert(pick(rng, spots), Block(target, part))
             # A sibling of the counted product right next to it makes it hard.
             focus = target.display
         elif slot == "count_marks":
-            small = pick(rng, vocab["small"])
+            # Small items whose brand prints at the shelves' scale (they stand lower than
+            # what is there, so adding them leaves the scale as it is).
+            ppc = geometry.ppc(rows)
+            smalls = [s for s in vocab["small"] if any(
+                pr.role == "brand" for pr in _look_of(_first_of(s), ppc, label_font).prints)]
+            if not smalls:
+                raise Resample("the counted product's label is too small to read")
+            small = pick(rng, smalls)
             p = dataclasses.replace(_product(small, rng, aisle), aisle=aisle)
             rows = [[b for b in row if b.product.line != p.line] for row in rows]  # no bigger sibling
             if n:
@@ -313,9 +389,8 @@ class ShelfContext(Context):
                     rows[k].insert(int(rng.integers(1, max(2, len(rows[k])))), Block(p, part))
             focus = p.display
             used.add(p.display)
-        if slot in ("named_box", "near_duplicate_box", "label_word", "fine_text", "row_of", "left_of",
-                    "row_relative", "presupposition"):
-            rows, focus, word = self._single(rows, slot, rng, aisle, used)
+        if slot in FOCUS_SLOTS and slot != "variant":
+            rows, focus, word = self._single(rows, slot, rng, aisle, used, geometry, label_font)
         # Fillers cut off at the left edge: products of the aisle not otherwise shown.
         lead = []
         shown = {b.product.line for row in rows for b in row}
@@ -328,14 +403,15 @@ class ShelfContext(Context):
                     lead.append(float(rng.uniform(0.25, 0.75)))
                     continue
             lead.append(0.0)
-        rows = _filled(rows, lead, focus, geometry, rng)
-        inside = _inside_blocks(rows, lead, geometry)
+        ppc = geometry.ppc(rows)
+        rows = _filled(rows, lead, focus, ppc, geometry.size[0], rng)
+        inside = _inside_blocks(rows, lead, ppc, geometry.size[0])
         named = {b.product for row in rows for b in row if focus and b.product.line == _line_of(rows, focus)}
-        if slot not in SHELF_ONLY and any(len(_look(p, geometry.ppc(rows), label_font).prints) < 4 for p in named):
+        if slot not in SHELF_ONLY and any(len(_look(p, ppc, label_font).prints) < 4 for p in named):
             raise Resample("the asked product's label is too small to name it")  # checked again on the layout
         counted = next((b.product for row in rows for b in row if b.product.display == focus), None)
         if slot in SHELF_ONLY and counted is not None:  # what is counted prints its name (checked again later)
-            printed = {pr.role for pr in _look(counted, geometry.ppc(rows), label_font).prints}
+            printed = {pr.role for pr in _look(counted, ppc, label_font).prints}
             if not {"brand", "name"} <= printed and not (slot == "count_marks" and "brand" in printed):
                 raise Resample("the counted product's label is too small to read")
         if slot in SHELF_ONLY and sum(b.facings for k, row in enumerate(rows) for i, b in enumerate(row)
@@ -348,7 +424,7 @@ class ShelfContext(Context):
                      for i, b in enumerate(row)] for k, row in enumerate(rows)]
         rows = [[dataclasses.replace(b, product=_on_sale(b.product, rng)) if b.sale else b for b in row]
                 for row in rows]
-        return tuple(tuple(r) for r in rows), tuple(lead), focus, word
+        return tuple(tuple(r) for r in rows), tuple(lead), focus, word, ppc
 
     @staticmethod
     def _mark_sales(rows, n: int, rng, inside: set):
@@ -359,24 +435,26 @@ class ShelfContext(Context):
         return [[dataclasses.replace(b, sale=(k, i) in chosen) for i, b in enumerate(row)]
                 for k, row in enumerate(rows)]
 
-    def _single(self, rows, slot: str, rng, aisle: str, used: set):
+    def _single(self, rows, slot: str, rng, aisle: str, used: set, geometry: _Geometry, label_font: str):
         """The asked product as one facing in the middle of a row; for near-duplicates,
-        its variants (one detail changed) placed around it."""
-        k = int(rng.integers(N_SHELVES))
-        row = list(rows[k])
-        if len(row) < 3:
+        its variants (one detail changed) placed around it. It is chosen among those the
+        layout's checks will pass: every product of its line prints its full name at the
+        shelves' scale, it can stand wholly inside the picture, a word of its label is its
+        own (label_word), a variant of it is not on the shelf yet (near-duplicates)."""
+        choices = {k: self._candidates(rows, k, slot, aisle, used, geometry, label_font)
+                   for k in range(N_SHELVES)}
+        usable = [k for k in range(N_SHELVES) if choices[k]]
+        if not usable and slot in UNASKED_FOCUS:
+            return rows, "", ""
+        if not usable:
             raise Resample("a shelf too short for the asked product")
-        i = int(rng.integers(1, len(row) - 1))
+        k = pick(rng, usable)
+        i, twins, unique = choices[k][int(rng.integers(len(choices[k])))]
+        row = list(rows[k])
         target = row[i].product
         word = ""
         if slot == "near_duplicate_box":
-            line = next(ln for ln in _lines()[aisle] if (ln["brand"], ln["name"]) == target.line)
-            twins = _variants_of(target, line)
-            if not twins:
-                raise Resample("the product line has no variant")
             twin = pick(rng, twins)
-            if twin.display in used and twin.cap == target.cap:
-                raise Resample("the variant is already on the shelf")
             # Remove any other product of the line, then put the twin's facings beside it.
             rows = [[b for b in r if b.product.line != target.line or b.product == target] for r in rows]
             row = list(rows[k])
@@ -385,16 +463,62 @@ class ShelfContext(Context):
             i = row.index(next(b for b in row if b.product == target))
         row[i] = dataclasses.replace(row[i], facings=1)
         if slot == "label_word":
-            words = _words_of(target)
-            others = {w.lower() for b in (bb for r in rows for bb in r) if b.product != target
-                      for w in _words_of(b.product)}
-            unique = [w for w in words if w.lower() not in others and len(w) >= 3]
-            if not unique:
-                raise Resample("no word of the product's label is its own")
             word = pick(rng, unique)
         rows = list(rows)
         rows[k] = row
         return rows, target.display, word
+
+    @staticmethod
+    def _candidates(rows, k: int, slot: str, aisle: str, used: set, geometry: _Geometry, label_font: str) -> list:
+        """(index, variants to put beside it, words of its own) of each product of row k
+        that can be the asked one (see _single); the checks run again on the layout."""
+        row = rows[k]
+        width = geometry.size[0]
+        out = []
+        ppc = geometry.ppc(rows)
+        lines: dict = {}
+        for r in rows:
+            for b in r:
+                lines.setdefault(b.product.line, []).append(b.product)
+        named = {line: all(len(_look(p, ppc, label_font).prints) >= 4 for p in ps) for line, ps in lines.items()}
+        # (products within the picture at their present runs, but the last: runs grown to
+        # reach the edge may push it out)
+        inside = [[b for b, (_x0, x1) in zip(r, _spans(r, 0.0, ppc)) if x1 <= width][:-1] for r in rows]
+        for i in range(1, len(row) - 1):
+            target = row[i].product
+            twins, unique = [], []
+            if slot == "near_duplicate_box":
+                line = next(ln for ln in _lines()[aisle] if (ln["brand"], ln["name"]) == target.line)
+                twins = [t for t in _variants_of(target, line) if t.display not in used or t.cap != target.cap]
+                kept = [[b for b in r if b.product.line != target.line or b.product == target] for r in rows]
+                if kept[k][-1].product == target:  # a product after it, to grow to the edge
+                    continue
+                twins = [t for t in twins if _names_print([target, t], kept[:k] + [kept[k] + [Block(t)]]
+                                                          + kept[k + 1:], geometry, label_font)]
+                if not twins:
+                    continue
+            else:
+                if not named[target.line]:
+                    continue
+                # Spatial questions ask about products named in full: one directly left of
+                # it (left_of), one on another shelf (row_relative).
+                if slot == "left_of" and (not named[row[i - 1].product.line]
+                                          or sum(named[b.product.line] for r in inside for b in r) < 4):
+                    continue
+                if slot == "row_relative" and not any(named[b.product.line]
+                                                      for r in inside[:k] + inside[k + 1:] for b in r):
+                    continue
+            if slot == "label_word":
+                others = {w.lower() for r in rows for b in r if b.product != target for w in _words_of(b.product)}
+                unique = [w for w in _words_of(target) if w.lower() not in others and len(w) >= 3]
+                if not unique:
+                    continue
+            # It fits inside with one facing of each product before it (what _filled can get to).
+            scale = geometry.ppc(kept) if slot == "near_duplicate_box" else ppc
+            if sum(_facing_step(b.product, scale) for b in row[:i + 1]) > width:
+                continue
+            out.append((i, twins, unique))
+        return out
 
     def _grid_rows(self, request: Request, rng, vocab):
         slot, n = request.slot, request.count
@@ -402,7 +526,9 @@ class ShelfContext(Context):
         cols = int(rng.integers(3, 5))
         if slot == "count_rows" and n + 1 > n_rows * cols:
             n_rows, cols = 3, 4
-        aisle = pick(rng, sorted(_lines()) + ["Produce"])
+        # Produce has no variants (near-duplicates) and no product lines to be absent (presupposition).
+        no_produce = slot in ("near_duplicate_box", "presupposition")
+        aisle = pick(rng, sorted(_lines()) + ([] if no_produce else ["Produce"]))
         pool = []
         used: set[str] = set()
         if aisle == "Produce":
@@ -427,9 +553,10 @@ class ShelfContext(Context):
             target = pick(rng, cands)
             line = next(ln for ln in _lines()[aisle] if (ln["brand"], ln["name"]) == target.line)
             twins = _variants_of(target, line)
-            chosen = [p for p in chosen if p.line != target.line or p == target]
-            chosen += twins[:2]
-            chosen = chosen[:need] if target in chosen[:need] else chosen[:need - 1] + [target]
+            others = [p for p in chosen if p.line != target.line]
+            twins = [t for t in twins if t.display != target.display]  # a card names its product by its text
+            near = [twins[int(j)] for j in rng.permutation(len(twins))][:2]
+            chosen = ([target] + near + others)[:need]  # the target and its variants first, all on the page
             order = [chosen[int(j)] for j in rng.permutation(len(chosen))]
             chosen = order
             focus = target.display
@@ -446,14 +573,18 @@ class ShelfContext(Context):
                                                          "styled_text"):
             flat = [b for row in rows for b in row]
             eligible = [b for b in flat if b.sale] if slot == "fine_text" else flat
+            own = {}
+            if slot == "label_word":  # a product with a word of its own on its card
+                for b in eligible:
+                    others = {w.lower() for o in flat if o.product != b.product for w in _words_of(o.product)}
+                    own[b.product] = [w for w in _words_of(b.product) if w.lower() not in others and len(w) >= 3]
+                eligible = [b for b in eligible if own[b.product]]
+                if not eligible:
+                    raise Resample("no word of the product's card is its own")
             target = pick(rng, eligible).product
             focus = target.display
             if slot == "label_word":
-                others = {w.lower() for b in flat if b.product != target for w in _words_of(b.product)}
-                unique = [w for w in _words_of(target) if w.lower() not in others and len(w) >= 3]
-                if not unique:
-                    raise Resample("no word of the product's card is its own")
-                word = pick(rng, unique)
+                word = pick(rng, own[target])
         return tuple(rows), focus, word
 
     # The one change of a minimal pair --------------------------------------------------
@@ -536,18 +667,31 @@ class ShelfContext(Context):
         return _page(scene, content, request, drawer)
 
 
+# Slots whose question picks its own subject among the products named in full (the one
+# facing made for them is not what is asked): with no product to make it, none is made.
+UNASKED_FOCUS = ("row_of", "left_of", "row_relative", "presupposition")
+# Slots that need a product named in full (variant: to ask about its size or variant).
+FOCUS_SLOTS = ("named_box", "near_duplicate_box", "label_word", "fine_text", "variant") + UNASKED_FOCUS
+ROW_DRAWS = 8  # draws of the shelves' products (before any layout) to find one
 EXPLODED = ("variant", "near_duplicate_box", "absent_field")  # slots that read packages' print
 
 
-@lru_cache(maxsize=4096)
 def _look(p: Product, ppc: float, label_font: str) -> Look:
-    pack = package(p.package, *_size_cm(p))
+    return _look_of(_label_of(p), ppc, label_font)
+
+
+@lru_cache(maxsize=4096)
+def _look_of(p: _Label, ppc: float, label_font: str) -> Look:
+    """A package's look, remembered by what it depends on (products of one line and size
+    at one scale share it, whatever their price)."""
+    size_cm = _size_of(p.package, p.size)
+    pack = package(p.package, *size_cm)
     paints = package_paints(p.body, p.label, p.cap)
     x0, y0, x1, y1 = (v * ppc for v in pack.panel)
-    return Look(p.package, *_size_cm(p), ppc, tuple(paints.items()), _prints(p, (x0, y0, x1, y1), label_font))
+    return Look(p.package, *size_cm, ppc, tuple(paints.items()), _prints(p, (x0, y0, x1, y1), label_font))
 
 
-def _prints(p: Product, panel, label_font: str) -> tuple[Print, ...]:
+def _prints(p: _Label, panel, label_font: str) -> tuple[Print, ...]:
     """Brand, product word, variant and size stacked on the label panel, each as big as
     fits; lines too small to read are left off (the brand never: then nothing is printed)."""
     x0, y0, x1, y1 = panel
@@ -639,20 +783,16 @@ def _facing_step(p: Product, ppc: float) -> int:
     return math.ceil(_size_cm(p)[0] * ppc) + FACING_GAP_PX
 
 
-def _inside_blocks(rows, lead, geometry: _Geometry) -> set[tuple[int, int]]:
-    ppc = geometry.ppc(rows)
-    width = geometry.size[0]
+def _inside_blocks(rows, lead, ppc: float, width: int) -> set[tuple[int, int]]:
     return {(k, i) for k, row in enumerate(rows) for i, (x0, x1) in enumerate(_spans(row, lead[k], ppc))
             if x0 >= 0 and x1 <= width and not row[i].filler}
 
 
-def _filled(rows, lead, focus: str, geometry: _Geometry, rng) -> list[list[Block]]:
+def _filled(rows, lead, focus: str, ppc: float, width: int, rng) -> list[list[Block]]:
     """Rows with facings added to their plain products until each runs past the right
     edge, and blocks that start beyond it dropped; the asked product stays wholly inside
     (one more plain product after it when it would reach the edge)."""
     rows = [list(r) for r in rows]
-    ppc = geometry.ppc(rows)
-    width = geometry.size[0]
     for k, row in enumerate(rows):
         plain = [i for i, b in enumerate(row) if not b.filler and b.product.display != focus]
         for _ in range(40):
@@ -686,6 +826,13 @@ def _filled(rows, lead, focus: str, geometry: _Geometry, rng) -> list[list[Block
         spans = _spans(row, lead[k], ppc)
         row[:] = [b for b, (x0, _x1) in zip(row, spans) if x0 < width]
     return rows
+
+
+def _names_print(products, rows, geometry: _Geometry, label_font: str) -> bool:
+    """Whether every one of the products prints its full name (brand, product word,
+    variant, size) at the scale of these rows."""
+    ppc = geometry.ppc(rows)
+    return all(len(_look(p, ppc, label_font).prints) >= 4 for p in products)
 
 
 def _line_of(rows, display: str) -> tuple[str, str] | None:
@@ -830,7 +977,7 @@ class _Drawer:
                       max(c.price_px, c.target_px if self.request.slot == "fine_text" else 0), c.zoom)
         w = min(width * 0.9, text_width(c.title, font_named(c.title_font), c.title_px) + 2 * c.stroke_px + 40 * s)
         self.title(((width - w) / 2, 5 * s, (width + w) / 2, 5 * s + g.title_h), self.sign_background())
-        ppc = g.ppc(c.rows)
+        ppc = c.ppc or g.ppc(c.rows)
         if ppc < 2.0:
             raise Resample("the shelves are too crowded to draw")
         y = g.top
@@ -979,7 +1126,7 @@ class _Drawer:
         y = pic[3] + pad * 0.6 + name_px
         name = f"{p.brand} {p.name}".strip()
         line2 = ", ".join(t for t in (p.variant, p.size) if t)
-        for text, rgb, role in ((name, INK, "name"), (line2, GREY, "variant_size")):
+        for text, rgb, role in ((name, INK, "name"), (line2, DETAIL_GREY, "variant_size")):
             px = name_px
             while measured_advance(text, label_font, px) > x1 - x0 - 2 * pad and px > MIN_DETAIL_PX:
                 px -= 1
