@@ -442,10 +442,12 @@ def vertical_shift(path: str, em_px: float, text: str, shaping: Shaping) -> tupl
     return VERTICAL_SHIFTS[min(range(len(VERTICAL_SHIFTS)), key=differences.__getitem__)]
 
 
+@lru_cache(maxsize=8192)
 def clusters(path: str, em_px: float, text: str, shaping: Shaping) -> tuple[Cluster, ...]:
     """HarfBuzz's grapheme clusters in visual order, each with the string offsets it
     covers and the ink box of its glyphs (a glyph without ink counts as its advance on
-    the baseline), around the line's anchor (see `vertical_anchor`)."""
+    the baseline), around the line's anchor (see `vertical_anchor`). Remembered: every
+    shaped line of a page records its clusters, and pages repeat their lines."""
     placed = hb_placements(path, em_px, text, shaping)
     shift_x, shift_y = vertical_shift(path, em_px, text, shaping)
     starts = sorted({g.cluster for g, *_ in placed})
