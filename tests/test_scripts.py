@@ -103,6 +103,28 @@ def test_a_remembered_verdict_does_not_hide_the_basic_layout(monkeypatch):
     assert shaping_verdict(broken) == failures
 
 
+def test_remembered_raqm_lines_are_pillows_and_stay_bounded(monkeypatch):
+    """A remembered raqm line is what Pillow draws for it afresh, and the memory holds
+    at most its byte budget (least recently used lines dropped first)."""
+    from PIL import Image, ImageDraw
+
+    monkeypatch.setattr(shaping, "_RAQM_LINES", type(shaping._RAQM_LINES)())
+    monkeypatch.setattr(shaping, "_raqm_line_bytes", 0)
+    monkeypatch.setattr(shaping, "_RAQM_LINE_BYTES", 20_000)
+    arabic = font("Noto Sans Arabic")
+    pil = arabic.pil_shaping(arabic.em_for_cap(24))
+    texts = ["مرحبا بالعالم", "السلام عليكم", "كتاب ١٢٣", "شكرا جزيلا", "مدينة القاهرة"]
+    for text in texts * 2:
+        size, origin = (400, 80), (20, 50)
+        remembered = np.asarray(shaping.raqm_mask(pil, text, "ls", "rtl", "ar", size, origin))
+        fresh = Image.new("L", size, 0)
+        ImageDraw.Draw(fresh).text(origin, text, fill=255, font=pil, anchor="ls", direction="rtl", language="ar")
+        assert np.array_equal(remembered, np.asarray(fresh)), text
+        held = sum(core.size[0] * core.size[1] for core, _ in shaping._RAQM_LINES.values())
+        assert held == shaping._raqm_line_bytes <= 20_000 or len(shaping._RAQM_LINES) == 1
+    assert 1 <= len(shaping._RAQM_LINES) < len(texts)
+
+
 def test_a_font_lacking_a_glyph_is_refused(monkeypatch):
     """Devanagari set in a Latin font: HarfBuzz gives .notdef, refused (the coverage
     check that normally stops it first is turned off here)."""
