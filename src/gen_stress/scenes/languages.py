@@ -241,7 +241,8 @@ def make_word(lang: Language, rng: np.random.Generator, max_chars: int) -> tuple
 
 def _syllable(lang: Language, rng: np.random.Generator, first: bool, last: bool, avoid: frozenset[str]) -> str:
     cls = letter_classes(lang.code)
-    cons = [c for c in cls.consonants if c not in avoid] or list(cls.consonants)
+    # (the common case of nothing to avoid: no copy of a CJK list of 2,000 characters per syllable)
+    cons = ([c for c in cls.consonants if c not in avoid] or list(cls.consonants)) if avoid else cls.consonants
     script = lang.script
     if script in CASED:
         coda = pick(rng, cons) if rng.random() < 0.3 else ""
@@ -323,7 +324,7 @@ def make_code(lang: Language, rng: np.random.Generator, max_chars: int,
     patterns = ["LLDD-DDD", "LDD-LDL", "DDDD-LL", "LL-DDDD", "DLD-DLD", "LLLDDD", "DD-LDDL"]
     pattern = pick(rng, [p for p in patterns if len(p) <= max_chars] or ["LDD"])
     digits = [d for d in _digits(_numbering(lang, rng)) if d not in avoid]
-    pool = [c for c in _code_letters(lang.code) if c not in avoid]
+    pool = [c for c in _code_letters(lang.code) if c not in avoid] if avoid else _code_letters(lang.code)
     out = [slot if slot == "-" else pick(rng, pool if slot == "L" else digits) for slot in pattern]
     return _nfc("".join(out)), ""
 
@@ -413,10 +414,10 @@ def _edits(lang: Language, word: str) -> list[str]:
                 out += [word[:i] + chr(0xAC00 + base * 588 + v * 28 + final) + word[i + 1:]
                         for v in (vowel - 1, vowel + 1) if 0 <= v < 21]
         else:  # one character for a neighbour in the exemplar list (often a similar reading)
-            pool = cls.consonants
+            pool, index = cls.consonants, _consonant_index(lang.code)
             for i, c in enumerate(word):
-                if c in pool:
-                    k = pool.index(c)
+                k = index.get(c)
+                if k is not None:
                     out += [word[:i] + pool[j] + word[i + 1:] for j in (k - 1, k + 1) if 0 <= j < len(pool)]
         return out
     if script in ("devanagari", "bengali", "thai"):
@@ -436,6 +437,16 @@ def _edits(lang: Language, word: str) -> list[str]:
             same = [v for v in cls.vowels if len(_nfd(v)) == len(_nfd(word[i]))]
             out += [word[:i] + v + word[i + 1:] for v in same if v != word[i]]
     return out
+
+
+@cache
+def _consonant_index(code: str) -> dict[str, int]:
+    """Where each consonant (each CJK character) first stands in `letter_classes`' list:
+    `consonants.index(c)` without a walk along 2,000 characters."""
+    index: dict[str, int] = {}
+    for k, c in enumerate(letter_classes(code).consonants):
+        index.setdefault(c, k)
+    return index
 
 
 def make_misspelled(lang: Language, rng: np.random.Generator, max_chars: int) -> tuple[str, str]:
