@@ -15,7 +15,7 @@ from conftest import read_rows, run_cli
 from gen_stress.scenes import shaping
 from gen_stress.scenes.fonts import FontInfo, load_catalog
 from gen_stress.scenes.languages import LANGUAGES, charset, make_text
-from gen_stress.scenes.shaping import Shaping, bidi_runs, glyph_failures, shaping_failures
+from gen_stress.scenes.shaping import Shaping, bidi_runs, glyph_failures, shaping_failures, shaping_verdict
 from gen_stress.scenes.text import TextLayout, layout_text
 from gen_stress.writing import SCRIPT_TAGS
 
@@ -87,6 +87,42 @@ def test_basic_layout_instead_of_raqm_is_refused(monkeypatch, name, text, how, t
     broken = layout_text(text, font(name), text_px=text_px, shaping=how)
     failures = shaping_failures(broken)
     assert failures and "unlike HarfBuzz" in failures[0]
+
+
+def test_a_remembered_verdict_does_not_hide_the_basic_layout(monkeypatch):
+    """The verdict a family's verify remembers per line is the drawn line's: the same
+    string, font and size drawn by the basic layout after raqm's passed is refused."""
+    text, how = "مرحبا بالعالم", ARABIC
+    layout = layout_text(text, font("Noto Sans Arabic"), text_px=18, shaping=how)
+    assert shaping_verdict(layout) == [] and shaping_verdict(layout) == []
+    monkeypatch.setattr(TextLayout, "_pil", property(lambda self: self.font.pil(self.em_px)))
+    monkeypatch.setattr(TextLayout, "_direction", property(lambda self: {}))
+    broken = layout_text(text, font("Noto Sans Arabic"), text_px=18, shaping=how)
+    failures = shaping_verdict(broken)
+    assert failures and "unlike HarfBuzz" in failures[0]
+    assert shaping_verdict(broken) == failures
+
+
+def test_remembered_raqm_lines_are_pillows_and_stay_bounded(monkeypatch):
+    """A remembered raqm line is what Pillow draws for it afresh, and the memory holds
+    at most its byte budget (least recently used lines dropped first)."""
+    from PIL import Image, ImageDraw
+
+    monkeypatch.setattr(shaping, "_RAQM_LINES", type(shaping._RAQM_LINES)())
+    monkeypatch.setattr(shaping, "_raqm_line_bytes", 0)
+    monkeypatch.setattr(shaping, "_RAQM_LINE_BYTES", 20_000)
+    arabic = font("Noto Sans Arabic")
+    pil = arabic.pil_shaping(arabic.em_for_cap(24))
+    texts = ["مرحبا بالعالم", "السلام عليكم", "كتاب ١٢٣", "شكرا جزيلا", "مدينة القاهرة"]
+    for text in texts * 2:
+        size, origin = (400, 80), (20, 50)
+        remembered = np.asarray(shaping.raqm_mask(pil, text, "ls", "rtl", "ar", size, origin))
+        fresh = Image.new("L", size, 0)
+        ImageDraw.Draw(fresh).text(origin, text, fill=255, font=pil, anchor="ls", direction="rtl", language="ar")
+        assert np.array_equal(remembered, np.asarray(fresh)), text
+        held = sum(core.size[0] * core.size[1] for core, _ in shaping._RAQM_LINES.values())
+        assert held == shaping._raqm_line_bytes <= 20_000 or len(shaping._RAQM_LINES) == 1
+    assert 1 <= len(shaping._RAQM_LINES) < len(texts)
 
 
 def test_a_font_lacking_a_glyph_is_refused(monkeypatch):

@@ -38,7 +38,7 @@ from gen_stress.scenes.fonts import FONT_CLASSES, FontInfo, load_catalog
 from gen_stress.scenes.geometry import rect_points
 from gen_stress.scenes.glyphs import MIN_TELL_PX, ambiguous_strings, look_alike
 from gen_stress.scenes.model import Scene, ShapeItem, TextItem
-from gen_stress.scenes.shaping import shaping_failures
+from gen_stress.scenes.shaping import shaping_verdict
 from gen_stress.scenes.shapes import (
     SHAPE_NAMES,
     SIGN_SHAPES,
@@ -543,7 +543,7 @@ class OcrFamily(Family):
         texts = [it for it in draft.scene.items if isinstance(it, TextItem)]
         target = next(it for it in texts if it.role == "target")
         # Shaped text (scripts beyond Latin): every sign's glyphs are HarfBuzz's.
-        failures = [f for it in texts for f in shaping_failures(it.layout)]
+        failures = [f for it in texts for f in shaping_verdict(it.layout)]
         if failures:
             return failures
         failures = checks.text_in_frame(target, rendered)

@@ -16,11 +16,12 @@ import json
 from decimal import Decimal
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 import numpy as np
 import yaml
+from babel import Locale
 from babel.dates import format_date
 from babel.numbers import (
     format_currency,
@@ -240,7 +241,8 @@ def make_word(lang: Language, rng: np.random.Generator, max_chars: int) -> tuple
 
 def _syllable(lang: Language, rng: np.random.Generator, first: bool, last: bool, avoid: frozenset[str]) -> str:
     cls = letter_classes(lang.code)
-    cons = [c for c in cls.consonants if c not in avoid] or list(cls.consonants)
+    # (the common case of nothing to avoid: no copy of a CJK list of 2,000 characters per syllable)
+    cons = ([c for c in cls.consonants if c not in avoid] or list(cls.consonants)) if avoid else cls.consonants
     script = lang.script
     if script in CASED:
         coda = pick(rng, cons) if rng.random() < 0.3 else ""
@@ -322,7 +324,7 @@ def make_code(lang: Language, rng: np.random.Generator, max_chars: int,
     patterns = ["LLDD-DDD", "LDD-LDL", "DDDD-LL", "LL-DDDD", "DLD-DLD", "LLLDDD", "DD-LDDL"]
     pattern = pick(rng, [p for p in patterns if len(p) <= max_chars] or ["LDD"])
     digits = [d for d in _digits(_numbering(lang, rng)) if d not in avoid]
-    pool = [c for c in _code_letters(lang.code) if c not in avoid]
+    pool = [c for c in _code_letters(lang.code) if c not in avoid] if avoid else _code_letters(lang.code)
     out = [slot if slot == "-" else pick(rng, pool if slot == "L" else digits) for slot in pattern]
     return _nfc("".join(out)), ""
 
@@ -336,16 +338,25 @@ def _visible(text: str, system: str = "latn") -> str:
     return _nfc(text.strip())
 
 
+@cache
+def _locale(name: str) -> Locale:
+    """Babel's locale object (a locale name is parsed again on every Babel call)."""
+    return Locale.parse(name)
+
+
 def format_price(lang: Language, amount: float, system: str) -> str:
-    return _visible(format_currency(amount, lang.currency, locale=lang.locale, numbering_system=system), system)
+    locale = _locale(lang.locale)
+    return _visible(format_currency(amount, lang.currency, locale=locale, numbering_system=system), system)
 
 
 def format_number(lang: Language, value: float, system: str) -> str:
-    return _visible(format_decimal(value, locale=lang.locale, numbering_system=system), system)
+    return _visible(format_decimal(value, locale=_locale(lang.locale), numbering_system=system), system)
 
 
+@lru_cache(maxsize=4096)
 def format_day(lang: Language, day: datetime.date, style: str, system: str) -> str:
-    return _visible(format_date(day, style, locale=lang.locale), system)
+    # Remembered: `draw_date` formats the day in every style to pick one that fits.
+    return _visible(format_date(day, style, locale=_locale(lang.locale)), system)
 
 
 def draw_price(lang: Language, rng: np.random.Generator, max_chars: int) -> tuple[float, str]:
@@ -467,10 +478,10 @@ def _edits(lang: Language, word: str) -> list[str]:
                 out += [word[:i] + chr(0xAC00 + base * 588 + v * 28 + final) + word[i + 1:]
                         for v in (vowel - 1, vowel + 1) if 0 <= v < 21]
         else:  # one character for a neighbour in the exemplar list (often a similar reading)
-            pool = cls.consonants
+            pool, index = cls.consonants, _consonant_index(lang.code)
             for i, c in enumerate(word):
-                if c in pool:
-                    k = pool.index(c)
+                k = index.get(c)
+                if k is not None:
                     out += [word[:i] + pool[j] + word[i + 1:] for j in (k - 1, k + 1) if 0 <= j < len(pool)]
         return out
     if script in ("devanagari", "bengali", "thai"):
@@ -490,6 +501,16 @@ def _edits(lang: Language, word: str) -> list[str]:
             same = [v for v in cls.vowels if len(_nfd(v)) == len(_nfd(word[i]))]
             out += [word[:i] + v + word[i + 1:] for v in same if v != word[i]]
     return out
+
+
+@cache
+def _consonant_index(code: str) -> dict[str, int]:
+    """Where each consonant (each CJK character) first stands in `letter_classes`' list:
+    `consonants.index(c)` without a walk along 2,000 characters."""
+    index: dict[str, int] = {}
+    for k, c in enumerate(letter_classes(code).consonants):
+        index.setdefault(c, k)
+    return index
 
 
 def make_misspelled(lang: Language, rng: np.random.Generator, max_chars: int) -> tuple[str, str]:
@@ -556,7 +577,9 @@ PAGE_MARKS = " :%*×"  # printed on pages beyond words and amounts: "14:05", "VA
 def page_words(code: str) -> dict:
     """The page words of a language (data/contexts/languages.yaml), every string NFC;
     {} for English (the contexts' own vocabularies) and languages without any."""
-    data = yaml.safe_load(_data_text("contexts", "languages.yaml"))
+    # libyaml's safe loader where PyYAML has it (the same data, a tenth of the time)
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    data = yaml.load(_data_text("contexts", "languages.yaml"), Loader=loader)  # noqa: S506 (a safe loader)
     entry = data.get(code)
     if entry is None:
         return {}
@@ -590,6 +613,7 @@ def currency_digits(code: str) -> int:
     return get_currency_precision(LANGUAGES[code].currency)
 
 
+@lru_cache(maxsize=16384)
 def format_amount(code: str, minor: int, symbol: bool = False, system: str = "latn") -> str:
     """An amount in minor units (cents, or whole yen) as the locale prints it (Babel's
     currency format in the numbering system's digits), with or without its currency sign."""
@@ -598,17 +622,19 @@ def format_amount(code: str, minor: int, symbol: bool = False, system: str = "la
     text = format_price(lang, value, system)
     if symbol:
         return text
-    body = text.replace(_visible(get_currency_symbol(lang.currency, lang.locale)), "").strip()
+    body = text.replace(_visible(get_currency_symbol(lang.currency, _locale(lang.locale))), "").strip()
     return "-" + body[1:].strip() if body.startswith("-") else body  # "-ریال 12": the sign stays on the number
 
 
+@lru_cache(maxsize=16384)
 def parse_amount(code: str, text: str, system: str = "latn") -> int:
     """Minor units of a printed amount (the inverse of `format_amount`): arithmetic is
-    checked on what is printed."""
+    checked on what is printed. Both remembered: a page prints its goods' prices, and
+    every page of a language the same ones."""
     lang = LANGUAGES[code]
-    body = text.replace(_visible(get_currency_symbol(lang.currency, lang.locale)), "").replace(" ", "")
-    body = body.replace(get_group_symbol(lang.locale, numbering_system=system), "")
-    body = body.replace(get_decimal_symbol(lang.locale, numbering_system=system), ".")
+    body = text.replace(_visible(get_currency_symbol(lang.currency, _locale(lang.locale))), "").replace(" ", "")
+    body = body.replace(get_group_symbol(_locale(lang.locale), numbering_system=system), "")
+    body = body.replace(get_decimal_symbol(_locale(lang.locale), numbering_system=system), ".")
     body = "".join(str(unicodedata.digit(c)) if unicodedata.category(c) == "Nd" else c for c in body)
     return int(Decimal(body).scaleb(currency_digits(code)))
 

@@ -24,9 +24,11 @@ from __future__ import annotations
 
 import ctypes
 import io
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 
+import cv2
 import numpy as np
 
 DOTTED_CIRCLE = "\u25cc"
@@ -72,15 +74,40 @@ def vertical_anchor(shaping: Shaping | None) -> str:
 
 # Pillow's raqm drawing -------------------------------------------------------------------
 
-@lru_cache(maxsize=512)
+_RAQM_LINES: OrderedDict = OrderedDict()
+_RAQM_LINE_COUNT = 4096  # lines, least recently used dropped first
+_RAQM_LINE_BYTES = 24 << 20  # and at most this much glyph mask
+_raqm_line_bytes = 0
+
+
 def raqm_line(font, text: str, anchor: str, direction: str | None, language: str | None):
     """What `ImageDraw.text(..., fill=255)` of an unstroked line draws through: Pillow's
     glyph mask of the line (an ImagingCore) and its top-left from the anchor, made by one
     raqm layout. The ink box (`getbbox`) and the drawn line both follow from it, so a line
-    is laid out once, not once to measure and once per drawing (a raqm call builds its
-    HarfBuzz font and plan anew). Keyed by the Pillow font and the arguments that draw
-    it: a line drawn another way (basic layout) is drawn, not looked up."""
-    return font.getmask2(text, "L", direction, None, language, 0, anchor, 255, (0.0, 0.0), stroke_filled=True)
+    is laid out once, not once to measure and once per drawing. Remembered (bounded by
+    count and bytes): Pillow renders every glyph of a line anew, running the Noto faces'
+    TrueType hinting programs per glyph (0.3 to 0.5 ms for an Arabic or Devanagari word,
+    where a word in DejaVu Sans takes 0.05); pages in
+    another language repeat their labels, goods and dishes from item to item. Keyed by
+    the Pillow font and the arguments that draw it: a line drawn another way (basic
+    layout) is drawn, not looked up."""
+    global _raqm_line_bytes
+    key = (font, text, anchor, direction, language)
+    line = _RAQM_LINES.get(key)
+    if line is not None:
+        _RAQM_LINES.move_to_end(key)
+        return line
+    line = _RAQM_LINES[key] = font.getmask2(text, "L", direction, None, language, 0, anchor, 255, (0.0, 0.0),
+                                            stroke_filled=True)
+    _raqm_line_bytes += _mask_bytes(line)
+    while len(_RAQM_LINES) > _RAQM_LINE_COUNT or (_raqm_line_bytes > _RAQM_LINE_BYTES and len(_RAQM_LINES) > 1):
+        _raqm_line_bytes -= _mask_bytes(_RAQM_LINES.popitem(last=False)[1])
+    return line
+
+
+def _mask_bytes(line) -> int:
+    width, height = line[0].size
+    return width * height
 
 
 def raqm_box(font, text: str, anchor: str, direction: str | None, language: str | None,
@@ -345,29 +372,46 @@ def hb_raster(path: str, em_px: float, text: str, shaping: Shaping, size: tuple[
 def raster_difference(drawn: np.ndarray, reference: np.ndarray) -> float:
     """How far two masks differ: the ink in one and not the other, over the ink in either,
     after forgiving one pixel of shift (antialiasing and rounding)."""
-    a = np.asarray(drawn, np.uint8)
-    return _differences(a, np.asarray(reference, np.uint8)[None])[0]
+    a, b = np.ascontiguousarray(drawn, np.uint8), np.ascontiguousarray(reference, np.uint8)
+    # OpenCV's saturating subtraction is max(b, grown) - grown, without leaving 8 bits;
+    # its sums are exact (float64 sums of 8-bit pixels).
+    union = int(cv2.sumElems(cv2.max(a, b))[0])
+    if not union:
+        return 0.0
+    missing = int(cv2.sumElems(cv2.subtract(b, _grow(a)))[0])  # reference ink Pillow did not draw nearby
+    extra = int(cv2.sumElems(cv2.subtract(a, _grow(b)))[0])  # and ink Pillow drew where HarfBuzz has none
+    return float(missing + extra) / float(union)
 
 
 def _differences(a: np.ndarray, references: np.ndarray) -> list[float]:
-    """`raster_difference(a, b)` for each b of a stack of references, in one pass."""
-    union = np.maximum(a, references).sum(axis=(1, 2), dtype=np.int64)
-    grown_a, grown_b = _grow(a), _grow(references)
-    # max(b, grown) - grown is b - grown clipped at 0, without leaving 8 bits
-    missing = (np.maximum(references, grown_a) - grown_a).sum(axis=(1, 2), dtype=np.int64)  # reference ink Pillow did not draw nearby
-    extra = (np.maximum(a, grown_b) - grown_b).sum(axis=(1, 2), dtype=np.int64)  # and ink Pillow drew where HarfBuzz has none
-    return [float(int(m) + int(e)) / float(u) if u else 0.0 for m, e, u in zip(missing, extra, union.tolist())]
+    """`raster_difference(a, b)` for each b of a stack of references, in one pass: the
+    masks side by side with a blank column between them (which keeps each one's edge
+    as a blank border does), grown and compared at once, summed per column (OpenCV's
+    filters take a wide image far faster than a tall one)."""
+    count, height, width = references.shape
+    columns = count * (width + 1)
+
+    def side_by_side(masks) -> np.ndarray:
+        wide = np.zeros((height, count, width + 1), np.uint8)
+        wide[:, :, :width] = masks.transpose(1, 0, 2) if masks.ndim == 3 else masks[:, None, :]
+        return wide.reshape(height, columns)
+
+    def sums(mask: np.ndarray) -> list[int]:  # per mask: its column sums (exact in 32 bits), added
+        return cv2.reduce(mask, 0, cv2.REDUCE_SUM, dtype=cv2.CV_32S).reshape(count, width + 1).sum(axis=1).tolist()
+
+    all_a, all_b = side_by_side(a), side_by_side(references)
+    union = sums(cv2.max(all_a, all_b))
+    missing = sums(cv2.subtract(all_b, side_by_side(_grow(a))))  # the blank columns stay blank
+    extra = sums(cv2.subtract(all_a, _grow(all_b)))  # nothing is left of a blank column of a
+    return [float(m + e) / float(u) if u else 0.0 for m, e, u in zip(missing, extra, union)]
+
+
+_KERNEL_3X3 = np.ones((3, 3), np.uint8)
 
 
 def _grow(mask: np.ndarray) -> np.ndarray:
-    """The largest value within one pixel (a 3x3 maximum over the last two axes: along
-    rows, then columns)."""
-    h, w = mask.shape[-2:]
-    # np.pad's zero border, made directly (np.pad costs more than the maxima on small masks)
-    padded = np.zeros((*mask.shape[:-2], h + 2, w + 2), mask.dtype)
-    padded[..., 1:h + 1, 1:w + 1] = mask
-    rows = np.maximum(np.maximum(padded[..., :w], padded[..., 1:w + 1]), padded[..., 2:w + 2])
-    return np.maximum(np.maximum(rows[..., :h, :], rows[..., 1:h + 1, :]), rows[..., 2:h + 2, :])
+    """The largest value within one pixel (a 3x3 maximum, zero beyond the edges)."""
+    return cv2.dilate(mask, _KERNEL_3X3, borderType=cv2.BORDER_CONSTANT, borderValue=0)
 
 
 VERTICAL_SHIFTS = tuple((dx, dy) for dx in range(-2, 2) for dy in range(-2, 2))
@@ -398,10 +442,12 @@ def vertical_shift(path: str, em_px: float, text: str, shaping: Shaping) -> tupl
     return VERTICAL_SHIFTS[min(range(len(VERTICAL_SHIFTS)), key=differences.__getitem__)]
 
 
+@lru_cache(maxsize=8192)
 def clusters(path: str, em_px: float, text: str, shaping: Shaping) -> tuple[Cluster, ...]:
     """HarfBuzz's grapheme clusters in visual order, each with the string offsets it
     covers and the ink box of its glyphs (a glyph without ink counts as its advance on
-    the baseline), around the line's anchor (see `vertical_anchor`)."""
+    the baseline), around the line's anchor (see `vertical_anchor`). Remembered: every
+    shaped line of a page records its clusters, and pages repeat their lines."""
     placed = hb_placements(path, em_px, text, shaping)
     shift_x, shift_y = vertical_shift(path, em_px, text, shaping)
     starts = sorted({g.cluster for g, *_ in placed})
@@ -423,6 +469,28 @@ def clusters(path: str, em_px: float, text: str, shaping: Shaping) -> tuple[Clus
                                     max(old[3], box[3])]
     return tuple(Cluster(c, ends[c], (boxes[c][0] + shift_x, boxes[c][1] + shift_y, boxes[c][2] + shift_x,
                                       boxes[c][3] + shift_y)) for c in order)
+
+
+_VERDICTS: OrderedDict = OrderedDict()
+_VERDICT_COUNT = 8192  # lines; least recently used dropped
+
+
+def shaping_verdict(layout) -> list[str]:
+    """`shaping_failures` of a line, remembered: the verdict depends on the font file,
+    size, string and shaping and on the Pillow font that draws it (raqm's, or another
+    layout put in its place) alone (the check draws the line unstroked at its own
+    origin), and lines come back (a twin, a redrawn scene, a page's labels and goods)."""
+    if layout.shaping is None:
+        return []
+    key = (str(layout.font.path), round(layout.em_px, 4), layout.text, layout.shaping, layout._pil)
+    verdict = _VERDICTS.get(key)
+    if verdict is None:
+        verdict = _VERDICTS[key] = shaping_failures(layout)
+        if len(_VERDICTS) > _VERDICT_COUNT:
+            _VERDICTS.popitem(last=False)
+    else:
+        _VERDICTS.move_to_end(key)
+    return list(verdict)
 
 
 def shaping_failures(layout) -> list[str]:
