@@ -1,0 +1,175 @@
+"""Document pages (and, as they come, screens and shelves) in other scripts and
+languages: the running text is sentences of the language's words broken into lines only
+where the language allows, right-to-left pages are right-aligned with their first column
+at the right, every line passes the shaping check, answers are NFC in logical order, and
+English pages keep their bytes."""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+
+from conftest import image_of, read_rows, run_cli
+from gen_stress.errors import Resample
+from gen_stress.scenes import languages
+from gen_stress.scenes.contexts import contexts
+from gen_stress.scenes.page import Request, TextStyle
+from gen_stress.scenes.shaping import shaping_failures
+
+GENERATE = ["--workers", "1", "--no-progress"]
+OTHERS = [code for code in languages.LANGUAGES if code != "en"]
+HAIR = languages.JUSTIFY_SPACE
+
+
+def _page(code: str, slot: str, seed: int, context: str = "document", style: TextStyle = TextStyle(12)):
+    place = contexts()[context]
+    request = Request(slot, style, language=code)
+    for attempt in range(30):
+        try:
+            rng = np.random.default_rng([seed, attempt])
+            content = place.sample(request, rng, (512, 512))
+            return content, place.layout(content, request, (512, 512))
+        except Resample:
+            continue
+    raise AssertionError("no page")
+
+
+def _breaks_at_tokens(content, page) -> None:
+    """Every body line is a run of whole tokens of the page's sentences (a break swallows
+    the space before it), in order: no line breaks inside a word (or, in Chinese and
+    Japanese, before a closing full stop or a small kana)."""
+    flat = [t for p in content.paragraphs for t in p.words]
+    text, starts, ends, pos = "", set(), set(), 0
+    for token in flat:
+        lead = len(token) - len(token.lstrip())
+        starts.add(pos + lead)
+        text += token
+        pos += len(token)
+        ends.add(pos)
+    cursor = 0
+    for item in page.scene.items:
+        if getattr(item, "role", "") != "body":
+            continue
+        line = item.text.replace(HAIR, "")
+        found = text.find(line, cursor)
+        assert found in starts and found + len(line) in ends, (line, found)
+        cursor = found + len(line)
+
+
+@pytest.mark.parametrize("code", OTHERS)
+def test_document_pages_are_shaped_and_broken_at_words(code):
+    """A page per language: every line is in the language's shaping and passes the
+    shaping check; lines break only at the tokens the text was made of; a right-to-left
+    page right-aligns its body lines and sets its first column at the right."""
+    for seed in (1, 2):
+        content, page = _page(code, "fine_text", seed)
+        texts = [it for it in page.scene.items if hasattr(it, "layout")]
+        assert content.language == code
+        if languages.LANGUAGES[code].script == "latin":
+            assert all(it.layout.shaping is None for it in texts)
+        else:
+            assert all(it.layout.shaping is not None and it.layout.shaping.language == code for it in texts)
+            assert not [f for it in texts for f in shaping_failures(it.layout)]
+        assert all(unicodedata.is_normalized("NFC", it.text.replace(HAIR, "")) for it in texts)
+        _breaks_at_tokens(content, page)
+        rtl = languages.LANGUAGES[code].direction == "rtl"
+        body = [it for it in texts if it.role == "body"]
+        paper = page.scene.item(1).geometry.bounds
+        middle = (paper[0] + paper[2]) / 2
+        if content.columns == 1 and body:
+            # every line starts on its side of the page (right when mirrored); full lines reach the other
+            near = [it.layout.bbox[2] if rtl else it.layout.bbox[0] for it in body]
+            far = [it.layout.bbox[0] if rtl else it.layout.bbox[2] for it in body]
+            if rtl:
+                assert min(near) > middle and min(far) < middle
+            else:
+                assert max(near) < middle and max(far) > middle
+        if page.columns:  # listed left to right: the first heading's column is the right one when mirrored
+            first = next(p.heading for p in content.paragraphs if p.heading)
+            assert (f"'{first}'" in {e.name for e in page.columns[-1].entries}) == rtl
+
+
+@pytest.mark.parametrize("code", ["de", "ru", "ar", "he", "hi", "bn", "th", "ko"])
+def test_justified_lines_stretch_spaces_only(code):
+    """A justified line differs from its words only by hair spaces after its spaces (no
+    tatweel, no letter spacing) and fills its column to within a hair space."""
+    content, page = _page(code, "styled_text", 4)
+    lines = [it for it in page.scene.items if getattr(it, "role", "") == "body"]
+    stretched = [it for it in lines if HAIR in it.text]
+    assert "\u0640" not in "".join(it.text for it in lines)
+    for it in stretched:
+        assert HAIR not in it.text.split(" ")[0] and " " + HAIR in it.text
+    if code in ("th",) or languages.LANGUAGES[code].script == "korean":
+        assert not stretched  # spaceless Thai, and CJK fonts without a hair space: ragged
+    else:
+        assert stretched
+
+
+def test_chinese_and_japanese_lines_never_start_with_closing_marks():
+    for code in ("zh", "ja"):
+        for seed in range(3):
+            _content, page = _page(code, "rotated_text", seed)
+            for it in page.scene.items:
+                if getattr(it, "role", "") == "body":
+                    assert it.text[0] not in languages.NO_LINE_START, it.text
+
+
+@pytest.mark.parametrize("script, code", [("arabic", "ar"), ("thai", "th"), ("japanese", "ja"),
+                                          ("devanagari", "mr"), ("greek", "el")])
+def test_document_rows_end_to_end(script, code, tmp_path, capsys):
+    """Through the CLI: the three ocr subtasks on a page in the language; the answer is
+    the asked line (a footnote, the stamp, the title) as printed, NFC, with its clusters."""
+    out = tmp_path / "out"
+    rc, _, err = run_cli(["--family", "ocr", "--n", "3", *GENERATE, "--set", "context=document",
+                          "--set", f"script={script}", "--set", f"language={code}", "--out", str(out)], capsys)
+    assert rc == 0, err
+    rows = read_rows(out)
+    assert len(rows) == 3
+    stamps = set(languages.page_words(code)["document"]["stamps"])
+    for row in rows:
+        assert row["difficulty"]["language"] == code and row["difficulty"]["context"] == "document"
+        asked = next(t for t in row["scene"]["texts"] if {"name": "asked", "value": "yes"} in t["attributes"])
+        assert asked["text"] == row["answer"] and unicodedata.is_normalized("NFC", row["answer"])
+        if script != "greek":
+            assert asked["clusters"] and sum(c["end"] - c["start"] for c in asked["clusters"]) == len(row["answer"])
+        assert image_of(row).size == (512, 512)
+    assert rows[1]["subtask"] == "ocr/rotated_text" and rows[1]["answer"] in stamps
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--family", "counting", "--set", "context=document", "--set", "script=arabic"],
+     "counting/crowded in context document is not supported with script=arabic yet"),
+    (["--family", "ocr", "--set", "context=document", "--set", "language=fr", "--pairs"],
+     "--pairs is not supported with language=fr in context document"),
+])
+def test_document_refusals_are_one_line(args, message, tmp_path, capsys):
+    out = tmp_path / "out"
+    rc, _, err = run_cli([*args, "--n", "2", *GENERATE, "--out", str(out)], capsys)
+    assert rc == 2, err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert message in err, err
+    assert not out.exists()
+
+
+# English pages: what they were before pages learnt other languages (ids, images,
+# questions and answers of `--family all --n 4` per context; parquet metadata aside).
+ENGLISH = {"document": "1e8d00315df68105", "screen": "cfa45864da355b51", "shelf": "8f28508f4a8c0561",
+           "receipt": "225f0abf0cb98762", "menu": "55e041a892a0eb0e"}
+
+
+@pytest.mark.parametrize("context", sorted(ENGLISH))
+def test_english_pages_keep_their_bytes(context, tmp_path, capsys):
+    out = tmp_path / "out"
+    rc, _, err = run_cli(["--family", "all", "--n", "4", *GENERATE, "--set", f"context={context}",
+                          "--out", str(out)], capsys)
+    assert rc == 0, err
+    digest = hashlib.sha256()
+    for path in sorted(out.rglob("*.parquet")):
+        for row in pq.read_table(path, columns=["id", "image", "question", "answer"]).to_pylist():
+            digest.update(row["id"].encode() + row["image"]["bytes"] + row["question"].encode()
+                          + row["answer"].encode())
+    assert digest.hexdigest()[:16] == ENGLISH[context]
