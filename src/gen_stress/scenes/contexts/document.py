@@ -119,7 +119,10 @@ class DocumentContext(Context):
         "marked_item": "the one table row marked with a dagger",
     }
     refuses = {"count_merged": "a document page lists no quantities to add up"}
-    localized_slots = ("fine_text", "rotated_text", "styled_text")
+    # In another language: all but the dagger-marked row (the page words print no dagger note).
+    localized_slots = ("fine_text", "rotated_text", "styled_text", "count_rows", "count_marks", "list_order",
+                       "list_relative", "two_columns", "absent_field", "near_miss", "presupposition", "named_box",
+                       "near_duplicate")
 
     def sample(self, request: Request, rng: np.random.Generator, size: tuple[int, int]) -> DocumentContent:
         if request.language not in ("", "en"):
@@ -221,16 +224,18 @@ class DocumentContext(Context):
         the `document` page words of data/contexts/languages.yaml (headings, caption,
         stamps), a table of its goods' prices over the years, the locale's dates and
         digits, the script's fonts. No daggers or table note (the page words do not say
-        "provisional"); only the questions about what it prints (`localized_slots`)."""
+        "provisional"); a near-duplicate row is a good with one more word of the language."""
         code, slot, style = request.language, request.slot, request.style
         lang, words = LANGUAGES[code], page_words(code)
         doc, vocab = words["document"], vocabulary("document")
         scale = min(size) / 512
         shaping = page_shaping(code)
         n_marks = int(rng.integers(0, 4))
-        if slot == "fine_text":
+        if slot == "count_marks":
+            n_marks = request.count
+        elif slot == "fine_text":
             n_marks = max(1, n_marks)
-        columns = 2 if request.two_columns or rng.random() < 0.5 else 1
+        columns = 2 if request.two_columns or n_marks >= 4 or rng.random() < 0.5 else 1
         n_paragraphs = max(n_marks + 1, int(rng.integers(9, 13)))
         heads = doc["headings"]
         headings = sorted((str(h) for h in rng.choice(heads, size=min(len(heads), (n_paragraphs + 1) // 2),
@@ -264,7 +269,9 @@ class DocumentContext(Context):
                 if text_width(f"9 {note}", body, fine_px, shaping) <= room:
                     break
             footnotes.append(note)
-        n_rows = int(rng.integers(3, 7))
+        n_rows = request.count if slot == "count_rows" else int(rng.integers(3, 7))
+        if n_rows > len(words["goods"]) - 1:
+            raise Resample("more table rows asked for than goods")
         goods = [int(i) for i in rng.choice(len(words["goods"]), size=n_rows, replace=False)]
         n_years = int(rng.integers(2, 5))
         start = int(rng.integers(0, len(vocab["years"]) - n_years + 1))
@@ -278,6 +285,18 @@ class DocumentContext(Context):
                 cents = float(rng.uniform(low, high)) * words["price_factor"] * 10 ** languages.currency_digits(code)
                 values.append(languages.format_amount(code, max(step, int(cents / 100 / step) * step), False, system))
             rows.append(Row(words["goods"][k], tuple(values)))
+        near_dup = ""
+        if slot == "near_duplicate":  # the same good with one more word ("Cola" and "Cola Zero")
+            k = int(rng.integers(len(rows)))
+            extra = pick(rng, [w for w in pool if len(w) <= (3 if code in languages.SPACELESS else 8)] or pool)
+            label = f"{rows[k].label}{'' if code in languages.SPACELESS else ' '}{extra}"
+            if label in {r.label for r in rows}:
+                raise Resample("the near-duplicate row is already listed")
+            twin = Row(label, tuple(reversed(rows[k].values)))
+            if twin.values[0] == rows[k].values[0]:
+                raise Resample("the near-duplicate row reads the same value")
+            rows.insert(k + 1, twin)
+            near_dup = label
         title_font = body_font
         if slot == "styled_text":
             title_font = pick(rng, [f.name for f in styled_fonts(code, style.font_class)] or [body_font])
@@ -308,7 +327,7 @@ class DocumentContext(Context):
             stamp_angle=style.angle_deg if slot == "rotated_text" else 0,
             paper=tuple(pick(rng, vocab["papers"])["rgb"]), surface=surface["name"],
             surface_rgb=tuple(surface["rgb"]), offset=(float(rng.uniform(0, 1)), float(rng.uniform(0, 1))),
-            box_pick=int(rng.integers(0, 1000)), near_dup="",
+            box_pick=int(rng.integers(0, 1000)), near_dup=near_dup,
             footnote_target=int(rng.integers(1, n_marks + 1)) if n_marks else 0, language=code, numbering=system,
         )
 
@@ -418,7 +437,7 @@ class DocumentContext(Context):
         for k in range(len(content.footnotes) - 1, -1, -1):
             note_px = content.fine_px
             number = languages.in_digits(str(k + 1), content.numbering)
-            num = sheet.text(number, body, max(4, round(note_px * 0.7)), flow.x(left), bottom - note_px * 0.45,
+            num = sheet.text(number, body, _raised_px(content, note_px), flow.x(left), bottom - note_px * 0.45,
                              rgb=INK, role="footnote_number")
             text = sheet.text(content.footnotes[k], body, note_px, flow.x(left + tw(f"{number} ", body, note_px)),
                               bottom, rgb=INK, role="footnote")
@@ -537,7 +556,7 @@ class DocumentContext(Context):
                 if last and para.marker:
                     number = languages.in_digits(str(para.marker), content.numbering)
                     end = item.bbox[0] - 1 if sheet.mirror else item.bbox[2] + 1  # after the line's last word
-                    marker = sheet.text(number, body, max(4, round(px * 0.7)), end, y - px * 0.5, rgb=INK,
+                    marker = sheet.text(number, body, _raised_px(content, px), end, y - px * 0.5, rgb=INK,
                                         role="footnote_marker")
                     if flow.past_end(marker.bbox, x + col_w + px):
                         raise Resample("no room for a footnote marker")
@@ -561,8 +580,9 @@ class DocumentContext(Context):
             lab, ids, _m = out["rows"][k]
             targets["near_duplicate"] = Target((ids[0], lab), f"the value in the {content.years[0]} column of the "
                                                f"table row {content.near_dup}", text[ids[0]], content.near_dup)
-        boxable = [("the title of the page", (out["title"],)),
-                   ("the table caption (the line starting 'Table 1.')", (out["caption"],))]
+        caption = f"the table caption ('{content.caption}')" if content.language else \
+            "the table caption (the line starting 'Table 1.')"
+        boxable = [("the title of the page", (out["title"],)), (caption, (out["caption"],))]
         boxable += [(f"footnote {k + 1} at the foot of the page (its number and its text)", ids)
                     for k, ids in enumerate(out["notes"])]
         boxable += [(f"the table row {r.label} (its label and all its values)", (lab,) + ids + ((m,) if m else ()))
@@ -640,6 +660,15 @@ def shapeable_words(code: str, font_name: str) -> tuple[str, ...]:
         return words
     path = str(font_named(font_name).path)
     return tuple(w for w in words if not glyph_failures(path, 20.0, w, shaping)) or words
+
+
+def _raised_px(content: DocumentContent, px: int) -> int:
+    """The size of a raised footnote number next to text of size `px`: 0.7 of it; in
+    Chinese, Japanese and Korean, where `text_px` is the em and a digit stands 0.7 of it
+    tall, the digits themselves are 0.7 as tall as the text's."""
+    if content.language and LANGUAGES[content.language].script in languages.CJK:
+        return max(5, px)
+    return max(4, round(px * 0.7))
 
 
 def _leading(content: DocumentContent, font):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import numpy as np
 
 from gen_stress.rng import pick
@@ -31,5 +33,7 @@ def near_miss(value: str, rng: np.random.Generator) -> str:
     positions = [i for i, c in enumerate(value) if c.isdigit()]
     i = positions[int(rng.integers(len(positions)))]
     # No leading zero ("$02.97"): the first digit of a number of several stays non-zero.
-    digits = [d for d in _DIGITS if d != value[i] and not (i == positions[0] and d == "0" and len(positions) > 1)]
-    return value[:i] + pick(rng, digits) + value[i + 1:]
+    old = unicodedata.digit(value[i])
+    digits = [d for d in _DIGITS if d != str(old) and not (i == positions[0] and d == "0" and len(positions) > 1)]
+    zero = ord(value[i]) - old  # the same numbering system's digit (Arabic-Indic, Devanagari, ...)
+    return value[:i] + chr(zero + int(pick(rng, digits))) + value[i + 1:]
