@@ -187,6 +187,52 @@ def test_other_families_ask_what_a_document_prints(tmp_path, capsys):
                 assert len(systems) == 1, value
 
 
+@pytest.mark.parametrize("script", ["arabic", "devanagari"])
+def test_receipt_fields_marks_and_near_duplicates_in_other_languages(script, tmp_path, capsys):
+    """On receipts in another language: asterisk-flagged items are counted (the asterisk
+    after the amount, left of it when mirrored), the price of a good listed next to the
+    same good with one more word is read, usual fields are asked about and a near miss
+    keeps the page's digits."""
+    out = tmp_path / "out"
+    rc, _, err = run_cli(["--family", "all", "--n", "6", *GENERATE, "--set", "context=receipt",
+                          "--set", f"script={script}", "--out", str(out)], capsys)
+    assert rc == 0, err
+    rtl = script == "arabic"
+    for row in read_rows(out, "counting") + read_rows(out, "grounding") + read_rows(out, "hallucination"):
+        texts = row["scene"]["texts"]
+        marks = [t for t in texts if t["role"] == "mark"]
+        if row["subtask"] == "counting/small_items":
+            assert int(row["answer"]) == len(marks)
+        for mark in marks:  # next to its line's amount, on the amount's outer side
+            amount = next(t for t in texts if t["role"] == "price" and t["attributes"][0] == mark["attributes"][0])
+            middle = (mark["bbox"][0] + mark["bbox"][2]) / 2
+            assert middle < amount["bbox"][0] if rtl else middle > amount["bbox"][2]
+        if row["subtask"] == "grounding/similar_classes":
+            name = row["question"].split("price of ")[1].split(" on this receipt")[0]
+            line = next(t for t in texts if t["role"] == "line_item" and t["text"].endswith(name))
+            price = next(t for t in texts if t["role"] == "price" and t["attributes"][0] == line["attributes"][0])
+            assert price["text"] == row["answer"]
+            assert any(t["role"] == "line_item" and name.startswith(t["text"].split(" × ")[-1] + " ")
+                       for t in texts), name  # the good it is told apart from is listed too
+        if row["subtask"] == "hallucination/attribute":
+            value = row["question"].split(" on this receipt ")[-1].removesuffix("? Answer yes or no.")
+            assert len({unicodedata.name(c).split()[0] for c in value if c.isdigit()}) == 1, value
+
+
+def test_menu_columns_in_another_language(tmp_path, capsys):
+    """A Hebrew menu's two columns: is one dish left or right of another, as drawn (its
+    first section in the right column)."""
+    out = tmp_path / "out"
+    rc, _, err = run_cli(["--family", "spatial", "--subtask", "left_right", "--n", "4", *GENERATE,
+                          "--set", "context=menu", "--set", "script=hebrew", "--out", str(out)], capsys)
+    assert rc == 0, err
+    for row in read_rows(out, "spatial"):
+        texts = {t["text"]: t for t in row["scene"]["texts"] if t["role"] == "dish"}
+        asked = row["question"].split(" is ", 1)[1].split(", as seen")[0]
+        first, second = (texts[n]["bbox"] for n in asked.split(" to the left or to the right of "))
+        assert row["answer"] == ("left" if first[2] < second[0] else "right")
+
+
 # English pages: what they were before pages learnt other languages (ids, images,
 # questions and answers of `--family all --n 4` per context; parquet metadata aside).
 ENGLISH = {"document": "1e8d00315df68105", "screen": "cfa45864da355b51", "shelf": "8f28508f4a8c0561",

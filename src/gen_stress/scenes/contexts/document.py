@@ -18,7 +18,6 @@ from __future__ import annotations
 import dataclasses
 import datetime
 from dataclasses import dataclass
-from functools import cache
 
 import numpy as np
 from shapely.geometry import Polygon
@@ -30,13 +29,12 @@ from gen_stress.scenes.contexts import Context, vocabulary
 from gen_stress.scenes.contexts.edits import one_char_changed
 from gen_stress.scenes import languages
 from gen_stress.scenes.contexts.sheet import Sheet, cap_gap, font_named, fonts_for, page_shaping, right_to_left
-from gen_stress.scenes.contexts.sheet import styled_fonts, text_width
+from gen_stress.scenes.contexts.sheet import shapeable_words, styled_fonts, text_width
 from gen_stress.scenes.languages import LANGUAGES, page_words
 from gen_stress.scenes.fonts import load_catalog
 from gen_stress.scenes.geometry import rect_points
 from gen_stress.scenes.model import Scene
 from gen_stress.scenes.page import Count, Field, Listing, Page, Request, Target
-from gen_stress.scenes.shaping import glyph_failures
 from gen_stress.scenes.text import measured_advance
 
 BODY_FONTS = ("DejaVu Serif", "Liberation Serif", "EB Garamond", "Roboto Slab", "DejaVu Sans", "Liberation Sans",
@@ -647,19 +645,6 @@ class _Flow:
 
     def width(self, text: str, font, text_px: int) -> float:
         return text_width(text, font, text_px, self.sheet.shaping)
-
-
-@cache
-def shapeable_words(code: str, font_name: str) -> tuple[str, ...]:
-    """The language's sentence words that HarfBuzz shapes with the font without a broken
-    cluster or a missing glyph (Noto Serif Devanagari cannot shape some Marathi loanwords):
-    a page of hundreds of words would otherwise be redrawn again and again."""
-    shaping = languages.shaping_of(code)
-    words = languages.sentence_words(code)
-    if shaping is None:
-        return words
-    path = str(font_named(font_name).path)
-    return tuple(w for w in words if not glyph_failures(path, 20.0, w, shaping)) or words
 
 
 def _raised_px(content: DocumentContent, px: int) -> int:

@@ -129,7 +129,8 @@ class MenuContext(Context):
         "marked_item": "the one dish marked with a dagger",
     }
     refuses = {"count_merged": "a menu lists no quantities to add up"}
-    localized_slots = ("fine_text", "rotated_text", "styled_text", "list_order", "list_relative", "named_box")
+    localized_slots = ("fine_text", "rotated_text", "styled_text", "list_order", "list_relative", "two_columns",
+                       "named_box")
 
     def sample(self, request: Request, rng: np.random.Generator, size: tuple[int, int]) -> MenuContent:
         if request.language not in ("", "en"):
@@ -260,7 +261,7 @@ class MenuContext(Context):
         dish_px = max(7, int(round(rng.integers(9, 12) * scale)))
         if slot == "fine_text":
             dish_px = max(dish_px, min(style.text_px + 3, int(24 * scale)))
-        two = rng.random() < 0.5 and not (slot == "fine_text" and dish_px > 16 * scale)
+        two = request.two_columns or (rng.random() < 0.5 and not (slot == "fine_text" and dish_px > 16 * scale))
         content = MenuContent(
             title=title, tagline="", sections=tuple(sections), columns=2 if two else 1, decimal="",
             descriptions=False, fine=fine, label=pick(rng, menu["labels"]) if slot == "rotated_text" else "",
