@@ -143,8 +143,8 @@ def test_document_rows_end_to_end(script, code, tmp_path, capsys):
 @pytest.mark.parametrize("args, message", [
     (["--family", "grounding", "--set", "context=document", "--set", "script=arabic"],
      "grounding/part_cue in context document is not supported with script=arabic yet"),
-    (["--family", "ocr", "--set", "context=document", "--set", "language=fr", "--pairs"],
-     "--pairs is not supported with language=fr in context document"),
+    (["--family", "counting", "--set", "context=menu", "--set", "language=fr", "--subtask", "small_items"],
+     "counting/small_items in context menu is not supported with language=fr yet"),
 ])
 def test_document_refusals_are_one_line(args, message, tmp_path, capsys):
     out = tmp_path / "out"
@@ -231,6 +231,27 @@ def test_menu_columns_in_another_language(tmp_path, capsys):
         asked = row["question"].split(" is ", 1)[1].split(", as seen")[0]
         first, second = (texts[n]["bbox"] for n in asked.split(" to the left or to the right of "))
         assert row["answer"] == ("left" if first[2] < second[0] else "right")
+
+
+@pytest.mark.parametrize("context, script", [("document", "arabic"), ("receipt", "devanagari"),
+                                             ("menu", "japanese"), ("document", "greek")])
+def test_pairs_change_one_character_of_the_language(context, script, tmp_path, capsys):
+    """`--pairs` on a page in another language: the twin's asked text differs by one
+    character, a letter of the same script (or a digit of the same numbering system)."""
+    out = tmp_path / "out"
+    rc, _, err = run_cli(["--family", "ocr", "--pairs", "--n", "3", *GENERATE, "--set", f"context={context}",
+                          "--set", f"script={script}", "--out", str(out)], capsys)
+    assert rc == 0, err
+    rows = read_rows(out)
+    assert len(rows) == 6
+    for a, b in zip(rows[::2], rows[1::2]):
+        assert a["group_id"] == b["group_id"] and a["answer"] != b["answer"]
+        x, y = unicodedata.normalize("NFD", a["answer"]), unicodedata.normalize("NFD", b["answer"])
+        if len(x) == len(y):
+            diff = [(p, q) for p, q in zip(x, y) if p != q]
+            assert len(diff) <= 2, (a["answer"], b["answer"])  # one letter (an accent may come apart)
+            if script != "japanese":  # (Japanese mixes kanji and kana: any common character)
+                assert all(unicodedata.name(q).split()[0] == unicodedata.name(p).split()[0] for p, q in diff)
 
 
 # English pages: what they were before pages learnt other languages (ids, images,

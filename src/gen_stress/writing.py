@@ -113,9 +113,6 @@ def check_part(family, part) -> None:
     if "vertical" in directions:
         raise UserError(f"text_direction=vertical is not supported in context {contexts[0]} (its lines are "
                         "horizontal; vertical text is drawn in abstract scenes)")
-    if dict(part.options).get("pairs"):
-        raise UserError(f"--pairs is not supported with {what} in context {contexts[0]} yet (the twin's one "
-                        "changed character is drawn from English letters)")
     _check_localized_slots(family, part, contexts, what)
     classes = _values(part, "font_class")
     for script in beyond:

@@ -337,12 +337,14 @@ class DocumentContext(Context):
         if slot == "fine_text":
             k = content.footnote_target - 1
             notes = list(content.footnotes)
-            notes[k] = one_char_changed(notes[k], font_named(content.body_font), rng)
+            notes[k] = one_char_changed(notes[k], font_named(content.body_font), rng, content.language, content.fine_px)
             return dataclasses.replace(content, footnotes=tuple(notes))
         if slot == "rotated_text":
-            return dataclasses.replace(content, stamp=one_char_changed(content.stamp, font_named(content.body_font), rng))
+            return dataclasses.replace(content, stamp=one_char_changed(content.stamp, font_named(content.body_font), rng, content.language,
+                                                                           content.target_px))
         if slot == "styled_text":
-            return dataclasses.replace(content, title=one_char_changed(content.title, font_named(content.title_font), rng))
+            return dataclasses.replace(content, title=one_char_changed(content.title, font_named(content.title_font), rng, content.language,
+                                                                           content.title_px))
         if slot == "count_marks":  # one marker added or taken away (footnotes renumbered)
             paras = list(content.paragraphs)
             k = int(rng.integers(len(paras)))
@@ -351,7 +353,7 @@ class DocumentContext(Context):
             for i, p in enumerate(paras):
                 if p.marker:
                     number += 1
-                    notes.append(old[p.marker - 1] if p.marker > 0 else old[0] if old else "See appendix.")
+                    notes.append(old[p.marker - 1] if p.marker > 0 else old[0] if old else _new_note(content, rng))
                     paras[i] = dataclasses.replace(p, marker=number)
             return dataclasses.replace(content, paragraphs=tuple(paras), footnotes=tuple(notes),
                                        footnote_target=min(content.footnote_target, number))
@@ -375,7 +377,8 @@ class DocumentContext(Context):
         if slot == "near_duplicate":
             k = labels.index(content.near_dup)
             first = rows[k].values[0]
-            rows[k] = dataclasses.replace(rows[k], values=(one_char_changed(first, font_named(content.body_font), rng),)
+            rows[k] = dataclasses.replace(rows[k], values=(one_char_changed(first, font_named(content.body_font), rng, content.language,
+                                                                           content.body_px),)
                                           + rows[k].values[1:])
             return dataclasses.replace(content, rows=tuple(rows))
         raise Resample(f"document pages make no minimal pair for {slot}")
@@ -645,6 +648,16 @@ class _Flow:
 
     def width(self, text: str, font, text_px: int) -> float:
         return text_width(text, font, text_px, self.sheet.shaping)
+
+
+def _new_note(content: DocumentContent, rng) -> str:
+    """A footnote for a marker added by a twin: the English one, or a short sentence of
+    the page's language."""
+    if not content.language:
+        return "See appendix."
+    stop = page_words(content.language)["document"]["stop"]
+    pool = shapeable_words(content.language, content.body_font)
+    return "".join(languages.sentence_tokens(content.language, rng, 3, stop, pool=pool))
 
 
 def _raised_px(content: DocumentContent, px: int) -> int:

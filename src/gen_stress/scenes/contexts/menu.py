@@ -281,11 +281,13 @@ class MenuContext(Context):
         flat = [d for _s, ds in content.sections for d in ds]
         if slot == "fine_text":
             return dataclasses.replace(content, fine=content.fine[:-1] + (
-                one_char_changed(content.fine[-1], font_named(content.body_font), rng),))
+                one_char_changed(content.fine[-1], font_named(content.body_font), rng, content.language),))
         if slot == "rotated_text":
-            return dataclasses.replace(content, label=one_char_changed(content.label, font_named(content.body_font), rng))
+            return dataclasses.replace(content, label=one_char_changed(content.label, font_named(content.body_font), rng,
+                                                                           content.language))
         if slot == "styled_text":
-            return dataclasses.replace(content, title=one_char_changed(content.title, font_named(content.title_font), rng))
+            return dataclasses.replace(content, title=one_char_changed(content.title, font_named(content.title_font), rng,
+                                                                           content.language))
         if slot in ("count_rows", "count_marks", "marked_item", "near_duplicate"):
             if slot == "count_rows":
                 k = int(rng.integers(len(flat)))

@@ -395,11 +395,14 @@ class ReceiptContext(Context):
         goods = list(content.goods)
         if slot == "fine_text":
             return dataclasses.replace(content, fine=content.fine[:-1] + (
-                one_char_changed(content.fine[-1], font_named(content.body_font), rng),))
+                one_char_changed(content.fine[-1], font_named(content.body_font), rng, content.language,
+                                 content.fine_px),))
         if slot == "rotated_text":
-            return dataclasses.replace(content, stamp=one_char_changed(content.stamp, font_named(content.body_font), rng))
+            return dataclasses.replace(content, stamp=one_char_changed(content.stamp, font_named(content.body_font), rng,
+                                                                           content.language, content.target_px))
         if slot == "styled_text":
-            return dataclasses.replace(content, store=one_char_changed(content.store, font_named(content.header_font), rng))
+            return dataclasses.replace(content, store=one_char_changed(content.store, font_named(content.header_font), rng,
+                                                                           content.language, content.header_px))
         if slot == "near_duplicate":  # one price changed
             g = goods[content.near_dup]
             goods[content.near_dup] = dataclasses.replace(g, unit=g.unit + int(rng.integers(1, 10)) * 10)
