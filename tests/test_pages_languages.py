@@ -254,6 +254,30 @@ def test_pairs_change_one_character_of_the_language(context, script, tmp_path, c
                 assert all(unicodedata.name(q).split()[0] == unicodedata.name(p).split()[0] for p, q in diff)
 
 
+def test_menu_fields_and_near_duplicates_in_another_language(tmp_path, capsys):
+    """A Thai menu: its desserts and drinks sections are the Desserts and Drinks a question
+    names (their Thai headings printed), and a dish listed next to itself plus one word is
+    priced as printed."""
+    out = tmp_path / "out"
+    rc, _, err = run_cli(["--family", "all", "--n", "9", *GENERATE, "--set", "context=menu",
+                          "--set", "script=thai", "--out", str(out)], capsys)
+    assert rc == 0, err
+    sections = [name for name, _dishes in languages.page_words("th")["menu"]["sections"]]
+    english = {"Desserts": sections[2], "Drinks": sections[3], "Sides": None}
+    for row in read_rows(out, "hallucination") + read_rows(out, "grounding"):
+        texts = row["scene"]["texts"]
+        if row["subtask"] == "hallucination/object" and " section?" in row["question"]:
+            asked = row["question"].split("show a ")[1].split(" section?")[0]
+            shown = english[asked] is not None and any(t["text"] == english[asked] for t in texts)
+            assert row["answer"] == ("yes" if shown else "no"), (asked, row["answer"])
+        if row["subtask"] == "grounding/similar_classes":
+            name = row["question"].split("price of ")[1].split(" on this menu")[0]
+            dish = next(t for t in texts if t["role"] == "dish" and t["text"] == name)
+            price = min((t for t in texts if t["role"] == "price"), key=lambda t: abs(t["bbox"][1] - dish["bbox"][1]))
+            assert price["text"] == row["answer"]
+            assert any(t["role"] == "dish" and name.startswith(t["text"]) and t["text"] != name for t in texts)
+
+
 # English pages: what they were before pages learnt other languages (ids, images,
 # questions and answers of `--family all --n 4` per context; parquet metadata aside).
 ENGLISH = {"document": "1e8d00315df68105", "screen": "cfa45864da355b51", "shelf": "8f28508f4a8c0561",
