@@ -8,19 +8,34 @@ by RapidOCR, the other scripts by Tesseract with the language's data package (se
 gen_stress.readers.engines); a script whose reader is missing is listed as such.
 
     python scripts/script_legibility.py --out legibility/ [--scripts arabic,chinese]
+    python scripts/script_legibility.py --out legibility/ --crop
+
+With `--crop`, the reader reads the target's recorded box alone (a small margin
+around it, one line) instead of finding it in the whole image: a legibility check of
+the rendered text, without the engine's detection and the sign-picking rule. It is
+scored with the scorer's normalisation (scoring/parse.normalize_text); the breaking
+point is the largest swept size read back less than half the time.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+import pyarrow.parquet as pq
+from PIL import Image
+
+from gen_stress.readers.engines import make_engine
 from gen_stress.scenes.languages import SCRIPTS, default_language
+from gen_stress.scoring.parse import normalize_text
 
 READERS = {"latin": "rapidocr", "chinese": "rapidocr"}  # the rest: tesseract
+MARGIN_PX = 6  # around a cropped target, as scripts/context_legibility.py
 
 
 def run(*args: str) -> None:
@@ -49,6 +64,34 @@ def measure(folder: Path, script: str, reader: str, sweep: str, n: int, content:
             "breaking_point": crossing.get("value"), "status": crossing.get("status")}
 
 
+def target_crop(row: dict) -> np.ndarray:
+    """The target's recorded box (the text whose string is the answer), with a margin."""
+    target = next(t for t in row["scene"]["texts"] if t["text"] == row["answer"])
+    x0, y0, x1, y1 = (int(v) for v in target["bbox"])
+    image = np.asarray(Image.open(io.BytesIO(row["image"]["bytes"])).convert("RGB"))
+    return image[max(0, y0 - MARGIN_PX):y1 + MARGIN_PX, max(0, x0 - MARGIN_PX):x1 + MARGIN_PX]
+
+
+def measure_crops(folder: Path, script: str, engine, sweep: str, n: int, content: str) -> dict:
+    """Generate one sweep and read every target's crop: the exact rate per text_px."""
+    data = folder / "data"
+    settings = ["--set", f"script={script}"] + (["--set", f"content={content}"] if content != "word" else [])
+    run("--family", "ocr", "--subtask", "tiny_text", "--sweep", sweep, *settings, "--n", str(n),
+        "--workers", "1", "--no-progress", "--overwrite", "--out", str(data))
+    tally: dict[int, list[int]] = {}
+    for path in sorted(data.rglob("*.parquet")):
+        for row in pq.read_table(path).to_pylist():
+            language = row["difficulty"].get("language") or "en"
+            read = engine.read_crop(target_crop(row), language)
+            cell = tally.setdefault(int(row["difficulty"]["text_px"]), [0, 0])
+            cell[0] += normalize_text(read) == normalize_text(row["answer"])
+            cell[1] += 1
+    hits, total = sum(h for h, _ in tally.values()), sum(k for _, k in tally.values())
+    low = [px for px, (h, k) in tally.items() if h < k / 2]
+    return {"n": total, "exact": hits / total, "by_text_px": {f"{px}": round(h / k, 2) for px, (h, k) in sorted(tally.items())},
+            "breaking_point": max(low) if low else None, "status": "below every size read" if not low else "found"}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, required=True)
@@ -57,13 +100,20 @@ def main() -> None:
     parser.add_argument("--n-sweep", type=int, default=70)
     parser.add_argument("--sweep", default="text_px=4,6,8,10,12,16,20,28")
     parser.add_argument("--content", default="word", help="content kind (easy: word)")
+    parser.add_argument("--crop", action="store_true", help="read each target's box alone (see above)")
     args = parser.parse_args()
     results = {}
+    engines = {}
     for script in args.scripts.split(","):
         reader = READERS.get(script, "tesseract")
         folder = args.out / script
-        easy = measure(folder / "easy", script, reader, "text_px=32", args.n_easy, args.content)
-        swept = measure(folder / "sweep", script, reader, args.sweep, args.n_sweep, args.content)
+        if args.crop:
+            engine = engines.setdefault(reader, make_engine(reader))
+            easy = measure_crops(folder / "easy", script, engine, "text_px=32", args.n_easy, args.content)
+            swept = measure_crops(folder / "sweep", script, engine, args.sweep, args.n_sweep, args.content)
+        else:
+            easy = measure(folder / "easy", script, reader, "text_px=32", args.n_easy, args.content)
+            swept = measure(folder / "sweep", script, reader, args.sweep, args.n_sweep, args.content)
         results[script] = {"language": default_language(script).code, "reader": reader,
                            "easy_exact": easy["exact"], "easy_n": easy["n"], **{f"sweep_{k}": v for k, v in swept.items()}}
         print(json.dumps({script: results[script]}, ensure_ascii=False), flush=True)

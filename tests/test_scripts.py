@@ -295,3 +295,34 @@ def test_pairs_change_one_letter_of_the_same_kind(script, tmp_path, capsys):
         assert len(changed) == 1
         x, y = a["answer"][changed[0]], b["answer"][changed[0]]
         assert unicodedata.category(x)[0] == unicodedata.category(y)[0]  # a letter for a letter, a digit for a digit
+
+
+@pytest.mark.parametrize("settings", [[], ["--set", "language=de"], ["--set", "script=arabic"],
+                                      ["--set", "script=devanagari"], ["--set", "script=japanese"]])
+def test_pairs_of_dates_are_real_dates_one_character_apart(settings, tmp_path, capsys):
+    """A date's twin is another date the locale prints in the same format, never
+    11.06.23 -> 11.86.23."""
+    from gen_stress.scenes.languages import _date_of
+
+    out = tmp_path / "dates"
+    code, _, err = run_cli(["--family", "ocr", "--n", "8", *GENERATE, "--set", "content=date", *settings,
+                            "--pairs", "--out", str(out)], capsys)
+    assert code == 0, err
+    rows = read_rows(out)
+    twins = [(a, b) for a, b in zip(rows[::2], rows[1::2]) if a["group_id"]]
+    assert twins
+    for a, b in twins:
+        language = LANGUAGES[a["difficulty"].get("language") or "en"]
+        assert sum(x != y for x, y in zip(a["answer"], b["answer"])) == 1 and len(a["answer"]) == len(b["answer"])
+        first, second = _date_of(language, a["answer"]), _date_of(language, b["answer"])
+        assert first is not None and second is not None, (a["answer"], b["answer"])
+        assert first[0] != second[0] and first[1:] == second[1:]  # another day, the same format and digits
+
+
+def test_date_twins_differ_in_one_character_and_are_dates():
+    from gen_stress.scenes.languages import date_twins
+
+    assert "21.08.2023" in date_twins("de", "21.06.2023")
+    assert all(not t.startswith("21.8") for t in date_twins("de", "21.06.2023"))
+    assert "21. Juli 2023" in date_twins("de", "21. Juni 2023")  # a month name one letter apart
+    assert date_twins("de", "21.86.2023") == []  # not a date

@@ -241,7 +241,8 @@ class OcrFamily(Family):
         question = self._question(knobs, target_color, target_shape, direction, target_text)
         if not (plan.options.get("pairs") and not knobs.covered):
             return [Draft(plan.subtask, final, scene, question)]
-        twin_text = (self._one_char_changed(target_text, knobs.content, rng) if writing.language_of(knobs) == "en"
+        twin_text = (self._date_changed(target_text, knobs, rng) if knobs.content == "date"
+                     else self._one_char_changed(target_text, knobs.content, rng) if writing.language_of(knobs) == "en"
                      else self._one_char_changed_in_script(target_text, knobs, rng))
         twin = Scene(width, height, background, bg_rgb, tuple(twin_text if it is target_text else it for it in items))
         return [Draft(plan.subtask, final, scene, question, group=True),
@@ -330,6 +331,27 @@ class OcrFamily(Family):
                                center=layout.placement.center, stroke_px=layout.stroke_px, shaping=layout.shaping)
             return dataclasses.replace(text, layout=twin, attributes=text.attributes + (("changed_char", str(i)),))
         raise Resample("no one-character change for the twin")
+
+    @staticmethod
+    def _date_changed(text: TextItem, knobs, rng) -> TextItem:
+        """The twin of a date: another real date in the same format, one character apart
+        (21.06.2023 -> 21.08.2023, never 21.86.2023), told apart from the old character
+        where the script has look-alikes, laid out and shaped the same way."""
+        layout, language = text.layout, writing.language_of(knobs)
+        compare = getattr(knobs, writing.SCRIPT_KNOB, writing.LATIN) in languages.CASED and \
+            layout.text_px >= MIN_TELL_PX
+        options = []
+        for changed in languages.date_twins(language, layout.text):
+            i = next(k for k, (a, b) in enumerate(zip(changed, layout.text)) if a != b)
+            if changed != text.prior_text and not layout.font.missing(changed) and \
+                    not (compare and look_alike(layout.font, layout.text[i], changed[i], layout.text_px, 0)):
+                options.append((changed, i))
+        if not options:
+            raise Resample("no real date one character away for the twin")
+        changed, i = options[int(rng.integers(len(options)))]
+        twin = layout_text(changed, layout.font, text_px=layout.text_px, angle_deg=layout.placement.angle_deg,
+                           center=layout.placement.center, stroke_px=layout.stroke_px, shaping=layout.shaping)
+        return dataclasses.replace(text, layout=twin, attributes=text.attributes + (("changed_char", str(i)),))
 
     @staticmethod
     def _pad(text_px: int, stroke_px: int) -> tuple[float, float]:

@@ -391,6 +391,70 @@ def make_date(lang: Language, rng: np.random.Generator, max_chars: int) -> tuple
     return format_day(lang, *draw_date(lang, rng, max_chars)), ""
 
 
+@cache
+def _dates_of_year(code: str, year: int, system: str) -> dict[str, tuple[datetime.date, str]]:
+    """Every date of one year as the locale prints it, text -> (day, format); the first
+    format in DATE_FORMATS order wins where two print alike."""
+    lang, table = LANGUAGES[code], {}
+    day = datetime.date(year, 1, 1)
+    while day.year == year:
+        for style in DATE_FORMATS:
+            table.setdefault(format_day(lang, day, style, system), (day, style))
+        day += datetime.timedelta(days=1)
+    return table
+
+
+def _date_of(lang: Language, text: str) -> tuple[datetime.date, str, str] | None:
+    """(day, format, numbering system) of a date `make_date` printed, found again from
+    the text alone: its year is one of its digit runs (4 digits, or 2 in short formats)."""
+    system = next((s for s, zero in DIGIT_ZERO.items() if s != "latn" and any(
+        zero <= ord(c) <= zero + 9 for c in text)), "latn")
+    runs, run = [], ""
+    for c in text + " ":
+        if unicodedata.category(c) == "Nd":
+            run += str(unicodedata.digit(c))
+        elif run:
+            runs.append(run)
+            run = ""
+    years = sorted({int(r) for r in runs if len(r) == 4} |
+                   {century + int(r) for r in runs if len(r) == 2 for century in (1900, 2000)})
+    for year in (y for y in years if FIRST_DATE.year <= y <= LAST_DATE.year):
+        found = _dates_of_year(lang.code, year, system).get(text)
+        if found is not None:
+            return found[0], found[1], system
+    return None
+
+
+def date_twins(language: str, text: str) -> list[str]:
+    """Real dates in the same format that differ from a printed date in one character
+    (a digit of the day, month or year, or a month name one letter apart, Juni/Juli):
+    what a page could print, never an impossible "11.86.23". Empty when `text` is not a
+    date of this language's formats."""
+    lang = LANGUAGES[language]
+    found = _date_of(lang, text)
+    if found is None:
+        return []
+    day, style, system = found
+    near = {day.replace(day=d) for d in range(1, 32) if _valid(day.year, day.month, d)}
+    near |= {day.replace(month=m) for m in range(1, 13) if _valid(day.year, m, day.day)}
+    near |= {day.replace(year=y) for y in range(FIRST_DATE.year, LAST_DATE.year + 1)
+             if _valid(y, day.month, day.day)}
+    out = set()
+    for other in sorted(near - {day}):
+        printed = format_day(lang, other, style, system)
+        if len(printed) == len(text) and sum(a != b for a, b in zip(printed, text)) == 1:
+            out.add(printed)
+    return sorted(out)
+
+
+def _valid(year: int, month: int, day: int) -> bool:
+    try:
+        datetime.date(year, month, day)
+    except ValueError:
+        return False
+    return True
+
+
 def _edits(lang: Language, word: str) -> list[str]:
     """Single-letter misspellings that keep the script well formed."""
     cls = letter_classes(lang.code)
