@@ -105,12 +105,15 @@ FONTS = (
 def script_points(script: str) -> set[int]:
     """Every code point gen-stress can draw in the script, their canonical decompositions
     (HarfBuzz decomposes a character the font lacks), what the script's shaper inserts,
-    and the dotted circle."""
+    the dotted circle, and the hair space that justifies a document's lines (beyond CJK,
+    whose Noto faces have none: their lines are left ragged)."""
     import unicodedata
 
-    from gen_stress.scenes.languages import LANGUAGES, charset
+    from gen_stress.scenes.languages import CJK, JUSTIFY_SPACE, LANGUAGES, charset
 
     points = {DOTTED_CIRCLE} | SHAPER_EXTRA.get(script, set())
+    if script not in CJK:
+        points.add(ord(JUSTIFY_SPACE))
     for code, lang in LANGUAGES.items():
         if lang.script == script:
             for char in charset(code):

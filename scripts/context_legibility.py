@@ -8,7 +8,7 @@ RapidOCR (recognition only) and Tesseract (one line). Prints the exact-match rat
 context and engine, and every miss; `--misses DIR` also writes each missed crop as a PNG
 to look at.
 
-With `--language` (repeatable), receipts and menus (`--context`) print that language (`--set language=...`): the
+With `--language` (repeatable), receipts, menus and document pages (`--context`) print that language (`--set language=...`): the
 crops are read by Tesseract with the language's data (and English for the digits), and by
 RapidOCR for Chinese; a reading counts when it equals the answer after the scorer's
 normalisation (NFC, presentation forms, width variants, niqqud; scoring/parse.py).
@@ -16,6 +16,7 @@ normalisation (NFC, presentation forms, width variants, niqqud; scoring/parse.py
     python scripts/context_legibility.py --n 100
     python scripts/context_legibility.py --context receipt --n 200 --seed 2 --misses misses/
     python scripts/context_legibility.py --context receipt --context menu --language ar --language ru --n 60
+    python scripts/context_legibility.py --context document --language th --language ja --n 30
     python scripts/context_legibility.py --context receipt --language ar --text-px 6,8,10,12,16 --n 40
 
 With `--text-px`, only the fine print is asked (ocr/tiny_text), swept over those cap
@@ -58,7 +59,7 @@ def main() -> None:
     parser.add_argument("--misses", type=Path, help="write each missed crop here")
     parser.add_argument("--text-px", help="with --language: sweep the fine print's cap height (comma-separated)")
     parser.add_argument("--language", action="append", choices=sorted(LANGUAGES),
-                        help="receipts in this language (repeatable); default: English, every context")
+                        help="pages in this language (repeatable); default: English, every context")
     args = parser.parse_args()
     if args.language:
         read_languages(args)
@@ -90,10 +91,10 @@ def main() -> None:
 
 
 def read_languages(args) -> None:
-    """Read-back of receipts and menus printed in other languages, per language."""
+    """Read-back of receipts, menus and document pages printed in other languages, per language."""
     tesseract = Tesseract()
     family = get_family("ocr")
-    for context, code in [(c, code) for c in args.context or ("receipt", "menu") for code in args.language]:
+    for context, code in [(c, code) for c in args.context or CONTEXTS for code in args.language]:
         lang = LANGUAGES[code]
         engines = {"tesseract": lambda crop, c=code: tesseract.read_crop(crop, c)}
         if code in ("zh", "en"):

@@ -4,14 +4,14 @@ They join a family's `difficulty` (and the `clusters` of shaped text join the sc
 texts) only in datasets that set or sweep one of them, so default runs keep their bytes.
 Latin text keeps Pillow's basic layout; every other script is shaped by raqm and checked
 glyph by glyph against HarfBuzz (scenes/shaping.py). The ocr family draws every script
-in abstract scenes; receipts and menus print their whole page in the language (right to
-left where the script is), and there every family asks what the page prints
-(Context.localized_slots). What is not supported yet is refused with one line before any
-work starts: scripts beyond Latin (or a language other than English) in another family
-than ocr in abstract scenes (their questions and labels are English) or in a subtask whose
-elements the page does not print in the language, in a context other than abstract,
-receipt and menu, vertical text in a context, and minimal pairs on another language's
-page. Under capture, shaped text is judged per grapheme cluster (its character boxes
+in abstract scenes; receipts, menus and document pages print their whole page in the
+language (right to left where the script is), and there every family asks what the page
+prints (Context.localized_slots), minimal pairs included. What is not supported yet is
+refused with one line before any work starts: scripts beyond Latin (or a language other
+than English) in another family than ocr in abstract scenes (their questions and labels
+are English) or in a subtask whose elements the page does not print in the language, in
+a context other than abstract, receipt, menu and document, and vertical text in a
+context. Under capture, shaped text is judged per grapheme cluster (its character boxes
 are its clusters' boxes) and its cluster boxes are mapped through the camera.
 """
 
@@ -31,7 +31,7 @@ LATIN = "latin"
 DIRECTIONS = ("horizontal", "vertical")
 VERTICAL_SCRIPTS = ("chinese", "japanese")  # written top to bottom in real life (Korean rarely)
 FAMILIES = ("ocr",)  # families that draw text beyond Latin so far
-CONTEXTS = ("receipt", "menu")  # real-world contexts whose pages print other languages so far (ocr family)
+CONTEXTS = ("receipt", "menu", "document")  # real-world contexts whose pages print other languages so far
 
 
 def _knob(**spec):
@@ -95,13 +95,13 @@ def check_part(family, part) -> None:
     beyond = sorted(scripts - {LATIN})
     contexts = sorted(_values(part, "context") - {"abstract"})
     # Other families draw English only in abstract scenes: a language label there would not
-    # be the truth. On receipts and menus they ask what the page's words cover (below).
+    # be the truth. On receipts, menus and documents they ask what the page's words cover (below).
     abstract = not contexts or "abstract" in (_values(part, "context") or {"abstract"})
     if family.name not in FAMILIES and abstract and (foreign or beyond):
         what = f"language={foreign[0]}" if foreign else f"script={beyond[0]}"
         raise UserError(f"{what} is not supported by family {family.name} in abstract scenes yet (only by "
                         f"{', '.join(FAMILIES)}; its questions and the labels they name are English; on "
-                        f"{' and '.join(CONTEXTS)} pages it asks what they print)")
+                        f"{', '.join(CONTEXTS)} pages it asks what they print)")
     if not contexts or not (beyond or foreign or "vertical" in directions):
         return
     # A real-world context prints the language's page words (scenes/contexts, languages.yaml).
@@ -113,9 +113,6 @@ def check_part(family, part) -> None:
     if "vertical" in directions:
         raise UserError(f"text_direction=vertical is not supported in context {contexts[0]} (its lines are "
                         "horizontal; vertical text is drawn in abstract scenes)")
-    if dict(part.options).get("pairs"):
-        raise UserError(f"--pairs is not supported with {what} in context {contexts[0]} yet (the twin's one "
-                        "changed character is drawn from English letters)")
     _check_localized_slots(family, part, contexts, what)
     classes = _values(part, "font_class")
     for script in beyond:

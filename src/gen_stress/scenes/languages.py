@@ -605,6 +605,9 @@ def _page_strings(code: str) -> list[str]:
         menu = words["menu"]
         out += menu["restaurants"] + menu["labels"] + menu["fine"]
         out += [s for name, dishes in menu["sections"] for s in [name, *dishes]]
+        doc = words.get("document", {})
+        out += [doc[k] for k in ("caption", "row_label", "stop") if doc.get(k)]
+        out += doc.get("headings", []) + doc.get("stamps", [])
     return [s.replace("{brand}", "") for s in out]
 
 
@@ -637,6 +640,68 @@ def parse_amount(code: str, text: str, system: str = "latn") -> int:
     body = body.replace(get_decimal_symbol(_locale(lang.locale), numbering_system=system), ".")
     body = "".join(str(unicodedata.digit(c)) if unicodedata.category(c) == "Nd" else c for c in body)
     return int(Decimal(body).scaleb(currency_digits(code)))
+
+
+# Running text: sentences of the language's words, as tokens a line may break before -------
+
+SPACELESS = frozenset({"zh", "ja", "th"})  # written without spaces between words
+BREAK_ANYWHERE = frozenset({"zh", "ja"})  # a line may break between any two characters
+# Characters a Chinese or Japanese line never starts with (closing punctuation, small kana,
+# the long-vowel mark): a break before them is not allowed.
+NO_LINE_START = frozenset("。、，．！？」』）ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶー々")
+JUSTIFY_SPACE = "\u200a"  # hair space: stretches a justified line's spaces to the pixel (script fonts draw it)
+
+
+@cache
+def sentence_words(code: str) -> tuple[str, ...]:
+    """Words a sentence is made of: the list's words of 2 to 10 characters (2 to 4 in CJK)."""
+    high = 4 if LANGUAGES[code].script in CJK else 10
+    return _words_up_to(code, high, 2)
+
+
+def _capitalised(code: str, word: str) -> str:
+    return word[:1].upper() + word[1:] if LANGUAGES[code].script in CASED else word
+
+
+def phrase(code: str, rng: np.random.Generator, n_words: int, pool: tuple[str, ...] = ()) -> str:
+    """A run of the language's words (a title, a journal's name; from `pool`, by default
+    `sentence_words`): the first capitalised where the script has capitals, joined as the
+    language writes them."""
+    picked = [str(w) for w in rng.choice(pool or sentence_words(code), size=n_words, replace=False)]
+    return _nfc(("" if code in SPACELESS else " ").join([_capitalised(code, picked[0]), *picked[1:]]))
+
+
+def sentence_tokens(code: str, rng: np.random.Generator, n_words: int, stop: str,
+                    first: bool = True, pool: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """A sentence of the language's words, as tokens a line may break before: a token's
+    leading space is the space a break there swallows. Spaced languages break at their
+    spaces; Thai only between the words it was made of (it writes no spaces, and a space
+    ends its sentence); Chinese and Japanese between any two characters, except before
+    the closing full stop, which stays with the character before it. Words come from
+    `pool` (by default `sentence_words`)."""
+    picked = [str(w) for w in rng.choice(pool or sentence_words(code), size=n_words, replace=False)]
+    picked[0] = _capitalised(code, picked[0])
+    picked[-1] += stop
+    if code in BREAK_ANYWHERE:
+        tokens: list[str] = []
+        for char in "".join(picked):
+            if tokens and char in NO_LINE_START:  # stays with the character before it
+                tokens[-1] += char
+            else:
+                tokens.append(char)
+        return tuple(_nfc(t) for t in tokens)
+    space = "" if code in SPACELESS else " "
+    tokens = [("" if first else " ") + picked[0]] + [space + w for w in picked[1:]]
+    return tuple(_nfc(t) for t in tokens)
+
+
+def person_name(lang: Language, rng: np.random.Generator) -> str:
+    """An invented name of the script's letters (an author): two capitalised pseudowords,
+    one of two or three characters in CJK."""
+    if lang.script in CJK:
+        return make_pseudoword(lang, rng, 3)[0]
+    parts = [make_pseudoword(lang, rng, 7)[0].lower() for _ in range(2)]
+    return _nfc(" ".join(_capitalised(lang.code, p) for p in parts))
 
 
 def page_numbering(lang: Language, rng: np.random.Generator) -> str:

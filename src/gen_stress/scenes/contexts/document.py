@@ -5,11 +5,18 @@ section headings in one or two columns, superscript footnote markers at sentence
 with their footnotes in small type at the foot, a ruled table (a row may carry a
 dagger explained under it), a page number, and sometimes a stamp printed at an angle.
 Lines are justified exactly with hair spaces, so each line stays one text item.
+
+A page in another language (`Request.language`) prints its running text as sentences of
+the language's words, its headings, caption, stamps and table from the language's page
+words (data/contexts/languages.yaml), its numbers, dates and prices in the locale's
+formats; it is shaped by raqm, laid out right to left (right-aligned, the first column at
+the right) where the script is, and its lines break only where the language allows.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -21,7 +28,10 @@ from gen_stress.rng import pick
 from gen_stress.scenes.colors import ink_for_contrast
 from gen_stress.scenes.contexts import Context, vocabulary
 from gen_stress.scenes.contexts.edits import one_char_changed
-from gen_stress.scenes.contexts.sheet import Sheet, cap_gap, font_named, text_width
+from gen_stress.scenes import languages
+from gen_stress.scenes.contexts.sheet import Sheet, cap_gap, font_named, fonts_for, page_shaping, right_to_left
+from gen_stress.scenes.contexts.sheet import shapeable_words, styled_fonts, text_width
+from gen_stress.scenes.languages import LANGUAGES, page_words
 from gen_stress.scenes.fonts import load_catalog
 from gen_stress.scenes.geometry import rect_points
 from gen_stress.scenes.model import Scene
@@ -83,6 +93,8 @@ class DocumentContent:
     box_pick: int
     near_dup: str  # label of the row asked about among near-duplicates
     footnote_target: int  # the footnote a fine-print question reads (1-based, 0 none)
+    language: str = ""  # the language printed ("": English); see _sample_localized
+    numbering: str = "latn"  # the digits it prints (another language's own, or Latin)
 
 
 class DocumentContext(Context):
@@ -106,8 +118,14 @@ class DocumentContext(Context):
         "marked_item": "the one table row marked with a dagger",
     }
     refuses = {"count_merged": "a document page lists no quantities to add up"}
+    # In another language: all but the dagger-marked row (the page words print no dagger note).
+    localized_slots = ("fine_text", "rotated_text", "styled_text", "count_rows", "count_marks", "list_order",
+                       "list_relative", "two_columns", "absent_field", "near_miss", "presupposition", "named_box",
+                       "near_duplicate")
 
     def sample(self, request: Request, rng: np.random.Generator, size: tuple[int, int]) -> DocumentContent:
+        if request.language not in ("", "en"):
+            return self._sample_localized(request, rng, size)
         vocab = vocabulary("document")
         scale = min(size) / 512
         slot, style = request.slot, request.style
@@ -201,6 +219,119 @@ class DocumentContext(Context):
         )
         return _fitted(content, size, slot)
 
+    def _sample_localized(self, request: Request, rng: np.random.Generator,
+                          size: tuple[int, int]) -> DocumentContent:
+        """A page in another language: sentences of its words (`languages.sentence_tokens`),
+        the `document` page words of data/contexts/languages.yaml (headings, caption,
+        stamps), a table of its goods' prices over the years, the locale's dates and
+        digits, the script's fonts. No daggers or table note (the page words do not say
+        "provisional"); a near-duplicate row is a good with one more word of the language."""
+        code, slot, style = request.language, request.slot, request.style
+        lang, words = LANGUAGES[code], page_words(code)
+        doc, vocab = words["document"], vocabulary("document")
+        scale = min(size) / 512
+        shaping = page_shaping(code)
+        n_marks = int(rng.integers(0, 4))
+        if slot == "count_marks":
+            n_marks = request.count
+        elif slot == "fine_text":
+            n_marks = max(1, n_marks)
+        columns = 2 if request.two_columns or n_marks >= 4 or rng.random() < 0.5 else 1
+        n_paragraphs = max(n_marks + 1, int(rng.integers(9, 13)))
+        heads = doc["headings"]
+        headings = sorted((str(h) for h in rng.choice(heads, size=min(len(heads), (n_paragraphs + 1) // 2),
+                                                          replace=False)), key=heads.index)
+        system = languages.page_numbering(lang, rng)
+        body_font = pick(rng, fonts_for(BODY_FONTS, code))
+        pool = shapeable_words(code, body_font)
+        marked = set(int(i) for i in rng.choice(max(n_marks, 4), size=n_marks, replace=False)) if n_marks else set()
+        paragraphs, number = [], 0
+        for k in range(n_paragraphs):
+            heading = headings[k // 2] if k % 2 == 0 and k // 2 < len(headings) else ""
+            tokens: list[str] = []
+            for n in range(int(rng.integers(2, 4))):
+                tokens += languages.sentence_tokens(code, rng, int(rng.integers(5, 11)), doc["stop"], first=n == 0,
+                                                    pool=pool)
+            marker = 0
+            if k in marked:
+                number += 1
+                marker = number
+            paragraphs.append(Paragraph(heading, tuple(tokens), marker))
+        body = font_named(body_font)
+        body_px = max(5, int(round(rng.integers(6, 8) * scale)))
+        if slot == "fine_text":
+            body_px = max(body_px, min(style.text_px, int(12 * scale)))
+        fine_px = style.text_px if slot == "fine_text" else max(4, body_px - 1)
+        room = 0.8 * min(size[0] - 2 * MARGIN_PX, (size[1] - 2 * MARGIN_PX) * 0.8)
+        footnotes = []
+        for _ in range(n_marks):  # short sentences that fit the page's line at their size
+            for n_words in (5, 4, 3, 2, 2, 2):
+                note = "".join(languages.sentence_tokens(code, rng, n_words, doc["stop"], pool=pool))
+                if text_width(f"9 {note}", body, fine_px, shaping) <= room:
+                    break
+            footnotes.append(note)
+        n_rows = request.count if slot == "count_rows" else int(rng.integers(3, 7))
+        if n_rows > len(words["goods"]) - 1:
+            raise Resample("more table rows asked for than goods")
+        goods = [int(i) for i in rng.choice(len(words["goods"]), size=n_rows, replace=False)]
+        n_years = int(rng.integers(2, 5))
+        start = int(rng.integers(0, len(vocab["years"]) - n_years + 1))
+        years = tuple(languages.in_digits(y, system) for y in vocab["years"][start:start + n_years])
+        step = words["price_step"]
+        rows = []
+        for k in goods:  # each good's price over the years, in the local currency as its shops round it
+            low, high = words["goods_cents"][k]
+            values = []
+            for _ in years:
+                cents = float(rng.uniform(low, high)) * words["price_factor"] * 10 ** languages.currency_digits(code)
+                values.append(languages.format_amount(code, max(step, int(cents / 100 / step) * step), False, system))
+            rows.append(Row(words["goods"][k], tuple(values)))
+        near_dup = ""
+        if slot == "near_duplicate":  # the same good with one more word ("Cola" and "Cola Zero")
+            k = int(rng.integers(len(rows)))
+            extra = pick(rng, [w for w in pool if len(w) <= (3 if code in languages.SPACELESS else 8)] or pool)
+            label = f"{rows[k].label}{'' if code in languages.SPACELESS else ' '}{extra}"
+            if label in {r.label for r in rows}:
+                raise Resample("the near-duplicate row is already listed")
+            twin = Row(label, tuple(reversed(rows[k].values)))
+            if twin.values[0] == rows[k].values[0]:
+                raise Resample("the near-duplicate row reads the same value")
+            rows.insert(k + 1, twin)
+            near_dup = label
+        title_font = body_font
+        if slot == "styled_text":
+            title_font = pick(rng, [f.name for f in styled_fonts(code, style.font_class)] or [body_font])
+        title_px = style.text_px if slot == "styled_text" else max(9, int(round(rng.integers(11, 15) * scale)))
+        room = 0.84 * min(size[0] - 2 * MARGIN_PX, (size[1] - 2 * MARGIN_PX) * 0.8) - 2 * content_stroke(style, slot)
+        titles = [languages.phrase(code, rng, n, shapeable_words(code, title_font)) for n in (4, 3, 3, 2, 2, 2)]
+        fitting = [t for t in titles if not font_named(title_font).missing(t)
+                   and text_width(t, font_named(title_font), title_px, shaping) <= room]
+        if not fitting:
+            raise Resample(f"no title fits the page at {title_px} px")
+        day = datetime.date(int(rng.integers(int(vocab["years"][start + n_years - 1]), 2027)),
+                            int(rng.integers(1, 13)), int(rng.integers(1, 29)))
+        surface = pick(rng, vocab["surfaces"])
+        return DocumentContent(
+            journal=languages.phrase(code, rng, int(rng.integers(2, 4)), pool),
+            header_right=languages.format_day(lang, day, pick(rng, ("medium", "long")), system),
+            running_header=bool(rng.random() < 0.7), title=fitting[0],
+            author=languages.person_name(lang, rng) if rng.random() < 0.7 else "",  # one: no list separator
+            paragraphs=tuple(paragraphs), footnotes=tuple(footnotes),
+            caption=languages.in_digits(doc["caption"], system), row_label=doc["row_label"],
+            years=years, rows=tuple(rows),
+            page_number=languages.in_digits(str(int(rng.integers(2, 240))), system) if rng.random() < 0.7 else "",
+            stamp=pick(rng, doc["stamps"]) if slot == "rotated_text" else "", columns=columns, swap_columns=False,
+            body_font=body_font, title_font=title_font, body_px=body_px, title_px=title_px, fine_px=fine_px,
+            target_px=style.text_px if style is not None else body_px,
+            target_contrast=style.contrast_ratio if slot == "styled_text" else 0.0,
+            stroke_px=style.stroke_px if slot == "styled_text" else 0,
+            stamp_angle=style.angle_deg if slot == "rotated_text" else 0,
+            paper=tuple(pick(rng, vocab["papers"])["rgb"]), surface=surface["name"],
+            surface_rgb=tuple(surface["rgb"]), offset=(float(rng.uniform(0, 1)), float(rng.uniform(0, 1))),
+            box_pick=int(rng.integers(0, 1000)), near_dup=near_dup,
+            footnote_target=int(rng.integers(1, n_marks + 1)) if n_marks else 0, language=code, numbering=system,
+        )
+
     def change(self, content: DocumentContent, request: Request, rng: np.random.Generator,
                focus: tuple[str, ...] = ()) -> DocumentContent:
         slot = request.slot
@@ -209,12 +340,14 @@ class DocumentContext(Context):
         if slot == "fine_text":
             k = content.footnote_target - 1
             notes = list(content.footnotes)
-            notes[k] = one_char_changed(notes[k], font_named(content.body_font), rng)
+            notes[k] = one_char_changed(notes[k], font_named(content.body_font), rng, content.language, content.fine_px)
             return dataclasses.replace(content, footnotes=tuple(notes))
         if slot == "rotated_text":
-            return dataclasses.replace(content, stamp=one_char_changed(content.stamp, font_named(content.body_font), rng))
+            return dataclasses.replace(content, stamp=one_char_changed(content.stamp, font_named(content.body_font), rng, content.language,
+                                                                           content.target_px))
         if slot == "styled_text":
-            return dataclasses.replace(content, title=one_char_changed(content.title, font_named(content.title_font), rng))
+            return dataclasses.replace(content, title=one_char_changed(content.title, font_named(content.title_font), rng, content.language,
+                                                                           content.title_px))
         if slot == "count_marks":  # one marker added or taken away (footnotes renumbered)
             paras = list(content.paragraphs)
             k = int(rng.integers(len(paras)))
@@ -223,7 +356,7 @@ class DocumentContext(Context):
             for i, p in enumerate(paras):
                 if p.marker:
                     number += 1
-                    notes.append(old[p.marker - 1] if p.marker > 0 else old[0] if old else "See appendix.")
+                    notes.append(old[p.marker - 1] if p.marker > 0 else old[0] if old else _new_note(content, rng))
                     paras[i] = dataclasses.replace(p, marker=number)
             return dataclasses.replace(content, paragraphs=tuple(paras), footnotes=tuple(notes),
                                        footnote_target=min(content.footnote_target, number))
@@ -247,7 +380,8 @@ class DocumentContext(Context):
         if slot == "near_duplicate":
             k = labels.index(content.near_dup)
             first = rows[k].values[0]
-            rows[k] = dataclasses.replace(rows[k], values=(one_char_changed(first, font_named(content.body_font), rng),)
+            rows[k] = dataclasses.replace(rows[k], values=(one_char_changed(first, font_named(content.body_font), rng, content.language,
+                                                                           content.body_px),)
                                           + rows[k].values[1:])
             return dataclasses.replace(content, rows=tuple(rows))
         raise Resample(f"document pages make no minimal pair for {slot}")
@@ -258,24 +392,27 @@ class DocumentContext(Context):
         width, height = size
         body, title_font = font_named(content.body_font), font_named(content.title_font)
         px = content.body_px
-        pitch = cap_gap(px) * 0.85
+        lead = _leading(content, body)
+        pitch = cap_gap(lead(px)) * 0.85
         x0, y0, x1, y1, pad = _frame(content, size)
         left, right = x0 + pad, x1 - pad
-        sheet = Sheet()
+        sheet = Sheet(shaping=page_shaping(content.language), mirror=right_to_left(content.language))
+        flow = _Flow(sheet, left, right)
+        tw = flow.width
         sheet.shape(Polygon(rect_points((x0, y0, x1, y1))), content.paper, "paper", "page", z=1, item_id=1)
         out: dict = {"rows": [], "markers": [], "notes": [], "headings": [[], []], "fields": {}}
         y = y0 + pad * 0.6
         if content.running_header:
             y += px
-            out["fields"]["journal"] = sheet.text(content.journal, body, px - 1, left, y, rgb=INK,
+            out["fields"]["journal"] = sheet.text(content.journal, body, px - 1, flow.x(left), y, rgb=INK,
                                                   role="running_header").item_id
-            if text_width(content.journal + "    " + content.header_right, body, px - 1) <= right - left:
-                out["fields"]["date"] = sheet.text(content.header_right, body, px - 1, right, y, rgb=INK,
+            if tw(content.journal + "    " + content.header_right, body, px - 1) <= right - left:
+                out["fields"]["date"] = sheet.text(content.header_right, body, px - 1, flow.x(right), y, rgb=INK,
                                                    role="running_header", align="right").item_id
             y += px * 0.6
             sheet.rule(left, right, y, 1, INK)
         y += content.title_px * 1.8 + 2 * content.stroke_px
-        if text_width(content.title, title_font, content.title_px) + 2 * content.stroke_px > right - left:
+        if tw(content.title, title_font, content.title_px) + 2 * content.stroke_px > right - left:
             raise Resample("the title does not fit the page")
         rgb, stroke_rgb = INK, None
         if content.target_contrast:
@@ -286,7 +423,7 @@ class DocumentContext(Context):
                                   role="heading", align="center", stroke_px=content.stroke_px,
                                   stroke_rgb=stroke_rgb).item_id
         if content.author:
-            y += cap_gap(px) * 1.1
+            y += cap_gap(lead(px)) * 1.1
             out["fields"]["author"] = sheet.text(content.author, body, px, (left + right) / 2, y, rgb=INK,
                                                  role="author", align="center").item_id
         y += px * 1.2
@@ -295,48 +432,52 @@ class DocumentContext(Context):
         if content.page_number:
             out["fields"]["page"] = sheet.text(content.page_number, body, px, (x0 + x1) / 2, bottom, rgb=INK,
                                                role="page_number", align="center").item_id
-            bottom -= cap_gap(px)
+            bottom -= cap_gap(lead(px))
         for k in range(len(content.footnotes) - 1, -1, -1):
             note_px = content.fine_px
-            num = sheet.text(str(k + 1), body, max(4, round(note_px * 0.7)), left, bottom - note_px * 0.45,
+            number = languages.in_digits(str(k + 1), content.numbering)
+            num = sheet.text(number, body, _raised_px(content, note_px), flow.x(left), bottom - note_px * 0.45,
                              rgb=INK, role="footnote_number")
-            text = sheet.text(content.footnotes[k], body, note_px, left + text_width(f"{k + 1} ", body, note_px),
+            text = sheet.text(content.footnotes[k], body, note_px, flow.x(left + tw(f"{number} ", body, note_px)),
                               bottom, rgb=INK, role="footnote")
-            if text.bbox[2] > right:
+            if flow.past_end(text.bbox, right):
                 raise Resample("a footnote does not fit the line")
             out["notes"].insert(0, (num.item_id, text.item_id))
-            bottom -= cap_gap(note_px) * 0.9
+            bottom -= cap_gap(lead(note_px)) * 0.9
         if content.footnotes:
-            sheet.rule(left, left + (right - left) / 3, bottom + 1, 1, INK)
+            sheet.rule(*flow.span(left, left + (right - left) / 3), bottom + 1, 1, INK)
             bottom -= px
         if content.stamp:
-            room = text_width(content.stamp, body, content.target_px) * 1.05 + 2 * content.target_px
+            room = tw(content.stamp, body, content.target_px) * 1.05 + 2 * content.target_px
             out["stamp"] = sheet.turned_text(content.stamp, body, content.target_px,
                                              ((left + right) / 2, bottom - room / 2), content.stamp_angle,
                                              rgb=(170, 30, 36), role="stamp").item_id
             bottom -= room
-        bottom = self._table(sheet, content, body, left, right, bottom, out)
-        self._columns(sheet, content, body, left, right, y, bottom - px, pitch, out)
+        bottom = self._table(flow, content, body, left, right, bottom, out)
+        self._columns(flow, content, body, left, right, y, bottom - px, pitch, out)
         scene = Scene(width, height, content.surface, content.surface_rgb, tuple(sheet.items))
         return self._page(scene, content, out, request)
 
     @staticmethod
-    def _table(sheet: Sheet, content: DocumentContent, body, left, right, bottom, out) -> float:
+    def _table(flow: _Flow, content: DocumentContent, body, left, right, bottom, out) -> float:
         """The ruled table, laid out upwards from `bottom`; returns its top."""
+        sheet, tw = flow.sheet, flow.width
         px = content.body_px
-        row_h = cap_gap(px) * 0.95
+        gap = cap_gap(_leading(content, body)(px))
+        row_h = gap * 0.95
         n = len(content.rows)
         note = any(r.dagger for r in content.rows)
-        top = bottom - (n + 1) * row_h - cap_gap(px) * (2.2 if note else 1.2)
+        top = bottom - (n + 1) * row_h - gap * (2.2 if note else 1.2)
         if top < 0:
             raise Resample("the table does not fit")
-        y = top + cap_gap(px)
-        out["caption"] = sheet.text(f"Table 1. {content.caption}", body, px, left, y, rgb=INK, role="caption").item_id
+        y = top + gap
+        caption = content.caption if content.language else f"Table 1. {content.caption}"
+        out["caption"] = sheet.text(caption, body, px, flow.x(left), y, rgb=INK, role="caption").item_id
         y += px * 0.8
-        label_w = max(text_width(r.label + " " + DAGGER, body, px) for r in content.rows) + 2 * px
-        label_w = max(label_w, text_width(content.row_label, body, px) + 2 * px)
+        label_w = max(tw(r.label + " " + DAGGER, body, px) for r in content.rows) + 2 * px
+        label_w = max(label_w, tw(content.row_label, body, px) + 2 * px)
         col_w = (right - left - label_w) / len(content.years)
-        if col_w < max(text_width(v, body, px) for r in content.rows for v in r.values) + px:
+        if col_w < max(tw(v, body, px) for r in content.rows for v in r.values) + px:
             raise Resample("the table columns are too narrow")
         edges = [left, left + label_w] + [left + label_w + (k + 1) * col_w for k in range(len(content.years))]
         table_top = y
@@ -345,29 +486,32 @@ class DocumentContext(Context):
         for k, (label, values, dagger) in enumerate(cells):
             base = y + row_h * 0.5 + px * 0.5
             role = "column_header" if k == 0 else "row_label"
-            lab = sheet.text(label, body, px, left + px * 0.6, base, rgb=INK, role=role)
+            lab = sheet.text(label, body, px, flow.x(left + px * 0.6), base, rgb=INK, role=role)
             mark = None
             if dagger:
                 mark = sheet.text(DAGGER, body, max(4, px - 1), lab.bbox[2] + 2, base - px * 0.3, rgb=INK,
                                   role="mark").item_id
             ids = []
             for j, value in enumerate(values):
-                ids.append(sheet.text(value, body, px, edges[j + 2] - px * 0.6, base, rgb=INK,
+                ids.append(sheet.text(value, body, px, flow.x(edges[j + 2] - px * 0.6), base, rgb=INK,
                                       role="column_header" if k == 0 else "cell", align="right").item_id)
             if k:
                 out["rows"].append((lab.item_id, tuple(ids), mark))
             y += row_h
             sheet.rule(left, right, y, 1.5 if k in (0, len(cells) - 1) else 0.6, INK, "table rule")
         for x in edges[1:-1]:  # the column rules
-            sheet.shape(Polygon(rect_points((x, table_top, x + 1, y))), INK, "rule", "table rule")
+            a, b = flow.span(x, x + 1)
+            sheet.shape(Polygon(rect_points((a, table_top, b, y))), INK, "rule", "table rule")
         if note:
             out["dagger_note"] = sheet.text(f"{DAGGER} Provisional figure.", body, max(4, px - 1), left,
                                             y + cap_gap(px) * 0.9, rgb=INK, role="table_note").item_id
         return top
 
     @staticmethod
-    def _columns(sheet: Sheet, content: DocumentContent, body, left, right, top, bottom, pitch, out) -> None:
-        """Headings and justified paragraphs flowed down one or two columns."""
+    def _columns(flow: _Flow, content: DocumentContent, body, left, right, top, bottom, pitch, out) -> None:
+        """Headings and justified paragraphs flowed down one or two columns (on a
+        right-to-left page, right-aligned and the first column at the right)."""
+        sheet, tw = flow.sheet, flow.width
         px = content.body_px
         gutter = 2.5 * px if content.columns == 2 else 0
         col_w = (right - left - gutter) / content.columns
@@ -375,8 +519,11 @@ class DocumentContext(Context):
         if content.swap_columns:
             col_x = col_x[::-1]
         column, y = 0, top
-        space_w = text_width(" ", body, px)
-        wrapped = [_wrap(p.words, body, px, col_w, indent=2 * space_w) for p in content.paragraphs]
+        space_w = tw(" ", body, px)
+        if content.language:
+            wrapped = [_wrap_tokens(p.words, body, px, col_w, 2 * space_w, sheet.shaping) for p in content.paragraphs]
+        else:
+            wrapped = [_wrap(p.words, body, px, col_w, indent=2 * space_w) for p in content.paragraphs]
         needs = [(pitch * 1.6 if p.heading else 0) + pitch * (len(lines) + 0.3)
                  for p, lines in zip(content.paragraphs, wrapped)]
         # Two columns are balanced: the first ends once it holds about half the text.
@@ -394,20 +541,25 @@ class DocumentContext(Context):
             x = col_x[column]
             if para.heading:
                 y += pitch * 1.4
-                item = sheet.text(para.heading, body, px + 1, x, y, rgb=INK, role="section_heading")
+                item = sheet.text(para.heading, body, px + 1, flow.x(x), y, rgb=INK, role="section_heading")
                 out["headings"][column].append((para.heading, item.item_id))
                 y += pitch * 0.2
             for k, words in enumerate(lines):
                 y += pitch
                 last = k == len(lines) - 1
                 indent = 2 * space_w if k == 0 else 0
-                text = " ".join(words) if last else _justified(words, body, px, col_w - indent)
-                item = sheet.text(text, body, px, x + indent, y, rgb=INK, role="body")
+                if content.language:
+                    text = words if last else _justified_line(words, body, px, col_w - indent, sheet.shaping,
+                                                              content.language)
+                else:
+                    text = " ".join(words) if last else _justified(words, body, px, col_w - indent)
+                item = sheet.text(text, body, px, flow.x(x + indent), y, rgb=INK, role="body")
                 if last and para.marker:
-                    # (a superscript of four pixels may draw a "1" with no pixel of its own)
-                    marker = sheet.text(str(para.marker), body, max(MIN_MARKER_PX, round(px * 0.7)),
-                                        item.bbox[2] + 1, y - px * 0.5, rgb=INK, role="footnote_marker")
-                    if marker.bbox[2] > x + col_w + px:
+                    number = languages.in_digits(str(para.marker), content.numbering)
+                    end = item.bbox[0] - 1 if sheet.mirror else item.bbox[2] + 1  # after the line's last word
+                    marker = sheet.text(number, body, _raised_px(content, px), end, y - px * 0.5, rgb=INK,
+                                        role="footnote_marker")
+                    if flow.past_end(marker.bbox, x + col_w + px):
                         raise Resample("no room for a footnote marker")
                     out["markers"].append(marker.item_id)
             y += pitch * 0.3
@@ -429,8 +581,9 @@ class DocumentContext(Context):
             lab, ids, _m = out["rows"][k]
             targets["near_duplicate"] = Target((ids[0], lab), f"the value in the {content.years[0]} column of the "
                                                f"table row {content.near_dup}", text[ids[0]], content.near_dup)
-        boxable = [("the title of the page", (out["title"],)),
-                   ("the table caption (the line starting 'Table 1.')", (out["caption"],))]
+        caption = f"the table caption ('{content.caption}')" if content.language else \
+            "the table caption (the line starting 'Table 1.')"
+        boxable = [("the title of the page", (out["title"],)), (caption, (out["caption"],))]
         boxable += [(f"footnote {k + 1} at the foot of the page (its number and its text)", ids)
                     for k, ids in enumerate(out["notes"])]
         boxable += [(f"the table row {r.label} (its label and all its values)", (lab,) + ids + ((m,) if m else ()))
@@ -441,7 +594,7 @@ class DocumentContext(Context):
         if content.columns == 2 and all(out["headings"]):
             columns = tuple(Listing("section heading", tuple(Target((i,), f"the heading '{h}'", h, f"'{h}'")
                                                              for h, i in col)) for col in out["headings"])
-            if content.swap_columns:  # the page's columns go left to right, as drawn
+            if content.swap_columns != right_to_left(content.language):  # listed left to right, as drawn
                 columns = columns[::-1]
         marks = tuple((f"a dagger ({DAGGER})", e) for r, e in zip(content.rows, entries) if r.dagger)
         counts = {
@@ -472,6 +625,58 @@ class DocumentContext(Context):
                  "body_px": content.body_px}
         return Page("document", "page", scene, targets, counts, (Listing("table row", entries),), columns,
                     tuple(fields), marks, stats)
+
+
+@dataclass(frozen=True)
+class _Flow:
+    """Where a line goes on a page that may be mirrored: a right-to-left page places at
+    `x(x)` what a left-to-right one places at x (the sheet swaps the alignment)."""
+
+    sheet: Sheet
+    left: float
+    right: float
+
+    def x(self, x: float) -> float:
+        return self.left + self.right - x if self.sheet.mirror else x
+
+    def span(self, a: float, b: float) -> tuple[float, float]:
+        return (self.x(b), self.x(a)) if self.sheet.mirror else (a, b)
+
+    def past_end(self, bbox, end: float) -> bool:
+        """Whether a line's box runs past `end` (the left-to-right place of its far end)."""
+        return bbox[0] < self.x(end) if self.sheet.mirror else bbox[2] > end
+
+    def width(self, text: str, font, text_px: int) -> float:
+        return text_width(text, font, text_px, self.sheet.shaping)
+
+
+def _new_note(content: DocumentContent, rng) -> str:
+    """A footnote for a marker added by a twin: the English one, or a short sentence of
+    the page's language."""
+    if not content.language:
+        return "See appendix."
+    stop = page_words(content.language)["document"]["stop"]
+    pool = shapeable_words(content.language, content.body_font)
+    return "".join(languages.sentence_tokens(content.language, rng, 3, stop, pool=pool))
+
+
+def _raised_px(content: DocumentContent, px: int) -> int:
+    """The size of a raised footnote number next to text of size `px`: 0.7 of it; in
+    Chinese, Japanese and Korean, where `text_px` is the em and a digit stands 0.7 of it
+    tall, the digits themselves are 0.7 as tall as the text's."""
+    if content.language and LANGUAGES[content.language].script in languages.CJK:
+        return max(MIN_MARKER_PX, px)
+    # (a superscript of four pixels may draw a "1" with no pixel of its own)
+    return max(MIN_MARKER_PX, round(px * 0.7))
+
+
+def _leading(content: DocumentContent, font):
+    """The size lines of a given cap height are spaced for: the cap height itself in
+    English; in other languages at least 0.8 em, as scripts whose reference letter is
+    small in its em (Thai, Devanagari, Bengali) stack marks above and below it."""
+    if not content.language:
+        return lambda px: px
+    return lambda px: max(px, 0.8 * font.em_for_cap(px))
 
 
 def content_stroke(style, slot: str) -> int:
@@ -591,6 +796,51 @@ def _wrap(words: tuple[str, ...], font, px, width, indent: float) -> tuple[tuple
     if line:
         lines.append(line)
     return tuple(tuple(ln) for ln in lines)
+
+
+def _wrap_tokens(tokens, font, px, width, indent: float, shaping) -> list[str]:
+    """Tokens of another language (languages.sentence_tokens) filled into lines, breaking
+    only before a token (a leading space is swallowed by the break); each line is then
+    measured whole (shaped, it may differ from the sum of its words) and gives tokens
+    back until it fits."""
+    lines, i, room = [], 0, width - indent
+    while i < len(tokens):
+        line, used = [], 0.0
+        while i < len(tokens):
+            token = tokens[i] if line else tokens[i].lstrip()
+            w = text_width(token, font, px, shaping)
+            if line and used + w > room:
+                break
+            line.append(token)
+            used += w
+            i += 1
+        while len(line) > 1 and text_width("".join(line), font, px, shaping) > room:
+            line.pop()
+            i -= 1
+        if len(line) == 1 and text_width(line[0], font, px, shaping) > room:
+            raise Resample("a word is wider than the column")
+        lines.append("".join(line))
+        room = width
+    return lines
+
+
+def _justified_line(line: str, font, px, width, shaping, language: str) -> str:
+    """A line of another language spread to `width` by hair spaces after its spaces only
+    (no tatweel, no letter spacing); lines without spaces (Chinese, Japanese, Thai) and
+    fonts without a hair space are left ragged."""
+    gaps = line.count(" ")
+    if not gaps or language in languages.SPACELESS or not font.draws(HAIR):
+        return line
+    hair = text_width(HAIR, font, px, shaping)
+    n = max(0, int((width - text_width(line, font, px, shaping)) / hair)) if hair > 0 else 0
+    words = line.split(" ")
+    while True:
+        out = words[0]
+        for k, word in enumerate(words[1:]):
+            out += " " + HAIR * (n // gaps + (1 if k < n % gaps else 0)) + word
+        if n == 0 or text_width(out, font, px, shaping) <= width:
+            return out
+        n -= 1
 
 
 def _justified(words, font, px, width) -> str:

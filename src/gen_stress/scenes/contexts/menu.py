@@ -27,6 +27,7 @@ from gen_stress.scenes.contexts.sheet import (
     money,
     page_shaping,
     right_to_left,
+    shapeable_words,
     styled_fonts,
     text_width,
 )
@@ -128,7 +129,8 @@ class MenuContext(Context):
         "marked_item": "the one dish marked with a dagger",
     }
     refuses = {"count_merged": "a menu lists no quantities to add up"}
-    localized_slots = ("fine_text", "rotated_text", "styled_text", "list_order", "list_relative", "named_box")
+    localized_slots = ("fine_text", "rotated_text", "styled_text", "list_order", "list_relative", "two_columns",
+                       "absent_field", "near_miss", "presupposition", "named_box", "near_duplicate")
 
     def sample(self, request: Request, rng: np.random.Generator, size: tuple[int, int]) -> MenuContent:
         if request.language not in ("", "en"):
@@ -266,7 +268,7 @@ class MenuContext(Context):
         dish_px = max(7, int(round(rng.integers(9, 12) * scale)))
         if slot == "fine_text":
             dish_px = max(dish_px, min(style.text_px + 3, int(24 * scale)))
-        two = rng.random() < 0.5 and not (slot == "fine_text" and dish_px > 16 * scale)
+        two = request.two_columns or (rng.random() < 0.5 and not (slot == "fine_text" and dish_px > 16 * scale))
         content = MenuContent(
             title=title, tagline="", sections=tuple(sections), columns=2 if two else 1, decimal="",
             descriptions=False, fine=fine, label=pick(rng, menu["labels"]) if slot == "rotated_text" else "",
@@ -278,6 +280,12 @@ class MenuContext(Context):
             **_surface(vocab, rng), inset=(float(rng.uniform(0, 1)), float(rng.uniform(0, 1))),
             box_pick=int(rng.integers(0, 1000)), near_dup="", language=code, numbering=numbering,
         )
+        if slot == "near_duplicate":  # a dish and the same dish with one more word of the language
+            pool = shapeable_words(code, content.dish_font)
+            short = [w for w in pool if len(w) <= (3 if code in languages.SPACELESS else 8)] or list(pool)
+            sections, near_dup = _near_duplicate(sections, {"variant_words": short}, rng, code, step)
+            content = dataclasses.replace(content, sections=tuple((s, tuple(ds)) for s, ds in sections),
+                                          near_dup=near_dup)
         return self._fitted(content, size, slot)
 
     def change(self, content: MenuContent, request: Request, rng: np.random.Generator,
@@ -286,11 +294,13 @@ class MenuContext(Context):
         flat = [d for _s, ds in content.sections for d in ds]
         if slot == "fine_text":
             return dataclasses.replace(content, fine=content.fine[:-1] + (
-                one_char_changed(content.fine[-1], font_named(content.body_font), rng),))
+                one_char_changed(content.fine[-1], font_named(content.body_font), rng, content.language),))
         if slot == "rotated_text":
-            return dataclasses.replace(content, label=one_char_changed(content.label, font_named(content.body_font), rng))
+            return dataclasses.replace(content, label=one_char_changed(content.label, font_named(content.body_font), rng,
+                                                                           content.language))
         if slot == "styled_text":
-            return dataclasses.replace(content, title=one_char_changed(content.title, font_named(content.title_font), rng))
+            return dataclasses.replace(content, title=one_char_changed(content.title, font_named(content.title_font), rng,
+                                                                           content.language))
         if slot in ("count_rows", "count_marks", "marked_item", "near_duplicate"):
             if slot == "count_rows":
                 k = int(rng.integers(len(flat)))
@@ -575,7 +585,13 @@ class MenuContext(Context):
                                  tuple(out["dishes"][d.name]["special"] for d in flat if d.special)),
         }
         section_names = set(names)
-        fields = [Field(f"a {s} section", s in section_names, "", "", (out["headings"][s],) if s in section_names
+        printed = {s: s for s in names}  # the English name of each printed section heading
+        if content.language:  # the language's sections: starters, mains, desserts, drinks (languages.yaml)
+            listed = [name for name, _dishes in page_words(content.language)["menu"]["sections"]]
+            printed = {listed[2]: "Desserts", listed[3]: "Drinks"}
+            section_names = {printed[s] for s in names if s in printed}
+        heading = {english: out["headings"][s] for s, english in printed.items() if s in out["headings"]}
+        fields = [Field(f"a {s} section", s in section_names, "", "", (heading[s],) if s in section_names
                         else ()) for s in ("Desserts", "Drinks", "Sides")]
         fields.append(Field("a vegan (VG) mark", any(d.diet == "VG" for d in flat)))
         fields.append(Field("a gluten-free (GF) mark", any(d.diet == "GF" for d in flat)))
@@ -667,15 +683,19 @@ def _regroup(sections, flat):
     return out
 
 
-def _near_duplicate(sections, vocab, rng):
-    """A dish listed next to a one-word variant of itself, at another price."""
+def _near_duplicate(sections, vocab, rng, language: str = "", step: int = 100):
+    """A dish listed next to a one-word variant of itself, at another price (in another
+    language, the dish then the word, as the language joins words)."""
     s = int(rng.integers(len(sections)))
     name, dishes = sections[s]
     k = int(rng.integers(len(dishes)))
     base = dishes[k]
     word = pick(rng, [w for w in vocab["variant_words"] if w not in base.name.split()])
-    twin = dataclasses.replace(base, name=f"{word} {base.name}", price=base.price + int(rng.integers(1, 6)) * 100,
-                               special=False)
+    name_of = (f"{word} {base.name}" if not language else
+                f"{base.name}{'' if language in languages.SPACELESS else ' '}{word}")
+    twin = dataclasses.replace(base, name=name_of, price=base.price + int(rng.integers(1, 6)) * step, special=False)
+    if any(d.name == twin.name for _s, ds in sections for d in ds):
+        raise Resample("the near-duplicate dish is already listed")
     dishes = list(dishes)
     dishes.insert(k + 1, twin)
     sections = list(sections)

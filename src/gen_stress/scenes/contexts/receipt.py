@@ -24,6 +24,7 @@ from gen_stress.scenes.contexts import Context, vocabulary
 from gen_stress.scenes.contexts.edits import one_char_changed
 from gen_stress.scenes.contexts.sheet import Sheet, cap_gap, fits, font_named, money, paper_outline, parse_money, text_width
 from gen_stress.scenes.contexts.sheet import fonts_for, page_shaping as _shaping, right_to_left as _rtl, styled_fonts
+from gen_stress.scenes.contexts.sheet import shapeable_words
 from gen_stress.scenes.contexts.sheet import text_width as sheet_text_width
 from gen_stress.scenes import languages
 from gen_stress.scenes.languages import LANGUAGES, page_words
@@ -154,8 +155,9 @@ class ReceiptContext(Context):
         "marked_item": "the one item flagged with an asterisk",
     }
     refuses = {"two_columns": "a receipt lists its items in one column"}
-    localized_slots = ("fine_text", "rotated_text", "styled_text", "count_rows", "count_merged", "list_order",
-                       "list_relative", "named_box")
+    localized_slots = ("fine_text", "rotated_text", "styled_text", "count_rows", "count_merged", "count_marks",
+                       "list_order", "list_relative", "absent_field", "near_miss", "presupposition", "named_box",
+                       "near_duplicate", "marked_item")
 
     # Sampling ------------------------------------------------------------------------
 
@@ -248,10 +250,24 @@ class ReceiptContext(Context):
 
         pool = [{"name": name, "low": local(low), "high": local(high)}
                 for name, (low, high) in zip(words["goods"], words["goods_cents"])]
-        goods = tuple(dataclasses.replace(g, unit=max(step, g.unit // step * step), marked=False)  # no flags here
+        flags = slot in ("count_marks", "marked_item")  # asterisks only where the question is about them
+        goods = tuple(dataclasses.replace(g, unit=max(step, g.unit // step * step), marked=flags and g.marked)
                       for g in self._goods(pool, n_lines, rng, vocab, slot, request.count))
         fonts = _body_fonts(code)
         body_font = pick(rng, fonts)
+        near_dup = -1
+        if slot == "near_duplicate":  # a good and the same good with one more word of the language
+            words_ok = shapeable_words(code, body_font)
+            short = [w for w in words_ok if len(w) <= (3 if code in languages.SPACELESS else 8)] or list(words_ok)
+            joiner = "" if code in languages.SPACELESS else " "
+            goods, near_dup = self._near_duplicate(goods, {"variants": short}, rng, joiner)
+            variant = goods[near_dup].name
+            base = next(goods[k] for k in (near_dup - 1, near_dup + 1)
+                        if 0 <= k < len(goods) and variant.startswith(goods[k].name + joiner))
+            unit = max(step, goods[near_dup].unit // step * step)  # priced as its shops round
+            if unit == base.unit:
+                unit += step
+            goods = goods[:near_dup] + (dataclasses.replace(goods[near_dup], unit=unit),) + goods[near_dup + 1:]
         body_px = max(6, int(round(rng.integers(7, 10) * scale)))
         if slot == "fine_text":
             body_px = max(body_px, style.text_px)
@@ -296,7 +312,7 @@ class ReceiptContext(Context):
             **self._surface(vocab, rng),
             skew_deg=round(float(rng.uniform(-MAX_SKEW_DEG, MAX_SKEW_DEG)), 2) if rng.random() < 0.6 else 0.0,
             offset=(float(rng.uniform(0, 1)), float(rng.uniform(0, 1))),
-            box_pick=int(rng.integers(0, 1000)), near_dup=-1, language=code,
+            box_pick=int(rng.integers(0, 1000)), near_dup=near_dup, language=code,
             tender_step=local(500),
         )
         if content.discount is not None and content.discount >= subtotal:
@@ -359,14 +375,14 @@ class ReceiptContext(Context):
                      for g, q, m in zip(chosen, qty, marked))
 
     @staticmethod
-    def _near_duplicate(goods, vocab, rng) -> tuple[tuple[Good, ...], int]:
+    def _near_duplicate(goods, vocab, rng, joiner: str = " ") -> tuple[tuple[Good, ...], int]:
         """A good listed next to a variant of itself ("Cola", "Cola Zero"), one each,
         at different prices; the variant is the one asked about."""
         base = int(rng.integers(len(goods)))
         word = pick(rng, vocab["variants"])
         original = dataclasses.replace(goods[base], qty=1, marked=False)
         delta = int(rng.integers(10, 120)) * (1 if rng.random() < 0.5 else -1)
-        variant = Good(f"{original.name} {word}", 1, max(49, original.unit + delta))
+        variant = Good(f"{original.name}{joiner}{word}", 1, max(49, original.unit + delta))
         if variant.unit == original.unit:
             variant = dataclasses.replace(variant, unit=variant.unit + 30)
         listed = list(goods)
@@ -383,11 +399,14 @@ class ReceiptContext(Context):
         goods = list(content.goods)
         if slot == "fine_text":
             return dataclasses.replace(content, fine=content.fine[:-1] + (
-                one_char_changed(content.fine[-1], font_named(content.body_font), rng),))
+                one_char_changed(content.fine[-1], font_named(content.body_font), rng, content.language,
+                                 content.fine_px),))
         if slot == "rotated_text":
-            return dataclasses.replace(content, stamp=one_char_changed(content.stamp, font_named(content.body_font), rng))
+            return dataclasses.replace(content, stamp=one_char_changed(content.stamp, font_named(content.body_font), rng,
+                                                                           content.language, content.target_px))
         if slot == "styled_text":
-            return dataclasses.replace(content, store=one_char_changed(content.store, font_named(content.header_font), rng))
+            return dataclasses.replace(content, store=one_char_changed(content.store, font_named(content.header_font), rng,
+                                                                           content.language, content.header_px))
         if slot == "near_duplicate":  # one price changed
             g = goods[content.near_dup]
             goods[content.near_dup] = dataclasses.replace(g, unit=g.unit + int(rng.integers(1, 10)) * 10)
@@ -508,7 +527,8 @@ class ReceiptContext(Context):
         if content.signature:
             add("plain", text="SIGNATURE: ____________", role="signature")
         if any(g.marked for g in content.goods):
-            add("plain", text="* SALE ITEM", role="mark_legend")
+            if not content.language:  # (the page words of other languages have no legend)
+                add("plain", text="* SALE ITEM", role="mark_legend")
         add("gap")
         add("center", text=content.thanks, role="thanks")
         for k, text in enumerate(content.fine):
@@ -608,7 +628,9 @@ class ReceiptContext(Context):
                                 attributes=(("row", str(d["k"])),))
             mark = None
             if d["marked"]:
-                mark = sheet.text("*", body, px, right + text_width(" ", body, px), base, rgb=ink, role="mark",
+                space = text_width(" ", body, px, sheet.shaping)  # after the amount: left of it when mirrored
+                mark = sheet.text("*", body, px, right - space if sheet.mirror else right + space, base, rgb=ink,
+                                  role="mark",
                                   attributes=(("row", str(d["k"])),)).item_id
             out.goods.append((name.item_id, amount.item_id, mark))
         elif kind == "amount":

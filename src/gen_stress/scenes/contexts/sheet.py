@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import numpy as np
 from shapely.geometry import Polygon
@@ -16,9 +16,10 @@ from shapely.geometry import Polygon
 from gen_stress.scenes.colors import RGB
 from gen_stress.scenes.fonts import FontInfo, load_catalog
 from gen_stress.scenes.geometry import Placement, polygon, rect_points
+from gen_stress.scenes import languages
 from gen_stress.scenes.languages import LANGUAGES, charset, format_amount, parse_amount, shaping_of
 from gen_stress.scenes.model import ShapeItem, TextItem
-from gen_stress.scenes.shaping import Shaping
+from gen_stress.scenes.shaping import Shaping, glyph_failures
 from gen_stress.scenes.text import TextLayout, layout_text, line_advance, line_at, moved
 
 
@@ -61,6 +62,19 @@ def styled_fonts(language: str, font_class: str) -> tuple[FontInfo, ...]:
     script = LANGUAGES[language].script
     pool = catalog.of_class(font_class) if script == "latin" else catalog.of_script(script, font_class)
     return _complete(pool, language) or pool
+
+
+@cache
+def shapeable_words(code: str, font_name: str) -> tuple[str, ...]:
+    """The language's sentence words that HarfBuzz shapes with the font without a broken
+    cluster or a missing glyph (Noto Serif Devanagari cannot shape some Marathi loanwords):
+    a page of hundreds of words would otherwise be redrawn again and again."""
+    shaping = languages.shaping_of(code)
+    words = languages.sentence_words(code)
+    if shaping is None:
+        return words
+    path = str(font_named(font_name).path)
+    return tuple(w for w in words if not glyph_failures(path, 20.0, w, shaping)) or words
 
 
 @lru_cache(maxsize=65536)

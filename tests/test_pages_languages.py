@@ -1,0 +1,298 @@
+"""Document pages (and, as they come, screens and shelves) in other scripts and
+languages: the running text is sentences of the language's words broken into lines only
+where the language allows, right-to-left pages are right-aligned with their first column
+at the right, every line passes the shaping check, answers are NFC in logical order, and
+English pages keep their bytes."""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+
+from conftest import image_of, read_rows, run_cli
+from gen_stress.errors import Resample
+from gen_stress.scenes import languages
+from gen_stress.scenes.contexts import contexts
+from gen_stress.scenes.page import Request, TextStyle
+from gen_stress.scenes.shaping import shaping_failures
+
+GENERATE = ["--workers", "1", "--no-progress"]
+OTHERS = [code for code in languages.LANGUAGES if code != "en"]
+HAIR = languages.JUSTIFY_SPACE
+
+
+def _page(code: str, slot: str, seed: int, context: str = "document", style: TextStyle = TextStyle(12)):
+    place = contexts()[context]
+    request = Request(slot, style, language=code)
+    for attempt in range(30):
+        try:
+            rng = np.random.default_rng([seed, attempt])
+            content = place.sample(request, rng, (512, 512))
+            return content, place.layout(content, request, (512, 512))
+        except Resample:
+            continue
+    raise AssertionError("no page")
+
+
+def _breaks_at_tokens(content, page) -> None:
+    """Every body line is a run of whole tokens of the page's sentences (a break swallows
+    the space before it), in order: no line breaks inside a word (or, in Chinese and
+    Japanese, before a closing full stop or a small kana)."""
+    flat = [t for p in content.paragraphs for t in p.words]
+    text, starts, ends, pos = "", set(), set(), 0
+    for token in flat:
+        lead = len(token) - len(token.lstrip())
+        starts.add(pos + lead)
+        text += token
+        pos += len(token)
+        ends.add(pos)
+    cursor = 0
+    for item in page.scene.items:
+        if getattr(item, "role", "") != "body":
+            continue
+        line = item.text.replace(HAIR, "")
+        found = text.find(line, cursor)
+        assert found in starts and found + len(line) in ends, (line, found)
+        cursor = found + len(line)
+
+
+@pytest.mark.parametrize("code", OTHERS)
+def test_document_pages_are_shaped_and_broken_at_words(code):
+    """A page per language: every line is in the language's shaping and passes the
+    shaping check; lines break only at the tokens the text was made of; a right-to-left
+    page right-aligns its body lines and sets its first column at the right."""
+    for seed in (1, 2):
+        content, page = _page(code, "fine_text", seed)
+        texts = [it for it in page.scene.items if hasattr(it, "layout")]
+        assert content.language == code
+        if languages.LANGUAGES[code].script == "latin":
+            assert all(it.layout.shaping is None for it in texts)
+        else:
+            assert all(it.layout.shaping is not None and it.layout.shaping.language == code for it in texts)
+            assert not [f for it in texts for f in shaping_failures(it.layout)]
+        assert all(unicodedata.is_normalized("NFC", it.text.replace(HAIR, "")) for it in texts)
+        _breaks_at_tokens(content, page)
+        rtl = languages.LANGUAGES[code].direction == "rtl"
+        body = [it for it in texts if it.role == "body"]
+        paper = page.scene.item(1).geometry.bounds
+        middle = (paper[0] + paper[2]) / 2
+        if content.columns == 1 and body:
+            # every line starts on its side of the page (right when mirrored); full lines reach the other
+            near = [it.layout.bbox[2] if rtl else it.layout.bbox[0] for it in body]
+            far = [it.layout.bbox[0] if rtl else it.layout.bbox[2] for it in body]
+            if rtl:
+                assert min(near) > middle and min(far) < middle
+            else:
+                assert max(near) < middle and max(far) > middle
+        if page.columns:  # listed left to right: the first heading's column is the right one when mirrored
+            first = next(p.heading for p in content.paragraphs if p.heading)
+            assert (f"'{first}'" in {e.name for e in page.columns[-1].entries}) == rtl
+
+
+@pytest.mark.parametrize("code", ["de", "ru", "ar", "he", "hi", "bn", "th", "ko"])
+def test_justified_lines_stretch_spaces_only(code):
+    """A justified line differs from its words only by hair spaces after its spaces (no
+    tatweel, no letter spacing) and fills its column to within a hair space."""
+    content, page = _page(code, "styled_text", 4)
+    lines = [it for it in page.scene.items if getattr(it, "role", "") == "body"]
+    stretched = [it for it in lines if HAIR in it.text]
+    assert "\u0640" not in "".join(it.text for it in lines)
+    for it in stretched:
+        assert HAIR not in it.text.split(" ")[0] and " " + HAIR in it.text
+    if code in ("th",) or languages.LANGUAGES[code].script == "korean":
+        assert not stretched  # spaceless Thai, and CJK fonts without a hair space: ragged
+    else:
+        assert stretched
+
+
+def test_chinese_and_japanese_lines_never_start_with_closing_marks():
+    for code in ("zh", "ja"):
+        for seed in range(3):
+            _content, page = _page(code, "rotated_text", seed)
+            for it in page.scene.items:
+                if getattr(it, "role", "") == "body":
+                    assert it.text[0] not in languages.NO_LINE_START, it.text
+
+
+@pytest.mark.parametrize("script, code", [("arabic", "ar"), ("thai", "th"), ("japanese", "ja"),
+                                          ("devanagari", "mr"), ("greek", "el")])
+def test_document_rows_end_to_end(script, code, tmp_path, capsys):
+    """Through the CLI: the three ocr subtasks on a page in the language; the answer is
+    the asked line (a footnote, the stamp, the title) as printed, NFC, with its clusters."""
+    out = tmp_path / "out"
+    rc, _, err = run_cli(["--family", "ocr", "--n", "3", *GENERATE, "--set", "context=document",
+                          "--set", f"script={script}", "--set", f"language={code}", "--out", str(out)], capsys)
+    assert rc == 0, err
+    rows = read_rows(out)
+    assert len(rows) == 3
+    stamps = set(languages.page_words(code)["document"]["stamps"])
+    for row in rows:
+        assert row["difficulty"]["language"] == code and row["difficulty"]["context"] == "document"
+        asked = next(t for t in row["scene"]["texts"] if {"name": "asked", "value": "yes"} in t["attributes"])
+        assert asked["text"] == row["answer"] and unicodedata.is_normalized("NFC", row["answer"])
+        if script != "greek":
+            assert asked["clusters"] and sum(c["end"] - c["start"] for c in asked["clusters"]) == len(row["answer"])
+        assert image_of(row).size == (512, 512)
+    assert rows[1]["subtask"] == "ocr/rotated_text" and rows[1]["answer"] in stamps
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--family", "grounding", "--set", "context=document", "--set", "script=arabic"],
+     "grounding/part_cue in context document is not supported with script=arabic yet"),
+    (["--family", "counting", "--set", "context=menu", "--set", "language=fr", "--subtask", "small_items"],
+     "counting/small_items in context menu is not supported with language=fr yet"),
+])
+def test_document_refusals_are_one_line(args, message, tmp_path, capsys):
+    out = tmp_path / "out"
+    rc, _, err = run_cli([*args, "--n", "2", *GENERATE, "--out", str(out)], capsys)
+    assert rc == 2, err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert message in err, err
+    assert not out.exists()
+
+
+def test_other_families_ask_what_a_document_prints(tmp_path, capsys):
+    """`--family all` on Hebrew document pages: counting counts table rows and footnote
+    markers, spatial asks about table rows and the two columns' headings (the first column
+    is the right one), hallucination about usual fields and printed values, grounding the
+    box of a row or a value among near-duplicate rows; all from the page's own words."""
+    out = tmp_path / "out"
+    rc, _, err = run_cli(["--family", "all", "--n", "6", *GENERATE, "--set", "context=document",
+                          "--set", "script=hebrew", "--out", str(out)], capsys)
+    assert rc == 0, err
+    goods = set(languages.page_words("he")["goods"])
+    headings = set(languages.page_words("he")["document"]["headings"])
+    for family in ("counting", "spatial", "hallucination", "grounding"):
+        rows = read_rows(out, family)
+        assert len(rows) == 6 and all(r["difficulty"]["language"] == "he" for r in rows)
+        for row in rows:
+            texts = {t["text"] for t in row["scene"]["texts"]}
+            if row["subtask"] == "counting/crowded":
+                assert int(row["answer"]) == sum(t["role"] == "row_label" for t in row["scene"]["texts"])
+            if row["subtask"] == "spatial/above_below":
+                assert set(row["choices"]) <= goods and row["answer"] in row["choices"]
+            if row["subtask"] == "spatial/left_right":
+                named = [h for h in headings if f"'{h}'" in row["question"]]
+                assert len(named) == 2 and set(named) <= texts
+                first, second = (next(t for t in row["scene"]["texts"] if t["text"] == h) for h in
+                                 sorted(named, key=row["question"].index))
+                assert row["answer"] == ("left" if first["bbox"][0] < second["bbox"][0] else "right")
+            if row["subtask"] == "hallucination/attribute":  # a near miss keeps the page's digits
+                value = row["question"].split(" on this page ")[-1].removesuffix("? Answer yes or no.")
+                systems = {unicodedata.name(c).split()[0] for c in value if c.isdigit()}
+                assert len(systems) == 1, value
+
+
+@pytest.mark.parametrize("script", ["arabic", "devanagari"])
+def test_receipt_fields_marks_and_near_duplicates_in_other_languages(script, tmp_path, capsys):
+    """On receipts in another language: asterisk-flagged items are counted (the asterisk
+    after the amount, left of it when mirrored), the price of a good listed next to the
+    same good with one more word is read, usual fields are asked about and a near miss
+    keeps the page's digits."""
+    out = tmp_path / "out"
+    rc, _, err = run_cli(["--family", "all", "--n", "6", *GENERATE, "--set", "context=receipt",
+                          "--set", f"script={script}", "--out", str(out)], capsys)
+    assert rc == 0, err
+    rtl = script == "arabic"
+    for row in read_rows(out, "counting") + read_rows(out, "grounding") + read_rows(out, "hallucination"):
+        texts = row["scene"]["texts"]
+        marks = [t for t in texts if t["role"] == "mark"]
+        if row["subtask"] == "counting/small_items":
+            assert int(row["answer"]) == len(marks)
+        for mark in marks:  # next to its line's amount, on the amount's outer side
+            amount = next(t for t in texts if t["role"] == "price" and t["attributes"][0] == mark["attributes"][0])
+            middle = (mark["bbox"][0] + mark["bbox"][2]) / 2
+            assert middle < amount["bbox"][0] if rtl else middle > amount["bbox"][2]
+        if row["subtask"] == "grounding/similar_classes":
+            name = row["question"].split("price of ")[1].split(" on this receipt")[0]
+            line = next(t for t in texts if t["role"] == "line_item" and t["text"].endswith(name))
+            price = next(t for t in texts if t["role"] == "price" and t["attributes"][0] == line["attributes"][0])
+            assert price["text"] == row["answer"]
+            assert any(t["role"] == "line_item" and name.startswith(t["text"].split(" × ")[-1] + " ")
+                       for t in texts), name  # the good it is told apart from is listed too
+        if row["subtask"] == "hallucination/attribute":
+            value = row["question"].split(" on this receipt ")[-1].removesuffix("? Answer yes or no.")
+            assert len({unicodedata.name(c).split()[0] for c in value if c.isdigit()}) == 1, value
+
+
+def test_menu_columns_in_another_language(tmp_path, capsys):
+    """A Hebrew menu's two columns: is one dish left or right of another, as drawn (its
+    first section in the right column)."""
+    out = tmp_path / "out"
+    rc, _, err = run_cli(["--family", "spatial", "--subtask", "left_right", "--n", "4", *GENERATE,
+                          "--set", "context=menu", "--set", "script=hebrew", "--out", str(out)], capsys)
+    assert rc == 0, err
+    for row in read_rows(out, "spatial"):
+        texts = {t["text"]: t for t in row["scene"]["texts"] if t["role"] == "dish"}
+        asked = row["question"].split(" is ", 1)[1].split(", as seen")[0]
+        first, second = (texts[n]["bbox"] for n in asked.split(" to the left or to the right of "))
+        assert row["answer"] == ("left" if first[2] < second[0] else "right")
+
+
+@pytest.mark.parametrize("context, script", [("document", "arabic"), ("receipt", "devanagari"),
+                                             ("menu", "japanese"), ("document", "greek")])
+def test_pairs_change_one_character_of_the_language(context, script, tmp_path, capsys):
+    """`--pairs` on a page in another language: the twin's asked text differs by one
+    character, a letter of the same script (or a digit of the same numbering system)."""
+    out = tmp_path / "out"
+    rc, _, err = run_cli(["--family", "ocr", "--pairs", "--n", "3", *GENERATE, "--set", f"context={context}",
+                          "--set", f"script={script}", "--out", str(out)], capsys)
+    assert rc == 0, err
+    rows = read_rows(out)
+    assert len(rows) == 6
+    for a, b in zip(rows[::2], rows[1::2]):
+        assert a["group_id"] == b["group_id"] and a["answer"] != b["answer"]
+        x, y = unicodedata.normalize("NFD", a["answer"]), unicodedata.normalize("NFD", b["answer"])
+        if len(x) == len(y):
+            diff = [(p, q) for p, q in zip(x, y) if p != q]
+            assert len(diff) <= 2, (a["answer"], b["answer"])  # one letter (an accent may come apart)
+            if script != "japanese":  # (Japanese mixes kanji and kana: any common character)
+                assert all(unicodedata.name(q).split()[0] == unicodedata.name(p).split()[0] for p, q in diff)
+
+
+def test_menu_fields_and_near_duplicates_in_another_language(tmp_path, capsys):
+    """A Thai menu: its desserts and drinks sections are the Desserts and Drinks a question
+    names (their Thai headings printed), and a dish listed next to itself plus one word is
+    priced as printed."""
+    out = tmp_path / "out"
+    rc, _, err = run_cli(["--family", "all", "--n", "9", *GENERATE, "--set", "context=menu",
+                          "--set", "script=thai", "--out", str(out)], capsys)
+    assert rc == 0, err
+    sections = [name for name, _dishes in languages.page_words("th")["menu"]["sections"]]
+    english = {"Desserts": sections[2], "Drinks": sections[3], "Sides": None}
+    for row in read_rows(out, "hallucination") + read_rows(out, "grounding"):
+        texts = row["scene"]["texts"]
+        if row["subtask"] == "hallucination/object" and " section?" in row["question"]:
+            asked = row["question"].split("show a ")[1].split(" section?")[0]
+            shown = english[asked] is not None and any(t["text"] == english[asked] for t in texts)
+            assert row["answer"] == ("yes" if shown else "no"), (asked, row["answer"])
+        if row["subtask"] == "grounding/similar_classes":
+            name = row["question"].split("price of ")[1].split(" on this menu")[0]
+            dish = next(t for t in texts if t["role"] == "dish" and t["text"] == name)
+            price = min((t for t in texts if t["role"] == "price"), key=lambda t: abs(t["bbox"][1] - dish["bbox"][1]))
+            assert price["text"] == row["answer"]
+            assert any(t["role"] == "dish" and name.startswith(t["text"]) and t["text"] != name for t in texts)
+
+
+# English pages: what they were before pages learnt other languages (ids, images,
+# questions and answers of `--family all --n 4` per context; parquet metadata aside).
+ENGLISH = {"document": "1e8d00315df68105", "screen": "cfa45864da355b51", "shelf": "8f28508f4a8c0561",
+           "receipt": "225f0abf0cb98762", "menu": "55e041a892a0eb0e"}
+
+
+@pytest.mark.parametrize("context", sorted(ENGLISH))
+def test_english_pages_keep_their_bytes(context, tmp_path, capsys):
+    out = tmp_path / "out"
+    rc, _, err = run_cli(["--family", "all", "--n", "4", *GENERATE, "--set", f"context={context}",
+                          "--out", str(out)], capsys)
+    assert rc == 0, err
+    digest = hashlib.sha256()
+    for path in sorted(out.rglob("*.parquet")):
+        for row in pq.read_table(path, columns=["id", "image", "question", "answer"]).to_pylist():
+            digest.update(row["id"].encode() + row["image"]["bytes"] + row["question"].encode()
+                          + row["answer"].encode())
+    assert digest.hexdigest()[:16] == ENGLISH[context]
