@@ -436,7 +436,8 @@ class DocumentContext(Context):
         for k in range(len(content.footnotes) - 1, -1, -1):
             note_px = content.fine_px
             number = languages.in_digits(str(k + 1), content.numbering)
-            num = sheet.text(number, body, _raised_px(content, note_px), flow.x(left), bottom - note_px * 0.45,
+            num = sheet.text(number, body, _raised_px(content, note_px, least=4), flow.x(left),
+                             bottom - note_px * 0.45,
                              rgb=INK, role="footnote_number")
             text = sheet.text(content.footnotes[k], body, note_px, flow.x(left + tw(f"{number} ", body, note_px)),
                               bottom, rgb=INK, role="footnote")
@@ -660,14 +661,18 @@ def _new_note(content: DocumentContent, rng) -> str:
     return "".join(languages.sentence_tokens(content.language, rng, 3, stop, pool=pool))
 
 
-def _raised_px(content: DocumentContent, px: int) -> int:
-    """The size of a raised footnote number next to text of size `px`: 0.7 of it; in
+MIN_MARKER_PX = 5  # cap height of a footnote marker in the text
+
+
+def _raised_px(content: DocumentContent, px: int, least: int = MIN_MARKER_PX) -> int:
+    """The size of a raised footnote number next to text of size `px`: 0.7 of it, at least
+    `least` (a marker in the text 5 px, a number at the foot 4 px, as before); in
     Chinese, Japanese and Korean, where `text_px` is the em and a digit stands 0.7 of it
     tall, the digits themselves are 0.7 as tall as the text's."""
     if content.language and LANGUAGES[content.language].script in languages.CJK:
         return max(MIN_MARKER_PX, px)
     # (a superscript of four pixels may draw a "1" with no pixel of its own)
-    return max(MIN_MARKER_PX, round(px * 0.7))
+    return max(least, round(px * 0.7))
 
 
 def _leading(content: DocumentContent, font):
@@ -688,7 +693,6 @@ def _value(table: dict, rng) -> str:
     return f"{value:.{table['decimals']}f}"
 
 
-MIN_MARKER_PX = 5  # cap height of a footnote marker in the text
 
 
 def _frame(content: DocumentContent, size: tuple[int, int]) -> tuple[float, float, float, float, float]:

@@ -623,8 +623,9 @@ def _keeps(dish: Dish, slot: str, content: MenuContent) -> bool:
         return dish.diet == "V"
     if slot in ("count_marks", "marked_item"):
         return dish.special
-    if content.near_dup:
-        return dish.name == content.near_dup or content.near_dup.endswith(f" {dish.name}")
+    if content.near_dup:  # (in English the word comes first; other languages add it after)
+        twin = content.near_dup
+        return dish.name == twin or (twin.startswith(dish.name) if content.language else twin.endswith(f" {dish.name}"))
     return False
 
 
