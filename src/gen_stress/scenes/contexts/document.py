@@ -535,7 +535,8 @@ class DocumentContext(Context):
             if y + need > (first_end if column == 0 and y > top else bottom):
                 column += 1
                 y = top
-                if column >= content.columns:
+                if column >= content.columns or y + need > bottom:  # (taller than a whole column: it
+                    # would run over the table below)
                     if para.marker:
                         raise Resample("a paragraph with a footnote marker does not fit")
                     break
