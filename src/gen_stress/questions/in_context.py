@@ -16,7 +16,6 @@ bytes; knobs a kind does not use are null in a context's rows. With the writing 
 from __future__ import annotations
 
 import dataclasses
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -37,7 +36,7 @@ from gen_stress.scenes.model import Scene, TextItem
 from gen_stress.scenes.page import Detail, Request, TextStyle
 from gen_stress.scenes.parametric import PaintProbe
 from gen_stress.scenes.render import Rendered
-from gen_stress.scenes.shaping import shaping_failures
+from gen_stress.scenes.shaping import shaping_verdict
 
 CONTEXT_KNOB = "context"
 MIN_SIDE_PX = 384  # a receipt, menu or page needs this much room to be legible as one
@@ -255,27 +254,6 @@ def _marked(scene: Scene, depends: set[int], box_ids: set[int] = frozenset()) ->
     return dataclasses.replace(scene, items=items)
 
 
-_VERDICTS: OrderedDict = OrderedDict()
-_VERDICT_CACHE = 4096  # lines; least recently used dropped
-
-
-def _shaping_verdict(layout) -> list[str]:
-    """`shaping_failures` of a line, remembered: pages in another language repeat their
-    labels, goods and dishes from item to item, and the verdict depends on the font file,
-    size, string and shaping alone (the check draws the line unstroked at its own origin)."""
-    if layout.shaping is None:
-        return []
-    key = (str(layout.font.path), round(layout.em_px, 4), layout.text, layout.shaping)
-    verdict = _VERDICTS.get(key)
-    if verdict is None:
-        verdict = _VERDICTS[key] = shaping_failures(layout)
-        if len(_VERDICTS) > _VERDICT_CACHE:
-            _VERDICTS.popitem(last=False)
-    else:
-        _VERDICTS.move_to_end(key)
-    return verdict
-
-
 MIN_OBJECT_VISIBLE = 0.98  # an object the answer depends on shows this much of itself (its print counts)
 DETAIL_CONTRAST = 3.0  # text marked as a near-duplicate's distinguishing detail stands out this much
 
@@ -287,7 +265,7 @@ def verify(draft: ContextDraft, rendered: Rendered) -> list[str]:
     its own) and shows its probed parts (a cap's colour)."""
     # Shaped text (scripts beyond Latin): every line's glyphs are HarfBuzz's.
     failures: list[str] = [f for item in draft.scene.items if isinstance(item, TextItem)
-                           for f in _shaping_verdict(item.layout)]
+                           for f in shaping_verdict(item.layout)]
     if failures:
         return failures
     on_top: dict[int, int] = {}

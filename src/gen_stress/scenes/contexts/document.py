@@ -129,15 +129,7 @@ class DocumentContext(Context):
         vocab = vocabulary("document")
         scale = min(size) / 512
         slot, style = request.slot, request.style
-        n_marks = int(rng.integers(0, 4))
-        if slot == "count_marks":
-            n_marks = request.count
-        elif slot == "fine_text":
-            n_marks = max(1, n_marks)
-        columns = 2 if request.two_columns or n_marks >= 4 or rng.random() < 0.5 else 1
-        # Enough text to fill the page: what does not fit is left off the page's foot
-        # (footnote markers sit in the first paragraphs, which always fit).
-        n_paragraphs = max(n_marks + 1, int(rng.integers(9, 13)))
+        n_marks, columns, n_paragraphs = _page_plan(request, rng)
         # Section headings in their usual order (Introduction before Results).
         headings = sorted((str(h) for h in rng.choice(vocab["headings"], size=(n_paragraphs + 1) // 2, replace=False)),
                           key=vocab["headings"].index)
@@ -231,13 +223,7 @@ class DocumentContext(Context):
         doc, vocab = words["document"], vocabulary("document")
         scale = min(size) / 512
         shaping = page_shaping(code)
-        n_marks = int(rng.integers(0, 4))
-        if slot == "count_marks":
-            n_marks = request.count
-        elif slot == "fine_text":
-            n_marks = max(1, n_marks)
-        columns = 2 if request.two_columns or n_marks >= 4 or rng.random() < 0.5 else 1
-        n_paragraphs = max(n_marks + 1, int(rng.integers(9, 13)))
+        n_marks, columns, n_paragraphs = _page_plan(request, rng)
         heads = doc["headings"]
         headings = sorted((str(h) for h in rng.choice(heads, size=min(len(heads), (n_paragraphs + 1) // 2),
                                                           replace=False)), key=heads.index)
@@ -660,6 +646,19 @@ def _new_note(content: DocumentContent, rng) -> str:
     stop = page_words(content.language)["document"]["stop"]
     pool = shapeable_words(content.language, content.body_font)
     return "".join(languages.sentence_tokens(content.language, rng, 3, stop, pool=pool))
+
+
+def _page_plan(request: Request, rng: np.random.Generator) -> tuple[int, int, int]:
+    """(footnote markers, columns, paragraphs) of a page, in any language. Enough text to
+    fill the page: what does not fit is left off its foot (the markers sit in the first
+    paragraphs, which always fit)."""
+    n_marks = int(rng.integers(0, 4))
+    if request.slot == "count_marks":
+        n_marks = request.count
+    elif request.slot == "fine_text":
+        n_marks = max(1, n_marks)
+    columns = 2 if request.two_columns or n_marks >= 4 or rng.random() < 0.5 else 1
+    return n_marks, columns, max(n_marks + 1, int(rng.integers(9, 13)))
 
 
 MIN_MARKER_PX = 5  # cap height of a footnote marker in the text
