@@ -200,10 +200,7 @@ class DocumentContext(Context):
             stamp=pick(rng, vocab["stamps"]) if slot == "rotated_text" else "", columns=columns, swap_columns=False,
             body_font=body_font, title_font=title_font, body_px=body_px,
             title_px=title_px, fine_px=style.text_px if slot == "fine_text" else max(4, body_px - 1),
-            target_px=style.text_px if style is not None else body_px,
-            target_contrast=style.contrast_ratio if slot == "styled_text" else 0.0,
-            stroke_px=style.stroke_px if slot == "styled_text" else 0,
-            stamp_angle=style.angle_deg if slot == "rotated_text" else 0,
+            **_target_style(style, slot, body_px),
             paper=tuple(pick(rng, vocab["papers"])["rgb"]), surface=surface["name"],
             surface_rgb=tuple(surface["rgb"]), offset=(float(rng.uniform(0, 1)), float(rng.uniform(0, 1))),
             box_pick=int(rng.integers(0, 1000)), near_dup=near_dup,
@@ -308,10 +305,7 @@ class DocumentContext(Context):
             page_number=languages.in_digits(str(int(rng.integers(2, 240))), system) if rng.random() < 0.7 else "",
             stamp=pick(rng, doc["stamps"]) if slot == "rotated_text" else "", columns=columns, swap_columns=False,
             body_font=body_font, title_font=title_font, body_px=body_px, title_px=title_px, fine_px=fine_px,
-            target_px=style.text_px if style is not None else body_px,
-            target_contrast=style.contrast_ratio if slot == "styled_text" else 0.0,
-            stroke_px=style.stroke_px if slot == "styled_text" else 0,
-            stamp_angle=style.angle_deg if slot == "rotated_text" else 0,
+            **_target_style(style, slot, body_px),
             paper=tuple(pick(rng, vocab["papers"])["rgb"]), surface=surface["name"],
             surface_rgb=tuple(surface["rgb"]), offset=(float(rng.uniform(0, 1)), float(rng.uniform(0, 1))),
             box_pick=int(rng.integers(0, 1000)), near_dup=near_dup,
@@ -646,6 +640,14 @@ def _new_note(content: DocumentContent, rng) -> str:
     stop = page_words(content.language)["document"]["stop"]
     pool = shapeable_words(content.language, content.body_font)
     return "".join(languages.sentence_tokens(content.language, rng, 3, stop, pool=pool))
+
+
+def _target_style(style, slot: str, body_px: int) -> dict:
+    """The asked text's knobs as a page draws them (in any language)."""
+    return {"target_px": style.text_px if style is not None else body_px,
+            "target_contrast": style.contrast_ratio if slot == "styled_text" else 0.0,
+            "stroke_px": style.stroke_px if slot == "styled_text" else 0,
+            "stamp_angle": style.angle_deg if slot == "rotated_text" else 0}
 
 
 def _page_plan(request: Request, rng: np.random.Generator) -> tuple[int, int, int]:
