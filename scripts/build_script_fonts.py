@@ -4,8 +4,8 @@ licence texts.
 
 Each font is a Noto face from a pinned Debian package (fonts-noto-core, fonts-noto-cjk),
 checked by SHA-256 and cut with fontTools' subsetter to the characters gen-stress can
-draw in its script: the union of `charset(language)` (gen_stress.scenes.languages) over
-the script's languages, plus U+25CC (so that HarfBuzz's dotted circle for a broken
+draw in its script: the union of `charset(language)` and `screen_charset(language)`
+(gen_stress.scenes.languages, the screens' labels) over the script's languages, plus U+25CC (so that HarfBuzz's dotted circle for a broken
 cluster is a glyph the shaping check can name). Every layout feature is kept (joining
 forms, conjuncts, mark positioning, vertical forms; the glyph closure follows GSUB), so
 HarfBuzz shapes the subset exactly as the full font. The Noto faces of Arabic, Hebrew,
@@ -109,14 +109,14 @@ def script_points(script: str) -> set[int]:
     whose Noto faces have none: their lines are left ragged)."""
     import unicodedata
 
-    from gen_stress.scenes.languages import CJK, JUSTIFY_SPACE, LANGUAGES, charset
+    from gen_stress.scenes.languages import CJK, JUSTIFY_SPACE, LANGUAGES, charset, screen_charset
 
     points = {DOTTED_CIRCLE} | SHAPER_EXTRA.get(script, set())
     if script not in CJK:
         points.add(ord(JUSTIFY_SPACE))
     for code, lang in LANGUAGES.items():
         if lang.script == script:
-            for char in charset(code):
+            for char in charset(code) | screen_charset(code):
                 points |= {ord(c) for c in char + unicodedata.normalize("NFD", char)}
     return points
 

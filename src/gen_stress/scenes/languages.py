@@ -26,6 +26,7 @@ from babel.dates import format_date
 from babel.numbers import (
     format_currency,
     format_decimal,
+    format_percent,
     get_currency_precision,
     get_currency_symbol,
     get_decimal_symbol,
@@ -609,6 +610,55 @@ def _page_strings(code: str) -> list[str]:
         out += [doc[k] for k in ("caption", "row_label", "stop") if doc.get(k)]
         out += doc.get("headings", []) + doc.get("stamps", [])
     return [s.replace("{brand}", "") for s in out]
+
+
+@cache
+def screen_words(code: str) -> dict:
+    """The labels of the screen context in a language (data/contexts/screen_languages.yaml),
+    every string NFC; {} for English (screen.yaml's own) and languages without any."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    entry = yaml.load(_data_text("contexts", "screen_languages.yaml"), Loader=loader).get(code)  # noqa: S506
+
+    def nfc(value):
+        if isinstance(value, str):
+            return _nfc(value)
+        if isinstance(value, list):
+            return [nfc(v) for v in value]
+        if isinstance(value, dict):
+            return {k: nfc(v) for k, v in value.items()}
+        return value
+
+    return nfc(entry) if entry else {}
+
+
+def _strings_in(value) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    items = value.values() if isinstance(value, dict) else value
+    return [s for v in items for s in _strings_in(v)]
+
+
+def format_share(code: str, percent: int, system: str = "latn") -> str:
+    """A share in percent as the locale prints it ("45%", "45 %", "٤٥٪")."""
+    return _visible(format_percent(Decimal(percent) / 100, locale=_locale(LANGUAGES[code].locale),
+                                   numbering_system=system), system)
+
+
+SCREEN_MARKS = "\u2026-:%"  # a cut label's ellipsis; times, percentages
+
+
+@cache
+def screen_charset(code: str) -> frozenset[str]:
+    """Every character the screen context can draw in the language beyond `charset`: its
+    labels, and Babel's percentages in the locale's digits (fonts are subset to both)."""
+    words = screen_words(code)
+    if not words:
+        return frozenset()
+    chars = set("".join(_strings_in(words)).replace("{app}", "").replace("{pct}", "")) | set(SCREEN_MARKS)
+    lang = LANGUAGES[code]
+    for system in ("latn",) + ((lang.native_digits,) if lang.native_digits else ()):
+        chars |= set(format_share(code, 45, system)) | set(_digits(system))
+    return frozenset(chars)
 
 
 def currency_digits(code: str) -> int:

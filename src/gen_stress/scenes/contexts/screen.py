@@ -24,6 +24,7 @@ on the render: a screen whose detail does not show is resampled.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -33,9 +34,11 @@ from shapely.geometry import Polygon
 from gen_stress.errors import Resample
 from gen_stress.rng import pick
 from gen_stress.scenes.colors import RGB, contrast_ratio, ink_for_contrast, max_contrast, mix
-from gen_stress.scenes.contexts import Context, vocabulary
+from gen_stress.scenes import languages
+from gen_stress.scenes.contexts import Context, screen_local, vocabulary
 from gen_stress.scenes.contexts.edits import one_char_changed
-from gen_stress.scenes.contexts.sheet import Sheet, font_named, money, text_width
+from gen_stress.scenes.contexts.sheet import (Sheet, font_named, money, page_shaping, parse_money, right_to_left,
+                                              styled_fonts, text_width)
 from gen_stress.scenes.fonts import FontInfo, load_catalog
 from gen_stress.scenes.model import Scene, ShapeItem, TextItem
 from gen_stress.scenes.page import Count, Detail, Field, Listing, Page, Request, Target
@@ -154,6 +157,8 @@ class ScreenContent:
     steps: tuple[bool, ...] = ()  # checkout: is each section's "Next" enabled (its fields complete)
     address: tuple[str, ...] = ()  # checkout: name, street, city, card number, expiry
     order_cents: int = 0  # checkout: the order before delivery
+    language: str = ""  # the language shown ("": English); see screen_local
+    numbering: str = "latn"  # the digits of its numbers (another language's own, or Latin)
 
 
 def _cart_total(content: ScreenContent) -> dict[str, int]:
@@ -194,6 +199,7 @@ class ScreenContext(Context):
     turns = {"two_columns": ("two_columns", "edge_ordinal")}
     pair_slots = frozenset({"absent_field", "near_miss", "presupposition"})
     angles = {"rotated_text": (90, 270)}  # vertical tabs read bottom-to-top or top-to-bottom, nothing between
+    localized_slots = tuple(slots)  # in other languages too (screen_local: its kinds and words)
 
     # Sampling ------------------------------------------------------------------------
 
@@ -201,20 +207,28 @@ class ScreenContext(Context):
         vocab = vocabulary("screen")
         slot = request.slot
         style = request.style
-        kind = pick(rng, KINDS_FOR[slot])
+        code = request.language if request.language not in ("", "en") else ""
+        kinds = KINDS_FOR[slot]
+        if code:  # the kinds whose labels the language has; a typed (Latin) email only in Latin script
+            vocab = {**vocab, **screen_local.vocabulary(code)}
+            latin = languages.LANGUAGES[code].script == "latin"
+            kinds = tuple(k for k in kinds if k in screen_local.LOCAL_KINDS
+                          and (latin or k != "login" or slot != "presupposition"))
+        kind = pick(rng, kinds)
         device = "desktop" if slot == "rotated_text" else pick(rng, ("phone", "desktop"))
         if slot == "count_merged" and request.count > 8:
             device = "desktop"  # a phone shows fewer rows
         theme = pick(rng, ("light", "dark"))
-        font = pick(rng, UI_FONTS)
+        font = pick(rng, screen_local.ui_fonts(code) if code else UI_FONTS)
         # An app named for another kind of screen ("Mailbox" showing a cart) is not drawn.
         app = pick(rng, [a for a in vocab["apps"] if vocab["app_kinds"].get(a, kind) == kind])
         title_font, title_px, title_contrast, title_stroke = font, 0, 0.0, 0
         if slot == "styled_text" and style is not None:
-            pool = [f.name for f in load_catalog().of_class(style.font_class) if not f.missing(app)]
+            pool = [f.name for f in (styled_fonts(code, style.font_class) if code else
+                                     load_catalog().of_class(style.font_class)) if not f.missing(app)]
             title_font = pick(rng, pool or [font])
             title_px, title_contrast, title_stroke = style.text_px, style.contrast_ratio, style.stroke_px
-        rows, features = self._rows(kind, slot, request.count, rng, vocab)
+        rows, features = self._rows(kind, slot, request.count, rng, vocab, code)
         long_list = slot == "count_merged" and request.count > 8
         order = ["list"]
         if kind not in ("login", "checkout"):
@@ -240,7 +254,8 @@ class ScreenContext(Context):
         if slot == "two_columns":
             box = pick(rng, vocab["dialogs"])
             dialog = (box["title"], box["body"])
-            buttons = [str(b) for b in rng.permutation(["Cancel", box["confirm"], box["alt"]])]
+            buttons = [str(b) for b in rng.permutation([screen_local.words(code)["cancel"], box["confirm"],
+                                                        box["alt"]])]
         styles = [str(s) for s in rng.permutation(["primary", "outlined", "text"][:len(buttons)])]
         rail: tuple[str, ...] = ()
         rail_angle = 90
@@ -261,16 +276,20 @@ class ScreenContext(Context):
             filled = request.count
             n_stars = 10 if filled >= 5 and (filled == 6 or rng.random() < 0.5) else 5
             half = bool(filled < n_stars and rng.random() < 0.5)
+            if right_to_left(code):  # a half star's glyph fills its left half: never mirrored, so not drawn
+                half = False
         body_px = self._body_px(size, 1.0)
         content = ScreenContent(
             kind=kind, device=device, theme=theme, accent=tuple(pick(rng, vocab["accents"])),
             backdrop=tuple(pick(rng, vocab["backdrops"])), scale=int(pick(rng, SCALE_FACTORS)),
             compact=bool(rng.random() < 0.4) or long_list or len(rows) > COMPACT_ROWS, font=font, app=app, title_font=title_font, title_px=title_px,
             title_contrast=title_contrast, title_stroke=title_stroke, rows=rows, order=tuple(order),
-            tabs=tuple(str(t) for t in rng.choice(["All", "Recent", "Shared", "Starred", "Work", "Personal"],
+            tabs=tuple(str(t) for t in rng.choice(vocab.get("tabs", ["All", "Recent", "Shared", "Starred", "Work",
+                                                                   "Personal"]),
                                                    size=int(rng.integers(4, 6)) if slot == "edge_ordinal" else 3,
                                                    replace=False)),
-            banner=pick(rng, ("Back up your data", "New features are here", "Storage almost full", "Try Premium")),
+            banner=pick(rng, vocab.get("banners", ("Back up your data", "New features are here", "Storage almost full",
+                                                   "Try Premium"))),
             features=frozenset(features), buttons=tuple(buttons), styles=tuple(styles), dialog=dialog,
             rail=rail, rail_angle=rail_angle, rail_pick=int(rng.integers(0, 100)),
             helper=pick(rng, vocab["helper_texts"]),
@@ -285,6 +304,8 @@ class ScreenContext(Context):
             bars=tuple(round(float(v), 3) for v in rng.uniform(0.2, 1.0, size=7)),
             offset=float(rng.uniform(0, 1)), steps=steps, address=address,
             order_cents=int(rng.integers(12, 400)) * 100 - 1 if kind == "checkout" else 0)
+        if code:
+            content = _localized(content, code, rng)
         if slot == "presupposition" and request.present is not None:
             content = _with_presence(content, request.present, rng)
         return content
@@ -293,7 +314,7 @@ class ScreenContext(Context):
     def _body_px(size: tuple[int, int], scale: float) -> int:
         return max(5, int(round(7 * min(size) / 512 * scale)))
 
-    def _rows(self, kind: str, slot: str, count: int | None, rng, vocab) -> tuple[tuple[Row, ...], set]:
+    def _rows(self, kind: str, slot: str, count: int | None, rng, vocab, code: str = "") -> tuple[tuple[Row, ...], set]:
         """The main list of the screen, and which optional features it shows."""
         optional = list(FEATURES[kind])
         features = {f for f in optional if rng.random() < 0.5}
@@ -340,6 +361,8 @@ class ScreenContext(Context):
             picked = rng.choice(len(vocab["files"]), size=n, replace=False)
             ticked = int(rng.integers(n)) if slot == "marked_item" else -1
             sizes = [f"{float(v):.1f} MB" for v in rng.uniform(0.1, 40, size=n)]
+            if code:  # no Latin unit in another script: the day each file changed (Babel's date)
+                sizes = [_file_day(code, int(v)) for v in rng.integers(0, 365, size=n)]
             return tuple(Row(vocab["files"][int(i)]["name"], icon=vocab["files"][int(i)]["icon"], on=k == ticked,
                              meta=sizes[k]) for k, i in enumerate(picked)), features
         if kind == "playlist":
@@ -354,17 +377,24 @@ class ScreenContext(Context):
         if kind == "cart":
             n = int(rng.integers(2, 5))
             picked = rng.choice(len(vocab["products"]), size=n, replace=False)
-            rows = [Row(vocab["products"][int(i)]["name"], "Qty 1",
-                        price=int(rng.integers(vocab["products"][int(i)]["low"], vocab["products"][int(i)]["high"]))
-                        // 100 * 100 + 99) for i in picked]
+            qty = screen_local.words(code)["cart"]["qty"]
+            rows = [Row(vocab["products"][int(i)]["name"], qty,
+                        price=_price(int(rng.integers(vocab["products"][int(i)]["low"], vocab["products"][int(i)]["high"])),
+                                     code)) for i in picked]
             if slot == "near_duplicate":  # the variant next to its base product, at another price
                 k = int(rng.integers(n))
                 product = vocab["products"][int(picked[k])]
-                price = rows[k].price + int(rng.integers(2, 30)) * 100 * (1 if rng.random() < 0.5 else -1)
-                variant = Row(f"{product['name']} {product['variant']}", "Qty 1", price=max(199, price),
-                              meta="variant")
-                if variant.price == rows[k].price:
-                    variant = dataclasses.replace(variant, price=variant.price + 300)
+                delta = int(rng.integers(2, 30)) * 100 * (1 if rng.random() < 0.5 else -1)
+                if not code:
+                    variant = Row(f"{product['name']} {product['variant']}", qty, price=max(199, rows[k].price + delta),
+                                  meta="variant")
+                    if variant.price == rows[k].price:
+                        variant = dataclasses.replace(variant, price=variant.price + 300)
+                else:  # the product and one more word of the language, priced in its currency
+                    step = screen_local.local_minor(code, 100)
+                    price = max(step, rows[k].price + int(np.sign(delta)) * screen_local.local_minor(code, abs(delta)))
+                    variant = Row(screen_local.joined(code, product["name"], product["variant"]), qty,
+                                  price=price if price != rows[k].price else price + 3 * step, meta="variant")
                 rows.insert(k + int(rng.integers(2)), variant)
             return tuple(rows), features
         if kind == "dashboard":  # figure tiles: label, value, change since last week
@@ -391,20 +421,21 @@ class ScreenContext(Context):
         font = font_named(content.font)
         if slot == "fine_text":
             if content.tiny_what == "helper":
-                return dataclasses.replace(content, helper=one_char_changed(content.helper, font, rng))
+                return dataclasses.replace(content, helper=one_char_changed(content.helper, font, rng, content.language))
             k = content.tiny_row % len(rows)
             field = "sub" if content.tiny_what == "sub" else "title"
             text = getattr(rows[k], field)
-            head = one_char_changed(text[:8], font, rng)  # the start, which stays visible when cut off
+            head = one_char_changed(text[:8], font, rng, content.language)  # the start, visible when cut off
             rows[k] = dataclasses.replace(rows[k], **{field: head + text[8:]})
             return dataclasses.replace(content, rows=tuple(rows))
         if slot == "rotated_text":
             k = content.rail_pick % len(content.rail)
             rail = list(content.rail)
-            rail[k] = one_char_changed(rail[k], font, rng)
+            rail[k] = one_char_changed(rail[k], font, rng, content.language)
             return dataclasses.replace(content, rail=tuple(rail))
         if slot == "styled_text":
-            return dataclasses.replace(content, app=one_char_changed(content.app, font_named(content.title_font), rng))
+            return dataclasses.replace(content, app=one_char_changed(content.app, font_named(content.title_font), rng,
+                                                                     content.language))
         if slot in ("count_merged", "count_rows"):  # one message read or unread, one toggle flipped
             k = int(rng.integers(len(rows)))
             rows[k] = dataclasses.replace(rows[k], on=not rows[k].on)
@@ -461,7 +492,7 @@ class ScreenContext(Context):
     def _flipped(content: ScreenContent, field: str) -> ScreenContent:
         rows = list(content.rows)
         for k, row in enumerate(rows):
-            if field == f"a {row.title} toggle":
+            if field == _toggle(row.title, content.language, "a"):
                 rows[k] = dataclasses.replace(row, on=not row.on)
                 return dataclasses.replace(content, rows=tuple(rows))
         for k, (title, _fields) in enumerate(CHECKOUT_SECTIONS):
@@ -515,7 +546,11 @@ class _Layout:
         self.px = max(5, int(round(7 * self.u)))
         self.font = font_named(content.font)
         self.icons = load_catalog().icons
-        self.sheet = Sheet()
+        self.lang = content.language
+        self.words = screen_local.words(self.lang)  # the labels drawn (English: screen_local.ENGLISH)
+        self.rtl = right_to_left(self.lang)  # laid out as in English, then mirrored (see page)
+        self.currency = {"language": self.lang, "digits": content.numbering} if self.lang else DOLLAR
+        self.sheet = Sheet(shaping=page_shaping(self.lang))
         self.details: list[Detail] = []
         self.targets: dict[str, Target] = {}
         self.fields: list[Field] = []
@@ -571,7 +606,15 @@ class _Layout:
         return self.rect((x0, top, x1, top + rows - 0.2), rgb, role, "divider")
 
     def width(self, text: str, px: int | None = None, font: FontInfo | None = None) -> float:
-        return text_width(text, font or self.font, px or self.px)
+        return text_width(text, font or self.font, px or self.px, self.sheet.shaping)
+
+    def digits(self, text: str) -> str:
+        """A number's text in the screen's digits (Latin in English)."""
+        return languages.in_digits(text, self.c.numbering) if self.lang else text
+
+    def share(self, percent: int) -> str:
+        """A percentage as the screen's locale prints it ("45%" in English)."""
+        return languages.format_share(self.lang, percent, self.c.numbering) if self.lang else f"{percent}%"
 
     def fit(self, text: str, room: float, px: int | None = None) -> str:
         """The text as shown in `room` pixels: cut with an ellipsis when it does not fit."""
@@ -635,6 +678,8 @@ class _Layout:
             x0, y0, x1, y1 = item.bbox
             if x0 < frame[0] - 0.5 or y0 < frame[1] - 0.5 or x1 > frame[2] + 0.5 or y1 > frame[3] + 0.5:
                 raise Resample(f"{item.role} runs off the screen")
+        if self.rtl:  # a right-to-left screen: everything mirrored about the screen's middle
+            self.sheet.items = screen_local.mirrored(self.sheet.items, frame[0] + frame[2])
         return self.collect()
 
     def ref(self, region: str) -> str:
@@ -647,7 +692,7 @@ class _Layout:
         small = max(5, self.px - 1)
         if c.device == "phone":
             bar = 16 * u
-            self.text("9:41", x0 + 10 * u, y0 + bar / 2, pal.text, "status", px=small)
+            self.text(self.digits("9:41"), x0 + 10 * u, y0 + bar / 2, pal.text, "status", px=small)
             for k, name in enumerate(("battery", "wifi", "signal")):
                 self.icon(name, x1 - (12 + 14 * k) * u, y0 + bar / 2, 11 * u, pal.text, "status")
         else:
@@ -655,7 +700,10 @@ class _Layout:
             title = self.rect((x0, y0, x1, y0 + bar), pal.surface, "title_bar", "window title bar")
             for k, rgb in enumerate(((237, 106, 94), (245, 191, 79), (98, 197, 84))):
                 self.circle(x0 + (10 + 13 * k) * u, y0 + bar / 2, 4 * u, rgb, "window_button", "window button", z=4)
-            self.text(f"{c.app} - {c.kind.capitalize()}", (x0 + x1) / 2, y0 + bar / 2, pal.muted, "window_title",
+            kind_name = c.kind.capitalize()
+            if self.lang:  # the screen's title (a login form's: its "Sign in" button)
+                kind_name = self.words["titles"].get(c.kind) or self.words["login_buttons"][0]
+            self.text(f"{c.app} - {kind_name}", (x0 + x1) / 2, y0 + bar / 2, pal.muted, "window_title",
                       px=small, align="center", on=title.item_id)
         y = y0 + bar
         app_h = 34 * self.u if not c.title_px else max(34 * self.u, c.title_px * 2.4 + 2 * c.title_stroke)
@@ -668,6 +716,8 @@ class _Layout:
         appbar = self.rect((x0, y, x1, y + app_h), bar_rgb, "app_bar", "app bar")
         lead = "arrow-left" if "back" in c.features or c.kind == "checkout" else "menu"
         if c.kind in ("settings", "checkout") or lead == "menu":
+            if self.rtl and lead == "arrow-left":  # back points right on a mirrored screen
+                lead = "arrow-right"
             self.icon(lead, x0 + 16 * u, y + app_h / 2, 16 * u, ink, "app_bar_icon", on=appbar.item_id)
         title_font = font_named(c.title_font)
         px = c.title_px or self.px + 3
@@ -676,9 +726,7 @@ class _Layout:
             rgb = ink_for_contrast(bar_rgb, c.title_contrast)
         if c.title_stroke:
             stroke_rgb, rgb = rgb, bar_rgb
-        title_text = c.app if c.kind in ("login",) or c.title_px else {
-            "settings": "Settings", "inbox": "Inbox", "files": "My Files", "cart": "Your Cart",
-            "playlist": "Liked Songs", "dashboard": "Dashboard", "checkout": "Checkout"}[c.kind]
+        title_text = c.app if c.kind in ("login",) or c.title_px else self.words["titles"][c.kind]
         if c.title_px:  # the styled slot: the app's name is the title
             title_text = c.app
         if self.width(title_text, px, title_font) > (x1 - x0) - 80 * u:
@@ -706,7 +754,7 @@ class _Layout:
         x0, _, x1, y1 = frame
         h = 40 * u
         bar = self.rect((x0, y1 - h, x1, y1), pal.surface, "nav_bar", "bottom navigation bar")
-        items = (("home", "Home"), ("inbox", "Inbox"), ("magnify", "Search"), ("account", "Profile"))
+        items = tuple(zip(("home", "inbox", "magnify", "account"), self.words["nav"]))
         step = (x1 - x0) / len(items)
         small = max(5, self.px - 2)
         ids = [bar.item_id]
@@ -722,7 +770,7 @@ class _Layout:
 
     def badge(self, cx: float, cy: float) -> None:
         c, u = self.c, self.u
-        label = str(c.badge)
+        label = self.digits(str(c.badge))
         px = max(5, self.px - 2)
         r = max(px * 0.95, (self.width(label, px) + 5 * u) / 2)
         dot = self.sheet.shape(Polygon(rounded_rect((cx - r, cy - px * 0.95, cx + r, cy + px * 0.95), px * 0.95)),
@@ -735,7 +783,8 @@ class _Layout:
         """Vertical tabs down the left edge; returns the right edge of the rail."""
         c, pal, u = self.c, self.pal, self.u
         px = self.request.style.text_px if self.request.style is not None else self.px
-        layouts = [layout_text(t, self.font, text_px=px, angle_deg=c.rail_angle) for t in c.rail]
+        layouts = [layout_text(t, self.font, text_px=px, angle_deg=c.rail_angle, shaping=self.sheet.shaping)
+                   for t in c.rail]
         width = max(lay.bbox[2] - lay.bbox[0] for lay in layouts) + 12 * u
         x0 = frame[0]
         rail = self.rect((x0, top, x0 + width, frame[3]), pal.surface, "tab_rail", "vertical tab rail")
@@ -751,8 +800,9 @@ class _Layout:
             item = self.sheet.turned_text(label, self.font, px, (x0 + width / 2, y + h / 2), c.rail_angle,
                                           rgb=pal.text, role="vertical_tab", on=on, z=5)
             if k == pick_k:
+                side = "right" if self.rtl else "left"  # the rail of a mirrored window is at its right
                 self.targets["rotated_text"] = Target((item.item_id,), f"the {_ordinal(k)} vertical tab label "
-                                                      "from the top, on the left edge of the window", item.text)
+                                                      f"from the top, on the {side} edge of the window", item.text)
             y += h + 4 * u
         if y > frame[3]:
             raise Resample("the vertical tabs do not fit")
@@ -765,7 +815,8 @@ class _Layout:
         h = 26 * u
         field = self.rect((inner[0], y, inner[1], y + h), pal.surface, "search_field", "search field", radius=h / 2)
         icon = self.icon("magnify", inner[0] + 14 * u, y + h / 2, 13 * u, pal.muted, on=field.item_id)
-        hint = self.text(f"Search {LIST_NOUN[self.c.kind]}s", inner[0] + 26 * u, y + h / 2, pal.muted, "placeholder",
+        hint = self.text(self.words["search"][self.c.kind] if self.lang else f"Search {LIST_NOUN[self.c.kind]}s",
+                         inner[0] + 26 * u, y + h / 2, pal.muted, "placeholder",
                          on=field.item_id)
         return y + h, (field.item_id, icon.item_id, hint.item_id)
 
@@ -821,13 +872,13 @@ class _Layout:
             kr = track_h / 2 - max(1.5, 2 * u)
             kx = tx1 - track_h / 2 if row.on else tx1 - track_w + track_h / 2
             knob = self.circle(kx, mid, kr, (255, 255, 255), "toggle_knob", "toggle knob", z=4)
-            self.details.append(Detail(knob.item_id, f"knob of the {row.title} toggle", min_fill=0.6,
+            self.details.append(Detail(knob.item_id, f"knob of {_toggle(row.title, self.lang, 'the')}", min_fill=0.6,
                                        min_px=int(kr * kr * 2)))
             knobs.append((row, track.item_id, knob.item_id, kx > tx1 - track_w / 2))
             self.entries.append(Target((label.item_id,), row.title, row.title, row.title))
             ids += [icon.item_id, label.item_id, track.item_id, knob.item_id]
             state, other = ("switched on", "switched off") if row.on else ("switched off", "switched on")
-            self.fields.append(Field(f"a {row.title} toggle", True, f"the {row.title} toggle", state,
+            self.fields.append(Field(_toggle(row.title, self.lang, "a"), True, _toggle(row.title, self.lang, "the"), state,
                                      (label.item_id,), usual=False, near=other))
             if k < len(c.rows) - 1:
                 self.hairline_rule(inner[0] + 24 * u, inner[1], y + h - 1, pal.bg)
@@ -836,7 +887,8 @@ class _Layout:
             if right != row.on:
                 raise AssertionError(f"toggle {row.title} drawn in the wrong state")
         self.counts["count_rows"] = Count(
-            "How many toggle switches on this screen are switched on (knob to the right, coloured track)?",
+            f"How many toggle switches on this screen are switched on (knob to the {'left' if self.rtl else 'right'}, "
+            "coloured track)?",
             sum(r.on for r in c.rows), tuple(i for _r, t, kn, _ in knobs for i in (t, kn)))
         if "slider" in c.features:
             y, slider_ids = self.slider(inner, y)
@@ -844,7 +896,7 @@ class _Layout:
         else:
             self.fields.append(Field(FEATURES["settings"]["slider"], False, "the brightness level set on the slider"))
         if "logout" in c.features:
-            out = self.text("Log out", inner[0] + 24 * u, y + h / 2, (214, 48, 49), "logout")
+            out = self.text(self.words["log_out"], inner[0] + 24 * u, y + h / 2, (214, 48, 49), "logout")
             icon = self.icon("logout", inner[0] + 8 * u, y + h / 2, 14 * u, (214, 48, 49))
             ids += [out.item_id, icon.item_id]
             self.fields.append(Field(FEATURES["settings"]["logout"], True, ids=(out.item_id,)))
@@ -857,9 +909,9 @@ class _Layout:
     def slider(self, inner, y: float) -> tuple[float, list[int]]:
         c, pal, u = self.c, self.pal, self.u
         h = self._row_h(True)
-        label = self.text("Brightness", inner[0] + 24 * u, y + h * 0.3, pal.text, "setting")
+        label = self.text(self.words["brightness"], inner[0] + 24 * u, y + h * 0.3, pal.text, "setting")
         icon = self.icon("brightness-6", inner[0] + 8 * u, y + h * 0.3, 14 * u, pal.muted)
-        value = self.text(f"{c.slider}%", inner[1] - 2 * u, y + h * 0.3, pal.muted, "slider_value", align="right")
+        value = self.text(self.share(c.slider), inner[1] - 2 * u, y + h * 0.3, pal.muted, "slider_value", align="right")
         x0, x1 = inner[0] + 24 * u, inner[1] - 8 * u
         track = self.rect((x0, y + h * 0.72 - 1.5 * u, x1, y + h * 0.72 + 1.5 * u), pal.idle, "slider", "slider track")
         at = x0 + (x1 - x0) * c.slider / 100
@@ -880,7 +932,7 @@ class _Layout:
             x = inner[0] + 12 * u
             avatar = self.circle(x + 9 * u, y + h / 2, 9 * u, mix(pal.accent, pal.bg, 0.35 + 0.1 * (k % 3)),
                                  "avatar", "avatar")
-            initial = self.text(row.title[0], x + 9 * u, y + h / 2, pal.on_accent, "avatar_initial", align="center",
+            initial = self.text(screen_local.initial(row.title), x + 9 * u, y + h / 2, pal.on_accent, "avatar_initial", align="center",
                                 on=avatar.item_id, px=max(5, self.px - 1))
             tx = x + 24 * u
             time = self.text(row.meta, inner[1], y + h * 0.3, pal.accent if row.on else pal.muted, "time",
@@ -910,7 +962,8 @@ class _Layout:
                 self.hairline_rule(tx, inner[1], y + h + grow - 1, pal.bg)
             y += h + grow
         self.counts["count_merged"] = Count(
-            "How many messages in this inbox are unread? Unread messages are marked with a dot on their left.",
+            "How many messages in this inbox are unread? Unread messages are marked with a dot on their "
+            f"{'right' if self.rtl else 'left'}.",
             len(unread), tuple(i for pair in unread for i in pair))
         if "badge" not in c.features or c.device != "phone":
             self.fields.append(Field(FEATURES["inbox"]["badge"], False, "the number on the unread count badge"))
@@ -930,7 +983,7 @@ class _Layout:
             icon = self.icon(row.icon, inner[0] + 10 * u, mid, 18 * u, colours.get(row.icon, pal.muted))
             tx = inner[0] + 26 * u
             box_size = 14 * u
-            delete_w = self.width("Delete") if c.row_buttons else 0.0
+            delete_w = self.width(self.words["delete"]) if c.row_buttons else 0.0
             room = inner[1] - tx - box_size - 10 * u - (delete_w + 12 * u if c.row_buttons else 0.0)
             name = self.text(self.fit(row.title, room, name_px), tx, y + h * 0.34 + grow / 2, pal.text, "file_name",
                              px=name_px, attributes=(("row", str(k)),))
@@ -944,10 +997,11 @@ class _Layout:
                     (name.item_id,), f"the name of the {_ordinal(k)} file in the list, as shown on the screen (if it "
                     "is cut off, give only the visible part, with the ellipsis)", name.text)
             if c.row_buttons:  # a "Delete" text button in every row: near-duplicates told apart by their row
-                delete = self.text("Delete", inner[1] - box_size - 10 * u, mid, (214, 48, 49), "button_label",
+                label = self.words["delete"]
+                delete = self.text(label, inner[1] - box_size - 10 * u, mid, (214, 48, 49), "button_label",
                                    align="right", attributes=(("row", str(k)),))
-                self.row_buttons.append(Target((delete.item_id,), f"the \"Delete\" button in the row of {name.text}",
-                                               "Delete", name.text))
+                self.row_buttons.append(Target((delete.item_id,), f"the \"{label}\" button in the row of {name.text}",
+                                               label, name.text))
                 ids.append(delete.item_id)
             entry = Target((name.item_id, check.item_id), name.text, name.text, name.text)
             self.entries.append(entry)
@@ -957,14 +1011,14 @@ class _Layout:
             y += h + grow
         if "storage" in c.features:
             used = c.storage_pct
-            label = self.text(f"{used}% of storage used", inner[0], y + 8 * u, pal.muted, "storage",
+            label = self.text(self.words["storage"].format(pct=self.share(used)), inner[0], y + 8 * u, pal.muted, "storage",
                               px=max(5, self.px - 1))
             bar = self.rect((inner[0], y + 16 * u, inner[1], y + 20 * u), pal.idle, "storage_bar", "storage bar")
             fill = self.rect((inner[0], y + 16 * u, inner[0] + (inner[1] - inner[0]) * used / 100, y + 20 * u),
                              pal.accent, "storage_fill", "storage used", z=3)
             ids += [label.item_id, bar.item_id, fill.item_id]
             self.fields.append(Field(FEATURES["files"]["storage"], True, "the share of storage used",
-                                     f"{used}%", (label.item_id,), numeric=True))
+                                     self.share(used), (label.item_id,), numeric=True))
             y += 22 * u
         else:
             self.fields.append(Field(FEATURES["files"]["storage"], False, "the share of storage used"))
@@ -1057,8 +1111,13 @@ class _Layout:
             tx = inner[0] + 34 * u
             name = self.text(row.title, tx, y + h * 0.32, pal.text, "product", attributes=(("row", str(k)),))
             qty = self.text(row.sub, tx, y + h * 0.7, pal.muted, "quantity", px=max(5, self.px - 1))
-            amount = self.text(money(row.price, DOLLAR), inner[1], y + h * 0.32, pal.text, "price", align="right")
-            sign = self.text("$", amount.bbox[0] - 1.5 * u, y + h * 0.32, pal.text, "currency", align="right")
+            if self.lang:  # the locale's amount (its currency sign only on the totals below)
+                amount = self.text(money(row.price, self.currency), inner[1], y + h * 0.32, pal.text, "price",
+                                   align="right")
+                sign = amount
+            else:
+                amount = self.text(money(row.price, DOLLAR), inner[1], y + h * 0.32, pal.text, "price", align="right")
+                sign = self.text("$", amount.bbox[0] - 1.5 * u, y + h * 0.32, pal.text, "currency", align="right")
             if name.bbox[2] > sign.bbox[0] - 6 * u:
                 raise Resample("a product name runs into its price")
             entry = Target((name.item_id, amount.item_id), row.title, row.title, row.title)
@@ -1066,7 +1125,7 @@ class _Layout:
             if k == c.near_dup:
                 self.targets["near_duplicate"] = Target((amount.item_id, name.item_id), f"the price of {row.title}",
                                                         amount.text, row.title)
-            ids += [thumb.item_id, tag.item_id, name.item_id, qty.item_id, amount.item_id, sign.item_id]
+            ids += [thumb.item_id, tag.item_id, name.item_id, qty.item_id, *dict.fromkeys((amount.item_id, sign.item_id))]
             y += h
         return y, tuple(ids)
 
@@ -1078,23 +1137,24 @@ class _Layout:
         if "promo" in c.features:
             fh = 24 * u
             field = self.ring((inner[0], y, inner[1], y + fh), pal.line, max(1.0, u), 5 * u, "text_field", "promo field")
-            self.text("Promo code", inner[0] + 8 * u, y + fh / 2, pal.muted, "placeholder")
+            self.text(self.words["cart"]["promo"], inner[0] + 8 * u, y + fh / 2, pal.muted, "placeholder")
             y += fh + 4 * u
             self.fields.append(Field(FEATURES["cart"]["promo"], True, ids=(field.item_id,)))
         else:
             self.fields.append(Field(FEATURES["cart"]["promo"], False))
-        lines = [("subtotal", "Subtotal", totals["subtotal"])]
+        said = self.words["cart"]
+        lines = [("subtotal", said["subtotal"], totals["subtotal"])]
         if "delivery" in c.features:
-            lines.append(("delivery", "Delivery", totals["delivery"]))
+            lines.append(("delivery", said["delivery"], totals["delivery"]))
         if "discount" in c.features:
-            lines.append(("discount", "Discount", -totals["discount"]))
-        lines.append(("total", "Total", totals["total"]))
+            lines.append(("discount", said["discount"], -totals["discount"]))
+        lines.append(("total", said["total"], totals["total"]))
         printed = {}
         for key, label, cents in lines:
             bold = 1 if key == "total" else 0  # the total a size larger
             self.text(label, inner[0], y + h / 2, pal.text if key == "total" else pal.muted, "summary_label",
                       px=self.px + bold)
-            shown = ("-" if cents < 0 else "") + money(abs(cents), DOLLAR, symbol=True)
+            shown = ("-" if cents < 0 else "") + money(abs(cents), self.currency, symbol=True)
             value = self.text(shown, inner[1], y + h / 2, pal.text, "amount", align="right",
                               px=self.px + bold)
             printed[key] = value
@@ -1107,20 +1167,26 @@ class _Layout:
                                          (printed[key].item_id,), numeric=True, usual=key not in ("subtotal", "total")))
             else:
                 self.fields.append(Field(name, False, ref))
-        shown = sum(int(round(float(v.text.replace("$", "").replace(",", "")) * 100)) for k, v in printed.items()
-                    if k != "total")
-        if int(round(float(printed["total"].text.replace("$", "").replace(",", "")) * 100)) != shown:
+        shown = sum(self.cents(v.text) for k, v in printed.items() if k != "total")
+        if self.cents(printed["total"].text) != shown:
             raise AssertionError(f"printed cart total {printed['total'].text} is not the sum of its lines")
         if shown != totals["total"]:
             raise AssertionError(f"cart total {totals['total']} is not the sum of its printed lines {shown}")
         return y
+
+    def cents(self, text: str) -> int:
+        """The amount of a printed price (minor units), read back from its text."""
+        if not self.lang:
+            return int(round(float(text.replace("$", "").replace(",", "")) * 100))
+        sign = -1 if text.startswith("-") else 1
+        return sign * parse_money(text.removeprefix("-"), self.currency)
 
     def stars(self, inner, y: float) -> float:
         """A star rating ("Rate your order"): filled stars, an optional half star, outlines."""
         c, pal, u = self.c, self.pal, self.u
         out_of, filled, half = c.stars
         h = 22 * u
-        label = self.text("Rate your last order:", inner[0], y + h / 2, pal.text, "rating_label")
+        label = self.text(self.words["cart"]["rate"], inner[0], y + h / 2, pal.text, "rating_label")
         size = min(16 * u, (inner[1] - label.bbox[2] - 8 * u) / out_of)
         if size < 7:
             raise Resample("no room for the stars")
@@ -1141,7 +1207,7 @@ class _Layout:
                 ids.append(over.item_id)
                 self.details.append(Detail(over.item_id, "half star", min_fill=0.3))
         self.counts["count_marks"] = Count(
-            f"How many stars of the rating \"Rate your last order\" are completely filled? Count only full stars: "
+            f"How many stars of the rating \"{label.text.rstrip(':：')}\" are completely filled? Count only full stars: "
             f"a half-filled star does not count.", filled, tuple(ids))
         return y + h + 4 * u
 
@@ -1150,13 +1216,14 @@ class _Layout:
         ids = []
         logo = self.icon("lock", (inner[0] + inner[1]) / 2, y + 16 * u, 26 * u, pal.accent)
         y += 36 * u
-        welcome = self.text(f"Sign in to {c.app}", (inner[0] + inner[1]) / 2, y, pal.text, "heading",
+        welcome = self.text(self.words["sign_in"].format(app=c.app), (inner[0] + inner[1]) / 2, y, pal.text, "heading",
                             px=self.px + 2, align="center")
         ids += [logo.item_id, welcome.item_id]
         y += 14 * u
         fh = 26 * u
-        for label, hint, value in (("Email", "name@example.com", c.email if c.email_filled else ""),
-                                   ("Password", "Enter your password", "")):
+        said = self.words["login"]
+        for label, hint, value in ((said["email"], said["email_hint"], c.email if c.email_filled else ""),
+                                   (said["password"], said["password_hint"], "")):
             self.text(label, inner[0], y + 5 * u, pal.muted, "field_label", px=max(5, self.px - 1))
             y += 10 * u
             field = self.ring((inner[0], y, inner[1], y + fh), pal.line, max(1.0, u), 5 * u, "text_field",
@@ -1164,28 +1231,28 @@ class _Layout:
             shown = value or hint
             text = self.text(shown, inner[0] + 8 * u, y + fh / 2, pal.text if value else pal.muted,
                              "field_value" if value else "placeholder")
-            if label == "Email":
+            if label == said["email"]:
                 self.fields.append(Field("an email address filled in", bool(value), "the email address entered",
                                          value, (text.item_id,) if value else (), usual=False))
             y += fh + 3 * u
-            if label == "Password":
+            if label == said["password"]:
                 helper = self.text(c.helper, inner[0], y + c.tiny_px / 2 + 2 * u, pal.muted, "helper", px=c.tiny_px)
                 self.targets["fine_text"] = Target((helper.item_id,), "the small helper text under the password field",
                                                    helper.text)
                 y += c.tiny_px + 8 * u
         if "remember" in c.features:
             box = self.icon("checkbox-blank-outline", inner[0] + 7 * u, y + 8 * u, 14 * u, pal.muted, "checkbox")
-            label = self.text("Remember me", inner[0] + 18 * u, y + 8 * u, pal.text, "checkbox_label")
+            label = self.text(said["remember"], inner[0] + 18 * u, y + 8 * u, pal.text, "checkbox_label")
             self.fields.append(Field(FEATURES["login"]["remember"], True, ids=(box.item_id, label.item_id)))
         else:
             self.fields.append(Field(FEATURES["login"]["remember"], False))
         if "forgot" in c.features:
-            link = self.text("Forgot password?", inner[1], y + 8 * u, pal.accent, "link", align="right")
+            link = self.text(said["forgot"], inner[1], y + 8 * u, pal.accent, "link", align="right")
             self.fields.append(Field(FEATURES["login"]["forgot"], True, ids=(link.item_id,)))
         else:
             self.fields.append(Field(FEATURES["login"]["forgot"], False))
         y += 20 * u
-        for key, label in (("google", "Continue with Google"), ("signup", "No account? Sign up")):
+        for key, label in (("google", said["google"]), ("signup", said["signup"])):
             if key in c.features:
                 item = self.text(label, (inner[0] + inner[1]) / 2, y + 8 * u, pal.accent, "link", align="center")
                 self.fields.append(Field(FEATURES["login"][key], True, ids=(item.item_id,)))
@@ -1330,9 +1397,10 @@ class _Layout:
         """The screen's floating action button (Compose, Upload, Shuffle) at the bottom
         right, when it has one; returns the top of what is left free above it."""
         c, pal, u = self.c, self.pal, self.u
-        found = [(key, label, icon) for key, label, icon in (("compose", "Compose", "pencil"),
-                                                              ("upload", "Upload", "cloud-upload"),
-                                                              ("shuffle", "Shuffle", "shuffle"))
+        fab = self.words["fab"]
+        found = [(key, label, icon) for key, label, icon in (("compose", fab["compose"], "pencil"),
+                                                              ("upload", fab["upload"], "cloud-upload"),
+                                                              ("shuffle", fab["shuffle"], "shuffle"))
                  if key in FEATURES.get(c.kind, {})]
         if not found:
             return bottom
@@ -1400,10 +1468,10 @@ class _Layout:
             ordered = sorted(self.regions)
             listings = (Listing("region", tuple(Target(ids, ref, "", ref) for _y, ref, ids in ordered), "placed"),)
         columns = ()
-        if c.dialog:
-            cancel = c.buttons.index("Cancel")
+        if c.dialog:  # the buttons left of Cancel and the rest, as seen (a mirrored row reads the other way)
+            entries = [t for _n, t in self.button_targets][::-1 if self.rtl else 1]
+            cancel = [t.name for t in entries].index(self.words["cancel"])
             split = cancel if cancel > 0 else 1
-            entries = [t for _n, t in self.button_targets]
             columns = (Listing("button", tuple(entries[:split])), Listing("button", tuple(entries[split:])))
         fields = list(self.fields)
         if c.kind in ("inbox", "settings", "files", "playlist", "dashboard"):
@@ -1412,8 +1480,11 @@ class _Layout:
         text_items = [it for it in scene.items if isinstance(it, TextItem)]
         stats = {"n_elements": len(text_items), "n_rows": len(c.rows), "n_columns": 1, "skew_deg": 0.0,
                  "body_px": self.px, "scale_factor": c.scale, "hairline_px": round(self.device_px, 3)}
+        strip = self.strip
+        if strip is not None and self.rtl:  # tabs listed left to right as seen: the first one is at the right
+            strip = dataclasses.replace(strip, entries=strip.entries[::-1])
         return Page("screen", "screen", scene, targets, self.counts, listings, columns, tuple(fields), marks,
-                    stats, tuple(self.details), click=c.box_pick % 2 == 1, strip=self.strip,
+                    stats, tuple(self.details), click=c.box_pick % 2 == 1, strip=strip,
                     strip_ref=f"the tab bar above {self.ref('list')}" if self.strip else "")
 
 
@@ -1468,6 +1539,45 @@ def _with_presence(c: ScreenContent, present: bool, rng) -> ScreenContent:
     if present and c.kind in ("settings", "inbox"):
         return dataclasses.replace(c, features=c.features | set(valued))
     return c
+
+
+def _toggle(title: str, language: str, article: str) -> str:
+    """How a question names a settings row's toggle ("a Wi-Fi toggle"; another
+    language's label is quoted)."""
+    return f"{article} {title} toggle" if not language else f"{article} \"{title}\" toggle"
+
+
+def _price(value: int, code: str) -> int:
+    """A cart price: $x.99 in English, else the language's receipts' step (minor units)."""
+    if not code:
+        return value // 100 * 100 + 99
+    step = languages.page_words(code)["price_step"]
+    return max(step, value // step * step)
+
+
+def _file_day(code: str, days: int) -> str:
+    """The day a file changed, as the language's locale prints it (Babel's medium date)."""
+    day = datetime.date(2025, 1, 1) + datetime.timedelta(days=days)
+    return languages.format_day(languages.LANGUAGES[code], day, "medium", "latn")
+
+
+def _localized(content: ScreenContent, code: str, rng) -> ScreenContent:
+    """A screen's content in another language: numbers in its digits (Latin or the
+    locale's own, half the time where it has them), fees in its currency, no typed Latin
+    email beyond Latin script."""
+    lang = languages.LANGUAGES[code]
+    numbering = languages.page_numbering(lang, rng)
+
+    def digits(text: str) -> str:
+        return languages.in_digits(text, numbering)
+
+    rows = tuple(dataclasses.replace(r, meta=digits(r.meta)) if r.meta and r.meta != "variant" else r
+                 for r in content.rows)
+    rows = tuple(dataclasses.replace(r, sub=digits(r.sub)) if content.kind == "cart" else r for r in rows)
+    return dataclasses.replace(
+        content, rows=rows, helper=digits(content.helper), delivery=screen_local.local_minor(code, content.delivery),
+        discount=screen_local.local_minor(code, content.discount),
+        email_filled=content.email_filled and lang.script == "latin", language=code, numbering=numbering)
 
 
 CONTEXT = ScreenContext()
