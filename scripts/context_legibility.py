@@ -8,7 +8,7 @@ RapidOCR (recognition only) and Tesseract (one line). Prints the exact-match rat
 context and engine, and every miss; `--misses DIR` also writes each missed crop as a PNG
 to look at.
 
-With `--language` (repeatable), receipts, menus and document pages (`--context`) print that language (`--set language=...`): the
+With `--language` (repeatable), receipts, menus, document pages and screens (`--context`) print that language (`--set language=...`): the
 crops are read by Tesseract with the language's data (and English for the digits), and by
 RapidOCR for Chinese; a reading counts when it equals the answer after the scorer's
 normalisation (NFC, presentation forms, width variants, niqqud; scoring/parse.py).
@@ -53,7 +53,8 @@ def target_crop(row: dict) -> np.ndarray:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--context", action="append", choices=CONTEXTS, help="default: all three")
+    parser.add_argument("--context", action="append", choices=CONTEXTS + ("screen",),
+                        help="default: receipt, menu and document")
     parser.add_argument("--n", type=int, default=100, help="items per context")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--misses", type=Path, help="write each missed crop here")
@@ -91,7 +92,7 @@ def main() -> None:
 
 
 def read_languages(args) -> None:
-    """Read-back of receipts, menus and document pages printed in other languages, per language."""
+    """Read-back of receipts, menus, document pages and screens in other languages, per language."""
     tesseract = Tesseract()
     family = get_family("ocr")
     for context, code in [(c, code) for c in args.context or CONTEXTS for code in args.language]:
@@ -115,6 +116,9 @@ def read_languages(args) -> None:
         for index in range(args.n):
             row = generate_index(family, part, (512, 512), index)[0]
             crop = target_crop(row)
+            turn = row["difficulty"].get("angle_deg") or 0
+            if turn % 90 == 0 and turn % 360:  # a screen's vertical tab: turned upright, as a reader expects
+                crop = np.ascontiguousarray(np.rot90(crop, k=-int(turn) // 90))
             for name, read in engines.items():
                 text = read(crop)
                 ok = normalize_text(text) == normalize_text(row["answer"])

@@ -311,3 +311,160 @@ def test_body_text_never_runs_over_the_table(settings, tmp_path, capsys):
         texts = row["scene"]["texts"]
         table_top = min(t["bbox"][1] for t in texts if t["role"] in ("caption", "column_header"))
         assert all(t["bbox"][3] <= table_top for t in texts if t["role"] in ("body", "section_heading")), row["id"]
+
+
+# Screens in other languages ---------------------------------------------------------------
+
+SCREEN_SLOTS = ("named_box", "fine_text", "count_rows", "two_columns", "near_duplicate", "rotated_text")
+
+
+def _screen(code: str, slot: str, seed: int, style: TextStyle = TextStyle(10)):
+    place = contexts()["screen"]
+    request = Request(slot, style, 5, two_columns=slot == "two_columns", language=code)
+    for attempt in range(30):
+        try:
+            rng = np.random.default_rng([seed, attempt])
+            content = place.sample(request, rng, (512, 512))
+            return content, place.layout(content, request, (512, 512))
+        except Resample:
+            continue
+    raise AssertionError("no screen")
+
+
+@pytest.mark.parametrize("code", OTHERS)
+def test_screens_are_shaped_in_every_language(code):
+    """A screen per language and a few slots: every label is in the language's shaping
+    and passes the shaping check, NFC; its words are the language's (no English label
+    of the screen left); a right-to-left screen is mirrored (text ends at the right)."""
+    from gen_stress.scenes.contexts import screen_local
+
+    english = {s for v in screen_local.ENGLISH.values() for s in (v.values() if isinstance(v, dict) else
+                                                                     v if isinstance(v, list) else [v])}
+    english -= set(languages._strings_in(languages.screen_words(code)))  # "Total" is French too
+    rtl = languages.LANGUAGES[code].direction == "rtl"
+    for k, slot in enumerate(SCREEN_SLOTS):
+        content, page = _screen(code, slot, k, TextStyle(10, 90 if slot == "rotated_text" else 0))
+        assert content.language == code and content.kind in screen_local.LOCAL_KINDS
+        texts = [it for it in page.scene.items if hasattr(it, "layout") and not dict(it.attributes).get("icon")]
+        if languages.LANGUAGES[code].script == "latin":
+            assert all(it.layout.shaping is None for it in texts)
+        else:
+            assert all(it.layout.shaping is not None and it.layout.shaping.language == code for it in texts)
+            assert not [f for it in texts for f in shaping_failures(it.layout)]
+        assert all(unicodedata.is_normalized("NFC", it.text) for it in texts)
+        assert not english & {it.text for it in texts}, english & {it.text for it in texts}
+        title = next(it for it in texts if it.role == "app_title")
+        screen = page.scene.item(1).geometry.bounds
+        middle = (screen[0] + screen[2]) / 2
+        assert (title.layout.bbox[0] > middle) == rtl
+
+
+def _rows_of(args, tmp_path, capsys, family="all"):
+    out = tmp_path / "out"
+    rc, _, err = run_cli(["--family", family, *args, *GENERATE, "--set", "context=screen", "--out", str(out)], capsys)
+    assert rc == 0, err
+    return out
+
+
+@pytest.mark.parametrize("script, code", [("arabic", "ar"), ("japanese", "ja"), ("devanagari", "hi"),
+                                          ("thai", "th"), ("cyrillic", "ru")])
+def test_every_family_runs_on_screens_in_other_scripts(script, code, tmp_path, capsys):
+    """`--family all` on screens in the script: every family's rows record the language;
+    ocr answers are the asked label as drawn (NFC, with its clusters); spatial answers
+    follow the drawn boxes (mirrored in Arabic); a price asked among near-duplicates is
+    printed in the locale's format."""
+    out = _rows_of(["--n", "6", "--set", f"script={script}"], tmp_path, capsys)
+    for family in ("ocr", "counting", "spatial", "hallucination", "grounding"):
+        rows = read_rows(out, family)
+        assert len(rows) == 6 and all(r["difficulty"]["language"] == code for r in rows), family
+        for row in rows:
+            assert unicodedata.is_normalized("NFC", row["answer"])
+            texts = row["scene"]["texts"]
+            if family == "ocr":
+                asked = next(t for t in texts if {"name": "asked", "value": "yes"} in t["attributes"])
+                assert asked["text"] == row["answer"]
+                assert asked["clusters"] and sum(c["end"] - c["start"] for c in asked["clusters"]) == len(row["answer"])
+            if row["subtask"] == "spatial/left_right" and " to the left or to the right of " in row["question"]:
+                asked = row["question"].split(" is ", 1)[1].split(", as seen")[0]
+                first, second = (next(t for t in texts if t["text"] == n)["bbox"]
+                                 for n in asked.split(" to the left or to the right of "))
+                assert row["answer"] == ("left" if first[2] < second[0] else "right")
+            if row["subtask"] == "grounding/similar_classes":
+                assert languages.parse_amount(code, row["answer"], "latn" if row["answer"][0] in "0123456789"
+                                              else languages.LANGUAGES[code].native_digits) > 0
+
+
+def test_right_to_left_screens_are_mirrored():
+    """An Arabic settings screen: toggles left of their labels, the back arrow at the
+    right pointing right, icons right of their labels, the first tab at the right, the
+    toggle count asked with the knob to the left; English keeps its layout."""
+    for code, rtl in (("ar", True), ("he", True), ("de", False)):
+        for seed in range(4):
+            _content, page = _screen(code, "count_rows", seed)
+            items = page.scene.items
+            labels = [it for it in items if getattr(it, "role", "") == "setting"]
+            tracks = [it for it in items if getattr(it, "role", "") == "toggle"]
+            for label, track in zip(labels, tracks):
+                x0, _, x1, _ = track.geometry.bounds
+                assert (x1 < label.layout.bbox[0]) == rtl and (x0 > label.layout.bbox[2]) == (not rtl)
+            assert ("knob to the left" in page.counts["count_rows"].question) == rtl
+            icons = {dict(it.attributes).get("icon"): it for it in items if dict(getattr(it, "attributes", ())).get("icon")}
+            if "arrow-left" in icons or "arrow-right" in icons:
+                assert ("arrow-right" in icons) == rtl
+            if page.strip is not None:
+                xs = [page.scene.item(e.ids[0]).layout.bbox[0] for e in page.strip.entries]
+                assert xs == sorted(xs)  # listed left to right as seen
+                first = next(it for it in items if getattr(it, "role", "") == "tab_indicator")
+                assert (first.geometry.bounds[0] > xs[len(xs) // 2]) == rtl
+
+
+@pytest.mark.parametrize("script", ["hebrew", "japanese", "bengali"])
+def test_screen_pairs_change_one_character(script, tmp_path, capsys):
+    """`--pairs` on screens in another script: ocr twins differ by one character of the
+    script; hallucination twins flip their answer."""
+    out = _rows_of(["--n", "3", "--pairs", "--set", f"script={script}"], tmp_path, capsys, "ocr")
+    rows = read_rows(out)
+    assert len(rows) == 6
+    for a, b in zip(rows[::2], rows[1::2]):
+        assert a["group_id"] == b["group_id"] and a["answer"] != b["answer"]
+        x, y = unicodedata.normalize("NFD", a["answer"]), unicodedata.normalize("NFD", b["answer"])
+        if len(x) == len(y):
+            assert len([1 for p, q in zip(x, y) if p != q]) <= 2, (a["answer"], b["answer"])
+    out = _rows_of(["--n", "4", "--pairs", "--set", f"script={script}"], tmp_path / "h", capsys, "hallucination")
+    rows = read_rows(out, "hallucination")
+    assert len(rows) == 8
+    assert all(a["answer"] != b["answer"] for a, b in zip(rows[::2], rows[1::2]))
+
+
+def test_screens_in_other_languages_are_deterministic(tmp_path, capsys):
+    """The same Hebrew screens with one worker or two, byte for byte."""
+    digests = []
+    for workers in ("1", "2"):
+        out = tmp_path / f"w{workers}"
+        rc, _, err = run_cli(["--family", "all", "--n", "4", "--workers", workers, "--no-progress",
+                              "--set", "context=screen", "--set", "script=hebrew", "--out", str(out)], capsys)
+        assert rc == 0, err
+        digest = hashlib.sha256()
+        for path in sorted(out.rglob("*.parquet")):
+            for row in pq.read_table(path, columns=["id", "image", "question", "answer"]).to_pylist():
+                digest.update(row["id"].encode() + row["image"]["bytes"] + row["question"].encode()
+                              + row["answer"].encode())
+        digests.append(digest.hexdigest())
+    assert digests[0] == digests[1]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--family", "ocr", "--set", "context=screen", "--set", "script=japanese", "--set", "text_direction=vertical"],
+     "text_direction=vertical is not supported in context screen"),
+    (["--family", "ocr", "--set", "context=screen", "--set", "script=thai", "--set", "font_class=script"],
+     "the thai script has no script font"),
+    (["--family", "ocr", "--sweep", "context=screen,shelf", "--set", "script=arabic"],
+     "script=arabic is not supported in context shelf yet"),
+])
+def test_screen_refusals_are_one_line(args, message, tmp_path, capsys):
+    out = tmp_path / "out"
+    rc, _, err = run_cli([*args, "--n", "2", *GENERATE, "--out", str(out)], capsys)
+    assert rc == 2, err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert message in err, err
+    assert not out.exists()

@@ -1574,9 +1574,14 @@ def _localized(content: ScreenContent, code: str, rng) -> ScreenContent:
     rows = tuple(dataclasses.replace(r, meta=digits(r.meta)) if r.meta and r.meta != "variant" else r
                  for r in content.rows)
     rows = tuple(dataclasses.replace(r, sub=digits(r.sub)) if content.kind == "cart" else r for r in rows)
+    # Fees on the scale of a grocery cart (its goods are the language's receipt goods): a
+    # third of the English fee, a discount of at most a third of the goods.
+    step = screen_local.local_minor(code, 1)
+    goods = sum(r.price for r in content.rows)
+    discount = min(screen_local.local_minor(code, content.discount // 3), max(step, goods // 3 // step * step))
     return dataclasses.replace(
-        content, rows=rows, helper=digits(content.helper), delivery=screen_local.local_minor(code, content.delivery),
-        discount=screen_local.local_minor(code, content.discount),
+        content, rows=rows, helper=digits(content.helper),
+        delivery=screen_local.local_minor(code, (content.delivery + 1) // 3), discount=discount,
         email_filled=content.email_filled and lang.script == "latin", language=code, numbering=numbering)
 
 
