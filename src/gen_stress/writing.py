@@ -4,13 +4,13 @@ They join a family's `difficulty` (and the `clusters` of shaped text join the sc
 texts) only in datasets that set or sweep one of them, so default runs keep their bytes.
 Latin text keeps Pillow's basic layout; every other script is shaped by raqm and checked
 glyph by glyph against HarfBuzz (scenes/shaping.py). The ocr family draws every script
-in abstract scenes; receipts, menus and document pages print their whole page in the
-language (right to left where the script is), and there every family asks what the page
-prints (Context.localized_slots), minimal pairs included. What is not supported yet is
+in abstract scenes; receipts, menus, document pages and screens print their whole page
+in the language (right to left where the script is), and there every family asks what
+the page prints (Context.localized_slots), minimal pairs included. What is not supported yet is
 refused with one line before any work starts: scripts beyond Latin (or a language other
 than English) in another family than ocr in abstract scenes (their questions and labels
 are English) or in a subtask whose elements the page does not print in the language, in
-a context other than abstract, receipt, menu and document, and vertical text in a
+a context other than abstract, receipt, menu, document and screen, and vertical text in a
 context. Under capture, shaped text is judged per grapheme cluster (its character boxes
 are its clusters' boxes) and its cluster boxes are mapped through the camera.
 """
@@ -95,7 +95,7 @@ def check_part(family, part) -> None:
     beyond = sorted(scripts - {LATIN})
     contexts = sorted(_values(part, "context") - {"abstract"})
     # Other families draw English only in abstract scenes: a language label there would not
-    # be the truth. On receipts, menus and documents they ask what the page's words cover (below).
+    # be the truth. On receipts, menus, documents and screens they ask what the page's words cover (below).
     abstract = not contexts or "abstract" in (_values(part, "context") or {"abstract"})
     if family.name not in FAMILIES and abstract and (foreign or beyond):
         what = f"language={foreign[0]}" if foreign else f"script={beyond[0]}"
