@@ -603,10 +603,10 @@ def _page_strings(code: str) -> list[str]:
     if words:
         out.append(words["tax"]["label"])
         menu = words["menu"]
-        out += menu["restaurants"] + menu["labels"] + menu["fine"]
+        out += menu["restaurants"] + menu["labels"] + menu["fine"] + [menu["special"]]
         out += [s for name, dishes in menu["sections"] for s in [name, *dishes]]
         doc = words.get("document", {})
-        out += [doc[k] for k in ("caption", "row_label", "stop") if doc.get(k)]
+        out += [doc[k] for k in ("caption", "row_label", "stop", "note") if doc.get(k)]
         out += doc.get("headings", []) + doc.get("stamps", [])
     return [s.replace("{brand}", "") for s in out]
 

@@ -42,6 +42,7 @@ BODY_FONTS = ("DejaVu Serif", "Liberation Serif", "EB Garamond", "Roboto Slab", 
               "Open Sans")
 HAIR = "\u200a"  # hair space: justifies a line to the pixel without splitting it
 DAGGER = "†"
+MARK_FONT = "DejaVu Sans"  # draws the dagger on pages whose script's fonts have none
 MARGIN_PX = 6
 INK = (24, 24, 28)
 
@@ -118,10 +119,9 @@ class DocumentContext(Context):
         "marked_item": "the one table row marked with a dagger",
     }
     refuses = {"count_merged": "a document page lists no quantities to add up"}
-    # In another language: all but the dagger-marked row (the page words print no dagger note).
     localized_slots = ("fine_text", "rotated_text", "styled_text", "count_rows", "count_marks", "list_order",
                        "list_relative", "two_columns", "absent_field", "near_miss", "presupposition", "named_box",
-                       "near_duplicate")
+                       "near_duplicate", "marked_item")
 
     def sample(self, request: Request, rng: np.random.Generator, size: tuple[int, int]) -> DocumentContent:
         if request.language not in ("", "en"):
@@ -213,8 +213,9 @@ class DocumentContext(Context):
         """A page in another language: sentences of its words (`languages.sentence_tokens`),
         the `document` page words of data/contexts/languages.yaml (headings, caption,
         stamps), a table of its goods' prices over the years, the locale's dates and
-        digits, the script's fonts. No daggers or table note (the page words do not say
-        "provisional"); a near-duplicate row is a good with one more word of the language."""
+        digits, the script's fonts, sometimes a row marked with a dagger (drawn in a Latin font:
+        the script's fonts have none) and the note under the table that says what it means; a
+        near-duplicate row is a good with one more word of the language."""
         code, slot, style = request.language, request.slot, request.style
         lang, words = LANGUAGES[code], page_words(code)
         doc, vocab = words["document"], vocabulary("document")
@@ -253,7 +254,7 @@ class DocumentContext(Context):
                 if text_width(f"9 {note}", body, fine_px, shaping) <= room:
                     break
             footnotes.append(note)
-        n_rows = request.count if slot == "count_rows" else int(rng.integers(3, 7))
+        n_rows = request.count if slot == "count_rows" else int(rng.integers(4 if slot == "marked_item" else 3, 7))
         if n_rows > len(words["goods"]) - 1:
             raise Resample("more table rows asked for than goods")
         goods = [int(i) for i in rng.choice(len(words["goods"]), size=n_rows, replace=False)]
@@ -294,7 +295,7 @@ class DocumentContext(Context):
         day = datetime.date(int(rng.integers(int(vocab["years"][start + n_years - 1]), 2027)),
                             int(rng.integers(1, 13)), int(rng.integers(1, 29)))
         surface = pick(rng, vocab["surfaces"])
-        return DocumentContent(
+        content = DocumentContent(
             journal=languages.phrase(code, rng, int(rng.integers(2, 4)), pool),
             header_right=languages.format_day(lang, day, pick(rng, ("medium", "long")), system),
             running_header=bool(rng.random() < 0.7), title=fitting[0],
@@ -311,6 +312,14 @@ class DocumentContext(Context):
             box_pick=int(rng.integers(0, 1000)), near_dup=near_dup,
             footnote_target=int(rng.integers(1, n_marks + 1)) if n_marks else 0, language=code, numbering=system,
         )
+        # A row marked with a dagger, as in English (drawn last: the rest of the page is as
+        # before daggers were printed), never the near-duplicate asked about.
+        can = [k for k, r in enumerate(rows) if r.label != near_dup]
+        if slot == "marked_item" or rng.random() < 0.3:
+            dagger_at = can[int(rng.integers(len(can)))]
+            content = dataclasses.replace(content, rows=tuple(dataclasses.replace(r, dagger=k == dagger_at)
+                                                              for k, r in enumerate(rows)))
+        return content
 
     def change(self, content: DocumentContent, request: Request, rng: np.random.Generator,
                focus: tuple[str, ...] = ()) -> DocumentContent:
@@ -455,7 +464,11 @@ class DocumentContext(Context):
         caption = content.caption if content.language else f"Table 1. {content.caption}"
         out["caption"] = sheet.text(caption, body, px, flow.x(left), y, rgb=INK, role="caption").item_id
         y += px * 0.8
-        label_w = max(tw(r.label + " " + DAGGER, body, px) for r in content.rows) + 2 * px
+        marks = font_named(MARK_FONT) if content.language else body
+        if content.language:  # the dagger in its own font, a space's width after the label
+            label_w = max(tw(r.label, body, px) + px * 0.5 + tw(DAGGER, marks, px) for r in content.rows) + 2 * px
+        else:
+            label_w = max(tw(r.label + " " + DAGGER, body, px) for r in content.rows) + 2 * px
         label_w = max(label_w, tw(content.row_label, body, px) + 2 * px)
         col_w = (right - left - label_w) / len(content.years)
         if col_w < max(tw(v, body, px) for r in content.rows for v in r.values) + px:
@@ -469,9 +482,11 @@ class DocumentContext(Context):
             role = "column_header" if k == 0 else "row_label"
             lab = sheet.text(label, body, px, flow.x(left + px * 0.6), base, rgb=INK, role=role)
             mark = None
-            if dagger:
-                mark = sheet.text(DAGGER, body, max(4, px - 1), lab.bbox[2] + 2, base - px * 0.3, rgb=INK,
-                                  role="mark").item_id
+            if dagger:  # after the label as it reads (at its left on a right-to-left page)
+                mark_px = max(4, px - 1)
+                x = lab.bbox[2] + 2 if not sheet.mirror else lab.bbox[0] - 2 - tw(DAGGER, marks, mark_px) / 2
+                mark = sheet.text(DAGGER, marks, mark_px, x, base - px * 0.3, rgb=INK, role="mark",
+                                  align="left" if not sheet.mirror else "center").item_id
             ids = []
             for j, value in enumerate(values):
                 ids.append(sheet.text(value, body, px, flow.x(edges[j + 2] - px * 0.6), base, rgb=INK,
@@ -483,9 +498,17 @@ class DocumentContext(Context):
         for x in edges[1:-1]:  # the column rules
             a, b = flow.span(x, x + 1)
             sheet.shape(Polygon(rect_points((a, table_top, b, y))), INK, "rule", "table rule")
-        if note:
+        if note and not content.language:
             out["dagger_note"] = sheet.text(f"{DAGGER} Provisional figure.", body, max(4, px - 1), left,
                                             y + cap_gap(px) * 0.9, rgb=INK, role="table_note").item_id
+        elif note:  # the dagger in its own font, then the page words' note, from the start of the line
+            note_px, base = max(4, px - 1), y + cap_gap(px) * 0.9
+            dagger_w = tw(DAGGER, marks, note_px)
+            sheet.text(DAGGER, marks, note_px, flow.x(left + dagger_w / 2), base, rgb=INK, role="table_note",
+                       align="center")
+            out["dagger_note"] = sheet.text(page_words(content.language)["document"]["note"], body, note_px,
+                                            flow.x(left + dagger_w + note_px * 0.5), base, rgb=INK,
+                                            role="table_note").item_id
         return top
 
     @staticmethod

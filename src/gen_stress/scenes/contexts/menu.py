@@ -129,8 +129,9 @@ class MenuContext(Context):
         "marked_item": "the one dish marked with a dagger",
     }
     refuses = {"count_merged": "a menu lists no quantities to add up"}
-    localized_slots = ("fine_text", "rotated_text", "styled_text", "list_order", "list_relative", "two_columns",
-                       "absent_field", "near_miss", "presupposition", "named_box", "near_duplicate")
+    localized_slots = ("fine_text", "rotated_text", "styled_text", "count_marks", "list_order", "list_relative",
+                       "two_columns", "absent_field", "near_miss", "presupposition", "named_box", "near_duplicate",
+                       "marked_item")
 
     def sample(self, request: Request, rng: np.random.Generator, size: tuple[int, int]) -> MenuContent:
         if request.language not in ("", "en"):
@@ -171,13 +172,7 @@ class MenuContext(Context):
             flat = [dataclasses.replace(d, diet="V" if i in veg else ("" if d.diet == "V" else d.diet))
                     for i, d in enumerate(dishes)]
             sections = _regroup(sections, flat)
-        specials = set()
-        if slot == "count_marks":
-            if request.count > len(dishes):
-                raise Resample("more specials asked for than dishes")
-            specials = set(int(i) for i in rng.choice(len(dishes), size=request.count, replace=False))
-        elif slot == "marked_item" or rng.random() < 0.4:
-            specials = {int(rng.integers(len(dishes)))}
+        specials = _pick_specials(len(dishes), slot, request.count, rng)
         flat = [dataclasses.replace(d, special=i in specials) for i, d in enumerate([d for _s, ds in sections for d in ds])]
         sections = _regroup(sections, flat)
         near_dup = ""
@@ -226,8 +221,9 @@ class MenuContext(Context):
     def _sample_localized(self, request: Request, rng: np.random.Generator, size: tuple[int, int]) -> MenuContent:
         """A menu in another language (the `menu` page words of data/contexts/languages.yaml):
         its sections and dishes, the locale's prices (Babel; Latin digits or the locale's
-        own), the script's fonts, shaped; no descriptions, diet marks, specials, hours or service line, which
-        the page words do not cover (only questions about what it prints: `localized_slots`)."""
+        own), the script's fonts, shaped, and the chef's specials with their dagger; no descriptions, diet
+        marks, hours or service line, which the page words do not cover (only questions about what it
+        prints: `localized_slots`)."""
         code, slot, style = request.language, request.slot, request.style
         words, lang = page_words(code), LANGUAGES[code]
         menu = words["menu"]
@@ -286,6 +282,14 @@ class MenuContext(Context):
             sections, near_dup = _near_duplicate(sections, {"variant_words": short}, rng, code, step)
             content = dataclasses.replace(content, sections=tuple((s, tuple(ds)) for s, ds in sections),
                                           near_dup=near_dup)
+        # The chef's specials, as in English (drawn last: the rest of the menu is as before
+        # they were printed), their dagger in a Latin font (the script's fonts have none).
+        flat = [d for _s, ds in content.sections for d in ds]
+        can = [i for i, d in enumerate(flat) if d.name != content.near_dup]
+        specials = {can[k] for k in _pick_specials(len(can), slot, request.count, rng)}
+        flat = [dataclasses.replace(d, special=i in specials) for i, d in enumerate(flat)]
+        content = dataclasses.replace(content, mark_font=pick(rng, MARK_FONTS), sections=tuple(
+            (s, tuple(ds)) for s, ds in _regroup([(s, list(ds)) for s, ds in content.sections], flat)))
         return self._fitted(content, size, slot)
 
     def change(self, content: MenuContent, request: Request, rng: np.random.Generator,
@@ -353,8 +357,8 @@ class MenuContext(Context):
         text_width = _widths(content)
         if text_width(content.title, font_named(content.title_font), content.title_px) + 2 * content.stroke_px > inner:
             return "the title does not fit the card"
-        for text, p, _role in self._footer_lines(content):
-            if text_width(text, body, p) > inner:
+        for text, p, role in self._footer_lines(content):
+            if text_width(text, body, p) + self._dagger_room(content, role, p) > inner:
                 return "a footnote line is wider than the card"
         y = y0 + pad + content.title_px * 1.8 + 2 * content.stroke_px + (cap_gap(desc_px) if content.tagline else 0)
         y += 2 * px
@@ -479,8 +483,15 @@ class MenuContext(Context):
         y = bottom
         for text, p, role in foot_lines:
             y += cap_gap(p)
-            item = sheet.text(text, body, p, (x0 + x1) / 2, y - p * 0.4, rgb=faint if role != "footer" else ink,
-                              role=role, align="center")
+            rgb, middle = faint if role != "footer" else ink, (x0 + x1) / 2
+            if self._dagger_room(content, role, p):  # the dagger in the mark font, then what it means
+                widths, room = _widths(content), self._dagger_room(content, role, p)
+                left = middle - (widths(text, body, p) + room) / 2
+                dagger_x, text_x = (left + widths(text, body, p) + p * 0.5, left) if sheet.mirror else (left, left + room)
+                sheet.text(DAGGER, marks, p, dagger_x + (room - p * 0.5) / 2, y - p * 0.4, rgb=rgb, role=role,
+                           align="center")
+                middle = text_x + widths(text, body, p) / 2
+            item = sheet.text(text, body, p, middle, y - p * 0.4, rgb=rgb, role=role, align="center")
             out["fields"].setdefault(role, []).append(item.item_id)
             if role == "footer":
                 out["fine"] = item.item_id
@@ -492,6 +503,14 @@ class MenuContext(Context):
         return self._page(scene, content, out)
 
     @staticmethod
+    def _dagger_room(content: MenuContent, role: str, p: int) -> float:
+        """Width a dagger and its gap take before another language's legend (drawn apart
+        from it, in the mark font), 0 elsewhere."""
+        if role != "legend" or not content.language:
+            return 0.0
+        return _widths(content)(DAGGER, font_named(content.mark_font), p) + p * 0.5
+
+    @staticmethod
     def _label_room(content: MenuContent, body) -> float:
         return _widths(content)(content.label, body, content.target_px) * 1.05 + 2 * content.target_px + 4
 
@@ -500,8 +519,9 @@ class MenuContext(Context):
         diets = vocabulary("menu")["diets"]
         shown = sorted({d.diet for _s, ds in content.sections for d in ds if d.diet})
         legend = [f"{k} {diets[k]}" for k in shown]
-        if any(d.special for _s, ds in content.sections for d in ds):
-            legend.append(f"{DAGGER} chef's special")
+        if any(d.special for _s, ds in content.sections for d in ds):  # (another language's: after a dagger)
+            legend.append(page_words(content.language)["menu"]["special"] if content.language
+                          else f"{DAGGER} chef's special")
         lines = []
         if legend:
             lines.append((" · ".join(legend), _small_print(content), "legend"))
@@ -614,6 +634,18 @@ def _price_text(dish: Dish, content: MenuContent) -> str:
     cur = ({"language": content.language, "digits": content.numbering} if content.language
            else {**CURRENCY, "decimal": content.decimal})
     return money(dish.price, cur)
+
+
+def _pick_specials(n_dishes: int, slot: str, count: int, rng: np.random.Generator) -> set[int]:
+    """Which dishes carry the dagger: `count` when they are counted, one when the marked
+    dish is asked for, else one on 40% of menus."""
+    if slot == "count_marks":
+        if count > n_dishes:
+            raise Resample("more specials asked for than dishes")
+        return set(int(i) for i in rng.choice(n_dishes, size=count, replace=False))
+    if slot == "marked_item" or rng.random() < 0.4:
+        return {int(rng.integers(n_dishes))}
+    return set()
 
 
 def _keeps(dish: Dish, slot: str, content: MenuContent) -> bool:
