@@ -141,10 +141,10 @@ def test_document_rows_end_to_end(script, code, tmp_path, capsys):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--family", "counting", "--set", "context=menu", "--set", "script=arabic"],
-     "counting/crowded in context menu is not supported with script=arabic yet"),
-    (["--family", "counting", "--set", "context=menu", "--set", "language=fr", "--subtask", "crowded"],
-     "counting/crowded in context menu is not supported with language=fr yet"),
+    (["--family", "counting", "--set", "context=menu", "--set", "script=arabic", "--subtask", "duplicates_merged"],
+     "context menu cannot serve counting/duplicates_merged"),
+    (["--family", "counting", "--set", "context=document", "--set", "language=fr", "--subtask", "duplicates_merged"],
+     "context document cannot serve counting/duplicates_merged"),
 ])
 def test_document_refusals_are_one_line(args, message, tmp_path, capsys):
     out = tmp_path / "out"
@@ -317,6 +317,35 @@ def test_daggers_in_other_languages(context, script, code, tmp_path, capsys):
             assert int(row["answer"]) == sum(t["role"] == "mark" and t["text"] == "†" for t in row["scene"]["texts"])
         for a, b in zip(rows[::2], rows[1::2]):
             assert a["group_id"] == b["group_id"] and abs(int(a["answer"]) - int(b["answer"])) == 1
+
+
+@pytest.mark.parametrize("script, code", [("hebrew", "he"), ("chinese", "zh"), ("bengali", "bn")])
+def test_vegetarian_marks_in_other_languages(script, code, tmp_path, capsys):
+    """counting/crowded on a menu in another language: the dishes marked V are counted,
+    every one of them meatless by the page words' diets (never the grilled chicken), the
+    V drawn in a Latin font after the dish as it reads and explained in the language; a
+    minimal pair's twin has one V more or fewer, again only on a meatless dish."""
+    out = tmp_path / "out"
+    rc, _, err = run_cli(["--family", "counting", "--subtask", "crowded", "--pairs", "--n", "3", *GENERATE,
+                          "--set", "context=menu", "--set", f"script={script}", "--out", str(out)], capsys)
+    assert rc == 0, err
+    words = languages.page_words(code)
+    meatless = {dish for (_s, dishes), diets in zip(words["menu"]["sections"], words["menu_diets"])
+                for dish, diet in zip(dishes, diets) if diet in ("V", "VG")}
+    rtl = languages.LANGUAGES[code].direction == "rtl"
+    rows = read_rows(out)
+    for row in rows:
+        texts = row["scene"]["texts"]
+        marks = [t for t in texts if t["role"] == "mark" and t["text"] == "V"]
+        assert int(row["answer"]) == len(marks) and marks
+        for mark in marks:
+            dish = min((t for t in texts if t["role"] == "dish"),
+                       key=lambda t: abs((t["bbox"][1] + t["bbox"][3]) - (mark["bbox"][1] + mark["bbox"][3])))
+            assert dish["text"] in meatless
+            assert (mark["bbox"][2] <= dish["bbox"][0] + 1) if rtl else (mark["bbox"][0] >= dish["bbox"][2] - 1)
+        assert any(t["role"] == "legend" and t["text"] == words["menu"]["diets"]["V"] for t in texts)
+    for a, b in zip(rows[::2], rows[1::2]):
+        assert a["group_id"] == b["group_id"] and abs(int(a["answer"]) - int(b["answer"])) == 1
 
 
 # English pages: what they were before pages learnt other languages, as sampled since
