@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -438,7 +439,7 @@ class DocumentContext(Context):
             sheet.rule(*flow.span(left, left + (right - left) / 3), bottom + 1, 1, INK)
             bottom -= px
         if content.stamp:
-            room = tw(content.stamp, body, content.target_px) * 1.05 + 2 * content.target_px
+            room = _stamp_room(content, body)
             out["stamp"] = sheet.turned_text(content.stamp, body, content.target_px,
                                              ((left + right) / 2, bottom - room / 2), content.stamp_angle,
                                              rgb=(170, 30, 36), role="stamp").item_id
@@ -655,6 +656,15 @@ class _Flow:
         return text_width(text, font, text_px, self.sheet.shaping)
 
 
+def _stamp_room(content: DocumentContent, body) -> float:
+    """Height the stamp takes above the footnotes: its line turned by its angle (turned
+    15 degrees, a long word needs a fraction of its length), with a margin above and below."""
+    length = text_width(content.stamp, body, content.target_px, page_shaping(content.language))
+    turn = math.radians(content.stamp_angle)
+    tall = 1.5 * content.target_px  # the line's ink, accents and descenders included
+    return length * abs(math.sin(turn)) + tall * abs(math.cos(turn)) + 2 * content.target_px
+
+
 def _new_note(content: DocumentContent, rng) -> str:
     """A footnote for a marker added by a twin: the English one, or a short sentence of
     the page's language."""
@@ -755,7 +765,7 @@ def _n_placed(content: DocumentContent, size: tuple[int, int]) -> int:
     if content.footnotes:
         bottom -= px
     if content.stamp:
-        bottom -= text_width(content.stamp, body, content.target_px) * 1.05 + 2 * content.target_px
+        bottom -= _stamp_room(content, body)
     note = any(r.dagger for r in content.rows)
     bottom = bottom - (len(content.rows) + 1) * (cap_gap(px) * 0.95) - cap_gap(px) * (2.2 if note else 1.2)
     bottom -= px
