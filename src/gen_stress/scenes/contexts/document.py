@@ -536,14 +536,18 @@ class DocumentContext(Context):
         for para, lines, need in zip(content.paragraphs, wrapped, needs):
             # The next column once this one is full (as _n_placed counts); the balanced
             # first column takes a paragraph longer than its share when it holds none yet.
+            cut = False
             if y + need > (first_end if column == 0 and y > top else bottom):
-                column += 1
-                y = top
-                if column >= content.columns or y + need > bottom:  # (taller than a whole column: it
-                    # would run over the table below)
+                if column + 1 < content.columns:
+                    column, y = column + 1, top
+                if y + need > bottom:  # the last column is full, or the paragraph is taller than a
+                    # whole one: its first lines fill the column, the rest goes overleaf (never over the table)
                     if para.marker:
                         raise Resample("a paragraph with a footnote marker does not fit")
-                    break
+                    room = int((bottom - y - (pitch * 1.6 if para.heading else 0) - pitch * 0.3) // pitch)
+                    if room < 2:  # (no heading or single line left alone at a column's foot)
+                        break
+                    lines, cut = lines[:room], True
             x = col_x[column]
             if para.heading:
                 y += pitch * 1.4
@@ -552,7 +556,7 @@ class DocumentContext(Context):
                 y += pitch * 0.2
             for k, words in enumerate(lines):
                 y += pitch
-                last = k == len(lines) - 1
+                last = k == len(lines) - 1 and not cut  # (a cut paragraph's last line here is justified)
                 indent = 2 * space_w if k == 0 else 0
                 if content.language:
                     text = words if last else _justified_line(words, body, px, col_w - indent, sheet.shaping,
@@ -569,6 +573,8 @@ class DocumentContext(Context):
                         raise Resample("no room for a footnote marker")
                     out["markers"].append(marker.item_id)
             y += pitch * 0.3
+            if cut:
+                break
 
     def _page(self, scene: Scene, content: DocumentContent, out: dict, request: Request) -> Page:
         text = {it.item_id: it.text for it in scene.items if hasattr(it, "layout")}
