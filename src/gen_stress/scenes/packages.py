@@ -13,7 +13,7 @@ question reads its print, the lines are separate text items on it instead.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 from PIL import Image
@@ -160,6 +160,15 @@ class Look:
     unit_px: float  # pixels per centimetre
     paints: tuple[tuple[str, RGB], ...]
     prints: tuple[Print, ...]
+
+    # Worked out once: a look is the key of every stamp lookup (each facing's render,
+    # box and record), and hashing its prints each time cost more than the lookups.
+    @cached_property
+    def _hash(self) -> int:
+        return hash((self.kind, self.width_cm, self.height_cm, self.unit_px, self.paints, self.prints))
+
+    def __hash__(self) -> int:
+        return self._hash
 
 
 def printed_lines(look: Look, origin: tuple[int, int], first_id: int, on_item: int, z: int) -> list[TextItem]:
