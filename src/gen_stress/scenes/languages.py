@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 from decimal import Decimal
 import unicodedata
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from importlib import resources
 import numpy as np
 import yaml
 from babel import Locale
-from babel.dates import format_date
+from babel.dates import format_date, get_day_names
 from babel.numbers import (
     format_currency,
     format_decimal,
@@ -645,7 +646,25 @@ def format_share(code: str, percent: int, system: str = "latn") -> str:
                                    numbering_system=system), system)
 
 
-SCREEN_MARKS = "\u2026-:%"  # a cut label's ellipsis; times, percentages
+def format_whole_amount(code: str, units: int, system: str = "latn") -> str:
+    """An amount in whole units of the currency, with its sign, as the locale prints a
+    rounded figure (its currency pattern without the decimals: "€1,234", "1.234 €")."""
+    lang = LANGUAGES[code]
+    locale = _locale(lang.locale)
+    pattern = locale.currency_formats["standard"].pattern.split(";")[0]
+    whole = re.sub(r"\.0+", "", pattern)
+    return _visible(format_currency(units, lang.currency, format=whole, locale=locale, currency_digits=False,
+                                    numbering_system=system), system)
+
+
+@cache
+def weekday_letters(code: str) -> tuple[str, ...]:
+    """The narrow names of the days, Monday first (CLDR through Babel): a chart's axis."""
+    names = get_day_names("narrow", context="stand-alone", locale=_locale(LANGUAGES[code].locale))
+    return tuple(_nfc(names[k]) for k in range(7))
+
+
+SCREEN_MARKS = "\u2026-+:%"  # a cut label's ellipsis; times, percentages, a figure's change
 
 
 @cache
@@ -656,9 +675,11 @@ def screen_charset(code: str) -> frozenset[str]:
     if not words:
         return frozenset()
     chars = set("".join(_strings_in(words)).replace("{app}", "").replace("{pct}", "")) | set(SCREEN_MARKS)
+    chars |= set("".join(weekday_letters(code)))
     lang = LANGUAGES[code]
     for system in ("latn",) + ((lang.native_digits,) if lang.native_digits else ()):
         chars |= set(format_share(code, 45, system)) | set(_digits(system))
+        chars |= set(format_whole_amount(code, 1234567, system)) | set(format_number(lang, 1234567, system))
     return frozenset(chars)
 
 

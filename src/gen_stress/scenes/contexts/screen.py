@@ -214,6 +214,8 @@ class ScreenContext(Context):
             latin = languages.LANGUAGES[code].script == "latin"
             kinds = tuple(k for k in kinds if k in screen_local.LOCAL_KINDS
                           and (latin or k != "login" or slot != "presupposition"))
+        # Latin digits, or the locale's own half the time where it has them
+        numbering = languages.page_numbering(languages.LANGUAGES[code], rng) if code else "latn"
         kind = pick(rng, kinds)
         device = "desktop" if slot == "rotated_text" else pick(rng, ("phone", "desktop"))
         if slot == "count_merged" and request.count > 8:
@@ -228,7 +230,7 @@ class ScreenContext(Context):
                                      load_catalog().of_class(style.font_class)) if not f.missing(app)]
             title_font = pick(rng, pool or [font])
             title_px, title_contrast, title_stroke = style.text_px, style.contrast_ratio, style.stroke_px
-        rows, features = self._rows(kind, slot, request.count, rng, vocab, code)
+        rows, features = self._rows(kind, slot, request.count, rng, vocab, code, numbering)
         long_list = slot == "count_merged" and request.count > 8
         order = ["list"]
         if kind not in ("login", "checkout"):
@@ -305,7 +307,7 @@ class ScreenContext(Context):
             offset=float(rng.uniform(0, 1)), steps=steps, address=address,
             order_cents=int(rng.integers(12, 400)) * 100 - 1 if kind == "checkout" else 0)
         if code:
-            content = _localized(content, code, rng)
+            content = _localized(content, code, numbering)
         if slot == "presupposition" and request.present is not None:
             content = _with_presence(content, request.present, rng)
         return content
@@ -314,7 +316,8 @@ class ScreenContext(Context):
     def _body_px(size: tuple[int, int], scale: float) -> int:
         return max(5, int(round(7 * min(size) / 512 * scale)))
 
-    def _rows(self, kind: str, slot: str, count: int | None, rng, vocab, code: str = "") -> tuple[tuple[Row, ...], set]:
+    def _rows(self, kind: str, slot: str, count: int | None, rng, vocab, code: str = "",
+              numbering: str = "latn") -> tuple[tuple[Row, ...], set]:
         """The main list of the screen, and which optional features it shows."""
         optional = list(FEATURES[kind])
         features = {f for f in optional if rng.random() < 0.5}
@@ -398,17 +401,23 @@ class ScreenContext(Context):
                 rows.insert(k + int(rng.integers(2)), variant)
             return tuple(rows), features
         if kind == "dashboard":  # figure tiles: label, value, change since last week
-            labels = [t["label"] for t in vocab["tiles"] if t["label"] != "Refunds"]
+            refunds = screen_local.words(code)["refunds"]
+            labels = [t["label"] for t in vocab["tiles"] if t["label"] != refunds]
             picked = [labels[int(i)] for i in rng.choice(len(labels), size=int(rng.integers(2, 5)), replace=False)]
             if "refunds" in features:
-                picked.insert(int(rng.integers(len(picked) + 1)), "Refunds")
+                picked.insert(int(rng.integers(len(picked) + 1)), refunds)
             icons = {t["label"]: t["icon"] for t in vocab["tiles"]}
+            money_tiles = vocab.get("money_tiles", ("Revenue", "Refunds"))
             rows = []
             for label in picked:
                 value = int(rng.integers(12, 99999))
-                shown = f"${value:,}" if label in ("Revenue", "Refunds") else f"{value:,}"
+                shown = f"${value:,}" if label in money_tiles else f"{value:,}"
                 delta = int(rng.integers(-30, 60))
-                rows.append(Row(label, shown, icon=icons[label], on=delta >= 0, meta=f"{delta:+d}%"))
+                change = f"{delta:+d}%"
+                if code:  # the locale's amounts (whole units of its currency), numbers and percentages
+                    shown = screen_local.tile_value(code, value, label in money_tiles, numbering)
+                    change = ("+" if delta >= 0 else "-") + languages.format_share(code, abs(delta), numbering)
+                rows.append(Row(label, shown, icon=icons[label], on=delta >= 0, meta=change))
             return tuple(rows), features
         return (), features  # login, checkout
 
@@ -1068,13 +1077,13 @@ class _Layout:
                               "tile_change", px=max(5, self.px - 1), on=card.item_id)
             if value.bbox[2] > x0 + w - 4 * u or label.bbox[2] > x0 + w - 4 * u:
                 raise Resample("a figure does not fit its tile")
-            ref = f"the {row.title} figure"
+            ref = _named(row.title, self.lang, "the", "figure")
             self.entries.append(Target((label.item_id, value.item_id), row.title, row.title, row.title))
-            if row.title == "Refunds":
+            if row.title == self.words["refunds"]:
                 self.fields.append(Field(FEATURES["dashboard"]["refunds"], True, "the Refunds figure", value.text,
                                          (value.item_id,), numeric=True))
             else:
-                self.fields.append(Field(f"a {row.title} figure", True, ref, value.text, (value.item_id,),
+                self.fields.append(Field(_named(row.title, self.lang, "a", "figure"), True, ref, value.text, (value.item_id,),
                                          numeric=True, usual=False))
             ids += [card.item_id, icon.item_id, label.item_id, value.item_id, delta.item_id]
         if "refunds" not in c.features:
@@ -1085,7 +1094,7 @@ class _Layout:
             axis = self.rect((inner[0], y + ch, inner[1], y + ch + max(1.0, u)), pal.line, "chart_axis", "chart axis")
             bars = [axis.item_id]
             step = (inner[1] - inner[0]) / 7
-            for k, day in enumerate(("M", "T", "W", "T", "F", "S", "S")):
+            for k, day in enumerate(self.words["days"]):
                 bh = ch * c.bars[k]
                 cx = inner[0] + step * (k + 0.5)
                 bars.append(self.rect((cx - step * 0.28, y + ch - bh, cx + step * 0.28, y + ch), pal.accent, "bar",
@@ -1541,10 +1550,14 @@ def _with_presence(c: ScreenContent, present: bool, rng) -> ScreenContent:
     return c
 
 
+def _named(title: str, language: str, article: str, noun: str) -> str:
+    """How a question names an element by its label ("a Wi-Fi toggle", "the Orders
+    figure"; another language's label is quoted)."""
+    return f"{article} {title} {noun}" if not language else f"{article} \"{title}\" {noun}"
+
+
 def _toggle(title: str, language: str, article: str) -> str:
-    """How a question names a settings row's toggle ("a Wi-Fi toggle"; another
-    language's label is quoted)."""
-    return f"{article} {title} toggle" if not language else f"{article} \"{title}\" toggle"
+    return _named(title, language, article, "toggle")
 
 
 def _price(value: int, code: str) -> int:
@@ -1561,18 +1574,17 @@ def _file_day(code: str, days: int) -> str:
     return languages.format_day(languages.LANGUAGES[code], day, "medium", "latn")
 
 
-def _localized(content: ScreenContent, code: str, rng) -> ScreenContent:
+def _localized(content: ScreenContent, code: str, numbering: str) -> ScreenContent:
     """A screen's content in another language: numbers in its digits (Latin or the
     locale's own, half the time where it has them), fees in its currency, no typed Latin
     email beyond Latin script."""
     lang = languages.LANGUAGES[code]
-    numbering = languages.page_numbering(lang, rng)
 
     def digits(text: str) -> str:
         return languages.in_digits(text, numbering)
 
-    rows = tuple(dataclasses.replace(r, meta=digits(r.meta)) if r.meta and r.meta != "variant" else r
-                 for r in content.rows)
+    rows = tuple(dataclasses.replace(r, meta=digits(r.meta)) if r.meta and r.meta != "variant"
+                 and content.kind != "dashboard" else r for r in content.rows)
     rows = tuple(dataclasses.replace(r, sub=digits(r.sub)) if content.kind == "cart" else r for r in rows)
     # Fees on the scale of a grocery cart (its goods are the language's receipt goods): a
     # third of the English fee, a discount of at most a third of the goods.

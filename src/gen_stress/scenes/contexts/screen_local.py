@@ -29,12 +29,15 @@ from gen_stress.scenes.model import TextItem
 from gen_stress.scenes.text import moved
 
 # Kinds of screen drawn in other languages: those whose labels screen_languages.yaml
-# holds (a dashboard's figures and a checkout's address form are English only).
-LOCAL_KINDS = ("settings", "inbox", "files", "cart", "playlist", "login")
+# holds (a checkout's address form is English only).
+LOCAL_KINDS = ("settings", "inbox", "files", "cart", "playlist", "login", "dashboard")
 # What each localized toggle switches -> its icon (the English rows' icons).
 TOGGLE_ICONS = {"airplane": "airplane", "notifications": "bell", "dark": "brightness-6", "location": "signal",
                 "update": "download", "sound": "volume-high", "battery": "battery", "lock": "lock",
                 "digests": "email-outline", "calendar": "calendar", "previews": "eye-off", "data": "chart-bar"}
+TILE_ICONS = {"revenue": "chart-bar", "orders": "cart", "visitors": "account", "refunds": "tag", "shipments": "truck",
+              "messages": "email"}
+MONEY_TILES = ("revenue", "refunds")
 FILE_ICONS = ("file-pdf-box", "file-excel", "file-word", "image", "folder", "file-document")
 # The labels an English screen draws (screen.py's own words, as they always were).
 ENGLISH = {
@@ -53,6 +56,8 @@ ENGLISH = {
               "google": "Continue with Google", "signup": "No account? Sign up"},
     "cancel": "Cancel",
     "delete": "Delete",
+    "refunds": "Refunds",
+    "days": ("M", "T", "W", "T", "F", "S", "S"),
 }
 UI_FONTS_LOCAL = ("DejaVu Sans", "Liberation Sans", "Open Sans", "Roboto Condensed")
 
@@ -62,7 +67,8 @@ def words(language: str) -> dict:
     if language in ("", "en"):
         return ENGLISH
     found = screen_words(language)
-    return {**found, "delete": found["button_sets"][1][0]}
+    return {**found, "delete": found["button_sets"][1][0], "refunds": found["tiles"]["refunds"],
+            "days": languages.weekday_letters(language)}
 
 
 @cache
@@ -139,8 +145,19 @@ def vocabulary(code: str) -> dict:
         "helper_texts": found["helpers"],
         "vertical_tabs": found["vertical_tabs"],
         "tabs": found["tabs"],
+        "tiles": [{"label": found["tiles"][key], "icon": icon} for key, icon in TILE_ICONS.items()],
+        "money_tiles": tuple(found["tiles"][key] for key in MONEY_TILES),
         "banners": found["banners"],
     }
+
+
+def tile_value(code: str, units: int, money: bool, numbering: str) -> str:
+    """A dashboard figure in the locale's format: an amount in whole units of its currency
+    (the US figure converted), or a count."""
+    if money:
+        whole = max(1, local_minor(code, units * 100) // 10 ** languages.currency_digits(code))
+        return languages.format_whole_amount(code, whole, numbering)
+    return languages.format_number(LANGUAGES[code], units, numbering)
 
 
 def local_minor(code: str, usd_cents: int) -> int:
