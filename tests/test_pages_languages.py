@@ -548,3 +548,12 @@ def test_screen_refusals_are_one_line(args, message, tmp_path, capsys):
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
     assert message in err, err
     assert not out.exists()
+
+
+def test_avatar_initials_keep_their_cluster():
+    """An inbox avatar shows a name's first letter whole: a conjunct with its virama, a
+    letter with its vowel sign, the Thai consonant rather than a vowel written before it."""
+    from gen_stress.scenes.contexts.screen_local import initial
+
+    assert [initial(n) for n in ("Maya Chen", "क्षमा", "কি", "เกศ", "ניץ", "كاثغ")] == \
+        ["M", "क्ष", "কি", "ก", "נ", "ك"]

@@ -169,11 +169,17 @@ def local_minor(code: str, usd_cents: int) -> int:
     return max(step, int(round(scaled / step)) * step)
 
 
+THAI_LEADING = "\u0e40\u0e41\u0e42\u0e43\u0e44"  # vowels written before their consonant
+VIRAMAS = "\u094d\u09cd"  # Devanagari and Bengali: the consonant after one joins the cluster
+
+
 def initial(name: str) -> str:
-    """The first letter of a name with its marks (an avatar's initial)."""
-    out = name[:1]
-    for char in name[1:]:
-        if unicodedata.category(char) not in ("Mn", "Mc", "Me"):
+    """An avatar's initial: the name's first letter with its marks (a conjunct whole; in
+    Thai the first consonant, not a vowel written before it)."""
+    start = 1 if name[:1] and name[0] in THAI_LEADING and len(name) > 1 else 0
+    out = name[start:start + 1]
+    for char in name[start + 1:]:
+        if unicodedata.category(char) not in ("Mn", "Mc", "Me") and out[-1] not in VIRAMAS:
             break
         out += char
     return out
