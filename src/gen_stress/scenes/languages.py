@@ -674,7 +674,7 @@ def screen_charset(code: str) -> frozenset[str]:
     words = screen_words(code)
     if not words:
         return frozenset()
-    chars = set("".join(_strings_in(words)).replace("{app}", "").replace("{pct}", "")) | set(SCREEN_MARKS)
+    chars = set("".join(_strings_in(words)).replace("{app}", "").replace("{pct}", "").replace("{n}", "")) | set(SCREEN_MARKS)
     chars |= set("".join(weekday_letters(code)))
     lang = LANGUAGES[code]
     for system in ("latn",) + ((lang.native_digits,) if lang.native_digits else ()):

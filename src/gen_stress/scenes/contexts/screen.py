@@ -504,8 +504,8 @@ class ScreenContext(Context):
             if field == _toggle(row.title, content.language, "a"):
                 rows[k] = dataclasses.replace(row, on=not row.on)
                 return dataclasses.replace(content, rows=tuple(rows))
-        for k, (title, _fields) in enumerate(CHECKOUT_SECTIONS):
-            if content.steps and field == f"a \"Next\" button in the {title} section":
+        for k, (title, _fields) in enumerate(_sections(content.language)):
+            if content.steps and field == _next_field(title, content.language)[0]:
                 steps = list(content.steps)
                 steps[k] = not steps[k]  # its last field filled in or cleared with it
                 return dataclasses.replace(content, steps=tuple(steps))
@@ -1281,7 +1281,8 @@ class _Layout:
         fh, bh = 24 * u, 26 * u
         small = max(5, self.px - 1)
         nexts = []
-        for k, (title, fields) in enumerate(CHECKOUT_SECTIONS):
+        said = self.words["checkout"]
+        for k, (title, fields) in enumerate(_sections(self.lang)):
             enabled = c.steps[k]
             dot = self.circle(inner[0] + 8 * u, y + 9 * u, 8 * u, pal.accent, "step", f"step {k + 1}")
             self.text(str(k + 1), inner[0] + 8 * u, y + 9 * u, pal.on_accent, "step_number", align="center",
@@ -1302,13 +1303,13 @@ class _Layout:
             if k == 1:
                 if "save" in c.features:
                     box = self.icon("checkbox-marked", inner[0] + 7 * u, y + 7 * u, 14 * u, pal.accent, "checkbox")
-                    text = self.text("Save this card for next time", inner[0] + 18 * u, y + 7 * u, pal.text,
+                    text = self.text(said["save_card"], inner[0] + 18 * u, y + 7 * u, pal.text,
                                      "checkbox_label")
                     self.fields.append(Field(FEATURES["checkout"]["save"], True, ids=(box.item_id, text.item_id)))
                     y += 18 * u
                 else:
                     self.fields.append(Field(FEATURES["checkout"]["save"], False))
-            w = self.width("Next") + 40 * u
+            w = self.width(said["next"]) + 40 * u
             box = (inner[1] - w, y, inner[1], y + bh)
             state = "enabled" if enabled else "disabled"
             # Disabled as Material draws it: the container at 12% and the label at 38% of the ink.
@@ -1316,13 +1317,13 @@ class _Layout:
             ink = pal.on_accent if enabled else mix(pal.bg, pal.text, 0.38)
             shape = self.rect(box, fill, "button", f"{state} Next button", radius=bh / 2, z=3,
                               attributes=(("state", state),))
-            text = self.text("Next", box[0] + w / 2, y + bh / 2, ink, "button_label", align="center",
+            text = self.text(said["next"], box[0] + w / 2, y + bh / 2, ink, "button_label", align="center",
                              on=shape.item_id, z=6, attributes=(("state", state),))
             self.details.append(Detail(shape.item_id, f"{state} (greyed out)" if not enabled else "enabled (coloured)",
                                        min_fill=0.6, **({"min_chroma": 60.0} if enabled else {"max_chroma": 12.0})))
             nexts.append((title, enabled, shape, text))
-            self.fields.append(Field(f"a \"Next\" button in the {title} section", True,
-                                     f"the \"Next\" button of the {title} section", state,
+            name, ref = _next_field(title, self.lang)
+            self.fields.append(Field(name, True, ref, state,
                                      (text.item_id, shape.item_id), usual=False,
                                      near="disabled" if enabled else "enabled"))
             y += bh + 6 * u
@@ -1333,25 +1334,26 @@ class _Layout:
             title, _on, shape, text = live[0]
             other = next(n for n in nexts if not n[1])
             self.targets["named_box"] = Target((text.item_id, shape.item_id),
-                                               "the \"Next\" button that is enabled (not greyed out)", "Next",
-                                               "Next", evidence=(other[3].item_id, other[2].item_id))
+                                               f"the \"{said['next']}\" button that is enabled (not greyed out)",
+                                               said["next"], said["next"], evidence=(other[3].item_id, other[2].item_id))
         h = self.px * 2.4
         if "promo" in c.features:
             field = self.ring((inner[0], y, inner[1], y + fh), pal.line, hair, 5 * u, "text_field", "promo field")
-            self.text("Promo code", inner[0] + 8 * u, y + fh / 2, pal.muted, "placeholder")
+            self.text(self.words["cart"]["promo"], inner[0] + 8 * u, y + fh / 2, pal.muted, "placeholder")
             self.fields.append(Field(FEATURES["checkout"]["promo"], True, ids=(field.item_id,)))
             y += fh + 4 * u
         else:
             self.fields.append(Field(FEATURES["checkout"]["promo"], False))
         delivery = c.delivery if "delivery" in c.features else 0
-        lines = [("Delivery", delivery)] if "delivery" in c.features else []
-        lines.append(("Total", c.order_cents + delivery))
-        for label, cents in lines:
-            bold = 1 if label == "Total" else 0
+        lines = [("delivery", delivery)] if "delivery" in c.features else []
+        lines.append(("total", c.order_cents + delivery))
+        for key, cents in lines:
+            label = self.words["cart"][key]
+            bold = 1 if key == "total" else 0
             self.text(label, inner[0], y + h / 2, pal.text if bold else pal.muted, "summary_label", px=self.px + bold)
-            value = self.text(money(cents, DOLLAR, symbol=True), inner[1], y + h / 2, pal.text, "amount",
+            value = self.text(money(cents, self.currency, symbol=True), inner[1], y + h / 2, pal.text, "amount",
                               align="right", px=self.px + bold)
-            if label == "Delivery":
+            if key == "delivery":
                 self.fields.append(Field(FEATURES["checkout"]["delivery"], True, "the delivery fee", value.text,
                                          (value.item_id,), numeric=True))
             else:
@@ -1362,7 +1364,7 @@ class _Layout:
             self.fields.append(Field(FEATURES["checkout"]["delivery"], False, "the delivery fee"))
         if "secure" in c.features:
             icon = self.icon("lock", inner[0] + 6 * u, y + 8 * u, 11 * u, pal.muted)
-            note = self.text("Payments are secure and encrypted", inner[0] + 15 * u, y + 8 * u, pal.muted, "note",
+            note = self.text(said["secure"], inner[0] + 15 * u, y + 8 * u, pal.muted, "note",
                              px=small)
             self.fields.append(Field(FEATURES["checkout"]["secure"], True, ids=(note.item_id, icon.item_id)))
             y += 16 * u
@@ -1550,6 +1552,27 @@ def _with_presence(c: ScreenContent, present: bool, rng) -> ScreenContent:
     return c
 
 
+def _sections(language: str) -> tuple:
+    """A checkout's sections in the language: (title, ((label, placeholder, key), ...))."""
+    if not language:
+        return CHECKOUT_SECTIONS
+    said = screen_local.words(language)["checkout"]
+    return ((said["shipping"], ((said["full_name"], said["name_hint"], "name"),
+                                (said["street"], said["street_hint"], "street"),
+                                (said["city"], said["city_hint"], "city"))),
+            (said["payment"], ((said["card"], CHECKOUT_SECTIONS[1][1][0][1], "card"),
+                               (said["expiry"], said["expiry_hint"], "expiry"))))
+
+
+def _next_field(title: str, language: str) -> tuple[str, str]:
+    """How a question names a checkout section's "Next" button: (as a field, as a ref)."""
+    if not language:
+        return f"a \"Next\" button in the {title} section", f"the \"Next\" button of the {title} section"
+    label = screen_local.words(language)["checkout"]["next"]
+    return (f"a \"{label}\" button in the \"{title}\" section",
+            f"the \"{label}\" button of the \"{title}\" section")
+
+
 def _named(title: str, language: str, article: str, noun: str) -> str:
     """How a question names an element by its label ("a Wi-Fi toggle", "the Orders
     figure"; another language's label is quoted)."""
@@ -1586,6 +1609,9 @@ def _localized(content: ScreenContent, code: str, numbering: str) -> ScreenConte
     rows = tuple(dataclasses.replace(r, meta=digits(r.meta)) if r.meta and r.meta != "variant"
                  and content.kind != "dashboard" else r for r in content.rows)
     rows = tuple(dataclasses.replace(r, sub=digits(r.sub)) if content.kind == "cart" else r for r in rows)
+    address = content.address
+    if address and lang.direction == "rtl":  # a card number's groups kept in reading order: hyphens join
+        address = (*address[:3], address[3].replace(" ", "-"), *address[4:])  # them (spaces would reverse them)
     # Fees on the scale of a grocery cart (its goods are the language's receipt goods): a
     # third of the English fee, a discount of at most a third of the goods.
     step = screen_local.local_minor(code, 1)
@@ -1594,6 +1620,7 @@ def _localized(content: ScreenContent, code: str, numbering: str) -> ScreenConte
     return dataclasses.replace(
         content, rows=rows, helper=digits(content.helper),
         delivery=screen_local.local_minor(code, (content.delivery + 1) // 3), discount=discount,
+        order_cents=screen_local.local_minor(code, content.order_cents) if content.order_cents else 0, address=address,
         email_filled=content.email_filled and lang.script == "latin", language=code, numbering=numbering)
 
 

@@ -28,9 +28,8 @@ from gen_stress.scenes.languages import LANGUAGES, screen_words
 from gen_stress.scenes.model import TextItem
 from gen_stress.scenes.text import moved
 
-# Kinds of screen drawn in other languages: those whose labels screen_languages.yaml
-# holds (a checkout's address form is English only).
-LOCAL_KINDS = ("settings", "inbox", "files", "cart", "playlist", "login", "dashboard")
+# Kinds of screen drawn in other languages (every kind: screen_languages.yaml holds their labels).
+LOCAL_KINDS = ("settings", "inbox", "files", "cart", "playlist", "login", "dashboard", "checkout")
 # What each localized toggle switches -> its icon (the English rows' icons).
 TOGGLE_ICONS = {"airplane": "airplane", "notifications": "bell", "dark": "brightness-6", "location": "signal",
                 "update": "download", "sound": "volume-high", "battery": "battery", "lock": "lock",
@@ -57,6 +56,8 @@ ENGLISH = {
     "cancel": "Cancel",
     "delete": "Delete",
     "refunds": "Refunds",
+    "checkout": {"save_card": "Save this card for next time", "secure": "Payments are secure and encrypted",
+                 "next": "Next"},
     "days": ("M", "T", "W", "T", "F", "S", "S"),
 }
 UI_FONTS_LOCAL = ("DejaVu Sans", "Liberation Sans", "Open Sans", "Roboto Condensed")
@@ -67,7 +68,8 @@ def words(language: str) -> dict:
     if language in ("", "en"):
         return ENGLISH
     found = screen_words(language)
-    return {**found, "delete": found["button_sets"][1][0], "refunds": found["tiles"]["refunds"],
+    titles = {**found["titles"], "checkout": found["checkout"]["title"]}
+    return {**found, "titles": titles, "delete": found["button_sets"][1][0], "refunds": found["tiles"]["refunds"],
             "days": languages.weekday_letters(language)}
 
 
@@ -145,6 +147,11 @@ def vocabulary(code: str) -> dict:
         "helper_texts": found["helpers"],
         "vertical_tabs": found["vertical_tabs"],
         "tabs": found["tabs"],
+        # real street and city names of the language's country (a street's number drawn here;
+        # Japanese chōme run from 1 to 9)
+        "streets": [t.format(n=int(n)) for t in found["streets"]
+                    for n in rng.integers(1, 10 if code == "ja" else 120, size=2)],
+        "cities": found["cities"],
         "tiles": [{"label": found["tiles"][key], "icon": icon} for key, icon in TILE_ICONS.items()],
         "money_tiles": tuple(found["tiles"][key] for key in MONEY_TILES),
         "banners": found["banners"],
