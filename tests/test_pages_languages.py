@@ -557,3 +557,25 @@ def test_avatar_initials_keep_their_cluster():
 
     assert [initial(n) for n in ("Maya Chen", "क्षमा", "কি", "เกศ", "ניץ", "كاثغ")] == \
         ["M", "क्ष", "কি", "ก", "נ", "ك"]
+
+
+def test_cut_labels_end_between_clusters():
+    """A truncated label is cut between grapheme clusters: never before a vowel sign or a
+    Thai tone mark, never after a virama."""
+    from gen_stress.scenes.contexts.screen_local import cluster_end
+
+    assert [cut for cut in range(1, 7) if cluster_end("কির্তন", cut)] == [2, 5, 6]
+    assert [cut for cut in range(1, 4) if cluster_end("ที่ดี", cut)] == [3]
+    assert all(cluster_end("Quarterly report", cut) for cut in range(1, 17))
+    cut_seen = 0
+    for code in ("bn", "hi", "th"):
+        for seed in range(6):
+            content, page = _screen(code, "fine_text", seed, TextStyle(14))
+            full = [r.title for r in content.rows] + [r.sub for r in content.rows]
+            for it in page.scene.items:
+                if getattr(it, "text", "").endswith("\u2026"):
+                    shown = it.text[:-1]
+                    source = next(f for f in full if f.startswith(shown))
+                    assert cluster_end(source, len(shown)), (source, shown)
+                    cut_seen += 1
+    assert cut_seen

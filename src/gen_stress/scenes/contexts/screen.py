@@ -626,11 +626,13 @@ class _Layout:
         return languages.format_share(self.lang, percent, self.c.numbering) if self.lang else f"{percent}%"
 
     def fit(self, text: str, room: float, px: int | None = None) -> str:
-        """The text as shown in `room` pixels: cut with an ellipsis when it does not fit."""
+        """The text as shown in `room` pixels: cut with an ellipsis when it does not fit
+        (between grapheme clusters: never before a vowel sign or after a virama)."""
         if self.width(text, px) <= room:
             return text
         cut = len(text)
-        while cut > 1 and self.width(text[:cut].rstrip() + ELLIPSIS, px) > room:
+        while cut > 1 and (not screen_local.cluster_end(text, cut)
+                           or self.width(text[:cut].rstrip() + ELLIPSIS, px) > room):
             cut -= 1
         return text[:cut].rstrip() + ELLIPSIS
 

@@ -180,6 +180,15 @@ THAI_LEADING = "\u0e40\u0e41\u0e42\u0e43\u0e44"  # vowels written before their c
 VIRAMAS = "\u094d\u09cd"  # Devanagari and Bengali: the consonant after one joins the cluster
 
 
+def cluster_end(text: str, cut: int) -> bool:
+    """Whether text[:cut] ends between two grapheme clusters (a cut label keeps whole
+    letters: not before a combining mark or joiner, not after a virama)."""
+    if cut >= len(text):
+        return True
+    return (unicodedata.category(text[cut]) not in ("Mn", "Mc", "Me") and text[cut] not in "\u200c\u200d"
+            and text[cut - 1] not in VIRAMAS)
+
+
 def initial(name: str) -> str:
     """An avatar's initial: the name's first letter with its marks (a conjunct whole; in
     Thai the first consonant, not a vowel written before it)."""
