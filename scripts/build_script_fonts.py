@@ -5,8 +5,9 @@ licence texts.
 Each font is a Noto face from a pinned Debian package (fonts-noto-core, fonts-noto-cjk),
 checked by SHA-256 and cut with fontTools' subsetter to the characters gen-stress can
 draw in its script: the union of `charset(language)` and `screen_charset(language)`
-(gen_stress.scenes.languages, the screens' labels) over the script's languages, plus U+25CC (so that HarfBuzz's dotted circle for a broken
-cluster is a glyph the shaping check can name). Every layout feature is kept (joining
+(gen_stress.scenes.languages, the screens' labels) over the script's languages, plus
+U+25CC (so that HarfBuzz's dotted circle for a broken cluster is a glyph the shaping
+check can name). Every layout feature is kept (joining
 forms, conjuncts, mark positioning, vertical forms; the glyph closure follows GSUB), so
 HarfBuzz shapes the subset exactly as the full font. The Noto faces of Arabic, Hebrew,
 Devanagari, Bengali and Thai lack Latin digits or punctuation that prices, dates and

@@ -8,10 +8,12 @@ RapidOCR (recognition only) and Tesseract (one line). Prints the exact-match rat
 context and engine, and every miss; `--misses DIR` also writes each missed crop as a PNG
 to look at.
 
-With `--language` (repeatable), receipts, menus, document pages and screens (`--context`) print that language (`--set language=...`): the
-crops are read by Tesseract with the language's data (and English for the digits), and by
-RapidOCR for Chinese; a reading counts when it equals the answer after the scorer's
-normalisation (NFC, presentation forms, width variants, niqqud; scoring/parse.py).
+With `--language` (repeatable), receipts, menus, document pages and screens (`--context`)
+print that language (`--set language=...`): the crops are read by Tesseract with the
+language's data (and English for the digits), and by RapidOCR for Chinese; a reading
+counts when it equals the answer after the scorer's normalisation (NFC, presentation
+forms, width variants, niqqud; scoring/parse.py). A screen's vertical tab (at 90 or 270
+degrees) is turned upright before it is read.
 
     python scripts/context_legibility.py --n 100
     python scripts/context_legibility.py --context receipt --n 200 --seed 2 --misses misses/
