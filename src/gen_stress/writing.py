@@ -31,7 +31,7 @@ LATIN = "latin"
 DIRECTIONS = ("horizontal", "vertical")
 VERTICAL_SCRIPTS = ("chinese", "japanese")  # written top to bottom in real life (Korean rarely)
 FAMILIES = ("ocr",)  # families that draw text beyond Latin so far
-CONTEXTS = ("receipt", "menu", "document")  # real-world contexts whose pages print other languages so far
+CONTEXTS = ("receipt", "menu", "document", "shelf")  # real-world contexts whose pages print other languages so far
 
 
 def _knob(**spec):
