@@ -264,20 +264,29 @@ def _aisle_lines(aisle: str) -> list[dict]:
     return _localized(code, system)[0][aisle] if name else []
 
 
-def _unit_text(code: str, amount: float, unit: str, system: str) -> str | None:
-    """A size as the language prints it on a label: CLDR's short unit format through Babel
-    (narrow or long where the short one has characters the language's fonts lack, as the
-    Greek, Hebrew and CJK short forms' Latin or abbreviation marks), in the page's digits;
-    None when no form can be drawn."""
+UNIT_LENGTHS = ("short", "narrow", "long")
+
+
+def _unit_text(code: str, amount: float, unit: str, system: str, length: str) -> str | None:
+    """A size as the language prints it on a label, CLDR's unit format of that length
+    through Babel, in the page's digits; None when the language's fonts lack one of its
+    characters (the Latin "mL" of the Greek and Bengali short forms, Hebrew gershayim)."""
     from babel.units import format_unit
 
-    chars = languages.charset(code)
-    for length in ("short", "narrow", "long"):
-        text = format_unit(amount, unit, length=length, locale=LANGUAGES[code].locale)
-        text = languages.in_digits(text.replace("\xa0", " ").replace("\u202f", " "), system)
-        if set(text) <= chars:
-            return unicodedata.normalize("NFC", text)
-    return None
+    text = format_unit(amount, unit, length=length, locale=LANGUAGES[code].locale, numbering_system=system)
+    text = text.replace("\xa0", " ").replace("\u202f", " ")  # a label's space
+    if not set(text) <= languages.charset(code):  # (checked before the digits: they would drop a ZWNJ)
+        return None
+    return unicodedata.normalize("NFC", languages.in_digits(text, system))
+
+
+def _unit_length(code: str) -> str:
+    """The CLDR unit length a language's labels use: the shortest that prints every size
+    of its lines (all alike on one shelf), else "" (each size in the shortest that prints it)."""
+    vocab = vocabulary("shelf")
+    specs = [s for lines in vocab["localized"].values() for s in lines] + vocab["localized_small"]
+    return next((length for length in UNIT_LENGTHS if all(_unit_text(code, amount, unit, "latn", length)
+                                                          for s in specs for amount, unit, _en in s["sizes"])), "")
 
 
 @cache
@@ -292,11 +301,16 @@ def _localized(code: str, system: str) -> tuple[dict, list]:
     step, digits = words["price_step"], languages.currency_digits(code)
     fonts = fonts_for(BRAND_FONTS, code)
     brands: set[str] = set()
+    length = _unit_length(code)
 
     def local(k: int, spec: dict, aisle: str, brand_chars: int = 7) -> dict | None:
         sizes = []
         for amount, unit, english in spec["sizes"]:
-            text = _unit_text(code, amount, unit, system)
+            lengths = (length,) if length else UNIT_LENGTHS
+            text = next(filter(None, (_unit_text(code, amount, unit, system, n) for n in lengths)), None)
+            if text is None and unit == "volume-milliliter":  # "0.33 l", as cans say it in many places
+                text = next(filter(None, (_unit_text(code, amount / 1000, "volume-liter", system, n)
+                                          for n in lengths)), None)
             if text is not None:
                 _SIZE_AS[(spec["package"], text)] = english
                 sizes.append(text)
@@ -774,11 +788,12 @@ class ShelfContext(Context):
             rows[k][i] = dataclasses.replace(b, product=new)
             return self._with_rows(content, rows, content.focus)
         if slot == "rotated_text":
-            sticker = one_char_changed(content.sticker, font_named(content.label_font), rng)
+            sticker = one_char_changed(content.sticker, font_named(content.label_font), rng, content.language,
+                                       content.target_px)
             return dataclasses.replace(content, sticker=sticker)
         if slot == "styled_text":
             return dataclasses.replace(content, title=one_char_changed(content.title, font_named(content.title_font),
-                                                                       rng))
+                                                                       rng, content.language, content.title_px))
         if slot in ("count_merged", "count_marks"):
             spots = [(k, i) for k, r in enumerate(rows) for i, b in enumerate(r) if b.product.display == content.focus]
             if spots and (slot == "count_merged" or rng.random() < 0.5):
