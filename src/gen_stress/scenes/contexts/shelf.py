@@ -451,13 +451,15 @@ class ShelfContext(Context):
             rows, focus, word = self._grid_rows(request, rng, vocab)
             ppc, lead = 0.0, (0.0,) * len(rows)
         brand = languages.make_pseudoword(lang, rng, 7)[0]
-        title = pick(rng, words["stores"]).format(brand=brand)
+        title = pick(rng, [words["stores"][k] for k in words["shelf"]["stores"]]).format(brand=brand)  # no bakery
         title_font = pick(rng, fonts_for(SIGN_FONTS, code))
         if slot == "styled_text":
             title_font = pick(rng, [f.name for f in styled_fonts(code, style.font_class) if not f.missing(title)]
                               or [title_font])
         sale_word = words["labels"]["discount"]
-        stickers = [sale_word] + [languages.in_digits(f"-{p}%", system) for p in (20, 30, 50)]
+        # (right to left, a minus sign before the percentage would show after it: the word with it instead)
+        stickers = [sale_word] + [languages.in_digits(f"{sale_word} {p}%" if right_to_left(code) else f"-{p}%", system)
+                                  for p in (20, 30, 50)]
         return ShelfContent(
             mode=mode, rows=rows, lead=lead, title=title, subtitle="",
             currency=(("language", code), ("digits", system)), title_font=title_font, label_font=label_font,
