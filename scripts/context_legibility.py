@@ -8,7 +8,7 @@ RapidOCR (recognition only) and Tesseract (one line). Prints the exact-match rat
 context and engine, and every miss; `--misses DIR` also writes each missed crop as a PNG
 to look at.
 
-With `--language` (repeatable), receipts, menus and document pages (`--context`) print that language (`--set language=...`): the
+With `--language` (repeatable), receipts, menus, document pages and shelves (`--context`) print that language (`--set language=...`): the
 crops are read by Tesseract with the language's data (and English for the digits), and by
 RapidOCR for Chinese; a reading counts when it equals the answer after the scorer's
 normalisation (NFC, presentation forms, width variants, niqqud; scoring/parse.py).
@@ -53,7 +53,7 @@ def target_crop(row: dict) -> np.ndarray:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--context", action="append", choices=CONTEXTS, help="default: all three")
+    parser.add_argument("--context", action="append", choices=CONTEXTS + ("shelf",), help="default: all three")
     parser.add_argument("--n", type=int, default=100, help="items per context")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--misses", type=Path, help="write each missed crop here")
