@@ -49,12 +49,15 @@ def target_crop(row: dict) -> np.ndarray:
     x0, y0, x1, y1 = (int(v) for v in target["bbox"])
     image = np.asarray(Image.open(io.BytesIO(row["image"]["bytes"])).convert("RGB"))
     left, right = max(0, x0 - MARGIN_PX), x1 + MARGIN_PX
-    if row["difficulty"].get("context") == "shelf":  # a price's own currency sign, next to it, left out
+    if row["difficulty"].get("context") == "shelf":
+        # A shelf label's edge lies 4 px from its price (read as a "1" or "|"): 2 px either
+        # side there; and a price's own currency sign beside it left out.
+        left, right = max(0, x0 - 2), x1 + 2
         for other in row["scene"]["texts"]:
             ox0, oy0, ox1, oy1 = other["bbox"]
             if other is not target and other["role"] == "currency" and oy0 < y1 and oy1 > y0:
-                left = max(left, int(ox1) + 1) if ox1 <= x0 else left
-                right = min(right, int(ox0)) if ox0 >= x1 else right
+                left = max(left, min(int(ox1) + 1, x0)) if ox0 < x0 else left  # (ink boxes may touch)
+                right = min(right, max(int(ox0), x1)) if ox1 > x1 else right
     return image[max(0, y0 - MARGIN_PX):y1 + MARGIN_PX, left:right]
 
 
