@@ -113,14 +113,10 @@ def test_rows_end_to_end(context, script, code, tmp_path, capsys):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--family", "ocr", "--set", "context=shelf", "--set", "script=arabic"],
-     "script=arabic is not supported in context shelf yet"),
-    (["--family", "ocr", "--sweep", "context=menu,shelf", "--set", "language=fr"],
-     "language=fr is not supported in context shelf yet"),
+    (["--family", "ocr", "--set", "context=shelf", "--set", "script=japanese", "--set", "text_direction=vertical"],
+     "text_direction=vertical is not supported in context shelf"),
     (["--family", "ocr", "--set", "context=receipt", "--set", "script=japanese", "--set", "text_direction=vertical"],
      "text_direction=vertical is not supported in context receipt"),
-    (["--family", "ocr", "--set", "context=shelf", "--set", "language=de", "--pairs"],
-     "language=de is not supported in context shelf yet"),
     (["--family", "ocr", "--set", "context=receipt", "--set", "script=thai", "--set", "font_class=script"],
      "the thai script has no script font"),
     (["--family", "counting", "--sweep", "context=abstract,receipt", "--set", "script=thai"],

@@ -221,7 +221,8 @@ def test_cluster_boxes_cover_the_ink_and_the_string(name, text, how):
     (["--sweep", "script=arabic,thai", "--set", "language=fa"], "is not written in the thai script"),
     (["--set", "script=korean", "--set", "text_direction=vertical"], "text_direction=vertical is for chinese"),
     (["--set", "text_direction=vertical"], "text_direction=vertical is for chinese and japanese text, not latin"),
-    (["--set", "script=arabic", "--set", "context=shelf"], "not supported in context shelf"),
+    (["--set", "script=japanese", "--set", "context=screen", "--set", "text_direction=vertical"],
+     "text_direction=vertical is not supported in context screen"),
     (["--set", "script=devanagari", "--set", "font_class=mono"], "the devanagari script has no mono font"),
 ])
 def test_bad_writing_knobs_are_one_line(args, message, tmp_path, capsys):
