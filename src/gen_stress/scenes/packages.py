@@ -274,10 +274,17 @@ def _(item: PackageItem) -> render.Raster:
                          owned=owned, owned_px=owned_px, owned_box=owned_box)
 
 
+@lru_cache(maxsize=2048)
+def _named(look: Look) -> tuple[str, str]:
+    """(the roles printed on it, its body's colour name), once per look: every facing of
+    a product records them alike."""
+    return ",".join(pr.role for pr in look.prints), color_name(dict(look.paints)["body"])
+
+
 @model.item_record.register
 def _(item: PackageItem, measured: dict) -> tuple[str, dict]:
     box_ = item.bbox
-    printed = ",".join(pr.role for pr in item.look.prints)
-    return model.object_record(item, measured, shape=item.look.kind, color=color_name(dict(item.look.paints)["body"]),
+    printed, color = _named(item.look)
+    return model.object_record(item, measured, shape=item.look.kind, color=color,
                                bbox=box_, polygon=rect_points(box_), size_px=max(box_[2] - box_[0], box_[3] - box_[1]),
                                attributes=(("printed", printed), *item.attributes))
