@@ -25,7 +25,7 @@ from gen_stress.scenes.fonts import load_catalog
 from gen_stress.scenes.geometry import Box, rect_points
 from gen_stress.scenes.model import Attributes, TextItem
 from gen_stress.scenes.parametric import Design, PaintProbe, Part, _rounded, place
-from gen_stress.scenes.text import layout_text
+from gen_stress.scenes.text import TextLayout, layout_text, moved
 
 PACKAGES = ("can", "bottle", "box", "jar", "bag")
 METAL: RGB = (176, 180, 188)
@@ -177,11 +177,17 @@ def printed_lines(look: Look, origin: tuple[int, int], first_id: int, on_item: i
     ox, oy = origin
     items = []
     for k, pr in enumerate(look.prints):
-        layout = layout_text(pr.text, load_catalog().by_name(pr.font), text_px=pr.text_px,
-                             center=(ox + pr.center[0], oy + pr.center[1]))
+        layout = moved(_print_layout(pr.text, pr.font, pr.text_px), (ox + pr.center[0], oy + pr.center[1]))
         items.append(TextItem(first_id + k, f"label_{pr.role}", layout, pr.rgb, z=z, on_item=on_item,
                               attributes=pr.attributes, char_detail=False))
     return items
+
+
+@lru_cache(maxsize=8192)
+def _print_layout(text: str, font: str, text_px: int) -> TextLayout:
+    """A printed line laid out at the origin (`moved` puts it where `layout_text` would):
+    a product's lines recur on its facings and its stamps."""
+    return layout_text(text, load_catalog().by_name(font), text_px=text_px)
 
 
 _SLOTS = ("body", "label", "cap", "metal", "shade", "shine", "rim")
@@ -216,10 +222,12 @@ def stamp(look: Look, printed: bool = True) -> tuple[int, int, Image.Image, Imag
     for slot, box, mask in layers:
         render.paste(colours, paints[slot], box, mask)
     for text in printed_lines(look, (0, 0), 1, 0, 0) if printed else ():
-        raster = render.rasterize(text)
-        left, top = raster.x0 - x0, raster.y0 - y0
-        for rgb, mask in raster.layers:
-            render.paste(colours, rgb, (left, top, left + mask.width, top + mask.height), mask)
+        # An upright, unstroked line: its pixels are its shared line mask (what the
+        # renderer draws for the text item, without making its Raster).
+        (left, top), mask = text.layout.upright_line()
+        left, top = left - x0, top - y0
+        render.paste(colours, text.rgb, (left, top, left + mask.coverage.width, top + mask.coverage.height),
+                     mask.coverage)
     return x0, y0, colours, coverage
 
 
