@@ -944,8 +944,10 @@ class _Drawer:
             group = [it for it in rects if len(it.points) == n]
             for it, poly in zip(group, shapely.polygons(np.stack([it.points for it in group]))):
                 item = made[it.item_id] = ShapeItem(it.item_id, it.role, it.label, "rectangle", it.rgb, poly, z=it.z)
-                # Its outline is these points (shapely keeps them as given): known, not read back.
-                vars(item)["exterior"] = it.points
+                # Its outline is these points (shapely keeps them as given, and closes the ring
+                # unless they already do): known, not read back.
+                if not np.array_equal(it.points[0], it.points[-1]):
+                    vars(item)["exterior"] = it.points
         return [made[it.item_id] if type(it) is _Rect else it for it in self.items]
 
     def text(self, text: str, font, px: int, center, rgb, role: str, on: int, z: int, *, stroke_px: int = 0,
