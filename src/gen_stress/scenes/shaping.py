@@ -119,6 +119,20 @@ def raqm_box(font, text: str, anchor: str, direction: str | None, language: str 
     return (x - stroke_px, y - stroke_px, x + width + stroke_px, y + height + stroke_px)
 
 
+def raqm_measure(font, text: str, anchor: str, direction: str | None, language: str | None,
+                 stroke_px: int = 0) -> tuple[int, int, int, int]:
+    """`raqm_box` without drawing the line: Pillow's `getbbox` loads each glyph once,
+    where the mask (`getmask2`) loads each three times and renders it twice. The same box
+    (both come from one bounding-box pass over raqm's glyphs), for a line that may be
+    refused for its size before it is drawn: a vertical date at a large size is laid out
+    up to eight times per attempt and rarely fits."""
+    line = _RAQM_LINES.get((font, text, anchor, direction, language))
+    if line is not None:
+        return raqm_box(font, text, anchor, direction, language, stroke_px)
+    x0, y0, x1, y1 = font.getbbox(text, direction=direction, language=language, anchor=anchor)
+    return (x0 - stroke_px, y0 - stroke_px, x1 + stroke_px, y1 + stroke_px)
+
+
 def raqm_mask(font, text: str, anchor: str, direction: str | None, language: str | None,
               size: tuple[int, int], origin: tuple[int, int]):
     """`ImageDraw.text(origin, text, fill=255, ...)` of the unstroked line on a blank "L"
