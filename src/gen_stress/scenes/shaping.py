@@ -27,6 +27,7 @@ import io
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 import cv2
 import numpy as np
@@ -49,8 +50,9 @@ class Shaping:
     language: str
 
 
-@dataclass(frozen=True)
-class Glyph:
+class Glyph(NamedTuple):
+    """One of HarfBuzz's glyphs (a named tuple: made by the dozen per checked line)."""
+
     gid: int
     cluster: int  # string offset of the first character of its cluster
     x_advance: int  # 26.6 units, y up (HarfBuzz's convention)
@@ -246,6 +248,16 @@ def bidi_runs(text: str, rtl: bool) -> tuple[tuple[int, int, bool], ...]:
     return tuple((runs[k][0], runs[k][1], runs[k][2] % 2 == 1) for k in order)
 
 
+@lru_cache(maxsize=256)
+def _hb_font(path: str, scale: int):
+    """A HarfBuzz font of the file at a scale (26.6 units), kept: lines repeat sizes."""
+    import uharfbuzz as hb
+
+    font = hb.Font(_hb_face(path))
+    font.scale = (scale, scale)
+    return font
+
+
 @lru_cache(maxsize=8192)
 def hb_shape(path: str, em_px: float, text: str, shaping: Shaping) -> tuple[Glyph, ...]:
     """HarfBuzz's glyphs for the string at Pillow's size (`em_px`, 26.6 scale), in visual
@@ -253,9 +265,7 @@ def hb_shape(path: str, em_px: float, text: str, shaping: Shaping) -> tuple[Glyp
     whole string as context."""
     import uharfbuzz as hb
 
-    font = hb.Font(_hb_face(path))
-    scale = round(em_px * 64)
-    font.scale = (scale, scale)
+    font = _hb_font(path, round(em_px * 64))
     runs = (((0, len(text), False),) if shaping.direction == "ttb"
             else bidi_runs(text, shaping.direction == "rtl"))
     glyphs: list[Glyph] = []
