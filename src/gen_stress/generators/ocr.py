@@ -682,9 +682,15 @@ def _script_advance(font: FontInfo, text_px: int, script: str, vertical: bool) -
     em = font.em_for_cap(text_px)
     if vertical:
         return em
-    language = languages.default_language(script).code
-    sample = "".join(c for c in languages.letters(language) if not font.missing(c))[:24] or "0"
+    sample = _advance_sample(font, script)
     return font.pil_shaping(em).getlength(sample) / len(sample)
+
+
+@lru_cache(maxsize=256)
+def _advance_sample(font: FontInfo, script: str) -> str:
+    """The letters `_script_advance` measures, picked once per font (not per size)."""
+    language = languages.default_language(script).code
+    return "".join(c for c in languages.letters(language) if not font.missing(c))[:24] or "0"
 
 
 def _boxes_near(a, b, gap: float) -> bool:
