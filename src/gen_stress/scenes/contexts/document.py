@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -438,7 +439,7 @@ class DocumentContext(Context):
             sheet.rule(*flow.span(left, left + (right - left) / 3), bottom + 1, 1, INK)
             bottom -= px
         if content.stamp:
-            room = tw(content.stamp, body, content.target_px) * 1.05 + 2 * content.target_px
+            room = _stamp_room(content, body)
             out["stamp"] = sheet.turned_text(content.stamp, body, content.target_px,
                                              ((left + right) / 2, bottom - room / 2), content.stamp_angle,
                                              rgb=(170, 30, 36), role="stamp").item_id
@@ -535,14 +536,18 @@ class DocumentContext(Context):
         for para, lines, need in zip(content.paragraphs, wrapped, needs):
             # The next column once this one is full (as _n_placed counts); the balanced
             # first column takes a paragraph longer than its share when it holds none yet.
+            cut = False
             if y + need > (first_end if column == 0 and y > top else bottom):
-                column += 1
-                y = top
-                if column >= content.columns or y + need > bottom:  # (taller than a whole column: it
-                    # would run over the table below)
+                if column + 1 < content.columns:
+                    column, y = column + 1, top
+                if y + need > bottom:  # the last column is full, or the paragraph is taller than a
+                    # whole one: its first lines fill the column, the rest goes overleaf (never over the table)
                     if para.marker:
                         raise Resample("a paragraph with a footnote marker does not fit")
-                    break
+                    room = int((bottom - y - (pitch * 1.6 if para.heading else 0) - pitch * 0.3) // pitch)
+                    if room < 2:  # (no heading or single line left alone at a column's foot)
+                        break
+                    lines, cut = lines[:room], True
             x = col_x[column]
             if para.heading:
                 y += pitch * 1.4
@@ -551,7 +556,7 @@ class DocumentContext(Context):
                 y += pitch * 0.2
             for k, words in enumerate(lines):
                 y += pitch
-                last = k == len(lines) - 1
+                last = k == len(lines) - 1 and not cut  # (a cut paragraph's last line here is justified)
                 indent = 2 * space_w if k == 0 else 0
                 if content.language:
                     text = words if last else _justified_line(words, body, px, col_w - indent, sheet.shaping,
@@ -568,6 +573,8 @@ class DocumentContext(Context):
                         raise Resample("no room for a footnote marker")
                     out["markers"].append(marker.item_id)
             y += pitch * 0.3
+            if cut:
+                break
 
     def _page(self, scene: Scene, content: DocumentContent, out: dict, request: Request) -> Page:
         text = {it.item_id: it.text for it in scene.items if hasattr(it, "layout")}
@@ -653,6 +660,15 @@ class _Flow:
 
     def width(self, text: str, font, text_px: int) -> float:
         return text_width(text, font, text_px, self.sheet.shaping)
+
+
+def _stamp_room(content: DocumentContent, body) -> float:
+    """Height the stamp takes above the footnotes: its line turned by its angle (turned
+    15 degrees, a long word needs a fraction of its length), with a margin above and below."""
+    length = text_width(content.stamp, body, content.target_px, page_shaping(content.language))
+    turn = math.radians(content.stamp_angle)
+    tall = 1.5 * content.target_px  # the line's ink, accents and descenders included
+    return length * abs(math.sin(turn)) + tall * abs(math.cos(turn)) + 2 * content.target_px
 
 
 def _new_note(content: DocumentContent, rng) -> str:
@@ -755,7 +771,7 @@ def _n_placed(content: DocumentContent, size: tuple[int, int]) -> int:
     if content.footnotes:
         bottom -= px
     if content.stamp:
-        bottom -= text_width(content.stamp, body, content.target_px) * 1.05 + 2 * content.target_px
+        bottom -= _stamp_room(content, body)
     note = any(r.dagger for r in content.rows)
     bottom = bottom - (len(content.rows) + 1) * (cap_gap(px) * 0.95) - cap_gap(px) * (2.2 if note else 1.2)
     bottom -= px

@@ -129,9 +129,9 @@ class MenuContext(Context):
         "marked_item": "the one dish marked with a dagger",
     }
     refuses = {"count_merged": "a menu lists no quantities to add up"}
-    localized_slots = ("fine_text", "rotated_text", "styled_text", "count_marks", "list_order", "list_relative",
-                       "two_columns", "absent_field", "near_miss", "presupposition", "named_box", "near_duplicate",
-                       "marked_item")
+    localized_slots = ("fine_text", "rotated_text", "styled_text", "count_rows", "count_marks", "list_order",
+                       "list_relative", "two_columns", "absent_field", "near_miss", "presupposition", "named_box",
+                       "near_duplicate", "marked_item")
 
     def sample(self, request: Request, rng: np.random.Generator, size: tuple[int, int]) -> MenuContent:
         if request.language not in ("", "en"):
@@ -165,13 +165,7 @@ class MenuContext(Context):
             meatless.update(d["name"] for d in picked if d.get("diet", "") in VEGETARIAN)
         dishes = [d for _s, ds in sections for d in ds]
         if slot == "count_rows":  # exactly n dishes marked V, all of them meatless
-            can = [i for i, d in enumerate(dishes) if d.name in meatless]
-            if request.count > len(can):
-                raise Resample("more vegetarian dishes asked for than listed")
-            veg = set(int(i) for i in rng.choice(can, size=request.count, replace=False))
-            flat = [dataclasses.replace(d, diet="V" if i in veg else ("" if d.diet == "V" else d.diet))
-                    for i, d in enumerate(dishes)]
-            sections = _regroup(sections, flat)
+            sections = _marked_vegetarian(sections, meatless, request.count, rng)
         specials = _pick_specials(len(dishes), slot, request.count, rng)
         flat = [dataclasses.replace(d, special=i in specials) for i, d in enumerate([d for _s, ds in sections for d in ds])]
         sections = _regroup(sections, flat)
@@ -221,9 +215,9 @@ class MenuContext(Context):
     def _sample_localized(self, request: Request, rng: np.random.Generator, size: tuple[int, int]) -> MenuContent:
         """A menu in another language (the `menu` page words of data/contexts/languages.yaml):
         its sections and dishes, the locale's prices (Babel; Latin digits or the locale's
-        own), the script's fonts, shaped, and the chef's specials with their dagger; no descriptions, diet
-        marks, hours or service line, which the page words do not cover (only questions about what it
-        prints: `localized_slots`)."""
+        own), the script's fonts, shaped, diet marks and the chef's specials with their dagger (the marks in
+        a Latin font, explained in the language); no descriptions, hours or service line, which the page
+        words do not cover (only questions about what it prints: `localized_slots`)."""
         code, slot, style = request.language, request.slot, request.style
         words, lang = page_words(code), LANGUAGES[code]
         menu = words["menu"]
@@ -231,16 +225,25 @@ class MenuContext(Context):
         scale = min(size) / 512
         n_sections = int(rng.integers(2, 5))
         chosen = [0] + sorted(int(k) for k in rng.choice(np.arange(1, 4), size=n_sections - 1, replace=False))
+        if slot == "count_rows":  # the sections with meatless dishes: starters, mains, desserts
+            chosen = sorted(set(chosen) | {1, 2})
         digits, step = languages.currency_digits(code), 10 * words["price_step"]
         sections = []
         for k in chosen:
             name, dishes = menu["sections"][k]
             low, high = words["menu_cents"][k]
-            picked = rng.choice(len(dishes), size=int(rng.integers(2, len(dishes) + 1)), replace=False)
+            diets = words["menu_diets"][k]
+            picked = [int(i) for i in rng.choice(len(dishes), size=int(rng.integers(2, len(dishes) + 1)),
+                                                 replace=False)]
+            if slot == "count_rows":  # every meatless dish of the section: n of them must be listed
+                picked += [i for i, diet in enumerate(diets) if diet in VEGETARIAN and i not in picked]
             sections.append((name, tuple(
-                Dish(dishes[int(i)], "", max(step, int(round(int(rng.integers(low, high + 1)) * words["price_factor"]
-                                                                * 10 ** digits / 100 / step)) * step), "")
+                Dish(dishes[i], "", max(step, int(round(int(rng.integers(low, high + 1)) * words["price_factor"]
+                                                        * 10 ** digits / 100 / step)) * step),
+                     diets[i] if rng.random() < 0.7 else "")  # (as in English, not every diet is marked)
                 for i in sorted(picked))))
+        if slot == "count_rows":  # exactly n dishes marked V, all of them meatless
+            sections = [(s, tuple(ds)) for s, ds in _marked_vegetarian(sections, _meatless(code), request.count, rng)]
         papers = vocab["papers"]
         if slot == "styled_text":
             papers = [p for p in papers if max_contrast(tuple(p["rgb"])) >= style.contrast_ratio]
@@ -306,8 +309,10 @@ class MenuContext(Context):
             return dataclasses.replace(content, title=one_char_changed(content.title, font_named(content.title_font), rng,
                                                                            content.language))
         if slot in ("count_rows", "count_marks", "marked_item", "near_duplicate"):
-            if slot == "count_rows":
-                k = int(rng.integers(len(flat)))
+            if slot == "count_rows":  # a V taken off, or put on a meatless dish
+                meatless = _meatless(content.language)
+                can = [i for i, d in enumerate(flat) if d.diet == "V" or d.name in meatless]
+                k = can[int(rng.integers(len(can)))]
                 flat[k] = dataclasses.replace(flat[k], diet="" if flat[k].diet == "V" else "V")
             elif slot == "count_marks":
                 k = int(rng.integers(len(flat)))
@@ -358,7 +363,8 @@ class MenuContext(Context):
         if text_width(content.title, font_named(content.title_font), content.title_px) + 2 * content.stroke_px > inner:
             return "the title does not fit the card"
         for text, p, role in self._footer_lines(content):
-            if text_width(text, body, p) + self._dagger_room(content, role, p) > inner:
+            if (_legend_width(content, p) if role == "legend" and content.language else text_width(text, body, p)) \
+                    > inner:
                 return "a footnote line is wider than the card"
         y = y0 + pad + content.title_px * 1.8 + 2 * content.stroke_px + (cap_gap(desc_px) if content.tagline else 0)
         y += 2 * px
@@ -483,15 +489,11 @@ class MenuContext(Context):
         y = bottom
         for text, p, role in foot_lines:
             y += cap_gap(p)
-            rgb, middle = faint if role != "footer" else ink, (x0 + x1) / 2
-            if self._dagger_room(content, role, p):  # the dagger in the mark font, then what it means
-                widths, room = _widths(content), self._dagger_room(content, role, p)
-                left = middle - (widths(text, body, p) + room) / 2
-                dagger_x, text_x = (left + widths(text, body, p) + p * 0.5, left) if sheet.mirror else (left, left + room)
-                sheet.text(DAGGER, marks, p, dagger_x + (room - p * 0.5) / 2, y - p * 0.4, rgb=rgb, role=role,
-                           align="center")
-                middle = text_x + widths(text, body, p) / 2
-            item = sheet.text(text, body, p, middle, y - p * 0.4, rgb=rgb, role=role, align="center")
+            rgb = faint if role != "footer" else ink
+            if role == "legend" and content.language:  # marks in the mark font, what they mean in the language's
+                _draw_legend(sheet, content, body, marks, p, (x0 + x1) / 2, y - p * 0.4, rgb)
+                continue
+            item = sheet.text(text, body, p, (x0 + x1) / 2, y - p * 0.4, rgb=rgb, role=role, align="center")
             out["fields"].setdefault(role, []).append(item.item_id)
             if role == "footer":
                 out["fine"] = item.item_id
@@ -503,28 +505,15 @@ class MenuContext(Context):
         return self._page(scene, content, out)
 
     @staticmethod
-    def _dagger_room(content: MenuContent, role: str, p: int) -> float:
-        """Width a dagger and its gap take before another language's legend (drawn apart
-        from it, in the mark font), 0 elsewhere."""
-        if role != "legend" or not content.language:
-            return 0.0
-        return _widths(content)(DAGGER, font_named(content.mark_font), p) + p * 0.5
-
-    @staticmethod
     def _label_room(content: MenuContent, body) -> float:
         return _widths(content)(content.label, body, content.target_px) * 1.05 + 2 * content.target_px + 4
 
     @staticmethod
     def _footer_lines(content: MenuContent) -> list[tuple[str, int, str]]:
-        diets = vocabulary("menu")["diets"]
-        shown = sorted({d.diet for _s, ds in content.sections for d in ds if d.diet})
-        legend = [f"{k} {diets[k]}" for k in shown]
-        if any(d.special for _s, ds in content.sections for d in ds):  # (another language's: after a dagger)
-            legend.append(page_words(content.language)["menu"]["special"] if content.language
-                          else f"{DAGGER} chef's special")
+        legend = _legend(content)
         lines = []
         if legend:
-            lines.append((" · ".join(legend), _small_print(content), "legend"))
+            lines.append((" · ".join(f"{mark} {meaning}" for mark, meaning in legend), _small_print(content), "legend"))
         if content.service:
             lines.append(("Service charge 12.5%", _small_print(content), "service"))
         if content.hours:
@@ -634,6 +623,69 @@ def _price_text(dish: Dish, content: MenuContent) -> str:
     cur = ({"language": content.language, "digits": content.numbering} if content.language
            else {**CURRENCY, "decimal": content.decimal})
     return money(dish.price, cur)
+
+
+def _legend(content: MenuContent) -> list[tuple[str, str]]:
+    """(mark, what it means) for each mark the menu prints: its diets in order, then the
+    dagger (another language's words for them, from its page words)."""
+    words = page_words(content.language)["menu"] if content.language else None
+    diets = words["diets"] if words else vocabulary("menu")["diets"]
+    legend = [(k, diets[k]) for k in sorted({d.diet for _s, ds in content.sections for d in ds if d.diet})]
+    if any(d.special for _s, ds in content.sections for d in ds):
+        legend.append((DAGGER, words["special"] if words else "chef's special"))
+    return legend
+
+
+def _legend_pieces(content: MenuContent, p: int) -> list[tuple[str, bool, float, float]]:
+    """Another language's legend as drawn, in reading order: (text, is a mark, width, gap
+    after it). Its script's fonts draw no V or dagger, so each mark is a line of its own in
+    the mark font, before what it means."""
+    widths = _widths(content)
+    body, marks = font_named(content.body_font), font_named(content.mark_font)
+    pieces = []
+    for mark, meaning in _legend(content):
+        pieces.append((mark, True, widths(mark, marks, p), p * 0.4))
+        pieces.append((meaning, False, widths(meaning, body, p), p * 1.5))
+    return pieces
+
+
+def _legend_width(content: MenuContent, p: int) -> float:
+    pieces = _legend_pieces(content, p)
+    return sum(w + gap for _t, _m, w, gap in pieces) - pieces[-1][3]
+
+
+def _draw_legend(sheet: Sheet, content: MenuContent, body, marks, p: int, middle: float, base: float, rgb) -> None:
+    """Another language's legend centred at `middle`, read from the right on a mirrored sheet."""
+    way = -1 if sheet.mirror else 1
+    x = middle - way * _legend_width(content, p) / 2
+    for text, is_mark, width, gap in _legend_pieces(content, p):
+        sheet.text(text, marks if is_mark else body, p, x + way * width / 2, base, rgb=rgb, role="legend",
+                   align="center")
+        x += way * (width + gap)
+
+
+def _marked_vegetarian(sections, meatless: set[str], count: int, rng: np.random.Generator):
+    """The sections with exactly `count` dishes marked V, each of them meatless (a V
+    mark elsewhere taken off; VG kept)."""
+    dishes = [d for _s, ds in sections for d in ds]
+    can = [i for i, d in enumerate(dishes) if d.name in meatless]
+    if count > len(can):
+        raise Resample("more vegetarian dishes asked for than listed")
+    veg = set(int(i) for i in rng.choice(can, size=count, replace=False))
+    flat = [dataclasses.replace(d, diet="V" if i in veg else ("" if d.diet == "V" else d.diet))
+            for i, d in enumerate(dishes)]
+    return _regroup(sections, flat)
+
+
+def _meatless(language: str) -> set[str]:
+    """Names of the dishes that may carry the V mark: vegetarian or vegan in the data
+    (the English menu vocabulary, or the language's dishes by `menu_diets`)."""
+    if not language:
+        return {d["name"] for pool in vocabulary("menu")["sections"].values() for d in pool
+                if d.get("diet", "") in VEGETARIAN}
+    words = page_words(language)
+    return {dish for (_name, dishes), diets in zip(words["menu"]["sections"], words["menu_diets"])
+            for dish, diet in zip(dishes, diets) if diet in VEGETARIAN}
 
 
 def _pick_specials(n_dishes: int, slot: str, count: int, rng: np.random.Generator) -> set[int]:
