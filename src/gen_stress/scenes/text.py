@@ -16,7 +16,7 @@ from PIL import Image, ImageDraw
 
 from gen_stress.scenes.fonts import FontInfo, require_drawable
 from gen_stress.scenes.geometry import Box, Placement, bounds, pixel_box, rect_points
-from gen_stress.scenes.shaping import Cluster, Shaping, clusters, raqm_box, raqm_mask, vertical_anchor
+from gen_stress.scenes.shaping import Cluster, Shaping, clusters, raqm_box, raqm_mask, raqm_measure, vertical_anchor
 
 _PAD = 2  # blank pixels around the local text mask
 
@@ -462,6 +462,18 @@ def layout_text(
     pivot = ((x0 + x1) / 2, (y0 + y1) / 2)
     layout = TextLayout(text, font, text_px, stroke_px, ink_box, Placement(angle_deg, pivot, (0.0, 0.0)), shaping)
     return moved(layout, center)
+
+
+def measure_text(text: str, font: FontInfo, *, text_px: int, stroke_px: int = 0,
+                 shaping: Shaping | None = None) -> tuple[int, int, int, int]:
+    """`layout_text(...).ink_box_local`, without drawing a shaped line (see
+    shaping.raqm_measure): for a text that may be refused for its size."""
+    require_drawable(font, text)
+    em_px = font.em_for_cap(text_px)
+    if shaping is None:
+        return _ink_box(font.pil(em_px), text, stroke_px)
+    return raqm_measure(font.pil_shaping(em_px), text, vertical_anchor(shaping), shaping.direction,
+                        shaping.language, stroke_px)
 
 
 @lru_cache(maxsize=65536)
