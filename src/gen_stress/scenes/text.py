@@ -368,28 +368,44 @@ def compose_line(font, text: str, kerns, size: tuple[int, int], origin: tuple[in
     return out
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class LineMask:
     """A line's "L" coverage (from `compose_line`), what it owns in the id buffer (the
-    pixels it covers at least half of, a "1" image) and how many pixels that is (worked
-    out when first asked: a turned line owns the pixels of its turned coverage instead).
-    Shared: read only (Pillow copies a read-only image before changing it)."""
+    pixels it covers at least half of, a "1" image), how many pixels that is and their
+    box, all worked out once when the mask is made (the renderer pastes every line's
+    Pillow cores straight; Images are made only for whoever asks for them). A turned line
+    owns the pixels of its turned coverage instead. Shared: read only (Pillow copies a
+    read-only image before changing it)."""
 
     array: np.ndarray  # the coverage's pixels (read only)
-    coverage: Image.Image
+    coverage_core: object  # Pillow's core image on `array`'s memory ("L")
+    owned_core: object  # Pillow's core image of the owned pixels ("1")
+    owned_px: int
+    owned_box: tuple[int, int, int, int]  # the box of the owned pixels (all zero when none)
+
+    @classmethod
+    def of(cls, array: np.ndarray) -> LineMask:
+        array.flags.writeable = False
+        size = (array.shape[1], array.shape[0])
+        # Image.frombuffer's mapping of the array's memory (read only), without its checks.
+        coverage = Image.core.map_buffer(array, size, "raw", 0, ("L", 0, 1))
+        owned = coverage.convert("1", Image.Dither.NONE)  # 255 where coverage >= 128
+        return cls(array, coverage, owned, int(np.count_nonzero(array >= 128)), owned.getbbox() or (0, 0, 0, 0))
+
+    @cached_property
+    def coverage(self) -> Image.Image:
+        return _read_only(self.coverage_core)
 
     @cached_property
     def owned(self) -> Image.Image:
-        return self.coverage.convert("1", dither=Image.Dither.NONE)
+        return _read_only(self.owned_core)
 
-    @cached_property
-    def owned_px(self) -> int:
-        return int(np.count_nonzero(self.array >= 128))
 
-    @cached_property
-    def owned_box(self) -> tuple[int, int, int, int]:
-        """The box of the owned pixels (all zero when none)."""
-        return self.owned.getbbox() or (0, 0, 0, 0)
+def _read_only(core) -> Image.Image:
+    """A Pillow image on a shared core, read only (as Image.frombuffer makes it)."""
+    image = Image.new(core.mode, (0, 0))._new(core)
+    image.readonly = 1
+    return image
 
 
 _LINE_MASKS: OrderedDict = OrderedDict()
@@ -402,11 +418,7 @@ def _line_mask(font, text: str, kerns, size: tuple[int, int], origin: tuple[int,
     key = (font, text, size, origin)
     mask = _LINE_MASKS.get(key)
     if mask is None:
-        array = compose_line(font, text, kerns, size, origin)
-        array.flags.writeable = False
-        # frombuffer: the array's own memory, read only, as fromarray maps it (with fewer checks).
-        image = Image.frombuffer("L", (array.shape[1], array.shape[0]), array, "raw", "L", 0, 1)
-        mask = _LINE_MASKS[key] = LineMask(array, image)
+        mask = _LINE_MASKS[key] = LineMask.of(compose_line(font, text, kerns, size, origin))
         if len(_LINE_MASKS) > _LINE_MASK_CACHE:
             _LINE_MASKS.popitem(last=False)
     else:

@@ -504,7 +504,8 @@ class DocumentContext(Context):
         if content.language:
             wrapped = [_wrap_tokens(p.words, body, px, col_w, 2 * space_w, sheet.shaping) for p in content.paragraphs]
         else:
-            wrapped = [_wrap(p.words, body, px, col_w, indent=2 * space_w) for p in content.paragraphs]
+            # (positional, as _n_placed calls it: lru_cache keys keyword and positional calls apart)
+            wrapped = [_wrap(p.words, body, px, col_w, 2 * space_w) for p in content.paragraphs]
         needs = [(pitch * 1.6 if p.heading else 0) + pitch * (len(lines) + 0.3)
                  for p, lines in zip(content.paragraphs, wrapped)]
         # Two columns are balanced: the first ends once it holds about half the text.
