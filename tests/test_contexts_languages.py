@@ -123,10 +123,6 @@ def test_rows_end_to_end(context, script, code, tmp_path, capsys):
      "language=de is not supported in context screen yet"),
     (["--family", "ocr", "--set", "context=receipt", "--set", "script=thai", "--set", "font_class=script"],
      "the thai script has no script font"),
-    (["--family", "counting", "--set", "context=menu", "--set", "script=hebrew", "--subtask", "crowded"],
-     "counting/crowded in context menu is not supported with script=hebrew yet"),
-    (["--family", "grounding", "--set", "context=menu", "--set", "language=fr", "--subtask", "part_cue"],
-     "grounding/part_cue in context menu is not supported with language=fr yet"),
     (["--family", "counting", "--sweep", "context=abstract,receipt", "--set", "script=thai"],
      "script=thai is not supported by family counting in abstract scenes yet"),
 ])

@@ -593,7 +593,8 @@ def page_words(code: str) -> dict:
             return {k: nfc(v) for k, v in value.items()}
         return value
 
-    return {**nfc(entry), "goods_cents": data["goods_cents"], "menu_cents": data["menu_cents"]}
+    return {**nfc(entry), "goods_cents": data["goods_cents"], "menu_cents": data["menu_cents"],
+            "menu_diets": data["menu_diets"]}
 
 
 def _page_strings(code: str) -> list[str]:
@@ -603,10 +604,10 @@ def _page_strings(code: str) -> list[str]:
     if words:
         out.append(words["tax"]["label"])
         menu = words["menu"]
-        out += menu["restaurants"] + menu["labels"] + menu["fine"]
+        out += menu["restaurants"] + menu["labels"] + menu["fine"] + [menu["special"], *menu["diets"].values()]
         out += [s for name, dishes in menu["sections"] for s in [name, *dishes]]
         doc = words.get("document", {})
-        out += [doc[k] for k in ("caption", "row_label", "stop") if doc.get(k)]
+        out += [doc[k] for k in ("caption", "row_label", "stop", "note") if doc.get(k)]
         out += doc.get("headings", []) + doc.get("stamps", [])
     return [s.replace("{brand}", "") for s in out]
 

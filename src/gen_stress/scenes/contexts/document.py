@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import math
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
@@ -42,6 +43,7 @@ BODY_FONTS = ("DejaVu Serif", "Liberation Serif", "EB Garamond", "Roboto Slab", 
               "Open Sans")
 HAIR = "\u200a"  # hair space: justifies a line to the pixel without splitting it
 DAGGER = "†"
+MARK_FONT = "DejaVu Sans"  # draws the dagger on pages whose script's fonts have none
 MARGIN_PX = 6
 INK = (24, 24, 28)
 
@@ -118,10 +120,9 @@ class DocumentContext(Context):
         "marked_item": "the one table row marked with a dagger",
     }
     refuses = {"count_merged": "a document page lists no quantities to add up"}
-    # In another language: all but the dagger-marked row (the page words print no dagger note).
     localized_slots = ("fine_text", "rotated_text", "styled_text", "count_rows", "count_marks", "list_order",
                        "list_relative", "two_columns", "absent_field", "near_miss", "presupposition", "named_box",
-                       "near_duplicate")
+                       "near_duplicate", "marked_item")
 
     def sample(self, request: Request, rng: np.random.Generator, size: tuple[int, int]) -> DocumentContent:
         if request.language not in ("", "en"):
@@ -213,8 +214,9 @@ class DocumentContext(Context):
         """A page in another language: sentences of its words (`languages.sentence_tokens`),
         the `document` page words of data/contexts/languages.yaml (headings, caption,
         stamps), a table of its goods' prices over the years, the locale's dates and
-        digits, the script's fonts. No daggers or table note (the page words do not say
-        "provisional"); a near-duplicate row is a good with one more word of the language."""
+        digits, the script's fonts, sometimes a row marked with a dagger (drawn in a Latin font:
+        the script's fonts have none) and the note under the table that says what it means; a
+        near-duplicate row is a good with one more word of the language."""
         code, slot, style = request.language, request.slot, request.style
         lang, words = LANGUAGES[code], page_words(code)
         doc, vocab = words["document"], vocabulary("document")
@@ -253,7 +255,7 @@ class DocumentContext(Context):
                 if text_width(f"9 {note}", body, fine_px, shaping) <= room:
                     break
             footnotes.append(note)
-        n_rows = request.count if slot == "count_rows" else int(rng.integers(3, 7))
+        n_rows = request.count if slot == "count_rows" else int(rng.integers(4 if slot == "marked_item" else 3, 7))
         if n_rows > len(words["goods"]) - 1:
             raise Resample("more table rows asked for than goods")
         goods = [int(i) for i in rng.choice(len(words["goods"]), size=n_rows, replace=False)]
@@ -294,7 +296,7 @@ class DocumentContext(Context):
         day = datetime.date(int(rng.integers(int(vocab["years"][start + n_years - 1]), 2027)),
                             int(rng.integers(1, 13)), int(rng.integers(1, 29)))
         surface = pick(rng, vocab["surfaces"])
-        return DocumentContent(
+        content = DocumentContent(
             journal=languages.phrase(code, rng, int(rng.integers(2, 4)), pool),
             header_right=languages.format_day(lang, day, pick(rng, ("medium", "long")), system),
             running_header=bool(rng.random() < 0.7), title=fitting[0],
@@ -311,6 +313,14 @@ class DocumentContext(Context):
             box_pick=int(rng.integers(0, 1000)), near_dup=near_dup,
             footnote_target=int(rng.integers(1, n_marks + 1)) if n_marks else 0, language=code, numbering=system,
         )
+        # A row marked with a dagger, as in English (drawn last: the rest of the page is as
+        # before daggers were printed), never the near-duplicate asked about.
+        can = [k for k, r in enumerate(rows) if r.label != near_dup]
+        if slot == "marked_item" or rng.random() < 0.3:
+            dagger_at = can[int(rng.integers(len(can)))]
+            content = dataclasses.replace(content, rows=tuple(dataclasses.replace(r, dagger=k == dagger_at)
+                                                              for k, r in enumerate(rows)))
+        return content
 
     def change(self, content: DocumentContent, request: Request, rng: np.random.Generator,
                focus: tuple[str, ...] = ()) -> DocumentContent:
@@ -429,7 +439,7 @@ class DocumentContext(Context):
             sheet.rule(*flow.span(left, left + (right - left) / 3), bottom + 1, 1, INK)
             bottom -= px
         if content.stamp:
-            room = tw(content.stamp, body, content.target_px) * 1.05 + 2 * content.target_px
+            room = _stamp_room(content, body)
             out["stamp"] = sheet.turned_text(content.stamp, body, content.target_px,
                                              ((left + right) / 2, bottom - room / 2), content.stamp_angle,
                                              rgb=(170, 30, 36), role="stamp").item_id
@@ -455,7 +465,11 @@ class DocumentContext(Context):
         caption = content.caption if content.language else f"Table 1. {content.caption}"
         out["caption"] = sheet.text(caption, body, px, flow.x(left), y, rgb=INK, role="caption").item_id
         y += px * 0.8
-        label_w = max(tw(r.label + " " + DAGGER, body, px) for r in content.rows) + 2 * px
+        marks = font_named(MARK_FONT) if content.language else body
+        if content.language:  # the dagger in its own font, a space's width after the label
+            label_w = max(tw(r.label, body, px) + px * 0.5 + tw(DAGGER, marks, px) for r in content.rows) + 2 * px
+        else:
+            label_w = max(tw(r.label + " " + DAGGER, body, px) for r in content.rows) + 2 * px
         label_w = max(label_w, tw(content.row_label, body, px) + 2 * px)
         col_w = (right - left - label_w) / len(content.years)
         if col_w < max(tw(v, body, px) for r in content.rows for v in r.values) + px:
@@ -469,9 +483,11 @@ class DocumentContext(Context):
             role = "column_header" if k == 0 else "row_label"
             lab = sheet.text(label, body, px, flow.x(left + px * 0.6), base, rgb=INK, role=role)
             mark = None
-            if dagger:
-                mark = sheet.text(DAGGER, body, max(4, px - 1), lab.bbox[2] + 2, base - px * 0.3, rgb=INK,
-                                  role="mark").item_id
+            if dagger:  # after the label as it reads (at its left on a right-to-left page)
+                mark_px = max(4, px - 1)
+                x = lab.bbox[2] + 2 if not sheet.mirror else lab.bbox[0] - 2 - tw(DAGGER, marks, mark_px) / 2
+                mark = sheet.text(DAGGER, marks, mark_px, x, base - px * 0.3, rgb=INK, role="mark",
+                                  align="left" if not sheet.mirror else "center").item_id
             ids = []
             for j, value in enumerate(values):
                 ids.append(sheet.text(value, body, px, flow.x(edges[j + 2] - px * 0.6), base, rgb=INK,
@@ -483,9 +499,17 @@ class DocumentContext(Context):
         for x in edges[1:-1]:  # the column rules
             a, b = flow.span(x, x + 1)
             sheet.shape(Polygon(rect_points((a, table_top, b, y))), INK, "rule", "table rule")
-        if note:
+        if note and not content.language:
             out["dagger_note"] = sheet.text(f"{DAGGER} Provisional figure.", body, max(4, px - 1), left,
                                             y + cap_gap(px) * 0.9, rgb=INK, role="table_note").item_id
+        elif note:  # the dagger in its own font, then the page words' note, from the start of the line
+            note_px, base = max(4, px - 1), y + cap_gap(px) * 0.9
+            dagger_w = tw(DAGGER, marks, note_px)
+            sheet.text(DAGGER, marks, note_px, flow.x(left + dagger_w / 2), base, rgb=INK, role="table_note",
+                       align="center")
+            out["dagger_note"] = sheet.text(page_words(content.language)["document"]["note"], body, note_px,
+                                            flow.x(left + dagger_w + note_px * 0.5), base, rgb=INK,
+                                            role="table_note").item_id
         return top
 
     @staticmethod
@@ -513,14 +537,18 @@ class DocumentContext(Context):
         for para, lines, need in zip(content.paragraphs, wrapped, needs):
             # The next column once this one is full (as _n_placed counts); the balanced
             # first column takes a paragraph longer than its share when it holds none yet.
+            cut = False
             if y + need > (first_end if column == 0 and y > top else bottom):
-                column += 1
-                y = top
-                if column >= content.columns or y + need > bottom:  # (taller than a whole column: it
-                    # would run over the table below)
+                if column + 1 < content.columns:
+                    column, y = column + 1, top
+                if y + need > bottom:  # the last column is full, or the paragraph is taller than a
+                    # whole one: its first lines fill the column, the rest goes overleaf (never over the table)
                     if para.marker:
                         raise Resample("a paragraph with a footnote marker does not fit")
-                    break
+                    room = int((bottom - y - (pitch * 1.6 if para.heading else 0) - pitch * 0.3) // pitch)
+                    if room < 2:  # (no heading or single line left alone at a column's foot)
+                        break
+                    lines, cut = lines[:room], True
             x = col_x[column]
             if para.heading:
                 y += pitch * 1.4
@@ -529,7 +557,7 @@ class DocumentContext(Context):
                 y += pitch * 0.2
             for k, words in enumerate(lines):
                 y += pitch
-                last = k == len(lines) - 1
+                last = k == len(lines) - 1 and not cut  # (a cut paragraph's last line here is justified)
                 indent = 2 * space_w if k == 0 else 0
                 if content.language:
                     text = words if last else _justified_line(words, body, px, col_w - indent, sheet.shaping,
@@ -546,6 +574,8 @@ class DocumentContext(Context):
                         raise Resample("no room for a footnote marker")
                     out["markers"].append(marker.item_id)
             y += pitch * 0.3
+            if cut:
+                break
 
     def _page(self, scene: Scene, content: DocumentContent, out: dict, request: Request) -> Page:
         text = {it.item_id: it.text for it in scene.items if hasattr(it, "layout")}
@@ -631,6 +661,15 @@ class _Flow:
 
     def width(self, text: str, font, text_px: int) -> float:
         return text_width(text, font, text_px, self.sheet.shaping)
+
+
+def _stamp_room(content: DocumentContent, body) -> float:
+    """Height the stamp takes above the footnotes: its line turned by its angle (turned
+    15 degrees, a long word needs a fraction of its length), with a margin above and below."""
+    length = text_width(content.stamp, body, content.target_px, page_shaping(content.language))
+    turn = math.radians(content.stamp_angle)
+    tall = 1.5 * content.target_px  # the line's ink, accents and descenders included
+    return length * abs(math.sin(turn)) + tall * abs(math.cos(turn)) + 2 * content.target_px
 
 
 def _new_note(content: DocumentContent, rng) -> str:
@@ -733,7 +772,7 @@ def _n_placed(content: DocumentContent, size: tuple[int, int]) -> int:
     if content.footnotes:
         bottom -= px
     if content.stamp:
-        bottom -= text_width(content.stamp, body, content.target_px) * 1.05 + 2 * content.target_px
+        bottom -= _stamp_room(content, body)
     note = any(r.dagger for r in content.rows)
     bottom = bottom - (len(content.rows) + 1) * (cap_gap(px) * 0.95) - cap_gap(px) * (2.2 if note else 1.2)
     bottom -= px

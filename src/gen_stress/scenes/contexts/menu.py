@@ -129,8 +129,9 @@ class MenuContext(Context):
         "marked_item": "the one dish marked with a dagger",
     }
     refuses = {"count_merged": "a menu lists no quantities to add up"}
-    localized_slots = ("fine_text", "rotated_text", "styled_text", "list_order", "list_relative", "two_columns",
-                       "absent_field", "near_miss", "presupposition", "named_box", "near_duplicate")
+    localized_slots = ("fine_text", "rotated_text", "styled_text", "count_rows", "count_marks", "list_order",
+                       "list_relative", "two_columns", "absent_field", "near_miss", "presupposition", "named_box",
+                       "near_duplicate", "marked_item")
 
     def sample(self, request: Request, rng: np.random.Generator, size: tuple[int, int]) -> MenuContent:
         if request.language not in ("", "en"):
@@ -164,20 +165,8 @@ class MenuContext(Context):
             meatless.update(d["name"] for d in picked if d.get("diet", "") in VEGETARIAN)
         dishes = [d for _s, ds in sections for d in ds]
         if slot == "count_rows":  # exactly n dishes marked V, all of them meatless
-            can = [i for i, d in enumerate(dishes) if d.name in meatless]
-            if request.count > len(can):
-                raise Resample("more vegetarian dishes asked for than listed")
-            veg = set(int(i) for i in rng.choice(can, size=request.count, replace=False))
-            flat = [dataclasses.replace(d, diet="V" if i in veg else ("" if d.diet == "V" else d.diet))
-                    for i, d in enumerate(dishes)]
-            sections = _regroup(sections, flat)
-        specials = set()
-        if slot == "count_marks":
-            if request.count > len(dishes):
-                raise Resample("more specials asked for than dishes")
-            specials = set(int(i) for i in rng.choice(len(dishes), size=request.count, replace=False))
-        elif slot == "marked_item" or rng.random() < 0.4:
-            specials = {int(rng.integers(len(dishes)))}
+            sections = _marked_vegetarian(sections, meatless, request.count, rng)
+        specials = _pick_specials(len(dishes), slot, request.count, rng)
         flat = [dataclasses.replace(d, special=i in specials) for i, d in enumerate([d for _s, ds in sections for d in ds])]
         sections = _regroup(sections, flat)
         near_dup = ""
@@ -226,8 +215,9 @@ class MenuContext(Context):
     def _sample_localized(self, request: Request, rng: np.random.Generator, size: tuple[int, int]) -> MenuContent:
         """A menu in another language (the `menu` page words of data/contexts/languages.yaml):
         its sections and dishes, the locale's prices (Babel; Latin digits or the locale's
-        own), the script's fonts, shaped; no descriptions, diet marks, specials, hours or service line, which
-        the page words do not cover (only questions about what it prints: `localized_slots`)."""
+        own), the script's fonts, shaped, diet marks and the chef's specials with their dagger (the marks in
+        a Latin font, explained in the language); no descriptions, hours or service line, which the page
+        words do not cover (only questions about what it prints: `localized_slots`)."""
         code, slot, style = request.language, request.slot, request.style
         words, lang = page_words(code), LANGUAGES[code]
         menu = words["menu"]
@@ -235,16 +225,25 @@ class MenuContext(Context):
         scale = min(size) / 512
         n_sections = int(rng.integers(2, 5))
         chosen = [0] + sorted(int(k) for k in rng.choice(np.arange(1, 4), size=n_sections - 1, replace=False))
+        if slot == "count_rows":  # the sections with meatless dishes: starters, mains, desserts
+            chosen = sorted(set(chosen) | {1, 2})
         digits, step = languages.currency_digits(code), 10 * words["price_step"]
         sections = []
         for k in chosen:
             name, dishes = menu["sections"][k]
             low, high = words["menu_cents"][k]
-            picked = rng.choice(len(dishes), size=int(rng.integers(2, len(dishes) + 1)), replace=False)
+            diets = words["menu_diets"][k]
+            picked = [int(i) for i in rng.choice(len(dishes), size=int(rng.integers(2, len(dishes) + 1)),
+                                                 replace=False)]
+            if slot == "count_rows":  # every meatless dish of the section: n of them must be listed
+                picked += [i for i, diet in enumerate(diets) if diet in VEGETARIAN and i not in picked]
             sections.append((name, tuple(
-                Dish(dishes[int(i)], "", max(step, int(round(int(rng.integers(low, high + 1)) * words["price_factor"]
-                                                                * 10 ** digits / 100 / step)) * step), "")
+                Dish(dishes[i], "", max(step, int(round(int(rng.integers(low, high + 1)) * words["price_factor"]
+                                                        * 10 ** digits / 100 / step)) * step),
+                     diets[i] if rng.random() < 0.7 else "")  # (as in English, not every diet is marked)
                 for i in sorted(picked))))
+        if slot == "count_rows":  # exactly n dishes marked V, all of them meatless
+            sections = [(s, tuple(ds)) for s, ds in _marked_vegetarian(sections, _meatless(code), request.count, rng)]
         papers = vocab["papers"]
         if slot == "styled_text":
             papers = [p for p in papers if max_contrast(tuple(p["rgb"])) >= style.contrast_ratio]
@@ -286,6 +285,14 @@ class MenuContext(Context):
             sections, near_dup = _near_duplicate(sections, {"variant_words": short}, rng, code, step)
             content = dataclasses.replace(content, sections=tuple((s, tuple(ds)) for s, ds in sections),
                                           near_dup=near_dup)
+        # The chef's specials, as in English (drawn last: the rest of the menu is as before
+        # they were printed), their dagger in a Latin font (the script's fonts have none).
+        flat = [d for _s, ds in content.sections for d in ds]
+        can = [i for i, d in enumerate(flat) if d.name != content.near_dup]
+        specials = {can[k] for k in _pick_specials(len(can), slot, request.count, rng)}
+        flat = [dataclasses.replace(d, special=i in specials) for i, d in enumerate(flat)]
+        content = dataclasses.replace(content, mark_font=pick(rng, MARK_FONTS), sections=tuple(
+            (s, tuple(ds)) for s, ds in _regroup([(s, list(ds)) for s, ds in content.sections], flat)))
         return self._fitted(content, size, slot)
 
     def change(self, content: MenuContent, request: Request, rng: np.random.Generator,
@@ -302,8 +309,10 @@ class MenuContext(Context):
             return dataclasses.replace(content, title=one_char_changed(content.title, font_named(content.title_font), rng,
                                                                            content.language))
         if slot in ("count_rows", "count_marks", "marked_item", "near_duplicate"):
-            if slot == "count_rows":
-                k = int(rng.integers(len(flat)))
+            if slot == "count_rows":  # a V taken off, or put on a meatless dish
+                meatless = _meatless(content.language)
+                can = [i for i, d in enumerate(flat) if d.diet == "V" or d.name in meatless]
+                k = can[int(rng.integers(len(can)))]
                 flat[k] = dataclasses.replace(flat[k], diet="" if flat[k].diet == "V" else "V")
             elif slot == "count_marks":
                 k = int(rng.integers(len(flat)))
@@ -353,8 +362,9 @@ class MenuContext(Context):
         text_width = _widths(content)
         if text_width(content.title, font_named(content.title_font), content.title_px) + 2 * content.stroke_px > inner:
             return "the title does not fit the card"
-        for text, p, _role in self._footer_lines(content):
-            if text_width(text, body, p) > inner:
+        for text, p, role in self._footer_lines(content):
+            if (_legend_width(content, p) if role == "legend" and content.language else text_width(text, body, p)) \
+                    > inner:
                 return "a footnote line is wider than the card"
         y = y0 + pad + content.title_px * 1.8 + 2 * content.stroke_px + (cap_gap(desc_px) if content.tagline else 0)
         y += 2 * px
@@ -479,8 +489,11 @@ class MenuContext(Context):
         y = bottom
         for text, p, role in foot_lines:
             y += cap_gap(p)
-            item = sheet.text(text, body, p, (x0 + x1) / 2, y - p * 0.4, rgb=faint if role != "footer" else ink,
-                              role=role, align="center")
+            rgb = faint if role != "footer" else ink
+            if role == "legend" and content.language:  # marks in the mark font, what they mean in the language's
+                _draw_legend(sheet, content, body, marks, p, (x0 + x1) / 2, y - p * 0.4, rgb)
+                continue
+            item = sheet.text(text, body, p, (x0 + x1) / 2, y - p * 0.4, rgb=rgb, role=role, align="center")
             out["fields"].setdefault(role, []).append(item.item_id)
             if role == "footer":
                 out["fine"] = item.item_id
@@ -497,14 +510,10 @@ class MenuContext(Context):
 
     @staticmethod
     def _footer_lines(content: MenuContent) -> list[tuple[str, int, str]]:
-        diets = vocabulary("menu")["diets"]
-        shown = sorted({d.diet for _s, ds in content.sections for d in ds if d.diet})
-        legend = [f"{k} {diets[k]}" for k in shown]
-        if any(d.special for _s, ds in content.sections for d in ds):
-            legend.append(f"{DAGGER} chef's special")
+        legend = _legend(content)
         lines = []
         if legend:
-            lines.append((" · ".join(legend), _small_print(content), "legend"))
+            lines.append((" · ".join(f"{mark} {meaning}" for mark, meaning in legend), _small_print(content), "legend"))
         if content.service:
             lines.append(("Service charge 12.5%", _small_print(content), "service"))
         if content.hours:
@@ -614,6 +623,81 @@ def _price_text(dish: Dish, content: MenuContent) -> str:
     cur = ({"language": content.language, "digits": content.numbering} if content.language
            else {**CURRENCY, "decimal": content.decimal})
     return money(dish.price, cur)
+
+
+def _legend(content: MenuContent) -> list[tuple[str, str]]:
+    """(mark, what it means) for each mark the menu prints: its diets in order, then the
+    dagger (another language's words for them, from its page words)."""
+    words = page_words(content.language)["menu"] if content.language else None
+    diets = words["diets"] if words else vocabulary("menu")["diets"]
+    legend = [(k, diets[k]) for k in sorted({d.diet for _s, ds in content.sections for d in ds if d.diet})]
+    if any(d.special for _s, ds in content.sections for d in ds):
+        legend.append((DAGGER, words["special"] if words else "chef's special"))
+    return legend
+
+
+def _legend_pieces(content: MenuContent, p: int) -> list[tuple[str, bool, float, float]]:
+    """Another language's legend as drawn, in reading order: (text, is a mark, width, gap
+    after it). Its script's fonts draw no V or dagger, so each mark is a line of its own in
+    the mark font, before what it means."""
+    widths = _widths(content)
+    body, marks = font_named(content.body_font), font_named(content.mark_font)
+    pieces = []
+    for mark, meaning in _legend(content):
+        pieces.append((mark, True, widths(mark, marks, p), p * 0.4))
+        pieces.append((meaning, False, widths(meaning, body, p), p * 1.5))
+    return pieces
+
+
+def _legend_width(content: MenuContent, p: int) -> float:
+    pieces = _legend_pieces(content, p)
+    return sum(w + gap for _t, _m, w, gap in pieces) - pieces[-1][3]
+
+
+def _draw_legend(sheet: Sheet, content: MenuContent, body, marks, p: int, middle: float, base: float, rgb) -> None:
+    """Another language's legend centred at `middle`, read from the right on a mirrored sheet."""
+    way = -1 if sheet.mirror else 1
+    x = middle - way * _legend_width(content, p) / 2
+    for text, is_mark, width, gap in _legend_pieces(content, p):
+        sheet.text(text, marks if is_mark else body, p, x + way * width / 2, base, rgb=rgb, role="legend",
+                   align="center")
+        x += way * (width + gap)
+
+
+def _marked_vegetarian(sections, meatless: set[str], count: int, rng: np.random.Generator):
+    """The sections with exactly `count` dishes marked V, each of them meatless (a V
+    mark elsewhere taken off; VG kept)."""
+    dishes = [d for _s, ds in sections for d in ds]
+    can = [i for i, d in enumerate(dishes) if d.name in meatless]
+    if count > len(can):
+        raise Resample("more vegetarian dishes asked for than listed")
+    veg = set(int(i) for i in rng.choice(can, size=count, replace=False))
+    flat = [dataclasses.replace(d, diet="V" if i in veg else ("" if d.diet == "V" else d.diet))
+            for i, d in enumerate(dishes)]
+    return _regroup(sections, flat)
+
+
+def _meatless(language: str) -> set[str]:
+    """Names of the dishes that may carry the V mark: vegetarian or vegan in the data
+    (the English menu vocabulary, or the language's dishes by `menu_diets`)."""
+    if not language:
+        return {d["name"] for pool in vocabulary("menu")["sections"].values() for d in pool
+                if d.get("diet", "") in VEGETARIAN}
+    words = page_words(language)
+    return {dish for (_name, dishes), diets in zip(words["menu"]["sections"], words["menu_diets"])
+            for dish, diet in zip(dishes, diets) if diet in VEGETARIAN}
+
+
+def _pick_specials(n_dishes: int, slot: str, count: int, rng: np.random.Generator) -> set[int]:
+    """Which dishes carry the dagger: `count` when they are counted, one when the marked
+    dish is asked for, else one on 40% of menus."""
+    if slot == "count_marks":
+        if count > n_dishes:
+            raise Resample("more specials asked for than dishes")
+        return set(int(i) for i in rng.choice(n_dishes, size=count, replace=False))
+    if slot == "marked_item" or rng.random() < 0.4:
+        return {int(rng.integers(n_dishes))}
+    return set()
 
 
 def _keeps(dish: Dish, slot: str, content: MenuContent) -> bool:

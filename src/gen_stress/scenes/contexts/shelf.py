@@ -98,6 +98,12 @@ class Product:
     def line(self) -> tuple[str, str]:
         return (self.brand, self.name)
 
+    @cached_property
+    def looks(self) -> dict:
+        """(pixels per centimetre, label font) -> its package's look, for this product
+        object: sampling and layout ask for the same looks many times (_look)."""
+        return {}
+
 
 @dataclass(frozen=True)
 class Block:
@@ -677,7 +683,10 @@ EXPLODED = ("variant", "near_duplicate_box", "absent_field")  # slots that read 
 
 
 def _look(p: Product, ppc: float, label_font: str) -> Look:
-    return _look_of(_label_of(p), ppc, label_font)
+    look = p.looks.get((ppc, label_font))
+    if look is None:
+        look = p.looks[ppc, label_font] = _look_of(_label_of(p), ppc, label_font)
+    return look
 
 
 @lru_cache(maxsize=4096)
