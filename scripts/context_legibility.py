@@ -8,7 +8,7 @@ RapidOCR (recognition only) and Tesseract (one line). Prints the exact-match rat
 context and engine, and every miss; `--misses DIR` also writes each missed crop as a PNG
 to look at.
 
-With `--language` (repeatable), receipts, menus and document pages (`--context`) print that language (`--set language=...`): the
+With `--language` (repeatable), receipts, menus, document pages and shelves (`--context`) print that language (`--set language=...`): the
 crops are read by Tesseract with the language's data (and English for the digits), and by
 RapidOCR for Chinese; a reading counts when it equals the answer after the scorer's
 normalisation (NFC, presentation forms, width variants, niqqud; scoring/parse.py).
@@ -48,12 +48,22 @@ def target_crop(row: dict) -> np.ndarray:
     target = next(t for t in row["scene"]["texts"] if {"name": "asked", "value": "yes"} in t["attributes"])
     x0, y0, x1, y1 = (int(v) for v in target["bbox"])
     image = np.asarray(Image.open(io.BytesIO(row["image"]["bytes"])).convert("RGB"))
-    return image[max(0, y0 - MARGIN_PX):y1 + MARGIN_PX, max(0, x0 - MARGIN_PX):x1 + MARGIN_PX]
+    left, right = max(0, x0 - MARGIN_PX), x1 + MARGIN_PX
+    if row["difficulty"].get("context") == "shelf":
+        # A shelf label's edge lies 4 px from its price (read as a "1" or "|"): 2 px either
+        # side there; and a price's own currency sign beside it left out.
+        left, right = max(0, x0 - 2), x1 + 2
+        for other in row["scene"]["texts"]:
+            ox0, oy0, ox1, oy1 = other["bbox"]
+            if other is not target and other["role"] == "currency" and oy0 < y1 and oy1 > y0:
+                left = max(left, min(int(ox1) + 1, x0)) if ox0 < x0 else left  # (ink boxes may touch)
+                right = min(right, max(int(ox0), x1)) if ox1 > x1 else right
+    return image[max(0, y0 - MARGIN_PX):y1 + MARGIN_PX, left:right]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--context", action="append", choices=CONTEXTS, help="default: all three")
+    parser.add_argument("--context", action="append", choices=CONTEXTS + ("shelf",), help="default: all three")
     parser.add_argument("--n", type=int, default=100, help="items per context")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--misses", type=Path, help="write each missed crop here")

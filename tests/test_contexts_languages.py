@@ -113,8 +113,8 @@ def test_rows_end_to_end(context, script, code, tmp_path, capsys):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--family", "ocr", "--set", "context=shelf", "--set", "script=arabic"],
-     "script=arabic is not supported in context shelf yet"),
+    (["--family", "ocr", "--set", "context=shelf", "--set", "script=japanese", "--set", "text_direction=vertical"],
+     "text_direction=vertical is not supported in context shelf"),
     (["--family", "ocr", "--sweep", "context=menu,screen", "--set", "language=fr"],
      "language=fr is not supported in context screen yet"),
     (["--family", "ocr", "--set", "context=receipt", "--set", "script=japanese", "--set", "text_direction=vertical"],

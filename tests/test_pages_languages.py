@@ -391,3 +391,140 @@ def test_body_text_never_runs_over_the_table(settings, tmp_path, capsys):
         lowest = max(b[3] for b in body)
         # a page of 9 to 12 paragraphs fills a column to its foot: a heading and two lines would not fit under it
         assert table_top - lowest < pitch * 4.5 + 8, row["id"]
+
+
+# Shelves and product grids in other languages ----------------------------------------------
+
+SHELF_SCRIPTS = [("arabic", "ar"), ("hebrew", "he"), ("japanese", "ja"), ("devanagari", "hi"), ("thai", "th"),
+                 ("cyrillic", "ru")]
+
+
+def _shelf_page(code: str, slot: str, seed: int):
+    place = contexts()["shelf"]
+    request = Request(slot, TextStyle(12), 4, language=code)
+    for attempt in range(30):
+        try:
+            content = place.sample(request, np.random.default_rng([seed, attempt]), (512, 512))
+            return content, place.layout(content, request, (512, 512))
+        except Resample:
+            continue
+    raise AssertionError("no shelf")
+
+
+def _shelf_texts(page):
+    """Every line a shelf page prints: text items, and the print of every package."""
+    from gen_stress.scenes.packages import PackageItem
+
+    items = [it for it in page.scene.items if hasattr(it, "layout")]
+    prints = [pr for it in page.scene.items if isinstance(it, PackageItem) for pr in it.look.prints]
+    return items, prints
+
+
+@pytest.mark.parametrize("code", OTHERS)
+def test_shelves_print_the_language_shaped(code):
+    """Shelves and grids in every language: every text item and every package's print is
+    NFC, in the language's shaping (none for Latin-script languages) and passes the
+    shaping check; product words are the language's goods, variants its flavour words,
+    prices the locale's, and a right-to-left grid ends its cards' text at their right."""
+    from gen_stress.scenes.contexts.sheet import font_named
+    from gen_stress.scenes.shaping import glyph_failures
+
+    words = languages.page_words(code)
+    rtl = languages.LANGUAGES[code].direction == "rtl"
+    modes = set()
+    for slot, seed in (("variant", 1), ("fine_text", 2), ("count_rows", 3), ("named_box", 4)):
+        content, page = _shelf_page(code, slot, seed)
+        modes.add(content.mode)
+        assert content.language == code and content.sale_word == words["labels"]["discount"]
+        items, prints = _shelf_texts(page)
+        latin = languages.LANGUAGES[code].script == "latin"
+        for it in items:
+            assert unicodedata.is_normalized("NFC", it.text)
+            assert (it.layout.shaping is None) if latin else (it.layout.shaping.language == code)
+            assert not shaping_failures(it.layout), it.text
+        for pr in prints:
+            assert unicodedata.is_normalized("NFC", pr.text)
+            assert (pr.shaping is None) if latin else (pr.shaping.language == code)
+            if not latin:
+                assert not glyph_failures(str(font_named(pr.font).path), 20.0, pr.text, pr.shaping), pr.text
+        for p in content.products():
+            assert p.name in words["goods"] and p.variant in words["shelf"]["flavours"] and p.language == code
+        if content.mode == "grid" and rtl:
+            for card in (it for it in page.scene.items if getattr(it, "role", "") == "card"):
+                names = [it for it in items if it.role == "card_name" and it.on_item == card.item_id]
+                x1 = card.geometry.bounds[2]
+                assert names and all(abs(x1 - it.layout.bbox[2]) < 0.1 * (x1 - card.geometry.bounds[0])
+                                     for it in names)
+    assert "grid" in modes or not rtl  # (a right-to-left grid is looked at)
+
+
+@pytest.mark.parametrize("code", ["de", "ru", "ar", "hi", "ja"])
+def test_shelf_variants_differ_in_one_detail_of_the_language(code):
+    """A product line's near-duplicates in the language: the same brand and product word,
+    and one flavour word of the language or one size (CLDR's unit format through Babel,
+    in the page's digits) changed; every size of a language is one unit length."""
+    from gen_stress.scenes.contexts import shelf
+
+    lang = languages.LANGUAGES[code]
+    for system in {"latn", lang.native_digits or "latn"}:
+        aisles, small = shelf._localized(code, system)
+        assert all(len(lines) >= 6 for lines in aisles.values()) and small
+        flavours = set(languages.page_words(code)["shelf"]["flavours"])
+        for lines in aisles.values():
+            for line in lines:
+                p = shelf._product(line, np.random.default_rng(0), "")
+                assert p.brand not in {ln["brand"] for other in aisles.values() for ln in other if ln is not line}
+                for twin in shelf._variants_of(p, line):
+                    changed = [f for f in ("variant", "size", "cap") if getattr(twin, f) != getattr(p, f)]
+                    assert len(changed) == 1 and (twin.brand, twin.name) == (p.brand, p.name)
+                    if changed == ["variant"]:
+                        assert {twin.variant, p.variant} <= flavours
+                    if changed == ["size"]:
+                        digits = {unicodedata.name(c).split()[0] for c in twin.size + p.size if c.isdigit()}
+                        assert len(digits) <= 1 and (system == "latn") == (digits <= {"DIGIT"})
+
+
+@pytest.mark.parametrize("script, code", SHELF_SCRIPTS)
+def test_shelf_rows_in_other_scripts_end_to_end(script, code, tmp_path, capsys):
+    """Through the CLI, every family on shelves in the script: rows in the language, the
+    asked text as printed (NFC, its clusters recorded), products named by the language's
+    words; a count of sale labels counts labels marked with the language's discount word."""
+    out = tmp_path / "out"
+    rc, _, err = run_cli(["--family", "all", "--n", "4", *GENERATE, "--set", "context=shelf",
+                          "--set", f"script={script}", "--out", str(out)], capsys)
+    assert rc == 0, err
+    discount = languages.page_words(code)["labels"]["discount"]
+    for family in ("ocr", "counting", "spatial", "hallucination", "grounding"):
+        rows = read_rows(out, family)
+        assert len(rows) == 4
+        for row in rows:
+            assert row["difficulty"]["language"] == code and row["difficulty"]["context"] == "shelf"
+            assert unicodedata.is_normalized("NFC", row["answer"]) and image_of(row).size == (512, 512)
+            if family == "ocr":
+                asked = next(t for t in row["scene"]["texts"] if {"name": "asked", "value": "yes"} in t["attributes"])
+                assert asked["text"] == row["answer"] and asked["clusters"]
+            if row["subtask"] == "counting/crowded" and "yellow" in row["question"]:
+                marks = [t for t in row["scene"]["texts"] if t["role"] == "sale_mark"]
+                assert {t["text"] for t in marks} <= {discount} and int(row["answer"]) == len(marks)
+
+
+def test_shelf_pairs_and_determinism_in_another_language(tmp_path, capsys):
+    """`--pairs` on Arabic shelves (ocr and counting): each twin's answer differs from its
+    original's, a read text by one character of the script or a digit of its system; the
+    same command with two workers writes the same bytes."""
+    runs = []
+    for workers in ("1", "2"):
+        out = tmp_path / f"out{workers}"
+        rc, _, err = run_cli(["--family", "all", "--pairs", "--n", "4", "--workers", workers, "--no-progress",
+                              "--set", "context=shelf", "--set", "script=arabic", "--out", str(out)], capsys)
+        assert rc == 0, err
+        runs.append({p.relative_to(out): p.read_bytes() for p in out.rglob("*.parquet")})
+    assert runs[0] == runs[1]
+    out = tmp_path / "out1"
+    for family in ("ocr", "counting"):
+        rows = read_rows(out, family)
+        assert len(rows) == 8
+        for a, b in zip(rows[::2], rows[1::2]):
+            assert a["group_id"] == b["group_id"] and a["answer"] != b["answer"]
+            if family == "ocr" and len(a["answer"]) == len(b["answer"]):
+                assert sum(x != y for x, y in zip(a["answer"], b["answer"])) == 1

@@ -4,13 +4,13 @@ They join a family's `difficulty` (and the `clusters` of shaped text join the sc
 texts) only in datasets that set or sweep one of them, so default runs keep their bytes.
 Latin text keeps Pillow's basic layout; every other script is shaped by raqm and checked
 glyph by glyph against HarfBuzz (scenes/shaping.py). The ocr family draws every script
-in abstract scenes; receipts, menus and document pages print their whole page in the
+in abstract scenes; receipts, menus, document pages and shelves print their whole page in the
 language (right to left where the script is), and there every family asks what the page
 prints (Context.localized_slots), minimal pairs included. What is not supported yet is
 refused with one line before any work starts: scripts beyond Latin (or a language other
 than English) in another family than ocr in abstract scenes (their questions and labels
 are English) or in a subtask whose elements the page does not print in the language, in
-a context other than abstract, receipt, menu and document, and vertical text in a
+a context other than abstract, receipt, menu, document and shelf, and vertical text in a
 context. Under capture, shaped text is judged per grapheme cluster (its character boxes
 are its clusters' boxes) and its cluster boxes are mapped through the camera.
 """
@@ -31,7 +31,7 @@ LATIN = "latin"
 DIRECTIONS = ("horizontal", "vertical")
 VERTICAL_SCRIPTS = ("chinese", "japanese")  # written top to bottom in real life (Korean rarely)
 FAMILIES = ("ocr",)  # families that draw text beyond Latin so far
-CONTEXTS = ("receipt", "menu", "document")  # real-world contexts whose pages print other languages so far
+CONTEXTS = ("receipt", "menu", "document", "shelf")  # real-world contexts whose pages print other languages so far
 
 
 def _knob(**spec):

@@ -25,6 +25,7 @@ from gen_stress.scenes.fonts import load_catalog
 from gen_stress.scenes.geometry import Box, rect_points
 from gen_stress.scenes.model import Attributes, TextItem
 from gen_stress.scenes.parametric import Design, PaintProbe, Part, _rounded, place
+from gen_stress.scenes.shaping import Shaping
 from gen_stress.scenes.text import layout_text
 
 PACKAGES = ("can", "bottle", "box", "jar", "bag")
@@ -148,6 +149,7 @@ class Print:
     rgb: RGB
     center: tuple[float, float]
     attributes: Attributes = ()
+    shaping: Shaping | None = None  # shaped by raqm (shelves in scripts beyond Latin); None: basic layout
 
 
 @dataclass(frozen=True)
@@ -178,7 +180,7 @@ def printed_lines(look: Look, origin: tuple[int, int], first_id: int, on_item: i
     items = []
     for k, pr in enumerate(look.prints):
         layout = layout_text(pr.text, load_catalog().by_name(pr.font), text_px=pr.text_px,
-                             center=(ox + pr.center[0], oy + pr.center[1]))
+                             center=(ox + pr.center[0], oy + pr.center[1]), shaping=pr.shaping)
         items.append(TextItem(first_id + k, f"label_{pr.role}", layout, pr.rgb, z=z, on_item=on_item,
                               attributes=pr.attributes, char_detail=False))
     return items

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import unicodedata
 from dataclasses import dataclass
 from functools import cache, cached_property, lru_cache
 from typing import NamedTuple
@@ -32,12 +33,24 @@ from gen_stress.rng import pick
 from gen_stress.scenes.colors import color_name, contrast_ratio, ink_for_contrast, max_contrast, mix
 from gen_stress.scenes.contexts import Context, vocabulary
 from gen_stress.scenes.contexts.edits import near_miss, one_char_changed
-from gen_stress.scenes.contexts.sheet import font_named, money, parse_money, text_width
+from gen_stress.scenes.contexts.sheet import (
+    font_named,
+    fonts_for,
+    money,
+    page_shaping,
+    parse_money,
+    right_to_left,
+    styled_fonts,
+    text_width,
+)
+from gen_stress.scenes import languages
 from gen_stress.scenes.fonts import load_catalog
+from gen_stress.scenes.languages import LANGUAGES, page_words
 from gen_stress.scenes.geometry import polygon, rect_points
 from gen_stress.scenes.model import Scene, ShapeItem, TextItem
 from gen_stress.scenes.packages import Look, PackageItem, Print, package, package_paints, printed_lines
 from gen_stress.scenes.page import Count, Field, Listing, Page, Request, Target
+from gen_stress.scenes.shaping import Shaping, glyph_failures
 from gen_stress.scenes.sprites import SpriteItem, scaled_size
 from gen_stress.scenes.text import layout_text, measured_advance
 
@@ -72,6 +85,7 @@ class Product:
     old_price: int = 0  # cents, 0 when not on sale
     brand_font: str = "DejaVu Sans"
     aisle: str = ""
+    language: str = ""  # the language its label prints ("": English)
 
     @cached_property
     def display(self) -> str:
@@ -147,6 +161,12 @@ class ShelfContent:
     # Shelves: pixels per centimetre, fixed when sampled (from the rows before the runs
     # past the right edge were dropped), so that what sampling chose prints as it judged.
     ppc: float = 0.0
+    language: str = ""  # the language printed ("": English); see _sample_localized
+    sale_word: str = "SALE"  # what a shelf's yellow sale label says
+
+    @property
+    def shaping(self) -> Shaping | None:
+        return page_shaping(self.language)
 
     @property
     def money(self) -> dict:
@@ -168,6 +188,7 @@ def _size_cm(p: Product) -> tuple[float, float]:
 @lru_cache(maxsize=256)
 def _size_of(package_kind: str, size: str) -> tuple[float, float]:
     vocab = vocabulary("shelf")
+    size = _SIZE_AS.get((package_kind, size), size)  # another language's size: the English one's package
     table = {**vocab["packages"][package_kind], **vocab.get("small_sizes", {}).get(package_kind, {})}
     return tuple(table.get(size, table["default"]))
 
@@ -184,10 +205,11 @@ class _Label(NamedTuple):
     label: tuple[int, int, int]
     cap: tuple[int, int, int] | None
     brand_font: str
+    language: str = ""
 
 
 def _label_of(p: Product) -> _Label:
-    return _Label(p.brand, p.name, p.variant, p.size, p.package, p.body, p.label, p.cap, p.brand_font)
+    return _Label(p.brand, p.name, p.variant, p.size, p.package, p.body, p.label, p.cap, p.brand_font, p.language)
 
 
 def _product(line: dict, rng: np.random.Generator, aisle: str, *, variant: str | None = None, size: str | None = None,
@@ -199,8 +221,8 @@ def _product(line: dict, rng: np.random.Generator, aisle: str, *, variant: str |
         size=size or pick(rng, line["sizes"]), package=line["package"], body=tuple(line["body"]),
         label=tuple(line["label"]),
         cap=tuple(caps[cap if cap is not None else k_variant % len(caps)]) if caps else None,
-        price=int(rng.integers(line["price"][0], line["price"][1] + 1)), brand_font=_brand_font(line["brand"]),
-        aisle=aisle)
+        price=int(rng.integers(line["price"][0], line["price"][1] + 1)) * line.get("step", 1),
+        brand_font=line.get("font") or _brand_font(line["brand"]), aisle=aisle, language=line.get("language", ""))
 
 
 def _first_of(line: dict, variant: str = "", size: str = "") -> _Label:
@@ -209,7 +231,8 @@ def _first_of(line: dict, variant: str = "", size: str = "") -> _Label:
     k_variant = line["variants"].index(variant) if variant else 0
     return _Label(line["brand"], line["name"], line["variants"][k_variant], size or line["sizes"][0],
                   line["package"], tuple(line["body"]), tuple(line["label"]),
-                  tuple(caps[k_variant % len(caps)]) if caps else None, _brand_font(line["brand"]))
+                  tuple(caps[k_variant % len(caps)]) if caps else None,
+                  line.get("font") or _brand_font(line["brand"]), line.get("language", ""))
 
 
 def _brand_font(brand: str) -> str:
@@ -223,7 +246,113 @@ def _produce(item: dict, rng: np.random.Generator) -> Product:
 
 
 def _on_sale(p: Product, rng: np.random.Generator) -> Product:
-    return dataclasses.replace(p, old_price=p.price + max(10, int(p.price * rng.uniform(0.15, 0.45)) // 10 * 10))
+    step = max(10, page_words(p.language)["price_step"]) if p.language else 10  # the local price steps
+    return dataclasses.replace(p, old_price=p.price + max(step, int(p.price * rng.uniform(0.15, 0.45)) // step * step))
+
+
+# Shelves in other languages ---------------------------------------------------------------
+
+_fonts_for = cache(fonts_for)  # (the language's whole character set checked once per font list)
+_SIZE_AS: dict[tuple[str, str], str] = {}  # (package, a size as another language prints it) -> the English size
+
+
+def _small_lines(c: ShelfContent) -> list[dict]:
+    """The small items a shelf can hold: English ones, or those of the shelf's language."""
+    if not c.language:
+        return vocabulary("shelf")["small"]
+    return _localized(c.language, c.money.get("digits", "latn"))[1]
+
+
+def _aisle_lines(aisle: str) -> list[dict]:
+    """The product lines of an aisle: English ones, or another language's ("de:latn:Drinks")."""
+    if ":" not in aisle:
+        return _lines().get(aisle, [])
+    code, system, name = aisle.split(":", 2)
+    return _localized(code, system)[0][aisle] if name else []
+
+
+UNIT_LENGTHS = ("short", "narrow", "long")
+
+
+def _unit_text(code: str, amount: float, unit: str, system: str, length: str) -> str | None:
+    """A size as the language prints it on a label, CLDR's unit format of that length
+    through Babel, in the page's digits; None when the language's fonts lack one of its
+    characters (the Latin "mL" of the Greek and Bengali short forms, Hebrew gershayim)."""
+    from babel.units import format_unit
+
+    text = format_unit(amount, unit, length=length, locale=LANGUAGES[code].locale, numbering_system=system)
+    text = text.replace("\xa0", " ").replace("\u202f", " ")  # a label's space
+    if not set(text) <= languages.charset(code):  # (checked before the digits: they would drop a ZWNJ)
+        return None
+    return unicodedata.normalize("NFC", languages.in_digits(text, system))
+
+
+def _unit_length(code: str) -> str:
+    """The CLDR unit length a language's labels use: the shortest that prints every size
+    of its lines (all alike on one shelf), else "" (each size in the shortest that prints it)."""
+    vocab = vocabulary("shelf")
+    specs = [s for lines in vocab["localized"].values() for s in lines] + vocab["localized_small"]
+    return next((length for length in UNIT_LENGTHS if all(_unit_text(code, amount, unit, "latn", length)
+                                                          for s in specs for amount, unit, _en in s["sizes"])), "")
+
+
+@cache
+def _localized(code: str, system: str) -> tuple[dict, list]:
+    """(aisles, small lines) of shelves in the language, in the numbering system's digits:
+    shelf.yaml's `localized` lines with the language's goods and flavour words, CLDR
+    sizes, local prices, and a brand each (an invented pseudoword of the script, the same
+    in every picture, in one of the script's fonts that shapes it)."""
+    vocab, words, lang = vocabulary("shelf"), page_words(code), LANGUAGES[code]
+    shaping = page_shaping(code)
+    flavours = words["shelf"]["flavours"]
+    step, digits = words["price_step"], languages.currency_digits(code)
+    fonts = _fonts_for(BRAND_FONTS, code)
+    brands: set[str] = set()
+    length = _unit_length(code)
+
+    def local(k: int, spec: dict, aisle: str, brand_chars: int = 7) -> dict | None:
+        sizes = []
+        for amount, unit, english in spec["sizes"]:
+            lengths = (length,) if length else UNIT_LENGTHS
+            text = next(filter(None, (_unit_text(code, amount, unit, system, n) for n in lengths)), None)
+            if text is None and unit == "volume-milliliter":  # "0.33 l", as cans say it in many places
+                text = next(filter(None, (_unit_text(code, amount / 1000, "volume-liter", system, n)
+                                          for n in lengths)), None)
+            if text is not None:
+                _SIZE_AS[(spec["package"], text)] = english
+                sizes.append(text)
+        if not sizes:
+            return None
+        for attempt in range(50):  # a brand of its own that its font shapes
+            brand = languages.make_pseudoword(lang, np.random.default_rng([k, attempt, *map(ord, code)]),
+                                              brand_chars)[0]
+            font = fonts[sum(map(ord, brand)) % len(fonts)]
+            if brand not in brands and brand.lower() not in words["goods"] and (
+                    shaping is None or not glyph_failures(str(font_named(font).path), 20.0, brand, shaping)):
+                break
+        brands.add(brand)
+        low, high = (max(1, round(c * words["price_factor"] * 10 ** digits / 100 / step)) for c in spec["price"])
+        line = {"brand": brand, "name": words["goods"][spec["good"]], "package": spec["package"],
+                "variants": [flavours[i] for i in spec["flavours"]], "sizes": sizes, "body": spec["body"],
+                "label": spec["label"], "price": [low, max(low, high)], "step": step, "font": font,
+                "language": code, "aisle": aisle}
+        if "caps" in spec:
+            line["caps"] = spec["caps"]
+        return line
+
+    aisles, k = {}, 0
+    for name, specs in vocab["localized"].items():
+        key = f"{code}:{system}:{name}"
+        aisles[key] = []
+        for spec in specs:
+            k += 1
+            line = local(k, spec, key)
+            if line is not None:
+                aisles[key].append(line)
+    # (small packages' brands short, so that they print on a small label)
+    short = 2 if lang.script in languages.CJK else 4
+    small = [line for spec in vocab["localized_small"] if (line := local((k := k + 1), spec, "", short)) is not None]
+    return aisles, small
 
 
 class ShelfContext(Context):
@@ -250,10 +379,13 @@ class ShelfContext(Context):
         "label_word": "the product whose label shows a given word",
     }
     refuses: dict[str, str] = {}  # every subtask finds a slot here (see in_context.KINDS)
+    localized_slots = tuple(slots)  # shelves in other languages serve every slot (see _sample_localized)
 
     # Sampling ------------------------------------------------------------------------
 
     def sample(self, request: Request, rng: np.random.Generator, size: tuple[int, int]) -> ShelfContent:
+        if request.language not in ("", "en"):
+            return self._sample_localized(request, rng, size)
         vocab = vocabulary("shelf")
         slot, style = request.slot, request.style
         scale = min(size) / 512
@@ -297,6 +429,59 @@ class ShelfContext(Context):
             card=tuple(pick(rng, vocab["cards"])), columns=max(len(r) for r in rows), focus=focus, word=word,
             old_asked=bool(slot == "fine_text" and mode == "grid" and rng.random() < 0.5), zoom=geometry.zoom, ppc=ppc)
 
+    def _sample_localized(self, request: Request, rng: np.random.Generator, size: tuple[int, int]) -> ShelfContent:
+        """Shelves or a product grid in another language: the same arrangements as in English
+        (every slot), the products the language's lines (`_localized`: its goods and flavour
+        words, CLDR sizes, invented brands of the script), prices in the locale's format (Babel;
+        Latin digits or the locale's own, sizes too), the store's name (receipts' formats) on the
+        sign or the page's bar, the language's word for a discount on sale labels and stickers,
+        every line shaped in the script's fonts. Right-to-left grids mirror their cards' text."""
+        code, slot, style = request.language, request.slot, request.style
+        words, lang = page_words(code), LANGUAGES[code]
+        system = languages.page_numbering(lang, rng)
+        aisles, small = _localized(code, system)
+        vocab = {**vocabulary("shelf"), "aisles": aisles, "small": small, "produce": []}
+        scale = min(size) / 512
+        mode = "shelf" if slot in SHELF_ONLY or rng.random() < 0.55 else "grid"
+        if mode == "grid" and slot == "count_rows" and request.count > 8:
+            mode = "shelf"
+        base_px = max(6, int(round(rng.integers(7, 10) * scale)))
+        target_px = style.text_px if style is not None else base_px
+        title_px = style.text_px if slot == "styled_text" else max(10, int(round(rng.integers(13, 20) * scale)))
+        stroke_px = style.stroke_px if slot == "styled_text" else 0
+        label_font = pick(rng, _fonts_for(LABEL_FONTS, code))
+        geometry = _Geometry(size, title_px, stroke_px, max(base_px, target_px if slot == "fine_text" else 0),
+                             float(rng.uniform(0.8, 0.97)))
+        if mode == "shelf":
+            rows, lead, focus, word, ppc = self._shelf_rows(request, rng, vocab, geometry, label_font)
+        else:
+            rows, focus, word = self._grid_rows(request, rng, vocab)
+            ppc, lead = 0.0, (0.0,) * len(rows)
+        brand = languages.make_pseudoword(lang, rng, 7)[0]
+        title = pick(rng, [words["stores"][k] for k in words["shelf"]["stores"]]).format(brand=brand)  # no bakery
+        title_font = pick(rng, _fonts_for(SIGN_FONTS, code))
+        if slot == "styled_text":
+            title_font = pick(rng, [f.name for f in styled_fonts(code, style.font_class) if not f.missing(title)]
+                              or [title_font])
+        sale_word = words["labels"]["discount"]
+        # (right to left, a minus sign before the percentage would show after it: the word with it instead)
+        stickers = [sale_word] + [languages.in_digits(f"{sale_word} {p}%" if right_to_left(code) else f"-{p}%", system)
+                                  for p in (20, 30, 50)]
+        return ShelfContent(
+            mode=mode, rows=rows, lead=lead, title=title, subtitle="",
+            currency=(("language", code), ("digits", system)), title_font=title_font, label_font=label_font,
+            price_font=pick(rng, _fonts_for(PRICE_FONTS, code)), title_px=title_px,
+            title_contrast=style.contrast_ratio if slot == "styled_text" else 0.0, stroke_px=stroke_px,
+            price_px=base_px, target_px=target_px, sticker=pick(rng, stickers) if slot == "rotated_text" else "",
+            sticker_angle=style.angle_deg if slot == "rotated_text" else 0,
+            sticker_at=(float(rng.uniform(0, 1)), float(rng.uniform(0, 1))),
+            wall=tuple(pick(rng, vocab["walls"] if mode == "shelf" else vocab["pages"])),
+            board=tuple(pick(rng, vocab["boards"])), rail=tuple(pick(rng, vocab["rails"])),
+            accent=tuple(pick(rng, vocab["accents"])), card=tuple(pick(rng, vocab["cards"])),
+            columns=max(len(r) for r in rows), focus=focus, word=word,
+            old_asked=bool(slot == "fine_text" and mode == "grid" and rng.random() < 0.5), zoom=geometry.zoom,
+            ppc=ppc, language=code, sale_word=sale_word)
+
     @staticmethod
     def _aisle_of(rows) -> str:
         aisles = [b.product.aisle for row in rows for b in row if not b.filler]
@@ -306,8 +491,8 @@ class ShelfContext(Context):
         """Three rows of product runs from one aisle; the asked arrangement (a run of n
         facings, n sale labels, n small items, a near-duplicate) put in the middle of rows."""
         slot, n = request.slot, request.count
-        aisle = pick(rng, sorted(_lines()))
-        lines = list(_lines()[aisle])
+        aisle = pick(rng, sorted(vocab["aisles"]))
+        lines = list(vocab["aisles"][aisle])
         order = [lines[int(i)] for i in rng.permutation(len(lines))]
         if slot == "presupposition":  # lines of the aisle kept off the shelves: their price is unanswerable
             order = order[:-2] + [ln for ln in order[-2:] if sum(o["brand"] == ln["brand"] for o in lines) > 1]
@@ -494,7 +679,7 @@ class ShelfContext(Context):
             target = row[i].product
             twins, unique = [], []
             if slot == "near_duplicate_box":
-                line = next(ln for ln in _lines()[aisle] if (ln["brand"], ln["name"]) == target.line)
+                line = next(ln for ln in _aisle_lines(aisle) if (ln["brand"], ln["name"]) == target.line)
                 twins = [t for t in _variants_of(target, line) if t.display not in used or t.cap != target.cap]
                 kept = [[b for b in r if b.product.line != target.line or b.product == target] for r in rows]
                 if kept[k][-1].product == target:  # a product after it, to grow to the edge
@@ -534,14 +719,14 @@ class ShelfContext(Context):
             n_rows, cols = 3, 4
         # Produce has no variants (near-duplicates) and no product lines to be absent (presupposition).
         no_produce = slot in ("near_duplicate_box", "presupposition")
-        aisle = pick(rng, sorted(_lines()) + ([] if no_produce else ["Produce"]))
+        aisle = pick(rng, sorted(vocab["aisles"]) + ([] if no_produce or not vocab["produce"] else ["Produce"]))
         pool = []
         used: set[str] = set()
         if aisle == "Produce":
             for item in [vocab["produce"][int(i)] for i in rng.permutation(len(vocab["produce"]))]:
                 pool.append(_produce(item, rng))
         else:
-            for line in [_lines()[aisle][int(i)] for i in rng.permutation(len(_lines()[aisle]))]:
+            for line in [vocab["aisles"][aisle][int(i)] for i in rng.permutation(len(vocab["aisles"][aisle]))]:
                 for _ in range(2):
                     p = _product(line, rng, aisle)
                     if p.display not in used:
@@ -557,7 +742,7 @@ class ShelfContext(Context):
             if not cands:
                 raise Resample("produce has no near-duplicate variants")
             target = pick(rng, cands)
-            line = next(ln for ln in _lines()[aisle] if (ln["brand"], ln["name"]) == target.line)
+            line = next(ln for ln in _aisle_lines(aisle) if (ln["brand"], ln["name"]) == target.line)
             twins = _variants_of(target, line)
             others = [p for p in chosen if p.line != target.line]
             twins = [t for t in twins if t.display != target.display]  # a card names its product by its text
@@ -612,11 +797,12 @@ class ShelfContext(Context):
             rows[k][i] = dataclasses.replace(b, product=new)
             return self._with_rows(content, rows, content.focus)
         if slot == "rotated_text":
-            sticker = one_char_changed(content.sticker, font_named(content.label_font), rng)
+            sticker = one_char_changed(content.sticker, font_named(content.label_font), rng, content.language,
+                                       content.target_px)
             return dataclasses.replace(content, sticker=sticker)
         if slot == "styled_text":
             return dataclasses.replace(content, title=one_char_changed(content.title, font_named(content.title_font),
-                                                                       rng))
+                                                                       rng, content.language, content.title_px))
         if slot in ("count_merged", "count_marks"):
             spots = [(k, i) for k, r in enumerate(rows) for i, b in enumerate(r) if b.product.display == content.focus]
             if spots and (slot == "count_merged" or rng.random() < 0.5):
@@ -625,7 +811,7 @@ class ShelfContext(Context):
                 step = 1 if b.facings == 1 else -1  # one fewer never pushes it off the shelf
                 rows[k][i] = dataclasses.replace(b, facings=b.facings + step)
             else:  # no small item yet: one added
-                small = next(s for s in vocabulary("shelf")["small"] if _display_of(s, content.focus))
+                small = next(s for s in _small_lines(content) if _display_of(s, content.focus))
                 p = dataclasses.replace(_product(small, rng, rows[0][0].product.aisle), aisle=rows[0][0].product.aisle)
                 p = _matching(p, content.focus, small, rng)
                 k = int(rng.integers(N_SHELVES))
@@ -707,16 +893,21 @@ def _prints(p: _Label, panel, label_font: str) -> tuple[Print, ...]:
     w, h = (x1 - x0) * 0.82, y1 - y0  # a margin each side, so neighbours' labels do not run together
     ink = INK if contrast_ratio(INK, p.label) >= contrast_ratio(PAPER, p.label) else PAPER
     brand_rgb = p.body if contrast_ratio(p.body, p.label) >= 3.0 else ink
-    lines = [("brand", p.brand, p.brand_font, 0.26, brand_rgb), ("name", p.name.upper(), label_font, 0.16, ink),
+    # (another language's product word as it is written: Greek capitals drop their accents)
+    name = p.name if p.language else p.name.upper()
+    lines = [("brand", p.brand, p.brand_font, 0.26, brand_rgb), ("name", name, label_font, 0.16, ink),
              ("variant", p.variant, label_font, 0.15, ink), ("size", p.size, label_font, 0.15, ink)]
+    shaping = page_shaping(p.language)
     sized = []
     for role, text, font, share, rgb in lines:
         for face in (font, label_font):  # a wide logo font falls back to the label's
             px = int(min(h * share, 40))
-            while px >= MIN_DETAIL_PX and measured_advance(text, font_named(face), px) > w:
+            while px >= MIN_DETAIL_PX and _advance(text, font_named(face), px, shaping) > w:
                 px -= 1
             if px >= MIN_DETAIL_PX:
                 break
+        if shaping is not None and glyph_failures(str(font_named(face).path), 20.0, text, shaping):
+            px = 0  # a line HarfBuzz cannot shape with the font is not printed (the brand: nothing is)
         sized.append((role, text, face, px, rgb))
     sized = sized[:1] + [t for t in sized[1:] if t[3] >= MIN_DETAIL_PX]
     while len(sized) > 1 and sum(t[3] * LINE_GAP for t in sized) > h * 0.96:
@@ -728,8 +919,13 @@ def _prints(p: _Label, panel, label_font: str) -> tuple[Print, ...]:
     for role, text, face, px, rgb in sized:
         y += px * LINE_GAP
         out.append(Print(role, text, face, px, rgb, ((x0 + x1) / 2, y - px * 0.78),
-                         DETAIL if role in ("variant", "size") else ()))
+                         DETAIL if role in ("variant", "size") else (), shaping))
     return tuple(out)
+
+
+def _advance(text: str, font, text_px: int, shaping: Shaping | None) -> float:
+    """A line's advance: measured from advances for basic layout, shaped by raqm otherwise."""
+    return measured_advance(text, font, text_px) if shaping is None else text_width(text, font, text_px, shaping)
 
 
 @dataclass(frozen=True)
@@ -910,6 +1106,11 @@ class _Drawer:
         self.title_id = 0
         self.sticker_id = 0
         self.scale = min(size) / 512
+        self.shaping = content.shaping  # None for English (and Latin-script languages): basic layout
+        self.rtl = right_to_left(content.language)  # a right-to-left grid mirrors its cards' text
+
+    def width(self, text: str, font, px: int) -> float:
+        return text_width(text, font, px, self.shaping)
 
     def take(self) -> int:
         self.next_id += 1
@@ -923,7 +1124,8 @@ class _Drawer:
 
     def text(self, text: str, font, px: int, center, rgb, role: str, on: int, z: int, *, stroke_px: int = 0,
              stroke_rgb=None, angle: float = 0.0, attributes=()) -> TextItem:
-        layout = layout_text(text, font, text_px=px, center=center, stroke_px=stroke_px, angle_deg=angle)
+        layout = layout_text(text, font, text_px=px, center=center, stroke_px=stroke_px, angle_deg=angle,
+                             shaping=self.shaping)
         item = TextItem(self.take(), role, layout, tuple(rgb), z=z, stroke_rgb=stroke_rgb, on_item=on,
                         attributes=tuple(attributes), char_detail=False)
         self.items.append(item)
@@ -931,14 +1133,21 @@ class _Drawer:
 
     def text_left(self, text: str, font, px: int, x: float, y_mid: float, rgb, role: str, on: int, z: int,
                   attributes=()) -> TextItem:
-        width = text_width(text, font, px)
+        width = self.width(text, font, px)
         return self.text(text, font, px, (x + width / 2, y_mid), rgb, role, on, z, attributes=attributes)
+
+    def text_right(self, text: str, font, px: int, x: float, y_mid: float, rgb, role: str, on: int, z: int,
+                   attributes=()) -> TextItem:
+        """A line that ends at x (a right-to-left card's text)."""
+        return self.text_left(text, font, px, x - self.width(text, font, px), y_mid, rgb, role, on, z, attributes)
 
     def price(self, cents: int, font, px: int, x: float, y_mid: float, rgb, on: int, z: int,
               role: str = "price") -> tuple[TextItem, list[TextItem]]:
         """A price as printed ("£1.49", "1,49 €"), its amount a text item of its own (what
         is read) and the currency sign another: (the amount, every part left to right)."""
         full, amount = money(cents, self.c.money, symbol=True), money(cents, self.c.money)
+        if self.c.language:
+            return self.price_parts(cents, font, px, x, y_mid, rgb, on, z, role)
         at = full.index(amount)
         before, after = full[:at], full[at + len(amount):]
         parts = []
@@ -949,6 +1158,39 @@ class _Drawer:
         if after.strip():
             parts.append(self.text_left(after.strip(), font, px, x + text_width(before + amount + " ", font, px), y_mid,
                                         rgb, "currency", on, z))
+        return value, parts
+
+    def price_pieces(self, cents: int, font, px: int) -> list[tuple[str, str, float]]:
+        """Another language's price as (text, role, gap after it) from left to right as
+        seen: the locale's amount and currency sign (Babel), which a right-to-left price
+        shows in the opposite order to its logical one."""
+        full, amount = money(cents, self.c.money, symbol=True), money(cents, self.c.money)
+        at = full.index(amount)
+        before, after = full[:at], full[at + len(amount):]
+        logical = [(before.strip(), "currency", before), (amount, "", ""), (after.strip(), "currency", after)]
+        pieces = [p for p in (logical[::-1] if self.rtl else logical) if p[0]]
+        space = self.width(" ", font, px)
+        out = []
+        for k, (text, kind, raw) in enumerate(pieces):
+            gap = 0.0
+            if k + 1 < len(pieces):  # a space between two parts where the locale prints one
+                nxt = pieces[k + 1]
+                gap = space if (raw or nxt[2]).strip() != (raw or nxt[2]) else 0.0
+            out.append((text, kind, gap))
+        return out
+
+    def price_width(self, cents: int, font, px: int) -> float:
+        return sum(self.width(text, font, px) + gap for text, _kind, gap in self.price_pieces(cents, font, px))
+
+    def price_parts(self, cents: int, font, px: int, x: float, y_mid: float, rgb, on: int, z: int,
+                    role: str = "price") -> tuple[TextItem, list[TextItem]]:
+        """`price` for another language: its pieces from x rightwards as seen."""
+        parts, value = [], None
+        for text, kind, gap in self.price_pieces(cents, font, px):
+            item = self.text_left(text, font, px, x, y_mid, rgb, kind or role, on, z)
+            value = item if not kind else value
+            parts.append(item)
+            x += self.width(text, font, px) + gap
         return value, parts
 
     # The title: an aisle sign or a store's header bar ---------------------------------
@@ -962,7 +1204,7 @@ class _Drawer:
             rgb = ink_for_contrast(background, c.title_contrast)
         if c.stroke_px:
             stroke_rgb, rgb = rgb, background
-        if text_width(c.title, font, c.title_px) + 2 * c.stroke_px > box[2] - box[0] - 8:
+        if self.width(c.title, font, c.title_px) + 2 * c.stroke_px > box[2] - box[0] - 8:
             raise Resample("the title does not fit its sign")
         sign = self.rect(box, background, "sign", "aisle sign" if c.mode == "shelf" else "header", z=2,
                          radius=4 if c.mode == "shelf" else 0)
@@ -984,7 +1226,7 @@ class _Drawer:
         s = self.scale
         g = _Geometry(self.size, c.title_px, c.stroke_px,
                       max(c.price_px, c.target_px if self.request.slot == "fine_text" else 0), c.zoom)
-        w = min(width * 0.9, text_width(c.title, font_named(c.title_font), c.title_px) + 2 * c.stroke_px + 40 * s)
+        w = min(width * 0.9, self.width(c.title, font_named(c.title_font), c.title_px) + 2 * c.stroke_px + 40 * s)
         self.title(((width - w) / 2, 5 * s, (width + w) / 2, 5 * s + g.title_h), self.sign_background())
         ppc = c.ppc or g.ppc(c.rows)
         if ppc < 2.0:
@@ -1050,8 +1292,10 @@ class _Drawer:
         px = c.target_px if asked else c.price_px
         font = font_named(c.price_font)
         price = money(p.price, c.money, symbol=True)
-        sale_w = text_width("SALE  ", font, max(MIN_DETAIL_PX, px - 1)) if drawn.block.sale else 0
-        w = text_width(price, font, px) + sale_w + 8
+        sale_px = max(MIN_DETAIL_PX, px - 1)
+        sale_w = self.width(f"{c.sale_word}  ", font, sale_px) if drawn.block.sale else 0
+        price_w = self.price_width(p.price, font, px) if c.language else text_width(price, font, px)
+        w = price_w + sale_w + 8
         h = min(rail_h - 2, px * 2.0 + 4)
         x = max(x, label_end + 3)
         if x > block_end - 6 or x + w > self.size[0] - 2:
@@ -1063,11 +1307,13 @@ class _Drawer:
         label = self.rect((x, top, x + w, top + h), ground, "price_label", "shelf-edge price label", z=3)
         drawn.label.append(label.item_id)
         ink = tuple(vocab["sale_ink"][0]) if drawn.block.sale else INK
+        # The sale word first as the label reads: at its left, or at its right when right to left.
+        price_x, sale_x = (x + 4, x + 4 + price_w + self.width("  ", font, sale_px)) if self.rtl else \
+            (x + 4 + sale_w, x + 4)
         if drawn.block.sale:
-            sale = self.text_left("SALE", font, max(MIN_DETAIL_PX, px - 1), x + 4, top + h / 2, ink, "sale_mark",
-                                  label.item_id, 4)
+            sale = self.text_left(c.sale_word, font, sale_px, sale_x, top + h / 2, ink, "sale_mark", label.item_id, 4)
             drawn.label.append(sale.item_id)
-        drawn.price = self.price(p.price, font, px, x + 4 + sale_w, top + h / 2, ink, label.item_id, 4)[0].item_id
+        drawn.price = self.price(p.price, font, px, price_x, top + h / 2, ink, label.item_id, 4)[0].item_id
         return x + w
 
     # Grids ---------------------------------------------------------------------------
@@ -1079,9 +1325,12 @@ class _Drawer:
         bar_h = c.title_px * 2.2 + 2 * c.stroke_px + 6
         self.title((0, 0, width, bar_h), self.sign_background())
         sub_px = max(6, round(8 * s))
-        sub = self.text_left(f"{c.subtitle} · {sum(len(r) for r in c.rows)} products", font_named(c.label_font),
-                             sub_px, 10 * s, bar_h + sub_px * 1.6, GREY, "subtitle", 0, 2)
-        top = sub.bbox[3] + 6 * s
+        if c.language:  # (another language's page words have no aisle names: no line under the bar)
+            top = bar_h + 8 * s
+        else:
+            sub = self.text_left(f"{c.subtitle} · {sum(len(r) for r in c.rows)} products", font_named(c.label_font),
+                                 sub_px, 10 * s, bar_h + sub_px * 1.6, GREY, "subtitle", 0, 2)
+            top = sub.bbox[3] + 6 * s
         margin, gutter = 10 * s, 8 * s
         cols, n_rows = c.columns, len(c.rows)
         card_w = (width - 2 * margin - (cols - 1) * gutter) / cols
@@ -1134,25 +1383,34 @@ class _Drawer:
         label_font, price_font = font_named(c.label_font), font_named(c.price_font)
         y = pic[3] + pad * 0.6 + name_px
         name = f"{p.brand} {p.name}".strip()
-        line2 = ", ".join(t for t in (p.variant, p.size) if t)
+        # (another language's flavour and size side by side: the comma is a Latin one)
+        line2 = (" " if c.language else ", ").join(t for t in (p.variant, p.size) if t)
         for text, rgb, role in ((name, INK, "name"), (line2, DETAIL_GREY, "variant_size")):
             px = name_px
-            while measured_advance(text, label_font, px) > x1 - x0 - 2 * pad and px > MIN_DETAIL_PX:
+            while _advance(text, label_font, px, self.shaping) > x1 - x0 - 2 * pad and px > MIN_DETAIL_PX:
                 px -= 1
-            if measured_advance(text, label_font, px) > x1 - x0 - 2 * pad:
+            if _advance(text, label_font, px, self.shaping) > x1 - x0 - 2 * pad:
                 raise Resample("a card's text does not fit")
-            item = self.text_left(text, label_font, px, x0 + pad, y - px / 2, rgb, f"card_{role}", card.item_id, 4,
-                                  attributes=DETAIL if role == "variant_size" else ())
+            place = self.text_right if self.rtl else self.text_left
+            item = place(text, label_font, px, x1 - pad if self.rtl else x0 + pad, y - px / 2, rgb, f"card_{role}",
+                         card.item_id, 4, attributes=DETAIL if role == "variant_size" else ())
             drawn.texts[role] = item.item_id
             y += name_px * 1.7
         y += max(price_px, old_px) * 0.4
-        price_item, parts = self.price(p.price, price_font, price_px, x0 + pad, y, c.accent if block.sale else INK,
+        price_x = x1 - pad - self.price_width(p.price, price_font, price_px) if self.rtl else x0 + pad
+        price_item, parts = self.price(p.price, price_font, price_px, price_x, y, c.accent if block.sale else INK,
                                        card.item_id, 4)
         drawn.price = price_item.item_id
         if block.sale:
             old = money(p.old_price, c.money, symbol=True)
-            ox = parts[-1].bbox[2] + 6 * s
-            if ox + text_width(old, price_font, old_px) > x1 - pad:
+            if c.language:  # the old price after the new as the card reads (at its left when right to left)
+                old_w = self.price_width(p.old_price, price_font, old_px)
+                ox = min(t.bbox[0] for t in parts) - 6 * s - old_w if self.rtl else parts[-1].bbox[2] + 6 * s
+                if ox < x0 + pad or ox + old_w > x1 - pad:
+                    raise Resample("no room for the old price")
+            else:
+                ox = parts[-1].bbox[2] + 6 * s
+            if not c.language and ox + text_width(old, price_font, old_px) > x1 - pad:
                 raise Resample("no room for the old price")
             # The strike is drawn under the old price in its colour: it reads as struck
             # through, and the price's own pixels stay its own.
@@ -1163,11 +1421,13 @@ class _Drawer:
             self.rect((bx0 - 1, (by0 + by1) / 2 - thick / 2, bx1 + 1, (by0 + by1) / 2 + thick / 2), GREY, "strike",
                       "strike-through", 3)
             drawn.old = old_item.item_id
-            badge_text = f"-{round(100 * (p.old_price - p.price) / p.old_price)}%"
+            badge_text = languages.in_digits(f"-{round(100 * (p.old_price - p.price) / p.old_price)}%",
+                                             c.money.get("digits", "latn"))
             bpx = max(6, name_px)
             font = font_named(c.price_font)
-            bw = text_width(badge_text, font, bpx) + 8 * s
-            badge = self.rect((x0 + 4 * s, y0 + 4 * s, x0 + 4 * s + bw, y0 + 4 * s + bpx * 2.1), (214, 39, 40),
+            bw = self.width(badge_text, font, bpx) + 8 * s
+            bx = x1 - 4 * s - bw if self.rtl else x0 + 4 * s  # the corner where the card's text starts
+            badge = self.rect((bx, y0 + 4 * s, bx + bw, y0 + 4 * s + bpx * 2.1), (214, 39, 40),
                               "sale_badge", "sale badge", 5, radius=3 * s)
             mark = self.text(badge_text, font, bpx, ((badge.bbox[0] + badge.bbox[2]) / 2,
                                                      (badge.bbox[1] + badge.bbox[3]) / 2), PAPER, "sale_mark",
@@ -1181,7 +1441,7 @@ class _Drawer:
         c = self.c
         font = font_named(c.label_font)
         px = c.target_px
-        r = (text_width(c.sticker, font, px) + px * 2.0) / 2 + 3
+        r = (self.width(c.sticker, font, px) + px * 2.0) / 2 + 3
         width, height = self.size
         if 2 * r + 8 > min(width, height):
             raise Resample("the sticker does not fit the picture")
@@ -1243,6 +1503,8 @@ def _page(scene: Scene, c: ShelfContent, request: Request, d: _Drawer) -> Page:
         raise Resample("the asked product is not wholly in the picture")
     if d.title_id:
         what = "the aisle sign above the shelves" if shelf else "the store's name in the bar at the top of the page"
+        if shelf and c.language:  # (another language's sign names the store)
+            what = "the store's sign above the shelves"
         targets["styled_text"] = Target((d.title_id,), what, text[d.title_id])
     if d.sticker_id:
         targets["rotated_text"] = Target((d.sticker_id,), "the round promotional sticker", text[d.sticker_id])
@@ -1303,7 +1565,8 @@ def _page(scene: Scene, c: ShelfContent, request: Request, d: _Drawer) -> Page:
         if any(not x.inside or x.block.filler for x in sales):
             raise Resample("a product on sale is cut off")
         if shelf:
-            question = ("How many products on these shelves have a yellow SALE price label? Count each product "
+            sale = "SALE" if not c.language else f"sale (\"{c.sale_word}\")"
+            question = (f"How many products on these shelves have a yellow {sale} price label? Count each product "
                         "once, however many of it stand on the shelf.")
         else:
             question = "How many products on this page are marked with a red sale badge?"
@@ -1372,20 +1635,20 @@ def _fields(slot: str, c: ShelfContent, d: _Drawer, shown: list[_Drawn], all_nam
             word = x.product.name.lower()
             if word not in seen:
                 seen.add(word)
-                fields.append(Field(f"any {word}", True, ids=ids))
+                fields.append(Field(f"any {_as_written(word, c)}", True, ids=ids))
         vocab = vocabulary("shelf")
-        aisle_words = {ln["name"].lower() for a in {p.aisle for p in products} if a in _lines() for ln in _lines()[a]}
+        aisle_words = {ln["name"].lower() for a in {p.aisle for p in products} for ln in _aisle_lines(a)}
         if any(p.emoji for p in products):
             aisle_words |= {item["name"].lower() for item in vocab["produce"]}
-        popular = {w.lower() for w in vocab["popular"]}
+        popular = {w.lower() for w in (page_words(c.language)["goods"] if c.language else vocab["popular"])}
         # Never a product drawn anywhere, its label printed or not: a shelf of small unlabelled
         # mint boxes still shows mints to anyone who knows the package.
         drawn_words = {p.name.lower() for p in products}
         for strategy, pool in (("adversarial", sorted(aisle_words)), ("popular", sorted(popular))):
             for word in pool:
                 if not any(part in printed for part in word.split()) and word not in drawn_words and \
-                        word not in {f.name[4:] for f in fields}:
-                    fields.append(Field(f"any {word}", False, negative=strategy))
+                        word not in {f.name[4:].lower() for f in fields}:
+                    fields.append(Field(f"any {_as_written(word, c)}", False, negative=strategy))
     elif slot == "variant":
         lines = {}
         for p in products:
@@ -1394,7 +1657,7 @@ def _fields(slot: str, c: ShelfContent, d: _Drawer, shown: list[_Drawn], all_nam
             p = x.product
             if not p.package:
                 continue
-            line = next((ln for ln in _lines().get(p.aisle, []) if (ln["brand"], ln["name"]) == p.line), None)
+            line = next((ln for ln in _aisle_lines(p.aisle) if (ln["brand"], ln["name"]) == p.line), None)
             if line is None:
                 continue
             siblings = lines[p.line]
@@ -1418,7 +1681,7 @@ def _fields(slot: str, c: ShelfContent, d: _Drawer, shown: list[_Drawn], all_nam
                 fields.append(Field(x.product.display, True, f"the price of {x.product.ref}",
                                     money(x.product.price, c.money, symbol=True), (x.price, x.packages[0])))
         for a in {p.aisle for p in products}:
-            for ln in _lines().get(a, []):
+            for ln in _aisle_lines(a):
                 if any(p.line == (ln["brand"], ln["name"]) for p in products):
                     continue
                 if ln["brand"].lower() in printed:
@@ -1426,6 +1689,14 @@ def _fields(slot: str, c: ShelfContent, d: _Drawer, shown: list[_Drawn], all_nam
                 absent = Product(ln["brand"], ln["name"], ln["variants"][0], ln["sizes"][0], ln["package"])
                 fields.append(Field(absent.display, False, f"the price of {absent.ref}", negative="adversarial"))
     return fields
+
+
+def _as_written(word: str, c: ShelfContent) -> str:
+    """A lower-cased product word as a question names it: English in lower case, another
+    language's as its page words write it (a German noun keeps its capital)."""
+    if not c.language:
+        return word
+    return next((w for w in page_words(c.language)["goods"] if w.lower() == word), word)
 
 
 def _same_in(kind: str, a: Product, b: Product) -> bool:
