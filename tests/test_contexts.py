@@ -196,3 +196,18 @@ def test_legibility_falls_with_text_px(engine):
         return np.mean([read_target(engine, r) == r["answer"] for r in rows])
 
     assert rate(5) < rate(14)
+
+
+def test_document_words_measured_once_are_their_text_width():
+    """Document pages wrap and justify words measured from one dict per font and size:
+    the widths text_width gives, the dict cache bounded."""
+    from gen_stress.scenes.contexts import document
+    from gen_stress.scenes.contexts.sheet import font_named, text_width
+
+    font = font_named("EB Garamond")
+    words = "The results of the survey were consistent across regions, years and methods.".split()
+    for px in (5, 7, 11):
+        for word in words:
+            assert document._word_width(word, font, px) == text_width(word, font, px)
+    assert document._word_widths.cache_info().maxsize is not None
+    assert list(document._sentences()) == document.vocabulary("document")["sentences"]

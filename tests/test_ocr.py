@@ -209,3 +209,35 @@ def test_small_images(size):
         assert text["text_px"] <= 48 * min(size) / 512 + 1
         x0, y0, x1, y1 = text["bbox"]
         assert 0 <= x0 and 0 <= y0 and x1 <= size[0] and y1 <= size[1]
+
+
+def test_signs_surely_near_are_near_by_their_outlines():
+    """The placement's shortcut refuses a spot only when the outlines would: boards whose
+    inner boxes (upright) or inner disks (turned) come closer than the gap have outlines
+    closer than the gap, for every sign shape, on real text layouts."""
+    from gen_stress.generators.ocr import GAP_PX, _Sign, _surely_near
+    from gen_stress.scenes.fonts import load_catalog
+    from gen_stress.scenes.shapes import SIGN_SHAPES
+    from gen_stress.scenes.text import layout_text, moved
+
+    rng = np.random.default_rng(5)
+    fonts = load_catalog().fonts[:4]
+    signs = []
+    for k in range(40):
+        text = ["MENU", "Exit 12", "open", "B7-Q", "tea"][k % 5]
+        angle = 0 if k % 3 else int(rng.integers(1, 360))
+        text_px = int(rng.integers(8, 40))
+        layout = layout_text(text, fonts[k % 4], text_px=text_px, angle_deg=angle)
+        pad = (max(4.0, 0.6 * text_px), max(3.0, 0.5 * text_px))
+        signs.append(_Sign(SIGN_SHAPES[k % len(SIGN_SHAPES)], (200, 30, 30), layout, pad))
+    refused = 0
+    for _ in range(3000):
+        a, b = signs[int(rng.integers(len(signs)))], signs[int(rng.integers(len(signs)))]
+        placed_layout = moved(b.layout, tuple(rng.uniform(100, 400, 2)))
+        placed = (b, placed_layout, b.outline_at(placed_layout), None)
+        candidate = moved(a.layout, tuple(rng.uniform(100, 400, 2)))
+        cx, cy = candidate.placement.center
+        if _surely_near(a, cx, cy, placed):
+            refused += 1
+            assert a.outline_at(candidate).distance(placed[2]) < GAP_PX
+    assert refused > 300

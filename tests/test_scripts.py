@@ -363,3 +363,35 @@ def test_date_twins_differ_in_one_character_and_are_dates():
     assert all(not t.startswith("21.8") for t in date_twins("de", "21.06.2023"))
     assert "21. Juli 2023" in date_twins("de", "21. Juni 2023")  # a month name one letter apart
     assert date_twins("de", "21.86.2023") == []  # not a date
+
+
+# Measuring a shaped line without drawing it ----------------------------------------------
+
+@pytest.mark.parametrize("code, direction", [("hi", None), ("ar", None), ("th", None), ("ru", None),
+                                             ("ja", "ttb"), ("zh", "ttb"), ("ko", None)])
+def test_measure_text_is_the_layouts_ink_box(code, direction):
+    """`measure_text` (Pillow's getbbox of the raqm line) is the box `layout_text` takes
+    from the line's drawn mask, on real fonts and strings, unstroked and stroked, before
+    and after the line is drawn (then it is read off the remembered line)."""
+    from gen_stress.scenes.text import measure_text
+
+    lang = LANGUAGES[code]
+    how = Shaping(direction or lang.direction, SCRIPT_TAGS[lang.script], code)
+    rng = np.random.default_rng(11)
+    compared = 0
+    for info in load_catalog().of_script(lang.script)[:2]:
+        for kind in ("word", "date", "price", "code"):
+            for text_px in (5, 13, 29, 47):
+                text, _ = make_text(code, kind, rng, 12)
+                if info.missing(text):
+                    continue
+                stroke = int(rng.integers(0, 3))
+                pil = info.pil_shaping(info.em_for_cap(text_px))
+                key = (pil, text, shaping.vertical_anchor(how), how.direction, how.language)
+                assert key not in shaping._RAQM_LINES  # measured before it is drawn
+                measured = measure_text(text, info, text_px=text_px, stroke_px=stroke, shaping=how)
+                laid = layout_text(text, info, text_px=text_px, stroke_px=stroke, shaping=how).ink_box_local
+                assert measured == laid, (info.name, text, text_px, stroke)
+                assert measure_text(text, info, text_px=text_px, stroke_px=stroke, shaping=how) == laid
+                compared += 1
+    assert compared >= 16

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -200,3 +201,119 @@ def test_a_box_answer_covers_its_answer_box_items_not_the_near_duplicate_it_is_t
         assert box_items and all({"name": "asked", "value": "yes"} in o["attributes"] for o in box_items)
         x0, y0, x1, y1 = (int(v) for v in row["answer"].strip("[]").split(","))
         assert x0 <= min(o["bbox"][0] for o in box_items) + 1 and x1 >= max(o["bbox"][2] for o in box_items) - 1
+
+
+def _some_looks(seed: int = 5, scales=(3.25, 4.5)) -> list:
+    from gen_stress.scenes.contexts.shelf import _lines, _look, _product
+
+    rng = np.random.default_rng(seed)
+    return [_look(_product(line, rng, aisle), ppc, "Roboto Condensed")
+            for aisle, lines in sorted(_lines().items()) for line in lines[:2] for ppc in scales]
+
+
+def test_a_cached_stamp_is_the_stamp_drawn_afresh():
+    """A stamp (and what it owns) is remembered per look: the remembered one, asked for
+    again, is the very pixels a fresh composite draws; a stamp's "1" mask owns exactly
+    the pixels its coverage covers, and it pastes them alike."""
+    from PIL import Image
+
+    from gen_stress.scenes.packages import _owned, stamp
+    from gen_stress.scenes.render import paste
+
+    for look in _some_looks():
+        for printed in (True, False):
+            x0, y0, colours, coverage = stamp(look, printed)
+            assert stamp(look, printed)[2] is colours  # remembered
+            fx0, fy0, fresh_colours, fresh_coverage = stamp.__wrapped__(look, printed)
+            assert (x0, y0) == (fx0, fy0)
+            assert colours.tobytes() == fresh_colours.tobytes() and coverage.tobytes() == fresh_coverage.tobytes()
+            ones, owned_px, owned_box = _owned(look, printed)
+            full = np.asarray(coverage)
+            assert set(np.unique(full)) <= {0, 255} and owned_px == int(np.count_nonzero(full == 255))
+            assert owned_box == coverage.getbbox() and np.array_equal(np.asarray(ones), full == 255)
+            blended, through_ones = (Image.new("RGB", coverage.size, (9, 200, 77)) for _ in range(2))
+            paste(blended, colours, (0, 0, *coverage.size), coverage)
+            paste(through_ones, colours, (0, 0, *coverage.size), ones)
+            assert blended.tobytes() == through_ones.tobytes()
+
+
+def test_the_shelf_caches_stay_bounded():
+    """Every cache the shelf fills while generating has a size limit, so a worker's
+    memory does not grow with --n; a product's own looks live as long as the product."""
+    from gen_stress.scenes import packages
+    from gen_stress.scenes.contexts import shelf
+
+    rows_of("grounding", "similar_classes", 2, seed=9)
+    caches = [packages.stamp, packages._owned, packages._masks, packages._named, packages._print_layout,
+              shelf._look_of, shelf._laid_out, shelf._named_lines]
+    for cached in caches:
+        info = cached.cache_info()
+        assert info.maxsize is not None and info.currsize <= info.maxsize, cached.__name__
+
+
+def test_a_product_remembers_the_looks_the_shared_cache_gives():
+    from gen_stress.scenes.contexts.shelf import _label_of, _lines, _look, _look_of, _product
+
+    rng = np.random.default_rng(1)
+    aisle, lines = sorted(_lines().items())[0]
+    p = _product(lines[0], rng, aisle)
+    first = _look(p, 4.25, "Roboto Condensed")
+    assert _look(p, 4.25, "Roboto Condensed") is first
+    assert first == _look_of.__wrapped__(_label_of(p), 4.25, "Roboto Condensed")
+    assert hash(first) == hash(_look_of.__wrapped__(_label_of(p), 4.25, "Roboto Condensed"))
+    assert _look(p, 3.5, "Roboto Condensed") != first
+
+
+def test_lines_laid_out_at_the_origin_and_moved_are_laid_out_in_place():
+    from gen_stress.scenes.contexts.sheet import page_shaping
+    from gen_stress.scenes.contexts.shelf import _laid_out
+    from gen_stress.scenes.fonts import load_catalog
+    from gen_stress.scenes.packages import printed_lines
+    from gen_stress.scenes.text import layout_text, moved
+
+    def fields(layout):  # (layouts compare by identity)
+        return tuple(getattr(layout, f.name) for f in dataclasses.fields(layout))
+
+    font = load_catalog().by_name("Liberation Sans")
+    for text, px, angle, center in (("£1.49", 9, 0.0, (101.5, 40.25)), ("SALE", 7, 0.0, (3.0, 500.7)),
+                                    ("2 for 1", 11, 23.0, (250.3, 250.9))):
+        assert fields(moved(_laid_out(text, font, px, 0, angle, None), center)) == fields(layout_text(
+            text, font, text_px=px, angle_deg=angle, center=center))
+    hebrew, shaping = load_catalog().by_name("Noto Sans Hebrew"), page_shaping("he")  # shaped by raqm
+    assert fields(moved(_laid_out("מבצע", hebrew, 9, 0, 0.0, shaping), (60.5, 70.25))) == fields(layout_text(
+        "מבצע", hebrew, text_px=9, center=(60.5, 70.25), shaping=shaping))
+    looks = [look for look in _some_looks(scales=(4.0,)) if look.prints]
+    assert looks
+    for look in looks[:6]:
+        for item in printed_lines(look, (17, 33), 1, 0, 4):
+            pr = next(pr for pr in look.prints if item.role == f"label_{pr.role}")
+            assert fields(item.layout) == fields(layout_text(pr.text, load_catalog().by_name(pr.font),
+                                                             text_px=pr.text_px,
+                                                             center=(17 + pr.center[0], 33 + pr.center[1])))
+
+
+def test_a_pages_rectangles_made_at_once_are_those_made_one_by_one():
+    """Rectangles (plain and rounded) get their polygons in one call when the page is
+    done: the same outlines, bounds and boxes as each made alone."""
+    from shapely.geometry import Polygon
+
+    from gen_stress.scenes.contexts.shelf import _ARC_UNIT, _Drawer
+    from gen_stress.scenes.geometry import rect_points
+    from gen_stress.scenes.page import Request
+
+    def rounded(box, r):  # the outline as worked out point by point
+        x0, y0, x1, y1 = box
+        r = min(r, (x1 - x0) / 2, (y1 - y0) / 2)
+        corners = ((x1 - r, y1 - r), (x0 + r, y1 - r), (x0 + r, y0 + r), (x1 - r, y0 + r))
+        return [(cx + r * c, cy + r * s) for (cx, cy), arc in zip(corners, _ARC_UNIT) for c, s in arc]
+
+    drawer = _Drawer(SimpleNamespace(shaping=None, language=""), Request("named_box", None, None), SIZE)
+    specs = [((0, 101.3, 512, 187.0), 0.0), ((10.7, 20.1, 130.9, 260.4), 6.2), ((3.1, 4.2, 9.9, 7.3), 5.0),
+             ((40.0, 40.0, 71.5, 58.35), 0.0), ((12.25, 300.5, 140.75, 511.0), 3 * 1.37)]
+    pending = [drawer.rect(box, (10 * k, 20, 30), "card", "card", k, radius=r) for k, (box, r) in enumerate(specs)]
+    items = drawer.finished_items()
+    for (box, r), before, item in zip(specs, pending, items):
+        alone = Polygon(rounded(box, r) if r else rect_points(box))
+        assert np.array_equal(np.asarray(item.geometry.exterior.coords), np.asarray(alone.exterior.coords))
+        assert np.array_equal(item.exterior, np.asarray(alone.exterior.coords)[:-1])
+        assert item.bbox == alone.bounds == before.bbox and item.item_id == before.item_id

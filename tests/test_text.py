@@ -108,3 +108,78 @@ def test_shared_line_masks_are_the_rasterized_pixels_and_their_ownership():
     assert rendered.area_px[1] == rendered.area_px[2] == rendered.visible_px(1) == rendered.visible_px(2) > 0
     assert np.count_nonzero(rendered.ids) == 2 * rendered.area_px[1]
     assert np.asarray(items[0].layout.upright_line()[1].coverage).max() == 255  # untouched by the pastes
+
+
+def _page_lines():
+    """Lines of real pages (every context's first items), upright and turned."""
+    from gen_stress.generators import get_family
+    from gen_stress.pipeline import PartSpec, generate_index
+    from gen_stress.questions import in_context
+    from gen_stress.questions.in_context import served_subtasks
+
+    seen = []
+    real = in_context.verify
+
+    def keep(draft, rendered):
+        seen.extend(it for it in draft.scene.items if isinstance(it, TextItem))
+        return real(draft, rendered)
+
+    in_context.verify = keep
+    try:
+        for family, context in (("hallucination", "receipt"), ("ocr", "menu"), ("counting", "document"),
+                                ("spatial", "screen")):
+            fam = get_family(family)
+            part = PartSpec(family=family, n=3, settings=(("context", context),),
+                            subtasks=served_subtasks(fam, [context]))
+            for index in range(3):
+                generate_index(fam, part, (512, 512), index)
+    finally:
+        in_context.verify = real
+    return seen
+
+
+def test_line_masks_from_pillow_cores_are_pillows_images():
+    """A line's shared mask is made from Pillow's cores (no Image per line): its coverage,
+    owned pixels, their count and box are what Pillow's own Image calls give."""
+    from gen_stress.scenes import text
+
+    lines = [it for it in _page_lines() if it.layout.shaping is None and not it.layout.stroke_px]
+    assert len(lines) > 100
+    for item in lines[::3]:
+        layout = item.layout
+        x0, y0, x1, y1 = layout.ink_box_local
+        size, origin = (x1 - x0 + 4, y1 - y0 + 4), (2 - x0, 2 - y0)
+        mask = text._line_mask(layout._pil, layout.text, layout._kerns, size, origin)
+        array = text.compose_line(layout._pil, layout.text, layout._kerns, size, origin)
+        coverage = Image.frombuffer("L", size, array, "raw", "L", 0, 1)
+        owned = coverage.convert("1", dither=Image.Dither.NONE)
+        assert np.array_equal(np.asarray(mask.coverage), array) and mask.coverage.readonly
+        assert mask.owned.tobytes() == owned.tobytes() and mask.owned.mode == "1"
+        assert mask.owned_px == np.count_nonzero(array >= 128)
+        assert mask.owned_box == (owned.getbbox() or (0, 0, 0, 0))
+
+
+def test_turned_lines_through_pillows_core_transform_are_image_transform():
+    """Turned lines (a skewed receipt, a stamp) are turned through Pillow's core transform
+    call: the same pixels as Image.transform."""
+    from gen_stress.scenes import text
+
+    real = text._affine
+    calls = []
+
+    def both(mask, size, data):
+        out = real(mask, size, data)
+        expected = mask.transform(size, Image.Transform.AFFINE, data, Image.Resampling.BILINEAR)
+        assert out.mode == expected.mode and out.size == expected.size
+        assert out.tobytes() == expected.tobytes()
+        calls.append(size)
+        return out
+
+    text._affine = both
+    try:
+        turned = [it for it in _page_lines() if it.layout.rotated]
+        for item in turned:
+            item.layout.rasterize()
+    finally:
+        text._affine = real
+    assert len(turned) > 20 and len(calls) >= len(turned)

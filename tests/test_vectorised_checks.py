@@ -114,3 +114,23 @@ def test_ink_within_box_from_extremes(pages):
             assert checks._all_inside(xs, ys, item.bbox) == bool(checks._inside(xs, ys, item.bbox).all())
             shifted = tuple(v + 1.5 for v in item.bbox)  # ink left of and above the box
             assert checks._all_inside(xs, ys, shifted) == bool(checks._inside(xs, ys, shifted).all())
+
+
+def test_text_records_made_in_one_call_are_the_per_item_records(pages):
+    """scene_record makes each line's record in one call (its font fields remembered per
+    font and size): the same record, key for key and in the same order, as the per-item
+    record it replaces."""
+    checked = 0
+    for draft, rendered in pages:
+        texts = [it for it in draft.scene.items if type(it) is TextItem]
+        made = model.scene_record(draft.scene, rendered)["texts"]
+        assert len(made) == len(texts)
+        for item, record in zip(texts, made):
+            measured = {"area_px": rendered.area_px[item.item_id], "visible_px": rendered.visible_px(item.item_id),
+                        "visible_fraction": model._round(rendered.visible_fraction(item.item_id), 4)}
+            key, expected = model.item_record(item, measured)
+            assert key == "texts"
+            assert list(record.items()) == list(expected.items())
+            checked += 1
+    assert checked > 100
+    assert model._font_record.cache_info().maxsize is not None  # bounded

@@ -13,6 +13,7 @@ scenes.glyphs): each has one right reading.
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
@@ -45,7 +46,7 @@ from gen_stress.scenes.shapes import (
     shape_polygon,
     sign_outline,
 )
-from gen_stress.scenes.text import TextLayout, layout_text, moved
+from gen_stress.scenes.text import TextLayout, layout_text, measure_text, moved
 
 REFERENTS = ("color", "shape", "position")
 DIRECTIONS = {"left": "leftmost", "right": "rightmost", "top": "topmost", "bottom": "bottommost"}
@@ -110,6 +111,31 @@ class _Sign:
         (x0, y0), (x1, y1) = self.outline_points.min(axis=0), self.outline_points.max(axis=0)
         cx, cy = self.layout.placement.center
         return (x0 - cx, y0 - cy, x1 - cx, y1 - cy)
+
+    @cached_property
+    def inner_radius(self) -> float:
+        """The radius of a disk around the text's centre that the board holds whatever its
+        shape and turn: half the shorter side of the padded text box, which every outline
+        contains (the oval's 48-gon and the rounded corners stay outside that disk)."""
+        x0, y0, x1, y1 = self.layout.ink_box_local
+        px, py = self.pad
+        return min(x1 - x0 + 2 * px, y1 - y0 + 2 * py) / 2
+
+    @cached_property
+    def inner_boxes(self) -> tuple[tuple[float, float, float, float], ...]:
+        """For an upright board, boxes around the text's centre that it holds: the padded
+        text box (the oval passes through its corners; the others enclose it), or for a
+        rounded rectangle that box less its rounded corners, as a cross of two boxes.
+        () for a turned board."""
+        if self.layout.placement.angle_deg % 360:
+            return ()
+        x0, y0, x1, y1 = self.layout.ink_box_local
+        (px, py), (cx, cy) = self.pad, self.layout.placement.pivot
+        x0, y0, x1, y1 = x0 - px - cx, y0 - py - cy, x1 + px - cx, y1 + py - cy
+        if self.shape != "rectangular":
+            return ((x0, y0, x1, y1),)
+        r = min(x1 - x0, y1 - y0) * 0.18  # sign_outline's corner radius
+        return ((x0 + r, y0, x1 - r, y1), (x0, y0 + r, x1, y1 - r))
 
     def outline_at(self, layout: TextLayout) -> Polygon:
         """The board around the text moved to `layout`'s place."""
@@ -401,6 +427,11 @@ class OcrFamily(Family):
         for _ in range(8):
             text, prior = languages.make_text(language, knobs.content, rng, max_chars, avoid)
             if not font.missing(text):
+                if len(text) > max_chars:  # likely too long (a date): measured before it is drawn
+                    x0, y0, x1, y1 = measure_text(text, font, text_px=knobs.text_px, stroke_px=knobs.stroke_px,
+                                                  shaping=shaping)
+                    if max(x1 - x0, y1 - y0) > room:
+                        continue
                 layout = layout_text(text, font, text_px=knobs.text_px, angle_deg=knobs.angle_deg,
                                      stroke_px=knobs.stroke_px, shaping=shaping)
                 x0, y0, x1, y1 = layout.ink_box_local
@@ -474,6 +505,10 @@ class OcrFamily(Family):
                 continue
             # Boxes far apart settle it; close boxes are decided on the exact outlines.
             near = [p for p in placed if _boxes_near(box, p[3], GAP_PX)]
+            # Boards whose inner shapes come closer than the gap are closer still: refused
+            # without building the outline (the verdict the outlines give, for less).
+            if any(_surely_near(sign, cx, cy, p) for p in near):
+                continue
             outline = sign.outline_at(layout)
             if any(outline.distance(p[2]) < GAP_PX for p in near):
                 continue
@@ -647,14 +682,37 @@ def _script_advance(font: FontInfo, text_px: int, script: str, vertical: bool) -
     em = font.em_for_cap(text_px)
     if vertical:
         return em
-    language = languages.default_language(script).code
-    sample = "".join(c for c in languages.letters(language) if not font.missing(c))[:24] or "0"
+    sample = _advance_sample(font, script)
     return font.pil_shaping(em).getlength(sample) / len(sample)
+
+
+@lru_cache(maxsize=256)
+def _advance_sample(font: FontInfo, script: str) -> str:
+    """The letters `_script_advance` measures, picked once per font (not per size)."""
+    language = languages.default_language(script).code
+    return "".join(c for c in languages.letters(language) if not font.missing(c))[:24] or "0"
 
 
 def _boxes_near(a, b, gap: float) -> bool:
     """True when boxes a and b overlap or come closer than `gap`."""
     return a[0] < b[2] + gap and b[0] < a[2] + gap and a[1] < b[3] + gap and b[1] < a[3] + gap
+
+
+def _surely_near(sign: _Sign, cx: float, cy: float, placed) -> bool:
+    """True when the board of `sign` centred at (cx, cy) surely comes closer than the gap
+    to the placed sign: shapes each board holds do (boxes when both are upright, else
+    disks), with a hair of margin for rounding, so a borderline pair is left to the
+    outlines."""
+    other, (ox, oy) = placed[0], placed[1].placement.center
+    if sign.inner_boxes and other.inner_boxes:
+        for a0, a1, a2, a3 in sign.inner_boxes:
+            for b0, b1, b2, b3 in other.inner_boxes:
+                dx = max(ox + b0 - (cx + a2), cx + a0 - (ox + b2), 0.0)
+                dy = max(oy + b1 - (cy + a3), cy + a1 - (oy + b3), 0.0)
+                if math.hypot(dx, dy) < GAP_PX - 1e-6:
+                    return True
+        return False
+    return math.hypot(cx - ox, cy - oy) - sign.inner_radius - other.inner_radius < GAP_PX - 1e-6
 
 
 def _clearly_beyond(lead, box, direction: str, size) -> bool:

@@ -5,7 +5,7 @@ measured) into the typed `scene` column."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property, singledispatch
+from functools import cached_property, lru_cache, singledispatch
 
 import numpy as np
 from datasets import List, Value
@@ -218,31 +218,48 @@ def _(item: ShapeItem, measured: dict) -> tuple[str, dict]:
 @item_record.register
 def _(item: TextItem, measured: dict) -> tuple[str, dict]:
     layout = item.layout
-    return "texts", {
+    # A (4, 2) float array already; a whole scene's quads are rounded at once (scene_record).
+    quad = measured["quad"] if "quad" in measured else np.round(layout.quad, 2).tolist()
+    # Whole pixels: already what rounding to 2 decimals would give.
+    bbox = measured["bbox"] if "bbox" in measured else list(layout.bbox)
+    return "texts", _text_record(item, quad, bbox, measured)
+
+
+def _text_record(item: TextItem, quad: list, bbox: list, measured: dict) -> dict:
+    """The `texts` entry of a line (`measured`: what the render measured, last)."""
+    layout = item.layout
+    font_name, font_class, em_px = _font_record(layout.font, layout.text_px)
+    record = {
         "id": item.item_id,
         "role": item.role,
         "text": layout.text,
         "prior_text": item.prior_text,
-        "font": layout.font.name,
-        "font_class": layout.font.font_class,
+        "font": font_name,
+        "font_class": font_class,
         "text_px": layout.text_px,
-        "em_px": _round(layout.em_px, 3),
+        "em_px": em_px,
         "angle_deg": _round(layout.placement.angle_deg),
         "color": color_name(item.rgb),
         "stroke_px": layout.stroke_px,
-        # A (4, 2) float array already; a whole scene's quads are rounded at once (scene_record).
-        "quad": measured["quad"] if "quad" in measured else np.round(layout.quad, 2).tolist(),
-        # Whole pixels: already what rounding to 2 decimals would give.
-        "bbox": measured["bbox"] if "bbox" in measured else list(layout.bbox),
+        "quad": quad,
+        "bbox": bbox,
         "char_boxes": (np.round(np.asarray(layout.char_boxes, dtype=float).reshape(-1, 4), 2).tolist()
                        if item.char_detail else []),
         "z": item.z,
         "on_object": item.on_item,
-        "attributes": _attrs(item.attributes),
-        # Only shaped text has the key (a default dataset's schema has no such field).
-        **({"clusters": _clusters(layout)} if layout.shaping is not None else {}),
-        **measured,
+        "attributes": _attrs(item.attributes) if item.attributes else [],
     }
+    if layout.shaping is not None:  # only shaped text has the key (a default dataset's schema has no such field)
+        record["clusters"] = _clusters(layout)
+    record.update(measured)
+    return record
+
+
+@lru_cache(maxsize=4096)
+def _font_record(font, text_px: int) -> tuple[str, str, float]:
+    """(font, font_class, em_px) of a text record: the same for every line of a font and
+    size (a page records hundreds of lines in a few)."""
+    return font.name, font.font_class, _round(font.em_for_cap(text_px), 3)
 
 
 def scene_record(scene: Scene, rendered) -> dict:
@@ -264,8 +281,10 @@ def scene_record(scene: Scene, rendered) -> dict:
             "visible_px": rendered.visible_px(item.item_id),
             "visible_fraction": _round(rendered.visible_fraction(item.item_id), 4),
         }
-        if item.item_id in geometry:
-            measured["quad"], measured["bbox"] = geometry[item.item_id]
+        if item.item_id in geometry:  # a line (most items of a page): its record made here, in one call
+            quad, bbox = geometry[item.item_id]
+            record["texts"].append(_text_record(item, quad, bbox, measured))
+            continue
         key, rec = item_record(item, measured)
         record[key].append(rec)
     _round_polygons(record["objects"])

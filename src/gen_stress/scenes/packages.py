@@ -26,7 +26,7 @@ from gen_stress.scenes.geometry import Box, rect_points
 from gen_stress.scenes.model import Attributes, TextItem
 from gen_stress.scenes.parametric import Design, PaintProbe, Part, _rounded, place
 from gen_stress.scenes.shaping import Shaping
-from gen_stress.scenes.text import layout_text
+from gen_stress.scenes.text import TextLayout, layout_text, moved
 
 PACKAGES = ("can", "bottle", "box", "jar", "bag")
 METAL: RGB = (176, 180, 188)
@@ -179,11 +179,18 @@ def printed_lines(look: Look, origin: tuple[int, int], first_id: int, on_item: i
     ox, oy = origin
     items = []
     for k, pr in enumerate(look.prints):
-        layout = layout_text(pr.text, load_catalog().by_name(pr.font), text_px=pr.text_px,
-                             center=(ox + pr.center[0], oy + pr.center[1]), shaping=pr.shaping)
+        layout = moved(_print_layout(pr.text, pr.font, pr.text_px, pr.shaping),
+                       (ox + pr.center[0], oy + pr.center[1]))
         items.append(TextItem(first_id + k, f"label_{pr.role}", layout, pr.rgb, z=z, on_item=on_item,
                               attributes=pr.attributes, char_detail=False))
     return items
+
+
+@lru_cache(maxsize=8192)
+def _print_layout(text: str, font: str, text_px: int, shaping: Shaping | None) -> TextLayout:
+    """A printed line laid out at the origin (`moved` puts it where `layout_text` would):
+    a product's lines recur on its facings and its stamps."""
+    return layout_text(text, load_catalog().by_name(font), text_px=text_px, shaping=shaping)
 
 
 _SLOTS = ("body", "label", "cap", "metal", "shade", "shine", "rim")
@@ -218,10 +225,18 @@ def stamp(look: Look, printed: bool = True) -> tuple[int, int, Image.Image, Imag
     for slot, box, mask in layers:
         render.paste(colours, paints[slot], box, mask)
     for text in printed_lines(look, (0, 0), 1, 0, 0) if printed else ():
-        raster = render.rasterize(text)
-        left, top = raster.x0 - x0, raster.y0 - y0
-        for rgb, mask in raster.layers:
-            render.paste(colours, rgb, (left, top, left + mask.width, top + mask.height), mask)
+        if text.layout.shaping is not None:  # shaped by raqm: drawn as the renderer draws it
+            raster = render.rasterize(text)
+            left, top = raster.x0 - x0, raster.y0 - y0
+            for rgb, mask in raster.layers:
+                render.paste(colours, rgb, (left, top, left + mask.width, top + mask.height), mask)
+            continue
+        # An upright, unstroked line: its pixels are its shared line mask (what the
+        # renderer draws for the text item, without making its Raster).
+        (left, top), mask = text.layout.upright_line()
+        left, top = left - x0, top - y0
+        render.paste(colours, text.rgb, (left, top, left + mask.coverage.width, top + mask.coverage.height),
+                     mask.coverage)
     return x0, y0, colours, coverage
 
 
@@ -276,10 +291,17 @@ def _(item: PackageItem) -> render.Raster:
                          owned=owned, owned_px=owned_px, owned_box=owned_box)
 
 
+@lru_cache(maxsize=2048)
+def _named(look: Look) -> tuple[str, str]:
+    """(the roles printed on it, its body's colour name), once per look: every facing of
+    a product records them alike."""
+    return ",".join(pr.role for pr in look.prints), color_name(dict(look.paints)["body"])
+
+
 @model.item_record.register
 def _(item: PackageItem, measured: dict) -> tuple[str, dict]:
     box_ = item.bbox
-    printed = ",".join(pr.role for pr in item.look.prints)
-    return model.object_record(item, measured, shape=item.look.kind, color=color_name(dict(item.look.paints)["body"]),
+    printed, color = _named(item.look)
+    return model.object_record(item, measured, shape=item.look.kind, color=color,
                                bbox=box_, polygon=rect_points(box_), size_px=max(box_[2] - box_[0], box_[3] - box_[1]),
                                attributes=(("printed", printed), *item.attributes))

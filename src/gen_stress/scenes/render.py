@@ -46,6 +46,7 @@ class Raster:
     owned: Image.Image | None = None  # the pixels it owns ("1"), when known beforehand
     owned_px: int = 0  # ... and how many they are
     owned_box: tuple[int, int, int, int] | None = None  # ... and their box in the raster, when known
+    array: np.ndarray | None = None  # the coverage's pixels, when already at hand (read only)
 
     @property
     def box(self) -> tuple[int, int, int, int]:
@@ -85,7 +86,7 @@ def _(item: TextItem) -> Raster:
     if _upright_line(item):
         (x0, y0), mask = layout.upright_line()
         return Raster(x0, y0, mask.coverage, ((item.rgb, mask.coverage),), owned=mask.owned, owned_px=mask.owned_px,
-                      owned_box=mask.owned_box)
+                      owned_box=mask.owned_box, array=mask.array)
     (x0, y0), outer, inner = layout.rasterize()
     if inner is None:
         return Raster(x0, y0, outer, ((item.rgb, outer),))
@@ -136,7 +137,7 @@ class Rendered:
     def coverage(self, item_id: int) -> tuple[int, int, np.ndarray]:
         """(x0, y0, coverage array) of one item, in canvas pixels (may reach outside)."""
         raster = self.rasters[item_id]
-        return raster.x0, raster.y0, as_array(raster.coverage)
+        return raster.x0, raster.y0, raster.array if raster.array is not None else as_array(raster.coverage)
 
     def within_canvas(self, item_id: int) -> bool:
         x0, y0, x1, y1 = self.rasters[item_id].box
@@ -181,9 +182,10 @@ def render(scene: Scene) -> Rendered:
     for item in scene.drawing_order():
         if _upright_line(item):  # what the raster path does with its mask, without the Raster
             (x0, y0), mask = item.layout.upright_line()
-            x1, y1 = x0 + mask.coverage.width, y0 + mask.coverage.height
-            image.im.paste(item.rgb, (x0, y0, x1, y1), mask.coverage.im)
-            ids.im.paste(item.item_id, (x0, y0, x1, y1), mask.owned.im)
+            height, width = mask.array.shape
+            x1, y1 = x0 + width, y0 + height
+            image.im.paste(item.rgb, (x0, y0, x1, y1), mask.coverage_core)
+            ids.im.paste(item.item_id, (x0, y0, x1, y1), mask.owned_core)
             area_px[item.item_id] = mask.owned_px
             ox0, oy0, ox1, oy1 = mask.owned_box
             boxes[item.item_id] = (x0 + ox0, y0 + oy0, x0 + ox1, y0 + oy1)

@@ -27,6 +27,7 @@ import io
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 import cv2
 import numpy as np
@@ -49,8 +50,9 @@ class Shaping:
     language: str
 
 
-@dataclass(frozen=True)
-class Glyph:
+class Glyph(NamedTuple):
+    """One of HarfBuzz's glyphs (a named tuple: made by the dozen per checked line)."""
+
     gid: int
     cluster: int  # string offset of the first character of its cluster
     x_advance: int  # 26.6 units, y up (HarfBuzz's convention)
@@ -117,6 +119,20 @@ def raqm_box(font, text: str, anchor: str, direction: str | None, language: str 
     core, (x, y) = raqm_line(font, text, anchor, direction, language)
     width, height = core.size
     return (x - stroke_px, y - stroke_px, x + width + stroke_px, y + height + stroke_px)
+
+
+def raqm_measure(font, text: str, anchor: str, direction: str | None, language: str | None,
+                 stroke_px: int = 0) -> tuple[int, int, int, int]:
+    """`raqm_box` without drawing the line: Pillow's `getbbox` loads each glyph once,
+    where the mask (`getmask2`) loads each three times and renders it twice. The same box
+    (both come from one bounding-box pass over raqm's glyphs), for a line that may be
+    refused for its size before it is drawn: a vertical date at a large size is laid out
+    up to eight times per attempt and rarely fits."""
+    line = _RAQM_LINES.get((font, text, anchor, direction, language))
+    if line is not None:
+        return raqm_box(font, text, anchor, direction, language, stroke_px)
+    x0, y0, x1, y1 = font.getbbox(text, direction=direction, language=language, anchor=anchor)
+    return (x0 - stroke_px, y0 - stroke_px, x1 + stroke_px, y1 + stroke_px)
 
 
 def raqm_mask(font, text: str, anchor: str, direction: str | None, language: str | None,
@@ -232,6 +248,16 @@ def bidi_runs(text: str, rtl: bool) -> tuple[tuple[int, int, bool], ...]:
     return tuple((runs[k][0], runs[k][1], runs[k][2] % 2 == 1) for k in order)
 
 
+@lru_cache(maxsize=256)
+def _hb_font(path: str, scale: int):
+    """A HarfBuzz font of the file at a scale (26.6 units), kept: lines repeat sizes."""
+    import uharfbuzz as hb
+
+    font = hb.Font(_hb_face(path))
+    font.scale = (scale, scale)
+    return font
+
+
 @lru_cache(maxsize=8192)
 def hb_shape(path: str, em_px: float, text: str, shaping: Shaping) -> tuple[Glyph, ...]:
     """HarfBuzz's glyphs for the string at Pillow's size (`em_px`, 26.6 scale), in visual
@@ -239,9 +265,7 @@ def hb_shape(path: str, em_px: float, text: str, shaping: Shaping) -> tuple[Glyp
     whole string as context."""
     import uharfbuzz as hb
 
-    font = hb.Font(_hb_face(path))
-    scale = round(em_px * 64)
-    font.scale = (scale, scale)
+    font = _hb_font(path, round(em_px * 64))
     runs = (((0, len(text), False),) if shaping.direction == "ttb"
             else bidi_runs(text, shaping.direction == "rtl"))
     glyphs: list[Glyph] = []

@@ -16,7 +16,7 @@ from PIL import Image, ImageDraw
 
 from gen_stress.scenes.fonts import FontInfo, require_drawable
 from gen_stress.scenes.geometry import Box, Placement, bounds, pixel_box, rect_points
-from gen_stress.scenes.shaping import Cluster, Shaping, clusters, raqm_box, raqm_mask, vertical_anchor
+from gen_stress.scenes.shaping import Cluster, Shaping, clusters, raqm_box, raqm_mask, raqm_measure, vertical_anchor
 
 _PAD = 2  # blank pixels around the local text mask
 
@@ -37,7 +37,7 @@ class TextLayout:
 
     @property
     def _pil(self):
-        return self.font.pil_shaping(self.em_px) if self.shaping else self.font.pil(self.em_px)
+        return self.font.pil_shaping(self.em_px) if self.shaping else basic_pil(self.font, self.text_px)
 
     @property
     def _direction(self) -> dict:
@@ -205,7 +205,7 @@ class TextLayout:
         out_size = (bx1 - bx0, by1 - by0)
 
         def turn(mask: Image.Image) -> Image.Image:
-            return mask.transform(out_size, Image.Transform.AFFINE, data, Image.Resampling.BILINEAR)
+            return _affine(mask, out_size, data)
 
         return (bx0, by0), turn(outer), (turn(inner) if inner is not None else None)
 
@@ -219,6 +219,20 @@ class TextLayout:
         dx = x0 - _PAD - place.pivot[0] + place.center[0]  # the identity turn, as `rasterize` computes it
         dy = y0 - _PAD - place.pivot[1] + place.center[1]
         return (int(round(dx)), int(round(dy))), mask
+
+
+def _affine(mask: Image.Image, size: tuple[int, int], data: tuple[float, ...]) -> Image.Image:
+    """`mask.transform(size, AFFINE, data, BILINEAR)` of an "L" mask, through the core
+    call alone: what Image.transform does for it (a zeroed image of `size`, every pixel
+    mapped back into the mask, outside it 0) without its per-call argument checks; a
+    turned page turns each of its lines. The same pixels (tests/test_text.py)."""
+    if mask.mode != "L":  # ("1" and "P" are turned without interpolation)
+        return mask.transform(size, Image.Transform.AFFINE, data, Image.Resampling.BILINEAR)
+    core = Image.core.new("L", size)
+    mask.load()
+    core.transform((0, 0) + tuple(size), mask.im, Image.Transform.AFFINE, tuple(data[:6]),
+                   Image.Resampling.BILINEAR, 1)
+    return Image.Image()._new(core)
 
 
 # Glyph cache: Pillow's line render (ImageDraw.text) rasterises every glyph of a line
@@ -368,28 +382,44 @@ def compose_line(font, text: str, kerns, size: tuple[int, int], origin: tuple[in
     return out
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class LineMask:
     """A line's "L" coverage (from `compose_line`), what it owns in the id buffer (the
-    pixels it covers at least half of, a "1" image) and how many pixels that is (worked
-    out when first asked: a turned line owns the pixels of its turned coverage instead).
-    Shared: read only (Pillow copies a read-only image before changing it)."""
+    pixels it covers at least half of, a "1" image), how many pixels that is and their
+    box, all worked out once when the mask is made (the renderer pastes every line's
+    Pillow cores straight; Images are made only for whoever asks for them). A turned line
+    owns the pixels of its turned coverage instead. Shared: read only (Pillow copies a
+    read-only image before changing it)."""
 
     array: np.ndarray  # the coverage's pixels (read only)
-    coverage: Image.Image
+    coverage_core: object  # Pillow's core image on `array`'s memory ("L")
+    owned_core: object  # Pillow's core image of the owned pixels ("1")
+    owned_px: int
+    owned_box: tuple[int, int, int, int]  # the box of the owned pixels (all zero when none)
+
+    @classmethod
+    def of(cls, array: np.ndarray) -> LineMask:
+        array.flags.writeable = False
+        size = (array.shape[1], array.shape[0])
+        # Image.frombuffer's mapping of the array's memory (read only), without its checks.
+        coverage = Image.core.map_buffer(array, size, "raw", 0, ("L", 0, 1))
+        owned = coverage.convert("1", Image.Dither.NONE)  # 255 where coverage >= 128
+        return cls(array, coverage, owned, int(np.count_nonzero(array >= 128)), owned.getbbox() or (0, 0, 0, 0))
+
+    @cached_property
+    def coverage(self) -> Image.Image:
+        return _read_only(self.coverage_core)
 
     @cached_property
     def owned(self) -> Image.Image:
-        return self.coverage.convert("1", dither=Image.Dither.NONE)
+        return _read_only(self.owned_core)
 
-    @cached_property
-    def owned_px(self) -> int:
-        return int(np.count_nonzero(self.array >= 128))
 
-    @cached_property
-    def owned_box(self) -> tuple[int, int, int, int]:
-        """The box of the owned pixels (all zero when none)."""
-        return self.owned.getbbox() or (0, 0, 0, 0)
+def _read_only(core) -> Image.Image:
+    """A Pillow image on a shared core, read only (as Image.frombuffer makes it)."""
+    image = Image.new(core.mode, (0, 0))._new(core)
+    image.readonly = 1
+    return image
 
 
 _LINE_MASKS: OrderedDict = OrderedDict()
@@ -402,11 +432,7 @@ def _line_mask(font, text: str, kerns, size: tuple[int, int], origin: tuple[int,
     key = (font, text, size, origin)
     mask = _LINE_MASKS.get(key)
     if mask is None:
-        array = compose_line(font, text, kerns, size, origin)
-        array.flags.writeable = False
-        # frombuffer: the array's own memory, read only, as fromarray maps it (with fewer checks).
-        image = Image.frombuffer("L", (array.shape[1], array.shape[0]), array, "raw", "L", 0, 1)
-        mask = _LINE_MASKS[key] = LineMask(array, image)
+        mask = _LINE_MASKS[key] = LineMask.of(compose_line(font, text, kerns, size, origin))
         if len(_LINE_MASKS) > _LINE_MASK_CACHE:
             _LINE_MASKS.popitem(last=False)
     else:
@@ -464,6 +490,18 @@ def layout_text(
     return moved(layout, center)
 
 
+def measure_text(text: str, font: FontInfo, *, text_px: int, stroke_px: int = 0,
+                 shaping: Shaping | None = None) -> tuple[int, int, int, int]:
+    """`layout_text(...).ink_box_local`, without drawing a shaped line (see
+    shaping.raqm_measure): for a text that may be refused for its size."""
+    require_drawable(font, text)
+    em_px = font.em_for_cap(text_px)
+    if shaping is None:
+        return _ink_box(font.pil(em_px), text, stroke_px)
+    return raqm_measure(font.pil_shaping(em_px), text, vertical_anchor(shaping), shaping.direction,
+                        shaping.language, stroke_px)
+
+
 @lru_cache(maxsize=65536)
 def _ink_box(pil, text: str, stroke_px: int) -> tuple[int, int, int, int]:
     """Pillow's ink box of a line (a full layout per call: labels repeat across items)."""
@@ -499,11 +537,18 @@ def line_advance(text: str, font: FontInfo, text_px: int) -> float:
     return _cached_line_metrics(font, text_px, text)[0] / 64
 
 
+@lru_cache(maxsize=4096)
+def basic_pil(font: FontInfo, text_px: int):
+    """`font.pil(font.em_for_cap(text_px))`, Pillow's font of basic-layout lines of a cap
+    height, remembered by (font, size): a page asks for it for every line."""
+    return font.pil(font.em_for_cap(text_px))
+
+
 @lru_cache(maxsize=65536)
 def measured_advance(text: str, font: FontInfo, text_px: int) -> float:
     """`line_advance`'s value from advances alone, for fitting a line by trying sizes one
     after another: the sizes tried and dropped never rasterise a glyph (bounded cache)."""
-    pil = font.pil(font.em_for_cap(text_px))
+    pil = basic_pil(font, text_px)
     return line_pen(pil, text, font.kerns if font.has_kern_table else None) / 64
 
 
@@ -511,8 +556,7 @@ def measured_advance(text: str, font: FontInfo, text_px: int) -> float:
 def _cached_line_metrics(font: FontInfo, text_px: int, text: str) -> tuple[int, tuple[int, int, int, int]]:
     """`line_metrics` of a line at a cap height: a page measures a line to fit it, then
     lays it out (bounded, so a worker's memory does not grow with --n)."""
-    pil = font.pil(font.em_for_cap(text_px))
-    return line_metrics(pil, text, font.kerns if font.has_kern_table else None)
+    return line_metrics(basic_pil(font, text_px), text, font.kerns if font.has_kern_table else None)
 
 
 def moved(layout: TextLayout, center: tuple[float, float]) -> TextLayout:

@@ -19,7 +19,7 @@ import dataclasses
 import datetime
 import math
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import numpy as np
 from shapely.geometry import Polygon
@@ -140,7 +140,7 @@ class DocumentContext(Context):
         number = 0
         for k in range(n_paragraphs):
             heading = headings[k // 2] if k % 2 == 0 else ""
-            sentences = [str(t) for t in rng.choice(vocab["sentences"], size=int(rng.integers(2, 4)), replace=False)]
+            sentences = [str(t) for t in rng.choice(_sentences(), size=int(rng.integers(2, 4)), replace=False)]
             marker = 0
             if k in marked:
                 number += 1
@@ -528,7 +528,8 @@ class DocumentContext(Context):
         if content.language:
             wrapped = [_wrap_tokens(p.words, body, px, col_w, 2 * space_w, sheet.shaping) for p in content.paragraphs]
         else:
-            wrapped = [_wrap(p.words, body, px, col_w, indent=2 * space_w) for p in content.paragraphs]
+            # (positional, as _n_placed calls it: lru_cache keys keyword and positional calls apart)
+            wrapped = [_wrap(p.words, body, px, col_w, 2 * space_w) for p in content.paragraphs]
         needs = [(pitch * 1.6 if p.heading else 0) + pitch * (len(lines) + 0.3)
                  for p, lines in zip(content.paragraphs, wrapped)]
         # Two columns are balanced: the first ends once it holds about half the text.
@@ -825,14 +826,39 @@ def _first_sentence(words: tuple[str, ...]) -> tuple[str, ...]:
     return words[:end + 1]
 
 
+@cache
+def _sentences() -> np.ndarray:
+    """The English sentences as the array `rng.choice` makes of the list on every call
+    (the same draws, without converting the list for each paragraph)."""
+    return np.array(vocabulary("document")["sentences"])
+
+
+@lru_cache(maxsize=64)
+def _word_widths(font, px) -> dict[str, float]:
+    """`text_width` of words in a font and size, looked up in one dict (a page wraps and
+    justifies hundreds of words; the vocabulary bounds it)."""
+    return {}
+
+
+def _word_width(word: str, font, px) -> float:
+    widths = _word_widths(font, px)
+    width = widths.get(word)
+    if width is None:
+        width = widths[word] = text_width(word, font, px)
+    return width
+
+
 @lru_cache(maxsize=256)  # a page's paragraphs are wrapped when sampled (to fit) and again when laid out
 def _wrap(words: tuple[str, ...], font, px, width, indent: float) -> tuple[tuple[str, ...], ...]:
     """Words filled into lines, measured word by word (spaces do not kern)."""
+    widths = _word_widths(font, px)
     space = text_width(" ", font, px)
     lines, line, used = [], [], 0.0
     room = width - indent
     for word in words:
-        w = text_width(word, font, px)
+        w = widths.get(word)
+        if w is None:
+            w = widths[word] = text_width(word, font, px)
         if line and used + space + w > room:
             lines.append(line)
             line, room, used = [], width, 0.0
@@ -892,7 +918,7 @@ def _justified(words, font, px, width) -> str:
     """The words spread to fill `width`: each gap a space plus hair spaces (to the pixel)."""
     if len(words) < 2 or not font.draws(HAIR):
         return " ".join(words)
-    extra = width - sum(text_width(w, font, px) for w in words) - (len(words) - 1) * text_width(" ", font, px)
+    extra = width - sum(_word_width(w, font, px) for w in words) - (len(words) - 1) * text_width(" ", font, px)
     hair = text_width(HAIR, font, px)
     n = max(0, int(extra / hair)) if hair > 0 else 0
     gaps = len(words) - 1

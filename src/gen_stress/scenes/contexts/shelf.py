@@ -26,6 +26,7 @@ from functools import cache, cached_property, lru_cache
 from typing import NamedTuple
 
 import numpy as np
+import shapely
 from shapely.geometry import Polygon
 
 from gen_stress.errors import Resample
@@ -46,13 +47,13 @@ from gen_stress.scenes.contexts.sheet import (
 from gen_stress.scenes import languages
 from gen_stress.scenes.fonts import load_catalog
 from gen_stress.scenes.languages import LANGUAGES, page_words
-from gen_stress.scenes.geometry import polygon, rect_points
+from gen_stress.scenes.geometry import rect_points
 from gen_stress.scenes.model import Scene, ShapeItem, TextItem
 from gen_stress.scenes.packages import Look, PackageItem, Print, package, package_paints, printed_lines
 from gen_stress.scenes.page import Count, Field, Listing, Page, Request, Target
 from gen_stress.scenes.shaping import Shaping, glyph_failures
 from gen_stress.scenes.sprites import SpriteItem, scaled_size
-from gen_stress.scenes.text import layout_text, measured_advance
+from gen_stress.scenes.text import TextLayout, layout_text, measured_advance, moved
 
 BRAND_FONTS = ("Lobster Two", "Leckerli One", "Kaushan Script", "Comfortaa", "Roboto Slab", "Yanone Kaffeesatz",
                "Open Sans", "DejaVu Sans", "Liberation Sans", "Roboto Condensed")
@@ -497,11 +498,15 @@ class ShelfContext(Context):
         if slot == "presupposition":  # lines of the aisle kept off the shelves: their price is unanswerable
             order = order[:-2] + [ln for ln in order[-2:] if sum(o["brand"] == ln["brand"] for o in lines) > 1]
         used: set[str] = set()
+        legible: dict = {}  # (id of a line, scale) -> its (variant, size) pairs printed in full
 
         def fresh(line, legible_at: float = 0.0, **kw) -> Product | None:
             if legible_at:  # a size and variant whose label prints in full at about this scale, if any
-                full = [(v, z) for v in line["variants"] for z in line["sizes"]
-                        if len(_look_of(_first_of(line, v, z), legible_at, label_font).prints) >= 4]
+                key = (id(line), legible_at)
+                full = legible.get(key)
+                if full is None:
+                    full = legible[key] = [(v, z) for v in line["variants"] for z in line["sizes"]
+                                           if len(_look_of(_first_of(line, v, z), legible_at, label_font).prints) >= 4]
                 if full:
                     kw["variant"], kw["size"] = full[int(rng.integers(len(full)))]
             for _ in range(6):
@@ -667,14 +672,8 @@ class ShelfContext(Context):
         width = geometry.size[0]
         out = []
         ppc = geometry.ppc(rows)
-        lines: dict = {}
-        for r in rows:
-            for b in r:
-                lines.setdefault(b.product.line, []).append(b.product)
-        named = {line: all(len(_look(p, ppc, label_font).prints) >= 4 for p in ps) for line, ps in lines.items()}
-        # (products within the picture at their present runs, but the last: runs grown to
-        # reach the edge may push it out)
-        inside = [[b for b, (_x0, x1) in zip(r, _spans(r, 0.0, ppc)) if x1 <= width][:-1] for r in rows]
+        if slot != "near_duplicate_box":  # (which checks its own rows)
+            named, inside = _named_lines(tuple(tuple(r) for r in rows), ppc, label_font, width)
         for i in range(1, len(row) - 1):
             target = row[i].product
             twins, unique = [], []
@@ -855,7 +854,7 @@ class ShelfContext(Context):
         if content.sticker:
             drawer.sticker()
         scene = Scene(size[0], size[1], "store shelf" if content.mode == "shelf" else "web page",
-                      content.wall, tuple(drawer.items))
+                      content.wall, tuple(drawer.finished_items()))
         return _page(scene, content, request, drawer)
 
 
@@ -1033,6 +1032,21 @@ def _filled(rows, lead, focus: str, ppc: float, width: int, rng) -> list[list[Bl
     return rows
 
 
+@lru_cache(maxsize=64)
+def _named_lines(rows: tuple, ppc: float, label_font: str, width: int) -> tuple[dict, list]:
+    """(line -> whether all its products print their full name at this scale, the
+    blocks of each row within the picture at their present runs but the last: runs grown
+    to reach the edge may push it out). The same for every row of one draw: worked out
+    once for the three (_candidates)."""
+    lines: dict = {}
+    for r in rows:
+        for b in r:
+            lines.setdefault(b.product.line, []).append(b.product)
+    named = {line: all(len(_look(p, ppc, label_font).prints) >= 4 for p in ps) for line, ps in lines.items()}
+    inside = [[b for b, (_x0, x1) in zip(r, _spans(r, 0.0, ppc)) if x1 <= width][:-1] for r in rows]
+    return named, inside
+
+
 def _names_print(products, rows, geometry: _Geometry, label_font: str) -> bool:
     """Whether every one of the products prints its full name (brand, product word,
     variant, size) at the scale of these rows."""
@@ -1116,16 +1130,30 @@ class _Drawer:
         self.next_id += 1
         return self.next_id - 1
 
-    def rect(self, box, rgb, role: str, label: str, z: int, radius: float = 0.0) -> ShapeItem:
-        poly = _round_rect(box, radius) if radius else polygon(rect_points(box))
-        item = ShapeItem(self.take(), role, label, "rectangle", tuple(rgb), poly, z=z)
+    def rect(self, box, rgb, role: str, label: str, z: int, radius: float = 0.0) -> _Rect:
+        points = _round_rect_points(box, radius) if radius else np.array(rect_points(box), dtype=float)
+        item = _Rect(self.take(), role, label, tuple(rgb), points, z)
         self.items.append(item)
         return item
 
+    def finished_items(self) -> list:
+        """The items drawn, each rectangle's outline made a shapely polygon now: one call
+        for all of a page's (one at a time, making them cost as much as laying out its text)."""
+        rects = [it for it in self.items if type(it) is _Rect]
+        made = {}
+        for n in sorted({len(it.points) for it in rects}):
+            group = [it for it in rects if len(it.points) == n]
+            for it, poly in zip(group, shapely.polygons(np.stack([it.points for it in group]))):
+                item = made[it.item_id] = ShapeItem(it.item_id, it.role, it.label, "rectangle", it.rgb, poly, z=it.z)
+                # Its outline is these points (shapely keeps them as given, and closes the ring
+                # unless they already do): known, not read back.
+                if not np.array_equal(it.points[0], it.points[-1]):
+                    vars(item)["exterior"] = it.points
+        return [made[it.item_id] if type(it) is _Rect else it for it in self.items]
+
     def text(self, text: str, font, px: int, center, rgb, role: str, on: int, z: int, *, stroke_px: int = 0,
              stroke_rgb=None, angle: float = 0.0, attributes=()) -> TextItem:
-        layout = layout_text(text, font, text_px=px, center=center, stroke_px=stroke_px, angle_deg=angle,
-                             shaping=self.shaping)
+        layout = moved(_laid_out(text, font, px, stroke_px, angle, self.shaping), center)
         item = TextItem(self.take(), role, layout, tuple(rgb), z=z, stroke_rgb=stroke_rgb, on_item=on,
                         attributes=tuple(attributes), char_detail=False)
         self.items.append(item)
@@ -1455,19 +1483,47 @@ class _Drawer:
                                     angle=c.sticker_angle).item_id
 
 
+@lru_cache(maxsize=8192)
+def _laid_out(text: str, font, px: int, stroke_px: int, angle: float, shaping: Shaping | None) -> TextLayout:
+    """A line laid out at the origin: prices, sizes and names recur on a page and across
+    pages, and `moved` places it where `layout_text` would have (the same layout)."""
+    return layout_text(text, font, text_px=px, stroke_px=stroke_px, angle_deg=angle, shaping=shaping)
+
+
 _ARC = np.linspace(0, np.pi / 2, 5)
 # (cos, sin) of each point of the four corner arcs, worked out once (the same floats).
 _ARC_UNIT = tuple(tuple((float(np.cos(a + t)), float(np.sin(a + t))) for t in _ARC)
                   for a in (0.0, np.pi / 2, np.pi, 1.5 * np.pi))
 
 
-def _round_rect(box, r: float) -> Polygon:
-    """A rectangle with rounded corners (arcs of five points): cards, badges, signs."""
+_ARC_ARRAY = np.array(_ARC_UNIT, dtype=float)  # (corner, point, cos/sin)
+
+
+def _round_rect_points(box, r: float) -> np.ndarray:
+    """A rectangle with rounded corners (arcs of five points): cards, badges, signs; its
+    outline (20, 2), each point `corner + r * (cos, sin)`."""
     x0, y0, x1, y1 = box
     r = min(r, (x1 - x0) / 2, (y1 - y0) / 2)
-    corners = ((x1 - r, y1 - r), (x0 + r, y1 - r), (x0 + r, y0 + r), (x1 - r, y0 + r))
-    points = [(cx + r * c, cy + r * s) for (cx, cy), arc in zip(corners, _ARC_UNIT) for c, s in arc]
-    return polygon(points)
+    corners = np.array(((x1 - r, y1 - r), (x0 + r, y1 - r), (x0 + r, y0 + r), (x1 - r, y0 + r)), dtype=float)
+    return (corners[:, None, :] + r * _ARC_ARRAY).reshape(-1, 2)
+
+
+class _Rect(NamedTuple):
+    """A rectangle drawn, its polygon made with the page's others (_Drawer.finished_items)."""
+
+    item_id: int
+    role: str
+    label: str
+    rgb: tuple[int, int, int]
+    points: np.ndarray  # the outline, (n, 2)
+    z: int
+
+    @property
+    def bbox(self) -> tuple[float, float, float, float]:
+        """What its polygon's bounds will be."""
+        x0, y0 = self.points.min(axis=0).tolist()
+        x1, y1 = self.points.max(axis=0).tolist()
+        return (x0, y0, x1, y1)
 
 
 # The page --------------------------------------------------------------------------------
