@@ -585,18 +585,19 @@ def page_words(code: str) -> dict:
     entry = data.get(code)
     if entry is None:
         return {}
-
-    def nfc(value):
-        if isinstance(value, str):
-            return _nfc(value)
-        if isinstance(value, list):
-            return [nfc(v) for v in value]
-        if isinstance(value, dict):
-            return {k: nfc(v) for k, v in value.items()}
-        return value
-
-    return {**nfc(entry), "goods_cents": data["goods_cents"], "menu_cents": data["menu_cents"],
+    return {**_nfc_all(entry), "goods_cents": data["goods_cents"], "menu_cents": data["menu_cents"],
             "menu_diets": data["menu_diets"]}
+
+
+def _nfc_all(value):
+    """Every string of a loaded YAML value NFC-normalised (lists and mappings walked)."""
+    if isinstance(value, str):
+        return _nfc(value)
+    if isinstance(value, list):
+        return [_nfc_all(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _nfc_all(v) for k, v in value.items()}
+    return value
 
 
 def _page_strings(code: str) -> list[str]:
@@ -620,17 +621,7 @@ def screen_words(code: str) -> dict:
     every string NFC; {} for English (screen.yaml's own) and languages without any."""
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     entry = yaml.load(_data_text("contexts", "screen_languages.yaml"), Loader=loader).get(code)  # noqa: S506
-
-    def nfc(value):
-        if isinstance(value, str):
-            return _nfc(value)
-        if isinstance(value, list):
-            return [nfc(v) for v in value]
-        if isinstance(value, dict):
-            return {k: nfc(v) for k, v in value.items()}
-        return value
-
-    return nfc(entry) if entry else {}
+    return _nfc_all(entry) if entry else {}
 
 
 def _strings_in(value) -> list[str]:
