@@ -25,9 +25,9 @@ OTHERS = [code for code in languages.LANGUAGES if code != "en"]
 HAIR = languages.JUSTIFY_SPACE
 
 
-def _page(code: str, slot: str, seed: int, context: str = "document", style: TextStyle = TextStyle(12)):
+def _page(code: str, slot: str, seed: int, context: str = "document", style: TextStyle = TextStyle(12), **asked):
     place = contexts()[context]
-    request = Request(slot, style, language=code)
+    request = Request(slot, style, language=code, **asked)
     for attempt in range(30):
         try:
             rng = np.random.default_rng([seed, attempt])
@@ -405,16 +405,7 @@ SCREEN_SLOTS = ("named_box", "fine_text", "count_rows", "two_columns", "near_dup
 
 
 def _screen(code: str, slot: str, seed: int, style: TextStyle = TextStyle(10)):
-    place = contexts()["screen"]
-    request = Request(slot, style, 5, two_columns=slot == "two_columns", language=code)
-    for attempt in range(30):
-        try:
-            rng = np.random.default_rng([seed, attempt])
-            content = place.sample(request, rng, (512, 512))
-            return content, place.layout(content, request, (512, 512))
-        except Resample:
-            continue
-    raise AssertionError("no screen")
+    return _page(code, slot, seed, "screen", style, count=5, two_columns=slot == "two_columns")
 
 
 @pytest.mark.parametrize("code", OTHERS)
