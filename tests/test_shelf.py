@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 from types import SimpleNamespace
 
 import numpy as np
@@ -317,3 +318,23 @@ def test_a_pages_rectangles_made_at_once_are_those_made_one_by_one():
         assert np.array_equal(np.asarray(item.geometry.exterior.coords), np.asarray(alone.exterior.coords))
         assert np.array_equal(item.exterior, np.asarray(alone.exterior.coords)[:-1])
         assert item.bbox == alone.bounds == before.bbox and item.item_id == before.item_id
+
+
+@pytest.mark.parametrize("settings", [[], ["--set", "script=hebrew"]])
+def test_the_asked_near_duplicate_is_its_single_facing(settings, tmp_path, capsys):
+    """grounding/similar_classes on shelves asks about one facing ("the ... bottle with
+    the white cap") and its box holds that one package: a variant that differs only in
+    its cap shares the product's name, and its run of facings is never the one asked
+    about (seed 0 index 3 once boxed three white-capped bottles for "the bottle")."""
+    out = tmp_path / "out"
+    rc, _, err = run_cli(["--family", "grounding", "--subtask", "similar_classes", "--n", "12", "--workers", "1",
+                          "--no-progress", "--set", "context=shelf", *settings, "--out", str(out)], capsys)
+    assert rc == 0, err
+    rows = read_rows(out, "grounding")
+    assert len(rows) == 12
+    for row in rows:
+        x0, y0, x1, y1 = json.loads(row["answer"])
+        inside = [o for o in row["scene"]["objects"] if o["role"] == "product"
+                  and o["bbox"][0] >= x0 - 1 and o["bbox"][2] <= x1 + 1 and o["bbox"][1] >= y0 - 1
+                  and o["bbox"][3] <= y1 + 1]
+        assert len(inside) == 1, row["question"]

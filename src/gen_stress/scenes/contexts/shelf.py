@@ -1555,6 +1555,10 @@ def _page(scene: Scene, c: ShelfContent, request: Request, d: _Drawer) -> Page:
     by_name = {x.product.display: x for x in shown}
     targets: dict[str, Target] = {}
     focus = by_name.get(c.focus)
+    if focus is not None and focus.block.facings > 1:
+        # A variant that differs only in its cap shares the asked product's name: the asked
+        # one is the single facing (_single), never the variant's run of two or three.
+        focus = next((x for x in shown if x.product.display == c.focus and x.block.facings == 1), focus)
     if slot in ("named_box", "near_duplicate_box", "label_word", "fine_text") and focus is None:
         raise Resample("the asked product is not wholly in the picture")
     if d.title_id:
