@@ -121,6 +121,16 @@ def test_rows_end_to_end(context, script, code, tmp_path, capsys):
      "the thai script has no script font"),
     (["--family", "counting", "--sweep", "context=abstract,receipt", "--set", "script=thai"],
      "script=thai is not supported by family counting in abstract scenes yet"),
+    (["--family", "counting", "--set", "context=menu", "--set", "script=arabic", "--subtask", "duplicates_merged"],
+     "context menu cannot serve counting/duplicates_merged"),
+    (["--family", "counting", "--set", "context=document", "--set", "language=fr", "--subtask", "duplicates_merged"],
+     "context document cannot serve counting/duplicates_merged"),
+    (["--family", "ocr", "--set", "context=screen", "--set", "script=japanese", "--set", "text_direction=vertical"],
+     "text_direction=vertical is not supported in context screen"),
+    (["--family", "ocr", "--set", "context=screen", "--set", "script=thai", "--set", "font_class=script"],
+     "the thai script has no script font"),
+    (["--family", "ocr", "--sweep", "context=screen,shelf", "--set", "script=korean", "--set", "font_class=mono"],
+     "the korean script has no mono font"),
 ])
 def test_what_cannot_be_served_is_one_line(args, message, tmp_path, capsys):
     out = tmp_path / "out"
