@@ -253,7 +253,6 @@ def _on_sale(p: Product, rng: np.random.Generator) -> Product:
 
 # Shelves in other languages ---------------------------------------------------------------
 
-_fonts_for = cache(fonts_for)  # (the language's whole character set checked once per font list)
 _SIZE_AS: dict[tuple[str, str], str] = {}  # (package, a size as another language prints it) -> the English size
 
 
@@ -307,7 +306,7 @@ def _localized(code: str, system: str) -> tuple[dict, list]:
     shaping = page_shaping(code)
     flavours = words["shelf"]["flavours"]
     step, digits = words["price_step"], languages.currency_digits(code)
-    fonts = _fonts_for(BRAND_FONTS, code)
+    fonts = fonts_for(BRAND_FONTS, code)
     brands: set[str] = set()
     length = _unit_length(code)
 
@@ -450,7 +449,7 @@ class ShelfContext(Context):
         target_px = style.text_px if style is not None else base_px
         title_px = style.text_px if slot == "styled_text" else max(10, int(round(rng.integers(13, 20) * scale)))
         stroke_px = style.stroke_px if slot == "styled_text" else 0
-        label_font = pick(rng, _fonts_for(LABEL_FONTS, code))
+        label_font = pick(rng, fonts_for(LABEL_FONTS, code))
         geometry = _Geometry(size, title_px, stroke_px, max(base_px, target_px if slot == "fine_text" else 0),
                              float(rng.uniform(0.8, 0.97)))
         if mode == "shelf":
@@ -460,7 +459,7 @@ class ShelfContext(Context):
             ppc, lead = 0.0, (0.0,) * len(rows)
         brand = languages.make_pseudoword(lang, rng, 7)[0]
         title = pick(rng, [words["stores"][k] for k in words["shelf"]["stores"]]).format(brand=brand)  # no bakery
-        title_font = pick(rng, _fonts_for(SIGN_FONTS, code))
+        title_font = pick(rng, fonts_for(SIGN_FONTS, code))
         if slot == "styled_text":
             title_font = pick(rng, [f.name for f in styled_fonts(code, style.font_class) if not f.missing(title)]
                               or [title_font])
@@ -471,7 +470,7 @@ class ShelfContext(Context):
         return ShelfContent(
             mode=mode, rows=rows, lead=lead, title=title, subtitle="",
             currency=(("language", code), ("digits", system)), title_font=title_font, label_font=label_font,
-            price_font=pick(rng, _fonts_for(PRICE_FONTS, code)), title_px=title_px,
+            price_font=pick(rng, fonts_for(PRICE_FONTS, code)), title_px=title_px,
             title_contrast=style.contrast_ratio if slot == "styled_text" else 0.0, stroke_px=stroke_px,
             price_px=base_px, target_px=target_px, sticker=pick(rng, stickers) if slot == "rotated_text" else "",
             sticker_angle=style.angle_deg if slot == "rotated_text" else 0,
