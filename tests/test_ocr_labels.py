@@ -55,6 +55,51 @@ def test_glyph_difference_is_symmetric_and_zero_for_one_glyph():
     assert glyph_difference(font, "B", "8", 20) == pytest.approx(glyph_difference(font, "8", "B", 20), abs=1e-6)
 
 
+SAMPLED_FONTS = ("DejaVu Sans Mono", "Roboto Condensed", "EB Garamond", "Breip", "Kaushan Script")
+
+
+@pytest.mark.parametrize("font_name", SAMPLED_FONTS)
+def test_fast_look_alike_gives_the_reference_verdicts(font_name):
+    """look_alike's matrix measure: the glyphs' pixels are the reference's to the byte,
+    the difference within 2/255 of glyph_difference's, the verdict the same."""
+    from gen_stress.scenes import glyphs
+    from gen_stress.scenes.render import as_array
+
+    font = FONTS.by_name(font_name)
+    for text_px, stroke_px in ((6, 0), (9, 0), (13, 2), (24, 0), (24, 1), (37, 3)):
+        for group in glyphs.CONFUSABLE_SETS:
+            drawn = [s for s in group if not font.missing(s)]
+            for s in drawn:
+                assert np.array_equal(glyphs._ink(font, s, text_px, stroke_px),
+                                      as_array(glyphs._ink_image(font, s, text_px, stroke_px))), (s, text_px, stroke_px)
+            for i, a in enumerate(drawn):
+                for b in drawn[i + 1:]:
+                    exact = glyph_difference(font, a, b, text_px, stroke_px)
+                    assert look_alike(font, a, b, text_px, stroke_px) == (exact < glyphs.ALIKE_BELOW), (a, b, text_px)
+                    if text_px >= glyphs.MIN_TELL_PX and exact < 1.0:
+                        fast = glyphs._fast_difference(glyphs._ink(font, a, text_px, stroke_px),
+                                                       glyphs._ink(font, b, text_px, stroke_px))
+                        assert abs(fast - exact) <= 2 / 255 + 1e-4, (a, b, text_px, stroke_px, fast, exact)
+
+
+def test_unrounded_bilinear_weights_are_pillows_to_a_level():
+    """The weights of the fast measure's resize: Pillow's resize of random images lies
+    within one level of them (its two passes round to whole levels)."""
+    from PIL import Image
+
+    from gen_stress.scenes import glyphs
+
+    rng = np.random.default_rng(3)
+    for _ in range(200):
+        height, width = (int(v) for v in rng.integers(1, 70, 2))
+        new_width, new_height = int(rng.integers(2, 80)), int(rng.integers(1, 60))
+        pixels = rng.integers(0, 256, (height, width)).astype(np.uint8)
+        pillow = np.asarray(Image.fromarray(pixels).resize((new_width, new_height), Image.Resampling.BILINEAR))
+        rows = np.eye(height) if height == new_height else glyphs._bilinear(height, new_height)
+        cols = np.eye(width) if width == new_width else glyphs._bilinear(width, new_width)
+        assert np.abs(rows @ pixels @ cols.T - pillow).max() <= 1.0 + 1e-6
+
+
 def test_codes_and_pseudowords_avoid_what_they_are_told():
     font = FONTS.by_name("Roboto Condensed")
     avoid = ambiguous_strings(font, 12, 0)

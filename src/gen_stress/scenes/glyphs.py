@@ -22,6 +22,11 @@ Roboto Condensed and Open Sans score 0.0 to 0.37; dotted and slashed zeros (Libe
 Mono, Inconsolata), Q's tails, the flag of a 1 and the straight back of a B in Open Sans
 score 0.40 and up. Near the threshold (B/8 in DejaVu Sans Mono, 0.36) the rule errs on the
 side of refusing, which costs a redraw, never a label.
+
+`look_alike` gives `glyph_difference`'s verdict for less: the same measure written as
+matrix products on the glyphs' pixels (see `_seen`), exact where the measure is linear and
+within 2/255 of it where Pillow's resize rounds (`SURE_MARGIN`); a difference that close to
+the threshold is measured again the reference way, so every verdict is the reference's.
 """
 
 from __future__ import annotations
@@ -134,7 +139,133 @@ def glyph_difference(font: FontInfo, a: str, b: str, text_px: int, stroke_px: in
 
 
 def look_alike(font: FontInfo, a: str, b: str, text_px: int, stroke_px: int = 0) -> bool:
-    return glyph_difference(font, a, b, text_px, stroke_px) < ALIKE_BELOW
+    """`glyph_difference(...) < ALIKE_BELOW`, the same verdict for less (module docstring)."""
+    return _look_alike(font, a, b, text_px, stroke_px)
+
+
+# The fast measure ---------------------------------------------------------------------
+#
+# Pillow's BILINEAR resize of an 8-bit image is a separable convolution with non-negative
+# weights summing to one, each pass rounded to whole levels: its pixels lie within one
+# level (1/255) of the same convolution unrounded (half a level per pass; the second pass
+# averages the first's error). The blur and the window mean are averages too, so the
+# difference measured on unrounded resizes lies within 2/255 (0.0079) of the reference's
+# (float rounding adds ~1e-6). Beyond SURE_MARGIN of the threshold the verdicts agree.
+SURE_MARGIN = 0.01
+
+
+@lru_cache(maxsize=16384)
+def _look_alike(font: FontInfo, a: str, b: str, text_px: int, stroke_px: int) -> bool:
+    solid_a, solid_b = _height(font, a, text_px, stroke_px), _height(font, b, text_px, stroke_px)
+    if abs(solid_a - solid_b) >= 2 and abs(math.log(solid_a / solid_b)) > HEIGHT_TELLS:
+        return False  # glyph_difference: 1.0
+    if text_px < MIN_TELL_PX:
+        return True  # glyph_difference: 0.0
+    difference = _fast_difference(_ink(font, a, text_px, stroke_px), _ink(font, b, text_px, stroke_px))
+    if abs(difference - ALIKE_BELOW) <= SURE_MARGIN:
+        difference = glyph_difference(font, a, b, text_px, stroke_px)
+    return difference < ALIKE_BELOW
+
+
+@lru_cache(maxsize=4096)
+def _mask(font: FontInfo, text: str, text_px: int, stroke_px: int):
+    """Pillow's glyph mask of the text (what `_ink_image` draws through: a core image)
+    and its offset; the unstroked one is also the fill of every outlined size's letters."""
+    pil = font.pil(font.em_for_cap(text_px))
+    return pil.getmask2(text, "L", None, None, None, stroke_px, "ls", 255, (0.0, 0.0), stroke_filled=True)
+
+
+@lru_cache(maxsize=4096)
+def _ink(font: FontInfo, text: str, text_px: int, stroke_px: int) -> np.ndarray:
+    """`_ink_image`'s pixels (as float64, read only), without its Pillow images: a mask
+    drawn with ink 255 on black keeps its values; the fill drawn with ink 0 over the
+    stroke blends each pixel v under mask m to (v * (255 - m) + 128) / 255 in Pillow's
+    integer rounding (tests/test_ocr_labels.py checks both against Pillow)."""
+    outer, (x0, y0) = _mask(font, text, text_px, stroke_px)
+    width, height = outer.size
+    if not stroke_px:
+        box = outer.getbbox()
+        if box is None:  # no ink: the blank image, 2 px of margin all round
+            out = np.zeros((height + 4, width + 4))
+        else:
+            bx0, by0, bx1, by1 = box
+            out = np.asarray(Image.Image()._new(outer))[by0:by1, bx0:bx1].astype(np.float64)
+        out.flags.writeable = False
+        return out
+    image = np.zeros((height + 4, width + 4), np.int64)
+    image[2:2 + height, 2:2 + width] = np.asarray(Image.Image()._new(outer))
+    fill_core, (fx, fy) = _mask(font, text, text_px, 0)
+    fill = np.asarray(Image.Image()._new(fill_core))
+    col, row = 2 - x0 + fx, 2 - y0 + fy
+    c0, r0 = max(col, 0), max(row, 0)
+    c1, r1 = min(col + fill.shape[1], width + 4), min(row + fill.shape[0], height + 4)
+    if c1 > c0 and r1 > r0:
+        m = fill[r0 - row:r1 - row, c0 - col:c1 - col].astype(np.int64)
+        blended = image[r0:r1, c0:c1] * (255 - m) + 128
+        image[r0:r1, c0:c1] = ((blended >> 8) + blended) >> 8
+    rows, cols = np.flatnonzero(image.any(axis=1)), np.flatnonzero(image.any(axis=0))
+    if rows.size:
+        image = image[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+    out = image.astype(np.float64)
+    out.flags.writeable = False
+    return out
+
+
+@lru_cache(maxsize=4096)
+def _height(font: FontInfo, text: str, text_px: int, stroke_px: int) -> int:
+    return _solid_height(_ink(font, text, text_px, stroke_px))
+
+
+def _fast_difference(ink_a: np.ndarray, ink_b: np.ndarray) -> float:
+    """`glyph_difference`'s measure of two inks, resized without rounding (see SURE_MARGIN)."""
+    (ha, wa), (hb, wb) = ink_a.shape, ink_b.shape
+    width = max(2, round(NORM_PX * (wa / ha + wb / hb) / 2))
+    seen = _seen(ink_a, width) - _seen(ink_b, width)
+    np.abs(seen, out=seen)
+    return float((_window(NORM_PX) @ seen @ _window(width).T).max()) / 255.0
+
+
+def _seen(ink: np.ndarray, width: int) -> np.ndarray:
+    """The ink resized to (NORM_PX, width) and blurred, in levels: each axis's resize and
+    blur are one matrix, as both are linear."""
+    height, ink_width = ink.shape
+    return _blurred_resize(height, NORM_PX) @ ink @ _blurred_resize(ink_width, width).T
+
+
+@lru_cache(maxsize=4096)
+def _blurred_resize(size: int, new_size: int) -> np.ndarray:
+    """(new_size, size): Pillow's bilinear resize along one axis, unrounded (no pass when
+    the size stays), then the blur along that axis."""
+    return _blur(new_size) if size == new_size else _blur(new_size) @ _bilinear(size, new_size)
+
+
+@lru_cache(maxsize=256)
+def _blur(size: int) -> np.ndarray:
+    """(size, size): gaussian_filter's reflecting pass along one axis, as a matrix."""
+    return ndimage.gaussian_filter1d(np.eye(size), BLUR_PX, axis=0, mode="reflect")
+
+
+def _bilinear(size: int, new_size: int) -> np.ndarray:
+    """Pillow's BILINEAR resampling weights from `size` to `new_size` pixels (its
+    precompute_coeffs: a triangle stretched by the scale when shrinking, the taps of each
+    output pixel, from int(centre - support + 0.5) up to int(centre + support + 0.5),
+    normalised to sum to one)."""
+    scale = size / new_size
+    support = max(scale, 1.0)
+    center = (np.arange(new_size) + 0.5) * scale
+    first = np.maximum(np.trunc(center - support + 0.5), 0)[:, None]
+    last = np.minimum(np.trunc(center + support + 0.5), size)[:, None]
+    x = np.arange(size)[None, :]
+    taps = np.maximum(1.0 - np.abs((x - center[:, None] + 0.5) / support), 0.0)
+    taps[(x < first) | (x >= last)] = 0.0
+    total = taps.sum(axis=1, keepdims=True)
+    return taps / np.where(total == 0, 1.0, total)
+
+
+@lru_cache(maxsize=256)
+def _window(size: int) -> np.ndarray:
+    """(size, size): the WINDOW_PX mean with zeros beyond the edge, as a matrix."""
+    return ndimage.uniform_filter1d(np.eye(size), WINDOW_PX, axis=0, mode="constant")
 
 
 @lru_cache(maxsize=2048)
