@@ -103,3 +103,27 @@ def test_text_px_is_the_rendered_cap_height(font):
         rows = np.nonzero(np.asarray(mask)[:baseline].max(axis=1) >= 32)[0]
         height = baseline - rows.min()
         assert abs(height - text_px) <= max(1, 0.05 * text_px), (text_px, height)
+
+
+@pytest.mark.parametrize("font", CATALOG.fonts + CATALOG.script_fonts + (CATALOG.icons,), ids=lambda f: f.name)
+def test_freetype_facts_are_fonttools(font):
+    """What FreeType says of a font (its cmap, which glyphs draw, the cap height of a
+    simple TrueType glyph, the kerned pairs by id) is what fontTools' decompiled tables
+    say: the best cmap, the glyph data, BoundsPen's bounds, the 'kern' table's pairs."""
+    import random
+
+    cmap = font._tt.getBestCmap()
+    unmapped = [c for c in random.Random(0).sample(range(32, 0x30000), 2000) if c not in cmap]
+    for code in list(cmap) + unmapped:
+        char, name = chr(code), cmap.get(code)
+        assert font._gid(char) == (font._tt.getGlyphID(name) if name else 0), hex(code)
+        assert font.draws(char) == (name is not None and (char.isspace() or font._has_outline(name))), hex(code)
+    if font.fixed_cap_ratio is None:
+        pen = BoundsPen(font._tt.getGlyphSet())
+        font._tt.getGlyphSet()[cmap[ord(font.size_char)]].draw(pen)
+        expected = (pen.bounds[3] - max(pen.bounds[1], 0)) / font._tt["head"].unitsPerEm
+        assert font.cap_ratio == expected
+        assert font._cap_ratio_from_points() in (None, expected)
+    assert font.has_kern_table == ("kern" in font._tt)
+    order = font._tt.getGlyphOrder()
+    assert {(order[a], order[b]) for a, b in font._kern_ids} == set(font._kern_pairs)

@@ -68,13 +68,43 @@ class FontInfo:
         return {}  # per-character verdicts, filled as characters are asked about
 
     def draws(self, char: str) -> bool:
-        """True when the font maps the character to a glyph that has ink (or is a space)."""
+        """True when the font maps the character to a glyph that has ink (or is a space).
+        Read through FreeType (its Unicode cmap; the glyph's contour count or outline
+        points, see `_gid_has_outline`): the same verdicts as fontTools' best cmap and
+        glyph data (tests/test_fonts.py, every catalog font), without decompiling the
+        cmap and glyph tables in Python (a quarter of a second for the Latin fonts)."""
         verdict = self._drawable.get(char)
         if verdict is None:
-            name = self._cmap.get(ord(char))
-            verdict = name is not None and (char.isspace() or self._has_outline(name))
+            gid = self._gid(char)
+            verdict = gid != 0 and (char.isspace() or self._gid_has_outline(gid))
             self._drawable[char] = verdict
         return verdict
+
+    @cached_property
+    def _tables(self) -> dict[str, tuple[int, int]]:
+        """Each table of the font file: its tag -> (offset, length), from the table directory."""
+        with open(self.path, "rb") as handle:
+            head = handle.read(12)
+            count = struct.unpack(">H", head[4:6])[0]
+            records = handle.read(16 * count)
+        return {records[16 * i:16 * i + 4].decode("latin-1"): struct.unpack(">LL", records[16 * i + 8:16 * i + 16])
+                for i in range(count)}
+
+    def _gid_has_outline(self, gid: int) -> bool:
+        """`_has_outline` of a glyph by its id, through FreeType: a TrueType glyph's
+        contour count (a composite, -1, counts as drawn, as its header says), a CFF
+        outline's points; other outlines traced by fontTools."""
+        import freetype
+
+        face = self._ft_face
+        if "glyf" in self._tables:
+            face.load_glyph(gid, freetype.FT_LOAD_NO_SCALE | freetype.FT_LOAD_NO_HINTING | freetype.FT_LOAD_NO_BITMAP
+                            | freetype.FT_LOAD_NO_RECURSE)
+            return face.glyph.format == freetype.FT_GLYPH_FORMAT_COMPOSITE or face.glyph.outline.n_contours != 0
+        if "CFF " in self._tables:
+            face.load_glyph(gid, freetype.FT_LOAD_NO_SCALE | freetype.FT_LOAD_NO_HINTING | freetype.FT_LOAD_NO_BITMAP)
+            return face.glyph.outline.n_points > 0
+        return self._has_outline(self._tt.getGlyphName(gid))
 
     @cached_property
     def _ft_face(self):
@@ -123,16 +153,17 @@ class FontInfo:
         return found
 
     def _bounds(self, char: str):
-        name = self._cmap.get(ord(char))
-        if name is None:
+        gid = self._gid(char)  # the glyph of `_cmap`'s name (no cmap decompiled)
+        if not gid:
             return None
+        name = self._tt.getGlyphName(gid)
         pen = BoundsPen(self._glyphs)
         self._glyphs[name].draw(pen)
         return pen.bounds
 
     @cached_property
     def has_kern_table(self) -> bool:
-        return "kern" in self._tt
+        return "kern" in self._tables
 
     @cached_property
     def _kern_pairs(self) -> frozenset[tuple[str, str]]:
@@ -141,10 +172,54 @@ class FontInfo:
             return frozenset()
         return frozenset(pair for table in self._tt["kern"].kernTables for pair in getattr(table, "kernTable", {}))
 
+    @cached_property
+    def _kern_ids(self) -> frozenset[tuple[int, int]]:
+        """`_kern_pairs` by glyph id, read off the 'kern' table as fontTools reads it
+        (every format-0 subtable; a lone subtable's pairs counted from nPairs, as Open
+        Sans' overflow their length), without decompiling it into glyph names."""
+        if not self.has_kern_table:
+            return frozenset()
+        offset, length = self._tables["kern"]
+        with open(self.path, "rb") as handle:
+            handle.seek(offset)
+            data = handle.read(length)
+        version, count = struct.unpack(">HH", data[:4])
+        apple = len(data) >= 8 and version == 1
+        if apple:
+            count = struct.unpack(">L", data[4:8])[0]
+        data = data[8:] if apple else data[4:]
+        pairs: set[tuple[int, int]] = set()
+        for _ in range(count):
+            if apple:
+                size, _coverage, subtable_format = struct.unpack(">LBB", data[:6])
+                header = 8
+            else:
+                _version, size, subtable_format, _coverage = struct.unpack(">HHBB", data[:6])
+                header = 6
+                if count == 1 and subtable_format == 0:
+                    size = struct.unpack(">H", data[6:8])[0] * 6 + 14
+            if subtable_format == 0:
+                n_pairs = struct.unpack(">H", data[header:header + 2])[0]
+                entries = struct.unpack(f">{3 * n_pairs}H", data[header + 8:header + 8 + 6 * n_pairs])
+                pairs.update(zip(entries[0::3], entries[1::3]))
+            data = data[size:]
+        return frozenset(pairs)
+
     def kerns(self, left: str, right: str) -> bool:
         """Whether the pair has a kerning entry (most pairs have none: no need to measure)."""
-        names = self._cmap.get(ord(left)), self._cmap.get(ord(right))
-        return names in self._kern_pairs
+        ids = self._gid(left), self._gid(right)
+        return 0 not in ids and ids in self._kern_ids
+
+    @cached_property
+    def _gids(self) -> dict[str, int]:
+        return {}  # per character, filled as characters are asked about
+
+    def _gid(self, char: str) -> int:
+        """The glyph FreeType's Unicode cmap maps the character to (0: none)."""
+        gid = self._gids.get(char)
+        if gid is None:
+            gid = self._gids[char] = self._ft_face.get_char_index(ord(char))
+        return gid
 
     @cached_property
     def cap_ratio(self) -> float:
@@ -152,11 +227,42 @@ class FontInfo:
         the em, measured on its outline."""
         if self.fixed_cap_ratio is not None:
             return self.fixed_cap_ratio
+        fast = self._cap_ratio_from_points()
+        if fast is not None:
+            return fast
         bounds = self._bounds(self.size_char)
         if bounds is None:
             raise GlyphCoverageError(f"font {self.name!r} has no {self.size_char!r} to measure its cap height")
         units_per_em = self._tt["head"].unitsPerEm
         return (bounds[3] - max(bounds[1], 0)) / units_per_em
+
+    def _cap_ratio_from_points(self) -> float | None:
+        """`cap_ratio` of a simple TrueType glyph whose highest and lowest points lie on
+        its outline (an H): then the curves, inside the points' hull, reach no further,
+        and the bounds are those points, exactly what fontTools' BoundsPen finds (the
+        same ratio for every catalog font, tests/test_fonts.py). None otherwise (curved
+        extremes, composites, CFF outlines: measured by fontTools)."""
+        import freetype
+
+        if "glyf" not in self._tables:  # CFF coordinates may be fractions, which FreeType rounds
+            return None
+        face = self._ft_face
+        gid = face.get_char_index(ord(self.size_char))
+        if not gid:
+            return None
+        face.load_glyph(gid, freetype.FT_LOAD_NO_SCALE | freetype.FT_LOAD_NO_HINTING | freetype.FT_LOAD_NO_BITMAP
+                        | freetype.FT_LOAD_NO_RECURSE)
+        if face.glyph.format == freetype.FT_GLYPH_FORMAT_COMPOSITE:
+            return None
+        outline = face.glyph.outline
+        ys = [y for _x, y in outline.points]
+        if not ys:
+            return None
+        on_curve = [y for y, tag in zip(ys, outline.tags) if tag & 1]
+        top, bottom = max(ys), min(ys)
+        if not on_curve or max(on_curve) != top or min(on_curve) != bottom:
+            return None
+        return (top - max(bottom, 0)) / face.units_per_EM
 
     def em_for_cap(self, text_px: float) -> float:
         """The em size (Pillow's font size) whose capital letters are text_px tall."""
@@ -234,7 +340,6 @@ def warm_up() -> None:
     for font in load_catalog().fonts:
         font.missing(WARM_CHARS)
         font.cap_ratio
-        font.has_kern_table and font._kern_pairs
 
 
 def require_drawable(font: FontInfo, text: str) -> None:
