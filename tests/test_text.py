@@ -183,3 +183,19 @@ def test_turned_lines_through_pillows_core_transform_are_image_transform():
     finally:
         text._affine = real
     assert len(turned) > 20 and len(calls) >= len(turned)
+
+
+def test_char_boxes_from_drawn_glyphs_are_pillows_measures():
+    """An unstroked line's character boxes come from the drawn glyphs: each glyph's
+    advance and box are Pillow's getlength and getbbox of the character alone."""
+    from gen_stress.scenes.text import _glyph, basic_pil
+
+    alphabet = "".join(chr(c) for c in range(32, 127)) + "€£†‡•·œ"
+    for font in load_catalog().fonts:
+        for text_px in (4, 9, 16, 27, 48):
+            pil = basic_pil(font, text_px)
+            for char in alphabet:
+                if font.draws(char):
+                    glyph = _glyph(pil, char)
+                    assert glyph.advance / 64 == pil.getlength(char), (font.name, text_px, char)
+                    assert glyph.box == pil.getbbox(char, anchor="ls", stroke_width=0), (font.name, text_px, char)

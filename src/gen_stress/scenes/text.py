@@ -81,9 +81,14 @@ class TextLayout:
             return tuple(by_char)
         boxes = []
         font, text = self._pil, self.text
+        table = _glyph_table(font) if not self.stroke_px else None
         origin = 0.0
         for i, char in enumerate(text):
-            advance, (x0, y0, x1, y1) = _char_metrics(font, char, self.stroke_px)
+            if table is not None:  # the drawn glyph's: the same advance and box (tests/test_text.py)
+                glyph = table.get(char) or _glyph(font, char)
+                advance, (x0, y0, x1, y1) = glyph.advance / 64, glyph.box
+            else:
+                advance, (x0, y0, x1, y1) = _char_metrics(font, char, self.stroke_px)
             boxes.append((origin + x0, y0, origin + x1, y1))
             origin += advance
             # Pillow's basic layout kerns only the pairs of the font's 'kern' table.
