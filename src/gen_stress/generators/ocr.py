@@ -36,7 +36,7 @@ from gen_stress.scenes.colors import (
 )
 from gen_stress.scenes.content import CONTENT_KINDS, GLYPH_CHECKED, make_text
 from gen_stress.scenes.fonts import FONT_CLASSES, FontInfo, load_catalog
-from gen_stress.scenes.geometry import rect_points
+from gen_stress.scenes.geometry import polygon, rect_points
 from gen_stress.scenes.glyphs import MIN_TELL_PX, ambiguous_strings, look_alike
 from gen_stress.scenes.model import Scene, ShapeItem, TextItem
 from gen_stress.scenes.shaping import shaping_verdict
@@ -140,7 +140,7 @@ class _Sign:
     def outline_at(self, layout: TextLayout) -> Polygon:
         """The board around the text moved to `layout`'s place."""
         shift = np.subtract(layout.placement.center, self.layout.placement.center)
-        return Polygon(self.outline_points + shift)
+        return polygon(self.outline_points + shift)
 
 
 class OcrFamily(Family):
