@@ -100,6 +100,24 @@ def test_unrounded_bilinear_weights_are_pillows_to_a_level():
         assert np.abs(rows @ pixels @ cols.T - pillow).max() <= 1.0 + 1e-6
 
 
+def test_look_alikes_asked_one_by_one_are_the_whole_set():
+    """The lazy set a pseudoword asks (only about the strings it holds) answers as the
+    whole pairwise pass does, string by string and text by text."""
+    from gen_stress.scenes.glyphs import MEMBERS, LookAlikes, has_ambiguous
+
+    rng = np.random.default_rng(5)
+    for font_name in SAMPLED_FONTS:
+        font = FONTS.by_name(font_name)
+        for text_px, stroke_px in ((6, 0), (12, 0), (20, 2), (33, 0)):
+            whole = ambiguous_strings(font, text_px, stroke_px)
+            for _ in range(40):  # texts first: each asks a fresh lazy set about a few strings
+                lazy = LookAlikes(font, text_px, stroke_px)
+                text = "".join(rng.choice(list("O0DQoIl1|S5B8Z2G6rnmcldvwg9aeXY"), 6))
+                assert has_ambiguous(text, lazy) == any(s in text for s in whole), (font_name, text_px, text)
+            lazy = LookAlikes(font, text_px, stroke_px)
+            assert {s for s in MEMBERS if s in lazy} == whole and set(lazy) == whole and bool(lazy) == bool(whole)
+
+
 def test_codes_and_pseudowords_avoid_what_they_are_told():
     font = FONTS.by_name("Roboto Condensed")
     avoid = ambiguous_strings(font, 12, 0)

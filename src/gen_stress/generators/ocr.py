@@ -37,7 +37,7 @@ from gen_stress.scenes.colors import (
 from gen_stress.scenes.content import CONTENT_KINDS, GLYPH_CHECKED, make_text
 from gen_stress.scenes.fonts import FONT_CLASSES, FontInfo, load_catalog
 from gen_stress.scenes.geometry import polygon, rect_points
-from gen_stress.scenes.glyphs import MIN_TELL_PX, ambiguous_strings, look_alike
+from gen_stress.scenes.glyphs import MIN_TELL_PX, ambiguous_strings, look_alike, look_alikes
 from gen_stress.scenes.model import Scene, ShapeItem, TextItem
 from gen_stress.scenes.shaping import shaping_verdict
 from gen_stress.scenes.shapes import (
@@ -393,8 +393,9 @@ class OcrFamily(Family):
         max_chars = int(room / (advance * 1.1 + knobs.stroke_px))
         if max_chars < 3:
             raise Resample(f"text {knobs.text_px} px tall does not fit a {width}x{height} image")
-        # Codes and pseudowords leave out characters this font at this size draws like another.
-        avoid = ambiguous_strings(font, knobs.text_px, knobs.stroke_px) if knobs.content in GLYPH_CHECKED \
+        # Codes and pseudowords leave out characters this font at this size draws like another
+        # (decided as asked: a pseudoword measures the pairs of the letters it holds).
+        avoid = look_alikes(font, knobs.text_px, knobs.stroke_px) if knobs.content in GLYPH_CHECKED \
             else frozenset()
         for _ in range(8):
             text, prior = make_text(knobs.content, rng, max_chars, avoid)
@@ -418,7 +419,7 @@ class OcrFamily(Family):
         if max_chars < 3:
             raise Resample(f"text {knobs.text_px} px tall does not fit a {width}x{height} image")
         if script == writing.LATIN:
-            avoid = (ambiguous_strings(font, knobs.text_px, knobs.stroke_px) if knobs.content in GLYPH_CHECKED
+            avoid = (look_alikes(font, knobs.text_px, knobs.stroke_px) if knobs.content in GLYPH_CHECKED
                      else frozenset())
         elif knobs.content == "code" and script in languages.CASED:
             avoid = _digit_lookalikes(font, knobs.text_px, knobs.stroke_px, language)

@@ -64,9 +64,16 @@ def make_pseudoword(rng: np.random.Generator, max_chars: int, avoid: frozenset[s
                        for _ in range(int(rng.integers(2, 4))))
         if 4 <= len(word) <= max_chars and word not in dictionary():
             cased = _casing(word, rng)
-            if not any(s in cased for s in avoid):
+            if not holds_any(cased, avoid):
                 return cased, ""
     return make_code(rng, max_chars, avoid)
+
+
+def holds_any(text: str, avoid) -> bool:
+    """Whether the text holds one of the `avoid` strings: asked about the strings the
+    text holds when `avoid` decides them one by one (scenes.glyphs.LookAlikes)."""
+    in_text = getattr(avoid, "in_text", None)
+    return in_text(text) if in_text is not None else any(s in text for s in avoid)
 
 
 def make_code(rng: np.random.Generator, max_chars: int, avoid: frozenset[str] = frozenset()) -> tuple[str, str]:

@@ -283,5 +283,66 @@ def ambiguous_strings(font: FontInfo, text_px: int, stroke_px: int = 0) -> froze
     return frozenset(out)
 
 
-def has_ambiguous(text: str, ambiguous: frozenset[str]) -> bool:
+def has_ambiguous(text: str, ambiguous) -> bool:
+    """Whether the text holds one of the `ambiguous` strings (a set, or a `LookAlikes`
+    asked only about the strings the text holds)."""
+    if isinstance(ambiguous, LookAlikes):
+        return ambiguous.in_text(text)
     return any(s in text for s in ambiguous)
+
+
+MEMBERS = tuple(dict.fromkeys(s for group in CONFUSABLE_SETS for s in group))
+
+
+class LookAlikes:
+    """`ambiguous_strings(font, text_px, stroke_px)`, decided string by string as asked:
+    a string is in it when a drawable member of one of its CONFUSABLE_SETS is drawn
+    alike (what the whole set's pairwise pass finds for it). Checking a pseudoword then
+    measures only the pairs of the strings it holds (`has_ambiguous`), not all twenty;
+    iterating, sizing or testing its truth gives the whole set."""
+
+    def __init__(self, font: FontInfo, text_px: int, stroke_px: int):
+        self.font, self.text_px, self.stroke_px = font, text_px, stroke_px
+        self._known: dict[str, bool] = {}
+
+    def __contains__(self, s: str) -> bool:
+        verdict = self._known.get(s)
+        if verdict is None:
+            verdict = self._known[s] = self._decide(s)
+        return verdict
+
+    def _decide(self, s: str) -> bool:
+        font = self.font
+        if s not in MEMBERS or font.missing(s):
+            return False
+        for group in CONFUSABLE_SETS:
+            if s not in group:
+                continue
+            drawn = [m for m in group if not font.missing(m)]
+            for k, a in enumerate(drawn):  # the pairs holding s, each in the pass's order
+                for b in drawn[k + 1:]:
+                    if s in (a, b) and look_alike(font, a, b, self.text_px, self.stroke_px):
+                        return True
+        return False
+
+    def in_text(self, text: str) -> bool:
+        """`any(s in text for s in self)`, asking only about the members the text holds."""
+        return any(m in text and m in self for m in MEMBERS)
+
+    def full(self) -> frozenset[str]:
+        return ambiguous_strings(self.font, self.text_px, self.stroke_px)
+
+    def __iter__(self):
+        return iter(self.full())
+
+    def __len__(self) -> int:
+        return len(self.full())
+
+    def __bool__(self) -> bool:
+        return bool(self.full())
+
+
+@lru_cache(maxsize=2048)
+def look_alikes(font: FontInfo, text_px: int, stroke_px: int = 0) -> LookAlikes:
+    """The lazy `ambiguous_strings` of a font at a size (see LookAlikes), one per process."""
+    return LookAlikes(font, text_px, stroke_px)

@@ -294,7 +294,7 @@ def make_pseudoword(lang: Language, rng: np.random.Generator, max_chars: int,
         if not (low <= len(word) <= max(high, low)) or word.casefold() in _word_set(lang.code):
             continue
         (cased,) = _cased(lang.code, rng, word)
-        if not any(s in cased for s in avoid):
+        if not content.holds_any(cased, avoid):
             return _nfc(cased), ""
     return make_code(lang, rng, max_chars, avoid)
 
