@@ -40,6 +40,7 @@ from scipy import ndimage
 
 from gen_stress.scenes.fonts import FontInfo
 from gen_stress.scenes.render import as_array
+from gen_stress.scenes.text import _glyph, basic_pil
 
 # Sets of strings that read alike in many fonts. Multi-letter members ("rn") are matched as
 # substrings. Case pairs (o/O, s/S) are left out: the case a reader gives is scored anyway.
@@ -168,11 +169,18 @@ def _look_alike(font: FontInfo, a: str, b: str, text_px: int, stroke_px: int) ->
 
 
 @lru_cache(maxsize=4096)
-def _mask(font: FontInfo, text: str, text_px: int, stroke_px: int):
-    """Pillow's glyph mask of the text (what `_ink_image` draws through: a core image)
-    and its offset; the unstroked one is also the fill of every outlined size's letters."""
+def _mask(font: FontInfo, text: str, text_px: int, stroke_px: int) -> tuple[np.ndarray | None, tuple[int, int]]:
+    """Pillow's glyph mask of the text (what `_ink_image` draws through) as an array
+    (None: no ink) and its offset; the unstroked one is also the fill of every outlined
+    size's letters. A single unstroked character is the text renderer's cached glyph
+    (the same getmask2 mask: a code drawn at this size reuses it, and it them)."""
     pil = font.pil(font.em_for_cap(text_px))
-    return pil.getmask2(text, "L", None, None, None, stroke_px, "ls", 255, (0.0, 0.0), stroke_filled=True)
+    if len(text) == 1 and not stroke_px:
+        glyph = _glyph(basic_pil(font, text_px), text)
+        return glyph.bitmap, glyph.box[:2]
+    core, offset = pil.getmask2(text, "L", None, None, None, stroke_px, "ls", 255, (0.0, 0.0), stroke_filled=True)
+    width, height = core.size
+    return (np.asarray(Image.Image()._new(core)) if width and height else None), offset
 
 
 @lru_cache(maxsize=4096)
@@ -182,33 +190,37 @@ def _ink(font: FontInfo, text: str, text_px: int, stroke_px: int) -> np.ndarray:
     stroke blends each pixel v under mask m to (v * (255 - m) + 128) / 255 in Pillow's
     integer rounding (tests/test_ocr_labels.py checks both against Pillow)."""
     outer, (x0, y0) = _mask(font, text, text_px, stroke_px)
-    width, height = outer.size
-    if not stroke_px:
-        box = outer.getbbox()
-        if box is None:  # no ink: the blank image, 2 px of margin all round
-            out = np.zeros((height + 4, width + 4))
-        else:
-            bx0, by0, bx1, by1 = box
-            out = np.asarray(Image.Image()._new(outer))[by0:by1, bx0:bx1].astype(np.float64)
+    if outer is None:  # no ink: the blank image, 2 px of margin all round
+        width, height = _blank_size(font, text, text_px, stroke_px)
+        out = np.zeros((height + 4, width + 4))
         out.flags.writeable = False
         return out
+    height, width = outer.shape
     image = np.zeros((height + 4, width + 4), np.int64)
-    image[2:2 + height, 2:2 + width] = np.asarray(Image.Image()._new(outer))
-    fill_core, (fx, fy) = _mask(font, text, text_px, 0)
-    fill = np.asarray(Image.Image()._new(fill_core))
-    col, row = 2 - x0 + fx, 2 - y0 + fy
-    c0, r0 = max(col, 0), max(row, 0)
-    c1, r1 = min(col + fill.shape[1], width + 4), min(row + fill.shape[0], height + 4)
-    if c1 > c0 and r1 > r0:
-        m = fill[r0 - row:r1 - row, c0 - col:c1 - col].astype(np.int64)
-        blended = image[r0:r1, c0:c1] * (255 - m) + 128
-        image[r0:r1, c0:c1] = ((blended >> 8) + blended) >> 8
+    image[2:2 + height, 2:2 + width] = outer
+    if stroke_px:
+        fill, (fx, fy) = _mask(font, text, text_px, 0)
+        col, row = 2 - x0 + fx, 2 - y0 + fy
+        if fill is not None:
+            c0, r0 = max(col, 0), max(row, 0)
+            c1, r1 = min(col + fill.shape[1], width + 4), min(row + fill.shape[0], height + 4)
+            if c1 > c0 and r1 > r0:
+                m = fill[r0 - row:r1 - row, c0 - col:c1 - col].astype(np.int64)
+                blended = image[r0:r1, c0:c1] * (255 - m) + 128
+                image[r0:r1, c0:c1] = ((blended >> 8) + blended) >> 8
     rows, cols = np.flatnonzero(image.any(axis=1)), np.flatnonzero(image.any(axis=0))
     if rows.size:
         image = image[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
     out = image.astype(np.float64)
     out.flags.writeable = False
     return out
+
+
+def _blank_size(font: FontInfo, text: str, text_px: int, stroke_px: int) -> tuple[int, int]:
+    """The size of the mask of a text without ink (`_ink_image`'s blank image is 4 px larger)."""
+    pil = font.pil(font.em_for_cap(text_px))
+    core, _offset = pil.getmask2(text, "L", None, None, None, stroke_px, "ls", 255, (0.0, 0.0), stroke_filled=True)
+    return core.size
 
 
 @lru_cache(maxsize=4096)
