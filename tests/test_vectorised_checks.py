@@ -14,7 +14,10 @@ from gen_stress.pipeline import PartSpec, generate_index
 from gen_stress.questions import in_context
 from gen_stress.questions.in_context import served_subtasks
 from gen_stress.scenes import checks, model
+from gen_stress.scenes.fonts import load_catalog
+from gen_stress.scenes.geometry import Placement
 from gen_stress.scenes.model import TextItem
+from gen_stress.scenes.text import TextLayout
 
 SIZE = (512, 512)
 PAGES = [("grounding", "shelf"), ("spatial", "screen"), ("counting", "document"), ("ocr", "menu"),
@@ -51,6 +54,24 @@ def test_text_geometry_is_each_layouts_quad_and_box(pages):
     layouts = [item.layout for item, _ in _texts(pages)]
     assert any(lay.rotated for lay in layouts) and any(not lay.rotated for lay in layouts)
     quads, boxes = model.text_geometry(layouts)
+    assert repr(quads) == repr([np.round(lay.quad, 2).tolist() for lay in layouts])
+    assert repr(boxes) == repr([list(lay.bbox) for lay in layouts])
+
+
+def test_turned_lines_at_once_are_each_layouts_quad_and_box():
+    """Lines turned by any angle (a whole turn, -0.0 and boxes just off the canvas's
+    left and top among them), worked out together, have each layout's own quad and box."""
+    rng = random.Random(11)
+    font = load_catalog().by_name("DejaVu Sans")
+    layouts = []
+    for k in range(3000):
+        angle = rng.choice([rng.uniform(-180, 180), rng.randint(-40, 40), 360, -360, 90, -0.0, 0.0, 1e-9])
+        ink = (rng.randint(-5, 3), rng.randint(-30, -1), rng.randint(4, 400), rng.randint(0, 12))
+        pivot = (rng.uniform(-3, 200), rng.choice([0, rng.uniform(-20, 5)]))
+        center = (rng.uniform(-250, 700), rng.uniform(-250, 700)) if k % 2 else (rng.randint(-30, 3), rng.randint(-30, 3))
+        layouts.append(TextLayout("x", font, 12, 0, ink, Placement(angle, pivot, center)))
+    quads, boxes = model.text_geometry(layouts)
+    assert sum(lay.placement.angle_deg != 0 for lay in layouts) > 2000
     assert repr(quads) == repr([np.round(lay.quad, 2).tolist() for lay in layouts])
     assert repr(boxes) == repr([list(lay.bbox) for lay in layouts])
 

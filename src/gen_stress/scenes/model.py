@@ -295,7 +295,8 @@ def text_geometry(layouts: list[TextLayout]) -> tuple[list, list]:
     """(quads rounded to 2 decimals, boxes) of text lines as lists, in one numpy pass over
     a scene's lines: an upright line's corners are its ink box moved by its placement,
     each coordinate `x - pivot + center` as TextLayout.quad computes it, its box their
-    floor and ceiling as TextLayout.bbox does; a turned line's come from its layout."""
+    floor and ceiling as TextLayout.bbox does; a turned line's are its layout's, worked
+    out for all turned lines at once (_turned_geometry)."""
     quads = np.empty((len(layouts), 4, 2))
     boxes: list = [None] * len(layouts)
     upright = [i for i, lay in enumerate(layouts) if lay.placement.angle_deg == 0]
@@ -305,14 +306,35 @@ def text_geometry(layouts: list[TextLayout]) -> tuple[list, list]:
         left, right = p[:, 0] - p[:, 4] + p[:, 6], p[:, 2] - p[:, 4] + p[:, 6]
         top, bottom = p[:, 1] - p[:, 5] + p[:, 7], p[:, 3] - p[:, 5] + p[:, 7]
         quads[upright] = np.stack([left, top, right, top, right, bottom, left, bottom], axis=1).reshape(-1, 4, 2)
-        rows = np.stack([np.floor(left), np.floor(top), np.ceil(right), np.ceil(bottom)], axis=1).tolist()
+        # `+ 0.0`: math.floor and math.ceil give no -0.0 (a box edge just left of or above the canvas)
+        rows = (np.stack([np.floor(left), np.floor(top), np.ceil(right), np.ceil(bottom)], axis=1) + 0.0).tolist()
         for i, row in zip(upright, rows):
             boxes[i] = row
-    for i, lay in enumerate(layouts):
-        if boxes[i] is None:
-            quads[i] = lay.quad
-            boxes[i] = list(lay.bbox)
+    turned = [i for i, box in enumerate(boxes) if box is None]
+    if turned:
+        quads[turned], rows = _turned_geometry([layouts[i] for i in turned])
+        for i, row in zip(turned, rows):
+            boxes[i] = row
     return np.round(quads, 2).tolist(), boxes
+
+
+def _turned_geometry(layouts: list[TextLayout]) -> tuple[np.ndarray, list]:
+    """(quads, boxes) of turned lines, as TextLayout.quad and .bbox compute them line by
+    line (a receipt or a photo turns every line): each line's ink box corners turned by
+    Placement.apply's product, `(corners - pivot) @ matrix.T + center`, one stacked
+    matmul making the same BLAS call per line (so the same floats, fused multiply-adds
+    included); boxes the floor and ceiling of the corners' bounds, one pixel out when the
+    line is rotated, as geometry.pixel_box (`+ 0.0`: math.floor gives no -0.0)."""
+    ink = np.array([lay.ink_box_local for lay in layouts], dtype=float)
+    corners = ink[:, [0, 1, 2, 1, 2, 3, 0, 3]].reshape(-1, 4, 2)  # geometry.rect_points
+    pivots = np.array([lay.placement.pivot for lay in layouts], dtype=float)[:, None, :]
+    centers = np.array([lay.placement.center for lay in layouts], dtype=float)[:, None, :]
+    matrices = np.stack([lay.placement.matrix for lay in layouts])
+    quads = np.matmul(corners - pivots, matrices.transpose(0, 2, 1)) + centers
+    pad = np.array([1.0 if lay.rotated else 0.0 for lay in layouts])[:, None]
+    low = np.floor(quads.min(axis=1) - pad) + 0.0
+    high = np.ceil(quads.max(axis=1) + pad) + 0.0
+    return quads, np.concatenate([low, high], axis=1).tolist()
 
 
 def _round_polygons(objects: list[dict]) -> None:
