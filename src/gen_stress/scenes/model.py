@@ -339,20 +339,16 @@ def _turned_geometry(layouts: list[TextLayout]) -> tuple[np.ndarray, list]:
 
 def _round_polygons(objects: list[dict]) -> None:
     """Every object's outline as [x, y] points rounded to 2 decimals, in one numpy call
-    (rounding is per value: the same as rounding each outline alone)."""
-    points: list = []
-    ends = []
-    for obj in objects:
-        outline = obj["polygon"]  # (n, 2) array or (x, y) pairs
-        points.extend(outline.reshape(-1, 2).tolist() if isinstance(outline, np.ndarray) else outline)
-        ends.append(len(points))
-    if not points:
-        for obj in objects:
-            obj["polygon"] = []
+    (rounding is per value: the same as rounding each outline alone). Outlines given as
+    arrays are joined as arrays, never turned into lists first (a counting scene's
+    outlines hold thousands of points)."""
+    if not objects:
         return
-    rounded = np.round(np.array(points, dtype=float), 2).tolist()
+    outlines = [np.asarray(obj["polygon"], dtype=float).reshape(-1, 2) for obj in objects]
+    rounded = np.round(np.concatenate(outlines), 2).tolist()
     start = 0
-    for obj, end in zip(objects, ends):
+    for obj, outline in zip(objects, outlines):
+        end = start + len(outline)
         obj["polygon"] = rounded[start:end]
         start = end
 
