@@ -179,6 +179,25 @@ def _round(value: float, ndigits: int = 2) -> float:
     return value if value.is_integer() else round(value, ndigits)
 
 
+def _round_many(values: list, ndigits: int = 2) -> list[float]:
+    """[_round(v, ndigits) for v in values] in one numpy pass. numpy rounds x to
+    rint(x * 10**n) / 10**n, which is Python's correctly rounded round(x, n) (the double
+    nearest the decimal) unless x * 10**n lies within numpy's rounding error of a half:
+    those few values, and large or non-finite ones, go through Python's round."""
+    if not values:
+        return []
+    x = np.array(values, dtype=float)
+    out = np.round(x, ndigits).tolist()
+    size = np.abs(x)
+    scaled = size * 10.0 ** ndigits
+    with np.errstate(invalid="ignore"):  # inf - inf: those are doubtful already
+        doubtful = ~(size < 1e4) | (np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6)
+    if doubtful.any():
+        for i in np.flatnonzero(doubtful).tolist():
+            out[i] = _round(values[i], ndigits)
+    return out
+
+
 def _attrs(attributes: Attributes) -> list[dict]:
     return [{"name": k, "value": v} for k, v in attributes]
 
@@ -191,19 +210,20 @@ def item_record(item, measured: dict) -> tuple[str, dict]:
 
 def object_record(item, measured: dict, *, shape: str, color: str, bbox: Box, polygon, size_px: float,
                   angle_deg: float = 0.0, attributes: Attributes = ()) -> tuple[str, dict]:
-    """The `objects` entry every object-like item type writes (shapes, sprites, vectors)."""
+    """The `objects` entry every object-like item type writes (shapes, sprites, vectors).
+    Its box, outline, angle and size are as given: scene_record rounds them for a whole
+    scene at once (_round_objects)."""
     return "objects", {
         "id": item.item_id,
         "role": item.role,
         "label": item.label,
         "shape": shape,
         "color": color,
-        "bbox": [_round(v) for v in bbox],
-        # The points as given: scene_record rounds a whole scene's outlines at once.
+        "bbox": bbox,
         "polygon": polygon,
         "z": item.z,
-        "angle_deg": _round(angle_deg),
-        "size_px": _round(size_px),
+        "angle_deg": angle_deg,
+        "size_px": size_px,
         "attributes": _attrs(attributes),
         **measured,
     }
@@ -275,11 +295,12 @@ def scene_record(scene: Scene, rendered) -> dict:
     geometry = dict(zip((it.item_id for it in texts), zip(*text_geometry([it.layout for it in texts])))) \
         if texts else {}
     # `rendered` is a Rendered, or a photograph of one (capture.Captured): its own measures.
-    for item in scene.items:
+    fractions = _round_many([rendered.visible_fraction(item.item_id) for item in scene.items], 4)
+    for item, fraction in zip(scene.items, fractions):
         measured = {
             "area_px": rendered.area_px[item.item_id],
             "visible_px": rendered.visible_px(item.item_id),
-            "visible_fraction": _round(rendered.visible_fraction(item.item_id), 4),
+            "visible_fraction": fraction,
         }
         if item.item_id in geometry:  # a line (most items of a page): its record made here, in one call
             quad, bbox = geometry[item.item_id]
@@ -287,7 +308,7 @@ def scene_record(scene: Scene, rendered) -> dict:
             continue
         key, rec = item_record(item, measured)
         record[key].append(rec)
-    _round_polygons(record["objects"])
+    _round_objects(record["objects"])
     return record
 
 
@@ -335,6 +356,21 @@ def _turned_geometry(layouts: list[TextLayout]) -> tuple[np.ndarray, list]:
     low = np.floor(quads.min(axis=1) - pad) + 0.0
     high = np.ceil(quads.max(axis=1) + pad) + 0.0
     return quads, np.concatenate([low, high], axis=1).tolist()
+
+
+def _round_objects(objects: list[dict]) -> None:
+    """Every object's box, angle and size rounded to 2 decimals in one pass (as `_round`
+    each), and its outline (_round_polygons)."""
+    values: list = []
+    for obj in objects:
+        values.extend(obj["bbox"])
+        values.append(obj["angle_deg"])
+        values.append(obj["size_px"])
+    rounded = _round_many(values, 2)
+    for k, obj in enumerate(objects):
+        at = 6 * k
+        obj["bbox"], obj["angle_deg"], obj["size_px"] = rounded[at:at + 4], rounded[at + 4], rounded[at + 5]
+    _round_polygons(objects)
 
 
 def _round_polygons(objects: list[dict]) -> None:
