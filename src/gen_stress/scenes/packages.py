@@ -16,15 +16,15 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageDraw
 from shapely.geometry import Polygon, box
 
 from gen_stress.scenes import model, render
 from gen_stress.scenes.colors import RGB, color_name, mix
 from gen_stress.scenes.fonts import load_catalog
-from gen_stress.scenes.geometry import Box, rect_points
+from gen_stress.scenes.geometry import Box, pixel_box, rect_points
 from gen_stress.scenes.model import Attributes, TextItem
-from gen_stress.scenes.parametric import Design, PaintProbe, Part, _rounded, place
+from gen_stress.scenes.parametric import Design, PaintProbe, Part, _polygons, _rounded
 from gen_stress.scenes.shaping import Shaping
 from gen_stress.scenes.text import TextLayout, layout_text, moved
 
@@ -193,26 +193,65 @@ def _print_layout(text: str, font: str, text_px: int, shaping: Shaping | None) -
     return layout_text(text, load_catalog().by_name(font), text_px=text_px, shaping=shaping)
 
 
-_SLOTS = ("body", "label", "cap", "metal", "shade", "shine", "rim")
+@lru_cache(maxsize=256)
+def _outlines(kind: str, width_cm: float, height_cm: float):
+    """(design bounds, ((paint slot, ((exterior, holes), ...)), ...)) of a package, each
+    ring an (n, 2) array in centimetres without its closing point: what `_masks` scales
+    and fills at every scale, read out of shapely once per package."""
+    design = package(kind, width_cm, height_cm).design
+    parts = tuple((part.paint, tuple((np.asarray(poly.exterior.coords)[:-1],
+                                      tuple(np.asarray(hole.coords)[:-1] for hole in poly.interiors))
+                                     for poly in _polygons(part.geometry)))
+                  for part in design.parts)
+    return design.bounds, parts
 
 
 @lru_cache(maxsize=1024)
 def _masks(kind: str, width_cm: float, height_cm: float, unit_px: float):
     """(x0, y0, ((paint slot, box, mask in that box), ...), coverage) of a package's
     outline drawn at the origin: shared by every product of that package and size,
-    whatever its colours."""
-    keys = {slot: (k + 1, 0, 0) for k, slot in enumerate(_SLOTS)}  # one stand-in colour per slot
-    item = place(package(kind, width_cm, height_cm).design, item_id=1, role="", label="", unit_px=unit_px,
-                 center=(width_cm * unit_px / 2, height_cm * unit_px / 2), colors=keys)
-    raster = render.rasterize(item)
-    slot_of = {rgb: slot for slot, rgb in keys.items()}
+    whatever its colours. The pixels of the design placed (parametric.place) and
+    rasterised, its parts' rings moved as place's affine transform moves them (the same
+    floats) without making shapely geometries: a picture's scale is new more often than
+    not, and shapely's transforms cost four times the drawing."""
+    (bx0, by0, bx1, by1), parts = _outlines(kind, width_cm, height_cm)
+    center = (width_cm * unit_px / 2, height_cm * unit_px / 2)
+    ox, oy = center[0] - (bx0 + bx1) / 2 * unit_px, center[1] - (by0 + by1) / 2 * unit_px
+    if float(unit_px).is_integer():  # (as place snaps whole-pixel units)
+        ox, oy = round(ox), round(oy)
+
+    def to_canvas(ring: np.ndarray) -> np.ndarray:  # shapely.affinity.affine_transform's arithmetic
+        x, y = ring.T
+        return np.stack([unit_px * x + 0 * y + ox, 0 * x + unit_px * y + oy]).T
+
+    placed = [(slot, [(to_canvas(ext), [to_canvas(h) for h in holes]) for ext, holes in polys])
+              for slot, polys in parts]
+    # The box of every part's outline (shapely's bounds: the exteriors' extremes).
+    rings = np.concatenate([ext for _slot, polys in placed for ext, _holes in polys])
+    x0, y0, x1, y1 = pixel_box((float(rings[:, 0].min()), float(rings[:, 1].min()),
+                                float(rings[:, 0].max()), float(rings[:, 1].max())))
+    size = (max(x1 - x0, 1), max(y1 - y0, 1))
+    # As parametric's rasteriser: consecutive parts of one paint share a mask.
+    masks: list[tuple[str, Image.Image]] = []
+    for slot, polys in placed:
+        if not masks or masks[-1][0] != slot:
+            masks.append((slot, Image.new("L", size, 0)))
+        draw = ImageDraw.Draw(masks[-1][1]).draw
+        fill, hole_ink = draw.draw_ink(255), draw.draw_ink(0)
+        for ext, holes in polys:
+            draw.draw_polygon((ext - (x0, y0)).ravel().tolist(), fill, 1)
+            for hole in holes:
+                draw.draw_polygon((hole - (x0, y0)).ravel().tolist(), hole_ink, 1)
+    coverage = masks[0][1].copy()  # the union of the parts
+    for _slot, mask in masks[1:]:
+        coverage.paste(255, (0, 0), mask)
     # Each slot's mask cut to the box of its pixels: a stamp pastes its paints there alone
     # (a mask's zeros change nothing), and most parts are small (a cap, a rim, a shine).
     # As "1" masks: the parts' masks are 0 or 255, which a "1" mask pastes alike, several
     # times faster than an "L" one (that blends every pixel).
-    layers = tuple((slot_of[rgb], box, mask.crop(box).convert("1", dither=Image.Dither.NONE))
-                   for rgb, mask in raster.layers if (box := mask.getbbox()) is not None)
-    return raster.x0, raster.y0, layers, raster.coverage
+    layers = tuple((slot, box, mask.crop(box).convert("1", dither=Image.Dither.NONE))
+                   for slot, mask in masks if (box := mask.getbbox()) is not None)
+    return x0, y0, layers, coverage
 
 
 @lru_cache(maxsize=2048)  # bounded: a worker's memory does not grow with --n
