@@ -247,7 +247,7 @@ def test_the_shelf_caches_stay_bounded():
     from gen_stress.scenes.contexts import shelf
 
     rows_of("grounding", "similar_classes", 2, seed=9)
-    caches = [packages.stamp, packages._owned, packages._masks, packages._outlines, packages._named,
+    caches = [packages.stamp, packages._outline_owned, packages._masks, packages._outlines, packages._named,
               packages._print_layout, shelf._look_of, shelf._laid_out, shelf._named_lines]
     for cached in caches:
         info = cached.cache_info()

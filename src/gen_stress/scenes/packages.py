@@ -312,12 +312,19 @@ class PackageItem:
         return dict(self.look.paints)[name]
 
 
-@lru_cache(maxsize=2048)
 def _owned(look: Look, printed: bool) -> tuple[Image.Image, int, tuple[int, int, int, int]]:
-    """(the pixels a stamp owns as a "1" mask, how many, their box), once per look. Its
-    coverage is 0 or 255: the "1" mask pastes the same pixels as the coverage, several
-    times faster (an "L" mask blends every pixel), and the renderer needs not count them."""
-    coverage = stamp(look, printed)[3]
+    """(the pixels a stamp owns as a "1" mask, how many, their box). Its coverage is its
+    outline's, printed or not (see stamp): worked out once per outline and scale, shared
+    by every look drawn in it. The coverage is 0 or 255: the "1" mask pastes the same
+    pixels as the coverage, several times faster (an "L" mask blends every pixel), and
+    the renderer needs not count them."""
+    return _outline_owned(look.kind, look.width_cm, look.height_cm, look.unit_px)
+
+
+@lru_cache(maxsize=1024)
+def _outline_owned(kind: str, width_cm: float, height_cm: float,
+                   unit_px: float) -> tuple[Image.Image, int, tuple[int, int, int, int]]:
+    coverage = _masks(kind, width_cm, height_cm, unit_px)[3]
     ones = coverage.convert("1", dither=Image.Dither.NONE)
     return ones, int(np.count_nonzero(render.as_array(coverage) == 255)), ones.getbbox() or (0, 0, 0, 0)
 
