@@ -195,15 +195,24 @@ def _print_layout(text: str, font: str, text_px: int, shaping: Shaping | None) -
 
 @lru_cache(maxsize=256)
 def _outlines(kind: str, width_cm: float, height_cm: float):
-    """(design bounds, ((paint slot, ((exterior, holes), ...)), ...)) of a package, each
-    ring an (n, 2) array in centimetres without its closing point: what `_masks` scales
-    and fills at every scale, read out of shapely once per package."""
+    """(design bounds, every ring's points in centimetres as one (n, 2) array, the
+    exteriors' extremes, ((paint slot, ((exterior, holes), ...)), ...) with each ring a
+    slice of the array's flattened coordinates): what `_masks` scales and fills at every
+    scale, read out of shapely once per package (rings without their closing point)."""
     design = package(kind, width_cm, height_cm).design
-    parts = tuple((part.paint, tuple((np.asarray(poly.exterior.coords)[:-1],
-                                      tuple(np.asarray(hole.coords)[:-1] for hole in poly.interiors))
+    rings: list[np.ndarray] = []
+
+    def ring(coords) -> slice:
+        rings.append(np.asarray(coords)[:-1])
+        end = sum(len(r) for r in rings)
+        return slice(2 * (end - len(rings[-1])), 2 * end)
+
+    parts = tuple((part.paint, tuple((ring(poly.exterior.coords), tuple(ring(hole.coords) for hole in poly.interiors))
                                      for poly in _polygons(part.geometry)))
                   for part in design.parts)
-    return design.bounds, parts
+    points = np.concatenate(rings)
+    exteriors = np.concatenate([points.ravel()[ext].reshape(-1, 2) for _slot, polys in parts for ext, _holes in polys])
+    return design.bounds, points, (exteriors.min(axis=0), exteriors.max(axis=0)), parts
 
 
 @lru_cache(maxsize=1024)
@@ -211,47 +220,49 @@ def _masks(kind: str, width_cm: float, height_cm: float, unit_px: float):
     """(x0, y0, ((paint slot, box, mask in that box), ...), coverage) of a package's
     outline drawn at the origin: shared by every product of that package and size,
     whatever its colours. The pixels of the design placed (parametric.place) and
-    rasterised, its parts' rings moved as place's affine transform moves them (the same
-    floats) without making shapely geometries: a picture's scale is new more often than
-    not, and shapely's transforms cost four times the drawing."""
-    (bx0, by0, bx1, by1), parts = _outlines(kind, width_cm, height_cm)
+    rasterised, its rings moved as place's affine transform moves them (the same floats
+    but for the sign of a zero, which neither a pixel box nor Pillow's polygon reads)
+    without making shapely geometries: a picture's scale is new more often than not, and
+    shapely's transforms cost four times the drawing."""
+    (bx0, by0, bx1, by1), points, (low, high), parts = _outlines(kind, width_cm, height_cm)
     center = (width_cm * unit_px / 2, height_cm * unit_px / 2)
     ox, oy = center[0] - (bx0 + bx1) / 2 * unit_px, center[1] - (by0 + by1) / 2 * unit_px
     if float(unit_px).is_integer():  # (as place snaps whole-pixel units)
         ox, oy = round(ox), round(oy)
-
-    def to_canvas(ring: np.ndarray) -> np.ndarray:  # shapely.affinity.affine_transform's arithmetic
-        x, y = ring.T
-        return np.stack([unit_px * x + 0 * y + ox, 0 * x + unit_px * y + oy]).T
-
-    placed = [(slot, [(to_canvas(ext), [to_canvas(h) for h in holes]) for ext, holes in polys])
-              for slot, polys in parts]
-    # The box of every part's outline (shapely's bounds: the exteriors' extremes).
-    rings = np.concatenate([ext for _slot, polys in placed for ext, _holes in polys])
-    x0, y0, x1, y1 = pixel_box((float(rings[:, 0].min()), float(rings[:, 1].min()),
-                                float(rings[:, 0].max()), float(rings[:, 1].max())))
+    offset = np.array((ox, oy), dtype=float)
+    # The box of every part's outline (shapely's bounds: the exteriors' extremes; the
+    # transform is increasing, so the extremes move to the extremes).
+    (lx, ly), (hx, hy) = low * unit_px + offset, high * unit_px + offset
+    x0, y0, x1, y1 = pixel_box((float(lx), float(ly), float(hx), float(hy)))
     size = (max(x1 - x0, 1), max(y1 - y0, 1))
-    # As parametric's rasteriser: consecutive parts of one paint share a mask.
-    masks: list[tuple[str, Image.Image]] = []
-    for slot, polys in placed:
+    local = (points * unit_px + offset - (x0, y0)).ravel().tolist()  # the points as the rasteriser gives them to Pillow
+    # As parametric's rasteriser: consecutive parts of one paint share a mask. Drawn, cut
+    # and converted through Pillow's core calls (Images only for what is kept: a mask
+    # costs a dozen Image wrappers otherwise, more than its drawing).
+    masks: list = []  # (paint slot, core "L" mask)
+    for slot, polys in parts:
         if not masks or masks[-1][0] != slot:
-            masks.append((slot, Image.new("L", size, 0)))
-        draw = ImageDraw.Draw(masks[-1][1]).draw
-        fill, hole_ink = draw.draw_ink(255), draw.draw_ink(0)
+            masks.append((slot, Image.core.fill("L", size, 0)))  # Image.new's core
+            draw = Image.core.draw(masks[-1][1], 0)  # (what ImageDraw.Draw wraps)
         for ext, holes in polys:
-            draw.draw_polygon((ext - (x0, y0)).ravel().tolist(), fill, 1)
+            draw.draw_polygon(local[ext], 255, 1)
             for hole in holes:
-                draw.draw_polygon((hole - (x0, y0)).ravel().tolist(), hole_ink, 1)
+                draw.draw_polygon(local[hole], 0, 1)
     coverage = masks[0][1].copy()  # the union of the parts
     for _slot, mask in masks[1:]:
-        coverage.paste(255, (0, 0), mask)
+        coverage.paste(255, (0, 0, *size), mask)
     # Each slot's mask cut to the box of its pixels: a stamp pastes its paints there alone
     # (a mask's zeros change nothing), and most parts are small (a cap, a rim, a shine).
     # As "1" masks: the parts' masks are 0 or 255, which a "1" mask pastes alike, several
     # times faster than an "L" one (that blends every pixel).
-    layers = tuple((slot, box, mask.crop(box).convert("1", dither=Image.Dither.NONE))
+    layers = tuple((slot, box, _image(mask.crop(box).convert("1", Image.Dither.NONE)))
                    for slot, mask in masks if (box := mask.getbbox()) is not None)
-    return x0, y0, layers, coverage
+    return x0, y0, layers, _image(coverage)
+
+
+def _image(core) -> Image.Image:
+    """A Pillow image on a core image made here."""
+    return Image.Image()._new(core)
 
 
 @lru_cache(maxsize=2048)  # bounded: a worker's memory does not grow with --n
