@@ -217,7 +217,7 @@ def _outlines(kind: str, width_cm: float, height_cm: float):
 
 @lru_cache(maxsize=1024)
 def _masks(kind: str, width_cm: float, height_cm: float, unit_px: float):
-    """(x0, y0, ((paint slot, box, mask in that box), ...), coverage) of a package's
+    """(x0, y0, ((paint slot, box, core "1" mask in that box), ...), coverage) of a package's
     outline drawn at the origin: shared by every product of that package and size,
     whatever its colours. The pixels of the design placed (parametric.place) and
     rasterised, its rings moved as place's affine transform moves them (the same floats
@@ -255,7 +255,7 @@ def _masks(kind: str, width_cm: float, height_cm: float, unit_px: float):
     # (a mask's zeros change nothing), and most parts are small (a cap, a rim, a shine).
     # As "1" masks: the parts' masks are 0 or 255, which a "1" mask pastes alike, several
     # times faster than an "L" one (that blends every pixel).
-    layers = tuple((slot, box, _image(mask.crop(box).convert("1", Image.Dither.NONE)))
+    layers = tuple((slot, box, mask.crop(box).convert("1", Image.Dither.NONE))
                    for slot, mask in masks if (box := mask.getbbox()) is not None)
     return x0, y0, layers, _image(coverage)
 
@@ -272,21 +272,23 @@ def stamp(look: Look, printed: bool = True) -> tuple[int, int, Image.Image, Imag
     x0, y0, layers, coverage = _masks(look.kind, look.width_cm, look.height_cm, look.unit_px)
     paints = dict(look.paints)
     colours = Image.new("RGB", coverage.size, 0)
+    canvas = colours.im  # pasted through the core call (render.paste's, without its checks)
     for slot, box, mask in layers:
-        render.paste(colours, paints[slot], box, mask)
-    for text in printed_lines(look, (0, 0), 1, 0, 0) if printed else ():
-        if text.layout.shaping is not None:  # shaped by raqm: drawn as the renderer draws it
-            raster = render.rasterize(text)
+        canvas.paste(paints[slot], box, mask)
+    for pr in look.prints if printed else ():
+        layout = moved(_print_layout(pr.text, pr.font, pr.text_px, pr.shaping), pr.center)  # (printed_lines')
+        if layout.shaping is not None:  # shaped by raqm: drawn as the renderer draws its text item
+            raster = render.rasterize(TextItem(0, "", layout, pr.rgb, 0))
             left, top = raster.x0 - x0, raster.y0 - y0
             for rgb, mask in raster.layers:
                 render.paste(colours, rgb, (left, top, left + mask.width, top + mask.height), mask)
             continue
         # An upright, unstroked line: its pixels are its shared line mask (what the
         # renderer draws for the text item, without making its Raster).
-        (left, top), mask = text.layout.upright_line()
+        (left, top), mask = layout.upright_line()
+        height, width = mask.array.shape
         left, top = left - x0, top - y0
-        render.paste(colours, text.rgb, (left, top, left + mask.coverage.width, top + mask.coverage.height),
-                     mask.coverage)
+        canvas.paste(pr.rgb, (left, top, left + width, top + height), mask.coverage_core)
     return x0, y0, colours, coverage
 
 
