@@ -267,7 +267,10 @@ def _glyph(font, char: str) -> _Glyph:
         # its size and offset are the character's getbbox.
         core, (x0, y0) = font.getmask2(char, "L", anchor="ls")
         width, height = core.size
-        bitmap = np.asarray(Image.Image()._new(core)) if width and height else None
+        bitmap = None
+        if width and height:  # the core's pixels pasted into an array's memory (np.asarray: 5x slower)
+            bitmap = np.zeros((height, width), np.uint8)
+            Image.core.map_buffer(bitmap, (width, height), "raw", 0, ("L", 0, 1)).paste(core, (0, 0, width, height))
         glyph = table[char] = _Glyph(round(font.getlength(char) * 64), x0, y0, bitmap,
                                      (x0, y0, x0 + width, y0 + height))
     return glyph
