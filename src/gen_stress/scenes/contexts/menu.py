@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
+import shapely
 
 from gen_stress.errors import Resample
 from gen_stress.rng import pick
@@ -427,13 +428,14 @@ class MenuContext(Context):
         sheet = Sheet(shaping=page_shaping(content.language), mirror=right_to_left(content.language))
         sheet.shape(Polygon(rect_points((x0, y0, x1, y1))), content.paper, "paper", "menu card", z=1, item_id=1)
         soft = mix(content.accent, content.paper, 0.3)
-        # A double border, as printed menus have.
-        for inset, thick in ((4, 2), (8, 1)):
-            for edge in (Polygon(rect_points((x0 + inset, y0 + inset, x1 - inset, y0 + inset + thick))),
-                         Polygon(rect_points((x0 + inset, y1 - inset - thick, x1 - inset, y1 - inset))),
-                         Polygon(rect_points((x0 + inset, y0 + inset, x0 + inset + thick, y1 - inset))),
-                         Polygon(rect_points((x1 - inset - thick, y0 + inset, x1 - inset, y1 - inset)))):
-                sheet.shape(edge, soft, "border", "border", z=2)
+        # A double border, as printed menus have (its eight edges made in one call).
+        edges = [box for inset, thick in ((4, 2), (8, 1))
+                 for box in ((x0 + inset, y0 + inset, x1 - inset, y0 + inset + thick),
+                             (x0 + inset, y1 - inset - thick, x1 - inset, y1 - inset),
+                             (x0 + inset, y0 + inset, x0 + inset + thick, y1 - inset),
+                             (x1 - inset - thick, y0 + inset, x1 - inset, y1 - inset))]
+        for edge in shapely.polygons(np.asarray([rect_points(box) for box in edges], dtype=float)):
+            sheet.shape(edge, soft, "border", "border", z=2)
         ink = content.ink
         faint = mix(ink, content.paper, 0.35)
         out: dict = {"dishes": {}, "headings": {}, "columns": [[], []], "fields": {}}
