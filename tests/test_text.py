@@ -222,3 +222,42 @@ def test_turned_lines_through_pillows_core_transform_are_image_transform():
     finally:
         text._affine = real
     assert len(turned) > 20 and len(calls) >= len(turned)
+
+
+def test_long_lines_drawn_from_words_are_drawn_glyph_by_glyph():
+    """A long line is drawn from its words (each drawn once per font, size and pen
+    fraction class): the same bytes as the glyph walk, with hair spaces, double and
+    trailing spaces, kerning fonts, script faces whose letters reach into the next word,
+    and taller glyphs that widen a font's band halfway through a line."""
+    from gen_stress.scenes import text
+
+    rng = random.Random(3)
+    alphabet = "abcdefghijklmnopqrstuvwxyzAVWTfjy.,;:'\"()[]/" + "€£†ÅÉÎ"
+    walked = fell_back = 0
+    old_hot = text._HOT_LINES
+    text._HOT_LINES = 0
+    try:
+        for font in load_catalog().fonts:
+            text._FONT_WORDS.clear()
+            for text_px in (4, 7, 13, 21):
+                for _ in range(3):
+                    words = ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 9)))
+                             for _ in range(rng.randint(3, 10))]
+                    gaps = [rng.choice([" ", "  ", " \u200a", " \u200a\u200a\u200a", "\u200a "]) for _ in words]
+                    line = "".join(c for c in "".join(w + g for w, g in zip(words, gaps)) if font.draws(c))
+                    if len(line) < text._WORDS_FROM or " " not in line:
+                        continue
+                    layout = layout_line(line, font, text_px=text_px)
+                    x0, y0, x1, y1 = layout.ink_box_local
+                    size, origin = (x1 - x0 + 4, y1 - y0 + 4), (2 - x0, 2 - y0)
+                    by_glyphs = text._glyph_compose(layout._pil, line, layout._kerns, size, origin)
+                    by_words = text._word_compose(layout._pil, line, layout._kerns, size, origin)
+                    fell_back += by_words is None
+                    assert np.array_equal(text.compose_line(layout._pil, line, layout._kerns, size, origin),
+                                          by_glyphs), (font.name, text_px, line)
+                    if by_words is not None:
+                        walked += 1
+                        assert np.array_equal(by_words, by_glyphs), (font.name, text_px, line)
+    finally:
+        text._HOT_LINES = old_hot
+    assert walked > 100 and fell_back > 0
