@@ -157,6 +157,18 @@ def _paint_directly(item) -> tuple[int, int, int, int] | None:
     return x0, y0, x1 + 1, y1 + 1  # Pillow fills the right and bottom edge pixels too
 
 
+def _rectangle_px(points: list[float]) -> int | None:
+    """The pixels Pillow fills for an upright rectangle (four corners, none negative,
+    `points` flat), inside the canvas or not: its whole-pixel corners (Pillow's
+    truncation) and every pixel between, edges included; None for another polygon."""
+    if len(points) != 8:
+        return None
+    xa, ya, xb, yb, xc, yc, xd, yd = points
+    if not ((xa == xb and yb == yc and xc == xd and yd == ya) or (ya == yb and xb == xc and yc == yd and xd == xa)):
+        return None
+    return (int(max(xa, xc)) - int(min(xa, xc)) + 1) * (int(max(ya, yc)) - int(min(ya, yc)) + 1)
+
+
 def _px_beyond(points: list[float], box: tuple[int, int, int, int], size: tuple[int, int]) -> int:
     """Pixels of a polygon painted straight onto the canvas (`points` flat, none negative)
     that fall past its right or bottom edge: what its mask would have owned there. The
@@ -222,9 +234,11 @@ def render(scene: Scene) -> Rendered:
             paint.draw_polygon(points, ink, 1)
             label.draw_polygon(points, label.draw_ink(item.item_id), 1)
             x0, y0, x1, y1 = box
-            area = int(np.count_nonzero(ids_array[y0:y1, x0:x1] == item.item_id))  # on top now
-            if x1 > size[0] or y1 > size[1]:  # (a full-width shelf board ends a pixel past the edge)
-                area += _px_beyond(points, box, size)
+            area = _rectangle_px(points)
+            if area is None:
+                area = int(np.count_nonzero(ids_array[y0:y1, x0:x1] == item.item_id))  # on top now
+                if x1 > size[0] or y1 > size[1]:  # (it runs past the edge)
+                    area += _px_beyond(points, box, size)
             area_px[item.item_id] = area
             boxes[item.item_id] = box
             whole.add(item.item_id)
