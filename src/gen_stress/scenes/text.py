@@ -199,15 +199,29 @@ class TextLayout:
             else:
                 dx, dy = place.apply([local_origin])[0]
             return (int(round(dx)), int(round(dy))), outer, inner
-        corners = self.placement.apply(rect_points((x0 - _PAD, y0 - _PAD, x1 + _PAD, y1 + _PAD)))
-        bx0, by0, bx1, by1 = pixel_box(bounds(corners))
-        data = self.placement.inverse_affine((bx0, by0), local_origin)
-        out_size = (bx1 - bx0, by1 - by0)
+        (bx0, by0), out_size, data = self._turn_frame()
 
         def turn(mask: Image.Image) -> Image.Image:
             return _affine(mask, out_size, data)
 
         return (bx0, by0), turn(outer), (turn(inner) if inner is not None else None)
+
+    def _turn_frame(self) -> tuple[tuple[int, int], tuple[int, int], tuple[float, ...]]:
+        """(top-left on canvas, size, Pillow AFFINE data) of the turned local mask."""
+        x0, y0, x1, y1 = self.ink_box_local
+        corners = self.placement.apply(rect_points((x0 - _PAD, y0 - _PAD, x1 + _PAD, y1 + _PAD)))
+        bx0, by0, bx1, by1 = pixel_box(bounds(corners))
+        return (bx0, by0), (bx1 - bx0, by1 - by0), self.placement.inverse_affine((bx0, by0), (x0 - _PAD, y0 - _PAD))
+
+    def turned_line(self) -> tuple[tuple[int, int], object]:
+        """(top-left on canvas, Pillow core "L") of a turned, unstroked basic-layout line:
+        the coverage `rasterize` draws for it, without an Image around it (the renderer
+        pastes cores; a skewed receipt turns every line)."""
+        x0, y0, x1, y1 = self.ink_box_local
+        mask = _line_mask(self._pil, self.text, self._kerns, (x1 - x0 + 2 * _PAD, y1 - y0 + 2 * _PAD),
+                          (_PAD - x0, _PAD - y0))
+        origin, size, data = self._turn_frame()
+        return origin, _turned_core(mask.coverage_core, size, data)
 
     def upright_line(self) -> tuple[tuple[int, int], LineMask]:
         """(top-left on canvas, mask) of an upright, unstroked line (what `rasterize`
@@ -228,11 +242,16 @@ def _affine(mask: Image.Image, size: tuple[int, int], data: tuple[float, ...]) -
     turned page turns each of its lines. The same pixels (tests/test_text.py)."""
     if mask.mode != "L":  # ("1" and "P" are turned without interpolation)
         return mask.transform(size, Image.Transform.AFFINE, data, Image.Resampling.BILINEAR)
-    core = Image.core.new("L", size)
     mask.load()
-    core.transform((0, 0) + tuple(size), mask.im, Image.Transform.AFFINE, tuple(data[:6]),
-                   Image.Resampling.BILINEAR, 1)
-    return Image.Image()._new(core)
+    return Image.Image()._new(_turned_core(mask.im, size, data))
+
+
+def _turned_core(core, size: tuple[int, int], data: tuple[float, ...]):
+    """`_affine` on Pillow's "L" cores: a zeroed core of `size`, every pixel mapped back
+    into `core` (bilinear, outside it 0)."""
+    out = Image.core.new("L", size)
+    out.transform((0, 0) + tuple(size), core, Image.Transform.AFFINE, tuple(data[:6]), Image.Resampling.BILINEAR, 1)
+    return out
 
 
 # Glyph cache: Pillow's line render (ImageDraw.text) rasterises every glyph of a line
