@@ -83,8 +83,11 @@ def _all_inside(xs: np.ndarray, ys: np.ndarray, box: Box) -> bool:
 def _chars_drew_ink(item: TextItem, rendered: Rendered, xs: np.ndarray, ys: np.ndarray) -> list[bool]:
     """Per character: does its box hold ink? Upright text is read off the coverage in
     place; turned text through its own frame, so turned neighbours do not count."""
-    if item.layout.rotated:
-        return list(_in_chars(item, _local(item, xs, ys), slack=0.5).any(axis=0))
+    if item.layout.rotated:  # `_in_chars(...).any(axis=0)`, laid out (characters, pixels): rows reduced in place
+        boxes = np.asarray(item.layout.char_boxes_local, dtype=float).reshape(-1, 4)
+        x, y = _local(item, xs, ys).T
+        return ((x >= boxes[:, 0:1] - 0.5) & (x <= boxes[:, 2:3] + 0.5)
+                & (y >= boxes[:, 1:2] - 0.5) & (y <= boxes[:, 3:4] + 0.5)).any(axis=1).tolist()
     boxes = item.layout.char_boxes
     if not boxes:
         return []

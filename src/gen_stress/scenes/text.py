@@ -405,25 +405,34 @@ def compose_line(font, text: str, kerns, size: tuple[int, int], origin: tuple[in
 class LineMask:
     """A line's "L" coverage (from `compose_line`), what it owns in the id buffer (the
     pixels it covers at least half of, a "1" image), how many pixels that is and their
-    box, all worked out once when the mask is made (the renderer pastes every line's
+    box, each worked out once when first asked (the renderer pastes every upright line's
     Pillow cores straight; Images are made only for whoever asks for them). A turned line
-    owns the pixels of its turned coverage instead. Shared: read only (Pillow copies a
-    read-only image before changing it)."""
+    owns the pixels of its turned coverage instead (its upright mask's own are never
+    asked). Shared: read only (Pillow copies a read-only image before changing it)."""
 
     array: np.ndarray  # the coverage's pixels (read only)
     coverage_core: object  # Pillow's core image on `array`'s memory ("L")
-    owned_core: object  # Pillow's core image of the owned pixels ("1")
-    owned_px: int
-    owned_box: tuple[int, int, int, int]  # the box of the owned pixels (all zero when none)
 
     @classmethod
     def of(cls, array: np.ndarray) -> LineMask:
         array.flags.writeable = False
         size = (array.shape[1], array.shape[0])
         # Image.frombuffer's mapping of the array's memory (read only), without its checks.
-        coverage = Image.core.map_buffer(array, size, "raw", 0, ("L", 0, 1))
-        owned = coverage.convert("1", Image.Dither.NONE)  # 255 where coverage >= 128
-        return cls(array, coverage, owned, int(np.count_nonzero(array >= 128)), owned.getbbox() or (0, 0, 0, 0))
+        return cls(array, Image.core.map_buffer(array, size, "raw", 0, ("L", 0, 1)))
+
+    @cached_property
+    def owned_core(self):
+        """Pillow's core image of the owned pixels ("1": 255 where coverage >= 128)."""
+        return self.coverage_core.convert("1", Image.Dither.NONE)
+
+    @cached_property
+    def owned_px(self) -> int:
+        return int(np.count_nonzero(self.array >= 128))
+
+    @cached_property
+    def owned_box(self) -> tuple[int, int, int, int]:
+        """The box of the owned pixels (all zero when none)."""
+        return self.owned_core.getbbox() or (0, 0, 0, 0)
 
     @cached_property
     def coverage(self) -> Image.Image:
