@@ -175,10 +175,13 @@ def text_contrast(item: TextItem, rendered: Rendered, floor: float = 1.15) -> li
     pixels = np.asarray(rendered.image.crop((x0, y0, x1, y1)))
     region = rendered.ids[y0:y1, x0:x1]
     owned = region[ys - y0, xs - x0] == item.item_id
-    around = pixels[region == (item.on_item or 0)]
-    if not owned.any() or around.size == 0:
+    around = region == (item.on_item or 0)
+    count = int(np.count_nonzero(around))
+    if not owned.any() or count == 0:
         return [f"text {item.text!r} has no visible ink or no ground around it"]
-    ground = _luminance(around.mean(axis=0))
+    # The ground's mean colour, as np.mean gives it: the sums are whole numbers, exact in any
+    # order (one matrix product instead of gathering the ground's pixels and reducing them).
+    ground = _luminance(around.ravel().astype(np.float64) @ pixels.reshape(-1, 3).astype(np.float64) / count)
     ink_lum = _luminance(pixels[ys[owned] - y0, xs[owned] - x0])
     half = ink_lum.size // 2
     distinct = np.partition(np.abs(ink_lum - ground), half)[half:]
