@@ -575,7 +575,8 @@ class _Layout:
     # Drawing helpers ------------------------------------------------------------------
 
     def rect(self, box, rgb: RGB, role: str, label: str, radius: float = 0.0, z: int = 2, attributes=()) -> ShapeItem:
-        return self.sheet.shape(polygon(rounded_rect(box, radius)), rgb, role, label, z=z, attributes=attributes)
+        points = rounded_rect(box, radius)
+        return _outlined(self.sheet.shape(polygon(points), rgb, role, label, z=z, attributes=attributes), points)
 
     def ring(self, box, rgb: RGB, width: float, radius: float, role: str, label: str, z: int = 3) -> ShapeItem:
         """An outline (an outlined button, a text field): a rounded rectangle with a hole."""
@@ -585,7 +586,8 @@ class _Layout:
                                 rgb, role, label, z=z)
 
     def circle(self, cx: float, cy: float, r: float, rgb: RGB, role: str, label: str, z: int = 3) -> ShapeItem:
-        return self.sheet.shape(polygon(rounded_rect((cx - r, cy - r, cx + r, cy + r), r)), rgb, role, label, z=z)
+        points = rounded_rect((cx - r, cy - r, cx + r, cy + r), r)
+        return _outlined(self.sheet.shape(polygon(points), rgb, role, label, z=z), points)
 
     def text(self, text: str, x: float, mid_y: float, rgb: RGB, role: str, *, px: int | None = None,
              font: FontInfo | None = None, align: str = "left", on: int = 1, z: int = 5, **kw) -> TextItem:
@@ -1518,6 +1520,15 @@ def rounded_rect(box, radius: float) -> np.ndarray:
     centres = np.array(((x1 - r, y1 - r), (x0 + r, y1 - r), (x0 + r, y0 + r), (x1 - r, y0 + r)))
     # Each arc times r plus its corner's centre, the four at once (the same products and sums).
     return (_STACKED_ARCS * r + centres[:, None, :]).reshape(-1, 2)
+
+
+def _outlined(item: ShapeItem, points: np.ndarray) -> ShapeItem:
+    """The item told its outline (`exterior`) from the points it was made of instead of
+    reading them back from shapely: the same points when they do not close the ring
+    themselves (shapely then adds the closing point, which `exterior` drops)."""
+    if (points[0] != points[-1]).any():
+        vars(item)["exterior"] = points
+    return item
 
 
 @lru_cache(maxsize=1024)
