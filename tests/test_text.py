@@ -1,6 +1,7 @@
 """The glyph cache draws a line exactly as Pillow's ImageDraw.text does; shared line masks are
 those pixels."""
 
+import dataclasses
 import random
 
 import numpy as np
@@ -9,7 +10,17 @@ from PIL import Image, ImageDraw
 from gen_stress.scenes.fonts import load_catalog
 from gen_stress.scenes.model import Scene, TextItem
 from gen_stress.scenes.render import render
-from gen_stress.scenes.text import compose_line, layout_line, layout_text, line_advance, measured_advance, moved
+from gen_stress.scenes.text import (
+    _glyph,
+    _glyph_table,
+    compose_line,
+    layout_line,
+    layout_text,
+    line_advance,
+    line_box,
+    measured_advance,
+    moved,
+)
 
 
 def _cached_line_is_pillows(text: str, font, text_px: int):
@@ -72,6 +83,34 @@ def test_line_metrics_from_cached_glyphs_hold_pillows():
             x0, y0, x1, y1 = pil.getbbox(text, anchor="ls")
             bx0, by0, bx1, by1 = layout.ink_box_local
             assert (bx0, by0, by1) == (x0, y0, y1) and x1 <= bx1 <= x1 + 1
+
+
+def test_a_laid_out_line_has_pillows_ink_box_from_cached_glyphs():
+    """An unstroked line's ink box, worked out from its cached glyphs (no layout call), is
+    Pillow's getbbox exactly: every font, sizes from tiny to large, kerned pairs, spaces
+    at either end, accents and signs; a glyph table that cannot tell leaves it to Pillow."""
+    rng = random.Random(23)
+    alphabet = "AVWaTo.,-1$ fiyj%7€£éüß·()'&"
+    for font in load_catalog().fonts:
+        for text_px in (4, 6, 9, 13, 22, 41):
+            for _ in range(3):
+                text = "".join(c for c in (rng.choice(alphabet) for _ in range(rng.randint(1, 14))) if font.draws(c))
+                text = text or "A"
+                layout = layout_text(text, font, text_px=text_px)
+                pil = font.pil(font.em_for_cap(text_px))
+                assert layout.ink_box_local == pil.getbbox(text, anchor="ls"), (font.name, text_px, text)
+                assert line_box(pil, text, layout._kerns) == layout.ink_box_local
+    font = load_catalog().fonts[0]
+    pil = font.pil(font.em_for_cap(9))
+    table = _glyph_table(pil)
+    glyph = _glyph(pil, "o")
+    try:  # half-pixel advances: the second glyph may end a pixel past the pen, or not
+        advance = glyph.advance // 64 * 64 + 32
+        box = (*glyph.box[:2], (advance + 32) >> 6, glyph.box[3])
+        table["o"] = dataclasses.replace(glyph, advance=advance, box=box)
+        assert line_box(pil, "oo", None) is None
+    finally:
+        table["o"] = glyph
 
 
 def test_measured_advance_is_the_line_advance_without_drawing_glyphs():
@@ -183,3 +222,42 @@ def test_turned_lines_through_pillows_core_transform_are_image_transform():
     finally:
         text._affine = real
     assert len(turned) > 20 and len(calls) >= len(turned)
+
+
+def test_long_lines_drawn_from_words_are_drawn_glyph_by_glyph():
+    """A long line is drawn from its words (each drawn once per font, size and pen
+    fraction class): the same bytes as the glyph walk, with hair spaces, double and
+    trailing spaces, kerning fonts, script faces whose letters reach into the next word,
+    and taller glyphs that widen a font's band halfway through a line."""
+    from gen_stress.scenes import text
+
+    rng = random.Random(3)
+    alphabet = "abcdefghijklmnopqrstuvwxyzAVWTfjy.,;:'\"()[]/" + "€£†ÅÉÎ"
+    walked = fell_back = 0
+    old_hot = text._HOT_LINES
+    text._HOT_LINES = 0
+    try:
+        for font in load_catalog().fonts:
+            text._FONT_WORDS.clear()
+            for text_px in (4, 7, 13, 21):
+                for _ in range(3):
+                    words = ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 9)))
+                             for _ in range(rng.randint(3, 10))]
+                    gaps = [rng.choice([" ", "  ", " \u200a", " \u200a\u200a\u200a", "\u200a "]) for _ in words]
+                    line = "".join(c for c in "".join(w + g for w, g in zip(words, gaps)) if font.draws(c))
+                    if len(line) < text._WORDS_FROM or " " not in line:
+                        continue
+                    layout = layout_line(line, font, text_px=text_px)
+                    x0, y0, x1, y1 = layout.ink_box_local
+                    size, origin = (x1 - x0 + 4, y1 - y0 + 4), (2 - x0, 2 - y0)
+                    by_glyphs = text._glyph_compose(layout._pil, line, layout._kerns, size, origin)
+                    by_words = text._word_compose(layout._pil, line, layout._kerns, size, origin)
+                    fell_back += by_words is None
+                    assert np.array_equal(text.compose_line(layout._pil, line, layout._kerns, size, origin),
+                                          by_glyphs), (font.name, text_px, line)
+                    if by_words is not None:
+                        walked += 1
+                        assert np.array_equal(by_words, by_glyphs), (font.name, text_px, line)
+    finally:
+        text._HOT_LINES = old_hot
+    assert walked > 100 and fell_back > 0

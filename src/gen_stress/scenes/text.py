@@ -7,6 +7,8 @@ per-character boxes recorded in the scene are the ones the pixels were drawn wit
 from __future__ import annotations
 
 import math
+import re
+from bisect import bisect_right
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
@@ -284,7 +286,10 @@ def _glyph(font, char: str) -> _Glyph:
         # its size and offset are the character's getbbox.
         core, (x0, y0) = font.getmask2(char, "L", anchor="ls")
         width, height = core.size
-        bitmap = np.asarray(Image.Image()._new(core)) if width and height else None
+        bitmap = None
+        if width and height:  # the core's pixels pasted into an array's memory (np.asarray: 5x slower)
+            bitmap = np.zeros((height, width), np.uint8)
+            Image.core.map_buffer(bitmap, (width, height), "raw", 0, ("L", 0, 1)).paste(core, (0, 0, width, height))
         glyph = table[char] = _Glyph(round(font.getlength(char) * 64), x0, y0, bitmap,
                                      (x0, y0, x0 + width, y0 + height))
     return glyph
@@ -365,14 +370,62 @@ def line_metrics(font, text: str, kerns) -> tuple[int, tuple[int, int, int, int]
     return pen, (x0, y0, max(x1, (pen + 32) >> 6), y1)
 
 
+def line_box(font, text: str, kerns) -> tuple[int, int, int, int] | None:
+    """Pillow's `getbbox(text, anchor="ls")` of an unstroked line, from cached glyphs, or
+    None when they cannot tell it. Pillow's box is the union of the origin, the pen after
+    each glyph and each glyph's own box (its control box, in whole pixels) placed at the
+    rounded pen. A cached glyph's box is the box of the character alone: its own box
+    joined with the origin and its advance, so its right edge is the glyph's own only
+    where it passes the advance; elsewhere the glyph ends at most at its advance. When
+    that bound never passes what is known (always so with hinted, whole-pixel advances),
+    the box is exact; otherwise Pillow is asked (`line_metrics`'s box can be a pixel wider)."""
+    table = _glyph_table(font)
+    pen = x0 = y0 = y1 = 0
+    known = bound = 0  # the right edge: at least `known`, at most `bound`
+    last = len(text) - 1
+    for i, char in enumerate(text):
+        glyph = table.get(char) or _glyph(font, char)
+        px = (pen + 32) >> 6
+        gx0, gy0, gx1, gy1 = glyph.box
+        if gx0 + px < x0:
+            x0 = gx0 + px
+        if gy0 < y0:
+            y0 = gy0
+        if gy1 > y1:
+            y1 = gy1
+        if gx1 + px > bound:
+            bound = gx1 + px
+        if gx1 > (glyph.advance + 32) >> 6 and gx1 + px > known:  # its own right edge
+            known = gx1 + px
+        pen += glyph.advance
+        end = (pen + 32) >> 6
+        if end > known:
+            known = end
+        if end > bound:
+            bound = end
+        if kerns is not None and i < last:
+            kern = table.get((char, text[i + 1]))
+            pen += kern if kern is not None else _kern_26_6(font, kerns, char, text[i + 1])
+    return (x0, y0, known, y1) if known == bound else None
+
+
 def compose_line(font, text: str, kerns, size: tuple[int, int], origin: tuple[int, int]) -> np.ndarray:
     """The "L" mask of `ImageDraw.text(origin, text, fill=255, font=font, anchor="ls")`
     on a blank (width, height) canvas, byte for byte, from cached glyph bitmaps;
     `kerns(a, b)` says whether the font kerns a pair (None: no pair)."""
+    if len(text) >= _WORDS_FROM and " " in text and _by_words(font):
+        out = _word_compose(font, text, kerns, size, origin)
+        if out is not None:
+            return out
+    return _glyph_compose(font, text, kerns, size, origin)
+
+
+def _glyph_compose(font, text: str, kerns, size: tuple[int, int], origin: tuple[int, int],
+                   pen: int = 0) -> np.ndarray:
+    """`compose_line` glyph by glyph (the pen starting `pen` 26.6 units right of `origin`)."""
     out = np.zeros((size[1], size[0]), np.uint8)
     table = _glyph_table(font)
     ox, oy = origin
-    pen = 0
     right = -(1 << 30)  # right edge of the glyphs placed so far: left of it, blend
     last = len(text) - 1
     for i, char in enumerate(text):  # the hot loop of dense pages: lookups inlined
@@ -399,6 +452,154 @@ def compose_line(font, text: str, kerns, size: tuple[int, int], origin: tuple[in
             kern = table.get((char, text[i + 1]))
             pen += kern if kern is not None else _kern_26_6(font, kerns, char, text[i + 1])
     return out
+
+
+# Lines as words: a dense page's long lines are words between blanks (a space, hair
+# spaces). Inside a word the glyphs fall on whole pixels by where the word's pen starts
+# within its pixel (1/64 steps: a few classes per word, split where a glyph steps to the
+# next pixel), so a word is measured and drawn once per font, size and class, and a line
+# is its words side by side, walked word by word instead of glyph by glyph (a page
+# repeats its words). Where a word's ink would reach into an earlier word's columns (a
+# hanging f: rare), the line is drawn glyph by glyph. The same values and bytes as the
+# glyph walks (tests/test_text.py).
+
+_WORDS_FROM = 16  # lines of this many characters or more, with a space, are walked by words
+_TOKENS = re.compile("[ \u200a]+|[^ \u200a]+")  # runs of blanks (a space, hair spaces) and words
+_WORD_BYTES = 48 << 20  # the drawn words of every font kept, at most (then all dropped)
+_HOT_LINES = 12  # long lines of a font walked glyph by glyph before its words are cut
+
+
+@dataclass(eq=False)
+class _Word:
+    advance: int  # 26.6: its glyphs' advances and the kerning between them
+    first: str
+    last: str
+    glyphs: tuple  # (pen from the word's start in 26.6, _Glyph) per character
+    cuts: tuple[int, ...]  # pen fractions (0..63) at which one of its glyphs steps a pixel right
+    top: int  # rows of its glyph boxes around the baseline
+    bottom: int
+    runs: list  # per class: (first inked column from its start pixel, inked columns on the band), once drawn
+
+
+class _FontWords:
+    """One Pillow font's words. Their drawings span the same rows (`band`, around the
+    baseline, widened and redrawn when a taller glyph comes), so a line is one
+    concatenation of them and blank columns."""
+
+    def __init__(self):
+        self.words: dict[str, _Word] = {}
+        self.lines = 0  # long lines seen (walked glyph by glyph while there are few)
+        self.band = (0, 0)  # (top, bottom) rows around the baseline, blank margin included
+        self.blank = np.zeros((0, 0), np.uint8)  # blank columns of the band
+
+
+_FONT_WORDS: dict = {}
+_word_bytes = 0
+
+
+def _font_words(font) -> _FontWords:
+    words = _FONT_WORDS.get(font)
+    if words is None:
+        words = _FONT_WORDS[font] = _FontWords()
+    return words
+
+
+def _by_words(font) -> bool:
+    """Whether a font's long lines are walked by words: once it has had a few (a font and
+    size printing a line or two, a large footnote, costs more to cut into words than to
+    draw glyph by glyph)."""
+    words = _font_words(font)
+    if words.lines >= _HOT_LINES:
+        return True
+    words.lines += 1
+    return False
+
+
+def _word(font, words: _FontWords, token: str, kerns) -> _Word:
+    table = _glyph_table(font)
+    glyphs, pen, cuts = [], 0, set()
+    top = bottom = 0
+    last = len(token) - 1
+    for i, char in enumerate(token):
+        glyph = table.get(char) or _glyph(font, char)
+        glyphs.append((pen, glyph))
+        cuts.add((-pen - 32) & 63)  # where (fraction + pen + 32) reaches the next multiple of 64
+        top, bottom = min(top, glyph.box[1]), max(bottom, glyph.box[3])
+        pen += glyph.advance
+        if kerns is not None and i < last:
+            kern = table.get((char, token[i + 1]))
+            pen += kern if kern is not None else _kern_26_6(font, kerns, char, token[i + 1])
+    cuts.discard(0)
+    cuts = tuple(sorted(cuts))
+    band_top, band_bottom = words.band
+    if top - _PAD < band_top or bottom + _PAD > band_bottom:  # a taller glyph: every word redrawn on a wider band
+        words.band = (min(band_top, top - _PAD), max(band_bottom, bottom + _PAD))
+        words.blank = np.zeros((words.band[1] - words.band[0], 64), np.uint8)
+        for other in words.words.values():
+            other.runs = [None] * len(other.runs)
+    word = words.words[token] = _Word(pen, token[0], token[-1], tuple(glyphs), cuts, top, bottom,
+                                      [None] * (len(cuts) + 1))
+    return word
+
+
+def _word_run(words: _FontWords, font, word: _Word, token: str, kerns, cls: int):
+    """(first inked column from the word's start pixel, its inked columns on the band) in
+    a class; (None, None) when the word has no ink."""
+    global _word_bytes
+    r = word.cuts[cls - 1] if cls else 0  # a pen fraction of the class (its first)
+    placed = [(((r + 32 + pen) >> 6) + glyph.left, glyph.bitmap.shape[1]) for pen, glyph in word.glyphs
+              if glyph.bitmap is not None]
+    if not placed:
+        word.runs[cls] = (None, None)
+        return word.runs[cls]
+    start = min(col for col, _w in placed)
+    band_top, band_bottom = words.band
+    out = _glyph_compose(font, token, kerns, (max(col + w for col, w in placed) - start, band_bottom - band_top),
+                         (-start, -band_top), pen=r)
+    _word_bytes += out.nbytes
+    if _word_bytes > _WORD_BYTES:  # (bounded: a worker's memory does not grow with --n)
+        _FONT_WORDS.clear()
+        _word_bytes = out.nbytes
+    word.runs[cls] = (start, out)
+    return word.runs[cls]
+
+
+def _word_compose(font, text: str, kerns, size: tuple[int, int], origin: tuple[int, int]) -> np.ndarray | None:
+    """`compose_line` from drawn words: None where a word's ink would reach into an earlier
+    word's columns, or the canvas asked for is not on the words' band."""
+    words = _font_words(font)
+    known = words.words
+    table = _glyph_table(font)
+    ox, oy = origin
+    band = words.band
+    pieces = []
+    pen = cursor = 0  # cursor: the columns laid so far
+    before = None
+    for token in _TOKENS.findall(text):
+        word = known.get(token) or _word(font, words, token, kerns)
+        if before is not None and kerns is not None:
+            kern = table.get((before, word.first))
+            pen += kern if kern is not None else _kern_26_6(font, kerns, before, word.first)
+        cls = bisect_right(word.cuts, pen & 63)
+        start, strip = word.runs[cls] or _word_run(words, font, word, token, kerns, cls)
+        if strip is not None:
+            col = ox + (pen >> 6) + start
+            if col < cursor:
+                return None
+            if col > cursor:
+                gap = col - cursor
+                pieces.append(words.blank[:, :gap] if gap <= 64 else np.zeros((strip.shape[0], gap), np.uint8))
+            pieces.append(strip)
+            cursor = col + strip.shape[1]
+        pen += word.advance
+        before = word.last
+    top = -oy - band[0]
+    if words.band != band or cursor > size[0] or top < 0 or top + size[1] > band[1] - band[0]:
+        return None  # (a word widened the band on the way: its strips are of two heights)
+    if cursor < size[0]:
+        gap = size[0] - cursor
+        pieces.append(words.blank[:, :gap] if gap <= 64 else np.zeros((band[1] - band[0], gap), np.uint8))
+    return np.concatenate(pieces, axis=1)[top:top + size[1]]
 
 
 @dataclass(frozen=True, eq=False)
@@ -507,7 +708,9 @@ def layout_text(
     """
     require_drawable(font, text)
     em_px = font.em_for_cap(text_px)
-    if shaping is None:
+    if shaping is None and not stroke_px:
+        ink_box = _line_ink_box(font.pil(em_px), text, font.kerns if font.has_kern_table else None)
+    elif shaping is None:
         ink_box = _ink_box(font.pil(em_px), text, stroke_px)
     else:
         ink_box = raqm_box(font.pil_shaping(em_px), text, vertical_anchor(shaping), shaping.direction,
@@ -528,6 +731,14 @@ def measure_text(text: str, font: FontInfo, *, text_px: int, stroke_px: int = 0,
         return _ink_box(font.pil(em_px), text, stroke_px)
     return raqm_measure(font.pil_shaping(em_px), text, vertical_anchor(shaping), shaping.direction,
                         shaping.language, stroke_px)
+
+
+@lru_cache(maxsize=65536)
+def _line_ink_box(pil, text: str, kerns) -> tuple[int, int, int, int]:
+    """Pillow's ink box of an unstroked line, from cached glyphs when they tell it (no
+    layout call: a page's prices and sizes are new lines), else from Pillow."""
+    box = line_box(pil, text, kerns)
+    return box if box is not None else _ink_box(pil, text, 0)
 
 
 @lru_cache(maxsize=65536)

@@ -149,8 +149,7 @@ class DocumentContext(Context):
         pool = vocab["footnotes"] + (vocab["short_footnotes"] if slot == "fine_text" else [])
         if slot == "fine_text":  # footnotes that fit the page's line at the asked size, in any body font
             room = 0.8 * min(size[0] - 2 * MARGIN_PX, (size[1] - 2 * MARGIN_PX) * 0.8)
-            pool = [t for t in pool if max(measured_advance(f"9 {t}", font_named(f), style.text_px)
-                                           for f in BODY_FONTS) <= room] or vocab["short_footnotes"]
+            pool = list(_notes_fitting(style.text_px, room)) or vocab["short_footnotes"]
         # Each footnote says something of its own (while the pool lasts).
         footnotes = tuple(str(t) for t in rng.choice(pool, size=n_marks, replace=n_marks > len(pool)))
         table = pick(rng, vocab["tables"])
@@ -183,8 +182,7 @@ class DocumentContext(Context):
         title_px = style.text_px if slot == "styled_text" else max(9, int(round(rng.integers(11, 15) * scale)))
         # Titles that fit the line at their size (the page is 0.84 of its width inside the margins).
         room = 0.84 * min(size[0] - 2 * MARGIN_PX, (size[1] - 2 * MARGIN_PX) * 0.8) - 2 * content_stroke(style, slot)
-        font = catalog.by_name(title_font)
-        fitting = [t for t in vocab["titles"] if not font.missing(t) and measured_advance(t, font, title_px) <= room]
+        fitting = list(_titles_fitting(title_font, title_px, room))
         if not fitting:
             raise Resample(f"no title fits the page at {title_px} px")
         title = pick(rng, fitting)
@@ -824,6 +822,24 @@ def _fitted(content: DocumentContent, size: tuple[int, int], slot: str) -> Docum
 def _first_sentence(words: tuple[str, ...]) -> tuple[str, ...]:
     end = next((i for i, w in enumerate(words) if w.endswith(".")), len(words) - 1)
     return words[:end + 1]
+
+
+@lru_cache(maxsize=1024)
+def _notes_fitting(text_px: int, room: float) -> tuple[str, ...]:
+    """The English footnotes (short ones too) whose line, its number before it, fits
+    `room` at a size in every body font (remembered: a page asks for it at its size)."""
+    vocab = vocabulary("document")
+    return tuple(t for t in vocab["footnotes"] + vocab["short_footnotes"]
+                 if max(measured_advance(f"9 {t}", font_named(f), text_px) for f in BODY_FONTS) <= room)
+
+
+@lru_cache(maxsize=1024)
+def _titles_fitting(font_name: str, title_px: int, room: float) -> tuple[str, ...]:
+    """The English titles a font draws that fit `room` at a size (remembered per font,
+    size and room: every page measured all of them)."""
+    font = font_named(font_name)
+    return tuple(t for t in vocabulary("document")["titles"]
+                 if not font.missing(t) and measured_advance(t, font, title_px) <= room)
 
 
 @cache

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
+import shapely
 
 from gen_stress.errors import Resample
 from gen_stress.rng import pick
@@ -179,9 +181,7 @@ class MenuContext(Context):
         fine = (pick(rng, vocab["fine_print"]),)
         if slot == "fine_text":  # a footnote that fits the narrowest card in any body font
             room = size[0] - 2 * MARGIN_PX - 0.08 * min(size) - 2 * max(10.0, 0.05 * size[0])
-            fitting = [t for t in vocab["fine_print"] + vocab["short_fine_print"]
-                       if max(measured_advance(t, font_named(f), style.text_px) for f in BODY_FONTS) <= room]
-            fine = (pick(rng, fitting or vocab["short_fine_print"]),)
+            fine = (pick(rng, list(_fine_fitting(style.text_px, room)) or vocab["short_fine_print"]),)
         catalog = load_catalog()
         title = pick(rng, vocab["restaurants"])
         title_font = pick(rng, TITLE_FONTS)
@@ -428,13 +428,14 @@ class MenuContext(Context):
         sheet = Sheet(shaping=page_shaping(content.language), mirror=right_to_left(content.language))
         sheet.shape(Polygon(rect_points((x0, y0, x1, y1))), content.paper, "paper", "menu card", z=1, item_id=1)
         soft = mix(content.accent, content.paper, 0.3)
-        # A double border, as printed menus have.
-        for inset, thick in ((4, 2), (8, 1)):
-            for edge in (Polygon(rect_points((x0 + inset, y0 + inset, x1 - inset, y0 + inset + thick))),
-                         Polygon(rect_points((x0 + inset, y1 - inset - thick, x1 - inset, y1 - inset))),
-                         Polygon(rect_points((x0 + inset, y0 + inset, x0 + inset + thick, y1 - inset))),
-                         Polygon(rect_points((x1 - inset - thick, y0 + inset, x1 - inset, y1 - inset)))):
-                sheet.shape(edge, soft, "border", "border", z=2)
+        # A double border, as printed menus have (its eight edges made in one call).
+        edges = [box for inset, thick in ((4, 2), (8, 1))
+                 for box in ((x0 + inset, y0 + inset, x1 - inset, y0 + inset + thick),
+                             (x0 + inset, y1 - inset - thick, x1 - inset, y1 - inset),
+                             (x0 + inset, y0 + inset, x0 + inset + thick, y1 - inset),
+                             (x1 - inset - thick, y0 + inset, x1 - inset, y1 - inset))]
+        for edge in shapely.polygons(np.asarray([rect_points(box) for box in edges], dtype=float)):
+            sheet.shape(edge, soft, "border", "border", z=2)
         ink = content.ink
         faint = mix(ink, content.paper, 0.35)
         out: dict = {"dishes": {}, "headings": {}, "columns": [[], []], "fields": {}}
@@ -617,6 +618,15 @@ class MenuContext(Context):
         stats = {"n_elements": len(text), "n_rows": len(flat), "n_columns": content.columns, "skew_deg": 0.0,
                  "body_px": content.dish_px}
         return Page("menu", "menu", scene, targets, counts, listings, columns, tuple(fields), marks, stats)
+
+
+@lru_cache(maxsize=1024)
+def _fine_fitting(text_px: int, room: float) -> tuple[str, ...]:
+    """The English footnotes (short ones too) that fit `room` at a size in every body
+    font (remembered: every fine-print menu measured them all)."""
+    vocab = vocabulary("menu")
+    return tuple(t for t in vocab["fine_print"] + vocab["short_fine_print"]
+                 if max(measured_advance(t, font_named(f), text_px) for f in BODY_FONTS) <= room)
 
 
 def _price_text(dish: Dish, content: MenuContent) -> str:
