@@ -37,8 +37,10 @@ class ShapeItem:
     def color(self) -> str:
         return color_name(self.rgb)
 
-    @property
+    @cached_property
     def bbox(self) -> Box:
+        """The outline's bounds, worked out once (shapely's `bounds` costs microseconds a
+        call; a layout's checks, the renderer and the record each ask)."""
         return tuple(self.geometry.bounds)  # type: ignore[return-value]
 
     @cached_property
