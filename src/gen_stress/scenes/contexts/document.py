@@ -937,11 +937,9 @@ def _justified(words, font, px, width) -> str:
     hair = text_width(HAIR, font, px)
     n = max(0, int(extra / hair)) if hair > 0 else 0
     gaps = len(words) - 1
-    out = words[0]
-    for k, word in enumerate(words[1:]):
-        share = n // gaps + (1 if k < n % gaps else 0)
-        out += " " + HAIR * share + word
-    return out
+    wide, more = divmod(n, gaps)  # the first `more` gaps take one hair space more
+    return (" " + HAIR * (wide + 1)).join(words[:more + 1]) + "".join(
+        " " + HAIR * wide + word for word in words[more + 1:])
 
 
 CONTEXT = DocumentContext()
