@@ -95,6 +95,28 @@ def test_render_is_the_one_by_one_render(first_id):
         assert (x0, y0) == (raster.x0, raster.y0) and np.array_equal(coverage, np.asarray(raster.coverage))
 
 
+def test_polygons_past_the_right_and_bottom_edges_are_painted_straight_on_and_counted_whole():
+    """Full-width shelf boards and rails end a pixel past the right edge; shapes run past
+    the bottom and the corner: painted straight onto the canvas (clipped there), they own
+    and count what their masks would, the pixels beyond the edges included."""
+    rng = np.random.default_rng(4)
+    shapes = [shapely_box(0, 20.4, 200, 31.7), shapely_box(0.6, 40, 200, 44.2), shapely_box(150.5, 130.25, 230, 170),
+              shapely_box(0, 0, 200, 160), Polygon([(120.7, 60.2), (260.3, 150.9), (140.1, 190.6)])]
+    for _ in range(12):  # triangles and quadrilaterals from inside the canvas to past its far edges
+        corner = rng.uniform((0, 0), (190, 150), size=(1, 2))
+        shapes.append(Polygon(corner + rng.uniform(0, 90, size=(int(rng.integers(3, 5)), 2))).convex_hull)
+    for first_id in (1, 300):
+        items = [ShapeItem(first_id + k, "shape", "shape", "shape", ((37 * k) % 256, 90, 200 - 9 * k), poly, z=k)
+                 for k, poly in enumerate(shapes)]
+        items.append(line(first_id + len(items), "over the board", (30.0, 30.0), z=len(items)))
+        scene = Scene(200, 160, "white", (255, 255, 255), tuple(items))
+        image, ids, area, visible = one_by_one(scene)
+        rendered = render(scene)
+        assert rendered.image.tobytes() == image.tobytes() and np.array_equal(rendered.ids, ids)
+        assert rendered.area_px == area and {i: rendered.visible_px(i) for i in area} == visible
+        assert any(rendered.area_px[i] > visible[i] for i in area)  # some own pixels beyond the edges
+
+
 def test_lines_repeated_on_a_page_share_a_mask_and_count_alike():
     """The same line drawn twice, once covered by a later line of the same text: the
     shared mask is pasted twice, unchanged, and only the covered copy loses pixels."""

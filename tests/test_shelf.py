@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import itertools
 import json
 from types import SimpleNamespace
 
@@ -151,20 +152,21 @@ def test_a_package_stamp_draws_the_pixels_of_its_separate_items():
 
 def test_a_package_stamp_paints_each_part_as_its_whole_mask_would():
     """A stamp pastes each paint through its part's mask cut to the part's box: the same
-    pixels as pasting the whole mask (its zeros change nothing)."""
+    pixels as pasting the whole mask (its zeros change nothing). The masks are the design
+    placed and rasterised, at fractional and whole-pixel scales alike."""
     from PIL import Image
 
     from gen_stress.scenes.contexts.shelf import _look, _lines, _product
-    from gen_stress.scenes.packages import _SLOTS, package, stamp
+    from gen_stress.scenes.packages import package, package_paints, stamp
     from gen_stress.scenes.parametric import place
     from gen_stress.scenes.render import paste, rasterize
 
     rng = np.random.default_rng(3)
     kinds = set()
-    for aisle, lines in sorted(_lines().items()):
+    for (aisle, lines), ppc in itertools.product(sorted(_lines().items()), (3.7, 4.0, 5.25)):
         for line in lines[:2]:
-            look = _look(_product(line, rng, aisle), 3.7, "Roboto Condensed")
-            keys = {slot: (k + 1, 0, 0) for k, slot in enumerate(_SLOTS)}
+            look = _look(_product(line, rng, aisle), ppc, "Roboto Condensed")
+            keys = {slot: (k + 1, 0, 0) for k, slot in enumerate(package_paints((0, 0, 0), (0, 0, 0), None))}
             raster = rasterize(place(package(look.kind, look.width_cm, look.height_cm).design, item_id=1, role="",
                                      label="", unit_px=look.unit_px,
                                      center=(look.width_cm * look.unit_px / 2, look.height_cm * look.unit_px / 2),
@@ -245,8 +247,8 @@ def test_the_shelf_caches_stay_bounded():
     from gen_stress.scenes.contexts import shelf
 
     rows_of("grounding", "similar_classes", 2, seed=9)
-    caches = [packages.stamp, packages._owned, packages._masks, packages._named, packages._print_layout,
-              shelf._look_of, shelf._laid_out, shelf._named_lines]
+    caches = [packages.stamp, packages._outline_owned, packages._masks, packages._outlines, packages._named,
+              packages._print_layout, shelf._look_of, shelf._laid_out, shelf._named_lines]
     for cached in caches:
         info = cached.cache_info()
         assert info.maxsize is not None and info.currsize <= info.maxsize, cached.__name__

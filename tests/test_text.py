@@ -1,6 +1,7 @@
 """The glyph cache draws a line exactly as Pillow's ImageDraw.text does; shared line masks are
 those pixels."""
 
+import dataclasses
 import random
 
 import numpy as np
@@ -9,7 +10,17 @@ from PIL import Image, ImageDraw
 from gen_stress.scenes.fonts import load_catalog
 from gen_stress.scenes.model import Scene, TextItem
 from gen_stress.scenes.render import render
-from gen_stress.scenes.text import compose_line, layout_line, layout_text, line_advance, measured_advance, moved
+from gen_stress.scenes.text import (
+    _glyph,
+    _glyph_table,
+    compose_line,
+    layout_line,
+    layout_text,
+    line_advance,
+    line_box,
+    measured_advance,
+    moved,
+)
 
 
 def _cached_line_is_pillows(text: str, font, text_px: int):
@@ -72,6 +83,34 @@ def test_line_metrics_from_cached_glyphs_hold_pillows():
             x0, y0, x1, y1 = pil.getbbox(text, anchor="ls")
             bx0, by0, bx1, by1 = layout.ink_box_local
             assert (bx0, by0, by1) == (x0, y0, y1) and x1 <= bx1 <= x1 + 1
+
+
+def test_a_laid_out_line_has_pillows_ink_box_from_cached_glyphs():
+    """An unstroked line's ink box, worked out from its cached glyphs (no layout call), is
+    Pillow's getbbox exactly: every font, sizes from tiny to large, kerned pairs, spaces
+    at either end, accents and signs; a glyph table that cannot tell leaves it to Pillow."""
+    rng = random.Random(23)
+    alphabet = "AVWaTo.,-1$ fiyj%7€£éüß·()'&"
+    for font in load_catalog().fonts:
+        for text_px in (4, 6, 9, 13, 22, 41):
+            for _ in range(3):
+                text = "".join(c for c in (rng.choice(alphabet) for _ in range(rng.randint(1, 14))) if font.draws(c))
+                text = text or "A"
+                layout = layout_text(text, font, text_px=text_px)
+                pil = font.pil(font.em_for_cap(text_px))
+                assert layout.ink_box_local == pil.getbbox(text, anchor="ls"), (font.name, text_px, text)
+                assert line_box(pil, text, layout._kerns) == layout.ink_box_local
+    font = load_catalog().fonts[0]
+    pil = font.pil(font.em_for_cap(9))
+    table = _glyph_table(pil)
+    glyph = _glyph(pil, "o")
+    try:  # half-pixel advances: the second glyph may end a pixel past the pen, or not
+        advance = glyph.advance // 64 * 64 + 32
+        box = (*glyph.box[:2], (advance + 32) >> 6, glyph.box[3])
+        table["o"] = dataclasses.replace(glyph, advance=advance, box=box)
+        assert line_box(pil, "oo", None) is None
+    finally:
+        table["o"] = glyph
 
 
 def test_measured_advance_is_the_line_advance_without_drawing_glyphs():

@@ -14,7 +14,10 @@ from gen_stress.pipeline import PartSpec, generate_index
 from gen_stress.questions import in_context
 from gen_stress.questions.in_context import served_subtasks
 from gen_stress.scenes import checks, model
+from gen_stress.scenes.fonts import load_catalog
+from gen_stress.scenes.geometry import Placement
 from gen_stress.scenes.model import TextItem
+from gen_stress.scenes.text import TextLayout
 
 SIZE = (512, 512)
 PAGES = [("grounding", "shelf"), ("spatial", "screen"), ("counting", "document"), ("ocr", "menu"),
@@ -55,15 +58,54 @@ def test_text_geometry_is_each_layouts_quad_and_box(pages):
     assert repr(boxes) == repr([list(lay.bbox) for lay in layouts])
 
 
+def test_turned_lines_at_once_are_each_layouts_quad_and_box():
+    """Lines turned by any angle (a whole turn, -0.0 and boxes just off the canvas's
+    left and top among them), worked out together, have each layout's own quad and box."""
+    rng = random.Random(11)
+    font = load_catalog().by_name("DejaVu Sans")
+    layouts = []
+    for k in range(3000):
+        angle = rng.choice([rng.uniform(-180, 180), rng.randint(-40, 40), 360, -360, 90, -0.0, 0.0, 1e-9])
+        ink = (rng.randint(-5, 3), rng.randint(-30, -1), rng.randint(4, 400), rng.randint(0, 12))
+        pivot = (rng.uniform(-3, 200), rng.choice([0, rng.uniform(-20, 5)]))
+        center = (rng.uniform(-250, 700), rng.uniform(-250, 700)) if k % 2 else (rng.randint(-30, 3), rng.randint(-30, 3))
+        layouts.append(TextLayout("x", font, 12, 0, ink, Placement(angle, pivot, center)))
+    quads, boxes = model.text_geometry(layouts)
+    assert sum(lay.placement.angle_deg != 0 for lay in layouts) > 2000
+    assert repr(quads) == repr([np.round(lay.quad, 2).tolist() for lay in layouts])
+    assert repr(boxes) == repr([list(lay.bbox) for lay in layouts])
+
+
 def test_outlines_rounded_at_once_as_each_alone(pages):
+    """Outlines, boxes, angles, sizes and visible fractions rounded for a whole scene at
+    once are each one's own rounding."""
     for draft, rendered in pages:
         record = model.scene_record(draft.scene, rendered)
         objects = [it for it in draft.scene.items if not isinstance(it, TextItem)]
         assert len(objects) == len(record["objects"])
         for item, rec in zip(objects, record["objects"]):
-            _, raw = model.item_record(item, {})  # the outline as the item type gives it
+            _, raw = model.item_record(item, {})  # the values as the item type gives them
             alone = np.round(np.asarray(raw["polygon"], dtype=float).reshape(-1, 2), 2).tolist()
             assert repr(rec["polygon"]) == repr(alone)
+            assert repr(rec["bbox"]) == repr([model._round(v) for v in raw["bbox"]])
+            assert repr((rec["angle_deg"], rec["size_px"])) == repr((model._round(raw["angle_deg"]),
+                                                                     model._round(raw["size_px"])))
+            assert repr(rec["visible_fraction"]) == repr(model._round(rendered.visible_fraction(item.item_id), 4))
+
+
+def test_rounding_at_once_is_pythons_round():
+    """Halves in decimal (1.005, 2.675: just below or above in binary), exact halves
+    (0.125), values whose scaled product rounds onto a half, large and odd values."""
+    rng = random.Random(5)
+    values = [0.0, -0.0, 1.0, 0.125, -0.125, 0.005, 1.005, 2.675, 0.285, 1.0005, 0.00005, 12.34545,
+              1e16, -2.0 ** 60, 1e4, 9999.995, 0.1 + 0.2, float("nan"), float("inf"), np.float32(0.3), np.int64(4), 7]
+    values += [rng.uniform(-600, 600) for _ in range(20000)] + [rng.randint(-60000, 60000) / 1000 for _ in range(20000)]
+    values += [(rng.randint(-99999, 99999) + 0.5) / 100 for _ in range(20000)]  # decimal halves at 2 digits
+    values += [(rng.randint(-99999, 99999) + 0.5) / 10000 for _ in range(20000)]  # ... and at 4
+    values += [np.nextafter(v, w) for v in values[-2000:] for w in (-np.inf, np.inf)]
+    for ndigits in (2, 4):
+        assert repr(model._round_many(values, ndigits)) == repr([round(float(v), ndigits) for v in values])
+    assert model._round_many([], 2) == []
 
 
 def test_rounding_shortcut_is_pythons_round():

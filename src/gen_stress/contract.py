@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from functools import lru_cache
 
 from datasets import Features, Image, List, Value
 
@@ -63,10 +64,16 @@ def make_row(family: Family, draft: Draft, rendered: Rendered, *, seed: int, ind
         "choices": list(q.choices),
         "aliases": list(q.aliases),
         "answerable": q.answerable,
-        "difficulty": {f.name: getattr(draft.knobs, f.name) for f in dataclasses.fields(draft.knobs)},
+        "difficulty": {name: getattr(draft.knobs, name) for name in _knob_names(type(draft.knobs))},
         "scene": scene_record(draft.scene, rendered),
         "group_id": sample_id(family.name, seed, index) if draft.group else "",
         "seed": seed,
         "index": index,
         "generator_version": __version__,
     }
+
+
+@lru_cache(maxsize=256)
+def _knob_names(knobs_cls: type) -> tuple[str, ...]:
+    """A knobs class's field names, looked up once per class (not per row)."""
+    return tuple(f.name for f in dataclasses.fields(knobs_cls))

@@ -212,8 +212,7 @@ def summarize_shard(source) -> Summary:
     summary = Summary()
     handle = pq.ParquetFile(source)
     for batch in handle.iter_batches(batch_size=SUMMARY_BATCH, columns=SUMMARY_COLUMNS):
-        for row in batch.to_pylist():
-            summary.add(row)
+        summary.add_batch(batch)
     meta = json.loads(handle.metadata.metadata[META_KEY.encode()])
     summary.resampled.update(dict(meta["resampled"]))
     return summary

@@ -202,11 +202,20 @@ class FontCatalog:
     def all(self) -> tuple[FontInfo, ...]:
         return self.fonts + self.script_fonts + tuple(f for f in (self.emoji, self.icons) if f is not None)
 
-    def by_name(self, name: str) -> FontInfo:
+    @cached_property
+    def _named(self) -> dict[str, FontInfo]:
+        """Fonts by name, the first of a name first (a page looks fonts up by name for
+        every line it measures)."""
+        named: dict[str, FontInfo] = {}
         for font in self.fonts + self.script_fonts:
-            if font.name == name:
-                return font
-        raise UserError(f"unknown font {name!r}; known fonts: {', '.join(self.names())}")
+            named.setdefault(font.name, font)
+        return named
+
+    def by_name(self, name: str) -> FontInfo:
+        font = self._named.get(name)
+        if font is None:
+            raise UserError(f"unknown font {name!r}; known fonts: {', '.join(self.names())}")
+        return font
 
     def names(self) -> list[str]:
         return [font.name for font in self.fonts]

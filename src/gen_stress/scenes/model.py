@@ -179,6 +179,25 @@ def _round(value: float, ndigits: int = 2) -> float:
     return value if value.is_integer() else round(value, ndigits)
 
 
+def _round_many(values: list, ndigits: int = 2) -> list[float]:
+    """[_round(v, ndigits) for v in values] in one numpy pass. numpy rounds x to
+    rint(x * 10**n) / 10**n, which is Python's correctly rounded round(x, n) (the double
+    nearest the decimal) unless x * 10**n lies within numpy's rounding error of a half:
+    those few values, and large or non-finite ones, go through Python's round."""
+    if not values:
+        return []
+    x = np.array(values, dtype=float)
+    out = np.round(x, ndigits).tolist()
+    size = np.abs(x)
+    scaled = size * 10.0 ** ndigits
+    with np.errstate(invalid="ignore"):  # inf - inf: those are doubtful already
+        doubtful = ~(size < 1e4) | (np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6)
+    if doubtful.any():
+        for i in np.flatnonzero(doubtful).tolist():
+            out[i] = _round(values[i], ndigits)
+    return out
+
+
 def _attrs(attributes: Attributes) -> list[dict]:
     return [{"name": k, "value": v} for k, v in attributes]
 
@@ -191,19 +210,20 @@ def item_record(item, measured: dict) -> tuple[str, dict]:
 
 def object_record(item, measured: dict, *, shape: str, color: str, bbox: Box, polygon, size_px: float,
                   angle_deg: float = 0.0, attributes: Attributes = ()) -> tuple[str, dict]:
-    """The `objects` entry every object-like item type writes (shapes, sprites, vectors)."""
+    """The `objects` entry every object-like item type writes (shapes, sprites, vectors).
+    Its box, outline, angle and size are as given: scene_record rounds them for a whole
+    scene at once (_round_objects)."""
     return "objects", {
         "id": item.item_id,
         "role": item.role,
         "label": item.label,
         "shape": shape,
         "color": color,
-        "bbox": [_round(v) for v in bbox],
-        # The points as given: scene_record rounds a whole scene's outlines at once.
+        "bbox": bbox,
         "polygon": polygon,
         "z": item.z,
-        "angle_deg": _round(angle_deg),
-        "size_px": _round(size_px),
+        "angle_deg": angle_deg,
+        "size_px": size_px,
         "attributes": _attrs(attributes),
         **measured,
     }
@@ -275,11 +295,12 @@ def scene_record(scene: Scene, rendered) -> dict:
     geometry = dict(zip((it.item_id for it in texts), zip(*text_geometry([it.layout for it in texts])))) \
         if texts else {}
     # `rendered` is a Rendered, or a photograph of one (capture.Captured): its own measures.
-    for item in scene.items:
+    fractions = _round_many([rendered.visible_fraction(item.item_id) for item in scene.items], 4)
+    for item, fraction in zip(scene.items, fractions):
         measured = {
             "area_px": rendered.area_px[item.item_id],
             "visible_px": rendered.visible_px(item.item_id),
-            "visible_fraction": _round(rendered.visible_fraction(item.item_id), 4),
+            "visible_fraction": fraction,
         }
         if item.item_id in geometry:  # a line (most items of a page): its record made here, in one call
             quad, bbox = geometry[item.item_id]
@@ -287,7 +308,7 @@ def scene_record(scene: Scene, rendered) -> dict:
             continue
         key, rec = item_record(item, measured)
         record[key].append(rec)
-    _round_polygons(record["objects"])
+    _round_objects(record["objects"])
     return record
 
 
@@ -295,7 +316,8 @@ def text_geometry(layouts: list[TextLayout]) -> tuple[list, list]:
     """(quads rounded to 2 decimals, boxes) of text lines as lists, in one numpy pass over
     a scene's lines: an upright line's corners are its ink box moved by its placement,
     each coordinate `x - pivot + center` as TextLayout.quad computes it, its box their
-    floor and ceiling as TextLayout.bbox does; a turned line's come from its layout."""
+    floor and ceiling as TextLayout.bbox does; a turned line's are its layout's, worked
+    out for all turned lines at once (_turned_geometry)."""
     quads = np.empty((len(layouts), 4, 2))
     boxes: list = [None] * len(layouts)
     upright = [i for i, lay in enumerate(layouts) if lay.placement.angle_deg == 0]
@@ -305,32 +327,64 @@ def text_geometry(layouts: list[TextLayout]) -> tuple[list, list]:
         left, right = p[:, 0] - p[:, 4] + p[:, 6], p[:, 2] - p[:, 4] + p[:, 6]
         top, bottom = p[:, 1] - p[:, 5] + p[:, 7], p[:, 3] - p[:, 5] + p[:, 7]
         quads[upright] = np.stack([left, top, right, top, right, bottom, left, bottom], axis=1).reshape(-1, 4, 2)
-        rows = np.stack([np.floor(left), np.floor(top), np.ceil(right), np.ceil(bottom)], axis=1).tolist()
+        # `+ 0.0`: math.floor and math.ceil give no -0.0 (a box edge just left of or above the canvas)
+        rows = (np.stack([np.floor(left), np.floor(top), np.ceil(right), np.ceil(bottom)], axis=1) + 0.0).tolist()
         for i, row in zip(upright, rows):
             boxes[i] = row
-    for i, lay in enumerate(layouts):
-        if boxes[i] is None:
-            quads[i] = lay.quad
-            boxes[i] = list(lay.bbox)
+    turned = [i for i, box in enumerate(boxes) if box is None]
+    if turned:
+        quads[turned], rows = _turned_geometry([layouts[i] for i in turned])
+        for i, row in zip(turned, rows):
+            boxes[i] = row
     return np.round(quads, 2).tolist(), boxes
+
+
+def _turned_geometry(layouts: list[TextLayout]) -> tuple[np.ndarray, list]:
+    """(quads, boxes) of turned lines, as TextLayout.quad and .bbox compute them line by
+    line (a receipt or a photo turns every line): each line's ink box corners turned by
+    Placement.apply's product, `(corners - pivot) @ matrix.T + center`, one stacked
+    matmul making the same BLAS call per line (so the same floats, fused multiply-adds
+    included); boxes the floor and ceiling of the corners' bounds, one pixel out when the
+    line is rotated, as geometry.pixel_box (`+ 0.0`: math.floor gives no -0.0)."""
+    ink = np.array([lay.ink_box_local for lay in layouts], dtype=float)
+    corners = ink[:, [0, 1, 2, 1, 2, 3, 0, 3]].reshape(-1, 4, 2)  # geometry.rect_points
+    pivots = np.array([lay.placement.pivot for lay in layouts], dtype=float)[:, None, :]
+    centers = np.array([lay.placement.center for lay in layouts], dtype=float)[:, None, :]
+    matrices = np.stack([lay.placement.matrix for lay in layouts])
+    quads = np.matmul(corners - pivots, matrices.transpose(0, 2, 1)) + centers
+    pad = np.array([1.0 if lay.rotated else 0.0 for lay in layouts])[:, None]
+    low = np.floor(quads.min(axis=1) - pad) + 0.0
+    high = np.ceil(quads.max(axis=1) + pad) + 0.0
+    return quads, np.concatenate([low, high], axis=1).tolist()
+
+
+def _round_objects(objects: list[dict]) -> None:
+    """Every object's box, angle and size rounded to 2 decimals in one pass (as `_round`
+    each), and its outline (_round_polygons)."""
+    values: list = []
+    for obj in objects:
+        values.extend(obj["bbox"])
+        values.append(obj["angle_deg"])
+        values.append(obj["size_px"])
+    rounded = _round_many(values, 2)
+    for k, obj in enumerate(objects):
+        at = 6 * k
+        obj["bbox"], obj["angle_deg"], obj["size_px"] = rounded[at:at + 4], rounded[at + 4], rounded[at + 5]
+    _round_polygons(objects)
 
 
 def _round_polygons(objects: list[dict]) -> None:
     """Every object's outline as [x, y] points rounded to 2 decimals, in one numpy call
-    (rounding is per value: the same as rounding each outline alone)."""
-    points: list = []
-    ends = []
-    for obj in objects:
-        outline = obj["polygon"]  # (n, 2) array or (x, y) pairs
-        points.extend(outline.reshape(-1, 2).tolist() if isinstance(outline, np.ndarray) else outline)
-        ends.append(len(points))
-    if not points:
-        for obj in objects:
-            obj["polygon"] = []
+    (rounding is per value: the same as rounding each outline alone). Outlines given as
+    arrays are joined as arrays, never turned into lists first (a counting scene's
+    outlines hold thousands of points)."""
+    if not objects:
         return
-    rounded = np.round(np.array(points, dtype=float), 2).tolist()
+    outlines = [np.asarray(obj["polygon"], dtype=float).reshape(-1, 2) for obj in objects]
+    rounded = np.round(np.concatenate(outlines), 2).tolist()
     start = 0
-    for obj, end in zip(objects, ends):
+    for obj, outline in zip(objects, outlines):
+        end = start + len(outline)
         obj["polygon"] = rounded[start:end]
         start = end
 

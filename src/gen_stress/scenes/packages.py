@@ -16,15 +16,15 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageDraw
 from shapely.geometry import Polygon, box
 
 from gen_stress.scenes import model, render
 from gen_stress.scenes.colors import RGB, color_name, mix
 from gen_stress.scenes.fonts import load_catalog
-from gen_stress.scenes.geometry import Box, rect_points
+from gen_stress.scenes.geometry import Box, pixel_box, rect_points
 from gen_stress.scenes.model import Attributes, TextItem
-from gen_stress.scenes.parametric import Design, PaintProbe, Part, _rounded, place
+from gen_stress.scenes.parametric import Design, PaintProbe, Part, _polygons, _rounded
 from gen_stress.scenes.shaping import Shaping
 from gen_stress.scenes.text import TextLayout, layout_text, moved
 
@@ -193,26 +193,76 @@ def _print_layout(text: str, font: str, text_px: int, shaping: Shaping | None) -
     return layout_text(text, load_catalog().by_name(font), text_px=text_px, shaping=shaping)
 
 
-_SLOTS = ("body", "label", "cap", "metal", "shade", "shine", "rim")
+@lru_cache(maxsize=256)
+def _outlines(kind: str, width_cm: float, height_cm: float):
+    """(design bounds, every ring's points in centimetres as one (n, 2) array, the
+    exteriors' extremes, ((paint slot, ((exterior, holes), ...)), ...) with each ring a
+    slice of the array's flattened coordinates): what `_masks` scales and fills at every
+    scale, read out of shapely once per package (rings without their closing point)."""
+    design = package(kind, width_cm, height_cm).design
+    rings: list[np.ndarray] = []
+
+    def ring(coords) -> slice:
+        rings.append(np.asarray(coords)[:-1])
+        end = sum(len(r) for r in rings)
+        return slice(2 * (end - len(rings[-1])), 2 * end)
+
+    parts = tuple((part.paint, tuple((ring(poly.exterior.coords), tuple(ring(hole.coords) for hole in poly.interiors))
+                                     for poly in _polygons(part.geometry)))
+                  for part in design.parts)
+    points = np.concatenate(rings)
+    exteriors = np.concatenate([points.ravel()[ext].reshape(-1, 2) for _slot, polys in parts for ext, _holes in polys])
+    return design.bounds, points, (exteriors.min(axis=0), exteriors.max(axis=0)), parts
 
 
 @lru_cache(maxsize=1024)
 def _masks(kind: str, width_cm: float, height_cm: float, unit_px: float):
-    """(x0, y0, ((paint slot, box, mask in that box), ...), coverage) of a package's
+    """(x0, y0, ((paint slot, box, core "1" mask in that box), ...), coverage) of a package's
     outline drawn at the origin: shared by every product of that package and size,
-    whatever its colours."""
-    keys = {slot: (k + 1, 0, 0) for k, slot in enumerate(_SLOTS)}  # one stand-in colour per slot
-    item = place(package(kind, width_cm, height_cm).design, item_id=1, role="", label="", unit_px=unit_px,
-                 center=(width_cm * unit_px / 2, height_cm * unit_px / 2), colors=keys)
-    raster = render.rasterize(item)
-    slot_of = {rgb: slot for slot, rgb in keys.items()}
+    whatever its colours. The pixels of the design placed (parametric.place) and
+    rasterised, its rings moved as place's affine transform moves them (the same floats
+    but for the sign of a zero, which neither a pixel box nor Pillow's polygon reads)
+    without making shapely geometries: a picture's scale is new more often than not, and
+    shapely's transforms cost four times the drawing."""
+    (bx0, by0, bx1, by1), points, (low, high), parts = _outlines(kind, width_cm, height_cm)
+    center = (width_cm * unit_px / 2, height_cm * unit_px / 2)
+    ox, oy = center[0] - (bx0 + bx1) / 2 * unit_px, center[1] - (by0 + by1) / 2 * unit_px
+    if float(unit_px).is_integer():  # (as place snaps whole-pixel units)
+        ox, oy = round(ox), round(oy)
+    offset = np.array((ox, oy), dtype=float)
+    # The box of every part's outline (shapely's bounds: the exteriors' extremes; the
+    # transform is increasing, so the extremes move to the extremes).
+    (lx, ly), (hx, hy) = low * unit_px + offset, high * unit_px + offset
+    x0, y0, x1, y1 = pixel_box((float(lx), float(ly), float(hx), float(hy)))
+    size = (max(x1 - x0, 1), max(y1 - y0, 1))
+    local = (points * unit_px + offset - (x0, y0)).ravel().tolist()  # the points as the rasteriser gives them to Pillow
+    # As parametric's rasteriser: consecutive parts of one paint share a mask. Drawn, cut
+    # and converted through Pillow's core calls (Images only for what is kept: a mask
+    # costs a dozen Image wrappers otherwise, more than its drawing).
+    masks: list = []  # (paint slot, core "L" mask)
+    for slot, polys in parts:
+        if not masks or masks[-1][0] != slot:
+            masks.append((slot, Image.core.fill("L", size, 0)))  # Image.new's core
+            draw = Image.core.draw(masks[-1][1], 0)  # (what ImageDraw.Draw wraps)
+        for ext, holes in polys:
+            draw.draw_polygon(local[ext], 255, 1)
+            for hole in holes:
+                draw.draw_polygon(local[hole], 0, 1)
+    coverage = masks[0][1].copy()  # the union of the parts
+    for _slot, mask in masks[1:]:
+        coverage.paste(255, (0, 0, *size), mask)
     # Each slot's mask cut to the box of its pixels: a stamp pastes its paints there alone
     # (a mask's zeros change nothing), and most parts are small (a cap, a rim, a shine).
     # As "1" masks: the parts' masks are 0 or 255, which a "1" mask pastes alike, several
     # times faster than an "L" one (that blends every pixel).
-    layers = tuple((slot_of[rgb], box, mask.crop(box).convert("1", dither=Image.Dither.NONE))
-                   for rgb, mask in raster.layers if (box := mask.getbbox()) is not None)
-    return raster.x0, raster.y0, layers, raster.coverage
+    layers = tuple((slot, box, mask.crop(box).convert("1", Image.Dither.NONE))
+                   for slot, mask in masks if (box := mask.getbbox()) is not None)
+    return x0, y0, layers, _image(coverage)
+
+
+def _image(core) -> Image.Image:
+    """A Pillow image on a core image made here."""
+    return Image.Image()._new(core)
 
 
 @lru_cache(maxsize=2048)  # bounded: a worker's memory does not grow with --n
@@ -222,21 +272,23 @@ def stamp(look: Look, printed: bool = True) -> tuple[int, int, Image.Image, Imag
     x0, y0, layers, coverage = _masks(look.kind, look.width_cm, look.height_cm, look.unit_px)
     paints = dict(look.paints)
     colours = Image.new("RGB", coverage.size, 0)
+    canvas = colours.im  # pasted through the core call (render.paste's, without its checks)
     for slot, box, mask in layers:
-        render.paste(colours, paints[slot], box, mask)
-    for text in printed_lines(look, (0, 0), 1, 0, 0) if printed else ():
-        if text.layout.shaping is not None:  # shaped by raqm: drawn as the renderer draws it
-            raster = render.rasterize(text)
+        canvas.paste(paints[slot], box, mask)
+    for pr in look.prints if printed else ():
+        layout = moved(_print_layout(pr.text, pr.font, pr.text_px, pr.shaping), pr.center)  # (printed_lines')
+        if layout.shaping is not None:  # shaped by raqm: drawn as the renderer draws its text item
+            raster = render.rasterize(TextItem(0, "", layout, pr.rgb, 0))
             left, top = raster.x0 - x0, raster.y0 - y0
             for rgb, mask in raster.layers:
                 render.paste(colours, rgb, (left, top, left + mask.width, top + mask.height), mask)
             continue
         # An upright, unstroked line: its pixels are its shared line mask (what the
         # renderer draws for the text item, without making its Raster).
-        (left, top), mask = text.layout.upright_line()
+        (left, top), mask = layout.upright_line()
+        height, width = mask.array.shape
         left, top = left - x0, top - y0
-        render.paste(colours, text.rgb, (left, top, left + mask.coverage.width, top + mask.coverage.height),
-                     mask.coverage)
+        canvas.paste(pr.rgb, (left, top, left + width, top + height), mask.coverage_core)
     return x0, y0, colours, coverage
 
 
@@ -273,12 +325,19 @@ class PackageItem:
         return dict(self.look.paints)[name]
 
 
-@lru_cache(maxsize=2048)
 def _owned(look: Look, printed: bool) -> tuple[Image.Image, int, tuple[int, int, int, int]]:
-    """(the pixels a stamp owns as a "1" mask, how many, their box), once per look. Its
-    coverage is 0 or 255: the "1" mask pastes the same pixels as the coverage, several
-    times faster (an "L" mask blends every pixel), and the renderer needs not count them."""
-    coverage = stamp(look, printed)[3]
+    """(the pixels a stamp owns as a "1" mask, how many, their box). Its coverage is its
+    outline's, printed or not (see stamp): worked out once per outline and scale, shared
+    by every look drawn in it. The coverage is 0 or 255: the "1" mask pastes the same
+    pixels as the coverage, several times faster (an "L" mask blends every pixel), and
+    the renderer needs not count them."""
+    return _outline_owned(look.kind, look.width_cm, look.height_cm, look.unit_px)
+
+
+@lru_cache(maxsize=1024)
+def _outline_owned(kind: str, width_cm: float, height_cm: float,
+                   unit_px: float) -> tuple[Image.Image, int, tuple[int, int, int, int]]:
+    coverage = _masks(kind, width_cm, height_cm, unit_px)[3]
     ones = coverage.convert("1", dither=Image.Dither.NONE)
     return ones, int(np.count_nonzero(render.as_array(coverage) == 255)), ones.getbbox() or (0, 0, 0, 0)
 

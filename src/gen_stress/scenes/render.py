@@ -144,15 +144,36 @@ class Rendered:
         return x0 >= 0 and y0 >= 0 and x1 <= self.image.width and y1 <= self.image.height
 
 
-def _paint_directly(item, size: tuple[int, int]) -> tuple[int, int, int, int] | None:
-    """The pixel box of a plain polygon lying wholly inside the canvas (painted straight
-    onto the canvas, no mask needed), else None."""
+def _paint_directly(item) -> tuple[int, int, int, int] | None:
+    """The pixel box of a plain polygon that starts inside the canvas (painted straight
+    onto the canvas, no mask needed; what runs past the right or bottom edge is clipped
+    there), else None. Pillow truncates a vertex to a whole pixel towards zero: from
+    the canvas's origin as from a mask's, where no vertex is negative."""
     if type(item) is not ShapeItem or item.geometry.interiors:  # subclasses rasterise their own way
         return None
     x0, y0, x1, y1 = pixel_box(item.geometry.bounds)
-    if x0 < 0 or y0 < 0 or x1 + 1 > size[0] or y1 + 1 > size[1]:
+    if x0 < 0 or y0 < 0:
         return None
     return x0, y0, x1 + 1, y1 + 1  # Pillow fills the right and bottom edge pixels too
+
+
+def _px_beyond(points: list[float], box: tuple[int, int, int, int], size: tuple[int, int]) -> int:
+    """Pixels of a polygon painted straight onto the canvas (`points` flat, none negative)
+    that fall past its right or bottom edge: what its mask would have owned there. The
+    polygon's whole-pixel vertices (Pillow's truncation) drawn again, moved by whole
+    pixels, into the strips beyond the edges."""
+    x0, y0, x1, y1 = box
+    width, height = size
+    vertices = [int(v) for v in points]
+    strips = [(width, y0, x1, y1), (x0, height, min(x1, width), y1)]  # right of the canvas; below it
+    beyond = 0
+    for sx0, sy0, sx1, sy1 in strips:
+        if sx1 > sx0 and sy1 > sy0:
+            strip = Image.core.fill("L", (sx1 - sx0, sy1 - sy0), 0)
+            moved = [v - (sx0 if k % 2 == 0 else sy0) for k, v in enumerate(vertices)]
+            Image.core.draw(strip, 0).draw_polygon(moved, 1, 1)
+            beyond += strip.histogram()[1]
+    return beyond
 
 
 def paste(target: Image.Image, paint, box: tuple[int, int, int, int], mask: Image.Image) -> None:
@@ -191,7 +212,7 @@ def render(scene: Scene) -> Rendered:
             boxes[item.item_id] = (x0 + ox0, y0 + oy0, x0 + ox1, y0 + oy1)
             whole.add(item.item_id)
             continue  # its Raster is made if a check asks for it
-        box = _paint_directly(item, size)
+        box = _paint_directly(item)
         if box is not None:
             # Same rasterisation as the mask path (integer offsets), without the mask.
             points = item.exterior.ravel().tolist()
@@ -201,7 +222,10 @@ def render(scene: Scene) -> Rendered:
             paint.draw_polygon(points, ink, 1)
             label.draw_polygon(points, label.draw_ink(item.item_id), 1)
             x0, y0, x1, y1 = box
-            area_px[item.item_id] = int(np.count_nonzero(ids_array[y0:y1, x0:x1] == item.item_id))  # on top now
+            area = int(np.count_nonzero(ids_array[y0:y1, x0:x1] == item.item_id))  # on top now
+            if x1 > size[0] or y1 > size[1]:  # (a full-width shelf board ends a pixel past the edge)
+                area += _px_beyond(points, box, size)
+            area_px[item.item_id] = area
             boxes[item.item_id] = box
             whole.add(item.item_id)
             continue

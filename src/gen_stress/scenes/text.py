@@ -373,6 +373,45 @@ def line_metrics(font, text: str, kerns) -> tuple[int, tuple[int, int, int, int]
     return pen, (x0, y0, max(x1, (pen + 32) >> 6), y1)
 
 
+def line_box(font, text: str, kerns) -> tuple[int, int, int, int] | None:
+    """Pillow's `getbbox(text, anchor="ls")` of an unstroked line, from cached glyphs, or
+    None when they cannot tell it. Pillow's box is the union of the origin, the pen after
+    each glyph and each glyph's own box (its control box, in whole pixels) placed at the
+    rounded pen. A cached glyph's box is the box of the character alone: its own box
+    joined with the origin and its advance, so its right edge is the glyph's own only
+    where it passes the advance; elsewhere the glyph ends at most at its advance. When
+    that bound never passes what is known (always so with hinted, whole-pixel advances),
+    the box is exact; otherwise Pillow is asked (`line_metrics`'s box can be a pixel wider)."""
+    table = _glyph_table(font)
+    pen = x0 = y0 = y1 = 0
+    known = bound = 0  # the right edge: at least `known`, at most `bound`
+    last = len(text) - 1
+    for i, char in enumerate(text):
+        glyph = table.get(char) or _glyph(font, char)
+        px = (pen + 32) >> 6
+        gx0, gy0, gx1, gy1 = glyph.box
+        if gx0 + px < x0:
+            x0 = gx0 + px
+        if gy0 < y0:
+            y0 = gy0
+        if gy1 > y1:
+            y1 = gy1
+        if gx1 + px > bound:
+            bound = gx1 + px
+        if gx1 > (glyph.advance + 32) >> 6 and gx1 + px > known:  # its own right edge
+            known = gx1 + px
+        pen += glyph.advance
+        end = (pen + 32) >> 6
+        if end > known:
+            known = end
+        if end > bound:
+            bound = end
+        if kerns is not None and i < last:
+            kern = table.get((char, text[i + 1]))
+            pen += kern if kern is not None else _kern_26_6(font, kerns, char, text[i + 1])
+    return (x0, y0, known, y1) if known == bound else None
+
+
 def compose_line(font, text: str, kerns, size: tuple[int, int], origin: tuple[int, int]) -> np.ndarray:
     """The "L" mask of `ImageDraw.text(origin, text, fill=255, font=font, anchor="ls")`
     on a blank (width, height) canvas, byte for byte, from cached glyph bitmaps;
@@ -663,7 +702,9 @@ def layout_text(
     """
     require_drawable(font, text)
     em_px = font.em_for_cap(text_px)
-    if shaping is None:
+    if shaping is None and not stroke_px:
+        ink_box = _line_ink_box(font.pil(em_px), text, font.kerns if font.has_kern_table else None)
+    elif shaping is None:
         ink_box = _ink_box(font.pil(em_px), text, stroke_px)
     else:
         ink_box = raqm_box(font.pil_shaping(em_px), text, vertical_anchor(shaping), shaping.direction,
@@ -684,6 +725,14 @@ def measure_text(text: str, font: FontInfo, *, text_px: int, stroke_px: int = 0,
         return _ink_box(font.pil(em_px), text, stroke_px)
     return raqm_measure(font.pil_shaping(em_px), text, vertical_anchor(shaping), shaping.direction,
                         shaping.language, stroke_px)
+
+
+@lru_cache(maxsize=65536)
+def _line_ink_box(pil, text: str, kerns) -> tuple[int, int, int, int]:
+    """Pillow's ink box of an unstroked line, from cached glyphs when they tell it (no
+    layout call: a page's prices and sizes are new lines), else from Pillow."""
+    box = line_box(pil, text, kerns)
+    return box if box is not None else _ink_box(pil, text, 0)
 
 
 @lru_cache(maxsize=65536)

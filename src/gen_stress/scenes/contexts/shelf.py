@@ -899,12 +899,12 @@ def _prints(p: _Label, panel, label_font: str) -> tuple[Print, ...]:
     sized = []
     for role, text, font, share, rgb in lines:
         for face in (font, label_font):  # a wide logo font falls back to the label's
-            px = int(min(h * share, 40))
-            while px >= MIN_DETAIL_PX and _advance(text, font_named(face), px, shaping) > w:
+            px, info = int(min(h * share, 40)), font_named(face)
+            while px >= MIN_DETAIL_PX and _advance(text, info, px, shaping) > w:
                 px -= 1
             if px >= MIN_DETAIL_PX:
                 break
-        if shaping is not None and glyph_failures(str(font_named(face).path), 20.0, text, shaping):
+        if shaping is not None and glyph_failures(str(info.path), 20.0, text, shaping):
             px = 0  # a line HarfBuzz cannot shape with the font is not printed (the brand: nothing is)
         sized.append((role, text, face, px, rgb))
     sized = sized[:1] + [t for t in sized[1:] if t[3] >= MIN_DETAIL_PX]
@@ -1142,11 +1142,13 @@ class _Drawer:
         made = {}
         for n in sorted({len(it.points) for it in rects}):
             group = [it for it in rects if len(it.points) == n]
-            for it, poly in zip(group, shapely.polygons(np.stack([it.points for it in group]))):
+            points = np.stack([it.points for it in group])
+            open_rings = (points[:, 0] != points[:, -1]).any(axis=1).tolist()
+            for it, poly, open_ring in zip(group, shapely.polygons(points), open_rings):
                 item = made[it.item_id] = ShapeItem(it.item_id, it.role, it.label, "rectangle", it.rgb, poly, z=it.z)
                 # Its outline is these points (shapely keeps them as given, and closes the ring
                 # unless they already do): known, not read back.
-                if not np.array_equal(it.points[0], it.points[-1]):
+                if open_ring:
                     vars(item)["exterior"] = it.points
         return [made[it.item_id] if type(it) is _Rect else it for it in self.items]
 
