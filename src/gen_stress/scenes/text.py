@@ -83,6 +83,8 @@ class TextLayout:
             return tuple(by_char)
         boxes = []
         font, text = self._pil, self.text
+        if not self.stroke_px:  # from the glyph cache: its boxes are getbbox's, its advances getlength's
+            return _glyph_boxes(font, text, self._kerns)
         origin = 0.0
         for i, char in enumerate(text):
             advance, (x0, y0, x1, y1) = _char_metrics(font, char, self.stroke_px)
@@ -325,6 +327,26 @@ def _kern_26_6(font, kerns, left: str, right: str) -> int:
             value = round(font.getlength(left + right) * 64) - _advance_26_6(font, left) - _advance_26_6(font, right)
         table[key] = value
     return value
+
+
+def _glyph_boxes(font, text: str, kerns) -> tuple[Box, ...]:
+    """Each character's box around the left end of the baseline of an unstroked line, from
+    cached glyphs: what Pillow's getbbox of the character gives, moved by the getlength
+    advances and kerning before it (in 26.6 units: the same floats)."""
+    table = _glyph_table(font)
+    boxes = []
+    pen = 0
+    last = len(text) - 1
+    for i, char in enumerate(text):
+        glyph = table.get(char) or _glyph(font, char)
+        x0, y0, x1, y1 = glyph.box
+        origin = pen / 64
+        boxes.append((origin + x0, y0, origin + x1, y1))
+        pen += glyph.advance
+        if kerns is not None and i < last:
+            kern = table.get((char, text[i + 1]))
+            pen += kern if kern is not None else _kern_26_6(font, kerns, char, text[i + 1])
+    return tuple(boxes)
 
 
 def line_pen(font, text: str, kerns) -> int:
