@@ -98,13 +98,18 @@ def test_render_is_the_one_by_one_render(first_id):
 def test_polygons_past_the_right_and_bottom_edges_are_painted_straight_on_and_counted_whole():
     """Full-width shelf boards and rails end a pixel past the right edge; shapes run past
     the bottom and the corner: painted straight onto the canvas (clipped there), they own
-    and count what their masks would, the pixels beyond the edges included."""
+    and count what their masks would, the pixels beyond the edges included; an upright
+    rectangle's count is its corners' (thin and empty-looking ones too)."""
     rng = np.random.default_rng(4)
     shapes = [shapely_box(0, 20.4, 200, 31.7), shapely_box(0.6, 40, 200, 44.2), shapely_box(150.5, 130.25, 230, 170),
               shapely_box(0, 0, 200, 160), Polygon([(120.7, 60.2), (260.3, 150.9), (140.1, 190.6)])]
     for _ in range(12):  # triangles and quadrilaterals from inside the canvas to past its far edges
         corner = rng.uniform((0, 0), (190, 150), size=(1, 2))
         shapes.append(Polygon(corner + rng.uniform(0, 90, size=(int(rng.integers(3, 5)), 2))).convex_hull)
+    for _ in range(12):  # upright rectangles (their pixels known from their corners): thin, wide, past the edges
+        x0, y0 = rng.uniform((0, 0), (195, 155))
+        w, h = rng.uniform(0, (3, 2)) if rng.random() < 0.3 else rng.uniform(0, 80, size=2)
+        shapes.append(shapely_box(x0, y0, x0 + w, y0 + h))
     for first_id in (1, 300):
         items = [ShapeItem(first_id + k, "shape", "shape", "shape", ((37 * k) % 256, 90, 200 - 9 * k), poly, z=k)
                  for k, poly in enumerate(shapes)]

@@ -277,3 +277,23 @@ def test_long_lines_drawn_from_words_are_drawn_glyph_by_glyph():
     finally:
         text._HOT_LINES = old_hot
     assert walked > 100 and fell_back > 0
+
+
+def test_character_boxes_from_cached_glyphs_are_pillows():
+    """An unstroked line's character boxes come from the glyph cache: each is Pillow's
+    getbbox of the character, moved by getlength's advances and kerning before it."""
+    from gen_stress.scenes import text
+
+    rng = random.Random(13)
+    for font in load_catalog().fonts:
+        for text_px in (5, 9, 16):
+            line = "".join(c for c in (rng.choice("AVWaTo.,-1$ fiyj\u200a") for _ in range(25)) if font.draws(c)) or "A"
+            pil = text.basic_pil(font, text_px)
+            expected, origin = [], 0.0
+            for i, char in enumerate(line):
+                x0, y0, x1, y1 = pil.getbbox(char, anchor="ls")
+                expected.append((origin + x0, y0, origin + x1, y1))
+                origin += pil.getlength(char)
+                if i + 1 < len(line) and font.kerns(char, line[i + 1]):
+                    origin += pil.getlength(char + line[i + 1]) - pil.getlength(char) - pil.getlength(line[i + 1])
+            assert layout_line(line, font, text_px=text_px).char_boxes_local == tuple(expected), (font.name, line)

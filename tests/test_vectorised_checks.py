@@ -105,6 +105,8 @@ def test_rounding_at_once_is_pythons_round():
     values += [np.nextafter(v, w) for v in values[-2000:] for w in (-np.inf, np.inf)]
     for ndigits in (2, 4):
         assert repr(model._round_many(values, ndigits)) == repr([round(float(v), ndigits) for v in values])
+    assert len(values) > 1000 * model.ROUND_AT_ONCE  # the numpy path; a short list goes value by value
+    assert repr(model._round_many(values[:5], 2)) == repr([round(float(v), 2) for v in values[:5]])
     assert model._round_many([], 2) == []
 
 

@@ -4,6 +4,7 @@ when the render is faithful); the pipeline resamples a scene that fails any chec
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 
 import numpy as np
 
@@ -15,12 +16,38 @@ INK_LEVEL = 8  # coverage (0..255) below this is anti-aliasing haze, not ink
 FEW_CHARS = 16  # below this many characters a line's boxes are looked at one by one (faster than a table)
 
 
+# What checks derive from a line mask the renderer shares across items (every upright line
+# of one text, font and size: screens repeat their labels), by the mask's id; the mask is
+# held, so its id is not reused while remembered.
+_SHARED: OrderedDict = OrderedDict()
+_SHARED_COUNT = 4096
+
+
+def _shared(cov: np.ndarray, level: int) -> dict | None:
+    """The remembered derivations of a shared line mask (a read-only array owning its
+    pixels, made once per text, font and size), or None for an item's own coverage."""
+    if cov.flags.writeable or cov.base is not None:
+        return None
+    key = (id(cov), level)
+    entry = _SHARED.get(key)
+    if entry is None or entry["array"] is not cov:
+        entry = _SHARED[key] = {"array": cov, "inked": cov >= level}
+        entry["inked"].flags.writeable = False
+        if len(_SHARED) > _SHARED_COUNT:
+            _SHARED.popitem(last=False)
+    else:
+        _SHARED.move_to_end(key)
+    return entry
+
+
 def _ink_mask(rendered: Rendered, item_id: int, level: int = INK_LEVEL) -> tuple[int, int, np.ndarray, np.ndarray]:
-    """(x0, y0, coverage, coverage >= level) of an item, made once per render."""
+    """(x0, y0, coverage, coverage >= level) of an item, made once per render (once per
+    shared line mask)."""
     key = ("ink_mask", item_id, level)
     if key not in rendered.memo:
         x0, y0, cov = rendered.coverage(item_id)
-        rendered.memo[key] = (x0, y0, cov, cov >= level)
+        shared = _shared(cov, level)
+        rendered.memo[key] = (x0, y0, cov, cov >= level if shared is None else shared["inked"])
     return rendered.memo[key]
 
 
@@ -29,8 +56,17 @@ def _ink(rendered: Rendered, item_id: int, level: int = INK_LEVEL):
     key = ("ink", item_id, level)
     if key not in rendered.memo:
         x0, y0, cov, inked = _ink_mask(rendered, item_id, level)
-        ys, xs = np.nonzero(inked)
-        rendered.memo[key] = (xs + x0, ys + y0, cov[ys, xs])
+        shared = _shared(cov, level)
+        local = None if shared is None else shared.get("ink")
+        if local is None:
+            ys, xs = np.nonzero(inked)
+            local = (xs, ys, cov[ys, xs])
+            if shared is not None:
+                for array in local:
+                    array.flags.writeable = False
+                shared["ink"] = local
+        xs, ys, values = local
+        rendered.memo[key] = (xs + x0, ys + y0, values)
     return rendered.memo[key]
 
 
@@ -83,15 +119,27 @@ def _all_inside(xs: np.ndarray, ys: np.ndarray, box: Box) -> bool:
 def _chars_drew_ink(item: TextItem, rendered: Rendered, xs: np.ndarray, ys: np.ndarray) -> list[bool]:
     """Per character: does its box hold ink? Upright text is read off the coverage in
     place; turned text through its own frame, so turned neighbours do not count."""
-    if item.layout.rotated:
-        return list(_in_chars(item, _local(item, xs, ys), slack=0.5).any(axis=0))
+    if item.layout.rotated:  # `_in_chars(...).any(axis=0)`, laid out (characters, pixels): rows reduced in place
+        boxes = np.asarray(item.layout.char_boxes_local, dtype=float).reshape(-1, 4)
+        x, y = _local(item, xs, ys).T
+        return ((x >= boxes[:, 0:1] - 0.5) & (x <= boxes[:, 2:3] + 0.5)
+                & (y >= boxes[:, 1:2] - 0.5) & (y <= boxes[:, 3:4] + 0.5)).any(axis=1).tolist()
     boxes = item.layout.char_boxes
     if not boxes:
         return []
-    x0, y0, _, inked = _ink_mask(rendered, item.item_id)
+    x0, y0, cov, inked = _ink_mask(rendered, item.item_id)
     h, w = inked.shape
     if len(boxes) < FEW_CHARS:  # a short line: each box looked at in place
-        return [bool(inked[_span(by0, by1, y0, h), _span(bx0, bx1, x0, w)].any()) for bx0, by0, bx1, by1 in boxes]
+        spans = tuple((_span(by0, by1, y0, h), _span(bx0, bx1, x0, w)) for bx0, by0, bx1, by1 in boxes)
+        shared = _shared(cov, INK_LEVEL)
+        if shared is None:
+            return [bool(inked[rows, cols].any()) for rows, cols in spans]
+        # The same boxes over the same shared mask hold the same ink (a label drawn again).
+        seen = shared.setdefault("chars", {})
+        key = tuple((rows.start, rows.stop, cols.start, cols.stop) for rows, cols in spans)
+        if key not in seen:
+            seen[key] = tuple(bool(inked[rows, cols].any()) for rows, cols in spans)
+        return list(seen[key])
     # Ink pixels counted over every character's box at once, from a summed-area table.
     table = np.zeros((h + 1, w + 1), np.int32)
     np.cumsum(np.cumsum(inked, axis=0), axis=1, out=table[1:, 1:])
@@ -172,10 +220,13 @@ def text_contrast(item: TextItem, rendered: Rendered, floor: float = 1.15) -> li
     pixels = np.asarray(rendered.image.crop((x0, y0, x1, y1)))
     region = rendered.ids[y0:y1, x0:x1]
     owned = region[ys - y0, xs - x0] == item.item_id
-    around = pixels[region == (item.on_item or 0)]
-    if not owned.any() or around.size == 0:
+    around = region == (item.on_item or 0)
+    count = int(np.count_nonzero(around))
+    if not owned.any() or count == 0:
         return [f"text {item.text!r} has no visible ink or no ground around it"]
-    ground = _luminance(around.mean(axis=0))
+    # The ground's mean colour, as np.mean gives it: the sums are whole numbers, exact in any
+    # order (one matrix product instead of gathering the ground's pixels and reducing them).
+    ground = _luminance(around.ravel().astype(np.float64) @ pixels.reshape(-1, 3).astype(np.float64) / count)
     ink_lum = _luminance(pixels[ys[owned] - y0, xs[owned] - x0])
     half = ink_lum.size // 2
     distinct = np.partition(np.abs(ink_lum - ground), half)[half:]

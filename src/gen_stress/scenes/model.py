@@ -37,8 +37,10 @@ class ShapeItem:
     def color(self) -> str:
         return color_name(self.rgb)
 
-    @property
+    @cached_property
     def bbox(self) -> Box:
+        """The outline's bounds, worked out once (shapely's `bounds` costs microseconds a
+        call; a layout's checks, the renderer and the record each ask)."""
         return tuple(self.geometry.bounds)  # type: ignore[return-value]
 
     @cached_property
@@ -179,13 +181,17 @@ def _round(value: float, ndigits: int = 2) -> float:
     return value if value.is_integer() else round(value, ndigits)
 
 
+ROUND_AT_ONCE = 32  # values from which _round_many rounds in numpy
+
+
 def _round_many(values: list, ndigits: int = 2) -> list[float]:
     """[_round(v, ndigits) for v in values] in one numpy pass. numpy rounds x to
     rint(x * 10**n) / 10**n, which is Python's correctly rounded round(x, n) (the double
     nearest the decimal) unless x * 10**n lies within numpy's rounding error of a half:
-    those few values, and large or non-finite ones, go through Python's round."""
-    if not values:
-        return []
+    those few values, and large or non-finite ones, go through Python's round. A short
+    list is rounded value by value (numpy's calls cost more than a few whole numbers)."""
+    if len(values) < ROUND_AT_ONCE:
+        return [_round(v, ndigits) for v in values]
     x = np.array(values, dtype=float)
     out = np.round(x, ndigits).tolist()
     size = np.abs(x)

@@ -80,6 +80,15 @@ def _upright_line(item) -> bool:
     return layout.shaping is None and not layout.stroke_px and layout.placement.angle_deg == 0
 
 
+def _turned_line(item) -> bool:
+    """The lines of a skewed sheet: turned, unstroked Latin text (the renderer pastes the
+    turned coverage's core straight; its Raster is made if a check asks for it)."""
+    if type(item) is not TextItem:
+        return False
+    layout = item.layout
+    return layout.shaping is None and not layout.stroke_px and layout.rotated
+
+
 @rasterize.register
 def _(item: TextItem) -> Raster:
     layout = item.layout
@@ -101,8 +110,15 @@ class _Rasters(dict):
     def __init__(self, items: dict):
         super().__init__()
         self._items = items
+        self.turned: dict = {}  # item id -> (top-left, core) of turned lines drawn from cores
 
     def __missing__(self, item_id: int) -> Raster:
+        drawn = self.turned.get(item_id)
+        if drawn is not None:  # what rasterize gives a turned line, from the core already turned
+            (x0, y0), core = drawn
+            coverage = Image.Image()._new(core)
+            raster = self[item_id] = Raster(x0, y0, coverage, ((self._items[item_id].rgb, coverage),))
+            return raster
         raster = self[item_id] = rasterize(self._items[item_id])
         return raster
 
@@ -151,10 +167,22 @@ def _paint_directly(item) -> tuple[int, int, int, int] | None:
     the canvas's origin as from a mask's, where no vertex is negative."""
     if type(item) is not ShapeItem or item.geometry.interiors:  # subclasses rasterise their own way
         return None
-    x0, y0, x1, y1 = pixel_box(item.geometry.bounds)
+    x0, y0, x1, y1 = pixel_box(item.bbox)  # (the geometry's bounds, remembered by the item)
     if x0 < 0 or y0 < 0:
         return None
     return x0, y0, x1 + 1, y1 + 1  # Pillow fills the right and bottom edge pixels too
+
+
+def _rectangle_px(points: list[float]) -> int | None:
+    """The pixels Pillow fills for an upright rectangle (four corners, none negative,
+    `points` flat), inside the canvas or not: its whole-pixel corners (Pillow's
+    truncation) and every pixel between, edges included; None for another polygon."""
+    if len(points) != 8:
+        return None
+    xa, ya, xb, yb, xc, yc, xd, yd = points
+    if not ((xa == xb and yb == yc and xc == xd and yd == ya) or (ya == yb and xb == xc and yc == yd and xd == xa)):
+        return None
+    return (int(max(xa, xc)) - int(min(xa, xc)) + 1) * (int(max(ya, yc)) - int(min(ya, yc)) + 1)
 
 
 def _px_beyond(points: list[float], box: tuple[int, int, int, int], size: tuple[int, int]) -> int:
@@ -212,6 +240,18 @@ def render(scene: Scene) -> Rendered:
             boxes[item.item_id] = (x0 + ox0, y0 + oy0, x0 + ox1, y0 + oy1)
             whole.add(item.item_id)
             continue  # its Raster is made if a check asks for it
+        if _turned_line(item):  # what the raster path below does for it, on Pillow's cores
+            (x0, y0), coverage = rasters.turned[item.item_id] = item.layout.turned_line()
+            width, height = coverage.size
+            owned = coverage.convert("1", Image.Dither.NONE)
+            box = (x0, y0, x0 + width, y0 + height)
+            image.im.paste(item.rgb, box, coverage)
+            ids.im.paste(item.item_id, box, owned)
+            area_px[item.item_id] = _owned_core_px(coverage, owned)
+            ox0, oy0, ox1, oy1 = owned.getbbox(True) or (0, 0, 0, 0)
+            boxes[item.item_id] = (x0 + ox0, y0 + oy0, x0 + ox1, y0 + oy1)
+            whole.add(item.item_id)
+            continue
         box = _paint_directly(item)
         if box is not None:
             # Same rasterisation as the mask path (integer offsets), without the mask.
@@ -222,9 +262,11 @@ def render(scene: Scene) -> Rendered:
             paint.draw_polygon(points, ink, 1)
             label.draw_polygon(points, label.draw_ink(item.item_id), 1)
             x0, y0, x1, y1 = box
-            area = int(np.count_nonzero(ids_array[y0:y1, x0:x1] == item.item_id))  # on top now
-            if x1 > size[0] or y1 > size[1]:  # (a full-width shelf board ends a pixel past the edge)
-                area += _px_beyond(points, box, size)
+            area = _rectangle_px(points)
+            if area is None:
+                area = int(np.count_nonzero(ids_array[y0:y1, x0:x1] == item.item_id))  # on top now
+                if x1 > size[0] or y1 > size[1]:  # (it runs past the edge)
+                    area += _px_beyond(points, box, size)
             area_px[item.item_id] = area
             boxes[item.item_id] = box
             whole.add(item.item_id)
@@ -299,6 +341,14 @@ def _visible_px(ids: np.ndarray, boxes: dict[int, tuple[int, int, int, int]], ar
 # Pillow's histogram walks every pixel in Python-visible bins; numpy's count has a fixed
 # cost of a few microseconds but runs far faster per pixel: past this many pixels it wins.
 _NUMPY_COUNT_PX = 3000
+
+
+def _owned_core_px(coverage, owned) -> int:
+    """`_owned_px` of an anti-aliased coverage and its "1" image, as Pillow cores."""
+    width, height = owned.size
+    if width * height < _NUMPY_COUNT_PX:
+        return owned.histogram()[-1]
+    return int(np.count_nonzero(as_array(Image.Image()._new(coverage)) >= 128))
 
 
 def _owned_px(raster: Raster, owned: Image.Image) -> int:

@@ -83,14 +83,11 @@ class TextLayout:
             return tuple(by_char)
         boxes = []
         font, text = self._pil, self.text
-        table = _glyph_table(font) if not self.stroke_px else None
+        if not self.stroke_px:  # from the glyph cache: its boxes are getbbox's, its advances getlength's
+            return _glyph_boxes(font, text, self._kerns)
         origin = 0.0
         for i, char in enumerate(text):
-            if table is not None:  # the drawn glyph's: the same advance and box (tests/test_text.py)
-                glyph = table.get(char) or _glyph(font, char)
-                advance, (x0, y0, x1, y1) = glyph.advance / 64, glyph.box
-            else:
-                advance, (x0, y0, x1, y1) = _char_metrics(font, char, self.stroke_px)
+            advance, (x0, y0, x1, y1) = _char_metrics(font, char, self.stroke_px)
             boxes.append((origin + x0, y0, origin + x1, y1))
             origin += advance
             # Pillow's basic layout kerns only the pairs of the font's 'kern' table.
@@ -206,15 +203,29 @@ class TextLayout:
             else:
                 dx, dy = place.apply([local_origin])[0]
             return (int(round(dx)), int(round(dy))), outer, inner
-        corners = self.placement.apply(rect_points((x0 - _PAD, y0 - _PAD, x1 + _PAD, y1 + _PAD)))
-        bx0, by0, bx1, by1 = pixel_box(bounds(corners))
-        data = self.placement.inverse_affine((bx0, by0), local_origin)
-        out_size = (bx1 - bx0, by1 - by0)
+        (bx0, by0), out_size, data = self._turn_frame()
 
         def turn(mask: Image.Image) -> Image.Image:
             return _affine(mask, out_size, data)
 
         return (bx0, by0), turn(outer), (turn(inner) if inner is not None else None)
+
+    def _turn_frame(self) -> tuple[tuple[int, int], tuple[int, int], tuple[float, ...]]:
+        """(top-left on canvas, size, Pillow AFFINE data) of the turned local mask."""
+        x0, y0, x1, y1 = self.ink_box_local
+        corners = self.placement.apply(rect_points((x0 - _PAD, y0 - _PAD, x1 + _PAD, y1 + _PAD)))
+        bx0, by0, bx1, by1 = pixel_box(bounds(corners))
+        return (bx0, by0), (bx1 - bx0, by1 - by0), self.placement.inverse_affine((bx0, by0), (x0 - _PAD, y0 - _PAD))
+
+    def turned_line(self) -> tuple[tuple[int, int], object]:
+        """(top-left on canvas, Pillow core "L") of a turned, unstroked basic-layout line:
+        the coverage `rasterize` draws for it, without an Image around it (the renderer
+        pastes cores; a skewed receipt turns every line)."""
+        x0, y0, x1, y1 = self.ink_box_local
+        mask = _line_mask(self._pil, self.text, self._kerns, (x1 - x0 + 2 * _PAD, y1 - y0 + 2 * _PAD),
+                          (_PAD - x0, _PAD - y0))
+        origin, size, data = self._turn_frame()
+        return origin, _turned_core(mask.coverage_core, size, data)
 
     def upright_line(self) -> tuple[tuple[int, int], LineMask]:
         """(top-left on canvas, mask) of an upright, unstroked line (what `rasterize`
@@ -235,11 +246,16 @@ def _affine(mask: Image.Image, size: tuple[int, int], data: tuple[float, ...]) -
     turned page turns each of its lines. The same pixels (tests/test_text.py)."""
     if mask.mode != "L":  # ("1" and "P" are turned without interpolation)
         return mask.transform(size, Image.Transform.AFFINE, data, Image.Resampling.BILINEAR)
-    core = Image.core.new("L", size)
     mask.load()
-    core.transform((0, 0) + tuple(size), mask.im, Image.Transform.AFFINE, tuple(data[:6]),
-                   Image.Resampling.BILINEAR, 1)
-    return Image.Image()._new(core)
+    return Image.Image()._new(_turned_core(mask.im, size, data))
+
+
+def _turned_core(core, size: tuple[int, int], data: tuple[float, ...]):
+    """`_affine` on Pillow's "L" cores: a zeroed core of `size`, every pixel mapped back
+    into `core` (bilinear, outside it 0)."""
+    out = Image.core.new("L", size)
+    out.transform((0, 0) + tuple(size), core, Image.Transform.AFFINE, tuple(data[:6]), Image.Resampling.BILINEAR, 1)
+    return out
 
 
 # Glyph cache: Pillow's line render (ImageDraw.text) rasterises every glyph of a line
@@ -311,6 +327,26 @@ def _kern_26_6(font, kerns, left: str, right: str) -> int:
             value = round(font.getlength(left + right) * 64) - _advance_26_6(font, left) - _advance_26_6(font, right)
         table[key] = value
     return value
+
+
+def _glyph_boxes(font, text: str, kerns) -> tuple[Box, ...]:
+    """Each character's box around the left end of the baseline of an unstroked line, from
+    cached glyphs: what Pillow's getbbox of the character gives, moved by the getlength
+    advances and kerning before it (in 26.6 units: the same floats)."""
+    table = _glyph_table(font)
+    boxes = []
+    pen = 0
+    last = len(text) - 1
+    for i, char in enumerate(text):
+        glyph = table.get(char) or _glyph(font, char)
+        x0, y0, x1, y1 = glyph.box
+        origin = pen / 64
+        boxes.append((origin + x0, y0, origin + x1, y1))
+        pen += glyph.advance
+        if kerns is not None and i < last:
+            kern = table.get((char, text[i + 1]))
+            pen += kern if kern is not None else _kern_26_6(font, kerns, char, text[i + 1])
+    return tuple(boxes)
 
 
 def line_pen(font, text: str, kerns) -> int:
@@ -592,25 +628,34 @@ def _word_compose(font, text: str, kerns, size: tuple[int, int], origin: tuple[i
 class LineMask:
     """A line's "L" coverage (from `compose_line`), what it owns in the id buffer (the
     pixels it covers at least half of, a "1" image), how many pixels that is and their
-    box, all worked out once when the mask is made (the renderer pastes every line's
+    box, each worked out once when first asked (the renderer pastes every upright line's
     Pillow cores straight; Images are made only for whoever asks for them). A turned line
-    owns the pixels of its turned coverage instead. Shared: read only (Pillow copies a
-    read-only image before changing it)."""
+    owns the pixels of its turned coverage instead (its upright mask's own are never
+    asked). Shared: read only (Pillow copies a read-only image before changing it)."""
 
     array: np.ndarray  # the coverage's pixels (read only)
     coverage_core: object  # Pillow's core image on `array`'s memory ("L")
-    owned_core: object  # Pillow's core image of the owned pixels ("1")
-    owned_px: int
-    owned_box: tuple[int, int, int, int]  # the box of the owned pixels (all zero when none)
 
     @classmethod
     def of(cls, array: np.ndarray) -> LineMask:
         array.flags.writeable = False
         size = (array.shape[1], array.shape[0])
         # Image.frombuffer's mapping of the array's memory (read only), without its checks.
-        coverage = Image.core.map_buffer(array, size, "raw", 0, ("L", 0, 1))
-        owned = coverage.convert("1", Image.Dither.NONE)  # 255 where coverage >= 128
-        return cls(array, coverage, owned, int(np.count_nonzero(array >= 128)), owned.getbbox() or (0, 0, 0, 0))
+        return cls(array, Image.core.map_buffer(array, size, "raw", 0, ("L", 0, 1)))
+
+    @cached_property
+    def owned_core(self):
+        """Pillow's core image of the owned pixels ("1": 255 where coverage >= 128)."""
+        return self.coverage_core.convert("1", Image.Dither.NONE)
+
+    @cached_property
+    def owned_px(self) -> int:
+        return int(np.count_nonzero(self.array >= 128))
+
+    @cached_property
+    def owned_box(self) -> tuple[int, int, int, int]:
+        """The box of the owned pixels (all zero when none)."""
+        return self.owned_core.getbbox() or (0, 0, 0, 0)
 
     @cached_property
     def coverage(self) -> Image.Image:

@@ -35,11 +35,10 @@ from gen_stress.scenes.contexts.sheet import (
 )
 from gen_stress.scenes.languages import LANGUAGES, page_words
 from gen_stress.scenes.fonts import load_catalog
-from gen_stress.scenes.geometry import rect_points
+from gen_stress.scenes.geometry import polygon, rect_points
 from gen_stress.scenes.model import Scene
 from gen_stress.scenes.page import Count, Field, Listing, Page, Request, Target
 from gen_stress.scenes.text import measured_advance
-from shapely.geometry import Polygon
 
 TITLE_FONTS = ("Lobster Two", "Leckerli One", "Dancing Script", "Kaushan Script", "Cabin Sketch", "Comfortaa")
 DISH_FONTS = ("Lobster Two", "Dancing Script", "Roboto Slab", "EB Garamond", "DejaVu Serif", "Yanone Kaffeesatz",
@@ -426,7 +425,7 @@ class MenuContext(Context):
         x0, y0, x1, y1, pad = self._card(content, size)
         text_width = _widths(content)
         sheet = Sheet(shaping=page_shaping(content.language), mirror=right_to_left(content.language))
-        sheet.shape(Polygon(rect_points((x0, y0, x1, y1))), content.paper, "paper", "menu card", z=1, item_id=1)
+        sheet.shape(polygon(rect_points((x0, y0, x1, y1))), content.paper, "paper", "menu card", z=1, item_id=1)
         soft = mix(content.accent, content.paper, 0.3)
         # A double border, as printed menus have (its eight edges made in one call).
         edges = [box for inset, thick in ((4, 2), (8, 1))

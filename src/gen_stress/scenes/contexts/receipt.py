@@ -199,7 +199,7 @@ class ReceiptContext(Context):
         if slot == "fine_text":
             fine = fine[:-1] + (pick(rng, [t for t in vocab["fine_print"] + vocab["short_fine_print"]
                                            if t not in fine[:-1]
-                                           and text_width(t, font_named(body_font), target_px) <= room]
+                                           and measured_advance(t, font_named(body_font), target_px) <= room]
                                      or vocab["short_fine_print"]),)
         optional = rng.random(7) < 0.5
         served = store["kind"] in SERVED_KINDS  # a tip, a table and a server belong where food is served
@@ -548,6 +548,9 @@ class ReceiptContext(Context):
         def text_width(text, font, text_px):  # shaped where the page is (scripts beyond Latin)
             return sheet_text_width(text, font, text_px, shaping)
 
+        def stamp_width(text):  # (the stamp is drawn turned, by Pillow: its advance alone, no glyph box)
+            return _stamp_width(text, body, content.target_px, shaping)
+
         # The paper's width: the widest line, at least a till roll's 32 characters.
         gap = text_width("  ", body, px)
         mark_w = text_width(" *", body, px)
@@ -565,7 +568,7 @@ class ReceiptContext(Context):
             elif kind == "fine":
                 need = max(need, text_width(d["text"], body, content.fine_px))
             elif kind == "stamp":
-                need = max(need, text_width(d["text"], body, content.target_px) * 1.05 + 4)
+                need = max(need, stamp_width(d["text"]) * 1.05 + 4)
         pad = max(8.0, 1.6 * px)
         paper_w = need + 2 * pad
         heights = [self._height(kind, d, content) for kind, d in lines]
@@ -592,7 +595,7 @@ class ReceiptContext(Context):
         if kind == "gap":
             return px
         if kind == "stamp":
-            w = text_width(d["text"], font_named(content.body_font), content.target_px, _shaping(content.language))
+            w = _stamp_width(d["text"], font_named(content.body_font), content.target_px, _shaping(content.language))
             return w * 1.05 + 2 * content.target_px + 6  # room for any turn of the stamp
         return cap_gap(px)
 
@@ -741,6 +744,13 @@ def _body_fonts(language: str) -> tuple[str, ...]:
     """Fonts a receipt in the language is printed in: the till fonts that draw all of it
     (Latin, Cyrillic, Greek), else the script's own (Noto)."""
     return fonts_for(BODY_FONTS, language)
+
+
+def _stamp_width(text: str, font, text_px: int, shaping) -> float:
+    """`text_width` of a stamp: from advances alone on a Latin page (the same value; a
+    stamp is drawn turned by Pillow, so the glyph boxes `text_width` works out for an
+    upright line are never used, and a stamp's size is the asked one, often new)."""
+    return measured_advance(text, font, text_px) if shaping is None else text_width(text, font, text_px, shaping)
 
 
 def _room(content: ReceiptContent, paper_w: float, paper_h: float, size: tuple[int, int]):

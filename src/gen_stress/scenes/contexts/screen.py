@@ -40,6 +40,7 @@ from gen_stress.scenes.contexts.edits import one_char_changed
 from gen_stress.scenes.contexts.sheet import (Sheet, font_named, money, page_shaping, parse_money, right_to_left,
                                               styled_fonts, text_width)
 from gen_stress.scenes.fonts import FontInfo, load_catalog
+from gen_stress.scenes.geometry import polygon
 from gen_stress.scenes.model import Scene, ShapeItem, TextItem
 from gen_stress.scenes.page import Count, Detail, Field, Listing, Page, Request, Target
 from gen_stress.scenes.text import TextLayout, layout_text, moved
@@ -574,7 +575,8 @@ class _Layout:
     # Drawing helpers ------------------------------------------------------------------
 
     def rect(self, box, rgb: RGB, role: str, label: str, radius: float = 0.0, z: int = 2, attributes=()) -> ShapeItem:
-        return self.sheet.shape(Polygon(rounded_rect(box, radius)), rgb, role, label, z=z, attributes=attributes)
+        points = rounded_rect(box, radius)
+        return _outlined(self.sheet.shape(polygon(points), rgb, role, label, z=z, attributes=attributes), points)
 
     def ring(self, box, rgb: RGB, width: float, radius: float, role: str, label: str, z: int = 3) -> ShapeItem:
         """An outline (an outlined button, a text field): a rounded rectangle with a hole."""
@@ -584,7 +586,8 @@ class _Layout:
                                 rgb, role, label, z=z)
 
     def circle(self, cx: float, cy: float, r: float, rgb: RGB, role: str, label: str, z: int = 3) -> ShapeItem:
-        return self.sheet.shape(Polygon(rounded_rect((cx - r, cy - r, cx + r, cy + r), r)), rgb, role, label, z=z)
+        points = rounded_rect((cx - r, cy - r, cx + r, cy + r), r)
+        return _outlined(self.sheet.shape(polygon(points), rgb, role, label, z=z), points)
 
     def text(self, text: str, x: float, mid_y: float, rgb: RGB, role: str, *, px: int | None = None,
              font: FontInfo | None = None, align: str = "left", on: int = 1, z: int = 5, **kw) -> TextItem:
@@ -1504,6 +1507,7 @@ class _Layout:
 # Unit quarter arcs of the four corners (bottom-right, bottom-left, top-left, top-right), 7 points each.
 _CORNER_ARCS = tuple(np.column_stack([np.cos(a), np.sin(a)])
                      for a in (np.linspace(0, np.pi / 2, 7) + k * np.pi / 2 for k in range(4)))
+_STACKED_ARCS = np.stack(_CORNER_ARCS)  # (corner, point, xy)
 
 
 def rounded_rect(box, radius: float) -> np.ndarray:
@@ -1513,8 +1517,18 @@ def rounded_rect(box, radius: float) -> np.ndarray:
     r = max(0.0, min(radius, (x1 - x0) / 2, (y1 - y0) / 2))
     if r == 0:
         return np.array([(x0, y0), (x1, y0), (x1, y1), (x0, y1)], dtype=float)
-    centres = ((x1 - r, y1 - r), (x0 + r, y1 - r), (x0 + r, y0 + r), (x1 - r, y0 + r))
-    return np.concatenate([arc * r + centre for arc, centre in zip(_CORNER_ARCS, centres)])
+    centres = np.array(((x1 - r, y1 - r), (x0 + r, y1 - r), (x0 + r, y0 + r), (x1 - r, y0 + r)))
+    # Each arc times r plus its corner's centre, the four at once (the same products and sums).
+    return (_STACKED_ARCS * r + centres[:, None, :]).reshape(-1, 2)
+
+
+def _outlined(item: ShapeItem, points: np.ndarray) -> ShapeItem:
+    """The item told its outline (`exterior`) from the points it was made of instead of
+    reading them back from shapely: the same points when they do not close the ring
+    themselves (shapely then adds the closing point, which `exterior` drops)."""
+    if (points[0] != points[-1]).any():
+        vars(item)["exterior"] = points
+    return item
 
 
 @lru_cache(maxsize=1024)

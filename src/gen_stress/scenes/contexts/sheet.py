@@ -155,7 +155,10 @@ class Sheet:
                 layout = TextLayout(item.layout.text, item.layout.font, item.layout.text_px, item.layout.stroke_px,
                                     item.layout.ink_box_local,
                                     Placement(place.angle_deg + angle_deg, place.pivot, center), item.layout.shaping)
-                out.append(dataclasses.replace(item, layout=layout))
+                # (dataclasses.replace(item, layout=layout), at half its cost: every line of a skewed page)
+                out.append(TextItem(item.item_id, item.role, layout, item.rgb, item.z, item.stroke_rgb, item.on_item,
+                                    item.prior_text, item.attributes, item.char_detail) if type(item) is TextItem
+                           else dataclasses.replace(item, layout=layout))
             else:
                 coords = np.asarray(item.geometry.exterior.coords)[:-1]
                 out.append(dataclasses.replace(item, geometry=Polygon(turn.apply(coords))))
@@ -174,7 +177,7 @@ def paper_outline(box: tuple[float, float, float, float], torn_bottom: bool, too
         bottom.append((x0 + k * step, y1))
         if k:
             bottom.append((x0 + (k - 0.5) * step, y1 - tooth_px))
-    return Polygon([(x0, y0), (x1, y0), *bottom])
+    return polygon([(x0, y0), (x1, y0), *bottom])  # (shapely's Polygon of the list, made in one call)
 
 
 def money(cents: int, currency: dict, symbol: bool = False) -> str:
