@@ -196,3 +196,22 @@ def test_core_paste_and_one_call_polygons_match_pillow_and_shapely():
         assert ours.tobytes() == pillows.tobytes() and ours.getbbox() == pillows.getbbox()
         points = [tuple(p) for p in rng.uniform(-5, 500, (int(rng.integers(3, 25)), 2))]
         assert polygon(points).wkb == Polygon(points).wkb
+
+
+def test_what_checks_remember_of_shared_line_masks_stays_within_its_byte_bound(monkeypatch):
+    """Shared line masks' derivations are remembered by bytes, not entries: large lines
+    never grow a worker past the bound, and the newest entry stays."""
+    monkeypatch.setattr(checks, "_SHARED", type(checks._SHARED)())
+    monkeypatch.setattr(checks, "_shared_bytes", 0)
+    monkeypatch.setattr(checks, "_SHARED_BYTES", 1 << 20)
+    masks = []
+    for k in range(40):
+        cov = np.full((100, 1000), 200, np.uint8)  # 100 KB, plus its inked copy
+        cov.flags.writeable = False
+        masks.append(cov)
+        entry = checks._shared(cov, checks.INK_LEVEL)
+        assert entry["inked"].all()
+        assert checks._shared_bytes <= 1 << 20
+    assert checks._SHARED[(id(masks[-1]), checks.INK_LEVEL)]["array"] is masks[-1]
+    assert checks._shared_bytes == sum(e["bytes"] for e in checks._SHARED.values())
+    assert checks._shared(np.zeros((3, 3), np.uint8), checks.INK_LEVEL) is None  # an item's own, writable

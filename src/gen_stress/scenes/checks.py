@@ -18,9 +18,12 @@ FEW_CHARS = 16  # below this many characters a line's boxes are looked at one by
 
 # What checks derive from a line mask the renderer shares across items (every upright line
 # of one text, font and size: screens repeat their labels), by the mask's id; the mask is
-# held, so its id is not reused while remembered.
+# held, so its id is not reused while remembered. Bounded by bytes, not entries: an entry
+# holds its mask alive and the mask's ink as arrays (17 bytes an ink pixel), and a large
+# line's can pass 100 KB, so 4096 of them grew a worker by hundreds of MiB with --n.
 _SHARED: OrderedDict = OrderedDict()
-_SHARED_COUNT = 4096
+_SHARED_BYTES = 32 << 20
+_shared_bytes = 0
 
 
 def _shared(cov: np.ndarray, level: int) -> dict | None:
@@ -31,13 +34,28 @@ def _shared(cov: np.ndarray, level: int) -> dict | None:
     key = (id(cov), level)
     entry = _SHARED.get(key)
     if entry is None or entry["array"] is not cov:
-        entry = _SHARED[key] = {"array": cov, "inked": cov >= level}
+        if entry is not None:
+            _forget(key)
+        entry = _SHARED[key] = {"array": cov, "inked": cov >= level, "bytes": 0}
         entry["inked"].flags.writeable = False
-        if len(_SHARED) > _SHARED_COUNT:
-            _SHARED.popitem(last=False)
+        _count(entry, cov.nbytes + entry["inked"].nbytes)
     else:
         _SHARED.move_to_end(key)
     return entry
+
+
+def _count(entry: dict, nbytes: int) -> None:
+    """Adds what an entry now holds to the total; the oldest entries go past the bound."""
+    global _shared_bytes
+    entry["bytes"] += nbytes
+    _shared_bytes += nbytes
+    while _shared_bytes > _SHARED_BYTES and len(_SHARED) > 1:
+        _forget(next(iter(_SHARED)))
+
+
+def _forget(key) -> None:
+    global _shared_bytes
+    _shared_bytes -= _SHARED.pop(key)["bytes"]
 
 
 def _ink_mask(rendered: Rendered, item_id: int, level: int = INK_LEVEL) -> tuple[int, int, np.ndarray, np.ndarray]:
@@ -65,6 +83,7 @@ def _ink(rendered: Rendered, item_id: int, level: int = INK_LEVEL):
                 for array in local:
                     array.flags.writeable = False
                 shared["ink"] = local
+                _count(shared, sum(array.nbytes for array in local))
         xs, ys, values = local
         rendered.memo[key] = (xs + x0, ys + y0, values)
     return rendered.memo[key]
