@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import hashlib
+import sys
 from pathlib import Path
 
 import datasets
 import pyarrow.parquet as pq
+import pytest
 import yaml
 from PIL import Image
 
 from conftest import read_rows, run_cli
 from gen_stress.contract import COLUMNS, row_features
 from gen_stress.generators import get_family
-from gen_stress.pipeline import PartSpec, generate_index
+from gen_stress import pipeline
+from gen_stress.dataset import build_dataset
+from gen_stress.osutil import libc, no_huge_pages
+from gen_stress.pipeline import DatasetSpec, PartSpec, generate_index
 
 
 def digest(folder: Path) -> dict[str, str]:
@@ -123,3 +128,33 @@ def test_image_size_option(tmp_path, capsys):
 
     assert image_of(row).size == (640, 384)
     assert (row["scene"]["width"], row["scene"]["height"]) == (640, 384)
+
+
+THP_FLAG = 42  # prctl(PR_GET_THP_DISABLE)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a Linux prctl switch")
+def test_rows_are_written_without_huge_pages_and_the_setting_is_restored(tmp_path, monkeypatch):
+    """Arrow's allocator asks for transparent huge pages, which the kernel zeroes on
+    first touch (see osutil.no_huge_pages): a run switches them off while it writes and
+    leaves the process as it found it."""
+    prctl = libc().prctl
+    if prctl(THP_FLAG, 0, 0, 0, 0) < 0:
+        pytest.skip("kernel without PR_GET_THP_DISABLE")
+    seen = []
+    real = pipeline._write_rows
+
+    def watched(*args):
+        seen.append(prctl(THP_FLAG, 0, 0, 0, 0))
+        return real(*args)
+
+    monkeypatch.setattr(pipeline, "_write_rows", watched)
+    before = prctl(THP_FLAG, 0, 0, 0, 0)
+    build_dataset(DatasetSpec(parts=(PartSpec(family="ocr", n=4),)), tmp_path / "ds", progress=False)
+    assert seen == [1]
+    assert prctl(THP_FLAG, 0, 0, 0, 0) == before
+    with no_huge_pages():
+        with no_huge_pages():
+            assert prctl(THP_FLAG, 0, 0, 0, 0) == 1
+        assert prctl(THP_FLAG, 0, 0, 0, 0) == 1  # an inner run does not switch them back on
+    assert prctl(THP_FLAG, 0, 0, 0, 0) == before

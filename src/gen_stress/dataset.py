@@ -21,6 +21,7 @@ from pathlib import Path
 
 from gen_stress.card import ShardSource, write_card
 from gen_stress.errors import Terminated, UserError
+from gen_stress.osutil import no_huge_pages
 from gen_stress.pipeline import DatasetSpec, run_shards
 from gen_stress.shards import (
     PLAN_FILE,
@@ -76,11 +77,12 @@ def build_dataset(spec: DatasetSpec, out, *, overwrite: bool = False, workers: i
 
         import_ray()  # before any work: a missing extra is one line
     if is_url(out):
-        return build_in_store(spec, open_store(str(out)), overwrite=overwrite, progress=progress, shards=shards,
-                              resume=resume, engine=engine)
+        with no_huge_pages():
+            return build_in_store(spec, open_store(str(out)), overwrite=overwrite, progress=progress,
+                                  shards=shards, resume=resume, engine=engine)
     out = local_path(out)
     leftover = find_resumable(out, spec, shards) if resume else None
-    with staged(out, overwrite=overwrite, adopt=leftover) as tmp:
+    with staged(out, overwrite=overwrite, adopt=leftover) as tmp, no_huge_pages():
         summaries = write_dataset(spec, tmp, progress=progress, shards=shards, engine=engine)
         files = tuple(sorted(str(p.relative_to(tmp)) for p in tmp.rglob("*") if p.is_file()))
     return BuildResult(out=out, summaries=summaries, files=files)

@@ -32,7 +32,7 @@ from gen_stress.errors import GenerationError, UserError, clip
 from gen_stress.generators import get_family
 from gen_stress.generators.base import Family, Resample, SamplePlan
 from gen_stress.knobs import Sweep, knob_specs, make_knobs
-from gen_stress.osutil import die_with_parent
+from gen_stress.osutil import die_with_parent, no_huge_pages
 from gen_stress.questions import in_context
 from gen_stress.rng import MAX_SEED, sample_rng
 from gen_stress.scenes.fonts import warm_up
@@ -379,10 +379,15 @@ def write_shard(task: ShardTask, tick: Callable[[int], None] | None = None) -> S
     temporary name, renamed into place; to an object store as a local file uploaded in
     one request once complete (gen_stress.store). Its footer records the spec hash and
     the resampling counts (see gen_stress.shards)."""
+    tick = tick or (lambda k: _progress_queue.put(k) if _progress_queue is not None else None)
+    with no_huge_pages():  # a spawned or Ray worker too (see osutil)
+        return _write_shard(task, tick)
+
+
+def _write_shard(task: ShardTask, tick: Callable[[int], None]) -> ShardTask:
     from gen_stress.shards import temp_name
     from gen_stress.store import is_url, upload_shard
 
-    tick = tick or (lambda k: _progress_queue.put(k) if _progress_queue is not None else None)
     if is_url(task.directory):
         upload_shard(task.directory, task.filename, lambda temp: _write_rows(task, temp, tick))
         return task
