@@ -21,7 +21,6 @@ from functools import cache, lru_cache
 from importlib import resources
 
 import numpy as np
-import yaml
 from babel import Locale
 from babel.dates import format_date, get_day_names
 from babel.numbers import (
@@ -36,6 +35,7 @@ from babel.numbers import (
 
 from gen_stress.rng import pick
 from gen_stress.scenes import content
+from gen_stress.scenes.library import data_yaml
 from gen_stress.scenes.shaping import Shaping
 
 SCRIPTS = ("latin", "cyrillic", "greek", "arabic", "hebrew", "devanagari", "bengali", "thai",
@@ -579,9 +579,7 @@ PAGE_MARKS = " :%*×"  # printed on pages beyond words and amounts: "14:05", "VA
 def page_words(code: str) -> dict:
     """The page words of a language (data/contexts/languages.yaml), every string NFC;
     {} for English (the contexts' own vocabularies) and languages without any."""
-    # libyaml's safe loader where PyYAML has it (the same data, a tenth of the time)
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    data = yaml.load(_data_text("contexts", "languages.yaml"), Loader=loader)  # noqa: S506 (a safe loader)
+    data = data_yaml("contexts", "languages.yaml")
     entry = data.get(code)
     if entry is None:
         return {}
@@ -619,8 +617,7 @@ def _page_strings(code: str) -> list[str]:
 def screen_words(code: str) -> dict:
     """The labels of the screen context in a language (data/contexts/screen_languages.yaml),
     every string NFC; {} for English (screen.yaml's own) and languages without any."""
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    entry = yaml.load(_data_text("contexts", "screen_languages.yaml"), Loader=loader).get(code)  # noqa: S506
+    entry = data_yaml("contexts", "screen_languages.yaml").get(code)
     return _nfc_all(entry) if entry else {}
 
 

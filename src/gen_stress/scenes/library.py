@@ -363,10 +363,18 @@ def _template(entry: dict, classes: dict[str, ObjectClass], source: str) -> Temp
     return Template(entry["name"], entry["phrase"], entry["background"], surface, tuple(weights), tuple(states))
 
 
+def data_yaml(*parts: str):
+    """A YAML file of the package's data (`data_yaml("contexts", "menu.yaml")`), read by
+    libyaml's safe loader where PyYAML has it: the same data in about a tenth of the
+    time of the pure-Python parser (the object library took 0.35 s of every run's start)."""
+    text = resources.files("gen_stress").joinpath("data", *parts).read_text(encoding="utf-8")
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 (a safe loader)
+
+
 @lru_cache(maxsize=1)
 def load_library() -> Library:
     data = resources.files("gen_stress") / "data"
-    raw = yaml.safe_load((data / "objects.yaml").read_text(encoding="utf-8"))
+    raw = data_yaml("objects.yaml")
     category_sizes = raw.get("category_sizes") or {}
     classes = tuple(_object_class(entry, category_sizes) for entry in raw["classes"])
     by_name = {c.name: c for c in classes}
@@ -375,7 +383,7 @@ def load_library() -> Library:
     templates = []
     for path in sorted((data / "templates").iterdir(), key=lambda p: p.name):
         if path.name.endswith(".yaml"):
-            templates.append(_template(yaml.safe_load(path.read_text(encoding="utf-8")), by_name, path.name))
+            templates.append(_template(data_yaml("templates", path.name), by_name, path.name))
     return Library(classes, tuple(templates))
 
 

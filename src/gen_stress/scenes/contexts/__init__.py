@@ -12,12 +12,11 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from functools import cache
-from importlib import resources
 from typing import Any
 
 import numpy as np
-import yaml
 
+from gen_stress.scenes.library import data_yaml
 from gen_stress.scenes.page import Page, Request
 
 ABSTRACT = "abstract"  # the families' own scenes; not a module here
@@ -76,6 +75,4 @@ def context_names() -> tuple[str, ...]:
 @cache
 def vocabulary(name: str) -> dict:
     """A context's data file (src/gen_stress/data/contexts/<name>.yaml)."""
-    text = (resources.files("gen_stress") / "data" / "contexts" / f"{name}.yaml").read_text(encoding="utf-8")
-    # libyaml's parser when PyYAML has it (several times faster; the same safe constructor).
-    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 (a safe loader)
+    return data_yaml("contexts", f"{name}.yaml")
