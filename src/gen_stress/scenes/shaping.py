@@ -339,20 +339,28 @@ def _ft_face(path: str, em_26_6: int):
 def _ft_glyph(path: str, em_26_6: int, gid: int) -> _Bitmap:
     """The glyph as Pillow renders it (default load flags: hinted, antialiased), with its
     bitmap's bearing from the horizontal origin (HarfBuzz's offsets place that origin in
-    vertical text too)."""
+    vertical text too). Through FreeType's own calls on freetype-py's face (its wrappers
+    build a Python object per slot, bitmap and field read: a line loads a dozen new
+    glyphs, every size being new to them)."""
     import freetype
+    from freetype import raw
 
-    face = _ft_face(path, em_26_6)
-    face.load_glyph(gid, freetype.FT_LOAD_DEFAULT | freetype.FT_LOAD_NO_BITMAP)
-    slot = face.glyph
-    slot.render(freetype.FT_RENDER_MODE_NORMAL)
-    bitmap = slot.bitmap
+    face = _ft_face(path, em_26_6)._FT_Face
+    error = raw.FT_Load_Glyph(face, gid, freetype.FT_LOAD_DEFAULT | freetype.FT_LOAD_NO_BITMAP)
+    if error:
+        raise freetype.FT_Exception(error)
+    slot = face.contents.glyph
+    error = raw.FT_Render_Glyph(slot, freetype.FT_RENDER_MODE_NORMAL)
+    if error:
+        raise freetype.FT_Exception(error)
+    glyph = slot.contents
+    bitmap = glyph.bitmap
     rows = None
     if bitmap.rows and bitmap.width:
-        # The bytes freetype-py's `bitmap.buffer` lists one Python int at a time, copied at once.
-        data = ctypes.string_at(bitmap._FT_Bitmap.buffer, bitmap.rows * bitmap.pitch)
+        # The bitmap's bytes copied at once (freetype-py's `bitmap.buffer` lists one int at a time).
+        data = ctypes.string_at(bitmap.buffer, bitmap.rows * bitmap.pitch)
         rows = np.frombuffer(data, np.uint8).reshape(bitmap.rows, bitmap.pitch)[:, :bitmap.width]
-    return _Bitmap(slot.bitmap_left, slot.bitmap_top, rows)
+    return _Bitmap(glyph.bitmap_left, glyph.bitmap_top, rows)
 
 
 def _pixel(value: int) -> int:
