@@ -180,7 +180,12 @@ def _mask(font: FontInfo, text: str, text_px: int, stroke_px: int) -> tuple[np.n
         return glyph.bitmap, glyph.box[:2]
     core, offset = pil.getmask2(text, "L", None, None, None, stroke_px, "ls", 255, (0.0, 0.0), stroke_filled=True)
     width, height = core.size
-    return (np.asarray(Image.Image()._new(core)) if width and height else None), offset
+    if not (width and height):
+        return None, offset
+    # The core's pixels pasted into an array's memory (np.asarray of an Image encodes it to bytes first).
+    bitmap = np.zeros((height, width), np.uint8)
+    Image.core.map_buffer(bitmap, (width, height), "raw", 0, ("L", 0, 1)).paste(core, (0, 0, width, height))
+    return bitmap, offset
 
 
 @lru_cache(maxsize=4096)
@@ -196,6 +201,12 @@ def _ink(font: FontInfo, text: str, text_px: int, stroke_px: int) -> np.ndarray:
         out.flags.writeable = False
         return out
     height, width = outer.shape
+    if not stroke_px:  # the mask alone, its ink cropped (the blank margin holds none)
+        rows, cols = np.flatnonzero(outer.any(axis=1)), np.flatnonzero(outer.any(axis=0))
+        out = (outer[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1].astype(np.float64) if rows.size
+               else np.zeros((height + 4, width + 4)))
+        out.flags.writeable = False
+        return out
     image = np.zeros((height + 4, width + 4), np.int64)
     image[2:2 + height, 2:2 + width] = outer
     if stroke_px:
