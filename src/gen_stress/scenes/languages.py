@@ -19,6 +19,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
+from itertools import compress
 
 import numpy as np
 from babel import Locale
@@ -232,8 +233,16 @@ def _nfc(text: str) -> str:
 
 
 @cache
+def _word_lengths(code: str) -> np.ndarray:
+    return np.array([len(w) for w in words(code)], dtype=np.int64)
+
+
+@cache
 def _words_up_to(code: str, max_chars: int, min_chars: int = 1) -> tuple[str, ...]:
-    fitting = tuple(w for w in words(code) if min_chars <= len(w) <= max_chars)
+    # The words in list order, chosen by one comparison of the lengths (each room a line
+    # offers is a new key: a pass over thousands of words per key).
+    lengths = _word_lengths(code)
+    fitting = tuple(compress(words(code), ((lengths >= min_chars) & (lengths <= max_chars)).tolist()))
     return fitting or tuple(sorted(words(code), key=len)[:20])
 
 
@@ -777,11 +786,27 @@ def in_digits(text: str, system: str) -> str:
 # Character sets --------------------------------------------------------------------------
 
 def _all_casings(code: str, texts) -> set[str]:
-    chars: set[str] = set()
-    for text in texts:
-        for style in _casings(code):
-            chars.update(_nfc(_case(text, style)))
-            chars.update(_nfc(_case(text, style).lower()))
+    """The characters of every text in every casing the language writes it in, lowered
+    too (each NFC). The texts joined by newlines are cased and normalised at once: a
+    newline is a boundary to NFC (no mark composes or reorders across it) and to
+    lowering's final sigma (neither cased nor case-ignorable, as a string's end is), and
+    upper-casing is character by character; a few thousand words per language."""
+    texts = list(texts)
+    if any("\n" in text for text in texts):
+        chars: set[str] = set()
+        for text in texts:
+            for style in _casings(code):
+                chars.update(_nfc(_case(text, style)))
+                chars.update(_nfc(_case(text, style).lower()))
+        return chars
+    joined = "\n".join(texts)
+    chars = set()
+    for style in _casings(code):
+        cased = ("\n".join(_case(text, style) for text in texts) if style == "capitalize"
+                 else _case(joined, style))
+        chars.update(_nfc(cased))
+        chars.update(_nfc(cased.lower()))
+    chars.discard("\n")
     return chars
 
 
