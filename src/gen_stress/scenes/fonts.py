@@ -95,15 +95,24 @@ class FontInfo:
         contour count (a composite, -1, counts as drawn, as its header says), a CFF
         outline's points; other outlines traced by fontTools."""
         import freetype
+        from freetype import raw
 
-        face = self._ft_face
+        # FreeType's own calls on freetype-py's face (its wrappers make an object per slot,
+        # outline and field read; a language's character set asks every font about
+        # hundreds of characters when a run starts).
+        face = self._ft_face._FT_Face
+        unscaled = freetype.FT_LOAD_NO_SCALE | freetype.FT_LOAD_NO_HINTING | freetype.FT_LOAD_NO_BITMAP
         if "glyf" in self._tables:
-            face.load_glyph(gid, freetype.FT_LOAD_NO_SCALE | freetype.FT_LOAD_NO_HINTING | freetype.FT_LOAD_NO_BITMAP
-                            | freetype.FT_LOAD_NO_RECURSE)
-            return face.glyph.format == freetype.FT_GLYPH_FORMAT_COMPOSITE or face.glyph.outline.n_contours != 0
+            error = raw.FT_Load_Glyph(face, gid, unscaled | freetype.FT_LOAD_NO_RECURSE)
+            if error:
+                raise freetype.FT_Exception(error)
+            slot = face.contents.glyph.contents
+            return slot.format == freetype.FT_GLYPH_FORMAT_COMPOSITE or slot.outline.n_contours != 0
         if "CFF " in self._tables:
-            face.load_glyph(gid, freetype.FT_LOAD_NO_SCALE | freetype.FT_LOAD_NO_HINTING | freetype.FT_LOAD_NO_BITMAP)
-            return face.glyph.outline.n_points > 0
+            error = raw.FT_Load_Glyph(face, gid, unscaled)
+            if error:
+                raise freetype.FT_Exception(error)
+            return face.contents.glyph.contents.outline.n_points > 0
         return self._has_outline(self._tt.getGlyphName(gid))
 
     @cached_property
@@ -218,7 +227,7 @@ class FontInfo:
         """The glyph FreeType's Unicode cmap maps the character to (0: none)."""
         gid = self._gids.get(char)
         if gid is None:
-            gid = self._gids[char] = self._ft_face.get_char_index(ord(char))
+            gid = self._gids[char] = _char_index(self._ft_face._FT_Face, ord(char))
         return gid
 
     @cached_property
@@ -380,3 +389,10 @@ def load_catalog() -> FontCatalog:
                        info(emoji, "emoji") if emoji else None,
                        info(icons, "icons", cap_ratio=1.0) if icons else None,
                        tuple(info(e, e["class"]) for e in catalog.get("script_font", [])))
+
+
+def _char_index(face, code: int) -> int:
+    """FreeType's FT_Get_Char_Index on a raw face (what freetype-py's get_char_index calls)."""
+    from freetype import raw
+
+    return raw.FT_Get_Char_Index(face, code)
