@@ -124,6 +124,9 @@ def test_freetype_facts_are_fonttools(font):
         expected = (pen.bounds[3] - max(pen.bounds[1], 0)) / font._tt["head"].unitsPerEm
         assert font.cap_ratio == expected
         assert font._cap_ratio_from_points() in (None, expected)
+        assert font.measured_cap_ratio in (None, expected)
+        # Pinned exactly where FreeType cannot tell it (no fontTools pass at a run's start).
+        assert (font.measured_cap_ratio is None) == (font._cap_ratio_from_points() is not None)
     assert font.has_kern_table == ("kern" in font._tt)
     order = font._tt.getGlyphOrder()
     assert {(order[a], order[b]) for a, b in font._kern_ids} == set(font._kern_pairs)

@@ -50,6 +50,9 @@ class FontInfo:
     fixed_cap_ratio: float | None = None
     scripts: tuple[str, ...] = ("latin",)  # writing systems whose letters the font draws
     size_char: str = "H"  # the letter whose ink height `text_px` measures (see README)
+    # `cap_ratio` as fontTools measures it, read from the catalog where FreeType cannot
+    # tell it (CFF outlines, curved extremes: their outlines decompiled in Python otherwise).
+    measured_cap_ratio: float | None = None
 
     @cached_property
     def _tt(self) -> TTFont:
@@ -236,6 +239,8 @@ class FontInfo:
         the em, measured on its outline."""
         if self.fixed_cap_ratio is not None:
             return self.fixed_cap_ratio
+        if self.measured_cap_ratio is not None:
+            return self.measured_cap_ratio
         fast = self._cap_ratio_from_points()
         if fast is not None:
             return fast
@@ -379,7 +384,8 @@ def load_catalog() -> FontCatalog:
                         license=entry["license"], license_file=root / entry["license_file"],
                         copyright=entry["copyright"], source=entry["source"],
                         fixed_cap_ratio=entry.get("cap_ratio", cap_ratio),
-                        scripts=tuple(entry.get("scripts", ("latin",))), size_char=entry.get("size_char", "H"))
+                        scripts=tuple(entry.get("scripts", ("latin",))), size_char=entry.get("size_char", "H"),
+                        measured_cap_ratio=entry.get("measured_cap_ratio"))
 
     for entry in catalog["font"] + catalog.get("script_font", []):
         if entry["class"] not in FONT_CLASSES:
