@@ -159,3 +159,28 @@ def test_a_dataset_in_another_language_names_its_word_list_in_the_card(tmp_path,
         assert row["difficulty"]["language"] == "fa"
         assert row["answer"] == unicodedata.normalize("NFC", row["answer"])
         assert set(row["answer"]) <= allowed or not row["answerable"]
+
+
+def test_casings_and_fitting_words_are_the_word_by_word_ones():
+    """A character set's casings made on the words joined by newlines, and the words
+    that fit a room picked by one comparison of lengths, are what casing, normalising
+    and filtering word by word give (final sigma and leading marks included)."""
+    from gen_stress.scenes import content
+    from gen_stress.scenes import languages as langs
+
+    def by_word(code, texts):
+        chars = set()
+        for text in texts:
+            for style in langs._casings(code):
+                chars.update(langs._nfc(langs._case(text, style)))
+                chars.update(langs._nfc(langs._case(text, style).lower()))
+        return chars
+
+    tricky = ["ΟΔΟΣ", "Σ", "\u0301ab", "aΣ\u0301", "ΣΑΣ'", "ά", "Ά", "straße"]
+    for code in langs.LANGUAGES:
+        texts = list(langs.words(code) if code != "en" else content.common_words()) + tricky
+        assert langs._all_casings(code, texts) == by_word(code, texts), code
+        words = langs.words(code)
+        for low, high in ((1, 3), (2, 7), (3, 12), (1, 40), (30, 2)):
+            fitting = tuple(w for w in words if low <= len(w) <= high) or tuple(sorted(words, key=len)[:20])
+            assert langs._words_up_to(code, high, low) == fitting, (code, low, high)
