@@ -534,12 +534,14 @@ def shaping_failures(layout) -> list[str]:
     failures = glyph_failures(path, em_px, layout.text, layout.shaping)
     if failures:
         return failures
-    drawn, origin = layout.local_mask()
+    drawn, origin = layout.local_pixels()
     shift = vertical_shift(path, em_px, layout.text, layout.shaping)
-    reference = hb_raster(path, em_px, layout.text, layout.shaping, drawn.size,
+    height, width = drawn.shape
+    reference = hb_raster(path, em_px, layout.text, layout.shaping, (width, height),
                           (origin[0] + shift[0], origin[1] + shift[1]))
-    difference = raster_difference(np.asarray(drawn), reference)
+    difference = raster_difference(drawn, reference)
     if difference > RASTER_TOLERANCE:
         return [f"raqm drew {layout.text!r} in {layout.font.name} unlike HarfBuzz shapes it "
                 f"({difference:.0%} of the ink differs)"]
     return []
+

@@ -18,7 +18,8 @@ from PIL import Image, ImageDraw
 
 from gen_stress.scenes.fonts import FontInfo, require_drawable
 from gen_stress.scenes.geometry import Box, Placement, bounds, pixel_box, rect_points
-from gen_stress.scenes.shaping import Cluster, Shaping, clusters, raqm_box, raqm_mask, raqm_measure, vertical_anchor
+from gen_stress.scenes.shaping import (Cluster, Shaping, clusters, raqm_box, raqm_line, raqm_mask, raqm_measure,
+                                      vertical_anchor)
 
 _PAD = 2  # blank pixels around the local text mask
 
@@ -182,6 +183,27 @@ class TextLayout:
         x0, y0, x1, y1 = self.ink_box_local
         size, origin = (x1 - x0 + 2 * _PAD, y1 - y0 + 2 * _PAD), (_PAD - x0, _PAD - y0)
         return self.shaped_mask(size, origin), origin
+
+    def local_pixels(self) -> tuple[np.ndarray, tuple[int, int]]:
+        """`local_mask()`'s pixels as an array, and where the line starts in it: raqm's
+        glyph mask of the line pasted into a blank array (drawn with ink 255 on black,
+        the coverage keeps the mask's values), without the Image that `raqm_mask` makes
+        and that would be read back (the shaping check reads every shaped line)."""
+        x0, y0, x1, y1 = self.ink_box_local
+        size, origin = (x1 - x0 + 2 * _PAD, y1 - y0 + 2 * _PAD), (_PAD - x0, _PAD - y0)
+        direction = self._direction
+        core, (x, y) = raqm_line(self._pil, self.text, self._anchor, direction.get("direction"),
+                                 direction.get("language"))
+        width, height = core.size
+        left, top = origin[0] + x, origin[1] + y
+        if not (0 <= left and left + width <= size[0] and 0 <= top and top + height <= size[1]):
+            mask, origin = self.local_mask()  # (past the line's box: drawn and clipped as Pillow does)
+            return np.asarray(mask), origin
+        pixels = np.zeros((size[1], size[0]), np.uint8)
+        if width and height:
+            Image.core.map_buffer(pixels, size, "raw", 0, ("L", 0, 1)).paste(core, (left, top, left + width,
+                                                                                     top + height))
+        return pixels, origin
 
     def _shaped_masks(self, size, origin) -> tuple[Image.Image, Image.Image | None]:
         fill = self.shaped_mask(size, origin)
