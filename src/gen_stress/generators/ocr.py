@@ -212,8 +212,7 @@ class OcrFamily(Family):
         background = pick(rng, list(BACKGROUNDS))
         bg_rgb = BACKGROUNDS[background]
 
-        sign_colors = [c for c in PALETTE if max_contrast(PALETTE[c]) >= knobs.contrast_ratio
-                       and contrast_ratio(PALETTE[c], bg_rgb) >= 1.3]
+        sign_colors = _sign_colors(bg_rgb, knobs.contrast_ratio)
         if not sign_colors:
             raise Resample("no sign colour reaches the contrast on this background")
         target_color = pick(rng, sign_colors)
@@ -443,7 +442,7 @@ class OcrFamily(Family):
 
     def _distractor_sign(self, knobs: OcrKnobs, target_color: str, target_shape: str, fonts, rng, size,
                          script: str = writing.LATIN) -> _Sign:
-        colors = [c for c in PALETTE if c != target_color and max_contrast(PALETTE[c]) >= 6.0]
+        colors = [c for c in _sign_colors(None, 6.0) if c != target_color]
         shapes = [s for s in SIGN_SHAPES if knobs.referent != "shape" or s != target_shape]
         if knobs.referent != "color" and rng.random() < 0.5:
             colors.append(target_color)  # same colour is fine when colour does not pick the target
@@ -645,8 +644,19 @@ def _content_kinds(language: str) -> tuple[str, ...]:
     return CONTENT_KINDS if language == "en" else languages.LANGUAGE_KINDS
 
 
+@lru_cache(maxsize=4096)
+def _sign_colors(background, contrast: float) -> tuple[str, ...]:
+    """Palette colours (in palette order) that reach the contrast with their own ink and
+    stand out from the background (None: any background), remembered: every scene asks,
+    and a scene's contrast is one of a few hundred values."""
+    return tuple(c for c in PALETTE if max_contrast(PALETTE[c]) >= contrast
+                 and (background is None or contrast_ratio(PALETTE[c], background) >= 1.3))
+
+
+@lru_cache(maxsize=64)
 def _classes(script: str, classes: tuple[str, ...]) -> tuple[str, ...]:
-    """The font classes among `classes` that the script has fonts of (all for Latin)."""
+    """The font classes among `classes` that the script has fonts of (all for Latin),
+    remembered (every sample draws a class: the catalog is fixed)."""
     if script == writing.LATIN:
         return classes
     have = {f.font_class for f in load_catalog().of_script(script)}
