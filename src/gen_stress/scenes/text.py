@@ -34,11 +34,13 @@ class TextLayout:
     placement: Placement
     shaping: Shaping | None = None  # None: Latin, Pillow's basic layout; else raqm (scenes/shaping.py)
 
-    @property
+    # Remembered per layout: the checks, the renderer and the record ask for them again
+    # and again (a cache look-up each time).
+    @cached_property
     def em_px(self) -> float:
         return self.font.em_for_cap(self.text_px)
 
-    @property
+    @cached_property
     def _pil(self):
         return self.font.pil_shaping(self.em_px) if self.shaping else basic_pil(self.font, self.text_px)
 
