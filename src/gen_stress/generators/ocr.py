@@ -602,7 +602,13 @@ def _fonts(plan: SamplePlan, font_class: str | None = None) -> tuple[FontInfo, .
     """Catalog fonts of the plan's script (of a class), without the fonts this part holds out."""
     banned = plan.hold_out.get("font", frozenset())
     language = plan.pinned.get(writing.LANGUAGE_KNOB, "")
-    return tuple(font for font in _pool(_script(plan), font_class, language) if font.name not in banned)
+    return _allowed(_script(plan), font_class, language, frozenset(banned))
+
+
+@lru_cache(maxsize=256)
+def _allowed(script: str, font_class: str | None, language: str, banned: frozenset) -> tuple[FontInfo, ...]:
+    # Remembered: three signs per scene ask (the pool and a part's held-out fonts are fixed).
+    return tuple(font for font in _pool(script, font_class, language) if font.name not in banned)
 
 
 @lru_cache(maxsize=256)

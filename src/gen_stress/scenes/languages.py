@@ -105,8 +105,10 @@ DATE_FORMATS = ("short", "medium", "long")
 FIRST_DATE, LAST_DATE = datetime.date(1990, 1, 1), datetime.date(2035, 12, 31)
 
 
+@cache
 def default_language(script: str) -> Language:
-    """The first language listed for the script (English for latin)."""
+    """The first language listed for the script (English for latin), remembered (asked
+    a dozen times per sample; the list is fixed)."""
     return next(lang for lang in LANGUAGES.values() if lang.script == script)
 
 
