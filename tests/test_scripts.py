@@ -151,6 +151,10 @@ def test_bidi_runs_keep_numbers_left_to_right():
     # two of them stays right to left
     assert bidi_runs("بك58-347", True) == ((5, 8, False), (4, 5, True), (2, 4, False), (0, 2, True))
     assert bidi_runs("plain", False) == ((0, 5, False),)
+    # Right-to-left letters, marks and neutrals alone: one right-to-left run, quotes and
+    # brackets at either end included (the rules' result, without walking them)
+    assert bidi_runs("«كتاب» (עברית)!", True) == ((0, 15, True),)
+    assert bidi_runs("\u064eب ب", True) == ((0, 4, True),)
 
 
 def test_glyphs_of_the_shared_face_are_those_of_a_face_per_size():

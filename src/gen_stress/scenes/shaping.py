@@ -171,6 +171,7 @@ def _dotted_circle_gid(path: str) -> int:
 
 _STRONG_RTL = {"R", "AL"}
 _NUMBER = {"EN", "AN"}
+_LEFT_OR_NUMBER = {"L", "EN", "AN"}
 
 
 def bidi_runs(text: str, rtl: bool) -> tuple[tuple[int, int, bool], ...]:
@@ -186,6 +187,10 @@ def bidi_runs(text: str, rtl: bool) -> tuple[tuple[int, int, bool], ...]:
     if not rtl and not any(unicodedata.bidirectional(c) in _STRONG_RTL for c in text):
         return ((0, len(text), False),)
     kinds = [unicodedata.bidirectional(c) for c in text]
+    if rtl and text and not any(kind in _LEFT_OR_NUMBER for kind in kinds):
+        # Right-to-left letters and neutrals alone (a word, a name): no rule below changes a
+        # type, and every neutral lies between right-to-left sides or the paragraph's edge.
+        return ((0, len(text), True),)
     last = "R" if rtl else "L"
     for i, kind in enumerate(kinds):  # W2: a European number after Arabic letters is an Arabic number
         if kind in ("R", "AL", "L"):
