@@ -393,11 +393,17 @@ def hb_raster(path: str, em_px: float, text: str, shaping: Shaping, size: tuple[
     """An "L" mask of HarfBuzz's glyphs, the line's start at `origin` (like Pillow's
     anchor "ls"); overlapping glyphs take the larger coverage."""
     out = np.zeros((size[1], size[0]), np.uint8)
+    width, height = size
     for _glyph, x, y, bitmap in hb_placements(path, em_px, text, shaping):
-        if bitmap.rows is None:
+        rows = bitmap.rows
+        if rows is None:
             continue
         col, row = origin[0] + x + bitmap.left, origin[1] + y - bitmap.top
-        h, w = bitmap.rows.shape
+        h, w = rows.shape
+        if col >= 0 and row >= 0 and col + w <= width and row + h <= height:  # (most glyphs: inside)
+            window = out[row:row + h, col:col + w]
+            np.maximum(window, rows, out=window)
+            continue
         c0, r0, c1, r1 = max(col, 0), max(row, 0), min(col + w, size[0]), min(row + h, size[1])
         if c1 <= c0 or r1 <= r0:
             continue
