@@ -130,6 +130,28 @@ class Block:
     filler: bool = False  # cut off at an edge on purpose: never asked about
 
 
+_PRODUCT_FIELDS = tuple(f.name for f in dataclasses.fields(Product))
+
+
+def _replaced(p: Product, **changes) -> Product:
+    """`dataclasses.replace(p, **changes)`: the same product, made without replace's
+    field walk and fourteen frozen setattrs (sampling makes thousands of variants; what
+    p has worked out, its display and looks, is not copied)."""
+    state = vars(p)
+    new = object.__new__(Product)
+    vars(new).update({name: state[name] for name in _PRODUCT_FIELDS}, **changes)
+    return new
+
+
+def _with_facings(b: Block, facings: int) -> Block:
+    return Block(b.product, facings, b.sale, b.filler)
+
+
+def _with_sale(b: Block, sale: bool) -> Block:
+    """The block marked on sale or not (itself when it already is)."""
+    return b if b.sale == sale else Block(b.product, b.facings, sale, b.filler)
+
+
 @dataclass(frozen=True)
 class ShelfContent:
     mode: str  # "shelf" or "grid"
@@ -248,7 +270,7 @@ def _produce(item: dict, rng: np.random.Generator) -> Product:
 
 def _on_sale(p: Product, rng: np.random.Generator) -> Product:
     step = max(10, page_words(p.language)["price_step"]) if p.language else 10  # the local price steps
-    return dataclasses.replace(p, old_price=p.price + max(step, int(p.price * rng.uniform(0.15, 0.45)) // step * step))
+    return _replaced(p, old_price=p.price + max(step, int(p.price * rng.uniform(0.15, 0.45)) // step * step))
 
 
 # Shelves in other languages ---------------------------------------------------------------
@@ -576,7 +598,7 @@ class ShelfContext(Context):
             if not smalls:
                 raise Resample("the counted product's label is too small to read")
             small = pick(rng, smalls)
-            p = dataclasses.replace(_product(small, rng, aisle), aisle=aisle)
+            p = _replaced(_product(small, rng, aisle), aisle=aisle)
             rows = [[b for b in row if b.product.line != p.line] for row in rows]  # no bigger sibling
             if n:
                 split = [n] if n <= 3 or rng.random() < 0.5 else [n // 2, n - n // 2]
@@ -615,9 +637,9 @@ class ShelfContext(Context):
         if slot == "count_rows":
             rows = self._mark_sales(rows, n, rng, inside)
         else:
-            rows = [[dataclasses.replace(b, sale=bool((k, i) in inside and rng.random() < 0.15))
+            rows = [[_with_sale(b, bool((k, i) in inside and rng.random() < 0.15))
                      for i, b in enumerate(row)] for k, row in enumerate(rows)]
-        rows = [[dataclasses.replace(b, product=_on_sale(b.product, rng)) if b.sale else b for b in row]
+        rows = [[Block(_on_sale(b.product, rng), b.facings, b.sale, b.filler) if b.sale else b for b in row]
                 for row in rows]
         return tuple(tuple(r) for r in rows), tuple(lead), focus, word, ppc
 
@@ -627,7 +649,7 @@ class ShelfContext(Context):
         if len(flat) < n:
             raise Resample("fewer products in the middle of the shelves than sales asked for")
         chosen = {flat[int(j)] for j in rng.choice(len(flat), size=n, replace=False)}
-        return [[dataclasses.replace(b, sale=(k, i) in chosen) for i, b in enumerate(row)]
+        return [[_with_sale(b, (k, i) in chosen) for i, b in enumerate(row)]
                 for k, row in enumerate(rows)]
 
     def _single(self, rows, slot: str, rng, aisle: str, used: set, geometry: _Geometry, label_font: str):
@@ -656,7 +678,7 @@ class ShelfContext(Context):
             i = row.index(next(b for b in row if b.product == target))
             row.insert(i + (1 if rng.random() < 0.5 else 0), Block(twin, int(rng.integers(2, 4))))
             i = row.index(next(b for b in row if b.product == target))
-        row[i] = dataclasses.replace(row[i], facings=1)
+        row[i] = _with_facings(row[i], 1)
         if slot == "label_word":
             word = pick(rng, unique)
         rows = list(rows)
@@ -879,9 +901,23 @@ def _look_of(p: _Label, ppc: float, label_font: str) -> Look:
     at one scale share it, whatever their price)."""
     size_cm = _size_of(p.package, p.size)
     pack = package(p.package, *size_cm)
-    paints = package_paints(p.body, p.label, p.cap)
     x0, y0, x1, y1 = (v * ppc for v in pack.panel)
-    return Look(p.package, *size_cm, ppc, tuple(paints.items()), _prints(p, (x0, y0, x1, y1), label_font))
+    return Look(p.package, *size_cm, ppc, _paints_of(p.body, p.label, p.cap), _prints(p, (x0, y0, x1, y1), label_font))
+
+
+@lru_cache(maxsize=1024)
+def _paints_of(body: tuple, label: tuple, cap: tuple | None) -> tuple:
+    """A line's package paints, once per colours (a look is made per scale)."""
+    return tuple(package_paints(body, label, cap).items())
+
+
+@lru_cache(maxsize=1024)
+def _label_inks(body: tuple, label: tuple) -> tuple[tuple, tuple]:
+    """(the ink of a label's lines, its brand's), once per colours: the darker or
+    lighter ink the label contrasts with more; the brand in the body's colour where
+    that stands out from the label."""
+    ink = INK if contrast_ratio(INK, label) >= contrast_ratio(PAPER, label) else PAPER
+    return ink, body if contrast_ratio(body, label) >= 3.0 else ink
 
 
 def _prints(p: _Label, panel, label_font: str) -> tuple[Print, ...]:
@@ -889,8 +925,7 @@ def _prints(p: _Label, panel, label_font: str) -> tuple[Print, ...]:
     fits; lines too small to read are left off (the brand never: then nothing is printed)."""
     x0, y0, x1, y1 = panel
     w, h = (x1 - x0) * 0.82, y1 - y0  # a margin each side, so neighbours' labels do not run together
-    ink = INK if contrast_ratio(INK, p.label) >= contrast_ratio(PAPER, p.label) else PAPER
-    brand_rgb = p.body if contrast_ratio(p.body, p.label) >= 3.0 else ink
+    ink, brand_rgb = _label_inks(p.body, p.label)
     # (another language's product word as it is written: Greek capitals drop their accents)
     name = p.name if p.language else p.name.upper()
     lines = [("brand", p.brand, p.brand_font, 0.26, brand_rgb), ("name", name, label_font, 0.16, ink),
@@ -1005,7 +1040,7 @@ def _filled(rows, lead, focus: str, ppc: float, width: int, rng) -> list[list[Bl
             if not grow:
                 raise Resample("a shelf row too short to reach the edge")
             i = pick(rng, grow)
-            row[i] = dataclasses.replace(row[i], facings=row[i].facings + 1)
+            row[i] = _with_facings(row[i], row[i].facings + 1)
         for _ in range(40):  # the asked product pulled back inside, the row still reaching the edge
             spans = _spans(row, lead[k], ppc)
             at = max((i for i, b in enumerate(row) if b.product.display == focus), default=None)
@@ -1016,14 +1051,14 @@ def _filled(rows, lead, focus: str, ppc: float, width: int, rng) -> list[list[Bl
             earlier = [i for i in plain if i < at]
             if spans[at][1] > width and before:
                 i = pick(rng, before)
-                row[i] = dataclasses.replace(row[i], facings=row[i].facings - 1)
+                row[i] = _with_facings(row[i], row[i].facings - 1)
             elif spans[at][1] > width and earlier:  # swapped with a plain product before it
                 i = earlier[-1]
                 row[i], row[at] = row[at], row[i]
                 plain = [j if j != i else at for j in plain]
             elif spans[at][1] <= width and after:
                 i = pick(rng, after)
-                row[i] = dataclasses.replace(row[i], facings=row[i].facings + 1)
+                row[i] = _with_facings(row[i], row[i].facings + 1)
             else:
                 raise Resample("the asked product reaches the edge")
         spans = _spans(row, lead[k], ppc)
@@ -1062,13 +1097,13 @@ def _variants_of(p: Product, line: dict) -> list[Product]:
     out = []
     for size in line["sizes"]:
         if size != p.size:
-            out.append(dataclasses.replace(p, size=size))
+            out.append(_replaced(p, size=size))
     for variant in line["variants"]:
         if variant != p.variant:
-            out.append(dataclasses.replace(p, variant=variant))
+            out.append(_replaced(p, variant=variant))
     for cap in line.get("caps", []):
         if p.cap is not None and tuple(cap) != p.cap:
-            out.append(dataclasses.replace(p, cap=tuple(cap)))
+            out.append(_replaced(p, cap=tuple(cap)))
     return out
 
 
@@ -1084,7 +1119,7 @@ def _matching(p: Product, display: str, line: dict, rng) -> Product:
     """The small line's product named `display`."""
     for variant in line["variants"]:
         for size in line["sizes"]:
-            q = dataclasses.replace(p, variant=variant, size=size)
+            q = _replaced(p, variant=variant, size=size)
             if q.display == display:
                 return q
     raise Resample("the small item is gone")
