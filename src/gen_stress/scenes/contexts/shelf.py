@@ -1179,12 +1179,15 @@ class _Drawer:
             group = [it for it in rects if len(it.points) == n]
             points = np.stack([it.points for it in group])
             open_rings = (points[:, 0] != points[:, -1]).any(axis=1).tolist()
-            for it, poly, open_ring in zip(group, shapely.polygons(points), open_rings):
+            # Its bounds, shapely's: its points' extremes (an item's bbox, which the renderer asks first).
+            boxes = np.concatenate([points.min(axis=1), points.max(axis=1)], axis=1).tolist()
+            for it, poly, open_ring, box in zip(group, shapely.polygons(points), open_rings, boxes):
                 item = made[it.item_id] = ShapeItem(it.item_id, it.role, it.label, "rectangle", it.rgb, poly, z=it.z)
                 # Its outline is these points (shapely keeps them as given, and closes the ring
                 # unless they already do): known, not read back.
                 if open_ring:
                     vars(item)["exterior"] = it.points
+                vars(item)["bbox"] = tuple(box)
         return [made[it.item_id] if type(it) is _Rect else it for it in self.items]
 
     def text(self, text: str, font, px: int, center, rgb, role: str, on: int, z: int, *, stroke_px: int = 0,
