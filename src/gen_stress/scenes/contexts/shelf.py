@@ -704,8 +704,8 @@ class ShelfContext(Context):
                 kept = [[b for b in r if b.product.line != target.line or b.product == target] for r in rows]
                 if kept[k][-1].product == target:  # a product after it, to grow to the edge
                     continue
-                twins = [t for t in twins if _names_print([target, t], kept[:k] + [kept[k] + [Block(t)]]
-                                                          + kept[k + 1:], geometry, label_font)]
+                tallest = [max(_size_cm(b.product)[1] for b in r) for r in kept]
+                twins = [t for t in twins if _names_print((target, t), tallest, k, geometry, label_font)]
                 if not twins:
                     continue
             else:
@@ -725,7 +725,7 @@ class ShelfContext(Context):
                 if not unique:
                     continue
             # It fits inside with one facing of each product before it (what _filled can get to).
-            scale = geometry.ppc(kept) if slot == "near_duplicate_box" else ppc
+            scale = geometry.ppc_of(tallest) if slot == "near_duplicate_box" else ppc
             if sum(_facing_step(b.product, scale) for b in row[:i + 1]) > width:
                 continue
             out.append((i, twins, unique))
@@ -995,9 +995,18 @@ class _Geometry:
     def gap(self) -> int:
         return max(6, round(8 * self.scale))
 
+    @cached_property
+    def _room(self) -> tuple[float, int]:
+        """(the top of the first shelf, what each shelf takes beside its packages)."""
+        return self.top, self.rail_h + self.board_h + self.gap
+
     def ppc(self, rows) -> float:
-        tallest = [max(_size_cm(b.product)[1] for b in row) for row in rows]
-        room = self.size[1] - self.top - len(rows) * (self.rail_h + self.board_h + self.gap) - 2
+        return self.ppc_of([max(_size_cm(b.product)[1] for b in row) for row in rows])
+
+    def ppc_of(self, tallest: list[float]) -> float:
+        """`ppc` of rows whose tallest packages are this tall (cm), row by row."""
+        top, per_row = self._room
+        room = self.size[1] - top - len(tallest) * per_row - 2
         # On a grid of quarter pixels, so that printed packages recur across pictures (their stamps are cached).
         return math.floor(room / sum(tallest) * self.zoom * 4) / 4
 
@@ -1081,11 +1090,13 @@ def _named_lines(rows: tuple, ppc: float, label_font: str, width: int) -> tuple[
     return named, inside
 
 
-def _names_print(products, rows, geometry: _Geometry, label_font: str) -> bool:
-    """Whether every one of the products prints its full name (brand, product word,
-    variant, size) at the scale of these rows."""
-    ppc = geometry.ppc(rows)
-    return all(len(_look(p, ppc, label_font).prints) >= 4 for p in products)
+def _names_print(pair: tuple[Product, Product], tallest: list[float], k: int, geometry: _Geometry,
+                 label_font: str) -> bool:
+    """Whether a product and its twin both print their full name (brand, product word,
+    variant, size) with the twin's facings added to row k: at the scale of rows whose
+    tallest packages are `tallest` but for the twin's on row k (the rows' `ppc`)."""
+    ppc = geometry.ppc_of(tallest[:k] + [max(tallest[k], _size_cm(pair[1])[1])] + tallest[k + 1:])
+    return all(len(_look(p, ppc, label_font).prints) >= 4 for p in pair)
 
 
 def _line_of(rows, display: str) -> tuple[str, str] | None:
