@@ -957,7 +957,8 @@ def _prints(p: _Label, panel, label_font: str) -> tuple[Print, ...]:
 
 
 def _advance(text: str, font, text_px: int, shaping: Shaping | None) -> float:
-    """A line's advance: measured from advances for basic layout, shaped by raqm otherwise."""
+    """A line's advance: measured from advances for basic layout (text_width's value, without
+    working out the line's ink box: prices are new lines), shaped by raqm otherwise."""
     return measured_advance(text, font, text_px) if shaping is None else text_width(text, font, text_px, shaping)
 
 
@@ -1169,7 +1170,7 @@ class _Drawer:
         self.rtl = right_to_left(content.language)  # a right-to-left grid mirrors its cards' text
 
     def width(self, text: str, font, px: int) -> float:
-        return text_width(text, font, px, self.shaping)
+        return _advance(text, font, px, self.shaping)
 
     def take(self) -> int:
         self.next_id += 1
@@ -1231,10 +1232,10 @@ class _Drawer:
         parts = []
         if before.strip():
             parts.append(self.text_left(before.strip(), font, px, x, y_mid, rgb, "currency", on, z))
-        value = self.text_left(amount, font, px, x + text_width(before, font, px), y_mid, rgb, role, on, z)
+        value = self.text_left(amount, font, px, x + measured_advance(before, font, px), y_mid, rgb, role, on, z)
         parts.append(value)
         if after.strip():
-            parts.append(self.text_left(after.strip(), font, px, x + text_width(before + amount + " ", font, px), y_mid,
+            parts.append(self.text_left(after.strip(), font, px, x + measured_advance(before + amount + " ", font, px), y_mid,
                                         rgb, "currency", on, z))
         return value, parts
 
@@ -1372,7 +1373,7 @@ class _Drawer:
         price = money(p.price, c.money, symbol=True)
         sale_px = max(MIN_DETAIL_PX, px - 1)
         sale_w = self.width(f"{c.sale_word}  ", font, sale_px) if drawn.block.sale else 0
-        price_w = self.price_width(p.price, font, px) if c.language else text_width(price, font, px)
+        price_w = self.price_width(p.price, font, px) if c.language else measured_advance(price, font, px)
         w = price_w + sale_w + 8
         h = min(rail_h - 2, px * 2.0 + 4)
         x = max(x, label_end + 3)
@@ -1488,7 +1489,7 @@ class _Drawer:
                     raise Resample("no room for the old price")
             else:
                 ox = parts[-1].bbox[2] + 6 * s
-            if not c.language and ox + text_width(old, price_font, old_px) > x1 - pad:
+            if not c.language and ox + measured_advance(old, price_font, old_px) > x1 - pad:
                 raise Resample("no room for the old price")
             # The strike is drawn under the old price in its colour: it reads as struck
             # through, and the price's own pixels stay its own.
