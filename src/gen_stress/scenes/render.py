@@ -131,6 +131,7 @@ class Rendered:
     area_px: dict[int, int]  # pixels each item would cover alone (inside the canvas or not)
     visible: dict[int, int]  # pixels each item owns in the id buffer
     memo: dict = field(default_factory=dict, repr=False)  # what several checks derive alike
+    boxes: dict = field(default_factory=dict, repr=False)  # item id -> where its id went (all it owns is inside)
 
     @cached_property
     def png(self) -> bytes:
@@ -312,7 +313,7 @@ def render(scene: Scene) -> Rendered:
             box = (box[0] + local[0], box[1] + local[1], box[0] + local[2], box[1] + local[3])
         boxes[item.item_id] = box
     visible = _visible_px(ids_array, boxes, area_px, whole)
-    return Rendered(image=image, ids=ids_array, rasters=rasters, area_px=area_px, visible=visible)
+    return Rendered(image=image, ids=ids_array, rasters=rasters, area_px=area_px, visible=visible, boxes=boxes)
 
 
 def _ones(mask: Image.Image) -> Image.Image:
