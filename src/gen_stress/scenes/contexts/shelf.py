@@ -131,12 +131,20 @@ class Block:
 
 
 _PRODUCT_FIELDS = tuple(f.name for f in dataclasses.fields(Product))
+_PRODUCT_DEFAULTS = {f.name: f.default for f in dataclasses.fields(Product) if f.default is not dataclasses.MISSING}
+
+
+def _new_product(**fields) -> Product:
+    """`Product(**fields)`, without fourteen frozen setattrs (sampling draws thousands)."""
+    new = object.__new__(Product)
+    vars(new).update(_PRODUCT_DEFAULTS, **fields)
+    return new
 
 
 def _replaced(p: Product, **changes) -> Product:
     """`dataclasses.replace(p, **changes)`: the same product, made without replace's
-    field walk and fourteen frozen setattrs (sampling makes thousands of variants; what
-    p has worked out, its display and looks, is not copied)."""
+    field walk and frozen setattrs (what p has worked out, its display and looks, is not
+    copied)."""
     state = vars(p)
     new = object.__new__(Product)
     vars(new).update({name: state[name] for name in _PRODUCT_FIELDS}, **changes)
@@ -239,7 +247,7 @@ def _product(line: dict, rng: np.random.Generator, aisle: str, *, variant: str |
              cap: int | None = None) -> Product:
     caps = line.get("caps")
     k_variant = line["variants"].index(variant) if variant else int(rng.integers(len(line["variants"])))
-    return Product(
+    return _new_product(
         brand=line["brand"], name=line["name"], variant=line["variants"][k_variant],
         size=size or pick(rng, line["sizes"]), package=line["package"], body=tuple(line["body"]),
         label=tuple(line["label"]),
