@@ -203,3 +203,20 @@ def test_text_records_made_in_one_call_are_the_per_item_records(pages):
             checked += 1
     assert checked > 100
     assert model._font_record.cache_info().maxsize is not None  # bounded
+
+
+def test_short_line_spans_inlined_are_spans(pages):
+    """The short-line path's inlined spans are `_span`'s, box by box (so its remembered
+    verdicts are keyed and read as before)."""
+    checked = 0
+    for item, rendered in _texts(pages):
+        if item.layout.rotated or not item.layout.char_boxes:
+            continue
+        x0, y0, _cov, inked = checks._ink_mask(rendered, item.item_id)
+        h, w = inked.shape
+        expected = [bool(inked[checks._span(by0, by1, y0, h), checks._span(bx0, bx1, x0, w)].any())
+                    for bx0, by0, bx1, by1 in item.layout.char_boxes]
+        if len(expected) < checks.FEW_CHARS:
+            assert checks._chars_drew_ink(item, rendered, None, None) == expected
+            checked += 1
+    assert checked

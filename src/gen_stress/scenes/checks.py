@@ -213,15 +213,22 @@ def _chars_drew_ink(item: TextItem, rendered: Rendered, xs: np.ndarray, ys: np.n
     x0, y0, cov, inked = _ink_mask(rendered, item.item_id)
     h, w = inked.shape
     if len(boxes) < FEW_CHARS:  # a short line: each box looked at in place
-        spans = tuple((_span(by0, by1, y0, h), _span(bx0, bx1, x0, w)) for bx0, by0, bx1, by1 in boxes)
+        # Each box's rows and columns as `_span` gives them (inlined: a screen checks
+        # hundreds of short labels), (row start, row stop, column start, column stop).
+        floor, ceil = math.floor, math.ceil
+        spans = []
+        for bx0, by0, bx1, by1 in boxes:
+            r0 = min(max(floor(by0 - 0.5) - y0, 0), h)
+            c0 = min(max(floor(bx0 - 0.5) - x0, 0), w)
+            spans.append((r0, min(max(ceil(by1 + 0.5) - y0, r0), h), c0, min(max(ceil(bx1 + 0.5) - x0, c0), w)))
         shared = _shared(cov, INK_LEVEL)
         if shared is None:
-            return [bool(inked[rows, cols].any()) for rows, cols in spans]
+            return [bool(inked[r0:r1, c0:c1].any()) for r0, r1, c0, c1 in spans]
         # The same boxes over the same shared mask hold the same ink (a label drawn again).
         seen = shared.setdefault("chars", {})
-        key = tuple((rows.start, rows.stop, cols.start, cols.stop) for rows, cols in spans)
+        key = tuple(spans)
         if key not in seen:
-            seen[key] = tuple(bool(inked[rows, cols].any()) for rows, cols in spans)
+            seen[key] = tuple(bool(inked[r0:r1, c0:c1].any()) for r0, r1, c0, c1 in spans)
         return list(seen[key])
     # Ink pixels counted over every character's box at once, from a summed-area table.
     table = np.zeros((h + 1, w + 1), np.int32)
