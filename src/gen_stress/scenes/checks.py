@@ -373,7 +373,9 @@ def detail_visible(detail, rendered: Rendered) -> list[str]:
     if detail.min_chroma > 0 or detail.max_chroma < 255:
         x0, y0, x1, y1 = box
         mine = rendered.ids[y0:y1, x0:x1] == detail.item_id
-        rgb = np.asarray(rendered.image.crop((x0, y0, x1, y1)).convert("RGB"), dtype=float)[mine].mean(axis=0)
+        image = rendered.image
+        pixels = _pixels(rendered) if image.mode == "RGB" else np.asarray(image.convert("RGB"))
+        rgb = pixels[y0:y1, x0:x1][mine].astype(float).mean(axis=0)
         chroma = float(rgb.max() - rgb.min())
         if not detail.min_chroma <= chroma <= detail.max_chroma:
             return [f"{detail.what} has chroma {chroma:.0f}, outside {detail.min_chroma}..{detail.max_chroma}"]
@@ -432,5 +434,4 @@ def owned_pixels(rendered: Rendered, item_id: int) -> np.ndarray:
     x0, y0, x1, y1 = rendered.rasters[item_id].box
     h, w = rendered.ids.shape
     x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
-    pixels = np.asarray(rendered.image.crop((x0, y0, x1, y1)))
-    return pixels[rendered.ids[y0:y1, x0:x1] == item_id]
+    return _pixels(rendered)[y0:y1, x0:x1][rendered.ids[y0:y1, x0:x1] == item_id]
