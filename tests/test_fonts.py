@@ -127,3 +127,22 @@ def test_freetype_facts_are_fonttools(font):
     assert font.has_kern_table == ("kern" in font._tt)
     order = font._tt.getGlyphOrder()
     assert {(order[a], order[b]) for a, b in font._kern_ids} == set(font._kern_pairs)
+
+
+def test_font_faces_close_past_the_bound_and_reopen_drawing_the_same(monkeypatch):
+    """A worker meets thousands of (font, size) pairs: at most OPEN_FACES FreeType faces
+    stay open, and a closed one opens again, unasked, drawing the same pixels (the
+    caches keyed on the font object keep working)."""
+    from gen_stress.scenes import fonts
+
+    monkeypatch.setattr(fonts, "OPEN_FACES", 3)
+    catalog = load_catalog()
+    pils = [font.pil(17.0 + k / 8) for font in catalog.fonts[:3] for k in range(2)]
+    drawn = [(pil.getmask2("Qg7", "L")[0], pil.getlength("Qg7")) for pil in pils]
+    masks = [(bytes(mask), mask.size, length) for mask, length in drawn]
+    assert sum(pil._face is not None for pil in pils) == 3  # the three used last
+    assert pils[0]._face is None
+    for pil, (data, size, length) in zip(pils, masks):
+        mask, _offset = pil.getmask2("Qg7", "L")
+        assert (bytes(mask), mask.size, pil.getlength("Qg7")) == (data, size, length)
+    assert sum(pil._face is not None for pil in pils) == 3

@@ -11,6 +11,7 @@ import io
 import logging
 import struct
 import tomllib
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -286,11 +287,49 @@ def _mean_advance(font: FontInfo, text_px: int) -> float:
     return font.pil(font.em_for_cap(text_px)).getlength("n0W") / 3
 
 
+OPEN_FACES = 256  # FreeType faces open at once, each 90 to 220 KB (see _Font)
+_OPEN: OrderedDict = OrderedDict()  # _Font -> None, least recently used first
+
+
+class _Font(ImageFont.FreeTypeFont):
+    """A Pillow font whose FreeType face (`.font`) is closed when OPEN_FACES others were
+    used since, and opened again, by Pillow's own constructor from the same file, size,
+    index, encoding and layout, when it is next used. A run meets thousands of (font,
+    size) pairs, and the caches of what a font drew (glyphs, advances, line boxes) key on
+    the font object; with every face kept open a worker grew by about 200 KB per pair
+    (10,000 rows of the default run: 535 MiB, 20,000: 571 MiB). Closed faces leave the
+    font object and everything cached about it; the pixels are the same."""
+
+    _face = None
+
+    @property
+    def font(self):
+        face = self._face
+        if face is None:
+            face = self._face = ImageFont.FreeTypeFont(self.path, self.size, self.index, self.encoding,
+                                                       self.layout_engine).font
+        _used(self)
+        return face
+
+    @font.setter
+    def font(self, face) -> None:  # Pillow's constructor opens the face
+        self._face = face
+        _used(self)
+
+
+def _used(font: _Font) -> None:
+    """The font's face counts as just used; the least recently used face past the bound closes."""
+    _OPEN[font] = None
+    _OPEN.move_to_end(font)
+    while len(_OPEN) > OPEN_FACES:
+        _OPEN.popitem(last=False)[0]._face = None
+
+
 @lru_cache(maxsize=2048)
 def _pil_font(path: str, em_px: float, layout: ImageFont.Layout = ImageFont.Layout.BASIC) -> ImageFont.FreeTypeFont:
     # BASIC layout for Latin: no dependency on the system's fribidi/raqm, so the same bytes
     # everywhere. Other scripts need raqm (Pillow's wheels bundle it with HarfBuzz).
-    return ImageFont.truetype(path, size=em_px, layout_engine=layout)
+    return _Font(path, size=em_px, layout_engine=layout)
 
 
 def raqm_font(path: str, em_px: float) -> ImageFont.FreeTypeFont:
