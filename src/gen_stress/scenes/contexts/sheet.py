@@ -90,16 +90,11 @@ def text_width(text: str, font: FontInfo, text_px: int, shaping: Shaping | None 
 
 
 def outlined(item: ShapeItem, points: np.ndarray) -> ShapeItem:
-    """The item told its outline (`exterior`) and bounds (`bbox`) from the points its
-    outer ring was made of instead of reading them back from shapely: the same points
-    (shapely adds the closing point when they do not close the ring themselves, and
-    `exterior` drops the closing point), the same extremes (a polygon's bounds are its
-    outer ring's). Bounds only when every coordinate is positive (no zero whose sign
-    the two minimums could pick apart)."""
+    """The item told its outline (`exterior`) from the points its outer ring was made of
+    instead of reading them back from shapely: the same points (shapely adds the closing
+    point when they do not close the ring themselves, and `exterior` drops the closing
+    point). (Its bounds stay shapely's: two numpy reductions cost more than they do.)"""
     vars(item)["exterior"] = points if (points[0] != points[-1]).any() else points[:-1]
-    low, high = points.min(axis=0), points.max(axis=0)
-    if low[0] > 0 and low[1] > 0:
-        vars(item)["bbox"] = (float(low[0]), float(low[1]), float(high[0]), float(high[1]))
     return item
 
 
@@ -155,7 +150,7 @@ class Sheet:
 
     def outline(self, points, rgb: RGB, role: str, label: str, z: int = 2, item_id: int | None = None,
                 attributes=()) -> ShapeItem:
-        """`shape` of the polygon of a plain outline, told its outline and bounds (`outlined`)."""
+        """`shape` of the polygon of a plain outline, told its outline (`outlined`)."""
         points = np.asarray(points, dtype=float)
         return outlined(self.shape(polygon(points), rgb, role, label, z=z, item_id=item_id, attributes=attributes),
                         points)
