@@ -340,3 +340,35 @@ def test_the_asked_near_duplicate_is_its_single_facing(settings, tmp_path, capsy
                   and o["bbox"][0] >= x0 - 1 and o["bbox"][2] <= x1 + 1 and o["bbox"][1] >= y0 - 1
                   and o["bbox"][3] <= y1 + 1]
         assert len(inside) == 1, row["question"]
+
+
+def test_packages_painted_from_their_stamps_are_what_their_rasters_draw(monkeypatch):
+    """The renderer pastes a package straight from its stamp (render.STAMPED): the same
+    pixels, ids, areas and visible counts as the Raster path; and an item's owned box,
+    searched where the renderer wrote its id, is the one searched in its Raster's box."""
+    from gen_stress.scenes import checks
+    from gen_stress.scenes import render as render_module
+    from gen_stress.scenes.contexts.shelf import CONTEXT
+    from gen_stress.scenes.packages import PackageItem
+    from gen_stress.scenes.page import Request
+
+    scenes = []
+    for seed in range(40):
+        request = Request(("named_box", "near_duplicate_box", "count_merged")[seed % 3], None, 3)
+        try:
+            rng = np.random.default_rng(seed)
+            scenes.append(CONTEXT.layout(CONTEXT.sample(request, rng, SIZE), request, SIZE).scene)
+        except Resample:
+            continue
+    assert len(scenes) >= 10 and sum(type(it) is PackageItem for s in scenes for it in s.items) > 200
+    stamped = [render(scene) for scene in scenes]
+    monkeypatch.setattr(render_module, "STAMPED", {})
+    for scene, fast in zip(scenes, stamped):
+        slow = render(scene)
+        assert fast.image.tobytes() == slow.image.tobytes() and np.array_equal(fast.ids, slow.ids)
+        assert fast.area_px == slow.area_px and fast.visible == slow.visible
+        ids = [it.item_id for it in scene.items]
+        boxes = [checks._owned_box(fast, i) for i in ids]
+        fast.boxes.clear()  # (searched in each Raster's box instead)
+        assert boxes == [checks._owned_box(fast, i) for i in ids] == [checks._owned_box(slow, i) for i in ids]
+        assert [fast.rasters[i].box for i in ids] == [slow.rasters[i].box for i in ids]

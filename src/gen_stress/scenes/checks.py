@@ -348,7 +348,9 @@ def owned_box(rendered: Rendered, item_id: int) -> tuple[int, int, int, int] | N
 
 
 def _owned_box(rendered: Rendered, item_id: int) -> tuple[int, int, int, int] | None:
-    x0, y0, x1, y1 = rendered.rasters[item_id].box
+    # Searched where the renderer wrote its id (no Raster made again for its box).
+    box = rendered.boxes.get(item_id)
+    x0, y0, x1, y1 = box if box is not None else rendered.rasters[item_id].box
     h, w = rendered.ids.shape
     x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
     mine = rendered.ids[y0:y1, x0:x1] == item_id

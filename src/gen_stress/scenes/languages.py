@@ -719,6 +719,21 @@ def sentence_words(code: str) -> tuple[str, ...]:
     return _words_up_to(code, high, 2)
 
 
+_POOL_ARRAYS: dict[int, tuple[tuple[str, ...], np.ndarray]] = {}  # id(pool) -> (pool, its array)
+
+
+def _draw_words(rng: np.random.Generator, pool: tuple[str, ...], n_words: int) -> list[str]:
+    """`rng.choice(pool, size=n_words, replace=False)` as strings, the same draw: numpy
+    turned a pool of thousands of words into an array on every call (0.4 ms; a page
+    in another language asks for 30 sentences), so each pool is turned once."""
+    entry = _POOL_ARRAYS.get(id(pool))
+    if entry is None or entry[0] is not pool:
+        if len(_POOL_ARRAYS) >= 256:  # pools are cached tuples; a bound all the same
+            _POOL_ARRAYS.clear()
+        entry = _POOL_ARRAYS[id(pool)] = (pool, np.array(pool))
+    return [str(w) for w in rng.choice(entry[1], size=n_words, replace=False)]
+
+
 def _capitalised(code: str, word: str) -> str:
     return word[:1].upper() + word[1:] if LANGUAGES[code].script in CASED else word
 
@@ -727,7 +742,7 @@ def phrase(code: str, rng: np.random.Generator, n_words: int, pool: tuple[str, .
     """A run of the language's words (a title, a journal's name; from `pool`, by default
     `sentence_words`): the first capitalised where the script has capitals, joined as the
     language writes them."""
-    picked = [str(w) for w in rng.choice(pool or sentence_words(code), size=n_words, replace=False)]
+    picked = _draw_words(rng, pool or sentence_words(code), n_words)
     return _nfc(("" if code in SPACELESS else " ").join([_capitalised(code, picked[0]), *picked[1:]]))
 
 
@@ -739,7 +754,7 @@ def sentence_tokens(code: str, rng: np.random.Generator, n_words: int, stop: str
     ends its sentence); Chinese and Japanese between any two characters, except before
     the closing full stop, which stays with the character before it. Words come from
     `pool` (by default `sentence_words`)."""
-    picked = [str(w) for w in rng.choice(pool or sentence_words(code), size=n_words, replace=False)]
+    picked = _draw_words(rng, pool or sentence_words(code), n_words)
     picked[0] = _capitalised(code, picked[0])
     picked[-1] += stop
     if code in BREAK_ANYWHERE:

@@ -350,6 +350,16 @@ def _(item: PackageItem) -> render.Raster:
                          owned=owned, owned_px=owned_px, owned_box=owned_box)
 
 
+def _stamped(item: PackageItem):
+    """What the renderer pastes for a package (render.STAMPED): its Raster's parts."""
+    x0, y0, colours, _coverage = stamp(item.look, item.printed)
+    owned, owned_px, owned_box = _owned(item.look, item.printed)
+    return item.origin[0] + x0, item.origin[1] + y0, colours, owned, owned_px, owned_box
+
+
+render.STAMPED[PackageItem] = _stamped
+
+
 @lru_cache(maxsize=2048)
 def _named(look: Look) -> tuple[str, str]:
     """(the roles printed on it, its body's colour name), once per look: every facing of

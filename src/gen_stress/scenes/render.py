@@ -131,6 +131,7 @@ class Rendered:
     area_px: dict[int, int]  # pixels each item would cover alone (inside the canvas or not)
     visible: dict[int, int]  # pixels each item owns in the id buffer
     memo: dict = field(default_factory=dict, repr=False)  # what several checks derive alike
+    boxes: dict = field(default_factory=dict, repr=False)  # item id -> where its id went (all it owns is inside)
 
     @cached_property
     def png(self) -> bytes:
@@ -216,6 +217,13 @@ def paste(target: Image.Image, paint, box: tuple[int, int, int, int], mask: Imag
     target.im.paste(paint, box, mask.im)
 
 
+# Item types drawn as a stamp, every pixel they own known beforehand: type -> a function
+# giving an item's (x0, y0, colours, owned "1" mask, owned pixels, their box in the mask).
+# The renderer pastes the colours through the mask as it would the item's Raster (binary,
+# its owned mask given), without making it (a check that asks gets it from `rasterize`).
+STAMPED: dict = {}
+
+
 def render(scene: Scene) -> Rendered:
     size = (scene.width, scene.height)
     image = Image.new("RGB", size, scene.background_rgb)
@@ -249,6 +257,16 @@ def render(scene: Scene) -> Rendered:
             ids.im.paste(item.item_id, box, owned)
             area_px[item.item_id] = _owned_core_px(coverage, owned)
             ox0, oy0, ox1, oy1 = owned.getbbox(True) or (0, 0, 0, 0)
+            boxes[item.item_id] = (x0 + ox0, y0 + oy0, x0 + ox1, y0 + oy1)
+            whole.add(item.item_id)
+            continue
+        stamped = STAMPED.get(type(item))
+        if stamped is not None:  # (a shelf draws dozens of packages)
+            x0, y0, colours, owned, owned_px, (ox0, oy0, ox1, oy1) = stamped(item)
+            box = (x0, y0, x0 + owned.width, y0 + owned.height)
+            image.im.paste(colours.im, box, owned.im)
+            ids.im.paste(item.item_id, box, owned.im)
+            area_px[item.item_id] = owned_px
             boxes[item.item_id] = (x0 + ox0, y0 + oy0, x0 + ox1, y0 + oy1)
             whole.add(item.item_id)
             continue
@@ -295,7 +313,7 @@ def render(scene: Scene) -> Rendered:
             box = (box[0] + local[0], box[1] + local[1], box[0] + local[2], box[1] + local[3])
         boxes[item.item_id] = box
     visible = _visible_px(ids_array, boxes, area_px, whole)
-    return Rendered(image=image, ids=ids_array, rasters=rasters, area_px=area_px, visible=visible)
+    return Rendered(image=image, ids=ids_array, rasters=rasters, area_px=area_px, visible=visible, boxes=boxes)
 
 
 def _ones(mask: Image.Image) -> Image.Image:

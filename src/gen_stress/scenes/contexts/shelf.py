@@ -130,6 +130,36 @@ class Block:
     filler: bool = False  # cut off at an edge on purpose: never asked about
 
 
+_PRODUCT_FIELDS = tuple(f.name for f in dataclasses.fields(Product))
+_PRODUCT_DEFAULTS = {f.name: f.default for f in dataclasses.fields(Product) if f.default is not dataclasses.MISSING}
+
+
+def _new_product(**fields) -> Product:
+    """`Product(**fields)`, without fourteen frozen setattrs (sampling draws thousands)."""
+    new = object.__new__(Product)
+    vars(new).update(_PRODUCT_DEFAULTS, **fields)
+    return new
+
+
+def _replaced(p: Product, **changes) -> Product:
+    """`dataclasses.replace(p, **changes)`: the same product, made without replace's
+    field walk and frozen setattrs (what p has worked out, its display and looks, is not
+    copied)."""
+    state = vars(p)
+    new = object.__new__(Product)
+    vars(new).update({name: state[name] for name in _PRODUCT_FIELDS}, **changes)
+    return new
+
+
+def _with_facings(b: Block, facings: int) -> Block:
+    return Block(b.product, facings, b.sale, b.filler)
+
+
+def _with_sale(b: Block, sale: bool) -> Block:
+    """The block marked on sale or not (itself when it already is)."""
+    return b if b.sale == sale else Block(b.product, b.facings, sale, b.filler)
+
+
 @dataclass(frozen=True)
 class ShelfContent:
     mode: str  # "shelf" or "grid"
@@ -217,7 +247,7 @@ def _product(line: dict, rng: np.random.Generator, aisle: str, *, variant: str |
              cap: int | None = None) -> Product:
     caps = line.get("caps")
     k_variant = line["variants"].index(variant) if variant else int(rng.integers(len(line["variants"])))
-    return Product(
+    return _new_product(
         brand=line["brand"], name=line["name"], variant=line["variants"][k_variant],
         size=size or pick(rng, line["sizes"]), package=line["package"], body=tuple(line["body"]),
         label=tuple(line["label"]),
@@ -248,7 +278,7 @@ def _produce(item: dict, rng: np.random.Generator) -> Product:
 
 def _on_sale(p: Product, rng: np.random.Generator) -> Product:
     step = max(10, page_words(p.language)["price_step"]) if p.language else 10  # the local price steps
-    return dataclasses.replace(p, old_price=p.price + max(step, int(p.price * rng.uniform(0.15, 0.45)) // step * step))
+    return _replaced(p, old_price=p.price + max(step, int(p.price * rng.uniform(0.15, 0.45)) // step * step))
 
 
 # Shelves in other languages ---------------------------------------------------------------
@@ -576,7 +606,7 @@ class ShelfContext(Context):
             if not smalls:
                 raise Resample("the counted product's label is too small to read")
             small = pick(rng, smalls)
-            p = dataclasses.replace(_product(small, rng, aisle), aisle=aisle)
+            p = _replaced(_product(small, rng, aisle), aisle=aisle)
             rows = [[b for b in row if b.product.line != p.line] for row in rows]  # no bigger sibling
             if n:
                 split = [n] if n <= 3 or rng.random() < 0.5 else [n // 2, n - n // 2]
@@ -615,9 +645,9 @@ class ShelfContext(Context):
         if slot == "count_rows":
             rows = self._mark_sales(rows, n, rng, inside)
         else:
-            rows = [[dataclasses.replace(b, sale=bool((k, i) in inside and rng.random() < 0.15))
+            rows = [[_with_sale(b, bool((k, i) in inside and rng.random() < 0.15))
                      for i, b in enumerate(row)] for k, row in enumerate(rows)]
-        rows = [[dataclasses.replace(b, product=_on_sale(b.product, rng)) if b.sale else b for b in row]
+        rows = [[Block(_on_sale(b.product, rng), b.facings, b.sale, b.filler) if b.sale else b for b in row]
                 for row in rows]
         return tuple(tuple(r) for r in rows), tuple(lead), focus, word, ppc
 
@@ -627,7 +657,7 @@ class ShelfContext(Context):
         if len(flat) < n:
             raise Resample("fewer products in the middle of the shelves than sales asked for")
         chosen = {flat[int(j)] for j in rng.choice(len(flat), size=n, replace=False)}
-        return [[dataclasses.replace(b, sale=(k, i) in chosen) for i, b in enumerate(row)]
+        return [[_with_sale(b, (k, i) in chosen) for i, b in enumerate(row)]
                 for k, row in enumerate(rows)]
 
     def _single(self, rows, slot: str, rng, aisle: str, used: set, geometry: _Geometry, label_font: str):
@@ -656,7 +686,7 @@ class ShelfContext(Context):
             i = row.index(next(b for b in row if b.product == target))
             row.insert(i + (1 if rng.random() < 0.5 else 0), Block(twin, int(rng.integers(2, 4))))
             i = row.index(next(b for b in row if b.product == target))
-        row[i] = dataclasses.replace(row[i], facings=1)
+        row[i] = _with_facings(row[i], 1)
         if slot == "label_word":
             word = pick(rng, unique)
         rows = list(rows)
@@ -682,8 +712,8 @@ class ShelfContext(Context):
                 kept = [[b for b in r if b.product.line != target.line or b.product == target] for r in rows]
                 if kept[k][-1].product == target:  # a product after it, to grow to the edge
                     continue
-                twins = [t for t in twins if _names_print([target, t], kept[:k] + [kept[k] + [Block(t)]]
-                                                          + kept[k + 1:], geometry, label_font)]
+                tallest = [max(_size_cm(b.product)[1] for b in r) for r in kept]
+                twins = [t for t in twins if _names_print((target, t), tallest, k, geometry, label_font)]
                 if not twins:
                     continue
             else:
@@ -703,7 +733,7 @@ class ShelfContext(Context):
                 if not unique:
                     continue
             # It fits inside with one facing of each product before it (what _filled can get to).
-            scale = geometry.ppc(kept) if slot == "near_duplicate_box" else ppc
+            scale = geometry.ppc_of(tallest) if slot == "near_duplicate_box" else ppc
             if sum(_facing_step(b.product, scale) for b in row[:i + 1]) > width:
                 continue
             out.append((i, twins, unique))
@@ -879,9 +909,23 @@ def _look_of(p: _Label, ppc: float, label_font: str) -> Look:
     at one scale share it, whatever their price)."""
     size_cm = _size_of(p.package, p.size)
     pack = package(p.package, *size_cm)
-    paints = package_paints(p.body, p.label, p.cap)
     x0, y0, x1, y1 = (v * ppc for v in pack.panel)
-    return Look(p.package, *size_cm, ppc, tuple(paints.items()), _prints(p, (x0, y0, x1, y1), label_font))
+    return Look(p.package, *size_cm, ppc, _paints_of(p.body, p.label, p.cap), _prints(p, (x0, y0, x1, y1), label_font))
+
+
+@lru_cache(maxsize=1024)
+def _paints_of(body: tuple, label: tuple, cap: tuple | None) -> tuple:
+    """A line's package paints, once per colours (a look is made per scale)."""
+    return tuple(package_paints(body, label, cap).items())
+
+
+@lru_cache(maxsize=1024)
+def _label_inks(body: tuple, label: tuple) -> tuple[tuple, tuple]:
+    """(the ink of a label's lines, its brand's), once per colours: the darker or
+    lighter ink the label contrasts with more; the brand in the body's colour where
+    that stands out from the label."""
+    ink = INK if contrast_ratio(INK, label) >= contrast_ratio(PAPER, label) else PAPER
+    return ink, body if contrast_ratio(body, label) >= 3.0 else ink
 
 
 def _prints(p: _Label, panel, label_font: str) -> tuple[Print, ...]:
@@ -889,8 +933,7 @@ def _prints(p: _Label, panel, label_font: str) -> tuple[Print, ...]:
     fits; lines too small to read are left off (the brand never: then nothing is printed)."""
     x0, y0, x1, y1 = panel
     w, h = (x1 - x0) * 0.82, y1 - y0  # a margin each side, so neighbours' labels do not run together
-    ink = INK if contrast_ratio(INK, p.label) >= contrast_ratio(PAPER, p.label) else PAPER
-    brand_rgb = p.body if contrast_ratio(p.body, p.label) >= 3.0 else ink
+    ink, brand_rgb = _label_inks(p.body, p.label)
     # (another language's product word as it is written: Greek capitals drop their accents)
     name = p.name if p.language else p.name.upper()
     lines = [("brand", p.brand, p.brand_font, 0.26, brand_rgb), ("name", name, label_font, 0.16, ink),
@@ -922,7 +965,8 @@ def _prints(p: _Label, panel, label_font: str) -> tuple[Print, ...]:
 
 
 def _advance(text: str, font, text_px: int, shaping: Shaping | None) -> float:
-    """A line's advance: measured from advances for basic layout, shaped by raqm otherwise."""
+    """A line's advance: measured from advances for basic layout (text_width's value, without
+    working out the line's ink box: prices are new lines), shaped by raqm otherwise."""
     return measured_advance(text, font, text_px) if shaping is None else text_width(text, font, text_px, shaping)
 
 
@@ -960,9 +1004,18 @@ class _Geometry:
     def gap(self) -> int:
         return max(6, round(8 * self.scale))
 
+    @cached_property
+    def _room(self) -> tuple[float, int]:
+        """(the top of the first shelf, what each shelf takes beside its packages)."""
+        return self.top, self.rail_h + self.board_h + self.gap
+
     def ppc(self, rows) -> float:
-        tallest = [max(_size_cm(b.product)[1] for b in row) for row in rows]
-        room = self.size[1] - self.top - len(rows) * (self.rail_h + self.board_h + self.gap) - 2
+        return self.ppc_of([max(_size_cm(b.product)[1] for b in row) for row in rows])
+
+    def ppc_of(self, tallest: list[float]) -> float:
+        """`ppc` of rows whose tallest packages are this tall (cm), row by row."""
+        top, per_row = self._room
+        room = self.size[1] - top - len(tallest) * per_row - 2
         # On a grid of quarter pixels, so that printed packages recur across pictures (their stamps are cached).
         return math.floor(room / sum(tallest) * self.zoom * 4) / 4
 
@@ -1005,7 +1058,7 @@ def _filled(rows, lead, focus: str, ppc: float, width: int, rng) -> list[list[Bl
             if not grow:
                 raise Resample("a shelf row too short to reach the edge")
             i = pick(rng, grow)
-            row[i] = dataclasses.replace(row[i], facings=row[i].facings + 1)
+            row[i] = _with_facings(row[i], row[i].facings + 1)
         for _ in range(40):  # the asked product pulled back inside, the row still reaching the edge
             spans = _spans(row, lead[k], ppc)
             at = max((i for i, b in enumerate(row) if b.product.display == focus), default=None)
@@ -1016,14 +1069,14 @@ def _filled(rows, lead, focus: str, ppc: float, width: int, rng) -> list[list[Bl
             earlier = [i for i in plain if i < at]
             if spans[at][1] > width and before:
                 i = pick(rng, before)
-                row[i] = dataclasses.replace(row[i], facings=row[i].facings - 1)
+                row[i] = _with_facings(row[i], row[i].facings - 1)
             elif spans[at][1] > width and earlier:  # swapped with a plain product before it
                 i = earlier[-1]
                 row[i], row[at] = row[at], row[i]
                 plain = [j if j != i else at for j in plain]
             elif spans[at][1] <= width and after:
                 i = pick(rng, after)
-                row[i] = dataclasses.replace(row[i], facings=row[i].facings + 1)
+                row[i] = _with_facings(row[i], row[i].facings + 1)
             else:
                 raise Resample("the asked product reaches the edge")
         spans = _spans(row, lead[k], ppc)
@@ -1046,11 +1099,13 @@ def _named_lines(rows: tuple, ppc: float, label_font: str, width: int) -> tuple[
     return named, inside
 
 
-def _names_print(products, rows, geometry: _Geometry, label_font: str) -> bool:
-    """Whether every one of the products prints its full name (brand, product word,
-    variant, size) at the scale of these rows."""
-    ppc = geometry.ppc(rows)
-    return all(len(_look(p, ppc, label_font).prints) >= 4 for p in products)
+def _names_print(pair: tuple[Product, Product], tallest: list[float], k: int, geometry: _Geometry,
+                 label_font: str) -> bool:
+    """Whether a product and its twin both print their full name (brand, product word,
+    variant, size) with the twin's facings added to row k: at the scale of rows whose
+    tallest packages are `tallest` but for the twin's on row k (the rows' `ppc`)."""
+    ppc = geometry.ppc_of(tallest[:k] + [max(tallest[k], _size_cm(pair[1])[1])] + tallest[k + 1:])
+    return all(len(_look(p, ppc, label_font).prints) >= 4 for p in pair)
 
 
 def _line_of(rows, display: str) -> tuple[str, str] | None:
@@ -1062,13 +1117,13 @@ def _variants_of(p: Product, line: dict) -> list[Product]:
     out = []
     for size in line["sizes"]:
         if size != p.size:
-            out.append(dataclasses.replace(p, size=size))
+            out.append(_replaced(p, size=size))
     for variant in line["variants"]:
         if variant != p.variant:
-            out.append(dataclasses.replace(p, variant=variant))
+            out.append(_replaced(p, variant=variant))
     for cap in line.get("caps", []):
         if p.cap is not None and tuple(cap) != p.cap:
-            out.append(dataclasses.replace(p, cap=tuple(cap)))
+            out.append(_replaced(p, cap=tuple(cap)))
     return out
 
 
@@ -1084,7 +1139,7 @@ def _matching(p: Product, display: str, line: dict, rng) -> Product:
     """The small line's product named `display`."""
     for variant in line["variants"]:
         for size in line["sizes"]:
-            q = dataclasses.replace(p, variant=variant, size=size)
+            q = _replaced(p, variant=variant, size=size)
             if q.display == display:
                 return q
     raise Resample("the small item is gone")
@@ -1123,7 +1178,7 @@ class _Drawer:
         self.rtl = right_to_left(content.language)  # a right-to-left grid mirrors its cards' text
 
     def width(self, text: str, font, px: int) -> float:
-        return text_width(text, font, px, self.shaping)
+        return _advance(text, font, px, self.shaping)
 
     def take(self) -> int:
         self.next_id += 1
@@ -1144,12 +1199,15 @@ class _Drawer:
             group = [it for it in rects if len(it.points) == n]
             points = np.stack([it.points for it in group])
             open_rings = (points[:, 0] != points[:, -1]).any(axis=1).tolist()
-            for it, poly, open_ring in zip(group, shapely.polygons(points), open_rings):
+            # Its bounds, shapely's: its points' extremes (an item's bbox, which the renderer asks first).
+            boxes = np.concatenate([points.min(axis=1), points.max(axis=1)], axis=1).tolist()
+            for it, poly, open_ring, box in zip(group, shapely.polygons(points), open_rings, boxes):
                 item = made[it.item_id] = ShapeItem(it.item_id, it.role, it.label, "rectangle", it.rgb, poly, z=it.z)
                 # Its outline is these points (shapely keeps them as given, and closes the ring
                 # unless they already do): known, not read back.
                 if open_ring:
                     vars(item)["exterior"] = it.points
+                vars(item)["bbox"] = tuple(box)
         return [made[it.item_id] if type(it) is _Rect else it for it in self.items]
 
     def text(self, text: str, font, px: int, center, rgb, role: str, on: int, z: int, *, stroke_px: int = 0,
@@ -1182,10 +1240,10 @@ class _Drawer:
         parts = []
         if before.strip():
             parts.append(self.text_left(before.strip(), font, px, x, y_mid, rgb, "currency", on, z))
-        value = self.text_left(amount, font, px, x + text_width(before, font, px), y_mid, rgb, role, on, z)
+        value = self.text_left(amount, font, px, x + measured_advance(before, font, px), y_mid, rgb, role, on, z)
         parts.append(value)
         if after.strip():
-            parts.append(self.text_left(after.strip(), font, px, x + text_width(before + amount + " ", font, px), y_mid,
+            parts.append(self.text_left(after.strip(), font, px, x + measured_advance(before + amount + " ", font, px), y_mid,
                                         rgb, "currency", on, z))
         return value, parts
 
@@ -1323,7 +1381,7 @@ class _Drawer:
         price = money(p.price, c.money, symbol=True)
         sale_px = max(MIN_DETAIL_PX, px - 1)
         sale_w = self.width(f"{c.sale_word}  ", font, sale_px) if drawn.block.sale else 0
-        price_w = self.price_width(p.price, font, px) if c.language else text_width(price, font, px)
+        price_w = self.price_width(p.price, font, px) if c.language else measured_advance(price, font, px)
         w = price_w + sale_w + 8
         h = min(rail_h - 2, px * 2.0 + 4)
         x = max(x, label_end + 3)
@@ -1439,7 +1497,7 @@ class _Drawer:
                     raise Resample("no room for the old price")
             else:
                 ox = parts[-1].bbox[2] + 6 * s
-            if not c.language and ox + text_width(old, price_font, old_px) > x1 - pad:
+            if not c.language and ox + measured_advance(old, price_font, old_px) > x1 - pad:
                 raise Resample("no room for the old price")
             # The strike is drawn under the old price in its colour: it reads as struck
             # through, and the price's own pixels stay its own.
