@@ -265,3 +265,28 @@ def test_the_scale_factor_keeps_the_layout_in_points_and_thins_the_hairlines():
     assert hairlines[0] == pytest.approx(2 * hairlines[1], abs=0.002) == pytest.approx(3 * hairlines[2], abs=0.002)
     row = _rows("counting", "duplicates_merged", 1, seed=2)[0]
     assert row["difficulty"]["scale_factor"] in (1, 2, 3) and row["difficulty"]["hairline_px"] > 0
+
+
+def test_shapes_told_their_outline_are_shapelys():
+    """A screen's rectangles, circles, pills and outlined fields are told their outline
+    from the points they were made of: what shapely reads back, float for float."""
+    from gen_stress.scenes.model import ShapeItem
+
+    context = contexts()["screen"]
+    told = 0
+    for slot in ("marked_item", "two_columns", "count_marks", "rotated_text"):
+        request = Request(slot)
+        for seed in range(6):
+            try:
+                page = context.layout(context.sample(request, np.random.default_rng(seed), (512, 512)), request,
+                                      (512, 512))
+            except Exception:  # a layout that did not fit: the pipeline resamples it
+                continue
+            for item in page.scene.items:
+                if type(item) is not ShapeItem:
+                    continue
+                if "exterior" in vars(item):
+                    told += 1
+                    read = np.asarray(item.geometry.exterior.coords)[:-1]
+                    assert item.exterior.tobytes() == read.tobytes() and item.exterior.shape == read.shape
+    assert told > 100

@@ -160,6 +160,31 @@ def test_ink_within_box_from_extremes(pages):
             assert checks._all_inside(xs, ys, shifted) == bool(checks._inside(xs, ys, shifted).all())
 
 
+def test_remembered_ink_extent_and_strong_ink_are_the_ink_pixels(pages):
+    """What text checks remember per shared line mask (the ink's extent, the strong ink
+    the contrast check measures) is what the render's own ink pixels give, every time."""
+    for _ in range(2):  # the second pass reads what the first remembered
+        for item, rendered in _texts(pages):
+            rendered.memo.clear()
+            xs, ys, values = checks._ink(rendered, item.item_id)
+            extent = checks._ink_extent(rendered, item.item_id)
+            strong_xs, strong_ys = checks._strong_ink(rendered, item.item_id)
+            if not xs.size:
+                assert extent is None and strong_xs.size == 0
+                continue
+            assert extent == (xs.min(), ys.min(), xs.max(), ys.max())
+            keep = values >= 0.6 * values.max()
+            assert np.array_equal(strong_xs, xs[keep]) and np.array_equal(strong_ys, ys[keep])
+
+
+def test_render_pixels_read_in_place_are_the_image(pages):
+    for _, rendered in pages:
+        rendered.memo.clear()
+        pixels = checks._pixels(rendered)
+        assert pixels.dtype == np.uint8 and np.array_equal(pixels, np.asarray(rendered.image))
+        assert checks._pixels(rendered) is pixels  # once per render
+
+
 def test_text_records_made_in_one_call_are_the_per_item_records(pages):
     """scene_record makes each line's record in one call (its font fields remembered per
     font and size): the same record, key for key and in the same order, as the per-item
@@ -178,3 +203,20 @@ def test_text_records_made_in_one_call_are_the_per_item_records(pages):
             checked += 1
     assert checked > 100
     assert model._font_record.cache_info().maxsize is not None  # bounded
+
+
+def test_short_line_spans_inlined_are_spans(pages):
+    """The short-line path's inlined spans are `_span`'s, box by box (so its remembered
+    verdicts are keyed and read as before)."""
+    checked = 0
+    for item, rendered in _texts(pages):
+        if item.layout.rotated or not item.layout.char_boxes:
+            continue
+        x0, y0, _cov, inked = checks._ink_mask(rendered, item.item_id)
+        h, w = inked.shape
+        expected = [bool(inked[checks._span(by0, by1, y0, h), checks._span(bx0, bx1, x0, w)].any())
+                    for bx0, by0, bx1, by1 in item.layout.char_boxes]
+        if len(expected) < checks.FEW_CHARS:
+            assert checks._chars_drew_ink(item, rendered, None, None) == expected
+            checked += 1
+    assert checked

@@ -7,6 +7,7 @@ import math
 from collections import OrderedDict
 
 import numpy as np
+import pyarrow as pa
 
 from gen_stress.scenes.geometry import Box
 from gen_stress.scenes.model import TextItem
@@ -89,6 +90,44 @@ def _ink(rendered: Rendered, item_id: int, level: int = INK_LEVEL):
     return rendered.memo[key]
 
 
+def _strong_ink(rendered: Rendered, item_id: int) -> tuple[np.ndarray, np.ndarray]:
+    """(xs, ys) in canvas coordinates of an item's ink pixels at 0.6 of its strongest or
+    more (what the contrast check measures), picked once per shared line mask."""
+    x0, y0, cov, _ = _ink_mask(rendered, item_id)
+    shared = _shared(cov, INK_LEVEL)
+    local = None if shared is None else shared.get("strong")
+    if local is None:
+        xs, ys, values = _ink(rendered, item_id)
+        if not xs.size:
+            return xs, ys
+        keep = values >= 0.6 * values.max()
+        local = (xs[keep] - x0, ys[keep] - y0)
+        if shared is not None:
+            for array in local:
+                array.flags.writeable = False
+            shared["strong"] = local
+            _count(shared, sum(array.nbytes for array in local))
+    return local[0] + x0, local[1] + y0
+
+
+def _pixels(rendered: Rendered) -> np.ndarray:
+    """The render's RGB pixels as a (height, width, 3) array, read in place through
+    Pillow's Arrow export (its 4-byte pixels; no copy), made once per render: checks
+    read a few small regions of it (a crop and np.asarray per text copied them)."""
+    pixels = rendered.memo.get("pixels")
+    if pixels is None:
+        image = rendered.image
+        try:
+            if image.mode != "RGB":
+                raise ValueError(image.mode)
+            data = np.frombuffer(pa.array(image).values.buffers()[1], dtype=np.uint8)
+            pixels = data.reshape(image.height, image.width, 4)[:, :, :3]
+        except (AttributeError, TypeError, ValueError, IndexError, pa.ArrowException):  # older Pillow, a multi-block image
+            pixels = np.asarray(image)
+        rendered.memo["pixels"] = pixels
+    return pixels
+
+
 def _local(item: TextItem, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
     """Pixel centres in the text's own upright frame, so rotated neighbours do not count."""
     return item.layout.placement.to_local(np.stack([xs + 0.5, ys + 0.5], axis=1))
@@ -115,24 +154,49 @@ def _inside(xs: np.ndarray, ys: np.ndarray, box: Box) -> np.ndarray:
 def text_in_frame(item: TextItem, rendered: Rendered) -> list[str]:
     """All ink inside the image and inside the recorded box; every character drew ink."""
     failures = []
-    xs, ys, _ = _ink(rendered, item.item_id)
-    if xs.size == 0:
+    extent = _ink_extent(rendered, item.item_id)
+    if extent is None:
         return [f"text {item.text!r} drew no ink"]
     if not rendered.within_canvas(item.item_id):
         failures.append(f"text {item.text!r} is clipped by the image edge")
-    if not _all_inside(xs, ys, item.bbox):
+    if not _extent_inside(extent, item.bbox):
         failures.append(f"ink of {item.text!r} lies outside its recorded box")
+    xs = ys = None  # upright text is read off its coverage in place
+    if item.layout.rotated:
+        xs, ys, _ = _ink(rendered, item.item_id)
     for char, ok in zip(item.text, _chars_drew_ink(item, rendered, xs, ys)):
         if not ok and not char.isspace():
             failures.append(f"character {char!r} of {item.text!r} drew no ink")
     return failures
 
 
+def _ink_extent(rendered: Rendered, item_id: int) -> tuple[int, int, int, int] | None:
+    """(least x, least y, greatest x, greatest y) of an item's ink pixels in canvas
+    coordinates, None without ink; once per shared line mask."""
+    x0, y0, cov, _ = _ink_mask(rendered, item_id)
+    shared = _shared(cov, INK_LEVEL)
+    if shared is not None and "extent" in shared:
+        local = shared["extent"]
+    else:
+        xs, ys, _ = _ink(rendered, item_id)
+        local = (int(xs.min()) - x0, int(ys.min()) - y0, int(xs.max()) - x0, int(ys.max()) - y0) if xs.size else None
+        if shared is not None:
+            shared["extent"] = local
+    if local is None:
+        return None
+    return local[0] + x0, local[1] + y0, local[2] + x0, local[3] + y0
+
+
+def _extent_inside(extent: tuple[int, int, int, int], box: Box) -> bool:
+    """Every pixel of an ink extent lies inside `box` (as `_inside` tells a pixel)."""
+    xmin, ymin, xmax, ymax = extent
+    x0, y0, x1, y1 = box
+    return xmin >= math.floor(x0) and xmax < math.ceil(x1) and ymin >= math.floor(y0) and ymax < math.ceil(y1)
+
+
 def _all_inside(xs: np.ndarray, ys: np.ndarray, box: Box) -> bool:
     """`_inside(xs, ys, box).all()` for some points, from their extremes."""
-    x0, y0, x1, y1 = box
-    return bool(xs.min() >= math.floor(x0) and xs.max() < math.ceil(x1)
-                and ys.min() >= math.floor(y0) and ys.max() < math.ceil(y1))
+    return bool(_extent_inside((xs.min(), ys.min(), xs.max(), ys.max()), box))
 
 
 def _chars_drew_ink(item: TextItem, rendered: Rendered, xs: np.ndarray, ys: np.ndarray) -> list[bool]:
@@ -149,15 +213,22 @@ def _chars_drew_ink(item: TextItem, rendered: Rendered, xs: np.ndarray, ys: np.n
     x0, y0, cov, inked = _ink_mask(rendered, item.item_id)
     h, w = inked.shape
     if len(boxes) < FEW_CHARS:  # a short line: each box looked at in place
-        spans = tuple((_span(by0, by1, y0, h), _span(bx0, bx1, x0, w)) for bx0, by0, bx1, by1 in boxes)
+        # Each box's rows and columns as `_span` gives them (inlined: a screen checks
+        # hundreds of short labels), (row start, row stop, column start, column stop).
+        floor, ceil = math.floor, math.ceil
+        spans = []
+        for bx0, by0, bx1, by1 in boxes:
+            r0 = min(max(floor(by0 - 0.5) - y0, 0), h)
+            c0 = min(max(floor(bx0 - 0.5) - x0, 0), w)
+            spans.append((r0, min(max(ceil(by1 + 0.5) - y0, r0), h), c0, min(max(ceil(bx1 + 0.5) - x0, c0), w)))
         shared = _shared(cov, INK_LEVEL)
         if shared is None:
-            return [bool(inked[rows, cols].any()) for rows, cols in spans]
+            return [bool(inked[r0:r1, c0:c1].any()) for r0, r1, c0, c1 in spans]
         # The same boxes over the same shared mask hold the same ink (a label drawn again).
         seen = shared.setdefault("chars", {})
-        key = tuple((rows.start, rows.stop, cols.start, cols.stop) for rows, cols in spans)
+        key = tuple(spans)
         if key not in seen:
-            seen[key] = tuple(bool(inked[rows, cols].any()) for rows, cols in spans)
+            seen[key] = tuple(bool(inked[r0:r1, c0:c1].any()) for r0, r1, c0, c1 in spans)
         return list(seen[key])
     # Ink pixels counted over every character's box at once, from a summed-area table.
     table = np.zeros((h + 1, w + 1), np.int32)
@@ -226,17 +297,16 @@ def text_contrast(item: TextItem, rendered: Rendered, floor: float = 1.15) -> li
     is the mean of the pixels of what the text sits on (inside the text's box), the ink
     the mean of the half of the text's visible pixels that differ most from the ground
     (hollow letters are mostly ground-coloured inside)."""
-    xs, ys, values = _ink(rendered, item.item_id)
+    xs, ys = _strong_ink(rendered, item.item_id)
     h, w = rendered.ids.shape
-    keep = values >= 0.6 * values.max() if xs.size else xs
     if xs.size and not rendered.within_canvas(item.item_id):  # else every ink pixel is in the image
-        keep &= (xs >= 0) & (ys >= 0) & (xs < w) & (ys < h)
-    if not keep.any():
+        keep = (xs >= 0) & (ys >= 0) & (xs < w) & (ys < h)
+        xs, ys = xs[keep], ys[keep]
+    if not xs.size:
         return [f"text {item.text!r} has no visible ink"]
-    xs, ys = xs[keep], ys[keep]
     x0, y0, x1, y1 = (int(v) for v in item.bbox)
     x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
-    pixels = np.asarray(rendered.image.crop((x0, y0, x1, y1)))
+    pixels = _pixels(rendered)[y0:y1, x0:x1]
     region = rendered.ids[y0:y1, x0:x1]
     owned = region[ys - y0, xs - x0] == item.item_id
     around = region == (item.on_item or 0)
@@ -245,7 +315,7 @@ def text_contrast(item: TextItem, rendered: Rendered, floor: float = 1.15) -> li
         return [f"text {item.text!r} has no visible ink or no ground around it"]
     # The ground's mean colour, as np.mean gives it: the sums are whole numbers, exact in any
     # order (one matrix product instead of gathering the ground's pixels and reducing them).
-    ground = _luminance(around.ravel().astype(np.float64) @ pixels.reshape(-1, 3).astype(np.float64) / count)
+    ground = _luminance(around.ravel().astype(np.float64) @ pixels.astype(np.float64).reshape(-1, 3) / count)
     ink_lum = _luminance(pixels[ys[owned] - y0, xs[owned] - x0])
     half = ink_lum.size // 2
     distinct = np.partition(np.abs(ink_lum - ground), half)[half:]
@@ -305,7 +375,9 @@ def detail_visible(detail, rendered: Rendered) -> list[str]:
     if detail.min_chroma > 0 or detail.max_chroma < 255:
         x0, y0, x1, y1 = box
         mine = rendered.ids[y0:y1, x0:x1] == detail.item_id
-        rgb = np.asarray(rendered.image.crop((x0, y0, x1, y1)).convert("RGB"), dtype=float)[mine].mean(axis=0)
+        image = rendered.image
+        pixels = _pixels(rendered) if image.mode == "RGB" else np.asarray(image.convert("RGB"))
+        rgb = pixels[y0:y1, x0:x1][mine].astype(float).mean(axis=0)
         chroma = float(rgb.max() - rgb.min())
         if not detail.min_chroma <= chroma <= detail.max_chroma:
             return [f"{detail.what} has chroma {chroma:.0f}, outside {detail.min_chroma}..{detail.max_chroma}"]
@@ -364,5 +436,4 @@ def owned_pixels(rendered: Rendered, item_id: int) -> np.ndarray:
     x0, y0, x1, y1 = rendered.rasters[item_id].box
     h, w = rendered.ids.shape
     x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
-    pixels = np.asarray(rendered.image.crop((x0, y0, x1, y1)))
-    return pixels[rendered.ids[y0:y1, x0:x1] == item_id]
+    return _pixels(rendered)[y0:y1, x0:x1][rendered.ids[y0:y1, x0:x1] == item_id]

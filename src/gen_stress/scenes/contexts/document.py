@@ -33,7 +33,7 @@ from gen_stress.scenes.contexts.sheet import Sheet, cap_gap, font_named, fonts_f
 from gen_stress.scenes.contexts.sheet import shapeable_words, styled_fonts, text_width
 from gen_stress.scenes.languages import LANGUAGES, page_words
 from gen_stress.scenes.fonts import load_catalog
-from gen_stress.scenes.geometry import polygon, rect_points
+from gen_stress.scenes.geometry import rect_points
 from gen_stress.scenes.model import Scene
 from gen_stress.scenes.page import Count, Field, Listing, Page, Request, Target
 from gen_stress.scenes.text import measured_advance
@@ -386,7 +386,7 @@ class DocumentContext(Context):
         sheet = Sheet(shaping=page_shaping(content.language), mirror=right_to_left(content.language))
         flow = _Flow(sheet, left, right)
         tw = flow.width
-        sheet.shape(polygon(rect_points((x0, y0, x1, y1))), content.paper, "paper", "page", z=1, item_id=1)
+        sheet.outline(rect_points((x0, y0, x1, y1)), content.paper, "paper", "page", z=1, item_id=1)
         out: dict = {"rows": [], "markers": [], "notes": [], "headings": [[], []], "fields": {}}
         y = y0 + pad * 0.6
         if content.running_header:
@@ -495,7 +495,7 @@ class DocumentContext(Context):
             sheet.rule(left, right, y, 1.5 if k in (0, len(cells) - 1) else 0.6, INK, "table rule")
         for x in edges[1:-1]:  # the column rules
             a, b = flow.span(x, x + 1)
-            sheet.shape(polygon(rect_points((a, table_top, b, y))), INK, "rule", "table rule")
+            sheet.outline(rect_points((a, table_top, b, y)), INK, "rule", "table rule")
         if note and not content.language:
             out["dagger_note"] = sheet.text(f"{DAGGER} Provisional figure.", body, max(4, px - 1), left,
                                             y + cap_gap(px) * 0.9, rgb=INK, role="table_note").item_id

@@ -37,8 +37,8 @@ from gen_stress.scenes.colors import RGB, contrast_ratio, ink_for_contrast, max_
 from gen_stress.scenes import languages
 from gen_stress.scenes.contexts import Context, screen_local, vocabulary
 from gen_stress.scenes.contexts.edits import one_char_changed
-from gen_stress.scenes.contexts.sheet import (Sheet, font_named, money, page_shaping, parse_money, right_to_left,
-                                              styled_fonts, text_width)
+from gen_stress.scenes.contexts.sheet import (Sheet, font_named, money, outlined, page_shaping, parse_money,
+                                              right_to_left, styled_fonts, text_width)
 from gen_stress.scenes.fonts import FontInfo, load_catalog
 from gen_stress.scenes.geometry import polygon
 from gen_stress.scenes.model import Scene, ShapeItem, TextItem
@@ -576,18 +576,19 @@ class _Layout:
 
     def rect(self, box, rgb: RGB, role: str, label: str, radius: float = 0.0, z: int = 2, attributes=()) -> ShapeItem:
         points = rounded_rect(box, radius)
-        return _outlined(self.sheet.shape(polygon(points), rgb, role, label, z=z, attributes=attributes), points)
+        return outlined(self.sheet.shape(polygon(points), rgb, role, label, z=z, attributes=attributes), points)
 
     def ring(self, box, rgb: RGB, width: float, radius: float, role: str, label: str, z: int = 3) -> ShapeItem:
         """An outline (an outlined button, a text field): a rounded rectangle with a hole."""
         x0, y0, x1, y1 = box
         inner = (x0 + width, y0 + width, x1 - width, y1 - width)
-        return self.sheet.shape(Polygon(rounded_rect(box, radius), [rounded_rect(inner, max(0.0, radius - width))]),
-                                rgb, role, label, z=z)
+        points = rounded_rect(box, radius)
+        return outlined(self.sheet.shape(Polygon(points, [rounded_rect(inner, max(0.0, radius - width))]),
+                                          rgb, role, label, z=z), points)
 
     def circle(self, cx: float, cy: float, r: float, rgb: RGB, role: str, label: str, z: int = 3) -> ShapeItem:
         points = rounded_rect((cx - r, cy - r, cx + r, cy + r), r)
-        return _outlined(self.sheet.shape(polygon(points), rgb, role, label, z=z), points)
+        return outlined(self.sheet.shape(polygon(points), rgb, role, label, z=z), points)
 
     def text(self, text: str, x: float, mid_y: float, rgb: RGB, role: str, *, px: int | None = None,
              font: FontInfo | None = None, align: str = "left", on: int = 1, z: int = 5, **kw) -> TextItem:
@@ -652,8 +653,9 @@ class _Layout:
         else:
             frame = (m, m, W - m, H - m)
         self.sheet.paper_id = 1
-        self.sheet.shape(Polygon(rounded_rect(frame, 0)), self.pal.bg, "screen",
-                         f"{c.theme} {c.device} screen", z=1, item_id=1)
+        points = rounded_rect(frame, 0)
+        outlined(self.sheet.shape(polygon(points), self.pal.bg, "screen", f"{c.theme} {c.device} screen", z=1,
+                                   item_id=1), points)
         y = self.chrome(frame)
         x0, x1 = frame[0], frame[2]
         if c.rail:
@@ -787,8 +789,8 @@ class _Layout:
         label = self.digits(str(c.badge))
         px = max(5, self.px - 2)
         r = max(px * 0.95, (self.width(label, px) + 5 * u) / 2)
-        dot = self.sheet.shape(Polygon(rounded_rect((cx - r, cy - px * 0.95, cx + r, cy + px * 0.95), px * 0.95)),
-                               (214, 48, 49), "badge", "unread badge", z=6)
+        dot = self.rect((cx - r, cy - px * 0.95, cx + r, cy + px * 0.95), (214, 48, 49), "badge", "unread badge",
+                        radius=px * 0.95, z=6)
         number = self.text(label, cx, cy, (255, 255, 255), "badge_count", px=px, align="center", on=dot.item_id, z=7)
         self.fields.append(Field(FEATURES["inbox"]["badge"], True, "the number on the unread count badge",
                                  number.text, (number.item_id,), numeric=True))
@@ -1443,8 +1445,14 @@ class _Layout:
         def darker(rgb):
             return mix(rgb, (0, 0, 0), 0.55) if rgb is not None else None
 
-        self.sheet.items = [dataclasses.replace(it, rgb=darker(it.rgb), **(
-            {"stroke_rgb": darker(it.stroke_rgb)} if isinstance(it, TextItem) else {})) for it in self.sheet.items]
+        def dimmed(item):
+            out = dataclasses.replace(item, rgb=darker(item.rgb), **(
+                {"stroke_rgb": darker(item.stroke_rgb)} if isinstance(item, TextItem) else {}))
+            if type(item) is ShapeItem:  # the same outline: what it was told or worked out carries over
+                vars(out).update({k: v for k, v in vars(item).items() if k in ("exterior", "bbox")})
+            return out
+
+        self.sheet.items = [dimmed(it) for it in self.sheet.items]
 
     def dialog(self, frame) -> None:
         c, pal, u = self.c, self.pal, self.u
@@ -1520,15 +1528,6 @@ def rounded_rect(box, radius: float) -> np.ndarray:
     centres = np.array(((x1 - r, y1 - r), (x0 + r, y1 - r), (x0 + r, y0 + r), (x1 - r, y0 + r)))
     # Each arc times r plus its corner's centre, the four at once (the same products and sums).
     return (_STACKED_ARCS * r + centres[:, None, :]).reshape(-1, 2)
-
-
-def _outlined(item: ShapeItem, points: np.ndarray) -> ShapeItem:
-    """The item told its outline (`exterior`) from the points it was made of instead of
-    reading them back from shapely: the same points when they do not close the ring
-    themselves (shapely then adds the closing point, which `exterior` drops)."""
-    if (points[0] != points[-1]).any():
-        vars(item)["exterior"] = points
-    return item
 
 
 @lru_cache(maxsize=1024)

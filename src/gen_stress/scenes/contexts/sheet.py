@@ -89,6 +89,15 @@ def text_width(text: str, font: FontInfo, text_px: int, shaping: Shaping | None 
     return line_advance(text, font, text_px)
 
 
+def outlined(item: ShapeItem, points: np.ndarray) -> ShapeItem:
+    """The item told its outline (`exterior`) from the points its outer ring was made of
+    instead of reading them back from shapely: the same points (shapely adds the closing
+    point when they do not close the ring themselves, and `exterior` drops the closing
+    point). (Its bounds stay shapely's: two numpy reductions cost more than they do.)"""
+    vars(item)["exterior"] = points if (points[0] != points[-1]).any() else points[:-1]
+    return item
+
+
 @dataclass
 class Sheet:
     """Items of one sheet, in sheet coordinates (canvas pixels before the skew)."""
@@ -139,8 +148,15 @@ class Sheet:
         self.items.append(item)
         return item
 
+    def outline(self, points, rgb: RGB, role: str, label: str, z: int = 2, item_id: int | None = None,
+                attributes=()) -> ShapeItem:
+        """`shape` of the polygon of a plain outline, told its outline (`outlined`)."""
+        points = np.asarray(points, dtype=float)
+        return outlined(self.shape(polygon(points), rgb, role, label, z=z, item_id=item_id, attributes=attributes),
+                        points)
+
     def rule(self, x0: float, x1: float, y: float, thickness: float, rgb: RGB, label: str = "rule") -> ShapeItem:
-        return self.shape(polygon(rect_points((x0, y, x1, y + thickness))), rgb, "rule", label)
+        return self.outline(rect_points((x0, y, x1, y + thickness)), rgb, "rule", label)
 
     def turned(self, angle_deg: float, pivot: tuple[float, float]) -> list:
         """Every item turned by angle_deg (counter-clockwise as seen) about pivot."""
