@@ -144,20 +144,24 @@ def test_short_line_boxes_past_the_coverage_hold_no_ink():
     """Boxes reaching past the coverage, or wholly outside it, are clamped (a box
     wholly above or left of it is empty, never a slice counted from the far end)."""
     inked = np.ones((5, 8), bool)
-    assert checks._span(-20.0, -10.0, 0, 5) == slice(0, 0)
-    assert checks._span(20.0, 30.0, 0, 5) == slice(5, 5)
-    assert checks._span(-2.0, 2.2, 0, 5) == slice(0, 3)
-    assert not inked[checks._span(-20.0, -10.0, 0, 5), checks._span(1.0, 3.0, 0, 8)].any()
-    assert checks._span(3.0, 4.0, 2, 8) == slice(math.floor(2.5) - 2, math.ceil(4.5) - 2)
+    spans = checks._spans([(1.0, -20.0, 3.0, -10.0), (20.0, 20.0, 30.0, 30.0), (-2.0, -2.0, 2.2, 2.2),
+                           (3.0, 3.0, 4.0, 4.0)], 0, 2, 8, 5)
+    assert spans[0][:2] == (0, 0)  # wholly above: empty rows
+    assert spans[1] == (5, 5, 8, 8)  # wholly right of and below: empty at the far edges
+    assert spans[2] == (0, 1, 0, 3)  # reaching past the top-left corner: clamped
+    assert spans[3] == (math.floor(2.5) - 2, math.ceil(4.5) - 2, math.floor(2.5), math.ceil(4.5))
+    r0, r1, c0, c1 = spans[0]
+    assert not inked[r0:r1, c0:c1].any()
 
 
 def test_ink_within_box_from_extremes(pages):
     for item, rendered in _texts(pages):
         xs, ys, _ = checks._ink(rendered, item.item_id)
         if xs.size:
-            assert checks._all_inside(xs, ys, item.bbox) == bool(checks._inside(xs, ys, item.bbox).all())
+            extent = (xs.min(), ys.min(), xs.max(), ys.max())
+            assert checks._extent_inside(extent, item.bbox) == bool(checks._inside(xs, ys, item.bbox).all())
             shifted = tuple(v + 1.5 for v in item.bbox)  # ink left of and above the box
-            assert checks._all_inside(xs, ys, shifted) == bool(checks._inside(xs, ys, shifted).all())
+            assert checks._extent_inside(extent, shifted) == bool(checks._inside(xs, ys, shifted).all())
 
 
 def test_remembered_ink_extent_and_strong_ink_are_the_ink_pixels(pages):
@@ -206,15 +210,20 @@ def test_text_records_made_in_one_call_are_the_per_item_records(pages):
 
 
 def test_short_line_spans_inlined_are_spans(pages):
-    """The short-line path's inlined spans are `_span`'s, box by box (so its remembered
-    verdicts are keyed and read as before)."""
+    """The short-line path's verdicts are each box's own pixels looked at one by one
+    (whole pixels from floor(edge - 0.5) to ceil(edge + 0.5), clamped)."""
+
+    def span(lo: float, hi: float, origin: int, size: int) -> slice:
+        start = min(max(math.floor(lo - 0.5) - origin, 0), size)
+        return slice(start, min(max(math.ceil(hi + 0.5) - origin, start), size))
+
     checked = 0
     for item, rendered in _texts(pages):
         if item.layout.rotated or not item.layout.char_boxes:
             continue
         x0, y0, _cov, inked = checks._ink_mask(rendered, item.item_id)
         h, w = inked.shape
-        expected = [bool(inked[checks._span(by0, by1, y0, h), checks._span(bx0, bx1, x0, w)].any())
+        expected = [bool(inked[span(by0, by1, y0, h), span(bx0, bx1, x0, w)].any())
                     for bx0, by0, bx1, by1 in item.layout.char_boxes]
         if len(expected) < checks.FEW_CHARS:
             assert checks._chars_drew_ink(item, rendered, None, None) == expected

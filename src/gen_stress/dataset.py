@@ -63,6 +63,7 @@ class Engine:
     ray_address: str | None = None  # None: RAY_ADDRESS, a running local cluster, or a new one
 
 
+@no_huge_pages()  # the parent's reads and writes too, and what forked workers inherit (see osutil)
 def build_dataset(spec: DatasetSpec, out, *, overwrite: bool = False, workers: int = 1,
                   progress: bool = True, shards: tuple[int, int] | None = None, resume: bool = False,
                   engine: Engine | None = None) -> BuildResult:
@@ -77,12 +78,11 @@ def build_dataset(spec: DatasetSpec, out, *, overwrite: bool = False, workers: i
 
         import_ray()  # before any work: a missing extra is one line
     if is_url(out):
-        with no_huge_pages():
-            return build_in_store(spec, open_store(str(out)), overwrite=overwrite, progress=progress,
-                                  shards=shards, resume=resume, engine=engine)
+        return build_in_store(spec, open_store(str(out)), overwrite=overwrite, progress=progress, shards=shards,
+                              resume=resume, engine=engine)
     out = local_path(out)
     leftover = find_resumable(out, spec, shards) if resume else None
-    with staged(out, overwrite=overwrite, adopt=leftover) as tmp, no_huge_pages():
+    with staged(out, overwrite=overwrite, adopt=leftover) as tmp:
         summaries = write_dataset(spec, tmp, progress=progress, shards=shards, engine=engine)
         files = tuple(sorted(str(p.relative_to(tmp)) for p in tmp.rglob("*") if p.is_file()))
     return BuildResult(out=out, summaries=summaries, files=files)

@@ -194,11 +194,6 @@ def _extent_inside(extent: tuple[int, int, int, int], box: Box) -> bool:
     return xmin >= math.floor(x0) and xmax < math.ceil(x1) and ymin >= math.floor(y0) and ymax < math.ceil(y1)
 
 
-def _all_inside(xs: np.ndarray, ys: np.ndarray, box: Box) -> bool:
-    """`_inside(xs, ys, box).all()` for some points, from their extremes."""
-    return bool(_extent_inside((xs.min(), ys.min(), xs.max(), ys.max()), box))
-
-
 def _chars_drew_ink(item: TextItem, rendered: Rendered, xs: np.ndarray, ys: np.ndarray) -> list[bool]:
     """Per character: does its box hold ink? Upright text is read off the coverage in
     place; turned text through its own frame, so turned neighbours do not count."""
@@ -213,14 +208,7 @@ def _chars_drew_ink(item: TextItem, rendered: Rendered, xs: np.ndarray, ys: np.n
     x0, y0, cov, inked = _ink_mask(rendered, item.item_id)
     h, w = inked.shape
     if len(boxes) < FEW_CHARS:  # a short line: each box looked at in place
-        # Each box's rows and columns as `_span` gives them (inlined: a screen checks
-        # hundreds of short labels), (row start, row stop, column start, column stop).
-        floor, ceil = math.floor, math.ceil
-        spans = []
-        for bx0, by0, bx1, by1 in boxes:
-            r0 = min(max(floor(by0 - 0.5) - y0, 0), h)
-            c0 = min(max(floor(bx0 - 0.5) - x0, 0), w)
-            spans.append((r0, min(max(ceil(by1 + 0.5) - y0, r0), h), c0, min(max(ceil(bx1 + 0.5) - x0, c0), w)))
+        spans = _spans(boxes, x0, y0, w, h)
         shared = _shared(cov, INK_LEVEL)
         if shared is None:
             return [bool(inked[r0:r1, c0:c1].any()) for r0, r1, c0, c1 in spans]
@@ -244,11 +232,18 @@ def _chars_drew_ink(item: TextItem, rendered: Rendered, xs: np.ndarray, ys: np.n
     return (inked_px > 0).tolist()
 
 
-def _span(lo: float, hi: float, origin: int, size: int) -> slice:
-    """Whole pixels from floor(lo - 0.5) to ceil(hi + 0.5), in a frame starting at
-    `origin` and `size` long, clamped to it (empty when they do not overlap)."""
-    start = min(max(math.floor(lo - 0.5) - origin, 0), size)
-    return slice(start, min(max(math.ceil(hi + 0.5) - origin, start), size))
+def _spans(boxes, x0: int, y0: int, width: int, height: int) -> list[tuple[int, int, int, int]]:
+    """(row start, row stop, column start, column stop) of each box's whole pixels, from
+    floor(edge - 0.5) to ceil(edge + 0.5), in a frame at (x0, y0) of that size, clamped to
+    it (empty when they do not overlap). One call per line: a screen checks hundreds of
+    short labels."""
+    floor, ceil = math.floor, math.ceil
+    spans = []
+    for bx0, by0, bx1, by1 in boxes:
+        r0 = min(max(floor(by0 - 0.5) - y0, 0), height)
+        c0 = min(max(floor(bx0 - 0.5) - x0, 0), width)
+        spans.append((r0, min(max(ceil(by1 + 0.5) - y0, r0), height), c0, min(max(ceil(bx1 + 0.5) - x0, c0), width)))
+    return spans
 
 
 def text_unoccluded(item: TextItem, rendered: Rendered, min_visible: float = 0.995) -> list[str]:

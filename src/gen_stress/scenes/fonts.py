@@ -60,10 +60,6 @@ class FontInfo:
         return TTFont(self.path, lazy=True)
 
     @cached_property
-    def _cmap(self) -> dict[int, str]:
-        return self._tt.getBestCmap() or {}
-
-    @cached_property
     def _glyphs(self):
         return self._tt.getGlyphSet()
 
@@ -166,7 +162,7 @@ class FontInfo:
         return found
 
     def _bounds(self, char: str):
-        gid = self._gid(char)  # the glyph of `_cmap`'s name (no cmap decompiled)
+        gid = self._gid(char)  # (FreeType's cmap: no cmap decompiled in Python)
         if not gid:
             return None
         name = self._tt.getGlyphName(gid)
@@ -179,15 +175,9 @@ class FontInfo:
         return "kern" in self._tables
 
     @cached_property
-    def _kern_pairs(self) -> frozenset[tuple[str, str]]:
-        """Glyph pairs the 'kern' table adjusts (the only kerning Pillow's basic layout uses)."""
-        if not self.has_kern_table:
-            return frozenset()
-        return frozenset(pair for table in self._tt["kern"].kernTables for pair in getattr(table, "kernTable", {}))
-
-    @cached_property
     def _kern_ids(self) -> frozenset[tuple[int, int]]:
-        """`_kern_pairs` by glyph id, read off the 'kern' table as fontTools reads it
+        """Glyph-id pairs the 'kern' table adjusts (the only kerning Pillow's basic layout
+        uses), read off the table as fontTools reads it
         (every format-0 subtable; a lone subtable's pairs counted from nPairs, as Open
         Sans' overflow their length), without decompiling it into glyph names."""
         if not self.has_kern_table:
@@ -262,7 +252,7 @@ class FontInfo:
         if "glyf" not in self._tables:  # CFF coordinates may be fractions, which FreeType rounds
             return None
         face = self._ft_face
-        gid = face.get_char_index(ord(self.size_char))
+        gid = self._gid(self.size_char)
         if not gid:
             return None
         face.load_glyph(gid, freetype.FT_LOAD_NO_SCALE | freetype.FT_LOAD_NO_HINTING | freetype.FT_LOAD_NO_BITMAP

@@ -174,11 +174,10 @@ def _mask(font: FontInfo, text: str, text_px: int, stroke_px: int) -> tuple[np.n
     (None: no ink) and its offset; the unstroked one is also the fill of every outlined
     size's letters. A single unstroked character is the text renderer's cached glyph
     (the same getmask2 mask: a code drawn at this size reuses it, and it them)."""
-    pil = font.pil(font.em_for_cap(text_px))
     if len(text) == 1 and not stroke_px:
         glyph = _glyph(basic_pil(font, text_px), text)
         return glyph.bitmap, glyph.box[:2]
-    core, offset = pil.getmask2(text, "L", None, None, None, stroke_px, "ls", 255, (0.0, 0.0), stroke_filled=True)
+    core, offset = font.pil(font.em_for_cap(text_px)).getmask2(text, "L", None, None, None, stroke_px, "ls", 255, (0.0, 0.0), stroke_filled=True)
     width, height = core.size
     if not (width and height):
         return None, offset
@@ -209,16 +208,15 @@ def _ink(font: FontInfo, text: str, text_px: int, stroke_px: int) -> np.ndarray:
         return out
     image = np.zeros((height + 4, width + 4), np.int64)
     image[2:2 + height, 2:2 + width] = outer
-    if stroke_px:
-        fill, (fx, fy) = _mask(font, text, text_px, 0)
-        col, row = 2 - x0 + fx, 2 - y0 + fy
-        if fill is not None:
-            c0, r0 = max(col, 0), max(row, 0)
-            c1, r1 = min(col + fill.shape[1], width + 4), min(row + fill.shape[0], height + 4)
-            if c1 > c0 and r1 > r0:
-                m = fill[r0 - row:r1 - row, c0 - col:c1 - col].astype(np.int64)
-                blended = image[r0:r1, c0:c1] * (255 - m) + 128
-                image[r0:r1, c0:c1] = ((blended >> 8) + blended) >> 8
+    fill, (fx, fy) = _mask(font, text, text_px, 0)  # the letters' fill, drawn over the stroke
+    col, row = 2 - x0 + fx, 2 - y0 + fy
+    if fill is not None:
+        c0, r0 = max(col, 0), max(row, 0)
+        c1, r1 = min(col + fill.shape[1], width + 4), min(row + fill.shape[0], height + 4)
+        if c1 > c0 and r1 > r0:
+            m = fill[r0 - row:r1 - row, c0 - col:c1 - col].astype(np.int64)
+            blended = image[r0:r1, c0:c1] * (255 - m) + 128
+            image[r0:r1, c0:c1] = ((blended >> 8) + blended) >> 8
     rows, cols = np.flatnonzero(image.any(axis=1)), np.flatnonzero(image.any(axis=0))
     if rows.size:
         image = image[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
@@ -306,14 +304,6 @@ def ambiguous_strings(font: FontInfo, text_px: int, stroke_px: int = 0) -> froze
     return frozenset(out)
 
 
-def has_ambiguous(text: str, ambiguous) -> bool:
-    """Whether the text holds one of the `ambiguous` strings (a set, or a `LookAlikes`
-    asked only about the strings the text holds)."""
-    if isinstance(ambiguous, LookAlikes):
-        return ambiguous.in_text(text)
-    return any(s in text for s in ambiguous)
-
-
 MEMBERS = tuple(dict.fromkeys(s for group in CONFUSABLE_SETS for s in group))
 
 
@@ -321,7 +311,7 @@ class LookAlikes:
     """`ambiguous_strings(font, text_px, stroke_px)`, decided string by string as asked:
     a string is in it when a drawable member of one of its CONFUSABLE_SETS is drawn
     alike (what the whole set's pairwise pass finds for it). Checking a pseudoword then
-    measures only the pairs of the strings it holds (`has_ambiguous`), not all twenty;
+    measures only the pairs of the strings it holds (`content.holds_any`), not all twenty;
     iterating, sizing or testing its truth gives the whole set."""
 
     def __init__(self, font: FontInfo, text_px: int, stroke_px: int):

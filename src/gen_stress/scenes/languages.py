@@ -18,7 +18,6 @@ from decimal import Decimal
 import unicodedata
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from importlib import resources
 from itertools import compress
 
 import numpy as np
@@ -36,7 +35,7 @@ from babel.numbers import (
 
 from gen_stress.rng import pick
 from gen_stress.scenes import content
-from gen_stress.scenes.library import data_yaml
+from gen_stress.scenes.library import data_text, data_yaml
 from gen_stress.scenes.shaping import Shaping
 
 SCRIPTS = ("latin", "cyrillic", "greek", "arabic", "hebrew", "devanagari", "bengali", "thai",
@@ -114,16 +113,12 @@ def default_language(script: str) -> Language:
 
 # Data ----------------------------------------------------------------------------------
 
-def _data_text(*parts: str) -> str:
-    return resources.files("gen_stress").joinpath("data", *parts).read_text(encoding="utf-8")
-
-
 @cache
 def words(code: str) -> tuple[str, ...]:
     """The language's word list (English: the common words of scenes/content)."""
     if code == "en":
         return content.common_words()
-    text = _data_text("words", f"{code}.txt")
+    text = data_text("words", f"{code}.txt")
     return tuple(line for line in text.splitlines() if line and not line.startswith("#"))
 
 
@@ -137,7 +132,7 @@ def _word_set(code: str) -> frozenset[str]:
 @cache
 def letters(code: str) -> tuple[str, ...]:
     """CLDR's main exemplar characters of the language (lower case where cased)."""
-    return tuple(json.loads(_data_text("words", "letters.json"))[code])
+    return tuple(json.loads(data_text("words", "letters.json"))[code])
 
 
 def _nfd(text: str) -> str:

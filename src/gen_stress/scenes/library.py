@@ -363,12 +363,16 @@ def _template(entry: dict, classes: dict[str, ObjectClass], source: str) -> Temp
     return Template(entry["name"], entry["phrase"], entry["background"], surface, tuple(weights), tuple(states))
 
 
+def data_text(*parts: str) -> str:
+    """A text file of the package's data (`data_text("words", "de.txt")`)."""
+    return resources.files("gen_stress").joinpath("data", *parts).read_text(encoding="utf-8")
+
+
 def data_yaml(*parts: str):
     """A YAML file of the package's data (`data_yaml("contexts", "menu.yaml")`), read by
     libyaml's safe loader where PyYAML has it: the same data in about a tenth of the
     time of the pure-Python parser (the object library took 0.35 s of every run's start)."""
-    text = resources.files("gen_stress").joinpath("data", *parts).read_text(encoding="utf-8")
-    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 (a safe loader)
+    return yaml.load(data_text(*parts), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
 
 
 @lru_cache(maxsize=1)

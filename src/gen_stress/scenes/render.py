@@ -236,39 +236,36 @@ def render(scene: Scene) -> Rendered:
     area_px: dict[int, int] = {}
     boxes: dict[int, tuple[int, int, int, int]] = {}  # where each item's ids can be, in drawing order
     whole: set[int] = set()  # items that wrote their id on every pixel they own, and nothing else
+
+    def stamp(item_id: int, x0: int, y0: int, paint, coverage, owned, owned_px: int, owned_box) -> None:
+        """A fast path's drawing, on Pillow's cores: `paint` (a colour or a core) through
+        `coverage`, the id through the owned "1" core, at (x0, y0); what it owns and where."""
+        width, height = owned.size
+        box = (x0, y0, x0 + width, y0 + height)
+        image.im.paste(paint, box, coverage)
+        ids.im.paste(item_id, box, owned)
+        area_px[item_id] = owned_px
+        ox0, oy0, ox1, oy1 = owned_box
+        boxes[item_id] = (x0 + ox0, y0 + oy0, x0 + ox1, y0 + oy1)
+        whole.add(item_id)
+
     for item in scene.drawing_order():
-        if _upright_line(item):  # what the raster path does with its mask, without the Raster
+        # Fast paths: what the raster path below does for the item, without its Raster
+        # (made if a check asks for it).
+        if _upright_line(item):
             (x0, y0), mask = item.layout.upright_line()
-            height, width = mask.array.shape
-            x1, y1 = x0 + width, y0 + height
-            image.im.paste(item.rgb, (x0, y0, x1, y1), mask.coverage_core)
-            ids.im.paste(item.item_id, (x0, y0, x1, y1), mask.owned_core)
-            area_px[item.item_id] = mask.owned_px
-            ox0, oy0, ox1, oy1 = mask.owned_box
-            boxes[item.item_id] = (x0 + ox0, y0 + oy0, x0 + ox1, y0 + oy1)
-            whole.add(item.item_id)
-            continue  # its Raster is made if a check asks for it
-        if _turned_line(item):  # what the raster path below does for it, on Pillow's cores
+            stamp(item.item_id, x0, y0, item.rgb, mask.coverage_core, mask.owned_core, mask.owned_px, mask.owned_box)
+            continue
+        if _turned_line(item):
             (x0, y0), coverage = rasters.turned[item.item_id] = item.layout.turned_line()
-            width, height = coverage.size
             owned = coverage.convert("1", Image.Dither.NONE)
-            box = (x0, y0, x0 + width, y0 + height)
-            image.im.paste(item.rgb, box, coverage)
-            ids.im.paste(item.item_id, box, owned)
-            area_px[item.item_id] = _owned_core_px(coverage, owned)
-            ox0, oy0, ox1, oy1 = owned.getbbox(True) or (0, 0, 0, 0)
-            boxes[item.item_id] = (x0 + ox0, y0 + oy0, x0 + ox1, y0 + oy1)
-            whole.add(item.item_id)
+            stamp(item.item_id, x0, y0, item.rgb, coverage, owned, _owned_core_px(coverage, owned),
+                  owned.getbbox(True) or (0, 0, 0, 0))
             continue
         stamped = STAMPED.get(type(item))
         if stamped is not None:  # (a shelf draws dozens of packages)
-            x0, y0, colours, owned, owned_px, (ox0, oy0, ox1, oy1) = stamped(item)
-            box = (x0, y0, x0 + owned.width, y0 + owned.height)
-            image.im.paste(colours.im, box, owned.im)
-            ids.im.paste(item.item_id, box, owned.im)
-            area_px[item.item_id] = owned_px
-            boxes[item.item_id] = (x0 + ox0, y0 + oy0, x0 + ox1, y0 + oy1)
-            whole.add(item.item_id)
+            x0, y0, colours, owned, owned_px, owned_box = stamped(item)
+            stamp(item.item_id, x0, y0, colours.im, owned.im, owned.im, owned_px, owned_box)
             continue
         box = _paint_directly(item)
         if box is not None:
