@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
 import numpy as np
-from PIL import Image, ImageDraw
+from PIL import Image
 from shapely.geometry import Polygon, box
 
 from gen_stress.scenes import model, render

@@ -30,7 +30,7 @@ from gen_stress.scenes.contexts import Context, vocabulary
 from gen_stress.scenes.contexts.edits import one_char_changed
 from gen_stress.scenes import languages
 from gen_stress.scenes.contexts.sheet import Sheet, cap_gap, font_named, fonts_for, page_shaping, right_to_left
-from gen_stress.scenes.contexts.sheet import shapeable_words, styled_fonts, text_width
+from gen_stress.scenes.contexts.sheet import fitting_everywhere, shapeable_words, styled_fonts, text_width
 from gen_stress.scenes.languages import LANGUAGES, page_words
 from gen_stress.scenes.fonts import load_catalog
 from gen_stress.scenes.geometry import rect_points
@@ -148,7 +148,8 @@ class DocumentContext(Context):
         pool = vocab["footnotes"] + (vocab["short_footnotes"] if slot == "fine_text" else [])
         if slot == "fine_text":  # footnotes that fit the page's line at the asked size, in any body font
             room = 0.8 * min(size[0] - 2 * MARGIN_PX, (size[1] - 2 * MARGIN_PX) * 0.8)
-            pool = list(_notes_fitting(style.text_px, room)) or vocab["short_footnotes"]
+            pool = list(fitting_everywhere(tuple(vocab["footnotes"] + vocab["short_footnotes"]), BODY_FONTS,
+                                              style.text_px, room, "9 ")) or vocab["short_footnotes"]
         # Each footnote says something of its own (while the pool lasts).
         footnotes = tuple(str(t) for t in rng.choice(pool, size=n_marks, replace=n_marks > len(pool)))
         table = pick(rng, vocab["tables"])
@@ -821,15 +822,6 @@ def _fitted(content: DocumentContent, size: tuple[int, int], slot: str) -> Docum
 def _first_sentence(words: tuple[str, ...]) -> tuple[str, ...]:
     end = next((i for i, w in enumerate(words) if w.endswith(".")), len(words) - 1)
     return words[:end + 1]
-
-
-@lru_cache(maxsize=1024)
-def _notes_fitting(text_px: int, room: float) -> tuple[str, ...]:
-    """The English footnotes (short ones too) whose line, its number before it, fits
-    `room` at a size in every body font (remembered: a page asks for it at its size)."""
-    vocab = vocabulary("document")
-    return tuple(t for t in vocab["footnotes"] + vocab["short_footnotes"]
-                 if max(measured_advance(f"9 {t}", font_named(f), text_px) for f in BODY_FONTS) <= room)
 
 
 @lru_cache(maxsize=1024)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 import shapely
@@ -23,6 +22,7 @@ from gen_stress.scenes.contexts.edits import one_char_changed
 from gen_stress.scenes import languages
 from gen_stress.scenes.contexts.sheet import (
     Sheet,
+    fitting_everywhere,
     cap_gap,
     font_named,
     fonts_for,
@@ -38,7 +38,6 @@ from gen_stress.scenes.fonts import load_catalog
 from gen_stress.scenes.geometry import polygon, rect_points
 from gen_stress.scenes.model import Scene
 from gen_stress.scenes.page import Count, Field, Listing, Page, Request, Target
-from gen_stress.scenes.text import measured_advance
 
 TITLE_FONTS = ("Lobster Two", "Leckerli One", "Dancing Script", "Kaushan Script", "Cabin Sketch", "Comfortaa")
 DISH_FONTS = ("Lobster Two", "Dancing Script", "Roboto Slab", "EB Garamond", "DejaVu Serif", "Yanone Kaffeesatz",
@@ -180,7 +179,9 @@ class MenuContext(Context):
         fine = (pick(rng, vocab["fine_print"]),)
         if slot == "fine_text":  # a footnote that fits the narrowest card in any body font
             room = size[0] - 2 * MARGIN_PX - 0.08 * min(size) - 2 * max(10.0, 0.05 * size[0])
-            fine = (pick(rng, list(_fine_fitting(style.text_px, room)) or vocab["short_fine_print"]),)
+            fitting = fitting_everywhere(tuple(vocab["fine_print"] + vocab["short_fine_print"]), BODY_FONTS,
+                                         style.text_px, room)
+            fine = (pick(rng, list(fitting) or vocab["short_fine_print"]),)
         catalog = load_catalog()
         title = pick(rng, vocab["restaurants"])
         title_font = pick(rng, TITLE_FONTS)
@@ -617,15 +618,6 @@ class MenuContext(Context):
         stats = {"n_elements": len(text), "n_rows": len(flat), "n_columns": content.columns, "skew_deg": 0.0,
                  "body_px": content.dish_px}
         return Page("menu", "menu", scene, targets, counts, listings, columns, tuple(fields), marks, stats)
-
-
-@lru_cache(maxsize=1024)
-def _fine_fitting(text_px: int, room: float) -> tuple[str, ...]:
-    """The English footnotes (short ones too) that fit `room` at a size in every body
-    font (remembered: every fine-print menu measured them all)."""
-    vocab = vocabulary("menu")
-    return tuple(t for t in vocab["fine_print"] + vocab["short_fine_print"]
-                 if max(measured_advance(t, font_named(f), text_px) for f in BODY_FONTS) <= room)
 
 
 def _price_text(dish: Dish, content: MenuContent) -> str:

@@ -22,14 +22,14 @@ from gen_stress.rng import pick
 from gen_stress.scenes.colors import ink_for_contrast
 from gen_stress.scenes.contexts import Context, vocabulary
 from gen_stress.scenes.contexts.edits import one_char_changed
-from gen_stress.scenes.contexts.sheet import Sheet, cap_gap, fits, font_named, money, paper_outline, parse_money, text_width
+from gen_stress.scenes.contexts.sheet import Sheet, cap_gap, font_named, money, paper_outline, parse_money, text_width
 from gen_stress.scenes.contexts.sheet import fonts_for, page_shaping as _shaping, right_to_left as _rtl, styled_fonts
-from gen_stress.scenes.contexts.sheet import shapeable_words
+from gen_stress.scenes.contexts.sheet import measured_width, shapeable_words
 from gen_stress.scenes.contexts.sheet import text_width as sheet_text_width
 from gen_stress.scenes import languages
 from gen_stress.scenes.languages import LANGUAGES, page_words
 from gen_stress.scenes.fonts import load_catalog
-from gen_stress.scenes.model import Scene, ShapeItem
+from gen_stress.scenes.model import Scene
 from gen_stress.scenes.page import Count, Field, Listing, Page, Request, Target
 from gen_stress.scenes.text import measured_advance
 
@@ -549,7 +549,7 @@ class ReceiptContext(Context):
             return sheet_text_width(text, font, text_px, shaping)
 
         def stamp_width(text):  # (the stamp is drawn turned, by Pillow: its advance alone, no glyph box)
-            return _stamp_width(text, body, content.target_px, shaping)
+            return measured_width(text, body, content.target_px, shaping)
 
         # The paper's width: the widest line, at least a till roll's 32 characters.
         gap = text_width("  ", body, px)
@@ -595,7 +595,7 @@ class ReceiptContext(Context):
         if kind == "gap":
             return px
         if kind == "stamp":
-            w = _stamp_width(d["text"], font_named(content.body_font), content.target_px, _shaping(content.language))
+            w = measured_width(d["text"], font_named(content.body_font), content.target_px, _shaping(content.language))
             return w * 1.05 + 2 * content.target_px + 6  # room for any turn of the stamp
         return cap_gap(px)
 
@@ -744,13 +744,6 @@ def _body_fonts(language: str) -> tuple[str, ...]:
     """Fonts a receipt in the language is printed in: the till fonts that draw all of it
     (Latin, Cyrillic, Greek), else the script's own (Noto)."""
     return fonts_for(BODY_FONTS, language)
-
-
-def _stamp_width(text: str, font, text_px: int, shaping) -> float:
-    """`text_width` of a stamp: from advances alone on a Latin page (the same value; a
-    stamp is drawn turned by Pillow, so the glyph boxes `text_width` works out for an
-    upright line are never used, and a stamp's size is the asked one, often new)."""
-    return measured_advance(text, font, text_px) if shaping is None else text_width(text, font, text_px, shaping)
 
 
 def _room(content: ReceiptContent, paper_w: float, paper_h: float, size: tuple[int, int]):

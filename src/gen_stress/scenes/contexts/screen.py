@@ -40,7 +40,6 @@ from gen_stress.scenes.contexts.edits import one_char_changed
 from gen_stress.scenes.contexts.sheet import (Sheet, font_named, money, outlined, page_shaping, parse_money,
                                               right_to_left, styled_fonts, text_width)
 from gen_stress.scenes.fonts import FontInfo, load_catalog
-from gen_stress.scenes.geometry import polygon
 from gen_stress.scenes.model import Scene, ShapeItem, TextItem
 from gen_stress.scenes.page import Count, Detail, Field, Listing, Page, Request, Target
 from gen_stress.scenes.text import TextLayout, layout_text, moved
@@ -575,8 +574,7 @@ class _Layout:
     # Drawing helpers ------------------------------------------------------------------
 
     def rect(self, box, rgb: RGB, role: str, label: str, radius: float = 0.0, z: int = 2, attributes=()) -> ShapeItem:
-        points = rounded_rect(box, radius)
-        return outlined(self.sheet.shape(polygon(points), rgb, role, label, z=z, attributes=attributes), points)
+        return self.sheet.outline(rounded_rect(box, radius), rgb, role, label, z=z, attributes=attributes)
 
     def ring(self, box, rgb: RGB, width: float, radius: float, role: str, label: str, z: int = 3) -> ShapeItem:
         """An outline (an outlined button, a text field): a rounded rectangle with a hole."""
@@ -587,8 +585,7 @@ class _Layout:
                                           rgb, role, label, z=z), points)
 
     def circle(self, cx: float, cy: float, r: float, rgb: RGB, role: str, label: str, z: int = 3) -> ShapeItem:
-        points = rounded_rect((cx - r, cy - r, cx + r, cy + r), r)
-        return outlined(self.sheet.shape(polygon(points), rgb, role, label, z=z), points)
+        return self.sheet.outline(rounded_rect((cx - r, cy - r, cx + r, cy + r), r), rgb, role, label, z=z)
 
     def text(self, text: str, x: float, mid_y: float, rgb: RGB, role: str, *, px: int | None = None,
              font: FontInfo | None = None, align: str = "left", on: int = 1, z: int = 5, **kw) -> TextItem:
@@ -653,9 +650,8 @@ class _Layout:
         else:
             frame = (m, m, W - m, H - m)
         self.sheet.paper_id = 1
-        points = rounded_rect(frame, 0)
-        outlined(self.sheet.shape(polygon(points), self.pal.bg, "screen", f"{c.theme} {c.device} screen", z=1,
-                                   item_id=1), points)
+        self.sheet.outline(rounded_rect(frame, 0), self.pal.bg, "screen", f"{c.theme} {c.device} screen", z=1,
+                           item_id=1)
         y = self.chrome(frame)
         x0, x1 = frame[0], frame[2]
         if c.rail:

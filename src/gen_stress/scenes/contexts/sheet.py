@@ -20,7 +20,7 @@ from gen_stress.scenes import languages
 from gen_stress.scenes.languages import LANGUAGES, charset, format_amount, parse_amount, shaping_of
 from gen_stress.scenes.model import ShapeItem, TextItem
 from gen_stress.scenes.shaping import Shaping, glyph_failures
-from gen_stress.scenes.text import TextLayout, layout_text, line_advance, line_at, moved
+from gen_stress.scenes.text import TextLayout, layout_text, line_advance, line_at, measured_advance, moved
 
 
 def font_named(name: str) -> FontInfo:
@@ -87,6 +87,22 @@ def text_width(text: str, font: FontInfo, text_px: int, shaping: Shaping | None 
         return font.pil_shaping(font.em_for_cap(text_px)).getlength(text, direction=shaping.direction,
                                                                      language=shaping.language)
     return line_advance(text, font, text_px)
+
+
+def measured_width(text: str, font: FontInfo, text_px: int, shaping: Shaping | None = None) -> float:
+    """`text_width`'s value for a line that is measured to size or place it: from
+    advances alone for basic layout (no ink box worked out: prices, stamps and labels tried
+    at sizes are new lines, often never drawn upright), shaped by raqm otherwise."""
+    return measured_advance(text, font, text_px) if shaping is None else text_width(text, font, text_px, shaping)
+
+
+@lru_cache(maxsize=1024)
+def fitting_everywhere(texts: tuple[str, ...], font_names: tuple[str, ...], text_px: int, room: float,
+                       prefix: str = "") -> tuple[str, ...]:
+    """The texts whose line (`prefix` before it) fits `room` at a size in every one of the
+    fonts, in their order (remembered: a page asks at its size, and measured them all)."""
+    return tuple(t for t in texts
+                 if max(measured_advance(prefix + t, font_named(f), text_px) for f in font_names) <= room)
 
 
 def outlined(item: ShapeItem, points: np.ndarray) -> ShapeItem:

@@ -37,12 +37,12 @@ from gen_stress.scenes.contexts.edits import near_miss, one_char_changed
 from gen_stress.scenes.contexts.sheet import (
     font_named,
     fonts_for,
+    measured_width,
     money,
     page_shaping,
     parse_money,
     right_to_left,
     styled_fonts,
-    text_width,
 )
 from gen_stress.scenes import languages
 from gen_stress.scenes.fonts import load_catalog
@@ -943,7 +943,7 @@ def _prints(p: _Label, panel, label_font: str) -> tuple[Print, ...]:
     for role, text, font, share, rgb in lines:
         for face in (font, label_font):  # a wide logo font falls back to the label's
             px, info = int(min(h * share, 40)), font_named(face)
-            while px >= MIN_DETAIL_PX and _advance(text, info, px, shaping) > w:
+            while px >= MIN_DETAIL_PX and measured_width(text, info, px, shaping) > w:
                 px -= 1
             if px >= MIN_DETAIL_PX:
                 break
@@ -962,12 +962,6 @@ def _prints(p: _Label, panel, label_font: str) -> tuple[Print, ...]:
         out.append(Print(role, text, face, px, rgb, ((x0 + x1) / 2, y - px * 0.78),
                          DETAIL if role in ("variant", "size") else (), shaping))
     return tuple(out)
-
-
-def _advance(text: str, font, text_px: int, shaping: Shaping | None) -> float:
-    """A line's advance: measured from advances for basic layout (text_width's value, without
-    working out the line's ink box: prices are new lines), shaped by raqm otherwise."""
-    return measured_advance(text, font, text_px) if shaping is None else text_width(text, font, text_px, shaping)
 
 
 @dataclass(frozen=True)
@@ -1178,7 +1172,7 @@ class _Drawer:
         self.rtl = right_to_left(content.language)  # a right-to-left grid mirrors its cards' text
 
     def width(self, text: str, font, px: int) -> float:
-        return _advance(text, font, px, self.shaping)
+        return measured_width(text, font, px, self.shaping)
 
     def take(self) -> int:
         self.next_id += 1
@@ -1474,9 +1468,9 @@ class _Drawer:
         line2 = (" " if c.language else ", ").join(t for t in (p.variant, p.size) if t)
         for text, rgb, role in ((name, INK, "name"), (line2, DETAIL_GREY, "variant_size")):
             px = name_px
-            while _advance(text, label_font, px, self.shaping) > x1 - x0 - 2 * pad and px > MIN_DETAIL_PX:
+            while measured_width(text, label_font, px, self.shaping) > x1 - x0 - 2 * pad and px > MIN_DETAIL_PX:
                 px -= 1
-            if _advance(text, label_font, px, self.shaping) > x1 - x0 - 2 * pad:
+            if measured_width(text, label_font, px, self.shaping) > x1 - x0 - 2 * pad:
                 raise Resample("a card's text does not fit")
             place = self.text_right if self.rtl else self.text_left
             item = place(text, label_font, px, x1 - pad if self.rtl else x0 + pad, y - px / 2, rgb, f"card_{role}",
