@@ -4,12 +4,12 @@ when the render is faithful); the pipeline resamples a scene that fails any chec
 from __future__ import annotations
 
 import math
-from collections import OrderedDict
 
 import numpy as np
 import pyarrow as pa
 
 from gen_stress.scenes.geometry import Box
+from gen_stress.scenes.memo import BoundedLRU
 from gen_stress.scenes.model import TextItem
 from gen_stress.scenes.render import Rendered
 
@@ -22,9 +22,7 @@ FEW_CHARS = 16  # below this many characters a line's boxes are looked at one by
 # held, so its id is not reused while remembered. Bounded by bytes, not entries: an entry
 # holds its mask alive and the mask's ink as arrays (17 bytes an ink pixel), and a large
 # line's can pass 100 KB, so 4096 of them grew a worker by hundreds of MiB with --n.
-_SHARED: OrderedDict = OrderedDict()
-_SHARED_BYTES = 32 << 20
-_shared_bytes = 0
+_SHARED = BoundedLRU(32 << 20)
 
 
 def _shared(cov: np.ndarray, level: int) -> dict | None:
@@ -35,28 +33,18 @@ def _shared(cov: np.ndarray, level: int) -> dict | None:
     key = (id(cov), level)
     entry = _SHARED.get(key)
     if entry is None or entry["array"] is not cov:
-        if entry is not None:
-            _forget(key)
-        entry = _SHARED[key] = {"array": cov, "inked": cov >= level, "bytes": 0}
+        entry = {"key": key, "array": cov, "inked": cov >= level}
         entry["inked"].flags.writeable = False
-        _count(entry, cov.nbytes + entry["inked"].nbytes)
-    else:
-        _SHARED.move_to_end(key)
+        _SHARED.put(key, entry, cov.nbytes + entry["inked"].nbytes)
     return entry
 
 
-def _count(entry: dict, nbytes: int) -> None:
-    """Adds what an entry now holds to the total; the oldest entries go past the bound."""
-    global _shared_bytes
-    entry["bytes"] += nbytes
-    _shared_bytes += nbytes
-    while _shared_bytes > _SHARED_BYTES and len(_SHARED) > 1:
-        _forget(next(iter(_SHARED)))
-
-
-def _forget(key) -> None:
-    global _shared_bytes
-    _shared_bytes -= _SHARED.pop(key)["bytes"]
+def _keep(entry: dict, name: str, arrays: tuple) -> None:
+    """Remembers arrays derived from a shared mask (read only), counted in its bytes."""
+    for array in arrays:
+        array.flags.writeable = False
+    entry[name] = arrays
+    _SHARED.grow(entry["key"], sum(array.nbytes for array in arrays))
 
 
 def _ink_mask(rendered: Rendered, item_id: int, level: int = INK_LEVEL) -> tuple[int, int, np.ndarray, np.ndarray]:
@@ -81,10 +69,7 @@ def _ink(rendered: Rendered, item_id: int, level: int = INK_LEVEL):
             ys, xs = np.nonzero(inked)
             local = (xs, ys, cov[ys, xs])
             if shared is not None:
-                for array in local:
-                    array.flags.writeable = False
-                shared["ink"] = local
-                _count(shared, sum(array.nbytes for array in local))
+                _keep(shared, "ink", local)
         xs, ys, values = local
         rendered.memo[key] = (xs + x0, ys + y0, values)
     return rendered.memo[key]
@@ -109,10 +94,7 @@ def _strong_local(rendered: Rendered, item_id: int) -> tuple[int, int, np.ndarra
         keep = values >= 0.6 * values.max()
         local = (xs[keep] - x0, ys[keep] - y0)
         if shared is not None:
-            for array in local:
-                array.flags.writeable = False
-            shared["strong"] = local
-            _count(shared, sum(array.nbytes for array in local))
+            _keep(shared, "strong", local)
     return x0, y0, local[0], local[1]
 
 
