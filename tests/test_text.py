@@ -324,3 +324,25 @@ def test_a_shaped_lines_local_pixels_are_its_local_mask():
                 assert at == origin and np.array_equal(np.asarray(mask), pixels), (script, text)
                 checked += 1
     assert checked > 40
+
+
+def test_glyph_tables_stay_within_their_byte_bound_and_a_dropped_font_draws_the_same(monkeypatch):
+    """The drawn glyphs of every (font, size) are kept by bytes: past the bound the least
+    recently used font's table goes, and drawing in that font again rasterises the same
+    glyphs (Pillow's pixels, byte for byte)."""
+    from gen_stress.scenes import text as text_module
+    from gen_stress.scenes.memo import BoundedLRU
+
+    bound = 48 << 10
+    monkeypatch.setattr(text_module, "_GLYPH_TABLES", BoundedLRU(bound))
+    fonts = load_catalog().fonts[:4]
+    for font in fonts:
+        for text_px in (9, 17, 30):
+            _cached_line_is_pillows("Waffle 0123", font, text_px)
+            tables = text_module._GLYPH_TABLES
+            assert tables.nbytes <= bound or len(tables) == 1
+            assert tables.nbytes == sum(nbytes for _, nbytes in tables.sizes())
+    first = fonts[0].pil(fonts[0].em_for_cap(9))
+    assert first not in text_module._GLYPH_TABLES  # dropped long ago
+    _cached_line_is_pillows("Waffle 0123", fonts[0], 9)  # drawn again: the same pixels
+    assert first in text_module._GLYPH_TABLES

@@ -22,7 +22,7 @@ FEW_CHARS = 16  # below this many characters a line's boxes are looked at one by
 # held, so its id is not reused while remembered. Bounded by bytes, not entries: an entry
 # holds its mask alive and the mask's ink as arrays (17 bytes an ink pixel), and a large
 # line's can pass 100 KB, so 4096 of them grew a worker by hundreds of MiB with --n.
-_SHARED = BoundedLRU(32 << 20)
+_SHARED = BoundedLRU(16 << 20)  # (a mask dropped from text's cache is not met again: its id is gone)
 
 
 def _shared(cov: np.ndarray, level: int) -> dict | None:

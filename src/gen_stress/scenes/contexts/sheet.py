@@ -79,14 +79,19 @@ def shapeable_words(code: str, font_name: str) -> tuple[str, ...]:
     return tuple(w for w in words if not glyph_failures(path, 20.0, w, shaping)) or words
 
 
-@lru_cache(maxsize=65536)
 def text_width(text: str, font: FontInfo, text_px: int, shaping: Shaping | None = None) -> float:
     """Advance width of a line (what it takes on the line, ink or not); shaped by raqm
-    when `shaping` is given (scripts beyond Latin)."""
+    when `shaping` is given (scripts beyond Latin). A basic-layout line's is read from
+    its remembered metrics (`line_advance`), not remembered twice."""
     if shaping is not None:
-        return font.pil_shaping(font.em_for_cap(text_px)).getlength(text, direction=shaping.direction,
-                                                                     language=shaping.language)
+        return _shaped_width(text, font, text_px, shaping)
     return line_advance(text, font, text_px)
+
+
+@lru_cache(maxsize=16384)
+def _shaped_width(text: str, font: FontInfo, text_px: int, shaping: Shaping) -> float:
+    return font.pil_shaping(font.em_for_cap(text_px)).getlength(text, direction=shaping.direction,
+                                                                 language=shaping.language)
 
 
 def measured_width(text: str, font: FontInfo, text_px: int, shaping: Shaping | None = None) -> float:
