@@ -49,6 +49,7 @@ from gen_stress.scenes.fonts import load_catalog
 from gen_stress.scenes.languages import LANGUAGES, page_words
 from gen_stress.scenes.geometry import rect_points
 from gen_stress.scenes.model import Scene, ShapeItem, TextItem
+from gen_stress.scenes.model import made as made_item
 from gen_stress.scenes.packages import Look, PackageItem, Print, package, package_paints, printed_lines
 from gen_stress.scenes.page import Count, Field, Listing, Page, Request, Target
 from gen_stress.scenes.shaping import Shaping, glyph_failures
@@ -1196,7 +1197,8 @@ class _Drawer:
             # Its bounds, shapely's: its points' extremes (an item's bbox, which the renderer asks first).
             boxes = np.concatenate([points.min(axis=1), points.max(axis=1)], axis=1).tolist()
             for it, poly, open_ring, box in zip(group, shapely.polygons(points), open_rings, boxes):
-                item = made[it.item_id] = ShapeItem(it.item_id, it.role, it.label, "rectangle", it.rgb, poly, z=it.z)
+                item = made[it.item_id] = made_item(ShapeItem, item_id=it.item_id, role=it.role, label=it.label,
+                                                    shape="rectangle", rgb=it.rgb, geometry=poly, z=it.z)
                 # Its outline is these points (shapely keeps them as given, and closes the ring
                 # unless they already do): known, not read back.
                 if open_ring:
@@ -1207,8 +1209,8 @@ class _Drawer:
     def text(self, text: str, font, px: int, center, rgb, role: str, on: int, z: int, *, stroke_px: int = 0,
              stroke_rgb=None, angle: float = 0.0, attributes=()) -> TextItem:
         layout = moved(_laid_out(text, font, px, stroke_px, angle, self.shaping), center)
-        item = TextItem(self.take(), role, layout, tuple(rgb), z=z, stroke_rgb=stroke_rgb, on_item=on,
-                        attributes=tuple(attributes), char_detail=False)
+        item = made_item(TextItem, item_id=self.take(), role=role, layout=layout, rgb=tuple(rgb), z=z,
+                         stroke_rgb=stroke_rgb, on_item=on, attributes=tuple(attributes), char_detail=False)
         self.items.append(item)
         return item
 
@@ -1355,7 +1357,8 @@ class _Drawer:
         look = _look(p, ppc, self.c.label_font)
         attributes = (("product", p.display), ("package", p.package))
         printed = not (first and self.request.slot in EXPLODED)
-        item = PackageItem(self.take(), "product", f"{p.display} {p.noun}", look, origin, 3, attributes, printed)
+        item = made_item(PackageItem, item_id=self.take(), role="product", label=f"{p.display} {p.noun}", look=look,
+                         origin=origin, z=3, attributes=attributes, printed=printed)
         self.items.append(item)
         if not printed:
             lines = printed_lines(look, origin, self.next_id, item.item_id, 4)
