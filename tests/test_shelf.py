@@ -248,7 +248,7 @@ def test_the_shelf_caches_stay_bounded():
 
     rows_of("grounding", "similar_classes", 2, seed=9)
     caches = [packages.stamp, packages._outline_owned, packages._masks, packages._outlines, packages._named,
-              packages._print_layout, shelf._look_of, shelf._laid_out, shelf._named_lines]
+              packages._print_layout, shelf._look_of, shelf._laid_out]
     for cached in caches:
         info = cached.cache_info()
         assert info.maxsize is not None and info.currsize <= info.maxsize, cached.__name__

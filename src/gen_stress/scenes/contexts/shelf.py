@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import unicodedata
+from itertools import accumulate
 from dataclasses import dataclass
 from functools import cache, cached_property, lru_cache
 from typing import NamedTuple
@@ -541,8 +542,9 @@ class ShelfContext(Context):
                     kw["variant"], kw["size"] = full[int(rng.integers(len(full)))]
             for _ in range(6):
                 p = _product(line, rng, aisle, **kw)
-                if p.display not in used and not any(u.startswith(f"{p.brand} {p.name} {p.variant}") and
-                                                     p.cap is not None for u in used):
+                # (a line in several cap colours: one cap of a variant and size)
+                prefix = f"{p.brand} {p.name} {p.variant}"
+                if p.display not in used and (p.cap is None or not any(u.startswith(prefix) for u in used)):
                     used.add(p.display)
                     return p
                 kw = {}
@@ -553,6 +555,7 @@ class ShelfContext(Context):
         per_row = [order[k::N_SHELVES] for k in range(N_SHELVES)]
         products = (2, 4) if slot == "count_rows" else (2, 3) if slot == "presupposition" else (1, 3)
         legible_at = 0.0
+        choices: list = []  # the asked product's candidates on each row (see _single)
         for _draw in range(ROW_DRAWS):
             used.clear()
             rows: list[list[Block]] = []
@@ -567,9 +570,13 @@ class ShelfContext(Context):
                                 facings = 1 if _size_cm(p)[0] >= 10 else 2
                             blocks.append(Block(p, facings))
                 rows.append(blocks)
-            # Sizes and variants drawn again (no layout yet) until a product can be the asked one.
-            if slot not in FOCUS_SLOTS or any(self._candidates(rows, k, slot, aisle, used, geometry, label_font)
-                                              for k in range(N_SHELVES)):
+            # Sizes and variants drawn again (no layout yet) until a product can be the asked one
+            # (a variant question only needs one: the others choose among every row's).
+            if slot not in FOCUS_SLOTS:
+                break
+            choices = self._candidates_by_row(rows, slot, aisle, used, geometry, label_font,
+                                              every=slot != "variant")
+            if any(choices):
                 break
             legible_at = geometry.ppc(rows)  # the next draw prefers labels that print at this scale
         focus, word = "", ""
@@ -616,7 +623,7 @@ class ShelfContext(Context):
             focus = p.display
             used.add(p.display)
         if slot in FOCUS_SLOTS and slot != "variant":
-            rows, focus, word = self._single(rows, slot, rng, aisle, used, geometry, label_font)
+            rows, focus, word = self._single(rows, slot, rng, choices)
         # Fillers cut off at the left edge: products of the aisle not otherwise shown.
         lead = []
         shown = {b.product.line for row in rows for b in row}
@@ -661,14 +668,13 @@ class ShelfContext(Context):
         return [[_with_sale(b, (k, i) in chosen) for i, b in enumerate(row)]
                 for k, row in enumerate(rows)]
 
-    def _single(self, rows, slot: str, rng, aisle: str, used: set, geometry: _Geometry, label_font: str):
+    def _single(self, rows, slot: str, rng, choices: list):
         """The asked product as one facing in the middle of a row; for near-duplicates,
         its variants (one detail changed) placed around it. It is chosen among those the
-        layout's checks will pass: every product of its line prints its full name at the
-        shelves' scale, it can stand wholly inside the picture, a word of its label is its
-        own (label_word), a variant of it is not on the shelf yet (near-duplicates)."""
-        choices = {k: self._candidates(rows, k, slot, aisle, used, geometry, label_font)
-                   for k in range(N_SHELVES)}
+        layout's checks will pass (`choices`, each row's _candidates): every product of
+        its line prints its full name at the shelves' scale, it can stand wholly inside
+        the picture, a word of its label is its own (label_word), a variant of it is not
+        on the shelf yet (near-duplicates)."""
         usable = [k for k in range(N_SHELVES) if choices[k]]
         if not usable and slot in UNASKED_FOCUS:
             return rows, "", ""
@@ -695,15 +701,33 @@ class ShelfContext(Context):
         return rows, target.display, word
 
     @staticmethod
-    def _candidates(rows, k: int, slot: str, aisle: str, used: set, geometry: _Geometry, label_font: str) -> list:
+    def _candidates_by_row(rows, slot: str, aisle: str, used: set, geometry: _Geometry, label_font: str,
+                           every: bool = True) -> list[list]:
+        """_candidates of every row (or of the rows up to the first with one, the rest
+        left empty), what the rows share worked out once: their scale, which lines print
+        their full name, the blocks inside the picture."""
+        ppc = geometry.ppc(rows)
+        named = None if slot == "near_duplicate_box" else _named_lines(rows, ppc, label_font, geometry.size[0])
+        out: list[list] = []
+        for k in range(N_SHELVES):
+            out.append(ShelfContext._candidates(rows, k, slot, aisle, used, geometry, label_font, ppc, named)
+                       if every or not any(out) else [])
+        return out
+
+    @staticmethod
+    def _candidates(rows, k: int, slot: str, aisle: str, used: set, geometry: _Geometry, label_font: str,
+                    ppc: float, named_inside) -> list:
         """(index, variants to put beside it, words of its own) of each product of row k
-        that can be the asked one (see _single); the checks run again on the layout."""
+        that can be the asked one (see _single); the checks run again on the layout. `ppc`
+        is the rows' scale, `named_inside` their _named_lines (None for near-duplicates,
+        which check their own rows)."""
         row = rows[k]
         width = geometry.size[0]
         out = []
-        ppc = geometry.ppc(rows)
-        if slot != "near_duplicate_box":  # (which checks its own rows)
-            named, inside = _named_lines(tuple(tuple(r) for r in rows), ppc, label_font, width)
+        if slot != "near_duplicate_box":
+            named, inside = named_inside
+            # Each product's right end with one facing of each product before it.
+            ends = list(accumulate(_facing_step(b.product, ppc) for b in row))
         for i in range(1, len(row) - 1):
             target = row[i].product
             twins, unique = [], []
@@ -734,8 +758,11 @@ class ShelfContext(Context):
                 if not unique:
                     continue
             # It fits inside with one facing of each product before it (what _filled can get to).
-            scale = geometry.ppc_of(tallest) if slot == "near_duplicate_box" else ppc
-            if sum(_facing_step(b.product, scale) for b in row[:i + 1]) > width:
+            if slot == "near_duplicate_box":
+                scale = geometry.ppc_of(tallest)
+                if sum(_facing_step(b.product, scale) for b in row[:i + 1]) > width:
+                    continue
+            elif ends[i] > width:
                 continue
             out.append((i, twins, unique))
         return out
@@ -1079,12 +1106,11 @@ def _filled(rows, lead, focus: str, ppc: float, width: int, rng) -> list[list[Bl
     return rows
 
 
-@lru_cache(maxsize=64)
-def _named_lines(rows: tuple, ppc: float, label_font: str, width: int) -> tuple[dict, list]:
+def _named_lines(rows, ppc: float, label_font: str, width: int) -> tuple[dict, list]:
     """(line -> whether all its products print their full name at this scale, the
     blocks of each row within the picture at their present runs but the last: runs grown
     to reach the edge may push it out). The same for every row of one draw: worked out
-    once for the three (_candidates)."""
+    once for the three (_candidates_by_row)."""
     lines: dict = {}
     for r in rows:
         for b in r:
