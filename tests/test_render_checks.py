@@ -10,6 +10,7 @@ from shapely.geometry import box as shapely_box
 
 from gen_stress.scenes import checks
 from gen_stress.scenes.fonts import load_catalog
+from gen_stress.scenes.memo import BoundedLRU
 from gen_stress.scenes.model import Scene, ShapeItem, TextItem
 from gen_stress.scenes.render import render
 from gen_stress.scenes.text import layout_text
@@ -201,9 +202,7 @@ def test_core_paste_and_one_call_polygons_match_pillow_and_shapely():
 def test_what_checks_remember_of_shared_line_masks_stays_within_its_byte_bound(monkeypatch):
     """Shared line masks' derivations are remembered by bytes, not entries: large lines
     never grow a worker past the bound, and the newest entry stays."""
-    monkeypatch.setattr(checks, "_SHARED", type(checks._SHARED)())
-    monkeypatch.setattr(checks, "_shared_bytes", 0)
-    monkeypatch.setattr(checks, "_SHARED_BYTES", 1 << 20)
+    monkeypatch.setattr(checks, "_SHARED", BoundedLRU(1 << 20))
     masks = []
     for k in range(40):
         cov = np.full((100, 1000), 200, np.uint8)  # 100 KB, plus its inked copy
@@ -211,7 +210,12 @@ def test_what_checks_remember_of_shared_line_masks_stays_within_its_byte_bound(m
         masks.append(cov)
         entry = checks._shared(cov, checks.INK_LEVEL)
         assert entry["inked"].all()
-        assert checks._shared_bytes <= 1 << 20
-    assert checks._SHARED[(id(masks[-1]), checks.INK_LEVEL)]["array"] is masks[-1]
-    assert checks._shared_bytes == sum(e["bytes"] for e in checks._SHARED.values())
+        assert checks._SHARED.nbytes <= 1 << 20
+        if k % 2:  # derivations kept with the mask count in its bytes, read only
+            checks._keep(entry, "strong", (np.zeros(1000, np.int64),))
+            newest, nbytes = checks._SHARED.sizes()[-1]
+            assert newest is entry and nbytes == 2 * cov.nbytes + 8000
+            assert not entry["strong"][0].flags.writeable
+    assert checks._SHARED.get((id(masks[-1]), checks.INK_LEVEL))["array"] is masks[-1]
+    assert checks._SHARED.nbytes == sum(nbytes for _, nbytes in checks._SHARED.sizes())
     assert checks._shared(np.zeros((3, 3), np.uint8), checks.INK_LEVEL) is None  # an item's own, writable

@@ -15,6 +15,7 @@ from conftest import read_rows, run_cli
 from gen_stress.scenes import shaping
 from gen_stress.scenes.fonts import FontInfo, load_catalog
 from gen_stress.scenes.languages import LANGUAGES, charset, make_text
+from gen_stress.scenes.memo import BoundedLRU
 from gen_stress.scenes.shaping import Shaping, bidi_runs, glyph_failures, shaping_failures, shaping_verdict
 from gen_stress.scenes.text import TextLayout, layout_text
 from gen_stress.writing import SCRIPT_TAGS
@@ -108,9 +109,7 @@ def test_remembered_raqm_lines_are_pillows_and_stay_bounded(monkeypatch):
     at most its byte budget (least recently used lines dropped first)."""
     from PIL import Image, ImageDraw
 
-    monkeypatch.setattr(shaping, "_RAQM_LINES", type(shaping._RAQM_LINES)())
-    monkeypatch.setattr(shaping, "_raqm_line_bytes", 0)
-    monkeypatch.setattr(shaping, "_RAQM_LINE_BYTES", 20_000)
+    monkeypatch.setattr(shaping, "_RAQM_LINES", BoundedLRU(20_000, max_entries=4096))
     arabic = font("Noto Sans Arabic")
     pil = arabic.pil_shaping(arabic.em_for_cap(24))
     texts = ["مرحبا بالعالم", "السلام عليكم", "كتاب ١٢٣", "شكرا جزيلا", "مدينة القاهرة"]
@@ -120,8 +119,8 @@ def test_remembered_raqm_lines_are_pillows_and_stay_bounded(monkeypatch):
         fresh = Image.new("L", size, 0)
         ImageDraw.Draw(fresh).text(origin, text, fill=255, font=pil, anchor="ls", direction="rtl", language="ar")
         assert np.array_equal(remembered, np.asarray(fresh)), text
-        held = sum(core.size[0] * core.size[1] for core, _ in shaping._RAQM_LINES.values())
-        assert held == shaping._raqm_line_bytes <= 20_000 or len(shaping._RAQM_LINES) == 1
+        held = sum(core.size[0] * core.size[1] for (core, _), _ in shaping._RAQM_LINES.sizes())
+        assert held == shaping._RAQM_LINES.nbytes <= 20_000 or len(shaping._RAQM_LINES) == 1
     assert 1 <= len(shaping._RAQM_LINES) < len(texts)
 
 

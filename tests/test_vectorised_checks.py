@@ -181,6 +181,25 @@ def test_remembered_ink_extent_and_strong_ink_are_the_ink_pixels(pages):
             assert np.array_equal(strong_xs, xs[keep]) and np.array_equal(strong_ys, ys[keep])
 
 
+def test_a_lines_coverage_and_box_without_its_raster_are_the_rasters(pages):
+    """A check reads an upright line's coverage and box from its shared mask, without its
+    Raster: the place, pixels and box `rasterize` gives it (turned lines and shapes
+    through their Rasters)."""
+    from gen_stress.scenes.render import _upright_line, rasterize
+
+    upright = 0
+    for draft, rendered in pages:
+        for item in draft.scene.items:
+            raster = rasterize(item) if isinstance(item, TextItem) and _upright_line(item) \
+                else rendered.rasters[item.item_id]
+            x0, y0, coverage = rendered.coverage(item.item_id)
+            assert (x0, y0) == (raster.x0, raster.y0)
+            assert np.array_equal(coverage, np.asarray(raster.coverage))
+            assert rendered.rasters.box(item.item_id) == raster.box
+            upright += isinstance(item, TextItem) and _upright_line(item)
+    assert upright > 100
+
+
 def test_render_pixels_read_in_place_are_the_image(pages):
     for _, rendered in pages:
         rendered.memo.clear()

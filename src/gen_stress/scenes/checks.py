@@ -4,12 +4,12 @@ when the render is faithful); the pipeline resamples a scene that fails any chec
 from __future__ import annotations
 
 import math
-from collections import OrderedDict
 
 import numpy as np
 import pyarrow as pa
 
 from gen_stress.scenes.geometry import Box
+from gen_stress.scenes.memo import BoundedLRU
 from gen_stress.scenes.model import TextItem
 from gen_stress.scenes.render import Rendered
 
@@ -22,9 +22,7 @@ FEW_CHARS = 16  # below this many characters a line's boxes are looked at one by
 # held, so its id is not reused while remembered. Bounded by bytes, not entries: an entry
 # holds its mask alive and the mask's ink as arrays (17 bytes an ink pixel), and a large
 # line's can pass 100 KB, so 4096 of them grew a worker by hundreds of MiB with --n.
-_SHARED: OrderedDict = OrderedDict()
-_SHARED_BYTES = 32 << 20
-_shared_bytes = 0
+_SHARED = BoundedLRU(32 << 20)
 
 
 def _shared(cov: np.ndarray, level: int) -> dict | None:
@@ -35,28 +33,18 @@ def _shared(cov: np.ndarray, level: int) -> dict | None:
     key = (id(cov), level)
     entry = _SHARED.get(key)
     if entry is None or entry["array"] is not cov:
-        if entry is not None:
-            _forget(key)
-        entry = _SHARED[key] = {"array": cov, "inked": cov >= level, "bytes": 0}
+        entry = {"key": key, "array": cov, "inked": cov >= level}
         entry["inked"].flags.writeable = False
-        _count(entry, cov.nbytes + entry["inked"].nbytes)
-    else:
-        _SHARED.move_to_end(key)
+        _SHARED.put(key, entry, cov.nbytes + entry["inked"].nbytes)
     return entry
 
 
-def _count(entry: dict, nbytes: int) -> None:
-    """Adds what an entry now holds to the total; the oldest entries go past the bound."""
-    global _shared_bytes
-    entry["bytes"] += nbytes
-    _shared_bytes += nbytes
-    while _shared_bytes > _SHARED_BYTES and len(_SHARED) > 1:
-        _forget(next(iter(_SHARED)))
-
-
-def _forget(key) -> None:
-    global _shared_bytes
-    _shared_bytes -= _SHARED.pop(key)["bytes"]
+def _keep(entry: dict, name: str, arrays: tuple) -> None:
+    """Remembers arrays derived from a shared mask (read only), counted in its bytes."""
+    for array in arrays:
+        array.flags.writeable = False
+    entry[name] = arrays
+    _SHARED.grow(entry["key"], sum(array.nbytes for array in arrays))
 
 
 def _ink_mask(rendered: Rendered, item_id: int, level: int = INK_LEVEL) -> tuple[int, int, np.ndarray, np.ndarray]:
@@ -81,10 +69,7 @@ def _ink(rendered: Rendered, item_id: int, level: int = INK_LEVEL):
             ys, xs = np.nonzero(inked)
             local = (xs, ys, cov[ys, xs])
             if shared is not None:
-                for array in local:
-                    array.flags.writeable = False
-                shared["ink"] = local
-                _count(shared, sum(array.nbytes for array in local))
+                _keep(shared, "ink", local)
         xs, ys, values = local
         rendered.memo[key] = (xs + x0, ys + y0, values)
     return rendered.memo[key]
@@ -93,21 +78,24 @@ def _ink(rendered: Rendered, item_id: int, level: int = INK_LEVEL):
 def _strong_ink(rendered: Rendered, item_id: int) -> tuple[np.ndarray, np.ndarray]:
     """(xs, ys) in canvas coordinates of an item's ink pixels at 0.6 of its strongest or
     more (what the contrast check measures), picked once per shared line mask."""
+    x0, y0, xs, ys = _strong_local(rendered, item_id)
+    return xs + x0, ys + y0
+
+
+def _strong_local(rendered: Rendered, item_id: int) -> tuple[int, int, np.ndarray, np.ndarray]:
+    """`_strong_ink` as (x0, y0, xs, ys): the pixels from the item's coverage origin (x0, y0)."""
     x0, y0, cov, _ = _ink_mask(rendered, item_id)
     shared = _shared(cov, INK_LEVEL)
     local = None if shared is None else shared.get("strong")
     if local is None:
         xs, ys, values = _ink(rendered, item_id)
         if not xs.size:
-            return xs, ys
+            return 0, 0, xs, ys
         keep = values >= 0.6 * values.max()
         local = (xs[keep] - x0, ys[keep] - y0)
         if shared is not None:
-            for array in local:
-                array.flags.writeable = False
-            shared["strong"] = local
-            _count(shared, sum(array.nbytes for array in local))
-    return local[0] + x0, local[1] + y0
+            _keep(shared, "strong", local)
+    return x0, y0, local[0], local[1]
 
 
 def _pixels(rendered: Rendered) -> np.ndarray:
@@ -292,9 +280,11 @@ def text_contrast(item: TextItem, rendered: Rendered, floor: float = 1.15) -> li
     is the mean of the pixels of what the text sits on (inside the text's box), the ink
     the mean of the half of the text's visible pixels that differ most from the ground
     (hollow letters are mostly ground-coloured inside)."""
-    xs, ys = _strong_ink(rendered, item.item_id)
+    cx, cy, xs, ys = _strong_local(rendered, item.item_id)  # (from the coverage's origin: moved once below)
     h, w = rendered.ids.shape
     if xs.size and not rendered.within_canvas(item.item_id):  # else every ink pixel is in the image
+        xs, ys = xs + cx, ys + cy
+        cx = cy = 0
         keep = (xs >= 0) & (ys >= 0) & (xs < w) & (ys < h)
         xs, ys = xs[keep], ys[keep]
     if not xs.size:
@@ -303,15 +293,18 @@ def text_contrast(item: TextItem, rendered: Rendered, floor: float = 1.15) -> li
     x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
     pixels = _pixels(rendered)[y0:y1, x0:x1]
     region = rendered.ids[y0:y1, x0:x1]
-    owned = region[ys - y0, xs - x0] == item.item_id
+    rows, cols = ys + (cy - y0), xs + (cx - x0)  # the strong ink in the box's frame
+    owned = region[rows, cols] == item.item_id
     around = region == (item.on_item or 0)
     count = int(np.count_nonzero(around))
-    if not owned.any() or count == 0:
+    if count == 0 or not owned.any():
         return [f"text {item.text!r} has no visible ink or no ground around it"]
+    if not owned.all():  # (most texts own all their strong ink)
+        rows, cols = rows[owned], cols[owned]
     # The ground's mean colour, as np.mean gives it: the sums are whole numbers, exact in any
     # order (one matrix product instead of gathering the ground's pixels and reducing them).
     ground = _luminance(around.ravel().astype(np.float64) @ pixels.astype(np.float64).reshape(-1, 3) / count)
-    ink_lum = _luminance(pixels[ys[owned] - y0, xs[owned] - x0])
+    ink_lum = _luminance(pixels[rows, cols])
     half = ink_lum.size // 2
     distinct = np.partition(np.abs(ink_lum - ground), half)[half:]
     sign = 1.0 if ink_lum.mean() >= ground else -1.0

@@ -65,7 +65,10 @@ ALIKE_BELOW = 0.38  # a difference under this: the two read alike
 HEIGHT_TELLS = 0.2  # |log height ratio| above this: the heights alone tell them apart
 
 
-@lru_cache(maxsize=4096)
+# Cache bounds in this module follow measured reuse (scripts/cache_reuse.py): a glyph's
+# ink and mask are asked again within an item or hardly ever, so large bounds only grew a
+# worker with --n (its float64 inks were tens of MiB by 5,000 items).
+@lru_cache(maxsize=256)
 def _ink_image(font: FontInfo, text: str, text_px: int, stroke_px: int) -> Image.Image:
     """The text's ink (0..255) as the renderer draws it, cropped to its box: the stroke
     only for outlined letters. Drawn once per glyph, size and outline (a glyph is in up
@@ -94,7 +97,7 @@ def _solid_height(ink: np.ndarray) -> int:
     return int(rows[-1] - rows[0] + 1) if rows.size else 1
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=256)
 def _glyph_height(font: FontInfo, text: str, text_px: int, stroke_px: int) -> int:
     return _solid_height(as_array(_ink_image(font, text, text_px, stroke_px)))
 
@@ -123,7 +126,7 @@ def _blurred(ink: np.ndarray) -> np.ndarray:
     return out
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=256)
 def glyph_difference(font: FontInfo, a: str, b: str, text_px: int, stroke_px: int = 0) -> float:
     """How clearly a reader tells `a` from `b` in this font at this cap height (0: the
     same picture; see the module docstring)."""
@@ -155,7 +158,7 @@ def look_alike(font: FontInfo, a: str, b: str, text_px: int, stroke_px: int = 0)
 SURE_MARGIN = 0.01
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=4096)
 def _look_alike(font: FontInfo, a: str, b: str, text_px: int, stroke_px: int) -> bool:
     solid_a, solid_b = _height(font, a, text_px, stroke_px), _height(font, b, text_px, stroke_px)
     if abs(solid_a - solid_b) >= 2 and abs(math.log(solid_a / solid_b)) > HEIGHT_TELLS:
@@ -168,7 +171,7 @@ def _look_alike(font: FontInfo, a: str, b: str, text_px: int, stroke_px: int) ->
     return difference < ALIKE_BELOW
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)
 def _mask(font: FontInfo, text: str, text_px: int, stroke_px: int) -> tuple[np.ndarray | None, tuple[int, int]]:
     """Pillow's glyph mask of the text (what `_ink_image` draws through) as an array
     (None: no ink) and its offset; the unstroked one is also the fill of every outlined
@@ -187,7 +190,7 @@ def _mask(font: FontInfo, text: str, text_px: int, stroke_px: int) -> tuple[np.n
     return bitmap, offset
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=256)
 def _ink(font: FontInfo, text: str, text_px: int, stroke_px: int) -> np.ndarray:
     """`_ink_image`'s pixels (as float64, read only), without its Pillow images: a mask
     drawn with ink 255 on black keeps its values; the fill drawn with ink 0 over the
@@ -232,7 +235,7 @@ def _blank_size(font: FontInfo, text: str, text_px: int, stroke_px: int) -> tupl
     return core.size
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)
 def _height(font: FontInfo, text: str, text_px: int, stroke_px: int) -> int:
     return _solid_height(_ink(font, text, text_px, stroke_px))
 
@@ -253,7 +256,7 @@ def _seen(ink: np.ndarray, width: int) -> np.ndarray:
     return _blurred_resize(height, NORM_PX) @ ink @ _blurred_resize(ink_width, width).T
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)
 def _blurred_resize(size: int, new_size: int) -> np.ndarray:
     """(new_size, size): Pillow's bilinear resize along one axis, unrounded (no pass when
     the size stays), then the blur along that axis."""

@@ -122,6 +122,26 @@ class _Rasters(dict):
         raster = self[item_id] = rasterize(self._items[item_id])
         return raster
 
+    def box(self, item_id: int) -> tuple[int, int, int, int]:
+        """An item's `Raster.box`; an upright line's from its shared mask (see `frame`)."""
+        if item_id not in self and _upright_line(self._items[item_id]):
+            x0, y0, array = self.frame(item_id)
+            return x0, y0, x0 + array.shape[1], y0 + array.shape[0]
+        return self[item_id].box
+
+    def frame(self, item_id: int) -> tuple[int, int, np.ndarray]:
+        """(x0, y0, coverage array) of an item's raster; an upright line's straight from its
+        shared mask, without making its Raster (a check asks where a line's ink is, not
+        for its images)."""
+        raster = self.get(item_id)
+        if raster is None:
+            item = self._items[item_id]
+            if _upright_line(item):  # what `rasterize` gives it: the mask at its top-left
+                (x0, y0), mask = item.layout.upright_line()
+                return x0, y0, mask.array
+            raster = self[item_id]
+        return raster.x0, raster.y0, raster.array if raster.array is not None else as_array(raster.coverage)
+
 
 @dataclass
 class Rendered:
@@ -153,11 +173,14 @@ class Rendered:
 
     def coverage(self, item_id: int) -> tuple[int, int, np.ndarray]:
         """(x0, y0, coverage array) of one item, in canvas pixels (may reach outside)."""
+        if isinstance(self.rasters, _Rasters):
+            return self.rasters.frame(item_id)
         raster = self.rasters[item_id]
         return raster.x0, raster.y0, raster.array if raster.array is not None else as_array(raster.coverage)
 
     def within_canvas(self, item_id: int) -> bool:
-        x0, y0, x1, y1 = self.rasters[item_id].box
+        rasters = self.rasters
+        x0, y0, x1, y1 = rasters.box(item_id) if isinstance(rasters, _Rasters) else rasters[item_id].box
         return x0 >= 0 and y0 >= 0 and x1 <= self.image.width and y1 <= self.image.height
 
 

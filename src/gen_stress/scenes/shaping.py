@@ -32,6 +32,8 @@ from typing import NamedTuple
 import cv2
 import numpy as np
 
+from gen_stress.scenes.memo import BoundedLRU
+
 DOTTED_CIRCLE = "\u25cc"
 # A Pillow raster may differ from the HarfBuzz-glyph raster by antialiasing and by a
 # pixel of rounding where hinted and unhinted advances part; whole glyphs differ far more
@@ -76,10 +78,7 @@ def vertical_anchor(shaping: Shaping | None) -> str:
 
 # Pillow's raqm drawing -------------------------------------------------------------------
 
-_RAQM_LINES: OrderedDict = OrderedDict()
-_RAQM_LINE_COUNT = 4096  # lines, least recently used dropped first
-_RAQM_LINE_BYTES = 24 << 20  # and at most this much glyph mask
-_raqm_line_bytes = 0
+_RAQM_LINES = BoundedLRU(24 << 20, max_entries=4096)  # glyph mask bytes (w x h), lines
 
 
 def raqm_line(font, text: str, anchor: str, direction: str | None, language: str | None):
@@ -93,23 +92,13 @@ def raqm_line(font, text: str, anchor: str, direction: str | None, language: str
     another language repeat their labels, goods and dishes from item to item. Keyed by
     the Pillow font and the arguments that draw it: a line drawn another way (basic
     layout) is drawn, not looked up."""
-    global _raqm_line_bytes
     key = (font, text, anchor, direction, language)
     line = _RAQM_LINES.get(key)
-    if line is not None:
-        _RAQM_LINES.move_to_end(key)
-        return line
-    line = _RAQM_LINES[key] = font.getmask2(text, "L", direction, None, language, 0, anchor, 255, (0.0, 0.0),
-                                            stroke_filled=True)
-    _raqm_line_bytes += _mask_bytes(line)
-    while len(_RAQM_LINES) > _RAQM_LINE_COUNT or (_raqm_line_bytes > _RAQM_LINE_BYTES and len(_RAQM_LINES) > 1):
-        _raqm_line_bytes -= _mask_bytes(_RAQM_LINES.popitem(last=False)[1])
+    if line is None:
+        line = font.getmask2(text, "L", direction, None, language, 0, anchor, 255, (0.0, 0.0), stroke_filled=True)
+        width, height = line[0].size
+        _RAQM_LINES.put(key, line, width * height)
     return line
-
-
-def _mask_bytes(line) -> int:
-    width, height = line[0].size
-    return width * height
 
 
 def raqm_box(font, text: str, anchor: str, direction: str | None, language: str | None,
@@ -263,7 +252,9 @@ def _hb_font(path: str, scale: int):
     return font
 
 
-@lru_cache(maxsize=8192)
+# Bounds follow measured reuse (scripts/cache_reuse.py): a line's shaping is asked again
+# within its item (layout, drawing, check), a glyph's bitmap across items.
+@lru_cache(maxsize=1024)
 def hb_shape(path: str, em_px: float, text: str, shaping: Shaping) -> tuple[Glyph, ...]:
     """HarfBuzz's glyphs for the string at Pillow's size (`em_px`, 26.6 scale), in visual
     order (left to right, or top to bottom), each bidi run shaped on its own with the
@@ -340,7 +331,7 @@ def _ft_face(path: str, em_26_6: int):
     return _sized_face(path).at(em_26_6)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=16384)
 def _ft_glyph(path: str, em_26_6: int, gid: int) -> _Bitmap:
     """The glyph as Pillow renders it (default load flags: hinted, antialiased), with its
     bitmap's bearing from the horizontal origin (HarfBuzz's offsets place that origin in
@@ -372,7 +363,7 @@ def _pixel(value: int) -> int:
     return (value + 32) >> 6
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)
 def hb_placements(path: str, em_px: float, text: str, shaping: Shaping) -> tuple[tuple[Glyph, int, int, _Bitmap], ...]:
     """(glyph, pen x, pen y down, bitmap) of each HarfBuzz glyph, pen at the start of
     the line's baseline, positions in whole pixels as Pillow rounds them (remembered: a
@@ -460,7 +451,7 @@ def _grow(mask: np.ndarray) -> np.ndarray:
 VERTICAL_SHIFTS = tuple((dx, dy) for dx in range(-2, 2) for dy in range(-2, 2))
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)
 def vertical_shift(path: str, em_px: float, text: str, shaping: Shaping) -> tuple[int, int]:
     """Where HarfBuzz's origin of a vertical line lies from Pillow's "mt" anchor: Pillow
     centres the line on the anchor with its own rounding of the line's width and top,
@@ -485,7 +476,7 @@ def vertical_shift(path: str, em_px: float, text: str, shaping: Shaping) -> tupl
     return VERTICAL_SHIFTS[min(range(len(VERTICAL_SHIFTS)), key=differences.__getitem__)]
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=4096)
 def clusters(path: str, em_px: float, text: str, shaping: Shaping) -> tuple[Cluster, ...]:
     """HarfBuzz's grapheme clusters in visual order, each with the string offsets it
     covers and the ink box of its glyphs (a glyph without ink counts as its advance on

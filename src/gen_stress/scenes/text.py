@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 import re
 from bisect import bisect_right
-from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
@@ -18,6 +17,7 @@ from PIL import Image, ImageDraw
 
 from gen_stress.scenes.fonts import FontInfo, require_drawable
 from gen_stress.scenes.geometry import Box, Placement, bounds, pixel_box, rect_points
+from gen_stress.scenes.memo import BoundedLRU
 from gen_stress.scenes.shaping import (Cluster, Shaping, clusters, raqm_box, raqm_line, raqm_mask, raqm_measure,
                                       vertical_anchor)
 
@@ -697,8 +697,12 @@ def _read_only(core) -> Image.Image:
     return image
 
 
-_LINE_MASKS: OrderedDict = OrderedDict()
-_LINE_MASK_CACHE = 8192  # ~30 MiB of small masks (4 KiB each with their owned pixels); least recently used dropped
+# Bounded by bytes (memo.BoundedLRU): a page's labels are a few hundred bytes and recur
+# across items (a shelf's price labels, a screen's tabs), while the `ocr` family's large
+# signs (up to tens of KB) recur only within an item. An entry counts its coverage, its
+# owned pixels (the same size, once asked) and about 1 KB of Python and Pillow objects.
+_LINE_MASKS = BoundedLRU(24 << 20)
+_LINE_MASK_OVERHEAD = 1024
 
 
 def _line_mask(font, text: str, kerns, size: tuple[int, int], origin: tuple[int, int]) -> LineMask:
@@ -707,11 +711,8 @@ def _line_mask(font, text: str, kerns, size: tuple[int, int], origin: tuple[int,
     key = (font, text, size, origin)
     mask = _LINE_MASKS.get(key)
     if mask is None:
-        mask = _LINE_MASKS[key] = LineMask.of(compose_line(font, text, kerns, size, origin))
-        if len(_LINE_MASKS) > _LINE_MASK_CACHE:
-            _LINE_MASKS.popitem(last=False)
-    else:
-        _LINE_MASKS.move_to_end(key)
+        mask = LineMask.of(compose_line(font, text, kerns, size, origin))
+        _LINE_MASKS.put(key, mask, 2 * mask.array.nbytes + _LINE_MASK_OVERHEAD)
     return mask
 
 
@@ -727,12 +728,14 @@ def _over(target: np.ndarray, source: np.ndarray) -> np.ndarray:
 _OVER = _over(*np.meshgrid(np.arange(256, dtype=np.uint8), np.arange(256, dtype=np.uint8), indexing="ij"))
 
 
-@lru_cache(maxsize=65536)
+# Bounds below are measured reuse (scripts/cache_reuse.py): an entry is asked again
+# within a few hundred calls or, mostly, never; a larger bound only grows a worker with --n.
+@lru_cache(maxsize=4096)
 def _char_metrics(font, char: str, stroke_px: int):
     return font.getlength(char), font.getbbox(char, anchor="ls", stroke_width=stroke_px)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=1024)
 def _kerning(font, left: str, right: str) -> float:
     return font.getlength(left + right) - _char_metrics(font, left, 0)[0] - _char_metrics(font, right, 0)[0]
 
@@ -779,7 +782,7 @@ def measure_text(text: str, font: FontInfo, *, text_px: int, stroke_px: int = 0,
                         shaping.language, stroke_px)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=1024)
 def _line_ink_box(pil, text: str, kerns) -> tuple[int, int, int, int]:
     """Pillow's ink box of an unstroked line, from cached glyphs when they tell it (no
     layout call: a page's prices and sizes are new lines), else from Pillow."""
@@ -787,7 +790,7 @@ def _line_ink_box(pil, text: str, kerns) -> tuple[int, int, int, int]:
     return box if box is not None else _ink_box(pil, text, 0)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=256)
 def _ink_box(pil, text: str, stroke_px: int) -> tuple[int, int, int, int]:
     """Pillow's ink box of a line (a full layout per call: labels repeat across items)."""
     return pil.getbbox(text, anchor="ls", stroke_width=stroke_px)
