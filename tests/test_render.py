@@ -133,3 +133,29 @@ def test_lines_repeated_on_a_page_share_a_mask_and_count_alike():
     assert rendered.image.tobytes() == image.tobytes() and np.array_equal(rendered.ids, ids)
     assert {i: rendered.visible_px(i) for i in area} == visible
     assert visible[1] == area[1] == area[2] > visible[2] > 0 and visible[3] == area[3]
+
+
+def test_an_upright_rectangle_fills_the_box_pillows_polygon_fills():
+    """The renderer fills an upright rectangle as a box (_rectangle_box): the same pixels
+    as Pillow's polygon fill of its corners, in either winding, thin or empty-looking,
+    on whole pixels or not, past the right and bottom edges (clipped there)."""
+    from PIL import ImageDraw
+
+    from gen_stress.scenes.render import _rectangle_box
+
+    rng = np.random.default_rng(11)
+    width, height = 64, 48
+    for _ in range(3000):
+        (x0, x1), (y0, y1) = np.sort(rng.uniform(0, 80, 2)), np.sort(rng.uniform(0, 60, 2))
+        if rng.random() < 0.3:
+            x0, y1 = float(int(x0)), float(int(y1))
+        if rng.random() < 0.2:
+            x1, y1 = (x0, y1) if rng.random() < 0.5 else (x1, y0 + rng.uniform(0, 1))
+        points = [x0, y0, x1, y0, x1, y1, x0, y1] if rng.random() < 0.5 else [x0, y0, x0, y1, x1, y1, x1, y0]
+        polygon = Image.new("L", (width, height), 0)
+        ImageDraw.Draw(polygon).draw.draw_polygon(points, 255, 1)
+        bx0, by0, bx1, by1 = _rectangle_box(points)
+        filled = np.zeros((height, width), dtype=np.uint8)
+        filled[by0:by1, bx0:bx1] = 255
+        assert np.array_equal(np.asarray(polygon), filled)
+    assert _rectangle_box([0, 0, 10, 0, 12, 5, 0, 5]) is None and _rectangle_box([0, 0, 10, 0, 10, 5]) is None

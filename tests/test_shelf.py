@@ -248,7 +248,7 @@ def test_the_shelf_caches_stay_bounded():
 
     rows_of("grounding", "similar_classes", 2, seed=9)
     caches = [packages.stamp, packages._outline_owned, packages._masks, packages._outlines, packages._named,
-              packages._print_layout, shelf._look_of, shelf._laid_out, shelf._named_lines]
+              packages._print_layout, shelf._look_of, shelf._laid_out]
     for cached in caches:
         info = cached.cache_info()
         assert info.maxsize is not None and info.currsize <= info.maxsize, cached.__name__
@@ -320,6 +320,31 @@ def test_a_pages_rectangles_made_at_once_are_those_made_one_by_one():
         assert np.array_equal(np.asarray(item.geometry.exterior.coords), np.asarray(alone.exterior.coords))
         assert np.array_equal(item.exterior, np.asarray(alone.exterior.coords)[:-1])
         assert item.bbox == alone.bounds == before.bbox and item.item_id == before.item_id
+
+
+def test_items_made_without_their_constructors_are_the_constructed_ones():
+    """The shelf makes its rectangles, lines and packages through model.made (no frozen
+    setattr per field): the same fields, equality and hash as the classes' own
+    constructors, defaults included."""
+    from shapely.geometry import box as shapely_box
+
+    from gen_stress.scenes.fonts import load_catalog
+    from gen_stress.scenes.model import ShapeItem, TextItem, made
+    from gen_stress.scenes.packages import PackageItem
+    from gen_stress.scenes.text import layout_text
+
+    layout = layout_text("£1.49", load_catalog().by_name("Liberation Sans"), text_px=9, center=(40.5, 20.25))
+    look = next(look for look in _some_looks(scales=(4.0,)) if look.prints)
+    cases = [(ShapeItem, dict(item_id=3, role="shelf", label="shelf board", shape="rectangle", rgb=(1, 2, 3),
+                              geometry=shapely_box(0, 1, 20, 5), z=2)),
+             (TextItem, dict(item_id=4, role="price", layout=layout, rgb=(24, 24, 28), z=4, stroke_rgb=None, on_item=3,
+                             attributes=(("detail", "yes"),), char_detail=False)),
+             (TextItem, dict(item_id=5, role="sticker_text", layout=layout, rgb=(250, 250, 250), z=9)),
+             (PackageItem, dict(item_id=6, role="product", label="Fizzo Cola can", look=look, origin=(10, 20), z=3,
+                                attributes=(("package", "can"),), printed=False))]
+    for cls, values in cases:
+        got, expected = made(cls, **values), cls(**values)
+        assert type(got) is cls and vars(got) == vars(expected) and got == expected and hash(got) == hash(expected)
 
 
 @pytest.mark.parametrize("settings", [[], ["--set", "script=hebrew"]])

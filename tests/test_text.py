@@ -2,6 +2,7 @@
 those pixels."""
 
 import dataclasses
+import math
 import random
 
 import numpy as np
@@ -346,3 +347,40 @@ def test_glyph_tables_stay_within_their_byte_bound_and_a_dropped_font_draws_the_
     assert first not in text_module._GLYPH_TABLES  # dropped long ago
     _cached_line_is_pillows("Waffle 0123", fonts[0], 9)  # drawn again: the same pixels
     assert first in text_module._GLYPH_TABLES
+
+
+def test_a_moved_layout_is_the_one_made_by_its_constructors():
+    """`moved` makes its layout without the dataclasses' constructors and keeps what the
+    layout worked out that its place does not change: the same fields as `TextLayout(...)`
+    with `Placement(...)`, the same boxes and pixels, upright, turned, stroked or shaped."""
+    from gen_stress.scenes.geometry import Placement
+    from gen_stress.scenes.shaping import Shaping
+    from gen_stress.scenes.text import TextLayout
+
+    catalog = load_catalog()
+    latin, arabic = catalog.by_name("DejaVu Sans"), next(f for f in catalog.script_fonts if not f.missing("سلام"))
+    cases = [layout_text("Fizzo Cola 1,49", latin, text_px=9),
+             layout_text("Turned 12", latin, text_px=11, angle_deg=17.0),
+             layout_text("Hollow", latin, text_px=14, stroke_px=2),
+             layout_text("سلام عليكم", arabic, text_px=12, shaping=Shaping("rtl", "Arab", "ar"))]
+    for layout in cases:
+        layout.char_boxes_local, layout.em_px, layout._pil  # worked out on the source: carried over
+        layout.bbox, layout.quad  # placed: not carried over
+        for center in ((100.3, 40.7), (12.0, 200.5)):
+            pivot = layout.placement.pivot
+            if not layout.placement.angle_deg % 360:
+                expected_center = (math.floor(center[0] - pivot[0]) + pivot[0],
+                                   math.floor(center[1] - pivot[1]) + pivot[1])
+            else:
+                expected_center = center
+            expected = TextLayout(layout.text, layout.font, layout.text_px, layout.stroke_px, layout.ink_box_local,
+                                  Placement(layout.placement.angle_deg, pivot, expected_center), layout.shaping)
+            got = moved(layout, center)
+            assert type(got) is TextLayout and type(got.placement) is Placement
+            assert all(getattr(got, f.name) == getattr(expected, f.name) for f in dataclasses.fields(TextLayout))
+            assert got.placement == expected.placement and hash(got.placement) == hash(expected.placement)
+            assert got.bbox == expected.bbox and np.array_equal(got.quad, expected.quad)
+            assert got.char_boxes == expected.char_boxes
+            (origin, outer, inner), (e_origin, e_outer, e_inner) = got.rasterize(), expected.rasterize()
+            assert origin == e_origin and outer.tobytes() == e_outer.tobytes()
+            assert (inner is None) == (e_inner is None) and (inner is None or inner.tobytes() == e_inner.tobytes())

@@ -181,8 +181,8 @@ def printed_lines(look: Look, origin: tuple[int, int], first_id: int, on_item: i
     for k, pr in enumerate(look.prints):
         layout = moved(_print_layout(pr.text, pr.font, pr.text_px, pr.shaping),
                        (ox + pr.center[0], oy + pr.center[1]))
-        items.append(TextItem(first_id + k, f"label_{pr.role}", layout, pr.rgb, z=z, on_item=on_item,
-                              attributes=pr.attributes, char_detail=False))
+        items.append(model.made(TextItem, item_id=first_id + k, role=f"label_{pr.role}", layout=layout, rgb=pr.rgb,
+                                z=z, on_item=on_item, attributes=pr.attributes, char_detail=False))
     return items
 
 

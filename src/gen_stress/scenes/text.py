@@ -862,11 +862,28 @@ def _cached_line_metrics(font: FontInfo, text_px: int, text: str) -> tuple[int, 
     return line_metrics(basic_pil(font, text_px), text, font.kerns if font.has_kern_table else None)
 
 
+# What a layout works out that does not depend on where it is placed: a moved copy keeps it.
+_PLACE_FREE = ("em_px", "_pil", "clusters_local", "char_boxes_local")
+
+
 def moved(layout: TextLayout, center: tuple[float, float]) -> TextLayout:
     """The same text with its ink box centred at `center` (upright text snapped to whole
-    pixels, so that its pixels are exactly the font's)."""
-    pivot = layout.placement.pivot
-    if not layout.placement.angle_deg % 360:
+    pixels, so that its pixels are exactly the font's). Made as `TextLayout(...)` and
+    `Placement(...)` make them, without their frozen setattrs (a page moves dozens of
+    lines), keeping what the layout worked out that its place does not change."""
+    place = layout.placement
+    pivot = place.pivot
+    if not place.angle_deg % 360:
         center = (math.floor(center[0] - pivot[0]) + pivot[0], math.floor(center[1] - pivot[1]) + pivot[1])
-    return TextLayout(layout.text, layout.font, layout.text_px, layout.stroke_px, layout.ink_box_local,
-                      Placement(layout.placement.angle_deg, pivot, center), layout.shaping)
+    placement = object.__new__(Placement)
+    vars(placement).update(angle_deg=place.angle_deg, pivot=pivot, center=center)
+    if "matrix" in vars(place):  # (the turn's matrix: the same angle)
+        vars(placement)["matrix"] = vars(place)["matrix"]
+    new = object.__new__(TextLayout)
+    state, fields = vars(layout), vars(new)
+    fields.update(text=layout.text, font=layout.font, text_px=layout.text_px, stroke_px=layout.stroke_px,
+                  ink_box_local=layout.ink_box_local, placement=placement, shaping=layout.shaping)
+    for name in _PLACE_FREE:
+        if name in state:
+            fields[name] = state[name]
+    return new

@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import unicodedata
+from itertools import accumulate
 from dataclasses import dataclass
 from functools import cache, cached_property, lru_cache
 from typing import NamedTuple
@@ -49,6 +50,7 @@ from gen_stress.scenes.fonts import load_catalog
 from gen_stress.scenes.languages import LANGUAGES, page_words
 from gen_stress.scenes.geometry import rect_points
 from gen_stress.scenes.model import Scene, ShapeItem, TextItem
+from gen_stress.scenes.model import made as made_item
 from gen_stress.scenes.packages import Look, PackageItem, Print, package, package_paints, printed_lines
 from gen_stress.scenes.page import Count, Field, Listing, Page, Request, Target
 from gen_stress.scenes.shaping import Shaping, glyph_failures
@@ -540,8 +542,9 @@ class ShelfContext(Context):
                     kw["variant"], kw["size"] = full[int(rng.integers(len(full)))]
             for _ in range(6):
                 p = _product(line, rng, aisle, **kw)
-                if p.display not in used and not any(u.startswith(f"{p.brand} {p.name} {p.variant}") and
-                                                     p.cap is not None for u in used):
+                # (a line in several cap colours: one cap of a variant and size)
+                prefix = f"{p.brand} {p.name} {p.variant}"
+                if p.display not in used and (p.cap is None or not any(u.startswith(prefix) for u in used)):
                     used.add(p.display)
                     return p
                 kw = {}
@@ -552,6 +555,7 @@ class ShelfContext(Context):
         per_row = [order[k::N_SHELVES] for k in range(N_SHELVES)]
         products = (2, 4) if slot == "count_rows" else (2, 3) if slot == "presupposition" else (1, 3)
         legible_at = 0.0
+        choices: list = []  # the asked product's candidates on each row (see _single)
         for _draw in range(ROW_DRAWS):
             used.clear()
             rows: list[list[Block]] = []
@@ -566,9 +570,13 @@ class ShelfContext(Context):
                                 facings = 1 if _size_cm(p)[0] >= 10 else 2
                             blocks.append(Block(p, facings))
                 rows.append(blocks)
-            # Sizes and variants drawn again (no layout yet) until a product can be the asked one.
-            if slot not in FOCUS_SLOTS or any(self._candidates(rows, k, slot, aisle, used, geometry, label_font)
-                                              for k in range(N_SHELVES)):
+            # Sizes and variants drawn again (no layout yet) until a product can be the asked one
+            # (a variant question only needs one: the others choose among every row's).
+            if slot not in FOCUS_SLOTS:
+                break
+            choices = self._candidates_by_row(rows, slot, aisle, used, geometry, label_font,
+                                              every=slot != "variant")
+            if any(choices):
                 break
             legible_at = geometry.ppc(rows)  # the next draw prefers labels that print at this scale
         focus, word = "", ""
@@ -615,7 +623,7 @@ class ShelfContext(Context):
             focus = p.display
             used.add(p.display)
         if slot in FOCUS_SLOTS and slot != "variant":
-            rows, focus, word = self._single(rows, slot, rng, aisle, used, geometry, label_font)
+            rows, focus, word = self._single(rows, slot, rng, choices)
         # Fillers cut off at the left edge: products of the aisle not otherwise shown.
         lead = []
         shown = {b.product.line for row in rows for b in row}
@@ -660,14 +668,13 @@ class ShelfContext(Context):
         return [[_with_sale(b, (k, i) in chosen) for i, b in enumerate(row)]
                 for k, row in enumerate(rows)]
 
-    def _single(self, rows, slot: str, rng, aisle: str, used: set, geometry: _Geometry, label_font: str):
+    def _single(self, rows, slot: str, rng, choices: list):
         """The asked product as one facing in the middle of a row; for near-duplicates,
         its variants (one detail changed) placed around it. It is chosen among those the
-        layout's checks will pass: every product of its line prints its full name at the
-        shelves' scale, it can stand wholly inside the picture, a word of its label is its
-        own (label_word), a variant of it is not on the shelf yet (near-duplicates)."""
-        choices = {k: self._candidates(rows, k, slot, aisle, used, geometry, label_font)
-                   for k in range(N_SHELVES)}
+        layout's checks will pass (`choices`, each row's _candidates): every product of
+        its line prints its full name at the shelves' scale, it can stand wholly inside
+        the picture, a word of its label is its own (label_word), a variant of it is not
+        on the shelf yet (near-duplicates)."""
         usable = [k for k in range(N_SHELVES) if choices[k]]
         if not usable and slot in UNASKED_FOCUS:
             return rows, "", ""
@@ -694,15 +701,33 @@ class ShelfContext(Context):
         return rows, target.display, word
 
     @staticmethod
-    def _candidates(rows, k: int, slot: str, aisle: str, used: set, geometry: _Geometry, label_font: str) -> list:
+    def _candidates_by_row(rows, slot: str, aisle: str, used: set, geometry: _Geometry, label_font: str,
+                           every: bool = True) -> list[list]:
+        """_candidates of every row (or of the rows up to the first with one, the rest
+        left empty), what the rows share worked out once: their scale, which lines print
+        their full name, the blocks inside the picture."""
+        ppc = geometry.ppc(rows)
+        named = None if slot == "near_duplicate_box" else _named_lines(rows, ppc, label_font, geometry.size[0])
+        out: list[list] = []
+        for k in range(N_SHELVES):
+            out.append(ShelfContext._candidates(rows, k, slot, aisle, used, geometry, label_font, ppc, named)
+                       if every or not any(out) else [])
+        return out
+
+    @staticmethod
+    def _candidates(rows, k: int, slot: str, aisle: str, used: set, geometry: _Geometry, label_font: str,
+                    ppc: float, named_inside) -> list:
         """(index, variants to put beside it, words of its own) of each product of row k
-        that can be the asked one (see _single); the checks run again on the layout."""
+        that can be the asked one (see _single); the checks run again on the layout. `ppc`
+        is the rows' scale, `named_inside` their _named_lines (None for near-duplicates,
+        which check their own rows)."""
         row = rows[k]
         width = geometry.size[0]
         out = []
-        ppc = geometry.ppc(rows)
-        if slot != "near_duplicate_box":  # (which checks its own rows)
-            named, inside = _named_lines(tuple(tuple(r) for r in rows), ppc, label_font, width)
+        if slot != "near_duplicate_box":
+            named, inside = named_inside
+            # Each product's right end with one facing of each product before it.
+            ends = list(accumulate(_facing_step(b.product, ppc) for b in row))
         for i in range(1, len(row) - 1):
             target = row[i].product
             twins, unique = [], []
@@ -733,8 +758,11 @@ class ShelfContext(Context):
                 if not unique:
                     continue
             # It fits inside with one facing of each product before it (what _filled can get to).
-            scale = geometry.ppc_of(tallest) if slot == "near_duplicate_box" else ppc
-            if sum(_facing_step(b.product, scale) for b in row[:i + 1]) > width:
+            if slot == "near_duplicate_box":
+                scale = geometry.ppc_of(tallest)
+                if sum(_facing_step(b.product, scale) for b in row[:i + 1]) > width:
+                    continue
+            elif ends[i] > width:
                 continue
             out.append((i, twins, unique))
         return out
@@ -1078,12 +1106,11 @@ def _filled(rows, lead, focus: str, ppc: float, width: int, rng) -> list[list[Bl
     return rows
 
 
-@lru_cache(maxsize=64)
-def _named_lines(rows: tuple, ppc: float, label_font: str, width: int) -> tuple[dict, list]:
+def _named_lines(rows, ppc: float, label_font: str, width: int) -> tuple[dict, list]:
     """(line -> whether all its products print their full name at this scale, the
     blocks of each row within the picture at their present runs but the last: runs grown
     to reach the edge may push it out). The same for every row of one draw: worked out
-    once for the three (_candidates)."""
+    once for the three (_candidates_by_row)."""
     lines: dict = {}
     for r in rows:
         for b in r:
@@ -1196,7 +1223,8 @@ class _Drawer:
             # Its bounds, shapely's: its points' extremes (an item's bbox, which the renderer asks first).
             boxes = np.concatenate([points.min(axis=1), points.max(axis=1)], axis=1).tolist()
             for it, poly, open_ring, box in zip(group, shapely.polygons(points), open_rings, boxes):
-                item = made[it.item_id] = ShapeItem(it.item_id, it.role, it.label, "rectangle", it.rgb, poly, z=it.z)
+                item = made[it.item_id] = made_item(ShapeItem, item_id=it.item_id, role=it.role, label=it.label,
+                                                    shape="rectangle", rgb=it.rgb, geometry=poly, z=it.z)
                 # Its outline is these points (shapely keeps them as given, and closes the ring
                 # unless they already do): known, not read back.
                 if open_ring:
@@ -1207,8 +1235,8 @@ class _Drawer:
     def text(self, text: str, font, px: int, center, rgb, role: str, on: int, z: int, *, stroke_px: int = 0,
              stroke_rgb=None, angle: float = 0.0, attributes=()) -> TextItem:
         layout = moved(_laid_out(text, font, px, stroke_px, angle, self.shaping), center)
-        item = TextItem(self.take(), role, layout, tuple(rgb), z=z, stroke_rgb=stroke_rgb, on_item=on,
-                        attributes=tuple(attributes), char_detail=False)
+        item = made_item(TextItem, item_id=self.take(), role=role, layout=layout, rgb=tuple(rgb), z=z,
+                         stroke_rgb=stroke_rgb, on_item=on, attributes=tuple(attributes), char_detail=False)
         self.items.append(item)
         return item
 
@@ -1355,7 +1383,8 @@ class _Drawer:
         look = _look(p, ppc, self.c.label_font)
         attributes = (("product", p.display), ("package", p.package))
         printed = not (first and self.request.slot in EXPLODED)
-        item = PackageItem(self.take(), "product", f"{p.display} {p.noun}", look, origin, 3, attributes, printed)
+        item = made_item(PackageItem, item_id=self.take(), role="product", label=f"{p.display} {p.noun}", look=look,
+                         origin=origin, z=3, attributes=attributes, printed=printed)
         self.items.append(item)
         if not printed:
             lines = printed_lines(look, origin, self.next_id, item.item_id, 4)
