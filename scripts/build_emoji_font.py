@@ -16,7 +16,6 @@ Needs: fontTools (a dependency of gen-stress), dpkg-deb, and apt-get for the dow
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 

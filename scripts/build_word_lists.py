@@ -14,7 +14,6 @@ run it twice, get the same bytes.
 from __future__ import annotations
 
 import json
-import re
 import sys
 import unicodedata
 import xml.etree.ElementTree as ET

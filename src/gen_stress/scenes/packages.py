@@ -273,8 +273,8 @@ def stamp(look: Look, printed: bool = True) -> tuple[int, int, Image.Image, Imag
     paints = dict(look.paints)
     colours = Image.new("RGB", coverage.size, 0)
     canvas = colours.im  # pasted through the core call (render.paste's, without its checks)
-    for slot, box, mask in layers:
-        canvas.paste(paints[slot], box, mask)
+    for slot, where, mask in layers:
+        canvas.paste(paints[slot], where, mask)
     for pr in look.prints if printed else ():
         layout = moved(_print_layout(pr.text, pr.font, pr.text_px, pr.shaping), pr.center)  # (printed_lines')
         if layout.shaping is not None:  # shaped by raqm: drawn as the renderer draws its text item

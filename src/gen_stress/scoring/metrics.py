@@ -8,7 +8,7 @@ import math
 import zlib
 from collections import Counter
 from statistics import NormalDist
-from typing import Any, Mapping, Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 

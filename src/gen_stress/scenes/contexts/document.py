@@ -609,8 +609,8 @@ class DocumentContext(Context):
                 columns = columns[::-1]
         marks = tuple((f"a dagger ({DAGGER})", e) for r, e in zip(content.rows, entries) if r.dagger)
         counts = {
-            "count_rows": Count(f"How many data rows does the table on this page have? Do not count the header "
-                                f"row.", len(content.rows), tuple(lab for lab, _i, _m in out["rows"])),
+            "count_rows": Count("How many data rows does the table on this page have? Do not count the header "
+                                "row.", len(content.rows), tuple(lab for lab, _i, _m in out["rows"])),
             "count_marks": Count("How many footnote markers (small raised numbers) appear in the body text of this "
                                  "page?", len(out["markers"]), tuple(out["markers"])),
         }

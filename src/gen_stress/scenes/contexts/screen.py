@@ -1238,8 +1238,8 @@ class _Layout:
                                    (said["password"], said["password_hint"], "")):
             self.text(label, inner[0], y + 5 * u, pal.muted, "field_label", px=max(5, self.px - 1))
             y += 10 * u
-            field = self.ring((inner[0], y, inner[1], y + fh), pal.line, max(1.0, u), 5 * u, "text_field",
-                              f"{label.lower()} field")
+            self.ring((inner[0], y, inner[1], y + fh), pal.line, max(1.0, u), 5 * u, "text_field",
+                      f"{label.lower()} field")
             shown = value or hint
             text = self.text(shown, inner[0] + 8 * u, y + fh / 2, pal.text if value else pal.muted,
                              "field_value" if value else "placeholder")

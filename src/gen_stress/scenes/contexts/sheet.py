@@ -18,7 +18,7 @@ from gen_stress.scenes.fonts import FontInfo, load_catalog
 from gen_stress.scenes.geometry import Placement, polygon, rect_points
 from gen_stress.scenes import languages
 from gen_stress.scenes.languages import LANGUAGES, charset, format_amount, parse_amount, shaping_of
-from gen_stress.scenes.model import ShapeItem, TextItem
+from gen_stress.scenes.model import ShapeItem, TextItem, made
 from gen_stress.scenes.shaping import Shaping, glyph_failures
 from gen_stress.scenes.text import TextLayout, layout_text, line_advance, line_at, measured_advance, moved
 
@@ -193,8 +193,7 @@ class Sheet:
                                     item.layout.ink_box_local,
                                     Placement(place.angle_deg + angle_deg, place.pivot, center), item.layout.shaping)
                 # (dataclasses.replace(item, layout=layout), at half its cost: every line of a skewed page)
-                out.append(TextItem(item.item_id, item.role, layout, item.rgb, item.z, item.stroke_rgb, item.on_item,
-                                    item.prior_text, item.attributes, item.char_detail) if type(item) is TextItem
+                out.append(made(TextItem, **{**vars(item), "layout": layout}) if type(item) is TextItem
                            else dataclasses.replace(item, layout=layout))
             else:
                 coords = np.asarray(item.geometry.exterior.coords)[:-1]
