@@ -336,6 +336,7 @@ def test_glyph_tables_stay_within_their_byte_bound_and_a_dropped_font_draws_the_
 
     bound = 48 << 10
     monkeypatch.setattr(text_module, "_GLYPH_TABLES", BoundedLRU(bound))
+    monkeypatch.setattr(text_module, "_LAST_TABLE", [None, None])
     fonts = load_catalog().fonts[:4]
     for font in fonts:
         for text_px in (9, 17, 30):

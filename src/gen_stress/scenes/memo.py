@@ -40,7 +40,8 @@ class BoundedLRU:
             self.nbytes -= old[1]
         self._entries[key] = [value, nbytes]
         self.nbytes += nbytes
-        self._trim()
+        if self.nbytes > self.max_bytes or self.max_entries is not None:
+            self._trim()
         return value
 
     def grow(self, key: Hashable, nbytes: int) -> None:
@@ -49,7 +50,8 @@ class BoundedLRU:
         if entry is not None:
             entry[1] += nbytes
             self.nbytes += nbytes
-            self._trim()
+            if self.nbytes > self.max_bytes:  # (growing adds no entry)
+                self._trim()
 
     def _trim(self) -> None:
         entries = self._entries

@@ -307,13 +307,22 @@ _GLYPH_BYTES = 256  # a _Glyph and its slot, besides its bitmap
 _KERN_BYTES = 160  # a kerning pair's key, value and slot
 
 
+_LAST_TABLE: list = [None, None]  # the last font asked for and its table (see _glyph_table)
+
+
 def _glyph_table(font) -> dict:
     """char -> _Glyph, and (left, right) -> kerning in 26.6 units, for one Pillow font
-    (filled as characters are drawn)."""
+    (filled as characters are drawn). A line asks for one font's table again and again:
+    the last one is at hand (it is the most recently used, so the cache's order is the
+    same as if it were looked up)."""
+    last, table = _LAST_TABLE
+    if font is last:
+        return table
     table = _GLYPH_TABLES.get(font)
     if table is None:
         table = {}
         _GLYPH_TABLES.put(font, table, _TABLE_BYTES)
+    _LAST_TABLE[:] = font, table
     return table
 
 
@@ -392,12 +401,16 @@ def line_pen(font, text: str, kerns) -> int:
     """The advance of an unstroked line in 26.6 units: `line_metrics`'s first value,
     from advances alone (no glyph is rasterised: what sizing loops measure at sizes that
     are never drawn)."""
-    table = _glyph_table(font)
+    table, advances = _glyph_table(font), _advance_table(font)
     pen = 0
     last = len(text) - 1
     for i, char in enumerate(text):
         glyph = table.get(char)
-        pen += glyph.advance if glyph is not None else _advance_26_6(font, char)
+        if glyph is not None:
+            pen += glyph.advance
+        else:  # (_advance_26_6 without looking the glyph up again)
+            advance = advances.get(char)
+            pen += advance if advance is not None else _advance_26_6(font, char)
         if kerns is not None and i < last:
             kern = table.get((char, text[i + 1]))
             pen += kern if kern is not None else _kern_26_6(font, kerns, char, text[i + 1])
