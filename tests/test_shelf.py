@@ -323,13 +323,14 @@ def test_a_pages_rectangles_made_at_once_are_those_made_one_by_one():
 
 
 def test_items_made_without_their_constructors_are_the_constructed_ones():
-    """The shelf makes its rectangles, lines and packages through model.made (no frozen
+    """The shelf makes its rectangles, lines and packages through frozen.made (no frozen
     setattr per field): the same fields, equality and hash as the classes' own
     constructors, defaults included."""
     from shapely.geometry import box as shapely_box
 
     from gen_stress.scenes.fonts import load_catalog
-    from gen_stress.scenes.model import ShapeItem, TextItem, made
+    from gen_stress.scenes.frozen import made
+    from gen_stress.scenes.model import ShapeItem, TextItem
     from gen_stress.scenes.packages import PackageItem
     from gen_stress.scenes.text import layout_text
 

@@ -172,7 +172,8 @@ def test_remembered_ink_extent_and_strong_ink_are_the_ink_pixels(pages):
             rendered.memo.clear()
             xs, ys, values = checks._ink(rendered, item.item_id)
             extent = checks._ink_extent(rendered, item.item_id)
-            strong_xs, strong_ys = checks._strong_ink(rendered, item.item_id)
+            x0, y0, strong_xs, strong_ys = checks._strong_local(rendered, item.item_id)
+            strong_xs, strong_ys = strong_xs + x0, strong_ys + y0
             if not xs.size:
                 assert extent is None and strong_xs.size == 0
                 continue

@@ -75,15 +75,10 @@ def _ink(rendered: Rendered, item_id: int, level: int = INK_LEVEL):
     return rendered.memo[key]
 
 
-def _strong_ink(rendered: Rendered, item_id: int) -> tuple[np.ndarray, np.ndarray]:
-    """(xs, ys) in canvas coordinates of an item's ink pixels at 0.6 of its strongest or
-    more (what the contrast check measures), picked once per shared line mask."""
-    x0, y0, xs, ys = _strong_local(rendered, item_id)
-    return xs + x0, ys + y0
-
-
 def _strong_local(rendered: Rendered, item_id: int) -> tuple[int, int, np.ndarray, np.ndarray]:
-    """`_strong_ink` as (x0, y0, xs, ys): the pixels from the item's coverage origin (x0, y0)."""
+    """(x0, y0, xs, ys): an item's ink pixels at 0.6 of its strongest or more (what the
+    contrast check measures), from its coverage's origin (x0, y0); picked once per shared
+    line mask."""
     x0, y0, cov, _ = _ink_mask(rendered, item_id)
     shared = _shared(cov, INK_LEVEL)
     local = None if shared is None else shared.get("strong")
@@ -336,11 +331,7 @@ def owned_box(rendered: Rendered, item_id: int) -> tuple[int, int, int, int] | N
 
 
 def _owned_box(rendered: Rendered, item_id: int) -> tuple[int, int, int, int] | None:
-    # Searched where the renderer wrote its id (no Raster made again for its box).
-    box = rendered.boxes.get(item_id)
-    x0, y0, x1, y1 = box if box is not None else rendered.rasters[item_id].box
-    h, w = rendered.ids.shape
-    x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
+    x0, y0, x1, y1 = rendered.id_region(item_id)
     mine = rendered.ids[y0:y1, x0:x1] == item_id
     # The first and last owned row and column (cheaper than every owned pixel's place).
     rows = np.flatnonzero(mine.any(axis=1))
@@ -421,7 +412,5 @@ def paint_runs(rendered: Rendered, start, end, rgb, runs: int, what: str) -> lis
 
 def owned_pixels(rendered: Rendered, item_id: int) -> np.ndarray:
     """(n, 3) colours of the pixels the item owns."""
-    x0, y0, x1, y1 = rendered.rasters[item_id].box
-    h, w = rendered.ids.shape
-    x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
+    x0, y0, x1, y1 = rendered.id_region(item_id)
     return _pixels(rendered)[y0:y1, x0:x1][rendered.ids[y0:y1, x0:x1] == item_id]

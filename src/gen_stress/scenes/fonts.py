@@ -103,15 +103,11 @@ class FontInfo:
         face = self._ft_face._FT_Face
         unscaled = freetype.FT_LOAD_NO_SCALE | freetype.FT_LOAD_NO_HINTING | freetype.FT_LOAD_NO_BITMAP
         if "glyf" in self._tables:
-            error = raw.FT_Load_Glyph(face, gid, unscaled | freetype.FT_LOAD_NO_RECURSE)
-            if error:
-                raise freetype.FT_Exception(error)
+            ft_checked(raw.FT_Load_Glyph(face, gid, unscaled | freetype.FT_LOAD_NO_RECURSE))
             slot = face.contents.glyph.contents
             return slot.format == freetype.FT_GLYPH_FORMAT_COMPOSITE or slot.outline.n_contours != 0
         if "CFF " in self._tables:
-            error = raw.FT_Load_Glyph(face, gid, unscaled)
-            if error:
-                raise freetype.FT_Exception(error)
+            ft_checked(raw.FT_Load_Glyph(face, gid, unscaled))
             return face.contents.glyph.contents.outline.n_points > 0
         return self._has_outline(self._tt.getGlyphName(gid))
 
@@ -424,6 +420,14 @@ def load_catalog() -> FontCatalog:
                        info(emoji, "emoji") if emoji else None,
                        info(icons, "icons", cap_ratio=1.0) if icons else None,
                        tuple(info(e, e["class"]) for e in catalog.get("script_font", [])))
+
+
+def ft_checked(error: int) -> None:
+    """A raw FreeType call's error code raised as freetype-py's own wrappers raise it."""
+    if error:
+        import freetype
+
+        raise freetype.FT_Exception(error)
 
 
 def _char_index(face, code: int) -> int:

@@ -40,7 +40,7 @@ from scipy import ndimage
 
 from gen_stress.scenes.fonts import FontInfo
 from gen_stress.scenes.render import as_array
-from gen_stress.scenes.text import _glyph, basic_pil
+from gen_stress.scenes.text import _glyph, basic_pil, core_pixels
 
 # Sets of strings that read alike in many fonts. Multi-letter members ("rn") are matched as
 # substrings. Case pairs (o/O, s/S) are left out: the case a reader gives is scored anyway.
@@ -182,12 +182,7 @@ def _mask(font: FontInfo, text: str, text_px: int, stroke_px: int) -> tuple[np.n
         return glyph.bitmap, glyph.box[:2]
     core, offset = font.pil(font.em_for_cap(text_px)).getmask2(text, "L", None, None, None, stroke_px, "ls", 255, (0.0, 0.0), stroke_filled=True)
     width, height = core.size
-    if not (width and height):
-        return None, offset
-    # The core's pixels pasted into an array's memory (np.asarray of an Image encodes it to bytes first).
-    bitmap = np.zeros((height, width), np.uint8)
-    Image.core.map_buffer(bitmap, (width, height), "raw", 0, ("L", 0, 1)).paste(core, (0, 0, width, height))
-    return bitmap, offset
+    return (core_pixels(core) if width and height else None), offset
 
 
 @lru_cache(maxsize=256)

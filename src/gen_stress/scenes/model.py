@@ -4,7 +4,7 @@ measured) into the typed `scene` column."""
 
 from __future__ import annotations
 
-from dataclasses import MISSING, dataclass, field, fields
+from dataclasses import dataclass, field
 from functools import cached_property, lru_cache, singledispatch
 
 import numpy as np
@@ -71,20 +71,6 @@ class TextItem:
     @property
     def bbox(self) -> Box:
         return self.layout.bbox
-
-
-@lru_cache(maxsize=64)  # one entry per item class
-def _defaults(cls: type) -> dict:
-    return {f.name: f.default for f in fields(cls) if f.default is not MISSING}
-
-
-def made(cls: type, **values):
-    """`cls(**values)` for a frozen scene item class (no __post_init__, no default
-    factories), without one frozen setattr per field: a shelf makes about a hundred
-    items a picture."""
-    item = object.__new__(cls)
-    vars(item).update(_defaults(cls), **values)
-    return item
 
 
 @dataclass(frozen=True)

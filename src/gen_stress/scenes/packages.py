@@ -22,6 +22,7 @@ from shapely.geometry import Polygon, box
 from gen_stress.scenes import model, render
 from gen_stress.scenes.colors import RGB, color_name, mix
 from gen_stress.scenes.fonts import load_catalog
+from gen_stress.scenes.frozen import made
 from gen_stress.scenes.geometry import Box, pixel_box, rect_points
 from gen_stress.scenes.model import Attributes, TextItem
 from gen_stress.scenes.parametric import Design, PaintProbe, Part, _polygons, _rounded
@@ -181,7 +182,7 @@ def printed_lines(look: Look, origin: tuple[int, int], first_id: int, on_item: i
     for k, pr in enumerate(look.prints):
         layout = moved(_print_layout(pr.text, pr.font, pr.text_px, pr.shaping),
                        (ox + pr.center[0], oy + pr.center[1]))
-        items.append(model.made(TextItem, item_id=first_id + k, role=f"label_{pr.role}", layout=layout, rgb=pr.rgb,
+        items.append(made(TextItem, item_id=first_id + k, role=f"label_{pr.role}", layout=layout, rgb=pr.rgb,
                                 z=z, on_item=on_item, attributes=pr.attributes, char_detail=False))
     return items
 

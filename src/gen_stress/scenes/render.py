@@ -173,15 +173,19 @@ class Rendered:
 
     def coverage(self, item_id: int) -> tuple[int, int, np.ndarray]:
         """(x0, y0, coverage array) of one item, in canvas pixels (may reach outside)."""
-        if isinstance(self.rasters, _Rasters):
-            return self.rasters.frame(item_id)
-        raster = self.rasters[item_id]
-        return raster.x0, raster.y0, raster.array if raster.array is not None else as_array(raster.coverage)
+        return self.rasters.frame(item_id)
 
     def within_canvas(self, item_id: int) -> bool:
-        rasters = self.rasters
-        x0, y0, x1, y1 = rasters.box(item_id) if isinstance(rasters, _Rasters) else rasters[item_id].box
+        x0, y0, x1, y1 = self.rasters.box(item_id)
         return x0 >= 0 and y0 >= 0 and x1 <= self.image.width and y1 <= self.image.height
+
+    def id_region(self, item_id: int) -> tuple[int, int, int, int]:
+        """Where the item's id can be in the id buffer, inside the canvas: where the
+        renderer wrote it (no Raster made for its box)."""
+        box = self.boxes.get(item_id)
+        x0, y0, x1, y1 = box if box is not None else self.rasters.box(item_id)
+        h, w = self.ids.shape
+        return max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
 
 
 def _paint_directly(item) -> tuple[int, int, int, int] | None:

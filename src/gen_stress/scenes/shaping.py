@@ -32,6 +32,7 @@ from typing import NamedTuple
 import cv2
 import numpy as np
 
+from gen_stress.scenes.fonts import ft_checked
 from gen_stress.scenes.memo import BoundedLRU
 
 DOTTED_CIRCLE = "\u25cc"
@@ -342,13 +343,9 @@ def _ft_glyph(path: str, em_26_6: int, gid: int) -> _Bitmap:
     from freetype import raw
 
     face = _ft_face(path, em_26_6)._FT_Face
-    error = raw.FT_Load_Glyph(face, gid, freetype.FT_LOAD_DEFAULT | freetype.FT_LOAD_NO_BITMAP)
-    if error:
-        raise freetype.FT_Exception(error)
+    ft_checked(raw.FT_Load_Glyph(face, gid, freetype.FT_LOAD_DEFAULT | freetype.FT_LOAD_NO_BITMAP))
     slot = face.contents.glyph
-    error = raw.FT_Render_Glyph(slot, freetype.FT_RENDER_MODE_NORMAL)
-    if error:
-        raise freetype.FT_Exception(error)
+    ft_checked(raw.FT_Render_Glyph(slot, freetype.FT_RENDER_MODE_NORMAL))
     glyph = slot.contents
     bitmap = glyph.bitmap
     rows = None

@@ -16,6 +16,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from gen_stress.scenes.fonts import FontInfo, require_drawable
+from gen_stress.scenes.frozen import made
 from gen_stress.scenes.geometry import Box, Placement, bounds, pixel_box, rect_points
 from gen_stress.scenes.memo import BoundedLRU
 from gen_stress.scenes.shaping import (Cluster, Shaping, clusters, raqm_box, raqm_line, raqm_mask, raqm_measure,
@@ -203,8 +204,7 @@ class TextLayout:
             return np.asarray(mask), origin
         pixels = np.zeros((size[1], size[0]), np.uint8)
         if width and height:
-            Image.core.map_buffer(pixels, size, "raw", 0, ("L", 0, 1)).paste(core, (left, top, left + width,
-                                                                                     top + height))
+            array_core(pixels).paste(core, (left, top, left + width, top + height))
         return pixels, origin
 
     def _shaped_masks(self, size, origin) -> tuple[Image.Image, Image.Image | None]:
@@ -326,6 +326,21 @@ def _glyph_table(font) -> dict:
     return table
 
 
+def array_core(array: np.ndarray):
+    """Pillow's "L" core image on a (height, width) uint8 array's memory: Image.frombuffer's
+    mapping, without its checks (what is pasted into it lands in the array)."""
+    return Image.core.map_buffer(array, (array.shape[1], array.shape[0]), "raw", 0, ("L", 0, 1))
+
+
+def core_pixels(core) -> np.ndarray:
+    """An "L" core's pixels as a new array, pasted into its memory (np.asarray of an
+    Image encodes it to bytes first: 5x slower)."""
+    width, height = core.size
+    array = np.zeros((height, width), np.uint8)
+    array_core(array).paste(core, (0, 0, width, height))
+    return array
+
+
 def _glyph(font, char: str) -> _Glyph:
     table = _glyph_table(font)
     glyph = table.get(char)
@@ -334,10 +349,7 @@ def _glyph(font, char: str) -> _Glyph:
         # its size and offset are the character's getbbox.
         core, (x0, y0) = font.getmask2(char, "L", anchor="ls")
         width, height = core.size
-        bitmap = None
-        if width and height:  # the core's pixels pasted into an array's memory (np.asarray: 5x slower)
-            bitmap = np.zeros((height, width), np.uint8)
-            Image.core.map_buffer(bitmap, (width, height), "raw", 0, ("L", 0, 1)).paste(core, (0, 0, width, height))
+        bitmap = core_pixels(core) if width and height else None
         glyph = table[char] = _Glyph(round(font.getlength(char) * 64), x0, y0, bitmap,
                                      (x0, y0, x0 + width, y0 + height))
         _GLYPH_TABLES.grow(font, _GLYPH_BYTES + (bitmap.nbytes if bitmap is not None else 0))
@@ -691,9 +703,7 @@ class LineMask:
     @classmethod
     def of(cls, array: np.ndarray) -> LineMask:
         array.flags.writeable = False
-        size = (array.shape[1], array.shape[0])
-        # Image.frombuffer's mapping of the array's memory (read only), without its checks.
-        return cls(array, Image.core.map_buffer(array, size, "raw", 0, ("L", 0, 1)))
+        return cls(array, array_core(array))
 
     @cached_property
     def owned_core(self):
@@ -862,10 +872,14 @@ def basic_pil(font: FontInfo, text_px: int):
 
 @lru_cache(maxsize=16384)  # (measured reuse: a shelf's 16,384 keep 90% of the hits of 65,536)
 def measured_advance(text: str, font: FontInfo, text_px: int) -> float:
-    """`line_advance`'s value from advances alone, for fitting a line by trying sizes one
-    after another: the sizes tried and dropped never rasterise a glyph (bounded cache)."""
-    pil = basic_pil(font, text_px)
-    return line_pen(pil, text, font.kerns if font.has_kern_table else None) / 64
+    """`pen_advance`, remembered, for fitting a line by trying sizes one after another."""
+    return pen_advance(text, font, text_px)
+
+
+def pen_advance(text: str, font: FontInfo, text_px: int) -> float:
+    """`line_advance`'s value from advances alone: no glyph is rasterised (sizes tried
+    and dropped, words measured to wrap them)."""
+    return line_pen(basic_pil(font, text_px), text, font.kerns if font.has_kern_table else None) / 64
 
 
 @lru_cache(maxsize=65536)
@@ -888,14 +902,12 @@ def moved(layout: TextLayout, center: tuple[float, float]) -> TextLayout:
     pivot = place.pivot
     if not place.angle_deg % 360:
         center = (math.floor(center[0] - pivot[0]) + pivot[0], math.floor(center[1] - pivot[1]) + pivot[1])
-    placement = object.__new__(Placement)
-    vars(placement).update(angle_deg=place.angle_deg, pivot=pivot, center=center)
+    placement = made(Placement, angle_deg=place.angle_deg, pivot=pivot, center=center)
     if "matrix" in vars(place):  # (the turn's matrix: the same angle)
         vars(placement)["matrix"] = vars(place)["matrix"]
-    new = object.__new__(TextLayout)
+    new = made(TextLayout, text=layout.text, font=layout.font, text_px=layout.text_px, stroke_px=layout.stroke_px,
+               ink_box_local=layout.ink_box_local, placement=placement, shaping=layout.shaping)
     state, fields = vars(layout), vars(new)
-    fields.update(text=layout.text, font=layout.font, text_px=layout.text_px, stroke_px=layout.stroke_px,
-                  ink_box_local=layout.ink_box_local, placement=placement, shaping=layout.shaping)
     for name in _PLACE_FREE:
         if name in state:
             fields[name] = state[name]

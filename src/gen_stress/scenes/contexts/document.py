@@ -36,7 +36,7 @@ from gen_stress.scenes.fonts import load_catalog
 from gen_stress.scenes.geometry import rect_points
 from gen_stress.scenes.model import Scene
 from gen_stress.scenes.page import Count, Field, Listing, Page, Request, Target
-from gen_stress.scenes.text import basic_pil, line_pen, measured_advance
+from gen_stress.scenes.text import measured_advance, pen_advance
 
 BODY_FONTS = ("DejaVu Serif", "Liberation Serif", "EB Garamond", "Roboto Slab", "DejaVu Sans", "Liberation Sans",
               "Open Sans")
@@ -851,15 +851,8 @@ def _word_width(word: str, font, px) -> float:
     widths = _word_widths(font, px)
     width = widths.get(word)
     if width is None:
-        width = widths[word] = _advance(word, font, px)
+        width = widths[word] = pen_advance(word, font, px)
     return width
-
-
-def _advance(word: str, font, px) -> float:
-    """`text_width` of a word from its characters' advances alone (what the pen walks; no
-    ink box worked out, no cache but `_word_widths`): a page's words are new to each
-    font and size it draws them in, dozens a page."""
-    return line_pen(basic_pil(font, px), word, font.kerns if font.has_kern_table else None) / 64
 
 
 @lru_cache(maxsize=256)  # a page's paragraphs are wrapped when sampled (to fit) and again when laid out
@@ -872,7 +865,7 @@ def _wrap(words: tuple[str, ...], font, px, width, indent: float) -> tuple[tuple
     for word in words:
         w = widths.get(word)
         if w is None:
-            w = widths[word] = _advance(word, font, px)
+            w = widths[word] = pen_advance(word, font, px)
         if line and used + space + w > room:
             lines.append(line)
             line, room, used = [], width, 0.0

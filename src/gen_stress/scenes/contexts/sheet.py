@@ -18,7 +18,8 @@ from gen_stress.scenes.fonts import FontInfo, load_catalog
 from gen_stress.scenes.geometry import Placement, polygon, rect_points
 from gen_stress.scenes import languages
 from gen_stress.scenes.languages import LANGUAGES, charset, format_amount, parse_amount, shaping_of
-from gen_stress.scenes.model import ShapeItem, TextItem, made
+from gen_stress.scenes.frozen import made
+from gen_stress.scenes.model import ShapeItem, TextItem
 from gen_stress.scenes.shaping import Shaping, glyph_failures
 from gen_stress.scenes.text import TextLayout, layout_text, line_advance, line_at, measured_advance, moved
 

@@ -50,7 +50,7 @@ from gen_stress.scenes.fonts import load_catalog
 from gen_stress.scenes.languages import LANGUAGES, page_words
 from gen_stress.scenes.geometry import rect_points
 from gen_stress.scenes.model import Scene, ShapeItem, TextItem
-from gen_stress.scenes.model import made as made_item  # (`made` names a drawer's items)
+from gen_stress.scenes.frozen import made as made_item  # (`made` names a drawer's items)
 from gen_stress.scenes.packages import Look, PackageItem, Print, package, package_paints, printed_lines
 from gen_stress.scenes.page import Count, Field, Listing, Page, Request, Target
 from gen_stress.scenes.shaping import Shaping, glyph_failures
