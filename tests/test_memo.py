@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from gen_stress.scenes.memo import BoundedLRU
+from dataclasses import dataclass, field
+
+from gen_stress.scenes.memo import BoundedLRU, cached_property
 
 
 def test_least_recently_used_values_go_first_once_their_bytes_pass_the_bound():
@@ -45,3 +47,25 @@ def test_grown_values_count_their_new_bytes_and_push_out_old_ones():
     assert cache.nbytes == 70
     cache.clear()
     assert len(cache) == 0 and cache.nbytes == 0
+
+
+@dataclass(frozen=True)
+class _Line:
+    text: str
+    calls: list = field(default_factory=list, compare=False)
+
+    @cached_property
+    def shout(self) -> str:
+        """The text in capitals."""
+        self.calls.append(self.text)
+        return self.text.upper()
+
+
+def test_cached_property_works_out_a_frozen_instance_value_once_and_keeps_it_in_its_dict():
+    line = _Line("abc")
+    assert line.shout == "ABC" and line.shout == "ABC"
+    assert line.calls == ["abc"] and vars(line)["shout"] == "ABC"
+    other = _Line("xy")
+    assert other.shout == "XY" and other.calls == ["xy"]  # per instance
+    assert isinstance(_Line.shout, cached_property) and _Line.shout.__doc__ == "The text in capitals."
+    assert line == _Line("abc") and hash(line) == hash(_Line("abc"))  # the cached value is no field

@@ -5,7 +5,7 @@ measured) into the typed `scene` column."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache, singledispatch
+from functools import lru_cache, singledispatch
 
 import numpy as np
 from datasets import List, Value
@@ -13,6 +13,7 @@ from shapely.geometry import Polygon
 
 from gen_stress.scenes.colors import RGB, color_name
 from gen_stress.scenes.geometry import Box, bounds
+from gen_stress.scenes.memo import cached_property
 from gen_stress.scenes.text import TextLayout
 
 Attributes = tuple[tuple[str, str], ...]

@@ -13,7 +13,7 @@ question reads its print, the lines are separate text items on it instead.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import lru_cache
 
 import numpy as np
 from PIL import Image
@@ -24,6 +24,7 @@ from gen_stress.scenes.colors import RGB, color_name, mix
 from gen_stress.scenes.fonts import load_catalog
 from gen_stress.scenes.frozen import made
 from gen_stress.scenes.geometry import Box, pixel_box, rect_points
+from gen_stress.scenes.memo import cached_property
 from gen_stress.scenes.model import Attributes, TextItem
 from gen_stress.scenes.parametric import Design, PaintProbe, Part, _polygons, _rounded
 from gen_stress.scenes.shaping import Shaping

@@ -10,7 +10,7 @@ import math
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import lru_cache
 
 import numpy as np
 from PIL import Image, ImageDraw
@@ -18,7 +18,7 @@ from PIL import Image, ImageDraw
 from gen_stress.scenes.fonts import FontInfo, require_drawable
 from gen_stress.scenes.frozen import made
 from gen_stress.scenes.geometry import Box, Placement, bounds, pixel_box, rect_points
-from gen_stress.scenes.memo import BoundedLRU
+from gen_stress.scenes.memo import BoundedLRU, cached_property
 from gen_stress.scenes.shaping import (Cluster, Shaping, clusters, raqm_box, raqm_line, raqm_mask, raqm_measure,
                                       vertical_anchor)
 

@@ -22,7 +22,7 @@ import dataclasses
 import math
 import unicodedata
 from dataclasses import dataclass
-from functools import cache, cached_property, lru_cache
+from functools import cache, lru_cache
 from itertools import accumulate
 from typing import NamedTuple
 
@@ -48,6 +48,7 @@ from gen_stress.scenes.contexts.sheet import (
 from gen_stress.scenes import languages
 from gen_stress.scenes.fonts import load_catalog
 from gen_stress.scenes.languages import LANGUAGES, page_words
+from gen_stress.scenes.memo import cached_property
 from gen_stress.scenes.geometry import rect_points
 from gen_stress.scenes.model import Scene, ShapeItem, TextItem
 from gen_stress.scenes.frozen import made as made_item  # (`made` names a drawer's items)
