@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import sys
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from gen_stress import pipeline
 from gen_stress.dataset import build_dataset
 from gen_stress.osutil import libc, no_huge_pages
 from gen_stress.pipeline import DatasetSpec, PartSpec, generate_index
+from gen_stress.shards import TEMP_NAME
 
 
 def digest(folder: Path) -> dict[str, str]:
@@ -96,6 +98,43 @@ def test_same_command_same_bytes_any_worker_count(tmp_path, capsys):
     assert len(runs["a"]) == 2 + 3 + len(list((tmp_path / "a" / "licenses" / "fonts").iterdir()))
     assert runs["a"] == runs["b"], "the same command twice"
     assert runs["a"] == runs["c"], "one worker and two workers"
+
+
+def test_a_shard_cut_into_pieces_has_the_bytes_one_worker_writes(tmp_path, capsys, monkeypatch):
+    """One shard and two workers: the shard is cut into pieces that the workers write and
+    this process joins. The joined file is the one a single worker writes, byte for byte:
+    its row groups (two rows per index with --pairs, so groups close past 100 rows, not at
+    piece ends), its footer's resampling counts in the order they arose, no piece left."""
+    joined = []
+    join = pipeline.join_pieces
+    monkeypatch.setattr(pipeline, "join_pieces",
+                        lambda task, pieces, written: (joined.append(len(pieces)), join(task, pieces, written)))
+    args = ["--family", "counting", "--n", "120", "--pairs", "--no-progress", "--seed", "5"]
+    for name, workers in (("one", "1"), ("two", "2")):
+        code, _, err = run_cli(args + ["--workers", workers, "--out", str(tmp_path / name)], capsys)
+        assert code == 0, err
+    assert joined == [4], "120 indices for two workers: four pieces of 30"
+    assert digest(tmp_path / "one") == digest(tmp_path / "two")
+    shard = pq.ParquetFile(tmp_path / "two" / "counting" / "test-00000-of-00001.parquet")
+    assert [shard.metadata.row_group(k).num_rows for k in range(shard.metadata.num_row_groups)] == [100, 100, 40]
+    assert json.loads(shard.metadata.metadata[b"gen_stress"])["resampled"], "a footer with counts to keep in order"
+    assert not [p for p in (tmp_path / "two").rglob(".*")], "no piece or temporary file left"
+
+
+def test_shards_are_cut_only_when_too_few_to_share():
+    spec = DatasetSpec(parts=(PartSpec(family="ocr", n=500),))
+    one = pipeline.shard_tasks(spec, spec.parts[0], Path("out"))
+    pieces = pipeline.cut_into_pieces(one, 2)[0][1]
+    assert [(p.start, p.stop) for p in pieces] == [(k * 500 // 8, (k + 1) * 500 // 8) for k in range(8)]
+    assert all(TEMP_NAME.match(Path(p.path).name) for p in pieces), "a killed run's pieces are removed as temps"
+    assert len({p.path for p in pieces}) == 8
+    assert pipeline.cut_into_pieces(one, 1) == [(one[0], [])]
+    many = pipeline.shard_tasks(spec, PartSpec(family="ocr", n=5000), Path("out"))
+    assert all(not cut for _, cut in pipeline.cut_into_pieces(many, 2)), "ten shards: two workers share them whole"
+    few = pipeline.shard_tasks(spec, PartSpec(family="ocr", n=40), Path("out"))
+    assert pipeline.cut_into_pieces(few, 2) == [(few[0], [])], "pieces keep at least MIN_PIECE indices"
+    stored = pipeline.shard_tasks(spec, spec.parts[0], "s3://bucket/run")
+    assert pipeline.cut_into_pieces(stored, 2) == [(stored[0], [])], "a store's shards are written whole"
 
 
 def test_sample_is_a_function_of_seed_family_index(ocr_rows):

@@ -1,6 +1,7 @@
 """The one data path: plan an index, sample knobs, compose the scene and its answers,
-render, verify, encode, write. Parallel workers each write whole shards; a sample
-depends only on (seed, family, index), so the bytes do not depend on the worker count."""
+render, verify, encode, write. Parallel workers write whole shards, or pieces of shards
+that the parent joins; a sample depends only on (seed, family, index), so the bytes do
+not depend on the worker count."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import signal
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -368,6 +369,12 @@ def _init_worker(queue, parent_pid: int) -> None:
         os._exit(1)
 
 
+def _queue_tick(samples: int) -> None:
+    """Progress from a worker, to the parent's bar."""
+    if _progress_queue is not None:
+        _progress_queue.put(samples)
+
+
 def _watch_parent(parent_pid: int) -> None:
     while os.getppid() == parent_pid:
         time.sleep(0.5)
@@ -379,7 +386,7 @@ def write_shard(task: ShardTask, tick: Callable[[int], None] | None = None) -> S
     temporary name, renamed into place; to an object store as a local file uploaded in
     one request once complete (gen_stress.store). Its footer records the spec hash and
     the resampling counts (see gen_stress.shards)."""
-    tick = tick or (lambda k: _progress_queue.put(k) if _progress_queue is not None else None)
+    tick = tick or _queue_tick
     with no_huge_pages():  # a spawned or Ray worker too (see osutil)
         return _write_shard(task, tick)
 
@@ -407,24 +414,141 @@ def _write_rows(task: ShardTask, path: Path, tick: Callable[[int], None]) -> Non
     """The shard's rows as parquet at `path`, row group by row group, then its footer."""
     from gen_stress.shards import shard_metadata
 
-    family = get_family(task.part.family)
-    schema = row_features(family, writing.part_knobs(family, task.part),
-                          shaped=writing.uses_script(task.part)).arrow_schema
+    schema = _shard_schema(task)
     resampled: Counter = Counter()
-    groups = 0
-    with pq.ParquetWriter(path, schema) as writer, _settled_heap() as settle:
+    with pq.ParquetWriter(path, schema) as writer:
+        for rows, _ in _row_batches(task, task.start, task.stop, tick, resampled):
+            writer.write_table(pa.Table.from_pylist(rows, schema=schema))
+        writer.add_key_value_metadata(shard_metadata(task, resampled))
+
+
+def _shard_schema(task: ShardTask) -> pa.Schema:
+    family = get_family(task.part.family)
+    return row_features(family, writing.part_knobs(family, task.part), shaped=writing.uses_script(task.part)).arrow_schema
+
+
+def _row_batches(task: ShardTask, start: int, stop: int, tick: Callable[[int], None],
+                 resampled: Counter) -> Iterator[tuple[list[dict], list[int]]]:
+    """The rows of indices [start, stop) of a shard in the shard's row groups, each with
+    its rows per index: a group closes after the index that brings it to ROW_GROUP rows,
+    and after the last index (what a piece writes is grouped again the same way)."""
+    family = get_family(task.part.family)
+    with _settled_heap() as settle:
         batch: list[dict] = []
-        for index in range(task.start, task.stop):
-            batch.extend(generate_index(family, task.part, task.size, index, resampled))
+        counts: list[int] = []
+        groups = 0
+        for index in range(start, stop):
+            rows = generate_index(family, task.part, task.size, index, resampled)
+            batch.extend(rows)
+            counts.append(len(rows))
             settle()  # the item's rows wait for their row group out of young collections
             tick(1)
-            if len(batch) >= ROW_GROUP or index == task.stop - 1:
-                writer.write_table(pa.Table.from_pylist(batch, schema=schema))
-                batch = []
+            if _group_closes(len(batch), index == stop - 1):
+                yield batch, counts
+                batch, counts = [], []
                 groups += 1
                 if groups % FULL_GC_GROUPS == 0:
                     settle(full=True)
-        writer.add_key_value_metadata(shard_metadata(task, resampled))
+
+
+def _group_closes(rows: int, last: bool) -> bool:
+    return rows >= ROW_GROUP or last
+
+
+# Pieces ------------------------------------------------------------------------------
+# A shard's rows depend only on its indices, so when a run has fewer shards than its
+# workers can share evenly (a --n 500 run is one shard), shards are cut into pieces:
+# each worker writes its indices' rows to a hidden Arrow file, and the parent joins a
+# shard's pieces, in order, into the parquet file one worker would have written, byte
+# for byte (the same row groups, the same footer).
+
+PIECES_PER_WORKER = 4  # units of work per worker that a run's shards are cut into, at least ...
+MIN_PIECE = 25  # ... while a piece keeps this many indices
+
+
+@dataclass(frozen=True)
+class Piece:
+    """Indices [start, stop) of a shard, written by a worker to `path` for the parent to
+    join (a hidden temporary name: a killed run's pieces are removed like its shards')."""
+
+    task: ShardTask
+    start: int
+    stop: int
+    path: str
+
+
+def cut_into_pieces(tasks: list[ShardTask], workers: int) -> list[tuple[ShardTask, list[Piece]]]:
+    """Each local shard with its pieces (none: written whole) when the shards are fewer
+    than PIECES_PER_WORKER per worker."""
+    from gen_stress.shards import temp_name
+    from gen_stress.store import is_url
+
+    units = PIECES_PER_WORKER * workers
+    cut = max(1, math.ceil(units / len(tasks))) if workers > 1 and len(tasks) < units else 1
+    plan = []
+    for task in tasks:
+        count = task.stop - task.start
+        k = 1 if is_url(task.directory) else max(1, min(cut, count // MIN_PIECE))
+        if k == 1:
+            plan.append((task, []))
+            continue
+        bounds = [task.start + count * j // k for j in range(k + 1)]
+        shard = Path(task.directory) / task.filename
+        plan.append((task, [Piece(task, a, b, str(shard.with_name(temp_name(f"{shard.name}.piece{j:03d}"))))
+                            for j, (a, b) in enumerate(zip(bounds, bounds[1:]))]))
+    return plan
+
+
+def write_piece(piece: Piece) -> tuple[list[int], list]:
+    """A piece's rows as Arrow IPC at its path; (rows per index, resampling counts in the
+    order they arose)."""
+    tick = _queue_tick
+    task = piece.task
+    schema = _shard_schema(task)
+    resampled: Counter = Counter()
+    counts: list[int] = []
+    Path(piece.path).parent.mkdir(parents=True, exist_ok=True)
+    with no_huge_pages():
+        try:
+            with pa.OSFile(piece.path, "wb") as sink, pa.ipc.new_file(sink, schema) as writer:
+                for rows, per_index in _row_batches(task, piece.start, piece.stop, tick, resampled):
+                    writer.write_table(pa.Table.from_pylist(rows, schema=schema))
+                    counts.extend(per_index)
+        except BaseException:
+            Path(piece.path).unlink(missing_ok=True)
+            raise
+    return counts, list(resampled.items())
+
+
+def join_pieces(task: ShardTask, pieces: list[Piece], written: list[tuple[list[int], list]]) -> None:
+    """The shard from its pieces (and what write_piece returned for each), as _write_rows
+    writes it: under a temporary name, renamed into place; the pieces removed."""
+    from gen_stress.shards import shard_metadata, temp_name
+
+    counts = [count for per_index, _ in written for count in per_index]
+    resampled: Counter = Counter()
+    for _, pairs in written:  # (first arisen first, as one worker's counter)
+        resampled.update(dict(pairs))
+    path = Path(task.directory) / task.filename
+    temp = path.with_name(temp_name(path.name))
+    try:
+        table = pa.concat_tables(pa.ipc.open_file(pa.memory_map(piece.path)).read_all() for piece in pieces)
+        with pq.ParquetWriter(temp, _shard_schema(task)) as writer:
+            start = rows = 0
+            for k, count in enumerate(counts):
+                rows += count
+                if _group_closes(rows, k == len(counts) - 1):
+                    # One chunk, as the table one worker makes (chunks could move page breaks).
+                    writer.write_table(table.slice(start, rows).combine_chunks())
+                    start, rows = start + rows, 0
+            writer.add_key_value_metadata(shard_metadata(task, resampled))
+        os.replace(temp, path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    finally:
+        for piece in pieces:
+            Path(piece.path).unlink(missing_ok=True)
 
 
 FULL_GC_GROUPS = 10  # row groups between full garbage collections (see _settled_heap)
@@ -473,35 +597,53 @@ def shard_tasks(spec: DatasetSpec, part: PartSpec, directory: Path, spec_hash: s
 
 
 def run_shards(tasks: list[ShardTask], workers: int, progress: bool) -> None:
-    """Write every shard, `workers` at a time, with one progress bar over all samples."""
+    """Write every shard, `workers` at a time (shards cut into pieces when they are too
+    few to share), with one progress bar over all samples."""
     if not tasks:
         return
     total = sum(t.stop - t.start for t in tasks)
     families = sorted({t.part.family for t in tasks})
     bar = tqdm(total=total, unit="sample", desc="generating " + ",".join(families), disable=not progress,
                dynamic_ncols=True)
+    plan = cut_into_pieces(tasks, workers) if workers > 1 else [(task, []) for task in tasks]
     try:
-        if workers <= 1 or len(tasks) == 1:
+        if workers <= 1 or (len(plan) == 1 and not plan[0][1]):
             for task in tasks:
                 write_shard(task, tick=bar.update)
             return
-        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-        if method == "fork":
-            warm_up()  # once here, inherited by every worker
-        ctx = multiprocessing.get_context(method)
-        queue = ctx.Queue()
-        with ctx.Pool(min(workers, len(tasks)), initializer=_init_worker, initargs=(queue, os.getpid())) as pool:
-            pending = [pool.apply_async(write_shard, (task,)) for task in tasks]
-            while not all(p.ready() for p in pending):
-                _drain(queue, bar, timeout=0.2)
-                for p in pending:
-                    if p.ready() and not p.successful():
-                        p.get()  # re-raises the worker's error
-            _drain(queue, bar, timeout=0)
-            for p in pending:
-                p.get()
+        _run_in_pool(plan, workers, bar)
     finally:
         bar.close()
+        for _, pieces in plan:  # of shards not joined (an error, Ctrl-C)
+            for piece in pieces:
+                Path(piece.path).unlink(missing_ok=True)
+
+
+def _run_in_pool(plan: list[tuple[ShardTask, list[Piece]]], workers: int, bar) -> None:
+    """The plan's shards and pieces on a pool of workers; a shard's pieces joined here
+    as soon as all of them are written."""
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    if method == "fork":
+        warm_up()  # once here, inherited by every worker
+    ctx = multiprocessing.get_context(method)
+    queue = ctx.Queue()
+    units = sum(len(pieces) or 1 for _, pieces in plan)
+    with ctx.Pool(min(workers, units), initializer=_init_worker, initargs=(queue, os.getpid())) as pool:
+        running = [(task, pieces, [pool.apply_async(write_piece, (p,)) for p in pieces] if pieces
+                    else [pool.apply_async(write_shard, (task,))]) for task, pieces in plan]
+        while running:
+            _drain(queue, bar, timeout=0.2)
+            waiting = []
+            for task, pieces, results in running:
+                for result in results:
+                    if result.ready() and not result.successful():
+                        result.get()  # re-raises the worker's error
+                if not all(result.ready() for result in results):
+                    waiting.append((task, pieces, results))
+                elif pieces:
+                    join_pieces(task, pieces, [result.get() for result in results])
+            running = waiting
+        _drain(queue, bar, timeout=0)
 
 
 def _drain(queue, bar, timeout: float) -> None:
