@@ -623,8 +623,9 @@ def _run_in_pool(plan: list[tuple[ShardTask, list[Piece]]], workers: int, bar) -
     """The plan's shards and pieces on a pool of workers; a shard's pieces joined here
     as soon as all of them are written."""
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    if method == "fork":
-        warm_up()  # once here, inherited by every worker
+    if method == "fork":  # once here, inherited by every worker
+        warm_up()
+        _warm_parts([task for task, _ in plan])
     ctx = multiprocessing.get_context(method)
     queue = ctx.Queue()
     units = sum(len(pieces) or 1 for _, pieces in plan)
@@ -644,6 +645,21 @@ def _run_in_pool(plan: list[tuple[ShardTask, list[Piece]]], workers: int, bar) -
                     join_pieces(task, pieces, [result.get() for result in results])
             running = waiting
         _drain(queue, bar, timeout=0)
+
+
+def _warm_parts(tasks: list[ShardTask]) -> None:
+    """The first item of each part made here and dropped, before the workers fork: what
+    every worker would otherwise work out alike on its first items (a context's data
+    files read, patterns compiled, knob classes made, fonts opened, common glyphs drawn)
+    is inherited instead. Caches never change bytes."""
+    first: dict = {}  # one item per family and pinned knobs (a context): splits and seeds share the rest
+    for task in tasks:
+        first.setdefault((task.part.family, task.part.settings, task.size), (task.part, task.start))
+    for (_, _, size), (part, index) in first.items():
+        try:
+            generate_index(get_family(part.family), part, size, index)
+        except GenerationError:
+            pass  # the worker that owns the item reports it
 
 
 def _drain(queue, bar, timeout: float) -> None:
