@@ -2,7 +2,8 @@
 """Throughput benchmark: end-to-end generation against PNG encoding alone.
 
 For each family it times the whole `gen-stress` path (sample, render, verify, encode,
-write parquet, card) into a temporary folder, then re-encodes the very same images to PNG
+write parquet, card) into a temporary folder, in a process forked before any generation
+(cold caches, as a fresh `gen-stress` run has), then re-encodes the very same images to PNG
 with the same number of worker processes and nothing else. The ratio of the two rates
 says how much the generator costs on top of the encoding every image needs anyway.
 
@@ -96,16 +97,34 @@ def part_for(family: str, n: int, settings: list[str]) -> PartSpec:
     return PartSpec(family=family, n=n, settings=tuple(pinned), subtasks=subtasks)
 
 
+def _generate(spec: DatasetSpec, out: Path, workers: int, results) -> None:
+    """In a child forked before any generation: the end-to-end run, timed, like a fresh
+    `gen-stress` process (cold caches; families benched one after another do not warm
+    each other's), its CPU its own and its workers'."""
+    start, cpu = time.perf_counter(), _cpu_seconds()
+    build_dataset(spec, out, workers=workers, progress=False)
+    end_to_end, cpu = time.perf_counter() - start, _cpu_seconds() - cpu
+    # One shard, or one worker, runs in this process; more run in worker processes.
+    peak_mib = max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF,
+                                                                  resource.RUSAGE_CHILDREN)) / 1024
+    results.send((end_to_end, cpu, peak_mib))
+
+
 def bench_family(family: str, n: int, size: int, workers: int, settings: list[str] = ()) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "ds"
         spec = DatasetSpec(parts=(part_for(family, n, list(settings)),), width=size, height=size)
-        start, cpu = time.perf_counter(), _cpu_seconds()
-        build_dataset(spec, out, workers=workers, progress=False)
-        end_to_end, cpu = time.perf_counter() - start, _cpu_seconds() - cpu
-        # One shard, or one worker, runs in this process; more run in worker processes.
-        peak_mib = max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF,
-                                                                      resource.RUSAGE_CHILDREN)) / 1024
+        ctx = multiprocessing.get_context("fork")
+        receive, send = ctx.Pipe(duplex=False)
+        child = ctx.Process(target=_generate, args=(spec, out, workers, send))
+        child.start()
+        send.close()
+        try:
+            end_to_end, cpu, peak_mib = receive.recv()
+        except EOFError:
+            raise SystemExit(f"the {family} run failed (see above)") from None
+        finally:
+            child.join()
         pngs = read_pngs(out)
     encode_rate, encode_cpu = encode_only(pngs, workers)
     return {"images": len(pngs), "e2e_rate": len(pngs) / end_to_end, "encode_rate": encode_rate,
