@@ -382,43 +382,52 @@ def _watch_parent(parent_pid: int) -> None:
 
 
 def write_shard(task: ShardTask, tick: Callable[[int], None] | None = None) -> ShardTask:
-    """Write one shard so that no reader ever sees part of it: into a local folder under a
-    temporary name, renamed into place; to an object store as a local file uploaded in
-    one request once complete (gen_stress.store). Its footer records the spec hash and
-    the resampling counts (see gen_stress.shards)."""
+    """Write one shard (see _put_shard). Its footer records the spec hash and the
+    resampling counts (see gen_stress.shards)."""
     tick = tick or _queue_tick
     with no_huge_pages():  # a spawned or Ray worker too (see osutil)
-        return _write_shard(task, tick)
+        _put_shard(task, lambda temp: _write_rows(task, temp, tick))
+    return task
 
 
-def _write_shard(task: ShardTask, tick: Callable[[int], None]) -> ShardTask:
+def _put_shard(task: ShardTask, write: Callable[[Path], None]) -> None:
+    """The shard file made by `write(path)` so that no reader ever sees part of it: into
+    a local folder under a temporary name, renamed into place; to an object store as a
+    local file uploaded in one request once complete (gen_stress.store)."""
     from gen_stress.shards import temp_name
     from gen_stress.store import is_url, upload_shard
 
     if is_url(task.directory):
-        upload_shard(task.directory, task.filename, lambda temp: _write_rows(task, temp, tick))
-        return task
+        upload_shard(task.directory, task.filename, write)
+        return
     path = Path(task.directory) / task.filename
     path.parent.mkdir(parents=True, exist_ok=True)
     temp = path.with_name(temp_name(path.name))
     try:
-        _write_rows(task, temp, tick)
+        write(temp)
         os.replace(temp, path)
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
-    return task
 
 
 def _write_rows(task: ShardTask, path: Path, tick: Callable[[int], None]) -> None:
     """The shard's rows as parquet at `path`, row group by row group, then its footer."""
-    from gen_stress.shards import shard_metadata
-
     schema = _shard_schema(task)
     resampled: Counter = Counter()
-    with pq.ParquetWriter(path, schema) as writer:
-        for rows, _ in _row_batches(task, task.start, task.stop, tick, resampled):
-            writer.write_table(pa.Table.from_pylist(rows, schema=schema))
+    groups = (pa.Table.from_pylist(rows, schema=schema)
+              for rows, _ in _row_batches(task, task.start, task.stop, tick, resampled))
+    _write_parquet(path, task, groups, resampled)
+
+
+def _write_parquet(path: Path, task: ShardTask, groups: Iterator[pa.Table], resampled: Counter) -> None:
+    """A shard's parquet file: one row group per table, then the footer (`resampled` is
+    read once the groups are written: it fills as they are made)."""
+    from gen_stress.shards import shard_metadata
+
+    with pq.ParquetWriter(path, _shard_schema(task)) as writer:
+        for table in groups:
+            writer.write_table(table)
         writer.add_key_value_metadata(shard_metadata(task, resampled))
 
 
@@ -521,31 +530,28 @@ def write_piece(piece: Piece) -> tuple[list[int], list]:
 
 
 def join_pieces(task: ShardTask, pieces: list[Piece], written: list[tuple[list[int], list]]) -> None:
-    """The shard from its pieces (and what write_piece returned for each), as _write_rows
-    writes it: under a temporary name, renamed into place; the pieces removed."""
-    from gen_stress.shards import shard_metadata, temp_name
-
+    """The shard from its pieces (and what write_piece returned for each), the file
+    _write_rows makes, put in place as write_shard puts it; the pieces removed."""
     counts = [count for per_index, _ in written for count in per_index]
     resampled: Counter = Counter()
     for _, pairs in written:  # (first arisen first, as one worker's counter)
         resampled.update(dict(pairs))
-    path = Path(task.directory) / task.filename
-    temp = path.with_name(temp_name(path.name))
-    try:
+
+    def groups(table: pa.Table) -> Iterator[pa.Table]:
+        start = rows = 0
+        for k, count in enumerate(counts):
+            rows += count
+            if _group_closes(rows, k == len(counts) - 1):
+                # One chunk, as the table one worker makes (chunks could move page breaks).
+                yield table.slice(start, rows).combine_chunks()
+                start, rows = start + rows, 0
+
+    def write(path: Path) -> None:
         table = pa.concat_tables(pa.ipc.open_file(pa.memory_map(piece.path)).read_all() for piece in pieces)
-        with pq.ParquetWriter(temp, _shard_schema(task)) as writer:
-            start = rows = 0
-            for k, count in enumerate(counts):
-                rows += count
-                if _group_closes(rows, k == len(counts) - 1):
-                    # One chunk, as the table one worker makes (chunks could move page breaks).
-                    writer.write_table(table.slice(start, rows).combine_chunks())
-                    start, rows = start + rows, 0
-            writer.add_key_value_metadata(shard_metadata(task, resampled))
-        os.replace(temp, path)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
+        _write_parquet(path, task, groups(table), resampled)
+
+    try:
+        _put_shard(task, write)
     finally:
         for piece in pieces:
             Path(piece.path).unlink(missing_ok=True)
@@ -605,9 +611,9 @@ def run_shards(tasks: list[ShardTask], workers: int, progress: bool) -> None:
     families = sorted({t.part.family for t in tasks})
     bar = tqdm(total=total, unit="sample", desc="generating " + ",".join(families), disable=not progress,
                dynamic_ncols=True)
-    plan = cut_into_pieces(tasks, workers) if workers > 1 else [(task, []) for task in tasks]
+    plan = cut_into_pieces(tasks, workers)
     try:
-        if workers <= 1 or (len(plan) == 1 and not plan[0][1]):
+        if workers <= 1 or _units(plan) == 1:
             for task in tasks:
                 write_shard(task, tick=bar.update)
             return
@@ -619,6 +625,11 @@ def run_shards(tasks: list[ShardTask], workers: int, progress: bool) -> None:
                 Path(piece.path).unlink(missing_ok=True)
 
 
+def _units(plan: list[tuple[ShardTask, list[Piece]]]) -> int:
+    """Jobs for workers: the pieces, and the shards written whole."""
+    return sum(len(pieces) or 1 for _, pieces in plan)
+
+
 def _run_in_pool(plan: list[tuple[ShardTask, list[Piece]]], workers: int, bar) -> None:
     """The plan's shards and pieces on a pool of workers; a shard's pieces joined here
     as soon as all of them are written."""
@@ -628,8 +639,7 @@ def _run_in_pool(plan: list[tuple[ShardTask, list[Piece]]], workers: int, bar) -
         _warm_parts([task for task, _ in plan])
     ctx = multiprocessing.get_context(method)
     queue = ctx.Queue()
-    units = sum(len(pieces) or 1 for _, pieces in plan)
-    with ctx.Pool(min(workers, units), initializer=_init_worker, initargs=(queue, os.getpid())) as pool:
+    with ctx.Pool(min(workers, _units(plan)), initializer=_init_worker, initargs=(queue, os.getpid())) as pool:
         running = [(task, pieces, [pool.apply_async(write_piece, (p,)) for p in pieces] if pieces
                     else [pool.apply_async(write_shard, (task,))]) for task, pieces in plan]
         while running:

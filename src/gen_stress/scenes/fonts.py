@@ -13,7 +13,7 @@ import struct
 import tomllib
 from collections import OrderedDict
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from pathlib import Path
 
 from fontTools.pens.boundsPen import BoundsPen
@@ -21,6 +21,7 @@ from fontTools.ttLib import TTFont
 from PIL import ImageFont
 
 from gen_stress.errors import GlyphCoverageError, UserError
+from gen_stress.scenes.memo import cached_property
 
 # fontTools warns about odd but harmless table values in some shipped fonts.
 logging.getLogger("fontTools").setLevel(logging.ERROR)

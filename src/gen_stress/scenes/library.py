@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from importlib import resources
 from typing import Iterable
 
@@ -25,6 +25,7 @@ import numpy as np
 import yaml
 
 from gen_stress.scenes.colors import BACKGROUNDS, RGB
+from gen_stress.scenes.memo import cached_property
 
 _CLASS_KEYS = {"name", "emoji", "parametric", "states", "category", "synonyms", "depicts", "color", "plural", "article",
                "size"}

@@ -78,9 +78,9 @@ class cached_property:  # noqa: N801 (named as the functools decorator it stands
     """functools.cached_property without its lock: Python 3.11's takes an RLock on every
     first access (the value computed under it), about 0.3 us of a 0.5 us access, and a
     picture's lines, line masks and products are asked some 200 first times each (Python
-    3.12 dropped the lock). The value goes into the instance's __dict__ as functools' does
-    (frozen dataclasses too), so later reads never reach this descriptor. Workers are
-    processes: no two threads fill the same instance."""
+    3.12 dropped the lock). Every module of scenes/ uses this one. The value goes into the
+    instance's __dict__ as functools' does (frozen dataclasses too), so later reads never
+    reach this descriptor. Workers are processes: no two threads fill the same instance."""
 
     def __init__(self, func):
         self.func = func

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import lru_cache
 
 import numpy as np
 from PIL import Image, ImageDraw
@@ -28,6 +28,7 @@ from shapely.ops import unary_union
 from gen_stress.scenes import model, render
 from gen_stress.scenes.colors import RGB, color_name
 from gen_stress.scenes.geometry import Box, pixel_box
+from gen_stress.scenes.memo import cached_property
 from gen_stress.scenes.model import Attributes
 
 NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
-from functools import cached_property, singledispatch
+from functools import singledispatch
 from itertools import chain
 
 import numpy as np
@@ -14,6 +14,7 @@ from PIL import Image, ImageDraw
 
 from gen_stress.scenes.colors import RGB
 from gen_stress.scenes.geometry import pixel_box
+from gen_stress.scenes.memo import cached_property
 from gen_stress.scenes.model import Scene, ShapeItem, TextItem
 
 

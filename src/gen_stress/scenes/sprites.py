@@ -12,7 +12,7 @@ least one half, so its box (`bbox`) is exactly the box of the pixels it owns.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +22,7 @@ from gen_stress.scenes import model, render
 from gen_stress.scenes.fonts import load_catalog
 from gen_stress.scenes.geometry import Box, rect_points
 from gen_stress.scenes.model import Attributes
+from gen_stress.scenes.memo import cached_property
 
 BITMAP_PX = 109  # the font's only bitmap strike
 
