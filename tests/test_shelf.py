@@ -89,6 +89,22 @@ def test_minimal_pairs_flip_the_answer(family, subtask):
         assert a["answer"] != b["answer"] and a["image"]["bytes"] != b["image"]["bytes"]
 
 
+def test_what_an_answer_rests_on_is_named_once():
+    """A near-duplicate's box rests on the asked product, its print and its twins', some
+    named twice by the kind: the draft keeps each once (verify checks each once)."""
+    fam = get_family("grounding")
+    made = 0
+    for index in range(12):
+        plan = SamplePlan(index, "similar_classes", {"context": "shelf"})
+        try:
+            draft = in_context.compose(fam, plan, {}, sample_rng(0, "grounding", index), SIZE)[0]
+        except Resample:
+            continue
+        made += 1
+        assert len(draft.depends) == len(set(draft.depends)) > 1
+    assert made >= 6
+
+
 def test_near_duplicate_detail_is_checked_on_the_pixels():
     """The box of one variant among its near-duplicates: the variant and size of each
     are checked; painting one over makes the render fail its checks."""

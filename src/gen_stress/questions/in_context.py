@@ -236,7 +236,8 @@ def _draft(family: Family, plan: SamplePlan, values: dict, page, asked: kinds.As
         record["target"] = asked.asked["field"]
     record.update({k: page.stats.get(k) for k in STAT_NAMES}, context=page.context)
     scene = _marked(page.scene, set(asked.depends), set(asked.box_ids))
-    return ContextDraft(plan.subtask, cls(**record), scene, asked.question, depends=asked.depends,
+    depends = tuple(dict.fromkeys(asked.depends))  # each once: a kind may name one twice, and verify checked it twice
+    return ContextDraft(plan.subtask, cls(**record), scene, asked.question, depends=depends,
                         box_ids=asked.box_ids, order=asked.order, details=page.details)
 
 
