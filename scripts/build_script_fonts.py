@@ -12,8 +12,12 @@ forms, conjuncts, mark positioning, vertical forms; the glyph closure follows GS
 HarfBuzz shapes the subset exactly as the full font. The Noto faces of Arabic, Hebrew,
 Devanagari, Bengali and Thai lack Latin digits or punctuation that prices, dates and
 codes use: those characters come from Noto Sans (or Noto Serif), merged in with
-fontTools' merger (same design, same 1000-unit em). The result is byte-identical for the
-same packages, languages and fontTools version.
+fontTools' merger (same design, same 1000-unit em). The TrueType faces (all but CJK) are
+cut without their hinting programs: FreeType then hints them with its autohinter, which
+draws a line of Devanagari or Bengali in half the time Noto's per-glyph bytecode takes
+(Pillow draws every glyph of a line anew, and generation draws many lines); the CJK faces
+(CFF) keep their stem hints, cheap to apply, without which FreeType would not hint them.
+The result is byte-identical for the same packages, languages and fontTools version.
 
     python scripts/build_script_fonts.py                       # downloads with apt-get
     python scripts/build_script_fonts.py --deb A.deb --deb B.deb
@@ -73,6 +77,11 @@ class ScriptFont:
     font_number: int = 0  # face of a collection (.ttc)
     fill: str = ""  # Noto Sans or Noto Serif file for the characters the face lacks
 
+    @property
+    def hinted(self) -> bool:
+        """CFF faces (.otf) keep their hints; TrueType faces drop them (see above)."""
+        return self.out.endswith(".otf")
+
 
 FONTS = (
     ScriptFont("NotoSansArabic-subset.ttf", "arabic", "fonts-noto-core", CORE + "NotoSansArabic-Regular.ttf",
@@ -127,25 +136,25 @@ def build_font(spec: ScriptFont, unpacked: dict[str, Path], work: Path) -> int:
     source = unpacked[spec.package] / spec.path
     check_sha256(source, SHA256[source.name], "build_script_fonts")
     points = script_points(spec.script)
-    font, kept = subset_shaping(source, points, spec.font_number)
+    font, kept = subset_shaping(source, points, spec.font_number, spec.hinted)
     rest = points - kept
     target = OUT / spec.out
     OUT.mkdir(parents=True, exist_ok=True)
     if rest and spec.fill:
         fill_source = unpacked["fonts-noto-core"] / CORE / spec.fill
         check_sha256(fill_source, SHA256[spec.fill], "build_script_fonts")
-        fill, fill_kept = subset_shaping(fill_source, rest)
+        fill, fill_kept = subset_shaping(fill_source, rest, hinting=spec.hinted)
         rest -= fill_kept
         main_file, fill_file = work / f"main-{spec.out}", work / f"fill-{spec.out}"
-        subset.save_font(font, str(main_file), shaping_options())
-        subset.save_font(fill, str(fill_file), shaping_options())
+        subset.save_font(font, str(main_file), shaping_options(spec.hinted))
+        subset.save_font(fill, str(fill_file), shaping_options(spec.hinted))
         merged = Merger(MergeOptions(drop_tables=["DSIG", "vhea", "vmtx"])).merge([str(main_file), str(fill_file)])
         merged["head"].created = font["head"].created  # the face's own dates: the same bytes on every run
         merged["head"].modified = font["head"].modified
         merged.recalcTimestamp = False
         merged.save(str(target))
     else:
-        subset.save_font(font, str(target), shaping_options())
+        subset.save_font(font, str(target), shaping_options(spec.hinted))
     if rest:
         sys.exit(f"build_script_fonts: {spec.out} cannot draw "
                  f"{', '.join(f'U+{p:04X}' for p in sorted(rest))} ({spec.script})")
@@ -177,7 +186,8 @@ def main() -> None:
                 "gen-stress draws in each script and every layout feature, made by scripts/build_script_fonts.py",
                 "with fontTools' subsetter"
                 + (" (the Latin digits and punctuation the script faces lack merged in from Noto Sans or"
-                   " Noto Serif of the same package)." if pkg == "fonts-noto-core" else "."),
+                   " Noto Serif of the same package), without their TrueType hinting programs."
+                   if pkg == "fonts-noto-core" else "."),
                 "Noto fonts are licensed under the SIL Open Font License, Version 1.1 (full text in the",
                 "copyright file below); each subset is a Modified Version under that licence and keeps",
                 "its name records.",

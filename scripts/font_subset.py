@@ -108,12 +108,13 @@ def check_sha256(path: Path, want: str, script: str) -> None:
         sys.exit(f"{script}: checksum mismatch for {path.name}: got {digest}, want {want}")
 
 
-def shaping_options() -> subset.Options:
+def shaping_options(hinting: bool = True) -> subset.Options:
     """Subsetter options that keep what HarfBuzz needs to shape: every layout feature of
     every script (the glyph closure follows GSUB, so conjuncts, joining forms, ligatures
-    and vertical forms of the kept characters stay), hinting, vertical metrics and the
-    name records (copyright, licence)."""
+    and vertical forms of the kept characters stay), vertical metrics and the name
+    records (copyright, licence); the hinting unless `hinting` is False."""
     options = subset.Options()
+    options.hinting = hinting
     options.layout_features = ["*"]
     options.layout_scripts = ["*"]
     options.name_IDs = ["*"]
@@ -125,9 +126,9 @@ def shaping_options() -> subset.Options:
     return options
 
 
-def subset_shaping(source: Path, points: set[int], font_number: int = 0):
+def subset_shaping(source: Path, points: set[int], font_number: int = 0, hinting: bool = True):
     """The font (a face of a collection) cut to the code points it maps of `points`."""
-    options = shaping_options()
+    options = shaping_options(hinting)
     options.font_number = font_number
     font = subset.load_font(str(source), options)
     kept = sorted(p for p in points if p in font.getBestCmap())

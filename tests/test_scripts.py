@@ -186,6 +186,38 @@ def test_glyphs_of_the_shared_face_are_those_of_a_face_per_size():
     assert compared > 100
 
 
+def test_overlapping_glyphs_blend_as_pillow_draws_them():
+    """At 5 px the lam and alef of البحث share a column; Pillow lays one's coverage over
+    the other's (darker than either), and the check's raster does the same."""
+    text = "البحث"
+    layout = layout_text(text, font("Noto Sans Arabic"), text_px=5, shaping=ARABIC)
+    path, em_px = str(layout.font.path), round(layout.em_px, 4)
+    drawn, origin = layout.local_pixels()
+    shift = shaping.vertical_shift(path, em_px, text, ARABIC)
+    reference = shaping.hb_raster(path, em_px, text, ARABIC, drawn.shape[::-1],
+                                  (origin[0] + shift[0], origin[1] + shift[1]))
+    assert np.abs(drawn.astype(int) - reference).max() <= 1  # Pillow's own rounding, nothing more
+    assert shaping.raster_difference(drawn, reference) < 0.01
+    below, above = np.array([[130, 0, 255]], np.uint8), np.array([[130, 90, 0]], np.uint8)
+    assert shaping._over(below, above).tolist() == [[194, 90, 255]]
+
+
+def test_truetype_script_faces_ship_without_hinting_programs():
+    """scripts/build_script_fonts.py cuts the TrueType script faces without their hinting
+    (FreeType's autohinter draws them in half the time); the CJK faces keep their CFF hints."""
+    from fontTools.ttLib import TTFont
+
+    faces = [info for info in load_catalog().script_fonts]
+    truetype = [info for info in faces if info.path.suffix == ".ttf"]
+    assert len(truetype) == 10 and len(faces) == 13
+    for info in truetype:
+        face = TTFont(info.path, lazy=True)
+        assert not {"fpgm", "prep", "cvt "} & set(face.keys()), info.name
+        assert face["maxp"].maxSizeOfInstructions == 0, info.name
+    for info in set(faces) - set(truetype):
+        assert "CFF " in TTFont(info.path, lazy=True), info.name
+
+
 # Cluster boxes against the pixels --------------------------------------------------------
 
 @pytest.mark.parametrize("name, text, how", [
