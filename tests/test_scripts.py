@@ -199,7 +199,38 @@ def test_overlapping_glyphs_blend_as_pillow_draws_them():
     assert np.abs(drawn.astype(int) - reference).max() <= 1  # Pillow's own rounding, nothing more
     assert shaping.raster_difference(drawn, reference) < 0.01
     below, above = np.array([[130, 0, 255]], np.uint8), np.array([[130, 90, 0]], np.uint8)
-    assert shaping._over(below, above).tolist() == [[194, 90, 255]]
+    assert shaping.GLYPH_OVER[below, above].tolist() == [[194, 90, 255]]
+
+
+@pytest.mark.parametrize("name, text, how", [
+    ("Noto Naskh Arabic", "صابون السعر", ARABIC),
+    ("Noto Sans Devanagari", "क्षत्रिय हिन्दी", DEVANAGARI),
+    ("Noto Sans CJK JP", "日本語テキスト", Shaping("ttb", "Hani", "ja")),
+])
+def test_the_check_raster_blends_only_where_ink_may_be(name, text, how):
+    """hb_raster blends a glyph over the columns left of the ink placed so far and copies
+    the rest: the same raster as blending every glyph everywhere, clipped or not."""
+    def blended_everywhere(path, em_px, size, origin):
+        out = np.zeros(size[::-1], np.uint8)
+        for _glyph, x, y, bitmap in shaping.hb_placements(path, em_px, text, how):
+            if bitmap.rows is None:
+                continue
+            col, row = origin[0] + x + bitmap.left, origin[1] + y - bitmap.top
+            h, w = bitmap.rows.shape
+            c0, r0, c1, r1 = max(col, 0), max(row, 0), min(col + w, size[0]), min(row + h, size[1])
+            if c1 > c0 and r1 > r0:
+                window = out[r0:r1, c0:c1]
+                window[...] = shaping.GLYPH_OVER[window, bitmap.rows[r0 - row:r1 - row, c0 - col:c1 - col]]
+        return out
+
+    for text_px in (5, 9, 26):
+        layout = layout_text(text, font(name), text_px=text_px, shaping=how)
+        path, em_px = str(layout.font.path), round(layout.em_px, 4)
+        drawn, origin = layout.local_pixels()
+        for dx, dy in ((0, 0), (-3, 1), (2, -2)):  # the last two clip glyphs at the edges
+            size, at = (drawn.shape[1] + dx, drawn.shape[0] + dy), (origin[0] + dx, origin[1] + dy)
+            assert np.array_equal(shaping.hb_raster(path, em_px, text, how, size, at),
+                                  blended_everywhere(path, em_px, size, at)), (text_px, dx, dy)
 
 
 def test_truetype_script_faces_ship_without_hinting_programs():

@@ -296,6 +296,21 @@ def glyph_failures(path: str, em_px: float, text: str, shaping: Shaping) -> list
 
 # FreeType: HarfBuzz's glyphs drawn as Pillow draws glyphs ------------------------------
 
+def _glyph_over(target: np.ndarray, source: np.ndarray) -> np.ndarray:
+    """Pillow's blending of a glyph's coverage onto ink already there (its text drawing,
+    MULDIV255): `source + target * (255 - source) / 255`. Where glyphs share a pixel (a
+    kerned pair, an Arabic lam and alef at 5 px) it is darker than either's own."""
+    t, s = target.astype(np.int32), source.astype(np.int32)
+    tmp = t * (255 - s) + 128
+    blended = np.minimum(s + (((tmp >> 8) + tmp) >> 8), 255)
+    return np.where(s > 0, np.where(t > 0, blended, s), t).astype(np.uint8)
+
+
+# Every (ink there, glyph) pair blended once: one table lookup per glyph, exact.
+GLYPH_OVER = _glyph_over(*np.meshgrid(np.arange(256, dtype=np.uint8), np.arange(256, dtype=np.uint8),
+                                      indexing="ij"))
+
+
 @dataclass(frozen=True)
 class _Bitmap:
     left: int
@@ -379,9 +394,12 @@ def hb_placements(path: str, em_px: float, text: str, shaping: Shaping) -> tuple
 def hb_raster(path: str, em_px: float, text: str, shaping: Shaping, size: tuple[int, int],
               origin: tuple[int, int]) -> np.ndarray:
     """An "L" mask of HarfBuzz's glyphs, the line's start at `origin` (like Pillow's
-    anchor "ls"); overlapping glyphs blend as Pillow blends them (`_over`)."""
+    anchor "ls"); overlapping glyphs blend as Pillow blends them (GLYPH_OVER), over the
+    columns left of the ink placed so far (glyphs come left to right; beyond that edge a
+    glyph is copied, as the lookup would leave it)."""
     out = np.zeros((size[1], size[0]), np.uint8)
     width, height = size
+    right = -(1 << 30)  # the right edge of the ink placed so far
     for _glyph, x, y, bitmap in hb_placements(path, em_px, text, shaping):
         rows = bitmap.rows
         if rows is None:
@@ -389,24 +407,23 @@ def hb_raster(path: str, em_px: float, text: str, shaping: Shaping, size: tuple[
         col, row = origin[0] + x + bitmap.left, origin[1] + y - bitmap.top
         h, w = rows.shape
         if col >= 0 and row >= 0 and col + w <= width and row + h <= height:  # (most glyphs: inside)
-            window = out[row:row + h, col:col + w]
-            window[...] = _over(window, rows)
+            shared = min(right - col, w)
+            if shared > 0:
+                window = out[row:row + h, col:col + shared]
+                window[...] = GLYPH_OVER[window, rows[:, :shared]]
+            if shared < w:
+                out[row:row + h, col + max(shared, 0):col + w] = rows[:, max(shared, 0):]
+            right = max(right, col + w)
             continue
         c0, r0, c1, r1 = max(col, 0), max(row, 0), min(col + w, size[0]), min(row + h, size[1])
         if c1 <= c0 or r1 <= r0:
             continue
         patch = bitmap.rows[r0 - row:r1 - row, c0 - col:c1 - col]
-        out[r0:r1, c0:c1] = _over(out[r0:r1, c0:c1], patch)
+        window = out[r0:r1, c0:c1]
+        window[...] = GLYPH_OVER[window, patch]
+        right = max(right, c1)
     return out
 
-
-def _over(target: np.ndarray, source: np.ndarray) -> np.ndarray:
-    """A glyph's coverage `source` laid over `target` as Pillow's text drawing does it:
-    `source + target * (255 - source) / 255`, divided by 255 with Pillow's rounding
-    (MULDIV255). Where joined glyphs share a column (an Arabic alef after a lam at 5 px),
-    the pixel is darker than either glyph's own."""
-    tmp = target.astype(np.uint32) * (255 - source.astype(np.uint32)) + 128
-    return np.minimum(source + (((tmp >> 8) + tmp) >> 8), 255).astype(np.uint8)
 
 
 def raster_difference(drawn: np.ndarray, reference: np.ndarray) -> float:

@@ -19,8 +19,8 @@ from gen_stress.scenes.fonts import FontInfo, require_drawable
 from gen_stress.scenes.frozen import made
 from gen_stress.scenes.geometry import Box, Placement, bounds, pixel_box, rect_points
 from gen_stress.scenes.memo import BoundedLRU, cached_property
-from gen_stress.scenes.shaping import (Cluster, Shaping, clusters, raqm_box, raqm_line, raqm_mask, raqm_measure,
-                                      vertical_anchor)
+from gen_stress.scenes.shaping import (GLYPH_OVER, Cluster, Shaping, clusters, raqm_box, raqm_line, raqm_mask,
+                                      raqm_measure, vertical_anchor)
 
 _PAD = 2  # blank pixels around the local text mask
 
@@ -524,10 +524,10 @@ def _glyph_compose(font, text: str, kerns, size: tuple[int, int], origin: tuple[
                 shared = right - col
                 if shared >= w:
                     region = out[row:row + h, col:col + w]
-                    region[...] = _OVER[region, bitmap]
+                    region[...] = GLYPH_OVER[region, bitmap]
                 else:
                     region = out[row:row + h, col:right]
-                    region[...] = _OVER[region, bitmap[:, :shared]]
+                    region[...] = GLYPH_OVER[region, bitmap[:, :shared]]
                     out[row:row + h, right:col + w] = bitmap[:, shared:]
                     right = col + w
             else:
@@ -752,18 +752,6 @@ def _line_mask(font, text: str, kerns, size: tuple[int, int], origin: tuple[int,
         mask = LineMask.of(compose_line(font, text, kerns, size, origin))
         _LINE_MASKS.put(key, mask, 2 * mask.array.nbytes + _LINE_MASK_OVERHEAD)
     return mask
-
-
-def _over(target: np.ndarray, source: np.ndarray) -> np.ndarray:
-    """FreeType-driver blending of a glyph onto ink already there (Pillow's MULDIV255)."""
-    t, s = target.astype(np.int32), source.astype(np.int32)
-    tmp = t * (255 - s) + 128
-    blended = np.minimum(s + (((tmp >> 8) + tmp) >> 8), 255)
-    return np.where(s > 0, np.where(t > 0, blended, s), t).astype(np.uint8)
-
-
-# Every (ink there, glyph) pair blended once: one table lookup per overlap, exact.
-_OVER = _over(*np.meshgrid(np.arange(256, dtype=np.uint8), np.arange(256, dtype=np.uint8), indexing="ij"))
 
 
 # Bounds below are measured reuse (scripts/cache_reuse.py): an entry is asked again
