@@ -278,6 +278,29 @@ def test_cluster_boxes_cover_the_ink_and_the_string(name, text, how):
         assert all(layout.char_boxes_local[i] == c.box for i in range(c.start, c.end))
 
 
+
+def test_vertical_cluster_boxes_sit_on_their_ink():
+    """A vertical line's clusters are placed by the shift that makes HarfBuzz's raster
+    match Pillow's pixel for pixel: their boxes together are the line's ink box, not a
+    pixel up and left of it (the first of the shifts the forgiving measure ties)."""
+    rng = np.random.default_rng(9)
+    how, exact, lines = Shaping("ttb", "Hani", "ja"), 0, 0
+    for text_px in (9, 14, 23, 37):
+        for _ in range(5):
+            text, _ = make_text("ja", "word", rng, 6)
+            layout = layout_text(text, font("Noto Sans CJK JP"), text_px=text_px, shaping=how)
+            mask, origin = layout.local_mask()
+            ys, xs = np.nonzero(np.asarray(mask))
+            ink = (xs.min() - origin[0], ys.min() - origin[1], xs.max() + 1 - origin[0], ys.max() + 1 - origin[1])
+            boxes = [c.box for c in layout.clusters_local]
+            union = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes),
+                     max(b[3] for b in boxes))
+            offsets = [round(u - i) for u, i in zip(union, ink)]
+            assert max(map(abs, offsets)) <= 1, (text, text_px, offsets)
+            exact += offsets == [0, 0, 0, 0]
+            lines += 1
+    assert exact >= 0.8 * lines
+
 # Knobs through the command line ------------------------------------------------------------
 
 @pytest.mark.parametrize("args, message", [
