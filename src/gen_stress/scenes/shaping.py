@@ -425,7 +425,6 @@ def hb_raster(path: str, em_px: float, text: str, shaping: Shaping, size: tuple[
     return out
 
 
-
 def raster_difference(drawn: np.ndarray, reference: np.ndarray) -> float:
     """How far two masks differ: the ink in one and not the other, over the ink in either,
     after forgiving one pixel of shift (antialiasing and rounding)."""
