@@ -233,6 +233,13 @@ def cells(families, modes, contexts, n: int, seed: int, size, scripts=("",), chu
     return jobs
 
 
+def scripts_apply(families: tuple[str, ...], contexts: list[str]) -> bool:
+    """Whether `--script` makes sense for these families and contexts: shaped text in
+    the abstract context is the ocr family's; receipts and menus print it in every family."""
+    other_pages = set(contexts) - {"abstract", *LOCALIZED}
+    return not other_pages and ("abstract" not in contexts or tuple(families) == ("ocr",))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--family", default="all")
@@ -249,7 +256,7 @@ def main() -> int:
     scripts = tuple(args.script or ("",))
     contexts = args.context or (["abstract"] if args.script else CONTEXTS)
     families = family_names(args.family)
-    if args.script and (set(contexts) - {"abstract", *LOCALIZED} or ("abstract" in contexts and families != ["ocr"])):
+    if args.script and not scripts_apply(families, contexts):
         parser.error(f"--script is for --family ocr in the abstract context, or --context {' or '.join(LOCALIZED)}")
     jobs = cells(families, args.mode or MODES, contexts, args.n, args.seed, size, scripts)
     if args.workers > 1:

@@ -296,3 +296,12 @@ def test_page_relations_hold_in_the_photo():
         left, right = (subject, reference) if row["answer"] == "left" else (reference, subject)
         assert quads[left][:, 0].max() < quads[right][:, 0].min(), row["id"]
     assert any("order no longer shows" in reason for reason in resampled)
+
+
+def test_the_check_script_takes_scripts_where_its_docstring_says():
+    """`--family ocr --script arabic` (abstract scenes) and receipts or menus in every
+    family; not the abstract scenes of other families, nor pages that print no script."""
+    assert check_capture_boxes.scripts_apply(("ocr",), ["abstract"])
+    assert check_capture_boxes.scripts_apply(("ocr", "counting"), ["receipt", "menu"])
+    assert not check_capture_boxes.scripts_apply(("ocr", "counting"), ["abstract"])
+    assert not check_capture_boxes.scripts_apply(("ocr",), ["shelf"])
