@@ -13,8 +13,8 @@ run it twice, get the same bytes.
 
 from __future__ import annotations
 
+import argparse
 import json
-import sys
 import unicodedata
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -146,6 +146,10 @@ def main(common: Path) -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        raise SystemExit("usage: build_word_lists.py CLDR_COMMON_DIR")
-    main(Path(sys.argv[1]))
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("common", type=Path, help="CLDR's common/ folder (holding main/ and annotations/)")
+    common = parser.parse_args().common
+    missing = [d for d in ("main", "annotations") if not (common / d).is_dir()]
+    if missing:
+        parser.error(f"{common} is not CLDR's common/ folder (no {' or '.join(f'{d}/' for d in missing)} in it)")
+    main(common)
