@@ -219,7 +219,6 @@ def compose(family: Family, plan: SamplePlan, values: dict[str, Any], rng: np.ra
 
 
 def _draft(family: Family, plan: SamplePlan, values: dict, page, asked: kinds.Asked) -> ContextDraft:
-    depends = tuple(dict.fromkeys(asked.depends))  # each once: a kind may name one twice, and verify checked it twice
     cls = with_context(family.Knobs)
     if writing.KNOB_NAMES & set(plan.pinned):  # the writing knobs, recorded resolved
         cls = writing.with_script(cls)
@@ -231,13 +230,13 @@ def _draft(family: Family, plan: SamplePlan, values: dict, page, asked: kinds.As
     record.update({k: v for k, v in asked.asked.items() if k in specs and isinstance(v, str)
                    and (specs[k].derived or k not in values)})
     if family.name == "ocr":
-        target = page.scene.item(depends[0])
+        target = page.scene.item(asked.depends[0])
         record.update(font=target.layout.font.name, n_chars=len(target.text))
     if "target" in specs and "field" in asked.asked:
         record["target"] = asked.asked["field"]
     record.update({k: page.stats.get(k) for k in STAT_NAMES}, context=page.context)
-    scene = _marked(page.scene, set(depends), set(asked.box_ids))
-    return ContextDraft(plan.subtask, cls(**record), scene, asked.question, depends=depends,
+    scene = _marked(page.scene, set(asked.depends), set(asked.box_ids))
+    return ContextDraft(plan.subtask, cls(**record), scene, asked.question, depends=asked.depends,
                         box_ids=asked.box_ids, order=asked.order, details=page.details)
 
 

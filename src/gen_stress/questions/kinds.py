@@ -42,6 +42,11 @@ class Asked:
     # must keep it (capture.check_order).
     order: tuple | None = None
 
+    def __post_init__(self):
+        # Each item once, in order: a kind may name one twice (a near-duplicate's box rests
+        # on the asked product and on its print), and verify would check it twice.
+        object.__setattr__(self, "depends", tuple(dict.fromkeys(self.depends)))
+
 
 def read_text(page: Page, slot: str, rng, again: dict | None = None) -> Asked:
     """ocr: the exact text of the element made for the slot."""

@@ -407,12 +407,12 @@ def hb_raster(path: str, em_px: float, text: str, shaping: Shaping, size: tuple[
         col, row = origin[0] + x + bitmap.left, origin[1] + y - bitmap.top
         h, w = rows.shape
         if col >= 0 and row >= 0 and col + w <= width and row + h <= height:  # (most glyphs: inside)
-            shared = min(right - col, w)
-            if shared > 0:
+            shared = max(0, min(right - col, w))  # columns that may already hold ink
+            if shared:
                 window = out[row:row + h, col:col + shared]
                 window[...] = GLYPH_OVER[window, rows[:, :shared]]
             if shared < w:
-                out[row:row + h, col + max(shared, 0):col + w] = rows[:, max(shared, 0):]
+                out[row:row + h, col + shared:col + w] = rows[:, shared:]
             right = max(right, col + w)
             continue
         c0, r0, c1, r1 = max(col, 0), max(row, 0), min(col + w, size[0]), min(row + h, size[1])
