@@ -18,6 +18,7 @@ from gen_stress.knobs import Sweep
 from gen_stress.pipeline import PartSpec, generate_index
 from gen_stress.questions.in_context import KINDS, served_subtasks
 from gen_stress.scenes.contexts import vocabulary
+from gen_stress.scenes.contexts.edits import near_miss
 from gen_stress.scenes.contexts.sheet import parse_money
 
 CONTEXTS = ("receipt", "menu", "document")
@@ -83,6 +84,26 @@ def test_receipt_amounts_add_up_as_printed():
         assert sum(parse_money(t["text"], currency) for t in amounts) == subtotal
         taxed = [w for w in labels if w in ("TAX", "VAT", "SALES", "GST")]
         assert subtotal + value("DISCOUNT") + value(taxed[0]) + value("TIP") == value("TOTAL")
+
+
+@pytest.mark.parametrize("value, changeable", [
+    ("12.49", {0, 1, 3, 4}),
+    ("12.40", {0, 1, 3}),  # tens of cents stay tens of cents
+    ("5,000", {0}),  # a price in thousands stays in thousands: 6,000, never 5,030
+    ("1,250.00", {0, 2, 3}),
+    ("\u0665\u066c\u0660\u0660\u0660", {0}),  # Arabic-Indic 5,000: its own digits
+    ("0", {0}),
+])
+def test_a_near_miss_changes_one_digit_before_the_trailing_zeros(value, changeable):
+    rng, changed = np.random.default_rng(0), set()
+    for _ in range(300):
+        miss = near_miss(value, rng)
+        where = [i for i, (a, b) in enumerate(zip(value, miss)) if a != b]
+        assert len(miss) == len(value) and len(where) == 1, (value, miss)
+        assert miss[where[0]].isdigit() and miss[where[0]] != value[where[0]]
+        assert not (miss[0] in "0\u0660" and len(value) > 1)  # no leading zero
+        changed |= set(where)
+    assert changed == changeable
 
 
 def _currency_of(total: str) -> dict:

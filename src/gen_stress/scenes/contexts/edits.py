@@ -36,9 +36,14 @@ def one_char_changed(text: str, font: FontInfo, rng: np.random.Generator, langua
 
 def near_miss(value: str, rng: np.random.Generator) -> str:
     """A printed number with one digit changed ("12.49" -> "12.40"): a value that looks
-    right and is not."""
+    right and is not. Its trailing zeros stay: a price in whole thousands ("5,000") or
+    tens of cents ("12.40") keeps that step ("6,000", "12.30"), as the page's own prices
+    do; "5,030" on a menu priced in thousands could be refused on sight, unread."""
     positions = [i for i, c in enumerate(value) if c.isdigit()]
-    i = positions[int(rng.integers(len(positions)))]
+    changeable = positions
+    while len(changeable) > 1 and unicodedata.digit(value[changeable[-1]]) == 0:
+        changeable = changeable[:-1]
+    i = changeable[int(rng.integers(len(changeable)))]
     # No leading zero ("$02.97"): the first digit of a number of several stays non-zero.
     old = unicodedata.digit(value[i])
     digits = [d for d in _DIGITS if d != str(old) and not (i == positions[0] and d == "0" and len(positions) > 1)]
