@@ -209,7 +209,10 @@ def test_s3_slice_killed_resumed_and_assembled(tmp_path, reference, s3_env, caps
     """A slice run to S3 killed with SIGKILL keeps its uploaded shards; --resume adds the
     rest; assemble merges it with a local slice into another prefix: the full run's bytes."""
     s3, first = s3_env, f"s3://{s3_env.bucket}/slice0"
-    run = start_cli([*PLAN, "--workers", "1", "--shards", "0:3", "--out", first])
+    # Its local shard file is in the test's folder: a killed run cannot remove it, and the
+    # machine's temporary folder gathered one per suite run.
+    (tmp_path / "tmp").mkdir()
+    run = start_cli([*PLAN, "--workers", "1", "--shards", "0:3", "--out", first], TMPDIR=str(tmp_path / "tmp"))
     wait_for(lambda: any(name.endswith(".parquet") for name in s3.files("slice0")), 300, "a shard in S3")
     run.send_signal(signal.SIGKILL)
     run.communicate(timeout=30)
