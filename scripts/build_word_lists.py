@@ -6,9 +6,11 @@
 For every language but English it writes `<code>.txt`, the common words of CLDR's emoji
 annotations (everyday nouns, verbs and adjectives, reviewed by native speakers): single
 words made only of the language's main exemplar letters, no capitalised names (German
-nouns excepted) and none of the locale's country, language or currency names, sorted; and `letters.json`, each language's main exemplar characters
-(the letters pseudowords and codes draw from). The output depends only on the CLDR files:
-run it twice, get the same bytes.
+nouns excepted), none of the locale's country, language or currency names, and none
+that only a SENSITIVE emoji's annotation gives (weapons, death, drugs, vomit and waste,
+an obscene gesture, religion and identity), sorted; and `letters.json`, each language's
+main exemplar characters (the letters pseudowords and codes draw from). The output
+depends only on the CLDR files: run it twice, get the same bytes.
 """
 
 from __future__ import annotations
@@ -27,6 +29,26 @@ MAX_WORDS = 3000
 MIN_LEN = {"zh": 2, "ja": 2, "ko": 2}  # a lone character is no word to read in CJK
 MAX_LEN = {"zh": 4, "ja": 5, "ko": 4}
 KEEP_CAPITALS = ("de",)  # German nouns are capitalised; they are not names
+
+# Emoji whose annotations put words on a page that no one wants in a benchmark ("death",
+# "vomit", "gun", a religion or an identity next to a dish, a file name or a table row):
+# their annotations are not read, so a word only they give is left out, and a word a
+# benign emoji gives too stays ("water" of the water pistol and of the droplet, "hand" of
+# the middle finger and of the waving hand). A sequence holding one of the single
+# characters (a skin tone of the middle finger, the pirate flag's skull) is one of them.
+SENSITIVE = frozenset({
+    *"💀☠⚰⚱🪦😵👻",  # death (the ghost: "death" in Hebrew)
+    *"🔫🗡⚔💣🔪🏹🧨",  # weapons and explosives
+    *"💉💊🚬🩸🔞🥴",  # drugs, blood, adults only, intoxicated
+    *"🤮🤢💩🖕🤬😈👿",  # vomit, waste, obscene gestures, swearing, devils
+    *"⛪🕌🕍🛕🕋⛩🛐✝☦☪🕉☸✡🔯🕎☯📿🧕🙏🪯🪷💒",  # religion (the lotus: Buddhism, Hinduism; the wedding chapel: church)
+    *"⚧👳👲", "🏳\u200d🌈", "🏳\u200d⚧",  # identity (the turban and the skullcap: "Muslim", "Arab")
+})
+
+
+def sensitive(cp: str) -> bool:
+    bare = cp.replace("\ufe0f", "")
+    return bare in SENSITIVE or any(c in SENSITIVE for c in bare)
 
 
 def parse_unicode_set(text: str) -> list[str]:
@@ -83,14 +105,15 @@ def _encodes(char: str, codec: str) -> bool:
 
 
 def annotation_words(common: Path, code: str) -> set[str]:
+    """The words of the language's emoji annotations but the SENSITIVE emoji's."""
     words: set[str] = set()
     for folder in ("annotations", "annotationsDerived"):
         path = common / folder / f"{code}.xml"
         if not path.exists():
             continue
         for node in ET.parse(path).getroot().iter("annotation"):
-            for phrase in (node.text or "").split("|"):
-                words.add(unicodedata.normalize("NFC", phrase.strip()))
+            if not sensitive(node.get("cp", "")):
+                words.update(unicodedata.normalize("NFC", phrase.strip()) for phrase in (node.text or "").split("|"))
     return words
 
 
