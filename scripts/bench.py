@@ -4,8 +4,9 @@
 For each family it times the whole `gen-stress` path (sample, render, verify, encode,
 write parquet, card) into a temporary folder, in a process forked from a fork server that
 has run nothing (cold caches, as a fresh `gen-stress` run has), then re-encodes the very
-same images to PNG with the same number of worker processes and nothing else. The ratio of the two rates
-says how much the generator costs on top of the encoding every image needs anyway.
+same images to PNG with the same number of worker processes and nothing else. The ratio
+of the two rates says how much the generator costs on top of the encoding every image
+needs anyway.
 
     python scripts/bench.py --family ocr --n 2000
     python scripts/bench.py --family all --n 1000 --workers 1
@@ -98,9 +99,9 @@ def part_for(family: str, n: int, settings: list[str]) -> PartSpec:
 
 
 def _generate(spec: DatasetSpec, out: Path, workers: int, results) -> None:
-    """In a child of the fork server (`_clean_context`): the end-to-end run, timed, like a fresh
-    `gen-stress` process (cold caches; families benched one after another do not warm
-    each other's), its CPU its own and its workers'."""
+    """In a child of the fork server (`_clean_context`): the end-to-end run, timed, like a
+    fresh `gen-stress` process (cold caches; families benched one after another do not
+    warm each other's), its CPU its own and its workers'."""
     start, cpu = time.perf_counter(), _cpu_seconds()
     build_dataset(spec, out, workers=workers, progress=False)
     end_to_end, cpu = time.perf_counter() - start, _cpu_seconds() - cpu
@@ -115,8 +116,7 @@ def _clean_context():
     and with the package imported, so a run's process inherits neither the PNGs nor the
     images that earlier families left in this one's heap (a process forked from here
     counted them in its peak RSS: 870 MiB where the first family read 445, at one
-    worker), nor writes into that leftover heap's pages (copy-on-write faults, counted as
-    its CPU)."""
+    worker; its CPU read the same either way)."""
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["gen_stress.dataset", "gen_stress.pipeline"])
     return ctx
