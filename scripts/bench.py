@@ -102,6 +102,8 @@ def _generate(spec: DatasetSpec, out: Path, workers: int, results) -> None:
     """In a child of the fork server (`_clean_context`): the end-to-end run, timed, like a
     fresh `gen-stress` process (cold caches; families benched one after another do not
     warm each other's), its CPU its own and its workers'."""
+    for part in spec.parts:  # the families' modules imported first, untimed, as `part_for` did
+        get_family(part.family)
     start, cpu = time.perf_counter(), _cpu_seconds()
     build_dataset(spec, out, workers=workers, progress=False)
     end_to_end, cpu = time.perf_counter() - start, _cpu_seconds() - cpu
@@ -118,7 +120,12 @@ def _clean_context():
     counted them in its peak RSS: 870 MiB where the first family read 445, at one
     worker; its CPU read the same either way)."""
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["gen_stress.dataset", "gen_stress.pipeline"])
+    # What this script imports: a run's process imports the script again before its timing
+    # starts (as __mp_main__; Python 3.11's fork server does not preload it) and finds them
+    # loaded, as a process forked from here had them.
+    ctx.set_forkserver_preload(["pyarrow.parquet", "PIL.Image", "gen_stress.capture", "gen_stress.dataset",
+                                "gen_stress.generators", "gen_stress.knobs", "gen_stress.pipeline",
+                                "gen_stress.questions.in_context", "gen_stress.writing"])
     return ctx
 
 
