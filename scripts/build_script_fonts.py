@@ -29,6 +29,7 @@ fails), and gen-stress importable (for the character sets).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -140,11 +141,18 @@ def build_font(spec: ScriptFont, unpacked: dict[str, Path], work: Path) -> int:
     rest = points - kept
     target = OUT / spec.out
     OUT.mkdir(parents=True, exist_ok=True)
+    fill = None
     if rest and spec.fill:
         fill_source = unpacked["fonts-noto-core"] / CORE / spec.fill
         check_sha256(fill_source, SHA256[spec.fill], "build_script_fonts")
         fill, fill_kept = subset_shaping(fill_source, rest, hinting=spec.hinted)
         rest -= fill_kept
+    if rest:  # before anything is written: a face that cannot draw the script never lands in fonts/
+        sys.exit(f"build_script_fonts: {spec.out} cannot draw "
+                 f"{', '.join(f'U+{p:04X}' for p in sorted(rest))} ({spec.script})")
+    # Written beside the target, then renamed over it: a killed build leaves no half font.
+    partial = target.with_name(target.name + ".part")
+    if fill is not None:
         main_file, fill_file = work / f"main-{spec.out}", work / f"fill-{spec.out}"
         subset.save_font(font, str(main_file), shaping_options(spec.hinted))
         subset.save_font(fill, str(fill_file), shaping_options(spec.hinted))
@@ -152,12 +160,10 @@ def build_font(spec: ScriptFont, unpacked: dict[str, Path], work: Path) -> int:
         merged["head"].created = font["head"].created  # the face's own dates: the same bytes on every run
         merged["head"].modified = font["head"].modified
         merged.recalcTimestamp = False
-        merged.save(str(target))
+        merged.save(str(partial))
     else:
-        subset.save_font(font, str(target), shaping_options(spec.hinted))
-    if rest:
-        sys.exit(f"build_script_fonts: {spec.out} cannot draw "
-                 f"{', '.join(f'U+{p:04X}' for p in sorted(rest))} ({spec.script})")
+        subset.save_font(font, str(partial), shaping_options(spec.hinted))
+    os.replace(partial, target)
     return target.stat().st_size
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import unicodedata
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -153,6 +154,14 @@ def sample(words: list[str], limit: int) -> list[str]:
     return [words[int(k * step)] for k in range(limit)]
 
 
+def write_whole(path: Path, text: str) -> None:
+    """The file written beside its place, then renamed into it: a killed run leaves each
+    list whole, old or new."""
+    partial = path.with_name(path.name + ".part")
+    partial.write_text(text, encoding="utf-8")
+    os.replace(partial, path)
+
+
 def main(common: Path) -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     letters = {}
@@ -162,10 +171,9 @@ def main(common: Path) -> None:
         words = sample(clean(annotation_words(common, code), set(chars), code, names(common, code)), MAX_WORDS)
         header = (f"# {code}: common words from Unicode CLDR's emoji annotations (Unicode licence, see "
                   "LICENSE-CLDR.txt),\n# rebuilt by scripts/build_word_lists.py\n")
-        (OUT / f"{code}.txt").write_text(header + "\n".join(words) + "\n", encoding="utf-8")
+        write_whole(OUT / f"{code}.txt", header + "\n".join(words) + "\n")
         print(f"{code}: {len(words)} words, {len(chars)} letters")
-    (OUT / "letters.json").write_text(json.dumps(letters, ensure_ascii=False, indent=0, sort_keys=True) + "\n",
-                                      encoding="utf-8")
+    write_whole(OUT / "letters.json", json.dumps(letters, ensure_ascii=False, indent=0, sort_keys=True) + "\n")
 
 
 if __name__ == "__main__":
