@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import io
 import multiprocessing
 import resource
@@ -113,6 +114,7 @@ def _generate(spec: DatasetSpec, out: Path, workers: int, results) -> None:
     results.send((end_to_end, cpu, peak_mib))
 
 
+@functools.cache
 def _clean_context():
     """Where each run's process comes from: a fork server started at the first run, small
     and with the package imported, so a run's process inherits neither the PNGs nor the

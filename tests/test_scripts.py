@@ -278,7 +278,6 @@ def test_cluster_boxes_cover_the_ink_and_the_string(name, text, how):
         assert all(layout.char_boxes_local[i] == c.box for i in range(c.start, c.end))
 
 
-
 def test_vertical_cluster_boxes_sit_on_their_ink():
     """A vertical line's clusters are placed by the shift that makes HarfBuzz's raster
     match Pillow's pixel for pixel: their boxes together are the line's ink box, not a
@@ -300,6 +299,7 @@ def test_vertical_cluster_boxes_sit_on_their_ink():
             exact += offsets == [0, 0, 0, 0]
             lines += 1
     assert exact >= 0.8 * lines
+
 
 # Knobs through the command line ------------------------------------------------------------
 
