@@ -16,10 +16,12 @@ from conftest import image_of, read_rows, run_cli
 from gen_stress.generators import get_family
 from gen_stress.knobs import Sweep
 from gen_stress.pipeline import PartSpec, generate_index
-from gen_stress.questions.in_context import KINDS, served_subtasks
-from gen_stress.scenes.contexts import vocabulary
+from gen_stress.errors import Resample
+from gen_stress.questions.in_context import KINDS, _field_first, served_subtasks
+from gen_stress.scenes.contexts import contexts, vocabulary
 from gen_stress.scenes.contexts.edits import near_miss
 from gen_stress.scenes.contexts.sheet import parse_money
+from gen_stress.scenes.page import Request
 
 CONTEXTS = ("receipt", "menu", "document")
 SIZE = (512, 512)
@@ -109,6 +111,62 @@ def test_a_near_miss_changes_one_digit_before_the_trailing_zeros(value, changeab
 def _currency_of(total: str) -> dict:
     """The receipt's currency, known by the symbol printed with its total."""
     return next(spec for spec in vocabulary("receipt")["currencies"] if spec["symbol"] in total)
+
+
+@pytest.mark.parametrize("context,language", [("receipt", ""), ("receipt", "de"), ("menu", ""), ("menu", "th"),
+                                              ("document", ""), ("document", "ar"), ("screen", ""), ("screen", "ru")])
+def test_a_usual_field_is_shown_or_left_out_as_listed(context, language):
+    """What `optional_fields` says a content shows is what its page lists, and `change`
+    shows or takes away exactly the named field (the rest of the list stays)."""
+    place = contexts()[context]
+    checked = 0
+    for slot in ("absent_field", "presupposition"):
+        for seed in range(6):
+            rng = np.random.default_rng(seed)
+            request = Request(slot, language=language, present=bool(seed % 2))
+            try:
+                content = place.sample(request, rng, SIZE)
+            except Resample:
+                continue
+            shown = place.optional_fields(content, request)
+            for name in shown:
+                for flipped in (False, True):
+                    laid = place.change(content, request, rng, (name,)) if flipped else content
+                    try:
+                        page = place.layout(laid, request, SIZE)
+                    except Resample:  # (a twin that does not fit is drawn again, shown or not)
+                        continue
+                    listed = {f.name: f for f in page.fields}
+                    assert listed[name].present == (shown[name] != flipped), (slot, seed, name, flipped)
+                    assert slot != "presupposition" or listed[name].ref
+                    checked += 1
+    assert checked > 40
+
+
+@pytest.mark.parametrize("context", ("receipt", "menu", "document", "screen"))
+def test_a_usual_field_is_picked_before_its_presence(context):
+    """The field a yes/no or value question asks about is picked the same whatever answer
+    the balance slot wants, then shown or taken away: no field's name gives its answer."""
+    place = contexts()[context]
+    compared = 0
+    for slot, subtask in (("absent_field", "object"), ("presupposition", "action")):
+        kind = KINDS["hallucination"][subtask][0]
+        for seed in range(8):
+            asked = []
+            for present in (True, False):
+                rng = np.random.default_rng(seed)
+                request = Request(slot, present=present)
+                try:
+                    content, chosen = _field_first(place, place.sample(request, rng, SIZE), request, kind, rng)
+                    page = place.layout(content, request, SIZE)
+                except Resample:
+                    break
+                answer = kind.ask(page, slot, rng, chosen, present=present).question.answer
+                asked.append((chosen["field"], answer in ("no", "unanswerable")))
+            if len(asked) == 2:
+                assert asked == [(asked[0][0], False), (asked[0][0], True)], (slot, seed)
+                compared += 1
+    assert compared >= 10
 
 
 @pytest.mark.parametrize("context", CONTEXTS)

@@ -354,9 +354,11 @@ def test_vegetarian_marks_in_other_languages(script, code, tmp_path, capsys):
 # `--family all --n 4` per context; parquet metadata aside), and since a document's
 # stamp takes the height of its turned line (not its whole length) above the footnotes
 # and a paragraph that does not fit fills the last column with its first lines; a shelf
-# asks about its single facing, not a variant differing only in its cap.
-ENGLISH = {"document": "43955dd82d55f82d", "screen": "94998235195a3ad0", "shelf": "1b336e5038529409",
-           "receipt": "0b538db768ff0699", "menu": "ece01d8c98faaa4f"}
+# asks about its single facing, not a variant differing only in its cap; a question about
+# a usual field picks the field before its presence (document, menu and screen rows of
+# hallucination changed).
+ENGLISH = {"document": "85e0c55638e3a6f5", "screen": "aa561242b05f139d", "shelf": "1b336e5038529409",
+           "receipt": "0b538db768ff0699", "menu": "19f494068d90220a"}
 
 
 @pytest.mark.parametrize("context", sorted(ENGLISH))

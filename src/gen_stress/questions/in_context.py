@@ -89,6 +89,7 @@ class Kind:
     slot: str
     ask: Callable
     balanced: bool = False  # yes/no or present/absent: alternate the wanted answer by the plan's slot
+    by_field: bool = False  # asks about a usual field: picked first, then shown or taken away as wanted
 
 
 # A subtask asks the first of its kinds whose slot the context offers (a shelf asks which
@@ -105,10 +106,10 @@ KINDS: dict[str, dict[str, tuple[Kind, ...]]] = {
                                       Kind("row_relative", kinds.row_above_below)),
                 "left_right": (Kind("two_columns", kinds.left_or_right), Kind("left_of", kinds.left_neighbour),
                                Kind("edge_ordinal", kinds.ordinal_from_edge))},
-    "hallucination": {"object": (Kind("absent_field", kinds.exists, balanced=True),),
+    "hallucination": {"object": (Kind("absent_field", kinds.exists, balanced=True, by_field=True),),
                       "attribute": (Kind("near_miss", kinds.near_miss_value, balanced=True),
                                     Kind("variant", kinds.exists, balanced=True)),
-                      "action": (Kind("presupposition", kinds.presupposed_value, balanced=True),)},
+                      "action": (Kind("presupposition", kinds.presupposed_value, balanced=True, by_field=True),)},
     "grounding": {"region": (Kind("named_box", kinds.box),),
                   "similar_classes": (Kind("near_duplicate", kinds.read_value),
                                       Kind("near_duplicate_box", kinds.box)),
@@ -205,8 +206,11 @@ def compose(family: Family, plan: SamplePlan, values: dict[str, Any], rng: np.ra
     request = Request(kind.slot, style, values.get("n"), two_columns=kind.slot == "two_columns",
                       language=writing.page_language(plan.pinned), present=options.get("present"))
     content = context.sample(request, rng, size)
+    content, chosen = _field_first(context, content, request, kind, rng)
     page = context.layout(content, request, size)
-    asked = kind.ask(page, kind.slot, rng, None, **options)
+    asked = kind.ask(page, kind.slot, rng, chosen, **options)
+    if chosen is not None and (asked.question.answer in ("no", kinds.UNANSWERABLE)) == request.present:
+        raise Resample(f"{chosen['field']} did not come out {'shown' if request.present else 'left out'}")
     first = _draft(family, plan, values, page, asked)
     if not (plan.options.get("pairs") and (family.pairs or kind.slot in context.pair_slots)):
         return [first]
@@ -216,6 +220,24 @@ def compose(family: Family, plan: SamplePlan, values: dict[str, Any], rng: np.ra
         raise Resample("the twin's answer did not flip")
     return [dataclasses.replace(first, group=True),
             dataclasses.replace(_draft(family, plan, values, twin_page, twin), variant="b", group=True)]
+
+
+def _field_first(context, content, request: Request, kind: Kind, rng) -> tuple[Any, dict | None]:
+    """For a question about a usual field: the field picked among those the content may
+    show or not, whatever the wanted answer, then shown or taken away to give it. Picked
+    after its presence instead, a field pages rarely show (a tip line) would be asked
+    mostly as "no", and its name alone would give the answer away."""
+    if not kind.by_field:
+        return content, None
+    shown = context.optional_fields(content, request)
+    if shown is None:
+        return content, None
+    if not shown:
+        raise Resample(f"no usual field this {context.noun} may show or not")
+    name = pick(rng, list(shown))
+    if shown[name] != request.present:
+        content = context.change(content, request, rng, (name,))
+    return content, {"field": name}
 
 
 def _draft(family: Family, plan: SamplePlan, values: dict, page, asked: kinds.Asked) -> ContextDraft:

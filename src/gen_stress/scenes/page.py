@@ -39,7 +39,8 @@ class Request:
     two_columns: bool = False
     language: str = ""  # the language the page prints ("": English, the contexts' own words)
     # A balanced question's wanted presence (yes/no, answerable/unanswerable; None: not
-    # balanced): a context may make sure a field of that presence is on the page.
+    # balanced): the asked usual field is shown or taken away to match it (see
+    # Context.optional_fields).
     present: bool | None = None
 
 

@@ -52,6 +52,16 @@ class Context:
         names the entries the question asked about."""
         raise NotImplementedError
 
+    def optional_fields(self, content: Any, request: Request) -> dict[str, bool] | None:
+        """The usual fields this content may show or not, for a question about one
+        (`Request.slot` absent_field or presupposition): name -> shown. `change` with the
+        name as focus shows it or takes it away. The question picks its field from these
+        before the wanted answer decides the field's presence, so no field's name tells
+        its answer (empty: this content has none, and is drawn again). None (the default):
+        a question picks among the fields the page shows or lacks (a shelf's products,
+        POPE-style)."""
+        return None
+
     def layout(self, content: Any, request: Request, size: tuple[int, int]) -> Page:
         """The page of a content: deterministic, no random draws."""
         raise NotImplementedError

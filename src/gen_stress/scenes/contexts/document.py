@@ -119,6 +119,7 @@ class DocumentContext(Context):
         "marked_item": "the one table row marked with a dagger",
     }
     refuses = {"count_merged": "a document page lists no quantities to add up"}
+    pair_slots = frozenset({"absent_field", "presupposition"})  # the asked field shown or left out
     localized_slots = ("fine_text", "rotated_text", "styled_text", "count_rows", "count_marks", "list_order",
                        "list_relative", "two_columns", "absent_field", "near_miss", "presupposition", "named_box",
                        "near_duplicate", "marked_item")
@@ -192,10 +193,9 @@ class DocumentContext(Context):
             journal=pick(rng, vocab["journals"]),
             header_right=f"{month} {int(rng.integers(int(years[-1]), 2027))}",  # dated after its data
             running_header=bool(rng.random() < 0.7), title=title,
-            author=", ".join(str(a) for a in rng.choice(vocab["authors"], size=int(rng.integers(1, 3)), replace=False))
-            if rng.random() < 0.7 else "",
+            author=_author("", rng) if rng.random() < 0.7 else "",
             paragraphs=tuple(paragraphs), footnotes=footnotes, caption=table["caption"], row_label=table["label"],
-            years=years, rows=tuple(rows), page_number=str(int(rng.integers(2, 240))) if rng.random() < 0.7 else "",
+            years=years, rows=tuple(rows), page_number=_page_number("latn", rng) if rng.random() < 0.7 else "",
             stamp=pick(rng, vocab["stamps"]) if slot == "rotated_text" else "", columns=columns, swap_columns=False,
             body_font=body_font, title_font=title_font, body_px=body_px,
             title_px=title_px, fine_px=style.text_px if slot == "fine_text" else max(4, body_px - 1),
@@ -298,11 +298,11 @@ class DocumentContext(Context):
             journal=languages.phrase(code, rng, int(rng.integers(2, 4)), pool),
             header_right=languages.format_day(lang, day, pick(rng, ("medium", "long")), system),
             running_header=bool(rng.random() < 0.7), title=fitting[0],
-            author=languages.person_name(lang, rng) if rng.random() < 0.7 else "",  # one: no list separator
+            author=_author(code, rng) if rng.random() < 0.7 else "",
             paragraphs=tuple(paragraphs), footnotes=tuple(footnotes),
             caption=languages.in_digits(doc["caption"], system), row_label=doc["row_label"],
             years=years, rows=tuple(rows),
-            page_number=languages.in_digits(str(int(rng.integers(2, 240))), system) if rng.random() < 0.7 else "",
+            page_number=_page_number(system, rng) if rng.random() < 0.7 else "",
             stamp=pick(rng, doc["stamps"]) if slot == "rotated_text" else "", columns=columns, swap_columns=False,
             body_font=body_font, title_font=title_font, body_px=body_px, title_px=title_px, fine_px=fine_px,
             **_target_style(style, slot, body_px),
@@ -319,6 +319,21 @@ class DocumentContext(Context):
             content = dataclasses.replace(content, rows=tuple(dataclasses.replace(r, dagger=k == dagger_at)
                                                               for k, r in enumerate(rows)))
         return content
+
+    def optional_fields(self, content: DocumentContent, request: Request) -> dict[str, bool]:
+        """The page number, author line and footnotes (the last one, and one past it),
+        and, asked whether shown, the running header, footnotes at all and the table's
+        note. (The header's date is not among them: whether it fits beside the journal
+        is known only once laid out.)"""
+        n = len(content.footnotes)
+        shown = {"a page number": bool(content.page_number), "an author line": bool(content.author)}
+        if request.slot == "absent_field":
+            shown.update({"a running header": content.running_header, "footnotes": n > 0,
+                          "a note under the table": any(r.dagger for r in content.rows)})
+        if n:
+            shown[f"footnote {n}"] = True
+        shown[f"footnote {n + 1}"] = False
+        return shown
 
     def change(self, content: DocumentContent, request: Request, rng: np.random.Generator,
                focus: tuple[str, ...] = ()) -> DocumentContent:
@@ -340,16 +355,11 @@ class DocumentContext(Context):
             paras = list(content.paragraphs)
             k = int(rng.integers(len(paras)))
             paras[k] = dataclasses.replace(paras[k], marker=0 if paras[k].marker else -1)
-            number, notes, old = 0, [], content.footnotes
-            for i, p in enumerate(paras):
-                if p.marker:
-                    number += 1
-                    notes.append(old[p.marker - 1] if p.marker > 0 else old[0] if old else _new_note(content, rng))
-                    paras[i] = dataclasses.replace(p, marker=number)
-            return dataclasses.replace(content, paragraphs=tuple(paras), footnotes=tuple(notes),
-                                       footnote_target=min(content.footnote_target, number))
+            return _renumbered(content, paras, rng)
         if slot == "two_columns":
             return dataclasses.replace(content, swap_columns=not content.swap_columns)
+        if slot in ("absent_field", "presupposition") and focus:  # the asked field printed or left off
+            return _toggled(content, focus[0], rng)
         if slot in ("count_rows", "list_order"):
             k = labels.index(focus[0]) if focus and focus[0] in labels else int(rng.integers(len(rows)))
             if len(rows) < 2:
@@ -624,10 +634,16 @@ class DocumentContext(Context):
                   Field("a date in the running header", "date" in out["fields"], "the date in the running header",
                         content.header_right if "date" in out["fields"] else "",
                         (out["fields"]["date"],) if "date" in out["fields"] else ()),
-                  Field("footnotes", bool(out["notes"]), "", "", tuple(i for ids in out["notes"] for i in ids)),
+                  # (checked on their text: a number at the foot may be too small to own a pixel,
+                  # while the line itself shows the footnote and, counted, its place)
+                  Field("footnotes", bool(out["notes"]), "", "", tuple(note for _num, note in out["notes"])),
                   Field("a note under the table", "dagger_note" in out, "", "",
                         (out["dagger_note"],) if "dagger_note" in out else ()),
-                  Field(f"a footnote {len(out['notes']) + 1}", False, f"the text of footnote {len(out['notes']) + 1}")]
+                  Field(f"footnote {len(out['notes']) + 1}", False, f"the text of footnote {len(out['notes']) + 1}")]
+        if out["notes"]:  # the last footnote: the one a twin takes away
+            n = len(out["notes"])
+            fields.append(Field(f"footnote {n}", True, f"the text of footnote {n}", text[out["notes"][-1][1]],
+                                out["notes"][-1][1:]))
         for r, (lab, ids, _m) in list(zip(content.rows, out["rows"]))[:3]:
             fields.append(Field(f"a value for {r.label} in {content.years[-1]}", True,
                                 f"the value in the {content.years[-1]} column of the table row {r.label}",
@@ -668,6 +684,70 @@ def _stamp_room(content: DocumentContent, body) -> float:
     turn = math.radians(content.stamp_angle)
     tall = 1.5 * content.target_px  # the line's ink, accents and descenders included
     return length * abs(math.sin(turn)) + tall * abs(math.cos(turn)) + 2 * content.target_px
+
+
+def _renumbered(content: DocumentContent, paras: list[Paragraph], rng, fresh: bool = False) -> DocumentContent:
+    """The page with its paragraphs' markers numbered again in reading order, each keeping
+    its footnote; a new marker (-1) gets the first footnote's text again, or (`fresh`) a
+    footnote of its own."""
+    number, notes, old = 0, [], content.footnotes
+    for i, p in enumerate(paras):
+        if p.marker:
+            number += 1
+            notes.append(old[p.marker - 1] if p.marker > 0 else old[0] if old and not fresh
+                         else _new_note(content, rng))
+            paras[i] = dataclasses.replace(p, marker=number)
+    return dataclasses.replace(content, paragraphs=tuple(paras), footnotes=tuple(notes),
+                               footnote_target=min(content.footnote_target, number))
+
+
+def _toggled(content: DocumentContent, field: str, rng: np.random.Generator) -> DocumentContent:
+    """The page with one optional field (see DocumentContext.optional_fields) printed or left off."""
+    n = len(content.footnotes)
+    paras = list(content.paragraphs)
+    if field == "a page number":
+        return dataclasses.replace(content, page_number="" if content.page_number else
+                                   _page_number(content.numbering, rng))
+    if field == "a running header":
+        return dataclasses.replace(content, running_header=not content.running_header)
+    if field == "an author line":
+        return dataclasses.replace(content, author="" if content.author else _author(content.language, rng))
+    if field == "a note under the table":  # the dagger taken off its row, or put on one
+        rows = content.rows
+        if any(r.dagger for r in rows):
+            rows = tuple(dataclasses.replace(r, dagger=False) for r in rows)
+        else:
+            can = [k for k, r in enumerate(rows) if r.label != content.near_dup]
+            at = can[int(rng.integers(len(can)))]
+            rows = tuple(dataclasses.replace(r, dagger=k == at) for k, r in enumerate(rows))
+        return dataclasses.replace(content, rows=rows)
+    if field == "footnotes" and n:  # every marker and footnote taken away
+        return dataclasses.replace(content, paragraphs=tuple(dataclasses.replace(p, marker=0) for p in paras),
+                                   footnotes=(), footnote_target=0)
+    if field == "footnotes" or field == f"footnote {n + 1}":  # one more marker, in a paragraph without one
+        free = [i for i, p in enumerate(paras[:max(4, n + 1)]) if not p.marker]  # where sample puts them
+        if not free:
+            raise Resample("no paragraph left for another footnote marker")
+        k = free[int(rng.integers(len(free)))]
+        paras[k] = dataclasses.replace(paras[k], marker=-1)
+        return _renumbered(content, paras, rng, fresh=True)
+    if field == f"footnote {n}" and n:  # the last marker taken away, with its footnote
+        last = max(i for i, p in enumerate(paras) if p.marker)
+        paras[last] = dataclasses.replace(paras[last], marker=0)
+        return _renumbered(content, paras, rng)
+    raise Resample(f"a page cannot print or leave off {field}")
+
+
+def _page_number(numbering: str, rng) -> str:
+    return languages.in_digits(str(int(rng.integers(2, 240))), numbering)
+
+
+def _author(language: str, rng) -> str:
+    """One or two authors (another language: one name, with no list separator to choose)."""
+    if language:
+        return languages.person_name(LANGUAGES[language], rng)
+    return ", ".join(str(a) for a in rng.choice(vocabulary("document")["authors"], size=int(rng.integers(1, 3)),
+                                                replace=False))
 
 
 def _new_note(content: DocumentContent, rng) -> str:

@@ -46,6 +46,7 @@ BODY_FONTS = ("DejaVu Serif", "Liberation Serif", "EB Garamond", "Open Sans", "L
 MARK_FONTS = ("DejaVu Serif", "Liberation Serif", "DejaVu Sans")
 DAGGER = "†"
 VEGETARIAN = ("V", "VG")  # diets of the data that may carry the V mark
+DIET_FIELDS = {"VG": "a vegan (VG) mark", "GF": "a gluten-free (GF) mark"}  # marks asked about as usual fields
 MARGIN_PX = 8
 LIST_SLOTS = ("list_order", "list_relative", "marked_item")
 MIN_LIST = 4  # dishes kept in the longest section when dishes are left out to fit (a list question's options)
@@ -106,6 +107,8 @@ class MenuContent:
     above_px: float = 0.0  # a close-up of the foot: this much of the card lies above the frame
     language: str = ""  # the language printed ("": English); see _sample_localized
     numbering: str = "latn"  # the digits its prices are printed in (another language's own, or Latin)
+    size: tuple[int, int] = (0, 0)  # the image it was fitted to (a twin with a line more is fitted again)
+    gone: tuple = ()  # (section, place, Dish) of a dish taken off, whose price a question asks
 
 
 class MenuContext(Context):
@@ -129,6 +132,7 @@ class MenuContext(Context):
         "marked_item": "the one dish marked with a dagger",
     }
     refuses = {"count_merged": "a menu lists no quantities to add up"}
+    pair_slots = frozenset({"absent_field", "presupposition"})  # the asked field shown or left out
     localized_slots = ("fine_text", "rotated_text", "styled_text", "count_rows", "count_marks", "list_order",
                        "list_relative", "two_columns", "absent_field", "near_miss", "presupposition", "named_box",
                        "near_duplicate", "marked_item")
@@ -200,8 +204,7 @@ class MenuContext(Context):
             decimal=pick(rng, (".", ",")), descriptions=bool(rng.random() < 0.7), fine=fine,
             label=pick(rng, vocab["labels"]) if slot == "rotated_text" else "",
             hours=pick(rng, vocab["hours"]) if hours_shown else "",
-            service=bool(rng.random() < 0.5) and not any("service" in t for t in fine)  # said once on a card
-            and not (slot == "presupposition" and hours_shown),  # one of them absent: asked when missing
+            service=bool(rng.random() < 0.5) and not any("service" in t for t in fine),  # said once on a card
             title_font=title_font, dish_font=pick(rng, DISH_FONTS), body_font=pick(rng, BODY_FONTS),
             mark_font=pick(rng, MARK_FONTS),
             title_px=style.text_px if slot == "styled_text" else max(14, int(round(rng.integers(18, 28) * scale))),
@@ -338,7 +341,33 @@ class MenuContext(Context):
                         j = [d.name for d in ds].index(focus[1])
                         ds.insert(j + 1 if i < names.index(focus[1]) else j, moving)
             return dataclasses.replace(content, sections=tuple((s, tuple(ds)) for s, ds in sections))
+        if slot in ("absent_field", "presupposition") and focus:  # the asked field printed or left off
+            # (a section or a footer line more fitted as sampled menus are: fewer descriptions and dishes)
+            return self._fitted(_toggled(content, focus[0], rng), content.size, slot)
         raise Resample(f"menus make no minimal pair for {slot}")
+
+    def optional_fields(self, content: MenuContent, request: Request) -> dict[str, bool]:
+        """Sections past the first, a diet mark the menu's dishes may carry, and, in English,
+        opening hours and a service charge (unless the fine print speaks of service)."""
+        printed = {name for name, _dishes in content.sections}
+        shown = {}
+        if request.slot == "absent_field":
+            for english, name in _optional_sections(content.language).items():
+                shown[f"a {english} section"] = name in printed
+            diets = _data_diets(content.language)
+            flat = [d for _s, ds in content.sections for d in ds]
+            for mark, said in DIET_FIELDS.items():
+                if any(diets.get(d.name) == mark for d in flat):
+                    shown[said] = any(d.diet == mark for d in flat)
+        if not content.language:
+            shown["opening hours"] = bool(content.hours)
+            if not any("service" in t for t in content.fine):
+                shown["a service charge"] = content.service
+        if request.slot == "presupposition":  # the price of a dish, or of one taken off the menu
+            shown.update({f"a price for {d.name}": True for d in _priced(content)})
+            if content.gone:
+                shown[f"a price for {content.gone[2].name}"] = False
+        return shown
 
     # Layout --------------------------------------------------------------------------
 
@@ -395,6 +424,7 @@ class MenuContext(Context):
         """The content made to fit its card: one column where a dish line is too long for
         two, descriptions left out, then dishes the question does not rest on, from the
         end of the longest section that has one."""
+        content = dataclasses.replace(content, size=size)
         while problem := self._fit_problem(content, size):
             if problem == "a dish line leaves no room for its leader" and content.columns == 2 \
                     and slot != "two_columns":
@@ -603,15 +633,17 @@ class MenuContext(Context):
         heading = {english: out["headings"][s] for s, english in printed.items() if s in out["headings"]}
         fields = [Field(f"a {s} section", s in section_names, "", "", (heading[s],) if s in section_names
                         else ()) for s in ("Desserts", "Drinks", "Sides")]
-        fields.append(Field("a vegan (VG) mark", any(d.diet == "VG" for d in flat)))
-        fields.append(Field("a gluten-free (GF) mark", any(d.diet == "GF" for d in flat)))
+        fields += [Field(said, any(d.diet == mark for d in flat)) for mark, said in DIET_FIELDS.items()]
         hours = out["fields"].get("hours", [])
         fields.append(Field("opening hours", bool(hours), "the opening hours",
                             content.hours if hours else "", tuple(hours)))
         service = out["fields"].get("service", [])
         fields.append(Field("a service charge", bool(service), "the service charge", "12.5%" if service else "",
                             tuple(service), numeric=True))
-        for dish in flat[:: max(1, len(flat) // 3)]:
+        if content.gone:
+            name = content.gone[2].name
+            fields.append(Field(f"a price for {name}", False, f"the price of {name}", usual=False))
+        for dish in _priced(content):
             ids = out["dishes"][dish.name]
             fields.append(Field(f"a price for {dish.name}", True, f"the price of {dish.name}", text[ids["price"]],
                                 (ids["price"], ids["name"]), numeric=True, usual=False))
@@ -679,14 +711,97 @@ def _marked_vegetarian(sections, meatless: set[str], count: int, rng: np.random.
 
 
 def _meatless(language: str) -> set[str]:
-    """Names of the dishes that may carry the V mark: vegetarian or vegan in the data
-    (the English menu vocabulary, or the language's dishes by `menu_diets`)."""
+    """Names of the dishes that may carry the V mark: vegetarian or vegan in the data."""
+    return {name for name, diet in _data_diets(language).items() if diet in VEGETARIAN}
+
+
+def _data_diets(language: str) -> dict[str, str]:
+    """Each dish's diet in the data (the English menu vocabulary, or the language's
+    dishes by `menu_diets`): the mark it may carry."""
     if not language:
-        return {d["name"] for pool in vocabulary("menu")["sections"].values() for d in pool
-                if d.get("diet", "") in VEGETARIAN}
+        return {d["name"]: d.get("diet", "") for pool in vocabulary("menu")["sections"].values() for d in pool}
     words = page_words(language)
-    return {dish for (_name, dishes), diets in zip(words["menu"]["sections"], words["menu_diets"])
-            for dish, diet in zip(dishes, diets) if diet in VEGETARIAN}
+    return {dish: diet for (_name, dishes), diets in zip(words["menu"]["sections"], words["menu_diets"])
+            for dish, diet in zip(dishes, diets)}
+
+
+def _priced(content: MenuContent) -> list[Dish]:
+    """The dishes whose price questions ask about (every third), of sections that keep a
+    dish when one is taken off; not the near-duplicate asked about."""
+    flat = [d for _s, ds in content.sections for d in ds]
+    roomy = {d.name for _s, ds in content.sections if len(ds) > 1 for d in ds}
+    return [d for d in flat[:: max(1, len(flat) // 3)] if d.name in roomy and d.name != content.near_dup]
+
+
+def _optional_sections(language: str) -> dict[str, str]:
+    """The sections a hallucination question may ask about: English name -> printed name
+    (another language's page words have desserts and drinks, third and fourth)."""
+    if not language:
+        return {"Desserts": "Desserts", "Drinks": "Drinks", "Sides": "Sides"}
+    listed = [name for name, _dishes in page_words(language)["menu"]["sections"]]
+    return {"Desserts": listed[2], "Drinks": listed[3]}
+
+
+def _toggled(content: MenuContent, field: str, rng: np.random.Generator) -> MenuContent:
+    """The menu with one optional field (see MenuContext.optional_fields) printed or left off."""
+    if field == "opening hours":
+        return dataclasses.replace(content, hours="" if content.hours else pick(rng, vocabulary("menu")["hours"]))
+    if field == "a service charge":
+        return dataclasses.replace(content, service=not content.service)
+    if field.startswith("a price for "):  # the dish taken off its section, or put back
+        if content.gone and field == f"a price for {content.gone[2].name}":
+            section, at, dish = content.gone
+            return dataclasses.replace(content, gone=(), sections=tuple(
+                (s, ds[:at] + (dish,) + ds[at:]) if s == section else (s, ds) for s, ds in content.sections))
+        for s, ds in content.sections:
+            at = next((i for i, d in enumerate(ds) if f"a price for {d.name}" == field), None)
+            if at is not None:
+                return dataclasses.replace(content, gone=(s, at, ds[at]), sections=tuple(
+                    (s2, ds2[:at] + ds2[at + 1:]) if s2 == s else (s2, ds2) for s2, ds2 in content.sections))
+    sections = [(name, list(ds)) for name, ds in content.sections]
+    mark = next((m for m, said in DIET_FIELDS.items() if said == field), None)
+    if mark is not None:  # every such mark taken off, or put on one dish that may carry it
+        flat = [d for _s, ds in sections for d in ds]
+        if any(d.diet == mark for d in flat):
+            flat = [dataclasses.replace(d, diet="") if d.diet == mark else d for d in flat]
+        else:
+            diets = _data_diets(content.language)
+            can = [i for i, d in enumerate(flat) if diets.get(d.name) == mark]
+            k = can[int(rng.integers(len(can)))]
+            flat[k] = dataclasses.replace(flat[k], diet=mark)
+        return dataclasses.replace(content, sections=tuple((s, tuple(ds)) for s, ds in _regroup(sections, flat)))
+    english = field.removeprefix("a ").removesuffix(" section")
+    name = _optional_sections(content.language).get(english)
+    if name is None:
+        raise Resample(f"a menu cannot print or leave off {field}")
+    order = [s for s, _ds in page_words(content.language)["menu"]["sections"]] if content.language \
+        else list(vocabulary("menu")["sections"])
+    if any(s == name for s, _ds in sections):
+        sections = [(s, ds) for s, ds in sections if s != name]
+        if len(sections) < 2:  # a menu of starters alone: its mains printed instead
+            sections.append((order[1], _section_dishes(content, 1, rng)))
+    else:
+        sections.append((name, _section_dishes(content, order.index(name), rng)))
+    sections.sort(key=lambda sd: order.index(sd[0]))
+    return dataclasses.replace(content, sections=tuple((s, tuple(ds)) for s, ds in sections))
+
+
+def _section_dishes(content: MenuContent, k: int, rng: np.random.Generator) -> list[Dish]:
+    """Two or three dishes of the menu's k-th section, priced and marked as sampled."""
+    n = int(rng.integers(2, 4))
+    if not content.language:
+        pool = list(vocabulary("menu")["sections"].values())[k]
+        picked = [pool[int(i)] for i in sorted(rng.choice(len(pool), size=min(n, len(pool)), replace=False))]
+        return [Dish(d["name"], d["desc"], int(rng.integers(d["low"], d["high"] + 1)) // 10 * 10,
+                     d.get("diet", "") if rng.random() < 0.7 else "") for d in picked]
+    words = page_words(content.language)
+    _name, dishes = words["menu"]["sections"][k]
+    low, high = words["menu_cents"][k]
+    digits, step = languages.currency_digits(content.language), 10 * words["price_step"]
+    picked = sorted(int(i) for i in rng.choice(len(dishes), size=min(n, len(dishes)), replace=False))
+    return [Dish(dishes[i], "", max(step, int(round(int(rng.integers(low, high + 1)) * words["price_factor"]
+                                                    * 10 ** digits / 100 / step)) * step),
+                 words["menu_diets"][k][i] if rng.random() < 0.7 else "") for i in picked]
 
 
 def _pick_specials(n_dishes: int, slot: str, count: int, rng: np.random.Generator) -> set[int]:

@@ -134,6 +134,43 @@ def _totals(content: ReceiptContent) -> dict[str, int]:
 SERVED_KINDS = frozenset({"cafe", "diner"})  # store kinds (receipt.yaml) that serve at tables
 
 
+def _served(content: ReceiptContent) -> bool:
+    return any(s["name"] == content.store and s["kind"] in SERVED_KINDS for s in vocabulary("receipt")["stores"])
+
+
+def _toggled(content: ReceiptContent, field: str, rng: np.random.Generator) -> ReceiptContent:
+    """The receipt with one optional field (see ReceiptContext.optional_fields) printed
+    or left off; amounts follow, as sampled."""
+    subtotal = sum(_cents(g) for g in content.goods)
+    if field == "a discount line":
+        if content.discount is not None:
+            return dataclasses.replace(content, discount=None)
+        step = page_words(content.language)["price_step"] if content.language else 1
+        discount = max(step, int(rng.integers(1, 1 + max(1, subtotal // 10))) // step * step)
+        if discount >= subtotal:
+            raise Resample("no discount smaller than the bill")
+        return dataclasses.replace(content, discount=discount)
+    if field == "change given back in cash":  # paid in cash instead of by card, or the other way
+        if not content.card:
+            card = page_words(content.language)["labels"]["card"] if content.language \
+                else pick(rng, vocabulary("receipt")["cards"])
+            return dataclasses.replace(content, card=card)
+        return dataclasses.replace(content, card="", signature=False)
+    if field == "a tip line":
+        tip = None if content.tip is not None else int(subtotal * pick(rng, (10, 15, 18, 20)) // 100)
+        return dataclasses.replace(content, tip=tip)
+    if field == "a table number":
+        return dataclasses.replace(content, table="" if content.table else str(int(rng.integers(1, 40))))
+    if field == "the name of the server":
+        return dataclasses.replace(content, cashier="" if content.cashier else
+                                   pick(rng, vocabulary("receipt")["cashiers"]))
+    if field == "loyalty points earned":
+        return dataclasses.replace(content, points=None if content.points is not None else subtotal // 100 + 1)
+    if field == "a signature line":
+        return dataclasses.replace(content, signature=not content.signature)
+    raise Resample(f"a receipt cannot print or leave off {field}")
+
+
 class ReceiptContext(Context):
     name = "receipt"
     noun = "receipt"
@@ -155,6 +192,7 @@ class ReceiptContext(Context):
         "marked_item": "the one item flagged with an asterisk",
     }
     refuses = {"two_columns": "a receipt lists its items in one column"}
+    pair_slots = frozenset({"absent_field", "presupposition"})  # the asked field shown or left out
     localized_slots = ("fine_text", "rotated_text", "styled_text", "count_rows", "count_merged", "count_marks",
                        "list_order", "list_relative", "absent_field", "near_miss", "presupposition", "named_box",
                        "near_duplicate", "marked_item")
@@ -391,6 +429,21 @@ class ReceiptContext(Context):
         listed.insert(at, variant)
         return tuple(listed), at
 
+    def optional_fields(self, content: ReceiptContent, request: Request) -> dict[str, bool]:
+        """Fields a receipt of its kind may print or not: a tip, a table and a server where
+        food is served, a signature line under a card payment (no value to ask), change
+        when paid in cash; another language's page prints only a discount and change."""
+        shown = {"a discount line": content.discount is not None, "change given back in cash": not content.card}
+        if content.language:
+            return shown
+        if _served(content):
+            shown.update({"a tip line": content.tip is not None, "a table number": bool(content.table),
+                          "the name of the server": bool(content.cashier)})
+        shown["loyalty points earned"] = content.points is not None
+        if content.card and request.slot == "absent_field":
+            shown["a signature line"] = content.signature
+        return shown
+
     # The one change of a minimal pair --------------------------------------------------
 
     def change(self, content: ReceiptContent, request: Request, rng: np.random.Generator,
@@ -431,6 +484,8 @@ class ReceiptContext(Context):
             j = [g.name for g in goods].index(focus[1])
             goods.insert(j + 1 if names.index(focus[0]) < names.index(focus[1]) else j, moving)
             return dataclasses.replace(content, goods=tuple(goods))
+        if slot in ("absent_field", "presupposition") and focus:  # the asked field printed or left off
+            return _toggled(content, focus[0], rng)
         if slot in ("count_rows", "list_order"):  # one line removed
             k = next((i for i, g in enumerate(goods) if focus and g.name == focus[0]), int(rng.integers(len(goods))))
             if len(goods) < 2:

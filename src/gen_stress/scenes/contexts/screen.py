@@ -308,8 +308,6 @@ class ScreenContext(Context):
             order_cents=int(rng.integers(12, 400)) * 100 - 1 if kind == "checkout" else 0)
         if code:
             content = _localized(content, code, numbering)
-        if slot == "presupposition" and request.present is not None:
-            content = _with_presence(content, request.present, rng)
         return content
 
     @staticmethod
@@ -406,19 +404,7 @@ class ScreenContext(Context):
             picked = [labels[int(i)] for i in rng.choice(len(labels), size=int(rng.integers(2, 5)), replace=False)]
             if "refunds" in features:
                 picked.insert(int(rng.integers(len(picked) + 1)), refunds)
-            icons = {t["label"]: t["icon"] for t in vocab["tiles"]}
-            money_tiles = vocab.get("money_tiles", ("Revenue", "Refunds"))
-            rows = []
-            for label in picked:
-                value = int(rng.integers(12, 99999))
-                shown = f"${value:,}" if label in money_tiles else f"{value:,}"
-                delta = int(rng.integers(-30, 60))
-                change = f"{delta:+d}%"
-                if code:  # the locale's amounts (whole units of its currency), numbers and percentages
-                    shown = screen_local.tile_value(code, value, label in money_tiles, numbering)
-                    change = ("+" if delta >= 0 else "-") + languages.format_share(code, abs(delta), numbering)
-                rows.append(Row(label, shown, icon=icons[label], on=delta >= 0, meta=change))
-            return tuple(rows), features
+            return tuple(_tile(label, vocab, rng, code, numbering) for label in picked), features
         return (), features  # login, checkout
 
     # The one change of a minimal pair --------------------------------------------------
@@ -480,22 +466,44 @@ class ScreenContext(Context):
         if slot == "two_columns":  # the buttons in the mirrored order
             return dataclasses.replace(content, buttons=content.buttons[::-1], styles=content.styles[::-1])
         if slot in ("absent_field", "presupposition") and focus:  # the asked element shown or taken away
-            return self._toggled(content, focus[0])
+            return self._toggled(content, focus[0], rng)
         if slot == "near_miss" and focus:  # the asked state flipped: a toggle, a checkout's "Next"
             return self._flipped(content, focus[0])
         raise Resample(f"screens make no minimal pair for {slot}")
 
+    def optional_fields(self, content: ScreenContent, request: Request) -> dict[str, bool]:
+        """The screen kind's optional elements (a value question: those showing a value),
+        and on a login form the email typed in (Latin-script pages only, see _localized)."""
+        keys = FEATURES[content.kind] if request.slot == "absent_field" else VALUED[content.kind]
+        if content.device != "phone":  # the unread badge sits on a phone's tab bar
+            keys = [k for k in keys if not (content.kind == "inbox" and k == "badge")]
+        shown = {FEATURES[content.kind][k]: k in content.features for k in keys}
+        if request.slot == "presupposition" and content.kind == "login" \
+                and languages.LANGUAGES[content.language or "en"].script == "latin":
+            shown["an email address filled in"] = content.email_filled
+        return shown
+
     @staticmethod
-    def _toggled(content: ScreenContent, field: str) -> ScreenContent:
+    def _toggled(content: ScreenContent, field: str, rng: np.random.Generator) -> ScreenContent:
         if field == "an email address filled in":
             return dataclasses.replace(content, email_filled=not content.email_filled)
         key = next((k for k, name in FEATURES[content.kind].items() if name == field), None)
         if key is None:
             raise Resample(f"{field} cannot be shown or taken away")
-        order = content.order
+        order, rows = content.order, content.rows
         if key == "search":  # the search field is a region of the screen too
             order = tuple(r for r in order if r != "search") if "search" in order else ("search", *order)
-        return dataclasses.replace(content, features=content.features ^ {key}, order=order)
+        if key == "refunds":  # a figure tile of its own
+            code = content.language
+            refunds = screen_local.words(code)["refunds"]
+            if key in content.features:
+                rows = tuple(r for r in rows if r.title != refunds)
+            else:
+                at = int(rng.integers(len(rows) + 1))
+                vocab = {**vocabulary("screen"), **(screen_local.vocabulary(code) if code else {})}
+                tile = _tile(refunds, vocab, rng, code, content.numbering)
+                rows = (*rows[:at], tile, *rows[at:])
+        return dataclasses.replace(content, features=content.features ^ {key}, order=order, rows=rows)
 
     @staticmethod
     def _flipped(content: ScreenContent, field: str) -> ScreenContent:
@@ -1547,20 +1555,22 @@ MAX_INBOX_ROWS = 12
 # The usual features of each kind whose value a question can presuppose (a login form's
 # typed email address is one too).
 VALUED = {"settings": ("slider",), "inbox": ("badge",), "cart": ("delivery", "discount"),
-          "dashboard": ("refunds",), "checkout": ("delivery",), "login": ()}
+          "dashboard": ("refunds",), "checkout": ("delivery",), "login": (), "files": ("storage",),
+          "playlist": ()}
 
 
-def _with_presence(c: ScreenContent, present: bool, rng) -> ScreenContent:
-    """The screen with a valued element of the wanted presence: one taken away when every
-    one is shown (unanswerable), one shown on screens that have no other value (answerable)."""
-    valued = VALUED.get(c.kind, ())
-    if c.kind == "login":
-        return dataclasses.replace(c, email_filled=present)
-    if not present and valued and all(v in c.features for v in valued):
-        return dataclasses.replace(c, features=c.features - {pick(rng, valued)})
-    if present and c.kind in ("settings", "inbox"):
-        return dataclasses.replace(c, features=c.features | set(valued))
-    return c
+def _tile(label: str, vocab: dict, rng: np.random.Generator, code: str, numbering: str) -> Row:
+    """A dashboard's figure tile: its label, value and change since last week."""
+    icons = {t["label"]: t["icon"] for t in vocab["tiles"]}
+    money_tiles = vocab.get("money_tiles", ("Revenue", "Refunds"))
+    value = int(rng.integers(12, 99999))
+    shown = f"${value:,}" if label in money_tiles else f"{value:,}"
+    delta = int(rng.integers(-30, 60))
+    change = f"{delta:+d}%"
+    if code:  # the locale's amounts (whole units of its currency), numbers and percentages
+        shown = screen_local.tile_value(code, value, label in money_tiles, numbering)
+        change = ("+" if delta >= 0 else "-") + languages.format_share(code, abs(delta), numbering)
+    return Row(label, shown, icon=icons[label], on=delta >= 0, meta=change)
 
 
 def _sections(language: str) -> tuple:
