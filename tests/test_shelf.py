@@ -210,6 +210,22 @@ def test_an_absent_product_is_never_one_drawn_without_its_label():
         assert not any(f" {word} " in f" {name} " for name in drawn), (word, drawn)
 
 
+@pytest.mark.parametrize("language", ["", "de", "ja", "ar"])
+def test_a_popular_negative_is_a_product_the_shelves_draw(language):
+    """A popular absent product is one a shelf shows elsewhere (a line or produce): a
+    word never drawn, such as milk or eggs, would be answered "no" by its name alone."""
+    from gen_stress.scenes.contexts import vocabulary
+    from gen_stress.scenes.contexts.shelf import _localized, _popular
+
+    if language:
+        drawn = {line["name"] for lines in _localized(language, "latn")[0].values() for line in lines}
+    else:
+        vocab = vocabulary("shelf")
+        drawn = {line["name"] for lines in vocab["aisles"].values() for line in lines} | \
+            {item["name"] for item in vocab["produce"]}
+    assert _popular(language) and set(_popular(language)) <= drawn
+
+
 def test_a_box_answer_covers_its_answer_box_items_not_the_near_duplicate_it_is_told_from():
     rows = rows_of("grounding", "similar_classes", 6, seed=3)
     boxed = [r for r in rows if r["answer_type"] == "bbox"]

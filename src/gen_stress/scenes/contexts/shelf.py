@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import unicodedata
+import zlib
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from itertools import accumulate
@@ -1783,7 +1784,7 @@ def _fields(slot: str, c: ShelfContent, d: _Drawer, shown: list[_Drawn], all_nam
         aisle_words = {ln["name"].lower() for a in {p.aisle for p in products} for ln in _aisle_lines(a)}
         if any(p.emoji for p in products):
             aisle_words |= {item["name"].lower() for item in vocab["produce"]}
-        popular = {w.lower() for w in (page_words(c.language)["goods"] if c.language else vocab["popular"])}
+        popular = {w.lower() for w in _popular(c.language)}
         # Never a product drawn anywhere, its label printed or not: a shelf of small unlabelled
         # mint boxes still shows mints to anyone who knows the package.
         drawn_words = {p.name.lower() for p in products}
@@ -1829,9 +1830,23 @@ def _fields(slot: str, c: ShelfContent, d: _Drawer, shown: list[_Drawn], all_nam
                     continue
                 if ln["brand"].lower() in printed:
                     continue
-                absent = Product(ln["brand"], ln["name"], ln["variants"][0], ln["sizes"][0], ln["package"])
+                # Named by one of its variants and sizes, as drawn products are (always the first
+                # would tell an absent product by its name); which one, from the picture's title.
+                turn = zlib.crc32(f"{c.title}|{ln['brand']}|{ln['name']}".encode())
+                absent = Product(ln["brand"], ln["name"], ln["variants"][turn % len(ln["variants"])],
+                                 ln["sizes"][turn // 7 % len(ln["sizes"])], ln["package"])
                 fields.append(Field(absent.display, False, f"the price of {absent.ref}", negative="adversarial"))
     return fields
+
+
+def _popular(language: str) -> list[str]:
+    """The popular absent products asked about: staples the shelves draw (shelf.yaml's
+    `popular`), or in another language the goods its shelves' lines are (a good no line
+    is, such as eggs, would always be answered "no", by its name alone)."""
+    if not language:
+        return vocabulary("shelf")["popular"]
+    goods = page_words(language)["goods"]
+    return [goods[spec["good"]] for specs in vocabulary("shelf")["localized"].values() for spec in specs]
 
 
 def _as_written(word: str, c: ShelfContent) -> str:
