@@ -357,8 +357,9 @@ def test_vegetarian_marks_in_other_languages(script, code, tmp_path, capsys):
 # asks about its single facing, not a variant differing only in its cap; a question about
 # a usual field picks the field before its presence (document, menu and screen rows of
 # hallucination changed); a shelf's popular negatives are products shelves draw, and a
-# product kept off is named by one of its variants and sizes (its hallucination rows).
-ENGLISH = {"document": "85e0c55638e3a6f5", "screen": "aa561242b05f139d", "shelf": "956c26be340b2ad8",
+# product kept off is named by one of its variants and sizes, and two lines of the aisle
+# stay off its shelves for "any X?" (its hallucination rows).
+ENGLISH = {"document": "85e0c55638e3a6f5", "screen": "aa561242b05f139d", "shelf": "b7063544a5b19ea2",
            "receipt": "0b538db768ff0699", "menu": "19f494068d90220a"}
 
 

@@ -530,6 +530,8 @@ class ShelfContext(Context):
         order = [lines[int(i)] for i in rng.permutation(len(lines))]
         if slot == "presupposition":  # lines of the aisle kept off the shelves: their price is unanswerable
             order = order[:-2] + [ln for ln in order[-2:] if sum(o["brand"] == ln["brand"] for o in lines) > 1]
+        if slot == "absent_field":  # two lines of the aisle kept off: "any X?" of its own aisle, asked "no" too
+            order = order[:-2]
         used: set[str] = set()
         legible: dict = {}  # (id of a line, scale) -> its (variant, size) pairs printed in full
 
