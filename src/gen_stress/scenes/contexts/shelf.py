@@ -528,10 +528,8 @@ class ShelfContext(Context):
         aisle = pick(rng, sorted(vocab["aisles"]))
         lines = list(vocab["aisles"][aisle])
         order = [lines[int(i)] for i in rng.permutation(len(lines))]
-        if slot == "presupposition":  # lines of the aisle kept off the shelves: their price is unanswerable
-            order = order[:-2] + [ln for ln in order[-2:] if sum(o["brand"] == ln["brand"] for o in lines) > 1]
-        if slot == "absent_field":  # two lines of the aisle kept off: "any X?" of its own aisle, asked "no" too
-            order = order[:-2]
+        if slot in ("presupposition", "absent_field"):  # two lines of the aisle kept off the shelves: their
+            order = order[:-2]  # price is unanswerable, "any X?" of the aisle's own products is asked "no" too
         used: set[str] = set()
         legible: dict = {}  # (id of a line, scale) -> its (variant, size) pairs printed in full
 
@@ -1829,8 +1827,6 @@ def _fields(slot: str, c: ShelfContent, d: _Drawer, shown: list[_Drawn], all_nam
         for a in {p.aisle for p in products}:
             for ln in _aisle_lines(a):
                 if any(p.line == (ln["brand"], ln["name"]) for p in products):
-                    continue
-                if ln["brand"].lower() in printed:
                     continue
                 # Named by one of its variants and sizes, as drawn products are (always the first
                 # would tell an absent product by its name); which one, from the picture's title.
