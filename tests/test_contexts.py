@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 
 from conftest import image_of, read_rows, run_cli
+from gen_stress.errors import Resample
 from gen_stress.generators import get_family
 from gen_stress.knobs import Sweep
 from gen_stress.pipeline import PartSpec, generate_index
-from gen_stress.errors import Resample
 from gen_stress.questions.in_context import KINDS, _field_first, served_subtasks
 from gen_stress.scenes.contexts import contexts, vocabulary
 from gen_stress.scenes.contexts.edits import near_miss

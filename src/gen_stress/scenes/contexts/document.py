@@ -113,7 +113,7 @@ class DocumentContext(Context):
         "two_columns": "section headings in the left and right column",
         "absent_field": "usual page fields (page number, running header, author, footnotes, table note)",
         "near_miss": "table values and the page number",
-        "presupposition": "page number, author, header date",
+        "presupposition": "page number, author line, the last footnote's text or one past it",
         "named_box": "a footnote, the title, the table caption or a table row",
         "near_duplicate": "two table rows whose labels differ by one word",
         "marked_item": "the one table row marked with a dagger",

@@ -241,8 +241,7 @@ class MenuContext(Context):
             if slot == "count_rows":  # every meatless dish of the section: n of them must be listed
                 picked += [i for i, diet in enumerate(diets) if diet in VEGETARIAN and i not in picked]
             sections.append((name, tuple(
-                Dish(dishes[i], "", max(step, int(round(int(rng.integers(low, high + 1)) * words["price_factor"]
-                                                        * 10 ** digits / 100 / step)) * step),
+                Dish(dishes[i], "", _local_price(int(rng.integers(low, high + 1)), words, digits, step),
                      diets[i] if rng.random() < 0.7 else "")  # (as in English, not every diet is marked)
                 for i in sorted(picked))))
         if slot == "count_rows":  # exactly n dishes marked V, all of them meatless
@@ -758,6 +757,7 @@ def _toggled(content: MenuContent, field: str, rng: np.random.Generator) -> Menu
             if at is not None:
                 return dataclasses.replace(content, gone=(s, at, ds[at]), sections=tuple(
                     (s2, ds2[:at] + ds2[at + 1:]) if s2 == s else (s2, ds2) for s2, ds2 in content.sections))
+        raise Resample(f"the menu lists no dish for {field}")
     sections = [(name, list(ds)) for name, ds in content.sections]
     mark = next((m for m, said in DIET_FIELDS.items() if said == field), None)
     if mark is not None:  # every such mark taken off, or put on one dish that may carry it
@@ -799,9 +799,14 @@ def _section_dishes(content: MenuContent, k: int, rng: np.random.Generator) -> l
     low, high = words["menu_cents"][k]
     digits, step = languages.currency_digits(content.language), 10 * words["price_step"]
     picked = sorted(int(i) for i in rng.choice(len(dishes), size=min(n, len(dishes)), replace=False))
-    return [Dish(dishes[i], "", max(step, int(round(int(rng.integers(low, high + 1)) * words["price_factor"]
-                                                    * 10 ** digits / 100 / step)) * step),
+    return [Dish(dishes[i], "", _local_price(int(rng.integers(low, high + 1)), words, digits, step),
                  words["menu_diets"][k][i] if rng.random() < 0.7 else "") for i in picked]
+
+
+def _local_price(cents: int, words: dict, digits: int, step: int) -> int:
+    """A price in US cents as the language's menus print it: in its currency's minor units,
+    rounded to its step."""
+    return max(step, int(round(cents * words["price_factor"] * 10 ** digits / 100 / step)) * step)
 
 
 def _pick_specials(n_dishes: int, slot: str, count: int, rng: np.random.Generator) -> set[int]:
