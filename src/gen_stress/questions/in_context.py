@@ -11,6 +11,9 @@ any work starts. The `context` knob and the page's layout statistics join the fa
 bytes; knobs a kind does not use are null in a context's rows. With the writing knobs
 (`script`, `language`), a context that can prints its page in that language
 (`Request.language`) and serves the slots its page words cover (`localized_slots`).
+A question about a usual field picks the field before the balance slot's wanted answer
+decides its presence (`Context.optional_fields`, `_field_first`), so that no field's name
+gives its answer away.
 """
 
 from __future__ import annotations
