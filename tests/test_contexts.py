@@ -170,6 +170,21 @@ def test_a_usual_field_is_picked_before_its_presence(context):
 
 
 @pytest.mark.parametrize("context", CONTEXTS)
+def test_hallucination_pairs_show_or_leave_out_the_asked_field(context):
+    """--pairs for a usual field: the same question of a page with the field and one
+    without, the answer flipped (yes/no, a value/unanswerable)."""
+    for subtask in ("object", "action"):
+        rows = rows_of("hallucination", subtask, context, 3, pairs=True, seed=4)
+        assert len(rows) == 6
+        for a, b in zip(rows[::2], rows[1::2]):
+            assert a["group_id"] == b["group_id"] != "" and a["question"] == b["question"]
+            if subtask == "object":
+                assert {a["answer"], b["answer"]} == {"yes", "no"}
+            else:
+                assert [a["answer"], b["answer"]].count("unanswerable") == 1
+
+
+@pytest.mark.parametrize("context", CONTEXTS)
 def test_box_answers_are_the_pixels_of_the_named_element(context):
     for row in rows_of("grounding", "region", context, 2, seed=7):
         box = [int(v) for v in row["answer"].strip("[]").split(",")]

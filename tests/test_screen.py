@@ -237,10 +237,15 @@ def test_hallucination_pairs_flip_a_state_or_an_element_and_the_answer(tmp_path,
         rows = _rows("hallucination", subtask, 4, seed=5, pairs=True)
         for a, b in zip(rows[::2], rows[1::2]):
             assert a["question"] == b["question"] and a["answer"] != b["answer"]
-    # Outside the screen, hallucination still makes no pairs of its own.
+    # On a receipt it makes them for object and action only (its near misses have no twin),
+    # and in abstract scenes none at all: one line each, before any work.
     code, _out, err = run_cli(["--family", "hallucination", "--set", "context=receipt", "--pairs", "--n", "2",
                                "--out", str(tmp_path / "x")], capsys)
+    assert code == 2 and "only for object, action: pick those with --subtask" in err and err.count("\n") == 1
+    code, _out, err = run_cli(["--family", "hallucination", "--pairs", "--n", "2", "--out", str(tmp_path / "y")],
+                              capsys)
     assert code == 2 and "does not make minimal pairs" in err and err.count("\n") == 1
+    assert not (tmp_path / "x").exists() and not (tmp_path / "y").exists()
 
 
 def test_the_scale_factor_keeps_the_layout_in_points_and_thins_the_hairlines():

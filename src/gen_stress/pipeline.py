@@ -82,6 +82,10 @@ class PartSpec:
         options = dict(self.options)
         if options.get("pairs") and not family.pairs and not capture.uses_capture(self) and \
                 not in_context.context_pairs(family, self):  # capture twins, or a context's own
+            some = in_context.pair_subtasks(family, self)
+            if some:
+                raise UserError(f"family {self.family} makes minimal pairs (--pairs) here only for "
+                                f"{', '.join(some)}: pick those with --subtask")
             raise UserError(f"family {self.family} does not make minimal pairs (--pairs)")
         swept = [s.knob for s in self.sweeps]
         pinned = [k for k, _ in self.settings]

@@ -342,21 +342,26 @@ def context_pairs(family: Family, part) -> bool:
     contexts? Yes when every context is a real one whose `change` flips the answer of
     every slot the part's subtasks ask there (`Context.pair_slots`: a screen toggles the
     asked element or flips the asked state for hallucination)."""
+    leaves = part.subtasks or family.subtasks
+    return bool(leaves) and pair_subtasks(family, part) == tuple(leaves)
+
+
+def pair_subtasks(family: Family, part) -> tuple[str, ...]:
+    """The part's subtasks (all the family's, when it names none) whose questions every
+    one of its contexts makes minimal pairs of (none outside real contexts, or for a
+    family that makes pairs of its own)."""
     wanted = {v for k, v in part.settings if k == CONTEXT_KNOB} | \
         {v for s in part.sweeps if s.knob == CONTEXT_KNOB for v in s.values}
     if family.pairs or not wanted or ABSTRACT in wanted:
-        return False
-    leaves = part.subtasks or family.subtasks
-    for name in wanted:
+        return ()
+
+    def pairs_in(name: str, leaf: str) -> bool:
         place = contexts()[name]
-        for leaf in leaves:
-            first = kind_for(family.name, leaf, name)
-            if first is None:
-                return False
-            slots = place.turns.get(first.slot, (first.slot,))
-            if any(slot not in place.pair_slots for slot in slots):
-                return False
-    return True
+        first = kind_for(family.name, leaf, name)
+        return first is not None and all(slot in place.pair_slots for slot in place.turns.get(first.slot,
+                                                                                               (first.slot,)))
+
+    return tuple(leaf for leaf in part.subtasks or family.subtasks if all(pairs_in(n, leaf) for n in wanted))
 
 
 def served_subtasks(family: Family, names, localized: bool = False) -> tuple[str, ...]:
