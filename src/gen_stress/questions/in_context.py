@@ -212,7 +212,7 @@ def compose(family: Family, plan: SamplePlan, values: dict[str, Any], rng: np.ra
     content, chosen = _field_first(context, content, request, kind, rng)
     page = context.layout(content, request, size)
     asked = kind.ask(page, kind.slot, rng, chosen, **options)
-    if chosen is not None and (asked.question.answer in ("no", kinds.UNANSWERABLE)) == request.present:
+    if chosen is not None and kinds.field_named(page, chosen["field"]).present != request.present:
         raise Resample(f"{chosen['field']} did not come out {'shown' if request.present else 'left out'}")
     first = _draft(family, plan, values, page, asked)
     if not (plan.options.get("pairs") and (family.pairs or kind.slot in context.pair_slots)):

@@ -148,7 +148,7 @@ def exists(page: Page, slot: str, rng, again: dict | None = None, present: bool 
     """Does the page show a field such pages usually have? (yes/no, balanced by `present`;
     a twin is asked about the same field, whatever its presence now)"""
     if again is not None:
-        chosen = _field_named(page, again["field"])
+        chosen = field_named(page, again["field"])
         prompt = f"Does this {page.noun} show {chosen.name}? Answer yes or no."
         return Asked(Question(prompt, "yes" if chosen.present else "no", "yes_no"), chosen.ids, again,
                      (chosen.name,))
@@ -169,7 +169,7 @@ def near_miss_value(page: Page, slot: str, rng, again: dict | None = None, prese
     """Is an amount the printed one, or a near miss with one digit changed? (A state, such
     as a toggle's, against its opposite; a twin is asked the same of the same field.)"""
     if again is not None:
-        chosen = _field_named(page, again["field"])
+        chosen = field_named(page, again["field"])
         if not chosen.present:
             raise Resample("the asked field is gone")
         asked = again["asked_value"]
@@ -190,7 +190,8 @@ def presupposed_value(page: Page, slot: str, rng, again: dict | None = None, pre
     """What is the value of a usual field? Unanswerable when the page does not show it (a
     twin is asked about the same field, whatever its presence now)."""
     if again is not None:
-        chosen, present = _field_named(page, again["field"]), _field_named(page, again["field"]).present
+        chosen = field_named(page, again["field"])
+        present = chosen.present
     else:
         pool = [f for f in page.fields if f.present == present and f.ref and not f.near]  # a value, not a state
         if not pool:
@@ -354,7 +355,8 @@ def _row_index(page: Page) -> dict:
     return {name: found[0] for name, found in seen.items() if len(found) == 1}
 
 
-def _field_named(page: Page, name: str):
+def field_named(page: Page, name: str):
+    """The page's one usual field of that name (a page listing it twice is drawn again)."""
     found = [f for f in page.fields if f.name == name]
     if len(found) != 1:
         raise Resample(f"the page lists {name!r} {len(found)} times")

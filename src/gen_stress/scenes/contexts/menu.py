@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 import shapely
@@ -714,9 +715,11 @@ def _meatless(language: str) -> set[str]:
     return {name for name, diet in _data_diets(language).items() if diet in VEGETARIAN}
 
 
+@cache
 def _data_diets(language: str) -> dict[str, str]:
     """Each dish's diet in the data (the English menu vocabulary, or the language's
-    dishes by `menu_diets`): the mark it may carry."""
+    dishes by `menu_diets`): the mark it may carry (read once per language; not to be
+    changed)."""
     if not language:
         return {d["name"]: d.get("diet", "") for pool in vocabulary("menu")["sections"].values() for d in pool}
     words = page_words(language)

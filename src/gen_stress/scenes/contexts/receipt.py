@@ -138,6 +138,23 @@ def _served(content: ReceiptContent) -> bool:
     return any(s["name"] == content.store and s["kind"] in SERVED_KINDS for s in vocabulary("receipt")["stores"])
 
 
+def _tip(subtotal: int, rng: np.random.Generator) -> int:
+    return int(subtotal * pick(rng, (10, 15, 18, 20)) // 100)
+
+
+def _discount(subtotal: int, step: int, rng: np.random.Generator) -> int:
+    """Up to a tenth of the bill, in the currency's step."""
+    return max(step, int(rng.integers(1, 1 + max(1, subtotal // 10))) // step * step)
+
+
+def _table(rng: np.random.Generator) -> str:
+    return str(int(rng.integers(1, 40)))
+
+
+def _points(subtotal: int) -> int:
+    return subtotal // 100 + 1
+
+
 def _toggled(content: ReceiptContent, field: str, rng: np.random.Generator) -> ReceiptContent:
     """The receipt with one optional field (see ReceiptContext.optional_fields) printed
     or left off; amounts follow, as sampled."""
@@ -145,8 +162,7 @@ def _toggled(content: ReceiptContent, field: str, rng: np.random.Generator) -> R
     if field == "a discount line":
         if content.discount is not None:
             return dataclasses.replace(content, discount=None)
-        step = page_words(content.language)["price_step"] if content.language else 1
-        discount = max(step, int(rng.integers(1, 1 + max(1, subtotal // 10))) // step * step)
+        discount = _discount(subtotal, page_words(content.language)["price_step"] if content.language else 1, rng)
         if discount >= subtotal:
             raise Resample("no discount smaller than the bill")
         return dataclasses.replace(content, discount=discount)
@@ -157,15 +173,14 @@ def _toggled(content: ReceiptContent, field: str, rng: np.random.Generator) -> R
             return dataclasses.replace(content, card=card)
         return dataclasses.replace(content, card="", signature=False)
     if field == "a tip line":
-        tip = None if content.tip is not None else int(subtotal * pick(rng, (10, 15, 18, 20)) // 100)
-        return dataclasses.replace(content, tip=tip)
+        return dataclasses.replace(content, tip=None if content.tip is not None else _tip(subtotal, rng))
     if field == "a table number":
-        return dataclasses.replace(content, table="" if content.table else str(int(rng.integers(1, 40))))
+        return dataclasses.replace(content, table="" if content.table else _table(rng))
     if field == "the name of the server":
         return dataclasses.replace(content, cashier="" if content.cashier else
                                    pick(rng, vocabulary("receipt")["cashiers"]))
     if field == "loyalty points earned":
-        return dataclasses.replace(content, points=None if content.points is not None else subtotal // 100 + 1)
+        return dataclasses.replace(content, points=None if content.points is not None else _points(subtotal))
     if field == "a signature line":
         return dataclasses.replace(content, signature=not content.signature)
     raise Resample(f"a receipt cannot print or leave off {field}")
@@ -247,11 +262,11 @@ class ReceiptContext(Context):
             date=date, clock=clock, goods=goods, qty_style=pick(rng, ("prefix", "second_line")),
             tax_label=pick(rng, vocab["tax_labels"]), tax_pct=int(pick(rng, vocab["tax_rates"])),
             currency=tuple(currency.items()), card=card, card_digits=f"{int(rng.integers(0, 10000)):04d}",
-            tip=int(subtotal * pick(rng, (10, 15, 18, 20)) // 100) if optional[0] and served else None,
-            discount=int(rng.integers(1, 1 + max(1, subtotal // 10))) if optional[1] else None,
-            table=str(int(rng.integers(1, 40))) if optional[2] and served else "",
+            tip=_tip(subtotal, rng) if optional[0] and served else None,
+            discount=_discount(subtotal, 1, rng) if optional[1] else None,
+            table=_table(rng) if optional[2] and served else "",
             cashier=pick(rng, vocab["cashiers"]) if optional[3] and served else "",
-            points=int(subtotal // 100) + 1 if optional[4] else None,
+            points=_points(subtotal) if optional[4] else None,
             signature=bool(optional[5] and card),
             thanks=pick(rng, vocab["thanks"]), fine=fine,
             stamp=pick(rng, vocab["stamps"]) if slot == "rotated_text" else "",
@@ -338,8 +353,7 @@ class ReceiptContext(Context):
             currency=(("language", code), ("digits", system)),
             card=words["labels"]["card"] if rng.random() < 0.7 else "",
             card_digits=languages.in_digits(f"{int(rng.integers(0, 10000)):04d}", system), tip=None,
-            discount=max(step, int(rng.integers(1, 1 + max(1, subtotal // 10))) // step * step)
-            if rng.random() < 0.5 else None,
+            discount=_discount(subtotal, step, rng) if rng.random() < 0.5 else None,
             table="", cashier="", points=None, signature=False,
             thanks=pick(rng, words["thanks"]), fine=fine,
             stamp=pick(rng, words["stamps"]) if slot == "rotated_text" else "",

@@ -319,11 +319,6 @@ class ScreenContext(Context):
         """The main list of the screen, and which optional features it shows."""
         optional = list(FEATURES[kind])
         features = {f for f in optional if rng.random() < 0.5}
-        if slot in ("absent_field", "presupposition", "near_miss"):
-            # At least one usual feature present and one absent, so that either answer can be asked.
-            k = int(rng.integers(len(optional)))
-            features |= {optional[k]}
-            features -= {optional[(k + 1 + int(rng.integers(len(optional) - 1))) % len(optional)]}
         if kind == "settings":
             n = int(rng.integers(4, 8))
             on_count = None
