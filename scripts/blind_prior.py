@@ -9,10 +9,11 @@ looks score 90% on it. POPE balances yes and no overall; this measures the balan
 by field, as a blind reader would exploit it. Chance is the majority answer's share overall
 (0.5 for balanced yes/no).
 
-Rows are keyed by `difficulty.target` (the asked field, class or product) and answered as
-one of yes, no, unanswerable or "value" (any answerable value); rows that name no target
-(a caption asked of the whole image) are left out. Halves are drawn by each row's id, so
-the figures repeat.
+Rows are keyed by `difficulty.target` (the asked field, class or product) with the kind of
+picture the question names ("this store shelf", "this product page": the scene's
+background), and answered as one of yes, no, unanswerable or "value" (any answerable
+value); rows that name no target (a caption asked of the whole image) are left out.
+Halves are drawn by each row's id, so the figures repeat.
 
     gen-stress --family hallucination --set context=receipt --n 1500 --seed 2 --out receipt
     python scripts/blind_prior.py receipt
@@ -36,7 +37,11 @@ def answer_class(answer: str) -> str:
 
 
 def key_of(row: dict) -> str:
-    return str((row.get("difficulty") or {}).get("target") or "")
+    """What a blind reader knows of the question: the picture's kind and the target
+    ("store shelf: any honey"); "" for a row without a target."""
+    target = str((row.get("difficulty") or {}).get("target") or "")
+    kind = row.get("background") or ""
+    return f"{kind}: {target}" if target and kind else target
 
 
 def blind_accuracy(rows: list[dict]) -> tuple[float, float]:
@@ -69,7 +74,7 @@ def telling_keys(rows: list[dict], top: int) -> list[tuple[str, Counter]]:
 
 
 def read_rows(folder: Path) -> list[dict]:
-    columns = ["id", "subtask", "question", "answer", "difficulty"]
+    columns = ["id", "subtask", "question", "answer", "difficulty", "scene.background"]
     return [row for path in sorted(folder.rglob("*.parquet")) for row in pq.read_table(path, columns=columns).to_pylist()]
 
 

@@ -35,6 +35,15 @@ def test_a_field_asked_yes_as_often_as_no_gives_nothing(blind):
     assert 0.3 < accuracy < 0.7 and chance == 0.5
 
 
+def test_the_picture_kind_the_question_names_is_part_of_the_key(blind):
+    """"Any honey on this store shelf?" always "no" and "... on this product page?" always
+    "yes" gives the answer away, though "any honey" alone is asked each way as often."""
+    said = [{"id": f"{kind}-{k}", "answer": answer, "background": kind, "difficulty": {"target": "any honey"}}
+            for kind, answer in (("store shelf", "no"), ("web page", "yes")) for k in range(30)]
+    assert blind.key_of(said[0]) == "store shelf: any honey"
+    assert blind.blind_accuracy(said)[0] == 1.0
+
+
 def test_values_and_unanswerable_are_two_answers(blind):
     assert blind.answer_class("12.40") == "value" and blind.answer_class("unanswerable") == "unanswerable"
     leaning = blind.telling_keys(rows({"a": ["12.40", "3.10", "unanswerable"], "b": ["yes", "no"]}), 1)

@@ -359,8 +359,10 @@ def test_vegetarian_marks_in_other_languages(script, code, tmp_path, capsys):
 # hallucination changed); a shelf's popular negatives are products shelves draw, and a
 # product kept off is named by one of its variants and sizes, and two lines of the aisle
 # stay off its shelves for "any X?" (its hallucination rows); a screen no longer forces one
-# optional element shown and one hidden for hallucination (its rows).
-ENGLISH = {"document": "85e0c55638e3a6f5", "screen": "2391404c2814d98c", "shelf": "b7063544a5b19ea2",
+# optional element shown and one hidden for hallucination (its rows); a shelf picks the
+# product (and the detail of a variant) it asks about before its presence (its
+# hallucination rows).
+ENGLISH = {"document": "85e0c55638e3a6f5", "screen": "2391404c2814d98c", "shelf": "c6c998b529c821f7",
            "receipt": "0b538db768ff0699", "menu": "19f494068d90220a"}
 
 

@@ -150,6 +150,8 @@ def exists(page: Page, slot: str, rng, again: dict | None = None, present: bool 
     if again is not None:
         chosen = field_named(page, again["field"])
         prompt = f"Does this {page.noun} show {chosen.name}? Answer yes or no."
+        if chosen.negative and "neg_strategy" not in again:  # (a field picked first: how its absence was made)
+            again = {**again, "neg_strategy": chosen.negative}
         return Asked(Question(prompt, "yes" if chosen.present else "no", "yes_no"), chosen.ids, again,
                      (chosen.name,))
     pool = [f for f in page.fields if f.present == present and f.usual]

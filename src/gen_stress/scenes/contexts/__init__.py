@@ -57,9 +57,10 @@ class Context:
         (`Request.slot` absent_field or presupposition): name -> shown. `change` with the
         name as focus shows it or takes it away. The question picks its field from these
         before the wanted answer decides the field's presence, so no field's name tells
-        its answer (empty: this content has none, and is drawn again). None (the default):
-        a question picks among the fields the page shows or lacks (a shelf's products,
-        POPE-style)."""
+        its answer (empty: this content has none, and is drawn again). A content may also
+        have made its one field shown or not as asked already (a shelf's product, picked
+        while sampling). None (the default): a question picks among the fields the page
+        shows or lacks."""
         return None
 
     def layout(self, content: Any, request: Request, size: tuple[int, int]) -> Page:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import dataclasses
 import math
 import unicodedata
-import zlib
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from itertools import accumulate
@@ -198,6 +197,9 @@ class ShelfContent:
     ppc: float = 0.0
     language: str = ""  # the language printed ("": English); see _sample_localized
     sale_word: str = "SALE"  # what a shelf's yellow sale label says
+    asked: tuple = ()  # absent_field, presupposition: what is asked about, _Asked.key
+    absent: tuple = ()  # presupposition: one product of each line the picture lacks (_absent_products)
+    detail: str = ""  # variant: the detail asked about, size, variant or cap (see _fields)
 
     @property
     def shaping(self) -> Shaping | None:
@@ -434,12 +436,13 @@ class ShelfContext(Context):
         label_font = pick(rng, LABEL_FONTS)
         geometry = _Geometry(size, title_px, stroke_px, max(base_px, target_px if slot == "fine_text" else 0),
                              float(rng.uniform(0.8, 0.97)))
+        asked = _asked_product(request, rng, vocab, mode, geometry, label_font) if slot in BY_PRODUCT else None
         if mode == "shelf":
-            rows, lead, focus, word, ppc = self._shelf_rows(request, rng, vocab, geometry, label_font)
+            rows, lead, focus, word, ppc = self._shelf_rows(request, rng, vocab, geometry, label_font, asked)
             title = self._aisle_of(rows)
             subtitle = ""
         else:
-            rows, focus, word = self._grid_rows(request, rng, vocab)
+            rows, focus, word = self._grid_rows(request, rng, vocab, asked)
             ppc = 0.0
             lead = (0.0,) * len(rows)
             title = pick(rng, vocab["stores"])
@@ -461,7 +464,10 @@ class ShelfContext(Context):
             wall=tuple(pick(rng, vocab["walls"] if mode == "shelf" else vocab["pages"])),
             board=tuple(pick(rng, vocab["boards"])), rail=tuple(pick(rng, vocab["rails"])), accent=accent,
             card=tuple(pick(rng, vocab["cards"])), columns=max(len(r) for r in rows), focus=focus, word=word,
-            old_asked=bool(slot == "fine_text" and mode == "grid" and rng.random() < 0.5), zoom=geometry.zoom, ppc=ppc)
+            old_asked=bool(slot == "fine_text" and mode == "grid" and rng.random() < 0.5), zoom=geometry.zoom, ppc=ppc,
+            asked=asked.key if asked else (),
+            absent=_absent_products(rows, rng, ppc, label_font) if slot == "presupposition" else (),
+            detail=_detail_kind(mode, rows, rng) if slot == "variant" else "")
 
     def _sample_localized(self, request: Request, rng: np.random.Generator, size: tuple[int, int]) -> ShelfContent:
         """Shelves or a product grid in another language: the same arrangements as in English
@@ -486,10 +492,11 @@ class ShelfContext(Context):
         label_font = pick(rng, fonts_for(LABEL_FONTS, code))
         geometry = _Geometry(size, title_px, stroke_px, max(base_px, target_px if slot == "fine_text" else 0),
                              float(rng.uniform(0.8, 0.97)))
+        asked = _asked_product(request, rng, vocab, mode, geometry, label_font) if slot in BY_PRODUCT else None
         if mode == "shelf":
-            rows, lead, focus, word, ppc = self._shelf_rows(request, rng, vocab, geometry, label_font)
+            rows, lead, focus, word, ppc = self._shelf_rows(request, rng, vocab, geometry, label_font, asked)
         else:
-            rows, focus, word = self._grid_rows(request, rng, vocab)
+            rows, focus, word = self._grid_rows(request, rng, vocab, asked)
             ppc, lead = 0.0, (0.0,) * len(rows)
         brand = languages.make_pseudoword(lang, rng, 7)[0]
         title = pick(rng, [words["stores"][k] for k in words["shelf"]["stores"]]).format(brand=brand)  # no bakery
@@ -514,22 +521,25 @@ class ShelfContext(Context):
             accent=tuple(pick(rng, vocab["accents"])), card=tuple(pick(rng, vocab["cards"])),
             columns=max(len(r) for r in rows), focus=focus, word=word,
             old_asked=bool(slot == "fine_text" and mode == "grid" and rng.random() < 0.5), zoom=geometry.zoom,
-            ppc=ppc, language=code, sale_word=sale_word)
+            ppc=ppc, language=code, sale_word=sale_word, asked=asked.key if asked else (),
+            absent=_absent_products(rows, rng, ppc, label_font) if slot == "presupposition" else (),
+            detail=_detail_kind(mode, rows, rng) if slot == "variant" else "")
 
     @staticmethod
     def _aisle_of(rows) -> str:
         aisles = [b.product.aisle for row in rows for b in row if not b.filler]
         return max(sorted(set(aisles)), key=aisles.count)
 
-    def _shelf_rows(self, request: Request, rng, vocab, geometry: _Geometry, label_font: str):
+    def _shelf_rows(self, request: Request, rng, vocab, geometry: _Geometry, label_font: str,
+                    asked: _Asked | None = None):
         """Three rows of product runs from one aisle; the asked arrangement (a run of n
         facings, n sale labels, n small items, a near-duplicate) put in the middle of rows."""
         slot, n = request.slot, request.count
-        aisle = pick(rng, sorted(vocab["aisles"]))
+        aisle = asked.aisle if asked else pick(rng, sorted(vocab["aisles"]))
         lines = list(vocab["aisles"][aisle])
         order = [lines[int(i)] for i in rng.permutation(len(lines))]
-        if slot in ("presupposition", "absent_field"):  # two lines of the aisle kept off the shelves: their
-            order = order[:-2]  # price is unanswerable, "any X?" of the aisle's own products is asked "no" too
+        if asked:  # two lines of the aisle kept off the shelves, the asked one among them unless it is shown
+            order = _kept_off(order, asked, 2, rng)
         used: set[str] = set()
         legible: dict = {}  # (id of a line, scale) -> its (variant, size) pairs printed in full
 
@@ -572,6 +582,17 @@ class ShelfContext(Context):
                                 facings = 1 if _size_cm(p)[0] >= 10 else 2
                             blocks.append(Block(p, facings))
                 rows.append(blocks)
+            if asked:  # drawn again until the asked product, when shown, prints its full name
+                if not asked.present:
+                    break
+                ppc = geometry.ppc(rows)
+                mine = [b.product for row in rows for b in row if asked.of(b.product.brand, b.product.name)]
+                if mine and _names_it(slot, mine, ppc, label_font):
+                    break
+                if _draw == ROW_DRAWS - 1:
+                    raise Resample("the asked product's label is too small to name it")
+                legible_at = ppc
+                continue
             # Sizes and variants drawn again (no layout yet) until a product can be the asked one
             # (a variant question only needs one: the others choose among every row's).
             if slot not in FOCUS_SLOTS:
@@ -624,8 +645,16 @@ class ShelfContext(Context):
                     rows[k].insert(int(rng.integers(1, max(2, len(rows[k])))), Block(p, part))
             focus = p.display
             used.add(p.display)
-        if slot in FOCUS_SLOTS and slot != "variant":
+        if slot in FOCUS_SLOTS and slot != "variant" and not asked:
             rows, focus, word = self._single(rows, slot, rng, choices)
+        if asked and asked.present:  # kept wholly inside, its line's labels checked below
+            mine = [(k, i) for k, row in enumerate(rows) for i, b in enumerate(row)
+                    if asked.of(b.product.brand, b.product.name)]
+            if not mine:
+                raise Resample("the asked product did not fit the shelves")
+            # (one with a product after it, which can grow to the edge while it stays inside)
+            k, i = pick(rng, [(k, i) for k, i in mine if i < len(rows[k]) - 1] or mine)
+            focus = rows[k][i].product.display
         # Fillers cut off at the left edge: products of the aisle not otherwise shown.
         lead = []
         shown = {b.product.line for row in rows for b in row}
@@ -633,7 +662,10 @@ class ShelfContext(Context):
         for k in range(N_SHELVES):
             if spare and rng.random() < 0.7:
                 p = fresh(spare.pop())
-                if p is not None:
+                # (no taller than its shelf's packages when the asked product is shown: a taller one
+                # would shrink the shelves' scale, and its label, below what was checked)
+                if p is not None and not (asked and asked.present and rows[k] and
+                                          _size_cm(p)[1] > max(_size_cm(b.product)[1] for b in rows[k])):
                     rows[k].insert(0, Block(p, 1, filler=True))
                     lead.append(float(rng.uniform(0.25, 0.75)))
                     continue
@@ -641,8 +673,8 @@ class ShelfContext(Context):
         ppc = geometry.ppc(rows)
         rows = _filled(rows, lead, focus, ppc, geometry.size[0], rng)
         inside = _inside_blocks(rows, lead, ppc, geometry.size[0])
-        named = {b.product for row in rows for b in row if focus and b.product.line == _line_of(rows, focus)}
-        if slot not in SHELF_ONLY and any(len(_look(p, ppc, label_font).prints) < 4 for p in named):
+        named = [b.product for row in rows for b in row if focus and b.product.line == _line_of(rows, focus)]
+        if slot not in SHELF_ONLY and named and not _names_it(slot, named, ppc, label_font):
             raise Resample("the asked product's label is too small to name it")  # checked again on the layout
         counted = next((b.product for row in rows for b in row if b.product.display == focus), None)
         if slot in SHELF_ONLY and counted is not None:  # what is counted prints its name (checked again later)
@@ -769,7 +801,7 @@ class ShelfContext(Context):
             out.append((i, twins, unique))
         return out
 
-    def _grid_rows(self, request: Request, rng, vocab):
+    def _grid_rows(self, request: Request, rng, vocab, asked: _Asked | None = None):
         slot, n = request.slot, request.count
         n_rows = 3 if slot in ("row_of",) or rng.random() < 0.6 else 2
         cols = int(rng.integers(3, 5))
@@ -777,20 +809,27 @@ class ShelfContext(Context):
             n_rows, cols = 3, 4
         # Produce has no variants (near-duplicates) and no product lines to be absent (presupposition).
         no_produce = slot in ("near_duplicate_box", "presupposition")
-        aisle = pick(rng, sorted(vocab["aisles"]) + ([] if no_produce or not vocab["produce"] else ["Produce"]))
+        aisle = asked.aisle if asked else pick(rng, sorted(vocab["aisles"]) + ([] if no_produce or not vocab["produce"]
+                                                                         else ["Produce"]))
+        need = n_rows * cols
         pool = []
         used: set[str] = set()
         if aisle == "Produce":
-            for item in [vocab["produce"][int(i)] for i in rng.permutation(len(vocab["produce"]))]:
+            items = [vocab["produce"][int(i)] for i in rng.permutation(len(vocab["produce"]))]
+            for item in _kept_off(items, asked, 0, rng, within=need) if asked else items:
                 pool.append(_produce(item, rng))
         else:
-            for line in [vocab["aisles"][aisle][int(i)] for i in rng.permutation(len(vocab["aisles"][aisle]))]:
+            lines = [vocab["aisles"][aisle][int(i)] for i in rng.permutation(len(vocab["aisles"][aisle]))]
+            # (at most two cards a line: among the lines of the smallest grid, three columns)
+            for line in _kept_off(lines, asked, 0, rng, within=n_rows * 3 // 2) if asked else lines:
                 for _ in range(2):
                     p = _product(line, rng, aisle)
                     if p.display not in used:
                         used.add(p.display)
                         pool.append(p)
-        need = n_rows * cols
+        while asked and len(pool) < need and cols > 3:  # (an aisle without the asked line)
+            cols -= 1
+            need = n_rows * cols
         if len(pool) < need:
             raise Resample("too few products for the grid")
         chosen = pool[:need]
@@ -818,8 +857,13 @@ class ShelfContext(Context):
             sales = {int(rng.integers(len(chosen)))}
         cards = [Block(_on_sale(p, rng) if j in sales else p, 1, j in sales) for j, p in enumerate(chosen)]
         rows = [tuple(cards[r * cols:(r + 1) * cols]) for r in range((len(cards) + cols - 1) // cols)]
-        if slot != "near_duplicate_box" and slot not in ("count_rows", "absent_field", "variant", "rotated_text",
-                                                         "styled_text"):
+        if asked and asked.present:  # the shown product asked about
+            mine = [p for p in chosen if asked.of(p.brand, p.name)]
+            if not mine:
+                raise Resample("the asked product did not make the page")
+            focus = pick(rng, mine).display
+        elif slot != "near_duplicate_box" and slot not in ("count_rows", "variant", "rotated_text", "styled_text",
+                                                           *BY_PRODUCT):
             flat = [b for row in rows for b in row]
             eligible = [b for b in flat if b.sale] if slot == "fine_text" else flat
             own = {}
@@ -835,6 +879,19 @@ class ShelfContext(Context):
             if slot == "label_word":
                 word = pick(rng, own[target])
         return tuple(rows), focus, word
+
+    def optional_fields(self, content: ShelfContent, request: Request) -> dict[str, bool] | None:
+        """The one product line sampling picked first and drew shown or absent
+        (`_asked_product`): "any X" (absent_field), or the product whose price is asked
+        (presupposition: the shown one kept inside, or the absent one named)."""
+        if not content.asked:
+            return None
+        asked = _Asked(*content.asked)
+        if request.slot == "absent_field":
+            return {f"any {_as_written(asked.name, content)}": bool(request.present)}
+        if request.present:
+            return {content.focus: True}
+        return {next(p.display for p in content.absent if asked.of(p.brand, p.name)): False}
 
     # The one change of a minimal pair --------------------------------------------------
 
@@ -924,6 +981,7 @@ UNASKED_FOCUS = ("row_of", "left_of", "row_relative", "presupposition")
 FOCUS_SLOTS = ("named_box", "near_duplicate_box", "label_word", "fine_text", "variant") + UNASKED_FOCUS
 ROW_DRAWS = 8  # draws of the shelves' products (before any layout) to find one
 EXPLODED = ("variant", "near_duplicate_box", "absent_field")  # slots that read packages' print
+BY_PRODUCT = ("absent_field", "presupposition")  # slots whose product is picked first (_asked_product)
 
 
 def _look(p: Product, ppc: float, label_font: str) -> Look:
@@ -1106,6 +1164,19 @@ def _filled(rows, lead, focus: str, ppc: float, width: int, rng) -> list[list[Bl
         spans = _spans(row, lead[k], ppc)
         row[:] = [b for b, (x0, _x1) in zip(row, spans) if x0 < width]
     return rows
+
+
+def _names_it(slot: str, line: list[Product], ppc: float, label_font: str) -> bool:
+    """Whether the labels of a line's products on the shelves name what is asked at this
+    scale: the product's name for "is there any X" (absent_field: on one of them), else
+    each product in full (brand, name, variant and size: what tells it from its siblings)."""
+    looks = [_look_names(slot, _look(p, ppc, label_font)) for p in line]
+    return any(looks) if slot == "absent_field" else all(looks)
+
+
+def _look_names(slot: str, look: Look) -> bool:
+    """`_names_it` of one package's look."""
+    return "name" in {pr.role for pr in look.prints} if slot == "absent_field" else len(look.prints) >= 4
 
 
 def _named_lines(rows, ppc: float, label_font: str, width: int) -> tuple[dict, list]:
@@ -1770,7 +1841,9 @@ def _fields(slot: str, c: ShelfContent, d: _Drawer, shown: list[_Drawn], all_nam
     products = [x.product for x in d.drawn]
     if slot == "absent_field":
         seen = set()
-        for x in shown:
+        # ("any X" needs its name on a label, not its variant and size too: a shelf of small
+        # jars printing only brand and name shows X)
+        for x in [x for x in d.drawn if x.inside and not x.block.filler]:
             t = x.facing_texts[0] if x.facing_texts else {}
             name = t.get("name") or x.texts.get("name")
             ids = (x.packages[0],) + ((name,) if name else ())
@@ -1797,6 +1870,7 @@ def _fields(slot: str, c: ShelfContent, d: _Drawer, shown: list[_Drawn], all_nam
         lines = {}
         for p in products:
             lines.setdefault(p.line, []).append(p)
+        said: set[str] = set()
         for x in shown:
             p = x.product
             if not p.package:
@@ -1811,10 +1885,16 @@ def _fields(slot: str, c: ShelfContent, d: _Drawer, shown: list[_Drawn], all_nam
                     continue
             elif not ("variant" in x.facing_texts[0] and "size" in x.facing_texts[0]):
                 continue
-            fields.append(Field(_variant_phrase(p, "size"), True, ids=detail))
+            # Shown and absent details are asked in the one wording the content picked: a cap
+            # or variant asked only of absent products would be answered "no" by its wording.
+            if c.detail in ("size", "variant") or (c.detail == "cap" and p.cap is not None and not x.card):
+                phrase = _variant_phrase(p, c.detail)
+                if phrase not in said:
+                    said.add(phrase)
+                    fields.append(Field(phrase, True, ids=detail))
             for alt in _variants_of(p, line):
                 kind = "size" if alt.size != p.size else "cap" if alt.cap != p.cap else "variant"
-                if kind == "cap" and x.card:
+                if kind != c.detail or kind == "cap" and x.card:
                     continue
                 if any(_same_in(kind, alt, s) for s in siblings):
                     continue
@@ -1824,17 +1904,108 @@ def _fields(slot: str, c: ShelfContent, d: _Drawer, shown: list[_Drawn], all_nam
             if x.price:
                 fields.append(Field(x.product.display, True, f"the price of {x.product.ref}",
                                     money(x.product.price, c.money, symbol=True), (x.price, x.packages[0])))
-        for a in {p.aisle for p in products}:
-            for ln in _aisle_lines(a):
-                if any(p.line == (ln["brand"], ln["name"]) for p in products):
-                    continue
-                # Named by one of its variants and sizes, as drawn products are (always the first
-                # would tell an absent product by its name); which one, from the picture's title.
-                turn = zlib.crc32(f"{c.title}|{ln['brand']}|{ln['name']}".encode())
-                absent = Product(ln["brand"], ln["name"], ln["variants"][turn % len(ln["variants"])],
-                                 ln["sizes"][turn // 7 % len(ln["sizes"])], ln["package"])
+        for absent in c.absent:
+            if not any(p.line == absent.line for p in products):
                 fields.append(Field(absent.display, False, f"the price of {absent.ref}", negative="adversarial"))
     return fields
+
+
+@dataclass(frozen=True)
+class _Asked:
+    """The product asked about ("is there any X?", "what is the price of X?"), picked
+    before the wanted answer decides whether the picture shows it: picked after, among
+    what a picture shows and what it lacks, a product that labels seldom print legibly
+    (small cans) would be asked mostly "no" or as unanswerable, and its name alone would
+    give the answer away."""
+
+    name: str  # a product line's name, lower case, as the question names it
+    brand: str = ""  # presupposition: the line's brand (a name two brands share asks about one of them)
+    aisle: str = ""  # the aisle (or "Produce") the picture is drawn from
+    present: bool = False  # shown with its name legible, or absent from the picture
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.name, self.brand
+
+    def of(self, brand: str, name: str) -> bool:
+        """Whether a product or line of this brand and name is the one asked about."""
+        return name.lower() == self.name and (not self.brand or brand == self.brand)
+
+
+def _asked_product(request: Request, rng, vocab: dict, mode: str, geometry: _Geometry, label_font: str) -> _Asked:
+    """Any product line the mode can name, uniformly; then its aisle with it on the
+    shelves, its aisle without it (an adversarial negative), or, for a staple asked "is
+    there any", another aisle (a popular negative, three times in four)."""
+    by_line = request.slot == "presupposition"  # (a price is asked of one brand's product)
+    aisles = {a: {(ln["name"].lower(), ln["brand"] if by_line else "") for ln in lines
+                  if mode == "grid" or (ln["brand"], ln["name"]) in _nameable(request.slot, a, geometry, label_font)}
+              for a, lines in sorted(vocab["aisles"].items())}
+    # (produce is sold on product pages only, and has no product lines to be absent: presupposition)
+    if mode == "grid" and vocab["produce"] and not by_line:
+        aisles["Produce"] = {(item["name"].lower(), "") for item in vocab["produce"]}
+    name, brand = pick(rng, sorted(set().union(*aisles.values())))
+    home = [a for a, keys in aisles.items() if (name, brand) in keys]
+    others = [a for a, keys in aisles.items() if (name, brand) not in keys]
+    language = "" if request.language in ("", "en") else request.language
+    if not by_line and not request.present and others and \
+            name in {w.lower() for w in _popular(language)} and rng.random() < 0.75:
+        return _Asked(name, aisle=pick(rng, others))
+    return _Asked(name, brand, pick(rng, home), bool(request.present))
+
+
+def _absent_products(rows, rng, ppc: float, label_font: str) -> tuple[Product, ...]:
+    """A product of each line of the picture's aisle that it does not show, its variant
+    and size drawn as a shown product's are: asked for its price, it is named like them.
+    (Named by a fixed variant and size, an absent product's name would recur; drawn among
+    all, not among those whose shelf label would name them in full at the shelves' scale
+    `ppc`, as shown ones are, its size would tell that it is absent.)"""
+    drawn = {b.product.line for row in rows for b in row}
+    aisles = sorted({b.product.aisle for row in rows for b in row})
+    out = []
+    for a in aisles:
+        for ln in _aisle_lines(a):
+            if (ln["brand"], ln["name"]) in drawn:
+                continue
+            full = [(v, z) for v in ln["variants"] for z in ln["sizes"]
+                    if ppc and len(_look_of(_first_of(ln, v, z), ppc, label_font).prints) >= 4]
+            variant, size = full[int(rng.integers(len(full)))] if full else (None, None)
+            out.append(_product(ln, rng, a, variant=variant, size=size))
+    return tuple(out)
+
+
+def _nameable(slot: str, aisle: str, geometry: _Geometry, label_font: str) -> frozenset[tuple[str, str]]:
+    """(brand, name) of the aisle's lines that a size and variant can name (`_names_it`)
+    on its shelves where every row holds the aisle's tallest package (their smallest
+    scale). A line whose labels seldom name it there (small jars beside tall bottles) is
+    not asked about on shelves: asked, it would mostly be absent (drawn shown, its page
+    would mostly be drawn again), and "any honey" on a shelf would be answered "no" by
+    its words alone."""
+    return _nameable_at(slot, aisle, geometry.ppc_of([_tallest_cm(aisle)] * N_SHELVES), label_font)
+
+
+@lru_cache(maxsize=64)
+def _tallest_cm(aisle: str) -> float:
+    return max(_size_of(ln["package"], z)[1] for ln in _aisle_lines(aisle) for z in ln["sizes"])
+
+
+@lru_cache(maxsize=4096)  # (an aisle's lines at each page's scale)
+def _nameable_at(slot: str, aisle: str, ppc: float, label_font: str) -> frozenset[tuple[str, str]]:
+    return frozenset((ln["brand"], ln["name"]) for ln in _aisle_lines(aisle)
+                     if any(_look_names(slot, _look_of(_first_of(ln, v, z), ppc, label_font))
+                            for v in ln["variants"] for z in ln["sizes"]))
+
+
+def _kept_off(lines: list, asked: _Asked, n_off: int, rng, within: int = 0) -> list:
+    """Lines in their drawn order with `n_off` of them kept off the picture: the asked
+    product's among them when it is not to be shown, else it put at a random place (in
+    the first `within` when given, the lines a grid's cards are drawn from)."""
+    mine = [ln for ln in lines if asked.of(ln.get("brand", ""), ln["name"])]  # (produce has no brand)
+    rest = [ln for ln in lines if not asked.of(ln.get("brand", ""), ln["name"])]
+    if not asked.present:
+        return rest[:len(lines) - n_off] if n_off else rest
+    rest = rest[:len(rest) - n_off] if n_off else rest
+    at = int(rng.integers(min(len(rest), within - 1) + 1 if within else len(rest) + 1))
+    return rest[:at] + mine + rest[at:]
 
 
 def _popular(language: str) -> list[str]:
@@ -1862,6 +2033,14 @@ def _same_in(kind: str, a: Product, b: Product) -> bool:
     if kind == "cap":
         return a.cap == b.cap
     return a.variant == b.variant
+
+
+def _detail_kind(mode: str, rows, rng) -> str:
+    """The detail a variant question asks about, picked before the wanted answer (a cap
+    where the shelves stand capped bottles: a card draws its package too small to ask
+    about the cap)."""
+    capped = mode == "shelf" and any(b.product.cap is not None for row in rows for b in row)
+    return pick(rng, ("size", "variant", "cap") if capped else ("size", "variant"))
 
 
 def _variant_phrase(p: Product, kind: str) -> str:
