@@ -538,8 +538,9 @@ class ShelfContext(Context):
         aisle = asked.aisle if asked else pick(rng, sorted(vocab["aisles"]))
         lines = list(vocab["aisles"][aisle])
         order = [lines[int(i)] for i in rng.permutation(len(lines))]
-        if asked:  # two lines of the aisle kept off the shelves, the asked one among them unless it is shown
-            order = _kept_off(order, asked, 2, rng)
+        if asked:  # two lines of the aisle kept off the shelves (one of a short aisle's six), the asked
+            # one among them unless it is shown
+            order = _kept_off(order, asked, 2 if len(order) > 6 else 1, rng)
         used: set[str] = set()
         legible: dict = {}  # (id of a line, scale) -> its (variant, size) pairs printed in full
 
@@ -1898,6 +1899,8 @@ def _fields(slot: str, c: ShelfContent, d: _Drawer, shown: list[_Drawn], all_nam
                     continue
                 if any(_same_in(kind, alt, s) for s in siblings):
                     continue
+                if not x.card and len(_look(alt, c.ppc, c.label_font).prints) < 4:
+                    continue  # (a variant whose label would not name it here is never asked shown either)
                 fields.append(Field(_variant_phrase(alt, kind), False, ids=detail, negative="adversarial"))
     elif slot == "presupposition":
         for x in shown:
