@@ -165,8 +165,7 @@ class MenuContext(Context):
             if slot == "count_rows":  # every vegetarian dish of the section first: n of them must be listed
                 veg = [d for d in pool if d.get("diet", "") in VEGETARIAN]
                 picked = (veg + [d for d in picked if d not in veg])[:max(k, min(len(veg), request.count))]
-            sections.append((name, [Dish(d["name"], d["desc"], int(rng.integers(d["low"], d["high"] + 1)) // 10 * 10,
-                                         d.get("diet", "") if rng.random() < 0.7 else "") for d in picked]))
+            sections.append((name, [_dish(d, rng) for d in picked]))
             meatless.update(d["name"] for d in picked if d.get("diet", "") in VEGETARIAN)
         dishes = [d for _s, ds in sections for d in ds]
         if slot == "count_rows":  # exactly n dishes marked V, all of them meatless
@@ -231,20 +230,16 @@ class MenuContext(Context):
         chosen = [0] + sorted(int(k) for k in rng.choice(np.arange(1, 4), size=n_sections - 1, replace=False))
         if slot == "count_rows":  # the sections with meatless dishes: starters, mains, desserts
             chosen = sorted(set(chosen) | {1, 2})
-        digits, step = languages.currency_digits(code), 10 * words["price_step"]
+        step = 10 * words["price_step"]
         sections = []
         for k in chosen:
             name, dishes = menu["sections"][k]
-            low, high = words["menu_cents"][k]
             diets = words["menu_diets"][k]
             picked = [int(i) for i in rng.choice(len(dishes), size=int(rng.integers(2, len(dishes) + 1)),
                                                  replace=False)]
             if slot == "count_rows":  # every meatless dish of the section: n of them must be listed
                 picked += [i for i, diet in enumerate(diets) if diet in VEGETARIAN and i not in picked]
-            sections.append((name, tuple(
-                Dish(dishes[i], "", _local_price(int(rng.integers(low, high + 1)), words, digits, step),
-                     diets[i] if rng.random() < 0.7 else "")  # (as in English, not every diet is marked)
-                for i in sorted(picked))))
+            sections.append((name, tuple(_local_dish(code, k, i, rng) for i in sorted(picked))))
         if slot == "count_rows":  # exactly n dishes marked V, all of them meatless
             sections = [(s, tuple(ds)) for s, ds in _marked_vegetarian(sections, _meatless(code), request.count, rng)]
         papers = vocab["papers"]
@@ -795,15 +790,27 @@ def _section_dishes(content: MenuContent, k: int, rng: np.random.Generator) -> l
     if not content.language:
         pool = list(vocabulary("menu")["sections"].values())[k]
         picked = [pool[int(i)] for i in sorted(rng.choice(len(pool), size=min(n, len(pool)), replace=False))]
-        return [Dish(d["name"], d["desc"], int(rng.integers(d["low"], d["high"] + 1)) // 10 * 10,
-                     d.get("diet", "") if rng.random() < 0.7 else "") for d in picked]
-    words = page_words(content.language)
-    _name, dishes = words["menu"]["sections"][k]
-    low, high = words["menu_cents"][k]
-    digits, step = languages.currency_digits(content.language), 10 * words["price_step"]
+        return [_dish(d, rng) for d in picked]
+    _name, dishes = page_words(content.language)["menu"]["sections"][k]
     picked = sorted(int(i) for i in rng.choice(len(dishes), size=min(n, len(dishes)), replace=False))
-    return [Dish(dishes[i], "", _local_price(int(rng.integers(low, high + 1)), words, digits, step),
-                 words["menu_diets"][k][i] if rng.random() < 0.7 else "") for i in picked]
+    return [_local_dish(content.language, k, i, rng) for i in picked]
+
+
+def _dish(d: dict, rng: np.random.Generator) -> Dish:
+    """An English menu's dish of the vocabulary: priced in its range, in whole tens of cents;
+    its diet marked seven times in ten (not every menu marks every diet)."""
+    return Dish(d["name"], d["desc"], int(rng.integers(d["low"], d["high"] + 1)) // 10 * 10,
+                d.get("diet", "") if rng.random() < 0.7 else "")
+
+
+def _local_dish(language: str, k: int, i: int, rng: np.random.Generator) -> Dish:
+    """Dish i of section k of another language's page words: priced in the section's range
+    of US cents (`_local_price`), its diet marked as an English dish's is."""
+    words = page_words(language)
+    low, high = words["menu_cents"][k]
+    price = _local_price(int(rng.integers(low, high + 1)), words, languages.currency_digits(language),
+                         10 * words["price_step"])
+    return Dish(words["menu"]["sections"][k][1][i], "", price, words["menu_diets"][k][i] if rng.random() < 0.7 else "")
 
 
 def _local_price(cents: int, words: dict, digits: int, step: int) -> int:

@@ -204,13 +204,12 @@ class ScreenContext(Context):
     # Sampling ------------------------------------------------------------------------
 
     def sample(self, request: Request, rng: np.random.Generator, size: tuple[int, int]) -> ScreenContent:
-        vocab = vocabulary("screen")
         slot = request.slot
         style = request.style
         code = request.language if request.language not in ("", "en") else ""
+        vocab = _vocab(code)
         kinds = KINDS_FOR[slot]
         if code:  # the kinds whose labels the language has; a typed (Latin) email only in Latin script
-            vocab = {**vocab, **screen_local.vocabulary(code)}
             latin = languages.LANGUAGES[code].script == "latin"
             kinds = tuple(k for k in kinds if k in screen_local.LOCAL_KINDS
                           and (latin or k != "login" or slot != "presupposition"))
@@ -495,8 +494,7 @@ class ScreenContext(Context):
                 rows = tuple(r for r in rows if r.title != refunds)
             else:
                 at = int(rng.integers(len(rows) + 1))
-                vocab = {**vocabulary("screen"), **(screen_local.vocabulary(code) if code else {})}
-                tile = _tile(refunds, vocab, rng, code, content.numbering)
+                tile = _tile(refunds, _vocab(code), rng, code, content.numbering)
                 rows = (*rows[:at], tile, *rows[at:])
         return dataclasses.replace(content, features=content.features ^ {key}, order=order, rows=rows)
 
@@ -1552,6 +1550,11 @@ MAX_INBOX_ROWS = 12
 VALUED = {"settings": ("slider",), "inbox": ("badge",), "cart": ("delivery", "discount"),
           "dashboard": ("refunds",), "checkout": ("delivery",), "login": (), "files": ("storage",),
           "playlist": ()}
+
+
+def _vocab(code: str) -> dict:
+    """The screens' vocabulary, with another language's labels over the English ones."""
+    return {**vocabulary("screen"), **screen_local.vocabulary(code)} if code else vocabulary("screen")
 
 
 def _tile(label: str, vocab: dict, rng: np.random.Generator, code: str, numbering: str) -> Row:

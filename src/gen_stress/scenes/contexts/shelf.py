@@ -1838,35 +1838,31 @@ def _page_words(scene: Scene) -> str:
 def _fields(slot: str, c: ShelfContent, d: _Drawer, shown: list[_Drawn], all_names: set, scene: Scene,
             text: dict) -> list[Field]:
     fields: list[Field] = []
-    printed = _page_words(scene)
     products = [x.product for x in d.drawn]
-    if slot == "absent_field":
-        seen = set()
-        # ("any X" needs its name on a label, not its variant and size too: a shelf of small
-        # jars printing only brand and name shows X)
-        for x in [x for x in d.drawn if x.inside and not x.block.filler]:
-            t = x.facing_texts[0] if x.facing_texts else {}
-            name = t.get("name") or x.texts.get("name")
-            ids = (x.packages[0],) + ((name,) if name else ())
-            if not x.product.emoji and len(ids) < 2:
-                continue
-            word = x.product.name.lower()
-            if word not in seen:
-                seen.add(word)
-                fields.append(Field(f"any {_as_written(word, c)}", True, ids=ids))
-        vocab = vocabulary("shelf")
-        aisle_words = {ln["name"].lower() for a in {p.aisle for p in products} for ln in _aisle_lines(a)}
-        if any(p.emoji for p in products):
-            aisle_words |= {item["name"].lower() for item in vocab["produce"]}
-        popular = {w.lower() for w in _popular(c.language)}
-        # Never a product drawn anywhere, its label printed or not: a shelf of small unlabelled
-        # mint boxes still shows mints to anyone who knows the package.
-        drawn_words = {p.name.lower() for p in products}
-        for strategy, pool in (("adversarial", sorted(aisle_words)), ("popular", sorted(popular))):
-            for word in pool:
-                if not any(part in printed for part in word.split()) and word not in drawn_words and \
-                        word not in {f.name[4:].lower() for f in fields}:
-                    fields.append(Field(f"any {_as_written(word, c)}", False, negative=strategy))
+    if slot == "absent_field":  # the product picked first (_asked_product): shown, or absent by a strategy
+        word = _Asked(*c.asked).name
+        if word in {p.name.lower() for p in products}:
+            # Shown where a label prints its name ("any X" needs no variant and size: a shelf of
+            # small jars printing only brand and name shows X), or produce.
+            for x in d.drawn:
+                if x.inside and not x.block.filler and x.product.name.lower() == word:
+                    t = x.facing_texts[0] if x.facing_texts else {}
+                    name = t.get("name") or x.texts.get("name")
+                    if name or x.product.emoji:
+                        fields.append(Field(f"any {_as_written(word, c)}", True,
+                                            ids=(x.packages[0],) + ((name,) if name else ())))
+                        break
+        # Absent: never a product drawn anywhere, its label printed or not (a shelf of small
+        # unlabelled mint boxes still shows mints to anyone who knows the package), nor a word
+        # printed on the picture.
+        elif not any(part in _page_words(scene) for part in word.split()):
+            aisle_words = {ln["name"].lower() for a in {p.aisle for p in products} for ln in _aisle_lines(a)}
+            if any(p.emoji for p in products):
+                aisle_words |= {item["name"].lower() for item in vocabulary("shelf")["produce"]}
+            strategy = "adversarial" if word in aisle_words else \
+                "popular" if word in {w.lower() for w in _popular(c.language)} else ""
+            if strategy:
+                fields.append(Field(f"any {_as_written(word, c)}", False, negative=strategy))
     elif slot == "variant":
         lines = {}
         for p in products:
