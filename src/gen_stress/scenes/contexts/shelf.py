@@ -198,7 +198,7 @@ class ShelfContent:
     language: str = ""  # the language printed ("": English); see _sample_localized
     sale_word: str = "SALE"  # what a shelf's yellow sale label says
     asked: tuple = ()  # absent_field, presupposition: what is asked about, _Asked.key
-    absent: tuple = ()  # presupposition: one product of each line the picture lacks (_absent_products)
+    absent: Product | None = None  # presupposition: the product asked about when it is not there
     detail: str = ""  # variant: the detail asked about, size, variant or cap (see _fields)
 
     @property
@@ -466,7 +466,7 @@ class ShelfContext(Context):
             card=tuple(pick(rng, vocab["cards"])), columns=max(len(r) for r in rows), focus=focus, word=word,
             old_asked=bool(slot == "fine_text" and mode == "grid" and rng.random() < 0.5), zoom=geometry.zoom, ppc=ppc,
             asked=asked.key if asked else (),
-            absent=_absent_products(rows, rng, ppc, label_font) if slot == "presupposition" else (),
+            absent=_absent_product(asked, ppc, label_font, rng) if slot == "presupposition" else None,
             detail=_detail_kind(mode, rows, rng) if slot == "variant" else "")
 
     def _sample_localized(self, request: Request, rng: np.random.Generator, size: tuple[int, int]) -> ShelfContent:
@@ -522,7 +522,7 @@ class ShelfContext(Context):
             columns=max(len(r) for r in rows), focus=focus, word=word,
             old_asked=bool(slot == "fine_text" and mode == "grid" and rng.random() < 0.5), zoom=geometry.zoom,
             ppc=ppc, language=code, sale_word=sale_word, asked=asked.key if asked else (),
-            absent=_absent_products(rows, rng, ppc, label_font) if slot == "presupposition" else (),
+            absent=_absent_product(asked, ppc, label_font, rng) if slot == "presupposition" else None,
             detail=_detail_kind(mode, rows, rng) if slot == "variant" else "")
 
     @staticmethod
@@ -892,7 +892,7 @@ class ShelfContext(Context):
             return {f"any {_as_written(asked.name, content)}": bool(request.present)}
         if request.present:
             return {content.focus: True}
-        return {next(p.display for p in content.absent if asked.of(p.brand, p.name)): False}
+        return {content.absent.display: False}
 
     # The one change of a minimal pair --------------------------------------------------
 
@@ -1903,9 +1903,8 @@ def _fields(slot: str, c: ShelfContent, d: _Drawer, shown: list[_Drawn], all_nam
             if x.price:
                 fields.append(Field(x.product.display, True, f"the price of {x.product.ref}",
                                     money(x.product.price, c.money, symbol=True), (x.price, x.packages[0])))
-        for absent in c.absent:
-            if not any(p.line == absent.line for p in products):
-                fields.append(Field(absent.display, False, f"the price of {absent.ref}", negative="adversarial"))
+        if c.absent and not any(p.line == c.absent.line for p in products):
+            fields.append(Field(c.absent.display, False, f"the price of {c.absent.ref}", negative="adversarial"))
     return fields
 
 
@@ -1952,24 +1951,19 @@ def _asked_product(request: Request, rng, vocab: dict, mode: str, geometry: _Geo
     return _Asked(name, brand, pick(rng, home), bool(request.present))
 
 
-def _absent_products(rows, rng, ppc: float, label_font: str) -> tuple[Product, ...]:
-    """A product of each line of the picture's aisle that it does not show, its variant
-    and size drawn as a shown product's are: asked for its price, it is named like them.
-    (Named by a fixed variant and size, an absent product's name would recur; drawn among
-    all, not among those whose shelf label would name them in full at the shelves' scale
-    `ppc`, as shown ones are, its size would tell that it is absent.)"""
-    drawn = {b.product.line for row in rows for b in row}
-    aisles = sorted({b.product.aisle for row in rows for b in row})
-    out = []
-    for a in aisles:
-        for ln in _aisle_lines(a):
-            if (ln["brand"], ln["name"]) in drawn:
-                continue
-            full = [(v, z) for v in ln["variants"] for z in ln["sizes"]
-                    if ppc and len(_look_of(_first_of(ln, v, z), ppc, label_font).prints) >= 4]
-            variant, size = full[int(rng.integers(len(full)))] if full else (None, None)
-            out.append(_product(ln, rng, a, variant=variant, size=size))
-    return tuple(out)
+def _absent_product(asked: _Asked, ppc: float, label_font: str, rng) -> Product | None:
+    """The product a price question asks about when its line is kept off the picture, its
+    variant and size drawn as a shown product's are: among those whose shelf label would
+    name it in full at the shelves' scale `ppc` (any on a product page). (Named by a fixed
+    variant and size, an absent product's name would recur; drawn among all, its size
+    would tell that it is absent.)"""
+    if asked.present:
+        return None
+    line = next(ln for ln in _aisle_lines(asked.aisle) if asked.of(ln["brand"], ln["name"]))
+    full = [(v, z) for v in line["variants"] for z in line["sizes"]
+            if ppc and len(_look_of(_first_of(line, v, z), ppc, label_font).prints) >= 4]
+    variant, size = full[int(rng.integers(len(full)))] if full else (None, None)
+    return _product(line, rng, asked.aisle, variant=variant, size=size)
 
 
 def _nameable(slot: str, aisle: str, geometry: _Geometry, label_font: str) -> frozenset[tuple[str, str]]:
