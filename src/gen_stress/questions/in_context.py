@@ -358,8 +358,9 @@ def pair_subtasks(family: Family, part) -> tuple[str, ...]:
     def pairs_in(name: str, leaf: str) -> bool:
         place = contexts()[name]
         first = kind_for(family.name, leaf, name)
-        return first is not None and all(slot in place.pair_slots for slot in place.turns.get(first.slot,
-                                                                                               (first.slot,)))
+        if first is None:
+            return False
+        return all(slot in place.pair_slots for slot in place.turns.get(first.slot, (first.slot,)))
 
     return tuple(leaf for leaf in part.subtasks or family.subtasks if all(pairs_in(n, leaf) for n in wanted))
 

@@ -1898,9 +1898,9 @@ def _fields(slot: str, c: ShelfContent, d: _Drawer, shown: list[_Drawn], all_nam
                 if not x.card and len(_look(alt, c.ppc, c.label_font).prints) < 4:
                     continue  # (a variant whose label would not name it here is never asked shown either)
                 fields.append(Field(_variant_phrase(alt, kind), False, ids=detail, negative="adversarial"))
-    elif slot == "presupposition":
+    elif slot == "presupposition":  # the product picked first (_asked_product): shown, or absent
         for x in shown:
-            if x.price:
+            if x.price and x.product.display == c.focus:
                 fields.append(Field(x.product.display, True, f"the price of {x.product.ref}",
                                     money(x.product.price, c.money, symbol=True), (x.price, x.packages[0])))
         if c.absent and not any(p.line == c.absent.line for p in products):
