@@ -89,6 +89,26 @@ def test_minimal_pairs_flip_the_answer(family, subtask):
         assert a["answer"] != b["answer"] and a["image"]["bytes"] != b["image"]["bytes"]
 
 
+@pytest.mark.parametrize("subtask", ["object", "attribute", "action"])
+def test_hallucination_pairs_put_on_or_take_off_only_what_is_asked(subtask):
+    """A hallucination twin asks the same question of the same picture with the asked
+    product line (any X, the price of X) or variant put on or taken off: the answer flips
+    between shown and absent (yes and no, a price and unanswerable), the other products stay."""
+    rows = rows_of("hallucination", subtask, 6, pairs=True, seed=7)
+    assert len(rows) == 12
+    for a, b in zip(rows[::2], rows[1::2]):
+        assert a["group_id"] == b["group_id"] != "" and a["question"] == b["question"]
+        if subtask == "action":
+            assert [a["answerable"], b["answerable"]] in ([True, False], [False, True])
+        else:
+            assert {a["answer"], b["answer"]} == {"yes", "no"}
+        assert a["scene"]["background"] == b["scene"]["background"]
+        products = [{at["value"] for o in r["scene"]["objects"] for at in o["attributes"] if at["name"] == "product"}
+                    for r in (a, b)]
+        assert products[0] != products[1] and products[0] & products[1]
+        assert len(products[0] - products[1]) <= 3 and len(products[1] - products[0]) <= 3  # one line's at most
+
+
 def test_what_an_answer_rests_on_is_named_once():
     """A near-duplicate's box rests on the asked product, its print and its twins', some
     named twice by the kind: the draft keeps each once (verify checks each once)."""

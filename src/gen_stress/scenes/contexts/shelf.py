@@ -200,6 +200,7 @@ class ShelfContent:
     asked: tuple = ()  # absent_field, presupposition: what is asked about, _Asked.key
     absent: Product | None = None  # presupposition: the product asked about when it is not there
     detail: str = ""  # variant: the detail asked about, size, variant or cap (see _fields)
+    width: int = 0  # the picture's width in pixels (what a minimal pair's change keeps inside)
 
     @property
     def shaping(self) -> Shaping | None:
@@ -415,6 +416,8 @@ class ShelfContext(Context):
         "label_word": "the product whose label shows a given word",
     }
     refuses: dict[str, str] = {}  # every subtask finds a slot here (see in_context.KINDS)
+    # the asked product line or variant put on the picture or taken off (_line_flipped, _variant_flipped)
+    pair_slots = frozenset({"absent_field", "presupposition", "variant"})
     localized_slots = tuple(slots)  # shelves in other languages serve every slot (see _sample_localized)
 
     # Sampling ------------------------------------------------------------------------
@@ -467,7 +470,8 @@ class ShelfContext(Context):
             old_asked=bool(slot == "fine_text" and mode == "grid" and rng.random() < 0.5), zoom=geometry.zoom, ppc=ppc,
             asked=asked.key if asked else (),
             absent=_absent_product(asked, ppc, label_font, rng) if slot == "presupposition" else None,
-            detail=_detail_kind(mode, rows, rng) if slot == "variant" else "")
+            detail=_detail_kind(mode, rows, rng, request.present, ppc, label_font) if slot == "variant" else "",
+            width=size[0])
 
     def _sample_localized(self, request: Request, rng: np.random.Generator, size: tuple[int, int]) -> ShelfContent:
         """Shelves or a product grid in another language: the same arrangements as in English
@@ -523,7 +527,8 @@ class ShelfContext(Context):
             old_asked=bool(slot == "fine_text" and mode == "grid" and rng.random() < 0.5), zoom=geometry.zoom,
             ppc=ppc, language=code, sale_word=sale_word, asked=asked.key if asked else (),
             absent=_absent_product(asked, ppc, label_font, rng) if slot == "presupposition" else None,
-            detail=_detail_kind(mode, rows, rng) if slot == "variant" else "")
+            detail=_detail_kind(mode, rows, rng, request.present, ppc, label_font) if slot == "variant" else "",
+            width=size[0])
 
     @staticmethod
     def _aisle_of(rows) -> str:
@@ -603,6 +608,8 @@ class ShelfContext(Context):
             if any(choices):
                 break
             legible_at = geometry.ppc(rows)  # the next draw prefers labels that print at this scale
+        if slot == "variant" and not any(choices):  # (no label would name a detail to ask about)
+            raise Resample("no product whose label names its variant and size")
         focus, word = "", ""
         if slot == "count_merged":
             ppc = geometry.ppc(rows)  # near the final scale: prefer products whose name prints at it
@@ -711,8 +718,8 @@ class ShelfContext(Context):
         the picture, a word of its label is its own (label_word), a variant of it is not
         on the shelf yet (near-duplicates)."""
         usable = [k for k in range(N_SHELVES) if choices[k]]
-        if not usable and slot in UNASKED_FOCUS:
-            return rows, "", ""
+        if not usable and slot in UNASKED_FOCUS:  # (found on the layout, it cost a layout for nothing)
+            raise Resample("no products named in full to ask about")
         if not usable:
             raise Resample("a shelf too short for the asked product")
         k = pick(rng, usable)
@@ -808,8 +815,9 @@ class ShelfContext(Context):
         cols = int(rng.integers(3, 5))
         if slot == "count_rows" and n + 1 > n_rows * cols:
             n_rows, cols = 3, 4
-        # Produce has no variants (near-duplicates) and no product lines to be absent (presupposition).
-        no_produce = slot in ("near_duplicate_box", "presupposition")
+        # Produce has no variants (near-duplicates, variant questions) and no product lines to be
+        # absent (presupposition).
+        no_produce = slot in ("near_duplicate_box", "variant", "presupposition")
         aisle = asked.aisle if asked else pick(rng, sorted(vocab["aisles"]) + ([] if no_produce or not vocab["produce"]
                                                                          else ["Produce"]))
         need = n_rows * cols
@@ -954,7 +962,75 @@ class ShelfContext(Context):
             (ka, ia), (kb, ib) = where[focus[0]], where[focus[1]]
             rows[ka][ia], rows[kb][ib] = rows[kb][ib], rows[ka][ia]
             return self._with_rows(content, rows, content.focus)
+        if slot in ("absent_field", "presupposition"):
+            return self._line_flipped(content, request, rng, rows)
+        if slot == "variant" and focus:
+            return self._variant_flipped(content, request, rng, rows, focus[0])
         raise Resample(f"shelves make no minimal pair for {slot}")
+
+    def _line_flipped(self, content: ShelfContent, request: Request, rng, rows) -> ShelfContent:
+        """The twin of "is there any X" or "what is the price of X": the asked product's
+        line taken off (each of its blocks another line of the picture's aisle, not shown
+        yet), or put on (in place of one product wholly inside the picture), all else where
+        it was."""
+        asked = _Asked(*content.asked)
+        mine = [(k, i) for k, row in enumerate(rows) for i, b in enumerate(row)
+                if asked.of(b.product.brand, b.product.name)]
+        if mine:
+            taken = next(rows[k][i].product for k, i in mine if rows[k][i].product.display == content.focus) \
+                if request.slot == "presupposition" else None
+            for k, i in mine:
+                rows[k][i] = _swapped(rows, k, i, _off_products(rows, asked, rng), content)
+            return dataclasses.replace(self._with_rows(content, rows, ""), absent=taken)
+        if request.slot == "presupposition":
+            put = [content.absent]
+        else:
+            aisle, line = _line_asked(asked, content)
+            put = [_produce(line, rng)] if aisle == "Produce" else \
+                [_product(line, rng, aisle, variant=v, size=z) for v in line["variants"] for z in line["sizes"]]
+        inside = _inside_blocks(rows, content.lead, content.ppc, content.width) \
+            if content.mode == "shelf" else {(k, i) for k, row in enumerate(rows) for i in range(len(row))}
+        spots = sorted((k, i) for k, i in inside if 0 < i < len(rows[k]) - 1 or content.mode == "grid")
+        for k, i in [spots[int(j)] for j in rng.permutation(len(spots))]:
+            fits = [p for p in put if _fits_in(rows, k, i, p, content, request.slot)]
+            if fits:
+                new = pick(rng, fits)
+                rows[k][i] = Block(new, rows[k][i].facings, False, False)
+                return dataclasses.replace(self._with_rows(content, rows, new.display if content.absent else ""),
+                                           absent=None)
+        raise Resample("no place on the shelves for the asked product")
+
+    def _variant_flipped(self, content: ShelfContent, request: Request, rng, rows, phrase: str) -> ShelfContent:
+        """The twin of a variant question: the asked size, variant or cap taken off its
+        line's products (each given one its line does not show yet), or given to one
+        product of the line that shows another."""
+        kind = content.detail
+        for k, row in enumerate(rows):
+            for i, b in enumerate(row):
+                p = b.product
+                line = _line_of_product(p) if p.package and not b.filler else None
+                if line is None:
+                    continue
+                if request.present and (kind != "cap" or p.cap is not None) and _variant_phrase(p, kind) == phrase:
+                    shown = {_detail_of(kind, o.product) for r in rows for o in r if o.product.line == p.line}
+                    mine = [(kk, ii) for kk, r in enumerate(rows) for ii, o in enumerate(r)
+                            if o.product.line == p.line and _detail_of(kind, o.product) == _detail_of(kind, p)]
+                    for kk, ii in mine:
+                        others = [a for a in _variants_of(rows[kk][ii].product, line)
+                                  if _detail_kind_of(a, rows[kk][ii].product) == kind
+                                  and _detail_of(kind, a) not in shown
+                                  and _fits_in(rows, kk, ii, a, content, request.slot)]
+                        if not others:
+                            raise Resample(f"no other {kind} of the line to show instead")
+                        rows[kk][ii] = Block(pick(rng, others), rows[kk][ii].facings, rows[kk][ii].sale, False)
+                    return self._with_rows(content, rows, content.focus)
+                if not request.present:
+                    for alt in _variants_of(p, line):
+                        if _detail_kind_of(alt, p) == kind and _variant_phrase(alt, kind) == phrase \
+                                and _fits_in(rows, k, i, alt, content, request.slot):
+                            rows[k][i] = Block(alt, b.facings, b.sale, False)
+                            return self._with_rows(content, rows, content.focus)
+        raise Resample("the asked variant has no twin on these shelves")
 
     @staticmethod
     def _with_rows(content: ShelfContent, rows, focus: str) -> ShelfContent:
@@ -976,7 +1052,8 @@ class ShelfContext(Context):
 
 
 # Slots whose question picks its own subject among the products named in full (the one
-# facing made for them is not what is asked): with no product to make it, none is made.
+# facing made for them is not what is asked): with no product to make it, the shelves are
+# drawn again before any layout (the question would find none on it).
 UNASKED_FOCUS = ("row_of", "left_of", "row_relative", "presupposition")
 # Slots that need a product named in full (variant: to ask about its size or variant).
 FOCUS_SLOTS = ("named_box", "near_duplicate_box", "label_word", "fine_text", "variant") + UNASKED_FOCUS
@@ -2028,12 +2105,122 @@ def _same_in(kind: str, a: Product, b: Product) -> bool:
     return a.variant == b.variant
 
 
-def _detail_kind(mode: str, rows, rng) -> str:
+def _detail_kind(mode: str, rows, rng, present: bool, ppc: float, label_font: str) -> str:
     """The detail a variant question asks about, picked before the wanted answer (a cap
     where the shelves stand capped bottles: a card draws its package too small to ask
-    about the cap)."""
+    about the cap). Rows where no product could be asked about it with that answer are
+    drawn again here, before the layout that _fields would have found it on."""
     capped = mode == "shelf" and any(b.product.cap is not None for row in rows for b in row)
-    return pick(rng, ("size", "variant", "cap") if capped else ("size", "variant"))
+    kind = pick(rng, ("size", "variant", "cap") if capped else ("size", "variant"))
+    if not _detail_askable(kind, present, mode, rows, ppc, label_font):
+        raise Resample(f"no product's {kind} to ask about")
+    return kind
+
+
+def _detail_askable(kind: str, present: bool, mode: str, rows, ppc: float, label_font: str) -> bool:
+    """Whether some product of the rows can be asked about its `kind` of detail with the
+    wanted answer, as _fields asks on the layout: shown where its label (a shelf's) prints
+    its variant and size; absent as a variant of it, none of its line's products sharing
+    that detail, whose label would name it."""
+    siblings: dict = {}
+    for row in rows:
+        for b in row:
+            siblings.setdefault(b.product.line, []).append(b.product)
+    for p in (b.product for row in rows for b in row if not b.filler and b.product.package):
+        if mode == "shelf" and not {"variant", "size"} <= {pr.role for pr in _look(p, ppc, label_font).prints}:
+            continue
+        if present:
+            if kind != "cap" or (p.cap is not None and mode == "shelf"):
+                return True
+            continue
+        line = next((ln for ln in _aisle_lines(p.aisle) if (ln["brand"], ln["name"]) == p.line), None)
+        for alt in _variants_of(p, line) if line is not None else ():
+            alt_kind = "size" if alt.size != p.size else "cap" if alt.cap != p.cap else "variant"
+            if alt_kind != kind or (kind == "cap" and mode != "shelf"):
+                continue
+            if any(_same_in(kind, alt, s) for s in siblings[p.line]):
+                continue
+            if mode == "grid" or len(_look(alt, ppc, label_font).prints) >= 4:
+                return True
+    return False
+
+
+# Minimal pairs of hallucination questions (ShelfContext._line_flipped, _variant_flipped) --
+
+def _fits_in(rows, k: int, i: int, new: Product, c: ShelfContent, slot: str = "") -> bool:
+    """Whether `new` can take block i of row k with all else in place: on shelves, no
+    taller than its row's tallest package (the shelves' scale stays), its row still
+    reaching the right edge, the block wholly inside the picture and its label naming
+    what `slot` asks (nothing for a product put in place of a removed one); a card holds
+    any product."""
+    if c.mode != "shelf":
+        return True
+    row = list(rows[k])
+    tallest = max(_size_cm(b.product)[1] for b in row)
+    row[i] = Block(new, row[i].facings, row[i].sale, row[i].filler)
+    if _size_cm(new)[1] > tallest:
+        return False
+    spans = _spans(row, c.lead[k], c.ppc)
+    if spans[-1][1] <= c.width:
+        return False
+    if not slot:
+        return True
+    return spans[i][0] >= 0 and spans[i][1] <= c.width and _look_names(slot, _look(new, c.ppc, c.label_font))
+
+
+def _swapped(rows, k: int, i: int, spare: list[Product], c: ShelfContent) -> Block:
+    """Block i of row k with a product of `spare` in place of its own (that product then
+    taken out of `spare`: each product stays in one place)."""
+    fits = [p for p in spare if _fits_in(rows, k, i, p, c)]
+    if not fits:
+        raise Resample("no product to put in place of the asked one")
+    new = fits[0]
+    spare[:] = [p for p in spare if p.display != new.display]
+    return Block(new, rows[k][i].facings, False, False)
+
+
+def _off_products(rows, asked: _Asked, rng) -> list[Product]:
+    """Products of the picture's aisle whose lines it does not show (not the asked one), in
+    a random order."""
+    aisle = next(b.product.aisle for row in rows for b in row if not b.filler)
+    shown = {b.product.line for row in rows for b in row}
+    if aisle == "Produce":
+        out = [_produce(item, rng) for item in vocabulary("shelf")["produce"]
+               if ("", item["name"]) not in shown and not asked.of("", item["name"])]
+    else:
+        out = [_product(ln, rng, aisle, variant=v, size=z) for ln in _aisle_lines(aisle)
+               if (ln["brand"], ln["name"]) not in shown and not asked.of(ln["brand"], ln["name"])
+               for v in ln["variants"] for z in ln["sizes"]]
+    return [out[int(j)] for j in rng.permutation(len(out))]
+
+
+def _line_asked(asked: _Asked, c: ShelfContent) -> tuple[str, dict]:
+    """(aisle, line) of the product asked about, in the picture's language (an item of
+    produce on an English product page)."""
+    aisle = next(b.product.aisle for row in c.rows for b in row if not b.filler)
+    if ":" in aisle:
+        code, system, _name = aisle.split(":", 2)
+        every = _localized(code, system)[0]
+    else:
+        every = {**_lines(), "Produce": [{**item, "brand": ""} for item in vocabulary("shelf")["produce"]]}
+    for name, lines in sorted(every.items(), key=lambda a: a[0] != asked.aisle):  # its own aisle first
+        for ln in lines:
+            if asked.of(ln["brand"], ln["name"]):
+                return name, ln
+    raise Resample("the asked product has no line")
+
+
+def _line_of_product(p: Product) -> dict | None:
+    return next((ln for ln in _aisle_lines(p.aisle) if (ln["brand"], ln["name"]) == p.line), None)
+
+
+def _detail_of(kind: str, p: Product):
+    return p.size if kind == "size" else p.cap if kind == "cap" else p.variant
+
+
+def _detail_kind_of(alt: Product, p: Product) -> str:
+    """Which detail a variant of p (_variants_of) changes."""
+    return "size" if alt.size != p.size else "cap" if alt.cap != p.cap else "variant"
 
 
 def _variant_phrase(p: Product, kind: str) -> str:
