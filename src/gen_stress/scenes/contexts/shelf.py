@@ -979,8 +979,9 @@ class ShelfContext(Context):
         if mine:
             taken = next(rows[k][i].product for k, i in mine if rows[k][i].product.display == content.focus) \
                 if request.slot == "presupposition" else None
+            spare = _off_products(rows, asked, rng)
             for k, i in mine:
-                rows[k][i] = _swapped(rows, k, i, _off_products(rows, asked, rng), content)
+                rows[k][i] = _swapped(rows, k, i, spare, content)
             return dataclasses.replace(self._with_rows(content, rows, ""), absent=taken)
         if request.slot == "presupposition":
             put = [content.absent]
@@ -1949,7 +1950,7 @@ def _fields(slot: str, c: ShelfContent, d: _Drawer, shown: list[_Drawn], all_nam
             p = x.product
             if not p.package:
                 continue
-            line = next((ln for ln in _aisle_lines(p.aisle) if (ln["brand"], ln["name"]) == p.line), None)
+            line = _line_of_product(p)
             if line is None:
                 continue
             siblings = lines[p.line]
@@ -1967,7 +1968,7 @@ def _fields(slot: str, c: ShelfContent, d: _Drawer, shown: list[_Drawn], all_nam
                     said.add(phrase)
                     fields.append(Field(phrase, True, ids=detail))
             for alt in _variants_of(p, line):
-                kind = "size" if alt.size != p.size else "cap" if alt.cap != p.cap else "variant"
+                kind = _detail_kind_of(alt, p)
                 if kind != c.detail or kind == "cap" and x.card:
                     continue
                 if any(_same_in(kind, alt, s) for s in siblings):
@@ -2098,11 +2099,12 @@ def _as_written(word: str, c: ShelfContent) -> str:
 
 def _same_in(kind: str, a: Product, b: Product) -> bool:
     """Whether b shows a's value of the detail (so a's variant is not absent)."""
-    if kind == "size":
-        return a.size == b.size
-    if kind == "cap":
-        return a.cap == b.cap
-    return a.variant == b.variant
+    return _detail_of(kind, a) == _detail_of(kind, b)
+
+
+def _detail_of(kind: str, p: Product):
+    """A product's size, cap or variant word."""
+    return p.size if kind == "size" else p.cap if kind == "cap" else p.variant
 
 
 def _detail_kind(mode: str, rows, rng, present: bool, ppc: float, label_font: str) -> str:
@@ -2133,10 +2135,9 @@ def _detail_askable(kind: str, present: bool, mode: str, rows, ppc: float, label
             if kind != "cap" or (p.cap is not None and mode == "shelf"):
                 return True
             continue
-        line = next((ln for ln in _aisle_lines(p.aisle) if (ln["brand"], ln["name"]) == p.line), None)
+        line = _line_of_product(p)
         for alt in _variants_of(p, line) if line is not None else ():
-            alt_kind = "size" if alt.size != p.size else "cap" if alt.cap != p.cap else "variant"
-            if alt_kind != kind or (kind == "cap" and mode != "shelf"):
+            if _detail_kind_of(alt, p) != kind or (kind == "cap" and mode != "shelf"):
                 continue
             if any(_same_in(kind, alt, s) for s in siblings[p.line]):
                 continue
@@ -2212,10 +2213,6 @@ def _line_asked(asked: _Asked, c: ShelfContent) -> tuple[str, dict]:
 
 def _line_of_product(p: Product) -> dict | None:
     return next((ln for ln in _aisle_lines(p.aisle) if (ln["brand"], ln["name"]) == p.line), None)
-
-
-def _detail_of(kind: str, p: Product):
-    return p.size if kind == "size" else p.cap if kind == "cap" else p.variant
 
 
 def _detail_kind_of(alt: Product, p: Product) -> str:
