@@ -107,6 +107,10 @@ def test_hallucination_pairs_put_on_or_take_off_only_what_is_asked(subtask):
                     for r in (a, b)]
         assert products[0] != products[1] and products[0] & products[1]
         assert len(products[0] - products[1]) <= 3 and len(products[1] - products[0]) <= 3  # one line's at most
+        if subtask == "object":  # "any X": the yes side shows an X, the no side none
+            word = a["question"].split(" any ")[1].split("?")[0]
+            shows = [any(word in name.lower() for name in side) for side in products]
+            assert shows == [a["answer"] == "yes", b["answer"] == "yes"]
 
 
 def test_what_an_answer_rests_on_is_named_once():
