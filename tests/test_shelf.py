@@ -222,6 +222,16 @@ def test_a_package_stamp_paints_each_part_as_its_whole_mask_would():
     assert len(kinds) >= 3
 
 
+def test_shelves_whose_labels_name_no_line_are_drawn_again(monkeypatch):
+    """Labels too small at the shelves' scale to name any product line: the picture is drawn
+    again (here always a product page), never a product picked from none (a worker's error)."""
+    from gen_stress.scenes.contexts import shelf
+
+    monkeypatch.setattr(shelf, "_nameable", lambda *args: frozenset())
+    rows = rows_of("hallucination", "object", 6, seed=3)
+    assert len(rows) == 6 and all("this product page" in r["question"] for r in rows)
+
+
 def test_an_absent_product_is_never_one_drawn_without_its_label():
     """Small facings print no label, yet a person who knows the package sees the product:
     a negative ("any mints?") is never the name of a product drawn anywhere."""

@@ -1003,8 +1003,8 @@ class ShelfContext(Context):
 
     def _variant_flipped(self, content: ShelfContent, request: Request, rng, rows, phrase: str) -> ShelfContent:
         """The twin of a variant question: the asked size, variant or cap taken off its
-        line's products (each given one its line does not show yet), or given to one
-        product of the line that shows another."""
+        line's products (each given another, one its line does not show yet where there is
+        one), or given to one product of the line that shows another."""
         kind = content.detail
         for k, row in enumerate(rows):
             for i, b in enumerate(row):
@@ -1019,8 +1019,9 @@ class ShelfContext(Context):
                     for kk, ii in mine:
                         others = [a for a in _variants_of(rows[kk][ii].product, line)
                                   if _detail_kind_of(a, rows[kk][ii].product) == kind
-                                  and _detail_of(kind, a) not in shown
                                   and _fits_in(rows, kk, ii, a, content, request.slot)]
+                        # (one its line does not show yet, where there is one: each product in one place)
+                        others = [a for a in others if _detail_of(kind, a) not in shown] or others
                         if not others:
                             raise Resample(f"no other {kind} of the line to show instead")
                         rows[kk][ii] = Block(pick(rng, others), rows[kk][ii].facings, rows[kk][ii].sale, False)
@@ -1975,7 +1976,10 @@ def _fields(slot: str, c: ShelfContent, d: _Drawer, shown: list[_Drawn], all_nam
                     continue
                 if not x.card and len(_look(alt, c.ppc, c.label_font).prints) < 4:
                     continue  # (a variant whose label would not name it here is never asked shown either)
-                fields.append(Field(_variant_phrase(alt, kind), False, ids=detail, negative="adversarial"))
+                phrase = _variant_phrase(alt, kind)
+                if phrase not in said:  # (a cap colour two sizes of the line lack: one field)
+                    said.add(phrase)
+                    fields.append(Field(phrase, False, ids=detail, negative="adversarial"))
     elif slot == "presupposition":  # the product picked first (_asked_product): shown, or absent
         for x in shown:
             if x.price and x.product.display == c.focus:
@@ -2019,7 +2023,10 @@ def _asked_product(request: Request, rng, vocab: dict, mode: str, geometry: _Geo
     # (produce is sold on product pages only, and has no product lines to be absent: presupposition)
     if mode == "grid" and vocab["produce"] and not by_line:
         aisles["Produce"] = {(item["name"].lower(), "") for item in vocab["produce"]}
-    name, brand = pick(rng, sorted(set().union(*aisles.values())))
+    keys = sorted(set().union(*aisles.values()))
+    if not keys:  # (labels too small at this scale and in this font to name any line)
+        raise Resample("no product line the picture could name")
+    name, brand = pick(rng, keys)
     home = [a for a, keys in aisles.items() if (name, brand) in keys]
     others = [a for a, keys in aisles.items() if (name, brand) not in keys]
     language = "" if request.language in ("", "en") else request.language
@@ -2166,7 +2173,10 @@ def _fits_in(rows, k: int, i: int, new: Product, c: ShelfContent, slot: str = ""
         return False
     if not slot:
         return True
-    return spans[i][0] >= 0 and spans[i][1] <= c.width and _look_names(slot, _look(new, c.ppc, c.label_font))
+    look = _look(new, c.ppc, c.label_font)
+    # (a variant question's shown product prints its variant and size, as _fields reads it)
+    named = {"variant", "size"} <= {pr.role for pr in look.prints} if slot == "variant" else _look_names(slot, look)
+    return spans[i][0] >= 0 and spans[i][1] <= c.width and named
 
 
 def _swapped(rows, k: int, i: int, spare: list[Product], c: ShelfContent) -> Block:
