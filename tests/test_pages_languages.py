@@ -695,3 +695,24 @@ def test_shelf_pairs_and_determinism_in_another_language(tmp_path, capsys):
             assert a["group_id"] == b["group_id"] and a["answer"] != b["answer"]
             if family == "ocr" and len(a["answer"]) == len(b["answer"]):
                 assert sum(x != y for x, y in zip(a["answer"], b["answer"])) == 1
+
+
+def test_a_thai_page_is_fitted_to_its_footnote_markers(tmp_path, capsys):
+    """Pages in another language are fitted to their footnote markers as English ones
+    are (paragraphs without one left out, marked ones cut to their first sentence), the
+    page's arithmetic spacing lines by the script's leading: Thai stacks marks above and
+    below its letters, and ends a sentence with a space, not a stop. (Every run of Thai
+    footnote counting failed: each page was drawn again until the attempts ran out.)"""
+    from gen_stress.scenes.contexts.document import _first_sentence
+
+    assert _first_sentence(("กา", "ขา", " คา", "งา"), "") == ("กา", "ขา")
+    assert _first_sentence(("a", "b.", " c."), ".") == ("a", "b.")
+    out = tmp_path / "out"
+    rc, _, err = run_cli(["--family", "counting", "--subtask", "small_items", "--set", "context=document",
+                          "--set", "script=thai", "--n", "4", "--seed", "1", "--out", str(out), "--no-progress"], capsys)
+    assert rc == 0, err
+    rows = read_rows(out, "counting")
+    assert len(rows) == 4
+    for row in rows:
+        numbers = [t for t in row["scene"]["texts"] if t["role"] == "footnote_marker"]
+        assert "footnote markers" in row["question"] and len(numbers) == int(row["answer"])

@@ -318,7 +318,7 @@ class DocumentContext(Context):
             dagger_at = can[int(rng.integers(len(can)))]
             content = dataclasses.replace(content, rows=tuple(dataclasses.replace(r, dagger=k == dagger_at)
                                                               for k, r in enumerate(rows)))
-        return content
+        return _fitted(content, size, slot, doc["stop"])
 
     def optional_fields(self, content: DocumentContent, request: Request) -> dict[str, bool]:
         """The page number, author line and footnotes (the last one, and one past it),
@@ -828,11 +828,13 @@ def _frame(content: DocumentContent, size: tuple[int, int]) -> tuple[float, floa
 def _n_placed(content: DocumentContent, size: tuple[int, int]) -> int:
     """How many paragraphs the layout puts on the page: its arithmetic (title, author and
     running header above; page number, footnotes, stamp and table below; the columns'
-    flow), without drawing."""
+    flow, lines spaced by the script's leading and wrapped as the layout wraps them),
+    without drawing."""
     x0, y0, x1, y1, pad = _frame(content, size)
     body = font_named(content.body_font)
     px = content.body_px
-    pitch = cap_gap(px) * 0.85
+    lead = _leading(content, body)
+    pitch = cap_gap(lead(px)) * 0.85
     left, right = x0 + pad, x1 - pad
     y = y0 + pad * 0.6
     if content.running_header:
@@ -840,25 +842,32 @@ def _n_placed(content: DocumentContent, size: tuple[int, int]) -> int:
         y += px * 0.6
     y += content.title_px * 1.8 + 2 * content.stroke_px
     if content.author:
-        y += cap_gap(px) * 1.1
+        y += cap_gap(lead(px)) * 1.1
     y += px * 1.2
     bottom = y1 - pad * 0.5
     if content.page_number:
-        bottom -= cap_gap(px)
+        bottom -= cap_gap(lead(px))
     for _note in content.footnotes:
-        bottom -= cap_gap(content.fine_px) * 0.9
+        bottom -= cap_gap(lead(content.fine_px)) * 0.9
     if content.footnotes:
         bottom -= px
     if content.stamp:
         bottom -= _stamp_room(content, body)
     note = any(r.dagger for r in content.rows)
-    bottom = bottom - (len(content.rows) + 1) * (cap_gap(px) * 0.95) - cap_gap(px) * (2.2 if note else 1.2)
+    gap = cap_gap(lead(px))
+    bottom = bottom - (len(content.rows) + 1) * (gap * 0.95) - gap * (2.2 if note else 1.2)
     bottom -= px
     gutter = 2.5 * px if content.columns == 2 else 0
     col_w = (right - left - gutter) / content.columns
-    space_w = text_width(" ", body, px)
-    needs = [(pitch * 1.6 if p.heading else 0) + pitch * (len(_wrap(p.words, body, px, col_w, 2 * space_w)) + 0.3)
-             for p in content.paragraphs]
+    shaping = page_shaping(content.language)
+    space_w = text_width(" ", body, px, shaping)
+    if content.language:  # (as _columns wraps a page in another language)
+        needs = [(pitch * 1.6 if p.heading else 0)
+                 + pitch * (len(_wrap_tokens(p.words, body, px, col_w, 2 * space_w, shaping)) + 0.3)
+                 for p in content.paragraphs]
+    else:
+        needs = [(pitch * 1.6 if p.heading else 0) + pitch * (len(_wrap(p.words, body, px, col_w, 2 * space_w)) + 0.3)
+                 for p in content.paragraphs]
     first_end = min(bottom, y + sum(needs) / 2 + pitch) if content.columns == 2 else bottom
     column, top = 0, y
     for k, need in enumerate(needs):
@@ -871,7 +880,7 @@ def _n_placed(content: DocumentContent, size: tuple[int, int]) -> int:
     return len(needs)
 
 
-def _fitted(content: DocumentContent, size: tuple[int, int], slot: str) -> DocumentContent:
+def _fitted(content: DocumentContent, size: tuple[int, int], slot: str, stop: str = ".") -> DocumentContent:
     """The content made to hold its footnote markers on the page (a large stamp or large
     footnotes leave little room for text): unmarked paragraphs before the last marked
     one left out, then marked paragraphs cut to their first sentence, then two columns;
@@ -889,9 +898,9 @@ def _fitted(content: DocumentContent, size: tuple[int, int], slot: str) -> Docum
             paragraphs.pop(k)
             content = dataclasses.replace(content, paragraphs=tuple(paragraphs))
         elif long := [k for k in range(last + 1)
-                      if len(_first_sentence(paragraphs[k].words)) < len(paragraphs[k].words)]:
+                      if len(_first_sentence(paragraphs[k].words, stop)) < len(paragraphs[k].words)]:
             k = long[-1]
-            paragraphs[k] = dataclasses.replace(paragraphs[k], words=_first_sentence(paragraphs[k].words))
+            paragraphs[k] = dataclasses.replace(paragraphs[k], words=_first_sentence(paragraphs[k].words, stop))
             content = dataclasses.replace(content, paragraphs=tuple(paragraphs))
         elif content.columns == 1:
             content = dataclasses.replace(content, columns=2)
@@ -899,8 +908,14 @@ def _fitted(content: DocumentContent, size: tuple[int, int], slot: str) -> Docum
             raise Resample("a paragraph with a footnote marker does not fit")
 
 
-def _first_sentence(words: tuple[str, ...]) -> tuple[str, ...]:
-    end = next((i for i, w in enumerate(words) if w.endswith(".")), len(words) - 1)
+def _first_sentence(words: tuple[str, ...], stop: str = ".") -> tuple[str, ...]:
+    """The words (or a language's tokens) of a paragraph's first sentence: up to the first
+    that ends with the language's full stop; in Thai, which writes none, up to the token
+    before the next sentence's, the first after it to start with a space."""
+    if stop:
+        end = next((i for i, w in enumerate(words) if w.endswith(stop)), len(words) - 1)
+    else:
+        end = next((i - 1 for i, w in enumerate(words) if i and w.startswith(" ")), len(words) - 1)
     return words[:end + 1]
 
 
