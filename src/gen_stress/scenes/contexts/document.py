@@ -533,13 +533,8 @@ class DocumentContext(Context):
             col_x = col_x[::-1]
         column, y = 0, top
         space_w = tw(" ", body, px)
-        if content.language:
-            wrapped = [_wrap_tokens(p.words, body, px, col_w, 2 * space_w, sheet.shaping) for p in content.paragraphs]
-        else:
-            # (positional, as _n_placed calls it: lru_cache keys keyword and positional calls apart)
-            wrapped = [_wrap(p.words, body, px, col_w, 2 * space_w) for p in content.paragraphs]
-        needs = [(pitch * 1.6 if p.heading else 0) + pitch * (len(lines) + 0.3)
-                 for p, lines in zip(content.paragraphs, wrapped)]
+        wrapped = _wrapped(content, body, px, col_w, sheet.shaping)
+        needs = _needs(content, wrapped, pitch)
         # Two columns are balanced: the first ends once it holds about half the text.
         first_end = min(bottom, top + sum(needs) / 2 + pitch) if content.columns == 2 else bottom
         for para, lines, need in zip(content.paragraphs, wrapped, needs):
@@ -859,15 +854,7 @@ def _n_placed(content: DocumentContent, size: tuple[int, int]) -> int:
     bottom -= px
     gutter = 2.5 * px if content.columns == 2 else 0
     col_w = (right - left - gutter) / content.columns
-    shaping = page_shaping(content.language)
-    space_w = text_width(" ", body, px, shaping)
-    if content.language:  # (as _columns wraps a page in another language)
-        needs = [(pitch * 1.6 if p.heading else 0)
-                 + pitch * (len(_wrap_tokens(p.words, body, px, col_w, 2 * space_w, shaping)) + 0.3)
-                 for p in content.paragraphs]
-    else:
-        needs = [(pitch * 1.6 if p.heading else 0) + pitch * (len(_wrap(p.words, body, px, col_w, 2 * space_w)) + 0.3)
-                 for p in content.paragraphs]
+    needs = _needs(content, _wrapped(content, body, px, col_w, page_shaping(content.language)), pitch)
     first_end = min(bottom, y + sum(needs) / 2 + pitch) if content.columns == 2 else bottom
     column, top = 0, y
     for k, need in enumerate(needs):
@@ -878,6 +865,22 @@ def _n_placed(content: DocumentContent, size: tuple[int, int]) -> int:
                 return k
         y += need
     return len(needs)
+
+
+def _wrapped(content: DocumentContent, body, px: int, col_w: float, shaping) -> list:
+    """Each paragraph's lines in a column `col_w` wide, indented by two spaces: by words
+    in English, by the language's tokens (shaped) otherwise. What the layout flows and its
+    arithmetic (_n_placed) counts."""
+    space_w = text_width(" ", body, px, shaping)
+    if content.language:
+        return [_wrap_tokens(p.words, body, px, col_w, 2 * space_w, shaping) for p in content.paragraphs]
+    # (positional: lru_cache keys keyword and positional calls apart)
+    return [_wrap(p.words, body, px, col_w, 2 * space_w) for p in content.paragraphs]
+
+
+def _needs(content: DocumentContent, wrapped: list, pitch: float) -> list[float]:
+    """The height each paragraph takes: its heading, its lines and the gap after it."""
+    return [(pitch * 1.6 if p.heading else 0) + pitch * (len(lines) + 0.3) for p, lines in zip(content.paragraphs, wrapped)]
 
 
 def _fitted(content: DocumentContent, size: tuple[int, int], slot: str, stop: str = ".") -> DocumentContent:

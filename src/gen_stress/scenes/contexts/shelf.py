@@ -468,10 +468,7 @@ class ShelfContext(Context):
             board=tuple(pick(rng, vocab["boards"])), rail=tuple(pick(rng, vocab["rails"])), accent=accent,
             card=tuple(pick(rng, vocab["cards"])), columns=max(len(r) for r in rows), focus=focus, word=word,
             old_asked=bool(slot == "fine_text" and mode == "grid" and rng.random() < 0.5), zoom=geometry.zoom, ppc=ppc,
-            asked=asked.key if asked else (),
-            absent=_absent_product(asked, ppc, label_font, rng) if slot == "presupposition" else None,
-            detail=_detail_kind(mode, rows, rng, request.present, ppc, label_font) if slot == "variant" else "",
-            width=size[0])
+            **_question_fields(request, rng, asked, mode, rows, ppc, label_font, size))
 
     def _sample_localized(self, request: Request, rng: np.random.Generator, size: tuple[int, int]) -> ShelfContent:
         """Shelves or a product grid in another language: the same arrangements as in English
@@ -525,10 +522,8 @@ class ShelfContext(Context):
             accent=tuple(pick(rng, vocab["accents"])), card=tuple(pick(rng, vocab["cards"])),
             columns=max(len(r) for r in rows), focus=focus, word=word,
             old_asked=bool(slot == "fine_text" and mode == "grid" and rng.random() < 0.5), zoom=geometry.zoom,
-            ppc=ppc, language=code, sale_word=sale_word, asked=asked.key if asked else (),
-            absent=_absent_product(asked, ppc, label_font, rng) if slot == "presupposition" else None,
-            detail=_detail_kind(mode, rows, rng, request.present, ppc, label_font) if slot == "variant" else "",
-            width=size[0])
+            ppc=ppc, language=code, sale_word=sale_word,
+            **_question_fields(request, rng, asked, mode, rows, ppc, label_font, size))
 
     @staticmethod
     def _aisle_of(rows) -> str:
@@ -2035,6 +2030,17 @@ def _asked_product(request: Request, rng, vocab: dict, mode: str, geometry: _Geo
         return _Asked(name, aisle=pick(rng, others))
     return _Asked(name, brand, pick(rng, home), bool(request.present))
 
+
+def _question_fields(request: Request, rng, asked: _Asked | None, mode: str, rows, ppc: float, label_font: str,
+                     size: tuple[int, int]) -> dict:
+    """What a content keeps of its question, English or not: the product asked about, the
+    absent one a price question names, the detail a variant question asks about, and the
+    picture's width (kept inside by a minimal pair's change)."""
+    return {"asked": asked.key if asked else (),
+            "absent": _absent_product(asked, ppc, label_font, rng) if request.slot == "presupposition" else None,
+            "detail": _detail_kind(mode, rows, rng, request.present, ppc, label_font)
+            if request.slot == "variant" else "",
+            "width": size[0]}
 
 def _absent_product(asked: _Asked, ppc: float, label_font: str, rng) -> Product | None:
     """The product a price question asks about when its line is kept off the picture, its
