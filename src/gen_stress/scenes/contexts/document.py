@@ -861,7 +861,8 @@ def _n_placed(content: DocumentContent, size: tuple[int, int]) -> int:
         if y + need > (first_end if column == 0 and y > top else bottom):
             column += 1
             y = top
-            if column >= content.columns:
+            # (the layout cuts a paragraph taller than a whole column: not placed in full)
+            if column >= content.columns or y + need > bottom:
                 return k
         y += need
     return len(needs)
