@@ -307,6 +307,8 @@ class ScreenContext(Context):
             order_cents=int(rng.integers(12, 400)) * 100 - 1 if kind == "checkout" else 0)
         if code:
             content = _localized(content, code, numbering)
+        if dialog and device == "phone" and not _dialog_holds_its_buttons(content, size):
+            content = dataclasses.replace(content, device="desktop")  # (labels of some languages run long)
         return content
 
     @staticmethod
@@ -539,6 +541,48 @@ class _Palette:
     on_accent: RGB
 
 
+def _unit(size: tuple[int, int], compact: bool) -> float:
+    """Output pixels per logical point of a screen drawn at `size`."""
+    return min(size) / 512 * (0.88 if compact else 1.0)
+
+
+def _ui_px(u: float) -> int:
+    """The text size of a screen's labels at `u` output pixels per point."""
+    return max(5, int(round(7 * u)))
+
+
+def _screen_frame(device: str, offset: float, size: tuple[int, int]) -> tuple[float, float, float, float]:
+    """The screen's box in the picture: a phone upright at `offset` across the
+    backdrop, or a desktop window filling it."""
+    W, H = size
+    m = max(6.0, 12 * min(W, H) / 512)
+    if device != "phone":
+        return (m, m, W - m, H - m)
+    h = H - 2 * m
+    w = min(W - 2 * m, round(h * 0.56))
+    x0 = m + offset * (W - 2 * m - w)
+    return (x0, m, x0 + w, m + h)
+
+
+def _button_row_width(labels, font: FontInfo, px: int, u: float, shaping) -> float:
+    """The width of a row of buttons: each label with its padding, the gaps between."""
+    return sum(text_width(b, font, px, shaping) + 24 * u for b in labels) + 8 * u * (len(labels) - 1)
+
+
+def _dialog_width(frame, u: float, row_w: float) -> float:
+    """A dialog's width: 300 points, or as wide as its button row needs (another
+    language's labels run longer), within the screen."""
+    return min(frame[2] - frame[0] - 24 * u, max(300 * u, row_w + 20 * u + 1))
+
+
+def _dialog_holds_its_buttons(c: ScreenContent, size: tuple[int, int]) -> bool:
+    """Whether a dialog's buttons fit in one row on the content's screen (as the layout
+    draws them: the dialog's width less its padding)."""
+    u = _unit(size, c.compact)
+    row_w = _button_row_width(c.buttons, font_named(c.font), _ui_px(u), u, page_shaping(c.language))
+    return _dialog_width(_screen_frame(c.device, c.offset, size), u, row_w) - 20 * u >= row_w
+
+
 class _Layout:
     """One screen laid out: chrome, regions, buttons; collects what questions refer to."""
 
@@ -551,9 +595,9 @@ class _Layout:
         on_accent = (255, 255, 255) if contrast_ratio(accent, (255, 255, 255)) >= 3 else (20, 20, 20)
         self.pal = _Palette(*(tuple(theme[k]) for k in ("bg", "surface", "text", "muted", "line", "idle")),
                             accent, on_accent)
-        self.u = min(size) / 512 * (0.88 if content.compact else 1.0)  # output px per logical point
+        self.u = _unit(size, content.compact)  # output px per logical point
         self.device_px = self.u / content.scale  # output px per device pixel
-        self.px = max(5, int(round(7 * self.u)))
+        self.px = _ui_px(self.u)
         self.font = font_named(content.font)
         self.icons = load_catalog().icons
         self.lang = content.language
@@ -641,15 +685,8 @@ class _Layout:
     # The screen -----------------------------------------------------------------------
 
     def page(self) -> Page:
-        c, W, H = self.c, *self.size
-        m = max(6.0, 12 * min(W, H) / 512)
-        if c.device == "phone":
-            h = H - 2 * m
-            w = min(W - 2 * m, round(h * 0.56))
-            x0 = m + c.offset * (W - 2 * m - w)
-            frame = (x0, m, x0 + w, m + h)
-        else:
-            frame = (m, m, W - m, H - m)
+        c = self.c
+        frame = _screen_frame(c.device, c.offset, self.size)
         self.sheet.paper_id = 1
         self.sheet.outline(rounded_rect(frame, 0), self.pal.bg, "screen", f"{c.theme} {c.device} screen", z=1,
                            item_id=1)
@@ -1378,13 +1415,16 @@ class _Layout:
 
     # Buttons and dialogs --------------------------------------------------------------
 
+    def button_row_width(self) -> float:
+        return _button_row_width(self.c.buttons, self.font, self.px, self.u, self.sheet.shaping)
+
     def buttons(self, x0: float, x1: float, y: float, on: int, z: int) -> tuple[float, list[Target]]:
         """The button row, left to right, right-aligned in [x0, x1]."""
         pal, u = self.pal, self.u
         h = 26 * u
         gap = 8 * u
         widths = [self.width(b) + 24 * u for b in self.c.buttons]
-        total = sum(widths) + gap * (len(widths) - 1)
+        total = self.button_row_width()
         if total > x1 - x0:
             raise Resample("the buttons do not fit in a row")
         x = x1 - total
@@ -1454,7 +1494,7 @@ class _Layout:
     def dialog(self, frame) -> None:
         c, pal, u = self.c, self.pal, self.u
         x0, y0, x1, y1 = frame
-        w = min(x1 - x0 - 24 * u, 300 * u)
+        w = _dialog_width(frame, u, self.button_row_width())
         h = 100 * u
         cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
         box = (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
