@@ -716,3 +716,17 @@ def test_a_thai_page_is_fitted_to_its_footnote_markers(tmp_path, capsys):
     for row in rows:
         numbers = [t for t in row["scene"]["texts"] if t["role"] == "footnote_marker"]
         assert "footnote markers" in row["question"] and len(numbers) == int(row["answer"])
+
+
+def test_cjk_footnote_markers_own_pixels_on_small_pictures(tmp_path, capsys):
+    """A Chinese page of a small picture sets its body at a 5 px em, at which Noto Sans
+    CJK's 5, 6, 7 and 8 own no pixel: its raised digits are set at 6 px at least, so a
+    fifth footnote shows (counting footnote markers failed every attempt at 600x400)."""
+    out = tmp_path / "out"
+    rc, _, err = run_cli(["--family", "counting", "--subtask", "small_items", "--set", "context=document",
+                          "--set", "script=chinese", "--size", "600x400", "--n", "3", "--seed", "23",
+                          "--out", str(out), *GENERATE], capsys)
+    assert rc == 0, err
+    for row in read_rows(out, "counting"):
+        numbers = [t for t in row["scene"]["texts"] if t["role"] == "footnote_marker"]
+        assert len(numbers) == int(row["answer"]) and all(t["visible_px"] > 0 for t in numbers)

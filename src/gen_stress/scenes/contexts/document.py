@@ -777,15 +777,18 @@ def _page_plan(request: Request, rng: np.random.Generator) -> tuple[int, int, in
 
 
 MIN_MARKER_PX = 5  # cap height of a footnote marker in the text
+MIN_CJK_MARKER_EM = 6  # (at a 5 px em, the 5, 6, 7 and 8 of Noto Sans CJK own no pixel: pages of small
+# pictures, whose body is set at 5 px, could not show a fifth footnote)
 
 
 def _raised_px(content: DocumentContent, px: int, least: int = MIN_MARKER_PX) -> int:
     """The size of a raised footnote number next to text of size `px`: 0.7 of it, at least
     `least` (a marker in the text 5 px, a number at the foot 4 px, as before); in
     Chinese, Japanese and Korean, where `text_px` is the em and a digit stands 0.7 of it
-    tall, the digits themselves are 0.7 as tall as the text's."""
+    tall, the digits themselves are 0.7 as tall as the text's (set at an em of 6 px at
+    least)."""
     if content.language and LANGUAGES[content.language].script in languages.CJK:
-        return max(MIN_MARKER_PX, px)
+        return max(MIN_CJK_MARKER_EM, px)
     # (a superscript of four pixels may draw a "1" with no pixel of its own)
     return max(least, round(px * 0.7))
 
