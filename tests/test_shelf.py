@@ -493,3 +493,19 @@ def test_shelves_in_other_languages_have_a_small_item_whose_brand_prints(tmp_pat
                           "script=hebrew", "--size", "384", "--n", "3", "--seed", "1", "--workers", "1",
                           "--no-progress", "--out", str(out)], capsys)
     assert rc == 0, err
+
+
+def test_shelves_in_cjk_scripts_below_448_px_are_refused_before_any_work(tmp_path, capsys):
+    """At 384 to 416 px a Chinese, Japanese or Korean label's variant and size are set at
+    a 5 or 6 px em, which blurs below the contrast a near-duplicate's detail must show:
+    attribute and near-duplicate questions failed every attempt there. Such a run is
+    refused in one line before any work; other scripts and contexts keep 384 px."""
+    for sets in (["--set", "script=korean"], ["--sweep", "script=latin,japanese"]):
+        code, _out, err = run_cli(["--family", "all", "--set", "context=shelf", *sets, "--size", "416",
+                                   "--n", "4", "--out", str(tmp_path / "x")], capsys)
+        assert code == 2 and err.count("\n") == 1 and "at least 448x448" in err, err
+        assert not (tmp_path / "x").exists()
+    code, _out, err = run_cli(["--family", "ocr", "--set", "context=shelf", "--set", "script=greek", "--size",
+                               "416", "--n", "2", "--workers", "1", "--no-progress", "--out", str(tmp_path / "y")],
+                              capsys)
+    assert code == 0, err

@@ -74,6 +74,13 @@ def _values(part, name: str) -> set:
     return {v for s in part.sweeps if s.knob == name for v in s.values} | {v for k, v in part.settings if k == name}
 
 
+def part_scripts(part) -> set[str]:
+    """The scripts a part's text is written in: those set or swept, and those of its
+    languages (Latin when neither is set)."""
+    scripts = _values(part, SCRIPT_KNOB) | {LANGUAGES[c].script for c in _values(part, LANGUAGE_KNOB) - {""}}
+    return scripts or {LATIN}
+
+
 def check_part(family, part) -> None:
     """One clear error for a writing knob value that cannot be served, before any worker."""
     if not uses_script(part):
