@@ -35,7 +35,6 @@ from gen_stress.rng import pick
 from gen_stress.scenes import checks
 from gen_stress.scenes.contexts import ABSTRACT, context_names, contexts
 from gen_stress.scenes.fonts import FONT_CLASSES
-from gen_stress.scenes.languages import CJK
 from gen_stress.scenes.model import Scene, TextItem
 from gen_stress.scenes.page import Detail, Request, TextStyle
 from gen_stress.scenes.parametric import PaintProbe
@@ -43,9 +42,6 @@ from gen_stress.scenes.render import Rendered
 from gen_stress.scenes.shaping import shaping_verdict
 
 CONTEXT_KNOB = "context"
-MIN_SIDE_PX = 384  # a receipt, menu or page needs this much room to be legible as one
-MIN_CJK_SHELF_PX = 448  # shelves in Chinese, Japanese or Korean: smaller, a label's variant and size (a 5
-# or 6 px em) blur below the contrast a near-duplicate's detail must show, and questions on them fail
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -383,14 +379,12 @@ def check_size(part, size: tuple[int, int]) -> None:
     wanted = [v for k, v in part.settings if k == CONTEXT_KNOB] + \
         [v for s in part.sweeps if s.knob == CONTEXT_KNOB for v in s.values]
     real = [v for v in wanted if v != ABSTRACT]
-    if real and min(size) < MIN_SIDE_PX:
-        raise UserError(f"context {real[0]} needs images of at least {MIN_SIDE_PX}x{MIN_SIDE_PX} pixels, "
-                        f"got --size {size[0]}x{size[1]}")
-    cjk = sorted(writing.part_scripts(part) & set(CJK))
-    if "shelf" in real and cjk and min(size) < MIN_CJK_SHELF_PX:
-        raise UserError(f"context shelf in the {cjk[0]} script needs images of at least {MIN_CJK_SHELF_PX}x"
-                        f"{MIN_CJK_SHELF_PX} pixels (smaller, its labels' variant and size words are too small "
-                        f"to read), got --size {size[0]}x{size[1]}")
+    scripts = writing.part_scripts(part)
+    for name in real:
+        need, why = contexts()[name].smallest_side(scripts)
+        if min(size) < need:
+            raise UserError(f"context {name} needs images of at least {need}x{need} pixels{why}, "
+                            f"got --size {size[0]}x{size[1]}")
 
 
 def check_part(family: Family, part) -> None:

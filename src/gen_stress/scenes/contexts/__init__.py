@@ -20,6 +20,7 @@ from gen_stress.scenes.library import data_yaml
 from gen_stress.scenes.page import Page, Request
 
 ABSTRACT = "abstract"  # the families' own scenes; not a module here
+MIN_SIDE_PX = 384  # the least image side of every context (see Context.smallest_side)
 
 
 class Context:
@@ -42,6 +43,12 @@ class Context:
     # Slots it serves when its page prints another language (`Request.language`): those
     # whose elements the language's page words cover (scenes/languages.page_words).
     localized_slots: tuple[str, ...] = ()
+
+    def smallest_side(self, scripts: set[str]) -> tuple[int, str]:
+        """(the least image side its pages need when written in these scripts, what the
+        error adds to say why: "" or " in the korean script (...)"): a receipt, menu or
+        page needs this much room to be legible as one."""
+        return MIN_SIDE_PX, ""
 
     def sample(self, request: Request, rng: np.random.Generator, size: tuple[int, int]) -> Any:
         """The content of one page (plain frozen data): every random draw happens here."""

@@ -65,6 +65,7 @@ PRICE_FONTS = ("Liberation Sans", "DejaVu Sans", "Roboto Condensed", "DejaVu San
 SIGN_FONTS = ("Roboto Slab", "Open Sans", "Liberation Sans", "Comfortaa", "Lobster Two")
 N_SHELVES = 3
 MIN_DETAIL_PX = 5  # the cap height below which a variant word or size is not printed at all
+MIN_CJK_SHELF_PX = 448  # the least image side of shelves in Chinese, Japanese or Korean (smallest_side)
 LINE_GAP = 1.5  # baseline to baseline on a label, in cap heights
 INK: tuple[int, int, int] = (24, 24, 28)
 PAPER: tuple[int, int, int] = (255, 255, 255)
@@ -419,6 +420,16 @@ class ShelfContext(Context):
     # the asked product line or variant put on the picture or taken off (_line_flipped, _variant_flipped)
     pair_slots = frozenset({"absent_field", "presupposition", "variant"})
     localized_slots = tuple(slots)  # shelves in other languages serve every slot (see _sample_localized)
+
+    def smallest_side(self, scripts: set[str]) -> tuple[int, str]:
+        # In Chinese, Japanese or Korean a smaller picture sets a label's variant and size at
+        # a 5 or 6 px em, which blurs below the contrast a near-duplicate's detail must show
+        # (attribute and near-duplicate questions failed every attempt at 384 to 416 px).
+        cjk = sorted(scripts & set(languages.CJK))
+        if cjk:
+            return MIN_CJK_SHELF_PX, (f" in the {cjk[0]} script (smaller, its labels' variant and size words "
+                                      "are too small to read)")
+        return super().smallest_side(scripts)
 
     # Sampling ------------------------------------------------------------------------
 
