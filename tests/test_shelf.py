@@ -11,6 +11,8 @@ import dataclasses
 import hashlib
 import itertools
 import json
+import math
+from collections import Counter
 from types import SimpleNamespace
 
 import numpy as np
@@ -509,3 +511,51 @@ def test_shelves_in_cjk_scripts_below_448_px_are_refused_before_any_work(tmp_pat
                                "416", "--n", "2", "--workers", "1", "--no-progress", "--out", str(tmp_path / "y")],
                               capsys)
     assert code == 0, err
+
+
+@pytest.mark.parametrize("script", ["cyrillic", "hebrew"])
+def test_long_shelves_of_a_wide_low_picture_reach_the_edge(script, tmp_path, capsys):
+    """On a wide, low picture (1024x384) the shelves are long and the packages small: an
+    aisle in another language has few lines, and ten facings of each product on a shelf
+    left it short of the right edge, so merged counting failed every attempt on its first
+    item. A row of a picture k times as wide as tall runs its products up to k times
+    MAX_FACINGS long (square pictures keep their rows, and their bytes)."""
+    from gen_stress.scenes.contexts.shelf import MAX_FACINGS
+
+    out = tmp_path / "out"
+    rc, _, err = run_cli(["--family", "counting", "--subtask", "duplicates_merged", "--set", "context=shelf",
+                          "--set", f"script={script}", "--size", "1024x384", "--n", "4", "--seed", "7",
+                          "--workers", "1", "--no-progress", "--out", str(out)], capsys)
+    assert rc == 0, err
+    longest = 0
+    for row in read_rows(out, "counting"):
+        facings = Counter(o["label"] for o in row["scene"]["objects"] if o["role"] == "product")
+        longest = max(longest, *facings.values())
+        assert len(_asked(row)) == int(row["answer"])
+    assert MAX_FACINGS < longest <= math.ceil(MAX_FACINGS * 1024 / 384)
+
+
+def test_portrait_shelves_hold_products_enough_to_count():
+    """A portrait picture's three shelves are tall: drawn at the height's scale, a 384 px
+    row held three products, and nine sale labels (counting, crowded) could not be marked
+    in 39 draws of 40. Its packages are drawn smaller by the square root of its aspect,
+    with headroom above them; a square picture's scale is as before."""
+    from gen_stress.scenes.contexts import contexts
+    from gen_stress.scenes.contexts.shelf import _zoom
+    from gen_stress.scenes.page import Request
+
+    assert _zoom(np.random.default_rng(3), (512, 512)) == float(np.random.default_rng(3).uniform(0.8, 0.97))
+    place = contexts()["shelf"]
+    size = (384, 1024)
+    laid = 0
+    for language in ("", "ru"):
+        request = Request("count_rows", None, 9, language=language)
+        for seed in range(20):
+            try:
+                content = place.sample(request, np.random.default_rng(seed), size)
+                page = place.layout(content, request, size)
+            except Resample:
+                continue
+            laid += content.mode == "shelf"
+            assert page.counts["count_rows"].value == 9
+    assert laid >= 12

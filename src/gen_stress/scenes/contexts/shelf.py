@@ -449,7 +449,7 @@ class ShelfContext(Context):
         stroke_px = style.stroke_px if slot == "styled_text" else 0
         label_font = pick(rng, LABEL_FONTS)
         geometry = _Geometry(size, title_px, stroke_px, max(base_px, target_px if slot == "fine_text" else 0),
-                             float(rng.uniform(0.8, 0.97)))
+                             _zoom(rng, size))
         asked = _asked_product(request, rng, vocab, mode, geometry, label_font) if slot in BY_PRODUCT else None
         if mode == "shelf":
             rows, lead, focus, word, ppc = self._shelf_rows(request, rng, vocab, geometry, label_font, asked)
@@ -503,7 +503,7 @@ class ShelfContext(Context):
         stroke_px = style.stroke_px if slot == "styled_text" else 0
         label_font = pick(rng, fonts_for(LABEL_FONTS, code))
         geometry = _Geometry(size, title_px, stroke_px, max(base_px, target_px if slot == "fine_text" else 0),
-                             float(rng.uniform(0.8, 0.97)))
+                             _zoom(rng, size))
         asked = _asked_product(request, rng, vocab, mode, geometry, label_font) if slot in BY_PRODUCT else None
         if mode == "shelf":
             rows, lead, focus, word, ppc = self._shelf_rows(request, rng, vocab, geometry, label_font, asked)
@@ -685,7 +685,7 @@ class ShelfContext(Context):
                     continue
             lead.append(0.0)
         ppc = geometry.ppc(rows)
-        rows = _filled(rows, lead, focus, ppc, geometry.size[0], rng)
+        rows = _filled(rows, lead, focus, ppc, geometry.size, rng)
         inside = _inside_blocks(rows, lead, ppc, geometry.size[0])
         named = [b.product for row in rows for b in row if focus and b.product.line == _line_of(rows, focus)]
         if slot not in SHELF_ONLY and named and not _names_it(slot, named, ppc, label_font):
@@ -1188,7 +1188,19 @@ class _Geometry:
         return math.floor(room / sum(tallest) * self.zoom * 4) / 4
 
 
+def _zoom(rng, size: tuple[int, int]) -> float:
+    """How much of a shelf's height its tallest package takes (the rest is headroom). A
+    portrait picture's three shelves are tall: its packages are drawn smaller by the
+    square root of its aspect (0.61 at 384x1024), so that a shelf holds products enough
+    to count (a row held three, and nine sales could never be marked)."""
+    width, height = size
+    return float(rng.uniform(0.8, 0.97)) * min(1.0, math.sqrt(width / height))
+
+
 FACING_GAP_PX = 1  # facings touch but for one pixel, so each keeps its own outline
+# Facings of one product in a row, at most: a row of a square picture that this many of each
+# of its products leave short of the edge is drawn again; one of a picture k times as wide as
+# tall (long shelves of small packages) runs its products up to k times as long first.
 MAX_FACINGS = 10
 
 
@@ -1212,17 +1224,25 @@ def _inside_blocks(rows, lead, ppc: float, width: int) -> set[tuple[int, int]]:
             if x0 >= 0 and x1 <= width and not row[i].filler}
 
 
-def _filled(rows, lead, focus: str, ppc: float, width: int, rng) -> list[list[Block]]:
+def _filled(rows, lead, focus: str, ppc: float, size: tuple[int, int], rng) -> list[list[Block]]:
     """Rows with facings added to their plain products until each runs past the right
-    edge, and blocks that start beyond it dropped; the asked product stays wholly inside
-    (one more plain product after it when it would reach the edge)."""
+    edge of a picture of `size`, and blocks that start beyond it dropped; the asked
+    product stays wholly inside (one more plain product after it when it would reach the
+    edge)."""
+    width, height = size
     rows = [list(r) for r in rows]
+    wide_most = math.ceil(MAX_FACINGS * width / height)  # (a square picture's rows: MAX_FACINGS)
     for k, row in enumerate(rows):
         plain = [i for i, b in enumerate(row) if not b.filler and b.product.display != focus]
-        for _ in range(40):
+        most, steps, step = MAX_FACINGS, 40, 0
+        while step < steps:
+            step += 1
             if _spans(row, lead[k], ppc)[-1][1] > width:
                 break
-            grow = [i for i in plain if row[i].facings < MAX_FACINGS]
+            grow = [i for i in plain if row[i].facings < most]
+            if not grow and most < wide_most:  # (a wide picture's long shelves: longer runs)
+                most, steps = wide_most, step + 40
+                grow = [i for i in plain if row[i].facings < most]
             if not grow:
                 raise Resample("a shelf row too short to reach the edge")
             i = pick(rng, grow)
