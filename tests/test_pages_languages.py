@@ -218,6 +218,27 @@ def test_menu_columns_in_another_language(tmp_path, capsys):
         assert row["answer"] == ("left" if first[2] < second[0] else "right")
 
 
+def test_two_column_menus_of_a_narrow_picture_leave_long_dishes_out():
+    """A narrow card (384x1024) in two columns: a Russian dish name in a wide serif left
+    its line no room for the leader, and a left/right question, which needs both
+    columns, drew its menu again every time (an index failed all 60 attempts). The dishes
+    too long for a column are left out instead, each column keeping a section."""
+    place = contexts()["menu"]
+    request = Request("two_columns", None, two_columns=True, language="ru")
+    size = (384, 1024)
+    laid = 0
+    for seed in range(20):
+        try:
+            content = place.sample(request, np.random.default_rng(seed), size)
+            place.layout(content, request, size)
+        except Resample:
+            continue
+        laid += 1
+        assert content.columns == 2 and len(content.sections) >= 2
+        assert not place._crowded_dishes(content, size)
+    assert laid >= 18
+
+
 def _twins_one_character_apart(rows: list[dict], same_script: bool) -> None:
     """Each minimal pair's answers differ in one character (an accent may come apart in
     NFD: at most two code points), with `same_script` one of the same script or digits."""
@@ -730,3 +751,36 @@ def test_cjk_footnote_markers_own_pixels_on_small_pictures(tmp_path, capsys):
     for row in read_rows(out, "counting"):
         numbers = [t for t in row["scene"]["texts"] if t["role"] == "footnote_marker"]
         assert len(numbers) == int(row["answer"]) and all(t["visible_px"] > 0 for t in numbers)
+
+
+def test_thai_footnotes_at_a_large_size_fit_a_low_page():
+    """A low picture (1024x384) holds a portrait page 384 pixels tall; Thai lines stand
+    tall, and footnotes asked at 9 px set the body at 9 px too. Once its text is cut as far
+    as it goes, such a page gives up what the question does not ask about: footnotes
+    other than the one read, table rows down to three (a marked row kept), then body
+    size. Before, nearly every draw failed ("a paragraph with a footnote marker does not
+    fit") and runs stopped after 60 of them on one item."""
+    from gen_stress.scenes.contexts.document import MIN_TABLE_ROWS
+    from gen_stress.scenes.model import TextItem
+
+    place = contexts()["document"]
+    request = Request("fine_text", TextStyle(9), language="th")
+    size = (1024, 384)
+    laid, gave_up = 0, set()
+    for seed in range(40):
+        try:
+            content = place.sample(request, np.random.default_rng(seed), size)
+            page = place.layout(content, request, size)
+        except Resample as why:
+            assert "footnote marker" not in str(why)
+            continue
+        laid += 1
+        gave_up |= {what for what, did in (("rows", len(content.rows) == MIN_TABLE_ROWS),
+                                            ("notes", len(content.footnotes) == 1), ("body", content.body_px < 9)) if did}
+        texts = [it for it in page.scene.items if isinstance(it, TextItem)]
+        markers = [t for t in texts if t.role == "footnote_marker"]
+        assert len(markers) == sum(1 for p in content.paragraphs if p.marker) == len(content.footnotes)
+        read = page.targets["fine_text"]
+        assert read.text == content.footnotes[content.footnote_target - 1]
+        assert any(r.dagger for r in content.rows) == any("†" in t.text for t in texts)
+    assert laid >= 20 and gave_up == {"rows", "notes", "body"}, (laid, gave_up)

@@ -177,7 +177,7 @@ class DocumentContext(Context):
         title_font = body_font
         if slot == "styled_text":
             title_font = pick(rng, [f.name for f in catalog.of_class(style.font_class)] or [body_font])
-        body_px = max(5, int(round(rng.integers(6, 8) * scale)))
+        body_px = max(MIN_BODY_PX, int(round(rng.integers(6, 8) * scale)))
         if slot == "fine_text":  # footnotes are never larger than the body (up to what a page holds)
             body_px = max(body_px, min(style.text_px, int(12 * scale)))
         title_px = style.text_px if slot == "styled_text" else max(9, int(round(rng.integers(11, 15) * scale)))
@@ -241,7 +241,7 @@ class DocumentContext(Context):
                 marker = number
             paragraphs.append(Paragraph(heading, tuple(tokens), marker))
         body = font_named(body_font)
-        body_px = max(5, int(round(rng.integers(6, 8) * scale)))
+        body_px = max(MIN_BODY_PX, int(round(rng.integers(6, 8) * scale)))
         if slot == "fine_text":
             body_px = max(body_px, min(style.text_px, int(12 * scale)))
         fine_px = style.text_px if slot == "fine_text" else max(4, body_px - 1)
@@ -776,6 +776,11 @@ def _page_plan(request: Request, rng: np.random.Generator) -> tuple[int, int, in
     return n_marks, columns, max(n_marks + 1, int(rng.integers(9, 13)))
 
 
+MARKER_SLOTS = ("fine_text", "count_marks")  # questions about the footnotes themselves
+MIN_TABLE_ROWS = 3  # the fewest rows a page's table has
+MIN_BODY_PX = 5  # the smallest body a page sets
+
+
 MIN_MARKER_PX = 5  # cap height of a footnote marker in the text
 MIN_CJK_MARKER_EM = 6  # (at a 5 px em, the 5, 6, 7 and 8 of Noto Sans CJK own no pixel: pages of small
 # pictures, whose body is set at 5 px, could not show a fifth footnote)
@@ -890,8 +895,10 @@ def _needs(content: DocumentContent, wrapped: list, pitch: float) -> list[float]
 def _fitted(content: DocumentContent, size: tuple[int, int], slot: str, stop: str = ".") -> DocumentContent:
     """The content made to hold its footnote markers on the page (a large stamp or large
     footnotes leave little room for text): unmarked paragraphs before the last marked
-    one left out, then marked paragraphs cut to their first sentence, then two columns;
-    what the question rests on (the markers, their footnotes) stays."""
+    one left out, then marked paragraphs cut to their first sentence, then two columns,
+    then, when the question is about the footnotes, footnotes other than the one read
+    and table rows down to three; what the question rests on (the markers counted, the
+    footnote read) stays."""
     while True:
         paragraphs = list(content.paragraphs)
         last = max((k for k, p in enumerate(paragraphs) if p.marker), default=-1)
@@ -911,6 +918,21 @@ def _fitted(content: DocumentContent, size: tuple[int, int], slot: str, stop: st
             content = dataclasses.replace(content, paragraphs=tuple(paragraphs))
         elif content.columns == 1:
             content = dataclasses.replace(content, columns=2)
+        # A page whose footnotes are asked at a large size (worst in a tall script: Thai at 9 px
+        # on a page 384 px high) gives up what the question does not ask about: a footnote
+        # other than the one read, ...
+        elif slot == "fine_text" and len(content.footnotes) > 1:
+            drop = max(m for m in range(1, len(content.footnotes) + 1) if m != content.footnote_target)
+            kept = [dataclasses.replace(p, marker=0) if p.marker == drop else p for p in paragraphs]
+            content = dataclasses.replace(_renumbered(content, kept, None),
+                                          footnote_target=content.footnote_target - (content.footnote_target > drop))
+        # ... then table rows, down to three (its marked row, if any, stays), then the body's
+        # size (footnotes above a page's body size are printed larger than it already).
+        elif slot in MARKER_SLOTS and len(content.rows) > MIN_TABLE_ROWS:
+            k = max(k for k, r in enumerate(content.rows) if not r.dagger)
+            content = dataclasses.replace(content, rows=content.rows[:k] + content.rows[k + 1:])
+        elif slot == "fine_text" and content.body_px > MIN_BODY_PX:
+            content = dataclasses.replace(content, body_px=content.body_px - 1)
         else:
             raise Resample("a paragraph with a footnote marker does not fit")
 

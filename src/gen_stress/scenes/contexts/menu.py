@@ -50,6 +50,7 @@ VEGETARIAN = ("V", "VG")  # diets of the data that may carry the V mark
 DIET_FIELDS = {"VG": "a vegan (VG) mark", "GF": "a gluten-free (GF) mark"}  # marks asked about as usual fields
 MARGIN_PX = 8
 LIST_SLOTS = ("list_order", "list_relative", "marked_item")
+NO_LEADER = "a dish line leaves no room for its leader"
 MIN_LIST = 4  # dishes kept in the longest section when dishes are left out to fit (a list question's options)
 CURRENCY = {"symbol": "", "prefix": True, "decimal": ".", "thousands": ","}
 
@@ -402,18 +403,27 @@ class MenuContext(Context):
                 cy += len(dishes) * (cap_gap(px) + (cap_gap(desc_px) * 0.85 if content.descriptions else 0))
             if cy > bottom:
                 return "the dishes do not fit the card"
-        # Each dish line holds its name, marks and price with room for the leader (see _dish).
+        if self._crowded_dishes(content, size):
+            return NO_LEADER
+        return ""
+
+    def _crowded_dishes(self, content: MenuContent, size: tuple[int, int]) -> list[Dish]:
+        """The dishes whose line (name, marks and price, see _dish) leaves no room for its
+        leader in a column."""
+        x0, _y0, x1, _y1, pad = self._card(content, size)
+        px, inner, text_width = content.dish_px, x1 - x0 - 2 * pad, _widths(content)
         gutter = 2 * pad if content.columns == 2 else 0
         col_w = (inner - gutter) / content.columns
         dish_font, marks = font_named(content.dish_font), font_named(content.mark_font)
         mark_px = max(5, px - 3)
+        crowded = []
         for _name, dishes in content.sections:
             for d in dishes:
                 used = text_width(d.name, dish_font, px) + text_width(_price_text(d, content), dish_font, px) + 4
                 used += sum(3 + text_width(m, marks, mark_px) for m in (d.diet, DAGGER if d.special else "") if m)
                 if col_w - used < 6:
-                    return "a dish line leaves no room for its leader"
-        return ""
+                    crowded.append(d)
+        return crowded
 
     def _fitted(self, content: MenuContent, size: tuple[int, int], slot: str) -> MenuContent:
         """The content made to fit its card: one column where a dish line is too long for
@@ -421,9 +431,14 @@ class MenuContext(Context):
         end of the longest section that has one."""
         content = dataclasses.replace(content, size=size)
         while problem := self._fit_problem(content, size):
-            if problem == "a dish line leaves no room for its leader" and content.columns == 2 \
-                    and slot != "two_columns":
+            if problem == NO_LEADER and content.columns == 2 and slot != "two_columns":
                 content = dataclasses.replace(content, columns=1)
+                continue
+            if problem == NO_LEADER and slot == "two_columns":  # (a narrow card: long names left out)
+                sections = _without(content.sections, self._crowded_dishes(content, size), slot, content)
+                if sections is None:
+                    raise Resample(problem)
+                content = dataclasses.replace(content, sections=sections)
                 continue
             if problem != "the dishes do not fit the card":
                 raise Resample(problem)
@@ -842,6 +857,16 @@ def _keeps(dish: Dish, slot: str, content: MenuContent) -> bool:
         twin = content.near_dup
         return dish.name == twin or (twin.startswith(dish.name) if content.language else twin.endswith(f" {dish.name}"))
     return False
+
+
+def _without(sections, dishes: list[Dish], slot: str, content: MenuContent):
+    """The sections without these dishes, none of which the question rests on, each
+    column keeping a section of a dish at least; None when that cannot be."""
+    if any(_keeps(d, slot, content) for d in dishes):
+        return None
+    kept = tuple((name, tuple(d for d in ds if d not in dishes)) for name, ds in sections)
+    kept = tuple((name, ds) for name, ds in kept if ds)
+    return kept if len(kept) >= content.columns else None
 
 
 def _drop_one(sections: list, slot: str, content: MenuContent, columns: int) -> bool:
