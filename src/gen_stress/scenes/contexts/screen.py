@@ -309,6 +309,8 @@ class ScreenContext(Context):
             content = _localized(content, code, numbering)
         if dialog and device == "phone" and not _dialog_holds_its_buttons(content, size):
             content = dataclasses.replace(content, device="desktop")  # (labels of some languages run long)
+        if rail:
+            content = _rail_fitted(content, size, style.text_px if style is not None else None)
         return content
 
     @staticmethod
@@ -573,6 +575,25 @@ def _dialog_width(frame, u: float, row_w: float) -> float:
     """A dialog's width: 300 points, or as wide as its button row needs (another
     language's labels run longer), within the screen."""
     return min(frame[2] - frame[0] - 24 * u, max(300 * u, row_w + 20 * u + 1))
+
+
+def _rail_fitted(c: ScreenContent, size: tuple[int, int], text_px: int | None) -> ScreenContent:
+    """The vertical tabs that fit down the window (as `rail` stacks them under the title
+    and app bars): the last left out, down to two, while they run past its foot (long
+    Greek labels at 22 px ran past it on 9 draws in 10)."""
+    u = _unit(size, c.compact)
+    x0, y0, x1, y1 = _screen_frame(c.device, c.offset, size)
+    px = text_px or _ui_px(u)
+    font, shaping = font_named(c.font), page_shaping(c.language)
+    bar = 16 * u if c.device == "phone" else 20 * u
+    app_h = 34 * u if not c.title_px else max(34 * u, c.title_px * 2.4 + 2 * c.title_stroke)
+    rail = list(c.rail)
+    heights = [layout_text(t, font, text_px=px, angle_deg=c.rail_angle, shaping=shaping).bbox for t in rail]
+    heights = [b[3] - b[1] + 12 * u + 4 * u for b in heights]
+    while len(rail) > 2 and y0 + bar + app_h + 6 * u + sum(heights) > y1:
+        rail.pop()
+        heights.pop()
+    return c if len(rail) == len(c.rail) else dataclasses.replace(c, rail=tuple(rail))
 
 
 def _dialog_holds_its_buttons(c: ScreenContent, size: tuple[int, int]) -> bool:
