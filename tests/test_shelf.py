@@ -559,3 +559,35 @@ def test_portrait_shelves_hold_products_enough_to_count():
             laid += content.mode == "shelf"
             assert page.counts["count_rows"].value == 9
     assert laid >= 12
+
+
+def test_an_old_price_too_long_for_its_cards_line_goes_under_the_price():
+    """On a narrow card (a 384 px product page of four columns) a price in large print
+    left its old price no room beside it: the page was drawn again, and for Arabic at
+    12 px 38 draws in 40 failed. The card is drawn again with its old price on a line of
+    its own under the price, struck through and inside the card."""
+    from gen_stress.scenes.contexts import contexts
+    from gen_stress.scenes.model import TextItem
+    from gen_stress.scenes.page import Request, TextStyle
+
+    place = contexts()["shelf"]
+    request = Request("fine_text", TextStyle(12), language="ar")
+    size = (384, 384)
+    laid = under = 0
+    for seed in range(40):
+        try:
+            content = place.sample(request, np.random.default_rng(seed), size)
+            page = place.layout(content, request, size)
+        except Resample as why:
+            assert "old price" not in str(why)
+            continue
+        laid += 1
+        items = {it.item_id: it for it in page.scene.items}
+        texts = [it for it in items.values() if isinstance(it, TextItem)]
+        prices = {t.on_item: t for t in texts if t.role == "price"}
+        for old in (t for t in texts if t.role == "old_price"):
+            price, card = prices[old.on_item], items[old.on_item]
+            assert card.bbox[0] <= old.layout.bbox[0] and old.layout.bbox[2] <= card.bbox[2]
+            assert old.layout.bbox[3] <= card.bbox[3]
+            under += old.layout.bbox[1] >= price.layout.bbox[3]
+    assert laid >= 12 and under >= 1, (laid, under)

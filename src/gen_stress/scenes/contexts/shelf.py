@@ -1188,6 +1188,11 @@ class _Geometry:
         return math.floor(room / sum(tallest) * self.zoom * 4) / 4
 
 
+class _NoRoomBeside(Resample):
+    """A card's old price does not fit beside its price (large print on a narrow card):
+    the card is drawn again with the old price under the price."""
+
+
 def _zoom(rng, size: tuple[int, int]) -> float:
     """How much of a shelf's height its tallest package takes (the rest is headroom). A
     portrait picture's three shelves are tall: its packages are drawn smaller by the
@@ -1630,9 +1635,15 @@ class _Drawer:
             for j, block in enumerate(row):
                 x0 = margin + j * (card_w + gutter)
                 y0 = top + k * (card_h + gutter)
-                self.card(block, k, (x0, y0, x0 + card_w, y0 + card_h))
+                made, next_id = len(self.items), self.next_id
+                try:
+                    self.card(block, k, (x0, y0, x0 + card_w, y0 + card_h))
+                except _NoRoomBeside:  # drawn again, the old price on a line of its own under the price
+                    del self.items[made:]
+                    self.next_id = next_id
+                    self.card(block, k, (x0, y0, x0 + card_w, y0 + card_h), old_below=True)
 
-    def card(self, block: Block, k: int, box) -> None:
+    def card(self, block: Block, k: int, box, old_below: bool = False) -> None:
         c = self.c
         p = block.product
         x0, y0, x1, y1 = box
@@ -1649,7 +1660,7 @@ class _Drawer:
                        and not c.old_asked else name_px + 2)
         old_px = c.target_px if self.request.slot == "fine_text" and p.display == c.focus and c.old_asked \
             else max(6, name_px - 1)
-        text_h = name_px * 2 * 1.7 + max(price_px, old_px) * 1.8 + pad
+        text_h = name_px * 2 * 1.7 + max(price_px, old_px) * 1.8 + pad + (old_px * 1.7 if old_below else 0)
         pic = (x0 + pad, y0 + pad, x1 - pad, y1 - pad - text_h)
         if pic[3] - pic[1] < 30 * s:
             raise Resample("no room for the product picture")
@@ -1692,15 +1703,21 @@ class _Drawer:
         drawn.price = price_item.item_id
         if block.sale:
             old = money(p.old_price, c.money, symbol=True)
-            if c.language:  # the old price after the new as the card reads (at its left when right to left)
-                old_w = self.price_width(p.old_price, price_font, old_px)
+            old_w = self.price_width(p.old_price, price_font, old_px) if c.language else \
+                measured_advance(old, price_font, old_px)
+            if old_below:  # (where the card reads from: its left, or its right when right to left)
+                y += (max(price_px, old_px) + old_px) * 0.85
+                ox = x1 - pad - old_w if self.rtl else x0 + pad
+                if old_w > x1 - x0 - 2 * pad:
+                    raise Resample("no room for the old price")
+            elif c.language:  # the old price after the new as the card reads (at its left when right to left)
                 ox = min(t.bbox[0] for t in parts) - 6 * s - old_w if self.rtl else parts[-1].bbox[2] + 6 * s
                 if ox < x0 + pad or ox + old_w > x1 - pad:
-                    raise Resample("no room for the old price")
+                    raise _NoRoomBeside("no room for the old price")
             else:
                 ox = parts[-1].bbox[2] + 6 * s
-            if not c.language and ox + measured_advance(old, price_font, old_px) > x1 - pad:
-                raise Resample("no room for the old price")
+            if not c.language and not old_below and ox + old_w > x1 - pad:
+                raise _NoRoomBeside("no room for the old price")
             # The strike is drawn under the old price in its colour: it reads as struck
             # through, and the price's own pixels stay its own.
             old_item, parts = self.price(p.old_price, price_font, old_px, ox, y, GREY, card.item_id, 4, "old_price")
