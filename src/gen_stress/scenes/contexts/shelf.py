@@ -65,7 +65,15 @@ PRICE_FONTS = ("Liberation Sans", "DejaVu Sans", "Roboto Condensed", "DejaVu San
 SIGN_FONTS = ("Roboto Slab", "Open Sans", "Liberation Sans", "Comfortaa", "Lobster Two")
 N_SHELVES = 3
 MIN_DETAIL_PX = 5  # the cap height below which a variant word or size is not printed at all
-MIN_CJK_SHELF_PX = 448  # the least image side of shelves in Chinese, Japanese or Korean (smallest_side)
+# The least image side of shelves in scripts whose labels need more pixels, and why
+# (smallest_side). In Chinese, Japanese or Korean a smaller picture sets a label's variant
+# and size at a 5 or 6 px em, which blurs below the contrast a near-duplicate's detail must
+# show (attribute and near-duplicate questions failed every attempt at 384 to 416 px); in
+# Bengali at 384 px a small item's brand seldom prints (counting small items drew its
+# shelves again 9 times an item on average, 46 at worst, of the 60 allowed).
+SHELF_SIDE_BY_SCRIPT = {**{script: (448, "its labels' variant and size words are too small to read")
+                           for script in languages.CJK},
+                        "bengali": (416, "its small items' brand names are too small to read")}
 LINE_GAP = 1.5  # baseline to baseline on a label, in cap heights
 INK: tuple[int, int, int] = (24, 24, 28)
 PAPER: tuple[int, int, int] = (255, 255, 255)
@@ -422,13 +430,10 @@ class ShelfContext(Context):
     localized_slots = tuple(slots)  # shelves in other languages serve every slot (see _sample_localized)
 
     def smallest_side(self, scripts: set[str]) -> tuple[int, str]:
-        # In Chinese, Japanese or Korean a smaller picture sets a label's variant and size at
-        # a 5 or 6 px em, which blurs below the contrast a near-duplicate's detail must show
-        # (attribute and near-duplicate questions failed every attempt at 384 to 416 px).
-        cjk = sorted(scripts & set(languages.CJK))
-        if cjk:
-            return MIN_CJK_SHELF_PX, (f" in the {cjk[0]} script (smaller, its labels' variant and size words "
-                                      "are too small to read)")
+        needs = [(SHELF_SIDE_BY_SCRIPT[s][0], s) for s in scripts if s in SHELF_SIDE_BY_SCRIPT]
+        if needs:
+            side, script = min(needs, key=lambda n: (-n[0], n[1]))
+            return side, f" in the {script} script (smaller, {SHELF_SIDE_BY_SCRIPT[script][1]})"
         return super().smallest_side(scripts)
 
     # Sampling ------------------------------------------------------------------------
