@@ -97,3 +97,22 @@ def composed_drafts(family, part, size: tuple[int, int] = (512, 512)):
                 break
             except Resample:
                 continue
+
+
+def laid_pages(context: str, request, size: tuple[int, int], seeds, never: str = ""):
+    """(content, page) of each seed's page of a context that samples and lays out (seed
+    `s` draws from `default_rng(s)`); a page drawn again is never so for `never`."""
+    import numpy as np
+
+    from gen_stress.errors import Resample
+    from gen_stress.scenes.contexts import contexts
+
+    place = contexts()[context]
+    for seed in seeds:
+        try:
+            content = place.sample(request, np.random.default_rng(seed), size)
+            page = place.layout(content, request, size)
+        except Resample as why:
+            assert not never or never not in str(why), why
+            continue
+        yield content, page

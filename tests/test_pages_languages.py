@@ -13,7 +13,7 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import image_of, read_rows, run_cli
+from conftest import image_of, laid_pages, read_rows, run_cli
 from gen_stress.errors import Resample
 from gen_stress.scenes import languages
 from gen_stress.scenes.contexts import contexts
@@ -223,19 +223,12 @@ def test_two_column_menus_of_a_narrow_picture_leave_long_dishes_out():
     its line no room for the leader, and a left/right question, which needs both
     columns, drew its menu again every time (an index failed all 60 attempts). The dishes
     too long for a column are left out instead, each column keeping a section."""
-    place = contexts()["menu"]
     request = Request("two_columns", None, two_columns=True, language="ru")
-    size = (384, 1024)
     laid = 0
-    for seed in range(20):
-        try:
-            content = place.sample(request, np.random.default_rng(seed), size)
-            place.layout(content, request, size)
-        except Resample:
-            continue
+    for content, _page in laid_pages("menu", request, (384, 1024), range(20)):
         laid += 1
         assert content.columns == 2 and len(content.sections) >= 2
-        assert not place._crowded_dishes(content, size)
+        assert not contexts()["menu"]._crowded_dishes(content, (384, 1024))
     assert laid >= 18
 
 
@@ -763,17 +756,9 @@ def test_thai_footnotes_at_a_large_size_fit_a_low_page():
     from gen_stress.scenes.contexts.document import MIN_TABLE_ROWS
     from gen_stress.scenes.model import TextItem
 
-    place = contexts()["document"]
     request = Request("fine_text", TextStyle(9), language="th")
-    size = (1024, 384)
     laid, gave_up = 0, set()
-    for seed in range(40):
-        try:
-            content = place.sample(request, np.random.default_rng(seed), size)
-            page = place.layout(content, request, size)
-        except Resample as why:
-            assert "footnote marker" not in str(why)
-            continue
+    for content, page in laid_pages("document", request, (1024, 384), range(40), never="footnote marker"):
         laid += 1
         gave_up |= {what for what, did in (("rows", len(content.rows) == MIN_TABLE_ROWS),
                                             ("notes", len(content.footnotes) == 1), ("body", content.body_px < 9)) if did}

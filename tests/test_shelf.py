@@ -18,7 +18,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from conftest import read_rows, run_cli
+from conftest import laid_pages, read_rows, run_cli
 from gen_stress.generators import get_family
 from gen_stress.generators.base import Resample, SamplePlan
 from gen_stress.pipeline import PartSpec, generate_index
@@ -556,22 +556,14 @@ def test_portrait_shelves_hold_products_enough_to_count():
     row held three products, and nine sale labels (counting, crowded) could not be marked
     in 39 draws of 40. Its packages are drawn smaller by the square root of its aspect,
     with headroom above them; a square picture's scale is as before."""
-    from gen_stress.scenes.contexts import contexts
     from gen_stress.scenes.contexts.shelf import _zoom
     from gen_stress.scenes.page import Request
 
     assert _zoom(np.random.default_rng(3), (512, 512)) == float(np.random.default_rng(3).uniform(0.8, 0.97))
-    place = contexts()["shelf"]
-    size = (384, 1024)
     laid = 0
     for language in ("", "ru"):
         request = Request("count_rows", None, 9, language=language)
-        for seed in range(20):
-            try:
-                content = place.sample(request, np.random.default_rng(seed), size)
-                page = place.layout(content, request, size)
-            except Resample:
-                continue
+        for content, page in laid_pages("shelf", request, (384, 1024), range(20)):
             laid += content.mode == "shelf"
             assert page.counts["count_rows"].value == 9
     assert laid >= 12
@@ -582,21 +574,12 @@ def test_an_old_price_too_long_for_its_cards_line_goes_under_the_price():
     left its old price no room beside it: the page was drawn again, and for Arabic at
     12 px 38 draws in 40 failed. The card is drawn again with its old price on a line of
     its own under the price, struck through and inside the card."""
-    from gen_stress.scenes.contexts import contexts
     from gen_stress.scenes.model import TextItem
     from gen_stress.scenes.page import Request, TextStyle
 
-    place = contexts()["shelf"]
     request = Request("fine_text", TextStyle(12), language="ar")
-    size = (384, 384)
     laid = under = 0
-    for seed in range(40):
-        try:
-            content = place.sample(request, np.random.default_rng(seed), size)
-            page = place.layout(content, request, size)
-        except Resample as why:
-            assert "old price" not in str(why)
-            continue
+    for _content, page in laid_pages("shelf", request, (384, 384), range(40), never="old price"):
         laid += 1
         items = {it.item_id: it for it in page.scene.items}
         texts = [it for it in items.values() if isinstance(it, TextItem)]
