@@ -155,7 +155,8 @@ class DocumentContext(Context):
         footnotes = tuple(str(t) for t in rng.choice(pool, size=n_marks, replace=n_marks > len(pool)))
         table = pick(rng, vocab["tables"])
         # (four rows for a question with four options among them)
-        n_rows = request.count if slot == "count_rows" else int(rng.integers(4 if slot == "marked_item" else 3, 7))
+        n_rows = request.count if slot == "count_rows" else \
+            int(rng.integers(MIN_TABLE_ROWS + 1 if slot == "marked_item" else MIN_TABLE_ROWS, 7))
         if n_rows > len(table["rows"]) - 1:
             raise Resample("more table rows asked for than labels")
         labels = [str(x) for x in rng.choice(table["rows"], size=n_rows, replace=False)]
@@ -253,7 +254,8 @@ class DocumentContext(Context):
                 if text_width(f"9 {note}", body, fine_px, shaping) <= room:
                     break
             footnotes.append(note)
-        n_rows = request.count if slot == "count_rows" else int(rng.integers(4 if slot == "marked_item" else 3, 7))
+        n_rows = request.count if slot == "count_rows" else \
+            int(rng.integers(MIN_TABLE_ROWS + 1 if slot == "marked_item" else MIN_TABLE_ROWS, 7))
         if n_rows > len(words["goods"]) - 1:
             raise Resample("more table rows asked for than goods")
         goods = [int(i) for i in rng.choice(len(words["goods"]), size=n_rows, replace=False)]
@@ -777,7 +779,7 @@ def _page_plan(request: Request, rng: np.random.Generator) -> tuple[int, int, in
 
 
 MARKER_SLOTS = ("fine_text", "count_marks")  # questions about the footnotes themselves
-MIN_TABLE_ROWS = 3  # the fewest rows a page's table has
+MIN_TABLE_ROWS = 3  # the fewest rows a table is drawn with (one whose rows are counted aside)
 MIN_BODY_PX = 5  # the smallest body a page sets
 
 
@@ -896,9 +898,9 @@ def _fitted(content: DocumentContent, size: tuple[int, int], slot: str, stop: st
     """The content made to hold its footnote markers on the page (a large stamp or large
     footnotes leave little room for text): unmarked paragraphs before the last marked
     one left out, then marked paragraphs cut to their first sentence, then two columns,
-    then, when the question is about the footnotes, footnotes other than the one read
-    and table rows down to three; what the question rests on (the markers counted, the
-    footnote read) stays."""
+    then, when the question is about the footnotes, footnotes other than the one read,
+    table rows down to three and body size; what the question rests on (the markers
+    counted, the footnote read) stays."""
     while True:
         paragraphs = list(content.paragraphs)
         last = max((k for k, p in enumerate(paragraphs) if p.marker), default=-1)

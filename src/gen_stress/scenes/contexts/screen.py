@@ -566,9 +566,17 @@ def _screen_frame(device: str, offset: float, size: tuple[int, int]) -> tuple[fl
     return (x0, m, x0 + w, m + h)
 
 
-def _button_row_width(labels, font: FontInfo, px: int, u: float, shaping) -> float:
-    """The width of a row of buttons: each label with its padding, the gaps between."""
-    return sum(text_width(b, font, px, shaping) + 24 * u for b in labels) + 8 * u * (len(labels) - 1)
+def _button_widths(labels, font: FontInfo, px: int, u: float, shaping) -> list[float]:
+    """Each button's width: its label with its padding."""
+    return [text_width(b, font, px, shaping) + 24 * u for b in labels]
+
+
+def _row_width(widths: list[float], u: float) -> float:
+    """The width of a row of buttons of these widths, the gaps between them included."""
+    return sum(widths) + BUTTON_GAP_PT * u * (len(widths) - 1)
+
+
+BUTTON_GAP_PT = 8
 
 
 def _dialog_width(frame, u: float, row_w: float) -> float:
@@ -577,30 +585,42 @@ def _dialog_width(frame, u: float, row_w: float) -> float:
     return min(frame[2] - frame[0] - 24 * u, max(300 * u, row_w + 20 * u + 1))
 
 
+def _bars(c: ScreenContent, u: float) -> tuple[float, float]:
+    """(the status bar's or window title bar's height, the app bar's) of a screen."""
+    bar = 16 * u if c.device == "phone" else 20 * u
+    return bar, 34 * u if not c.title_px else max(34 * u, c.title_px * 2.4 + 2 * c.title_stroke)
+
+
+# Vertical tabs (points): the rail's margin above the first, a tab's padding, the gap after it.
+RAIL_TOP_PT, TAB_PAD_PT, TAB_GAP_PT = 6, 12, 4
+
+
+def _rail_layouts(labels, font: FontInfo, px: int, angle_deg: int, shaping) -> list[TextLayout]:
+    return [layout_text(t, font, text_px=px, angle_deg=angle_deg, shaping=shaping) for t in labels]
+
+
 def _rail_fitted(c: ScreenContent, size: tuple[int, int], text_px: int | None) -> ScreenContent:
     """The vertical tabs that fit down the window (as `rail` stacks them under the title
     and app bars): the last left out, down to two, while they run past its foot (long
     Greek labels at 22 px ran past it on 9 draws in 10)."""
     u = _unit(size, c.compact)
-    x0, y0, x1, y1 = _screen_frame(c.device, c.offset, size)
-    px = text_px or _ui_px(u)
-    font, shaping = font_named(c.font), page_shaping(c.language)
-    bar = 16 * u if c.device == "phone" else 20 * u
-    app_h = 34 * u if not c.title_px else max(34 * u, c.title_px * 2.4 + 2 * c.title_stroke)
-    rail = list(c.rail)
-    heights = [layout_text(t, font, text_px=px, angle_deg=c.rail_angle, shaping=shaping).bbox for t in rail]
-    heights = [b[3] - b[1] + 12 * u + 4 * u for b in heights]
-    while len(rail) > 2 and y0 + bar + app_h + 6 * u + sum(heights) > y1:
-        rail.pop()
-        heights.pop()
-    return c if len(rail) == len(c.rail) else dataclasses.replace(c, rail=tuple(rail))
+    _x0, y0, _x1, y1 = _screen_frame(c.device, c.offset, size)
+    layouts = _rail_layouts(c.rail, font_named(c.font), text_px or _ui_px(u), c.rail_angle,
+                            page_shaping(c.language))
+    heights = [lay.bbox[3] - lay.bbox[1] + TAB_PAD_PT * u + TAB_GAP_PT * u for lay in layouts]
+    bar, app_h = _bars(c, u)
+    top = y0 + bar + app_h + RAIL_TOP_PT * u
+    kept = len(heights)
+    while kept > 2 and top + sum(heights[:kept]) > y1:
+        kept -= 1
+    return c if kept == len(c.rail) else dataclasses.replace(c, rail=c.rail[:kept])
 
 
 def _dialog_holds_its_buttons(c: ScreenContent, size: tuple[int, int]) -> bool:
     """Whether a dialog's buttons fit in one row on the content's screen (as the layout
     draws them: the dialog's width less its padding)."""
     u = _unit(size, c.compact)
-    row_w = _button_row_width(c.buttons, font_named(c.font), _ui_px(u), u, page_shaping(c.language))
+    row_w = _row_width(_button_widths(c.buttons, font_named(c.font), _ui_px(u), u, page_shaping(c.language)), u)
     return _dialog_width(_screen_frame(c.device, c.offset, size), u, row_w) - 20 * u >= row_w
 
 
@@ -761,13 +781,12 @@ class _Layout:
         c, pal, u = self.c, self.pal, self.u
         x0, y0, x1, _ = frame
         small = max(5, self.px - 1)
+        bar, app_h = _bars(c, u)
         if c.device == "phone":
-            bar = 16 * u
             self.text(self.digits("9:41"), x0 + 10 * u, y0 + bar / 2, pal.text, "status", px=small)
             for k, name in enumerate(("battery", "wifi", "signal")):
                 self.icon(name, x1 - (12 + 14 * k) * u, y0 + bar / 2, 11 * u, pal.text, "status")
         else:
-            bar = 20 * u
             title = self.rect((x0, y0, x1, y0 + bar), pal.surface, "title_bar", "window title bar")
             for k, rgb in enumerate(((237, 106, 94), (245, 191, 79), (98, 197, 84))):
                 self.circle(x0 + (10 + 13 * k) * u, y0 + bar / 2, 4 * u, rgb, "window_button", "window button", z=4)
@@ -777,7 +796,6 @@ class _Layout:
             self.text(f"{c.app} - {kind_name}", (x0 + x1) / 2, y0 + bar / 2, pal.muted, "window_title",
                       px=small, align="center", on=title.item_id)
         y = y0 + bar
-        app_h = 34 * self.u if not c.title_px else max(34 * self.u, c.title_px * 2.4 + 2 * c.title_stroke)
         bar_rgb = pal.accent if c.theme == "light" and c.kind != "login" else pal.surface
         if c.title_contrast and max_contrast(bar_rgb) < c.title_contrast:
             bar_rgb = pal.surface
@@ -854,15 +872,14 @@ class _Layout:
         """Vertical tabs down the left edge; returns the right edge of the rail."""
         c, pal, u = self.c, self.pal, self.u
         px = self.request.style.text_px if self.request.style is not None else self.px
-        layouts = [layout_text(t, self.font, text_px=px, angle_deg=c.rail_angle, shaping=self.sheet.shaping)
-                   for t in c.rail]
-        width = max(lay.bbox[2] - lay.bbox[0] for lay in layouts) + 12 * u
+        layouts = _rail_layouts(c.rail, self.font, px, c.rail_angle, self.sheet.shaping)
+        width = max(lay.bbox[2] - lay.bbox[0] for lay in layouts) + TAB_PAD_PT * u
         x0 = frame[0]
         rail = self.rect((x0, top, x0 + width, frame[3]), pal.surface, "tab_rail", "vertical tab rail")
-        y = top + 6 * u
+        y = top + RAIL_TOP_PT * u
         pick_k = c.rail_pick % len(c.rail)
         for k, (label, lay) in enumerate(zip(c.rail, layouts)):
-            h = lay.bbox[3] - lay.bbox[1] + 12 * u
+            h = lay.bbox[3] - lay.bbox[1] + TAB_PAD_PT * u
             active = k == 0
             on = rail.item_id
             if active:
@@ -874,7 +891,7 @@ class _Layout:
                 side = "right" if self.rtl else "left"  # the rail of a mirrored window is at its right
                 self.targets["rotated_text"] = Target((item.item_id,), f"the {_ordinal(k)} vertical tab label "
                                                       f"from the top, on the {side} edge of the window", item.text)
-            y += h + 4 * u
+            y += h + TAB_GAP_PT * u
         if y > frame[3]:
             raise Resample("the vertical tabs do not fit")
         return x0 + width
@@ -1436,16 +1453,16 @@ class _Layout:
 
     # Buttons and dialogs --------------------------------------------------------------
 
-    def button_row_width(self) -> float:
-        return _button_row_width(self.c.buttons, self.font, self.px, self.u, self.sheet.shaping)
+    def button_widths(self) -> list[float]:
+        return _button_widths(self.c.buttons, self.font, self.px, self.u, self.sheet.shaping)
 
     def buttons(self, x0: float, x1: float, y: float, on: int, z: int) -> tuple[float, list[Target]]:
         """The button row, left to right, right-aligned in [x0, x1]."""
         pal, u = self.pal, self.u
         h = 26 * u
-        gap = 8 * u
-        widths = [self.width(b) + 24 * u for b in self.c.buttons]
-        total = self.button_row_width()
+        gap = BUTTON_GAP_PT * u
+        widths = self.button_widths()
+        total = _row_width(widths, u)
         if total > x1 - x0:
             raise Resample("the buttons do not fit in a row")
         x = x1 - total
@@ -1515,7 +1532,7 @@ class _Layout:
     def dialog(self, frame) -> None:
         c, pal, u = self.c, self.pal, self.u
         x0, y0, x1, y1 = frame
-        w = _dialog_width(frame, u, self.button_row_width())
+        w = _dialog_width(frame, u, _row_width(self.button_widths(), u))
         h = 100 * u
         cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
         box = (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
