@@ -148,6 +148,46 @@ def test_part_px_that_cannot_fit_names_the_largest_that_does(tmp_path, capsys):
     assert generate_index(get_family("grounding"), part, (320, 320), 0)[0]["difficulty"]["part_px"] == 5
 
 
+def test_context_text_too_large_for_its_page_is_refused_up_front(tmp_path, capsys):
+    """A page holds only so large a line. A document's title in a monospaced font at
+    40 px never fits a 512 px page: the run stopped on the first item that drew that font
+    class, 60 attempts later, other items already made. A text_px above what a context
+    draws itself is tried first on pages of every font class and outline an item can
+    draw (the same verdict whatever the seed), and on each language's page."""
+    for seed in ("0", "7"):
+        out = tmp_path / f"out{seed}"
+        code, _, err = run_cli(["--family", "ocr", *GENERATE, "--seed", seed, "--subtask", "stylized_font",
+                                "--set", "context=document", "--set", "text_px=40", "--out", str(out)], capsys)
+        assert_one_line_error(code, err, "ocr/stylized_font in context document: text_px=40 fits 0 of 24 trial pages "
+                                         "at 512x512, font_class=mono, stroke_px=0 (most often: no title fits the page "
+                                         "at 40 px); set text_px to 24 or less", out)
+    # A sweep: the first value a Thai menu's allergen note cannot hold on one line.
+    out = tmp_path / "thai"
+    code, _, err = run_cli(["--family", "ocr", *GENERATE, "--set", "context=menu", "--set", "script=thai",
+                            "--sweep", "text_px=4:32:2", "--out", str(out)], capsys)
+    assert_one_line_error(code, err, "ocr/tiny_text in context menu: text_px=22 fits 0 of 24 trial pages at 512x512, "
+                                     "script=thai (most often: a footnote line is wider than the card)", out)
+
+
+def test_context_text_larger_than_it_draws_is_made_where_it_fits(monkeypatch):
+    """A screen's labels at 32 px fit in every font class: accepted and made at 32 px.
+    What a context draws itself is never tried (it is made at every size and script)."""
+    from gen_stress.questions import in_context
+
+    part = PartSpec(family="ocr", n=2, subtasks=("stylized_font",),
+                    settings=(("context", "screen"), ("text_px", 32)))
+    part.validate()
+    assert {generate_index(get_family("ocr"), part, (512, 512), i)[0]["difficulty"]["text_px"] for i in range(2)} == {32}
+
+    def no_trials(*args):
+        raise AssertionError("a text size the context draws was tried")
+
+    monkeypatch.setattr(in_context, "compose", no_trials)
+    PartSpec(family="ocr", n=2, subtasks=("stylized_font",), settings=(("context", "document"), ("text_px", 24))).validate()
+    PartSpec(family="ocr", n=2, subtasks=("tiny_text",), settings=(("context", "shelf"), ("text_px", 12))
+             ).validate((384, 384))
+
+
 def test_named_class_with_drawn_sizes_generates():
     """A named class keeps drawn instances big enough to be told apart, instead of
     failing in a worker halfway through the run."""

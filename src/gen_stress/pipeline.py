@@ -109,8 +109,11 @@ class PartSpec:
         for plan in sorted(plans, key=lambda p: -family.min_side.get(p.subtask, 0)):
             for cell in itertools.product(*(s.values for s in self.sweeps)):
                 pinned = {**dict(self.settings), **dict(zip(names, cell))}
-                if pinned.pop(in_context.CONTEXT_KNOB, in_context.ABSTRACT) != in_context.ABSTRACT:
-                    continue  # a real-world context: checked by in_context above
+                if pinned.get(in_context.CONTEXT_KNOB, in_context.ABSTRACT) != in_context.ABSTRACT:
+                    # A real-world context (checked by in_context above): text larger than it draws, tried
+                    check_text_reach(family, self, dataclasses.replace(plan, pinned=pinned), size)
+                    continue
+                pinned.pop(in_context.CONTEXT_KNOB, None)
                 family.check_plan(dataclasses.replace(plan, pinned=pinned))
 
     def _validate_hold_out(self, family: Family) -> None:
@@ -188,6 +191,52 @@ def plan_for(family: Family, part: PartSpec, index: int, size: tuple[int, int] =
 def _reason_kind(reason: str) -> str:
     """A reason without its particulars, so that counts group ("text '…' is 3% covered")."""
     return re.sub(r"'[^']*'|\"[^\"]*\"|\d+(\.\d+)?%?", "…", reason)
+
+
+PROBE_TRIALS = 24  # pages a context lays out before any work, for each end of an item's style ...
+PROBE_FITS = 6  # ... of which a quarter must fit: an item's 60 attempts then all fail once in 10^7
+PROBE_SEED = 0x7E57  # the trial pages' streams, the same whatever the run's --seed
+
+
+def check_text_reach(family: Family, part: PartSpec, plan: SamplePlan, size: tuple[int, int]) -> None:
+    """A real-world context asked for text larger than it draws itself (a `text_px` set
+    or swept above in_context.DRAWN_TEXT_PX) lays out trial pages first: a page holds
+    only so large a title, footnote or stamp, and a run would stop on the first item that
+    never fits. An item keeps its drawn style (font class, outline, angle) and its turn for
+    all its attempts, so a quarter of the trial pages must fit at every end of them
+    (in_context.trial_styles), or the value is refused in one line."""
+    text_px = plan.pinned.get("text_px")
+    if family.name != "ocr" or text_px is None:
+        return
+    highest = in_context.drawn_text_px(plan.subtask, size)[1]
+    if text_px <= highest:
+        return
+    camera = capture.Camera.for_index(family, part, plan)
+    for turn in range(in_context.turns_of(family, plan)):
+        turn_plan = dataclasses.replace(plan, slot=turn)
+        for style in in_context.trial_styles(family, turn_plan):
+            fits, reasons, examples = 0, Counter(), {}
+            for trial in range(PROBE_TRIALS):
+                trial_plan = dataclasses.replace(turn_plan, index=trial)
+                trial_plan = camera.scene_plan(trial_plan) if camera is not None else trial_plan
+                rng = sample_rng(PROBE_SEED, family.name, trial)
+                knobs = {**in_context.knob_values(family, trial_plan, rng), **style}
+                try:
+                    in_context.compose(family, trial_plan, knobs, rng, size)
+                except Resample as why:
+                    reasons[_reason_kind(str(why))] += 1
+                    examples.setdefault(_reason_kind(str(why)), str(why))
+                    continue
+                fits += 1
+                if fits == PROBE_FITS:
+                    break
+            else:
+                where = "".join(f", {k}={v}" for k, v in {**plan.pinned, **style}.items()
+                                if k in writing.KNOB_NAMES or k in style)
+                raise UserError(f"{family.name}/{plan.subtask} in context {plan.pinned[in_context.CONTEXT_KNOB]}: "
+                                f"text_px={text_px} fits {fits} of {PROBE_TRIALS} trial pages at {size[0]}x{size[1]}"
+                                f"{where} (most often: {examples[reasons.most_common(1)[0][0]]}); set text_px to {highest} "
+                                f"or less (what the context draws there) or use a larger --size")
 
 
 def held_out_value(family: Family, part: PartSpec, drafts: list) -> str:

@@ -19,6 +19,7 @@ gives its answer away.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -142,27 +143,68 @@ EASY = {"text_px": 14, "angle_deg": 0, "font_class": "sans", "stroke_px": 0, "co
 EASY_COUNT = {"count_merged": 6, "count_rows": 5, "count_marks": 3}
 
 
-def _drawn(family: str, subtask: str, slot: str, rng: np.random.Generator, scale: float,
+# Cap heights of the asked text a context draws, by ocr subtask, at 512 px and above (in
+# proportion below). A larger text_px, set or swept, is tried on pages before any work
+# (pipeline.check_text_reach): a page holds only so large a line.
+DRAWN_TEXT_PX = {"tiny_text": (4, 16), "rotated_text": (10, 22), "stylized_font": (10, 24)}
+
+
+def drawn_text_px(subtask: str, size: tuple[int, int]) -> tuple[int, int]:
+    """(least, largest) cap height the context draws for an ocr subtask at this size."""
+    scale = min(1.0, min(size) / 512)
+    low, high = DRAWN_TEXT_PX[subtask]
+    return max(4, round(low * scale)), max(4, round(high * scale))
+
+
+def _drawn(family: str, subtask: str, slot: str, rng: np.random.Generator, size: tuple[int, int],
            classes: tuple[str, ...] = FONT_CLASSES) -> dict[str, Any]:
     if family == "counting":
         low, high = COUNT_RANGES[slot]
         return {"n": int(rng.integers(low, high + 1))}
     if family != "ocr":
         return {}
-
-    def px(low: int, high: int) -> int:
-        return int(rng.integers(max(4, round(low * scale)), max(4, round(high * scale)) + 1))
-
-    values = {"angle_deg": 0, "font_class": "sans", "stroke_px": 0, "contrast_ratio": 12.0}
-    if subtask == "tiny_text":
-        values["text_px"] = px(4, 16)
-    elif subtask == "rotated_text":
-        values.update(text_px=px(10, 22), angle_deg=int(rng.integers(0, 360)))
-    else:
-        values.update(text_px=px(10, 24), font_class=pick(rng, classes),
+    low, high = drawn_text_px(subtask, size)
+    values = {"angle_deg": 0, "font_class": "sans", "stroke_px": 0, "contrast_ratio": 12.0,
+              "text_px": int(rng.integers(low, high + 1))}
+    if subtask == "rotated_text":
+        values["angle_deg"] = int(rng.integers(0, 360))
+    elif subtask == "stylized_font":
+        values.update(font_class=pick(rng, classes),
                       stroke_px=int(rng.integers(1, 3)) if rng.random() < 0.3 else 0,
                       contrast_ratio=round(float(np.exp(rng.uniform(np.log(1.3), np.log(15.0)))), 2))
     return values
+
+
+TRIAL_ANGLES_DEG = tuple(range(0, 360, 45))  # rotated text tried at each eighth of a turn
+
+
+def trial_styles(family: Family, plan: SamplePlan) -> list[dict[str, Any]]:
+    """The ends of the style knobs an item draws once and keeps for all its attempts, one
+    dict each: every font class it can be set in and the thinnest and widest outline
+    (stylized_font), every eighth of a turn (rotated_text); pinned knobs, and easy ones
+    under a sweep, as they are. A text size must fit at each of them: an item that drew
+    one it never fits would stop the run (pipeline.check_text_reach)."""
+    if family.name != "ocr" or plan.easy:
+        return [{}]
+    pinned = plan.pinned
+    ends: dict[str, tuple] = {}
+    if plan.subtask == "rotated_text":
+        allowed = contexts()[context_of(plan)].angles.get(kind_for(family.name, plan.subtask, context_of(plan),
+                                                                   plan.slot).slot)
+        ends["angle_deg"] = tuple(dict.fromkeys(_nearest_angle(a, allowed) if allowed else a
+                                                for a in TRIAL_ANGLES_DEG))
+    elif plan.subtask == "stylized_font":
+        ends["font_class"] = writing.font_classes(pinned)
+        ends["stroke_px"] = (0, 2)
+    ends = {name: values for name, values in ends.items() if name not in pinned}
+    return [dict(zip(ends, values)) for values in itertools.product(*ends.values())]
+
+
+def turns_of(family: Family, plan: SamplePlan) -> int:
+    """How many kinds the subtask asks in turn in the plan's context (an item keeps its turn)."""
+    place = contexts()[context_of(plan)]
+    first = kind_for(family.name, plan.subtask, context_of(plan))
+    return len(place.turns.get(first.slot, (first.slot,))) if first is not None else 1
 
 
 def knob_values(family: Family, plan: SamplePlan, rng: np.random.Generator) -> dict[str, Any]:
@@ -174,8 +216,7 @@ def knob_values(family: Family, plan: SamplePlan, rng: np.random.Generator) -> d
         if family.name == "counting":
             values["n"] = EASY_COUNT[kind.slot]
     else:
-        values = _drawn(family.name, plan.subtask, kind.slot, rng, min(1.0, min(plan.size) / 512),
-                        writing.font_classes(plan.pinned))
+        values = _drawn(family.name, plan.subtask, kind.slot, rng, plan.size, writing.font_classes(plan.pinned))
     allowed = contexts()[context_of(plan)].angles.get(kind.slot)
     if allowed and "angle_deg" in values:  # no extra draw: the drawn angle snapped to the nearest allowed
         values["angle_deg"] = _nearest_angle(values["angle_deg"], allowed)
