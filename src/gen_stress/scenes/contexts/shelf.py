@@ -585,7 +585,7 @@ class ShelfContext(Context):
         products = (2, 4) if slot == "count_rows" else (2, 3) if slot == "presupposition" else (1, 3)
         legible_at = 0.0
         choices: list = []  # the asked product's candidates on each row (see _single)
-        for _draw in range(ROW_DRAWS):
+        for _draw in range(NEAR_DUPLICATE_DRAWS if slot == "near_duplicate_box" else ROW_DRAWS):
             used.clear()
             rows: list[list[Block]] = []
             for k in range(N_SHELVES):
@@ -1071,6 +1071,9 @@ UNASKED_FOCUS = ("row_of", "left_of", "row_relative", "presupposition")
 # Slots that need a product named in full (variant: to ask about its size or variant).
 FOCUS_SLOTS = ("named_box", "near_duplicate_box", "label_word", "fine_text", "variant") + UNASKED_FOCUS
 ROW_DRAWS = 8  # draws of the shelves' products (before any layout) to find one
+# ... of a product and a twin both named in full: after three draws of one aisle at one
+# scale, a draw found them 1 time in 20, a fresh page (another aisle, its own scale) 1 in 3
+NEAR_DUPLICATE_DRAWS = 3
 EXPLODED = ("variant", "near_duplicate_box", "absent_field")  # slots that read packages' print
 BY_PRODUCT = ("absent_field", "presupposition")  # slots whose product is picked first (_asked_product)
 
