@@ -52,6 +52,8 @@ MARGIN_PX = 8
 LIST_SLOTS = ("list_order", "list_relative", "marked_item")
 NO_LEADER = "a dish line leaves no room for its leader"
 MIN_LIST = 4  # dishes kept in the longest section when dishes are left out to fit (a list question's options)
+MAX_SPREAD = 1.6  # a card's spacing between dishes and sections grows up to this much to fill a tall card
+TALL = 1.25  # height / width from which a card lists every section it can (and more dishes, up to twice)
 CURRENCY = {"symbol": "", "prefix": True, "decimal": ".", "thousands": ","}
 
 
@@ -146,10 +148,11 @@ class MenuContext(Context):
         scale = min(size) / 512
         slot, style = request.slot, request.style
         names = list(vocab["sections"])
-        n_sections = int(rng.integers(2, 5))
+        tall = _tallness(size)  # a card taller than wide lists more, as printed ones do
+        n_sections = int(rng.integers(2, 5 if tall < TALL else len(names) + 1))
         chosen = [names[0]] + sorted((str(x) for x in rng.choice(names[1:], size=n_sections - 1, replace=False)),
                                      key=names.index)
-        want = int(rng.integers(6, 12))
+        want = int(rng.integers(round(6 * min(tall, 2.0)), round(12 * min(tall, 2.0))))
         if slot in ("count_rows", "count_marks"):
             want = max(want, request.count + 2)
         sections, meatless = [], set()
@@ -227,7 +230,7 @@ class MenuContext(Context):
         menu = words["menu"]
         vocab = vocabulary("menu")
         scale = min(size) / 512
-        n_sections = int(rng.integers(2, 5))
+        n_sections = int(rng.integers(2 if _tallness(size) < TALL else 3, 5))  # (a tall card: most sections)
         chosen = [0] + sorted(int(k) for k in rng.choice(np.arange(1, 4), size=n_sections - 1, replace=False))
         if slot == "count_rows":  # the sections with meatless dishes: starters, mains, desserts
             chosen = sorted(set(chosen) | {1, 2})
@@ -397,11 +400,7 @@ class MenuContext(Context):
             self._label_room(content, body) if content.label else 0)
         bottom = y1 - pad - foot_h
         for sections in _split(content.sections, content.columns):
-            cy = y
-            for _name, dishes in sections:
-                cy += cap_gap(px + 2) + px * 0.6 + px * 0.5
-                cy += len(dishes) * (cap_gap(px) + (cap_gap(desc_px) * 0.85 if content.descriptions else 0))
-            if cy > bottom:
+            if y + sum(_column_height(sections, content)) > bottom:
                 return "the dishes do not fit the card"
         if self._crowded_dishes(content, size):
             return NO_LEADER
@@ -504,27 +503,28 @@ class MenuContext(Context):
         gutter = 2 * pad if content.columns == 2 else 0
         col_w = (x1 - x0 - 2 * pad - gutter) / content.columns
         split = _split(content.sections, content.columns)
+        spread = _spread(split, content, bottom - y)
         for c, sections in enumerate(split):
             place = content.columns - 1 - c if sheet.mirror else c  # right to left: the first column at the right
             cx0 = x0 + pad + place * (col_w + gutter)
             start, end = (cx0 + col_w, cx0) if sheet.mirror else (cx0, cx0 + col_w)
             cy = y
             for name, dishes in sections:
-                cy += cap_gap(px + 2)
+                cy += cap_gap(px + 2) * spread
                 head = sheet.text(name.upper() if len(name) < 10 and not content.language else name, dish_font,
                                   px + 2, cx0 + col_w / 2, cy,
                                   rgb=content.accent, role="section_heading", align="center")
                 out["headings"][name] = head.item_id
-                cy += px * 0.6
+                cy += px * 0.6 * spread
                 for dish in dishes:
-                    cy += cap_gap(px)
+                    cy += cap_gap(px) * spread
                     ids = self._dish(sheet, dish, dish_font, marks, px, start, end, cy, ink, faint, content)
                     out["dishes"][dish.name] = ids
                     out["columns"][place].append(dish.name)
                     if content.descriptions:
                         cy += cap_gap(desc_px) * 0.85
                         sheet.text(dish.desc, body, desc_px, cx0 + 4, cy, rgb=faint, role="description")
-                cy += px * 0.5
+                cy += px * 0.5 * spread
             if cy > bottom:
                 raise Resample("the dishes do not fit the card")
         y = bottom
@@ -857,6 +857,29 @@ def _keeps(dish: Dish, slot: str, content: MenuContent) -> bool:
         twin = content.near_dup
         return dish.name == twin or (twin.startswith(dish.name) if content.language else twin.endswith(f" {dish.name}"))
     return False
+
+
+def _tallness(size: tuple[int, int]) -> float:
+    """How much taller than wide the picture (and its card) is; 1 for square or wide ones."""
+    return max(1.0, size[1] / size[0])
+
+
+def _column_height(sections, content: MenuContent) -> tuple[float, float]:
+    """(spacing, descriptions): the height a column's sections take as the layout sets
+    them, its spacing (section gaps, headings, dish lines; what _spread stretches) apart
+    from the gap from each dish to its description."""
+    px, desc_px = content.dish_px, max(6, content.dish_px - 2)
+    dishes = sum(len(ds) for _name, ds in sections)
+    spacing = len(sections) * (cap_gap(px + 2) + px * 0.6 + px * 0.5) + dishes * cap_gap(px)
+    return spacing, (dishes * cap_gap(desc_px) * 0.85 if content.descriptions else 0.0)
+
+
+def _spread(columns, content: MenuContent, room: float) -> float:
+    """How much the spacing of the sections grows (1 to MAX_SPREAD) so that the longest
+    column fills the card down to its footer, as a printed menu is set; a pixel to spare."""
+    fills = [(room - 1 - fixed) / spacing for spacing, fixed in
+             (_column_height(sections, content) for sections in columns if sections)]
+    return min(MAX_SPREAD, max(1.0, min(fills)))
 
 
 def _without(sections, dishes: list[Dish], slot: str, content: MenuContent):
