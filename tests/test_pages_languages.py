@@ -252,6 +252,18 @@ def test_tall_menu_cards_are_filled_down_to_their_footer(size, language, most):
     assert len(shares) >= 25 and sum(shares) / len(shares) <= most, sum(shares) / len(shares)
 
 
+@pytest.mark.parametrize("language", ["", "th"])
+def test_receipts_of_a_phone_shaped_picture_print_larger(language):
+    """A receipt is photographed with the phone upright, close enough to read: on a
+    576x1024 picture its print is larger than on a 576x576 one (by the square root of
+    how much taller the picture is, up to twice), and the strip still fits."""
+    request = Request("near_miss", None, language=language)
+    tall = [c.body_px for c, _page in laid_pages("receipt", request, (576, 1024), range(20))]
+    square = [c.body_px for c, _page in laid_pages("receipt", request, (576, 576), range(20))]
+    assert len(tall) == len(square) == 20
+    assert sum(tall) / len(tall) >= 1.25 * sum(square) / len(square)
+
+
 def _twins_one_character_apart(rows: list[dict], same_script: bool) -> None:
     """Each minimal pair's answers differ in one character (an accent may come apart in
     NFD: at most two code points), with `same_script` one of the same script or digits."""

@@ -37,6 +37,13 @@ BODY_FONTS = ("DejaVu Sans Mono", "Liberation Mono", "Inconsolata", "DejaVu Sans
 MARGIN_PX = 6  # the strip stays this far inside the image
 MAX_SKEW_DEG = 2.0
 # Slots whose answer rests on the item lines as sampled: never trimmed to fit.
+def _print_scale(size: tuple[int, int]) -> float:
+    """The body print's scale: the picture's shorter side over 512, and on a picture taller
+    than wide (a phone held upright, as receipts are photographed) the square root of how
+    much taller, up to twice: the strip is photographed closer, its print larger."""
+    return min(size) / 512 * min(2.0, max(1.0, size[1] / size[0])) ** 0.5
+
+
 def _n_lines(slot: str, count: int | None, rng) -> int:
     """How many item lines: the asked number of rows; at least as many lines as flags
     asked for; four for a question with four options among them."""
@@ -218,7 +225,7 @@ class ReceiptContext(Context):
         if request.language not in ("", "en"):
             return self._sample_localized(request, rng, size)
         vocab = vocabulary("receipt")
-        scale = min(size) / 512
+        scale = _print_scale(size)
         store = pick(rng, vocab["stores"])
         goods_pool = vocab["goods"][store["kind"]]
         slot = request.slot
@@ -290,7 +297,7 @@ class ReceiptContext(Context):
         code = request.language
         words, lang = page_words(code), LANGUAGES[code]
         vocab = vocabulary("receipt")
-        scale = min(size) / 512
+        scale = _print_scale(size)
         slot, style = request.slot, request.style
         brand = languages.make_pseudoword(lang, rng, 7)[0]
         store = pick(rng, words["stores"]).format(brand=brand[:1].upper() + brand[1:])
