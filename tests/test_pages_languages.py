@@ -252,6 +252,17 @@ def test_tall_menu_cards_are_filled_down_to_their_footer(size, language, most):
     assert len(shares) >= 25 and sum(shares) / len(shares) <= most, sum(shares) / len(shares)
 
 
+@pytest.mark.parametrize("language", ["", "de"])
+def test_wide_menu_cards_are_mostly_set_in_two_columns(language):
+    """A card wider than tall in one column ran each dish's dotted leader across the
+    whole card: most wide cards (85% of those the sampler sets, against half of the
+    others) have two columns."""
+    request = Request("dish_price", None, language=language)
+    wide = [c.columns for c, _page in laid_pages("menu", request, (1024, 576), range(60))]
+    square = [c.columns for c, _page in laid_pages("menu", request, (576, 576), range(60))]
+    assert wide.count(2) / len(wide) >= 0.7 and 0.3 <= square.count(2) / len(square) <= 0.7
+
+
 @pytest.mark.parametrize("language", ["", "th"])
 def test_receipts_of_a_phone_shaped_picture_print_larger(language):
     """A receipt is photographed with the phone upright, close enough to read: on a

@@ -54,6 +54,7 @@ NO_LEADER = "a dish line leaves no room for its leader"
 MIN_LIST = 4  # dishes kept in the longest section when dishes are left out to fit (a list question's options)
 MAX_SPREAD = 1.6  # a card's spacing between dishes and sections grows up to this much to fill a tall card
 TALL = 1.25  # height / width from which a card lists every section it can (and more dishes, up to twice)
+WIDE = 1.25  # width / height from which most cards are set in two columns
 CURRENCY = {"symbol": "", "prefix": True, "decimal": ".", "thousands": ","}
 
 
@@ -199,7 +200,7 @@ class MenuContext(Context):
         dish_px = max(7, int(round(rng.integers(9, 12) * scale)))
         if slot == "fine_text":  # the footnote stays smaller than the dishes and their descriptions
             dish_px = max(dish_px, min(style.text_px + 3, int(24 * scale)))  # up to what a card line holds
-        two = request.two_columns or (slot != "list_relative" and rng.random() < 0.5)
+        two = request.two_columns or (slot != "list_relative" and rng.random() < _two_column_share(size))
         hours_shown = bool(rng.random() < 0.5)
         two = two and not (slot == "fine_text" and dish_px > 16 * scale)  # large print: one column
         content = MenuContent(
@@ -269,7 +270,8 @@ class MenuContext(Context):
         dish_px = max(7, int(round(rng.integers(9, 12) * scale)))
         if slot == "fine_text":
             dish_px = max(dish_px, min(style.text_px + 3, int(24 * scale)))
-        two = request.two_columns or (rng.random() < 0.5 and not (slot == "fine_text" and dish_px > 16 * scale))
+        two = request.two_columns or (rng.random() < _two_column_share(size)
+                                      and not (slot == "fine_text" and dish_px > 16 * scale))
         content = MenuContent(
             title=title, tagline="", sections=tuple(sections), columns=2 if two else 1, decimal="",
             descriptions=False, fine=fine, label=pick(rng, menu["labels"]) if slot == "rotated_text" else "",
@@ -857,6 +859,12 @@ def _keeps(dish: Dish, slot: str, content: MenuContent) -> bool:
         twin = content.near_dup
         return dish.name == twin or (twin.startswith(dish.name) if content.language else twin.endswith(f" {dish.name}"))
     return False
+
+
+def _two_column_share(size: tuple[int, int]) -> float:
+    """How often a card is set in two columns: half of them, and most of those wider than
+    tall (WIDE), whose single column ran its leaders across the whole card."""
+    return 0.85 if size[0] / size[1] >= WIDE else 0.5
 
 
 def _tallness(size: tuple[int, int]) -> float:
