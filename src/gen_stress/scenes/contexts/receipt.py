@@ -36,7 +36,8 @@ from gen_stress.scenes.text import measured_advance
 BODY_FONTS = ("DejaVu Sans Mono", "Liberation Mono", "Inconsolata", "DejaVu Sans Condensed", "Roboto Condensed")
 MARGIN_PX = 6  # the strip stays this far inside the image
 MAX_SKEW_DEG = 2.0
-# Slots whose answer rests on the item lines as sampled: never trimmed to fit.
+
+
 def _print_scale(size: tuple[int, int]) -> float:
     """The body print's scale: the picture's shorter side over 512, and on a picture taller
     than wide (a phone held upright, as receipts are photographed) the square root of how
@@ -53,6 +54,7 @@ def _n_lines(slot: str, count: int | None, rng) -> int:
     return int(rng.integers(low, 9))
 
 
+# Slots whose answer rests on the item lines as sampled: never trimmed to fit.
 FIXED_LINES = ("count_rows", "count_merged", "count_marks", "marked_item", "near_duplicate", "list_order",
                "list_relative")
 
