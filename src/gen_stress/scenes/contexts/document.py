@@ -950,13 +950,18 @@ def _first_sentence(words: tuple[str, ...], stop: str = ".") -> tuple[str, ...]:
     return words[:end + 1]
 
 
-@lru_cache(maxsize=1024)
 def _titles_fitting(font_name: str, title_px: int, room: float) -> tuple[str, ...]:
-    """The English titles a font draws that fit `room` at a size (remembered per font,
-    size and room: every page measured all of them)."""
+    """The English titles a font draws that fit `room` at a size."""
+    return tuple(title for title, advance in _title_advances(font_name, title_px) if advance <= room)
+
+
+@lru_cache(maxsize=1024)
+def _title_advances(font_name: str, title_px: int) -> tuple[tuple[str, float], ...]:
+    """(title, advance) of the English titles a font draws, at a size: remembered per font
+    and size (every page measured all of them, and its room differs page to page)."""
     font = font_named(font_name)
-    return tuple(t for t in vocabulary("document")["titles"]
-                 if not font.missing(t) and measured_advance(t, font, title_px) <= room)
+    return tuple((t, measured_advance(t, font, title_px)) for t in vocabulary("document")["titles"]
+                 if not font.missing(t))
 
 
 @cache
