@@ -239,8 +239,8 @@ def test_tall_menu_cards_are_filled_down_to_their_footer(size, language, most):
     half: on average 52% of the card lay empty between the last dish and the footer (66%
     at 384x1024). A card taller than wide lists more sections and dishes (English), and
     every card's spacing grows, up to MAX_SPREAD, until its longest column reaches the
-    footer: 16% empty in English, 27% in German (the language's page words list fewer
-    dishes), 4% on a square card (was 15%)."""
+    footer, a dish line's height of air left: 17% empty in English, 27% in German (the
+    language's page words list fewer dishes), 7% on a square card (was 15%)."""
     shares = []
     for _content, page in laid_pages("menu", Request("dish_price", None, language=language), size, range(30)):
         items = page.scene.items
@@ -250,6 +250,30 @@ def test_tall_menu_cards_are_filled_down_to_their_footer(size, language, most):
         assert listed < foot
         shares.append((foot - listed) / (card[3] - card[1]))
     assert len(shares) >= 25 and sum(shares) / len(shares) <= most, sum(shares) / len(shares)
+
+
+@pytest.mark.parametrize("language", ["", "de"])
+def test_menu_prices_with_a_decimal_comma_never_read_as_a_decimal_point(language):
+    """In Dancing Script a comma is a dot on the baseline at every size a card prints
+    (7 to 16 px): "11,50" in it reads "11.50", and the gold answer is "11,50". Such a
+    card sets its prices in its body font; prices with a decimal point, and dish fonts
+    whose comma reaches below their full stop, stay as they were."""
+    from gen_stress.scenes.contexts.sheet import font_named
+    from gen_stress.scenes.glyphs import comma_reads_apart
+
+    assert not any(comma_reads_apart(font_named("Dancing Script"), px) for px in range(7, 17))
+    assert all(comma_reads_apart(font_named("DejaVu Serif"), px) for px in range(7, 17))
+    moved = 0
+    for content, page in laid_pages("menu", Request("dish_price", None, language=language), (512, 512), range(80)):
+        for item in page.scene.items:
+            if item.role != "price":
+                continue
+            font = item.layout.font
+            if "," in item.text:
+                assert comma_reads_apart(font, item.layout.text_px), (item.text, font.name)
+            moved += font.name != content.dish_font
+            assert font.name == content.dish_font or content.dish_font == "Dancing Script"
+    assert moved
 
 
 @pytest.mark.parametrize("language", ["", "de"])
@@ -421,10 +445,11 @@ def test_vegetarian_marks_in_other_languages(script, code, tmp_path, capsys):
 # hallucination rows); shelves draw again before any layout rows where no product could be
 # asked about (a spatial question's named products, a variant question's detail; its
 # spatial and hallucination rows); a menu card's spacing grows to fill it down to its footer
-# (every menu image); a shelf's near-duplicate question draws one aisle three times at most
-# (its grounding rows).
+# (every menu image), and a card whose dish face draws its comma as a full stop sets prices
+# with a decimal comma in its body font; a shelf's near-duplicate question draws one aisle
+# three times at most (its grounding rows).
 ENGLISH = {"document": "85e0c55638e3a6f5", "screen": "2391404c2814d98c", "shelf": "25da2a77ba3ca75a",
-           "receipt": "0b538db768ff0699", "menu": "8f4d5facf094222d"}
+           "receipt": "0b538db768ff0699", "menu": "014d0e7eb32821c4"}
 
 
 @pytest.mark.parametrize("context", sorted(ENGLISH))

@@ -142,6 +142,24 @@ def glyph_difference(font: FontInfo, a: str, b: str, text_px: int, stroke_px: in
     return float(ndimage.uniform_filter(np.abs(seen_a - seen_b), size=WINDOW_PX, mode="constant").max())
 
 
+COMMA_INK = 100  # (of 255) the faint tail of a small comma counts as ink: a reader sees it
+
+
+@lru_cache(maxsize=1024)
+def comma_reads_apart(font: FontInfo, text_px: int) -> bool:
+    """Whether the font's comma reaches at least a pixel below its full stop at this size.
+    In some script faces (Dancing Script) the comma is a dot on the baseline at any size
+    a card prints: a price with a decimal comma, "11,50", reads "11.50"."""
+    bottoms = []
+    for mark in (",", "."):
+        mask, (_x0, y0) = _mask(font, mark, text_px, 0)
+        rows = np.flatnonzero((mask >= COMMA_INK).any(axis=1)) if mask is not None else np.array([])
+        if not rows.size:
+            return False
+        bottoms.append(y0 + int(rows[-1]))
+    return bottoms[0] >= bottoms[1] + 1
+
+
 def look_alike(font: FontInfo, a: str, b: str, text_px: int, stroke_px: int = 0) -> bool:
     """`glyph_difference(...) < ALIKE_BELOW`, the same verdict for less (module docstring)."""
     return _look_alike(font, a, b, text_px, stroke_px)

@@ -36,6 +36,7 @@ from gen_stress.scenes.contexts.sheet import (
 )
 from gen_stress.scenes.languages import LANGUAGES, page_words
 from gen_stress.scenes.fonts import load_catalog
+from gen_stress.scenes.glyphs import comma_reads_apart
 from gen_stress.scenes.geometry import polygon, rect_points
 from gen_stress.scenes.model import Scene
 from gen_stress.scenes.page import Count, Field, Listing, Page, Request, Target
@@ -416,11 +417,12 @@ class MenuContext(Context):
         gutter = 2 * pad if content.columns == 2 else 0
         col_w = (inner - gutter) / content.columns
         dish_font, marks = font_named(content.dish_font), font_named(content.mark_font)
+        price_font = font_named(_price_font(content))
         mark_px = max(5, px - 3)
         crowded = []
         for _name, dishes in content.sections:
             for d in dishes:
-                used = text_width(d.name, dish_font, px) + text_width(_price_text(d, content), dish_font, px) + 4
+                used = text_width(d.name, dish_font, px) + text_width(_price_text(d, content), price_font, px) + 4
                 used += sum(3 + text_width(m, marks, mark_px) for m in (d.diet, DAGGER if d.special else "") if m)
                 if col_w - used < 6:
                     crowded.append(d)
@@ -506,6 +508,7 @@ class MenuContext(Context):
         col_w = (x1 - x0 - 2 * pad - gutter) / content.columns
         split = _split(content.sections, content.columns)
         spread = _spread(split, content, bottom - y)
+        price_font = font_named(_price_font(content))
         for c, sections in enumerate(split):
             place = content.columns - 1 - c if sheet.mirror else c  # right to left: the first column at the right
             cx0 = x0 + pad + place * (col_w + gutter)
@@ -520,7 +523,8 @@ class MenuContext(Context):
                 cy += px * 0.6 * spread
                 for dish in dishes:
                     cy += cap_gap(px) * spread
-                    ids = self._dish(sheet, dish, dish_font, marks, px, start, end, cy, ink, faint, content)
+                    ids = self._dish(sheet, dish, dish_font, marks, px, start, end, cy, ink, faint, content,
+                                     price_font)
                     out["dishes"][dish.name] = ids
                     out["columns"][place].append(dish.name)
                     if content.descriptions:
@@ -565,9 +569,10 @@ class MenuContext(Context):
         return lines
 
     @staticmethod
-    def _dish(sheet: Sheet, dish: Dish, font, marks, px, left, right, base, ink, faint, content) -> dict:
-        """A dish line from `left` (its name) to `right` (its price); on a mirrored sheet
-        `left` is the right edge and the line runs leftwards (`way` -1)."""
+    def _dish(sheet: Sheet, dish: Dish, font, marks, px, left, right, base, ink, faint, content,
+              price_font) -> dict:
+        """A dish line from `left` (its name) to `right` (its price, in `price_font`); on a
+        mirrored sheet `left` is the right edge and the line runs leftwards (`way` -1)."""
         text_width = _widths(content)
         way = -1 if sheet.mirror else 1
         name = sheet.text(dish.name, font, px, left, base, rgb=ink, role="dish")
@@ -581,9 +586,9 @@ class MenuContext(Context):
                 ids[key] = item.item_id
                 end += way * (3 + text_width(mark, marks, mark_px))
         price_text = _price_text(dish, content)
-        price = sheet.text(price_text, font, px, right, base, rgb=ink, role="price", align="right")
+        price = sheet.text(price_text, price_font, px, right, base, rgb=ink, role="price", align="right")
         ids["price"] = price.item_id
-        start = right - way * (text_width(price_text, font, px) + 4)
+        start = right - way * (text_width(price_text, price_font, px) + 4)
         dot_w = max(1.0, text_width(". ", font, px))
         n_dots = int((way * (start - end) - 6) / dot_w)
         if way * (start - end) < 6:
@@ -861,6 +866,16 @@ def _keeps(dish: Dish, slot: str, content: MenuContent) -> bool:
     return False
 
 
+def _price_font(content: MenuContent) -> str:
+    """The font prices are set in: the dish font, unless its comma reads as a full stop at
+    the dish size and a price prints one; then the body font, as menus in a script face
+    often set their prices."""
+    if comma_reads_apart(font_named(content.dish_font), content.dish_px) or \
+            not any("," in _price_text(d, content) for _s, ds in content.sections for d in ds):
+        return content.dish_font
+    return content.body_font
+
+
 def _two_column_share(size: tuple[int, int]) -> float:
     """How often a card is set in two columns: half of them, and most of those wider than
     tall (WIDE), whose single column ran its leaders across the whole card."""
@@ -884,8 +899,10 @@ def _column_height(sections, content: MenuContent) -> tuple[float, float]:
 
 def _spread(columns, content: MenuContent, room: float) -> float:
     """How much the spacing of the sections grows (1 to MAX_SPREAD) so that the longest
-    column fills the card down to its footer, as a printed menu is set; a pixel to spare."""
-    fills = [(room - 1 - fixed) / spacing for spacing, fixed in
+    column fills the card down to its footer, as a printed menu is set, a dish line's
+    height of air left above the footer."""
+    air = cap_gap(content.dish_px)
+    fills = [(room - air - fixed) / spacing for spacing, fixed in
              (_column_height(sections, content) for sections in columns if sections)]
     return min(MAX_SPREAD, max(1.0, min(fills)))
 
