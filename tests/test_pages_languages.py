@@ -7,6 +7,7 @@ English pages keep their bytes."""
 from __future__ import annotations
 
 import hashlib
+import re
 import unicodedata
 
 import numpy as np
@@ -15,6 +16,8 @@ import pytest
 
 from conftest import image_of, laid_pages, read_rows, run_cli
 from gen_stress.errors import Resample
+from gen_stress.generators import get_family
+from gen_stress.pipeline import PartSpec, generate_index
 from gen_stress.scenes import languages
 from gen_stress.scenes.contexts import contexts
 from gen_stress.scenes.page import Request, TextStyle
@@ -274,6 +277,25 @@ def test_menu_prices_with_a_decimal_comma_never_read_as_a_decimal_point(language
             moved += font.name != content.dish_font
             assert font.name == content.dish_font or content.dish_font == "Dancing Script"
     assert moved
+
+
+@pytest.mark.parametrize("context, size, stop", [("screen", (384, 384), True), ("receipt", (512, 512), False),
+                                                 ("menu", (512, 512), False)])
+def test_a_comma_drawn_as_a_full_stop_lets_the_full_stop_answer_too(context, size, stop):
+    """A German screen at 384 px prints its prices at 5 px, where every face draws a
+    comma as a full stop: "20,52" reads as well "20.52", and that answer is accepted too
+    (an alias); a receipt's or a menu's prices at 512 px show their commas, and only the
+    printed answer is."""
+    fam = get_family("grounding")
+    part = PartSpec(family="grounding", n=12, settings=(("context", context), ("language", "de")))
+    part.validate(size)
+    seen = 0
+    for index in range(12):
+        row = generate_index(fam, part, size, index)[0]
+        if re.search(r"\d,\d", row["answer"]):
+            seen += 1
+            assert (re.sub(r"(?<=\d),(?=\d)", ".", row["answer"]) in row["aliases"]) == stop, row
+    assert seen >= 2
 
 
 @pytest.mark.parametrize("language", ["", "de"])

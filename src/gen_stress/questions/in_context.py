@@ -368,11 +368,29 @@ def _object_in_view(item, rendered: Rendered, printed_px: int) -> list[str]:
 
 
 def finalize(draft: Draft, rendered: Rendered) -> Draft:
-    """A box answer measured on the id buffer: the union of the element's owned pixels."""
-    if not isinstance(draft, ContextDraft) or not draft.box_ids:
+    """A box answer measured on the id buffer: the union of the element's owned pixels. A
+    text answer with a number whose comma its line draws as a full stop (5 px prices on a
+    German screen) also accepts the number with a full stop: the pixels read both ways."""
+    if not isinstance(draft, ContextDraft):
         return draft
+    if not draft.box_ids:
+        return _with_stop_alias(draft)
     box = kinds.union_box([checks.owned_box(rendered, i) for i in draft.box_ids])
     return dataclasses.replace(draft, question=dataclasses.replace(draft.question, answer=str(box)))
+
+
+def _with_stop_alias(draft: ContextDraft) -> ContextDraft:
+    question = draft.question
+    if not checks.NUMBER_COMMA.search(question.answer):
+        return draft
+    lines = [draft.scene.item(i) for i in draft.depends]
+    if not any(isinstance(line, TextItem) and line.text in question.answer and checks.comma_reads_as_stop(line)
+               for line in lines):
+        return draft
+    stop = checks.NUMBER_COMMA.sub(".", question.answer)
+    if stop in question.aliases:
+        return draft
+    return dataclasses.replace(draft, question=dataclasses.replace(question, aliases=(*question.aliases, stop)))
 
 
 # Refusing what cannot be made, before any work starts ------------------------------------

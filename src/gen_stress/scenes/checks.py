@@ -4,11 +4,13 @@ when the render is faithful); the pipeline resamples a scene that fails any chec
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pyarrow as pa
 
 from gen_stress.scenes.geometry import Box
+from gen_stress.scenes.glyphs import comma_reads_apart
 from gen_stress.scenes.memo import BoundedLRU
 from gen_stress.scenes.model import TextItem
 from gen_stress.scenes.render import Rendered
@@ -268,6 +270,17 @@ def _luminance(rgb: np.ndarray) -> np.ndarray:
     rgb = np.asarray(rgb)
     lin = _LINEAR[rgb] if rgb.dtype == np.uint8 else _linear(rgb)
     return lin @ _WEIGHTS
+
+
+NUMBER_COMMA = re.compile(r"(?<=\d),(?=\d)")
+
+
+def comma_reads_as_stop(item: TextItem) -> bool:
+    """Whether the line prints a number with a comma in it ("20,52", "1,200") in a font
+    that draws the comma as a full stop at its size (most faces below 7 px): its pixels
+    read as well with a full stop."""
+    layout = item.layout
+    return bool(NUMBER_COMMA.search(layout.text)) and not comma_reads_apart(layout.font, layout.text_px)
 
 
 def text_contrast(item: TextItem, rendered: Rendered, floor: float = 1.15) -> list[str]:
