@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -380,19 +379,16 @@ def finalize(draft: Draft, rendered: Rendered) -> Draft:
     return dataclasses.replace(draft, question=dataclasses.replace(draft.question, answer=str(box)))
 
 
-_COMMA_NUMBER = re.compile(r"\d+(?:,\d+)+")
-
-
 def _with_stop_alias(draft: ContextDraft) -> ContextDraft:
     question = draft.question
-    numbers = _COMMA_NUMBER.findall(question.answer)  # "20,52" of "20,52", or of "CHF 20,52" on the label
+    numbers = checks.COMMA_NUMBER.findall(question.answer)  # "20,52" of "20,52", or of "CHF 20,52" on the label
     if not numbers:
         return draft
     lines = [draft.scene.item(i) for i in draft.depends]
     if not any(isinstance(line, TextItem) and any(n in line.text for n in numbers) and checks.comma_reads_as_stop(line)
                for line in lines):
         return draft
-    stop = checks.NUMBER_COMMA.sub(".", question.answer)
+    stop = checks.COMMA_NUMBER.sub(lambda number: number.group().replace(",", "."), question.answer)
     if stop in question.aliases:
         return draft
     return dataclasses.replace(draft, question=dataclasses.replace(question, aliases=(*question.aliases, stop)))

@@ -272,7 +272,7 @@ def _luminance(rgb: np.ndarray) -> np.ndarray:
     return lin @ _WEIGHTS
 
 
-NUMBER_COMMA = re.compile(r"(?<=\d),(?=\d)")
+COMMA_NUMBER = re.compile(r"\d+(?:,\d+)+")  # a number with a comma in it: 20,52 or 1,200
 
 
 def comma_reads_as_stop(item: TextItem) -> bool:
@@ -280,7 +280,7 @@ def comma_reads_as_stop(item: TextItem) -> bool:
     that draws the comma as a full stop at its size (most faces below 7 px): its pixels
     read as well with a full stop."""
     layout = item.layout
-    return bool(NUMBER_COMMA.search(layout.text)) and not comma_reads_apart(layout.font, layout.text_px)
+    return bool(COMMA_NUMBER.search(layout.text)) and not comma_reads_apart(layout.font, layout.text_px)
 
 
 def text_contrast(item: TextItem, rendered: Rendered, floor: float = 1.15) -> list[str]:
