@@ -147,6 +147,7 @@ EASY_COUNT = {"count_merged": 6, "count_rows": 5, "count_marks": 3}
 # proportion below). A larger text_px, set or swept, is tried on pages before any work
 # (pipeline.check_text_reach): a page holds only so large a line.
 DRAWN_TEXT_PX = {"tiny_text": (4, 16), "rotated_text": (10, 22), "stylized_font": (10, 24)}
+DRAWN_STROKE_PX = 2  # the widest outline of hollow letters a context draws (30% of styled items: 1 or 2)
 
 
 def drawn_text_px(subtask: str, size: tuple[int, int]) -> tuple[int, int]:
@@ -170,7 +171,7 @@ def _drawn(family: str, subtask: str, slot: str, rng: np.random.Generator, size:
         values["angle_deg"] = int(rng.integers(0, 360))
     elif subtask == "stylized_font":
         values.update(font_class=pick(rng, classes),
-                      stroke_px=int(rng.integers(1, 3)) if rng.random() < 0.3 else 0,
+                      stroke_px=int(rng.integers(1, DRAWN_STROKE_PX + 1)) if rng.random() < 0.3 else 0,
                       contrast_ratio=round(float(np.exp(rng.uniform(np.log(1.3), np.log(15.0)))), 2))
     return values
 
@@ -195,7 +196,7 @@ def trial_styles(family: Family, plan: SamplePlan) -> list[dict[str, Any]]:
                                                 for a in TRIAL_ANGLES_DEG))
     elif plan.subtask == "stylized_font":
         ends["font_class"] = writing.font_classes(pinned)
-        ends["stroke_px"] = (0, 2)
+        ends["stroke_px"] = (0, DRAWN_STROKE_PX)
     ends = {name: values for name, values in ends.items() if name not in pinned}
     return [dict(zip(ends, values)) for values in itertools.product(*ends.values())]
 

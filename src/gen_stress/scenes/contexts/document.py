@@ -154,9 +154,7 @@ class DocumentContext(Context):
         # Each footnote says something of its own (while the pool lasts).
         footnotes = tuple(str(t) for t in rng.choice(pool, size=n_marks, replace=n_marks > len(pool)))
         table = pick(rng, vocab["tables"])
-        # (four rows for a question with four options among them)
-        n_rows = request.count if slot == "count_rows" else \
-            int(rng.integers(MIN_TABLE_ROWS + 1 if slot == "marked_item" else MIN_TABLE_ROWS, 7))
+        n_rows = _table_rows(request, rng)
         if n_rows > len(table["rows"]) - 1:
             raise Resample("more table rows asked for than labels")
         labels = [str(x) for x in rng.choice(table["rows"], size=n_rows, replace=False)]
@@ -178,9 +176,7 @@ class DocumentContext(Context):
         title_font = body_font
         if slot == "styled_text":
             title_font = pick(rng, [f.name for f in catalog.of_class(style.font_class)] or [body_font])
-        body_px = max(MIN_BODY_PX, int(round(rng.integers(6, 8) * scale)))
-        if slot == "fine_text":  # footnotes are never larger than the body (up to what a page holds)
-            body_px = max(body_px, min(style.text_px, int(12 * scale)))
+        body_px = _body_px(request, rng, scale)
         title_px = style.text_px if slot == "styled_text" else max(9, int(round(rng.integers(11, 15) * scale)))
         # Titles that fit the line at their size (the page is 0.84 of its width inside the margins).
         room = 0.84 * min(size[0] - 2 * MARGIN_PX, (size[1] - 2 * MARGIN_PX) * 0.8) - 2 * content_stroke(style, slot)
@@ -242,9 +238,7 @@ class DocumentContext(Context):
                 marker = number
             paragraphs.append(Paragraph(heading, tuple(tokens), marker))
         body = font_named(body_font)
-        body_px = max(MIN_BODY_PX, int(round(rng.integers(6, 8) * scale)))
-        if slot == "fine_text":
-            body_px = max(body_px, min(style.text_px, int(12 * scale)))
+        body_px = _body_px(request, rng, scale)
         fine_px = style.text_px if slot == "fine_text" else max(4, body_px - 1)
         room = 0.8 * min(size[0] - 2 * MARGIN_PX, (size[1] - 2 * MARGIN_PX) * 0.8)
         footnotes = []
@@ -254,8 +248,7 @@ class DocumentContext(Context):
                 if text_width(f"9 {note}", body, fine_px, shaping) <= room:
                     break
             footnotes.append(note)
-        n_rows = request.count if slot == "count_rows" else \
-            int(rng.integers(MIN_TABLE_ROWS + 1 if slot == "marked_item" else MIN_TABLE_ROWS, 7))
+        n_rows = _table_rows(request, rng)
         if n_rows > len(words["goods"]) - 1:
             raise Resample("more table rows asked for than goods")
         goods = [int(i) for i in rng.choice(len(words["goods"]), size=n_rows, replace=False)]
@@ -781,6 +774,22 @@ def _page_plan(request: Request, rng: np.random.Generator) -> tuple[int, int, in
 MARKER_SLOTS = ("fine_text", "count_marks")  # questions about the footnotes themselves
 MIN_TABLE_ROWS = 3  # the fewest rows a table is drawn with (one whose rows are counted aside)
 MIN_BODY_PX = 5  # the smallest body a page sets
+
+
+def _table_rows(request: Request, rng: np.random.Generator) -> int:
+    """How many rows the table has: the asked count, else three to six (four at least for
+    a question with four options among them)."""
+    if request.slot == "count_rows":
+        return request.count
+    return int(rng.integers(MIN_TABLE_ROWS + 1 if request.slot == "marked_item" else MIN_TABLE_ROWS, 7))
+
+
+def _body_px(request: Request, rng: np.random.Generator, scale: float) -> int:
+    """The body's size; footnotes asked about are never larger than it (up to what a page holds)."""
+    body_px = max(MIN_BODY_PX, int(round(rng.integers(6, 8) * scale)))
+    if request.slot == "fine_text":
+        body_px = max(body_px, min(request.style.text_px, int(12 * scale)))
+    return body_px
 
 
 MIN_MARKER_PX = 5  # cap height of a footnote marker in the text
