@@ -100,3 +100,9 @@ def inside(box: Box, width: int, height: int, margin: float = 0.0) -> bool:
 
 def round_box(box: Box, ndigits: int = 2) -> list[float]:
     return [round(float(v), ndigits) for v in box]
+
+
+def tallness(size: tuple[int, int]) -> float:
+    """How much taller than wide a picture of `size` is; 1 for a square or wide one (a
+    phone held upright: pages photographed closer, cards listing more)."""
+    return max(1.0, size[1] / size[0])

@@ -37,7 +37,7 @@ from gen_stress.scenes.contexts.sheet import (
 from gen_stress.scenes.languages import LANGUAGES, page_words
 from gen_stress.scenes.fonts import load_catalog
 from gen_stress.scenes.glyphs import comma_reads_apart
-from gen_stress.scenes.geometry import polygon, rect_points
+from gen_stress.scenes.geometry import polygon, rect_points, tallness
 from gen_stress.scenes.model import Scene
 from gen_stress.scenes.page import Count, Field, Listing, Page, Request, Target
 
@@ -150,7 +150,7 @@ class MenuContext(Context):
         scale = min(size) / 512
         slot, style = request.slot, request.style
         names = list(vocab["sections"])
-        tall = _tallness(size)  # a card taller than wide lists more, as printed ones do
+        tall = tallness(size)  # a card taller than wide lists more, as printed ones do
         n_sections = int(rng.integers(2, 5 if tall < TALL else len(names) + 1))
         chosen = [names[0]] + sorted((str(x) for x in rng.choice(names[1:], size=n_sections - 1, replace=False)),
                                      key=names.index)
@@ -232,7 +232,7 @@ class MenuContext(Context):
         menu = words["menu"]
         vocab = vocabulary("menu")
         scale = min(size) / 512
-        n_sections = int(rng.integers(2 if _tallness(size) < TALL else 3, 5))  # (a tall card: most sections)
+        n_sections = int(rng.integers(2 if tallness(size) < TALL else 3, 5))  # (a tall card: most sections)
         chosen = [0] + sorted(int(k) for k in rng.choice(np.arange(1, 4), size=n_sections - 1, replace=False))
         if slot == "count_rows":  # the sections with meatless dishes: starters, mains, desserts
             chosen = sorted(set(chosen) | {1, 2})
@@ -880,11 +880,6 @@ def _two_column_share(size: tuple[int, int]) -> float:
     """How often a card is set in two columns: half of them, and most of those wider than
     tall (WIDE), whose single column ran its leaders across the whole card."""
     return 0.85 if size[0] / size[1] >= WIDE else 0.5
-
-
-def _tallness(size: tuple[int, int]) -> float:
-    """How much taller than wide the picture (and its card) is; 1 for square or wide ones."""
-    return max(1.0, size[1] / size[0])
 
 
 def _column_height(sections, content: MenuContent) -> tuple[float, float]:

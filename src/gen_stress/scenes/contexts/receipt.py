@@ -29,6 +29,7 @@ from gen_stress.scenes.contexts.sheet import text_width as sheet_text_width
 from gen_stress.scenes import languages
 from gen_stress.scenes.languages import LANGUAGES, page_words
 from gen_stress.scenes.fonts import load_catalog
+from gen_stress.scenes.geometry import tallness
 from gen_stress.scenes.model import Scene
 from gen_stress.scenes.page import Count, Field, Listing, Page, Request, Target
 from gen_stress.scenes.text import measured_advance
@@ -42,7 +43,7 @@ def _print_scale(size: tuple[int, int]) -> float:
     """The body print's scale: the picture's shorter side over 512, and on a picture taller
     than wide (a phone held upright, as receipts are photographed) the square root of how
     much taller, up to twice: the strip is photographed closer, its print larger."""
-    return min(size) / 512 * min(2.0, max(1.0, size[1] / size[0])) ** 0.5
+    return min(size) / 512 * min(2.0, tallness(size)) ** 0.5
 
 
 def _n_lines(slot: str, count: int | None, rng) -> int:
