@@ -582,3 +582,53 @@ def test_an_old_price_too_long_for_its_cards_line_goes_under_the_price():
             assert old.layout.bbox[3] <= card.bbox[3]
             under += old.layout.bbox[1] >= price.layout.bbox[3]
     assert laid >= 12 and under >= 1, (laid, under)
+
+
+@pytest.mark.parametrize("subtask", ["object", "action"])
+def test_no_package_that_could_be_the_asked_product_stands_nameless_on_its_shelves(subtask):
+    """"Is there any rice?" or "what is the price of the Risa rice?" beside a bag whose
+    label prints neither what it is nor (a price) its brand has no sure "no" or
+    "unanswerable": the shelves of those questions show no such package wholly in view,
+    whatever the answer (so its absence gives no answer away). Boxes and bags count alike."""
+    from gen_stress.scenes.contexts import vocabulary
+    from gen_stress.scenes.contexts.shelf import SEEN_AS
+
+    kinds = {ln["name"].lower(): ln["package"] for lines in vocabulary("shelf")["aisles"].values() for ln in lines}
+    seen, answers = 0, Counter()
+    for row in rows_of("hallucination", subtask, 16, seed=11):
+        objects = row["scene"]["objects"]
+        if not any(o["label"] == "price rail" for o in objects):
+            continue  # a product page: every card names its product
+        question = row["question"]
+        if " any " in question:
+            kind, naming = kinds[question.split(" any ")[1].split("?")[0].lower()], {"name"}
+        else:
+            kind, naming = question.split("What is the price of the ")[1].split(" on this ")[0].split()[-1], \
+                {"name", "brand"}
+        seen += 1
+        answers[row["answer"] in ("no", "unanswerable")] += 1
+        for o in objects:
+            attrs = {a["name"]: a["value"] for a in o["attributes"]}
+            x0, y0, x1, y1 = o["bbox"]
+            if o["role"] != "product" or x0 < 0 or y0 < 0 or x1 > SIZE[0] or y1 > SIZE[1]:
+                continue
+            printed = set(attrs["printed"].split(","))
+            same = SEEN_AS.get(attrs["package"], attrs["package"]) == SEEN_AS.get(kind, kind)
+            assert not (same and not printed & naming), (question, row["answer"], o["label"], printed)
+    assert seen >= 4 and answers[True] and answers[False]
+
+
+def test_a_word_that_names_other_lines_too_is_never_asked_any_of():
+    """Cornflakes are a cereal and jam a spread: "any cereal?" beside cornflakes is no
+    "no", and asked only where a Cereal line stands its name would give the "yes" away.
+    Such words (shelf.yaml's `covers`) are never asked "is there any"; what they cover
+    are lines the shelves draw."""
+    from gen_stress.scenes.contexts import vocabulary
+
+    vocab = vocabulary("shelf")
+    names = {ln["name"] for lines in vocab["aisles"].values() for ln in lines}
+    covers = vocab["covers"]
+    assert set(covers) <= names and {n for ns in covers.values() for n in ns} <= names
+    asked = Counter(row["question"].split(" any ")[1].split("?")[0].lower()
+                    for row in rows_of("hallucination", "object", 60, seed=2))
+    assert len(asked) >= 10 and not {c.lower() for c in covers} & set(asked), asked

@@ -559,14 +559,20 @@ class ShelfContext(Context):
             order = _kept_off(order, asked, 2 if len(order) > 6 else 1, rng)
         used: set[str] = set()
         legible: dict = {}  # (id of a line, scale) -> its (variant, size) pairs printed in full
+        kind = _kind_of(asked, vocab["aisles"]) if asked else ""
 
         def fresh(line, legible_at: float = 0.0, **kw) -> Product | None:
             if legible_at:  # a size and variant whose label prints in full at about this scale, if any
                 key = (id(line), legible_at)
                 full = legible.get(key)
                 if full is None:
-                    full = legible[key] = [(v, z) for v in line["variants"] for z in line["sizes"]
-                                           if len(_look_of(_first_of(line, v, z), legible_at, label_font).prints) >= 4]
+                    looks = {(v, z): _look_of(_first_of(line, v, z), legible_at, label_font)
+                             for v in line["variants"] for z in line["sizes"]}
+                    full = [vz for vz, look in looks.items() if len(look.prints) >= 4]
+                    if not full and kind:  # (one no reader would take for the asked product: see _unsure)
+                        full = [vz for vz, look in looks.items()
+                                if not _unsure(slot, _first_of(line, *vz), kind, {pr.role for pr in look.prints})]
+                    legible[key] = full
                 if full:
                     kw["variant"], kw["size"] = full[int(rng.integers(len(full)))]
             for _ in range(6):
@@ -599,15 +605,23 @@ class ShelfContext(Context):
                                 facings = 1 if _size_cm(p)[0] >= 10 else 2
                             blocks.append(Block(p, facings))
                 rows.append(blocks)
-            if asked:  # drawn again until the asked product, when shown, prints its full name
-                if not asked.present:
-                    break
+            if asked:  # drawn again until the asked product, when shown, prints its full name, and no
+                # product of its kind leaves a reader unsure whether it is the asked one (_unsure)
                 ppc = geometry.ppc(rows)
                 mine = [b.product for row in rows for b in row if asked.of(b.product.brand, b.product.name)]
-                if mine and _names_it(slot, mine, ppc, label_font):
+                names_asked = not asked.present or (mine and _names_it(slot, mine, ppc, label_font))
+                unsure = {b.product.display for row in rows for b in row
+                          if _unsure(slot, b.product, kind, _printed_roles(b.product, ppc, label_font))}
+                if names_asked and not unsure:
                     break
                 if _draw == ROW_DRAWS - 1:
-                    raise Resample("the asked product's label is too small to name it")
+                    if not names_asked:
+                        raise Resample("the asked product's label is too small to name it")
+                    # The last draw's doubtful products left out (the scale stays or grows: labels keep their lines).
+                    rows = [[b for b in row if b.product.display not in unsure] for row in rows]
+                    if not all(rows):
+                        raise Resample("no product of a shelf names itself beside the asked one")
+                    break
                 legible_at = ppc
                 continue
             # Sizes and variants drawn again (no layout yet) until a product can be the asked one
@@ -681,9 +695,9 @@ class ShelfContext(Context):
         for k in range(N_SHELVES):
             if spare and rng.random() < 0.7:
                 p = fresh(spare.pop())
-                # (no taller than its shelf's packages when the asked product is shown: a taller one
-                # would shrink the shelves' scale, and its label, below what was checked)
-                if p is not None and not (asked and asked.present and rows[k] and
+                # (no taller than its shelf's packages when a product is asked about: a taller one
+                # would shrink the shelves' scale, and their labels, below what was checked)
+                if p is not None and not (asked and rows[k] and
                                           _size_cm(p)[1] > max(_size_cm(b.product)[1] for b in rows[k])):
                     rows[k].insert(0, Block(p, 1, filler=True))
                     lead.append(float(rng.uniform(0.25, 0.75)))
@@ -992,7 +1006,7 @@ class ShelfContext(Context):
                 if request.slot == "presupposition" else None
             spare = _off_products(rows, asked, rng)
             for k, i in mine:
-                rows[k][i] = _swapped(rows, k, i, spare, content)
+                rows[k][i] = _swapped(rows, k, i, spare, content, request.slot)
             return dataclasses.replace(self._with_rows(content, rows, ""), absent=taken)
         if request.slot == "presupposition":
             put = [content.absent]
@@ -1293,6 +1307,10 @@ def _names_it(slot: str, line: list[Product], ppc: float, label_font: str) -> bo
     return any(looks) if slot == "absent_field" else all(looks)
 
 
+def _printed_roles(p: Product, ppc: float, label_font: str) -> set[str]:
+    return {pr.role for pr in _look(p, ppc, label_font).prints}
+
+
 def _look_names(slot: str, look: Look) -> bool:
     """`_names_it` of one package's look."""
     return "name" in {pr.role for pr in look.prints} if slot == "absent_field" else len(look.prints) >= 4
@@ -1376,6 +1394,7 @@ class _Drawn:
     card: int = 0
     card_items: list = dataclasses.field(default_factory=list)
     inside: bool = True  # every facing inside the picture
+    whole: bool = False  # a facing wholly inside the picture (a reader sees what its label prints)
 
 
 class _Drawer:
@@ -1562,6 +1581,8 @@ class _Drawer:
                 drawn.facing_texts.append(ids[1])
                 if x < 0 or x + step - FACING_GAP_PX > width:
                     drawn.inside = False
+                else:
+                    drawn.whole = True
                 x += step
             # Every product has its label; those of cut-off products only where they fit.
             label_end = self.shelf_label(drawn, max(start, 0) + 2, rail_top, rail_h, price_px, label_end,
@@ -1969,6 +1990,10 @@ def _fields(slot: str, c: ShelfContent, d: _Drawer, shown: list[_Drawn], all_nam
             text: dict) -> list[Field]:
     fields: list[Field] = []
     products = [x.product for x in d.drawn]
+    if slot in BY_PRODUCT and c.mode == "shelf":
+        kind = _asked_kind(c)
+        if any(x.whole and _unsure(slot, x.product, kind, set(x.facing_texts[0])) for x in d.drawn):
+            raise Resample("a product wholly in view could be the asked one")
     if slot == "absent_field":  # the product picked first (_asked_product): shown, or absent by a strategy
         word = _Asked(*c.asked).name
         if word in {p.name.lower() for p in products}:
@@ -1984,7 +2009,7 @@ def _fields(slot: str, c: ShelfContent, d: _Drawer, shown: list[_Drawn], all_nam
                         break
         # Absent: never a product drawn anywhere, its label printed or not (a shelf of small
         # unlabelled mint boxes still shows mints to anyone who knows the package), nor a word
-        # printed on the picture.
+        # printed on the picture (a word naming other lines too is never asked: _covered).
         elif not any(part in _page_words(scene) for part in word.split()):
             aisle_words = {ln["name"].lower() for a in {p.aisle for p in products} for ln in _aisle_lines(a)}
             if any(p.emoji for p in products):
@@ -2041,6 +2066,38 @@ def _fields(slot: str, c: ShelfContent, d: _Drawer, shown: list[_Drawn], all_nam
     return fields
 
 
+def _covered(word: str) -> set[str]:
+    """Names of other lines' products that `word` names too, lower case (shelf.yaml's `covers`)."""
+    covers = vocabulary("shelf").get("covers", {})
+    return {n.lower() for name, names in covers.items() if name.lower() == word for n in names}
+
+
+def _unsure(slot: str, p: Product, kind: str, printed: set[str]) -> bool:
+    """Whether a reader could take product p, its label printing the roles `printed`,
+    for the product asked about, a `kind` of package: one of that kind whose label names
+    neither what it is ("Rice") nor, asked the price of one brand's product, its brand.
+    Beside a bag printing only "Salto", "is there any rice?" (rice in bags) has no sure
+    "no", nor "what is the price of the Risa rice?" a sure "unanswerable" when it prints
+    nothing: the shelves of those questions show no such package, whatever the answer.
+    Boxes and bags count alike (SEEN_AS); a jar is not taken for rice, nor a can for a
+    bottle."""
+    naming = {"name", "brand"} if slot == "presupposition" else {"name"}
+    return bool(kind) and SEEN_AS.get(p.package, p.package) == SEEN_AS.get(kind, kind) and not (printed & naming)
+
+
+SEEN_AS = {"bag": "box"}  # packages a reader may not tell apart unnamed (dry goods come in either)
+
+
+def _kind_of(asked: _Asked, aisles: dict) -> str:
+    """The package the asked product comes in (none for produce), among `aisles`' lines."""
+    return next((ln["package"] for lines in aisles.values() for ln in lines if asked.of(ln["brand"], ln["name"])), "")
+
+
+def _asked_kind(c: ShelfContent) -> str:
+    """`_kind_of` the product a content asks about, in the picture's language."""
+    return _line_asked(_Asked(*c.asked), c)[1].get("package", "")
+
+
 @dataclass(frozen=True)
 class _Asked:
     """The product asked about ("is there any X?", "what is the price of X?"), picked
@@ -2075,6 +2132,9 @@ def _asked_product(request: Request, rng, vocab: dict, mode: str, geometry: _Geo
     if mode == "grid" and vocab["produce"] and not by_line:
         aisles["Produce"] = {(item["name"].lower(), "") for item in vocab["produce"]}
     keys = sorted(set().union(*aisles.values()))
+    if not by_line:  # (never "any cereal?": beside cornflakes its "no" would be wrong, and kept for "yes"
+        # alone, its name would give the answer away)
+        keys = [key for key in keys if not _covered(key[0])]
     if not keys:  # (labels too small at this scale and in this font to name any line)
         raise Resample("no product line the picture could name")
     name, brand = pick(rng, keys)
@@ -2241,13 +2301,16 @@ def _fits_in(rows, k: int, i: int, new: Product, c: ShelfContent, slot: str = ""
     return spans[i][0] >= 0 and spans[i][1] <= c.width and named
 
 
-def _swapped(rows, k: int, i: int, spare: list[Product], c: ShelfContent) -> Block:
+def _swapped(rows, k: int, i: int, spare: list[Product], c: ShelfContent, slot: str) -> Block:
     """Block i of row k with a product of `spare` in place of its own (that product then
     taken out of `spare`: each product stays in one place)."""
     fits = [p for p in spare if _fits_in(rows, k, i, p, c)]
     if not fits:
         raise Resample("no product to put in place of the asked one")
-    new = fits[0]
+    # (on shelves, one no reader would take for the asked product: see _unsure)
+    kind = _asked_kind(c) if c.mode == "shelf" else ""
+    new = next((p for p in fits if not kind or not _unsure(slot, p, kind, _printed_roles(p, c.ppc, c.label_font))),
+               fits[0])
     spare[:] = [p for p in spare if p.display != new.display]
     return Block(new, rows[k][i].facings, False, False)
 
