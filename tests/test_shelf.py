@@ -632,3 +632,19 @@ def test_a_word_that_names_other_lines_too_is_never_asked_any_of():
     asked = Counter(row["question"].split(" any ")[1].split("?")[0].lower()
                     for row in rows_of("hallucination", "object", 60, seed=2))
     assert len(asked) >= 10 and not {c.lower() for c in covers} & set(asked), asked
+
+
+def test_a_variant_twin_never_shows_a_product_twice():
+    """The twin of a variant question gives the asked products another variant, one the
+    line does not show yet where there is one, else one not on the page: never a second
+    card of a product already there (the same name at two prices)."""
+    cards = 0
+    for seed in (3, 4, 5):
+        for row in rows_of("hallucination", "attribute", 8, pairs=True, seed=seed):
+            objects = row["scene"]["objects"]
+            if any(o["label"] == "price rail" for o in objects):
+                continue  # (a shelf's facings repeat their product)
+            names = Counter(a["value"] for o in objects for a in o["attributes"] if a["name"] == "product")
+            cards += len(names)
+            assert max(names.values()) == 1, (row["id"], names)
+    assert cards

@@ -1041,15 +1041,20 @@ class ShelfContext(Context):
                     shown = {_detail_of(kind, o.product) for r in rows for o in r if o.product.line == p.line}
                     mine = [(kk, ii) for kk, r in enumerate(rows) for ii, o in enumerate(r)
                             if o.product.line == p.line and _detail_of(kind, o.product) == _detail_of(kind, p)]
+                    displays = {o.product.display for r in rows for o in r}
                     for kk, ii in mine:
                         others = [a for a in _variants_of(rows[kk][ii].product, line)
                                   if _detail_kind_of(a, rows[kk][ii].product) == kind
                                   and _fits_in(rows, kk, ii, a, content, request.slot)]
-                        # (one its line does not show yet, where there is one: each product in one place)
-                        others = [a for a in others if _detail_of(kind, a) not in shown] or others
+                        # (one its line does not show yet, where there is one; never a product shown
+                        # already: each product in one place, at one price)
+                        others = [a for a in others if _detail_of(kind, a) not in shown] or \
+                            [a for a in others if a.display not in displays]
                         if not others:
                             raise Resample(f"no other {kind} of the line to show instead")
-                        rows[kk][ii] = Block(pick(rng, others), rows[kk][ii].facings, rows[kk][ii].sale, False)
+                        new = pick(rng, others)
+                        displays.add(new.display)
+                        rows[kk][ii] = Block(new, rows[kk][ii].facings, rows[kk][ii].sale, False)
                     return self._with_rows(content, rows, content.focus)
                 if not request.present:
                     for alt in _variants_of(p, line):
