@@ -33,7 +33,7 @@ from gen_stress.scenes.contexts.sheet import Sheet, cap_gap, font_named, fonts_f
 from gen_stress.scenes.contexts.sheet import fitting_everywhere, shapeable_words, styled_fonts, text_width
 from gen_stress.scenes.languages import LANGUAGES, page_words
 from gen_stress.scenes.fonts import load_catalog
-from gen_stress.scenes.geometry import rect_points
+from gen_stress.scenes.geometry import rect_points, tallness
 from gen_stress.scenes.model import Scene
 from gen_stress.scenes.page import Count, Field, Listing, Page, Request, Target
 from gen_stress.scenes.text import measured_advance, pen_advance
@@ -130,16 +130,18 @@ class DocumentContext(Context):
         vocab = vocabulary("document")
         scale = min(size) / 512
         slot, style = request.slot, request.style
-        n_marks, columns, n_paragraphs = _page_plan(request, rng)
+        n_marks, columns, n_paragraphs = _page_plan(request, rng, size)
         # Section headings in their usual order (Introduction before Results).
-        headings = sorted((str(h) for h in rng.choice(vocab["headings"], size=(n_paragraphs + 1) // 2, replace=False)),
+        headings = sorted((str(h) for h in rng.choice(vocab["headings"], size=min(len(vocab["headings"]),
+                                                                              (n_paragraphs + 1) // 2), replace=False)),
                           key=vocab["headings"].index)
         paragraphs = []
         first = max(n_marks, 4)
         marked = set(int(i) for i in rng.choice(first, size=n_marks, replace=False)) if n_marks else set()
         number = 0
+        every = _heading_every(n_paragraphs, len(headings), size)
         for k in range(n_paragraphs):
-            heading = headings[k // 2] if k % 2 == 0 else ""
+            heading = headings[k // every] if k % every == 0 and k // every < len(headings) else ""
             sentences = [str(t) for t in rng.choice(_sentences(), size=int(rng.integers(2, 4)), replace=False)]
             marker = 0
             if k in marked:
@@ -217,7 +219,7 @@ class DocumentContext(Context):
         doc, vocab = words["document"], vocabulary("document")
         scale = min(size) / 512
         shaping = page_shaping(code)
-        n_marks, columns, n_paragraphs = _page_plan(request, rng)
+        n_marks, columns, n_paragraphs = _page_plan(request, rng, size)
         heads = doc["headings"]
         headings = sorted((str(h) for h in rng.choice(heads, size=min(len(heads), (n_paragraphs + 1) // 2),
                                                           replace=False)), key=heads.index)
@@ -226,8 +228,9 @@ class DocumentContext(Context):
         pool = shapeable_words(code, body_font)
         marked = set(int(i) for i in rng.choice(max(n_marks, 4), size=n_marks, replace=False)) if n_marks else set()
         paragraphs, number = [], 0
+        every = _heading_every(n_paragraphs, len(headings), size)
         for k in range(n_paragraphs):
-            heading = headings[k // 2] if k % 2 == 0 and k // 2 < len(headings) else ""
+            heading = headings[k // every] if k % every == 0 and k // every < len(headings) else ""
             tokens: list[str] = []
             for n in range(int(rng.integers(2, 4))):
                 tokens += languages.sentence_tokens(code, rng, int(rng.integers(5, 11)), doc["stop"], first=n == 0,
@@ -758,17 +761,29 @@ def _target_style(style, slot: str, body_px: int) -> dict:
             "stamp_angle": style.angle_deg if slot == "rotated_text" else 0}
 
 
-def _page_plan(request: Request, rng: np.random.Generator) -> tuple[int, int, int]:
+def _page_plan(request: Request, rng: np.random.Generator, size: tuple[int, int]) -> tuple[int, int, int]:
     """(footnote markers, columns, paragraphs) of a page, in any language. Enough text to
     fill the page: what does not fit is left off its foot (the markers sit in the first
-    paragraphs, which always fit)."""
+    paragraphs, which always fit). A page taller than wide holds more, a little more than
+    in proportion, up to three times as much (else a phone-shaped page left a third of its
+    height blank above its table)."""
     n_marks = int(rng.integers(0, 4))
     if request.slot == "count_marks":
         n_marks = request.count
     elif request.slot == "fine_text":
         n_marks = max(1, n_marks)
     columns = 2 if request.two_columns or n_marks >= 4 or rng.random() < 0.5 else 1
-    return n_marks, columns, max(n_marks + 1, int(rng.integers(9, 13)))
+    n_paragraphs = max(n_marks + 1, int(rng.integers(9, 13)))
+    return n_marks, columns, int(round(n_paragraphs * min(3.0, tallness(size) ** 1.25)))
+
+
+def _heading_every(n_paragraphs: int, n_headings: int, size: tuple[int, int]) -> int:
+    """Paragraphs per section: two, or on a page taller than wide (more paragraphs) as many
+    as spread the headings over all of them (a left/right question needs headings in both
+    columns; the second column of a phone-shaped page had none)."""
+    if tallness(size) == 1 or not n_headings:
+        return 2
+    return max(2, math.ceil(n_paragraphs / n_headings))
 
 
 MARKER_SLOTS = ("fine_text", "count_marks")  # questions about the footnotes themselves
