@@ -88,6 +88,24 @@ def test_receipt_amounts_add_up_as_printed():
         assert subtotal + value("DISCOUNT") + value(taxed[0]) + value("TIP") == value("TOTAL")
 
 
+def test_a_receipts_near_duplicate_is_named_by_its_goods_own_variant_word():
+    """"Cola" beside "Cola Zero", never "Avocado" beside "Avocado Zero": the variant word
+    is one of the good's own (`variants` of each good in receipt.yaml), single words that
+    are not already in its name."""
+    goods = {g["name"]: g["variants"] for kind in vocabulary("receipt")["goods"].values() for g in kind}
+    assert all(words and all(" " not in w and w.lower() not in name.lower() for w in words)
+               for name, words in goods.items())
+    asked = 0
+    for row in rows_of("grounding", "similar_classes", "receipt", 8, seed=3):
+        if "price of" not in row["question"]:
+            continue
+        name = row["question"].split("price of ")[1].split(" on this receipt")[0]
+        good, word = name.rsplit(" ", 1)
+        assert word in goods[good], name
+        asked += 1
+    assert asked >= 3
+
+
 @pytest.mark.parametrize("value, changeable", [
     ("12.49", {0, 1, 3, 4}),
     ("12.40", {0, 1, 3}),  # tens of cents stay tens of cents

@@ -236,7 +236,8 @@ class ReceiptContext(Context):
         goods = self._goods(goods_pool, n_lines, rng, vocab, slot, request.count)
         near_dup = -1
         if slot == "near_duplicate":
-            goods, near_dup = self._near_duplicate(goods, vocab, rng)
+            goods, near_dup = self._near_duplicate(goods, vocab, rng,
+                                                   own={g["name"]: g.get("variants", ()) for g in goods_pool})
         currency = pick(rng, vocab["currencies"])
         card = pick(rng, vocab["cards"]) if rng.random() < 0.7 else ""
         body_font = pick(rng, BODY_FONTS)
@@ -437,11 +438,12 @@ class ReceiptContext(Context):
                      for g, q, m in zip(chosen, qty, marked))
 
     @staticmethod
-    def _near_duplicate(goods, vocab, rng, joiner: str = " ") -> tuple[tuple[Good, ...], int]:
+    def _near_duplicate(goods, vocab, rng, joiner: str = " ", own: dict | None = None) -> tuple[tuple[Good, ...], int]:
         """A good listed next to a variant of itself ("Cola", "Cola Zero"), one each,
-        at different prices; the variant is the one asked about."""
+        at different prices; the variant is the one asked about, named by one of the good's
+        own variant words (`own`: "Latte Oat", never "Avocado Zero"), else of `vocab`'s."""
         base = int(rng.integers(len(goods)))
-        word = pick(rng, vocab["variants"])
+        word = pick(rng, (own or {}).get(goods[base].name) or vocab["variants"])
         original = dataclasses.replace(goods[base], qty=1, marked=False)
         delta = int(rng.integers(10, 120)) * (1 if rng.random() < 0.5 else -1)
         variant = Good(f"{original.name}{joiner}{word}", 1, max(49, original.unit + delta))
