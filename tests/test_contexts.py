@@ -106,6 +106,22 @@ def test_a_receipts_near_duplicate_is_named_by_its_goods_own_variant_word():
     assert asked >= 3
 
 
+def test_a_menus_near_duplicate_is_named_by_its_dishs_own_variant_word():
+    """"Chicken Caesar Salad" beside "Caesar Salad", never "Chicken Hummus Plate" under
+    the vegan mark its twin keeps: the word is one of the dish's own (`variants` of each
+    dish in menu.yaml), a single word not already in its name."""
+    dishes = {d["name"]: d["variants"] for pool in vocabulary("menu")["sections"].values() for d in pool}
+    assert all(words and all(" " not in w and w not in name.split() for w in words) for name, words in dishes.items())
+    asked = 0
+    for row in rows_of("grounding", "similar_classes", "menu", 8, seed=3):
+        if "price of" not in row["question"]:
+            continue
+        word, dish = row["question"].split("price of ")[1].split(" on this menu")[0].split(" ", 1)
+        assert word in dishes[dish], (word, dish)
+        asked += 1
+    assert asked >= 3
+
+
 @pytest.mark.parametrize("value, changeable", [
     ("12.49", {0, 1, 3, 4}),
     ("12.40", {0, 1, 3}),  # tens of cents stay tens of cents

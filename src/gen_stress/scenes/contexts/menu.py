@@ -969,12 +969,15 @@ def _regroup(sections, flat):
 
 def _near_duplicate(sections, vocab, rng, language: str = "", step: int = 100):
     """A dish listed next to a one-word variant of itself, at another price (in another
-    language, the dish then the word, as the language joins words)."""
+    language, the dish then the word, as the language joins words): one of the dish's own
+    variant words (`vocab`'s dishes: "Ribeye Steak Frites", never "Chicken Hummus Plate"
+    under the vegan mark its twin keeps), else of `vocab`'s `variant_words`."""
     s = int(rng.integers(len(sections)))
     name, dishes = sections[s]
     k = int(rng.integers(len(dishes)))
     base = dishes[k]
-    word = pick(rng, [w for w in vocab["variant_words"] if w not in base.name.split()])
+    own = {d["name"]: d.get("variants") for ds in vocab.get("sections", {}).values() for d in ds}
+    word = pick(rng, [w for w in own.get(base.name) or vocab["variant_words"] if w not in base.name.split()])
     name_of = (f"{word} {base.name}" if not language else
                 f"{base.name}{'' if language in languages.SPACELESS else ' '}{word}")
     twin = dataclasses.replace(base, name=name_of, price=base.price + int(rng.integers(1, 6)) * step, special=False)
