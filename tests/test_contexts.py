@@ -122,6 +122,22 @@ def test_a_menus_near_duplicate_is_named_by_its_dishs_own_variant_word():
     assert asked >= 3
 
 
+def test_a_tables_near_duplicate_row_is_named_by_its_tables_own_variant_word():
+    """"Ashford" beside "North Ashford", "August" beside "Late August", never "New August"
+    or "Old Old Town": the word is one of the table's own (`variants` of each table in
+    document.yaml), not already in the row's label."""
+    tables = vocabulary("document")["tables"]
+    words = {row: table["variants"] for table in tables for row in table["rows"]}
+    asked = 0
+    for row in rows_of("grounding", "similar_classes", "document", 10, seed=3):
+        if "table row " not in row["question"]:
+            continue
+        word, label = row["question"].split("table row ")[1].split(" on this page")[0].split(" ", 1)
+        assert word in words[label] and word not in label.split(), (word, label)
+        asked += 1
+    assert asked >= 3
+
+
 @pytest.mark.parametrize("value, changeable", [
     ("12.49", {0, 1, 3, 4}),
     ("12.40", {0, 1, 3}),  # tens of cents stay tens of cents
