@@ -348,3 +348,20 @@ def test_vertical_tabs_in_long_words_fit_down_the_window():
         assert len(tabs) == len(content.rail) and all(t.layout.bbox[3] <= 512 for t in tabs)
         assert page.targets["rotated_text"].text in content.rail
     assert laid >= 16 and shortened >= 1, (laid, shortened)
+
+
+def test_the_helper_text_under_a_password_field_is_about_the_password():
+    """The fine text read under a login form's password field says what such a field says
+    (its length, its characters; in every language): not "Last synced 2 min ago", "We never
+    share your email" or "Enter the 6-digit code", which belong to other fields."""
+    from gen_stress.scenes.contexts import vocabulary
+
+    english = vocabulary("screen")["helper_texts"]
+    assert not {"Last synced 2 min ago", "We never share your email", "Enter the 6-digit code"} & set(english)
+    assert all(any(w in t.lower() for w in ("character", "letter", "number", "password", "admin", "caps", "changed"))
+               for t in english)
+    # Other languages: "at least 8 characters" and "letters and numbers only", nothing about a code or an email.
+    languages = vocabulary("screen_languages")
+    helpers = {code: words["helpers"] for code, words in languages.items() if isinstance(words, dict) and "helpers" in words}
+    assert len(helpers) == 16
+    assert all(len(texts) == 2 and "8" in texts[0] and "6" not in "".join(texts) for texts in helpers.values())
