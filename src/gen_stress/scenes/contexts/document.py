@@ -169,7 +169,7 @@ class DocumentContext(Context):
         near_dup = ""
         if slot == "near_duplicate":
             k = int(rng.integers(len(rows)))
-            # (the table's own words: "Late August", "Public Health"; never "Old Old Town")
+            # (the table's own words: "Late August", "Coastal Tourism"; never "Old Old Town")
             word = pick(rng, [w for w in table.get("variants") or vocab["variant_words"] if w not in rows[k].label.split()])
             twin = Row(f"{word} {rows[k].label}", tuple(_value(table, rng) for _ in years))
             rows.insert(k + 1, twin)
