@@ -365,3 +365,35 @@ def test_the_helper_text_under_a_password_field_is_about_the_password():
     helpers = {code: words["helpers"] for code, words in languages.items() if isinstance(words, dict) and "helpers" in words}
     assert len(helpers) == 16
     assert all(len(texts) == 2 and "8" in texts[0] and "6" not in "".join(texts) for texts in helpers.values())
+
+
+def test_a_phone_shaped_picture_shows_a_phone_with_a_longer_list():
+    """A picture shaped like a phone held upright (576x1024) showed desktop windows half
+    the time and lists of four to six rows in the top half of a tall screen: it shows a
+    phone (a desktop window's vertical tabs aside), its lists holding rows in proportion
+    (inbox, files, settings, playlist), and a square picture keeps its rows."""
+    from conftest import laid_pages
+
+    for size, least in (((576, 1024), 7.0), ((512, 512), 4.0)):
+        devices, lengths = set(), []
+        for content, _page in laid_pages("screen", Request("absent_field", None, present=True), size, range(40)):
+            devices.add(content.device)
+            if content.kind in ("inbox", "files", "playlist"):
+                lengths.append(len(content.rows))
+        assert lengths and sum(lengths) / len(lengths) >= least, (size, lengths)
+        if size == (576, 1024):
+            assert devices == {"phone"}
+        else:
+            assert devices == {"phone", "desktop"} and max(lengths) <= 6
+
+
+def test_the_tenth_file_of_a_tall_phones_list_can_be_asked():
+    """A tall phone's file list runs past eight rows: a question about its tiny text may
+    name any of them (in German at 384x1024 the ninth row's ordinal was missing: an index
+    failed with an IndexError, a worker's error)."""
+    part = PartSpec(family="ocr", n=24, seed=3, settings=(("context", "screen"), ("language", "de")),
+                    subtasks=("tiny_text",))
+    part.validate()
+    fam = get_family("ocr")
+    rows = [row for i in range(24) for row in generate_index(fam, part, (384, 1024), i)]
+    assert len(rows) == 24

@@ -40,6 +40,7 @@ from gen_stress.scenes.contexts.edits import one_char_changed
 from gen_stress.scenes.contexts.sheet import (Sheet, font_named, money, outlined, page_shaping, parse_money,
                                               right_to_left, styled_fonts, text_width)
 from gen_stress.scenes.fonts import FontInfo, load_catalog
+from gen_stress.scenes.geometry import tallness
 from gen_stress.scenes.model import Scene, ShapeItem, TextItem
 from gen_stress.scenes.page import Count, Detail, Field, Listing, Page, Request, Target
 from gen_stress.scenes.text import TextLayout, layout_text, moved
@@ -217,6 +218,8 @@ class ScreenContext(Context):
         numbering = languages.page_numbering(languages.LANGUAGES[code], rng) if code else "latn"
         kind = pick(rng, kinds)
         device = "desktop" if slot == "rotated_text" else pick(rng, ("phone", "desktop"))
+        if tallness(size) >= PHONE_SHAPED and slot != "rotated_text":
+            device = "phone"  # a picture shaped like a phone held upright is a phone's screenshot
         if slot == "count_merged" and request.count > 8:
             device = "desktop"  # a phone shows fewer rows
         theme = pick(rng, ("light", "dark"))
@@ -229,7 +232,9 @@ class ScreenContext(Context):
                                      load_catalog().of_class(style.font_class)) if not f.missing(app)]
             title_font = pick(rng, pool or [font])
             title_px, title_contrast, title_stroke = style.text_px, style.contrast_ratio, style.stroke_px
-        rows, features = self._rows(kind, slot, request.count, rng, vocab, code, numbering)
+        # A phone held upright in a picture taller than wide shows a longer list, as real ones do.
+        more = tallness(size) if device == "phone" else 1.0
+        rows, features = self._rows(kind, slot, request.count, rng, vocab, code, numbering, more)
         long_list = slot == "count_merged" and request.count > 8
         order = ["list"]
         if kind not in ("login", "checkout"):
@@ -245,7 +250,7 @@ class ScreenContext(Context):
                 order = [r for u in units for r in (("tabs", "list") if u == "list" else (u,))]
             if long_list:  # a dozen messages fill a desktop screen: the list alone, in compact rows
                 order = ["list"]
-            elif len(rows) > ROOMY_ROWS[kind] and slot not in ("list_relative", "edge_ordinal"):
+            elif len(rows) > ROOMY_ROWS[kind] * more and slot not in ("list_relative", "edge_ordinal"):
                 order = [r for r in order if r not in ("banner", "tabs")]  # a long list leaves no room for them
             if ("search" in order) != ("search" in features) and "search" in FEATURES[kind]:
                 features = features ^ {"search"}
@@ -283,7 +288,7 @@ class ScreenContext(Context):
         content = ScreenContent(
             kind=kind, device=device, theme=theme, accent=tuple(pick(rng, vocab["accents"])),
             backdrop=tuple(pick(rng, vocab["backdrops"])), scale=int(pick(rng, SCALE_FACTORS)),
-            compact=bool(rng.random() < 0.4) or long_list or len(rows) > COMPACT_ROWS, font=font, app=app, title_font=title_font, title_px=title_px,
+            compact=bool(rng.random() < 0.4) or long_list or len(rows) > COMPACT_ROWS * more, font=font, app=app, title_font=title_font, title_px=title_px,
             title_contrast=title_contrast, title_stroke=title_stroke, rows=rows, order=tuple(order),
             tabs=tuple(str(t) for t in rng.choice(vocab.get("tabs", ["All", "Recent", "Shared", "Starred", "Work",
                                                                    "Personal"]),
@@ -318,12 +323,13 @@ class ScreenContext(Context):
         return max(5, int(round(7 * min(size) / 512 * scale)))
 
     def _rows(self, kind: str, slot: str, count: int | None, rng, vocab, code: str = "",
-              numbering: str = "latn") -> tuple[tuple[Row, ...], set]:
-        """The main list of the screen, and which optional features it shows."""
+              numbering: str = "latn", more: float = 1.0) -> tuple[tuple[Row, ...], set]:
+        """The main list of the screen, and which optional features it shows (`more` times
+        the rows of a list no question counts: a tall phone's)."""
         optional = list(FEATURES[kind])
         features = {f for f in optional if rng.random() < 0.5}
         if kind == "settings":
-            n = int(rng.integers(4, 8))
+            n = _longer(int(rng.integers(4, 8)), more, len(vocab["toggles"]))
             on_count = None
             if slot == "count_rows":
                 n = count + int(rng.integers(1, 4))
@@ -338,7 +344,7 @@ class ScreenContext(Context):
                 features |= {"slider"}
             return rows, features
         if kind == "inbox":
-            n = int(rng.integers(4, 7))
+            n = _longer(int(rng.integers(4, 7)), more, min(len(vocab["senders"]), len(vocab["subjects"])))
             unread = None
             if slot == "count_merged":
                 unread = count
@@ -356,7 +362,7 @@ class ScreenContext(Context):
             return tuple(Row(str(s), str(t), on=bool(f), meta=tm) for s, t, f, tm in
                          zip(senders, subjects, flags, times)), features
         if kind == "files":
-            n = int(rng.integers(4, 7))
+            n = _longer(int(rng.integers(4, 7)), more, len(vocab["files"]))
             picked = rng.choice(len(vocab["files"]), size=n, replace=False)
             ticked = int(rng.integers(n)) if slot == "marked_item" else -1
             sizes = [f"{float(v):.1f} MB" for v in rng.uniform(0.1, 40, size=n)]
@@ -365,7 +371,7 @@ class ScreenContext(Context):
             return tuple(Row(vocab["files"][int(i)]["name"], icon=vocab["files"][int(i)]["icon"], on=k == ticked,
                              meta=sizes[k]) for k, i in enumerate(picked)), features
         if kind == "playlist":
-            n = int(rng.integers(4, 7))
+            n = _longer(int(rng.integers(4, 7)), more, min(len(vocab["songs"]), 16))
             songs = rng.choice(vocab["songs"], size=n, replace=False)
             artists = rng.choice(vocab["senders"][:16], size=n, replace=False)
             loved = int(rng.integers(n)) if slot == "marked_item" else -1
@@ -1613,7 +1619,17 @@ def _icon_layout(name: str, size_px: int) -> TextLayout:
 
 
 def _ordinal(k: int) -> str:
-    return ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth")[k]
+    return ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth",
+            "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth", "seventeenth",
+            "eighteenth", "nineteenth", "twentieth")[k]  # (a tall phone's list: up to 20 rows)
+
+
+PHONE_SHAPED = 1.25  # pictures this much taller than wide show a phone (a desktop window's vertical tabs aside)
+
+
+def _longer(n: int, more: float, most: int) -> int:
+    """`more` times n rows (a tall phone's list), at most `most` (the names there are)."""
+    return n if more == 1 else min(most, int(round(n * more)))
 
 
 # Rows of a kind's list beyond which a banner and a tab bar leave too little room (but
