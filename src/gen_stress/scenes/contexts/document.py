@@ -139,9 +139,9 @@ class DocumentContext(Context):
         first = max(n_marks, 4)
         marked = set(int(i) for i in rng.choice(first, size=n_marks, replace=False)) if n_marks else set()
         number = 0
-        every = _heading_every(n_paragraphs, len(headings), size)
+        at = _headings_at(n_paragraphs, headings)
         for k in range(n_paragraphs):
-            heading = headings[k // every] if k % every == 0 and k // every < len(headings) else ""
+            heading = at[k]
             sentences = [str(t) for t in rng.choice(_sentences(), size=int(rng.integers(2, 4)), replace=False)]
             marker = 0
             if k in marked:
@@ -170,7 +170,7 @@ class DocumentContext(Context):
         if slot == "near_duplicate":
             k = int(rng.integers(len(rows)))
             # (the table's own words: "Late August", "Coastal Tourism"; never "Old Old Town")
-            word = pick(rng, [w for w in table.get("variants") or vocab["variant_words"] if w not in rows[k].label.split()])
+            word = pick(rng, [w for w in table["variants"] if w not in rows[k].label.split()])
             twin = Row(f"{word} {rows[k].label}", tuple(_value(table, rng) for _ in years))
             rows.insert(k + 1, twin)
             near_dup = twin.label
@@ -229,9 +229,9 @@ class DocumentContext(Context):
         pool = shapeable_words(code, body_font)
         marked = set(int(i) for i in rng.choice(max(n_marks, 4), size=n_marks, replace=False)) if n_marks else set()
         paragraphs, number = [], 0
-        every = _heading_every(n_paragraphs, len(headings), size)
+        at = _headings_at(n_paragraphs, headings)
         for k in range(n_paragraphs):
-            heading = headings[k // every] if k % every == 0 and k // every < len(headings) else ""
+            heading = at[k]
             tokens: list[str] = []
             for n in range(int(rng.integers(2, 4))):
                 tokens += languages.sentence_tokens(code, rng, int(rng.integers(5, 11)), doc["stop"], first=n == 0,
@@ -778,13 +778,13 @@ def _page_plan(request: Request, rng: np.random.Generator, size: tuple[int, int]
     return n_marks, columns, int(round(n_paragraphs * min(3.0, tallness(size) ** 1.25)))
 
 
-def _heading_every(n_paragraphs: int, n_headings: int, size: tuple[int, int]) -> int:
-    """Paragraphs per section: two, or on a page taller than wide (more paragraphs) as many
-    as spread the headings over all of them (a left/right question needs headings in both
-    columns; the second column of a phone-shaped page had none)."""
-    if tallness(size) == 1 or not n_headings:
-        return 2
-    return max(2, math.ceil(n_paragraphs / n_headings))
+def _headings_at(n_paragraphs: int, headings: list[str]) -> list[str]:
+    """The heading each paragraph starts with ("" where it continues a section): a section
+    every two paragraphs, or every few as spread the headings over all of them when there
+    are more paragraphs (a tall page's): a left/right question needs headings in both
+    columns, and the second column of a phone-shaped page had none."""
+    every = max(2, math.ceil(n_paragraphs / len(headings))) if headings else 2
+    return [headings[k // every] if k % every == 0 and k // every < len(headings) else "" for k in range(n_paragraphs)]
 
 
 MARKER_SLOTS = ("fine_text", "count_marks")  # questions about the footnotes themselves

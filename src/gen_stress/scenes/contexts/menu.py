@@ -9,6 +9,7 @@ an allergen note in small print.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
@@ -181,7 +182,7 @@ class MenuContext(Context):
         sections = _regroup(sections, flat)
         near_dup = ""
         if slot == "near_duplicate":
-            sections, near_dup = _near_duplicate(sections, vocab, rng)
+            sections, near_dup = _near_duplicate(sections, _dish_variants().__getitem__, rng)
         papers = vocab["papers"]
         if slot == "styled_text":  # cards on which the asked contrast can be printed
             papers = [p for p in papers if max_contrast(tuple(p["rgb"])) >= style.contrast_ratio]
@@ -287,7 +288,7 @@ class MenuContext(Context):
         if slot == "near_duplicate":  # a dish and the same dish with one more word of the language
             pool = shapeable_words(code, content.dish_font)
             short = [w for w in pool if len(w) <= (3 if code in languages.SPACELESS else 8)] or list(pool)
-            sections, near_dup = _near_duplicate(sections, {"variant_words": short}, rng, code, step)
+            sections, near_dup = _near_duplicate(sections, lambda _name: short, rng, code, step)
             content = dataclasses.replace(content, sections=tuple((s, tuple(ds)) for s, ds in sections),
                                           near_dup=near_dup)
         # The chef's specials, as in English (drawn last: the rest of the menu is as before
@@ -866,6 +867,12 @@ def _keeps(dish: Dish, slot: str, content: MenuContent) -> bool:
     return False
 
 
+@cache
+def _dish_variants() -> dict[str, list[str]]:
+    """Each English dish's variant words (menu.yaml)."""
+    return {d["name"]: d["variants"] for pool in vocabulary("menu")["sections"].values() for d in pool}
+
+
 def _price_font(content: MenuContent) -> str:
     """The font prices are set in: the dish font, unless its comma reads as a full stop at
     the dish size and a price prints one; then the body font, as menus in a script face
@@ -967,17 +974,16 @@ def _regroup(sections, flat):
     return out
 
 
-def _near_duplicate(sections, vocab, rng, language: str = "", step: int = 100):
+def _near_duplicate(sections, words_of: Callable[[str], list], rng, language: str = "", step: int = 100):
     """A dish listed next to a one-word variant of itself, at another price (in another
-    language, the dish then the word, as the language joins words): one of the dish's own
-    variant words (`vocab`'s dishes: "Ribeye Steak Frites", never "Chicken Hummus Plate"
-    under the vegan mark its twin keeps), else of `vocab`'s `variant_words`."""
+    language, the dish then the word, as the language joins words): one of
+    `words_of(dish)` (an English dish's own: "Ribeye Steak Frites", never "Chicken Hummus
+    Plate" under the vegan mark its twin keeps)."""
     s = int(rng.integers(len(sections)))
     name, dishes = sections[s]
     k = int(rng.integers(len(dishes)))
     base = dishes[k]
-    own = {d["name"]: d.get("variants") for ds in vocab.get("sections", {}).values() for d in ds}
-    word = pick(rng, [w for w in own.get(base.name) or vocab["variant_words"] if w not in base.name.split()])
+    word = pick(rng, [w for w in words_of(base.name) if w not in base.name.split()])
     name_of = (f"{word} {base.name}" if not language else
                 f"{base.name}{'' if language in languages.SPACELESS else ' '}{word}")
     twin = dataclasses.replace(base, name=name_of, price=base.price + int(rng.integers(1, 6)) * step, special=False)

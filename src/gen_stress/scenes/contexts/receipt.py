@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -236,8 +237,8 @@ class ReceiptContext(Context):
         goods = self._goods(goods_pool, n_lines, rng, vocab, slot, request.count)
         near_dup = -1
         if slot == "near_duplicate":
-            goods, near_dup = self._near_duplicate(goods, vocab, rng,
-                                                   own={g["name"]: g.get("variants", ()) for g in goods_pool})
+            own = {g["name"]: g["variants"] for g in goods_pool}
+            goods, near_dup = self._near_duplicate(goods, own.__getitem__, rng)
         currency = pick(rng, vocab["currencies"])
         card = pick(rng, vocab["cards"]) if rng.random() < 0.7 else ""
         body_font = pick(rng, BODY_FONTS)
@@ -324,7 +325,7 @@ class ReceiptContext(Context):
             words_ok = shapeable_words(code, body_font)
             short = [w for w in words_ok if len(w) <= (3 if code in languages.SPACELESS else 8)] or list(words_ok)
             joiner = "" if code in languages.SPACELESS else " "
-            goods, near_dup = self._near_duplicate(goods, {"variants": short}, rng, joiner)
+            goods, near_dup = self._near_duplicate(goods, lambda _name: short, rng, joiner)
             variant = goods[near_dup].name
             base = next(goods[k] for k in (near_dup - 1, near_dup + 1)
                         if 0 <= k < len(goods) and variant.startswith(goods[k].name + joiner))
@@ -438,12 +439,12 @@ class ReceiptContext(Context):
                      for g, q, m in zip(chosen, qty, marked))
 
     @staticmethod
-    def _near_duplicate(goods, vocab, rng, joiner: str = " ", own: dict | None = None) -> tuple[tuple[Good, ...], int]:
+    def _near_duplicate(goods, words_of: Callable[[str], list], rng, joiner: str = " ") -> tuple[tuple[Good, ...], int]:
         """A good listed next to a variant of itself ("Cola", "Cola Zero"), one each,
-        at different prices; the variant is the one asked about, named by one of the good's
-        own variant words (`own`: "Latte Oat", never "Avocado Zero"), else of `vocab`'s."""
+        at different prices; the variant is the one asked about, named by one of
+        `words_of(good)` (an English good's own: "Latte Oat", never "Avocado Zero")."""
         base = int(rng.integers(len(goods)))
-        word = pick(rng, (own or {}).get(goods[base].name) or vocab["variants"])
+        word = pick(rng, words_of(goods[base].name))
         original = dataclasses.replace(goods[base], qty=1, marked=False)
         delta = int(rng.integers(10, 120)) * (1 if rng.random() < 0.5 else -1)
         variant = Good(f"{original.name}{joiner}{word}", 1, max(49, original.unit + delta))

@@ -371,9 +371,10 @@ class ScreenContext(Context):
             return tuple(Row(vocab["files"][int(i)]["name"], icon=vocab["files"][int(i)]["icon"], on=k == ticked,
                              meta=sizes[k]) for k, i in enumerate(picked)), features
         if kind == "playlist":
-            n = _longer(int(rng.integers(4, 7)), more, min(len(vocab["songs"]), 16))
+            artist_pool = vocab["senders"][:16]
+            n = _longer(int(rng.integers(4, 7)), more, min(len(vocab["songs"]), len(artist_pool)))
             songs = rng.choice(vocab["songs"], size=n, replace=False)
-            artists = rng.choice(vocab["senders"][:16], size=n, replace=False)
+            artists = rng.choice(artist_pool, size=n, replace=False)
             loved = int(rng.integers(n)) if slot == "marked_item" else -1
             flags = [k == loved for k in range(n)] if loved >= 0 else list(rng.random(n) < 0.3)
             lengths = [f"{int(m)}:{int(s):02d}" for m, s in zip(rng.integers(2, 6, size=n), rng.integers(0, 60, size=n))]

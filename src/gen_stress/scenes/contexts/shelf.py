@@ -571,7 +571,7 @@ class ShelfContext(Context):
                     full = [vz for vz, look in looks.items() if len(look.prints) >= 4]
                     if not full and kind:  # (one no reader would take for the asked product: see _unsure)
                         full = [vz for vz, look in looks.items()
-                                if not _unsure(slot, _first_of(line, *vz), kind, {pr.role for pr in look.prints})]
+                                if not _unsure(slot, _first_of(line, *vz), kind, _roles(look))]
                     legible[key] = full
                 if full:
                     kw["variant"], kw["size"] = full[int(rng.integers(len(full)))]
@@ -640,7 +640,7 @@ class ShelfContext(Context):
             ppc = geometry.ppc(rows)  # near the final scale: prefer products whose name prints at it
             # Its name prints; the other products of its line leave each shelf two products to fill it with.
             blocks = [b for row in rows for b in row
-                      if {"brand", "name"} <= {pr.role for pr in _look(b.product, ppc, label_font).prints}
+                      if {"brand", "name"} <= _printed_roles(b.product, ppc, label_font)
                       and all(sum(o.product.line != b.product.line for o in r) >= 2 for r in rows)]
             if not blocks:
                 raise Resample("no product's name prints at this scale")
@@ -711,7 +711,7 @@ class ShelfContext(Context):
             raise Resample("the asked product's label is too small to name it")  # checked again on the layout
         counted = next((b.product for row in rows for b in row if b.product.display == focus), None)
         if slot in SHELF_ONLY and counted is not None:  # what is counted prints its name (checked again later)
-            printed = {pr.role for pr in _look(counted, ppc, label_font).prints}
+            printed = _printed_roles(counted, ppc, label_font)
             if not {"brand", "name"} <= printed and not (slot == "count_marks" and "brand" in printed):
                 raise Resample("the counted product's label is too small to read")
         if slot in SHELF_ONLY and sum(b.facings for k, row in enumerate(rows) for i, b in enumerate(row)
@@ -1312,13 +1312,18 @@ def _names_it(slot: str, line: list[Product], ppc: float, label_font: str) -> bo
     return any(looks) if slot == "absent_field" else all(looks)
 
 
+def _roles(look: Look) -> set[str]:
+    """What a package's label prints: brand, name, variant, size (those that fit)."""
+    return {pr.role for pr in look.prints}
+
+
 def _printed_roles(p: Product, ppc: float, label_font: str) -> set[str]:
-    return {pr.role for pr in _look(p, ppc, label_font).prints}
+    return _roles(_look(p, ppc, label_font))
 
 
 def _look_names(slot: str, look: Look) -> bool:
     """`_names_it` of one package's look."""
-    return "name" in {pr.role for pr in look.prints} if slot == "absent_field" else len(look.prints) >= 4
+    return "name" in _roles(look) if slot == "absent_field" else len(look.prints) >= 4
 
 
 def _named_lines(rows, ppc: float, label_font: str, width: int) -> tuple[dict, list]:
@@ -2263,7 +2268,7 @@ def _detail_askable(kind: str, present: bool, mode: str, rows, ppc: float, label
         for b in row:
             siblings.setdefault(b.product.line, []).append(b.product)
     for p in (b.product for row in rows for b in row if not b.filler and b.product.package):
-        if mode == "shelf" and not {"variant", "size"} <= {pr.role for pr in _look(p, ppc, label_font).prints}:
+        if mode == "shelf" and not {"variant", "size"} <= _printed_roles(p, ppc, label_font):
             continue
         if present:
             if kind != "cap" or (p.cap is not None and mode == "shelf"):
@@ -2302,7 +2307,7 @@ def _fits_in(rows, k: int, i: int, new: Product, c: ShelfContent, slot: str = ""
         return True
     look = _look(new, c.ppc, c.label_font)
     # (a variant question's shown product prints its variant and size, as _fields reads it)
-    named = {"variant", "size"} <= {pr.role for pr in look.prints} if slot == "variant" else _look_names(slot, look)
+    named = {"variant", "size"} <= _roles(look) if slot == "variant" else _look_names(slot, look)
     return spans[i][0] >= 0 and spans[i][1] <= c.width and named
 
 
