@@ -121,6 +121,30 @@ def test_a_shard_cut_into_pieces_has_the_bytes_one_worker_writes(tmp_path, capsy
     assert not [p for p in (tmp_path / "two").rglob(".*")], "no piece or temporary file left"
 
 
+def test_rows_table_is_pyarrows_table_of_the_rows():
+    """A row group's table, its image column built from the joined images, is the table
+    `pa.Table.from_pylist` makes of the rows: equal, with the schema's metadata, and
+    written to the same parquet bytes."""
+    import io
+
+    import pyarrow as pa
+
+    part = PartSpec(family="ocr", n=4, settings=(("context", "receipt"),))
+    family = get_family("ocr")
+    task = pipeline.ShardTask(part, (256, 256), 0, 1, 0, 4, "", "")
+    schema = pipeline._shard_schema(task)
+    rows = [row for index in range(4) for row in generate_index(family, part, (256, 256), index)]
+    ours, theirs = pipeline.rows_table(rows, schema), pa.Table.from_pylist(rows, schema=schema)
+    assert ours.equals(theirs) and ours.schema.equals(theirs.schema, check_metadata=True)
+
+    def written(table):
+        sink = io.BytesIO()
+        pq.write_table(table, sink)
+        return sink.getvalue()
+
+    assert written(ours) == written(theirs)
+
+
 def test_shards_are_cut_only_when_too_few_to_share():
     spec = DatasetSpec(parts=(PartSpec(family="ocr", n=500),))
     one = pipeline.shard_tasks(spec, spec.parts[0], Path("out"))

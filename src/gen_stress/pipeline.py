@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 from tqdm import tqdm
@@ -468,7 +469,7 @@ def _write_rows(task: ShardTask, path: Path, tick: Callable[[int], None]) -> Non
     """The shard's rows as parquet at `path`, row group by row group, then its footer."""
     schema = _shard_schema(task)
     resampled: Counter = Counter()
-    groups = (pa.Table.from_pylist(rows, schema=schema)
+    groups = (rows_table(rows, schema)
               for rows, _ in _row_batches(task, task.start, task.stop, tick, resampled))
     _write_parquet(path, task, groups, resampled)
 
@@ -482,6 +483,27 @@ def _write_parquet(path: Path, task: ShardTask, groups: Iterator[pa.Table], resa
         for table in groups:
             writer.write_table(table)
         writer.add_key_value_metadata(shard_metadata(task, resampled))
+
+
+def rows_table(rows: list[dict], schema: pa.Schema) -> pa.Table:
+    """`pa.Table.from_pylist(rows, schema=schema)`, the same table, its image column built
+    from the encoded images joined once: from_pylist grows the column's data buffer as it
+    copies image after image, a tenth of a millisecond per shelf picture."""
+    data = [row["image"]["bytes"] for row in rows]
+    sizes = [len(d) for d in data]
+    if sum(sizes) >= 2**31:  # past a binary column's 32-bit offsets: pyarrow's own way
+        return pa.Table.from_pylist(rows, schema=schema)
+    at = schema.get_field_index("image")
+    image_type = schema.field("image").type
+    rest = pa.schema([f for f in schema if f.name != "image"])
+    table = pa.Table.from_pylist([{k: v for k, v in row.items() if k != "image"} for row in rows], schema=rest)
+    offsets = np.zeros(len(data) + 1, dtype=np.int32)
+    np.cumsum(sizes, out=offsets[1:])
+    png = pa.Array.from_buffers(image_type["bytes"].type, len(data),
+                                [None, pa.py_buffer(offsets), pa.py_buffer(b"".join(data))])
+    paths = pa.array([row["image"]["path"] for row in rows], image_type["path"].type)
+    images = pa.StructArray.from_arrays([png, paths], fields=list(image_type))
+    return table.add_column(at, schema.field("image"), images).replace_schema_metadata(schema.metadata)
 
 
 def _shard_schema(task: ShardTask) -> pa.Schema:
@@ -574,7 +596,7 @@ def write_piece(piece: Piece) -> tuple[list[int], list]:
         try:
             with pa.OSFile(piece.path, "wb") as sink, pa.ipc.new_file(sink, schema) as writer:
                 for rows, per_index in _row_batches(task, piece.start, piece.stop, tick, resampled):
-                    writer.write_table(pa.Table.from_pylist(rows, schema=schema))
+                    writer.write_table(rows_table(rows, schema))
                     counts.extend(per_index)
         except BaseException:
             Path(piece.path).unlink(missing_ok=True)
