@@ -36,7 +36,7 @@ from gen_stress.rng import pick
 from gen_stress.scenes import checks
 from gen_stress.scenes.contexts import ABSTRACT, context_names, contexts
 from gen_stress.scenes.fonts import FONT_CLASSES
-from gen_stress.scenes.model import Scene, TextItem
+from gen_stress.scenes.model import Scene, TextItem, replaced
 from gen_stress.scenes.page import Detail, Request, TextStyle
 from gen_stress.scenes.parametric import PaintProbe
 from gen_stress.scenes.render import Rendered
@@ -313,8 +313,8 @@ def _marked(scene: Scene, depends: set[int], box_ids: set[int] = frozenset()) ->
     near-duplicate told apart from them is asked (checked) but not boxed."""
     def mark(it):
         extra = (("asked", "yes"),) + ((("answer_box", "yes"),) if it.item_id in box_ids else ())
-        return dataclasses.replace(it, attributes=it.attributes + extra,
-                                   **({"char_detail": True} if isinstance(it, TextItem) else {}))
+        return replaced(it, attributes=it.attributes + extra,
+                        **({"char_detail": True} if isinstance(it, TextItem) else {}))
 
     items = tuple(mark(it) if it.item_id in depends or it.item_id in box_ids else it for it in scene.items)
     return dataclasses.replace(scene, items=items)

@@ -4,6 +4,7 @@ measured) into the typed `scene` column."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from functools import lru_cache, singledispatch
 
@@ -12,7 +13,8 @@ from datasets import List, Value
 from shapely.geometry import Polygon
 
 from gen_stress.scenes.colors import RGB, color_name
-from gen_stress.scenes.geometry import Box, bounds
+from gen_stress.scenes.frozen import made
+from gen_stress.scenes.geometry import Box, bounds, polygon
 from gen_stress.scenes.memo import cached_property
 from gen_stress.scenes.text import TextLayout
 
@@ -48,6 +50,58 @@ class ShapeItem:
     def exterior(self) -> np.ndarray:
         """Outline points (the closing point dropped)."""
         return np.asarray(self.geometry.exterior.coords)[:-1]
+
+    def __getattr__(self, name: str):
+        # Reached only for an attribute never set: the polygon of an item made from its
+        # outline's points (outline_item), made the first time something asks for it.
+        if name == "geometry" and "exterior" in vars(self):
+            geometry = vars(self)["geometry"] = polygon(self.exterior)
+            return geometry
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+
+def outline_item(item_id: int, role: str, label: str, shape: str, rgb: RGB, points, z: int,
+                 attributes: Attributes = (), bbox: Box | None = None) -> ShapeItem:
+    """A ShapeItem of a plain outline (no holes) given by its points. Its outline is those
+    points (shapely keeps them as given and closes the ring unless they do) and its box
+    their extremes (shapely's bounds), both known without shapely; its shapely polygon
+    is made only if something asks for it (the renderer does not): a screen draws dozens
+    of widgets, and making each polygon cost as much as laying out its label. `bbox`:
+    the extremes, when the caller worked them out for many outlines at once."""
+    points = np.asarray(points, dtype=float)
+    item = made(ShapeItem, item_id=item_id, role=role, label=label, shape=shape, rgb=rgb, z=z,
+                attributes=tuple(attributes))
+    if bbox is None:
+        flat = points.ravel().tolist()
+        xs, ys = flat[0::2], flat[1::2]
+        bbox = (min(xs), min(ys), max(xs), max(ys))
+    vars(item).update(exterior=points if (points[0] != points[-1]).any() else points[:-1], bbox=bbox)
+    return item
+
+
+def replaced(item, **changes):
+    """`dataclasses.replace(item, **changes)`; a ShapeItem keeping its outline keeps what
+    it knows of it (its points and box; an item of outline_item, its polygon still not
+    made)."""
+    if type(item) is not ShapeItem or "geometry" in changes:
+        return dataclasses.replace(item, **changes)
+    state = vars(item)
+    values = {f.name: state[f.name] for f in _SHAPE_FIELDS if f.name in state}
+    out = made(ShapeItem, **{**values, **changes})
+    vars(out).update({k: state[k] for k in ("exterior", "bbox") if k in state})
+    return out
+
+
+_SHAPE_FIELDS = dataclasses.fields(ShapeItem)
+
+
+def has_holes(item: ShapeItem) -> bool:
+    """Whether the item's outline has holes (an item made by outline_item has none: its
+    polygon is not made to ask)."""
+    geometry = vars(item).get("geometry")
+    if geometry is None and "exterior" in vars(item):
+        return False
+    return bool(item.geometry.interiors)
 
 
 @dataclass(frozen=True)

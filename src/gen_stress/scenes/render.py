@@ -15,7 +15,7 @@ from PIL import Image, ImageDraw
 from gen_stress.scenes.colors import RGB
 from gen_stress.scenes.geometry import pixel_box
 from gen_stress.scenes.memo import cached_property
-from gen_stress.scenes.model import Scene, ShapeItem, TextItem
+from gen_stress.scenes.model import Scene, ShapeItem, TextItem, has_holes
 
 
 def as_array(image: Image.Image) -> np.ndarray:
@@ -194,7 +194,7 @@ def _paint_directly(item) -> tuple[int, int, int, int] | None:
     onto the canvas, no mask needed; what runs past the right or bottom edge is clipped
     there), else None. Pillow truncates a vertex to a whole pixel towards zero: from
     the canvas's origin as from a mask's, where no vertex is negative."""
-    if type(item) is not ShapeItem or item.geometry.interiors:  # subclasses rasterise their own way
+    if type(item) is not ShapeItem or has_holes(item):  # subclasses rasterise their own way
         return None
     x0, y0, x1, y1 = pixel_box(item.bbox)  # (the geometry's bounds, remembered by the item)
     if x0 < 0 or y0 < 0:

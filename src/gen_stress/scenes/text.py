@@ -843,7 +843,10 @@ def line_at(text: str, font: FontInfo, *, text_px: int, start: float, baseline: 
     px, py = (x0 + x1) / 2, (y0 + y1) / 2
     cx, cy = start + px, baseline + py
     center = (math.floor(cx - px) + px, math.floor(cy - py) + py)  # as `moved` snaps upright text
-    return TextLayout(text, font, text_px, 0, ink_box, Placement(0.0, (px, py), center))
+    # (made without the frozen setattrs of TextLayout(...) and Placement(...): the same layout)
+    placement = made(Placement, angle_deg=0.0, pivot=(px, py), center=center)
+    return made(TextLayout, text=text, font=font, text_px=text_px, stroke_px=0, ink_box_local=ink_box,
+                placement=placement)
 
 
 def line_advance(text: str, font: FontInfo, text_px: int) -> float:

@@ -41,7 +41,7 @@ from gen_stress.scenes.contexts.sheet import (Sheet, font_named, money, outlined
                                               right_to_left, styled_fonts, text_width)
 from gen_stress.scenes.fonts import FontInfo, load_catalog
 from gen_stress.scenes.geometry import tallness
-from gen_stress.scenes.model import Scene, ShapeItem, TextItem
+from gen_stress.scenes.model import Scene, ShapeItem, TextItem, replaced
 from gen_stress.scenes.page import Count, Detail, Field, Listing, Page, Request, Target
 from gen_stress.scenes.text import TextLayout, layout_text, moved
 
@@ -1528,11 +1528,8 @@ class _Layout:
             return mix(rgb, (0, 0, 0), 0.55) if rgb is not None else None
 
         def dimmed(item):
-            out = dataclasses.replace(item, rgb=darker(item.rgb), **(
+            return replaced(item, rgb=darker(item.rgb), **(
                 {"stroke_rgb": darker(item.stroke_rgb)} if isinstance(item, TextItem) else {}))
-            if type(item) is ShapeItem:  # the same outline: what it was told or worked out carries over
-                vars(out).update({k: v for k, v in vars(item).items() if k in ("exterior", "bbox")})
-            return out
 
         self.sheet.items = [dimmed(it) for it in self.sheet.items]
 

@@ -19,7 +19,7 @@ from gen_stress.scenes.geometry import Placement, polygon, rect_points
 from gen_stress.scenes import languages
 from gen_stress.scenes.languages import LANGUAGES, charset, format_amount, parse_amount, shaping_of
 from gen_stress.scenes.frozen import made
-from gen_stress.scenes.model import ShapeItem, TextItem
+from gen_stress.scenes.model import ShapeItem, TextItem, outline_item
 from gen_stress.scenes.shaping import Shaping, glyph_failures
 from gen_stress.scenes.text import TextLayout, layout_text, line_advance, line_at, measured_advance, moved
 
@@ -150,8 +150,8 @@ class Sheet:
             layout = moved(layout, (start + pivot[0], baseline + pivot[1]))
         else:
             layout = line_at(text, font, text_px=text_px, start=start, baseline=baseline)
-        item = TextItem(self._take_id(), role, layout, rgb=rgb, z=z, stroke_rgb=stroke_rgb,
-                        on_item=self.paper_id if on is None else on, attributes=tuple(attributes), char_detail=False)
+        item = made(TextItem, item_id=self._take_id(), role=role, layout=layout, rgb=rgb, z=z, stroke_rgb=stroke_rgb,
+                    on_item=self.paper_id if on is None else on, attributes=tuple(attributes), char_detail=False)
         self.items.append(item)
         return item
 
@@ -172,10 +172,12 @@ class Sheet:
 
     def outline(self, points, rgb: RGB, role: str, label: str, z: int = 2, item_id: int | None = None,
                 attributes=()) -> ShapeItem:
-        """`shape` of the polygon of a plain outline, told its outline (`outlined`)."""
-        points = np.asarray(points, dtype=float)
-        return outlined(self.shape(polygon(points), rgb, role, label, z=z, item_id=item_id, attributes=attributes),
-                        points)
+        """`shape` of a plain outline given by its points (model.outline_item: its shapely
+        polygon made only if asked)."""
+        item = outline_item(item_id if item_id is not None else self._take_id(), role, label, "rectangle", rgb,
+                            points, z, attributes)
+        self.items.append(item)
+        return item
 
     def rule(self, x0: float, x1: float, y: float, thickness: float, rgb: RGB, label: str = "rule") -> ShapeItem:
         return self.outline(rect_points((x0, y, x1, y + thickness)), rgb, "rule", label)
@@ -197,8 +199,7 @@ class Sheet:
                 out.append(made(TextItem, **{**vars(item), "layout": layout}) if type(item) is TextItem
                            else dataclasses.replace(item, layout=layout))
             else:
-                coords = np.asarray(item.geometry.exterior.coords)[:-1]
-                out.append(dataclasses.replace(item, geometry=Polygon(turn.apply(coords))))
+                out.append(dataclasses.replace(item, geometry=Polygon(turn.apply(item.exterior))))
         return out
 
 

@@ -27,7 +27,6 @@ from itertools import accumulate
 from typing import NamedTuple
 
 import numpy as np
-import shapely
 from shapely.geometry import Polygon
 
 from gen_stress.errors import Resample
@@ -50,7 +49,7 @@ from gen_stress.scenes.fonts import load_catalog
 from gen_stress.scenes.languages import LANGUAGES, page_words
 from gen_stress.scenes.memo import cached_property
 from gen_stress.scenes.geometry import rect_points
-from gen_stress.scenes.model import Scene, ShapeItem, TextItem
+from gen_stress.scenes.model import Scene, ShapeItem, TextItem, outline_item
 from gen_stress.scenes.frozen import made as made_item  # (`made` names a drawer's items)
 from gen_stress.scenes.packages import Look, PackageItem, Print, package, package_paints, printed_lines
 from gen_stress.scenes.page import Count, Field, Listing, Page, Request, Target
@@ -1433,24 +1432,18 @@ class _Drawer:
         return item
 
     def finished_items(self) -> list:
-        """The items drawn, each rectangle's outline made a shapely polygon now: one call
-        for all of a page's (one at a time, making them cost as much as laying out its text)."""
+        """The items drawn, each rectangle a ShapeItem of its outline (model.outline_item),
+        their boxes worked out in one call for all of a page's."""
         rects = [it for it in self.items if type(it) is _Rect]
         made = {}
         for n in sorted({len(it.points) for it in rects}):
             group = [it for it in rects if len(it.points) == n]
             points = np.stack([it.points for it in group])
-            open_rings = (points[:, 0] != points[:, -1]).any(axis=1).tolist()
             # Its bounds, shapely's: its points' extremes (an item's bbox, which the renderer asks first).
             boxes = np.concatenate([points.min(axis=1), points.max(axis=1)], axis=1).tolist()
-            for it, poly, open_ring, box in zip(group, shapely.polygons(points), open_rings, boxes):
-                item = made[it.item_id] = made_item(ShapeItem, item_id=it.item_id, role=it.role, label=it.label,
-                                                    shape="rectangle", rgb=it.rgb, geometry=poly, z=it.z)
-                # Its outline is these points (shapely keeps them as given, and closes the ring
-                # unless they already do): known, not read back.
-                if open_ring:
-                    vars(item)["exterior"] = it.points
-                vars(item)["bbox"] = tuple(box)
+            for it, box in zip(group, boxes):
+                made[it.item_id] = outline_item(it.item_id, it.role, it.label, "rectangle", it.rgb, it.points, it.z,
+                                                bbox=tuple(box))
         return [made[it.item_id] if type(it) is _Rect else it for it in self.items]
 
     def text(self, text: str, font, px: int, center, rgb, role: str, on: int, z: int, *, stroke_px: int = 0,
