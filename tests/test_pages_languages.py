@@ -202,6 +202,9 @@ def test_receipt_fields_marks_and_near_duplicates_in_other_languages(script, tmp
             assert price["text"] == row["answer"]
             assert any(t["role"] == "line_item" and name.startswith(t["text"].split(" × ")[-1] + " ")
                        for t in texts), name  # the good it is told apart from is listed too
+            # ... named by a word receipts of the language add to a good ("Milch Bio"), not a random word
+            code = languages.default_language(script).code
+            assert name.rsplit(" ", 1)[-1] in languages.page_words(code)["variants"], name
         if row["subtask"] == "hallucination/attribute":
             value = row["question"].split(" on this receipt ")[-1].removesuffix("? Answer yes or no.")
             assert len({unicodedata.name(c).split()[0] for c in value if c.isdigit()}) == 1, value
@@ -357,6 +360,7 @@ def test_menu_fields_and_near_duplicates_in_another_language(tmp_path, capsys):
                           "--set", "script=thai", "--out", str(out)], capsys)
     assert rc == 0, err
     sections = [name for name, _dishes in languages.page_words("th")["menu"]["sections"]]
+    sections_dishes = [dishes for _name, dishes in languages.page_words("th")["menu"]["sections"]]
     english = {"Desserts": sections[2], "Drinks": sections[3], "Sides": None}
     for row in read_rows(out, "hallucination") + read_rows(out, "grounding"):
         texts = row["scene"]["texts"]
@@ -369,7 +373,11 @@ def test_menu_fields_and_near_duplicates_in_another_language(tmp_path, capsys):
             dish = next(t for t in texts if t["role"] == "dish" and t["text"] == name)
             price = min((t for t in texts if t["role"] == "price"), key=lambda t: abs(t["bbox"][1] - dish["bbox"][1]))
             assert price["text"] == row["answer"]
-            assert any(t["role"] == "dish" and name.startswith(t["text"]) and t["text"] != name for t in texts)
+            base = next(t["text"] for t in texts if t["role"] == "dish" and name.startswith(t["text"])
+                        and t["text"] != name)
+            # a dish, not a drink, plus a word Thai menus add to a dish ("special")
+            assert name[len(base):] in languages.page_words("th")["menu"]["variants"], name
+            assert base not in sections_dishes[3], base
 
 
 def _entry_marked(mark: dict, texts: list, role: str, rtl: bool) -> dict:

@@ -606,12 +606,13 @@ def _nfc_all(value):
 
 def _page_strings(code: str) -> list[str]:
     words = page_words(code)
-    out = [s for key in ("stores", "goods", "thanks", "fine", "stamps") for s in words.get(key, [])]
+    out = [s for key in ("stores", "goods", "variants", "thanks", "fine", "stamps") for s in words.get(key, [])]
     out += list(words.get("labels", {}).values())
     if words:
         out.append(words["tax"]["label"])
         menu = words["menu"]
-        out += menu["restaurants"] + menu["labels"] + menu["fine"] + [menu["special"], *menu["diets"].values()]
+        out += menu["restaurants"] + menu["labels"] + menu["fine"] + menu["variants"] + [menu["special"],
+                                                                                    *menu["diets"].values()]
         out += [s for name, dishes in menu["sections"] for s in [name, *dishes]]
         doc = words.get("document", {})
         out += [doc[k] for k in ("caption", "row_label", "stop", "note") if doc.get(k)]

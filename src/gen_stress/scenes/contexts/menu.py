@@ -31,7 +31,7 @@ from gen_stress.scenes.contexts.sheet import (
     money,
     page_shaping,
     right_to_left,
-    shapeable_words,
+    shaped_cleanly,
     styled_fonts,
     text_width,
 )
@@ -58,6 +58,7 @@ MAX_SPREAD = 1.6  # a card's spacing between dishes and sections grows up to thi
 TALL = 1.25  # height / width from which a card lists every section it can (and more dishes, up to twice)
 WIDE = 1.25  # width / height from which most cards are set in two columns
 CURRENCY = {"symbol": "", "prefix": True, "decimal": ".", "thousands": ","}
+DRINKS = 3  # the drinks section of languages.yaml's menu sections (starters, mains, desserts, drinks)
 
 
 def _styled_sizes(slot: str, style, dish_px: int) -> dict:
@@ -285,10 +286,15 @@ class MenuContext(Context):
             **_surface(vocab, rng), inset=(float(rng.uniform(0, 1)), float(rng.uniform(0, 1))),
             box_pick=int(rng.integers(0, 1000)), near_dup="", language=code, numbering=numbering,
         )
-        if slot == "near_duplicate":  # a dish and the same dish with one more word of the language
-            pool = shapeable_words(code, content.dish_font)
-            short = [w for w in pool if len(w) <= (3 if code in languages.SPACELESS else 8)] or list(pool)
-            sections, near_dup = _near_duplicate(sections, lambda _name: short, rng, code, step)
+        if slot == "near_duplicate":  # a dish and the same dish with one word more: "Tomatensuppe scharf"
+            variants = shaped_cleanly(code, content.dish_font, tuple(menu["variants"]))
+            if not variants:
+                raise Resample("the dish font shapes no variant word of the language")
+            drinks = menu["sections"][DRINKS][0]
+            food = [k for k, (name, _dishes) in enumerate(sections) if name != drinks]
+            if not food:
+                raise Resample("no section of dishes to list a near-duplicate in")
+            sections, near_dup = _near_duplicate(sections, lambda _name: variants, rng, code, step, among=food)
             content = dataclasses.replace(content, sections=tuple((s, tuple(ds)) for s, ds in sections),
                                           near_dup=near_dup)
         # The chef's specials, as in English (drawn last: the rest of the menu is as before
@@ -974,12 +980,13 @@ def _regroup(sections, flat):
     return out
 
 
-def _near_duplicate(sections, words_of: Callable[[str], list], rng, language: str = "", step: int = 100):
+def _near_duplicate(sections, words_of: Callable[[str], list], rng, language: str = "", step: int = 100,
+                    among: list[int] | None = None):
     """A dish listed next to a one-word variant of itself, at another price (in another
     language, the dish then the word, as the language joins words): one of
     `words_of(dish)` (an English dish's own: "Ribeye Steak Frites", never "Chicken Hummus
-    Plate" under the vegan mark its twin keeps)."""
-    s = int(rng.integers(len(sections)))
+    Plate" under the vegan mark its twin keeps), in a section of `among` (default: any)."""
+    s = int(rng.integers(len(sections))) if among is None else among[int(rng.integers(len(among)))]
     name, dishes = sections[s]
     k = int(rng.integers(len(dishes)))
     base = dishes[k]

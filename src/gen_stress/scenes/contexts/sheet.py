@@ -72,12 +72,19 @@ def shapeable_words(code: str, font_name: str) -> tuple[str, ...]:
     """The language's sentence words that HarfBuzz shapes with the font without a broken
     cluster or a missing glyph (Noto Serif Devanagari cannot shape some Marathi loanwords):
     a page of hundreds of words would otherwise be redrawn again and again."""
-    shaping = languages.shaping_of(code)
     words = languages.sentence_words(code)
+    return shaped_cleanly(code, font_name, words) or words
+
+
+@cache
+def shaped_cleanly(code: str, font_name: str, words: tuple[str, ...]) -> tuple[str, ...]:
+    """The words (of the language) that HarfBuzz shapes with the font without a broken
+    cluster or a missing glyph; all of them where the language needs no shaping."""
+    shaping = languages.shaping_of(code)
     if shaping is None:
         return words
     path = str(font_named(font_name).path)
-    return tuple(w for w in words if not glyph_failures(path, 20.0, w, shaping)) or words
+    return tuple(w for w in words if not glyph_failures(path, 20.0, w, shaping))
 
 
 def text_width(text: str, font: FontInfo, text_px: int, shaping: Shaping | None = None) -> float:
