@@ -30,7 +30,7 @@ from gen_stress.scenes.contexts import Context, vocabulary
 from gen_stress.scenes.contexts.edits import one_char_changed
 from gen_stress.scenes import languages
 from gen_stress.scenes.contexts.sheet import Sheet, cap_gap, font_named, fonts_for, page_shaping, right_to_left
-from gen_stress.scenes.contexts.sheet import fitting_everywhere, shapeable_words, styled_fonts, text_width
+from gen_stress.scenes.contexts.sheet import fitting_everywhere, shapeable_words, shaped_cleanly, styled_fonts, text_width
 from gen_stress.scenes.languages import LANGUAGES, page_words
 from gen_stress.scenes.fonts import load_catalog
 from gen_stress.scenes.geometry import rect_points, tallness
@@ -214,7 +214,8 @@ class DocumentContext(Context):
         stamps), a table of its goods' prices over the years, the locale's dates and
         digits, the script's fonts, sometimes a row marked with a dagger (drawn in a Latin font:
         the script's fonts have none) and the note under the table that says what it means; a
-        near-duplicate row is a good with one more word of the language."""
+        near-duplicate row is a good with a word its receipts add to it (languages.yaml's
+        `variants`: "Milch Bio")."""
         code, slot, style = request.language, request.slot, request.style
         lang, words = LANGUAGES[code], page_words(code)
         doc, vocab = words["document"], vocabulary("document")
@@ -269,9 +270,12 @@ class DocumentContext(Context):
                 values.append(languages.format_amount(code, max(step, int(cents / 100 / step) * step), False, system))
             rows.append(Row(words["goods"][k], tuple(values)))
         near_dup = ""
-        if slot == "near_duplicate":  # the same good with one more word ("Cola" and "Cola Zero")
+        if slot == "near_duplicate":  # the same good with one word more ("Milch" and "Milch Bio", languages.yaml)
             k = int(rng.integers(len(rows)))
-            extra = pick(rng, [w for w in pool if len(w) <= (3 if code in languages.SPACELESS else 8)] or pool)
+            variants = shaped_cleanly(code, body_font, tuple(words["variants"]))
+            if not variants:
+                raise Resample("the body font shapes no variant word of the language")
+            extra = pick(rng, variants)
             label = f"{rows[k].label}{'' if code in languages.SPACELESS else ' '}{extra}"
             if label in {r.label for r in rows}:
                 raise Resample("the near-duplicate row is already listed")
