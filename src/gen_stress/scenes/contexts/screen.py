@@ -396,7 +396,7 @@ class ScreenContext(Context):
                                   meta="variant")
                     if variant.price == rows[k].price:
                         variant = dataclasses.replace(variant, price=variant.price + 300)
-                else:  # the product and one more word of the language, priced in its currency
+                else:  # the product and a word its shops add ("Milch Bio"), priced in its currency
                     step = screen_local.local_minor(code, 100)
                     price = max(step, rows[k].price + int(np.sign(delta)) * screen_local.local_minor(code, abs(delta)))
                     variant = Row(screen_local.joined(code, product["name"], product["variant"]), qty,

@@ -23,7 +23,7 @@ import numpy as np
 from shapely import affinity
 
 from gen_stress.scenes import languages
-from gen_stress.scenes.contexts.sheet import font_named, fonts_for, shapeable_words
+from gen_stress.scenes.contexts.sheet import font_named, fonts_for, shapeable_words, shaped_cleanly
 from gen_stress.scenes.languages import LANGUAGES, screen_words
 from gen_stress.scenes.model import TextItem
 from gen_stress.scenes.text import moved
@@ -123,7 +123,9 @@ def vocabulary(code: str) -> dict:
     page = languages.page_words(code)
     step = page["price_step"]
     products = []
-    variants = [str(w) for w in rng.choice(short, size=len(page["goods"]), replace=False)]
+    # A product's variant is a word its shops print after a name ("Milch Bio", languages.yaml)
+    own = shaped_cleanly(code, font, tuple(page["variants"])) or tuple(page["variants"])
+    variants = [own[int(k)] for k in rng.integers(len(own), size=len(page["goods"]))]
     for good, (low, high), variant in zip(page["goods"], page["goods_cents"], variants):
         products.append({"name": good, "variant": variant, "low": local_minor(code, low),
                          "high": max(local_minor(code, high), local_minor(code, low) + step)})
