@@ -611,8 +611,8 @@ def _page_strings(code: str) -> list[str]:
     if words:
         out.append(words["tax"]["label"])
         menu = words["menu"]
-        out += menu["restaurants"] + menu["labels"] + menu["fine"] + menu["variants"] + [menu["special"],
-                                                                                    *menu["diets"].values()]
+        out += menu["restaurants"] + menu["labels"] + menu["fine"] + menu["variants"]
+        out += [menu["special"], *menu["diets"].values()]
         out += [s for name, dishes in menu["sections"] for s in [name, *dishes]]
         doc = words.get("document", {})
         out += [doc[k] for k in ("caption", "row_label", "stop", "note") if doc.get(k)]

@@ -30,7 +30,8 @@ from gen_stress.scenes.contexts import Context, vocabulary
 from gen_stress.scenes.contexts.edits import one_char_changed
 from gen_stress.scenes import languages
 from gen_stress.scenes.contexts.sheet import Sheet, cap_gap, font_named, fonts_for, page_shaping, right_to_left
-from gen_stress.scenes.contexts.sheet import fitting_everywhere, shapeable_words, shaped_cleanly, styled_fonts, text_width
+from gen_stress.scenes.contexts.sheet import fitting_everywhere, shapeable_words, shaped_cleanly, styled_fonts
+from gen_stress.scenes.contexts.sheet import text_width
 from gen_stress.scenes.languages import LANGUAGES, page_words
 from gen_stress.scenes.fonts import load_catalog
 from gen_stress.scenes.geometry import rect_points, tallness
