@@ -385,6 +385,27 @@ def test_menu_fields_and_near_duplicates_in_another_language(tmp_path, capsys):
             assert base not in sections_dishes[3], base
 
 
+def test_tall_menus_in_other_languages_fill_their_card(tmp_path, capsys):
+    """A phone-shaped German card lists every dish of its sections, in one column, down
+    to its footer (two columns of the language's short lists left half of it blank;
+    one whose fine print is asked is set as a square card is), and
+    a label at an angle keeps the height its turned line takes (a nearly level label had
+    kept its whole length, and the card dropped all but a dish a section to make room)."""
+    out = tmp_path / "out"
+    rc, _, err = run_cli(["--family", "ocr", "--n", "6", *GENERATE, "--set", "context=menu", "--set", "language=de",
+                          "--size", "384x640", "--out", str(out)], capsys)
+    assert rc == 0, err
+    rows = [r for r in read_rows(out, "ocr") if r["subtask"] != "ocr/tiny_text"]  # (set as a square card is)
+    assert len(rows) == 4
+    for row in rows:
+        scene = row["scene"]
+        paper = next(o for o in scene["objects"] if o["role"] == "paper")["bbox"]
+        dishes = [t["bbox"] for t in scene["texts"] if t["role"] == "dish"]
+        lefts = [b[0] for b in dishes]  # (a glyph's side bearing moves a line's ink by a pixel or two)
+        assert len(dishes) >= 12 and max(lefts) - min(lefts) <= 3, row["subtask"]  # one column
+        assert max(b[3] for b in dishes) - paper[1] >= 0.7 * (paper[3] - paper[1]), row["subtask"]
+
+
 def _entry_marked(mark: dict, texts: list, role: str, rtl: bool) -> dict:
     """The dish or row label a mark follows: on its line, ending just before it as the
     line reads (the nearest such entry; a two-column menu has another at the same height)."""
@@ -489,9 +510,10 @@ def test_vegetarian_marks_in_other_languages(script, code, tmp_path, capsys):
 # dish's ("Local Craft Beer", was "Chicken Craft Beer") and a table row's by one of its
 # table's ("Premium Lights", was "Upper Lights": their similar_classes rows); the helper
 # text under a login form's password field is one such a field shows (never "Last synced
-# 2 min ago": its login screens).
+# 2 min ago": its login screens); a menu's label at an angle keeps the height its turned
+# line takes, not its whole length, below the footer (its rotated_text rows).
 ENGLISH = {"document": "fe34f6b35b6f23a2", "screen": "f37d7f6b05a5eb3a", "shelf": "3e58b78f2ad2f3cb",
-           "receipt": "507ce8d9a8494221", "menu": "6f6c04704e7b2efa"}
+           "receipt": "507ce8d9a8494221", "menu": "e1a7976e3f91d09d"}
 
 
 @pytest.mark.parametrize("context", sorted(ENGLISH))

@@ -9,6 +9,7 @@ an allergen note in small print.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -234,7 +235,13 @@ class MenuContext(Context):
         menu = words["menu"]
         vocab = vocabulary("menu")
         scale = min(size) / 512
-        n_sections = int(rng.integers(2 if tallness(size) < TALL else 3, 5))  # (a tall card: most sections)
+        # A tall card lists most sections, every dish of them, in one column (the language's
+        # short lists in two columns left half of a phone-shaped card blank), or all four
+        # in the two columns a question asks for; one whose fine print is asked (large) is
+        # set as a square one is (all its dishes would push its title out of the picture).
+        tall = tallness(size) >= TALL
+        every_dish = tall and slot != "fine_text"
+        n_sections = 4 if tall and request.two_columns else int(rng.integers(3 if tall else 2, 5))
         chosen = [0] + sorted(int(k) for k in rng.choice(np.arange(1, 4), size=n_sections - 1, replace=False))
         if slot == "count_rows":  # the sections with meatless dishes: starters, mains, desserts
             chosen = sorted(set(chosen) | {1, 2})
@@ -243,8 +250,8 @@ class MenuContext(Context):
         for k in chosen:
             name, dishes = menu["sections"][k]
             diets = words["menu_diets"][k]
-            picked = [int(i) for i in rng.choice(len(dishes), size=int(rng.integers(2, len(dishes) + 1)),
-                                                 replace=False)]
+            picked = [int(i) for i in rng.choice(len(dishes), replace=False, size=len(dishes) if every_dish
+                                                 else int(rng.integers(2, len(dishes) + 1)))]
             if slot == "count_rows":  # every meatless dish of the section: n of them must be listed
                 picked += [i for i, diet in enumerate(diets) if diet in VEGETARIAN and i not in picked]
             sections.append((name, tuple(_local_dish(code, k, i, rng) for i in sorted(picked))))
@@ -273,7 +280,7 @@ class MenuContext(Context):
         dish_px = max(7, int(round(rng.integers(9, 12) * scale)))
         if slot == "fine_text":
             dish_px = max(dish_px, min(style.text_px + 3, int(24 * scale)))
-        two = request.two_columns or (rng.random() < _two_column_share(size)
+        two = request.two_columns or (not every_dish and rng.random() < _two_column_share(size)
                                       and not (slot == "fine_text" and dish_px > 16 * scale))
         content = MenuContent(
             title=title, tagline="", sections=tuple(sections), columns=2 if two else 1, decimal="",
@@ -560,7 +567,12 @@ class MenuContext(Context):
 
     @staticmethod
     def _label_room(content: MenuContent, body) -> float:
-        return _widths(content)(content.label, body, content.target_px) * 1.05 + 2 * content.target_px + 4
+        """The height the label turned at its angle takes, and a margin: its width's share
+        (a label nearly level takes a line's height, not its width, so a tall card keeps
+        its dishes)."""
+        turn = math.radians(content.label_angle)
+        width = _widths(content)(content.label, body, content.target_px) * 1.05
+        return width * abs(math.sin(turn)) + 2 * content.target_px * abs(math.cos(turn)) + 2 * content.target_px + 4
 
     @staticmethod
     def _footer_lines(content: MenuContent) -> list[tuple[str, int, str]]:
