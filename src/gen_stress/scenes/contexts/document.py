@@ -30,7 +30,7 @@ from gen_stress.scenes.contexts import Context, vocabulary
 from gen_stress.scenes.contexts.edits import one_char_changed
 from gen_stress.scenes import languages
 from gen_stress.scenes.contexts.sheet import Sheet, cap_gap, font_named, fonts_for, page_shaping, right_to_left
-from gen_stress.scenes.contexts.sheet import fitting_everywhere, shapeable_words, shaped_cleanly, styled_fonts
+from gen_stress.scenes.contexts.sheet import fitting_everywhere, shapeable_words, styled_fonts, variant_words
 from gen_stress.scenes.contexts.sheet import text_width
 from gen_stress.scenes.languages import LANGUAGES, page_words
 from gen_stress.scenes.fonts import load_catalog
@@ -273,9 +273,7 @@ class DocumentContext(Context):
         near_dup = ""
         if slot == "near_duplicate":  # the same good with one word more ("Milch" and "Milch Bio", languages.yaml)
             k = int(rng.integers(len(rows)))
-            variants = shaped_cleanly(code, body_font, tuple(words["variants"]))
-            if not variants:
-                raise Resample("the body font shapes no variant word of the language")
+            variants = variant_words(code, body_font, words["variants"])
             extra = pick(rng, variants)
             label = f"{rows[k].label}{'' if code in languages.SPACELESS else ' '}{extra}"
             if label in {r.label for r in rows}:

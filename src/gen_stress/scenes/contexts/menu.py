@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
-import shapely
 
 from gen_stress.errors import Resample
 from gen_stress.rng import pick
@@ -32,14 +31,14 @@ from gen_stress.scenes.contexts.sheet import (
     money,
     page_shaping,
     right_to_left,
-    shaped_cleanly,
     styled_fonts,
     text_width,
+    variant_words,
 )
 from gen_stress.scenes.languages import LANGUAGES, page_words
 from gen_stress.scenes.fonts import load_catalog
 from gen_stress.scenes.glyphs import comma_reads_apart
-from gen_stress.scenes.geometry import polygon, rect_points, tallness
+from gen_stress.scenes.geometry import rect_points, tallness
 from gen_stress.scenes.model import Scene
 from gen_stress.scenes.page import Count, Field, Listing, Page, Request, Target
 
@@ -294,9 +293,7 @@ class MenuContext(Context):
             box_pick=int(rng.integers(0, 1000)), near_dup="", language=code, numbering=numbering,
         )
         if slot == "near_duplicate":  # a dish and the same dish with one word more: "Tomatensuppe scharf"
-            variants = shaped_cleanly(code, content.dish_font, tuple(menu["variants"]))
-            if not variants:
-                raise Resample("the dish font shapes no variant word of the language")
+            variants = variant_words(code, content.dish_font, menu["variants"])
             drinks = menu["sections"][DRINKS][0]
             food = [k for k, (name, _dishes) in enumerate(sections) if name != drinks]
             if not food:
@@ -483,16 +480,15 @@ class MenuContext(Context):
         x0, y0, x1, y1, pad = self._card(content, size)
         text_width = _widths(content)
         sheet = Sheet(shaping=page_shaping(content.language), mirror=right_to_left(content.language))
-        sheet.shape(polygon(rect_points((x0, y0, x1, y1))), content.paper, "paper", "menu card", z=1, item_id=1)
+        sheet.outline(rect_points((x0, y0, x1, y1)), content.paper, "paper", "menu card", z=1, item_id=1)
         soft = mix(content.accent, content.paper, 0.3)
-        # A double border, as printed menus have (its eight edges made in one call).
-        edges = [box for inset, thick in ((4, 2), (8, 1))
-                 for box in ((x0 + inset, y0 + inset, x1 - inset, y0 + inset + thick),
-                             (x0 + inset, y1 - inset - thick, x1 - inset, y1 - inset),
-                             (x0 + inset, y0 + inset, x0 + inset + thick, y1 - inset),
-                             (x1 - inset - thick, y0 + inset, x1 - inset, y1 - inset))]
-        for edge in shapely.polygons(np.asarray([rect_points(box) for box in edges], dtype=float)):
-            sheet.shape(edge, soft, "border", "border", z=2)
+        # A double border, as printed menus have.
+        for inset, thick in ((4, 2), (8, 1)):
+            for box in ((x0 + inset, y0 + inset, x1 - inset, y0 + inset + thick),
+                        (x0 + inset, y1 - inset - thick, x1 - inset, y1 - inset),
+                        (x0 + inset, y0 + inset, x0 + inset + thick, y1 - inset),
+                        (x1 - inset - thick, y0 + inset, x1 - inset, y1 - inset)):
+                sheet.outline(rect_points(box), soft, "border", "border", z=2)
         ink = content.ink
         faint = mix(ink, content.paper, 0.35)
         out: dict = {"dishes": {}, "headings": {}, "columns": [[], []], "fields": {}}

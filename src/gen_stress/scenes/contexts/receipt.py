@@ -25,7 +25,7 @@ from gen_stress.scenes.contexts import Context, vocabulary
 from gen_stress.scenes.contexts.edits import one_char_changed
 from gen_stress.scenes.contexts.sheet import Sheet, cap_gap, font_named, money, paper_outline, parse_money, text_width
 from gen_stress.scenes.contexts.sheet import fonts_for, page_shaping as _shaping, right_to_left as _rtl, styled_fonts
-from gen_stress.scenes.contexts.sheet import measured_width, shaped_cleanly
+from gen_stress.scenes.contexts.sheet import measured_width, variant_words
 from gen_stress.scenes.contexts.sheet import text_width as sheet_text_width
 from gen_stress.scenes import languages
 from gen_stress.scenes.languages import LANGUAGES, page_words
@@ -322,9 +322,7 @@ class ReceiptContext(Context):
         body_font = pick(rng, fonts)
         near_dup = -1
         if slot == "near_duplicate":  # a good and the same good with one word more: "Milch Bio" (languages.yaml)
-            variants = shaped_cleanly(code, body_font, tuple(words["variants"]))
-            if not variants:
-                raise Resample("the body font shapes no variant word of the language")
+            variants = variant_words(code, body_font, words["variants"])
             joiner = "" if code in languages.SPACELESS else " "
             goods, near_dup = self._near_duplicate(goods, lambda _name: variants, rng, joiner)
             variant = goods[near_dup].name

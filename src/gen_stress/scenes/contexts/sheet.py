@@ -13,6 +13,7 @@ from functools import cache, lru_cache
 import numpy as np
 from shapely.geometry import Polygon
 
+from gen_stress.errors import Resample
 from gen_stress.scenes.colors import RGB
 from gen_stress.scenes.fonts import FontInfo, load_catalog
 from gen_stress.scenes.geometry import Placement, polygon, rect_points
@@ -85,6 +86,16 @@ def shaped_cleanly(code: str, font_name: str, words: tuple[str, ...]) -> tuple[s
         return words
     path = str(font_named(font_name).path)
     return tuple(w for w in words if not glyph_failures(path, 20.0, w, shaping))
+
+
+def variant_words(code: str, font_name: str, words: list[str]) -> tuple[str, ...]:
+    """The words a near-duplicate adds after a name (languages.yaml's `variants` of goods,
+    or of dishes) that the font shapes cleanly; a scene drawn in a font that shapes none
+    is drawn again."""
+    shaped = shaped_cleanly(code, font_name, tuple(words))
+    if not shaped:
+        raise Resample("the font shapes no variant word of the language")
+    return shaped
 
 
 def text_width(text: str, font: FontInfo, text_px: int, shaping: Shaping | None = None) -> float:
