@@ -305,6 +305,8 @@ def test_vertical_cluster_boxes_sit_on_their_ink():
 
 @pytest.mark.parametrize("args, message", [
     (["--set", "script=klingon"], "knob script='klingon' is not one of"),
+    # The unset language is listed as '' (a bare comma read as a missing choice).
+    (["--set", "language=xx"], "knob language='xx' is not one of '', en, de, fr,"),
     (["--set", "language=ar"], "language ar (Arabic) is not written in the latin script"),
     (["--set", "script=hebrew", "--set", "language=ar"], "is not written in the hebrew script"),
     (["--sweep", "script=arabic,thai", "--set", "language=fa"], "is not written in the thai script"),

@@ -52,7 +52,7 @@ class KnobSpec:
         if self.low is not None and value < self.low or self.high is not None and value > self.high:
             raise UserError(f"knob {self.name}={clip(repr(value))} is outside {self.low}..{self.high}")
         if self.choices is not None and value not in self.choices:
-            raise UserError(f"knob {self.name}={clip(repr(value))} is not one of {', '.join(map(str, self.choices))}")
+            raise UserError(f"knob {self.name}={clip(repr(value))} is not one of {_choice_list(self.choices)}")
         return value
 
     def parse(self, text: str) -> Any:
@@ -74,6 +74,11 @@ class KnobSpec:
         except ValueError:
             raise UserError(f"knob {self.name} takes {self.kind.__name__} values, got {clip(repr(text))}") from None
         return self.check(value)
+
+
+def _choice_list(choices: tuple) -> str:
+    """Choices as an error lists them; the empty string (an unset value) shown as ''."""
+    return ", ".join("''" if choice == "" else str(choice) for choice in choices)
 
 
 def knob(

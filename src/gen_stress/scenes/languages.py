@@ -712,6 +712,16 @@ def parse_amount(code: str, text: str, system: str = "latn") -> int:
 # Running text: sentences of the language's words, as tokens a line may break before -------
 
 SPACELESS = frozenset({"zh", "ja", "th"})  # written without spaces between words
+
+
+def word_space(code: str) -> str:
+    """What the language writes between two words: a space, or nothing (Chinese, Japanese, Thai)."""
+    return "" if code in SPACELESS else " "
+
+
+def joined(code: str, *parts: str) -> str:
+    """Words joined as the language writes them (NFC)."""
+    return _nfc(word_space(code).join(parts))
 BREAK_ANYWHERE = frozenset({"zh", "ja"})  # a line may break between any two characters
 # Characters a Chinese or Japanese line never starts with (closing punctuation, small kana,
 # the long-vowel mark): a break before them is not allowed.
@@ -750,7 +760,7 @@ def phrase(code: str, rng: np.random.Generator, n_words: int, pool: tuple[str, .
     `sentence_words`): the first capitalised where the script has capitals, joined as the
     language writes them."""
     picked = _draw_words(rng, pool or sentence_words(code), n_words)
-    return _nfc(("" if code in SPACELESS else " ").join([_capitalised(code, picked[0]), *picked[1:]]))
+    return joined(code, _capitalised(code, picked[0]), *picked[1:])
 
 
 def sentence_tokens(code: str, rng: np.random.Generator, n_words: int, stop: str,
@@ -772,7 +782,7 @@ def sentence_tokens(code: str, rng: np.random.Generator, n_words: int, stop: str
             else:
                 tokens.append(char)
         return tuple(_nfc(t) for t in tokens)
-    space = "" if code in SPACELESS else " "
+    space = word_space(code)
     tokens = [("" if first else " ") + picked[0]] + [space + w for w in picked[1:]]
     return tuple(_nfc(t) for t in tokens)
 

@@ -275,7 +275,7 @@ class DocumentContext(Context):
             k = int(rng.integers(len(rows)))
             variants = variant_words(code, body_font, words["variants"])
             extra = pick(rng, variants)
-            label = f"{rows[k].label}{'' if code in languages.SPACELESS else ' '}{extra}"
+            label = f"{rows[k].label}{languages.word_space(code)}{extra}"
             if label in {r.label for r in rows}:
                 raise Resample("the near-duplicate row is already listed")
             twin = Row(label, tuple(reversed(rows[k].values)))

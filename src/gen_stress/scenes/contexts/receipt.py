@@ -323,7 +323,7 @@ class ReceiptContext(Context):
         near_dup = -1
         if slot == "near_duplicate":  # a good and the same good with one word more: "Milch Bio" (languages.yaml)
             variants = variant_words(code, body_font, words["variants"])
-            joiner = "" if code in languages.SPACELESS else " "
+            joiner = languages.word_space(code)
             goods, near_dup = self._near_duplicate(goods, lambda _name: variants, rng, joiner)
             variant = goods[near_dup].name
             base = next(goods[k] for k in (near_dup - 1, near_dup + 1)

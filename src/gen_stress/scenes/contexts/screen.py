@@ -399,7 +399,7 @@ class ScreenContext(Context):
                 else:  # the product and a word its shops add ("Milch Bio"), priced in its currency
                     step = screen_local.local_minor(code, 100)
                     price = max(step, rows[k].price + int(np.sign(delta)) * screen_local.local_minor(code, abs(delta)))
-                    variant = Row(screen_local.joined(code, product["name"], product["variant"]), qty,
+                    variant = Row(languages.joined(code, product["name"], product["variant"]), qty,
                                   price=price if price != rows[k].price else price + 3 * step, meta="variant")
                 rows.insert(k + int(rng.integers(2)), variant)
             return tuple(rows), features

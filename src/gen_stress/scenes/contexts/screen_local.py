@@ -88,11 +88,6 @@ def _short_words(code: str, font: str, longest: int) -> tuple[str, ...]:
     return tuple(w for w in pool if len(w) <= longest) or pool
 
 
-def joined(code: str, *parts: str) -> str:
-    """Words joined as the language writes them (no spaces in Chinese, Japanese, Thai)."""
-    return unicodedata.normalize("NFC", ("" if code in languages.SPACELESS else " ").join(parts))
-
-
 @cache
 def vocabulary(code: str) -> dict:
     """The lists a screen samples from, in the language: as screen.yaml's keys, made once
