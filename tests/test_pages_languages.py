@@ -403,7 +403,25 @@ def test_tall_menus_in_other_languages_fill_their_card(tmp_path, capsys):
         dishes = [t["bbox"] for t in scene["texts"] if t["role"] == "dish"]
         lefts = [b[0] for b in dishes]  # (a glyph's side bearing moves a line's ink by a pixel or two)
         assert len(dishes) >= 12 and max(lefts) - min(lefts) <= 3, row["subtask"]  # one column
-        assert max(b[3] for b in dishes) - paper[1] >= 0.7 * (paper[3] - paper[1]), row["subtask"]
+        # Down to the footer, or to a turned label set below it (a steep one takes the foot of the card).
+        floor = min([t["bbox"][1] for t in scene["texts"] if t["role"] == "label"] + [paper[3]])
+        assert max(b[3] for b in dishes) - paper[1] >= 0.7 * (floor - paper[1]), row["subtask"]
+
+
+def test_square_two_column_menus_in_other_languages_fill_both_columns(tmp_path, capsys):
+    """A square card in two columns lists three or four sections of three dishes or more
+    (two sections of two dishes, the language's short lists, had left most of it blank)."""
+    out = tmp_path / "out"
+    rc, _, err = run_cli(["--family", "spatial", "--n", "12", *GENERATE, "--set", "context=menu",
+                          "--set", "language=fr", "--size", "512x512", "--out", str(out)], capsys)
+    assert rc == 0, err
+    rows = [r for r in read_rows(out, "spatial") if r["subtask"] == "spatial/left_right"]
+    assert len(rows) == 4
+    for row in rows:
+        dishes = [t["bbox"] for t in row["scene"]["texts"] if t["role"] == "dish"]
+        middle = row["scene"]["width"] / 2
+        left, right = sum(b[2] < middle for b in dishes), sum(b[0] > middle for b in dishes)
+        assert left + right == len(dishes) >= 9 and min(left, right) >= 3, (left, right)
 
 
 def _entry_marked(mark: dict, texts: list, role: str, rtl: bool) -> dict:

@@ -240,7 +240,16 @@ class MenuContext(Context):
         # set as a square one is (all its dishes would push its title out of the picture).
         tall = tallness(size) >= TALL
         every_dish = tall and slot != "fine_text"
-        n_sections = 4 if tall and request.two_columns else int(rng.integers(3 if tall else 2, 5))
+        dish_px = max(7, int(round(rng.integers(9, 12) * scale)))
+        if slot == "fine_text":
+            dish_px = max(dish_px, min(style.text_px + 3, int(24 * scale)))
+        two = request.two_columns or (not every_dish and rng.random() < _two_column_share(size)
+                                      and not (slot == "fine_text" and dish_px > 16 * scale))
+        # A square card in two columns lists three or four sections of three dishes or
+        # more (the language's short lists, two of two dishes, left most of it blank);
+        # what does not fit is left out (_fitted).
+        full = two and not tall and size[0] / size[1] < WIDE
+        n_sections = 4 if tall and request.two_columns else int(rng.integers(3 if tall or full else 2, 5))
         chosen = [0] + sorted(int(k) for k in rng.choice(np.arange(1, 4), size=n_sections - 1, replace=False))
         if slot == "count_rows":  # the sections with meatless dishes: starters, mains, desserts
             chosen = sorted(set(chosen) | {1, 2})
@@ -249,8 +258,9 @@ class MenuContext(Context):
         for k in chosen:
             name, dishes = menu["sections"][k]
             diets = words["menu_diets"][k]
+            fewest = min(3, len(dishes)) if full else 2
             picked = [int(i) for i in rng.choice(len(dishes), replace=False, size=len(dishes) if every_dish
-                                                 else int(rng.integers(2, len(dishes) + 1)))]
+                                                 else int(rng.integers(fewest, len(dishes) + 1)))]
             if slot == "count_rows":  # every meatless dish of the section: n of them must be listed
                 picked += [i for i, diet in enumerate(diets) if diet in VEGETARIAN and i not in picked]
             sections.append((name, tuple(_local_dish(code, k, i, rng) for i in sorted(picked))))
@@ -276,11 +286,6 @@ class MenuContext(Context):
         if slot == "styled_text":
             title_font = pick(rng, [f.name for f in styled_fonts(code, style.font_class) if not f.missing(title)]
                               or [title_font])
-        dish_px = max(7, int(round(rng.integers(9, 12) * scale)))
-        if slot == "fine_text":
-            dish_px = max(dish_px, min(style.text_px + 3, int(24 * scale)))
-        two = request.two_columns or (not every_dish and rng.random() < _two_column_share(size)
-                                      and not (slot == "fine_text" and dish_px > 16 * scale))
         content = MenuContent(
             title=title, tagline="", sections=tuple(sections), columns=2 if two else 1, decimal="",
             descriptions=False, fine=fine, label=pick(rng, menu["labels"]) if slot == "rotated_text" else "",
@@ -1000,7 +1005,7 @@ def _near_duplicate(sections, words_of: Callable[[str], list], rng, language: st
     base = dishes[k]
     word = pick(rng, [w for w in words_of(base.name) if w not in base.name.split()])
     name_of = (f"{word} {base.name}" if not language else
-                f"{base.name}{'' if language in languages.SPACELESS else ' '}{word}")
+                f"{base.name}{languages.word_space(language)}{word}")
     twin = dataclasses.replace(base, name=name_of, price=base.price + int(rng.integers(1, 6)) * step, special=False)
     if any(d.name == twin.name for _s, ds in sections for d in ds):
         raise Resample("the near-duplicate dish is already listed")
