@@ -403,3 +403,18 @@ def test_the_tenth_file_of_a_tall_phones_list_can_be_asked():
     fam = get_family("ocr")
     rows = [row for i in range(24) for row in generate_index(fam, part, (384, 1024), i)]
     assert len(rows) == 24
+
+
+@pytest.mark.parametrize("count", [1, 3, 11])
+def test_an_inbox_whose_unread_messages_are_counted_also_lists_read_ones(count):
+    """Read messages among the unread (where every row had a dot, counting rows gave the
+    answer), in a list as long as an inbox usually shows (two unread of two rows had left
+    most of the screen blank)."""
+    rows = _rows("counting", "duplicates_merged", 6, seed=31, settings=(("n", count),))
+    assert len(rows) == 6
+    for row in rows:
+        texts = row["scene"]["texts"]
+        senders = [t for t in texts if t["role"] == "sender"]
+        unread = [t for t in senders if {"name": "unread", "value": "yes"} in t["attributes"]]
+        assert row["answer"] == str(count) == str(len(unread))
+        assert len(senders) >= max(4, count + 1)

@@ -347,8 +347,12 @@ class ScreenContext(Context):
             n = _longer(int(rng.integers(4, 7)), more, min(len(vocab["senders"]), len(vocab["subjects"])))
             unread = None
             if slot == "count_merged":
+                # Read messages among the unread (one at least, but for the most a wide
+                # screen holds: where every row had a dot, counting rows gave the answer),
+                # and as many rows as an inbox usually shows (two unread of two rows had
+                # left most of the screen blank).
                 unread = count
-                n = min(MAX_INBOX_ROWS, count + int(rng.integers(0, 3)))  # what a desktop screen holds
+                n = min(MAX_INBOX_ROWS, max(count + int(rng.integers(1, 3)), n))  # what a desktop screen holds
             senders = rng.choice(vocab["senders"], size=n, replace=False)
             subjects = rng.choice(vocab["subjects"], size=n, replace=False)
             flags = rng.random(n) < 0.4
