@@ -122,6 +122,29 @@ def test_a_menus_near_duplicate_is_named_by_its_dishs_own_variant_word():
     assert asked >= 3
 
 
+def test_a_steep_label_on_a_wide_menu_stands_at_the_right_of_the_dishes():
+    """On a card wider than tall a label turned more than 45 degrees stands in a strip at
+    the right of the dishes, and the question says so; below the footer it took most of
+    the card's height, and the card kept a dish or two."""
+    part = PartSpec(family="ocr", n=10, seed=8, settings=(("context", "menu"),), subtasks=("rotated_text",))
+    part.validate()
+    rows = [row for i in range(10) for row in generate_index(get_family("ocr"), part, (1024, 384), i)]
+    steep = 0
+    for row in rows:
+        texts = row["scene"]["texts"]
+        label = next(t for t in texts if t["role"] == "label")
+        dishes = [t["bbox"] for t in texts if t["role"] == "dish"]
+        turn = np.radians(label["angle_deg"])
+        if abs(np.sin(turn)) > abs(np.cos(turn)):
+            steep += 1
+            assert label["bbox"][0] > max(b[2] for b in dishes), row["question"]
+            assert "at the right of the dishes" in row["question"]
+            assert len(dishes) >= 4
+        else:
+            assert label["bbox"][1] > max(b[3] for b in dishes) and "near the bottom" in row["question"]
+    assert steep >= 4
+
+
 def test_a_tables_near_duplicate_row_is_named_by_its_tables_own_variant_word():
     """"Ashford" beside "North Ashford", "August" beside "Late August", never "New August"
     or "Old Old Town": the word is one of the table's own (`variants` of each table in

@@ -403,7 +403,6 @@ class MenuContext(Context):
         """Why the content does not fit its card ("" when it does): the layout's own
         arithmetic, without drawing."""
         x0, y0, x1, y1, pad = self._card(content, size)
-        px, desc_px = content.dish_px, max(6, content.dish_px - 2)
         body = font_named(content.body_font)
         inner = x1 - x0 - 2 * pad
         text_width = _widths(content)
@@ -413,10 +412,8 @@ class MenuContext(Context):
             if (_legend_width(content, p) if role == "legend" and content.language else text_width(text, body, p)) \
                     > inner:
                 return "a footnote line is wider than the card"
-        y = y0 + pad + content.title_px * 1.8 + 2 * content.stroke_px + (cap_gap(desc_px) if content.tagline else 0)
-        y += 2 * px
-        foot_h = sum(cap_gap(p) for _t, p, _r in self._footer_lines(content)) + (
-            self._label_room(content, body) if content.label else 0)
+        y = _list_top(content, y0, pad)
+        foot_h = sum(cap_gap(p) for _t, p, _r in self._footer_lines(content)) + self._foot_label(content, size)
         bottom = y1 - pad - foot_h
         for sections in _split(content.sections, content.columns):
             if y + sum(_column_height(sections, content)) > bottom:
@@ -429,7 +426,7 @@ class MenuContext(Context):
         """The dishes whose line (name, marks and price, see _dish) leaves no room for its
         leader in a column."""
         x0, _y0, x1, _y1, pad = self._card(content, size)
-        px, inner, text_width = content.dish_px, x1 - x0 - 2 * pad, _widths(content)
+        px, inner, text_width = content.dish_px, x1 - x0 - 2 * pad - self._label_side(content, size), _widths(content)
         gutter = 2 * pad if content.columns == 2 else 0
         col_w = (inner - gutter) / content.columns
         dish_font, marks = font_named(content.dish_font), font_named(content.mark_font)
@@ -517,10 +514,11 @@ class MenuContext(Context):
         sheet.rule(x0 + pad * 2, x1 - pad * 2, y, 1, soft)
         y += px
         foot_lines = self._footer_lines(content)
-        foot_h = sum(cap_gap(p) for _t, p, _r in foot_lines) + (self._label_room(content, body) if content.label else 0)
-        bottom = y1 - pad - foot_h
+        foot_h = sum(cap_gap(p) for _t, p, _r in foot_lines) + self._foot_label(content, size)
+        bottom, top = y1 - pad - foot_h, y
+        side = self._label_side(content, size)  # a steep label's strip at the right of the dishes
         gutter = 2 * pad if content.columns == 2 else 0
-        col_w = (x1 - x0 - 2 * pad - gutter) / content.columns
+        col_w = (x1 - x0 - 2 * pad - gutter - side) / content.columns
         split = _split(content.sections, content.columns)
         spread = _spread(split, content, bottom - y)
         price_font = font_named(_price_font(content))
@@ -561,10 +559,38 @@ class MenuContext(Context):
                 out["fine"] = item.item_id
         if content.label:
             room = self._label_room(content, body)
-            out["label"] = sheet.turned_text(content.label, body, content.target_px, ((x0 + x1) / 2, y + room / 2),
+            center = ((x1 - pad - (side - pad) / 2, (top + bottom) / 2) if side else ((x0 + x1) / 2, y + room / 2))
+            out["label"] = sheet.turned_text(content.label, body, content.target_px, center,
                                              content.label_angle, rgb=content.accent, role="label").item_id
+            out["label_side"] = bool(side)
         scene = Scene(width, height, content.surface, content.surface_rgb, tuple(sheet.items))
         return self._page(scene, content, out)
+
+    def _foot_label(self, content: MenuContent, size: tuple[int, int]) -> float:
+        """The height the label takes below the footer (none when it stands beside the dishes)."""
+        if not content.label or self._label_side(content, size):
+            return 0.0
+        return self._label_room(content, font_named(content.body_font))
+
+    def _label_side(self, content: MenuContent, size: tuple[int, int]) -> float:
+        """The width of a strip at the right of the dishes where a steep label stands on a
+        wide card, its turned line and a padding (0: the label goes below the footer).
+        Below the footer, a steep label took most of a wide card's little height, and the
+        card kept a dish or two."""
+        if not content.label:
+            return 0.0
+        x0, y0, x1, y1, pad = self._card(content, size)
+        if (x1 - x0) / (y1 - y0) < WIDE:
+            return 0.0
+        turn = math.radians(content.label_angle)
+        width = _widths(content)(content.label, font_named(content.body_font), content.target_px) * 1.05
+        line = 2 * content.target_px
+        across = width * abs(math.cos(turn)) + line * abs(math.sin(turn))
+        down = width * abs(math.sin(turn)) + line * abs(math.cos(turn))
+        bottom = y1 - pad - sum(cap_gap(p) for _t, p, _r in self._footer_lines(content))
+        if across >= down or down > bottom - _list_top(content, y0, pad):
+            return 0.0
+        return across + pad
 
     @staticmethod
     def _label_room(content: MenuContent, body) -> float:
@@ -636,7 +662,8 @@ class MenuContext(Context):
             targets["fine_text"] = Target((out["fine"],), "the last line of small print at the bottom of the menu",
                                           text[out["fine"]])
         if "label" in out:
-            targets["rotated_text"] = Target((out["label"],), "the label printed at an angle near the bottom of the menu",
+            where = "at the right of the dishes" if out["label_side"] else "near the bottom of the menu"
+            targets["rotated_text"] = Target((out["label"],), f"the label printed at an angle {where}",
                                              text[out["label"]])
         if content.near_dup:
             ids = out["dishes"][content.near_dup]
@@ -900,6 +927,13 @@ def _price_font(content: MenuContent) -> str:
             not any("," in _price_text(d, content) for _s, ds in content.sections for d in ds):
         return content.dish_font
     return content.body_font
+
+
+def _list_top(content: MenuContent, y0: float, pad: float) -> float:
+    """Where the sections start: below the title, its tagline and the rule (as `layout` sets them)."""
+    desc_px = max(6, content.dish_px - 2)
+    return (y0 + pad + content.title_px * 1.8 + 2 * content.stroke_px + (cap_gap(desc_px) if content.tagline else 0)
+            + 2 * content.dish_px)
 
 
 def _two_column_share(size: tuple[int, int]) -> float:
