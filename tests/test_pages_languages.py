@@ -329,6 +329,32 @@ def test_receipts_of_a_phone_shaped_picture_print_larger(language):
     assert sum(tall) / len(tall) >= 1.25 * sum(square) / len(square)
 
 
+@pytest.mark.parametrize("language", ["", "de", "ja"])
+def test_receipts_in_other_languages_include_the_tax_in_their_prices(language):
+    """A till outside the US prints prices with the tax (VAT) in them: the total is the
+    items less the discount (the sums are checked on every receipt), and the tax line
+    under it is the share of it that is tax, base * pct / (100 + pct), half-up to the
+    cent; an English receipt adds its sales tax on a line above the total."""
+    from gen_stress.scenes.contexts.sheet import parse_money
+
+    request = Request("near_miss", None, language=language)
+    pages = list(laid_pages("receipt", request, (512, 512), range(12)))
+    assert len(pages) >= 10
+    for content, page in pages:
+        texts = [it for it in page.scene.items if hasattr(it, "layout")]
+        total = next(t for t in texts if t.role == "total")
+        label = next(t for t in texts if t.role == "total_label" and t.text.startswith(f"{content.tax_label} "))
+        tax = min((t for t in texts if t.role == "amount"), key=lambda t: abs(t.bbox[1] - label.bbox[1]))
+        base = sum(g.qty * g.unit for g in content.goods) - (content.discount or 0)
+        pct = content.tax_pct
+        if language:
+            assert content.tax_included and label.bbox[1] > total.bbox[1]
+            assert parse_money(tax.text, content.money) == (2 * base * pct + 100 + pct) // (2 * (100 + pct))
+        else:
+            assert not content.tax_included and label.bbox[1] < total.bbox[1]
+            assert parse_money(tax.text, content.money) == (base * pct + 50) // 100
+
+
 def _twins_one_character_apart(rows: list[dict], same_script: bool) -> None:
     """Each minimal pair's answers differ in one character (an accent may come apart in
     NFD: at most two code points), with `same_script` one of the same script or digits."""

@@ -124,6 +124,7 @@ class ReceiptContent:
     closeup: bool = False  # print too large for the whole strip: its foot fills the frame, the top cut off
     language: str = ""  # the language printed ("": English); see _sample_localized
     tender_step: int = 500  # cash is handed over in multiples of this (cents)
+    tax_included: bool = False  # prices include the tax (VAT), its share printed after the total
 
     @property
     def money(self) -> dict:
@@ -137,9 +138,18 @@ def _cents(good: Good) -> int:
 def _totals(content: ReceiptContent) -> dict[str, int]:
     subtotal = sum(_cents(g) for g in content.goods)
     base = subtotal - (content.discount or 0)
-    tax = (base * content.tax_pct + 50) // 100  # half-up to the cent
-    total = base + tax + (content.tip or 0)
+    tax = _tax(base, content)
+    total = base + (0 if content.tax_included else tax) + (content.tip or 0)
     return {"subtotal": subtotal, "tax": tax, "total": total}
+
+
+def _tax(base: int, content: ReceiptContent) -> int:
+    """The tax on `base` cents, half-up to the cent: added to it (a US sales tax), or the
+    share of it that is tax where prices include it (VAT: base * pct / (100 + pct))."""
+    if content.tax_included:
+        whole = 100 + content.tax_pct
+        return (2 * base * content.tax_pct + whole) // (2 * whole)
+    return (base * content.tax_pct + 50) // 100
 
 
 SERVED_KINDS = frozenset({"cafe", "diner"})  # store kinds (receipt.yaml) that serve at tables
@@ -376,7 +386,7 @@ class ReceiptContext(Context):
             skew_deg=round(float(rng.uniform(-MAX_SKEW_DEG, MAX_SKEW_DEG)), 2) if rng.random() < 0.6 else 0.0,
             offset=(float(rng.uniform(0, 1)), float(rng.uniform(0, 1))),
             box_pick=int(rng.integers(0, 1000)), near_dup=near_dup, language=code,
-            tender_step=local(500),
+            tender_step=local(500), tax_included=True,
         )
         if content.discount is not None and content.discount >= subtotal:
             content = dataclasses.replace(content, discount=None)
@@ -591,10 +601,14 @@ class ReceiptContext(Context):
         if content.discount is not None:
             add("amount", label=label["discount"], value=money(-content.discount, cur), field="discount")
         pct = languages.in_digits(str(content.tax_pct), cur.get("digits", "latn"))
-        add("amount", label=f"{content.tax_label} {pct}%", value=money(totals["tax"], cur), field="tax")
+        tax_line = dict(label=f"{content.tax_label} {pct}%", value=money(totals["tax"], cur), field="tax")
+        if not content.tax_included:
+            add("amount", **tax_line)
         if content.tip is not None:
             add("amount", label="TIP", value=money(content.tip, cur), field="tip")
         add("amount", label=label["total"], value=money(totals["total"], cur, symbol=True), field="total", big=True)
+        if content.tax_included:  # the VAT the total includes, under it, as European and Asian tills print it
+            add("amount", **tax_line)
         if content.card:
             add("amount", label=f"{content.card} ****{content.card_digits}", value=money(totals["total"], cur),
                 field="card")
@@ -862,8 +876,9 @@ def _check_sums(scene: Scene, out: _Collected, content: ReceiptContent) -> None:
         if parse_money(text[a], cur) != good.qty * good.unit:
             raise AssertionError(f"receipt line {text[a]} is not {good.qty} x {good.unit}")
     base = printed("subtotal") + printed("discount")  # the discount is printed negative
-    if lines != printed("subtotal") or base + printed("tax") + printed("tip") != printed("total") \
-            or printed("tax") != (base * content.tax_pct + 50) // 100:
+    added = 0 if content.tax_included else printed("tax")
+    if lines != printed("subtotal") or base + added + printed("tip") != printed("total") \
+            or printed("tax") != _tax(base, content):
         raise AssertionError(f"receipt amounts do not add up: {sorted(text.values())}")
 
 
