@@ -67,8 +67,11 @@ def test_refusal_is_one_line_and_exit_2(capsys, tmp_path):
 
 def test_receipt_amounts_add_up_as_printed():
     """Item amounts add up to the subtotal and the total is subtotal - discount + tax + tip,
-    read back from the printed strings of the scene column."""
-    for row in rows_of("hallucination", "attribute", "receipt", 4, seed=5):
+    read back from the printed strings of the scene column; where prices include the tax
+    (a VAT printed under the total), the total is subtotal - discount + tip and the tax
+    the share of it that is tax."""
+    included = 0
+    for row in rows_of("hallucination", "attribute", "receipt", 8, seed=5):
         texts = row["scene"]["texts"]
         total_line = next(t for t in texts if t["role"] == "total")
         currency = _currency_of(total_line["text"])
@@ -84,8 +87,16 @@ def test_receipt_amounts_add_up_as_printed():
 
         subtotal = value("SUBTOTAL")
         assert sum(parse_money(t["text"], currency) for t in amounts) == subtotal
-        taxed = [w for w in labels if w in ("TAX", "VAT", "SALES", "GST")]
-        assert subtotal + value("DISCOUNT") + value(taxed[0]) + value("TIP") == value("TOTAL")
+        taxed = [w for w in labels if w in ("TAX", "VAT", "SALES", "GST", "MWST", "MOMS")]
+        base = subtotal + value("DISCOUNT")
+        if labels[taxed[0]]["bbox"][1] > total_line["bbox"][1]:  # included: its share of the total
+            pct = int(labels[taxed[0]]["text"].split()[-1].rstrip("%"))
+            assert base + value("TIP") == value("TOTAL")
+            assert value(taxed[0]) == (2 * base * pct + 100 + pct) // (2 * (100 + pct))
+            included += 1
+        else:
+            assert base + value(taxed[0]) + value("TIP") == value("TOTAL")
+    assert 0 < included < 8
 
 
 def test_a_receipts_near_duplicate_is_named_by_its_goods_own_variant_word():
@@ -411,3 +422,18 @@ def test_a_sampled_page_lays_out_every_footnote_marker():
                 assert "footnote marker" not in str(why), (px, seed)
             laid += 1
     assert laid > 120
+
+
+def test_only_receipts_whose_prices_include_the_tax_say_so():
+    """"Prices include all applicable taxes" is printed only where they do (a receipt in
+    dollars adds its sales tax at the till)."""
+    said = 0
+    for row in rows_of("hallucination", "attribute", "receipt", 40, seed=2):
+        texts = row["scene"]["texts"]
+        if any(t["text"] == "Prices include all applicable taxes" for t in texts):
+            total = next(t for t in texts if t["role"] == "total")
+            tax = next(t for t in texts if t["role"] == "total_label" and t["text"].split()[0] in
+                       ("TAX", "VAT", "SALES", "GST", "MWST", "MOMS"))
+            assert tax["bbox"][1] > total["bbox"][1], row["id"]  # included: under the total
+            said += 1
+    assert said >= 1

@@ -250,6 +250,7 @@ class ReceiptContext(Context):
             own = {g["name"]: g["variants"] for g in goods_pool}
             goods, near_dup = self._near_duplicate(goods, own.__getitem__, rng)
         currency = pick(rng, vocab["currencies"])
+        tax = vocab["taxes"][currency["symbol"]]  # the currency's country's tax, added or included
         card = pick(rng, vocab["cards"]) if rng.random() < 0.7 else ""
         body_font = pick(rng, BODY_FONTS)
         body_px = max(6, int(round(rng.integers(7, 10) * scale)))
@@ -269,10 +270,11 @@ class ReceiptContext(Context):
         fine_px = max(5, body_px - 2)
         target_px = style.text_px if style is not None else body_px
         room = size[0] - 2 * MARGIN_PX - 2 * max(8.0, 1.6 * body_px)  # the widest a printed line can be
-        fine = tuple(str(t) for t in rng.choice(vocab["fine_print"], size=int(rng.integers(1, 3)), replace=False))
+        fine_print = vocab["fine_print"] + (vocab["included_fine_print"] if tax["included"] else [])
+        fine = tuple(str(t) for t in rng.choice(fine_print, size=int(rng.integers(1, 3)), replace=False))
         fine = tuple(t for t in fine if measured_advance(t, font_named(body_font), fine_px) <= room) or fine[-1:]
         if slot == "fine_text":
-            fine = fine[:-1] + (pick(rng, [t for t in vocab["fine_print"] + vocab["short_fine_print"]
+            fine = fine[:-1] + (pick(rng, [t for t in fine_print + vocab["short_fine_print"]
                                            if t not in fine[:-1]
                                            and measured_advance(t, font_named(body_font), target_px) <= room]
                                      or vocab["short_fine_print"]),)
@@ -282,7 +284,7 @@ class ReceiptContext(Context):
             store=store["name"], tagline=pick(rng, vocab["taglines"]) if rng.random() < 0.5 else "",
             address=(f"{int(rng.integers(1, 400))} {pick(rng, vocab['streets'])}", pick(rng, vocab["cities"])),
             date=date, clock=clock, goods=goods, qty_style=pick(rng, ("prefix", "second_line")),
-            tax_label=pick(rng, vocab["tax_labels"]), tax_pct=int(pick(rng, vocab["tax_rates"])),
+            tax_label=pick(rng, tax["labels"]), tax_pct=int(pick(rng, tax["rates"])), tax_included=tax["included"],
             currency=tuple(currency.items()), card=card, card_digits=f"{int(rng.integers(0, 10000)):04d}",
             tip=_tip(subtotal, rng) if optional[0] and served else None,
             discount=_discount(subtotal, 1, rng) if optional[1] else None,
