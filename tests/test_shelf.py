@@ -648,3 +648,29 @@ def test_a_variant_twin_never_shows_a_product_twice():
             cards += len(names)
             assert max(names.values()) == 1, (row["id"], names)
     assert cards
+
+
+@pytest.mark.parametrize("language", ["", "de"])
+def test_a_product_line_is_priced_by_its_size(language):
+    """Every product of a line costs what its first one does, SIZE_UP_PRICE more a size up
+    (the 200 g box beside the 50 g one had cost the same, and a 1.5 l bottle less than the
+    500 ml one beside it), its flavours alike."""
+    from gen_stress.scenes.contexts.shelf import SIZE_UP_PRICE, _aisle_lines
+
+    compared = {"same size": 0, "another size": 0}
+    for slot in ("near_duplicate_box", "count_rows"):
+        request = in_context.Request(slot, None, count=4, language=language)
+        for content, _page in laid_pages("shelf", request, (512, 512), range(16)):
+            products = {b.product.display: b.product for row in content.rows for b in row}
+            for a, b in itertools.combinations(products.values(), 2):
+                line = next((ln for ln in _aisle_lines(a.aisle) if (ln["brand"], ln["name"]) == a.line), None)
+                if a.line != b.line or not a.package or line is None:
+                    continue
+                small, large = sorted((a, b), key=lambda p: line["sizes"].index(p.size))
+                steps = line["sizes"].index(large.size) - line["sizes"].index(small.size)
+                if steps == 0:
+                    assert large.price == small.price, (small.display, small.price, large.display, large.price)
+                else:
+                    assert abs(large.price / small.price - SIZE_UP_PRICE ** steps) < 0.1 * SIZE_UP_PRICE ** steps
+                compared["another size" if steps else "same size"] += 1
+    assert min(compared.values()) >= 5, compared

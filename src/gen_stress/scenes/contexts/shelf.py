@@ -457,10 +457,12 @@ class ShelfContext(Context):
         asked = _asked_product(request, rng, vocab, mode, geometry, label_font) if slot in BY_PRODUCT else None
         if mode == "shelf":
             rows, lead, focus, word, ppc = self._shelf_rows(request, rng, vocab, geometry, label_font, asked)
+            rows = _one_price_a_size(rows)
             title = self._aisle_of(rows)
             subtitle = ""
         else:
             rows, focus, word = self._grid_rows(request, rng, vocab, asked)
+            rows = _one_price_a_size(rows)
             ppc = 0.0
             lead = (0.0,) * len(rows)
             title = pick(rng, vocab["stores"])
@@ -514,6 +516,7 @@ class ShelfContext(Context):
         else:
             rows, focus, word = self._grid_rows(request, rng, vocab, asked)
             ppc, lead = 0.0, (0.0,) * len(rows)
+        rows = _one_price_a_size(rows)
         brand = languages.make_pseudoword(lang, rng, 7)[0]
         title = pick(rng, [words["stores"][k] for k in words["shelf"]["stores"]]).format(brand=brand)  # no bakery
         title_font = pick(rng, fonts_for(SIGN_FONTS, code))
@@ -1352,12 +1355,16 @@ def _line_of(rows, display: str) -> tuple[str, str] | None:
     return next((b.product.line for row in rows for b in row if b.product.display == display), None)
 
 
+SIZE_UP_PRICE = 1.4  # a line's next size up costs this much more (its price, and its old price on sale)
+
+
 def _variants_of(p: Product, line: dict) -> list[Product]:
-    """Products of the same line that differ from p in exactly one detail."""
+    """Products of the same line that differ from p in exactly one detail (another size
+    at its own price: a 200 g box beside the 50 g one had cost the same)."""
     out = []
     for size in line["sizes"]:
         if size != p.size:
-            out.append(_replaced(p, size=size))
+            out.append(_resized(p, size, line))
     for variant in line["variants"]:
         if variant != p.variant:
             out.append(_replaced(p, variant=variant))
@@ -1365,6 +1372,42 @@ def _variants_of(p: Product, line: dict) -> list[Product]:
         if p.cap is not None and tuple(cap) != p.cap:
             out.append(_replaced(p, cap=tuple(cap)))
     return out
+
+
+def _resized(p: Product, size: str, line: dict) -> Product:
+    """p in another size of its line, priced SIZE_UP_PRICE a size up (or down), to the
+    line's price step; on sale, its old price too, still above the price."""
+    sizes, step = line["sizes"], line.get("step", 1)
+    factor = SIZE_UP_PRICE ** (sizes.index(size) - sizes.index(p.size))
+    price = max(step, int(round(p.price * factor / step)) * step)
+    old = max(price + step, int(round(p.old_price * factor / step)) * step) if p.old_price else 0
+    return _replaced(p, size=size, price=price, old_price=old)
+
+
+def _one_price_a_size(rows: tuple) -> tuple:
+    """The rows with each product line priced as one store prices it: every product of a
+    line at its first one's price (in row order), SIZE_UP_PRICE a size up or down, its
+    flavours alike (a 1.5 l bottle had cost less than the 500 ml one beside it, each price
+    drawn apart); one on sale keeps its discount. Produce and the small items keep theirs."""
+    first: dict = {}
+    out = []
+    for row in rows:
+        blocks = []
+        for b in row:
+            p = b.product
+            line = _line_of_product(p) if p.package else None
+            anchor = first.setdefault(p.line, p) if line is not None else p
+            if anchor is p or p.size not in line["sizes"]:
+                blocks.append(b)
+                continue
+            step = line.get("step", 1)
+            factor = SIZE_UP_PRICE ** (line["sizes"].index(p.size) - line["sizes"].index(anchor.size))
+            price = max(step, int(round(anchor.price * factor / step)) * step)
+            old = max(price + step, int(round(price * p.old_price / p.price / step)) * step) if p.old_price else 0
+            blocks.append(b if (price, old) == (p.price, p.old_price) else
+                          Block(_replaced(p, price=price, old_price=old), b.facings, b.sale, b.filler))
+        out.append(tuple(blocks))
+    return tuple(out)
 
 
 def _words_of(p: Product) -> list[str]:
