@@ -1375,13 +1375,25 @@ def _variants_of(p: Product, line: dict) -> list[Product]:
 
 
 def _resized(p: Product, size: str, line: dict) -> Product:
-    """p in another size of its line, priced SIZE_UP_PRICE a size up (or down), to the
-    line's price step; on sale, its old price too, still above the price."""
+    """p in another size of its line, priced SIZE_UP_PRICE a size up (or down)."""
+    return _repriced(_replaced(p, size=size), _size_price(p, size, line), line)
+
+
+def _size_price(p: Product, size: str, line: dict) -> int:
+    """What p's line charges for `size`, from p's price: SIZE_UP_PRICE a size up (or
+    down), to the line's price step."""
     sizes, step = line["sizes"], line.get("step", 1)
     factor = SIZE_UP_PRICE ** (sizes.index(size) - sizes.index(p.size))
-    price = max(step, int(round(p.price * factor / step)) * step)
-    old = max(price + step, int(round(p.old_price * factor / step)) * step) if p.old_price else 0
-    return _replaced(p, size=size, price=price, old_price=old)
+    return max(step, int(round(p.price * factor / step)) * step)
+
+
+def _repriced(p: Product, price: int, line: dict) -> Product:
+    """p at `price`; on sale, its old price keeps its discount, still above the price."""
+    if price == p.price:
+        return p
+    step = line.get("step", 1)
+    old = max(price + step, int(round(price * p.old_price / p.price / step)) * step) if p.old_price else 0
+    return _replaced(p, price=price, old_price=old)
 
 
 def _one_price_a_size(rows: tuple) -> tuple:
@@ -1400,12 +1412,8 @@ def _one_price_a_size(rows: tuple) -> tuple:
             if anchor is p or p.size not in line["sizes"]:
                 blocks.append(b)
                 continue
-            step = line.get("step", 1)
-            factor = SIZE_UP_PRICE ** (line["sizes"].index(p.size) - line["sizes"].index(anchor.size))
-            price = max(step, int(round(anchor.price * factor / step)) * step)
-            old = max(price + step, int(round(price * p.old_price / p.price / step)) * step) if p.old_price else 0
-            blocks.append(b if (price, old) == (p.price, p.old_price) else
-                          Block(_replaced(p, price=price, old_price=old), b.facings, b.sale, b.filler))
+            q = _repriced(p, _size_price(anchor, p.size, line), line)
+            blocks.append(b if q is p else Block(q, b.facings, b.sale, b.filler))
         out.append(tuple(blocks))
     return tuple(out)
 
