@@ -437,3 +437,22 @@ def test_only_receipts_whose_prices_include_the_tax_say_so():
             assert tax["bbox"][1] > total["bbox"][1], row["id"]  # included: under the total
             said += 1
     assert said >= 1
+
+
+def test_a_receipts_date_and_clock_are_its_currencys_countrys():
+    """Month first ("03/08/2020", "Mar 8, 2020") and a 12-hour clock only in dollars; the
+    day first ("08.03.2020") and a 24-hour clock elsewhere (a US date had stood over a
+    euro total)."""
+    from gen_stress.scenes.contexts.receipt import CONTEXT
+    from gen_stress.scenes.page import Request
+
+    seen = set()
+    for seed in range(60):
+        content = CONTEXT.sample(Request("near_miss", None), np.random.default_rng(seed), SIZE)
+        dollars = content.money["symbol"] == "$"
+        twelve_hour = content.clock.endswith(("AM", "PM"))
+        month_named_first = content.date[:3].isalpha()
+        dotted = "." in content.date
+        assert (twelve_hour or month_named_first) <= dollars and dotted <= (not dollars), (content.date, content.clock)
+        seen.add((dollars, twelve_hour or month_named_first or dotted))
+    assert len(seen) == 4, seen

@@ -563,11 +563,11 @@ def test_vegetarian_marks_in_other_languages(script, code, tmp_path, capsys):
 # 2 min ago": its login screens); a menu's label at an angle keeps the height its turned
 # line takes, not its whole length, below the footer (its rotated_text rows); a receipt's
 # tax is its currency's country's, added in dollars, elsewhere included in the prices and
-# printed under the total, and only those say in their fine print that prices include it
-# (every receipt); a shelf prices each product line by size, its first product's price
+# printed under the total, and only those say in their fine print that prices include it,
+# with the dates and clock of its country (every receipt); a shelf prices each product line by size, its first product's price
 # 1.4 times a size up, its flavours alike (most shelves).
 ENGLISH = {"document": "fe34f6b35b6f23a2", "screen": "f37d7f6b05a5eb3a", "shelf": "ecc1f0ce3313e43c",
-           "receipt": "aa17a47a6141ab1a", "menu": "e1a7976e3f91d09d"}
+           "receipt": "df1f7d58b7f2baf0", "menu": "e1a7976e3f91d09d"}
 
 
 @pytest.mark.parametrize("context", sorted(ENGLISH))

@@ -250,7 +250,7 @@ class ReceiptContext(Context):
             own = {g["name"]: g["variants"] for g in goods_pool}
             goods, near_dup = self._near_duplicate(goods, own.__getitem__, rng)
         currency = pick(rng, vocab["currencies"])
-        tax = vocab["taxes"][currency["symbol"]]  # the currency's country's tax, added or included
+        till = vocab["tills"][currency["symbol"]]  # the currency's country's tax, dates and clock
         card = pick(rng, vocab["cards"]) if rng.random() < 0.7 else ""
         body_font = pick(rng, BODY_FONTS)
         body_px = max(6, int(round(rng.integers(7, 10) * scale)))
@@ -263,14 +263,14 @@ class ReceiptContext(Context):
                                or [body_font])
         day, month, year = int(rng.integers(1, 29)), int(rng.integers(1, 13)), int(rng.integers(2019, 2027))
         hour, minute, second = int(rng.integers(7, 23)), int(rng.integers(0, 60)), int(rng.integers(0, 60))
-        date = pick(rng, vocab["date_formats"]).format(d=day, m=month, y=year, mon=vocab["months"][month - 1])
-        clock = pick(rng, vocab["time_formats"]).format(H=hour, M=minute, S=second, h=(hour - 1) % 12 + 1,
+        date = pick(rng, till["dates"]).format(d=day, m=month, y=year, mon=vocab["months"][month - 1])
+        clock = pick(rng, till["times"]).format(H=hour, M=minute, S=second, h=(hour - 1) % 12 + 1,
                                                           ap="PM" if hour >= 12 else "AM")
         subtotal = sum(_cents(g) for g in goods)
         fine_px = max(5, body_px - 2)
         target_px = style.text_px if style is not None else body_px
         room = size[0] - 2 * MARGIN_PX - 2 * max(8.0, 1.6 * body_px)  # the widest a printed line can be
-        fine_print = vocab["fine_print"] + (vocab["included_fine_print"] if tax["included"] else [])
+        fine_print = vocab["fine_print"] + (vocab["included_fine_print"] if till["included"] else [])
         fine = tuple(str(t) for t in rng.choice(fine_print, size=int(rng.integers(1, 3)), replace=False))
         fine = tuple(t for t in fine if measured_advance(t, font_named(body_font), fine_px) <= room) or fine[-1:]
         if slot == "fine_text":
@@ -284,7 +284,7 @@ class ReceiptContext(Context):
             store=store["name"], tagline=pick(rng, vocab["taglines"]) if rng.random() < 0.5 else "",
             address=(f"{int(rng.integers(1, 400))} {pick(rng, vocab['streets'])}", pick(rng, vocab["cities"])),
             date=date, clock=clock, goods=goods, qty_style=pick(rng, ("prefix", "second_line")),
-            tax_label=pick(rng, tax["labels"]), tax_pct=int(pick(rng, tax["rates"])), tax_included=tax["included"],
+            tax_label=pick(rng, till["labels"]), tax_pct=int(pick(rng, till["rates"])), tax_included=till["included"],
             currency=tuple(currency.items()), card=card, card_digits=f"{int(rng.integers(0, 10000)):04d}",
             tip=_tip(subtotal, rng) if optional[0] and served else None,
             discount=_discount(subtotal, 1, rng) if optional[1] else None,
