@@ -722,6 +722,8 @@ def word_space(code: str) -> str:
 def joined(code: str, *parts: str) -> str:
     """Words joined as the language writes them (NFC)."""
     return _nfc(word_space(code).join(parts))
+
+
 BREAK_ANYWHERE = frozenset({"zh", "ja"})  # a line may break between any two characters
 # Characters a Chinese or Japanese line never starts with (closing punctuation, small kana,
 # the long-vowel mark): a break before them is not allowed.

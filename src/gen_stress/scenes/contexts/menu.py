@@ -413,7 +413,8 @@ class MenuContext(Context):
                     > inner:
                 return "a footnote line is wider than the card"
         y = _list_top(content, y0, pad)
-        foot_h = sum(cap_gap(p) for _t, p, _r in self._footer_lines(content)) + self._foot_label(content, size)
+        foot_h = (sum(cap_gap(p) for _t, p, _r in self._footer_lines(content))
+                  + self._foot_label(content, self._label_side(content, size)))
         bottom = y1 - pad - foot_h
         for sections in _split(content.sections, content.columns):
             if y + sum(_column_height(sections, content)) > bottom:
@@ -514,9 +515,9 @@ class MenuContext(Context):
         sheet.rule(x0 + pad * 2, x1 - pad * 2, y, 1, soft)
         y += px
         foot_lines = self._footer_lines(content)
-        foot_h = sum(cap_gap(p) for _t, p, _r in foot_lines) + self._foot_label(content, size)
-        bottom, top = y1 - pad - foot_h, y
         side = self._label_side(content, size)  # a steep label's strip at the right of the dishes
+        foot_h = sum(cap_gap(p) for _t, p, _r in foot_lines) + self._foot_label(content, side)
+        bottom, top = y1 - pad - foot_h, y
         gutter = 2 * pad if content.columns == 2 else 0
         col_w = (x1 - x0 - 2 * pad - gutter - side) / content.columns
         split = _split(content.sections, content.columns)
@@ -558,19 +559,23 @@ class MenuContext(Context):
             if role == "footer":
                 out["fine"] = item.item_id
         if content.label:
-            room = self._label_room(content, body)
-            center = ((x1 - pad - (side - pad) / 2, (top + bottom) / 2) if side else ((x0 + x1) / 2, y + room / 2))
+            center = ((x1 - pad - (side - pad) / 2, (top + bottom) / 2) if side else
+                      ((x0 + x1) / 2, y + self._foot_label(content, side) / 2))
             out["label"] = sheet.turned_text(content.label, body, content.target_px, center,
                                              content.label_angle, rgb=content.accent, role="label").item_id
             out["label_side"] = bool(side)
         scene = Scene(width, height, content.surface, content.surface_rgb, tuple(sheet.items))
         return self._page(scene, content, out)
 
-    def _foot_label(self, content: MenuContent, size: tuple[int, int]) -> float:
-        """The height the label takes below the footer (none when it stands beside the dishes)."""
-        if not content.label or self._label_side(content, size):
+    @staticmethod
+    def _foot_label(content: MenuContent, side: float) -> float:
+        """The height the label takes below the footer, its turned line and a margin (none
+        when it stands in a strip of width `side` beside the dishes, see _label_side): a
+        label nearly level takes a line's height, not its width, so a tall card keeps its
+        dishes."""
+        if not content.label or side:
             return 0.0
-        return self._label_room(content, font_named(content.body_font))
+        return _label_extent(content)[1] + 2 * content.target_px + 4
 
     def _label_side(self, content: MenuContent, size: tuple[int, int]) -> float:
         """The width of a strip at the right of the dishes where a steep label stands on a
@@ -582,24 +587,11 @@ class MenuContext(Context):
         x0, y0, x1, y1, pad = self._card(content, size)
         if (x1 - x0) / (y1 - y0) < WIDE:
             return 0.0
-        turn = math.radians(content.label_angle)
-        width = _widths(content)(content.label, font_named(content.body_font), content.target_px) * 1.05
-        line = 2 * content.target_px
-        across = width * abs(math.cos(turn)) + line * abs(math.sin(turn))
-        down = width * abs(math.sin(turn)) + line * abs(math.cos(turn))
+        across, down = _label_extent(content)
         bottom = y1 - pad - sum(cap_gap(p) for _t, p, _r in self._footer_lines(content))
         if across >= down or down > bottom - _list_top(content, y0, pad):
             return 0.0
         return across + pad
-
-    @staticmethod
-    def _label_room(content: MenuContent, body) -> float:
-        """The height the label turned at its angle takes, and a margin: its width's share
-        (a label nearly level takes a line's height, not its width, so a tall card keeps
-        its dishes)."""
-        turn = math.radians(content.label_angle)
-        width = _widths(content)(content.label, body, content.target_px) * 1.05
-        return width * abs(math.sin(turn)) + 2 * content.target_px * abs(math.cos(turn)) + 2 * content.target_px + 4
 
     @staticmethod
     def _footer_lines(content: MenuContent) -> list[tuple[str, int, str]]:
@@ -927,6 +919,15 @@ def _price_font(content: MenuContent) -> str:
             not any("," in _price_text(d, content) for _s, ds in content.sections for d in ds):
         return content.dish_font
     return content.body_font
+
+
+def _label_extent(content: MenuContent) -> tuple[float, float]:
+    """(across, down): the width and height the label's line takes turned at its angle."""
+    turn = math.radians(content.label_angle)
+    width = _widths(content)(content.label, font_named(content.body_font), content.target_px) * 1.05
+    line = 2 * content.target_px
+    across = width * abs(math.cos(turn)) + line * abs(math.sin(turn))
+    return across, width * abs(math.sin(turn)) + line * abs(math.cos(turn))
 
 
 def _list_top(content: MenuContent, y0: float, pad: float) -> float:

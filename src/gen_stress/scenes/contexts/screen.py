@@ -37,11 +37,11 @@ from gen_stress.scenes.colors import RGB, contrast_ratio, ink_for_contrast, max_
 from gen_stress.scenes import languages
 from gen_stress.scenes.contexts import Context, screen_local, vocabulary
 from gen_stress.scenes.contexts.edits import one_char_changed
-from gen_stress.scenes.contexts.sheet import (Sheet, font_named, money, outlined, page_shaping, parse_money,
+from gen_stress.scenes.contexts.sheet import (Sheet, font_named, money, page_shaping, parse_money,
                                               right_to_left, styled_fonts, text_width)
 from gen_stress.scenes.fonts import FontInfo, load_catalog
 from gen_stress.scenes.geometry import tallness
-from gen_stress.scenes.model import Scene, ShapeItem, TextItem, replaced
+from gen_stress.scenes.model import Scene, ShapeItem, TextItem, outlined, replaced
 from gen_stress.scenes.page import Count, Detail, Field, Listing, Page, Request, Target
 from gen_stress.scenes.text import TextLayout, layout_text, moved
 

@@ -10,7 +10,6 @@ import math
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
-import numpy as np
 from shapely.geometry import Polygon
 
 from gen_stress.errors import Resample
@@ -127,15 +126,6 @@ def fitting_everywhere(texts: tuple[str, ...], font_names: tuple[str, ...], text
     fonts, in their order (remembered: a page asks at its size, and measured them all)."""
     return tuple(t for t in texts
                  if max(measured_advance(prefix + t, font_named(f), text_px) for f in font_names) <= room)
-
-
-def outlined(item: ShapeItem, points: np.ndarray) -> ShapeItem:
-    """The item told its outline (`exterior`) from the points its outer ring was made of
-    instead of reading them back from shapely: the same points (shapely adds the closing
-    point when they do not close the ring themselves, and `exterior` drops the closing
-    point). (Its bounds stay shapely's: two numpy reductions cost more than they do.)"""
-    vars(item)["exterior"] = points if (points[0] != points[-1]).any() else points[:-1]
-    return item
 
 
 @dataclass

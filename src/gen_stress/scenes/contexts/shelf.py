@@ -457,16 +457,15 @@ class ShelfContext(Context):
         asked = _asked_product(request, rng, vocab, mode, geometry, label_font) if slot in BY_PRODUCT else None
         if mode == "shelf":
             rows, lead, focus, word, ppc = self._shelf_rows(request, rng, vocab, geometry, label_font, asked)
-            rows = _one_price_a_size(rows)
             title = self._aisle_of(rows)
             subtitle = ""
         else:
             rows, focus, word = self._grid_rows(request, rng, vocab, asked)
-            rows = _one_price_a_size(rows)
             ppc = 0.0
             lead = (0.0,) * len(rows)
             title = pick(rng, vocab["stores"])
             subtitle = self._aisle_of(rows)
+        rows = _one_price_a_size(rows)
         title_font = pick(rng, SIGN_FONTS)
         if slot == "styled_text":
             title_font = pick(rng, [f.name for f in load_catalog().of_class(style.font_class) if not f.missing(title)]
